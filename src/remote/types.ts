@@ -1,0 +1,43 @@
+// What discovery learns about k3d on the dev server, independent of k3d's JSON spelling.
+
+export type NodeRole = 'server' | 'agent' | 'loadbalancer' | 'registry' | 'unknown';
+
+export interface PortMapping {
+  /** Container port (the NodePort for `--port 8080:30080@…`, 6443 for the API). */
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  /** Host IP as k3d recorded it: '' / '0.0.0.0' / '::' mean all interfaces. */
+  hostIp: string;
+  hostPort: number;
+  /** The node (container) that publishes it: the serverlb, or a node for `:direct` mappings. */
+  nodeName: string;
+  nodeRole: NodeRole;
+  /** True for the API server mapping (key "6443" without protocol, or the server's kubeAPI binding). */
+  isApi: boolean;
+}
+
+export interface K3dCluster {
+  name: string;
+  /** Every server running (k3d's own notion: serversRunning === serversCount > 0). */
+  running: boolean;
+  serversRunning: number;
+  serversCount: number;
+  agentsRunning: number;
+  agentsCount: number;
+  hasLoadBalancer: boolean;
+  /** The API mapping, when one is published on the host. */
+  api: PortMapping | undefined;
+  /** Every other published TCP host port (services, ingress), deduplicated by host IP + port. */
+  ports: PortMapping[];
+  /** Notes about odd but tolerated input (e.g. a mapping without HostPort), shown with --verbose. */
+  warnings: string[];
+}
+
+export interface K3dInfo {
+  /** The command that runs k3d on the dev server, e.g. ['k3d'] or ['/home/dev/.local/bin/k3d']. */
+  command: string[];
+  /** How it was found: 'PATH', 'login shell', or the fallback path. */
+  foundVia: string;
+  k3dVersion: string | undefined;
+  k3sVersion: string | undefined;
+}

@@ -1,0 +1,69 @@
+// Shapes shared by the SSH layer and its users. The SSH layer owns one ssh2 Client per Connection
+// and never reconnects by itself (the supervisor does).
+import type { Duplex } from 'node:stream';
+
+export type StrictHostKeyChecking = 'yes' | 'no' | 'accept-new' | 'ask';
+
+/** One host as OpenSSH resolved it (`ssh -G`). Values mean exactly what they mean to OpenSSH. */
+export interface SshTarget {
+  /** What the user typed: the alias from ~/.ssh/config, or user@host. */
+  alias: string;
+  hostName: string;
+  user: string;
+  port: number;
+  /** `~` and %-tokens already expanded; default files included even when absent (as ssh -G lists them). */
+  identityFiles: string[];
+  identitiesOnly: boolean;
+  /** Taken from `identityagent` when set ("none" disables), else SSH_AUTH_SOCK. */
+  identityAgent: string | undefined;
+  userKnownHostsFiles: string[];
+  globalKnownHostsFiles: string[];
+  strictHostKeyChecking: StrictHostKeyChecking;
+  hashKnownHosts: boolean;
+  hostKeyAlias: string | undefined;
+  /** undefined = OpenSSH's "none" (the TCP default). */
+  connectTimeoutSeconds: number | undefined;
+  serverAliveIntervalSeconds: number;
+  serverAliveCountMax: number;
+  /** Raw ProxyJump value (`user@host:port,host2`), undefined when unset or "none". */
+  proxyJump: string | undefined;
+  /** ProxyCommand is not supported by ssh2-based transport; recorded so we can say so clearly. */
+  proxyCommand: string | undefined;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** null when the remote process died from a signal or the exit status was not reported. */
+  code: number | null;
+  signal: string | undefined;
+}
+
+export interface ExecOptions {
+  /** Stop reading after this many bytes of stdout (bounded remote output); default 16 MiB. */
+  maxOutputBytes?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Bytes written to the remote command's stdin, then EOF. */
+  stdin?: string | Buffer;
+}
+
+/** Why a connection ended; `closed` resolves with this exactly once. */
+export interface CloseReason {
+  /** 'keepalive' = dead link detected; 'remote' = server closed; 'local' = we closed it; 'error' = other. */
+  kind: 'keepalive' | 'remote' | 'local' | 'error';
+  message: string;
+}
+
+/** What the rest of the program sees of an SSH connection. */
+export interface SshConnection {
+  readonly target: SshTarget;
+  /** argv is shell-quoted word by word before it reaches the remote shell. */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Runs a script through `sh -c` (the script is one quoted word). */
+  execShell(script: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Opens a direct-tcpip channel to host:port as seen from the dev server. */
+  forwardOut(host: string, port: number, source?: { address: string; port: number }): Promise<Duplex>;
+  readonly closed: Promise<CloseReason>;
+  close(): void;
+}

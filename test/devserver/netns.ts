@@ -1,0 +1,72 @@
+// Network namespaces as test hosts: a veth pair 10.231.<n>.1 (us) <-> 10.231.<n>.2 (the dev server).
+// Root only. Fault injection is real: the link goes down, or iptables drops packets silently.
+import { execFileSync } from 'node:child_process';
+
+export interface Netns {
+  name: string;
+  hostAddress: string;
+  nsAddress: string;
+  linkDown(): void;
+  linkUp(): void;
+  /** Silently drop every packet to/from the namespace (no RST): a dead Wi-Fi from our side. */
+  dropPackets(on: boolean): void;
+  delete(): void;
+}
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: 'pipe' });
+}
+
+export function createNetns(index: number): Netns {
+  const name = `tunnel-test-${index}`;
+  const hostIf = `tt${index}h`;
+  const nsIf = `tt${index}n`;
+  const hostAddress = `10.231.${index}.1`;
+  const nsAddress = `10.231.${index}.2`;
+  try {
+    ip('netns', 'del', name);
+  } catch {
+    // Not left over from an earlier run: nothing to clean.
+  }
+  try {
+    ip('link', 'del', hostIf);
+  } catch {
+    // Same.
+  }
+  ip('netns', 'add', name);
+  ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf);
+  ip('link', 'set', nsIf, 'netns', name);
+  ip('addr', 'add', `${hostAddress}/24`, 'dev', hostIf);
+  ip('link', 'set', hostIf, 'up');
+  ip('netns', 'exec', name, 'ip', 'addr', 'add', `${nsAddress}/24`, 'dev', nsIf);
+  ip('netns', 'exec', name, 'ip', 'link', 'set', nsIf, 'up');
+  ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
+  const iptables = (...args: string[]) => execFileSync('ip', ['netns', 'exec', name, 'iptables', ...args]);
+  return {
+    name,
+    hostAddress,
+    nsAddress,
+    linkDown: () => ip('link', 'set', hostIf, 'down'),
+    linkUp: () => ip('link', 'set', hostIf, 'up'),
+    dropPackets: (on) => {
+      const action = on ? '-I' : '-D';
+      iptables(action, 'INPUT', '-i', nsIf, '-j', 'DROP');
+      iptables(action, 'OUTPUT', '-o', nsIf, '-j', 'DROP');
+    },
+    delete: () => {
+      try {
+        ip('netns', 'del', name);
+      } finally {
+        try {
+          ip('link', 'del', hostIf);
+        } catch {
+          // Deleting the namespace already removed the veth pair.
+        }
+      }
+    },
+  };
+}
