@@ -1,0 +1,93 @@
+// Kubeconfig rewrite (pure): turns the kubeconfig `k3d kubeconfig get` printed into entries that point at
+// the local API forward, under names that say which dev server they reach. Parses YAML, never edits text;
+// embedded certificates and keys pass through untouched. File I/O lives in write.ts.
+import { parseDocument } from 'yaml';
+import { TunnelError } from '../errors.js';
+import type { KubeconfigNames, RewriteOptions } from './types.js';
+
+type Fields = Record<string, unknown>;
+
+/** One cluster + context + user, shaped like kubeconfig list items (kubectl's key order). */
+export interface KubeconfigEntries {
+  cluster: { cluster: Fields; name: string };
+  context: { context: Fields; name: string };
+  user: { name: string; user: Fields };
+}
+
+/** `k3d-<cluster>@<host>` for cluster and context, `admin@k3d-<cluster>@<host>` for the user (k3d's scheme + host). */
+export function defaultNames(cluster: string, host: string): KubeconfigNames {
+  const base = `k3d-${cluster}@${host}`;
+  return { cluster: base, context: base, user: `admin@${base}` };
+}
+
+const HINT =
+  'Run "k3d kubeconfig get <cluster>" on the dev server to see what it prints; tunnel supports k3d v5.x.';
+
+function invalid(what: string): TunnelError {
+  return new TunnelError('KUBECONFIG', `The kubeconfig from k3d ${what}.`, { hint: HINT });
+}
+
+export function rewriteKubeconfig(yamlText: string, options: RewriteOptions): KubeconfigEntries {
+  const config = parseConfig(yamlText);
+  const contexts = namedList(config, 'contexts');
+  const clusters = namedList(config, 'clusters');
+  const users = namedList(config, 'users');
+  const current = config['current-context'];
+  const context = contexts.find((entry) => entry.name === current) ?? contexts[0];
+  const contextFields = fieldsOf(context, 'context', 'contexts');
+  const cluster = referenced(clusters, contextFields.cluster, 'cluster', context.name);
+  const user = referenced(users, contextFields.user, 'user', context.name);
+  const { names, server } = options;
+  return {
+    cluster: { cluster: { ...fieldsOf(cluster, 'cluster', 'clusters'), server }, name: names.cluster },
+    context: { context: { ...contextFields, cluster: names.cluster, user: names.user }, name: names.context },
+    user: { name: names.user, user: { ...fieldsOf(user, 'user', 'users') } },
+  };
+}
+
+function parseConfig(yamlText: string): Fields {
+  // YAML 1.1 like client-go's reader, so values such as `no` mean what kubectl thinks they mean.
+  const doc = parseDocument(yamlText, { version: '1.1' });
+  const error = doc.errors[0];
+  if (error) throw invalid(`is not valid YAML: ${error.message.split('\n')[0]}`);
+  const config: unknown = doc.toJS();
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw invalid('is not a YAML mapping');
+  }
+  return config as Fields;
+}
+
+interface Named {
+  name: string;
+  fields: Fields;
+}
+
+function namedList(config: Fields, key: 'clusters' | 'contexts' | 'users'): [Named, ...Named[]] {
+  const list = config[key];
+  if (!Array.isArray(list) || list.length === 0) throw invalid(`has no "${key}" entries`);
+  const named = list.map((item: unknown, index) => {
+    if (typeof item !== 'object' || item === null || typeof (item as Fields).name !== 'string') {
+      throw invalid(`has an entry #${index + 1} in "${key}" without a name`);
+    }
+    return { name: (item as Fields).name as string, fields: item as Fields };
+  });
+  return named as [Named, ...Named[]];
+}
+
+function fieldsOf(entry: Named, key: 'cluster' | 'context' | 'user', list: string): Fields {
+  const fields = entry.fields[key];
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    throw invalid(`has no "${key}" section in ${list} entry ${JSON.stringify(entry.name)}`);
+  }
+  return fields as Fields;
+}
+
+function referenced(list: readonly Named[], name: unknown, kind: 'cluster' | 'user', context: string): Named {
+  const found = list.find((entry) => entry.name === name);
+  if (!found) {
+    throw invalid(
+      `has context ${JSON.stringify(context)} naming ${kind} ${JSON.stringify(name)}, which is not in "${kind}s"`,
+    );
+  }
+  return found;
+}

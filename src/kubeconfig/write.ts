@@ -1,0 +1,241 @@
+// Kubeconfig files: merge our entries into the user's kubeconfig, remove them again, or write a standalone
+// file. Writes are atomic (temp file + fsync + rename), 0600, with a one-time backup of the user's file.
+// Everything we did not write (other entries, comments, preferences, current-context) stays as it was;
+// a file we cannot read as a kubeconfig is never touched.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Document, isMap, isScalar, isSeq, parseDocument, YAMLSeq } from 'yaml';
+import { TunnelError } from '../errors.js';
+import { atomicWrite, backupOnce } from './atomic-file.js';
+import type { KubeconfigEntries } from './rewrite.js';
+import type { KubeconfigNames } from './types.js';
+
+export interface MergeOptions {
+  /** true → make the first entry's context current; a string → that context; absent/false → leave it. */
+  switchContext?: boolean | string;
+}
+
+export interface WriteResult {
+  /** The file written (symlinks resolved, so a linked ~/.kube/config stays a link). */
+  file: string;
+  changed: boolean;
+  /** The backup made by this call, if any (only before the first change to an existing file). */
+  backup: string | undefined;
+}
+
+type ListKey = 'clusters' | 'contexts' | 'users';
+const LISTS: readonly ListKey[] = ['clusters', 'contexts', 'users'];
+const KNOWN_KEYS = ['apiVersion', 'kind', 'clusters', 'contexts', 'users', 'current-context', 'preferences'];
+// YAML 1.1 like client-go, so a new value such as "no" is quoted instead of turning into a boolean.
+const PARSE = { version: '1.1' } as const;
+
+interface Loaded {
+  doc: Document;
+  target: string;
+  original: Buffer | undefined;
+  /** Serialization before our change: a no-op merge must not rewrite the file. */
+  baseline: string | undefined;
+  indentSeq: boolean;
+}
+
+export async function mergeIntoKubeconfig(
+  file: string,
+  entries: readonly KubeconfigEntries[],
+  options: MergeOptions = {},
+): Promise<WriteResult> {
+  const loaded = await loadKubeconfig(file);
+  for (const entry of entries) {
+    upsert(loaded.doc, 'clusters', entry.cluster);
+    upsert(loaded.doc, 'contexts', entry.context);
+    upsert(loaded.doc, 'users', entry.user);
+  }
+  const { switchContext } = options;
+  const current = switchContext === true ? entries[0]?.context.name : switchContext || undefined;
+  if (current !== undefined) loaded.doc.set('current-context', current);
+  return save(loaded);
+}
+
+/** Removes entries by name (disconnect). A current-context we remove becomes "" as `k3d cluster delete` does. */
+export async function removeFromKubeconfig(
+  file: string,
+  names: readonly KubeconfigNames[],
+): Promise<WriteResult> {
+  const loaded = await loadKubeconfig(file);
+  if (loaded.original === undefined) return { file: loaded.target, changed: false, backup: undefined };
+  for (const entry of names) {
+    removeNamed(loaded.doc, 'clusters', entry.cluster);
+    removeNamed(loaded.doc, 'contexts', entry.context);
+    removeNamed(loaded.doc, 'users', entry.user);
+  }
+  const current = loaded.doc.get('current-context');
+  if (names.some((entry) => entry.context === current)) loaded.doc.set('current-context', '');
+  return save(loaded);
+}
+
+/** A kubeconfig holding only our entries (for KUBECONFIG=… use); replaced whole, no backup. */
+export async function writeStandaloneKubeconfig(
+  file: string,
+  entries: readonly KubeconfigEntries[],
+  context: string,
+): Promise<void> {
+  const text = renderStandaloneKubeconfig(entries, context);
+  const target = await resolveTarget(file);
+  await guard('write', target, () => atomicWrite(target, text));
+}
+
+/** The text of a kubeconfig holding only these entries, `context` current (pure; for printing or writing). */
+export function renderStandaloneKubeconfig(entries: readonly KubeconfigEntries[], context: string): string {
+  if (!entries.some((entry) => entry.context.name === context)) {
+    throw new TunnelError(
+      'INTERNAL',
+      `Context ${JSON.stringify(context)} is not among the kubeconfig entries.`,
+    );
+  }
+  const doc = new Document(emptyConfig(), PARSE);
+  for (const entry of entries) {
+    upsert(doc, 'clusters', entry.cluster);
+    upsert(doc, 'contexts', entry.context);
+    upsert(doc, 'users', entry.user);
+  }
+  doc.set('current-context', context);
+  return doc.toString({ lineWidth: 0, indentSeq: false });
+}
+
+// kubectl's key order for a new file.
+function emptyConfig(): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    clusters: [],
+    contexts: [],
+    'current-context': '',
+    kind: 'Config',
+    preferences: {},
+    users: [],
+  };
+}
+
+async function loadKubeconfig(file: string): Promise<Loaded> {
+  const target = await resolveTarget(file);
+  const original = await guard('read', target, () => readIfExists(target));
+  if (original === undefined) {
+    return {
+      doc: new Document(emptyConfig(), PARSE),
+      target,
+      original,
+      baseline: undefined,
+      indentSeq: false,
+    };
+  }
+  const text = original.toString('utf8');
+  const doc = parseExisting(text, target);
+  // kubectl writes list items flush with their key; keep whichever style the file already uses.
+  const indentSeq = !/^[\w-]+:[ \t]*\r?\n-[ \t]/m.test(text);
+  return { doc, target, original, baseline: doc.toString({ lineWidth: 0, indentSeq }), indentSeq };
+}
+
+async function resolveTarget(file: string): Promise<string> {
+  try {
+    return await fs.realpath(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+async function readIfExists(file: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function notKubeconfig(file: string, what: string): TunnelError {
+  return new TunnelError('KUBECONFIG', `${file} ${what}; tunnel left it unchanged.`, {
+    hint: `Check it with: kubectl config view --kubeconfig '${file}'. Fix or move it, or point KUBECONFIG at another file.`,
+  });
+}
+
+function parseExisting(text: string, file: string): Document {
+  const doc = parseDocument(text, PARSE);
+  const error = doc.errors[0];
+  if (error) throw notKubeconfig(file, `is not valid YAML (${error.message.split('\n')[0]})`);
+  // Empty or comments only: kubectl reads that as an empty config, so do we (comments are kept).
+  if (doc.contents === null) {
+    const fresh = new Document(emptyConfig(), PARSE);
+    fresh.commentBefore = [doc.commentBefore, doc.comment].filter(Boolean).join('\n') || null;
+    return fresh;
+  }
+  if (!isMap(doc.contents)) throw notKubeconfig(file, 'is not a kubeconfig (its top level is not a mapping)');
+  const kind = doc.get('kind');
+  if (kind !== undefined && kind !== null && kind !== 'Config') {
+    throw notKubeconfig(file, `is not a kubeconfig (kind is ${JSON.stringify(kind)}, not "Config")`);
+  }
+  if (!KNOWN_KEYS.some((key) => doc.has(key))) {
+    throw notKubeconfig(file, 'is not a kubeconfig (no apiVersion, kind, clusters, contexts or users)');
+  }
+  for (const key of LISTS) {
+    const list = doc.get(key, true);
+    if (list === undefined || (isScalar(list) && list.value === null)) continue;
+    if (!isSeq(list)) throw notKubeconfig(file, `is not a kubeconfig ("${key}" is not a list)`);
+    const bad = list.items.findIndex((item) => !isMap(item));
+    if (bad >= 0)
+      throw notKubeconfig(file, `is not a kubeconfig (entry #${bad + 1} of "${key}" is not a mapping)`);
+  }
+  return doc;
+}
+
+function upsert(doc: Document, key: ListKey, item: { name: string }): void {
+  const existing = doc.get(key, true);
+  let list: YAMLSeq;
+  if (isSeq(existing)) {
+    list = existing;
+  } else {
+    list = new YAMLSeq();
+    doc.set(key, list);
+  }
+  // `clusters: []` would otherwise grow as a one-line flow list.
+  if (list.items.length === 0) list.flow = false;
+  const node = doc.createNode(item);
+  const index = list.items.findIndex((entry) => isMap(entry) && entry.get('name') === item.name);
+  if (index < 0) {
+    list.items.push(node);
+    return;
+  }
+  const previous = list.items[index];
+  if (isMap(previous)) {
+    node.commentBefore = previous.commentBefore;
+    node.comment = previous.comment;
+  }
+  list.items[index] = node;
+}
+
+function removeNamed(doc: Document, key: ListKey, name: string): void {
+  const list = doc.get(key, true);
+  if (!isSeq(list)) return;
+  list.items = list.items.filter((entry) => !(isMap(entry) && entry.get('name') === name));
+}
+
+async function save(loaded: Loaded): Promise<WriteResult> {
+  const { doc, target, original } = loaded;
+  const text = doc.toString({ lineWidth: 0, indentSeq: loaded.indentSeq });
+  if (original !== undefined && text === loaded.baseline)
+    return { file: target, changed: false, backup: undefined };
+  const backup =
+    original === undefined ? undefined : await guard('back up', target, () => backupOnce(target, original));
+  await guard('write', target, () => atomicWrite(target, text));
+  return { file: target, changed: true, backup };
+}
+
+async function guard<T>(action: string, file: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TunnelError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TunnelError('KUBECONFIG', `Cannot ${action} ${file}: ${reason}`, {
+      hint: 'Check the permissions of the file and its directory (ls -l), or point KUBECONFIG at another file.',
+      cause: error,
+    });
+  }
+}

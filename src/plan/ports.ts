@@ -1,0 +1,109 @@
+// Local port choice for a planned set of forwards: keep the dev server's port number when it is free on
+// this machine, otherwise pick another and say so in `remapped`. Never silently: a busy --map pin is an
+// error. Testing a port means binding it, so the default checks do real (short-lived) local I/O.
+import net from 'node:net';
+import getPort from 'get-port';
+import { TunnelError } from '../errors.js';
+import type { ForwardSpec } from './types.js';
+
+export type IsPortFree = (address: string, port: number) => Promise<boolean>;
+export type PickPort = (address: string, exclude: ReadonlySet<number>) => Promise<number>;
+
+export interface AssignOptions {
+  isFree?: IsPortFree;
+  pick?: PickPort;
+  /** The --map pins (remote → local): a forward on its pinned port is never moved. */
+  maps?: ReadonlyMap<number, number>;
+}
+
+/**
+ * Gives every forward a usable local port, in order. Forwards flagged 'conflict' by the planner (localPort 0)
+ * get a picked port; others keep theirs when free, else get a picked port with remapped {reason: 'busy'}.
+ */
+export async function assignLocalPorts(
+  specs: readonly ForwardSpec[],
+  options: AssignOptions = {},
+): Promise<ForwardSpec[]> {
+  const isFree = options.isFree ?? isPortFree;
+  const pick = options.pick ?? pickFreePort;
+  const taken = new Set<number>();
+  const assigned: ForwardSpec[] = [];
+  for (const spec of specs) {
+    const next = await assignOne(spec, { isFree, pick, taken, maps: options.maps });
+    taken.add(next.localPort);
+    assigned.push(next);
+  }
+  return assigned;
+}
+
+interface AssignContext {
+  isFree: IsPortFree;
+  pick: PickPort;
+  taken: ReadonlySet<number>;
+  maps: ReadonlyMap<number, number> | undefined;
+}
+
+async function assignOne(spec: ForwardSpec, context: AssignContext): Promise<ForwardSpec> {
+  if (spec.localPort === 0 || spec.remapped?.reason === 'conflict') {
+    const localPort = await pickChecked(spec, context);
+    return { ...spec, localPort, remapped: spec.remapped ?? { from: spec.remotePort, reason: 'conflict' } };
+  }
+  if (!context.taken.has(spec.localPort) && (await context.isFree(spec.localAddress, spec.localPort))) {
+    return spec;
+  }
+  if (isPinned(spec, context.maps)) throw pinnedBusy(spec);
+  const localPort = await pickChecked(spec, context);
+  return { ...spec, localPort, remapped: { from: spec.localPort, reason: 'busy' } };
+}
+
+function isPinned(spec: ForwardSpec, maps: ReadonlyMap<number, number> | undefined): boolean {
+  return spec.remapped?.reason === 'pinned' || maps?.get(spec.remotePort) === spec.localPort;
+}
+
+async function pickChecked(spec: ForwardSpec, context: AssignContext): Promise<number> {
+  const port = await context.pick(spec.localAddress, context.taken);
+  // A picker that ignores `exclude` would give two listeners one port; fail loudly instead.
+  if (!Number.isInteger(port) || port < 1 || port > 65535 || context.taken.has(port)) {
+    throw new TunnelError('INTERNAL', `No usable local port for ${spec.id}: the picker returned ${port}.`);
+  }
+  return port;
+}
+
+function pinnedBusy(spec: ForwardSpec): TunnelError {
+  const port = spec.localPort;
+  return new TunnelError(
+    'PORT',
+    `Local port ${port} (pinned with --map ${spec.remotePort}:${port}) is already in use on ${spec.localAddress}.`,
+    {
+      hint:
+        `Choose another local port with --map ${spec.remotePort}:<port>, or find what holds it: ` +
+        `lsof -iTCP:${port} -sTCP:LISTEN (macOS) or ss -ltnp 'sport = :${port}' (Linux).`,
+    },
+  );
+}
+
+/** Binds address:port for a moment. In use or not permitted (a low port on Linux) → false. */
+export function isPortFree(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
+        resolve(false);
+        return;
+      }
+      reject(
+        new TunnelError('PORT', `Cannot listen on ${address}:${port}: ${error.message}`, {
+          hint: `Is ${address} an address of this machine? Local forwards normally listen on 127.0.0.1.`,
+          cause: error,
+        }),
+      );
+    });
+    server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free port chosen by the OS on `address`, avoiding ports already given to other forwards. */
+export function pickFreePort(address: string, exclude: ReadonlySet<number>): Promise<number> {
+  return getPort({ host: address, exclude: [...exclude] });
+}

@@ -1,0 +1,133 @@
+// Pure readers of k3d's human output: logrus log lines (coloured, logfmt, bare), `k3d version`, and the
+// `---` + YAML that `k3d kubeconfig get` prints. No I/O. Message wording drifts between k3d releases,
+// so callers decide by exit code and use these only to show the user k3d's own words.
+import { TunnelError } from '../errors.js';
+
+export type K3dLogLevel = 'INFO' | 'WARN' | 'ERRO' | 'FATA' | 'DEBU' | 'TRAC';
+
+export interface K3dLogLine {
+  /** undefined for bare lines (cobra's `Error: …`, `kubectl cluster-info`, a shell's `k3d: not found`). */
+  level: K3dLogLevel | undefined;
+  /** Seconds since k3d started (`INFO[0012]`); undefined with LOG_TIMESTAMPS or logfmt output. */
+  seconds: number | undefined;
+  message: string;
+}
+
+export interface K3dVersions {
+  k3d: string | undefined;
+  k3s: string | undefined;
+}
+
+// CSI sequences (colours, cursor moves) and two-byte escapes; k3d forces colours even without a TTY.
+const ANSI_PATTERN = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_PATTERN, '');
+}
+
+// logrus TextFormatter: `INFO[0012] message` (4-letter level; PANI exists in logrus but not in k3d's use).
+const TEXT_LINE = /^(INFO|WARN|ERRO|FATA|DEBU|TRAC|PANI)\[([^\]]*)\] ?(.*)$/;
+
+// logrus logfmt levels (LOG_COLORS=false) mapped onto the 4-letter names the text form uses.
+const LOGFMT_LEVELS: Record<string, K3dLogLevel> = {
+  trace: 'TRAC',
+  debug: 'DEBU',
+  info: 'INFO',
+  warning: 'WARN',
+  warn: 'WARN',
+  error: 'ERRO',
+  fatal: 'FATA',
+  panic: 'FATA',
+};
+
+export function parseK3dLogLine(line: string): K3dLogLine {
+  const plain = stripAnsi(line).replace(/\r$/, '');
+  const text = TEXT_LINE.exec(plain);
+  if (text) {
+    const level = text[1] === 'PANI' ? 'FATA' : (text[1] as K3dLogLevel);
+    const stamp = text[2] ?? '';
+    const seconds = /^\d+$/.test(stamp) ? Number(stamp) : undefined;
+    return { level, seconds, message: (text[3] ?? '').trim() };
+  }
+  // logrus logfmt always opens with time= (or level= without timestamps); anything else is a bare line.
+  const logfmt = /^(?:time|level)=/.test(plain) ? parseLogfmt(plain) : new Map<string, string>();
+  const level = logfmt.get('level');
+  if (level !== undefined && LOGFMT_LEVELS[level] && logfmt.has('msg')) {
+    return { level: LOGFMT_LEVELS[level], seconds: undefined, message: (logfmt.get('msg') ?? '').trim() };
+  }
+  return { level: undefined, seconds: undefined, message: plain.trim() };
+}
+
+// `time="…" level=info msg="Prep: Network"`; values are bare words or Go-quoted strings.
+function parseLogfmt(line: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const match of line.matchAll(/([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
+    const raw = match[2] ?? '';
+    fields.set(match[1] ?? '', raw.startsWith('"') ? unquoteGo(raw) : raw);
+  }
+  return fields;
+}
+
+function unquoteGo(quoted: string): string {
+  try {
+    return String(JSON.parse(quoted));
+  } catch {
+    // Go's %q can emit \x escapes JSON does not know; the inner text is still readable.
+    return quoted.slice(1, -1).replace(/\\(.)/g, '$1');
+  }
+}
+
+/**
+ * The line worth showing when k3d failed: the last FATA or ERRO message (ANSI stripped), else the last
+ * non-empty line (a shell's "k3d: not found", cobra's "Error: …"), else ''.
+ */
+export function summarizeK3dError(stderr: string): string {
+  const lines = stderr.split('\n').map(parseK3dLogLine);
+  const fatal = lines.filter((line) => line.level === 'FATA' || line.level === 'ERRO').at(-1);
+  if (fatal && fatal.message !== '') return fatal.message;
+  return lines.filter((line) => line.message !== '').at(-1)?.message ?? '';
+}
+
+/** `k3d version` (two plain lines) or `k3d version -o json` (v5.5+). Unknown shapes give undefined fields. */
+export function parseK3dVersion(stdout: string): K3dVersions {
+  const text = stripAnsi(stdout).trim();
+  if (text.startsWith('{')) {
+    try {
+      const data: unknown = JSON.parse(text);
+      if (typeof data === 'object' && data !== null) {
+        const record = data as Record<string, unknown>;
+        return { k3d: stringOrUndefined(record.k3d), k3s: stringOrUndefined(record.k3s) };
+      }
+    } catch {
+      // Fall through to the plain form: a truncated JSON line still has no version we can trust.
+    }
+  }
+  return {
+    k3d: /^k3d version (\S+)/m.exec(text)?.[1],
+    k3s: /^k3s version (\S+)/m.exec(text)?.[1],
+  };
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The YAML of `k3d kubeconfig get NAME`: k3d prints a `---` document separator line first. */
+export function parseKubeconfigGetOutput(stdout: string): string {
+  const lines = stdout.split('\n');
+  let start = 0;
+  // Skip blank lines and any log lines (INFO/DEBUG go to stdout when LOG_LEVEL is raised on the server).
+  while (start < lines.length && isNoise(lines[start] ?? '')) start++;
+  if ((lines[start] ?? '').trim() === '---') start++;
+  const yaml = lines.slice(start).join('\n');
+  if (yaml.trim() === '') {
+    throw new TunnelError('K3D_OUTPUT', '"k3d kubeconfig get" printed no kubeconfig (stdout was empty).', {
+      hint: 'Run "k3d kubeconfig get <cluster>" on the dev server to see what it prints; tunnel supports k3d v5.x.',
+    });
+  }
+  return yaml.endsWith('\n') ? yaml : `${yaml}\n`;
+}
+
+function isNoise(line: string): boolean {
+  return line.trim() === '' || parseK3dLogLine(line).level !== undefined;
+}

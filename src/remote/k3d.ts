@@ -1,0 +1,175 @@
+// k3d commands on the dev server, over an SshConnection we are given (this file never opens SSH).
+// Every argument travels as its own argv word, which the SSH layer shell-quotes; user or remote data is
+// never spliced into a script. Exit codes decide success; k3d's words only feed messages and hints.
+import { TunnelError } from '../errors.js';
+import type { ExecOptions, ExecResult, SshConnection } from '../ssh/types.js';
+import {
+  parseClusterList,
+  parseK3dVersion,
+  parseKubeconfigGetOutput,
+  summarizeK3dError,
+} from './k3d-parse.js';
+import type { K3dCluster, K3dInfo } from './types.js';
+
+/** Where install scripts and package managers put k3d; probed when no shell's PATH has it. */
+export const K3D_FALLBACK_PATHS: readonly string[] = [
+  '$HOME/.local/bin/k3d',
+  '/usr/local/bin/k3d',
+  '/usr/bin/k3d',
+  '/snap/bin/k3d',
+  '$HOME/bin/k3d',
+  '/opt/homebrew/bin/k3d',
+  '/home/linuxbrew/.linuxbrew/bin/k3d',
+];
+
+// A hung docker daemon makes k3d hang; bound every call so discovery can report instead of stalling.
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+export async function findK3d(conn: SshConnection): Promise<K3dInfo> {
+  const tried: string[] = [];
+  // What `ssh host k3d` would run: the PATH of the non-interactive shell sshd starts.
+  tried.push('"command -v k3d" in the SSH session\'s shell');
+  const viaPath = lastLine(await conn.execShell('command -v k3d'));
+  if (viaPath) return withVersions(conn, [viaPath.startsWith('/') ? viaPath : 'k3d'], 'PATH');
+  // PATH additions often live in ~/.profile or ~/.bash_profile, which only login shells read.
+  for (const shell of ['bash', 'sh']) {
+    tried.push(`"${shell} -lc 'command -v k3d'"`);
+    const found = absolutePath(await conn.exec([shell, '-lc', 'command -v k3d']));
+    if (found) return withVersions(conn, [found], 'login shell');
+  }
+  tried.push(...K3D_FALLBACK_PATHS.map((candidate) => `test -x ${candidate}`));
+  const fromList = absolutePath(await conn.execShell(fallbackScript()));
+  if (fromList) return withVersions(conn, [fromList], fromList);
+  const host = conn.target.alias;
+  throw new TunnelError('K3D_MISSING', `k3d was not found on ${host}. Tried: ${tried.join(', ')}.`, {
+    hint:
+      `Install k3d on the dev server (https://k3d.io): ssh ${host} ` +
+      `'curl -s https://raw.githubusercontent.com/k3d-io/k3d/main/install.sh | bash'. ` +
+      `If it is installed, see where and which PATH a non-interactive shell gets: ssh ${host} 'command -v k3d; echo $PATH'`,
+  });
+}
+
+// One round trip for every fallback; the script is a constant, $HOME expands on the server.
+function fallbackScript(): string {
+  const words = K3D_FALLBACK_PATHS.map((candidate) => `"${candidate}"`).join(' ');
+  return `for p in ${words}; do if test -x "$p"; then printf '%s\\n' "$p"; exit 0; fi; done; exit 1`;
+}
+
+function lastLine(result: ExecResult): string | undefined {
+  if (result.code !== 0) return undefined;
+  const lines = result.stdout.split('\n').map((line) => line.trim());
+  return lines.filter((line) => line !== '').at(-1);
+}
+
+// Login shells may print banners from profile scripts; the answer is the last absolute path.
+function absolutePath(result: ExecResult): string | undefined {
+  if (result.code !== 0) return undefined;
+  const lines = result.stdout.split('\n').map((line) => line.trim());
+  return lines.filter((line) => line.startsWith('/')).at(-1);
+}
+
+async function withVersions(conn: SshConnection, command: string[], foundVia: string): Promise<K3dInfo> {
+  const info: K3dInfo = { command, foundVia, k3dVersion: undefined, k3sVersion: undefined };
+  try {
+    const result = await runK3d(conn, info, ['version']);
+    if (result.code !== 0) return info;
+    const versions = parseK3dVersion(result.stdout);
+    return { ...info, k3dVersion: versions.k3d, k3sVersion: versions.k3s };
+  } catch {
+    // The version is informational; a k3d that cannot say it may still list clusters.
+    return info;
+  }
+}
+
+/** Runs k3d with each argument as one argv word (the SSH layer quotes them). */
+export function runK3d(
+  conn: SshConnection,
+  k3d: K3dInfo,
+  args: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  return conn.exec([...k3d.command, ...args], { timeoutMs: DEFAULT_TIMEOUT_MS, ...options });
+}
+
+export async function listClusters(
+  conn: SshConnection,
+  k3d: K3dInfo,
+  options: ExecOptions = {},
+): Promise<K3dCluster[]> {
+  const args = ['cluster', 'list', '-o', 'json'];
+  const result = await runK3d(conn, k3d, args, options);
+  if (result.code !== 0) throw commandFailed(conn, args, result);
+  return parseClusterList(result.stdout);
+}
+
+export async function getKubeconfig(
+  conn: SshConnection,
+  k3d: K3dInfo,
+  clusterName: string,
+  options: ExecOptions = {},
+): Promise<string> {
+  // k3d would read a leading dash as a flag (`--all`); k3d never creates such a name, so none exists.
+  if (clusterName.startsWith('-')) throw clusterNotFound(conn, clusterName);
+  const args = ['kubeconfig', 'get', clusterName];
+  const result = await runK3d(conn, k3d, args, options);
+  if (result.code !== 0) {
+    // k3d's ClusterGet error text; k3d has no distinct exit code for it.
+    if (/no nodes found for given cluster/i.test(result.stderr)) throw clusterNotFound(conn, clusterName);
+    throw commandFailed(conn, args, result);
+  }
+  return parseKubeconfigGetOutput(result.stdout);
+}
+
+function clusterNotFound(conn: SshConnection, clusterName: string): TunnelError {
+  const host = conn.target.alias;
+  return new TunnelError(
+    'CLUSTER_NOT_FOUND',
+    `There is no k3d cluster named ${JSON.stringify(clusterName)} on ${host}.`,
+    {
+      hint: `See the clusters there: ssh ${host} k3d cluster list`,
+    },
+  );
+}
+
+function commandFailed(conn: SshConnection, args: readonly string[], result: ExecResult): TunnelError {
+  const host = conn.target.alias;
+  const status =
+    result.code === null ? `was killed (${result.signal ?? 'no exit status'})` : `exited with ${result.code}`;
+  const summary = summarizeK3dError(result.stderr) || summarizeK3dError(result.stdout) || 'no error output';
+  return new TunnelError(
+    'REMOTE_COMMAND',
+    `"k3d ${args.map(showWord).join(' ')}" on ${host} ${status}: ${summary}`,
+    {
+      hint: failureHint(host, args, result),
+    },
+  );
+}
+
+// Hints only: the error code stays REMOTE_COMMAND whatever docker said.
+function failureHint(host: string, args: readonly string[], result: ExecResult): string {
+  const text = `${result.stderr}\n${result.stdout}`;
+  if (/cannot connect to the docker daemon|is the docker daemon running/i.test(text)) {
+    return `Is docker running on the dev server? Try: ssh ${host} docker info`;
+  }
+  if (/permission denied.*docker/i.test(text)) {
+    return (
+      `Your user on the dev server may not be allowed to use docker. Try: ssh ${host} docker info; if it says ` +
+      `"permission denied", add the user to the docker group (sudo usermod -aG docker $USER) and log in again.`
+    );
+  }
+  if (result.code === 127) return `k3d is no longer where it was found. Check: ssh ${host} 'command -v k3d'`;
+  // Never print a remote-supplied word inside a command the user may paste (it passes two shells).
+  const command = args.every(isPlainWord)
+    ? `k3d ${args.join(' ')}`
+    : `k3d ${args.slice(0, 2).join(' ')} <cluster>`;
+  return `Run it on the dev server to see the full output: ssh ${host} ${command}`;
+}
+
+function isPlainWord(word: string): boolean {
+  return /^[A-Za-z0-9_.:=@%+,/-]+$/.test(word);
+}
+
+// For messages only: control characters escaped, so a remote name cannot fake extra lines.
+function showWord(word: string): string {
+  return isPlainWord(word) ? word : `'${JSON.stringify(word).slice(1, -1)}'`;
+}
