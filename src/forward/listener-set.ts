@@ -1,0 +1,66 @@
+// The set of live listeners, keyed by forward id, so applying a plan is idempotent: unchanged forwards
+// are not touched, removed ones are stopped, new ones started. A start that fails is reported per
+// forward and does not stop the others.
+import { describeError } from '../errors.js';
+import type { ForwardSpec } from '../plan/types.js';
+import { ForwardListener } from './listener.js';
+import type { ChannelOpener, ForwardLog, ForwardSnapshot } from './types.js';
+
+export interface ApplyResult {
+  started: ForwardSpec[];
+  stopped: ForwardSpec[];
+  failed: { spec: ForwardSpec; error: unknown }[];
+}
+
+function sameBinding(a: ForwardSpec, b: ForwardSpec): boolean {
+  return (
+    a.localAddress === b.localAddress &&
+    a.localPort === b.localPort &&
+    a.remoteHost === b.remoteHost &&
+    a.remotePort === b.remotePort
+  );
+}
+
+export class ListenerSet {
+  private readonly listeners = new Map<string, ForwardListener>();
+
+  constructor(
+    private readonly openChannel: ChannelOpener,
+    private readonly log: ForwardLog,
+  ) {}
+
+  async apply(desired: readonly ForwardSpec[]): Promise<ApplyResult> {
+    const result: ApplyResult = { started: [], stopped: [], failed: [] };
+    const wanted = new Map(desired.map((spec) => [spec.id, spec]));
+    for (const [id, listener] of this.listeners) {
+      const next = wanted.get(id);
+      if (next && sameBinding(next, listener.spec)) continue;
+      await listener.stop();
+      this.listeners.delete(id);
+      result.stopped.push(listener.spec);
+    }
+    for (const spec of desired) {
+      if (this.listeners.has(spec.id)) continue;
+      const listener = new ForwardListener(spec, this.openChannel, this.log);
+      try {
+        await listener.start();
+        this.listeners.set(spec.id, listener);
+        result.started.push(spec);
+      } catch (error) {
+        this.log('error', `could not listen for ${spec.id}: ${describeError(error)}`);
+        result.failed.push({ spec, error });
+      }
+    }
+    return result;
+  }
+
+  snapshot(): ForwardSnapshot[] {
+    return [...this.listeners.values()].map((listener) => listener.snapshot());
+  }
+
+  async stopAll(): Promise<void> {
+    const all = [...this.listeners.values()];
+    this.listeners.clear();
+    await Promise.all(all.map((listener) => listener.stop()));
+  }
+}

@@ -1,0 +1,52 @@
+// Moves bytes between one accepted local socket and one SSH channel: backpressure both ways (pipe),
+// half-close passed through (an EOF on one side ends the other's writable side only), and full
+// teardown when either side closes or fails. Counts bytes; never throws.
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+export interface PipeCounters {
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface PipeResult {
+  /** The first error seen on either side, if any (a reset is an error; a clean close is not). */
+  error: Error | undefined;
+}
+
+/**
+ * Joins `socket` (local client) and `channel` (dev-server side). `counters.bytesOut` counts bytes sent
+ * to the dev server, `bytesIn` bytes received from it. Resolves when both sides are closed.
+ */
+export function pipeBoth(socket: Socket, channel: Duplex, counters: PipeCounters): Promise<PipeResult> {
+  return new Promise((resolve) => {
+    let firstError: Error | undefined;
+    let closedSides = 0;
+    const onError = (error: Error) => {
+      firstError ??= error;
+      // One side failed: the conversation cannot continue, so tear both down.
+      socket.destroy();
+      channel.destroy();
+    };
+    const onClose = () => {
+      closedSides += 1;
+      // A side that closed fully (not just half-closed) takes the other with it: an ssh2 channel that
+      // is never destroyed lingers half-open until the far side closes (ssh2 reference §2).
+      socket.destroy();
+      channel.destroy();
+      if (closedSides === 2) resolve({ error: firstError });
+    };
+    socket.on('data', (chunk: Buffer) => {
+      counters.bytesOut += chunk.length;
+    });
+    channel.on('data', (chunk: Buffer) => {
+      counters.bytesIn += chunk.length;
+    });
+    socket.on('error', onError);
+    channel.on('error', onError);
+    socket.once('close', onClose);
+    channel.once('close', onClose);
+    socket.pipe(channel);
+    channel.pipe(socket);
+  });
+}

@@ -1,0 +1,159 @@
+// The forwarding layer over real loopback TCP. The "SSH channel" here is a plain TCP connection to a
+// local server, so these tests pin down listener and pipe behaviour without sshd in the way.
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ListenerSet } from '../../src/forward/listener-set.js';
+import type { ChannelOpener } from '../../src/forward/types.js';
+import type { ForwardSpec } from '../../src/plan/types.js';
+
+const servers: net.Server[] = [];
+const sets: ListenerSet[] = [];
+afterEach(async () => {
+  await Promise.all(sets.splice(0).map((set) => set.stopAll()));
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+async function listen(handler: (socket: net.Socket) => void): Promise<number> {
+  const server = net.createServer({ allowHalfOpen: true }, handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** Answers "ok" and drains what the client sends, so the client's EOF is seen and the socket closes. */
+function answerOk(socket: net.Socket): void {
+  socket.resume();
+  socket.end('ok');
+}
+
+async function freePort(): Promise<number> {
+  const port = await listen(() => {});
+  await new Promise((resolve) => servers.pop()!.close(resolve));
+  return port;
+}
+
+function spec(localPort: number, remotePort: number, id = `c/service/127.0.0.1:${remotePort}`): ForwardSpec {
+  return {
+    id,
+    cluster: 'c',
+    kind: 'service',
+    localAddress: '127.0.0.1',
+    localPort,
+    remoteHost: '127.0.0.1',
+    remotePort,
+    nodePort: 30080,
+    remapped: undefined,
+  };
+}
+
+const tcpOpener: ChannelOpener = (target) =>
+  new Promise<Duplex>((resolve, reject) => {
+    const socket = net.connect({ host: target.remoteHost, port: target.remotePort, allowHalfOpen: true });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+
+function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.end(payload));
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+  });
+}
+
+async function startSet(specs: ForwardSpec[], opener: ChannelOpener = tcpOpener): Promise<ListenerSet> {
+  const set = new ListenerSet(opener, () => {});
+  sets.push(set);
+  const result = await set.apply(specs);
+  expect(result.failed).toEqual([]);
+  return set;
+}
+
+describe('forward listener', () => {
+  it('carries a reply after the client half-closes (EOF passed through, reply still delivered)', async () => {
+    // The server answers only once it has seen the client's EOF: this fails if half-close is lost.
+    const remote = await listen((socket) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('end', () => socket.end(`got ${Buffer.concat(chunks).length} bytes`));
+    });
+    const local = await freePort();
+    const set = await startSet([spec(local, remote)]);
+    const reply = await roundTrip(local, Buffer.from('hello'));
+    expect(reply.toString()).toBe('got 5 bytes');
+    await expect.poll(() => set.snapshot()[0]!.stats.open).toBe(0);
+    const stats = set.snapshot()[0]!.stats;
+    expect(stats).toMatchObject({ total: 1, bytesOut: 5, bytesIn: 11, failed: 0 });
+  });
+
+  it('moves 32 MiB both ways intact through a slow reader (backpressure, no loss)', async () => {
+    const remote = await listen((socket) => socket.pipe(socket));
+    const local = await freePort();
+    await startSet([spec(local, remote)]);
+    const payload = randomBytes(32 * 1024 * 1024);
+    const echoed = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = net.connect({ port: local, host: '127.0.0.1', allowHalfOpen: true }, () =>
+        socket.end(payload),
+      );
+      // Read slowly at first so buffers fill and backpressure has to hold the sender.
+      socket.pause();
+      setTimeout(() => socket.resume(), 300);
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('end', () => resolve(Buffer.concat(chunks)));
+      socket.on('error', reject);
+    });
+    const digest = (buffer: Buffer) => createHash('sha256').update(buffer).digest('hex');
+    expect(echoed.length).toBe(payload.length);
+    expect(digest(echoed)).toBe(digest(payload));
+  });
+
+  it('closes only the client whose channel is refused; the listener keeps serving', async () => {
+    const remote = await listen(answerOk);
+    const local = await freePort();
+    let refuseNext = true;
+    const opener: ChannelOpener = (target, source) => {
+      if (refuseNext) {
+        refuseNext = false;
+        return Promise.reject(new Error('(SSH) Channel open failure: Connection refused'));
+      }
+      return tcpOpener(target, source);
+    };
+    const set = await startSet([spec(local, remote)], opener);
+    const refused = await roundTrip(local, Buffer.from('x')).catch((error: Error) => error);
+    expect(refused instanceof Error ? '' : refused.toString()).toBe('');
+    expect((await roundTrip(local, Buffer.from('x'))).toString()).toBe('ok');
+    const stats = set.snapshot()[0]!.stats;
+    expect(stats.failed).toBe(1);
+    expect(stats.lastError).toContain('Connection refused');
+  });
+
+  it('reports a busy local port as a PORT error with the lsof hint, and starts the other forwards', async () => {
+    const busy = await listen(() => {});
+    const free = await freePort();
+    const remote = await listen(answerOk);
+    const set = new ListenerSet(tcpOpener, () => {});
+    sets.push(set);
+    const result = await set.apply([spec(busy, remote, 'a'), spec(free, remote, 'b')]);
+    expect(result.started.map((s) => s.id)).toEqual(['b']);
+    expect(result.failed[0]?.error).toMatchObject({ code: 'PORT', hint: expect.stringContaining('lsof') });
+  });
+
+  it('applies a plan idempotently and frees the port of a removed forward at once', async () => {
+    const remote = await listen(answerOk);
+    const [a, b] = [await freePort(), await freePort()];
+    const set = await startSet([spec(a, remote, 'a'), spec(b, remote, 'b')]);
+    const again = await set.apply([spec(a, remote, 'a'), spec(b, remote, 'b')]);
+    expect(again).toEqual({ started: [], stopped: [], failed: [] });
+    const shrink = await set.apply([spec(a, remote, 'a')]);
+    expect(shrink.stopped.map((s) => s.id)).toEqual(['b']);
+    // The freed port can be bound by someone else right away.
+    const rebound = net.createServer();
+    await new Promise<void>((resolve) => rebound.listen(b, '127.0.0.1', resolve));
+    await new Promise((resolve) => rebound.close(resolve));
+  });
+});
