@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'CLUSTER_NOT_FOUND'
   | 'KUBECONFIG'
   | 'PORT'
+  | 'FORWARD'
   | 'STATE'
   | 'INTERNAL';
 

@@ -27,7 +27,7 @@ export interface SshTarget {
   serverAliveCountMax: number;
   /** Raw ProxyJump value (`user@host:port,host2`), undefined when unset or "none". */
   proxyJump: string | undefined;
-  /** ProxyCommand is not supported by ssh2-based transport; recorded so we can say so clearly. */
+  /** Raw ProxyCommand (tokens unexpanded); run through `sh -c` and used as the transport when set. */
   proxyCommand: string | undefined;
 }
 
@@ -37,10 +37,12 @@ export interface ExecResult {
   /** null when the remote process died from a signal or the exit status was not reported. */
   code: number | null;
   signal: string | undefined;
+  /** Set when stdout or stderr passed ExecOptions.maxOutputBytes: the rest was read and dropped. */
+  truncated?: boolean;
 }
 
 export interface ExecOptions {
-  /** Stop reading after this many bytes of stdout (bounded remote output); default 16 MiB. */
+  /** Keep at most this many bytes of stdout and of stderr (the rest is drained, `truncated` set); default 16 MiB. */
   maxOutputBytes?: number;
   timeoutMs?: number;
   signal?: AbortSignal;

@@ -1,0 +1,226 @@
+// src/ssh (main file): from an ssh alias to a live, host-key-checked ssh2 connection (`ssh -G`,
+// known_hosts, auth, exec, forwards, ProxyJump/ProxyCommand). One fresh Client per openConnection;
+// it never reconnects (`closed` says why it ended, the supervisor decides) and never prints.
+import type { Duplex } from 'node:stream';
+import { TunnelError } from '../errors.js';
+import { prepareAuth } from './auth.js';
+import { connectError } from './connect-errors.js';
+import { execOnClient, quoteArgv, shellQuote } from './exec.js';
+import { type Client, handshake, type Log, PausableDeadline } from './handshake.js';
+import { createHostVerifier, type HostKeyPolicy } from './host-key.js';
+import { resolveTarget } from './ssh-config.js';
+import { openTransport, type Transport } from './transport.js';
+import type { CloseReason, ExecOptions, ExecResult, SshConnection, SshTarget } from './types.js';
+
+export type { Log, LogLevel } from './handshake.js';
+
+export interface OpenConnectionOptions {
+  hostKeyPolicy: HostKeyPolicy;
+  /** Asks for an encrypted key's passphrase; only pass it when a terminal can answer. */
+  askPassphrase?: (file: string) => Promise<string | undefined>;
+  /** Default: ServerAliveInterval when > 0, else 5000 ms (keepalive is never off; see below). */
+  keepaliveIntervalMs?: number;
+  /** Default: ServerAliveCountMax when ServerAliveInterval > 0, else 3. */
+  keepaliveCountMax?: number;
+  /** Login deadline (TCP + KEX + auth, paused during prompts). Default: ConnectTimeout, else 20 s. */
+  readyTimeoutMs?: number;
+  /** Timeout for opening one forwardOut channel; default 10 s. */
+  forwardOpenTimeoutMs?: number;
+  /** Resolves a ProxyJump hop's host; callers pass resolveTarget bound to the same config file. */
+  resolveHop?: (alias: string) => Promise<SshTarget>;
+  /** Cancels opening only; an open connection is ended with close(). */
+  signal?: AbortSignal;
+  log?: Log;
+}
+
+/** ProxyJump chains deeper than this are a config loop (e.g. `Host *` with ProxyJump). */
+export const MAX_JUMP_DEPTH = 8;
+
+/**
+ * ssh2 leaves keepalive off by default, and then a vanished network produces no event at all. So:
+ * the user's ServerAliveInterval/CountMax when set, else 5 s × 3 (a dead link is seen in ~20 s).
+ */
+export function keepaliveFor(target: SshTarget, options: OpenConnectionOptions) {
+  const fromConfig = target.serverAliveIntervalSeconds > 0;
+  return {
+    intervalMs: options.keepaliveIntervalMs ?? (fromConfig ? target.serverAliveIntervalSeconds * 1000 : 5000),
+    countMax: Math.max(1, options.keepaliveCountMax ?? (fromConfig ? target.serverAliveCountMax : 3)),
+  };
+}
+
+export async function openConnection(
+  target: SshTarget,
+  options: OpenConnectionOptions,
+): Promise<SshConnection> {
+  return await openAtDepth(target, options, 0);
+}
+
+async function openAtDepth(target: SshTarget, options: OpenConnectionOptions, depth: number) {
+  if (depth > MAX_JUMP_DEPTH) {
+    throw connectError(
+      target,
+      `ProxyJump chain longer than ${MAX_JUMP_DEPTH} hops (a loop in the ssh config?)`,
+    );
+  }
+  options.signal?.throwIfAborted();
+  const deadline = new PausableDeadline(
+    options.readyTimeoutMs ?? (target.connectTimeoutSeconds ? target.connectTimeoutSeconds * 1000 : 20_000),
+  );
+  const policy: HostKeyPolicy = {
+    acceptNewHostKey: options.hostKeyPolicy.acceptNewHostKey,
+    ...(options.hostKeyPolicy.prompt ? { prompt: wrapPrompt(deadline, options.hostKeyPolicy.prompt) } : {}),
+  };
+  const askPassphrase = options.askPassphrase ? wrapPrompt(deadline, options.askPassphrase) : undefined;
+  const [verifier, auth] = await Promise.all([
+    createHostVerifier(target, policy),
+    prepareAuth(target, { ...(askPassphrase ? { askPassphrase } : {}) }),
+  ]);
+  const loadWarnings = verifier.warnings.length;
+  for (const warning of verifier.warnings) options.log?.('warn', warning, { host: target.alias });
+  const transport = await openTransport(target, {
+    openHop: (hopTarget) => openAtDepth(hopTarget, options, depth + 1),
+    resolveHop: options.resolveHop ?? ((alias) => resolveTarget(alias)),
+    log: options.log,
+  });
+  try {
+    const client = await handshake({
+      target,
+      sock: transport.sock,
+      verifier,
+      auth,
+      deadline,
+      keepalive: keepaliveFor(target, options),
+      signal: options.signal,
+      proxyStderr: transport.stderrTail,
+      log: options.log,
+    });
+    // Appends happen inside the handshake; report them ("Permanently added …") like ssh does.
+    for (const note of verifier.warnings.slice(loadWarnings))
+      options.log?.('info', note, { host: target.alias });
+    return new Ssh2Connection(target, client, transport, options);
+  } catch (error) {
+    transport.close();
+    throw error;
+  }
+}
+
+function wrapPrompt<A, R>(deadline: PausableDeadline, prompt: (arg: A) => Promise<R>) {
+  return (arg: A) => deadline.around(() => prompt(arg));
+}
+
+class Ssh2Connection implements SshConnection {
+  readonly closed: Promise<CloseReason>;
+  private closedLocally = false;
+  private firstError: (Error & { level?: string; code?: unknown }) | undefined;
+
+  constructor(
+    readonly target: SshTarget,
+    private readonly client: Client,
+    private readonly transport: Transport,
+    private readonly options: OpenConnectionOptions,
+  ) {
+    client.on('error', (error: Error) => {
+      this.firstError ??= error;
+      options.log?.('warn', `ssh connection error: ${error.message}`, { host: target.alias });
+    });
+    this.closed = new Promise((resolve) => {
+      client.once('close', () => {
+        transport.close();
+        void this.reason().then(resolve);
+      });
+    });
+  }
+
+  private async reason(): Promise<CloseReason> {
+    if (this.closedLocally) return { kind: 'local', message: 'closed by tunnel' };
+    const error = this.firstError;
+    if (error?.level === 'client-timeout') {
+      const { intervalMs, countMax } = keepaliveFor(this.target, this.options);
+      return {
+        kind: 'keepalive',
+        message: `no answer to ${countMax} keepalives sent every ${intervalMs} ms`,
+      };
+    }
+    // When a jump host died, its reason is the useful one.
+    const hop = await this.transport.hopClosed();
+    if (hop && hop.kind !== 'local') return { kind: hop.kind, message: `jump host: ${hop.message}` };
+    if (error && error.level !== 'client-socket') return { kind: 'error', message: error.message };
+    const detail = error ? ` (${error.message})` : '';
+    return { kind: 'remote', message: `the server closed the connection${detail}` };
+  }
+
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    if (argv.length === 0)
+      return Promise.reject(new TunnelError('INTERNAL', 'exec called with an empty argv'));
+    return execOnClient(this.client, quoteArgv(argv), options);
+  }
+
+  execShell(script: string, options?: ExecOptions): Promise<ExecResult> {
+    return execOnClient(this.client, `sh -c ${shellQuote(script)}`, options);
+  }
+
+  forwardOut(host: string, port: number, source?: { address: string; port: number }): Promise<Duplex> {
+    return openForward(this.client, {
+      host,
+      port,
+      source,
+      timeoutMs: this.options.forwardOpenTimeoutMs ?? 10_000,
+    });
+  }
+
+  close(): void {
+    this.closedLocally = true;
+    this.client.end();
+    // end() waits for the peer; a dead peer never answers, so make sure the socket goes away.
+    setTimeout(() => this.client.destroy(), 2000).unref();
+  }
+}
+
+interface ForwardRequest {
+  host: string;
+  port: number;
+  source: { address: string; port: number } | undefined;
+  timeoutMs: number;
+}
+
+/** direct-tcpip with our own open timeout; a channel that opens after we gave up is destroyed. */
+export function openForward(client: Client, request: ForwardRequest): Promise<Duplex> {
+  const where = `${request.host}:${request.port}`;
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      reject(forwardError(where, `no answer within ${request.timeoutMs} ms`, undefined));
+    }, request.timeoutMs);
+    const source = request.source ?? { address: '127.0.0.1', port: 0 };
+    try {
+      client.forwardOut(source.address, source.port, request.host, request.port, (error, channel) => {
+        if (done) return channel?.destroy();
+        done = true;
+        clearTimeout(timer);
+        if (error) return reject(forwardError(where, error.message, (error as { reason?: number }).reason));
+        channel.on('error', () => {
+          // The forward layer adds its own handler; this one only keeps Node from crashing.
+        });
+        resolve(channel);
+      });
+    } catch (error) {
+      // ssh2 throws "Not connected" synchronously after 'close'.
+      done = true;
+      clearTimeout(timer);
+      reject(forwardError(where, (error as Error).message, undefined));
+    }
+  });
+}
+
+/** RFC 4254 open-failure reasons: 1 prohibited, 2 connect failed, 3 unknown type, 4 resource shortage. */
+function forwardError(where: string, why: string, reason: number | undefined): TunnelError {
+  const hints: Record<number, string> = {
+    1: 'sshd forbids this forward: check AllowTcpForwarding / PermitOpen in the server sshd_config.',
+    2: `Nothing accepts connections on ${where} on the dev server; check the service (e.g. k3d cluster list).`,
+    4: 'sshd is out of resources (too many channels?); retry shortly.',
+  };
+  return new TunnelError('FORWARD', `Could not open a forward to ${where} on the dev server: ${why}`, {
+    hint: (reason && hints[reason]) || 'The SSH connection may be dead; it is re-established automatically.',
+  });
+}

@@ -1,0 +1,205 @@
+// Remote commands over one ssh2 Client: every argument shell-quoted, output always drained and
+// bounded, at most 8 sessions in flight (OpenSSH MaxSessions is 10; forwards don't count).
+import type { Client, ClientChannel } from 'ssh2';
+import { TunnelError } from '../errors.js';
+import type { ExecOptions, ExecResult } from './types.js';
+
+export const MAX_EXECS_IN_FLIGHT = 8;
+export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** POSIX sh quoting: bare when only safe characters, else single quotes with `'\''` for each `'`. */
+export function shellQuote(word: string): string {
+  if (SAFE_WORD.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export function quoteArgv(argv: readonly string[]): string {
+  return argv.map(shellQuote).join(' ');
+}
+
+/** FIFO semaphore; one per Client (kept in a WeakMap so it dies with the Client). */
+class Limiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly max: number) {}
+
+  async run<T>(task: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (this.active >= this.max) await this.wait(signal);
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async wait(signal: AbortSignal | undefined): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.waiting.splice(this.waiting.indexOf(wake), 1);
+        reject(abortError(signal));
+      };
+      if (signal?.aborted) return reject(abortError(signal));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(wake);
+    });
+  }
+}
+
+const limiters = new WeakMap<Client, Limiter>();
+
+function abortError(signal: AbortSignal | undefined): unknown {
+  return signal?.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
+
+/** Keeps the first `max` bytes and counts the rest, so the channel is always read to its end. */
+class Collector {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly max: number) {}
+
+  add(chunk: Buffer): void {
+    if (this.size >= this.max) {
+      this.truncated = true;
+      return;
+    }
+    const room = this.max - this.size;
+    if (chunk.length > room) this.truncated = true;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.chunks.push(kept);
+    this.size += kept.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+function summarize(command: string): string {
+  return command.length > 120 ? `${command.slice(0, 117)}...` : command;
+}
+
+function stopChannel(channel: ClientChannel | undefined): void {
+  if (!channel) return;
+  try {
+    channel.signal('KILL');
+  } catch {
+    // Servers often refuse signals; closing the channel below is what matters.
+  }
+  channel.close();
+}
+
+/** Drains both streams (else 'close' never comes), records the exit status, reports on 'close'. */
+function readChannel(channel: ClientChannel, maxBytes: number, done: (result: ExecResult) => void): void {
+  const stdout = new Collector(maxBytes);
+  const stderr = new Collector(maxBytes);
+  const exit: { code?: number | null; signal?: string } = {};
+  channel.on('data', (chunk: Buffer) => stdout.add(chunk));
+  channel.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
+  channel.stderr.on('error', () => {});
+  channel.on('exit', (code: number | null, signalName?: string) =>
+    Object.assign(exit, { code, signal: signalName }),
+  );
+  channel.on('close', (code?: number | null, signalName?: string) => {
+    const truncated = stdout.truncated || stderr.truncated;
+    done({
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      code: exit.code ?? (typeof code === 'number' ? code : null),
+      signal: exit.signal ?? signalName ?? undefined,
+      ...(truncated ? { truncated } : {}),
+    });
+  });
+}
+
+function runExec(client: Client, command: string, options: ExecOptions): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    let channel: ClientChannel | undefined;
+    let settled = false;
+    const finish = (error: unknown, result?: ExecResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (error === undefined && result) resolve(result);
+      else reject(error);
+    };
+    const cancel = (error: unknown) => {
+      finish(error);
+      stopChannel(channel);
+    };
+    const onAbort = () => cancel(abortError(options.signal));
+    const timeoutMs = options.timeoutMs;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => cancel(timeoutError(command, timeoutMs)), timeoutMs);
+    if (options.signal?.aborted) return cancel(abortError(options.signal));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const onChannel = (error: Error | undefined, opened: ClientChannel) => {
+      if (error) return finish(openError(command, error));
+      channel = opened;
+      opened.on('error', (channelError: Error) => cancel(openError(command, channelError)));
+      readChannel(opened, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, (result) =>
+        finish(undefined, result),
+      );
+      // Always send EOF so a command that reads stdin cannot hang waiting for us.
+      opened.end(options.stdin);
+      if (settled) stopChannel(opened);
+    };
+    try {
+      client.exec(command, onChannel);
+    } catch (error) {
+      // ssh2 throws "Not connected" synchronously once the connection is gone.
+      finish(openError(command, error as Error));
+    }
+  });
+}
+
+function timeoutError(command: string, timeoutMs: number): TunnelError {
+  return new TunnelError(
+    'REMOTE_COMMAND',
+    `Remote command timed out after ${timeoutMs} ms: ${summarize(command)}`,
+    {
+      hint: 'The dev server may be overloaded or the command is stuck; try it by hand with: ssh <alias> <command>',
+    },
+  );
+}
+
+function openError(command: string, error: Error): TunnelError {
+  return new TunnelError(
+    'REMOTE_COMMAND',
+    `Could not run remote command (${error.message}): ${summarize(command)}`,
+    {
+      hint:
+        error.message === 'Not connected'
+          ? 'The SSH connection is closed; it will be re-established on reconnect.'
+          : 'sshd refused a new session (MaxSessions?); check the server log or retry with: ssh -v <alias>',
+      cause: error,
+    },
+  );
+}
+
+/** Runs `command` (already quoted) in a new session channel; the exit status comes from 'exit'/'close'. */
+export async function execOnClient(
+  client: Client,
+  command: string,
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  let limiter = limiters.get(client);
+  if (!limiter) {
+    limiter = new Limiter(MAX_EXECS_IN_FLIGHT);
+    limiters.set(client, limiter);
+  }
+  return await limiter.run(() => runExec(client, command, options), options.signal);
+}

@@ -1,0 +1,97 @@
+// Reads IdentityFiles for auth.ts: which exist, which are encrypted, and each one's public key
+// (from `<file>.pub`, or the unencrypted header of an OpenSSH key) without asking for a passphrase.
+import fs from 'node:fs/promises';
+import ssh2 from 'ssh2';
+
+export interface IdentityFile {
+  path: string;
+  /** Private key text; never logged. undefined = only `<file>.pub` exists (usable through the agent). */
+  privateKey: string | undefined;
+  encrypted: boolean;
+  /** SSH wire-format public key, when it could be learned without a passphrase. */
+  publicBlob: Buffer | undefined;
+}
+
+export interface SkippedIdentity {
+  path: string;
+  reason: string;
+}
+
+const OPENSSH_HEADER = '-----BEGIN OPENSSH PRIVATE KEY-----';
+const MAGIC = Buffer.from('openssh-key-v1\0', 'latin1');
+
+function readString(buffer: Buffer, offset: number): { value: Buffer; next: number } | undefined {
+  if (offset + 4 > buffer.length) return undefined;
+  const length = buffer.readUInt32BE(offset);
+  if (offset + 4 + length > buffer.length) return undefined;
+  return { value: buffer.subarray(offset + 4, offset + 4 + length), next: offset + 4 + length };
+}
+
+/** openssh-key-v1: magic, cipher, kdf, kdf options, key count, then the first public key in clear. */
+function inspectOpenSsh(text: string): { encrypted: boolean; publicBlob: Buffer | undefined } | undefined {
+  const body = text.split(OPENSSH_HEADER)[1]?.split('-----END')[0];
+  if (body === undefined) return undefined;
+  const data = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  if (!data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const cipher = readString(data, MAGIC.length);
+  const kdf = cipher && readString(data, cipher.next);
+  const kdfOptions = kdf && readString(data, kdf.next);
+  if (!cipher || !kdfOptions) return undefined;
+  const publicKey = readString(data, kdfOptions.next + 4);
+  return { encrypted: cipher.value.toString('latin1') !== 'none', publicBlob: publicKey?.value };
+}
+
+/** Encrypted PEM (`Proc-Type: 4,ENCRYPTED`), PKCS#8 and PuTTY keys say so in clear text. */
+function looksEncrypted(text: string): boolean {
+  return (
+    /Proc-Type:\s*4,ENCRYPTED/.test(text) ||
+    text.includes('BEGIN ENCRYPTED PRIVATE KEY') ||
+    /^Encryption:\s*(?!none)\S+/m.test(text)
+  );
+}
+
+async function readPublicFile(file: string): Promise<Buffer | undefined> {
+  try {
+    const fields = (await fs.readFile(`${file}.pub`, 'utf8')).trim().split(/\s+/);
+    return fields[1] ? Buffer.from(fields[1], 'base64') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Loads one IdentityFile; undefined when absent (ssh -G lists the default files even if missing). */
+async function loadIdentityFile(file: string): Promise<IdentityFile | SkippedIdentity | undefined> {
+  let privateKey: string;
+  try {
+    privateKey = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return { path: file, reason: `cannot read it (${code})` };
+    // Like ssh: IdentityFile may name a key whose private half lives only in the agent.
+    const publicBlob = await readPublicFile(file);
+    return publicBlob ? { path: file, privateKey: undefined, encrypted: false, publicBlob } : undefined;
+  }
+  const header = inspectOpenSsh(privateKey);
+  const encrypted = header?.encrypted ?? looksEncrypted(privateKey);
+  let publicBlob = (await readPublicFile(file)) ?? header?.publicBlob;
+  if (!encrypted) {
+    const parsed = ssh2.utils.parseKey(privateKey);
+    // e.g. PKCS#8 or FIDO (sk-*) keys, which ssh2 cannot use.
+    if (parsed instanceof Error) return { path: file, reason: `unsupported key format (${parsed.message})` };
+    publicBlob = parsed.getPublicSSH();
+  }
+  return { path: file, privateKey, encrypted, publicBlob };
+}
+
+/** Every IdentityFile that exists, in config order, plus the ones that exist but cannot be used. */
+export async function loadIdentityFiles(files: readonly string[]) {
+  const usable: IdentityFile[] = [];
+  const skipped: SkippedIdentity[] = [];
+  for (const file of new Set(files)) {
+    const loaded = await loadIdentityFile(file);
+    if (loaded === undefined) continue;
+    if ('privateKey' in loaded) usable.push(loaded);
+    else skipped.push(loaded);
+  }
+  return { usable, skipped };
+}

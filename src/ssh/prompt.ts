@@ -1,0 +1,108 @@
+// Terminal questions for the SSH layer: yes/no for a new host key, hidden input for a key passphrase.
+// Uses /dev/tty (works with piped stdin, like ssh) or stdin when it is a TTY; without one: undefined.
+import fs from 'node:fs';
+import readline from 'node:readline/promises';
+import tty from 'node:tty';
+import { UsageError } from '../errors.js';
+
+interface Terminal {
+  input: tty.ReadStream;
+  output: NodeJS.WritableStream;
+  close(): void;
+}
+
+function openTerminal(): Terminal | undefined {
+  try {
+    const input = new tty.ReadStream(fs.openSync('/dev/tty', 'r'));
+    const output = new tty.WriteStream(fs.openSync('/dev/tty', 'w'));
+    return {
+      input,
+      output,
+      close: () => {
+        input.destroy();
+        output.destroy();
+      },
+    };
+  } catch {
+    // ENXIO: no controlling terminal (daemon, CI). Fall back to stdin only when it is a TTY.
+    if (!process.stdin.isTTY) return undefined;
+    return {
+      input: process.stdin as tty.ReadStream,
+      output: process.stderr,
+      close: () => process.stdin.pause(),
+    };
+  }
+}
+
+/** Reads one line without echo (raw mode); Ctrl-C cancels, Ctrl-D on an empty line gives undefined. */
+function readHidden(terminal: Terminal, question: string): Promise<string | undefined> {
+  const { input, output } = terminal;
+  output.write(question);
+  input.setRawMode(true);
+  input.setEncoding('utf8');
+  input.resume();
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const done = (error: Error | undefined, value?: string) => {
+      input.off('data', onData);
+      input.setRawMode(false);
+      output.write('\n');
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') return done(undefined, answer);
+        if (char === '\u0003') return done(new UsageError('Cancelled at the passphrase prompt'));
+        if (char === '\u0004' && answer === '') return done(undefined, undefined);
+        if (char === '\u007f' || char === '\b') answer = answer.slice(0, -1);
+        else if (char >= ' ') answer += char;
+      }
+    };
+    input.on('data', onData);
+  });
+}
+
+/** Hidden passphrase input; undefined when there is no terminal or the user gave none. */
+export async function askPassphrase(file: string): Promise<string | undefined> {
+  const terminal = openTerminal();
+  if (!terminal) return undefined;
+  try {
+    return await readHidden(terminal, `Enter passphrase for key '${file}': `);
+  } finally {
+    terminal.close();
+  }
+}
+
+/** Asks until the answer is yes or no (like ssh); an empty answer or EOF is no. */
+export async function askYesNo(question: string): Promise<boolean> {
+  const terminal = openTerminal();
+  if (!terminal) return false;
+  const rl = readline.createInterface({ input: terminal.input, output: terminal.output, terminal: true });
+  try {
+    let prompt = question;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const answer = (await rl.question(prompt)).trim().toLowerCase();
+      if (answer === 'yes' || answer === 'y') return true;
+      if (answer === 'no' || answer === 'n' || answer === '') return false;
+      prompt = "Please type 'yes' or 'no': ";
+    }
+    return false;
+  } finally {
+    rl.close();
+    terminal.close();
+  }
+}
+
+/** The prompts to pass to openConnection, or undefined when no terminal can answer. */
+export function terminalPrompts():
+  | {
+      prompt: (question: string) => Promise<boolean>;
+      askPassphrase: (file: string) => Promise<string | undefined>;
+    }
+  | undefined {
+  const terminal = openTerminal();
+  if (!terminal) return undefined;
+  terminal.close();
+  return { prompt: askYesNo, askPassphrase };
+}

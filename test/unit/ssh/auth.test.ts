@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AnyAuthMethod } from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareAuth } from '../../../src/ssh/auth.js';
+import type { SshTarget } from '../../../src/ssh/types.js';
+
+let dir: string;
+const key = (name: string, passphrase = '') => {
+  const file = path.join(dir, name);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', name, '-f', file]);
+  return file;
+};
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-auth-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function target(identityFiles: string[]): SshTarget {
+  return {
+    alias: 'dev',
+    hostName: 'h',
+    user: 'me',
+    port: 22,
+    identityFiles,
+    identitiesOnly: true,
+    identityAgent: undefined,
+    userKnownHostsFiles: [],
+    globalKnownHostsFiles: [],
+    strictHostKeyChecking: 'ask',
+    hashKnownHosts: false,
+    hostKeyAlias: undefined,
+    connectTimeoutSeconds: undefined,
+    serverAliveIntervalSeconds: 0,
+    serverAliveCountMax: 3,
+    proxyJump: undefined,
+    proxyCommand: undefined,
+  };
+}
+
+/** Drives the handler like ssh2 does until it gives up; returns what it offered. */
+async function drain(
+  handler: (methods: string[] | null, partial: boolean, next: (auth: unknown) => void) => void,
+) {
+  const offered: AnyAuthMethod[] = [];
+  for (;;) {
+    const next = await new Promise<unknown>((resolve) =>
+      handler(offered.length ? ['publickey'] : null, false, resolve),
+    );
+    if (next === false) return offered;
+    offered.push(next as AnyAuthMethod);
+  }
+}
+
+describe('prepareAuth', () => {
+  it('offers existing files in order, skips missing ones and encrypted ones without a terminal', async () => {
+    const plain = key('plain');
+    const encrypted = key('encrypted', 'secret-passphrase');
+    const plan = await prepareAuth(target([path.join(dir, 'missing'), encrypted, plain]));
+    const offered = await drain(plan.handler as never);
+    expect(offered.map((auth) => auth.type)).toEqual(['publickey']);
+    const error = plan.failure();
+    expect(error.code).toBe('SSH_AUTH');
+    expect(error.message).toContain(`tried ${plain}`);
+    expect(error.message).toContain(`skipped ${encrypted} (encrypted`);
+    expect(error.message).not.toContain('secret-passphrase');
+    expect(error.hint).toBe(`Load the key into your agent, then retry: ssh-add ${encrypted}`);
+  });
+
+  it('asks for the passphrase of an encrypted key and retries a wrong one', async () => {
+    const encrypted = key('encrypted2', 'right');
+    const answers = ['wrong', 'right'];
+    const asked: string[] = [];
+    const plan = await prepareAuth(target([encrypted]), {
+      askPassphrase: async (file) => {
+        asked.push(file);
+        return answers.shift();
+      },
+    });
+    const offered = await drain(plan.handler as never);
+    expect(asked).toEqual([encrypted, encrypted]);
+    expect(offered).toHaveLength(1);
+  });
+
+  it('never offers more keys than MaxAuthTries and says which were not tried', async () => {
+    const files = Array.from({ length: 8 }, (_, index) => key(`many${index}`));
+    const plan = await prepareAuth(target(files));
+    expect(await drain(plan.handler as never)).toHaveLength(6);
+    expect(plan.failure().message).toMatch(/many6 \(not tried: sshd allows 6 attempts/);
+  });
+
+  it('says so when no key exists at all and the server offers no publickey', async () => {
+    const plan = await prepareAuth(target([path.join(dir, 'nope')]));
+    await new Promise((resolve) => plan.handler(['password'], false, resolve as never));
+    expect(plan.failure().message).toMatch(/no key was available to try; the server only offers: password/);
+  });
+});

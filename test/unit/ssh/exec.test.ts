@@ -1,0 +1,156 @@
+import { execFileSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import fc from 'fast-check';
+import type { Client } from 'ssh2';
+import { describe, expect, it } from 'vitest';
+import type { TunnelError } from '../../../src/errors.js';
+import { execOnClient, MAX_EXECS_IN_FLIGHT, quoteArgv, shellQuote } from '../../../src/ssh/exec.js';
+
+describe('shellQuote', () => {
+  it('leaves safe words bare and single-quotes the rest', () => {
+    expect(shellQuote('k3d')).toBe('k3d');
+    expect(shellQuote('--output=json')).toBe('--output=json');
+    expect(shellQuote('')).toBe("''");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
+    expect(shellQuote('$(id)')).toBe("'$(id)'");
+    expect(quoteArgv(['k3d', 'cluster', 'list', 'a b'])).toBe("k3d cluster list 'a b'");
+  });
+
+  it('survives a real `sh -c printf %s` round trip for arbitrary strings', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 60 }).filter((text) => !text.includes('\u0000')),
+        (text) => {
+          const out = execFileSync('sh', ['-c', `printf %s ${shellQuote(text)}`]);
+          expect(out.equals(Buffer.from(text, 'utf8'))).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('keeps argv boundaries through sh', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ maxLength: 10 }).filter((text) => !text.includes('\u0000')),
+          { maxLength: 5 },
+        ),
+        (argv) => {
+          const out = execFileSync('sh', [
+            '-c',
+            `for a in ${quoteArgv(['-', ...argv])}; do printf '%s\\0' "$a"; done`,
+          ]);
+          expect(out.toString('utf8').split('\u0000').slice(1, -1)).toEqual(argv);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+/** Just enough of an ssh2 channel: data/stderr/exit/close events, end/close/signal. */
+class FakeChannel extends EventEmitter {
+  readonly stderr = new EventEmitter();
+  stdin: Buffer[] = [];
+  closed = false;
+  end(data?: string | Buffer) {
+    if (data !== undefined) this.stdin.push(Buffer.from(data));
+  }
+  close() {
+    this.closed = true;
+    this.emit('close');
+  }
+  signal() {}
+}
+
+function fakeClient(behaviour: (channel: FakeChannel, command: string) => void) {
+  const channels: FakeChannel[] = [];
+  const client = {
+    exec(command: string, cb: (error: Error | undefined, channel: FakeChannel) => void) {
+      const channel = new FakeChannel();
+      channels.push(channel);
+      setImmediate(() => {
+        cb(undefined, channel);
+        behaviour(channel, command);
+      });
+    },
+  };
+  return { client: client as unknown as Client, channels };
+}
+
+describe('execOnClient', () => {
+  it('collects stdout/stderr, passes stdin, takes the exit code', async () => {
+    const { client, channels } = fakeClient((channel) => {
+      channel.emit('data', Buffer.from('out'));
+      channel.stderr.emit('data', Buffer.from('err'));
+      channel.emit('exit', 3);
+      channel.emit('close', 3);
+    });
+    const result = await execOnClient(client, 'cmd', { stdin: 'input' });
+    expect(result).toEqual({ stdout: 'out', stderr: 'err', code: 3, signal: undefined });
+    expect(channels[0]?.stdin.map(String)).toEqual(['input']);
+  });
+
+  it('reports a signal death as code null', async () => {
+    const { client } = fakeClient((channel) => channel.emit('close', null, 'TERM'));
+    expect(await execOnClient(client, 'cmd')).toMatchObject({ code: null, signal: 'TERM' });
+  });
+
+  it('bounds output, keeps draining, marks truncated (no split UTF-8 issue beyond the cut)', async () => {
+    const { client } = fakeClient((channel) => {
+      for (let i = 0; i < 10; i++) channel.emit('data', Buffer.from('0123456789'));
+      channel.emit('close', 0);
+    });
+    const result = await execOnClient(client, 'cmd', { maxOutputBytes: 25 });
+    expect(result.stdout).toBe('0123456789012345678901234');
+    expect(result.truncated).toBe(true);
+  });
+
+  it('times out with REMOTE_COMMAND and closes the channel', async () => {
+    const { client, channels } = fakeClient(() => {});
+    const error = await execOnClient(client, 'sleep 100', { timeoutMs: 30 }).catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as TunnelError).code).toBe('REMOTE_COMMAND');
+    expect((error as TunnelError).message).toMatch(/timed out after 30 ms: sleep 100/);
+    expect(channels[0]?.closed).toBe(true);
+  });
+
+  it('honours an AbortSignal', async () => {
+    const { client } = fakeClient(() => {});
+    const controller = new AbortController();
+    const pending = execOnClient(client, 'x', { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('stop')), 10);
+    await expect(pending).rejects.toThrow('stop');
+  });
+
+  it('turns channel-open failures and "Not connected" into REMOTE_COMMAND', async () => {
+    const refusing = {
+      exec: (_c: string, cb: (e: Error) => void) =>
+        setImmediate(() => cb(new Error('(SSH) Channel open failure'))),
+    } as unknown as Client;
+    await expect(execOnClient(refusing, 'x')).rejects.toMatchObject({ code: 'REMOTE_COMMAND' });
+    const closed = {
+      exec: () => {
+        throw new Error('Not connected');
+      },
+    } as unknown as Client;
+    await expect(execOnClient(closed, 'x')).rejects.toMatchObject({ code: 'REMOTE_COMMAND', hint: /closed/ });
+  });
+
+  it(`keeps at most ${MAX_EXECS_IN_FLIGHT} execs in flight per client`, async () => {
+    let open = 0;
+    let peak = 0;
+    const { client } = fakeClient((channel) => {
+      open++;
+      peak = Math.max(peak, open);
+      setTimeout(() => {
+        open--;
+        channel.emit('close', 0);
+      }, 5);
+    });
+    await Promise.all(Array.from({ length: 20 }, () => execOnClient(client, 'x')));
+    expect(peak).toBe(MAX_EXECS_IN_FLIGHT);
+  });
+});

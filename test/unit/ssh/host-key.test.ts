@@ -1,0 +1,159 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TunnelError } from '../../../src/errors.js';
+import { createHostVerifier, type HostKeyPolicy } from '../../../src/ssh/host-key.js';
+import { fingerprintSha256 } from '../../../src/ssh/known-hosts.js';
+import type { SshTarget } from '../../../src/ssh/types.js';
+
+const fixtures = path.join(import.meta.dirname, '../../fixtures/ssh/known-hosts');
+const pub = (name: string) =>
+  fs.readFileSync(path.join(fixtures, name), 'utf8').split(' ').slice(0, 2).join(' ');
+const blob = (name: string) => Buffer.from(pub(name).split(' ')[1] ?? '', 'base64');
+const hostKey = blob('host_ed25519.pub');
+const otherKey = blob('other_ed25519.pub');
+
+let dir: string;
+let knownHosts: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-hostkey-'));
+  knownHosts = path.join(dir, 'ssh', 'known_hosts');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function target(overrides: Partial<SshTarget> = {}): SshTarget {
+  return {
+    alias: 'dev',
+    hostName: '127.0.0.1',
+    user: 'me',
+    port: 2222,
+    identityFiles: [],
+    identitiesOnly: false,
+    identityAgent: undefined,
+    userKnownHostsFiles: [knownHosts, path.join(dir, 'missing')],
+    globalKnownHostsFiles: [path.join(dir, 'global')],
+    strictHostKeyChecking: 'ask',
+    hashKnownHosts: false,
+    hostKeyAlias: undefined,
+    connectTimeoutSeconds: undefined,
+    serverAliveIntervalSeconds: 0,
+    serverAliveCountMax: 3,
+    proxyJump: undefined,
+    proxyCommand: undefined,
+    ...overrides,
+  };
+}
+
+function writeKnownHosts(lines: string[]) {
+  fs.mkdirSync(path.dirname(knownHosts), { recursive: true });
+  fs.writeFileSync(knownHosts, `${lines.join('\n')}\n`);
+}
+
+async function verify(t: SshTarget, policy: HostKeyPolicy, key: Buffer) {
+  const verifier = await createHostVerifier(t, policy);
+  const accepted = await new Promise<boolean>((resolve) => {
+    const returned: unknown = verifier.verify(key, resolve);
+    // ssh2.md §0: anything but undefined returned from the verifier is taken as ACCEPT.
+    expect(returned).toBeUndefined();
+  });
+  return { accepted, error: verifier.error as TunnelError | undefined, verifier };
+}
+
+const refuse: HostKeyPolicy = { acceptNewHostKey: false };
+
+describe('createHostVerifier', () => {
+  it('accepts a known key and pins it for rekeys', async () => {
+    writeKnownHosts(['# c', `[127.0.0.1]:2222 ${pub('host_ed25519.pub')}`]);
+    const { accepted, verifier } = await verify(target(), refuse, hostKey);
+    expect(accepted).toBe(true);
+    const rekey = await new Promise<boolean>((resolve) => verifier.verify(otherKey, resolve));
+    expect(rekey).toBe(false);
+    expect(verifier.error?.code).toBe('HOST_KEY_CHANGED');
+    expect(verifier.error?.message).toMatch(/rekey/);
+  });
+
+  it('refuses a changed key naming file:line, the new fingerprint and the ssh-keygen -R hint', async () => {
+    writeKnownHosts(['# c', '', `[127.0.0.1]:2222 ${pub('other_ed25519.pub')}`]);
+    const { accepted, error } = await verify(
+      target({ strictHostKeyChecking: 'no' }),
+      { acceptNewHostKey: true },
+      hostKey,
+    );
+    expect(accepted).toBe(false);
+    expect(error?.code).toBe('HOST_KEY_CHANGED');
+    expect(error?.message).toContain(`${knownHosts}:3`);
+    expect(error?.message).toContain(fingerprintSha256(hostKey));
+    expect(error?.hint).toContain(`ssh-keygen -R '[127.0.0.1]:2222' -f ${knownHosts}`);
+  });
+
+  it('refuses a revoked key', async () => {
+    writeKnownHosts([`@revoked * ${pub('host_ed25519.pub')}`, `[127.0.0.1]:2222 ${pub('host_ed25519.pub')}`]);
+    const { accepted, error } = await verify(target(), { acceptNewHostKey: true }, hostKey);
+    expect(accepted).toBe(false);
+    expect(error?.code).toBe('HOST_KEY_REVOKED');
+    expect(error?.message).toContain(`${knownHosts}:1`);
+  });
+
+  it('refuses an unknown key without a terminal, with the ssh / --accept-new-host-key hint', async () => {
+    const { accepted, error } = await verify(target(), refuse, hostKey);
+    expect(accepted).toBe(false);
+    expect(error?.code).toBe('HOST_KEY_UNKNOWN');
+    expect(error?.message).toContain(fingerprintSha256(hostKey));
+    expect(error?.hint).toMatch(/ssh dev.*--accept-new-host-key/);
+    expect(fs.existsSync(knownHosts)).toBe(false);
+  });
+
+  it('asks when a prompt is given and appends on yes (0600 file, 0700 dir)', async () => {
+    const questions: string[] = [];
+    const prompt = async (question: string) => {
+      questions.push(question);
+      return true;
+    };
+    const { accepted } = await verify(target(), { acceptNewHostKey: false, prompt }, hostKey);
+    expect(accepted).toBe(true);
+    expect(questions[0]).toContain(`ED25519 key fingerprint is ${fingerprintSha256(hostKey)}`);
+    expect(fs.readFileSync(knownHosts, 'utf8')).toBe(`[127.0.0.1]:2222 ${pub('host_ed25519.pub')}\n`);
+    expect(fs.statSync(knownHosts).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.dirname(knownHosts)).mode & 0o777).toBe(0o700);
+  });
+
+  it('never prompts under StrictHostKeyChecking=yes; declining is refused', async () => {
+    const prompt = async () => {
+      throw new Error('must not be asked');
+    };
+    const strict = await verify(
+      target({ strictHostKeyChecking: 'yes' }),
+      { acceptNewHostKey: false, prompt },
+      hostKey,
+    );
+    expect(strict.error?.message).toMatch(/StrictHostKeyChecking is yes/);
+    const declined = await verify(target(), { acceptNewHostKey: false, prompt: async () => false }, hostKey);
+    expect(declined.accepted).toBe(false);
+    expect(declined.error?.message).toMatch(/declined/);
+  });
+
+  it('accept-new appends a hashed line (HashKnownHosts) that ssh-keygen -F finds, after a line missing its newline', async () => {
+    fs.mkdirSync(path.dirname(knownHosts), { recursive: true });
+    fs.writeFileSync(knownHosts, `other.example ${pub('other_ed25519.pub')}`);
+    const t = target({ strictHostKeyChecking: 'accept-new', hashKnownHosts: true, hostKeyAlias: 'DevBox' });
+    const { accepted, verifier } = await verify(t, refuse, hostKey);
+    expect(accepted).toBe(true);
+    expect(verifier.warnings.join('\n')).toMatch(/Permanently added '\[devbox\]:2222'/);
+    const lines = fs.readFileSync(knownHosts, 'utf8').split('\n');
+    expect(lines[1]).toMatch(/^\|1\|/);
+    const found = execFileSync('ssh-keygen', ['-F', '[devbox]:2222', '-f', knownHosts], { encoding: 'utf8' });
+    expect(found).toMatch(/found: line 2/);
+  });
+
+  it('puts the known key types first in the algorithm list', async () => {
+    writeKnownHosts([`[127.0.0.1]:2222 ${pub('host_rsa.pub')}`]);
+    const verifier = await createHostVerifier(target(), refuse);
+    expect(verifier.serverHostKeyAlgorithms.slice(0, 3)).toEqual([
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-ed25519',
+    ]);
+  });
+});
