@@ -116,7 +116,9 @@ async function waitForListening(logFile: string, child: ChildProcess, timeoutMs 
     if (log.includes('Server listening on')) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`sshd did not start listening within ${timeoutMs} ms:\n${fs.readFileSync(logFile, 'utf8')}`);
+  throw new Error(
+    `sshd did not start listening within ${timeoutMs} ms:\n${fs.readFileSync(logFile, 'utf8')}`,
+  );
 }
 
 export async function startSshd(options: SshdOptions): Promise<SshdHandle> {
@@ -141,8 +143,15 @@ export async function startSshd(options: SshdOptions): Promise<SshdHandle> {
     fs.writeFileSync(logFile, '');
     const argv = [SSHD_BIN, '-D', '-f', configFile, '-E', logFile];
     const command = options.netns ? ['ip', 'netns', 'exec', options.netns, ...argv] : argv;
-    child = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
-    await waitForListening(logFile, child);
+    const started = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
+    child = started;
+    try {
+      await waitForListening(logFile, started);
+    } catch (error) {
+      // A sshd that never reported listening is still ours to end: nobody else will know its pid.
+      started.kill('SIGKILL');
+      throw error;
+    }
   };
 
   const stop = async (): Promise<void> => {

@@ -1,0 +1,248 @@
+// The simulated k3s API server behind a cluster's API port: enough of the Kubernetes REST API for the real
+// kubectl (discovery, version, health, get/list of pods/services/nodes/namespaces as JSON or Table, PATCH of
+// Services). Authentication as k3s with --anonymous-auth=false: a verified client certificate or 401.
+import crypto from 'node:crypto';
+import { jsonPatch, mergePatch, strategicMergePatch, validateService } from './k8s-patch.mjs';
+import { toTable } from './k8s-tables.mjs';
+
+const RESOURCES = {
+  namespaces: { kind: 'Namespace', namespaced: false, shortNames: ['ns'] },
+  nodes: { kind: 'Node', namespaced: false, shortNames: ['no'] },
+  pods: { kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'] },
+  services: { kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'] },
+};
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+function send(response, code, body, contentType = 'application/json') {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  response.writeHead(code, {
+    'Content-Type': contentType,
+    'Cache-Control': 'no-cache, private',
+    'Audit-Id': crypto.randomUUID(),
+    'Content-Length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function failure(response, code, reason, message, details) {
+  send(response, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    details,
+    code,
+  });
+}
+
+function discovery(cluster) {
+  const server = cluster.nodes.find((node) => node.labels['k3d.role'] === 'server');
+  return {
+    '/api': {
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `${server?.ip}:6443` }],
+    },
+    '/apis': { kind: 'APIGroupList', apiVersion: 'v1', groups: [] },
+    '/api/v1': {
+      kind: 'APIResourceList',
+      groupVersion: 'v1',
+      resources: Object.entries(RESOURCES).map(([name, resource]) => ({
+        name,
+        singularName: resource.kind.toLowerCase(),
+        namespaced: resource.namespaced,
+        kind: resource.kind,
+        verbs: VERBS,
+        shortNames: resource.shortNames,
+        ...(resource.categories ? { categories: resource.categories } : {}),
+      })),
+    },
+  };
+}
+
+function versionInfo(k3sVersion) {
+  const [major = '1', minor = '0'] = k3sVersion.replace(/^v/, '').split('.');
+  return {
+    major,
+    minor,
+    gitVersion: k3sVersion.replace(/-k3s/, '+k3s'),
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2025-01-22T01:37:36Z',
+    goVersion: 'go1.22.10',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
+}
+
+/** labelSelector: `a=b`, `a==b`, `a!=b`, `a`, `!a`, comma-separated (set-based forms are not simulated). */
+function selects(selector, labels = {}) {
+  return selector
+    .split(',')
+    .filter(Boolean)
+    .every((term) => {
+      const [, key, operator, value] = term.match(/^\s*(!?[^!=\s]+)\s*(==|=|!=)?\s*(.*?)\s*$/) ?? [];
+      if (!operator) return key.startsWith('!') ? !(key.slice(1) in labels) : key in labels;
+      return operator === '!=' ? labels[key] !== value : labels[key] === value;
+    });
+}
+
+function listItems(cluster, resource, namespace, query) {
+  let items = cluster.kube[resource].filter((item) => !namespace || item.metadata.namespace === namespace);
+  const labelSelector = query.get('labelSelector');
+  if (labelSelector) items = items.filter((item) => selects(labelSelector, item.metadata.labels));
+  for (const term of (query.get('fieldSelector') ?? '').split(',').filter(Boolean)) {
+    const [field, value] = term.split('=');
+    if (field === 'metadata.name') items = items.filter((item) => item.metadata.name === value);
+    if (field === 'metadata.namespace') items = items.filter((item) => item.metadata.namespace === value);
+  }
+  const key = (item) => `${item.metadata.namespace ?? ''}/${item.metadata.name}`;
+  return items.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+}
+
+function respondList(request, response, cluster, { resource, namespace, query }) {
+  const all = listItems(cluster, resource, namespace, query);
+  const offset = Number(Buffer.from(query.get('continue') ?? '', 'base64').toString() || 0);
+  const limit = Number(query.get('limit') ?? 0) || all.length;
+  const items = all.slice(offset, offset + limit);
+  const more = offset + limit < all.length;
+  const resourceVersion = cluster.kube.resourceVersion;
+  if ((request.headers.accept ?? '').includes('as=Table')) {
+    const table = toTable(resource, items, {
+      resourceVersion,
+      includeObject: query.get('includeObject') ?? 'Metadata',
+      kind: RESOURCES[resource].kind,
+    });
+    if (more) table.metadata.continue = Buffer.from(String(offset + limit)).toString('base64');
+    return send(response, 200, table, 'application/json;as=Table;v=v1;g=meta.k8s.io');
+  }
+  const metadata = { resourceVersion: String(resourceVersion) };
+  if (more)
+    Object.assign(metadata, {
+      continue: Buffer.from(String(offset + limit)).toString('base64'),
+      remainingItemCount: all.length - offset - limit,
+    });
+  send(response, 200, { kind: `${RESOURCES[resource].kind}List`, apiVersion: 'v1', metadata, items });
+}
+
+function patchService(response, context, { namespace, name, body, contentType, query }) {
+  const { cluster, persist } = context;
+  const services = cluster.kube.services;
+  const index = services.findIndex(
+    (item) => item.metadata.namespace === namespace && item.metadata.name === name,
+  );
+  if (index < 0)
+    return failure(response, 404, 'NotFound', `services "${name}" not found`, { name, kind: 'services' });
+  const current = services[index];
+  let patched;
+  try {
+    const patch = JSON.parse(body);
+    if (contentType === 'application/merge-patch+json') patched = mergePatch(current, patch);
+    else if (contentType === 'application/strategic-merge-patch+json')
+      patched = strategicMergePatch(current, patch);
+    else if (contentType === 'application/json-patch+json') patched = jsonPatch(current, patch);
+    else
+      return failure(
+        response,
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+      );
+  } catch (error) {
+    return failure(response, 400, 'BadRequest', `error decoding patch: ${error.message}`);
+  }
+  patched.metadata = { ...patched.metadata, name, namespace, uid: current.metadata.uid };
+  const errors = validateService(patched, services);
+  if (errors.length > 0) {
+    const message = `Service "${name}" is invalid: ${errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`}`;
+    const causes = errors.map((text) => ({
+      reason: 'FieldValueInvalid',
+      message: text.slice(text.indexOf(': ') + 2),
+      field: text.slice(0, text.indexOf(':')),
+    }));
+    return failure(response, 422, 'Invalid', message, { name, kind: 'Service', causes });
+  }
+  if (query.get('dryRun') !== 'All') {
+    cluster.kube.resourceVersion += 1;
+    patched.metadata.resourceVersion = String(cluster.kube.resourceVersion);
+    services[index] = patched;
+    persist();
+  }
+  send(response, 200, { kind: 'Service', apiVersion: 'v1', ...patched });
+}
+
+function route(request, response, context, body) {
+  const { cluster } = context;
+  const url = new URL(request.url ?? '/', 'https://apiserver');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const query = url.searchParams;
+  if (['/healthz', '/livez', '/readyz'].includes(path))
+    return send(response, 200, 'ok', 'text/plain; charset=utf-8');
+  if (path === '/version') return send(response, 200, versionInfo(context.k3sVersion));
+  const documents = discovery(cluster);
+  if (documents[path]) return send(response, 200, documents[path]);
+  const match = path.match(
+    /^\/api\/v1(?:\/namespaces\/([^/]+)(?=\/(?:pods|services)))?\/(namespaces|nodes|pods|services)(?:\/([^/]+))?$/,
+  );
+  if (!match)
+    return failure(response, 404, 'NotFound', 'the server could not find the requested resource', {});
+  const [, namespace, resource, name] = match;
+  if (query.get('watch') === 'true' || query.get('watch') === '1') {
+    return failure(response, 405, 'MethodNotAllowed', '[simulator] watch is not simulated');
+  }
+  if (request.method === 'PATCH' && resource === 'services' && namespace && name) {
+    const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim();
+    return patchService(response, context, { namespace, name, body, contentType, query });
+  }
+  if (request.method !== 'GET')
+    return failure(
+      response,
+      405,
+      'MethodNotAllowed',
+      `the server does not allow this method on the requested resource`,
+    );
+  if (!name) return respondList(request, response, cluster, { resource, namespace, query });
+  const item = cluster.kube[resource].find(
+    (candidate) =>
+      candidate.metadata.name === name && (candidate.metadata.namespace ?? '') === (namespace ?? ''),
+  );
+  if (!item)
+    return failure(response, 404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+  if ((request.headers.accept ?? '').includes('as=Table')) {
+    const options = {
+      resourceVersion: cluster.kube.resourceVersion,
+      includeObject: query.get('includeObject') ?? 'Metadata',
+      kind: RESOURCES[resource].kind,
+    };
+    return send(
+      response,
+      200,
+      toTable(resource, [item], options),
+      'application/json;as=Table;v=v1;g=meta.k8s.io',
+    );
+  }
+  send(response, 200, { kind: RESOURCES[resource].kind, apiVersion: 'v1', ...item });
+}
+
+/**
+ * The request handler for one cluster's HTTPS server. `getContext()` returns { cluster, k3sVersion, persist }
+ * at request time, so PATCHes and reloads are seen by the next request.
+ */
+export function createApiHandler(getContext) {
+  return (request, response) => {
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      const context = getContext();
+      if (!context) return failure(response, 503, 'ServiceUnavailable', 'the cluster is gone');
+      if (!request.socket.authorized) return failure(response, 401, 'Unauthorized', 'Unauthorized');
+      try {
+        route(request, response, context, Buffer.concat(chunks).toString('utf8'));
+      } catch (error) {
+        failure(response, 500, 'InternalError', `[simulator] ${error.stack ?? error}`);
+      }
+    });
+  };
+}

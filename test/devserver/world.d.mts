@@ -1,0 +1,183 @@
+// Types of world.mjs (plain JS so the stand-ins and the daemon run on bare node); index.ts imports through them.
+
+/** A `--port [hostIp:]hostPort:containerPort[/protocol]@nodeFilter` mapping. */
+export interface ScenarioPort {
+  /** Docker's HostIp: '' (default) = all interfaces, or e.g. '127.0.0.1'. */
+  hostIp?: string;
+  hostPort: number;
+  containerPort: number;
+  protocol?: 'tcp' | 'udp';
+  /** k3d node filter, e.g. 'server:0' (via serverlb) or 'server:0:direct' (on the node). */
+  nodeFilter?: string;
+}
+
+export interface ScenarioServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+  nodePort?: number;
+  protocol?: 'TCP' | 'UDP';
+}
+
+export interface ScenarioService {
+  namespace?: string;
+  name: string;
+  /** Default: NodePort when nodePort is given, else ClusterIP. */
+  type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** Single-port shorthand; use `ports` for several. */
+  port?: number;
+  targetPort?: number | string;
+  nodePort?: number;
+  ports?: ScenarioServicePort[];
+  /** Default { app: name }. */
+  selector?: Record<string, string>;
+  labels?: Record<string, string>;
+  clusterIp?: string;
+}
+
+export interface ScenarioPod {
+  namespace?: string;
+  name: string;
+  phase?: 'Running' | 'Pending' | 'Succeeded' | 'Failed';
+  ready?: boolean;
+  restarts?: number;
+  /** Node name suffix, e.g. 'agent-0'. */
+  node?: string;
+  /** Default { app: <name without the ReplicaSet hash and pod suffix> }. */
+  labels?: Record<string, string>;
+  containers?: number;
+  image?: string;
+  /** Waiting reason of a Pending pod, e.g. 'ImagePullBackOff'. */
+  reason?: string;
+}
+
+export interface ScenarioCluster {
+  name: string;
+  servers?: number;
+  agents?: number;
+  running?: boolean;
+  /** Fault: its ports accept connections but never answer. */
+  paused?: boolean;
+  apiPort: number;
+  /** `--api-port HOST:PORT` bind IP; default 0.0.0.0. */
+  apiHostIp?: string;
+  /** Kubeconfig host (label k3d.server.api.host); default = apiHostIp. */
+  apiHost?: string;
+  noLb?: boolean;
+  token?: string;
+  /** false: no k3s add-ons (coredns, traefik…) in kube-system. */
+  defaults?: boolean;
+  ports?: ScenarioPort[];
+  services?: ScenarioService[];
+  /** Default: one ready pod per scenario Service. */
+  pods?: ScenarioPod[];
+}
+
+export interface Scenario {
+  description?: string;
+  k3dVersion?: string;
+  k3sVersion?: string;
+  /** false: the docker engine is down (docker and k3d fail to reach it). */
+  engineRunning?: boolean;
+  clusters: ScenarioCluster[];
+}
+
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+}
+
+/** One docker container of a cluster, as `docker inspect` would describe it. */
+export interface DockerNode {
+  id: string;
+  name: string;
+  role: 'server' | 'agent' | 'loadbalancer';
+  image: string;
+  imageName: string;
+  created: string;
+  env: string[];
+  cmd: string[] | null;
+  binds: string[];
+  portBindings: Record<string, PortBinding[]>;
+  networks: string[];
+  ip: string;
+  staticIp: boolean;
+  restartPolicy: string;
+  state: string;
+  labels: Record<string, string>;
+}
+
+export interface ClusterCerts {
+  serverCa: string;
+  clientCa: string;
+  servingCert: string;
+  servingKey: string;
+  /** Admin client certificate followed by the client CA, as k3s writes it. */
+  adminCert: string;
+  adminKey: string;
+  sans: { dns: string[]; ips: string[] };
+}
+
+export interface KubeObject {
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid: string;
+    resourceVersion: string;
+    creationTimestamp: string;
+    labels?: Record<string, string>;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+export interface WorldCluster {
+  name: string;
+  /** Changes whenever the cluster is (re-)created. */
+  generation: string;
+  createdAt: string;
+  running: boolean;
+  paused: boolean;
+  token: string;
+  apiPort: number;
+  apiHostIp: string;
+  apiHost: string;
+  noLb: boolean;
+  network: { name: string; id: string; subnet: string; gateway: string; prefix: string };
+  nodes: DockerNode[];
+  lbConfig: { ports: Record<string, string[]>; settings: { workerConnections: number } } | null;
+  certs: ClusterCerts;
+  kube: {
+    resourceVersion: number;
+    namespaces: KubeObject[];
+    nodes: KubeObject[];
+    services: KubeObject[];
+    pods: KubeObject[];
+  };
+  spec: ScenarioCluster;
+}
+
+export interface World {
+  schema: 1;
+  versions: { k3d: string; k3s: string; docker: string; dockerApi: string };
+  engine: { running: boolean };
+  networkSeq: number;
+  clusters: WorldCluster[];
+}
+
+export const SCENARIO_DIR: string;
+export const DEFAULT_VERSIONS: World['versions'];
+export function worldFile(simHome: string): string;
+export function daemonPidFile(simHome: string): string;
+export function readScenario(scenario: string | Scenario): Scenario;
+export function readWorld(file: string): World;
+export function writeWorld(file: string, world: World): void;
+export function createCluster(
+  spec: ScenarioCluster,
+  options: { networkIndex: number; versions: World['versions']; now?: Date },
+): WorldCluster;
+export function worldFromScenario(
+  scenario: string | Scenario,
+  options?: { previous?: World; merge?: boolean; now?: Date },
+): World;
+export function notifyDaemon(simHome: string): void;

@@ -1,0 +1,141 @@
+// The simulated dev server's state: which k3d clusters exist, their docker containers, certificates and
+// Kubernetes objects, kept as JSON at $HOME/.sim/world.json. The k3d/docker stand-ins read it, the world
+// daemon serves it, and the test harness (index.ts) writes it from scenario files.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateClusterCerts } from './certs.mjs';
+import { buildNodes, hex, newToken } from './cluster-build.mjs';
+import { seedKube } from './k8s-seed.mjs';
+
+export const SCENARIO_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'scenarios');
+export const DEFAULT_VERSIONS = { k3d: 'v5.9.0', k3s: 'v1.31.5-k3s1', docker: '28.5.1', dockerApi: '1.51' };
+
+export function worldFile(simHome) {
+  return path.join(simHome, '.sim', 'world.json');
+}
+
+export function daemonPidFile(simHome) {
+  return path.join(simHome, '.sim', 'daemon.pid');
+}
+
+/** Reads a scenario: a file name in scenarios/, a path, or an object. */
+export function readScenario(scenario) {
+  if (typeof scenario !== 'string') return structuredClone(scenario);
+  const file = scenario.includes('/') ? scenario : path.join(SCENARIO_DIR, scenario);
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+export function readWorld(file) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** Atomic replace, so a stand-in reading concurrently never sees half a file. */
+export function writeWorld(file, world) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${hex(4)}.tmp`;
+  fs.writeFileSync(temporary, `${JSON.stringify(world, null, 2)}\n`, { mode: 0o600 });
+  fs.renameSync(temporary, file);
+}
+
+function validate(spec) {
+  if (typeof spec.name !== 'string' || spec.name === '') throw new Error('scenario cluster without a name');
+  if (!Number.isInteger(spec.apiPort)) throw new Error(`cluster ${spec.name}: apiPort must be an integer`);
+  for (const port of spec.ports ?? []) {
+    if (!Number.isInteger(port.hostPort) || !Number.isInteger(port.containerPort)) {
+      throw new Error(`cluster ${spec.name}: ports need integer hostPort and containerPort`);
+    }
+  }
+}
+
+/** A cluster as `k3d cluster create` would leave it, with fresh ids, token, network and certificates. */
+export function createCluster(spec, { networkIndex, versions, now = new Date() }) {
+  validate(spec);
+  const running = spec.running ?? true;
+  const prefix = `172.${18 + (networkIndex % 200)}.0`;
+  const network = {
+    name: `k3d-${spec.name}`,
+    id: hex(32),
+    subnet: `${prefix}.0/16`,
+    gateway: `${prefix}.1`,
+    prefix,
+  };
+  const token = spec.token ?? newToken();
+  const created = new Date(now.getTime() - 60_000);
+  const { nodes, lbConfig, apiHost, apiHostIp } = buildNodes(spec, {
+    network,
+    token,
+    versions,
+    created,
+    running,
+  });
+  const k3sNodes = nodes.filter((node) => node.role !== 'loadbalancer');
+  const certs = generateClusterCerts({
+    clusterName: spec.name,
+    serverIps: nodes.filter((node) => node.role === 'server').map((node) => node.ip),
+    apiHost,
+    noLb: spec.noLb ?? false,
+  });
+  return {
+    name: spec.name,
+    generation: hex(8),
+    createdAt: created.toISOString(),
+    running,
+    paused: spec.paused ?? false,
+    token,
+    apiPort: spec.apiPort,
+    apiHostIp,
+    apiHost,
+    noLb: spec.noLb ?? false,
+    network,
+    nodes,
+    lbConfig,
+    certs,
+    kube: seedKube(spec, {
+      dockerNodes: k3sNodes,
+      created: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      k3sVersion: versions.k3s,
+      kernel: os.release(),
+    }),
+    spec,
+  };
+}
+
+/**
+ * The world after loading a scenario. Every cluster in the scenario is created anew (new certs and ids, like
+ * `k3d cluster delete && k3d cluster create`); with `merge`, clusters of the previous world that the scenario
+ * does not name are kept, otherwise they are gone.
+ */
+export function worldFromScenario(scenarioInput, { previous, merge = false, now = new Date() } = {}) {
+  const scenario = readScenario(scenarioInput);
+  const versions = {
+    ...DEFAULT_VERSIONS,
+    ...(previous?.versions ?? {}),
+    ...(scenario.k3dVersion ? { k3d: scenario.k3dVersion } : {}),
+    ...(scenario.k3sVersion ? { k3s: scenario.k3sVersion } : {}),
+  };
+  let networkIndex = previous?.networkSeq ?? 2;
+  const names = new Set(scenario.clusters.map((cluster) => cluster.name));
+  const kept = merge ? (previous?.clusters ?? []).filter((cluster) => !names.has(cluster.name)) : [];
+  const created = scenario.clusters.map((spec) =>
+    createCluster(spec, { networkIndex: networkIndex++, versions, now }),
+  );
+  return {
+    schema: 1,
+    versions,
+    engine: { running: scenario.engineRunning ?? previous?.engine?.running ?? true },
+    networkSeq: networkIndex,
+    clusters: [...kept, ...created],
+  };
+}
+
+/** Tells the world daemon to re-read world.json (after a stand-in changed it). */
+export function notifyDaemon(simHome) {
+  try {
+    const pid = Number(fs.readFileSync(daemonPidFile(simHome), 'utf8').trim());
+    if (pid > 0) process.kill(pid, 'SIGHUP');
+  } catch {
+    // No daemon running (a test that only exercises the stand-ins): nothing listens, nothing to tell.
+  }
+}
