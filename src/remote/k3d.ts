@@ -82,13 +82,24 @@ async function withVersions(conn: SshConnection, command: string[], foundVia: st
 }
 
 /** Runs k3d with each argument as one argv word (the SSH layer quotes them). */
-export function runK3d(
+export async function runK3d(
   conn: SshConnection,
   k3d: K3dInfo,
   args: readonly string[],
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  return conn.exec([...k3d.command, ...args], { timeoutMs: DEFAULT_TIMEOUT_MS, ...options });
+  const result = await conn.exec([...k3d.command, ...args], { timeoutMs: DEFAULT_TIMEOUT_MS, ...options });
+  if (result.truncated) {
+    // Parsing a cut-off document would give a misleading error (or worse, a partial cluster list).
+    throw new TunnelError(
+      'K3D_OUTPUT',
+      `k3d ${args.join(' ')} printed more output than tunnel reads; it was cut off`,
+      {
+        hint: 'Run the same k3d command on the dev server to see what it prints.',
+      },
+    );
+  }
+  return result;
 }
 
 export async function listClusters(
