@@ -7,8 +7,11 @@ import { type Interaction, Session } from '../session/session.js';
 import { type ChildMessage, deserializeOptions, type ParentMessage } from './ipc.js';
 import { removeSessionRecord, sessionLogFile, writeSessionRecord } from './registry.js';
 
-function send(message: ChildMessage): void {
-  if (process.connected) process.send?.(message);
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected || !process.send) return resolve();
+    process.send(message, undefined, undefined, () => resolve());
+  });
 }
 
 function ipcInteraction(): Interaction {
@@ -24,7 +27,7 @@ function ipcInteraction(): Interaction {
       if (!process.connected) return resolve(undefined);
       const id = nextId++;
       pending.set(id, resolve);
-      send({ type: 'ask', id, kind, text });
+      void send({ type: 'ask', id, kind, text });
     });
   return {
     confirm: async (question) => (await ask('confirm', question)) === true,
@@ -57,13 +60,13 @@ export async function runSessionProcess(): Promise<void> {
   } catch (error) {
     log('error', `session did not start: ${describeError(error)}`);
     const tunnelError = isTunnelError(error) ? error : undefined;
-    send({
+    await send({
       type: 'failed',
       error: { code: tunnelError?.code, message: describeError(error), hint: tunnelError?.hint },
     });
-    process.exitCode = 1;
     process.disconnect?.();
-    return;
+    // Nothing of this session may linger (a stray handle would keep a process holding ports).
+    process.exit(1);
   }
   writeSessionRecord({
     alias: options.alias,
@@ -73,7 +76,7 @@ export async function runSessionProcess(): Promise<void> {
     report: session.report,
   });
   log('info', 'forwarding', { forwards: session.report.forwards.length });
-  send({ type: 'ready', report: session.report, pid: process.pid, logFile });
+  await send({ type: 'ready', report: session.report, pid: process.pid, logFile });
   process.disconnect?.();
   await holdUntilDone(session, options.alias, log);
 }

@@ -91,15 +91,22 @@ export class Session {
     );
     const applied = await listeners.apply(forwards);
     const failed = applied.failed.map(({ spec, error }) => ({ spec, error: describeError(error) }));
-    const kubeconfig = await applyKubeconfig({
-      connection,
-      k3d,
-      forwards: applied.started,
-      mode: options.kubeconfig,
-      names: (cluster) => contextNameFor(options.contextTemplate, cluster, options.alias),
-      serverHost: clientAddress(options.bindAddress),
-      log,
-    });
+    let kubeconfig: KubeconfigReport;
+    try {
+      kubeconfig = await applyKubeconfig({
+        connection,
+        k3d,
+        forwards: applied.started,
+        mode: options.kubeconfig,
+        names: (cluster) => contextNameFor(options.contextTemplate, cluster, options.alias),
+        serverHost: clientAddress(options.bindAddress),
+        log,
+      });
+    } catch (error) {
+      // The session is not starting after all: its listeners must not outlive it.
+      await listeners.stopAll();
+      throw error;
+    }
     const report: SessionReport = {
       alias: options.alias,
       hostName: connection.target.hostName,

@@ -157,6 +157,41 @@ describe('tunnel connect', () => {
     await new Promise((resolve) => probe.close(resolve));
   });
 
+  it('leaves a broken kubeconfig untouched, fails clearly, and leaves no process or listener behind', async () => {
+    const cli = newCli();
+    fs.mkdirSync(`${cli.home}/.kube`, { recursive: true });
+    const broken = 'this: [is not yaml\n';
+    fs.writeFileSync(cli.kubeconfig, broken, { mode: 0o600 });
+    const result = await runCli(cli, [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'connect',
+      'devserver',
+      '--cluster',
+      'my-app',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not valid YAML.*left it unchanged/);
+    expect(result.stderr).toContain('hint:');
+    expect(fs.readFileSync(cli.kubeconfig, 'utf8')).toBe(broken);
+    expect(fs.readdirSync(`${cli.home}/.kube`)).toEqual(['config']);
+    // No session survives the failure: nothing recorded, and the session's port can be bound again.
+    expect(fs.existsSync(`${cli.env.TUNNEL_HOME}/sessions/devserver.json`)).toBe(false);
+    const sessions = await run('pgrep', ['-f', '__session']);
+    const ours = sessions.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(cli.env.TUNNEL_HOME!);
+        } catch {
+          return false; // exited meanwhile
+        }
+      });
+    expect(ours).toEqual([]);
+  });
+
   it('clusters --json lists both clusters with their mappings; kubeconfig prints a usable config', async () => {
     const cli = newCli();
     const clusters = await runCli(cli, [

@@ -50,7 +50,9 @@ export function registerConnect(program: Command): void {
       }
       const existing = readSessionRecord(host);
       if (existing) {
-        process.stderr.write(`replacing the running session for ${host} (pid ${existing.pid})\n`);
+        process.stderr.write(
+          `stopping the running session for ${host} (pid ${existing.pid}) to start a new one\n`,
+        );
         await stopSessionProcess(existing);
       }
       const color = process.stdout.isTTY === true;
