@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderClusters, renderForwards, safeText } from '../../../src/cli/render.js';
+import { VERSION } from '../../../src/cli/version.js';
+import type { ForwardSpec } from '../../../src/plan/types.js';
+import type { SessionReport } from '../../../src/session/session.js';
+
+function forward(overrides: Partial<ForwardSpec>): ForwardSpec {
+  return {
+    id: 'x',
+    cluster: 'my-app',
+    kind: 'service',
+    localAddress: '127.0.0.1',
+    localPort: 8080,
+    remoteHost: '127.0.0.1',
+    remotePort: 8080,
+    nodePort: 30080,
+    remapped: undefined,
+    ...overrides,
+  };
+}
+
+function report(overrides: Partial<SessionReport> = {}): SessionReport {
+  return {
+    alias: 'devserver',
+    hostName: 'dev.example.com',
+    k3d: { command: ['k3d'], foundVia: 'PATH', k3dVersion: 'v5.9.0', k3sVersion: undefined },
+    clusters: [],
+    forwards: [
+      forward({ kind: 'api', localPort: 16443, remotePort: 16443, nodePort: 6443 }),
+      forward({ localPort: 18080, remapped: { from: 8080, reason: 'busy' } }),
+    ],
+    skipped: [],
+    unusedMaps: [],
+    failed: [],
+    kubeconfig: {
+      mode: 'merge',
+      file: '/home/dev/.kube/config',
+      contexts: [{ cluster: 'my-app', context: 'k3d-my-app@devserver' }],
+      errors: [],
+      switchedTo: undefined,
+    },
+    ...overrides,
+  };
+}
+
+describe('renderForwards', () => {
+  it('shows local → dev-server → NodePort per forward, the context, and every remap with how to pin it', () => {
+    const text = renderForwards(report(), { color: false });
+    expect(text).toMatch(
+      /my-app\s+api\s+127\.0\.0\.1:16443\s+127\.0\.0\.1:16443\s+6443\s+context k3d-my-app@devserver/,
+    );
+    expect(text).toMatch(
+      /my-app\s+service\s+127\.0\.0\.1:18080\s+127\.0\.0\.1:8080\s+30080\s+local 8080 was busy/,
+    );
+    expect(text).toContain('127.0.0.1:8080 is in use on this machine');
+    expect(text).toContain('--map 8080:<local>');
+    expect(text).toContain('kubectl --context k3d-my-app@devserver get pods');
+    expect(text).not.toContain('\x1b[');
+  });
+
+  it('colours only when asked', () => {
+    expect(renderForwards(report(), { color: true })).toContain('\x1b[33m');
+  });
+
+  it('says so when a --map matched nothing and when the kubeconfig was skipped', () => {
+    const text = renderForwards(
+      report({ unusedMaps: [9999], kubeconfig: { ...report().kubeconfig, mode: 'none' } }),
+      {
+        color: false,
+      },
+    );
+    expect(text).toContain('--map 9999:… matches no port');
+    expect(text).toContain('not written (--no-kubeconfig)');
+  });
+
+  it('escapes control characters in remote-supplied names instead of printing them', () => {
+    const hostile = report({ forwards: [forward({ cluster: 'evil\x1b[2J\nname' })] });
+    const text = renderForwards(hostile, { color: false });
+    expect(text).toContain('evil\\x1b[2J\\x0aname');
+    expect(safeText('a\tb')).toBe('a\\x09b');
+  });
+});
+
+describe('renderClusters', () => {
+  it('explains an empty dev server with the next command', () => {
+    expect(renderClusters([])).toContain('k3d cluster create');
+  });
+});
+
+describe('version', () => {
+  it('matches package.json', () => {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    expect(VERSION).toBe(pkg.version);
+  });
+});
