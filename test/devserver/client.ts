@@ -11,9 +11,14 @@ export interface RunResult {
   stderr: string;
 }
 
-export function run(command: string, args: string[], timeoutMs = 20_000): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {

@@ -4,6 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import { run } from '../devserver/client.js';
+import type { DevServer } from '../devserver/index.js';
+
+export { run };
 
 export const BIN = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
 
@@ -78,19 +83,50 @@ export function killRecorded(cli: CliEnv): void {
   }
 }
 
-export function run(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(command, args, { env, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 export function curl(url: string): Promise<CliResult> {
   return run('curl', ['-sS', '--max-time', '10', url]);
+}
+
+/**
+ * A fresh isolated CLI environment per call; after each test every session it started is disconnected,
+ * any leftover session process killed by pid, and its directory removed.
+ */
+export function cliEnvsPerTest(): () => CliEnv {
+  const envs: CliEnv[] = [];
+  afterEach(async () => {
+    for (const cli of envs.splice(0)) {
+      await runCli(cli, ['disconnect', '--all']);
+      killRecorded(cli);
+      fs.rmSync(cli.home, { recursive: true, force: true });
+    }
+  });
+  return () => {
+    const cli = makeCliEnv();
+    envs.push(cli);
+    return cli;
+  };
+}
+
+export interface SshConfigVariant {
+  knownHosts: string;
+  strictHostKeyChecking?: 'yes' | 'ask';
+  extra?: string;
+}
+
+/** A copy of the simulator's ssh config in the CLI's home with its own known_hosts (and options). */
+export function sshConfigVariant(devserver: DevServer, cli: CliEnv, variant: SshConfigVariant): string {
+  const knownHostsFile = path.join(cli.home, 'known_hosts');
+  fs.writeFileSync(knownHostsFile, variant.knownHosts);
+  let config = fs
+    .readFileSync(devserver.sshConfigFile, 'utf8')
+    .replace(/UserKnownHostsFile .*/g, `UserKnownHostsFile ${knownHostsFile}`);
+  if (variant.strictHostKeyChecking) {
+    config = config.replace(
+      /StrictHostKeyChecking .*/g,
+      `StrictHostKeyChecking ${variant.strictHostKeyChecking}`,
+    );
+  }
+  const file = path.join(cli.home, 'ssh_config');
+  fs.writeFileSync(file, config + (variant.extra ?? ''));
+  return file;
 }

@@ -2,47 +2,25 @@
 // accepted, an unknown host trusted without anyone asking, a remote cluster name run by a shell.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { generateKey, type SshdHandle, startSshd } from '../devserver/sshd.js';
-import { type CliEnv, curl, killRecorded, makeCliEnv, runCli } from './cli-helpers.js';
+import { type CliEnv, cliEnvsPerTest, curl, runCli, sshConfigVariant } from './cli-helpers.js';
 
 let devserver: DevServer;
-const envs: CliEnv[] = [];
+const newCli = cliEnvsPerTest();
 
 beforeAll(async () => {
   devserver = await startDevServer({ scenario: 'hostile-name.json' });
-});
-
-afterEach(async () => {
-  for (const cli of envs.splice(0)) {
-    await runCli(cli, ['disconnect', '--all']);
-    killRecorded(cli);
-    fs.rmSync(cli.home, { recursive: true, force: true });
-  }
 });
 
 afterAll(async () => {
   await devserver?.stop();
 });
 
-function newCli(): CliEnv {
-  const cli = makeCliEnv();
-  envs.push(cli);
-  return cli;
-}
-
 /** A copy of the simulator's ssh config with its known_hosts file swapped for `knownHosts`. */
-function configWithKnownHosts(cli: CliEnv, knownHosts: string, extra = ''): string {
-  const knownHostsFile = path.join(cli.home, 'known_hosts');
-  fs.writeFileSync(knownHostsFile, knownHosts);
-  const config = fs
-    .readFileSync(devserver.sshConfigFile, 'utf8')
-    .replace(/UserKnownHostsFile .*/g, `UserKnownHostsFile ${knownHostsFile}`);
-  const file = path.join(cli.home, 'ssh_config');
-  fs.writeFileSync(file, config + extra);
-  return file;
-}
+const configWithKnownHosts = (cli: CliEnv, knownHosts: string, extra = '') =>
+  sshConfigVariant(devserver, cli, { knownHosts, extra });
 
 describe('host keys', () => {
   it('refuses a changed host key, naming the known_hosts line and the new fingerprint', async () => {

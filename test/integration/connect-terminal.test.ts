@@ -3,20 +3,16 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../devserver/index.js';
-import { BIN, type CliEnv, killRecorded, makeCliEnv, runCli } from './cli-helpers.js';
+import { BIN, type CliEnv, cliEnvsPerTest, sshConfigVariant } from './cli-helpers.js';
 
 let devserver: DevServer;
 let cli: CliEnv;
+const newCli = cliEnvsPerTest();
 
 beforeAll(async () => {
   devserver = await startDevServer({ scenario: 'two-clusters.json' });
-});
-afterEach(async () => {
-  await runCli(cli, ['disconnect', '--all']);
-  killRecorded(cli);
-  fs.rmSync(cli.home, { recursive: true, force: true });
 });
 afterAll(async () => {
   await devserver?.stop();
@@ -53,21 +49,12 @@ function onTerminal(
   );
 }
 
-function withEmptyKnownHosts(strict: 'ask' | 'yes'): string {
-  const knownHosts = path.join(cli.home, 'known_hosts');
-  fs.writeFileSync(knownHosts, '');
-  const config = fs
-    .readFileSync(devserver.sshConfigFile, 'utf8')
-    .replace(/UserKnownHostsFile .*/g, `UserKnownHostsFile ${knownHosts}`)
-    .replace(/StrictHostKeyChecking .*/g, `StrictHostKeyChecking ${strict}`);
-  const file = path.join(cli.home, 'ssh_config');
-  fs.writeFileSync(file, config);
-  return file;
-}
+const withEmptyKnownHosts = (strict: 'ask' | 'yes') =>
+  sshConfigVariant(devserver, cli, { knownHosts: '', strictHostKeyChecking: strict });
 
 describe('on a terminal', () => {
   it('asks about an unknown host key with its fingerprint, records it on "yes", and connects', async () => {
-    cli = makeCliEnv();
+    cli = newCli();
     const config = withEmptyKnownHosts('ask');
     const fingerprint = /SHA256:[A-Za-z0-9+/]{43}/;
     const result = await onTerminal(
@@ -82,7 +69,7 @@ describe('on a terminal', () => {
   });
 
   it('answering "no" refuses the host and records nothing', async () => {
-    cli = makeCliEnv();
+    cli = newCli();
     const config = withEmptyKnownHosts('ask');
     const result = await onTerminal(
       ['--ssh-config', config, 'connect', 'devserver', '--no-kubeconfig'],
@@ -96,7 +83,7 @@ describe('on a terminal', () => {
   });
 
   it('with StrictHostKeyChecking yes refuses without asking, as OpenSSH does', async () => {
-    cli = makeCliEnv();
+    cli = newCli();
     const config = withEmptyKnownHosts('yes');
     const result = await onTerminal(['--ssh-config', config, 'clusters', 'devserver'], /yes\/no/, 'yes');
     expect(result.screen).not.toMatch(/yes\/no/);

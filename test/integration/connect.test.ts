@@ -2,9 +2,9 @@
 // and the real kubectl through the rewritten kubeconfig.
 import fs from 'node:fs';
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../devserver/index.js';
-import { type CliEnv, curl, killRecorded, makeCliEnv, run, runCli, spawnCli } from './cli-helpers.js';
+import { type CliEnv, cliEnvsPerTest, curl, run, runCli, spawnCli } from './cli-helpers.js';
 
 interface Forward {
   cluster: string;
@@ -16,24 +16,10 @@ interface Forward {
 }
 
 let devserver: DevServer;
-const envs: CliEnv[] = [];
-
-function newCli(): CliEnv {
-  const cli = makeCliEnv();
-  envs.push(cli);
-  return cli;
-}
+const newCli = cliEnvsPerTest();
 
 beforeAll(async () => {
   devserver = await startDevServer({ scenario: 'two-clusters.json' });
-});
-
-afterEach(async () => {
-  for (const cli of envs.splice(0)) {
-    await runCli(cli, ['disconnect', '--all']);
-    killRecorded(cli);
-    fs.rmSync(cli.home, { recursive: true, force: true });
-  }
 });
 
 afterAll(async () => {
@@ -75,7 +61,7 @@ describe('tunnel connect', () => {
     expect((await curl(`http://127.0.0.1:${other.localPort}/`)).stdout).toContain(
       'my-app via nodePort 30300',
     );
-    const kubectl = await run('kubectl', ['--context', 'k3d-my-app@devserver', 'get', 'pods'], cli.env);
+    const kubectl = await run('kubectl', ['--context', 'k3d-my-app@devserver', 'get', 'pods'], 20_000, cli.env);
     expect(kubectl.stderr).toBe('');
     expect(kubectl.code).toBe(0);
     expect(kubectl.stdout).toMatch(/^NAME\s+READY\s+STATUS/);
