@@ -61,7 +61,12 @@ describe('tunnel connect', () => {
     expect((await curl(`http://127.0.0.1:${other.localPort}/`)).stdout).toContain(
       'my-app via nodePort 30300',
     );
-    const kubectl = await run('kubectl', ['--context', 'k3d-my-app@devserver', 'get', 'pods'], 20_000, cli.env);
+    const kubectl = await run(
+      'kubectl',
+      ['--context', 'k3d-my-app@devserver', 'get', 'pods'],
+      20_000,
+      cli.env,
+    );
     expect(kubectl.stderr).toBe('');
     expect(kubectl.code).toBe(0);
     expect(kubectl.stdout).toMatch(/^NAME\s+READY\s+STATUS/);
