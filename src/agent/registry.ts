@@ -33,15 +33,25 @@ export function writeSessionRecord(record: SessionRecord): void {
   writeAtomic(recordFile(record.alias), `${JSON.stringify(record, null, 2)}\n`);
 }
 
+/** A zombie (exited, not yet reaped by its new parent) is not a live session (Linux: /proc state Z). */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Format: "pid (comm) S ...": comm may contain spaces or parentheses, so read after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false; // No /proc (macOS), or the process is gone.
+  }
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the pid exists but belongs to someone else, so it is not our session.
-    void error;
+  } catch {
+    // ESRCH: gone. EPERM: the pid exists but belongs to someone else, so it is not our session.
     return false;
   }
+  return !isZombie(pid);
 }
 
 /** The live record for `alias`; a stale or unreadable record is removed and undefined returned. */

@@ -96,6 +96,8 @@ async function holdUntilDone(session: Session, alias: string, log: ReturnType<ty
   if (!outcome.startsWith('stopped')) {
     // No supervisor yet (see the agent issue): the forwards are gone, so say so and exit non-zero.
     log('error', new TunnelError('SSH_CONNECT', outcome).message);
-    process.exitCode = 1;
   }
+  // Listeners are closed and the record is gone; ssh2's graceful close of the socket would keep the
+  // process (and `tunnel disconnect`, which waits for it) around for about a second for nothing.
+  process.exit(outcome.startsWith('stopped') ? 0 : 1);
 }

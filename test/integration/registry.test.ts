@@ -1,0 +1,64 @@
+// Session records: a session is alive only while its process really runs. Real processes, real pids.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, readSessionRecord, writeSessionRecord } from '../../src/agent/registry.js';
+
+const started: number[] = [];
+afterEach(() => {
+  for (const pid of started.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+/** A zombie: the shell's background child exits, and the shell has exec'd `sleep`, which never reaps it. */
+async function makeZombie(): Promise<number> {
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  started.push(parent.pid!);
+  const pid = await new Promise<number>((resolve) =>
+    parent.stdout.once('data', (chunk) => resolve(Number(chunk))),
+  );
+  await expect
+    .poll(() => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0], { timeout: 5000 })
+    .toBe('Z');
+  return pid;
+}
+
+describe('session liveness', () => {
+  it('treats a running process as alive and an exited-but-unreaped (zombie) one as gone', async () => {
+    const runner = spawn('sleep', ['30']);
+    started.push(runner.pid!);
+    expect(isAlive(runner.pid!)).toBe(true);
+    const zombie = await makeZombie();
+    expect(() => process.kill(zombie, 0)).not.toThrow();
+    expect(isAlive(zombie)).toBe(false);
+  });
+
+  it('drops a record whose process is gone, so a dead session is never reported as connected', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-registry-'));
+    const previous = process.env.TUNNEL_HOME;
+    process.env.TUNNEL_HOME = home;
+    try {
+      const dead = spawn('true');
+      await new Promise((resolve) => dead.once('exit', resolve));
+      const report = {} as Parameters<typeof writeSessionRecord>[0]['report'];
+      writeSessionRecord({ alias: 'devserver', pid: dead.pid!, startedAt: '', logFile: '', report });
+      const file = path.join(home, 'sessions', 'devserver.json');
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(readSessionRecord('devserver')).toBeUndefined();
+      expect(fs.existsSync(file)).toBe(false);
+    } finally {
+      if (previous === undefined) delete process.env.TUNNEL_HOME;
+      else process.env.TUNNEL_HOME = previous;
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
