@@ -1,10 +1,11 @@
 // The set of live listeners, keyed by forward id, so applying a plan is idempotent: unchanged forwards
 // are not touched, removed ones are stopped, new ones started. A start that fails is reported per
-// forward and does not stop the others.
+// forward and does not stop the others. Also the one place the session's current channel opener is
+// handed to every listener (undefined while the session is down: listeners stay bound and hold).
 import { describeError } from '../errors.js';
 import type { ForwardSpec } from '../plan/types.js';
 import { ForwardListener } from './listener.js';
-import type { ChannelOpener, ForwardLog, ForwardSnapshot } from './types.js';
+import type { ChannelOpener, ForwardLog, ForwardSnapshot, ListenerOptions } from './types.js';
 
 export interface ApplyResult {
   started: ForwardSpec[];
@@ -25,9 +26,16 @@ export class ListenerSet {
   private readonly listeners = new Map<string, ForwardListener>();
 
   constructor(
-    private readonly openChannel: ChannelOpener,
+    private openChannel: ChannelOpener | undefined,
     private readonly log: ForwardLog,
+    private readonly options: ListenerOptions = {},
   ) {}
+
+  /** The opener new connections use; undefined holds them until one is set (see ForwardListener). */
+  setOpener(opener: ChannelOpener | undefined): void {
+    this.openChannel = opener;
+    for (const listener of this.listeners.values()) listener.setOpener(opener);
+  }
 
   async apply(desired: readonly ForwardSpec[]): Promise<ApplyResult> {
     const result: ApplyResult = { started: [], stopped: [], failed: [] };
@@ -41,7 +49,7 @@ export class ListenerSet {
     }
     for (const spec of desired) {
       if (this.listeners.has(spec.id)) continue;
-      const listener = new ForwardListener(spec, this.openChannel, this.log);
+      const listener = new ForwardListener(spec, this.openChannel, this.log, this.options);
       try {
         await listener.start();
         this.listeners.set(spec.id, listener);

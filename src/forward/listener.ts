@@ -1,11 +1,19 @@
-// One local listener per forward. Each accepted connection gets its own SSH channel; a channel the dev
-// server refuses closes that one client connection and is logged, never the listener or the session.
-// Owns its sockets: stop() closes the server and every connection it accepted.
+// One local listener per forward. It stays bound while the session is down: a connection accepted
+// without an opener is held (paused, unread) until an opener is set or the hold timeout passes. Each
+// served connection gets its own SSH channel; a refused channel closes that one client, never the
+// listener or the session. Owns its sockets: stop() closes the server and every connection it accepted.
 import net from 'node:net';
 import { describeError, TunnelError } from '../errors.js';
 import type { ForwardSpec } from '../plan/types.js';
 import { pipeBoth } from './pipe.js';
-import type { ChannelOpener, ForwardLog, ForwardSnapshot, ForwardStats } from './types.js';
+import {
+  type ChannelOpener,
+  DEFAULT_HOLD_TIMEOUT_MS,
+  type ForwardLog,
+  type ForwardSnapshot,
+  type ForwardStats,
+  type ListenerOptions,
+} from './types.js';
 
 function emptyStats(): ForwardStats {
   return {
@@ -14,6 +22,9 @@ function emptyStats(): ForwardStats {
     bytesIn: 0,
     bytesOut: 0,
     failed: 0,
+    held: 0,
+    heldTimedOut: 0,
+    dropped: 0,
     lastError: undefined,
     lastErrorAt: undefined,
     lastActivityAt: undefined,
@@ -23,16 +34,24 @@ function emptyStats(): ForwardStats {
 export class ForwardListener {
   readonly spec: ForwardSpec;
   private readonly server: net.Server;
+  /** Every accepted socket still open, whatever its phase (held, opening, piped). */
   private readonly sockets = new Set<net.Socket>();
+  private readonly held = new Map<net.Socket, NodeJS.Timeout>();
+  /** Sockets waiting for a channel, each with a token naming its attempt (a stale result is discarded). */
+  private readonly opening = new Map<net.Socket, object>();
+  private readonly piped = new Set<net.Socket>();
   private readonly stats = emptyStats();
+  private readonly holdTimeoutMs: number;
   private listening = false;
 
   constructor(
     spec: ForwardSpec,
-    private readonly openChannel: ChannelOpener,
+    private opener: ChannelOpener | undefined,
     private readonly log: ForwardLog,
+    options: ListenerOptions = {},
   ) {
     this.spec = spec;
+    this.holdTimeoutMs = options.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS;
     // allowHalfOpen: a client that sends EOF (e.g. after its request) still gets the reply.
     this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
   }
@@ -65,8 +84,26 @@ export class ForwardListener {
     if (!this.listening) return;
     this.listening = false;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const timer of this.held.values()) clearTimeout(timer);
     for (const socket of this.sockets) socket.destroy();
     await closed;
+  }
+
+  /**
+   * Switches the SSH connection new client connections go through; undefined = the session is down.
+   * Channels opened through the previous opener belong to a connection that is gone, so the clients
+   * using them are dropped (and counted); clients still waiting for a channel try again on the new one.
+   */
+  setOpener(opener: ChannelOpener | undefined): void {
+    if (opener === this.opener) return;
+    this.opener = opener;
+    this.dropPiped();
+    const waiting = [...this.opening.keys(), ...this.held.keys()];
+    this.opening.clear();
+    for (const socket of waiting) {
+      this.unhold(socket);
+      this.serveOrHold(socket);
+    }
   }
 
   snapshot(): ForwardSnapshot {
@@ -83,41 +120,101 @@ export class ForwardListener {
     this.stats.open += 1;
     this.stats.lastActivityAt = new Date().toISOString();
     this.sockets.add(socket);
-    // Until the channel exists, a client reset must not crash us.
-    const earlyError = (error: Error) => this.recordError(`client: ${describeError(error)}`);
-    socket.on('error', earlyError);
+    // Until the pipe owns the socket (and reports its errors), a client reset must not crash us.
+    socket.on('error', (error) => {
+      if (!this.piped.has(socket)) this.recordError(`client: ${describeError(error)}`);
+    });
+    socket.once('close', () => this.release(socket));
+    // Paused: bytes wait in the kernel until a channel exists, however long that takes.
     socket.pause();
+    this.serveOrHold(socket);
+  }
+
+  private serveOrHold(socket: net.Socket): void {
+    if (socket.destroyed) return;
+    if (this.opener) this.openFor(socket, this.opener);
+    else this.hold(socket);
+  }
+
+  private hold(socket: net.Socket): void {
+    this.stats.held += 1;
+    const timer = setTimeout(() => {
+      this.unhold(socket);
+      this.stats.heldTimedOut += 1;
+      this.recordError(`session down for ${this.holdTimeoutMs} ms; closed a waiting client`);
+      this.log('warn', 'closed a client that waited too long for the session to come back', {
+        forward: this.spec.id,
+        holdTimeoutMs: this.holdTimeoutMs,
+      });
+      socket.destroy();
+    }, this.holdTimeoutMs);
+    this.held.set(socket, timer);
+  }
+
+  private unhold(socket: net.Socket): void {
+    const timer = this.held.get(socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.held.delete(socket);
+    this.stats.held -= 1;
+  }
+
+  private openFor(socket: net.Socket, opener: ChannelOpener): void {
+    const attempt = {};
+    this.opening.set(socket, attempt);
     const source = { address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0 };
-    this.openChannel(this.spec, source).then(
+    const current = () => this.opening.get(socket) === attempt;
+    opener(this.spec, source).then(
       (channel) => {
-        if (socket.destroyed) {
+        // Stale: the client left, or the opener changed and the socket was handed to the new one.
+        if (!current() || socket.destroyed) {
           channel.destroy();
-          this.release(socket);
           return;
         }
-        socket.off('error', earlyError);
+        this.opening.delete(socket);
+        this.piped.add(socket);
         socket.resume();
         pipeBoth(socket, channel, this.stats).then(({ error }) => {
           if (error) this.recordError(describeError(error));
+          this.piped.delete(socket);
           this.stats.lastActivityAt = new Date().toISOString();
           this.release(socket);
         });
       },
       (error: unknown) => {
-        this.stats.failed += 1;
-        const remote = `${this.spec.remoteHost}:${this.spec.remotePort}`;
-        this.recordError(`dev server refused ${remote}: ${describeError(error)}`);
-        this.log('warn', `connection to ${remote} on the dev server failed; closed the client`, {
-          forward: this.spec.id,
-          error: describeError(error),
-        });
-        socket.destroy();
-        this.release(socket);
+        if (!current()) return;
+        this.opening.delete(socket);
+        this.refused(socket, error);
       },
     );
   }
 
+  private refused(socket: net.Socket, error: unknown): void {
+    this.stats.failed += 1;
+    const remote = `${this.spec.remoteHost}:${this.spec.remotePort}`;
+    this.recordError(`dev server refused ${remote}: ${describeError(error)}`);
+    this.log('warn', `connection to ${remote} on the dev server failed; closed the client`, {
+      forward: this.spec.id,
+      error: describeError(error),
+    });
+    socket.destroy();
+  }
+
+  private dropPiped(): void {
+    if (this.piped.size === 0) return;
+    this.stats.dropped += this.piped.size;
+    this.log('warn', `${this.piped.size} open connection(s) lost with the SSH connection`, {
+      forward: this.spec.id,
+    });
+    const sockets = [...this.piped];
+    this.piped.clear();
+    for (const socket of sockets) socket.destroy();
+  }
+
   private release(socket: net.Socket): void {
+    this.unhold(socket);
+    this.opening.delete(socket);
+    this.piped.delete(socket);
     if (this.sockets.delete(socket)) this.stats.open -= 1;
   }
 }

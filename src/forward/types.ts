@@ -12,6 +12,12 @@ export interface ForwardStats {
   bytesIn: number;
   /** Channel opens the dev server refused or that failed (the client connection was closed). */
   failed: number;
+  /** Connections accepted while the session was down and waiting (paused) for it to come back. */
+  held: number;
+  /** Held connections closed because the session did not come back within the hold timeout. */
+  heldTimedOut: number;
+  /** Connections that were carrying data when the SSH connection under them went away. */
+  dropped: number;
   lastError: string | undefined;
   lastErrorAt: string | undefined;
   lastActivityAt: string | undefined;
@@ -29,3 +35,10 @@ export interface ForwardSnapshot {
 export type ChannelOpener = (spec: ForwardSpec, source: { address: string; port: number }) => Promise<Duplex>;
 
 export type ForwardLog = (level: 'info' | 'warn' | 'error', message: string, fields?: object) => void;
+
+export interface ListenerOptions {
+  /** How long a connection accepted while the session is down waits for it; default 30 s. */
+  holdTimeoutMs?: number;
+}
+
+export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;

@@ -65,8 +65,13 @@ function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
   });
 }
 
-async function startSet(specs: ForwardSpec[], opener: ChannelOpener = tcpOpener): Promise<ListenerSet> {
-  const set = new ListenerSet(opener, () => {});
+async function startSet(
+  specs: ForwardSpec[],
+  /** null = the session is down (no opener yet). */
+  opener: ChannelOpener | null = tcpOpener,
+  options: { holdTimeoutMs?: number } = {},
+): Promise<ListenerSet> {
+  const set = new ListenerSet(opener ?? undefined, () => {}, options);
   sets.push(set);
   const result = await set.apply(specs);
   expect(result.failed).toEqual([]);
@@ -155,5 +160,94 @@ describe('forward listener', () => {
     const rebound = net.createServer();
     await new Promise<void>((resolve) => rebound.listen(b, '127.0.0.1', resolve));
     await new Promise((resolve) => rebound.close(resolve));
+  });
+});
+
+/** Connects, sends `payload` then EOF, and resolves with everything received and how the socket ended. */
+function exchange(port: number, payload: string) {
+  const chunks: Buffer[] = [];
+  const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.end(payload));
+  socket.on('data', (chunk) => chunks.push(chunk));
+  const ended = new Promise<{ reply: string; error: string | undefined }>((resolve) => {
+    socket.on('error', (error) => resolve({ reply: Buffer.concat(chunks).toString(), error: error.message }));
+    socket.on('close', () => resolve({ reply: Buffer.concat(chunks).toString(), error: undefined }));
+  });
+  return { socket, ended };
+}
+
+async function expectBound(port: number): Promise<void> {
+  const probe = net.createServer();
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    probe.once('error', resolve);
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(undefined));
+  });
+  if (!error) await new Promise((resolve) => probe.close(resolve));
+  expect(error?.code).toBe('EADDRINUSE');
+}
+
+describe('forward listener while the session is down', () => {
+  it('holds a connection accepted without an opener and serves it once one is set', async () => {
+    const remote = await listen((socket) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('end', () => socket.end(`late ${Buffer.concat(chunks).toString()}`));
+    });
+    const local = await freePort();
+    const set = await startSet([spec(local, remote)], null);
+    const client = exchange(local, 'request');
+    await expect.poll(() => set.snapshot()[0]!.stats.held).toBe(1);
+    await expectBound(local);
+    set.setOpener(tcpOpener);
+    expect(await client.ended).toEqual({ reply: 'late request', error: undefined });
+    expect(set.snapshot()[0]!.stats).toMatchObject({ held: 0, heldTimedOut: 0, total: 1, bytesOut: 7 });
+  });
+
+  it('closes a held connection after the hold timeout and counts it', async () => {
+    const local = await freePort();
+    const set = await startSet([spec(local, 9)], null, { holdTimeoutMs: 150 });
+    const client = exchange(local, 'request');
+    await expect.poll(() => set.snapshot()[0]!.stats.held).toBe(1);
+    expect((await client.ended).reply).toBe('');
+    await expect.poll(() => set.snapshot()[0]!.stats.open).toBe(0);
+    expect(set.snapshot()[0]!.stats).toMatchObject({ held: 0, heldTimedOut: 1, failed: 0 });
+    expect(set.snapshot()[0]!.stats.lastError).toContain('session down');
+    await expectBound(local);
+  });
+
+  it('keeps the port bound through down and up, drops in-flight connections and counts them', async () => {
+    const remoteSockets: net.Socket[] = [];
+    const remote = await listen((socket) => {
+      remoteSockets.push(socket);
+      socket.resume();
+    });
+    const echo = await listen((socket) => socket.pipe(socket));
+    const local = await freePort();
+    const set = await startSet([spec(local, remote)]);
+    const inFlight = exchange(local, 'never answered');
+    await expect.poll(() => set.snapshot()[0]!.stats.bytesOut).toBe(14);
+    set.setOpener(undefined);
+    await inFlight.ended;
+    expect(set.snapshot()[0]!.stats.dropped).toBe(1);
+    await expectBound(local);
+    // Back up through another "connection" (here: another server) and serving again.
+    set.setOpener((target, source) => tcpOpener({ ...target, remotePort: echo }, source));
+    expect((await exchange(local, 'again').ended).reply).toBe('again');
+    await expectBound(local);
+    // The dropped channel's far end stays half-open (allowHalfOpen); close it so the server can close.
+    for (const socket of remoteSockets) socket.destroy();
+  });
+
+  it('moves a client whose channel open hangs on a dead connection over to the new one', async () => {
+    const remote = await listen(answerOk);
+    const local = await freePort();
+    const hanging: ChannelOpener = () => new Promise<Duplex>(() => {});
+    const set = await startSet([spec(local, remote)], hanging);
+    const client = exchange(local, 'x');
+    await expect.poll(() => set.snapshot()[0]!.stats.total).toBe(1);
+    set.setOpener(undefined);
+    await expect.poll(() => set.snapshot()[0]!.stats.held).toBe(1);
+    set.setOpener(tcpOpener);
+    expect((await client.ended).reply).toBe('ok');
+    expect(set.snapshot()[0]!.stats).toMatchObject({ failed: 0, dropped: 0, held: 0 });
   });
 });

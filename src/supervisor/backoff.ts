@@ -1,0 +1,55 @@
+// Reconnect delays: jittered exponential backoff, about 0.25 s growing to a 30 s cap. Pure: no timers,
+// no clock; randomness is injected so tests are deterministic. The supervisor decides when to wait
+// and when a connection has been stable long enough to reset().
+//
+// Decorrelated jitter (delay = min(cap, uniform(initial, previous * 3))), not full jitter: full jitter
+// draws from [0, ceiling] and can return ~0 several times running, a hot reconnect loop against a
+// server that refuses us; decorrelated never goes below the initial delay, still spreads the many
+// sessions that all lose their link at the same moment (sleep, Wi-Fi switch), and grows about as fast.
+
+export interface BackoffOptions {
+  /** Smallest delay and the scale of the first few; default 250 ms. */
+  initialDelayMs?: number;
+  /** No delay exceeds this; default 30 s. */
+  maxDelayMs?: number;
+  /** Returns a number in [0, 1); default Math.random. */
+  random?: () => number;
+}
+
+export const DEFAULT_INITIAL_DELAY_MS = 250;
+export const DEFAULT_MAX_DELAY_MS = 30_000;
+
+export class Backoff {
+  private readonly initialDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly random: () => number;
+  private previousDelayMs: number;
+  private attempts = 0;
+
+  constructor(options: BackoffOptions = {}) {
+    this.initialDelayMs = options.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS;
+    this.maxDelayMs = Math.max(options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS, this.initialDelayMs);
+    this.random = options.random ?? Math.random;
+    this.previousDelayMs = this.initialDelayMs;
+  }
+
+  /** Delays handed out since the last reset (the number of the attempt the next delay precedes, minus one). */
+  get attempt(): number {
+    return this.attempts;
+  }
+
+  /** The delay before the next attempt, in whole milliseconds. */
+  next(): number {
+    const upper = Math.min(this.maxDelayMs, this.previousDelayMs * 3);
+    const delay = this.initialDelayMs + this.random() * (upper - this.initialDelayMs);
+    this.previousDelayMs = Math.min(this.maxDelayMs, Math.round(delay));
+    this.attempts += 1;
+    return this.previousDelayMs;
+  }
+
+  /** Back to the first, short delays: called once a connection has proved stable. */
+  reset(): void {
+    this.previousDelayMs = this.initialDelayMs;
+    this.attempts = 0;
+  }
+}

@@ -1,0 +1,89 @@
+// The supervisor's view of the world: small interfaces it is given, so unit tests drive every
+// transition with fakes and fake timers. Production implementations live with the wiring (agent),
+// over src/ssh, src/remote, src/plan, src/forward and src/kubeconfig.
+import os from 'node:os';
+import type { ApplyResult } from '../forward/listener-set.js';
+import type { ChannelOpener, ForwardSnapshot } from '../forward/types.js';
+import type { Logger } from '../log.js';
+import type { ForwardSpec } from '../plan/types.js';
+import type { K3dCluster } from '../remote/types.js';
+import type { CloseReason } from '../ssh/types.js';
+
+/** What the supervisor needs of one established SSH connection. */
+export interface SupervisedConnection {
+  /** Resolves exactly once, with why the connection ended. */
+  readonly closed: Promise<CloseReason>;
+  /** Opens a channel for a forward (production: forwardOut on this connection). */
+  readonly openChannel: ChannelOpener;
+  /**
+   * Proves the link carries traffic now: true when the server answered. Production: open and close a
+   * cheap channel (forwardOut to the server's own sshd port, or `exec true`), since a channel open
+   * needs a server reply, whereas a socket that looks writable proves nothing (ssh2 reference §3).
+   * The supervisor adds its own timeout, so an implementation may simply wait.
+   */
+  probe(): Promise<boolean>;
+  close(): void;
+}
+
+/** The live listeners; ListenerSet satisfies this. */
+export interface ForwardsPort {
+  /** Makes the listeners match `specs`: unchanged forwards are left alone. */
+  apply(specs: readonly ForwardSpec[]): Promise<ApplyResult>;
+  /** undefined while the session is down: listeners stay bound and hold new clients. */
+  setOpener(opener: ChannelOpener | undefined): void;
+  snapshot(): ForwardSnapshot[];
+  stopAll(): Promise<void>;
+}
+
+export interface KubeconfigUpdate<C> {
+  connection: C;
+  clusters: K3dCluster[];
+  /** Forwards that are listening now (the API forwards among them are what kubeconfig points at). */
+  forwards: ForwardSpec[];
+  /** 'connect' after every (re)connect; 'rediscover' after each periodic re-read. */
+  trigger: 'connect' | 'rediscover';
+}
+
+export interface SupervisorPorts<C extends SupervisedConnection> {
+  /** A fresh connection per attempt; rejects (TunnelError with a hint where possible) on failure. */
+  connect(signal: AbortSignal): Promise<C>;
+  discover(connection: C, signal: AbortSignal): Promise<K3dCluster[]>;
+  plan(clusters: K3dCluster[]): Promise<ForwardSpec[]>;
+  forwards: ForwardsPort;
+  /**
+   * Brings kubeconfig in line. Called on every trigger, including re-discoveries that changed no
+   * forward (a re-created cluster keeps its ports but has new certificates), so an implementation
+   * should write only when the content differs.
+   */
+  applyKubeconfig(update: KubeconfigUpdate<C>): Promise<void>;
+  clock?: Clock;
+  /** A value that changes when the machine's network changes; default from os.networkInterfaces(). */
+  networkFingerprint?: () => string;
+  log: Logger;
+}
+
+export type TimerHandle = unknown;
+
+/** Time, injectable; the default reads the globals at call time so vi.useFakeTimers() applies. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Addresses of every non-internal interface, sorted: a Wi-Fi switch, VPN or new DHCP lease changes it. */
+export function networkFingerprint(): string {
+  const addresses: string[] = [];
+  for (const [name, entries] of Object.entries(os.networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (!entry.internal) addresses.push(`${name}=${entry.address}`);
+    }
+  }
+  return addresses.sort().join(',');
+}

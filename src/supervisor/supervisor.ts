@@ -1,0 +1,250 @@
+// One session's loop: connect → discover → plan → apply → serve (re-discover every 30 s, check the link
+// on wake or network change) → backoff → again, until stopped. Owns the session state and the order of
+// shutdown. Sees the world only through SupervisorPorts: no ssh2, sockets, k3d or files in here.
+import type { CloseReason } from '../ssh/types.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import {
+  type Clock,
+  networkFingerprint,
+  type SupervisedConnection,
+  type SupervisorPorts,
+  systemClock,
+} from './ports.js';
+import { refreshForwards } from './refresh.js';
+import { serveUntilLost } from './serve.js';
+import {
+  errorFromClose,
+  errorFromThrown,
+  type SessionError,
+  type SessionSnapshot,
+  type SessionState,
+} from './state.js';
+import { delay, openUnlessAborted, raceAbort, withTimeout } from './wait.js';
+import { startWakeWatch, type WakeCause } from './wake-watch.js';
+
+export interface SupervisorOptions {
+  /** Re-read k3d's clusters this often while forwarding; default 30 s. */
+  rediscoverIntervalMs?: number;
+  /** A connection that lasted this long resets the backoff; default 60 s. */
+  stableAfterMs?: number;
+  /** How long a liveness probe may take before the link is declared dead; default 10 s. */
+  probeTimeoutMs?: number;
+  /** Tick of the sleep/wake and network-change watch; default 5 s. */
+  wakeCheckIntervalMs?: number;
+  backoff?: BackoffOptions;
+  /** Called after every state change (status --watch, the control server). */
+  onChange?: (snapshot: SessionSnapshot) => void;
+}
+
+interface AttemptOutcome {
+  error: SessionError;
+  /** How long the connection served, or undefined when it never got to forwarding. */
+  connectedForMs: number | undefined;
+}
+
+export class Supervisor<C extends SupervisedConnection> {
+  private readonly clock: Clock;
+  private readonly backoff: Backoff;
+  private readonly controller = new AbortController();
+  private state: SessionState = { kind: 'connecting', attempt: 1 };
+  private since: Date;
+  private reconnectCount = 0;
+  private lastError: SessionError | undefined;
+  private running: Promise<void> | undefined;
+  /** The connection being served; kept through an abort so shutdown can close it last. */
+  private connection: C | undefined;
+  /** Ends the current serve() early (a failed probe); set only while forwarding. */
+  private declareLost: ((reason: CloseReason) => void) | undefined;
+  /** Aborted to cut a backoff wait short (wake, network change); set only while waiting. */
+  private skipWait: AbortController | undefined;
+  private probing = false;
+
+  constructor(
+    private readonly ports: SupervisorPorts<C>,
+    private readonly options: SupervisorOptions = {},
+  ) {
+    this.clock = ports.clock ?? systemClock;
+    this.backoff = new Backoff(options.backoff);
+    this.since = new Date(this.clock.now());
+  }
+
+  /** Starts the loop (once); resolves after the ordered shutdown that follows stop() or `signal`. */
+  start(signal?: AbortSignal): Promise<void> {
+    signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
+    if (signal?.aborted) this.controller.abort();
+    this.running ??= this.run();
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.running;
+  }
+
+  snapshot(): SessionSnapshot {
+    return {
+      state: this.state,
+      since: this.since.toISOString(),
+      reconnectCount: this.reconnectCount,
+      lastError: this.lastError,
+      forwards: this.ports.forwards.snapshot(),
+    };
+  }
+
+  private async run(): Promise<void> {
+    const stopWatch = startWakeWatch({
+      clock: this.clock,
+      intervalMs: this.options.wakeCheckIntervalMs,
+      fingerprint: this.ports.networkFingerprint ?? networkFingerprint,
+      onEvent: (cause, detail) => this.onWake(cause, detail),
+    });
+    try {
+      await this.loop(this.controller.signal);
+    } finally {
+      stopWatch();
+      await this.shutdown();
+    }
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.enter({ kind: 'connecting', attempt: this.backoff.attempt + 1 });
+      const outcome = await this.attempt(signal);
+      if (signal.aborted) return;
+      this.lastError = outcome.error;
+      if (outcome.connectedForMs !== undefined) {
+        this.reconnectCount += 1;
+        // A connection that held for a while says the last failures are over: start short again.
+        if (outcome.connectedForMs >= (this.options.stableAfterMs ?? 60_000)) this.backoff.reset();
+      }
+      const delayMs = this.backoff.next();
+      const nextAttemptAt = new Date(this.clock.now() + delayMs).toISOString();
+      this.enter({
+        kind: 'reconnecting',
+        attempt: this.backoff.attempt,
+        nextAttemptAt,
+        lastError: outcome.error,
+      });
+      this.ports.log('warn', `${outcome.error.message}; next attempt in ${delayMs} ms`);
+      this.skipWait = new AbortController();
+      await delay(this.clock, delayMs, [signal, this.skipWait.signal]);
+      this.skipWait = undefined;
+    }
+  }
+
+  private async attempt(signal: AbortSignal): Promise<AttemptOutcome> {
+    const now = () => new Date(this.clock.now());
+    let connection: C;
+    try {
+      connection = await openUnlessAborted((abort) => this.ports.connect(abort), signal);
+    } catch (error) {
+      return { error: errorFromThrown(error, now()), connectedForMs: undefined };
+    }
+    this.connection = connection;
+    try {
+      // Discovery on a link that dies mid-way must not wait for the exec to notice.
+      const lost = connection.closed.then((reason) =>
+        Promise.reject(new Error(`connection lost: ${reason.message}`)),
+      );
+      await raceAbort(Promise.race([this.establish(connection, signal), lost]), signal);
+    } catch (error) {
+      this.release(connection, signal);
+      return { error: errorFromThrown(error, now()), connectedForMs: undefined };
+    }
+    const connectedAt = this.clock.now();
+    const serving = serveUntilLost({
+      clock: this.clock,
+      connection,
+      signal,
+      rediscoverIntervalMs: this.options.rediscoverIntervalMs ?? 30_000,
+      rediscover: () => this.rediscover(connection, signal),
+    });
+    this.declareLost = serving.declareLost;
+    const reason = await serving.ended;
+    this.declareLost = undefined;
+    this.release(connection, signal);
+    return { error: errorFromClose(reason, now()), connectedForMs: this.clock.now() - connectedAt };
+  }
+
+  /** Held clients are served from here on; then the forwards are brought in line with k3d. */
+  private async establish(connection: C, signal: AbortSignal): Promise<void> {
+    this.ports.forwards.setOpener(connection.openChannel);
+    await this.refresh(connection, signal, 'connect');
+    // Not after a stop, nor when the connection died while discovery ran (attempt() moved on).
+    if (!signal.aborted && this.connection === connection)
+      this.enter({ kind: 'forwarding', connectedAt: new Date(this.clock.now()).toISOString() });
+  }
+
+  private async refresh(
+    connection: C,
+    signal: AbortSignal,
+    trigger: 'connect' | 'rediscover',
+  ): Promise<void> {
+    const isCurrent = () => this.connection === connection;
+    const { problems } = await refreshForwards({ ports: this.ports, connection, signal, trigger, isCurrent });
+    for (const problem of problems) this.lastError = errorFromThrown(problem, new Date(this.clock.now()));
+  }
+
+  private async rediscover(connection: C, signal: AbortSignal): Promise<void> {
+    try {
+      await this.refresh(connection, signal, 'rediscover');
+    } catch (error) {
+      // Keep forwarding what we have: a failed re-read is not a failed link (closed tells us that).
+      this.lastError = errorFromThrown(error, new Date(this.clock.now()));
+      this.ports.log('warn', `re-discovery failed: ${this.lastError.message}`);
+    }
+  }
+
+  /** The link is gone (or we gave up on it): new clients are held until the next connection. */
+  private release(connection: C, signal: AbortSignal): void {
+    // On stop the connection stays open until shutdown() has closed the listeners that use it.
+    if (signal.aborted) return;
+    this.ports.forwards.setOpener(undefined);
+    connection.close();
+    this.connection = undefined;
+  }
+
+  private onWake(cause: WakeCause, detail: string): void {
+    this.ports.log('info', `${cause === 'wake' ? 'woke from sleep' : 'network changed'}: ${detail}`);
+    if (this.skipWait) {
+      this.skipWait.abort();
+      return;
+    }
+    const connection = this.connection;
+    if (this.state.kind === 'forwarding' && connection) void this.check(connection, cause);
+  }
+
+  /** Asks the connection to prove itself; one that cannot within probeTimeoutMs is treated as lost. */
+  private async check(connection: C, cause: WakeCause): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    const timeoutMs = this.options.probeTimeoutMs ?? 10_000;
+    const alive = await withTimeout(this.clock, connection.probe(), timeoutMs, false);
+    this.probing = false;
+    if (alive || this.connection !== connection) return;
+    const after = cause === 'wake' ? 'after waking from sleep' : 'after a network change';
+    this.declareLost?.({
+      kind: 'keepalive',
+      message: `no answer from the dev server within ${timeoutMs} ms ${after}`,
+    });
+  }
+
+  /** Listeners first (ports freed, held clients closed), then the connection they used. */
+  private async shutdown(): Promise<void> {
+    this.skipWait = undefined;
+    try {
+      await this.ports.forwards.stopAll();
+    } finally {
+      this.connection?.close();
+      this.connection = undefined;
+      this.enter({ kind: 'stopped' });
+    }
+  }
+
+  private enter(state: SessionState): void {
+    this.state = state;
+    this.since = new Date(this.clock.now());
+    this.ports.log('debug', `session ${state.kind}`, state);
+    this.options.onChange?.(this.snapshot());
+  }
+}

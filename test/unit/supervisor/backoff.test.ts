@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { Backoff } from '../../../src/supervisor/backoff.js';
+
+/** A random() that replays `values` in a loop. */
+function sequence(...values: number[]): () => number {
+  let index = 0;
+  return () => values[index++ % values.length]!;
+}
+
+describe('Backoff (decorrelated jitter)', () => {
+  it('never goes below the initial delay, even when random() keeps returning 0 (no hot loop)', () => {
+    const backoff = new Backoff({ random: () => 0 });
+    expect(Array.from({ length: 5 }, () => backoff.next())).toEqual([250, 250, 250, 250, 250]);
+  });
+
+  it('grows by at most 3x per attempt and stops at the 30 s cap', () => {
+    const backoff = new Backoff({ random: () => 0.999999 });
+    const delays = Array.from({ length: 8 }, () => backoff.next());
+    expect(delays).toEqual([750, 2250, 6750, 20250, 30000, 30000, 30000, 30000]);
+  });
+
+  it('is deterministic for a given random() and stays within [initial, 3 x previous]', () => {
+    const run = () => {
+      const backoff = new Backoff({ random: sequence(0.5, 0.1, 0.9, 0.3) });
+      return Array.from({ length: 12 }, () => backoff.next());
+    };
+    const delays = run();
+    expect(run()).toEqual(delays);
+    let previous = 250;
+    for (const delay of delays) {
+      expect(delay).toBeGreaterThanOrEqual(250);
+      expect(delay).toBeLessThanOrEqual(Math.min(30_000, previous * 3));
+      previous = delay;
+    }
+  });
+
+  it('counts attempts and starts over after reset()', () => {
+    const backoff = new Backoff({ random: () => 0.999999 });
+    backoff.next();
+    backoff.next();
+    backoff.next();
+    expect(backoff.attempt).toBe(3);
+    backoff.reset();
+    expect(backoff.attempt).toBe(0);
+    expect(backoff.next()).toBe(750);
+  });
+
+  it('honours custom bounds', () => {
+    const backoff = new Backoff({ initialDelayMs: 100, maxDelayMs: 500, random: () => 0.999999 });
+    expect([backoff.next(), backoff.next(), backoff.next()]).toEqual([300, 500, 500]);
+  });
+});

@@ -1,0 +1,165 @@
+// Fakes for the supervisor's ports: a connection whose end the test decides, listeners that record
+// what was applied, and a harness that wires them with fake timers (the default clock reads the
+// globals vi.useFakeTimers replaces).
+import { PassThrough } from 'node:stream';
+import { vi } from 'vitest';
+import type { ApplyResult } from '../../../src/forward/listener-set.js';
+import type { ChannelOpener, ForwardSnapshot } from '../../../src/forward/types.js';
+import type { ForwardSpec } from '../../../src/plan/types.js';
+import type { K3dCluster } from '../../../src/remote/types.js';
+import type { CloseReason } from '../../../src/ssh/types.js';
+import type { ForwardsPort, SupervisedConnection, SupervisorPorts } from '../../../src/supervisor/ports.js';
+import { Supervisor, type SupervisorOptions } from '../../../src/supervisor/supervisor.js';
+
+export class FakeConnection implements SupervisedConnection {
+  readonly closed: Promise<CloseReason>;
+  readonly openChannel: ChannelOpener = async () => new PassThrough();
+  readonly probe = vi.fn(async () => true);
+  readonly close = vi.fn(() => this.end({ kind: 'local', message: 'closed by us' }));
+  private resolveClosed!: (reason: CloseReason) => void;
+
+  constructor(readonly name: string) {
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+  }
+
+  end(reason: CloseReason): void {
+    this.resolveClosed(reason);
+  }
+}
+
+export class FakeForwards implements ForwardsPort {
+  readonly live = new Map<string, ForwardSpec>();
+  /** How many times each id was started: an untouched forward stays at 1. */
+  readonly starts = new Map<string, number>();
+  readonly openers: (ChannelOpener | undefined)[] = [];
+  readonly events: string[];
+
+  constructor(events: string[]) {
+    this.events = events;
+  }
+
+  async apply(specs: readonly ForwardSpec[]): Promise<ApplyResult> {
+    const result: ApplyResult = { started: [], stopped: [], failed: [] };
+    const wanted = new Set(specs.map((spec) => spec.id));
+    for (const [id, spec] of this.live) {
+      if (wanted.has(id)) continue;
+      this.live.delete(id);
+      result.stopped.push(spec);
+    }
+    for (const spec of specs) {
+      if (this.live.has(spec.id)) continue;
+      this.live.set(spec.id, spec);
+      this.starts.set(spec.id, (this.starts.get(spec.id) ?? 0) + 1);
+      result.started.push(spec);
+    }
+    return result;
+  }
+
+  setOpener(opener: ChannelOpener | undefined): void {
+    this.openers.push(opener);
+  }
+
+  get opener(): ChannelOpener | undefined {
+    return this.openers.at(-1);
+  }
+
+  snapshot(): ForwardSnapshot[] {
+    return [...this.live.values()].map((spec) => ({
+      spec,
+      state: 'listening',
+      stats: {
+        open: 0,
+        total: 0,
+        bytesIn: 0,
+        bytesOut: 0,
+        failed: 0,
+        held: 0,
+        heldTimedOut: 0,
+        dropped: 0,
+        lastError: undefined,
+        lastErrorAt: undefined,
+        lastActivityAt: undefined,
+      },
+    }));
+  }
+
+  async stopAll(): Promise<void> {
+    this.events.push('listeners stopped');
+    this.live.clear();
+  }
+}
+
+export function cluster(name: string): K3dCluster {
+  return {
+    name,
+    running: true,
+    serversRunning: 1,
+    serversCount: 1,
+    agentsRunning: 0,
+    agentsCount: 0,
+    hasLoadBalancer: true,
+    api: undefined,
+    ports: [],
+    warnings: [],
+  };
+}
+
+function specFor(cluster: K3dCluster): ForwardSpec {
+  return {
+    id: `${cluster.name}/api/127.0.0.1:6443`,
+    cluster: cluster.name,
+    kind: 'api',
+    localAddress: '127.0.0.1',
+    localPort: 6443,
+    remoteHost: '127.0.0.1',
+    remotePort: 6443,
+    nodePort: 6443,
+    remapped: undefined,
+  };
+}
+
+/** What the next connect() does: hand over a connection, fail, or never answer. */
+export type ConnectStep = FakeConnection | Error | 'hang';
+
+export function harness(options: SupervisorOptions = {}) {
+  const events: string[] = [];
+  const steps: ConnectStep[] = [];
+  const world = {
+    clusters: [cluster('dev')],
+    fingerprint: 'en0=10.0.0.2',
+    discoverError: undefined as Error | undefined,
+  };
+  const forwards = new FakeForwards(events);
+  const connections: FakeConnection[] = [];
+  const ports: SupervisorPorts<FakeConnection> = {
+    connect: vi.fn(async () => {
+      const step = steps.shift() ?? 'hang';
+      if (step === 'hang') return new Promise<FakeConnection>(() => {});
+      if (step instanceof Error) throw step;
+      connections.push(step);
+      step.close.mockImplementation(() => {
+        events.push(`closed ${step.name}`);
+        step.end({ kind: 'local', message: 'closed by us' });
+      });
+      return step;
+    }),
+    discover: vi.fn(async () => {
+      if (world.discoverError) throw world.discoverError;
+      return [...world.clusters];
+    }),
+    plan: async (clusters) => clusters.map(specFor),
+    forwards,
+    applyKubeconfig: vi.fn(async () => {}),
+    networkFingerprint: () => world.fingerprint,
+    log: () => {},
+  };
+  const supervisor = new Supervisor(ports, { backoff: { random: () => 0 }, ...options });
+  return { supervisor, ports, forwards, steps, world, events, connections };
+}
+
+/** Lets queued promise callbacks run (the fakes resolve over several microtask hops). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 30; i += 1) await Promise.resolve();
+}
