@@ -1,23 +1,29 @@
 // Errors the user sees. Every failure we expect carries a stable code, what happened (message),
 // the likely cause and the next command to run (hint). Only src/cli/main.ts renders them.
 
-export type ErrorCode =
-  | 'BAD_INPUT'
-  | 'SSH_CONFIG'
-  | 'SSH_CONNECT'
-  | 'SSH_AUTH'
-  | 'HOST_KEY_CHANGED'
-  | 'HOST_KEY_REVOKED'
-  | 'HOST_KEY_UNKNOWN'
-  | 'REMOTE_COMMAND'
-  | 'K3D_MISSING'
-  | 'K3D_OUTPUT'
-  | 'CLUSTER_NOT_FOUND'
-  | 'KUBECONFIG'
-  | 'PORT'
-  | 'FORWARD'
-  | 'STATE'
-  | 'INTERNAL';
+// A runtime list too, so the control protocol can check a code that crossed a socket.
+export const ERROR_CODES = [
+  'BAD_INPUT',
+  'SSH_CONFIG',
+  'SSH_CONNECT',
+  'SSH_AUTH',
+  'HOST_KEY_CHANGED',
+  'HOST_KEY_REVOKED',
+  'HOST_KEY_UNKNOWN',
+  'REMOTE_COMMAND',
+  'K3D_MISSING',
+  'K3D_OUTPUT',
+  'CLUSTER_NOT_FOUND',
+  'KUBECONFIG',
+  'PORT',
+  'FORWARD',
+  'STATE',
+  'AGENT',
+  'PROTOCOL',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface TunnelErrorOptions {
   hint?: string;

@@ -1,5 +1,6 @@
 // Every file path the tool writes or reads of its own lives here, below one state directory:
 // TUNNEL_HOME when set (tests use it), else the platform's convention. Nothing else reads env for paths.
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -33,4 +34,29 @@ export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): str
   const list = (env.KUBECONFIG ?? '').split(path.delimiter).filter((entry) => entry.length > 0);
   if (list[0]) return path.resolve(list[0]);
   return path.join(env.HOME ?? os.homedir(), '.kube', 'config');
+}
+
+/** The agent's single-instance lock file (one agent per state directory). */
+export function agentLockPath(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  return path.join(stateHome(env, platform), 'agent.lock');
+}
+
+// sun_path holds 104 bytes on macOS and 108 on Linux, NUL included; stay under both with some margin.
+export const MAX_SOCKET_PATH_BYTES = 100;
+
+/**
+ * The agent's control socket: <state>/run/agent.sock, or, when that is too long for a Unix socket
+ * (a deep TUNNEL_HOME, macOS's long Application Support path), <tmp>/tunnel-<uid>/<hash>.sock. The
+ * hash of the state directory keeps one socket per TUNNEL_HOME, so test homes never share an agent.
+ */
+export function controlSocketPath(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  const home = stateHome(env, platform);
+  const preferred = path.join(home, 'run', 'agent.sock');
+  if (Buffer.byteLength(preferred) <= MAX_SOCKET_PATH_BYTES) return preferred;
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  const name = `${createHash('sha256').update(home).digest('hex').slice(0, 16)}.sock`;
+  const fromTmp = path.join(env.TMPDIR || os.tmpdir(), `tunnel-${uid}`, name);
+  // A very long TMPDIR would put us back over the limit; /tmp exists on every Unix we support.
+  if (Buffer.byteLength(fromTmp) <= MAX_SOCKET_PATH_BYTES) return fromTmp;
+  return path.join('/tmp', `tunnel-${uid}`, name);
 }

@@ -1,0 +1,225 @@
+// The CLI's side of the control socket: requests correlated by id, each with a timeout, and the
+// agent's `ask` questions relayed to the person at this terminal. The only way cli/ reaches the agent.
+import net from 'node:net';
+import { TunnelError } from '../errors.js';
+import type { Interaction } from '../session/session.js';
+import { LineSplitter } from './lines.js';
+import {
+  type AskFrame,
+  type ClientFrame,
+  encodeFrame,
+  isProtocolError,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  parseServerFrame,
+  type RequestBodies,
+  type RequestType,
+  type ResponseBodies,
+} from './protocol.js';
+
+export type HelloInfo = ResponseBodies['hello'];
+
+export interface ControlClientOptions {
+  /** How long to wait for the connection, and for each reply (while no question is pending). */
+  timeoutMs?: number;
+  interaction?: Interaction;
+}
+
+/** No agent answers on the socket: the caller may start one. */
+export class AgentUnavailableError extends TunnelError {
+  constructor(message: string, cause?: unknown) {
+    super('AGENT', message, { hint: 'Run `tunnel connect <host>` to start the agent.', cause });
+    this.name = 'AgentUnavailableError';
+  }
+}
+
+const stuckHint = 'The agent may be stuck: see `tunnel logs`, then `tunnel agent stop` and retry.';
+
+interface Pending {
+  type: RequestType;
+  resolve: (body: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  timeoutMs: number;
+}
+
+export class ControlClient {
+  private readonly pending = new Map<number, Pending>();
+  private readonly splitter = new LineSplitter(MAX_FRAME_BYTES);
+  private nextId = 1;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly options: ControlClientOptions,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => {}); // 'close' follows and fails whatever is pending.
+    socket.on('close', () =>
+      this.failAll(new AgentUnavailableError('the agent closed the control connection')),
+    );
+  }
+
+  request<K extends RequestType>(type: K, body: RequestBodies[K], options: { timeoutMs?: number } = {}) {
+    const id = this.nextId++;
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 10_000;
+    return new Promise<ResponseBodies[K]>((resolve, reject) => {
+      if (this.socket.destroyed) {
+        reject(new AgentUnavailableError('the control connection is closed'));
+        return;
+      }
+      const entry: Pending = {
+        type,
+        resolve: resolve as (body: unknown) => void,
+        reject,
+        timer: undefined,
+        timeoutMs,
+      };
+      this.pending.set(id, entry);
+      this.arm(id, entry);
+      // The cast joins a typed body to its type tag, which TypeScript cannot pair through generics.
+      this.write({ v: PROTOCOL_VERSION, id, type, ...body } as ClientFrame);
+    });
+  }
+
+  /** The version handshake: the agent's version, so a caller can replace an agent older than itself. */
+  async hello(clientVersion: string): Promise<HelloInfo> {
+    const body: Record<string, unknown> = await this.request('hello', { clientVersion });
+    const { agentVersion, protocolVersion, pid } = body;
+    if (typeof agentVersion !== 'string' || typeof protocolVersion !== 'number' || typeof pid !== 'number') {
+      throw new TunnelError('PROTOCOL', 'the agent answered hello without its version', { hint: stuckHint });
+    }
+    return { agentVersion, protocolVersion, pid };
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  private arm(id: number, entry: Pending): void {
+    entry.timer = setTimeout(() => {
+      this.pending.delete(id);
+      entry.reject(
+        new TunnelError('AGENT', `the agent did not answer ${entry.type} within ${entry.timeoutMs} ms`, {
+          hint: stuckHint,
+        }),
+      );
+    }, entry.timeoutMs);
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const event of this.splitter.push(chunk)) {
+      if (event.kind === 'line' && event.line.trim().length > 0) this.onLine(event.line);
+    }
+  }
+
+  private onLine(line: string): void {
+    const frame = parseServerFrame(line);
+    if (isProtocolError(frame)) {
+      // A frame we cannot read fails the request it names; without an id there is nobody to tell.
+      const hint = 'The CLI and the agent may be different versions: run `tunnel agent stop`, then retry.';
+      if (frame.id !== null)
+        this.settle(frame.id, new TunnelError('PROTOCOL', `agent sent ${frame.message}`, { hint }));
+      return;
+    }
+    if (frame.type === 'ask') {
+      void this.onAsk(frame);
+      return;
+    }
+    if (frame.type === 'ok') this.settle(frame.id, undefined, frame.body);
+    else if (frame.id !== null) {
+      this.settle(
+        frame.id,
+        new TunnelError(frame.error.code, frame.error.message, { hint: frame.error.hint }),
+      );
+    }
+  }
+
+  private settle(id: number, error: Error | undefined, body?: unknown): void {
+    const entry = this.pending.get(id);
+    if (!entry) return; // Already timed out: a late reply has nobody waiting.
+    this.pending.delete(id);
+    clearTimeout(entry.timer);
+    if (error) entry.reject(error);
+    else entry.resolve(body);
+  }
+
+  private async onAsk(frame: AskFrame): Promise<void> {
+    const entry = this.pending.get(frame.requestId);
+    // A person may take minutes to answer: the reply timeout waits for them, then starts afresh.
+    if (entry) clearTimeout(entry.timer);
+    let value: string | boolean | undefined;
+    try {
+      value = await this.answer(frame);
+    } catch {
+      value = undefined; // A prompt that failed (terminal closed) is "no answer", as with no terminal.
+    }
+    this.write({ v: PROTOCOL_VERSION, id: frame.id, type: 'answer', value: value ?? null });
+    if (entry && this.pending.get(frame.requestId) === entry) this.arm(frame.requestId, entry);
+  }
+
+  private answer(frame: AskFrame): Promise<string | boolean | undefined> {
+    const interaction = this.options.interaction ?? {};
+    if (frame.kind === 'confirm') return interaction.confirm?.(frame.text) ?? Promise.resolve(undefined);
+    return interaction.askPassphrase?.(frame.text) ?? Promise.resolve(undefined);
+  }
+
+  private write(frame: ClientFrame): void {
+    if (!this.socket.destroyed) this.socket.write(encodeFrame(frame));
+  }
+
+  private failAll(error: Error): void {
+    for (const [id] of this.pending) this.settle(id, error);
+  }
+}
+
+/** Connects to the agent's socket; AgentUnavailableError when nobody listens there. */
+export function connectControl(
+  socketPath: string,
+  options: ControlClientOptions = {},
+): Promise<ControlClient> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new AgentUnavailableError(`the agent did not accept a connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(new ControlClient(socket, options));
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      // ENOENT: no socket file; ECONNREFUSED: a file left by a dead agent. Both mean "start one".
+      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
+        reject(new AgentUnavailableError('no agent is running', error));
+      } else {
+        reject(
+          new TunnelError('AGENT', `cannot reach the agent at ${socketPath}: ${error.message}`, {
+            hint: stuckHint,
+            cause: error,
+          }),
+        );
+      }
+    });
+  });
+}
+
+/** The agent's hello, or undefined if nothing answers it in time (used by the lock's liveness probe). */
+export async function probeAgent(
+  socketPath: string,
+  clientVersion: string,
+  timeoutMs = 2000,
+): Promise<HelloInfo | undefined> {
+  let client: ControlClient | undefined;
+  try {
+    client = await connectControl(socketPath, { timeoutMs });
+    return await client.hello(clientVersion);
+  } catch {
+    return undefined;
+  } finally {
+    client?.close();
+  }
+}

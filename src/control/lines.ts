@@ -1,0 +1,47 @@
+// Splits a byte stream into lines with a cap on line length, so a peer that never sends a newline
+// cannot make us buffer without end. An overlong line is dropped (reported once) up to its newline.
+import { StringDecoder } from 'node:string_decoder';
+
+export type LineEvent = { kind: 'line'; line: string } | { kind: 'oversize' };
+
+export class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+  private pendingBytes = 0;
+  // True while we are skipping the rest of a line already reported as oversize.
+  private discarding = false;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  push(chunk: Buffer | string): LineEvent[] {
+    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    const events: LineEvent[] = [];
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
+      this.append(text.slice(start, newline), events);
+      if (!this.discarding) events.push({ kind: 'line', line: this.pending });
+      this.reset();
+      start = newline + 1;
+    }
+    this.append(text.slice(start), events);
+    return events;
+  }
+
+  private append(piece: string, events: LineEvent[]): void {
+    if (this.discarding || piece.length === 0) return;
+    this.pendingBytes += Buffer.byteLength(piece);
+    if (this.pendingBytes > this.maxLineBytes) {
+      events.push({ kind: 'oversize' });
+      this.discarding = true;
+      this.pending = '';
+      return;
+    }
+    this.pending += piece;
+  }
+
+  private reset(): void {
+    this.pending = '';
+    this.pendingBytes = 0;
+    this.discarding = false;
+  }
+}

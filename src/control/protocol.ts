@@ -1,0 +1,170 @@
+// The control protocol between the CLI and the agent: newline-delimited JSON, every frame
+// {v, id, type, ...}. Pure: parsing never throws, so a bad frame becomes an error reply and can
+// never take the agent down. Incompatible changes bump PROTOCOL_VERSION; new optional fields do not.
+import type { SerializedOptions } from '../agent/ipc.js';
+import type { ErrorCode } from '../errors.js';
+import { parseAnswer, parseRequestBody, parseServerBody } from './frames.js';
+import { FieldError, isObject, type JsonObject, readInteger } from './validate.js';
+
+export type { JsonObject, JsonValue } from './validate.js';
+
+export const PROTOCOL_VERSION = 1;
+/** A frame longer than this is refused: a runaway writer must not make the agent buffer without end. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+export type DisconnectTarget = { host: string } | { all: true };
+
+export interface RequestBodies {
+  hello: { clientVersion: string };
+  status: { host?: string };
+  connect: { options: SerializedOptions };
+  disconnect: { target: DisconnectTarget; keepKubeconfig: boolean };
+  shutdown: Record<never, never>;
+  // TODO(issue 3, part 7): `logs` {host?, follow} streaming the agent's JSON lines.
+}
+
+export interface ResponseBodies {
+  hello: { agentVersion: string; protocolVersion: number; pid: number };
+  // The session snapshot belongs to src/supervisor/state; typed as plain JSON until it is wired in.
+  status: { sessions: JsonObject[] };
+  connect: { host: string; session: JsonObject };
+  disconnect: { disconnected: string[] };
+  shutdown: Record<never, never>;
+}
+
+export type RequestType = keyof RequestBodies;
+export const REQUEST_TYPES: readonly RequestType[] = ['hello', 'status', 'connect', 'disconnect', 'shutdown'];
+
+interface Envelope {
+  v: typeof PROTOCOL_VERSION;
+  id: number;
+}
+
+export type Request = { [K in RequestType]: Envelope & { type: K } & RequestBodies[K] }[RequestType];
+export type RequestOf<K extends RequestType> = Envelope & { type: K } & RequestBodies[K];
+
+export type AskKind = 'confirm' | 'passphrase';
+/** The agent asks the person at the CLI's terminal (host key, passphrase) on behalf of request `requestId`. */
+export type AskFrame = Envelope & { type: 'ask'; requestId: number; kind: AskKind; text: string };
+/** The CLI's answer to ask `id`; null when nobody could answer. */
+export type AnswerFrame = Envelope & { type: 'answer'; value: string | boolean | null };
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  hint: string | undefined;
+}
+/** id is null when the offending frame had no usable id (not JSON, oversize…). */
+export type ErrorFrame = { v: typeof PROTOCOL_VERSION; id: number | null; type: 'error'; error: ErrorBody };
+export type OkFrame = Envelope & { type: 'ok'; body: JsonObject };
+
+export type ClientFrame = Request | AnswerFrame;
+export type ServerFrame = OkFrame | ErrorFrame | AskFrame;
+
+export type ProtocolErrorReason =
+  | 'oversize'
+  | 'not-json'
+  | 'not-object'
+  | 'missing-id'
+  | 'bad-version'
+  | 'unknown-type'
+  | 'bad-field';
+
+export interface ProtocolError {
+  kind: 'protocol-error';
+  reason: ProtocolErrorReason;
+  message: string;
+  id: number | null;
+}
+
+export function isProtocolError(value: ClientFrame | ServerFrame | ProtocolError): value is ProtocolError {
+  return 'kind' in value && value.kind === 'protocol-error';
+}
+
+export function encodeFrame(frame: ClientFrame | ServerFrame): string {
+  return `${JSON.stringify(frame)}\n`;
+}
+
+function protocolError(
+  reason: ProtocolErrorReason,
+  message: string,
+  id: number | null = null,
+): ProtocolError {
+  return { kind: 'protocol-error', reason, message, id };
+}
+
+type Envelope0 = { object: Record<string, unknown>; id: number; type: string };
+
+/** The checks every frame shares, in the order that lets the error reply carry the id when it can. */
+function parseEnvelope(line: string): Envelope0 | ProtocolError {
+  if (Buffer.byteLength(line) > MAX_FRAME_BYTES) {
+    return protocolError('oversize', `frame longer than ${MAX_FRAME_BYTES} bytes`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return protocolError('not-json', 'frame is not JSON');
+  }
+  if (!isObject(value)) return protocolError('not-object', 'frame must be a JSON object');
+  let id: number;
+  try {
+    id = readInteger(value, 'id', 0);
+  } catch {
+    return protocolError('missing-id', 'frame has no id (a non-negative integer)');
+  }
+  if (value.v !== PROTOCOL_VERSION) {
+    return protocolError(
+      'bad-version',
+      `protocol version ${JSON.stringify(value.v) ?? 'missing'}; this side speaks ${PROTOCOL_VERSION}`,
+      id,
+    );
+  }
+  if (typeof value.type !== 'string') return protocolError('unknown-type', 'frame has no type', id);
+  return { object: value, id, type: value.type };
+}
+
+/** A frame the agent received from a CLI. Never throws. */
+export function parseFrame(line: string): ClientFrame | ProtocolError {
+  const envelope = parseEnvelope(line);
+  if ('kind' in envelope) return envelope;
+  const { object, id, type } = envelope;
+  try {
+    if (type === 'answer') return { v: PROTOCOL_VERSION, id, type, value: parseAnswer(object) };
+    const body = parseRequestBody(type, object);
+    if (!body) return protocolError('unknown-type', `unknown request type ${JSON.stringify(type)}`, id);
+    return { v: PROTOCOL_VERSION, id, ...body };
+  } catch (error) {
+    if (error instanceof FieldError) return protocolError('bad-field', `${type}: ${error.message}`, id);
+    throw error;
+  }
+}
+
+/** A frame the CLI received from the agent. Never throws. */
+export function parseServerFrame(line: string): ServerFrame | ProtocolError {
+  const envelope = parseEnvelope(line);
+  if ('kind' in envelope) return envelope;
+  const { object, id, type } = envelope;
+  try {
+    const body = parseServerBody(type, object);
+    if (!body) return protocolError('unknown-type', `unknown frame type ${JSON.stringify(type)}`, id);
+    return { v: PROTOCOL_VERSION, id, ...body };
+  } catch (error) {
+    if (error instanceof FieldError) return protocolError('bad-field', `${type}: ${error.message}`, id);
+    throw error;
+  }
+}
+
+/** The error reply for a frame we could not accept: it says what was wrong and what to do. */
+export function protocolErrorFrame(error: ProtocolError): ErrorFrame {
+  const hint =
+    error.reason === 'bad-version'
+      ? 'The CLI and the agent are different versions: run `tunnel agent stop`, then retry.'
+      : 'Only the tunnel CLI should write to the control socket.';
+  return {
+    v: PROTOCOL_VERSION,
+    id: error.id,
+    type: 'error',
+    error: { code: 'PROTOCOL', message: error.message, hint },
+  };
+}

@@ -1,0 +1,184 @@
+// One CLI connection to the agent: split lines, parse, dispatch requests concurrently, relay `ask`
+// questions back to the CLI. Nothing a peer sends may throw out of here: bad input gets an error reply.
+import type net from 'node:net';
+import { describeError, isTunnelError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { LineSplitter } from './lines.js';
+import {
+  type AskKind,
+  type ClientFrame,
+  type ErrorFrame,
+  encodeFrame,
+  isProtocolError,
+  type JsonObject,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  parseFrame,
+  protocolErrorFrame,
+  type Request,
+  type RequestOf,
+  type RequestType,
+  type ResponseBodies,
+  type ServerFrame,
+} from './protocol.js';
+
+export interface RequestContext {
+  /** Asks the person at the CLI's terminal; undefined when the CLI cannot answer or has gone. */
+  ask(kind: AskKind, text: string): Promise<string | boolean | undefined>;
+  /** Aborted when the CLI that sent the request disconnects. */
+  signal: AbortSignal;
+}
+
+type HandledType = Exclude<RequestType, 'hello'>;
+export type Handlers = {
+  [K in HandledType]: (
+    request: RequestOf<K>,
+    context: RequestContext,
+  ) => Promise<ResponseBodies[K]> | ResponseBodies[K];
+};
+
+export interface ConnectionOptions {
+  handlers: Handlers;
+  log: Logger;
+  agentVersion: string;
+  maxLineBytes?: number;
+}
+
+export function errorFrame(id: number | null, error: unknown): ErrorFrame {
+  // A TunnelError keeps its code and hint across the socket; anything else is our bug.
+  const body = isTunnelError(error)
+    ? { code: error.code, message: error.message, hint: error.hint }
+    : {
+        code: 'INTERNAL' as const,
+        message: describeError(error),
+        hint: 'This is a bug in tunnel: see `tunnel logs`.',
+      };
+  return { v: PROTOCOL_VERSION, id, type: 'error', error: body };
+}
+
+export class ServerConnection {
+  private readonly splitter: LineSplitter;
+  private readonly pendingAsks = new Map<number, (value: string | boolean | undefined) => void>();
+  private readonly closed = new AbortController();
+  private nextAskId = 1;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.splitter = new LineSplitter(options.maxLineBytes ?? MAX_FRAME_BYTES);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // A CLI killed mid-request resets the socket; that is its business, never the agent's crash.
+    socket.on('error', (error) => options.log('debug', 'control connection error', { error: error.message }));
+    socket.on('close', () => this.onClose());
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const event of this.splitter.push(chunk)) {
+      if (event.kind === 'oversize') {
+        this.send(
+          protocolErrorFrame({
+            kind: 'protocol-error',
+            reason: 'oversize',
+            message: 'frame too long',
+            id: null,
+          }),
+        );
+      } else if (event.line.trim().length > 0) {
+        this.onLine(event.line);
+      }
+    }
+  }
+
+  private onLine(line: string): void {
+    const frame = parseFrame(line);
+    if (isProtocolError(frame)) {
+      this.options.log('warn', 'bad control frame', { reason: frame.reason, message: frame.message });
+      this.send(protocolErrorFrame(frame));
+      return;
+    }
+    if (frame.type === 'answer') {
+      this.onAnswer(frame);
+      return;
+    }
+    void this.dispatch(frame);
+  }
+
+  private onAnswer(frame: Extract<ClientFrame, { type: 'answer' }>): void {
+    const resolve = this.pendingAsks.get(frame.id);
+    // An answer to nothing (a late answer after the request ended) is harmless: drop it.
+    if (!resolve) return;
+    this.pendingAsks.delete(frame.id);
+    resolve(frame.value ?? undefined);
+  }
+
+  private async dispatch(request: Request): Promise<void> {
+    try {
+      const body = await this.run(request);
+      this.send({ v: PROTOCOL_VERSION, id: request.id, type: 'ok', body });
+    } catch (error) {
+      this.options.log(isTunnelError(error) ? 'info' : 'error', `${request.type} failed`, {
+        error: describeError(error),
+      });
+      this.send(errorFrame(request.id, error));
+    }
+  }
+
+  private async run(request: Request): Promise<JsonObject> {
+    if (request.type === 'hello') {
+      // hello is answered here, not by a handler, so every agent can be probed the same way.
+      return { agentVersion: this.options.agentVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid };
+    }
+    const context: RequestContext = {
+      ask: (kind, text) => this.ask(request.id, kind, text),
+      signal: this.closed.signal,
+    };
+    // The map pairs each type with its handler; TypeScript cannot follow that through a union.
+    const handler = this.options.handlers[request.type] as (
+      request: Request,
+      context: RequestContext,
+    ) => Promise<JsonObject> | JsonObject;
+    return await handler(request, context);
+  }
+
+  private ask(requestId: number, kind: AskKind, text: string): Promise<string | boolean | undefined> {
+    if (this.closed.signal.aborted) return Promise.resolve(undefined);
+    const id = this.nextAskId++;
+    return new Promise((resolve) => {
+      this.pendingAsks.set(id, resolve);
+      this.send({ v: PROTOCOL_VERSION, id, type: 'ask', requestId, kind, text });
+    });
+  }
+
+  private send(frame: ServerFrame): void {
+    if (this.socket.destroyed || !this.socket.writable) return;
+    let text: string;
+    try {
+      text = encodeFrame(frame);
+    } catch (error) {
+      // A handler returned something JSON cannot hold (a cycle, a BigInt): still answer the request.
+      text = encodeFrame(errorFrame(frame.id, error));
+    }
+    this.socket.write(text);
+  }
+
+  private onClose(): void {
+    this.closed.abort();
+    // Nobody is left to answer: questions resolve "no answer" so handlers can fail cleanly.
+    for (const resolve of this.pendingAsks.values()) resolve(undefined);
+    this.pendingAsks.clear();
+  }
+
+  /** Ends the connection politely, then forcibly if the peer does not close within graceMs. */
+  end(graceMs = 1000): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.socket.destroy(), graceMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.socket.end();
+    });
+  }
+}
