@@ -15,7 +15,8 @@ import {
   type ListenerOptions,
 } from './types.js';
 
-function emptyStats(): ForwardStats {
+/** Counters of a forward that has seen nothing yet. */
+export function emptyStats(): ForwardStats {
   return {
     open: 0,
     total: 0,

@@ -3,6 +3,7 @@
 // globals vi.useFakeTimers replaces).
 import { PassThrough } from 'node:stream';
 import { vi } from 'vitest';
+import { emptyStats } from '../../../src/forward/listener.js';
 import type { ApplyResult } from '../../../src/forward/listener-set.js';
 import type { ChannelOpener, ForwardSnapshot } from '../../../src/forward/types.js';
 import type { ForwardSpec } from '../../../src/plan/types.js';
@@ -69,19 +70,7 @@ export class FakeForwards implements ForwardsPort {
     return [...this.live.values()].map((spec) => ({
       spec,
       state: 'listening',
-      stats: {
-        open: 0,
-        total: 0,
-        bytesIn: 0,
-        bytesOut: 0,
-        failed: 0,
-        held: 0,
-        heldTimedOut: 0,
-        dropped: 0,
-        lastError: undefined,
-        lastErrorAt: undefined,
-        lastActivityAt: undefined,
-      },
+      stats: emptyStats(),
     }));
   }
 
