@@ -17,18 +17,26 @@ afterEach(() => {
   }
 });
 
-/** A zombie: the shell's background child exits, and the shell has exec'd `sleep`, which never reaps it. */
+const procState = (pid: number) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+
+/**
+ * A zombie, deterministically: the shell starts a child, then exec's into `sleep`, which never reaps.
+ * Only once the shell has become `sleep` is the child killed, so nothing can reap it before we look.
+ */
 async function makeZombie(): Promise<number> {
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
+  const parent = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 31'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   started.push(parent.pid!);
   const pid = await new Promise<number>((resolve) =>
     parent.stdout.once('data', (chunk) => resolve(Number(chunk))),
   );
+  started.push(pid);
   await expect
-    .poll(() => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0], { timeout: 5000 })
-    .toBe('Z');
+    .poll(() => fs.readFileSync(`/proc/${parent.pid}/cmdline`, 'utf8'), { timeout: 5000 })
+    .toContain('31');
+  process.kill(pid, 'SIGKILL');
+  await expect.poll(() => procState(pid), { timeout: 5000 }).toBe('Z');
   return pid;
 }
 
@@ -50,7 +58,7 @@ describe('session liveness', () => {
       const dead = spawn('true');
       await new Promise((resolve) => dead.once('exit', resolve));
       const report = {} as Parameters<typeof writeSessionRecord>[0]['report'];
-      writeSessionRecord({ alias: 'devserver', pid: dead.pid!, startedAt: '', logFile: '', report });
+      await writeSessionRecord({ alias: 'devserver', pid: dead.pid!, startedAt: '', logFile: '', report });
       const file = path.join(home, 'sessions', 'devserver.json');
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
       expect(readSessionRecord('devserver')).toBeUndefined();
