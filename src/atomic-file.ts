@@ -1,5 +1,6 @@
-// Durable file replacement for kubeconfig files: temp file in the same directory, fsync, rename, fsync of
-// the directory; mode 0600 because the file holds a client key. Knows nothing about YAML.
+// Durable file replacement for every file tunnel writes (kubeconfig, session records): temp file in the
+// same directory, fsync, rename, fsync of the directory; always mode 0600, because they may hold a
+// client key or say which ports reach a cluster. A reader never sees a half-written file.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -26,7 +27,7 @@ export async function atomicWrite(target: string, text: string): Promise<void> {
   const handle = await fs.open(temp, 'wx', 0o600);
   try {
     try {
-      await handle.chmod(0o600); // exactly 0600 whatever the umask: it holds a client key
+      await handle.chmod(0o600); // exactly 0600 whatever the umask
       await handle.writeFile(text, 'utf8');
       await handle.sync();
     } finally {

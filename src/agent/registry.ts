@@ -2,6 +2,7 @@
 // can find (and stop) a session later. Written atomically, 0600; a record whose pid is gone is stale.
 import fs from 'node:fs';
 import path from 'node:path';
+import { atomicWrite } from '../atomic-file.js';
 import { tunnelPaths } from '../config/paths.js';
 import type { SessionReport } from '../session/session.js';
 
@@ -22,15 +23,8 @@ export function sessionLogFile(alias: string): string {
   return path.join(tunnelPaths().logsDir, `${encodeURIComponent(alias)}.log`);
 }
 
-export function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text, { mode: 0o600 });
-  fs.renameSync(temp, file);
-}
-
-export function writeSessionRecord(record: SessionRecord): void {
-  writeAtomic(recordFile(record.alias), `${JSON.stringify(record, null, 2)}\n`);
+export async function writeSessionRecord(record: SessionRecord): Promise<void> {
+  await atomicWrite(recordFile(record.alias), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** A zombie (exited, not yet reaped by its new parent) is not a live session (Linux: /proc state Z). */

@@ -68,7 +68,7 @@ export async function runSessionProcess(): Promise<void> {
     // Nothing of this session may linger (a stray handle would keep a process holding ports).
     process.exit(1);
   }
-  writeSessionRecord({
+  await writeSessionRecord({
     alias: options.alias,
     pid: process.pid,
     startedAt: new Date().toISOString(),

@@ -5,8 +5,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, YAMLSeq } from 'yaml';
+import { atomicWrite, backupOnce } from '../atomic-file.js';
 import { TunnelError } from '../errors.js';
-import { atomicWrite, backupOnce } from './atomic-file.js';
 import type { KubeconfigEntries } from './rewrite.js';
 import type { KubeconfigNames } from './types.js';
 
