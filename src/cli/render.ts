@@ -31,25 +31,21 @@ export function safeText(text: string): string {
 export function renderForwards(report: SessionReport, options: RenderOptions): string {
   const rows = report.forwards.map((spec) => {
     const context = report.kubeconfig.contexts.find((entry) => entry.cluster === spec.cluster);
+    const busy = spec.remapped ? paint(options.color, '33', `local ${spec.remapped.from} was busy`) : '';
+    // The API row already names its context, so a remap is added in parentheses there.
     const note =
       spec.kind === 'api'
-        ? context
-          ? `context ${context.context}`
-          : ''
-        : spec.remapped
-          ? paint(options.color, '33', `local ${spec.remapped.from} was busy`)
-          : '';
-    const apiNote =
-      spec.kind === 'api' && spec.remapped
-        ? paint(options.color, '33', ` (local ${spec.remapped.from} was busy)`)
-        : '';
+        ? [context ? `context ${safeText(context.context)}` : '', busy ? `(${busy})` : '']
+            .filter(Boolean)
+            .join(' ')
+        : busy;
     return [
       safeText(spec.cluster),
-      spec.kind === 'api' ? 'api' : 'service',
+      spec.kind,
       `${spec.localAddress}:${spec.localPort}`,
       `${spec.remoteHost}:${spec.remotePort}`,
       spec.kind === 'api' ? '6443' : String(spec.nodePort),
-      note + apiNote,
+      note,
     ];
   });
   const lines = [

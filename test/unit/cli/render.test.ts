@@ -2,23 +2,10 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderClusters, renderForwards, safeText } from '../../../src/cli/render.js';
 import { VERSION } from '../../../src/cli/version.js';
-import type { ForwardSpec } from '../../../src/plan/types.js';
 import type { SessionReport } from '../../../src/session/session.js';
+import { forwardSpec } from '../../builders.js';
 
-function forward(overrides: Partial<ForwardSpec>): ForwardSpec {
-  return {
-    id: 'x',
-    cluster: 'my-app',
-    kind: 'service',
-    localAddress: '127.0.0.1',
-    localPort: 8080,
-    remoteHost: '127.0.0.1',
-    remotePort: 8080,
-    nodePort: 30080,
-    remapped: undefined,
-    ...overrides,
-  };
-}
+const forward = forwardSpec;
 
 function report(overrides: Partial<SessionReport> = {}): SessionReport {
   return {
@@ -75,9 +62,15 @@ describe('renderForwards', () => {
   });
 
   it('escapes control characters in remote-supplied names instead of printing them', () => {
-    const hostile = report({ forwards: [forward({ cluster: 'evil\x1b[2J\nname' })] });
+    const name = 'evil\x1b[2J\nname';
+    const hostile = report({
+      forwards: [forward({ cluster: name }), forward({ cluster: name, kind: 'api', nodePort: 6443 })],
+      kubeconfig: { ...report().kubeconfig, contexts: [{ cluster: name, context: `k3d-${name}@devserver` }] },
+    });
     const text = renderForwards(hostile, { color: false });
     expect(text).toContain('evil\\x1b[2J\\x0aname');
+    expect(text).toContain('context k3d-evil\\x1b[2J\\x0aname@devserver');
+    expect(text).not.toContain('\x1b[2J');
     expect(safeText('a\tb')).toBe('a\\x09b');
   });
 });
