@@ -45,8 +45,7 @@ export async function connectTarget(
     hostKeyPolicy: { acceptNewHostKey: options.acceptNewHostKey, prompt: interaction.confirm },
     askPassphrase: interaction.askPassphrase,
     resolveHop: (hop: string) => resolveTarget(hop, { configFile: options.sshConfigFile }),
-    log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: object) =>
-      log(level, message, fields),
+    log,
   });
 }
 
@@ -87,7 +86,7 @@ export class Session {
     const forwards = await assignLocalPorts(plan.forwards, { maps: options.maps });
     const listeners = new ListenerSet(
       (spec, source) => connection.forwardOut(spec.remoteHost, spec.remotePort, source),
-      (level, message, fields) => log(level, message, fields),
+      log,
     );
     const applied = await listeners.apply(forwards);
     const failed = applied.failed.map(({ spec, error }) => ({ spec, error: describeError(error) }));

@@ -15,7 +15,7 @@ export function registerClusters(program: Command): void {
     .option('--json', 'print JSON')
     .option('--accept-new-host-key', 'trust and record an unknown host key')
     .action(async (host: string, flags: { json?: boolean; acceptNewHostKey?: boolean }, command: Command) => {
-      const options = resolveSessionOptions(host, { ...flags, ...command.optsWithGlobals() });
+      const options = resolveSessionOptions(host, command.optsWithGlobals());
       const connection = await connectTarget(options, terminalInteraction(), stderrLogger(false));
       try {
         const k3d = await findK3d(connection);

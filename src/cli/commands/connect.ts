@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { readSessionRecord, stopSessionProcess } from '../../agent/registry.js';
 import { startDetachedSession } from '../../agent/spawn.js';
-import { type ConnectFlags, resolveSessionOptions } from '../../config/resolve.js';
+import { type ConnectFlags, isLoopback, resolveSessionOptions } from '../../config/resolve.js';
 import { stderrLogger } from '../../log.js';
 import { Session } from '../../session/session.js';
 import { collect } from '../options.js';
@@ -41,9 +41,8 @@ export function registerConnect(program: Command): void {
     .option('--json', 'print the forward plan as JSON')
     .option('-v, --verbose', 'log progress to stderr')
     .action(async (host: string, flags: ConnectCliFlags, command: Command) => {
-      const options = resolveSessionOptions(host, { ...flags, ...command.optsWithGlobals() });
-      const isLoopbackBind = /^127\.|^::1$|^localhost$/.test(options.bindAddress);
-      if (!isLoopbackBind) {
+      const options = resolveSessionOptions(host, command.optsWithGlobals());
+      if (!isLoopback(options.bindAddress)) {
         process.stderr.write(
           `warning: listening on ${options.bindAddress}: other machines that reach this address can use the forwards (and your cluster's API).\n`,
         );

@@ -14,13 +14,6 @@ import { clientAddress, connectTarget } from '../../session/session.js';
 import { collect } from '../options.js';
 import { terminalInteraction } from '../terminal.js';
 
-interface KubeconfigFlags {
-  cluster?: string[];
-  contextName?: string;
-  bind?: string;
-  acceptNewHostKey?: boolean;
-}
-
 export function registerKubeconfig(program: Command): void {
   program
     .command('kubeconfig')
@@ -33,8 +26,8 @@ export function registerKubeconfig(program: Command): void {
       'k3d-{cluster}@{host}',
     )
     .option('--accept-new-host-key', 'trust and record an unknown host key')
-    .action(async (host: string, flags: KubeconfigFlags, command: Command) => {
-      const options = resolveSessionOptions(host, { ...flags, ...command.optsWithGlobals() });
+    .action(async (host: string, _options: unknown, command: Command) => {
+      const options = resolveSessionOptions(host, command.optsWithGlobals());
       const running = readSessionRecord(host);
       const log = stderrLogger(false);
       const connection = await connectTarget(options, terminalInteraction(), log);
