@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ListenerSet } from '../../src/forward/listener-set.js';
 import type { ChannelOpener } from '../../src/forward/types.js';
 import type { ForwardSpec } from '../../src/plan/types.js';
+import { forwardSpec } from '../builders.js';
 
 const servers: net.Server[] = [];
 const sets: ListenerSet[] = [];
@@ -34,18 +35,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function spec(localPort: number, remotePort: number, id = `c/service/127.0.0.1:${remotePort}`): ForwardSpec {
-  return {
-    id,
-    cluster: 'c',
-    kind: 'service',
-    localAddress: '127.0.0.1',
-    localPort,
-    remoteHost: '127.0.0.1',
-    remotePort,
-    nodePort: 30080,
-    remapped: undefined,
-  };
+function spec(localPort: number, remotePort: number, id?: string): ForwardSpec {
+  return forwardSpec({ cluster: 'c', localPort, remotePort, ...(id === undefined ? {} : { id }) });
 }
 
 const tcpOpener: ChannelOpener = (target) =>

@@ -6,6 +6,7 @@ import { parsePortMap, parsePortMaps, planForwards } from '../../../src/plan/for
 import type { ForwardSpec, PlanOptions } from '../../../src/plan/types.js';
 import { parseClusterList } from '../../../src/remote/k3d-parse.js';
 import type { K3dCluster, PortMapping } from '../../../src/remote/types.js';
+import { k3dCluster } from '../../builders.js';
 
 const clustersFrom = (name: string) =>
   parseClusterList(readFileSync(new URL(`../../fixtures/k3d/${name}`, import.meta.url), 'utf8'));
@@ -31,19 +32,7 @@ function mapping(hostIp: string, hostPort: number, containerPort = 30080): PortM
 }
 
 function cluster(name: string, ports: PortMapping[], overrides: Partial<K3dCluster> = {}): K3dCluster {
-  return {
-    name,
-    running: true,
-    serversRunning: 1,
-    serversCount: 1,
-    agentsRunning: 0,
-    agentsCount: 0,
-    hasLoadBalancer: true,
-    api: undefined,
-    ports,
-    warnings: [],
-    ...overrides,
-  };
+  return k3dCluster(name, { ports, ...overrides });
 }
 
 describe('planForwards', () => {

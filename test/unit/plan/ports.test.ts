@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { assignLocalPorts, type IsPortFree, type PickPort } from '../../../src/plan/ports.js';
 import type { ForwardSpec } from '../../../src/plan/types.js';
+import { forwardSpec } from '../../builders.js';
 
 function spec(remotePort: number, overrides: Partial<ForwardSpec> = {}): ForwardSpec {
-  return {
-    id: `my-app/service/127.0.0.1:${remotePort}`,
-    cluster: 'my-app',
-    kind: 'service',
-    localAddress: '127.0.0.1',
-    localPort: remotePort,
-    remoteHost: '127.0.0.1',
-    remotePort,
-    nodePort: 30080,
-    remapped: undefined,
-    ...overrides,
-  };
+  return forwardSpec({ remotePort, ...overrides });
 }
 
 /** Ports in `busy` are held by someone else; everything else binds. Records what was probed. */

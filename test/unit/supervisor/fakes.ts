@@ -11,6 +11,7 @@ import type { K3dCluster } from '../../../src/remote/types.js';
 import type { CloseReason } from '../../../src/ssh/types.js';
 import type { ForwardsPort, SupervisedConnection, SupervisorPorts } from '../../../src/supervisor/ports.js';
 import { Supervisor, type SupervisorOptions } from '../../../src/supervisor/supervisor.js';
+import { forwardSpec, k3dCluster } from '../../builders.js';
 
 export class FakeConnection implements SupervisedConnection {
   readonly closed: Promise<CloseReason>;
@@ -81,32 +82,11 @@ export class FakeForwards implements ForwardsPort {
 }
 
 export function cluster(name: string): K3dCluster {
-  return {
-    name,
-    running: true,
-    serversRunning: 1,
-    serversCount: 1,
-    agentsRunning: 0,
-    agentsCount: 0,
-    hasLoadBalancer: true,
-    api: undefined,
-    ports: [],
-    warnings: [],
-  };
+  return k3dCluster(name);
 }
 
 function specFor(cluster: K3dCluster): ForwardSpec {
-  return {
-    id: `${cluster.name}/api/127.0.0.1:6443`,
-    cluster: cluster.name,
-    kind: 'api',
-    localAddress: '127.0.0.1',
-    localPort: 6443,
-    remoteHost: '127.0.0.1',
-    remotePort: 6443,
-    nodePort: 6443,
-    remapped: undefined,
-  };
+  return forwardSpec({ cluster: cluster.name, kind: 'api', remotePort: 6443, nodePort: 6443 });
 }
 
 /** What the next connect() does: hand over a connection, fail, or never answer. */

@@ -1,0 +1,40 @@
+// Test data builders shared by the suites: a forward spec and a discovered cluster with plain defaults
+// (one running server, a service on the dev server's loopback); each test overrides what it is about.
+import type { ForwardSpec } from '../src/plan/types.js';
+import type { K3dCluster } from '../src/remote/types.js';
+
+/** A forward; the id follows the planner's `${cluster}/${kind}/${remoteHost}:${remotePort}`. */
+export function forwardSpec(overrides: Partial<ForwardSpec> = {}): ForwardSpec {
+  const cluster = overrides.cluster ?? 'my-app';
+  const kind = overrides.kind ?? 'service';
+  const remoteHost = overrides.remoteHost ?? '127.0.0.1';
+  const remotePort = overrides.remotePort ?? 8080;
+  return {
+    id: `${cluster}/${kind}/${remoteHost}:${remotePort}`,
+    cluster,
+    kind,
+    localAddress: '127.0.0.1',
+    localPort: remotePort,
+    remoteHost,
+    remotePort,
+    nodePort: 30080,
+    remapped: undefined,
+    ...overrides,
+  };
+}
+
+export function k3dCluster(name: string, overrides: Partial<K3dCluster> = {}): K3dCluster {
+  return {
+    name,
+    running: true,
+    serversRunning: 1,
+    serversCount: 1,
+    agentsRunning: 0,
+    agentsCount: 0,
+    hasLoadBalancer: true,
+    api: undefined,
+    ports: [],
+    warnings: [],
+    ...overrides,
+  };
+}
