@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'PORT',
   'FORWARD',
   'STATE',
+  'SETTINGS',
   'AGENT',
   'PROTOCOL',
   'INTERNAL',

@@ -1,9 +1,22 @@
-// Flags (and, later, saved settings) → one frozen options object per command. Validation happens here,
-// before anything connects, so bad input fails fast with a hint.
-import net from 'node:net';
-import { UsageError } from '../errors.js';
-import { parsePortMaps } from '../plan/forward-plan.js';
+// Flags, then the host's saved settings, then built-in defaults → one frozen options object per command.
+// Validation happens here, before anything connects, so bad input fails fast with a hint naming the flag
+// or the setting to fix. Pure apart from reading env for the kubeconfig path; loading settings is the
+// caller's job (settings.ts).
 import { defaultKubeconfigPath } from './paths.js';
+import {
+  checkBind,
+  checkClusters,
+  checkContextTemplate,
+  checkDuration,
+  checkKubeconfig,
+  checkMaps,
+  DEFAULT_CONTEXT_TEMPLATE,
+  type HostSettings,
+  type SettingKey,
+  type ValueSource,
+} from './setting-keys.js';
+
+export { DEFAULT_CONTEXT_TEMPLATE, type HostSettings } from './setting-keys.js';
 
 export interface ConnectFlags {
   sshConfig?: string;
@@ -14,6 +27,11 @@ export interface ConnectFlags {
   kubeconfig?: string | boolean;
   switchContext?: boolean;
   contextName?: string;
+  /** A duration such as '45s' (see duration.ts). */
+  holdTimeout?: string;
+  rediscoverInterval?: string;
+  /** Persist the flags given on this command line as the host's settings (see cli/connect-settings.ts). */
+  save?: boolean;
 }
 
 export type KubeconfigMode =
@@ -31,50 +49,112 @@ export interface SessionOptions {
   kubeconfig: KubeconfigMode;
   /** Template for kube names: {cluster} and {host} are replaced. */
   contextTemplate: string;
+  /** How long a connection accepted while the session is down waits for it to come back. */
+  holdTimeoutMs: number;
+  /** How often k3d's cluster list is re-read on the dev server. */
+  rediscoverIntervalMs: number;
 }
 
-export const DEFAULT_CONTEXT_TEMPLATE = 'k3d-{cluster}@{host}';
+export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
+export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
+export const DEFAULT_REDISCOVER_INTERVAL_MS = 30_000;
 
 export function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || /^127\./.test(address);
 }
 
-function kubeconfigMode(flags: ConnectFlags, env: NodeJS.ProcessEnv): KubeconfigMode {
+interface Chosen<T> {
+  value: T;
+  source: ValueSource;
+}
+
+/** The flag when the user gave it, else the saved setting; undefined means the built-in default. */
+function choose<T>(
+  flag: { name: string; value: T | undefined },
+  setting: { key: SettingKey; host: string; value: T | undefined },
+): Chosen<T> | undefined {
+  // commander fills repeatable flags with [] when absent; an empty list cannot be typed, so it means "not given".
+  const given = flag.value !== undefined && !(Array.isArray(flag.value) && flag.value.length === 0);
+  if (given) return { value: flag.value as T, source: { flag: flag.name } };
+  if (setting.value !== undefined) {
+    return { value: setting.value, source: { key: setting.key, host: setting.host } };
+  }
+  return undefined;
+}
+
+function kubeconfigMode(
+  alias: string,
+  flags: ConnectFlags,
+  settings: HostSettings,
+  env: NodeJS.ProcessEnv,
+): KubeconfigMode {
   // commander maps --no-kubeconfig to kubeconfig === false and --kubeconfig <file> to a string.
   if (flags.kubeconfig === false) return { kind: 'none' };
   if (typeof flags.kubeconfig === 'string') return { kind: 'standalone', file: flags.kubeconfig };
-  return { kind: 'merge', file: defaultKubeconfigPath(env), switchContext: flags.switchContext === true };
+  if (settings.kubeconfig !== undefined) {
+    const saved = checkKubeconfig(settings.kubeconfig, { key: 'kubeconfig', host: alias });
+    return saved === 'none' ? { kind: 'none' } : { kind: 'standalone', file: saved };
+  }
+  const switchContext = flags.switchContext ?? settings.switchContext ?? false;
+  return { kind: 'merge', file: defaultKubeconfigPath(env), switchContext };
 }
 
+function duration(
+  alias: string,
+  flag: { name: string; value: string | undefined },
+  setting: { key: SettingKey; value: string | undefined },
+  fallbackMs: number,
+): number {
+  const chosen = choose(flag, { ...setting, host: alias });
+  return chosen ? checkDuration(chosen.value, chosen.source) : fallbackMs;
+}
+
+/** `settings` are this host's saved settings (settings.ts); flags win over them, they over the defaults. */
 export function resolveSessionOptions(
   alias: string,
   flags: ConnectFlags,
   env: NodeJS.ProcessEnv = process.env,
+  settings: HostSettings = {},
 ): SessionOptions {
-  const maps = parsePortMaps(flags.map ?? []);
-  const bindAddress = flags.bind ?? '127.0.0.1';
-  if (bindAddress !== 'localhost' && net.isIP(bindAddress) === 0) {
-    throw new UsageError(
-      `--bind ${bindAddress}: not an IP address`,
-      'Use an address of this machine, e.g. --bind 127.0.0.1',
-    );
-  }
-  const template = flags.contextName ?? DEFAULT_CONTEXT_TEMPLATE;
-  if (!template.includes('{cluster}')) {
-    throw new UsageError(
-      `--context-name ${template}: must contain {cluster}, or every cluster would get the same context`,
-      'Example: --context-name "{cluster}-dev"',
-    );
-  }
+  const host = alias;
+  const maps = choose({ name: '--map', value: flags.map }, { key: 'map', host, value: settings.map });
+  const bind = choose({ name: '--bind', value: flags.bind }, { key: 'bind', host, value: settings.bind });
+  const template = choose(
+    { name: '--context-name', value: flags.contextName },
+    { key: 'contextName', host, value: settings.contextName },
+  );
+  const clusters = choose(
+    { name: '--cluster', value: flags.cluster },
+    { key: 'cluster', host, value: settings.cluster },
+  );
   return Object.freeze({
     alias,
     sshConfigFile: flags.sshConfig,
-    clusters: flags.cluster ?? [],
-    maps,
-    bindAddress,
+    // Flag cluster names are checked against k3d's list at connect time, where the error can list the real ones.
+    clusters: clusters
+      ? 'flag' in clusters.source
+        ? clusters.value
+        : checkClusters(clusters.value, clusters.source)
+      : [],
+    maps: maps ? checkMaps(maps.value, maps.source) : new Map<number, number>(),
+    bindAddress: bind ? checkBind(bind.value, bind.source) : DEFAULT_BIND_ADDRESS,
     acceptNewHostKey: flags.acceptNewHostKey === true,
-    kubeconfig: kubeconfigMode(flags, env),
-    contextTemplate: template,
+    kubeconfig: kubeconfigMode(alias, flags, settings, env),
+    contextTemplate: template
+      ? checkContextTemplate(template.value, template.source)
+      : DEFAULT_CONTEXT_TEMPLATE,
+    holdTimeoutMs: duration(
+      alias,
+      { name: '--hold-timeout', value: flags.holdTimeout },
+      { key: 'holdTimeout', value: settings.holdTimeout },
+      DEFAULT_HOLD_TIMEOUT_MS,
+    ),
+    rediscoverIntervalMs: duration(
+      alias,
+      { name: '--rediscover-interval', value: flags.rediscoverInterval },
+      { key: 'rediscoverInterval', value: settings.rediscoverInterval },
+      DEFAULT_REDISCOVER_INTERVAL_MS,
+    ),
   });
 }
 

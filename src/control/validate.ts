@@ -1,7 +1,12 @@
 // Field readers for frames that crossed the control socket. They build fresh typed objects from only
 // the fields we know, so nothing untyped (or unexpected) leaks past the protocol boundary.
 import type { SerializedOptions } from '../agent/ipc.js';
-import type { KubeconfigMode } from '../config/resolve.js';
+import { DURATION_LIMITS } from '../config/duration.js';
+import {
+  DEFAULT_HOLD_TIMEOUT_MS,
+  DEFAULT_REDISCOVER_INTERVAL_MS,
+  type KubeconfigMode,
+} from '../config/resolve.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -116,5 +121,13 @@ export function readSessionOptions(object: Record<string, unknown>): SerializedO
     acceptNewHostKey: readBoolean(options, 'acceptNewHostKey'),
     kubeconfig: readKubeconfigMode(options),
     contextTemplate: readString(options, 'contextTemplate'),
+    holdTimeoutMs: readDurationMs(options, 'holdTimeoutMs', DEFAULT_HOLD_TIMEOUT_MS),
+    rediscoverIntervalMs: readDurationMs(options, 'rediscoverIntervalMs', DEFAULT_REDISCOVER_INTERVAL_MS),
   };
+}
+
+function readDurationMs(object: Record<string, unknown>, key: string, fallbackMs: number): number {
+  // These fields came after the first clients of this protocol version; a frame without them means the default.
+  if (object[key] === undefined || object[key] === null) return fallbackMs;
+  return readInteger(object, key, DURATION_LIMITS.minMs, DURATION_LIMITS.maxMs);
 }

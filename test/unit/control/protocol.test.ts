@@ -20,6 +20,8 @@ const options = {
   acceptNewHostKey: false,
   kubeconfig: { kind: 'merge', file: '/home/me/.kube/config', switchContext: true },
   contextTemplate: 'k3d-{cluster}@{host}',
+  holdTimeoutMs: 45_000,
+  rediscoverIntervalMs: 60_000,
 };
 
 function reason(line: string) {
@@ -90,8 +92,28 @@ describe('parseFrame', () => {
         JSON.stringify({ v, id: 1, type: 'connect', options: { ...options, kubeconfig: { kind: 'x' } } }),
       ),
     ).toBe('bad-field');
+    for (const bad of [1.5, -1, 0, 99, 86_400_001, '30000', true]) {
+      expect(
+        reason(JSON.stringify({ v, id: 1, type: 'connect', options: { ...options, holdTimeoutMs: bad } })),
+      ).toBe('bad-field');
+      expect(
+        reason(
+          JSON.stringify({ v, id: 1, type: 'connect', options: { ...options, rediscoverIntervalMs: bad } }),
+        ),
+      ).toBe('bad-field');
+    }
     expect(reason(JSON.stringify({ v, id: 1, type: 'answer', value: 3 }))).toBe('bad-field');
     expect(reason(`"${'x'.repeat(MAX_FRAME_BYTES + 1)}"`)).toBe('oversize');
+  });
+
+  it('carries the hold timeout and rediscovery interval of connect, defaulting them when absent', () => {
+    expect(parseFrame(JSON.stringify({ v, id: 4, type: 'connect', options }))).toMatchObject({
+      options: { holdTimeoutMs: 45_000, rediscoverIntervalMs: 60_000 },
+    });
+    const { holdTimeoutMs: _hold, rediscoverIntervalMs: _rediscover, ...older } = options;
+    expect(parseFrame(JSON.stringify({ v, id: 4, type: 'connect', options: older }))).toMatchObject({
+      options: { holdTimeoutMs: 30_000, rediscoverIntervalMs: 30_000 },
+    });
   });
 
   it('never throws on arbitrary strings', () => {

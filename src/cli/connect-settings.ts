@@ -1,0 +1,76 @@
+// The connect command's side of saved settings: the flags that reach them, flags layered over the host's
+// settings, and --save. Only flags typed on this command line count as given: commander's defaults must
+// neither hide a saved setting nor be saved as one.
+import path from 'node:path';
+import { Command } from 'commander';
+import { type ConnectFlags, resolveSessionOptions, type SessionOptions } from '../config/resolve.js';
+import type { HostSettings, SettingKey } from '../config/setting-keys.js';
+import { checkHostAlias, SettingsStore } from '../config/settings.js';
+
+/** Adds --hold-timeout, --rediscover-interval and --save to `connect`. No defaults here, on purpose (above). */
+export function addSettingsOptions(command: Command): Command {
+  return command
+    .option(
+      '--hold-timeout <duration>',
+      'how long a connection made while the SSH connection is down waits for it, e.g. 45s (default 30s)',
+    )
+    .option(
+      '--rediscover-interval <duration>',
+      "how often the dev server's k3d clusters are re-read, e.g. 1m (default 30s)",
+    )
+    .option('--save', "remember this command line's options as this host's defaults (see tunnel config)");
+}
+
+/** The options the user typed (or set through env), without the ones commander filled with a default. */
+export function givenFlags(command: Command): ConnectFlags {
+  const entries = Object.entries(command.optsWithGlobals()).filter(([key]) => {
+    const source = command.getOptionValueSourceWithGlobals(key);
+    return source !== undefined && source !== 'default';
+  });
+  return Object.fromEntries(entries) as ConnectFlags;
+}
+
+/**
+ * The flags that --save keeps. Not saved: --ssh-config (a global option, not per host) and
+ * --accept-new-host-key (trusting a new key is a decision for one connection, not a standing default).
+ */
+export function settingsFromFlags(flags: ConnectFlags): HostSettings {
+  const settings: HostSettings = {};
+  if (flags.cluster && flags.cluster.length > 0) settings.cluster = flags.cluster;
+  if (flags.map && flags.map.length > 0) settings.map = flags.map;
+  if (flags.bind !== undefined) settings.bind = flags.bind;
+  if (flags.holdTimeout !== undefined) settings.holdTimeout = flags.holdTimeout;
+  if (flags.rediscoverInterval !== undefined) settings.rediscoverInterval = flags.rediscoverInterval;
+  if (flags.contextName !== undefined) settings.contextName = flags.contextName;
+  if (flags.kubeconfig === false) settings.kubeconfig = 'none';
+  // Saved absolute: a later connect may run from another directory.
+  if (typeof flags.kubeconfig === 'string') settings.kubeconfig = path.resolve(flags.kubeconfig);
+  if (flags.switchContext !== undefined) settings.switchContext = flags.switchContext;
+  return settings;
+}
+
+export interface ConnectResolution {
+  options: SessionOptions;
+  /** The setting keys --save wrote ([] without --save, or when no saveable flag was given). */
+  saved: SettingKey[];
+  /** The settings file read (and written with --save), for messages. */
+  settingsFile: string;
+}
+
+/**
+ * Flags over the host's saved settings over the defaults. Pass the connect Command itself (preferred: its
+ * default-valued options are then ignored) or flags that hold only what the user gave.
+ */
+export function resolveConnectOptions(
+  alias: string,
+  flags: ConnectFlags | Command,
+  env: NodeJS.ProcessEnv = process.env,
+): ConnectResolution {
+  const given = flags instanceof Command ? givenFlags(flags) : flags;
+  const store = SettingsStore.open(env);
+  // Resolved before saving: a flag that fails validation is never written.
+  const options = resolveSessionOptions(alias, given, env, store.host(alias));
+  const toSave = given.save === true ? settingsFromFlags(given) : {};
+  const saved = Object.keys(toSave).length > 0 ? store.update(checkHostAlias(alias), toSave) : [];
+  return { options, saved, settingsFile: store.file };
+}

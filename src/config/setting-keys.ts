@@ -1,0 +1,218 @@
+// The keys of per-host settings and the checks every option value passes wherever it comes from: a flag,
+// `tunnel config set`, or the settings file. Pure: no I/O, no env. The store is settings.ts.
+import net from 'node:net';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { parsePortMaps } from '../plan/forward-plan.js';
+import { isSafeClusterName } from '../remote/k3d-parse.js';
+import { formatDuration, parseDuration } from './duration.js';
+
+export const SETTING_KEYS = [
+  'cluster',
+  'map',
+  'bind',
+  'holdTimeout',
+  'rediscoverInterval',
+  'contextName',
+  'kubeconfig',
+  'switchContext',
+] as const;
+export type SettingKey = (typeof SETTING_KEYS)[number];
+
+/** One host's saved defaults for `connect`. Durations are kept as text ('45s') so the file reads well. */
+export interface HostSettings {
+  cluster?: string[];
+  map?: string[];
+  bind?: string;
+  holdTimeout?: string;
+  rediscoverInterval?: string;
+  contextName?: string;
+  /** An absolute file path (standalone kubeconfig), or 'none'. */
+  kubeconfig?: string;
+  switchContext?: boolean;
+}
+
+/** Where a value came from, so an error names the flag or the setting the user has to fix. */
+export type ValueSource = { flag: string } | { key: SettingKey; host: string };
+
+export const DEFAULT_CONTEXT_TEMPLATE = 'k3d-{cluster}@{host}';
+
+export function sourceLabel(source: ValueSource): string {
+  return 'flag' in source ? source.flag : `setting ${source.key} for ${source.host}`;
+}
+
+function invalid(source: ValueSource, value: string, problem: string, example: string): UsageError {
+  // Flags keep their historic shape (--bind banana: …); settings quote the value, which came from a file.
+  const shown = 'flag' in source ? value : JSON.stringify(value);
+  const hint =
+    'flag' in source
+      ? `For example: ${source.flag} ${example}`
+      : `For example: tunnel config set ${source.host} ${source.key} ${example}`;
+  return new UsageError(`${sourceLabel(source)} ${shown}: ${problem}`, hint);
+}
+
+export function checkBind(value: string, source: ValueSource): string {
+  if (value !== 'localhost' && net.isIP(value) === 0) {
+    throw invalid(source, value, 'not an IP address; use an address of this machine', '127.0.0.1');
+  }
+  return value;
+}
+
+export function checkContextTemplate(value: string, source: ValueSource): string {
+  if (!value.includes('{cluster}')) {
+    throw invalid(
+      source,
+      value,
+      'must contain {cluster}, or every cluster would get the same context',
+      '"{cluster}-dev"',
+    );
+  }
+  return value;
+}
+
+export function checkMaps(specs: readonly string[], source: ValueSource): Map<number, number> {
+  try {
+    return parsePortMaps(specs);
+  } catch (error) {
+    if ('flag' in source || !(error instanceof UsageError)) throw error;
+    // parsePortMaps speaks of "--map …"; say which setting it was instead.
+    throw new UsageError(`${sourceLabel(source)} ${error.message.replace(/^--map /, '')}`, error.hint);
+  }
+}
+
+export function checkDuration(value: string, source: ValueSource): number {
+  return parseDuration(value, sourceLabel(source));
+}
+
+export function checkClusters(names: readonly string[], source: ValueSource): string[] {
+  for (const name of names) {
+    if (!isSafeClusterName(name)) {
+      throw invalid(source, name, 'not a k3d cluster name (letters, digits and inner dashes)', 'my-app');
+    }
+  }
+  return [...names];
+}
+
+export function checkKubeconfig(value: string, source: ValueSource): string {
+  if (value !== 'none' && !path.isAbsolute(value)) {
+    throw invalid(source, value, 'must be an absolute file path, or none', '/home/me/.kube/dev.yaml');
+  }
+  return value;
+}
+
+type Shape = 'list' | 'text' | 'boolean';
+
+interface KeySpec {
+  shape: Shape;
+  /** What applies when the key is not set, for `config get` and help. */
+  fallback: string;
+  /** Validates a value of the right shape and returns it as it is stored. */
+  normalize(value: never, source: ValueSource): string | string[] | boolean;
+}
+
+export const KEY_SPECS: { readonly [K in SettingKey]: KeySpec } = {
+  cluster: { shape: 'list', fallback: 'every running cluster', normalize: checkClusters },
+  map: {
+    shape: 'list',
+    fallback: 'no pinned ports',
+    normalize: (specs: string[], source: ValueSource) => {
+      checkMaps(specs, source);
+      return [...specs];
+    },
+  },
+  bind: { shape: 'text', fallback: '127.0.0.1', normalize: checkBind },
+  holdTimeout: {
+    shape: 'text',
+    fallback: '30s',
+    normalize: (text: string, source: ValueSource) => formatDuration(checkDuration(text, source)),
+  },
+  rediscoverInterval: {
+    shape: 'text',
+    fallback: '30s',
+    normalize: (text: string, source: ValueSource) => formatDuration(checkDuration(text, source)),
+  },
+  contextName: { shape: 'text', fallback: DEFAULT_CONTEXT_TEMPLATE, normalize: checkContextTemplate },
+  kubeconfig: {
+    shape: 'text',
+    fallback: 'merge into $KUBECONFIG or ~/.kube/config',
+    normalize: checkKubeconfig,
+  },
+  switchContext: { shape: 'boolean', fallback: 'false', normalize: (value: boolean) => value },
+};
+
+export function isSettingKey(key: string): key is SettingKey {
+  return (SETTING_KEYS as readonly string[]).includes(key);
+}
+
+/** A key as typed on the command line: `holdTimeout` or, like the flag, `hold-timeout`. */
+export function parseSettingKey(word: string): SettingKey {
+  const key = word.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  if (!isSettingKey(key)) {
+    throw new UsageError(`unknown setting ${JSON.stringify(word)}`, `Valid keys: ${SETTING_KEYS.join(', ')}`);
+  }
+  return key;
+}
+
+/** The value of `key` from the words after `tunnel config set <host> <key>`. */
+export function settingFromWords(
+  key: SettingKey,
+  words: readonly string[],
+  host: string,
+): HostSettings[SettingKey] {
+  const spec = KEY_SPECS[key];
+  const source = { key, host };
+  if (spec.shape === 'list') return spec.normalize(words as never, source);
+  if (words.length !== 1) {
+    throw new UsageError(`${key} takes one value, got ${words.length}`, `For example: ${example(key, host)}`);
+  }
+  const word = words[0] ?? '';
+  if (spec.shape === 'boolean') {
+    if (word !== 'true' && word !== 'false') {
+      throw new UsageError(`${key} must be true or false, not ${JSON.stringify(word)}`);
+    }
+    return word === 'true';
+  }
+  // A relative kubeconfig path means relative to where the user typed it, not to wherever connect runs.
+  const text = key === 'kubeconfig' && word !== 'none' ? path.resolve(word) : word;
+  return spec.normalize(text as never, source);
+}
+
+/** The value of `key` as read from the settings file; a wrong type or value throws a UsageError naming it. */
+export function settingFromJson(key: SettingKey, value: unknown, host: string): HostSettings[SettingKey] {
+  const spec = KEY_SPECS[key];
+  const source = { key, host };
+  const wrongType = (expected: string) =>
+    new UsageError(`${sourceLabel(source)}: must be ${expected}, not ${JSON.stringify(value)}`);
+  if (spec.shape === 'list') {
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+      throw wrongType('a list of strings');
+    }
+    return spec.normalize(value as never, source);
+  }
+  if (spec.shape === 'boolean') {
+    if (typeof value !== 'boolean') throw wrongType('true or false');
+    return value;
+  }
+  if (typeof value !== 'string') throw wrongType('a string');
+  return spec.normalize(value as never, source);
+}
+
+function example(key: SettingKey, host: string): string {
+  const samples: Record<SettingKey, string> = {
+    cluster: 'my-app api',
+    map: '8080:18080 3000:13000',
+    bind: '127.0.0.1',
+    holdTimeout: '45s',
+    rediscoverInterval: '1m',
+    contextName: '"{cluster}-dev"',
+    kubeconfig: 'none',
+    switchContext: 'true',
+  };
+  return `tunnel config set ${host} ${key} ${samples[key]}`;
+}
+
+/** A value as `config get` prints it: one line per list item. */
+export function settingLines(value: HostSettings[SettingKey]): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? [...value] : [String(value)];
+}
