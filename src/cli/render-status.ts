@@ -1,0 +1,257 @@
+// `tunnel status` as text: the agent's StatusDocument in, the lines a person reads out. Pure: the clock
+// comes in as `now`, colour only when the caller says stdout is a terminal. Every string that came from
+// the dev server or the user goes through safeText, so a hostile cluster name cannot move the cursor.
+import type {
+  AgentStatus,
+  ClusterStatus,
+  ForwardStateName,
+  ForwardStatus,
+  SessionStatus,
+  StatusDocument,
+} from '../session/status-types.js';
+import { safeText, table } from './render.js';
+
+export interface StatusRenderOptions {
+  color: boolean;
+  now: Date;
+}
+
+export interface StatusWatchOptions extends StatusRenderOptions {
+  /** How often `--watch` redraws, for its title line; default 1 s. */
+  intervalMs?: number;
+}
+
+const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+const [BOLD, DIM, RED, GREEN, YELLOW] = ['1', '2', '31', '32', '33'];
+
+const STATE_COLOURS: Record<ForwardStateName, string> = {
+  ok: GREEN,
+  holding: YELLOW,
+  refused: RED,
+  unbound: RED,
+  stopped: DIM,
+};
+
+/**
+ * A forwarding session keeps showing its last error this long after recovering: long enough to explain
+ * the hiccup someone just noticed, short enough that an old blip does not read as a current problem.
+ */
+const RECENT_ERROR_MS = 10 * 60_000;
+/** Errors in the NOTE column are cut here so one long message does not push the table off the screen. */
+const NOTE_ERROR_LENGTH = 60;
+
+const COLUMNS = ['CLUSTER', 'KIND', 'LOCAL', 'DEV SERVER', 'NODEPORT', 'STATE', 'CONNS', 'IN', 'OUT'];
+const HEADER = [...COLUMNS, 'LAST ACTIVITY', 'NOTE'];
+
+/** A duration as people say it: `4s`, `3m12s`, `2h05m`, `3d4h`; a zero remainder is left out (`2h`). */
+export function formatAge(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  const seconds = Math.floor(Math.max(0, ms) / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return withRemainder(`${minutes}m`, seconds % 60, 's', 2);
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return withRemainder(`${hours}h`, minutes % 60, 'm', 2);
+  return withRemainder(`${Math.floor(hours / 24)}d`, hours % 24, 'h', 1);
+}
+
+function withRemainder(head: string, remainder: number, unit: string, digits: number): string {
+  return remainder === 0 ? head : `${head}${String(remainder).padStart(digits, '0')}${unit}`;
+}
+
+const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
+
+/** Bytes in binary units with one decimal: `0 B`, `512 B`, `1.2 KiB`, `3.4 MiB`, `1.1 GiB`. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.floor(bytes || 0))} B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  // Compare the rounded value, so 1023.97 KiB reads as 1.0 MiB rather than 1024.0 KiB.
+  while (Number(value.toFixed(1)) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${BYTE_UNITS[unit]}`;
+}
+
+/** A wall-clock time on this machine, HH:MM:SS. */
+export function formatClock(time: Date): string {
+  return [time.getHours(), time.getMinutes(), time.getSeconds()]
+    .map((part) => String(part).padStart(2, '0'))
+    .join(':');
+}
+
+/** Epoch ms of an ISO timestamp from the agent, or null when absent or unreadable. */
+function parseTime(iso: string | null): number | null {
+  if (iso === null) return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function ageOf(iso: string | null, now: Date): string {
+  const ms = parseTime(iso);
+  return ms === null ? '?' : formatAge(now.getTime() - ms);
+}
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+export function renderStatus(doc: StatusDocument, options: StatusRenderOptions): string {
+  const sessions =
+    doc.sessions.length === 0
+      ? 'No sessions. Start one with: tunnel connect <host>'
+      : doc.sessions.map((session) => renderSession(session, options)).join('\n\n');
+  return [renderAgent(doc.agent, options), '', sessions].join('\n');
+}
+
+/** What `--watch` draws after clearing the screen: a title naming the refresh and the time, then status. */
+export function renderStatusWatchFrame(doc: StatusDocument, options: StatusWatchOptions): string {
+  const every = formatAge(options.intervalMs ?? 1000);
+  const title = `tunnel status — every ${every} — ${formatClock(options.now)}  (Ctrl-C to stop)`;
+  return [paint(options.color, BOLD, title), '', renderStatus(doc, options)].join('\n');
+}
+
+function renderAgent(agent: AgentStatus, options: StatusRenderOptions): string {
+  const line = `agent ${safeText(agent.version)}, pid ${agent.pid}, up ${ageOf(agent.startedAt, options.now)}`;
+  return paint(options.color, DIM, line);
+}
+
+function renderSession(session: SessionStatus, options: StatusRenderOptions): string {
+  const body = [
+    ...errorLines(session, options),
+    ...forwardTable(session, options),
+    ...session.skipped.map(({ cluster, reason }) => `skipped ${safeText(cluster)}: ${safeText(reason)}`),
+    kubeconfigLine(session),
+  ];
+  return [headerLine(session, options), ...body.map((line) => `  ${line}`)].join('\n');
+}
+
+function headerLine(session: SessionStatus, options: StatusRenderOptions): string {
+  const { host, hostName } = session;
+  const name = hostName && hostName !== host ? `${safeText(host)} (${safeText(hostName)})` : safeText(host);
+  const parts = [...statePhrases(session, options)];
+  if (session.reconnectCount > 0) parts.push(plural(session.reconnectCount, 'reconnect'));
+  if (session.k3dVersion) parts.push(`k3d ${safeText(session.k3dVersion)}`);
+  return `${paint(options.color, BOLD, name)}  ${parts.join(' · ')}`;
+}
+
+function statePhrases(session: SessionStatus, { color, now }: StatusRenderOptions): string[] {
+  const attempt = session.attempt === null ? '' : `attempt ${session.attempt}`;
+  switch (session.state) {
+    case 'forwarding':
+      return [`${paint(color, GREEN, 'forwarding')} for ${ageOf(session.connectedAt ?? session.since, now)}`];
+    case 'connecting':
+      return [
+        `${paint(color, YELLOW, 'connecting')}${attempt && ` (${attempt})`} for ${ageOf(session.since, now)}`,
+      ];
+    case 'reconnecting': {
+      const next = parseTime(session.nextAttemptAt);
+      const wait = next === null ? 0 : next - now.getTime();
+      // Round the countdown up: "next try in 0s" while a wait is still running would read as a hang.
+      const nextTry = wait > 0 ? `next try in ${formatAge(Math.ceil(wait / 1000) * 1000)}` : 'trying now';
+      const phrase = [attempt, nextTry].filter(Boolean).join(', ');
+      return [`${paint(color, YELLOW, 'reconnecting')}: ${phrase}`, `down for ${ageOf(session.since, now)}`];
+    }
+    case 'stopped':
+      return [`${paint(color, DIM, 'stopped')} ${ageOf(session.since, now)} ago`];
+  }
+}
+
+function errorLines(session: SessionStatus, { color, now }: StatusRenderOptions): string[] {
+  const error = session.lastError;
+  if (!error) return [];
+  const at = parseTime(error.at);
+  const clock = at === null ? '?' : formatClock(new Date(at));
+  if (session.state === 'forwarding') {
+    // Recovered: only worth a (dim) line while it still explains something the user may have just seen.
+    if (at === null || now.getTime() - at > RECENT_ERROR_MS) return [];
+    return [paint(color, DIM, `recovered from: ${safeText(error.message)} (at ${clock})`)];
+  }
+  const lines = [`${paint(color, RED, 'last error')} ${clock}: ${safeText(error.message)}`];
+  if (error.hint) lines.push(`hint: ${safeText(error.hint)}`);
+  return lines;
+}
+
+function forwardTable(session: SessionStatus, options: StatusRenderOptions): string[] {
+  const rows: string[][] = [];
+  const states: ForwardStateName[] = [];
+  for (const cluster of session.clusters) {
+    for (const forward of cluster.forwards) {
+      rows.push(forwardRow(cluster, forward, options.now));
+      states.push(forward.state);
+    }
+  }
+  if (rows.length === 0) return session.state === 'forwarding' ? ['no forwards'] : [];
+  return paintStates(table(rows, HEADER).split('\n'), states, options.color);
+}
+
+/**
+ * Colours the STATE cell after the table is laid out: `table` measures cells by length, so an escape
+ * code inside a cell would throw the columns off. Every cell before STATE is padded to one width, so
+ * the header's STATE offset is the cell's offset on every row.
+ */
+function paintStates(lines: string[], states: ForwardStateName[], color: boolean): string[] {
+  if (!color) return lines;
+  const offset = lines[0]!.indexOf('STATE');
+  return lines.map((line, index) => {
+    const state = states[index - 1];
+    if (index === 0 || state === undefined) return line;
+    const end = offset + state.length;
+    return line.slice(0, offset) + paint(true, STATE_COLOURS[state], state) + line.slice(end);
+  });
+}
+
+function forwardRow(cluster: ClusterStatus, forward: ForwardStatus, now: Date): string[] {
+  // Port 0 means no local port was assigned (a clash between forwards), so there is nothing to dial.
+  const local = forward.localPort === 0 ? '-' : `${safeText(forward.localAddress)}:${forward.localPort}`;
+  const activity = forward.lastActivityAt === null ? 'never' : `${ageOf(forward.lastActivityAt, now)} ago`;
+  return [
+    safeText(cluster.name),
+    forward.kind,
+    local,
+    `${safeText(forward.remoteHost)}:${forward.remotePort}`,
+    forward.nodePort === null ? '-' : String(forward.nodePort),
+    forward.state,
+    `${forward.open}/${forward.total}`,
+    formatBytes(forward.bytesIn),
+    formatBytes(forward.bytesOut),
+    activity,
+    noteFor(cluster, forward),
+  ];
+}
+
+function noteFor(cluster: ClusterStatus, forward: ForwardStatus): string {
+  const notes: string[] = [];
+  if (forward.kind === 'api' && cluster.context) notes.push(`context ${safeText(cluster.context)}`);
+  if (forward.remapped) notes.push(remapNote(forward.remapped, forward.localPort));
+  if (forward.state === 'refused' || forward.state === 'unbound') {
+    const error = forward.lastError ?? forward.remote.error;
+    if (error) notes.push(shorten(safeText(error), NOTE_ERROR_LENGTH));
+  }
+  if (forward.held > 0) notes.push(`held ${forward.held}`);
+  if (forward.dropped > 0) notes.push(`dropped ${forward.dropped}`);
+  return notes.join(', ');
+}
+
+function remapNote(remapped: { from: number; reason: string }, localPort: number): string {
+  switch (remapped.reason) {
+    case 'busy':
+      return `local ${remapped.from} was busy`;
+    case 'pinned':
+      return `pinned by --map ${remapped.from}:${localPort}`;
+    case 'conflict':
+      return `local ${remapped.from} is claimed by another forward`;
+    default:
+      return `local ${remapped.from} remapped: ${safeText(remapped.reason)}`;
+  }
+}
+
+function shorten(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1).trimEnd()}…`;
+}
+
+function kubeconfigLine(session: SessionStatus): string {
+  const { mode, file } = session.kubeconfig;
+  if (mode === 'none') return 'kubeconfig: not written (--no-kubeconfig)';
+  if (file === null) return 'kubeconfig: not written yet';
+  return `kubeconfig: ${mode === 'merge' ? 'merged into' : 'written to'} ${safeText(file)}`;
+}
