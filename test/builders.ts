@@ -34,6 +34,7 @@ export function k3dCluster(name: string, overrides: Partial<K3dCluster> = {}): K
     hasLoadBalancer: true,
     api: undefined,
     ports: [],
+    createdAt: '2026-01-01T10:00:05.1Z',
     warnings: [],
     ...overrides,
   };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { probeAgent } from '../control/client.js';
 import { TunnelError } from '../errors.js';
-import { isAlive } from './registry.js';
+import { isAlive } from './process.js';
 
 export interface LockRecord {
   pid: number;

@@ -1,22 +1,15 @@
-// Starts the detached session process and stays with it until it reports ready or failed, relaying its
-// questions (unknown host key, passphrase) to the person at this terminal.
+// Starts the agent as a detached background process and waits until its control socket answers.
+// Its stdout/stderr go to a file, so a crash before its own log is open still leaves a trace.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SessionOptions } from '../config/resolve.js';
+import { agentLogFile, controlSocketPath } from '../config/paths.js';
+import { probeAgent } from '../control/client.js';
 import { TunnelError } from '../errors.js';
-import type { Interaction, SessionReport } from '../session/session.js';
-import { type ChildMessage, type ParentMessage, serializeOptions } from './ipc.js';
-import { sessionLogFile } from './registry.js';
+import { VERSION } from '../version.js';
 
-export interface StartedSession {
-  pid: number;
-  logFile: string;
-  report: SessionReport;
-}
-
-const binPath = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
+export const BIN_PATH = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
 
 function tail(file: string, lines = 15): string {
   try {
@@ -26,60 +19,41 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-export function startDetachedSession(
-  options: SessionOptions,
-  interaction: Interaction,
-): Promise<StartedSession> {
-  const logFile = sessionLogFile(options.alias);
-  fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
-  // The child's stderr goes to a file so a crash before its own logger is up still leaves a trace.
-  const stderrFile = `${logFile}.stderr`;
-  const stderr = fs.openSync(stderrFile, 'a', 0o600);
-  const child = spawn(process.execPath, [binPath, '__session'], {
+export function agentStderrFile(): string {
+  return path.join(path.dirname(agentLogFile()), 'agent.stderr.log');
+}
+
+/** Starts an agent and resolves once an agent (it, or one that won a race) answers hello. */
+export async function spawnAgent(timeoutMs = 15_000): Promise<void> {
+  const stderrFile = agentStderrFile();
+  fs.mkdirSync(path.dirname(stderrFile), { recursive: true, mode: 0o700 });
+  const output = fs.openSync(stderrFile, 'a', 0o600);
+  // cwd "/": a detached agent must not keep the directory it was started from busy (unmounts).
+  const child = spawn(process.execPath, [BIN_PATH, '__agent'], {
     detached: true,
-    stdio: ['ignore', 'ignore', stderr, 'ipc'],
+    cwd: '/',
+    stdio: ['ignore', output, output],
   });
-  fs.closeSync(stderr);
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const finish = (error?: Error, value?: StartedSession) => {
-      if (settled) return;
-      settled = true;
-      if (child.connected) child.disconnect();
-      child.unref();
-      if (error) reject(error);
-      else resolve(value!);
-    };
-    const answer = (message: ParentMessage) => {
-      if (child.connected) child.send(message);
-    };
-    child.on('message', async (message: ChildMessage) => {
-      if (message.type === 'ready') finish(undefined, { pid: message.pid, logFile, report: message.report });
-      if (message.type === 'failed') {
-        const { code, message: text, hint } = message.error;
-        finish(new TunnelError(code ?? 'INTERNAL', text, { hint }));
-      }
-      if (message.type === 'ask') {
-        const value =
-          message.kind === 'confirm'
-            ? await interaction.confirm?.(message.text)
-            : await interaction.askPassphrase?.(message.text);
-        answer({ type: 'answer', id: message.id, value });
-      }
-    });
-    child.once('exit', (code, signal) => {
-      const detail = tail(stderrFile) || tail(logFile);
-      finish(
-        new TunnelError(
-          'INTERNAL',
-          `the session process exited before it was ready (${signal ?? `code ${code}`})`,
-          {
-            hint: detail ? `Its last output:\n${detail}` : `See ${logFile}`,
-          },
-        ),
-      );
-    });
-    child.once('error', (error) => finish(error));
-    child.send({ type: 'start', options: serializeOptions(options) } satisfies ParentMessage);
+  fs.closeSync(output);
+  let failure: string | undefined;
+  child.once('exit', (code, signal) => {
+    // Exit 0 means another agent holds the lock: keep waiting for that one to answer.
+    if (code !== 0) failure = signal ?? `code ${code}`;
+  });
+  child.once('error', (error) => {
+    failure = error.message;
+  });
+  child.unref();
+  const socketPath = controlSocketPath();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (failure !== undefined) break;
+    if (await probeAgent(socketPath, VERSION, 1000)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const detail = tail(stderrFile) || tail(agentLogFile());
+  const what = failure ? `exited at start (${failure})` : `did not answer within ${timeoutMs} ms`;
+  throw new TunnelError('AGENT', `the tunnel agent ${what}`, {
+    hint: detail ? `Its last output:\n${detail}` : `See ${agentLogFile()} and ${stderrFile}`,
   });
 }

@@ -2,11 +2,16 @@
 // Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted.
 import { Command, CommanderError } from 'commander';
 import { describeError, isTunnelError, TunnelError, UsageError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { registerAgent } from './commands/agent.js';
+import { addLoginItemCommands } from './commands/agent-login.js';
 import { registerClusters } from './commands/clusters.js';
+import { registerConfig } from './commands/config.js';
 import { registerConnect } from './commands/connect.js';
 import { registerDisconnect } from './commands/disconnect.js';
 import { registerKubeconfig } from './commands/kubeconfig.js';
-import { VERSION } from './version.js';
+import { registerLogs } from './commands/logs.js';
+import { registerStatus } from './commands/status.js';
 
 export function buildProgram(): Command {
   const program = new Command('tunnel')
@@ -21,12 +26,16 @@ export function buildProgram(): Command {
   registerClusters(program);
   registerKubeconfig(program);
   registerDisconnect(program);
+  registerStatus(program);
+  registerLogs(program);
+  registerConfig(program);
+  addLoginItemCommands(registerAgent(program));
   program
-    .command('__session', { hidden: true })
-    .description('internal: the detached session process')
+    .command('__agent', { hidden: true })
+    .description('internal: the background agent (started by the CLI, or at login)')
     .action(async () => {
-      const { runSessionProcess } = await import('../agent/session-process.js');
-      await runSessionProcess();
+      const { runAgent } = await import('../agent/main.js');
+      await runAgent();
     });
   return program;
 }

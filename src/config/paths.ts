@@ -36,6 +36,22 @@ export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): str
   return path.join(env.HOME ?? os.homedir(), '.kube', 'config');
 }
 
+/** The agent's log: JSON lines, rotated (agent.log.1, .2, … are older). `tunnel logs` reads these. */
+export function agentLogFile(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  return path.join(tunnelPaths(env, platform).logsDir, 'agent.log');
+}
+
+/**
+ * Present after `tunnel agent stop`: the saved sessions then wait for `tunnel connect` or
+ * `tunnel agent start` instead of coming back with the next `tunnel status`.
+ */
+export function agentStoppedMarker(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): string {
+  return path.join(stateHome(env, platform), 'agent.stopped');
+}
+
 /** The agent's single-instance lock file (one agent per state directory). */
 export function agentLockPath(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   return path.join(stateHome(env, platform), 'agent.lock');

@@ -1,8 +1,11 @@
 // The control protocol between the CLI and the agent: newline-delimited JSON, every frame
 // {v, id, type, ...}. Pure: parsing never throws, so a bad frame becomes an error reply and can
 // never take the agent down. Incompatible changes bump PROTOCOL_VERSION; new optional fields do not.
+import type { DisconnectResult } from '../agent/agent.js';
 import type { SerializedOptions } from '../agent/ipc.js';
 import type { ErrorCode } from '../errors.js';
+import type { SessionReport } from '../session/session.js';
+import type { SessionStatus, StatusDocument } from '../session/status-types.js';
 import { parseAnswer, parseRequestBody, parseServerBody } from './frames.js';
 import { FieldError, isObject, type JsonObject, readInteger } from './validate.js';
 
@@ -20,15 +23,15 @@ export interface RequestBodies {
   connect: { options: SerializedOptions };
   disconnect: { target: DisconnectTarget; keepKubeconfig: boolean };
   shutdown: Record<never, never>;
-  // TODO(issue 3, part 7): `logs` {host?, follow} streaming the agent's JSON lines.
+  // No `logs` request: the agent's log is a file the CLI reads (and follows) itself, which also works
+  // when the agent is down — exactly when someone wants to read it.
 }
 
 export interface ResponseBodies {
   hello: { agentVersion: string; protocolVersion: number; pid: number };
-  // The session snapshot belongs to src/supervisor/state; typed as plain JSON until it is wired in.
-  status: { sessions: JsonObject[] };
-  connect: { host: string; session: JsonObject };
-  disconnect: { disconnected: string[] };
+  status: StatusDocument;
+  connect: { report: SessionReport; reused: boolean; replaced: boolean; status: SessionStatus };
+  disconnect: { disconnected: DisconnectResult[] };
   shutdown: Record<never, never>;
 }
 

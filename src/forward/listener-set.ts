@@ -62,6 +62,41 @@ export class ListenerSet {
     return result;
   }
 
+  /**
+   * Checks that the dev-server end of every forward accepts a connection (a channel that opens, then
+   * is closed at once), so `status` can say "refused" before a user's request finds out. An open that
+   * does not settle within timeoutMs records nothing: that is the link's problem, not the forward's.
+   */
+  async checkRemotes(timeoutMs = 5_000): Promise<void> {
+    const opener = this.openChannel;
+    if (!opener) return;
+    await Promise.all(
+      [...this.listeners.values()].map(async (listener) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), timeoutMs);
+        });
+        const opening = opener(listener.spec, { address: '127.0.0.1', port: 0 });
+        try {
+          const outcome = await Promise.race([opening, timedOut]);
+          if (outcome === 'timeout')
+            opening.then(
+              (channel) => channel.destroy(),
+              () => {},
+            );
+          else {
+            outcome.destroy();
+            listener.recordRemote(true);
+          }
+        } catch (error) {
+          listener.recordRemote(false, describeError(error));
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+  }
+
   snapshot(): ForwardSnapshot[] {
     return [...this.listeners.values()].map((listener) => listener.snapshot());
   }

@@ -9,6 +9,7 @@ import { pipeBoth } from './pipe.js';
 import {
   type ChannelOpener,
   DEFAULT_HOLD_TIMEOUT_MS,
+  DEFAULT_STALL_AFTER_MS,
   type ForwardLog,
   type ForwardSnapshot,
   type ForwardStats,
@@ -29,7 +30,18 @@ export function emptyStats(): ForwardStats {
     lastError: undefined,
     lastErrorAt: undefined,
     lastActivityAt: undefined,
+    remoteAnswers: undefined,
+    remoteCheckedAt: undefined,
+    remoteError: undefined,
   };
+}
+
+/** How soon a client whose channel failed with the link is tried again (on the then current link). */
+const LINK_RETRY_MS = 1_000;
+
+/** The SSH layer marks open failures the server never answered (timeout, connection gone). */
+function isLinkFailure(error: unknown): boolean {
+  return (error as { linkDown?: unknown } | undefined)?.linkDown === true;
 }
 
 export class ForwardListener {
@@ -38,6 +50,8 @@ export class ForwardListener {
   /** Every accepted socket still open, whatever its phase (held, opening, piped). */
   private readonly sockets = new Set<net.Socket>();
   private readonly held = new Map<net.Socket, NodeJS.Timeout>();
+  /** When each waiting client's hold timeout runs out (set at its first hold, kept across retries). */
+  private readonly holdDeadlines = new Map<net.Socket, number>();
   /** Sockets waiting for a channel, each with a token naming its attempt (a stale result is discarded). */
   private readonly opening = new Map<net.Socket, object>();
   private readonly piped = new Set<net.Socket>();
@@ -49,7 +63,7 @@ export class ForwardListener {
     spec: ForwardSpec,
     private opener: ChannelOpener | undefined,
     private readonly log: ForwardLog,
-    options: ListenerOptions = {},
+    private readonly options: ListenerOptions = {},
   ) {
     this.spec = spec;
     this.holdTimeoutMs = options.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS;
@@ -107,6 +121,13 @@ export class ForwardListener {
     }
   }
 
+  /** Records whether the dev-server end accepted a connection (a served client or a health check). */
+  recordRemote(answers: boolean, error?: string): void {
+    this.stats.remoteAnswers = answers;
+    this.stats.remoteCheckedAt = new Date().toISOString();
+    this.stats.remoteError = answers ? undefined : error;
+  }
+
   snapshot(): ForwardSnapshot {
     return { spec: this.spec, state: this.listening ? 'listening' : 'stopped', stats: { ...this.stats } };
   }
@@ -137,8 +158,22 @@ export class ForwardListener {
     else this.hold(socket);
   }
 
-  private hold(socket: net.Socket): void {
+  private hold(socket: net.Socket, retryAfterMs?: number): void {
     this.stats.held += 1;
+    const deadline = this.holdDeadlines.get(socket) ?? Date.now() + this.holdTimeoutMs;
+    this.holdDeadlines.set(socket, deadline);
+    const remaining = Math.max(0, deadline - Date.now());
+    if (retryAfterMs !== undefined && retryAfterMs < remaining) {
+      // The link failed under this client: retry on whatever connection is current by then.
+      this.held.set(
+        socket,
+        setTimeout(() => {
+          this.unhold(socket);
+          this.serveOrHold(socket);
+        }, retryAfterMs),
+      );
+      return;
+    }
     const timer = setTimeout(() => {
       this.unhold(socket);
       this.stats.heldTimedOut += 1;
@@ -148,7 +183,7 @@ export class ForwardListener {
         holdTimeoutMs: this.holdTimeoutMs,
       });
       socket.destroy();
-    }, this.holdTimeoutMs);
+    }, remaining);
     this.held.set(socket, timer);
   }
 
@@ -165,14 +200,20 @@ export class ForwardListener {
     this.opening.set(socket, attempt);
     const source = { address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0 };
     const current = () => this.opening.get(socket) === attempt;
+    const stallTimer = setTimeout(() => {
+      if (current()) this.options.onStall?.(this.spec);
+    }, this.options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS);
     opener(this.spec, source).then(
       (channel) => {
+        clearTimeout(stallTimer);
+        this.recordRemote(true);
         // Stale: the client left, or the opener changed and the socket was handed to the new one.
         if (!current() || socket.destroyed) {
           channel.destroy();
           return;
         }
         this.opening.delete(socket);
+        this.holdDeadlines.delete(socket);
         this.piped.add(socket);
         socket.resume();
         pipeBoth(socket, channel, this.stats).then(({ error }) => {
@@ -183,8 +224,17 @@ export class ForwardListener {
         });
       },
       (error: unknown) => {
+        clearTimeout(stallTimer);
         if (!current()) return;
         this.opening.delete(socket);
+        if (isLinkFailure(error)) {
+          // Not the forward's fault: hold the client and retry it on the then current connection.
+          this.recordError(`waiting for the SSH connection: ${describeError(error)}`);
+          this.options.onStall?.(this.spec);
+          this.hold(socket, LINK_RETRY_MS);
+          return;
+        }
+        this.recordRemote(false, describeError(error));
         this.refused(socket, error);
       },
     );
@@ -214,6 +264,7 @@ export class ForwardListener {
 
   private release(socket: net.Socket): void {
     this.unhold(socket);
+    this.holdDeadlines.delete(socket);
     this.opening.delete(socket);
     this.piped.delete(socket);
     if (this.sockets.delete(socket)) this.stats.open -= 1;

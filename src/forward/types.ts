@@ -21,6 +21,10 @@ export interface ForwardStats {
   lastError: string | undefined;
   lastErrorAt: string | undefined;
   lastActivityAt: string | undefined;
+  /** The last check of the dev-server end (a channel opened, or was refused); undefined = not checked. */
+  remoteAnswers: boolean | undefined;
+  remoteCheckedAt: string | undefined;
+  remoteError: string | undefined;
 }
 
 export type ForwardState = 'listening' | 'stopped';
@@ -39,6 +43,15 @@ export type ForwardLog = (level: 'info' | 'warn' | 'error', message: string, fie
 export interface ListenerOptions {
   /** How long a connection accepted while the session is down waits for it; default 30 s. */
   holdTimeoutMs?: number;
+  /**
+   * Called when a channel open has had no answer for stallAfterMs: on a link that died silently a
+   * client waits here first, long before keepalives notice, so the session should check the link now.
+   */
+  onStall?: (spec: ForwardSpec) => void;
+  /** Default 2 s: a healthy dev server answers a channel open in one round trip. */
+  stallAfterMs?: number;
 }
+
+export const DEFAULT_STALL_AFTER_MS = 2_000;
 
 export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;

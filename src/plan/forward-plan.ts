@@ -26,7 +26,7 @@ export interface ForwardPlan {
  * assignLocalPorts (ports.ts) picks its port. --map pins claim their port before unpinned forwards.
  */
 export function planForwards(clusters: readonly K3dCluster[], options: PlanOptions): ForwardPlan {
-  const { selected, skipped } = selectClusters(uniqueByName(clusters), options.clusters);
+  const { selected, skipped } = selectClusters(uniqueByName(clusters), options.clusters, options.lenient);
   const forwards: ForwardSpec[] = [];
   for (const cluster of [...selected].sort((a, b) => compareText(a.name, b.name))) {
     const specs = clusterForwards(cluster, options);
@@ -50,12 +50,28 @@ function uniqueByName(clusters: readonly K3dCluster[]): K3dCluster[] {
 function selectClusters(
   clusters: readonly K3dCluster[],
   names: readonly string[],
+  lenient = false,
 ): { selected: K3dCluster[]; skipped: SkippedCluster[] } {
   if (names.length === 0) {
     const skipped = clusters
       .filter((cluster) => !cluster.running)
       .map((cluster) => ({ cluster: cluster.name, reason: stoppedReason(cluster) }));
     return { selected: clusters.filter((cluster) => cluster.running), skipped };
+  }
+  if (lenient) {
+    // A running session waits for a named cluster that is gone or stopped (being re-created, say).
+    const skipped: SkippedCluster[] = [];
+    const selected: K3dCluster[] = [];
+    for (const name of new Set(names)) {
+      const cluster = clusters.find((candidate) => candidate.name === name);
+      if (cluster?.running) selected.push(cluster);
+      else
+        skipped.push({
+          cluster: name,
+          reason: cluster ? stoppedReason(cluster) : 'not found on the dev server',
+        });
+    }
+    return { selected, skipped };
   }
   const selected = [...new Set(names)].map((name) => {
     const cluster = clusters.find((candidate) => candidate.name === name);

@@ -24,4 +24,6 @@ export interface PlanOptions {
   /** --map remote:local pins. */
   maps: Map<number, number>;
   bindAddress: string;
+  /** Skip (rather than fail on) a named cluster that is missing or stopped: a running session waits for it. */
+  lenient?: boolean;
 }

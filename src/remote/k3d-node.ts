@@ -11,6 +11,7 @@ export interface RawNode {
   mappings: PortMapping[];
   /** serverOpts.kubeAPI.Binding of a server node, when it names a host port. */
   kubeApi: PortMapping | undefined;
+  created: string | undefined;
 }
 
 const OUTPUT_HINT =
@@ -53,11 +54,13 @@ export function parseNode(raw: unknown, index: number, where: string, warnings: 
   // k3d omits role for helper containers such as k3d-<name>-tools.
   const role = ROLES.find((known) => known === raw.role) ?? 'unknown';
   const running = isRecord(raw.State) && raw.State.Running === true;
+  // RFC3339Nano; a re-created cluster has new containers, hence a new value (and new certificates).
+  const created = typeof raw.created === 'string' ? raw.created : undefined;
   const base = { nodeName: name, nodeRole: role, isApi: false };
   const mappings = parsePortMappings(raw.portMappings, nodeWhere, warnings).map((m) => ({ ...m, ...base }));
   const binding = role === 'server' ? parseKubeApiBinding(raw.serverOpts, nodeWhere) : undefined;
   const kubeApi = binding && { ...binding, ...base, containerPort: 6443, protocol: 'tcp' as const };
-  return { name, role, running, mappings, kubeApi };
+  return { name, role, running, mappings, kubeApi, created };
 }
 
 type Binding = Pick<PortMapping, 'hostIp' | 'hostPort'>;

@@ -93,6 +93,7 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
     hasLoadBalancer,
     api,
     ports,
+    createdAt: nodes.find((node) => node.role === 'server')?.created,
     warnings,
   };
 }

@@ -29,6 +29,8 @@ export interface K3dCluster {
   api: PortMapping | undefined;
   /** Every other published TCP host port (services, ingress), deduplicated by host IP + port. */
   ports: PortMapping[];
+  /** When the first server node was created: changes when the cluster is deleted and re-created. */
+  createdAt: string | undefined;
   /** Notes about odd but tolerated input (e.g. a mapping without HostPort), shown with --verbose. */
   warnings: string[];
 }

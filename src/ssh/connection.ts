@@ -18,9 +18,9 @@ export interface OpenConnectionOptions {
   hostKeyPolicy: HostKeyPolicy;
   /** Asks for an encrypted key's passphrase; only pass it when a terminal can answer. */
   askPassphrase?: (file: string) => Promise<string | undefined>;
-  /** Default: ServerAliveInterval when > 0, else 5000 ms (keepalive is never off; see below). */
+  /** Default: ServerAliveInterval when it is ≤ 3 s, else 3000 ms (keepalive is never off; see below). */
   keepaliveIntervalMs?: number;
-  /** Default: ServerAliveCountMax when ServerAliveInterval > 0, else 3. */
+  /** Default: ServerAliveCountMax when ServerAliveInterval is used, else 3. */
   keepaliveCountMax?: number;
   /** Login deadline (TCP + KEX + auth, paused during prompts). Default: ConnectTimeout, else 20 s. */
   readyTimeoutMs?: number;
@@ -36,14 +36,20 @@ export interface OpenConnectionOptions {
 /** ProxyJump chains deeper than this are a config loop (e.g. `Host *` with ProxyJump). */
 export const MAX_JUMP_DEPTH = 8;
 
+/** The slowest keepalive we use: ssh2 declares a link dead after about (countMax + 1) × interval. */
+export const MAX_KEEPALIVE_INTERVAL_MS = 3_000;
+
 /**
- * ssh2 leaves keepalive off by default, and then a vanished network produces no event at all. So:
- * the user's ServerAliveInterval/CountMax when set, else 5 s × 3 (a dead link is seen in ~20 s).
+ * ssh2 leaves keepalive off by default, and then a vanished network produces no event at all. So the
+ * user's ServerAliveInterval/CountMax when it is at least as eager as ours, else 3 s × 3: a silent
+ * outage is seen in about 12 s. A common `ServerAliveInterval 60` would take 4 minutes, far too long
+ * for forwards someone is waiting on, so a longer interval is shortened (pings are ~100 bytes).
  */
 export function keepaliveFor(target: SshTarget, options: OpenConnectionOptions) {
-  const fromConfig = target.serverAliveIntervalSeconds > 0;
+  const configured = target.serverAliveIntervalSeconds * 1000;
+  const fromConfig = configured > 0 && configured <= MAX_KEEPALIVE_INTERVAL_MS;
   return {
-    intervalMs: options.keepaliveIntervalMs ?? (fromConfig ? target.serverAliveIntervalSeconds * 1000 : 5000),
+    intervalMs: options.keepaliveIntervalMs ?? (fromConfig ? configured : MAX_KEEPALIVE_INTERVAL_MS),
     countMax: Math.max(1, options.keepaliveCountMax ?? (fromConfig ? target.serverAliveCountMax : 3)),
   };
 }
@@ -220,7 +226,10 @@ function forwardError(where: string, why: string, reason: number | undefined): T
     2: `Nothing accepts connections on ${where} on the dev server; check the service (e.g. k3d cluster list).`,
     4: 'sshd is out of resources (too many channels?); retry shortly.',
   };
-  return new TunnelError('FORWARD', `Could not open a forward to ${where} on the dev server: ${why}`, {
+  const error = new TunnelError('FORWARD', `Could not open a forward to ${where} on the dev server: ${why}`, {
     hint: (reason && hints[reason]) || 'The SSH connection may be dead; it is re-established automatically.',
   });
+  // No reason code = the server never answered (timeout, connection gone): the link failed, not the
+  // forward. The listener holds such a client for the next connection instead of dropping it.
+  return Object.assign(error, { linkDown: reason === undefined });
 }

@@ -39,6 +39,7 @@ export async function refreshForwards<C extends SupervisedConnection>(
     ports.log('error', `forward ${spec.id} not listening: ${describeError(error)}`);
     problems.push(error);
   }
+  await ports.forwards.checkRemotes?.();
   const forwards = ports.forwards.snapshot().map((forward) => forward.spec);
   try {
     await ports.applyKubeconfig({ connection, clusters, forwards, trigger });

@@ -27,7 +27,7 @@ export interface SupervisorOptions {
   rediscoverIntervalMs?: number;
   /** A connection that lasted this long resets the backoff; default 60 s. */
   stableAfterMs?: number;
-  /** How long a liveness probe may take before the link is declared dead; default 10 s. */
+  /** How long a liveness probe may take before the link is declared dead; default 5 s. */
   probeTimeoutMs?: number;
   /** Tick of the sleep/wake and network-change watch; default 5 s. */
   wakeCheckIntervalMs?: number;
@@ -35,6 +35,14 @@ export interface SupervisorOptions {
   /** Called after every state change (status --watch, the control server). */
   onChange?: (snapshot: SessionSnapshot) => void;
 }
+
+type LinkCheckCause = WakeCause | 'stall';
+
+const causeText: Record<LinkCheckCause, string> = {
+  wake: 'woke from sleep',
+  network: 'network changed',
+  stall: 'a channel open is not answered',
+};
 
 interface AttemptOutcome {
   error: SessionError;
@@ -204,9 +212,18 @@ export class Supervisor<C extends SupervisedConnection> {
     this.connection = undefined;
   }
 
-  private onWake(cause: WakeCause, detail: string): void {
-    this.ports.log('info', `${cause === 'wake' ? 'woke from sleep' : 'network changed'}: ${detail}`);
-    if (this.skipWait) {
+  /**
+   * Something suggests the link may be dead (a channel open that gets no answer): probe it now rather
+   * than wait for keepalives. While reconnecting, a retry is started at once instead.
+   */
+  checkLink(detail: string): void {
+    this.onWake('stall', detail);
+  }
+
+  private onWake(cause: LinkCheckCause, detail: string): void {
+    this.ports.log('info', `${causeText[cause]}: ${detail}`);
+    // A stalled open while we are already waiting to reconnect says nothing new: keep the backoff.
+    if (this.skipWait && cause !== 'stall') {
       this.skipWait.abort();
       return;
     }
@@ -215,14 +232,18 @@ export class Supervisor<C extends SupervisedConnection> {
   }
 
   /** Asks the connection to prove itself; one that cannot within probeTimeoutMs is treated as lost. */
-  private async check(connection: C, cause: WakeCause): Promise<void> {
+  private async check(connection: C, cause: LinkCheckCause): Promise<void> {
     if (this.probing) return;
     this.probing = true;
-    const timeoutMs = this.options.probeTimeoutMs ?? 10_000;
+    const timeoutMs = this.options.probeTimeoutMs ?? 5_000;
     const alive = await withTimeout(this.clock, connection.probe(), timeoutMs, false);
     this.probing = false;
     if (alive || this.connection !== connection) return;
-    const after = cause === 'wake' ? 'after waking from sleep' : 'after a network change';
+    const after = {
+      wake: 'after waking from sleep',
+      network: 'after a network change',
+      stall: 'while a connection waited for a channel',
+    }[cause];
     this.declareLost?.({
       kind: 'keepalive',
       message: `no answer from the dev server within ${timeoutMs} ms ${after}`,

@@ -64,22 +64,24 @@ export function spawnCli(cli: CliEnv, args: string[]) {
   return { child, output: () => ({ stdout, stderr }) };
 }
 
-/** Every session pid recorded under this CLI env's state dir (to stop leftovers by pid). */
-export function recordedPids(cli: CliEnv): number[] {
-  const dir = path.join(cli.env.TUNNEL_HOME!, 'sessions');
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .map((name) => JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')).pid as number);
+/** The agent's pid as its lock file records it (to stop a leftover agent by pid), if there is one. */
+export function agentPid(cli: CliEnv): number | undefined {
+  try {
+    const lock = JSON.parse(fs.readFileSync(path.join(cli.env.TUNNEL_HOME!, 'agent.lock'), 'utf8'));
+    return typeof lock.pid === 'number' ? lock.pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-export function killRecorded(cli: CliEnv): void {
-  for (const pid of recordedPids(cli)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
+/** Kills this CLI env's agent by pid (SIGKILL: whatever state it is in). */
+export function killAgent(cli: CliEnv): void {
+  const pid = agentPid(cli);
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
   }
 }
 
@@ -89,14 +91,15 @@ export function curl(url: string): Promise<CliResult> {
 
 /**
  * A fresh isolated CLI environment per call; after each test every session it started is disconnected,
- * any leftover session process killed by pid, and its directory removed.
+ * its agent stopped (and killed by pid if it did not stop), and its directory removed.
  */
 export function cliEnvsPerTest(): () => CliEnv {
   const envs: CliEnv[] = [];
   afterEach(async () => {
     for (const cli of envs.splice(0)) {
       await runCli(cli, ['disconnect', '--all']);
-      killRecorded(cli);
+      await runCli(cli, ['agent', 'stop']);
+      killAgent(cli);
       fs.rmSync(cli.home, { recursive: true, force: true });
     }
   });

@@ -96,7 +96,7 @@ describe('ProxyJump', () => {
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const forwards = JSON.parse(result.stdout).forwards as { kind: string; localPort: number }[];
+    const forwards = JSON.parse(result.stdout).report.forwards as { kind: string; localPort: number }[];
     const service = forwards.find((forward) => forward.kind === 'service')!;
     expect((await curl(`http://127.0.0.1:${service.localPort}/`)).stdout).toContain('hello from my-app');
     // The dev server saw the connection come from the jump host's side, proving the hop was used.

@@ -63,7 +63,7 @@ describe('on a terminal', () => {
       'yes',
     );
     expect(result.screen).toMatch(fingerprint);
-    expect(result.screen).toContain('running in the background');
+    expect(result.screen).toContain('in the background');
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(cli.home, 'known_hosts'), 'utf8')).toMatch(/ssh-ed25519 AAAA/);
   });

@@ -37,7 +37,26 @@ async function connectJson(cli: CliEnv, extra: string[] = []) {
   ]);
   expect(result.stderr).not.toMatch(/error:/);
   expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as { pid: number; forwards: Forward[]; kubeconfig: { file: string } };
+  return (JSON.parse(result.stdout) as { report: { forwards: Forward[]; kubeconfig: { file: string } } })
+    .report;
+}
+
+/** The forwards of the running session, as `tunnel status --json` reports them. */
+async function liveForwards(cli: CliEnv): Promise<Forward[]> {
+  const result = await runCli(cli, ['status', 'devserver', '--json']);
+  expect(result.code).toBe(0);
+  const doc = JSON.parse(result.stdout) as {
+    sessions: { clusters: { name: string; forwards: Omit<Forward, 'cluster'>[] }[] }[];
+  };
+  return doc.sessions.flatMap((session) =>
+    session.clusters.flatMap((cluster) =>
+      cluster.forwards.map((forward) => ({
+        ...forward,
+        cluster: cluster.name,
+        remapped: forward.remapped ?? undefined,
+      })),
+    ),
+  );
 }
 
 function forwardFor(forwards: Forward[], cluster: string, remotePort: number): Forward {
@@ -53,8 +72,7 @@ describe('tunnel connect', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/my-app\s+api\s+127\.0\.0\.1:\d+\s+127\.0\.0\.1:16443/);
     expect(table.stdout).toContain('k3d-my-app@devserver');
-    const status = JSON.parse(fs.readFileSync(`${cli.env.TUNNEL_HOME}/sessions/devserver.json`, 'utf8'));
-    const forwards = status.report.forwards as Forward[];
+    const forwards = await liveForwards(cli);
     const web = forwardFor(forwards, 'my-app', 8080);
     const other = forwardFor(forwards, 'my-app', 3000);
     expect((await curl(`http://127.0.0.1:${web.localPort}/`)).stdout).toContain('my-app via nodePort 30080');
@@ -89,8 +107,7 @@ describe('tunnel connect', () => {
       const result = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'connect', 'devserver']);
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`127\\.0\\.0\\.1:${wanted} is in use on this machine`));
-      const status = JSON.parse(fs.readFileSync(`${cli.env.TUNNEL_HOME}/sessions/devserver.json`, 'utf8'));
-      const web = forwardFor(status.report.forwards, 'my-app', 8080);
+      const web = forwardFor(await liveForwards(cli), 'my-app', 8080);
       expect(web.localPort).not.toBe(wanted);
       expect(web.remapped).toEqual({ from: wanted, reason: 'busy' });
       expect((await curl(`http://127.0.0.1:${web.localPort}/`)).stdout).toContain('nodePort 30080');
@@ -166,21 +183,13 @@ describe('tunnel connect', () => {
     expect(result.stderr).toContain('hint:');
     expect(fs.readFileSync(cli.kubeconfig, 'utf8')).toBe(broken);
     expect(fs.readdirSync(`${cli.home}/.kube`)).toEqual(['config']);
-    // No session survives the failure: nothing recorded, and the session's port can be bound again.
+    // No session survives the failure: none reported, none saved, and its ports can be bound again.
+    const status = JSON.parse((await runCli(cli, ['status', '--json'])).stdout) as { sessions: unknown[] };
+    expect(status.sessions).toEqual([]);
     expect(fs.existsSync(`${cli.env.TUNNEL_HOME}/sessions/devserver.json`)).toBe(false);
-    const sessions = await run('pgrep', ['-f', '__session']);
-    const ours = sessions.stdout
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .filter((pid) => {
-        try {
-          return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(cli.env.TUNNEL_HOME!);
-        } catch {
-          return false; // exited meanwhile
-        }
-      });
-    expect(ours).toEqual([]);
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(8080, '127.0.0.1', resolve));
+    await new Promise((resolve) => probe.close(resolve));
   });
 
   it('clusters --json lists both clusters with their mappings; kubeconfig prints a usable config', async () => {

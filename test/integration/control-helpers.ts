@@ -5,7 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { type ControlClient, connectControl } from '../../src/control/client.js';
-import { type ControlServer, type Handlers, startControlServer } from '../../src/control/server.js';
+import type { RequestOf } from '../../src/control/protocol.js';
+import {
+  type ControlServer,
+  type Handlers,
+  type RequestContext,
+  startControlServer,
+} from '../../src/control/server.js';
 import { TunnelError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 
@@ -13,13 +19,14 @@ export const env = { dir: '', socketPath: '' };
 const servers: ControlServer[] = [];
 const clients: ControlClient[] = [];
 
-export const handlers: Handlers = {
-  status: async (request) => {
+// Bodies shaped for these tests, not the real agent's: the socket layer must not care what they hold.
+export const handlers = {
+  status: async (request: RequestOf<'status'>) => {
     // A slower answer for one host shows replies are matched by id, not by order.
     if (request.host === 'slow') await new Promise((resolve) => setTimeout(resolve, 150));
     return { sessions: [{ host: request.host ?? 'all' }] };
   },
-  connect: async (request, context) => {
+  connect: async (request: RequestOf<'connect'>, context: RequestContext) => {
     const trusted = await context.ask('confirm', `Trust ${request.options.alias}?`);
     const passphrase = await context.ask('passphrase', '/keys/id_ed25519');
     return {
@@ -27,12 +34,12 @@ export const handlers: Handlers = {
       session: { trusted: trusted === true, passphrase: String(passphrase) },
     };
   },
-  disconnect: (request) => {
+  disconnect: (request: RequestOf<'disconnect'>) => {
     if ('all' in request.target) throw new Error('boom');
     throw new TunnelError('STATE', `no session for ${request.target.host}`, { hint: 'tunnel status' });
   },
   shutdown: () => ({}),
-};
+} as unknown as Handlers;
 
 export async function start(at = env.socketPath): Promise<ControlServer> {
   const server = await startControlServer({

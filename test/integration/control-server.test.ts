@@ -38,6 +38,8 @@ describe('control server and client', () => {
       acceptNewHostKey: false,
       kubeconfig: { kind: 'none' as const },
       contextTemplate: '{cluster}',
+      holdTimeoutMs: 30_000,
+      rediscoverIntervalMs: 30_000,
     };
     const asked: string[] = [];
     const withTerminal = await client({
@@ -58,7 +60,8 @@ describe('control server and client', () => {
     });
     expect(asked).toEqual(['Trust devserver?']);
     const headless = await client();
-    expect((await headless.request('connect', { options })).session).toEqual({
+    const headlessReply = (await headless.request('connect', { options })) as unknown as { session: unknown };
+    expect(headlessReply.session).toEqual({
       trusted: false,
       passphrase: 'undefined',
     });

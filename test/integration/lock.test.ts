@@ -64,9 +64,10 @@ describe('agent lock', () => {
       socketPath,
       log: silentLogger,
       agentVersion: '0.0.9',
+      // Only hello matters here (the server answers it itself); the rest are never called.
       handlers: {
-        status: () => ({ sessions: [] }),
-        connect: () => ({ host: '', session: {} }),
+        status: () => Promise.reject(new Error('not used')),
+        connect: () => Promise.reject(new Error('not used')),
         disconnect: () => ({ disconnected: [] }),
         shutdown: () => ({}),
       },

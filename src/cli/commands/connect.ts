@@ -1,12 +1,13 @@
-// `tunnel connect <host>`: forward every k3d port of the dev server and write the kubeconfig. By default
-// the forwards live on in a detached session process; --foreground keeps them in this process until
-// Ctrl-C and then tears everything down.
+// `tunnel connect <host>`: hand the host to the background agent, which forwards every k3d port and
+// keeps the kubeconfig in line until `tunnel disconnect`; returns once the forwards listen. With
+// --foreground the same supervised session runs in this process until Ctrl-C.
 import type { Command } from 'commander';
-import { readSessionRecord, stopSessionProcess } from '../../agent/registry.js';
-import { startDetachedSession } from '../../agent/spawn.js';
-import { type ConnectFlags, isLoopback, resolveSessionOptions } from '../../config/resolve.js';
+import { serializeOptions } from '../../agent/ipc.js';
+import { type ConnectFlags, isLoopback, type SessionOptions } from '../../config/resolve.js';
 import { stderrLogger } from '../../log.js';
-import { Session } from '../../session/session.js';
+import { ManagedSession } from '../../session/managed-session.js';
+import { requireAgent } from '../agent-access.js';
+import { addSettingsOptions, resolveConnectOptions } from '../connect-settings.js';
 import { collect } from '../options.js';
 import { renderForwards } from '../render.js';
 import { terminalInteraction } from '../terminal.js';
@@ -17,12 +18,15 @@ interface ConnectCliFlags extends ConnectFlags {
   verbose?: boolean;
 }
 
+/** Long enough for a slow first connect, a host-key question and a passphrase. */
+const CONNECT_TIMEOUT_MS = 120_000;
+
 export function registerConnect(program: Command): void {
-  program
+  const connect = program
     .command('connect')
     .description('forward every k3d cluster port of a dev server and write the kubeconfig')
     .argument('<host>', 'an ssh alias from ~/.ssh/config (or user@host)')
-    .option('--foreground', 'stay attached; Ctrl-C stops the forwards')
+    .option('--foreground', 'run the session in this process; Ctrl-C stops it')
     .option('--cluster <name>', 'only this cluster (repeatable)', collect, [])
     .option('--map <remote:local>', 'pin a local port, e.g. --map 8080:18080 (repeatable)', collect, [])
     .option('--bind <address>', 'local address to listen on', '127.0.0.1')
@@ -39,59 +43,77 @@ export function registerConnect(program: Command): void {
       'trust and record an unknown host key (like StrictHostKeyChecking=accept-new)',
     )
     .option('--json', 'print the forward plan as JSON')
-    .option('-v, --verbose', 'log progress to stderr')
-    .action(async (host: string, flags: ConnectCliFlags, command: Command) => {
-      const options = resolveSessionOptions(host, command.optsWithGlobals());
-      if (!isLoopback(options.bindAddress)) {
-        process.stderr.write(
-          `warning: listening on ${options.bindAddress}: other machines that reach this address can use the forwards (and your cluster's API).\n`,
-        );
-      }
-      const existing = readSessionRecord(host);
-      if (existing) {
-        process.stderr.write(
-          `stopping the running session for ${host} (pid ${existing.pid}) to start a new one\n`,
-        );
-        await stopSessionProcess(existing);
-      }
-      const color = process.stdout.isTTY === true;
-      if (flags.foreground) {
-        await runForeground(options, flags, color);
-        return;
-      }
-      const started = await startDetachedSession(options, terminalInteraction());
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ pid: started.pid, ...started.report }, null, 2)}\n`);
-        return;
-      }
-      process.stdout.write(`${renderForwards(started.report, { color })}\n`);
-      process.stdout.write(
-        `running in the background (pid ${started.pid}, log ${started.logFile}); stop it with: tunnel disconnect ${host}\n`,
+    .option('-v, --verbose', 'log progress to stderr (with --foreground)');
+  addSettingsOptions(connect).action(async (host: string, flags: ConnectCliFlags, command: Command) => {
+    // The Command, not its values: options left at their defaults must not hide saved settings.
+    const { options, saved, settingsFile } = resolveConnectOptions(host, command);
+    if (saved.length > 0) process.stderr.write(`saved ${saved.join(', ')} for ${host} in ${settingsFile}\n`);
+    if (!isLoopback(options.bindAddress)) {
+      process.stderr.write(
+        `warning: listening on ${options.bindAddress}: other machines that reach this address can use the forwards (and your cluster's API).\n`,
       );
-    });
+    }
+    const color = process.stdout.isTTY === true;
+    if (flags.foreground) {
+      await runForeground(options, flags, color);
+      return;
+    }
+    const agent = await requireAgent(terminalInteraction());
+    try {
+      const reply = await agent.client.request(
+        'connect',
+        { options: serializeOptions(options) },
+        { timeoutMs: CONNECT_TIMEOUT_MS },
+      );
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`${renderForwards(reply.report, { color })}\n`);
+      const how = reply.reused ? 'already forwarding' : 'forwarding';
+      process.stdout.write(
+        `${how} in the background (agent pid ${agent.hello.pid}); see it with: tunnel status ${host}; stop it with: tunnel disconnect ${host}\n`,
+      );
+    } finally {
+      agent.client.close();
+    }
+  });
 }
 
-async function runForeground(
-  options: ReturnType<typeof resolveSessionOptions>,
-  flags: ConnectCliFlags,
-  color: boolean,
-): Promise<void> {
-  const session = await Session.start(options, terminalInteraction(), stderrLogger(flags.verbose === true));
-  process.stdout.write(
-    flags.json
-      ? `${JSON.stringify(session.report, null, 2)}\n`
-      : `${renderForwards(session.report, { color })}\n`,
-  );
-  process.stdout.write('forwarding; press Ctrl-C to stop\n');
-  const interrupted = new Promise<string>((resolve) => {
+async function runForeground(options: SessionOptions, flags: ConnectCliFlags, color: boolean): Promise<void> {
+  const log = stderrLogger(flags.verbose === true);
+  let lastState = '';
+  const session = new ManagedSession({
+    options,
+    interaction: terminalInteraction(),
+    log,
+    onChange: (current) => {
+      const { state, lastError } = current.snapshot();
+      if (state.kind === lastState) return;
+      lastState = state.kind;
+      if (state.kind === 'reconnecting') {
+        process.stderr.write(
+          `reconnecting (${lastError?.message ?? 'connection lost'}); next try at ${state.nextAttemptAt}\n`,
+        );
+      } else if (state.kind === 'forwarding' && current.snapshot().reconnectCount > 0) {
+        process.stderr.write('forwarding again\n');
+      }
+    },
+  });
+  const stop = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('interrupted'));
     process.once('SIGTERM', () => resolve('terminated'));
   });
-  const outcome = await Promise.race([
-    interrupted,
-    session.closed.then((reason) => `the SSH connection ended: ${reason.message}`),
-  ]);
+  const report = await Promise.race([session.start(), stop.then(() => undefined)]);
+  if (report) {
+    process.stdout.write(
+      flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderForwards(report, { color })}\n`,
+    );
+    process.stdout.write('forwarding; reconnects by itself; press Ctrl-C to stop\n');
+  }
+  const outcome = await stop;
   await session.stop();
   process.stderr.write(`${outcome}; forwards closed\n`);
-  if (!['interrupted', 'terminated'].includes(outcome)) process.exitCode = 1;
+  // ssh2's graceful close would keep the process around for a second for nothing.
+  process.exit(0);
 }

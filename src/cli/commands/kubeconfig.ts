@@ -2,8 +2,8 @@
 // forward) without writing any file. When a session for the host is running, its actual local ports are
 // used; otherwise the ports `connect` would try first.
 import type { Command } from 'commander';
-import { readSessionRecord } from '../../agent/registry.js';
 import { contextNameFor, resolveSessionOptions } from '../../config/resolve.js';
+import { ensureAgent } from '../../control/autostart.js';
 import { renderStandaloneKubeconfig } from '../../kubeconfig/write.js';
 import { stderrLogger } from '../../log.js';
 import { planForwards } from '../../plan/forward-plan.js';
@@ -28,7 +28,7 @@ export function registerKubeconfig(program: Command): void {
     .option('--accept-new-host-key', 'trust and record an unknown host key')
     .action(async (host: string, _options: unknown, command: Command) => {
       const options = resolveSessionOptions(host, command.optsWithGlobals());
-      const running = readSessionRecord(host);
+      const running = await liveApiPorts(host);
       const log = stderrLogger(false);
       const connection = await connectTarget(options, terminalInteraction(), log);
       try {
@@ -40,22 +40,17 @@ export function registerKubeconfig(program: Command): void {
         });
         const apis = plan.forwards
           .filter((spec) => spec.kind === 'api')
-          .map((spec): ForwardSpec => running?.report.forwards.find((live) => live.id === spec.id) ?? spec);
+          .map((spec): ForwardSpec => {
+            const localPort = running?.get(spec.id);
+            return localPort === undefined ? spec : { ...spec, localPort };
+          });
         if (!running) {
           process.stderr.write(
             `note: ${host} is not connected; the kubeconfig assumes the local ports connect would try first\n`,
           );
         }
         const names = (cluster: string) => contextNameFor(options.contextTemplate, cluster, host);
-        const input = {
-          connection,
-          k3d,
-          forwards: apis,
-          mode: options.kubeconfig,
-          names,
-          serverHost: clientAddress(options.bindAddress),
-          log,
-        };
+        const input = { connection, k3d, names, serverHost: clientAddress(options.bindAddress) };
         const entries = [];
         for (const api of apis) entries.push(await fetchRewritten(input, api));
         if (entries.length === 0) {
@@ -68,4 +63,19 @@ export function registerKubeconfig(program: Command): void {
         connection.close();
       }
     });
+}
+
+/** The running session's local port per forward id, from the agent; undefined when not connected. */
+async function liveApiPorts(host: string): Promise<Map<string, number> | undefined> {
+  const agent = await ensureAgent({ start: false });
+  if (!agent) return undefined;
+  try {
+    const doc = await agent.client.request('status', {});
+    const session = doc.sessions.find((entry) => entry.host === host);
+    if (!session) return undefined;
+    const forwards = session.clusters.flatMap((cluster) => cluster.forwards);
+    return new Map(forwards.map((forward) => [forward.id, forward.localPort]));
+  } finally {
+    agent.client.close();
+  }
 }

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderClusters, renderForwards, safeText } from '../../../src/cli/render.js';
-import { VERSION } from '../../../src/cli/version.js';
 import type { SessionReport } from '../../../src/session/session.js';
+import { VERSION } from '../../../src/version.js';
 import { forwardSpec } from '../../builders.js';
 
 const forward = forwardSpec;

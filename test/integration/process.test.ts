@@ -1,10 +1,8 @@
-// Session records: a session is alive only while its process really runs. Real processes, real pids.
+// Process liveness (the agent lock and the CLI's waits): real processes, real pids, a real zombie.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, readSessionRecord, writeSessionRecord } from '../../src/agent/registry.js';
+import { isAlive } from '../../src/agent/process.js';
 
 const started: number[] = [];
 afterEach(() => {
@@ -40,7 +38,7 @@ async function makeZombie(): Promise<number> {
   return pid;
 }
 
-describe('session liveness', () => {
+describe('process liveness', () => {
   it('treats a running process as alive and an exited-but-unreaped (zombie) one as gone', async () => {
     const runner = spawn('sleep', ['30']);
     started.push(runner.pid!);
@@ -48,25 +46,5 @@ describe('session liveness', () => {
     const zombie = await makeZombie();
     expect(() => process.kill(zombie, 0)).not.toThrow();
     expect(isAlive(zombie)).toBe(false);
-  });
-
-  it('drops a record whose process is gone, so a dead session is never reported as connected', async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-registry-'));
-    const previous = process.env.TUNNEL_HOME;
-    process.env.TUNNEL_HOME = home;
-    try {
-      const dead = spawn('true');
-      await new Promise((resolve) => dead.once('exit', resolve));
-      const report = {} as Parameters<typeof writeSessionRecord>[0]['report'];
-      await writeSessionRecord({ alias: 'devserver', pid: dead.pid!, startedAt: '', logFile: '', report });
-      const file = path.join(home, 'sessions', 'devserver.json');
-      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-      expect(readSessionRecord('devserver')).toBeUndefined();
-      expect(fs.existsSync(file)).toBe(false);
-    } finally {
-      if (previous === undefined) delete process.env.TUNNEL_HOME;
-      else process.env.TUNNEL_HOME = previous;
-      fs.rmSync(home, { recursive: true, force: true });
-    }
   });
 });

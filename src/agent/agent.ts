@@ -1,0 +1,196 @@
+// The agent's sessions, one per host: connect (replace or reuse), status, disconnect, restore after a
+// restart, and the ordered stop of all of them. Requests for one host run one at a time; different
+// hosts never wait for each other. Knows nothing of sockets: the control handlers call in here.
+import type { SessionOptions } from '../config/resolve.js';
+import { describeError, TunnelError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { ManagedSession } from '../session/managed-session.js';
+import type { Interaction, SessionReport } from '../session/session.js';
+import type { SessionStatus } from '../session/status-types.js';
+import { forgetSession, loadSessions, saveSession } from './store.js';
+
+export interface DisconnectResult {
+  host: string;
+  /** Contexts removed from the kubeconfig (empty with keepKubeconfig). */
+  removedContexts: string[];
+  kubeconfigFile: string | null;
+}
+
+export interface ConnectResult {
+  report: SessionReport;
+  /** True when an identical session was already forwarding and was left as it was. */
+  reused: boolean;
+  replaced: boolean;
+}
+
+function sameOptions(a: SessionOptions, b: SessionOptions): boolean {
+  const plain = (options: SessionOptions) =>
+    JSON.stringify({ ...options, maps: [...options.maps.entries()] });
+  return plain(a) === plain(b);
+}
+
+export class Agent {
+  private readonly sessions = new Map<string, ManagedSession>();
+  private readonly createdAt = new Map<string, string>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Sessions that forwarded at least once: only these are saved (a failed first connect leaves nothing). */
+  private readonly established = new WeakSet<ManagedSession>();
+  private stopping = false;
+
+  constructor(private readonly log: Logger) {}
+
+  /** Brings back every saved session; each retries by itself until it forwards again. */
+  restore(): number {
+    const { sessions, problems } = loadSessions();
+    for (const problem of problems) {
+      this.log('error', `saved session ${problem.file} is unreadable and was moved aside`, problem);
+    }
+    for (const saved of sessions) {
+      const session = this.create(saved.options, {}, saved.ports, saved.contexts);
+      this.established.add(session);
+      this.createdAt.set(saved.options.alias, saved.createdAt);
+      this.sessions.set(saved.options.alias, session);
+      this.log('info', 'session restored', { host: saved.options.alias });
+      session.resume();
+    }
+    return sessions.length;
+  }
+
+  connect(options: SessionOptions, interaction: Interaction, signal: AbortSignal): Promise<ConnectResult> {
+    return this.serialize(options.alias, async () => {
+      this.refuseWhileStopping();
+      const existing = this.sessions.get(options.alias);
+      if (
+        existing &&
+        sameOptions(existing.options, options) &&
+        existing.snapshot().state.kind === 'forwarding'
+      ) {
+        return { report: existing.report(), reused: true, replaced: false };
+      }
+      if (existing) await this.remove(options.alias, { keepKubeconfig: true });
+      const session = this.create(options, interaction);
+      this.sessions.set(options.alias, session);
+      this.createdAt.set(options.alias, new Date().toISOString());
+      // The CLI that asked went away (Ctrl-C): the session it was starting goes too.
+      const onAbort = () => void session.stop();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const report = await session.start();
+        this.established.add(session);
+        await this.persist(session);
+        this.log('info', 'session forwarding', { host: options.alias, forwards: report.forwards.length });
+        return { report, reused: false, replaced: existing !== undefined };
+      } catch (error) {
+        if (this.sessions.get(options.alias) === session) this.sessions.delete(options.alias);
+        forgetSession(options.alias);
+        throw error;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+
+  status(host?: string): SessionStatus[] {
+    const all = [...this.sessions.values()].map((session) => session.status());
+    if (host === undefined) return all.sort((a, b) => a.host.localeCompare(b.host));
+    const found = all.filter((entry) => entry.host === host);
+    if (found.length === 0) throw noSession(host, [...this.sessions.keys()]);
+    return found;
+  }
+
+  hosts(): string[] {
+    return [...this.sessions.keys()].sort();
+  }
+
+  async disconnect(host: string, keepKubeconfig: boolean): Promise<DisconnectResult> {
+    return this.serialize(host, async () => {
+      if (!this.sessions.has(host)) throw noSession(host, [...this.sessions.keys()]);
+      return await this.remove(host, { keepKubeconfig });
+    });
+  }
+
+  /** Stops every session (listeners first, then connections); saved sessions stay for the next start. */
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.sessions.values()].map((session) => session.stop()));
+    this.sessions.clear();
+  }
+
+  private create(
+    options: SessionOptions,
+    interaction: Interaction,
+    ports?: ReadonlyMap<string, number>,
+    contexts?: readonly string[],
+  ): ManagedSession {
+    const host = options.alias;
+    return new ManagedSession({
+      options,
+      interaction,
+      preferredPorts: ports,
+      adoptContexts: contexts,
+      log: (level, message, fields) => this.log(level, message, { host, ...fields }),
+      onChange: (session) => {
+        const current = this.sessions.get(host) === session && this.established.has(session);
+        if (current && session.snapshot().state.kind !== 'stopped') {
+          void this.persist(session);
+        }
+      },
+    });
+  }
+
+  private async persist(session: ManagedSession): Promise<void> {
+    const host = session.options.alias;
+    try {
+      await saveSession({
+        options: session.options,
+        ports: session.localPorts(),
+        contexts: session.kubeconfig.contexts,
+        createdAt: this.createdAt.get(host) ?? new Date().toISOString(),
+      });
+    } catch (error) {
+      this.log('error', `could not save the session: ${describeError(error)}`, { host });
+    }
+  }
+
+  private async remove(host: string, { keepKubeconfig }: { keepKubeconfig: boolean }) {
+    const session = this.sessions.get(host);
+    this.sessions.delete(host);
+    forgetSession(host);
+    if (!session) return { host, removedContexts: [], kubeconfigFile: null };
+    await session.stop();
+    const file = session.kubeconfig.report.file ?? null;
+    let removedContexts: string[] = [];
+    if (!keepKubeconfig) {
+      try {
+        removedContexts = await session.kubeconfig.remove();
+      } catch (error) {
+        this.log('warn', `kubeconfig entries not removed: ${describeError(error)}`, { host });
+      }
+    }
+    this.log('info', 'session disconnected', { host, removedContexts });
+    return { host, removedContexts, kubeconfigFile: file };
+  }
+
+  private serialize<T>(host: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(host) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.queues.set(
+      host,
+      next.catch(() => {}),
+    );
+    return next;
+  }
+
+  private refuseWhileStopping(): void {
+    if (this.stopping) {
+      throw new TunnelError('AGENT', 'the agent is shutting down', { hint: 'Retry in a moment.' });
+    }
+  }
+}
+
+function noSession(host: string, hosts: string[]): TunnelError {
+  const running = hosts.length > 0 ? `Sessions: ${hosts.join(', ')}.` : 'No session is running.';
+  return new TunnelError('STATE', `no session for ${host}. ${running}`, {
+    hint: `Start one with: tunnel connect ${host}`,
+  });
+}

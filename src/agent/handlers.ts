@@ -1,0 +1,64 @@
+// The control requests, answered by the agent's sessions. Each handler turns a typed request into a
+// call on Agent and its result into the documented reply; failures travel back as TunnelErrors.
+import { agentLogFile } from '../config/paths.js';
+import type { Handlers, RequestContext } from '../control/server.js';
+import type { Interaction } from '../session/session.js';
+import { STATUS_SCHEMA_VERSION } from '../session/status-types.js';
+import { VERSION } from '../version.js';
+import type { Agent, DisconnectResult } from './agent.js';
+import { deserializeOptions } from './ipc.js';
+
+export interface HandlerContext {
+  agent: Agent;
+  socketPath: string;
+  startedAt: string;
+  /** Called after the reply to `shutdown` has been written. */
+  requestShutdown: (reason: string) => void;
+}
+
+/** Questions for the person at the CLI that sent the request. */
+function relayed(context: RequestContext): Interaction {
+  return {
+    confirm: async (question) => (await context.ask('confirm', question)) === true,
+    askPassphrase: async (file) => {
+      const answer = await context.ask('passphrase', file);
+      return typeof answer === 'string' ? answer : undefined;
+    },
+  };
+}
+
+export function agentHandlers(input: HandlerContext): Handlers {
+  const { agent } = input;
+  return {
+    status: (request) => ({
+      schemaVersion: STATUS_SCHEMA_VERSION,
+      agent: {
+        pid: process.pid,
+        version: VERSION,
+        startedAt: input.startedAt,
+        socketPath: input.socketPath,
+        logFile: agentLogFile(),
+      },
+      sessions: agent.status(request.host),
+    }),
+    connect: async (request, context) => {
+      const options = deserializeOptions(request.options);
+      const result = await agent.connect(options, relayed(context), context.signal);
+      const [status] = agent.status(options.alias);
+      if (!status) throw new Error(`session ${options.alias} vanished right after it started`);
+      return { ...result, status };
+    },
+    disconnect: async (request) => {
+      const { target, keepKubeconfig } = request;
+      const hosts = 'all' in target ? agent.hosts() : [target.host];
+      const disconnected: DisconnectResult[] = [];
+      for (const host of hosts) disconnected.push(await agent.disconnect(host, keepKubeconfig));
+      return { disconnected };
+    },
+    shutdown: () => {
+      // After this reply is on its way: the CLI waits for our pid to go, not for the socket to close.
+      setImmediate(() => input.requestShutdown('shutdown requested by the CLI'));
+      return {};
+    },
+  };
+}

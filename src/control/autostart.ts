@@ -1,0 +1,86 @@
+// The CLI's way to an agent: connect, check versions, and start (or replace) the agent when needed.
+// A stale agent (another version: the CLI was upgraded) is asked to shut down and a fresh one started;
+// its saved sessions come back in the new one.
+
+import { isAlive } from '../agent/process.js';
+import { spawnAgent } from '../agent/spawn.js';
+import { controlSocketPath } from '../config/paths.js';
+import { TunnelError } from '../errors.js';
+import type { Interaction } from '../session/session.js';
+import { VERSION } from '../version.js';
+import { AgentUnavailableError, type ControlClient, connectControl, type HelloInfo } from './client.js';
+import { PROTOCOL_VERSION } from './protocol.js';
+
+export interface AgentConnection {
+  client: ControlClient;
+  hello: HelloInfo;
+  /** True when this call started the agent. */
+  started: boolean;
+  /** The version of an agent this call replaced. */
+  replaced: string | undefined;
+}
+
+export interface EnsureAgentOptions {
+  interaction?: Interaction;
+  /** Start an agent when none runs (default true); false → undefined when none runs. */
+  start?: boolean;
+}
+
+async function connectOnce(interaction: Interaction | undefined) {
+  const client = await connectControl(controlSocketPath(), { interaction, timeoutMs: 10_000 });
+  try {
+    return { client, hello: await client.hello(VERSION) };
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
+
+/** Waits for a pid to exit (a stopping agent); true when it did. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return !isAlive(pid);
+}
+
+/** Asks the agent to stop and waits until its process is gone (its ports are free then). */
+export async function stopAgent(client: ControlClient, pid: number, timeoutMs = 15_000): Promise<void> {
+  try {
+    await client.request('shutdown', {});
+  } catch {
+    // It may close the connection before the reply arrives; its exit is what we wait for.
+  } finally {
+    client.close();
+  }
+  if (await waitForExit(pid, timeoutMs)) return;
+  throw new TunnelError('AGENT', `the agent (pid ${pid}) did not stop within ${timeoutMs} ms`, {
+    hint: `See \`tunnel logs\`; stop it by hand with: kill ${pid}`,
+  });
+}
+
+export async function ensureAgent(options: EnsureAgentOptions = {}): Promise<AgentConnection | undefined> {
+  let connected: Awaited<ReturnType<typeof connectOnce>>;
+  let started = false;
+  try {
+    connected = await connectOnce(options.interaction);
+  } catch (error) {
+    if (!(error instanceof AgentUnavailableError) || options.start === false) {
+      if (error instanceof AgentUnavailableError) return undefined;
+      throw error;
+    }
+    await spawnAgent();
+    started = true;
+    connected = await connectOnce(options.interaction);
+  }
+  const { hello } = connected;
+  if (hello.agentVersion === VERSION && hello.protocolVersion === PROTOCOL_VERSION) {
+    return { ...connected, started, replaced: undefined };
+  }
+  await stopAgent(connected.client, hello.pid);
+  await spawnAgent();
+  const fresh = await connectOnce(options.interaction);
+  return { ...fresh, started: true, replaced: hello.agentVersion };
+}

@@ -1,0 +1,301 @@
+// One host's session under supervision: the production SupervisorPorts (ssh, k3d, plan, listeners,
+// kubeconfig) around a Supervisor, plus what `connect` reports and `status` shows. start() resolves
+// once the session forwards for the first time and rejects (stopping it) if the first attempt fails,
+// so a typo or a refused key is an error at the terminal, not a retry loop in the background.
+import { contextNameFor, type SessionOptions } from '../config/resolve.js';
+import { describeError, TunnelError } from '../errors.js';
+import { ListenerSet } from '../forward/listener-set.js';
+import type { Logger } from '../log.js';
+import { planForwards } from '../plan/forward-plan.js';
+import { assignLocalPorts, isPortFree } from '../plan/ports.js';
+import type { ForwardSpec } from '../plan/types.js';
+import { findK3d, listClusters } from '../remote/k3d.js';
+import type { K3dCluster, K3dInfo } from '../remote/types.js';
+import type { SupervisorPorts } from '../supervisor/ports.js';
+import type { SessionSnapshot } from '../supervisor/state.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { KubeconfigFollower } from './kubeconfig-follow.js';
+import { LiveConnection } from './live-connection.js';
+import { clientAddress, connectTarget, type Interaction, type SessionReport } from './session.js';
+import { sessionStatus } from './status.js';
+import type { SessionStatus } from './status-types.js';
+
+export interface ManagedSessionInput {
+  options: SessionOptions;
+  log: Logger;
+  /** Who answers host-key and passphrase questions during start(); nobody afterwards. */
+  interaction: Interaction;
+  /** Local ports this session used before (an agent restart): tried first so kubeconfig stays valid. */
+  preferredPorts?: ReadonlyMap<string, number>;
+  /** Contexts an earlier run wrote, so disconnect removes them too. */
+  adoptContexts?: readonly string[];
+  /** After every state change or re-discovery (persistence, status --watch). */
+  onChange?: (session: ManagedSession) => void;
+}
+
+/** What the last discovery found, for `connect`'s report and `status`. */
+interface Discovery {
+  hostName: string | undefined;
+  k3d: K3dInfo | undefined;
+  clusters: K3dCluster[];
+  skipped: { cluster: string; reason: string }[];
+  unusedMaps: number[];
+  failed: { spec: ForwardSpec; error: string }[];
+  discoveredAt: string | undefined;
+}
+
+export class ManagedSession {
+  readonly options: SessionOptions;
+  readonly listeners: ListenerSet;
+  readonly kubeconfig: KubeconfigFollower;
+  private readonly supervisor: Supervisor<LiveConnection>;
+  private readonly log: Logger;
+  private interaction: Interaction;
+  private preferredPorts: ReadonlyMap<string, number>;
+  private forwarded = false;
+  private discovery: Discovery = {
+    hostName: undefined,
+    k3d: undefined,
+    clusters: [],
+    skipped: [],
+    unusedMaps: [],
+    failed: [],
+    discoveredAt: undefined,
+  };
+
+  constructor(private readonly input: ManagedSessionInput) {
+    const { options, log } = input;
+    this.options = options;
+    this.log = log;
+    this.interaction = this.remembering(input.interaction);
+    this.preferredPorts = input.preferredPorts ?? new Map();
+    this.listeners = new ListenerSet(undefined, log, {
+      holdTimeoutMs: options.holdTimeoutMs,
+      onStall: (spec) => this.supervisor.checkLink(`no answer to a channel open for ${spec.id}`),
+    });
+    this.kubeconfig = new KubeconfigFollower({
+      mode: options.kubeconfig,
+      names: (cluster) => contextNameFor(options.contextTemplate, cluster, options.alias),
+      serverHost: clientAddress(options.bindAddress),
+      log,
+    });
+    this.kubeconfig.adopt(input.adoptContexts ?? []);
+    this.supervisor = new Supervisor(this.ports(), {
+      rediscoverIntervalMs: options.rediscoverIntervalMs,
+      onChange: (snapshot) => this.changed(snapshot),
+    });
+  }
+
+  /** Runs the session; resolves with the report once it forwards, rejects if the first attempt fails. */
+  start(): Promise<SessionReport> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const onChange = (snapshot: SessionSnapshot) => {
+        if (settled) return;
+        if (snapshot.state.kind === 'forwarding' && this.kubeconfig.writeError !== undefined) {
+          // The first connect must not report success with a kubeconfig we could not write: the user
+          // would find out from kubectl. Stop (ports freed) and say why.
+          settled = true;
+          const error = this.kubeconfig.writeError;
+          void this.stop().then(() => reject(error));
+        } else if (snapshot.state.kind === 'forwarding') {
+          settled = true;
+          this.forwarded = true;
+          // From here on nobody is at a terminal: reconnects must not wait for an answer.
+          this.interaction = this.unattended();
+          resolve(this.report());
+        } else if (snapshot.state.kind === 'reconnecting' || snapshot.state.kind === 'stopped') {
+          settled = true;
+          const error = snapshot.lastError;
+          void this.stop().then(() =>
+            reject(
+              new TunnelError((error?.code as never) ?? 'SSH_CONNECT', error?.message ?? 'session stopped', {
+                hint: error?.hint,
+              }),
+            ),
+          );
+        }
+      };
+      this.watchers.add(onChange);
+      void this.supervisor.start();
+    });
+  }
+
+  /** Runs the session without waiting for a first success: a restored session retries by itself. */
+  resume(): void {
+    this.forwarded = true;
+    this.interaction = this.unattended();
+    void this.supervisor.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.supervisor.stop();
+  }
+
+  snapshot(): SessionSnapshot {
+    return this.supervisor.snapshot();
+  }
+
+  get lastDiscovery(): Readonly<Discovery> {
+    return this.discovery;
+  }
+
+  /** The local port of every live forward, by forward id (persisted for an agent restart). */
+  localPorts(): Map<string, number> {
+    return new Map(this.listeners.snapshot().map((forward) => [forward.spec.id, forward.spec.localPort]));
+  }
+
+  status(): SessionStatus {
+    const { discovery } = this;
+    return sessionStatus({
+      options: this.options,
+      snapshot: this.supervisor.snapshot(),
+      hostName: discovery.hostName,
+      k3dVersion: discovery.k3d?.k3dVersion,
+      discoveredAt: discovery.discoveredAt,
+      kubeconfig: this.kubeconfig.report,
+      skipped: discovery.skipped,
+      failed: discovery.failed,
+    });
+  }
+
+  report(): SessionReport {
+    const { discovery } = this;
+    return {
+      alias: this.options.alias,
+      hostName: discovery.hostName ?? this.options.alias,
+      k3d: discovery.k3d ?? {
+        command: [],
+        foundVia: 'unknown',
+        k3dVersion: undefined,
+        k3sVersion: undefined,
+      },
+      clusters: discovery.clusters,
+      forwards: this.listeners.snapshot().map((forward) => forward.spec),
+      skipped: discovery.skipped,
+      unusedMaps: discovery.unusedMaps,
+      failed: discovery.failed,
+      kubeconfig: this.kubeconfig.report,
+    };
+  }
+
+  /**
+   * Passphrases typed at the terminal are kept in this process's memory (never on disk or in a log)
+   * so a reconnect can unlock the same key again without a person, as ssh-agent would.
+   */
+  private readonly passphrases = new Map<string, string>();
+
+  private remembering(interaction: Interaction): Interaction {
+    return {
+      confirm: interaction.confirm,
+      askPassphrase: interaction.askPassphrase
+        ? async (file) => {
+            const answer = await interaction.askPassphrase?.(file);
+            if (answer !== undefined) this.passphrases.set(file, answer);
+            return answer;
+          }
+        : undefined,
+    };
+  }
+
+  private unattended(): Interaction {
+    return { askPassphrase: async (file) => this.passphrases.get(file) };
+  }
+
+  private readonly watchers = new Set<(snapshot: SessionSnapshot) => void>();
+
+  private ports(): SupervisorPorts<LiveConnection> {
+    return {
+      connect: async () => {
+        const ssh = await connectTarget(this.options, this.interaction, this.log);
+        this.discovery.hostName = ssh.target.hostName;
+        return new LiveConnection(ssh);
+      },
+      discover: async (connection) => {
+        connection.k3d ??= await findK3d(connection.ssh);
+        this.discovery.k3d = connection.k3d;
+        const clusters = await listClusters(connection.ssh, connection.k3d);
+        this.discovery.clusters = clusters;
+        this.discovery.discoveredAt = new Date().toISOString();
+        return clusters;
+      },
+      plan: (clusters) => this.plan(clusters),
+      forwards: this.forwardsPort(),
+      applyKubeconfig: async ({ connection, clusters, forwards }) => {
+        await this.kubeconfig.update(connection, clusters, forwards);
+        const errors = this.kubeconfig.report.errors;
+        if (errors.length > 0 && !this.forwarded) {
+          this.log('warn', `kubeconfig not written for ${errors.map((entry) => entry.cluster).join(', ')}`);
+        }
+      },
+      log: this.log,
+    };
+  }
+
+  private forwardsPort() {
+    const listeners = this.listeners;
+    return {
+      apply: async (specs: readonly ForwardSpec[]) => {
+        const result = await listeners.apply(specs);
+        this.discovery.failed = result.failed.map(({ spec, error }) => ({
+          spec,
+          error: describeError(error),
+        }));
+        // New local ports must reach the session's record before anything else can go wrong.
+        if (result.started.length > 0 || result.stopped.length > 0) this.input.onChange?.(this);
+        return result;
+      },
+      setOpener: listeners.setOpener.bind(listeners),
+      snapshot: listeners.snapshot.bind(listeners),
+      stopAll: listeners.stopAll.bind(listeners),
+      checkRemotes: () => listeners.checkRemotes(),
+    };
+  }
+
+  /** Plans from k3d's clusters, keeping every forward that is already listening on its port. */
+  private async plan(clusters: K3dCluster[]): Promise<ForwardSpec[]> {
+    const plan = planForwards(clusters, {
+      clusters: this.options.clusters,
+      maps: this.options.maps,
+      bindAddress: this.options.bindAddress,
+      lenient: this.forwarded,
+    });
+    this.discovery.skipped = plan.skipped;
+    this.discovery.unusedMaps = plan.unusedMaps;
+    const live = new Map(this.listeners.snapshot().map((forward) => [forward.spec.id, forward.spec]));
+    const kept = new Map<string, ForwardSpec>();
+    for (const spec of plan.forwards) {
+      const current = live.get(spec.id);
+      if (current && current.localAddress === spec.localAddress)
+        kept.set(spec.id, { ...spec, ...localOf(current) });
+    }
+    const keptPorts = new Set([...kept.values()].map((spec) => spec.localPort));
+    const rest = plan.forwards
+      .filter((spec) => !kept.has(spec.id))
+      .map((spec) => this.preferred(spec, keptPorts));
+    const assigned = await assignLocalPorts(rest, {
+      maps: this.options.maps,
+      // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
+      isFree: async (address, port) => !keptPorts.has(port) && (await isPortFree(address, port)),
+    });
+    const byId = new Map([...kept.values(), ...assigned].map((spec) => [spec.id, spec]));
+    return plan.forwards.map((spec) => byId.get(spec.id) ?? spec);
+  }
+
+  /** The port an earlier run used for this forward, when it differs from the planner's first choice. */
+  private preferred(spec: ForwardSpec, keptPorts: ReadonlySet<number>): ForwardSpec {
+    const port = this.preferredPorts.get(spec.id);
+    if (port === undefined || port === spec.localPort || keptPorts.has(port)) return spec;
+    if (spec.remapped?.reason === 'pinned') return spec;
+    return { ...spec, localPort: port, remapped: { from: spec.remotePort, reason: 'busy' } };
+  }
+
+  private changed(snapshot: SessionSnapshot): void {
+    for (const watcher of this.watchers) watcher(snapshot);
+    this.input.onChange?.(this);
+  }
+}
+
+function localOf(spec: ForwardSpec): Pick<ForwardSpec, 'localPort' | 'remapped'> {
+  return { localPort: spec.localPort, remapped: spec.remapped };
+}

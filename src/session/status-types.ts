@@ -1,0 +1,100 @@
+// The documented shape of `tunnel status --json` (README "Status JSON"): plain JSON, every field
+// present (null rather than absent), so scripts can rely on it. Additive changes keep schemaVersion;
+// anything else bumps it.
+
+export const STATUS_SCHEMA_VERSION = 1;
+
+export interface StatusDocument {
+  schemaVersion: typeof STATUS_SCHEMA_VERSION;
+  agent: AgentStatus;
+  sessions: SessionStatus[];
+}
+
+export interface AgentStatus {
+  pid: number;
+  version: string;
+  startedAt: string;
+  socketPath: string;
+  logFile: string;
+}
+
+export type SessionStateName = 'connecting' | 'forwarding' | 'reconnecting' | 'stopped';
+
+export interface ErrorStatus {
+  message: string;
+  hint: string | null;
+  code: string | null;
+  at: string;
+}
+
+export interface SessionStatus {
+  /** The alias given to `tunnel connect` (what `disconnect` takes). */
+  host: string;
+  /** The HostName ssh resolved it to; null before the first successful connect. */
+  hostName: string | null;
+  state: SessionStateName;
+  /** When the session entered `state`. */
+  since: string;
+  /** The attempt number while connecting/reconnecting, else null. */
+  attempt: number | null;
+  /** When the next connect attempt starts (reconnecting only), else null. */
+  nextAttemptAt: string | null;
+  /** When the current SSH connection was established (forwarding only), else null. */
+  connectedAt: string | null;
+  /** Connections lost after having been established. */
+  reconnectCount: number;
+  /** The most recent failure, kept after recovery. */
+  lastError: ErrorStatus | null;
+  /** k3d's version on the dev server, from the last discovery. */
+  k3dVersion: string | null;
+  /** When k3d's clusters were last read successfully. */
+  discoveredAt: string | null;
+  kubeconfig: { mode: 'merge' | 'standalone' | 'none'; file: string | null };
+  clusters: ClusterStatus[];
+  /** Clusters not forwarded, with why (stopped, no API port, not selected…). */
+  skipped: { cluster: string; reason: string }[];
+  settings: { clusters: string[]; bindAddress: string; holdTimeoutMs: number; rediscoverIntervalMs: number };
+}
+
+export interface ClusterStatus {
+  name: string;
+  /** The kube context written for it, or null (none written, or --no-kubeconfig). */
+  context: string | null;
+  forwards: ForwardStatus[];
+}
+
+/**
+ * ok: listening, and the dev-server end answered its last check.
+ * holding: listening while the session is down; new connections wait for it (up to the hold timeout).
+ * refused: listening, but the dev-server end did not accept a connection on its last check.
+ * unbound: not listening: the local port could not be bound (see lastError).
+ * stopped: the session is stopped.
+ */
+export type ForwardStateName = 'ok' | 'holding' | 'refused' | 'unbound' | 'stopped';
+
+export interface ForwardStatus {
+  id: string;
+  kind: 'api' | 'service';
+  state: ForwardStateName;
+  localAddress: string;
+  localPort: number;
+  remoteHost: string;
+  remotePort: number;
+  /** The container port behind the mapping (6443 for the API), or null when k3d does not say. */
+  nodePort: number | null;
+  /** Set when the local port differs from the dev server's: why (busy, conflict, pinned). */
+  remapped: { from: number; reason: string } | null;
+  /** The last check of the dev-server end: whether a channel opened there. */
+  remote: { answers: boolean | null; checkedAt: string | null; error: string | null };
+  open: number;
+  total: number;
+  bytesIn: number;
+  bytesOut: number;
+  failed: number;
+  held: number;
+  heldTimedOut: number;
+  dropped: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  lastActivityAt: string | null;
+}

@@ -1,0 +1,122 @@
+// Builds the documented status document (status-types.ts) from a session's supervisor snapshot and
+// its last discovery. Pure: the agent calls it per request; tests call it with plain data.
+import type { SessionOptions } from '../config/resolve.js';
+import type { ForwardSnapshot } from '../forward/types.js';
+import type { ForwardSpec } from '../plan/types.js';
+import type { SessionError, SessionSnapshot } from '../supervisor/state.js';
+import type { KubeconfigReport } from './kubeconfig-step.js';
+import type {
+  ClusterStatus,
+  ErrorStatus,
+  ForwardStateName,
+  ForwardStatus,
+  SessionStatus,
+} from './status-types.js';
+
+export interface StatusInput {
+  options: SessionOptions;
+  snapshot: SessionSnapshot;
+  hostName: string | undefined;
+  k3dVersion: string | undefined;
+  discoveredAt: string | undefined;
+  kubeconfig: KubeconfigReport;
+  skipped: { cluster: string; reason: string }[];
+  /** Forwards whose local port could not be bound on the last apply. */
+  failed: { spec: ForwardSpec; error: string }[];
+}
+
+function errorStatus(error: SessionError | undefined): ErrorStatus | null {
+  if (!error) return null;
+  return { message: error.message, hint: error.hint ?? null, code: error.code ?? null, at: error.at };
+}
+
+function forwardState(
+  forward: ForwardSnapshot,
+  sessionState: SessionSnapshot['state']['kind'],
+): ForwardStateName {
+  if (forward.state === 'stopped' || sessionState === 'stopped') return 'stopped';
+  if (sessionState !== 'forwarding') return 'holding';
+  return forward.stats.remoteAnswers === false ? 'refused' : 'ok';
+}
+
+function forwardStatus(
+  spec: ForwardSpec,
+  state: ForwardStateName,
+  forward: ForwardSnapshot | undefined,
+  unboundError?: string,
+): ForwardStatus {
+  const stats = forward?.stats;
+  return {
+    id: spec.id,
+    kind: spec.kind,
+    state,
+    localAddress: spec.localAddress,
+    localPort: spec.localPort,
+    remoteHost: spec.remoteHost,
+    remotePort: spec.remotePort,
+    nodePort: Number.isInteger(spec.nodePort) && spec.nodePort > 0 ? spec.nodePort : null,
+    remapped: spec.remapped ? { from: spec.remapped.from, reason: spec.remapped.reason } : null,
+    remote: {
+      answers: stats?.remoteAnswers ?? null,
+      checkedAt: stats?.remoteCheckedAt ?? null,
+      error: stats?.remoteError ?? null,
+    },
+    open: stats?.open ?? 0,
+    total: stats?.total ?? 0,
+    bytesIn: stats?.bytesIn ?? 0,
+    bytesOut: stats?.bytesOut ?? 0,
+    failed: stats?.failed ?? 0,
+    held: stats?.held ?? 0,
+    heldTimedOut: stats?.heldTimedOut ?? 0,
+    dropped: stats?.dropped ?? 0,
+    lastError: unboundError ?? stats?.lastError ?? null,
+    lastErrorAt: stats?.lastErrorAt ?? null,
+    lastActivityAt: stats?.lastActivityAt ?? null,
+  };
+}
+
+function clustersOf(input: StatusInput): ClusterStatus[] {
+  const kind = input.snapshot.state.kind;
+  const rows = [
+    ...input.snapshot.forwards.map((forward) =>
+      forwardStatus(forward.spec, forwardState(forward, kind), forward),
+    ),
+    ...input.failed.map(({ spec, error }) => forwardStatus(spec, 'unbound', undefined, error)),
+  ];
+  const names = [...new Set(rows.map((row) => row.id.slice(0, row.id.indexOf('/'))))];
+  const clusterOf = (row: ForwardStatus) => row.id.slice(0, row.id.indexOf('/'));
+  return names.sort().map((name) => ({
+    name,
+    context: input.kubeconfig.contexts.find((entry) => entry.cluster === name)?.context ?? null,
+    forwards: rows
+      .filter((row) => clusterOf(row) === name)
+      .sort((a, b) => (a.kind === b.kind ? a.remotePort - b.remotePort : a.kind === 'api' ? -1 : 1)),
+  }));
+}
+
+export function sessionStatus(input: StatusInput): SessionStatus {
+  const { snapshot, options } = input;
+  const state = snapshot.state;
+  return {
+    host: options.alias,
+    hostName: input.hostName ?? null,
+    state: state.kind,
+    since: snapshot.since,
+    attempt: state.kind === 'connecting' || state.kind === 'reconnecting' ? state.attempt : null,
+    nextAttemptAt: state.kind === 'reconnecting' ? state.nextAttemptAt : null,
+    connectedAt: state.kind === 'forwarding' ? state.connectedAt : null,
+    reconnectCount: snapshot.reconnectCount,
+    lastError: errorStatus(snapshot.lastError),
+    k3dVersion: input.k3dVersion ?? null,
+    discoveredAt: input.discoveredAt ?? null,
+    kubeconfig: { mode: input.kubeconfig.mode, file: input.kubeconfig.file ?? null },
+    clusters: clustersOf(input),
+    skipped: input.skipped,
+    settings: {
+      clusters: [...options.clusters],
+      bindAddress: options.bindAddress,
+      holdTimeoutMs: options.holdTimeoutMs,
+      rediscoverIntervalMs: options.rediscoverIntervalMs,
+    },
+  };
+}
