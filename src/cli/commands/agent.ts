@@ -7,6 +7,7 @@ import { hasSavedSessions } from '../../agent/store.js';
 import { agentLogFile, agentStoppedMarker, controlSocketPath } from '../../config/paths.js';
 import { ensureAgent, stopAgent } from '../../control/autostart.js';
 import { formatAge } from '../render-status.js';
+import { describeLoginItem } from './agent-login.js';
 
 interface AgentInfo {
   running: boolean;
@@ -16,10 +17,16 @@ interface AgentInfo {
   sessions: string[];
   socketPath: string;
   logFile: string;
+  /** Whether `tunnel agent install` set it to start at login (null where unsupported). */
+  loginItem: { installed: boolean; file: string; manager: string } | null;
 }
 
 async function agentInfo(): Promise<AgentInfo> {
-  const base = { socketPath: controlSocketPath(), logFile: agentLogFile() };
+  const base = {
+    socketPath: controlSocketPath(),
+    logFile: agentLogFile(),
+    loginItem: describeLoginItem() ?? null,
+  };
   const agent = await ensureAgent({ start: false });
   if (!agent) return { running: false, pid: null, version: null, startedAt: null, sessions: [], ...base };
   try {
@@ -37,6 +44,12 @@ async function agentInfo(): Promise<AgentInfo> {
   }
 }
 
+function loginLine(info: AgentInfo): string {
+  if (!info.loginItem) return '';
+  const { installed, file } = info.loginItem;
+  return installed ? `starts at login: yes (${file})\n` : 'starts at login: no (tunnel agent install)\n';
+}
+
 export function registerAgent(program: Command): Command {
   const agent = program.command('agent').description('the background agent that holds the sessions');
   agent
@@ -51,14 +64,14 @@ export function registerAgent(program: Command): Command {
       }
       if (!info.running) {
         const saved = hasSavedSessions() ? ' (sessions are saved: tunnel agent start brings them back)' : '';
-        process.stdout.write(`agent: not running${saved}\n`);
+        process.stdout.write(`agent: not running${saved}\n${loginLine(info)}`);
         return;
       }
       const up = info.startedAt ? `, up ${formatAge(Date.now() - Date.parse(info.startedAt))}` : '';
       process.stdout.write(
         `agent: running, version ${info.version}, pid ${info.pid}${up}\n` +
           `sessions: ${info.sessions.length > 0 ? info.sessions.join(', ') : 'none'}\n` +
-          `socket: ${info.socketPath}\nlog: ${info.logFile}\n`,
+          `socket: ${info.socketPath}\nlog: ${info.logFile}\n${loginLine(info)}`,
       );
     });
   agent

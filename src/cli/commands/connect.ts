@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import { serializeOptions } from '../../agent/ipc.js';
 import { type ConnectFlags, isLoopback, type SessionOptions } from '../../config/resolve.js';
+import { ensureAgent } from '../../control/autostart.js';
+import { TunnelError } from '../../errors.js';
 import { stderrLogger } from '../../log.js';
 import { ManagedSession } from '../../session/managed-session.js';
 import { requireAgent } from '../agent-access.js';
@@ -80,7 +82,24 @@ export function registerConnect(program: Command): void {
   });
 }
 
+/** A foreground session next to the agent's session for the same host would fight it for every port. */
+async function refuseIfInBackground(host: string): Promise<void> {
+  const agent = await ensureAgent({ start: false });
+  if (!agent) return;
+  try {
+    const { sessions } = await agent.client.request('status', {});
+    if (sessions.some((session) => session.host === host)) {
+      throw new TunnelError('STATE', `${host} is already connected in the background`, {
+        hint: `Stop it first with: tunnel disconnect ${host} (or see it with: tunnel status ${host})`,
+      });
+    }
+  } finally {
+    agent.client.close();
+  }
+}
+
 async function runForeground(options: SessionOptions, flags: ConnectCliFlags, color: boolean): Promise<void> {
+  await refuseIfInBackground(options.alias);
   const log = stderrLogger(flags.verbose === true);
   let lastState = '';
   const session = new ManagedSession({

@@ -3,6 +3,7 @@
 // used; otherwise the ports `connect` would try first.
 import type { Command } from 'commander';
 import { contextNameFor, resolveSessionOptions } from '../../config/resolve.js';
+import { loadHostSettings } from '../../config/settings.js';
 import { ensureAgent } from '../../control/autostart.js';
 import { renderStandaloneKubeconfig } from '../../kubeconfig/write.js';
 import { stderrLogger } from '../../log.js';
@@ -11,6 +12,7 @@ import type { ForwardSpec } from '../../plan/types.js';
 import { findK3d, listClusters } from '../../remote/k3d.js';
 import { fetchRewritten } from '../../session/kubeconfig-step.js';
 import { clientAddress, connectTarget } from '../../session/session.js';
+import { givenFlags } from '../connect-settings.js';
 import { collect } from '../options.js';
 import { terminalInteraction } from '../terminal.js';
 
@@ -27,7 +29,7 @@ export function registerKubeconfig(program: Command): void {
     )
     .option('--accept-new-host-key', 'trust and record an unknown host key')
     .action(async (host: string, _options: unknown, command: Command) => {
-      const options = resolveSessionOptions(host, command.optsWithGlobals());
+      const options = resolveSessionOptions(host, givenFlags(command), process.env, loadHostSettings(host));
       const running = await liveApiPorts(host);
       const log = stderrLogger(false);
       const connection = await connectTarget(options, terminalInteraction(), log);
