@@ -3,17 +3,43 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isTunnelError, TunnelError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { registerAgent } from './commands/agent.js';
-import { addLoginItemCommands } from './commands/agent-login.js';
-import { registerClusters } from './commands/clusters.js';
-import { registerConfig } from './commands/config.js';
-import { registerConnect } from './commands/connect.js';
-import { registerDisconnect } from './commands/disconnect.js';
-import { registerKubeconfig } from './commands/kubeconfig.js';
-import { registerLogs } from './commands/logs.js';
-import { registerStatus } from './commands/status.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when that command runs: `tunnel status` must not pay for ssh2,
+ * yaml and conf (about 100 ms of imports) that only connect and friends need. Help loads them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  connect: async () => (await import('./commands/connect.js')).registerConnect,
+  clusters: async () => (await import('./commands/clusters.js')).registerClusters,
+  kubeconfig: async () => (await import('./commands/kubeconfig.js')).registerKubeconfig,
+  disconnect: async () => (await import('./commands/disconnect.js')).registerDisconnect,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  logs: async () => (await import('./commands/logs.js')).registerLogs,
+  config: async () => (await import('./commands/config.js')).registerConfig,
+  agent: async () => {
+    const [{ registerAgent }, { addLoginItemCommands }] = await Promise.all([
+      import('./commands/agent.js'),
+      import('./commands/agent-login.js'),
+    ]);
+    return (program) => addLoginItemCommands(registerAgent(program));
+  },
+};
+
+/** The command word in argv (after node, the script and global options), if any. */
+export function commandName(argv: readonly string[]): string | undefined {
+  const args = argv.slice(2);
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--ssh-config') index++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** The program with `only` registered (fast path), or every command when `only` is unknown or absent. */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('tunnel')
     .description(
       'Forward k3d clusters on a remote dev server to this machine over SSH, with a working kubeconfig.',
@@ -22,14 +48,9 @@ export function buildProgram(): Command {
     .option('--ssh-config <file>', 'ssh config file to use instead of ~/.ssh/config (like ssh -F)')
     .showHelpAfterError('(run tunnel --help for usage)')
     .exitOverride();
-  registerConnect(program);
-  registerClusters(program);
-  registerKubeconfig(program);
-  registerDisconnect(program);
-  registerStatus(program);
-  registerLogs(program);
-  registerConfig(program);
-  addLoginItemCommands(registerAgent(program));
+  const names = only !== undefined && COMMANDS[only] ? [only] : Object.keys(COMMANDS);
+  const registers = await Promise.all(names.map((name) => COMMANDS[name]!()));
+  for (const register of registers) register(program);
   program
     .command('__agent', { hidden: true })
     .description('internal: the background agent (started by the CLI, or at login)')
@@ -51,7 +72,14 @@ export function renderError(error: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  let program: Command;
+  try {
+    program = await buildProgram(commandName(argv));
+  } catch (error) {
+    process.stderr.write(renderError(error));
+    process.exitCode = 1;
+    return;
+  }
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,7 +1,8 @@
 // Host resolution through the user's own OpenSSH (`ssh -G`), so Host/Match/Include behave exactly as
 // for `ssh <alias>`; parseSshG is the pure half. Never parses ~/.ssh/config itself.
+
+import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { execa } from 'execa';
 import { TunnelError, UsageError } from '../errors.js';
 import { expandPath, expandTilde, type LocalContext, type RemoteTokens, TokenError } from './tokens.js';
 import type { SshTarget, StrictHostKeyChecking } from './types.js';
@@ -169,23 +170,12 @@ export async function resolveTarget(alias: string, options: ResolveTargetOptions
   assertSafeAlias(alias);
   const env = options.env ?? process.env;
   const args = [...(options.configFile ? ['-F', options.configFile] : []), '-G', '--', alias];
-  // reject:false so a non-zero exit comes back with ssh's stderr instead of execa's wrapper message.
-  const result = await execa('ssh', args, {
-    env,
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    timeout: 30_000,
-  });
+  const result = await runSsh(args, env);
   if (result.exitCode === undefined) {
     // No exit code: ssh could not be spawned (ENOENT) or was killed (timeout, e.g. a slow `Match exec`).
-    throw new TunnelError(
-      'SSH_CONFIG',
-      `Could not run \`ssh -G ${alias}\`: ${(result.message ?? '').split('\n')[0]}`,
-      {
-        hint: 'Install the OpenSSH client (e.g. `apt install openssh-client`) and check that `ssh -G <alias>` works.',
-      },
-    );
+    throw new TunnelError('SSH_CONFIG', `Could not run \`ssh -G ${alias}\`: ${result.failure}`, {
+      hint: 'Install the OpenSSH client (e.g. `apt install openssh-client`) and check that `ssh -G <alias>` works.',
+    });
   }
   if (result.exitCode !== 0) {
     const stderr = result.stderr.trim() || `exit code ${result.exitCode}`;
@@ -194,4 +184,29 @@ export async function resolveTarget(alias: string, options: ResolveTargetOptions
     });
   }
   return parseSshG(result.stdout, alias, localContext(env));
+}
+
+interface SshRun {
+  /** undefined when ssh did not run to an exit (not installed, killed by the timeout). */
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  failure: string;
+}
+
+/** `ssh <args>` with only `env`, no stdin, a 30 s limit; never rejects. */
+function runSsh(args: string[], env: NodeJS.ProcessEnv): Promise<SshRun> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'ssh',
+      args,
+      { env, timeout: 30_000, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = (error as (Error & { code?: unknown }) | null)?.code;
+        const exitCode = error === null ? 0 : typeof code === 'number' && !error.killed ? code : undefined;
+        resolve({ exitCode, stdout, stderr, failure: error ? (error.message.split('\n')[0] ?? '') : '' });
+      },
+    );
+    child.stdin?.end();
+  });
 }
