@@ -63,15 +63,22 @@ export class ListenerSet {
   }
 
   /**
-   * Checks that the dev-server end of every forward accepts a connection (a channel that opens, then
+   * Checks that the dev-server end of each forward accepts a connection (a channel that opens, then
    * is closed at once), so `status` can say "refused" before a user's request finds out. An open that
    * does not settle within timeoutMs records nothing: that is the link's problem, not the forward's.
+   * onlyUnproven: skip forwards whose last check or client already got through.
    */
-  async checkRemotes(timeoutMs = 5_000): Promise<void> {
+  async checkRemotes(options: { onlyUnproven?: boolean; timeoutMs?: number } = {}): Promise<void> {
     const opener = this.openChannel;
     if (!opener) return;
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    // A forward that answered (a check, or a real client) is not poked again on every re-discovery:
+    // each check is a connection the app sees (k3s logs a TLS handshake EOF for every one).
+    const listeners = [...this.listeners.values()].filter(
+      (listener) => !options.onlyUnproven || listener.snapshot().stats.remoteAnswers !== true,
+    );
     await Promise.all(
-      [...this.listeners.values()].map(async (listener) => {
+      listeners.map(async (listener) => {
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((resolve) => {
           timer = setTimeout(() => resolve('timeout'), timeoutMs);

@@ -248,7 +248,7 @@ export class ManagedSession {
       setOpener: listeners.setOpener.bind(listeners),
       snapshot: listeners.snapshot.bind(listeners),
       stopAll: listeners.stopAll.bind(listeners),
-      checkRemotes: () => listeners.checkRemotes(),
+      checkRemotes: (options: { onlyUnproven: boolean }) => listeners.checkRemotes(options),
     };
   }
 

@@ -33,8 +33,8 @@ export interface ForwardsPort {
   setOpener(opener: ChannelOpener | undefined): void;
   snapshot(): ForwardSnapshot[];
   stopAll(): Promise<void>;
-  /** Checks each forward's dev-server end (after every discovery); optional for fakes. */
-  checkRemotes?(): Promise<void>;
+  /** Checks forwards' dev-server ends after a discovery (all after a connect); optional for fakes. */
+  checkRemotes?(options: { onlyUnproven: boolean }): Promise<void>;
 }
 
 export interface KubeconfigUpdate<C> {

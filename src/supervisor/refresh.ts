@@ -39,7 +39,8 @@ export async function refreshForwards<C extends SupervisedConnection>(
     ports.log('error', `forward ${spec.id} not listening: ${describeError(error)}`);
     problems.push(error);
   }
-  await ports.forwards.checkRemotes?.();
+  // After a reconnect every forward is checked; later only new ones and those that did not answer.
+  await ports.forwards.checkRemotes?.({ onlyUnproven: trigger === 'rediscover' });
   const forwards = ports.forwards.snapshot().map((forward) => forward.spec);
   try {
     await ports.applyKubeconfig({ connection, clusters, forwards, trigger });
