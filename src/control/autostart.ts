@@ -24,6 +24,11 @@ export interface EnsureAgentOptions {
   interaction?: Interaction;
   /** Start an agent when none runs (default true); false → undefined when none runs. */
   start?: boolean;
+  /**
+   * Replace an agent of another version (default true). False for commands that only look or stop
+   * (`agent status`, `agent stop`): they must see the agent that runs, not restart it as a side effect.
+   */
+  replace?: boolean;
 }
 
 async function connectOnce(interaction: Interaction | undefined) {
@@ -76,7 +81,8 @@ export async function ensureAgent(options: EnsureAgentOptions = {}): Promise<Age
     connected = await connectOnce(options.interaction);
   }
   const { hello } = connected;
-  if (hello.agentVersion === VERSION && hello.protocolVersion === PROTOCOL_VERSION) {
+  const current = hello.agentVersion === VERSION && hello.protocolVersion === PROTOCOL_VERSION;
+  if (current || options.replace === false) {
     return { ...connected, started, replaced: undefined };
   }
   await stopAgent(connected.client, hello.pid);

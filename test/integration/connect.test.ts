@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../devserver/index.js';
-import { type CliEnv, cliEnvsPerTest, curl, run, runCli, spawnCli } from './cli-helpers.js';
+import { agentPid, type CliEnv, cliEnvsPerTest, curl, run, runCli, spawnCli } from './cli-helpers.js';
 
 interface Forward {
   cluster: string;
@@ -106,10 +106,12 @@ describe('tunnel connect', () => {
     try {
       const result = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'connect', 'devserver']);
       expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(new RegExp(`127\\.0\\.0\\.1:${wanted} is in use on this machine`));
+      // The forward wants the dev server's port, 8080; it is busy (our blocker, or another process if
+      // 8080 was already taken at the first connect), so another port is chosen and the note says so.
+      expect(result.stdout).toMatch(/127\.0\.0\.1:8080 is in use on this machine/);
       const web = forwardFor(await liveForwards(cli), 'my-app', 8080);
       expect(web.localPort).not.toBe(wanted);
-      expect(web.remapped).toEqual({ from: wanted, reason: 'busy' });
+      expect(web.remapped).toEqual({ from: 8080, reason: 'busy' });
       expect((await curl(`http://127.0.0.1:${web.localPort}/`)).stdout).toContain('nodePort 30080');
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
@@ -187,9 +189,11 @@ describe('tunnel connect', () => {
     const status = JSON.parse((await runCli(cli, ['status', '--json'])).stdout) as { sessions: unknown[] };
     expect(status.sessions).toEqual([]);
     expect(fs.existsSync(`${cli.env.TUNNEL_HOME}/sessions/devserver.json`)).toBe(false);
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(8080, '127.0.0.1', resolve));
-    await new Promise((resolve) => probe.close(resolve));
+    // …and the agent holds no listening socket (the session's listeners were closed).
+    const pid = agentPid(cli);
+    expect(pid).toBeDefined();
+    const listening = await run('ss', ['-ltnpH']);
+    expect(listening.stdout).not.toContain(`pid=${pid},`);
   });
 
   it('clusters --json lists both clusters with their mappings; kubeconfig prints a usable config', async () => {

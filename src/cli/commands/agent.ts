@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { hasSavedSessions } from '../../agent/store.js';
 import { agentLogFile, agentStoppedMarker, controlSocketPath } from '../../config/paths.js';
 import { ensureAgent, stopAgent } from '../../control/autostart.js';
+import { VERSION } from '../../version.js';
 import { formatAge } from '../render-status.js';
 import { describeLoginItem } from './agent-login.js';
 
@@ -27,7 +28,7 @@ async function agentInfo(): Promise<AgentInfo> {
     logFile: agentLogFile(),
     loginItem: describeLoginItem() ?? null,
   };
-  const agent = await ensureAgent({ start: false });
+  const agent = await ensureAgent({ start: false, replace: false });
   if (!agent) return { running: false, pid: null, version: null, startedAt: null, sessions: [], ...base };
   try {
     const doc = await agent.client.request('status', {});
@@ -68,8 +69,10 @@ export function registerAgent(program: Command): Command {
         return;
       }
       const up = info.startedAt ? `, up ${formatAge(Date.now() - Date.parse(info.startedAt))}` : '';
+      const stale =
+        info.version === VERSION ? '' : ` (this CLI is ${VERSION}: the next tunnel connect replaces it)`;
       process.stdout.write(
-        `agent: running, version ${info.version}, pid ${info.pid}${up}\n` +
+        `agent: running, version ${info.version}${stale}, pid ${info.pid}${up}\n` +
           `sessions: ${info.sessions.length > 0 ? info.sessions.join(', ') : 'none'}\n` +
           `socket: ${info.socketPath}\nlog: ${info.logFile}\n${loginLine(info)}`,
       );
@@ -91,7 +94,7 @@ export function registerAgent(program: Command): Command {
     .command('stop')
     .description('stop the agent: every forward closes; sessions stay saved for the next start')
     .action(async () => {
-      const running = await ensureAgent({ start: false });
+      const running = await ensureAgent({ start: false, replace: false });
       if (!running) {
         process.stdout.write('agent: not running\n');
         return;

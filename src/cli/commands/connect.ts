@@ -84,7 +84,7 @@ export function registerConnect(program: Command): void {
 
 /** A foreground session next to the agent's session for the same host would fight it for every port. */
 async function refuseIfInBackground(host: string): Promise<void> {
-  const agent = await ensureAgent({ start: false });
+  const agent = await ensureAgent({ start: false, replace: false });
   if (!agent) return;
   try {
     const { sessions } = await agent.client.request('status', {});

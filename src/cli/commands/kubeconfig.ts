@@ -69,7 +69,7 @@ export function registerKubeconfig(program: Command): void {
 
 /** The running session's local port per forward id, from the agent; undefined when not connected. */
 async function liveApiPorts(host: string): Promise<Map<string, number> | undefined> {
-  const agent = await ensureAgent({ start: false });
+  const agent = await ensureAgent({ start: false, replace: false });
   if (!agent) return undefined;
   try {
     const doc = await agent.client.request('status', {});
