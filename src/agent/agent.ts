@@ -29,6 +29,13 @@ function sameOptions(a: SessionOptions, b: SessionOptions): boolean {
   return plain(a) === plain(b);
 }
 
+/** Whether both sessions merge into the same kubeconfig file (where contexts can be handed over). */
+function sameMergeTarget(a: SessionOptions, b: SessionOptions): boolean {
+  return (
+    a.kubeconfig.kind === 'merge' && b.kubeconfig.kind === 'merge' && a.kubeconfig.file === b.kubeconfig.file
+  );
+}
+
 export class Agent {
   private readonly sessions = new Map<string, ManagedSession>();
   private readonly createdAt = new Map<string, string>();
@@ -67,8 +74,15 @@ export class Agent {
       ) {
         return { report: existing.report(), reused: true, replaced: false };
       }
-      if (existing) await this.remove(options.alias, { keepKubeconfig: true });
-      const session = this.create(options, interaction);
+      let adopted: string[] = [];
+      if (existing) {
+        // Same kubeconfig file: the new session takes over the old one's contexts, so the ones it no
+        // longer writes (a cluster left out now) go at its first write and the others never blink.
+        const sameFile = sameMergeTarget(existing.options, options);
+        if (sameFile) adopted = existing.kubeconfig.contexts;
+        await this.remove(options.alias, { keepKubeconfig: sameFile });
+      }
+      const session = this.create(options, interaction, undefined, adopted);
       this.sessions.set(options.alias, session);
       this.createdAt.set(options.alias, new Date().toISOString());
       // The CLI that asked went away (Ctrl-C): the session it was starting goes too.

@@ -1,7 +1,8 @@
 // Flags, then the host's saved settings, then built-in defaults → one frozen options object per command.
 // Validation happens here, before anything connects, so bad input fails fast with a hint naming the flag
-// or the setting to fix. Pure apart from reading env for the kubeconfig path; loading settings is the
-// caller's job (settings.ts).
+// or the setting to fix. Pure apart from reading env for the kubeconfig path and the working directory
+// (relative file flags are made absolute); loading settings is the caller's job (settings.ts).
+import path from 'node:path';
 import { defaultKubeconfigPath } from './paths.js';
 import {
   checkBind,
@@ -90,7 +91,9 @@ function kubeconfigMode(
 ): KubeconfigMode {
   // commander maps --no-kubeconfig to kubeconfig === false and --kubeconfig <file> to a string.
   if (flags.kubeconfig === false) return { kind: 'none' };
-  if (typeof flags.kubeconfig === 'string') return { kind: 'standalone', file: flags.kubeconfig };
+  // Absolute: the file is written by the agent, whose working directory is not the command's.
+  if (typeof flags.kubeconfig === 'string')
+    return { kind: 'standalone', file: path.resolve(flags.kubeconfig) };
   if (settings.kubeconfig !== undefined) {
     const saved = checkKubeconfig(settings.kubeconfig, { key: 'kubeconfig', host: alias });
     return saved === 'none' ? { kind: 'none' } : { kind: 'standalone', file: saved };
@@ -129,7 +132,8 @@ export function resolveSessionOptions(
   );
   return Object.freeze({
     alias,
-    sshConfigFile: flags.sshConfig,
+    // Absolute for the same reason: the agent runs `ssh -G -F <file>` from its own directory.
+    sshConfigFile: flags.sshConfig === undefined ? undefined : path.resolve(flags.sshConfig),
     // Flag cluster names are checked against k3d's list at connect time, where the error can list the real ones.
     clusters: clusters
       ? 'flag' in clusters.source

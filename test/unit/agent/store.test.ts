@@ -1,0 +1,137 @@
+// The agent's saved sessions on disk (TUNNEL_HOME/sessions): what an agent restart brings back. Written
+// and read in a temporary TUNNEL_HOME; a damaged file is reported and moved aside, never fatal.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  forgetSession,
+  hasSavedSessions,
+  loadSessions,
+  type SavedSession,
+  saveSession,
+} from '../../../src/agent/store.js';
+import type { SessionOptions } from '../../../src/config/resolve.js';
+
+let home: string;
+let previousHome: string | undefined;
+
+beforeEach(() => {
+  previousHome = process.env.TUNNEL_HOME;
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-store-'));
+  process.env.TUNNEL_HOME = home;
+});
+
+afterEach(() => {
+  if (previousHome === undefined) delete process.env.TUNNEL_HOME;
+  else process.env.TUNNEL_HOME = previousHome;
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+const sessionsDir = () => path.join(home, 'sessions');
+
+function options(alias: string, overrides: Partial<SessionOptions> = {}): SessionOptions {
+  return {
+    alias,
+    sshConfigFile: '/home/me/.ssh/config',
+    clusters: ['my-app'],
+    maps: new Map([
+      [8080, 18080],
+      [3000, 13000],
+    ]),
+    bindAddress: '127.0.0.1',
+    acceptNewHostKey: false,
+    kubeconfig: { kind: 'merge', file: '/home/me/.kube/config', switchContext: true },
+    contextTemplate: 'k3d-{cluster}@{host}',
+    holdTimeoutMs: 45_000,
+    rediscoverIntervalMs: 60_000,
+    ...overrides,
+  };
+}
+
+function saved(alias: string, overrides: Partial<SessionOptions> = {}): SavedSession {
+  return {
+    options: options(alias, overrides),
+    ports: new Map([
+      ['my-app/api/127.0.0.1:16443', 41234],
+      ['my-app/service/127.0.0.1:8080', 18080],
+    ]),
+    contexts: ['k3d-my-app@devserver'],
+    createdAt: '2026-01-01T10:00:00.000Z',
+  };
+}
+
+describe('saved sessions', () => {
+  it('round-trip: what was saved loads back equal (maps and ports as Maps)', async () => {
+    const first = saved('devserver');
+    const second = saved('staging', { kubeconfig: { kind: 'none' }, clusters: [], maps: new Map() });
+    await saveSession(first);
+    await saveSession(second);
+    const loaded = loadSessions();
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.sessions).toEqual([first, second]);
+    expect(loaded.sessions[0]!.options.maps).toBeInstanceOf(Map);
+    expect(loaded.sessions[0]!.ports.get('my-app/api/127.0.0.1:16443')).toBe(41234);
+  });
+
+  it('saving again replaces the record of that host', async () => {
+    await saveSession(saved('devserver'));
+    const moved = { ...saved('devserver'), ports: new Map([['my-app/api/127.0.0.1:16443', 42000]]) };
+    await saveSession(moved);
+    expect(loadSessions().sessions).toEqual([moved]);
+    expect(fs.readdirSync(sessionsDir())).toEqual(['devserver.json']);
+  });
+
+  it('keeps any alias (user@host:port, slashes, unicode) as one file that loads back', async () => {
+    const aliases = ['me@dev.example.com:2222', 'a/b', 'dév'];
+    for (const alias of aliases) await saveSession(saved(alias));
+    expect(fs.readdirSync(sessionsDir())).toHaveLength(3);
+    expect(
+      loadSessions()
+        .sessions.map((session) => session.options.alias)
+        .sort(),
+    ).toEqual([...aliases].sort());
+    forgetSession('a/b');
+    expect(loadSessions().sessions.map((session) => session.options.alias)).not.toContain('a/b');
+  });
+
+  it('writes files only the user can read (0600) in a private directory (0700)', async () => {
+    await saveSession(saved('devserver'));
+    expect(fs.statSync(path.join(sessionsDir(), 'devserver.json')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(sessionsDir()).mode & 0o777).toBe(0o700);
+    // No temp file is left next to it.
+    expect(fs.readdirSync(sessionsDir())).toEqual(['devserver.json']);
+  });
+
+  it('moves a damaged file aside as .invalid, reports it, and still loads the others', async () => {
+    await saveSession(saved('devserver'));
+    const broken = path.join(sessionsDir(), 'broken.json');
+    fs.writeFileSync(broken, '{"version": 1, "options": ');
+    const future = path.join(sessionsDir(), 'future.json');
+    fs.writeFileSync(future, JSON.stringify({ version: 99 }));
+    const loaded = loadSessions();
+    expect(loaded.sessions.map((session) => session.options.alias)).toEqual(['devserver']);
+    expect(loaded.problems).toEqual([
+      { file: broken, error: expect.stringMatching(/JSON/) },
+      { file: future, error: 'unknown record version' },
+    ]);
+    expect(fs.readdirSync(sessionsDir()).sort()).toEqual([
+      'broken.json.invalid',
+      'devserver.json',
+      'future.json.invalid',
+    ]);
+    // Reported once: the next start does not trip over it again.
+    expect(loadSessions().problems).toEqual([]);
+  });
+
+  it('forget removes the record; hasSavedSessions follows what is on disk', async () => {
+    expect(hasSavedSessions()).toBe(false);
+    expect(loadSessions()).toEqual({ sessions: [], problems: [] });
+    await saveSession(saved('devserver'));
+    expect(hasSavedSessions()).toBe(true);
+    forgetSession('devserver');
+    forgetSession('never-saved');
+    expect(hasSavedSessions()).toBe(false);
+    expect(loadSessions().sessions).toEqual([]);
+  });
+});
