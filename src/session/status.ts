@@ -43,7 +43,7 @@ function forwardStatus(
   spec: ForwardSpec,
   state: ForwardStateName,
   forward: ForwardSnapshot | undefined,
-  unboundError?: string,
+  unbound?: { error: string; at: string | undefined },
 ): ForwardStatus {
   const stats = forward?.stats;
   return {
@@ -69,8 +69,8 @@ function forwardStatus(
     held: stats?.held ?? 0,
     heldTimedOut: stats?.heldTimedOut ?? 0,
     dropped: stats?.dropped ?? 0,
-    lastError: unboundError ?? stats?.lastError ?? null,
-    lastErrorAt: stats?.lastErrorAt ?? null,
+    lastError: unbound?.error ?? stats?.lastError ?? null,
+    lastErrorAt: unbound ? (unbound.at ?? null) : (stats?.lastErrorAt ?? null),
     lastActivityAt: stats?.lastActivityAt ?? null,
   };
 }
@@ -81,7 +81,10 @@ function clustersOf(input: StatusInput): ClusterStatus[] {
     ...input.snapshot.forwards.map((forward) =>
       forwardStatus(forward.spec, forwardState(forward, kind), forward),
     ),
-    ...input.failed.map(({ spec, error }) => forwardStatus(spec, 'unbound', undefined, error)),
+    // The bind failed during the last apply, which follows the last discovery.
+    ...input.failed.map(({ spec, error }) =>
+      forwardStatus(spec, 'unbound', undefined, { error, at: input.discoveredAt }),
+    ),
   ];
   const names = [...new Set(rows.map((row) => row.id.slice(0, row.id.indexOf('/'))))];
   const clusterOf = (row: ForwardStatus) => row.id.slice(0, row.id.indexOf('/'));

@@ -126,7 +126,8 @@ describe('sessionStatus: forward states', () => {
       state: 'unbound',
       localPort: 18080,
       lastError: 'cannot listen on 127.0.0.1:18080: EADDRINUSE',
-      lastErrorAt: null,
+      // The bind was tried right after the last discovery.
+      lastErrorAt: '2026-01-01T09:59:59.000Z',
       remote: { answers: null, checkedAt: null, error: null },
       open: 0,
       total: 0,
