@@ -2,12 +2,12 @@
 // restart, and the ordered stop of all of them. Requests for one host run one at a time; different
 // hosts never wait for each other. Knows nothing of sockets: the control handlers call in here.
 import type { SessionOptions } from '../config/resolve.js';
-import { describeError, TunnelError } from '../errors.js';
+import { describeError, isTunnelError, TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ManagedSession } from '../session/managed-session.js';
 import type { Interaction, SessionReport } from '../session/session.js';
 import type { SessionStatus } from '../session/status-types.js';
-import { forgetSession, loadSessions, saveSession } from './store.js';
+import { forgetSession, loadSessions, type SavedSession, saveSession } from './store.js';
 
 export interface DisconnectResult {
   host: string;
@@ -52,14 +52,7 @@ export class Agent {
     for (const problem of problems) {
       this.log('error', `saved session ${problem.file} is unreadable and was moved aside`, problem);
     }
-    for (const saved of sessions) {
-      const session = this.create(saved.options, {}, saved.ports, saved.contexts);
-      this.established.add(session);
-      this.createdAt.set(saved.options.alias, saved.createdAt);
-      this.sessions.set(saved.options.alias, session);
-      this.log('info', 'session restored', { host: saved.options.alias });
-      session.resume();
-    }
+    for (const saved of sessions) this.bringBack(saved, 'session restored');
     return sessions.length;
   }
 
@@ -75,6 +68,7 @@ export class Agent {
         return { report: existing.report(), reused: true, replaced: false };
       }
       let adopted: string[] = [];
+      const previous = existing && this.savedForm(existing);
       if (existing) {
         // Same kubeconfig file: the new session takes over the old one's contexts, so the ones it no
         // longer writes (a cluster left out now) go at its first write and the others never blink.
@@ -97,11 +91,44 @@ export class Agent {
       } catch (error) {
         if (this.sessions.get(options.alias) === session) this.sessions.delete(options.alias);
         forgetSession(options.alias);
-        throw error;
+        if (!previous) throw error;
+        // A typo in the new options must not cost the user the tunnel that worked: bring it back.
+        this.bringBack(previous, 'previous session restored after a failed replacement');
+        throw new TunnelError(isTunnelError(error) ? error.code : 'INTERNAL', describeError(error), {
+          hint: [
+            isTunnelError(error) ? error.hint : undefined,
+            `The previous session for ${options.alias} was restored: tunnel status ${options.alias}`,
+          ]
+            .filter(Boolean)
+            .join('\n'),
+          cause: error,
+        });
       } finally {
         signal.removeEventListener('abort', onAbort);
       }
     });
+  }
+
+  /** What restore() needs to bring a session back later. */
+  private savedForm(session: ManagedSession): SavedSession {
+    const host = session.options.alias;
+    return {
+      options: session.options,
+      ports: session.localPorts(),
+      contexts: session.kubeconfig.contexts,
+      createdAt: this.createdAt.get(host) ?? new Date().toISOString(),
+    };
+  }
+
+  /** Runs a saved session again; it retries by itself until it forwards. */
+  private bringBack(saved: SavedSession, why: string): void {
+    const session = this.create(saved.options, {}, saved.ports, saved.contexts);
+    this.established.add(session);
+    this.sessions.set(saved.options.alias, session);
+    this.createdAt.set(saved.options.alias, saved.createdAt);
+    void this.persist(session);
+    this.log('info', why, { host: saved.options.alias });
+    session.resume();
   }
 
   status(host?: string): SessionStatus[] {

@@ -121,6 +121,28 @@ describe('tunnel agent: one per user, shared by sessions', () => {
     await connect(cli, 'devserver', ['--cluster', 'my-app', '--no-kubeconfig']);
     expect(fs.readFileSync(cli.kubeconfig, 'utf8')).not.toContain('k3d-my-app@devserver');
   });
+  it('a replacement that fails (a cluster name typo) brings the working session back on its ports', async () => {
+    const cli = newCli();
+    await connect(cli, 'devserver');
+    const before = forward(await session(cli), 'my-app', 8080);
+    const typo = await runCli(cli, [
+      '--ssh-config',
+      sshConfigFor(cli),
+      'connect',
+      'devserver',
+      '--cluster',
+      'my-ap',
+    ]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('There is no k3d cluster named "my-ap"');
+    expect(typo.stderr).toContain('The previous session for devserver was restored');
+    await expect.poll(async () => (await session(cli)).state, { timeout: 20_000 }).toBe('forwarding');
+    const after = await session(cli);
+    expect(forward(after, 'my-app', 8080).localPort).toBe(before.localPort);
+    expect(after.clusters.map((cluster) => cluster.name)).toEqual(['my-app', 'other']);
+    expect((await curl(`http://127.0.0.1:${before.localPort}/`)).stdout).toContain('nodePort 30080');
+    expect(fs.readFileSync(cli.kubeconfig, 'utf8')).toContain('k3d-other@devserver');
+  });
 });
 
 describe('tunnel status', () => {
