@@ -13,6 +13,11 @@ export interface DevServerWorld {
   reload(): Promise<DaemonReport>;
   /** Read, mutate, write, reload. */
   update(mutate: (world: World) => void): Promise<DaemonReport>;
+  /**
+   * `k3d cluster delete <name>` from another shell: its containers, network and published ports are gone.
+   * `load(scenario, { merge: true })` creates it again (new certificates, ids and token; other ports if asked).
+   */
+  deleteCluster(cluster: string): Promise<DaemonReport>;
   /** `k3d cluster stop/start` from another shell: ports close/open, portMappings stay. */
   setRunning(cluster: string, running: boolean): Promise<DaemonReport>;
   /** Fault: the cluster's ports accept connections but never answer. */
@@ -52,6 +57,10 @@ export function worldApi(simHome: string, daemon: () => DaemonHandle): DevServer
     state: () => readWorld(file),
     reload: checked,
     update,
+    deleteCluster: (name) =>
+      update((world) => {
+        world.clusters = world.clusters.filter((candidate) => candidate !== cluster(world, name));
+      }),
     setRunning: (name, running) =>
       update((world) => {
         cluster(world, name).running = running;

@@ -1,0 +1,413 @@
+// Issue 3's faults, end to end: the real CLI and background agent against a real OpenSSH sshd in its own
+// network namespace, with real faults (kill -9, a veth link down, iptables DROP, a cluster re-created, a
+// killed agent, garbage on the control socket). Each test shows what a user would notice: curl through
+// the forwarded port answers again, `tunnel status` says what happened, no command was needed to recover.
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../src/agent/process.js';
+import { type DevServer, startDevServer } from '../devserver/index.js';
+import { agentPid, type CliEnv, type CliResult, cliEnvsPerTest, run, runCli } from './cli-helpers.js';
+
+interface StatusForward {
+  id: string;
+  kind: 'api' | 'service';
+  state: string;
+  localPort: number;
+  remotePort: number;
+}
+
+interface StatusSession {
+  host: string;
+  state: 'connecting' | 'forwarding' | 'reconnecting' | 'stopped';
+  reconnectCount: number;
+  lastError: { message: string; code: string | null; at: string } | null;
+  clusters: { name: string; context: string | null; forwards: StatusForward[] }[];
+}
+
+interface StatusDocument {
+  agent: { pid: number } | null;
+  sessions: StatusSession[];
+}
+
+const WEB_REPLY = 'hello from my-app via nodePort 30080';
+/** Long enough for any reconnect backoff (capped at 30 s) plus the connect itself; a bound on the test only. */
+const RECOVERY_TIMEOUT_MS = 45_000;
+/** The requirement: a silent outage is visible in `tunnel status` within 15 s of its start. */
+const SILENT_OUTAGE_VISIBLE_MS = 15_000;
+const REDISCOVER_INTERVAL = '2s';
+/** "Within a couple of re-discovery intervals" of 2 s, plus the discovery round trip and a status call. */
+const FOLLOW_TIMEOUT_MS = 10_000;
+/** For tests that wait out a fault and then a recovery (each bounded above). */
+const LONG_TEST_MS = 90_000;
+
+/** TUNNEL_TEST_TIMINGS=1 prints how long each recovery took (for tuning; never asserted). */
+function timing(label: string, sinceMs: number): void {
+  if (process.env.TUNNEL_TEST_TIMINGS === '1')
+    process.stderr.write(`timing: ${label}: ${Date.now() - sinceMs} ms\n`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function statusDoc(cli: CliEnv): Promise<StatusDocument> {
+  const result = await runCli(cli, ['status', '--json']);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as StatusDocument;
+}
+
+async function session(cli: CliEnv): Promise<StatusSession> {
+  const found = (await statusDoc(cli)).sessions.find((entry) => entry.host === 'devserver');
+  if (!found) throw new Error('no devserver session in tunnel status');
+  return found;
+}
+
+function forwardOf(entry: StatusSession, cluster: string, remotePort: number): StatusForward | undefined {
+  return entry.clusters
+    .find((candidate) => candidate.name === cluster)
+    ?.forwards.find((forward) => forward.remotePort === remotePort);
+}
+
+function webPort(entry: StatusSession): number {
+  const web = forwardOf(entry, 'my-app', 8080);
+  if (!web) throw new Error(`no forward for my-app:8080 in ${JSON.stringify(entry.clusters)}`);
+  return web.localPort;
+}
+
+function localPorts(entry: StatusSession): Record<string, number> {
+  const forwards = entry.clusters.flatMap((cluster) => cluster.forwards);
+  return Object.fromEntries(forwards.map((forward) => [forward.id, forward.localPort]));
+}
+
+/** A curl that waits as long as the session may need; the test owns it (killed by pid if still running). */
+function startCurl(url: string, maxTimeSeconds: number) {
+  const child: ChildProcess = spawn('curl', ['-sS', '--max-time', String(maxTimeSeconds), url], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const done = new Promise<CliResult>((resolve) => {
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done, finished: () => child.exitCode !== null || child.signalCode !== null };
+}
+
+function curlOnce(port: number): Promise<CliResult> {
+  return run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${port}/`]);
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function pollState(cli: CliEnv, timeout = RECOVERY_TIMEOUT_MS) {
+  return expect.poll(async () => (await session(cli)).state, { timeout, interval: 250 });
+}
+
+let devserver: DevServer;
+const newCli = cliEnvsPerTest();
+/** Faults a failed test could leave behind; afterEach undoes them so the next test gets a healthy server. */
+const faults = { linkDown: false, dropping: false, sshdDown: false };
+
+async function connect(cli: CliEnv, extra: string[] = []): Promise<StatusSession> {
+  const result = await runCli(cli, [
+    '--ssh-config',
+    devserver.sshConfigFile,
+    'connect',
+    'devserver',
+    ...extra,
+  ]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  const entry = await session(cli);
+  expect(entry.state).toBe('forwarding');
+  expect((await curlOnce(webPort(entry))).stdout).toContain(WEB_REPLY);
+  return entry;
+}
+
+// Network namespaces, veth links and iptables need root (as here and in CI); without root the whole file
+// is skipped rather than faked on loopback, where none of these faults can be made real.
+describe.skipIf(process.getuid?.() !== 0)('agent under faults (real netns)', () => {
+  beforeAll(async () => {
+    devserver = await startDevServer({ scenario: 'two-clusters.json', mode: 'netns' });
+  });
+
+  afterEach(async () => {
+    if (faults.linkDown) devserver.netns?.linkUp();
+    if (faults.dropping) devserver.netns?.dropPackets(false);
+    if (faults.sshdDown) await devserver.sshd.restart();
+    Object.assign(faults, { linkDown: false, dropping: false, sshdDown: false });
+  });
+
+  afterAll(async () => {
+    await devserver?.stop();
+  });
+
+  it(
+    'sshd killed with -9 (listener and sessions) and restarted: forwards serve again by themselves',
+    async () => {
+      const cli = newCli();
+      const before = await connect(cli);
+      const port = webPort(before);
+      faults.sshdDown = true;
+      await devserver.sshd.crash();
+      // The agent noticed, and its retries against the dead server fail (nothing listens on port 22).
+      await expect
+        .poll(async () => (await session(cli)).lastError?.message ?? '', { timeout: 15_000, interval: 250 })
+        .toMatch(/^Cannot connect to devserver/);
+      expect((await session(cli)).state).not.toBe('forwarding');
+      const restartedAt = Date.now();
+      await devserver.sshd.restart();
+      faults.sshdDown = false;
+      // One request, made as the server comes back, is answered once the agent has reconnected.
+      const curl = startCurl(`http://127.0.0.1:${port}/`, RECOVERY_TIMEOUT_MS / 1000);
+      try {
+        const reply = await curl.done;
+        timing('sshd restart → first good reply', restartedAt);
+        expect(reply.stderr).toBe('');
+        expect(reply.stdout).toContain(WEB_REPLY);
+      } finally {
+        curl.child.kill('SIGKILL');
+      }
+      await pollState(cli).toBe('forwarding');
+      const after = await session(cli);
+      expect(after.reconnectCount).toBeGreaterThanOrEqual(1);
+      expect(after.lastError?.message).toBeTruthy();
+      expect(localPorts(after)).toEqual(localPorts(before));
+    },
+    LONG_TEST_MS,
+  );
+
+  it(
+    'a request made while the link is down for 8 s is answered after the link returns',
+    async () => {
+      const cli = newCli();
+      const port = webPort(await connect(cli));
+      const netns = devserver.netns!;
+      const downAt = Date.now();
+      netns.linkDown();
+      faults.linkDown = true;
+      const curl = startCurl(`http://127.0.0.1:${port}/`, 60);
+      try {
+        await sleep(1_000);
+        // Still waiting: nothing answered it (nor failed it) during the outage.
+        expect(curl.finished()).toBe(false);
+        await sleep(downAt + 8_000 - Date.now());
+        expect(curl.finished()).toBe(false);
+        netns.linkUp();
+        faults.linkDown = false;
+        const upAt = Date.now();
+        const reply = await curl.done;
+        timing('link up → held request answered', upAt);
+        expect(reply.stderr).toBe('');
+        expect(reply.code).toBe(0);
+        expect(reply.stdout).toContain(WEB_REPLY);
+      } finally {
+        curl.child.kill('SIGKILL');
+      }
+      await pollState(cli).toBe('forwarding');
+    },
+    LONG_TEST_MS,
+  );
+
+  it(
+    'a silent outage (packets dropped, no RST) shows in status within 15 s; forwarding resumes after it',
+    async () => {
+      const cli = newCli();
+      const before = await connect(cli);
+      const droppedAt = Date.now();
+      devserver.netns!.dropPackets(true);
+      faults.dropping = true;
+      await expect
+        .poll(
+          async () => {
+            const entry = await session(cli);
+            const freshError = entry.lastError !== null && Date.parse(entry.lastError.at) >= droppedAt;
+            return { forwarding: entry.state === 'forwarding', lastErrorSinceTheDrop: freshError };
+          },
+          { timeout: SILENT_OUTAGE_VISIBLE_MS, interval: 250 },
+        )
+        .toEqual({ forwarding: false, lastErrorSinceTheDrop: true });
+      timing('drop → status shows the session down', droppedAt);
+      const down = await session(cli);
+      expect(['reconnecting', 'connecting']).toContain(down.state);
+      expect(down.lastError?.message).toBeTruthy();
+      devserver.netns!.dropPackets(false);
+      faults.dropping = false;
+      const restoredAt = Date.now();
+      await pollState(cli).toBe('forwarding');
+      timing('rule removed → forwarding', restoredAt);
+      const after = await session(cli);
+      expect(localPorts(after)).toEqual(localPorts(before));
+      expect((await curlOnce(webPort(after))).stdout).toContain(WEB_REPLY);
+    },
+    LONG_TEST_MS,
+  );
+
+  // k3d takes ~20 s to create a cluster, so a session may see it missing for a while, or (re-discovery
+  // every 30 s by default) only see it come back different: both must end with the forwards following.
+  it.each([
+    { when: 'seen missing in between', seeDeletion: true },
+    { when: 'between two re-discoveries', seeDeletion: false },
+  ])(
+    'a cluster deleted and re-created with other ports ($when): forwards and kube context follow',
+    async ({ seeDeletion }) => {
+      const cli = newCli();
+      const before = await connect(cli, ['--rediscover-interval', REDISCOVER_INTERVAL]);
+      const oldPorts = [webPort(before), forwardOf(before, 'my-app', 16443)!.localPort];
+      try {
+        if (seeDeletion) {
+          await devserver.world.deleteCluster('my-app');
+          await expect
+            .poll(async () => (await session(cli)).clusters.map((cluster) => cluster.name), {
+              timeout: FOLLOW_TIMEOUT_MS,
+            })
+            .toEqual(['other']);
+          expect(await Promise.all(oldPorts.map(accepts))).toEqual([false, false]);
+        }
+        // Deleted (if it was not yet) and created again: other host ports, new certificates.
+        await devserver.world.load('recreated-other-ports.json', { merge: true });
+        await expect
+          .poll(async () => forwardOf(await session(cli), 'my-app', 8090)?.state, {
+            timeout: FOLLOW_TIMEOUT_MS,
+          })
+          .toBe('ok');
+        const entry = await session(cli);
+        expect(entry.clusters.find((cluster) => cluster.name === 'my-app')?.forwards).toHaveLength(2);
+        const web = forwardOf(entry, 'my-app', 8090)!;
+        const api = forwardOf(entry, 'my-app', 16450)!;
+        expect(api).toBeDefined();
+        expect(await Promise.all(oldPorts.map(accepts))).toEqual([false, false]);
+        expect((await curlOnce(web.localPort)).stdout).toContain(`${WEB_REPLY} (host port 8090)`);
+        // The context follows the new API port and the re-created cluster's new certificates.
+        await expect
+          .poll(() => fs.readFileSync(cli.kubeconfig, 'utf8'), { timeout: FOLLOW_TIMEOUT_MS })
+          .toContain(`server: https://127.0.0.1:${api.localPort}`);
+        const kubectl = await run(
+          'kubectl',
+          ['--context', 'k3d-my-app@devserver', 'get', 'pods'],
+          20_000,
+          cli.env,
+        );
+        expect(kubectl.stderr).toBe('');
+        expect(kubectl.code).toBe(0);
+        expect(kubectl.stdout).toMatch(/^NAME\s+READY\s+STATUS/);
+        // The other cluster was never touched.
+        expect(forwardOf(entry, 'other', 9090)?.state).toBe('ok');
+      } finally {
+        await devserver.world.load('two-clusters.json');
+      }
+    },
+  );
+
+  it('the agent killed with -9: the next `tunnel status` restarts it and the session comes back', async () => {
+    const cli = newCli();
+    // Local 8080 busy at connect: the web forward gets another port, which must survive the restart even
+    // though 8080 is free again by then (the kubeconfig and the user's bookmarks point at it).
+    const blocker = await holdPort(8080);
+    let before: StatusSession;
+    try {
+      before = await connect(cli);
+    } finally {
+      await blocker.release();
+    }
+    expect(webPort(before)).not.toBe(8080);
+    const killed = agentPid(cli)!;
+    process.kill(killed, 'SIGKILL');
+    await expect.poll(() => isAlive(killed)).toBe(false);
+    const result = await runCli(cli, ['status']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('devserver');
+    const restarted = agentPid(cli);
+    expect(restarted).not.toBe(killed);
+    expect(isAlive(restarted!)).toBe(true);
+    await pollState(cli, 30_000).toBe('forwarding');
+    const after = await session(cli);
+    expect(localPorts(after)).toEqual(localPorts(before));
+    expect((await curlOnce(webPort(after))).stdout).toContain(WEB_REPLY);
+  });
+
+  it('garbage on the control socket gets a PROTOCOL error reply; the agent keeps running and answering', async () => {
+    const cli = newCli();
+    await connect(cli);
+    const info = JSON.parse((await runCli(cli, ['agent', 'status', '--json'])).stdout) as {
+      pid: number;
+      socketPath: string;
+    };
+    const replies = await sendRaw(info.socketPath, [
+      Buffer.from('\x00\xff\xfe not a frame {{{\n', 'latin1'),
+      Buffer.from('{"v":1,"id":7,"type":"connect","options":42}\n'),
+    ]);
+    expect(replies).toHaveLength(2);
+    expect(replies[0]).toMatchObject({ type: 'error', id: null, error: { code: 'PROTOCOL' } });
+    expect(replies[1]).toMatchObject({ type: 'error', id: 7, error: { code: 'PROTOCOL' } });
+    expect(isAlive(info.pid)).toBe(true);
+    const doc = await statusDoc(cli);
+    expect(doc.agent?.pid).toBe(info.pid);
+    const entry = doc.sessions.find((candidate) => candidate.host === 'devserver')!;
+    expect(entry.state).toBe('forwarding');
+    expect((await curlOnce(webPort(entry))).stdout).toContain(WEB_REPLY);
+  });
+});
+
+/** Holds 127.0.0.1:port like another program would; when something else already holds it, that does too. */
+async function holdPort(port: number): Promise<{ release(): Promise<void> }> {
+  const server = net.createServer();
+  const held = await new Promise<boolean>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' ? resolve(false) : reject(error),
+    );
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  return {
+    release: () => (held ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()),
+  };
+}
+
+/** Writes raw bytes to a Unix socket and collects one parsed reply line per frame sent. */
+function sendRaw(socketPath: string, frames: Buffer[]): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    const replies: unknown[] = [];
+    let buffered = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`only ${replies.length} of ${frames.length} replies: ${JSON.stringify(replies)}`));
+    }, 10_000);
+    socket.on('connect', () => {
+      for (const frame of frames) socket.write(frame);
+    });
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('utf8');
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        replies.push(JSON.parse(buffered.slice(0, newline)));
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf('\n');
+      }
+      if (replies.length >= frames.length) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(replies);
+      }
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
