@@ -141,7 +141,10 @@ async function connect(cli: CliEnv, extra: string[] = []): Promise<StatusSession
 
 // Network namespaces, veth links and iptables need root (as here and in CI); without root the whole file
 // is skipped rather than faked on loopback, where none of these faults can be made real.
-describe.skipIf(process.getuid?.() !== 0)('agent under faults (real netns)', () => {
+const isRoot = process.getuid?.() === 0;
+if (!isRoot)
+  console.warn('agent-faults.test.ts: skipped: network namespaces, veth links and iptables need root');
+describe.skipIf(!isRoot)('agent under faults (real netns)', () => {
   beforeAll(async () => {
     devserver = await startDevServer({ scenario: 'two-clusters.json', mode: 'netns' });
   });
