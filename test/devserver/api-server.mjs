@@ -2,7 +2,14 @@
 // kubectl (discovery, version, health, get/list of pods/services/nodes/namespaces as JSON or Table, PATCH of
 // Services). Authentication as k3s with --anonymous-auth=false: a verified client certificate or 401.
 import crypto from 'node:crypto';
-import { jsonPatch, mergePatch, strategicMergePatch, validateService } from './k8s-patch.mjs';
+import {
+  defaultService,
+  jsonPatch,
+  mergePatch,
+  staleVersion,
+  strategicMergePatch,
+  validateService,
+} from './k8s-patch.mjs';
 import { toTable } from './k8s-tables.mjs';
 
 const RESOURCES = {
@@ -153,7 +160,10 @@ function patchService(response, context, { namespace, name, body, contentType, q
   } catch (error) {
     return failure(response, 400, 'BadRequest', `error decoding patch: ${error.message}`);
   }
+  const conflict = staleVersion(patched, current);
+  if (conflict) return failure(response, 409, 'Conflict', conflict, { name, kind: 'services' });
   patched.metadata = { ...patched.metadata, name, namespace, uid: current.metadata.uid };
+  defaultService(patched, services);
   const errors = validateService(patched, services);
   if (errors.length > 0) {
     const message = `Service "${name}" is invalid: ${errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`}`;

@@ -34,7 +34,9 @@ export function servicePorts(service) {
 }
 
 export function makeService(service, { created, clusterIp, ingressIps }) {
-  const type = service.type ?? (service.nodePort ? 'NodePort' : 'ClusterIP');
+  // A nodePort on any port implies NodePort: the API server would reject a ClusterIP Service with one.
+  const withNodePort = service.nodePort || (service.ports ?? []).some((port) => port.nodePort);
+  const type = service.type ?? (withNodePort ? 'NodePort' : 'ClusterIP');
   const selector = service.selector ?? { app: service.name };
   const external = type === 'NodePort' || type === 'LoadBalancer';
   return {

@@ -69,12 +69,56 @@ export function jsonPatch(target, operations) {
   return document;
 }
 
+/** A resourceVersion in the patch is a precondition: the update fails (409) if the object changed since. */
+export function staleVersion(patched, current) {
+  if (patched.metadata?.resourceVersion === current.metadata.resourceVersion) return undefined;
+  return `Operation cannot be fulfilled on services "${current.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`;
+}
+
+/**
+ * What kube-apiserver fills in on a stored Service before validating it (SetDefaults_ServicePort, and the
+ * NodePort allocator for a NodePort/LoadBalancer port without one): a merge patch that replaces spec.ports
+ * with fewer fields gets protocol TCP, targetPort = port and a random free nodePort, as on a real cluster.
+ */
+export function defaultService(service, allServices) {
+  const external = service.spec.type === 'NodePort' || service.spec.type === 'LoadBalancer';
+  const used = new Set(allServices.flatMap((other) => other.spec.ports.map((port) => port.nodePort)));
+  for (const port of service.spec.ports ?? []) {
+    port.protocol ??= 'TCP';
+    port.targetPort ??= port.port;
+    if (external && (port.nodePort === undefined || port.nodePort === 0)) {
+      let candidate;
+      do candidate = 30000 + Math.floor(Math.random() * 2768);
+      while (used.has(candidate));
+      used.add(candidate);
+      port.nodePort = candidate;
+    }
+  }
+  return service;
+}
+
 /** Field errors of a patched Service (k3s's default --service-node-port-range 30000-32767). */
 export function validateService(service, allServices) {
   const errors = [];
-  service.spec.ports.forEach((port, index) => {
+  const ports = service.spec.ports ?? [];
+  if (ports.length === 0 && service.spec.type !== 'ExternalName') errors.push('spec.ports: Required value');
+  const names = new Set();
+  const nodePorts = new Set();
+  ports.forEach((port, index) => {
+    // ValidateService: every port of a multi-port Service needs a unique name.
+    if (ports.length > 1 && !port.name) errors.push(`spec.ports[${index}].name: Required value`);
+    else if (port.name && names.has(port.name))
+      errors.push(`spec.ports[${index}].name: Duplicate value: "${port.name}"`);
+    names.add(port.name);
     if (port.nodePort === undefined || port.nodePort === 0) return;
     const field = `spec.ports[${index}].nodePort`;
+    // One Service may reuse a nodePort only for another protocol (e.g. DNS over TCP and UDP).
+    const key = `${port.nodePort}/${port.protocol ?? 'TCP'}`;
+    if (nodePorts.has(key)) {
+      errors.push(`${field}: Duplicate value: ${port.nodePort}`);
+      return;
+    }
+    nodePorts.add(key);
     if (service.spec.type === 'ClusterIP') {
       errors.push(`${field}: Forbidden: may not be used when \`type\` is 'ClusterIP'`);
     } else if (port.nodePort < 30000 || port.nodePort > 32767) {

@@ -10,10 +10,10 @@ function selects(selector, labels = {}) {
 export function serviceBehind(cluster, containerPort) {
   for (const service of cluster.kube.services) {
     const { spec } = service;
-    const viaNodePort =
-      spec.type !== 'ClusterIP' && spec.ports.some((port) => port.nodePort === containerPort);
-    const viaLoadBalancer =
-      spec.type === 'LoadBalancer' && spec.ports.some((port) => port.port === containerPort);
+    // The published port is TCP: a UDP port with the same number answers nothing here.
+    const tcp = spec.ports.filter((port) => (port.protocol ?? 'TCP') === 'TCP');
+    const viaNodePort = spec.type !== 'ClusterIP' && tcp.some((port) => port.nodePort === containerPort);
+    const viaLoadBalancer = spec.type === 'LoadBalancer' && tcp.some((port) => port.port === containerPort);
     if (!viaNodePort && !viaLoadBalancer) continue;
     const ready = (pod) =>
       pod.metadata.namespace === service.metadata.namespace &&
