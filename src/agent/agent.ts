@@ -150,6 +150,20 @@ export class Agent {
     });
   }
 
+  /** The host's session re-reads k3d's clusters now (after `tunnel cluster create/delete`). */
+  rediscover(host: string): Promise<{ refreshed: boolean }> {
+    return this.serialize(host, async () => {
+      const session = this.sessions.get(host);
+      if (!session) throw noSession(host, [...this.sessions.keys()]);
+      const refreshed = await session.rediscoverNow();
+      const message = refreshed
+        ? 'clusters re-read on request'
+        : 're-discovery requested while not connected';
+      this.log('info', message, { host });
+      return { refreshed };
+    });
+  }
+
   /** Stops every session (listeners first, then connections); saved sessions stay for the next start. */
   async stopAll(): Promise<void> {
     this.stopping = true;

@@ -48,6 +48,12 @@ export function agentHandlers(input: HandlerContext): Handlers {
       if (!status) throw new Error(`session ${options.alias} vanished right after it started`);
       return { ...result, status };
     },
+    rediscover: async (request) => {
+      const { refreshed } = await agent.rediscover(request.host);
+      const [status] = agent.status(request.host);
+      if (!status) throw new Error(`session ${request.host} vanished during re-discovery`);
+      return { refreshed, status };
+    },
     disconnect: async (request) => {
       const { target, keepKubeconfig } = request;
       const hosts = 'all' in target ? agent.hosts() : [target.host];

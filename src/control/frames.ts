@@ -37,6 +37,11 @@ const requestReaders: { [K in RequestType]: (object: Fields) => RequestBodies[K]
     target: readDisconnectTarget(object),
     keepKubeconfig: readBoolean(object, 'keepKubeconfig'),
   }),
+  rediscover: (object) => {
+    const host = readString(object, 'host');
+    if (host.length === 0) throw new FieldError('field "host" must not be empty');
+    return { host };
+  },
   shutdown: () => ({}),
 };
 

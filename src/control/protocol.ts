@@ -22,6 +22,8 @@ export interface RequestBodies {
   status: { host?: string };
   connect: { options: SerializedOptions };
   disconnect: { target: DisconnectTarget; keepKubeconfig: boolean };
+  /** The host's session re-reads k3d's clusters now (after `tunnel cluster create/delete`). */
+  rediscover: { host: string };
   shutdown: Record<never, never>;
   // No `logs` request: the agent's log is a file the CLI reads (and follows) itself, which also works
   // when the agent is down — exactly when someone wants to read it.
@@ -32,11 +34,20 @@ export interface ResponseBodies {
   status: StatusDocument;
   connect: { report: SessionReport; reused: boolean; replaced: boolean; status: SessionStatus };
   disconnect: { disconnected: DisconnectResult[] };
+  /** refreshed: false when the session was not connected (it discovers when it is back). */
+  rediscover: { refreshed: boolean; status: SessionStatus };
   shutdown: Record<never, never>;
 }
 
 export type RequestType = keyof RequestBodies;
-export const REQUEST_TYPES: readonly RequestType[] = ['hello', 'status', 'connect', 'disconnect', 'shutdown'];
+export const REQUEST_TYPES: readonly RequestType[] = [
+  'hello',
+  'status',
+  'connect',
+  'disconnect',
+  'rediscover',
+  'shutdown',
+];
 
 interface Envelope {
   v: typeof PROTOCOL_VERSION;

@@ -132,6 +132,11 @@ export class ManagedSession {
     await this.supervisor.stop();
   }
 
+  /** Re-reads k3d's clusters now; false when the session is not connected (it discovers on reconnect). */
+  rediscoverNow(): Promise<boolean> {
+    return this.supervisor.rediscoverNow();
+  }
+
   snapshot(): SessionSnapshot {
     return this.supervisor.snapshot();
   }

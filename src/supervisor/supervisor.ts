@@ -66,6 +66,8 @@ export class Supervisor<C extends SupervisedConnection> {
   /** Aborted to cut a backoff wait short (wake, network change); set only while waiting. */
   private skipWait: AbortController | undefined;
   private probing = false;
+  /** Re-discoveries run one at a time (the timer's and rediscoverNow's), so plans never interleave. */
+  private refreshing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ports: SupervisorPorts<C>,
@@ -193,7 +195,28 @@ export class Supervisor<C extends SupervisedConnection> {
     for (const problem of problems) this.lastError = errorFromThrown(problem, new Date(this.clock.now()));
   }
 
-  private async rediscover(connection: C, signal: AbortSignal): Promise<void> {
+  /**
+   * Re-reads k3d's clusters now (a cluster was just created or deleted) instead of at the next interval.
+   * True when it ran on a live connection; false while not forwarding, when the next connection discovers
+   * anyway (a reconnect waiting out its backoff is started now).
+   */
+  async rediscoverNow(): Promise<boolean> {
+    const connection = this.connection;
+    if (this.state.kind !== 'forwarding' || !connection) {
+      this.skipWait?.abort();
+      return false;
+    }
+    await this.rediscover(connection, this.controller.signal);
+    return this.connection === connection;
+  }
+
+  private rediscover(connection: C, signal: AbortSignal): Promise<void> {
+    const run = this.refreshing.then(() => this.rediscoverOnce(connection, signal));
+    this.refreshing = run;
+    return run;
+  }
+
+  private async rediscoverOnce(connection: C, signal: AbortSignal): Promise<void> {
     try {
       await this.refresh(connection, signal, 'rediscover');
     } catch (error) {

@@ -36,6 +36,14 @@ export function rfc3339Nano(date) {
 
 /** Node filter `group[:subset][:suffix]` (pkg/util/filter.go) → matched node names and proxy/direct. */
 export function parseNodeFilter(filter, { servers, agents, prefix }) {
+  // Several filters (`server:0;agent:*`) target the union of their nodes.
+  if (filter.includes(';')) {
+    const parts = filter.split(';').map((part) => parseNodeFilter(part, { servers, agents, prefix }));
+    return {
+      nodes: [...new Set(parts.flatMap((part) => part.nodes))],
+      direct: parts.every((part) => part.direct),
+    };
+  }
   const [group = '', second, third] = filter.split(':');
   const suffixes = ['proxy', 'direct'];
   const subset = suffixes.includes(second ?? '') ? '*' : (second ?? '*');

@@ -1,7 +1,7 @@
 // Just enough of spf13/cobra + pflag for the k3d stand-in: command lookup with aliases, interspersed flags,
 // help/usage text in cobra's default templates, and cobra's error behaviour (printed before k3d's FATA).
 
-/** @typedef {{ name: string, short?: string, type?: 'bool'|'string', usage: string, default?: string }} Flag */
+/** @typedef {{ name: string, short?: string, type?: 'bool'|'string'|'stringArray', usage: string, default?: string }} Flag */
 
 const GLOBAL_FLAGS = [
   { name: 'timestamps', type: 'bool', usage: 'Enable Log timestamps' },
@@ -17,7 +17,7 @@ function flagUsages(flags) {
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((flag) => {
       let line = flag.short ? `  -${flag.short}, --${flag.name}` : `      --${flag.name}`;
-      if (flag.type === 'string') line += ' string';
+      if (flag.type === 'string' || flag.type === 'stringArray') line += ` ${flag.type}`;
       const suffix = flag.default ? ` (default "${flag.default}")` : '';
       return { left: line, usage: flag.usage + suffix };
     });
@@ -122,11 +122,12 @@ export function parse(root, argv) {
           error: long ? `unknown flag: --${rawName}` : `unknown shorthand flag: '${rawName}' in ${word}`,
         };
       }
-      if (flag.type === 'string') {
+      if (flag.type === 'string' || flag.type === 'stringArray') {
         const value = inlineValue ?? argv[++index];
         if (value === undefined)
           return { chain, kind: 'flag', error: `flag needs an argument: --${flag.name}` };
-        flags[flag.name] = value;
+        // pflag's StringArray collects every occurrence; a String keeps the last.
+        flags[flag.name] = flag.type === 'stringArray' ? [...(flags[flag.name] ?? []), value] : value;
       } else flags[flag.name] = inlineValue === undefined ? true : inlineValue === 'true';
       continue;
     }

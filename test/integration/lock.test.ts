@@ -69,6 +69,7 @@ describe('agent lock', () => {
         status: () => Promise.reject(new Error('not used')),
         connect: () => Promise.reject(new Error('not used')),
         disconnect: () => ({ disconnected: [] }),
+        rediscover: () => Promise.reject(new Error('not used')),
         shutdown: () => ({}),
       },
     });

@@ -51,6 +51,12 @@ describe('parseFrame', () => {
         JSON.stringify({ v, id: 5, type: 'disconnect', target: { all: true }, keepKubeconfig: true }),
       ),
     ).toEqual({ v, id: 5, type: 'disconnect', target: { all: true }, keepKubeconfig: true });
+    expect(parseFrame(JSON.stringify({ v, id: 8, type: 'rediscover', host: 'devserver' }))).toEqual({
+      v,
+      id: 8,
+      type: 'rediscover',
+      host: 'devserver',
+    });
     expect(parseFrame(JSON.stringify({ v, id: 6, type: 'shutdown' }))).toEqual({
       v,
       id: 6,
@@ -81,6 +87,8 @@ describe('parseFrame', () => {
     expect(reason(JSON.stringify({ v, id: 1, type: '__proto__' }))).toBe('unknown-type');
     expect(reason(JSON.stringify({ v, id: 1 }))).toBe('unknown-type');
     expect(reason(JSON.stringify({ v, id: 1, type: 'hello' }))).toBe('bad-field');
+    expect(reason(JSON.stringify({ v, id: 1, type: 'rediscover' }))).toBe('bad-field');
+    expect(reason(JSON.stringify({ v, id: 1, type: 'rediscover', host: '' }))).toBe('bad-field');
     expect(reason(JSON.stringify({ v, id: 1, type: 'disconnect', target: {}, keepKubeconfig: false }))).toBe(
       'bad-field',
     );
@@ -137,6 +145,7 @@ describe('parseFrame', () => {
             'status',
             'connect',
             'disconnect',
+            'rediscover',
             'shutdown',
             'answer',
             'ok',

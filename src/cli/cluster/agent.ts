@@ -1,0 +1,126 @@
+// `tunnel cluster` and the background agent: after a create, the host's session re-reads k3d now (or a new
+// session starts, with the host's saved options); after a delete, the session drops the cluster's forwards.
+// Also what to print about it. Reaches the agent only through control/ (agent-access).
+import { serializeOptions } from '../../agent/ipc.js';
+import type { SessionOptions } from '../../config/resolve.js';
+import { ensureAgent } from '../../control/autostart.js';
+import { isTunnelError } from '../../errors.js';
+import type { ClusterStatus, SessionStatus } from '../../session/status-types.js';
+import { existingAgent, requireAgent } from '../agent-access.js';
+import { safeText, table } from '../render.js';
+import { terminalInteraction } from '../terminal.js';
+
+export interface ForwardOutcome {
+  /** rediscovered: the running session re-read k3d; connected: a new session; waiting: not connected now. */
+  how: 'rediscovered' | 'connected' | 'waiting';
+  session: SessionStatus;
+  cluster: ClusterStatus | undefined;
+}
+
+const CONNECT_TIMEOUT_MS = 120_000;
+const REDISCOVER_TIMEOUT_MS = 90_000;
+
+/** Asks the agent to forward the new cluster `name` of `options.alias`. */
+export async function forwardNewCluster(options: SessionOptions, name: string): Promise<ForwardOutcome> {
+  const agent = await requireAgent(terminalInteraction());
+  const host = options.alias;
+  try {
+    let how: ForwardOutcome['how'];
+    let session: SessionStatus;
+    try {
+      const reply = await agent.client.request('rediscover', { host }, { timeoutMs: REDISCOVER_TIMEOUT_MS });
+      how = reply.refreshed ? 'rediscovered' : 'waiting';
+      session = reply.status;
+    } catch (error) {
+      // No session for the host: start one, as `tunnel connect <host>` would with the saved options.
+      if (!isTunnelError(error) || error.code !== 'STATE') throw error;
+      const reply = await agent.client.request(
+        'connect',
+        { options: serializeOptions(options) },
+        { timeoutMs: CONNECT_TIMEOUT_MS },
+      );
+      how = 'connected';
+      session = reply.status;
+    }
+    return { how, session, cluster: session.clusters.find((cluster) => cluster.name === name) };
+  } finally {
+    agent.client.close();
+  }
+}
+
+/** After a delete: the host's session (if any) re-reads k3d now; undefined when there is no session. */
+export async function refreshAfterDelete(host: string): Promise<boolean | undefined> {
+  const agent = await existingAgent();
+  if (!agent) return undefined;
+  try {
+    const reply = await agent.client.request('rediscover', { host }, { timeoutMs: REDISCOVER_TIMEOUT_MS });
+    return reply.refreshed;
+  } catch (error) {
+    if (isTunnelError(error) && error.code === 'STATE') return undefined;
+    throw error;
+  } finally {
+    agent.client.close();
+  }
+}
+
+/** The host's running session, if the agent runs and has one (never starts the agent). */
+export async function runningSession(host: string): Promise<SessionStatus | undefined> {
+  const agent = await ensureAgent({ start: false, replace: false });
+  if (!agent) return undefined;
+  try {
+    const { sessions } = await agent.client.request('status', {});
+    return sessions.find((session) => session.host === host);
+  } catch {
+    return undefined;
+  } finally {
+    agent.client.close();
+  }
+}
+
+/** What --connect did, for the terminal. */
+export function renderForwardOutcome(outcome: ForwardOutcome, name: string): string {
+  const host = safeText(outcome.session.host);
+  const { cluster, session } = outcome;
+  if (!cluster) return notForwarded(outcome, name);
+  const rows = cluster.forwards.map((forward) => [
+    forward.kind,
+    `${forward.localAddress}:${forward.localPort}`,
+    `${forward.remoteHost}:${forward.remotePort}`,
+    forward.nodePort === null ? '-' : String(forward.nodePort),
+    forward.kind === 'api' && cluster.context ? `context ${safeText(cluster.context)}` : '',
+  ]);
+  const how = outcome.how === 'connected' ? 'a new session for' : 'the session for';
+  const lines = [
+    `forwarding ${safeText(name)} through ${how} ${host}:`,
+    table(rows, ['KIND', 'LOCAL', 'DEV SERVER', 'NODEPORT', 'NOTE']),
+  ];
+  if (cluster.context) lines.push(`try: kubectl --context ${safeText(cluster.context)} get pods`);
+  const others = session.clusters.filter((entry) => entry.name !== name).length;
+  if (outcome.how === 'connected' && others > 0) {
+    lines.push(
+      `the session also forwards ${others} other cluster${others === 1 ? '' : 's'}: tunnel status ${host}`,
+    );
+  }
+  if (session.kubeconfig.mode === 'none')
+    lines.push('kubeconfig: not written (the session runs with --no-kubeconfig)');
+  return lines.join('\n');
+}
+
+function notForwarded(outcome: ForwardOutcome, name: string): string {
+  const { session } = outcome;
+  const host = safeText(session.host);
+  const selected = session.settings.clusters;
+  if (selected.length > 0 && !selected.includes(name)) {
+    const flags = [...selected, name].map((cluster) => `--cluster ${safeText(cluster)}`).join(' ');
+    return (
+      `note: the session for ${host} forwards only ${selected.map(safeText).join(', ')}; ` +
+      `to add ${safeText(name)}: tunnel connect ${host} ${flags}`
+    );
+  }
+  const skipped = session.skipped.find((entry) => entry.cluster === name);
+  if (skipped) return `note: the session for ${host} did not forward ${safeText(name)}: ${skipped.reason}`;
+  if (outcome.how === 'waiting') {
+    return `note: the session for ${host} is ${session.state}; it forwards ${safeText(name)} once it is connected (tunnel status ${host})`;
+  }
+  return `note: ${safeText(name)} is not forwarded yet; see: tunnel status ${host}`;
+}

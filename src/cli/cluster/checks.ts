@@ -1,0 +1,175 @@
+// What `tunnel cluster create` checks before it asks k3d for anything: the name is free, every host port
+// (and the API port) is free on the dev server and on this machine — naming who holds a busy one — and,
+// when no --api-port was given, which API port to use (free on both ends).
+import { TunnelError } from '../../errors.js';
+import { findPortOwner, type PortOwner, portOwnerHint } from '../../plan/port-owner.js';
+import { isPortFree } from '../../plan/ports.js';
+import { conflictingListener, isWildcardAddress, type SocketListener } from '../../plan/socket-table.js';
+import type { CreateRequest } from '../../remote/cluster-request.js';
+import { listRemoteListeners } from '../../remote/host-ports.js';
+import { listClusters } from '../../remote/k3d.js';
+import { formatPortSpec } from '../../remote/port-spec.js';
+import type { K3dCluster, K3dInfo } from '../../remote/types.js';
+import type { SshConnection } from '../../ssh/types.js';
+
+export interface CheckInput {
+  conn: SshConnection;
+  k3d: K3dInfo;
+  request: CreateRequest;
+  /** The local address forwards listen on (the host's `bind` setting, default 127.0.0.1). */
+  bindAddress: string;
+}
+
+export interface CheckResult {
+  apiPort: number;
+  warnings: string[];
+}
+
+interface Wanted {
+  hostIp: string | undefined;
+  port: number;
+  /** For messages: `-p "8080:30080@server:0"` or `--api-port 16443`. */
+  flag: string;
+}
+
+const FIRST_API_PORT = 16443;
+const API_PORT_CANDIDATES = 200;
+
+export async function checkBeforeCreate(input: CheckInput): Promise<CheckResult> {
+  const { conn, k3d, request } = input;
+  const host = conn.target.alias;
+  const clusters = await listClusters(conn, k3d);
+  const existing = clusters.find((cluster) => cluster.name === request.name);
+  if (existing) {
+    throw new TunnelError(
+      'BAD_INPUT',
+      `A cluster with that name already exists: "${request.name}" on ${host} (${existing.running ? 'running' : 'stopped'}).`,
+      { hint: `Pick another name, or delete it first: tunnel cluster delete ${host} ${request.name}` },
+    );
+  }
+  const remote = await listRemoteListeners(conn);
+  const warnings: string[] = [];
+  if (remote.source === undefined) {
+    warnings.push(
+      `could not read which ports listen on ${host} (no ss, no /proc/net/tcp); k3d will say if one is taken`,
+    );
+  }
+  const wanted: Wanted[] = request.ports.map((spec) => ({
+    hostIp: spec.hostIp,
+    port: spec.hostPort,
+    flag: `-p ${formatPortSpec(spec)}`,
+  }));
+  if (request.apiPort !== undefined) {
+    wanted.push({ hostIp: request.apiHost, port: request.apiPort, flag: `--api-port ${request.apiPort}` });
+  }
+  const problems = [
+    ...remoteProblems(host, wanted, remote.listeners, clusters),
+    ...(await localProblems(wanted, input.bindAddress)),
+  ];
+  if (problems.length > 0) throw portsTaken(problems);
+  warnings.push(...stoppedClusterWarnings(wanted, clusters));
+  const apiPort =
+    request.apiPort ?? (await chooseApiPort(request, remote.listeners, clusters, input.bindAddress, wanted));
+  return { apiPort, warnings };
+}
+
+interface Problem {
+  message: string;
+  hint: string;
+}
+
+function remoteProblems(
+  host: string,
+  wanted: readonly Wanted[],
+  listeners: readonly SocketListener[],
+  clusters: readonly K3dCluster[],
+): Problem[] {
+  return wanted.flatMap((entry) => {
+    const listener = conflictingListener(listeners, entry.hostIp, entry.port);
+    if (!listener) return [];
+    const owner = clusters.find((cluster) => cluster.running && publishes(cluster, entry.port));
+    const by = owner
+      ? `k3d cluster ${JSON.stringify(owner.name)} publishes it`
+      : `something listens on ${show(listener)}`;
+    return [
+      {
+        message: `port ${entry.port} (${entry.flag}) is already in use on ${host}: ${by}`,
+        hint:
+          `See what holds it: ssh ${host} ss -ltnp 'sport = :${entry.port}' — or choose another port ` +
+          `(${entry.flag.startsWith('--api-port') ? '--api-port <port>' : '-p <port>:<nodePort>'})`,
+      },
+    ];
+  });
+}
+
+function show(listener: SocketListener): string {
+  return listener.address.includes(':')
+    ? `[${listener.address}]:${listener.port}`
+    : `${listener.address}:${listener.port}`;
+}
+
+function publishes(cluster: K3dCluster, port: number): boolean {
+  return cluster.api?.hostPort === port || cluster.ports.some((mapping) => mapping.hostPort === port);
+}
+
+async function localProblems(wanted: readonly Wanted[], bindAddress: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const entry of wanted) {
+    if (await isPortFree(bindAddress, entry.port)) continue;
+    const owner = await findPortOwner(entry.port);
+    problems.push({ message: localMessage(entry, owner), hint: portOwnerHint(owner, entry.port) });
+  }
+  return problems;
+}
+
+function localMessage(entry: Wanted, owner: PortOwner | undefined): string {
+  const by = owner ? owner.description : 'another program';
+  const command = owner?.commandLine && owner.kind !== 'unknown' ? ` [${owner.commandLine}]` : '';
+  return (
+    `port ${entry.port} (${entry.flag}) is in use on this machine by ${by}${command}, so the tunnel ` +
+    'could not forward it under the same number'
+  );
+}
+
+function portsTaken(problems: readonly Problem[]): TunnelError {
+  const [first] = problems;
+  const message =
+    problems.length === 1
+      ? `Cannot create the cluster: ${first!.message}.`
+      : `Cannot create the cluster:\n${problems.map((problem) => `  - ${problem.message}`).join('\n')}`;
+  return new TunnelError('PORT', message, { hint: `${first!.hint}. Nothing was created.` });
+}
+
+function stoppedClusterWarnings(wanted: readonly Wanted[], clusters: readonly K3dCluster[]): string[] {
+  return wanted.flatMap((entry) =>
+    clusters
+      .filter((cluster) => !cluster.running && publishes(cluster, entry.port))
+      .map(
+        (cluster) =>
+          `port ${entry.port} is also published by the stopped cluster ${JSON.stringify(cluster.name)}: ` +
+          'the two cannot run at the same time',
+      ),
+  );
+}
+
+/** The first port from 16443 up that nothing uses on either end (the API listens on request.apiHost). */
+async function chooseApiPort(
+  request: CreateRequest,
+  listeners: readonly SocketListener[],
+  clusters: readonly K3dCluster[],
+  bindAddress: string,
+  wanted: readonly Wanted[],
+): Promise<number> {
+  for (let port = FIRST_API_PORT; port < FIRST_API_PORT + API_PORT_CANDIDATES; port++) {
+    if (wanted.some((entry) => entry.port === port)) continue;
+    if (conflictingListener(listeners, request.apiHost, port)) continue;
+    if (clusters.some((cluster) => publishes(cluster, port))) continue;
+    if (!(await isPortFree(isWildcardAddress(bindAddress) ? '127.0.0.1' : bindAddress, port))) continue;
+    return port;
+  }
+  throw new TunnelError(
+    'PORT',
+    `No free API port between ${FIRST_API_PORT} and ${FIRST_API_PORT + API_PORT_CANDIDATES - 1} on both ends.`,
+    { hint: 'Choose one with --api-port <port>.' },
+  );
+}

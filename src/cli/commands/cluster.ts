@@ -1,0 +1,43 @@
+// `tunnel cluster create|delete <host> <name>`: make or remove a k3d cluster on the dev server, checked
+// first, and keep the forwards and the kubeconfig in step (the work is in cli/cluster/).
+import type { Command } from 'commander';
+import { runClusterCreate } from '../cluster/create.js';
+import { runClusterDelete } from '../cluster/delete.js';
+import { collect } from '../options.js';
+
+export function registerCluster(program: Command): void {
+  const cluster = program.command('cluster').description('create or delete a k3d cluster on a dev server');
+  cluster
+    .command('create')
+    .description(
+      "create a k3d cluster on the dev server (its API on the dev server's loopback), checked first",
+    )
+    .argument('<host>', 'an ssh alias from ~/.ssh/config (or user@host)')
+    .argument('<name>', 'the cluster name (letters, digits, "-"; at most 32)')
+    .option('--api-port <port>', 'the API port on the dev server (default: the first free one from 16443)')
+    .option('--api-host <address>', "the dev server's address the API listens on", '127.0.0.1')
+    .option(
+      '-p, --port <spec>',
+      'publish a port: [hostIp:]hostPort:containerPort[@nodefilter], e.g. 8080:30080@server:0 (repeatable)',
+      collect,
+      [],
+    )
+    .option('--agents <count>', 'agent nodes (default 0)')
+    .option('--servers <count>', 'server nodes (default 1)')
+    .option('--connect', "forward it right away (the host's session re-reads k3d, or a new one starts)")
+    .option('--json', 'print the result as JSON')
+    .option('--accept-new-host-key', 'trust and record an unknown host key')
+    .action(async (host: string, name: string, flags, command: Command) => {
+      await runClusterCreate(host, name, flags, command);
+    });
+  cluster
+    .command('delete')
+    .alias('rm')
+    .description('delete a k3d cluster on the dev server, stop its forwards and remove its kube context')
+    .argument('<host>', 'an ssh alias from ~/.ssh/config (or user@host)')
+    .argument('<name>', 'the cluster name')
+    .option('--accept-new-host-key', 'trust and record an unknown host key')
+    .action(async (host: string, name: string, _flags, command: Command) => {
+      await runClusterDelete(host, name, command);
+    });
+}

@@ -1,0 +1,140 @@
+// Who holds a TCP port on this machine: `ss -ltnpH` on Linux, `lsof -nP -iTCP:<port> -sTCP:LISTEN` on
+// macOS, then the owner's command line, so a message can say "kubectl port-forward (pid 4242)" or "an ssh
+// -L tunnel" instead of "in use". Used by `tunnel cluster create` (and meant for `tunnel doctor`). Best
+// effort: a process of another user is invisible without root, and a missing tool gives undefined.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseLsofListeners, parseSsListeners, type SocketListener } from './socket-table.js';
+
+export type OwnerKind = 'kubectl-port-forward' | 'ssh-forward' | 'tunnel-agent' | 'other' | 'unknown';
+
+export interface PortOwner {
+  port: number;
+  /** The address the holder listens on. */
+  address: string | undefined;
+  pid: number | undefined;
+  /** The program name as ss/lsof report it (e.g. "kubectl", "ssh"). */
+  name: string | undefined;
+  /** The full command line when readable (never longer than 300 characters). */
+  commandLine: string | undefined;
+  kind: OwnerKind;
+  /** For messages: "kubectl port-forward (pid 4242)", "an ssh -L tunnel (pid 77)", "nginx (pid 9)"… */
+  description: string;
+}
+
+export interface PortOwnerOptions {
+  platform?: NodeJS.Platform;
+  /** Runs a command and gives its stdout ('' when it fails or is missing). Injected by tests. */
+  run?: (command: string, args: readonly string[]) => Promise<string>;
+  /** The command line of a pid, or undefined. Injected by tests. */
+  commandLineOf?: (pid: number) => Promise<string | undefined>;
+}
+
+/** The process listening on TCP `port` here, or undefined when nothing visible listens on it. */
+export async function findPortOwner(
+  port: number,
+  options: PortOwnerOptions = {},
+): Promise<PortOwner | undefined> {
+  const platform = options.platform ?? process.platform;
+  const run = options.run ?? runQuietly;
+  const listeners =
+    platform === 'darwin'
+      ? parseLsofListeners(await run('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN']))
+      : parseSsListeners(await run('ss', ['-ltnpH', `sport = :${port}`]));
+  const listener = listeners.find((entry) => entry.port === port);
+  if (!listener) return undefined;
+  const process_ = listener.processes[0];
+  const commandLineOf = options.commandLineOf ?? ((pid: number) => readCommandLine(pid, platform, run));
+  const commandLine = process_ ? await commandLineOf(process_.pid) : undefined;
+  return describeOwner(listener, commandLine);
+}
+
+/** Pure: the owner of `listener` given its command line (see classifyCommandLine). */
+export function describeOwner(listener: SocketListener, commandLine: string | undefined): PortOwner {
+  const process_ = listener.processes[0];
+  const kind = process_ ? classifyCommandLine(commandLine ?? process_.name) : 'unknown';
+  const pid = process_ ? ` (pid ${process_.pid})` : '';
+  const description = {
+    'kubectl-port-forward': `kubectl port-forward${pid}`,
+    'ssh-forward': `an ssh -L tunnel${pid}`,
+    'tunnel-agent': `tunnel's own agent${pid}, forwarding it for a connected host`,
+    other: `${process_?.name ?? 'a process'}${pid}`,
+    unknown: "a process this user cannot see (another user's, or root's)",
+  }[kind];
+  return {
+    port: listener.port,
+    address: listener.address,
+    pid: process_?.pid,
+    name: process_?.name,
+    commandLine: commandLine?.slice(0, 300),
+    kind,
+    description,
+  };
+}
+
+/** Pure: what kind of program a command line is (argv words separated by spaces). */
+export function classifyCommandLine(commandLine: string): OwnerKind {
+  const words = commandLine.trim().split(/\s+/);
+  const program = path.basename(words[0] ?? '');
+  if ((program === 'kubectl' || program === 'oc') && words.includes('port-forward'))
+    return 'kubectl-port-forward';
+  if (program === 'ssh' || program === 'autossh') {
+    // -L/-D alone or among other letter flags (-fNL), or -o LocalForward=…; never a -oKey=value word.
+    const forwards = words.some(
+      (word, index) =>
+        /^-(?!o)[A-Za-z]*[LD]/.test(word) ||
+        /^-o\s*(LocalForward|DynamicForward)/i.test(word) ||
+        (word === '-o' && /^(LocalForward|DynamicForward)/i.test(words[index + 1] ?? '')),
+    );
+    return forwards ? 'ssh-forward' : 'other';
+  }
+  if (
+    /^node(js)?$/.test(program) &&
+    words.some((word) => /tunnel(\.js)?$/.test(word)) &&
+    words.includes('__agent')
+  ) {
+    return 'tunnel-agent';
+  }
+  return program === '' ? 'unknown' : 'other';
+}
+
+/** The next step for a user whose local port `port` is held by `owner`. */
+export function portOwnerHint(
+  owner: PortOwner | undefined,
+  port: number,
+  platform = process.platform,
+): string {
+  const look = platform === 'darwin' ? `lsof -nP -iTCP:${port} -sTCP:LISTEN` : `ss -ltnp 'sport = :${port}'`;
+  if (!owner || owner.pid === undefined)
+    return `See what holds it: ${look} (as root to see every user's processes)`;
+  if (owner.kind === 'tunnel-agent') return 'See which session forwards it: tunnel status';
+  return `Stop it if you no longer need it: kill ${owner.pid} (check first: ${look})`;
+}
+
+function runQuietly(command: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(command, [...args], { timeout: 5000, maxBuffer: 1024 * 1024 }, (error, stdout) => {
+      // lsof exits 1 when nothing matches; a missing tool is ENOENT: either way there is nothing to read.
+      resolve(error && !stdout ? '' : String(stdout));
+    });
+  });
+}
+
+async function readCommandLine(
+  pid: number,
+  platform: NodeJS.Platform,
+  run: (command: string, args: readonly string[]) => Promise<string>,
+): Promise<string | undefined> {
+  if (platform === 'linux') {
+    try {
+      const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const text = raw.split('\0').filter(Boolean).join(' ');
+      if (text !== '') return text;
+    } catch {
+      // Gone, or another user's: fall through to ps.
+    }
+  }
+  const text = (await run('ps', ['-ww', '-o', 'command=', '-p', String(pid)])).trim();
+  return text === '' ? undefined : text;
+}
