@@ -1,5 +1,6 @@
 // Remote commands over one ssh2 Client: every argument shell-quoted, output always drained and
 // bounded, at most 8 sessions in flight (OpenSSH MaxSessions is 10; forwards don't count).
+import { Readable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import { TunnelError } from '../errors.js';
 import type { ExecOptions, ExecResult } from './types.js';
@@ -100,12 +101,19 @@ function stopChannel(channel: ClientChannel | undefined): void {
 }
 
 /** Drains both streams (else 'close' never comes), records the exit status, reports on 'close'. */
-function readChannel(channel: ClientChannel, maxBytes: number, done: (result: ExecResult) => void): void {
+function readChannel(channel: ClientChannel, options: ExecOptions, done: (result: ExecResult) => void): void {
+  const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const stdout = new Collector(maxBytes);
   const stderr = new Collector(maxBytes);
   const exit: { code?: number | null; signal?: string } = {};
-  channel.on('data', (chunk: Buffer) => stdout.add(chunk));
-  channel.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
+  channel.on('data', (chunk: Buffer) => {
+    stdout.add(chunk);
+    options.onOutput?.('stdout', chunk);
+  });
+  channel.stderr.on('data', (chunk: Buffer) => {
+    stderr.add(chunk);
+    options.onOutput?.('stderr', chunk);
+  });
   channel.stderr.on('error', () => {});
   channel.on('exit', (code: number | null, signalName?: string) =>
     Object.assign(exit, { code, signal: signalName }),
@@ -126,10 +134,12 @@ function runExec(client: Client, command: string, options: ExecOptions): Promise
   return new Promise((resolve, reject) => {
     let channel: ClientChannel | undefined;
     let settled = false;
+    let detachStdin = () => {};
     const finish = (error: unknown, result?: ExecResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      detachStdin();
       options.signal?.removeEventListener('abort', onAbort);
       if (error === undefined && result) resolve(result);
       else reject(error);
@@ -150,11 +160,8 @@ function runExec(client: Client, command: string, options: ExecOptions): Promise
       if (error) return finish(openError(command, error));
       channel = opened;
       opened.on('error', (channelError: Error) => cancel(openError(command, channelError)));
-      readChannel(opened, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, (result) =>
-        finish(undefined, result),
-      );
-      // Always send EOF so a command that reads stdin cannot hang waiting for us.
-      opened.end(options.stdin);
+      readChannel(opened, options, (result) => finish(undefined, result));
+      detachStdin = feedStdin(opened, options.stdin, cancel);
       if (settled) stopChannel(opened);
     };
     try {
@@ -164,6 +171,28 @@ function runExec(client: Client, command: string, options: ExecOptions): Promise
       finish(openError(command, error as Error));
     }
   });
+}
+
+/**
+ * Sends stdin and then EOF (always: a command that reads stdin must not hang waiting for us). A Readable is
+ * piped, so it is read only as fast as the channel window opens; the returned function stops feeding it.
+ */
+function feedStdin(
+  channel: ClientChannel,
+  stdin: ExecOptions['stdin'],
+  fail: (error: unknown) => void,
+): () => void {
+  if (!(stdin instanceof Readable)) {
+    channel.end(stdin);
+    return () => {};
+  }
+  const onError = (error: Error) => fail(error);
+  stdin.once('error', onError);
+  stdin.pipe(channel);
+  return () => {
+    stdin.off('error', onError);
+    stdin.unpipe(channel);
+  };
 }
 
 function timeoutError(command: string, timeoutMs: number): TunnelError {

@@ -1,6 +1,6 @@
 // Shapes shared by the SSH layer and its users. The SSH layer owns one ssh2 Client per Connection
 // and never reconnects by itself (the supervisor does).
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 export type StrictHostKeyChecking = 'yes' | 'no' | 'accept-new' | 'ask';
 
@@ -46,8 +46,13 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Bytes written to the remote command's stdin, then EOF. */
-  stdin?: string | Buffer;
+  /**
+   * Bytes written to the remote command's stdin, then EOF. A Readable is piped with backpressure (never
+   * buffered whole) and EOF follows its end; an error on it fails the exec. The caller owns the stream.
+   */
+  stdin?: string | Buffer | Readable;
+  /** Called with each chunk as it arrives (progress of a long command); the result still holds it all. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 /** Why a connection ended; `closed` resolves with this exactly once. */

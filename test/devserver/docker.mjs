@@ -1,7 +1,9 @@
 // The `docker` stand-in for the simulated dev server: version, info, ps, inspect and port over the containers
-// of $HOME/.sim/world.json — enough for a preflight ("is the engine up?") and a port cross-check.
+// of $HOME/.sim/world.json — enough for a preflight ("is the engine up?") and a port cross-check — and exec
+// into k3s nodes for their image store (docker-exec.mjs).
 import fs from 'node:fs';
 import os from 'node:os';
+import { exec } from './docker-exec.mjs';
 import { inspectContainer, psRow, renderTemplate } from './docker-render.mjs';
 import { goJson, tabwrite } from './go-format.mjs';
 import { DEFAULT_VERSIONS, readWorld, worldFile } from './world.mjs';
@@ -222,7 +224,14 @@ function main([command, ...rest]) {
     print(`Docker version ${world.versions.docker}, build e180ab8\n`);
     return 0;
   }
-  const handlers = { version, info, ps, inspect, port };
+  const handlers = {
+    version,
+    info,
+    ps,
+    inspect,
+    port,
+    exec: (argv, current) => exec(argv, containers(current)),
+  };
   const handler = handlers[command ?? ''];
   if (!handler) {
     printError(`docker: '${command ?? ''}' is not a docker command.\nSee 'docker --help'\n`);

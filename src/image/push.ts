@@ -1,0 +1,139 @@
+// src/image (main file): `tunnel image push`, a local docker image into every node of a k3d cluster on the
+// dev server. It reports through events and a report (the CLI prints), never reads the environment, and
+// reaches the dev server only through the SshConnection it is given.
+// The steps: find k3d, docker and the cluster's nodes (before any upload, so a wrong --cluster costs
+// nothing), create the temporary file, upload, `k3d image import`, check every node, import directly into
+// the nodes k3d missed, check those again. The file is removed on every way out by the finally below.
+import { TunnelError } from '../errors.js';
+import { findK3d, listClusters, runK3d } from '../remote/k3d.js';
+import {
+  type ClusterNode,
+  classifyImportOutput,
+  type ImportOutput,
+  importSucceeded,
+} from '../remote/k3d-import-output.js';
+import { checkNodeImage, findDocker, importIntoNode } from '../remote/node-images.js';
+import type { K3dInfo } from '../remote/types.js';
+import { chooseCluster, listClusterNodes } from './target.js';
+import type { NodeResult, PushReport, PushRequest } from './types.js';
+import { makeRemoteFile, removeRemoteFile, uploadImage } from './upload.js';
+
+// k3d starts a tools container and runs ctr in every node; a big image takes minutes, not hours.
+const IMPORT_TIMEOUT_MS = 30 * 60_000;
+
+interface Target {
+  k3d: K3dInfo;
+  docker: string;
+  cluster: string;
+  nodes: ClusterNode[];
+  file: string;
+}
+
+export async function pushImage(request: PushRequest): Promise<PushReport> {
+  const conn = request.connection;
+  const k3d = await findK3d(conn);
+  const cluster = chooseCluster(await listClusters(conn, k3d), request.cluster, conn.target.alias);
+  const nodes = await listClusterNodes(conn, k3d, cluster.name);
+  const docker = await findDocker(conn);
+  request.signal.throwIfAborted();
+  request.onEvent({ kind: 'creating-file' });
+  const file = await makeRemoteFile(conn);
+  const target: Target = { k3d, docker, cluster: cluster.name, nodes, file };
+  try {
+    request.onEvent({ kind: 'target', cluster: cluster.name, nodes, file });
+    request.signal.throwIfAborted();
+    const upload = await timedUpload(request, file);
+    const output = await importWithK3d(request, target);
+    const results = await verifyNodes(request, target);
+    return {
+      host: conn.target.alias,
+      image: {
+        reference: request.reference.input,
+        name: request.reference.normalized,
+        estimatedBytes: request.estimatedBytes ?? null,
+      },
+      cluster: cluster.name,
+      upload,
+      import: { harmlessErrors: output.noise.length, warnings: output.warnings },
+      nodes: results,
+      ok: results.every((result) => result.present),
+    };
+  } finally {
+    const error = await removeRemoteFile(conn, file);
+    request.onEvent(
+      error === undefined ? { kind: 'removed', file } : { kind: 'cleanup-failed', file, error },
+    );
+  }
+}
+
+async function timedUpload(request: PushRequest, file: string) {
+  const now = request.now ?? (() => performance.now());
+  const started = now();
+  const bytes = await uploadImage(request.connection, file, request.reference, {
+    signal: request.signal,
+    onProgress: (sent) => request.onEvent({ kind: 'progress', bytes: sent }),
+  });
+  const elapsedMs = Math.max(0, Math.round(now() - started));
+  request.onEvent({ kind: 'uploaded', bytes, elapsedMs });
+  return { bytes, elapsedMs };
+}
+
+async function importWithK3d(request: PushRequest, target: Target): Promise<ImportOutput> {
+  const args = ['image', 'import', target.file, '-c', target.cluster];
+  const result = await runK3d(request.connection, target.k3d, args, {
+    timeoutMs: IMPORT_TIMEOUT_MS,
+    signal: request.signal,
+  });
+  const output = classifyImportOutput(result.stdout, result.stderr, result.code);
+  request.onEvent({ kind: 'imported', output });
+  if (!importSucceeded(output)) throw importFailed(request.connection.target.alias, target.cluster, output);
+  return output;
+}
+
+function importFailed(host: string, cluster: string, output: ImportOutput): TunnelError {
+  const status = output.code === null ? 'was killed' : `exited with ${output.code}`;
+  const first = output.errors[0]?.split('\n')[0];
+  const what = first ?? `k3d ${status} without an error message`;
+  const more = output.errors.length > 1 ? ` (and ${output.errors.length - 1} more errors)` : '';
+  return new TunnelError(
+    'IMAGE',
+    `k3d could not import the image into ${JSON.stringify(cluster)} on ${host}: ${what}${more}`,
+    {
+      hint: `Rerun with --verbose to see everything k3d printed; check the cluster with: tunnel clusters ${host}`,
+    },
+  );
+}
+
+/** Checks every node; the ones without the image get a direct import and a second check. */
+async function verifyNodes(request: PushRequest, target: Target): Promise<NodeResult[]> {
+  const first = await Promise.all(target.nodes.map((node) => checkNode(request, target, node)));
+  const running = new Set(target.nodes.filter((node) => node.running).map((node) => node.name));
+  const missing = first.filter((result) => !result.present && running.has(result.name));
+  if (missing.length > 0) request.onEvent({ kind: 'repairing', nodes: missing.map((result) => result.name) });
+  const repaired = await Promise.all(missing.map((result) => repairNode(request, target, result)));
+  const results = first.map((result) => repaired.find((again) => again.name === result.name) ?? result);
+  request.onEvent({ kind: 'verified', results });
+  return results;
+}
+
+async function checkNode(request: PushRequest, target: Target, node: ClusterNode): Promise<NodeResult> {
+  const base = { name: node.name, role: node.role, repaired: false };
+  if (!node.running) return { ...base, present: false, error: 'the node is not running' };
+  const check = await checkNodeImage(request.connection, {
+    docker: target.docker,
+    node: node.name,
+    image: request.reference.normalized,
+    signal: request.signal,
+  });
+  const error = check.present ? null : (check.error ?? "not in the node's image store");
+  return { ...base, present: check.present, error };
+}
+
+async function repairNode(request: PushRequest, target: Target, missing: NodeResult): Promise<NodeResult> {
+  const node = { docker: target.docker, node: missing.name, signal: request.signal };
+  const importError = await importIntoNode(request.connection, { ...node, file: target.file });
+  const check = await checkNodeImage(request.connection, { ...node, image: request.reference.normalized });
+  if (check.present) return { ...missing, present: true, repaired: true, error: null };
+  const why = importError ?? check.error ?? 'still not in the image store';
+  return { ...missing, present: false, error: `also missing after a direct import: ${why}` };
+}

@@ -1,0 +1,55 @@
+// What `tunnel image push` reports while it works (events, for the progress display) and when it is done
+// (the report, printed as text or --json). Plain data.
+import type { ClusterNode, ImportOutput } from '../remote/k3d-import-output.js';
+import type { SshConnection } from '../ssh/types.js';
+import type { ImageReference } from './reference.js';
+
+export interface NodeResult {
+  name: string;
+  role: 'server' | 'agent';
+  /** The image is in the node's CRI image store (what the kubelet uses). */
+  present: boolean;
+  /** k3d's import missed this node and the direct import put the image there. */
+  repaired: boolean;
+  /** Why the node does not have it (or could not be asked); null when present. */
+  error: string | null;
+}
+
+export interface PushReport {
+  host: string;
+  /** estimatedBytes: null when docker gave no size. */
+  image: { reference: string; name: string; estimatedBytes: number | null };
+  cluster: string;
+  upload: { bytes: number; elapsedMs: number };
+  import: { harmlessErrors: number; warnings: string[] };
+  nodes: NodeResult[];
+  /** Every node has the image. */
+  ok: boolean;
+}
+
+export type PushEvent =
+  /** mktemp is about to run on the dev server: from here on there is a file to remove. */
+  | { kind: 'creating-file' }
+  | { kind: 'target'; cluster: string; nodes: ClusterNode[]; file: string }
+  | { kind: 'progress'; bytes: number }
+  | { kind: 'uploaded'; bytes: number; elapsedMs: number }
+  | { kind: 'imported'; output: ImportOutput }
+  | { kind: 'repairing'; nodes: string[] }
+  /** The final state of every node, after any repair. */
+  | { kind: 'verified'; results: NodeResult[] }
+  | { kind: 'removed'; file: string }
+  | { kind: 'cleanup-failed'; file: string; error: string };
+
+export interface PushRequest {
+  connection: SshConnection;
+  reference: ImageReference;
+  /** `docker image inspect` .Size: the progress total, an estimate of the tar's size. */
+  estimatedBytes: number | undefined;
+  /** --cluster; undefined = the only running cluster. */
+  cluster: string | undefined;
+  /** Ctrl-C: stops the current step; the temporary file is still removed. */
+  signal: AbortSignal;
+  onEvent: (event: PushEvent) => void;
+  /** Milliseconds clock for the upload rate; default performance.now. */
+  now?: () => number;
+}

@@ -1,0 +1,133 @@
+// The images inside k3d's node containers, through the dev server's docker CLI: `docker exec <node>
+// crictl images -o json` (what the kubelet will find: the CRI's view, not just a containerd record) and a
+// direct `ctr -n k8s.io images import -` fed from a tar file on the dev server. Arguments are argv words
+// (quoted by the SSH layer); the only script is a constant that takes them as "$1" "$2" "$3".
+import { TunnelError } from '../errors.js';
+import type { ExecResult, SshConnection } from '../ssh/types.js';
+import { summarizeK3dError } from './k3d-log.js';
+
+export const DOCKER_FALLBACK_PATHS: readonly string[] = [
+  '/usr/bin/docker',
+  '/usr/local/bin/docker',
+  '$HOME/.local/bin/docker',
+  '/snap/bin/docker',
+  '$HOME/bin/docker',
+];
+
+const NODE_TIMEOUT_MS = 60_000;
+const IMPORT_TIMEOUT_MS = 30 * 60_000;
+
+/** The docker CLI on the dev server, found like k3d is: session PATH, login shells, usual places. */
+export async function findDocker(conn: SshConnection): Promise<string> {
+  const viaPath = await conn.execShell('command -v docker');
+  if (viaPath.code === 0 && lastLine(viaPath.stdout)) return 'docker';
+  for (const shell of ['bash', 'sh']) {
+    const found = await conn.exec([shell, '-lc', 'command -v docker']);
+    const path = found.code === 0 ? lastAbsolute(found.stdout) : undefined;
+    if (path) return path;
+  }
+  const words = DOCKER_FALLBACK_PATHS.map((candidate) => `"${candidate}"`).join(' ');
+  const probe = await conn.execShell(
+    `for p in ${words}; do if test -x "$p"; then printf '%s\\n' "$p"; exit 0; fi; done; exit 1`,
+  );
+  const path = probe.code === 0 ? lastAbsolute(probe.stdout) : undefined;
+  if (path) return path;
+  const host = conn.target.alias;
+  throw new TunnelError('IMAGE', `The docker CLI was not found on ${host}, so the nodes cannot be checked.`, {
+    hint:
+      'tunnel checks the image inside every node with "docker exec <node> crictl images". Install the docker ' +
+      `CLI there, or add its directory to PATH in ~/.profile. Check with: ssh ${host} 'command -v docker'`,
+  });
+}
+
+function lastLine(stdout: string): string | undefined {
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .at(-1);
+}
+
+// Login shells may print banners; the answer is the last absolute path.
+function lastAbsolute(stdout: string): string | undefined {
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('/'))
+    .at(-1);
+}
+
+/** The repo tags in `crictl images -o json` (`{"images":[{"repoTags":[…]}]}`); anything else is K3D_OUTPUT. */
+export function parseCrictlImages(stdout: string): string[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(stdout);
+  } catch {
+    throw crictlOutput(`not JSON: ${JSON.stringify(stdout.trim().slice(0, 60))}`);
+  }
+  const images = (data as { images?: unknown } | null)?.images;
+  // protojson leaves out an empty repeated field: a node without images prints `{}`.
+  if (images === undefined) return [];
+  if (!Array.isArray(images)) throw crictlOutput('"images" is not an array');
+  return images.flatMap((image: unknown) => {
+    const tags = (image as { repoTags?: unknown } | null)?.repoTags;
+    return Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === 'string') : [];
+  });
+}
+
+function crictlOutput(what: string): TunnelError {
+  return new TunnelError('K3D_OUTPUT', `Unexpected output from crictl in a k3d node: ${what}`, {
+    hint: 'See it on the dev server: docker exec <node> crictl images -o json',
+  });
+}
+
+export interface NodeCheck {
+  present: boolean;
+  /** Why the node could not be asked (not running, docker error); undefined when it answered. */
+  error: string | undefined;
+}
+
+export interface NodeRequest {
+  /** The dev server's docker command (findDocker). */
+  docker: string;
+  node: string;
+  signal?: AbortSignal;
+}
+
+/** Whether `image` (containerd's full name, e.g. docker.io/library/app:1.0) is in the node's CRI store. */
+export async function checkNodeImage(
+  conn: SshConnection,
+  request: NodeRequest & { image: string },
+): Promise<NodeCheck> {
+  const { docker, node, image, signal } = request;
+  const result = await conn.exec([docker, 'exec', node, 'crictl', 'images', '-o', 'json'], {
+    timeoutMs: NODE_TIMEOUT_MS,
+    signal,
+  });
+  if (result.code !== 0) return { present: false, error: failure(result) };
+  return { present: parseCrictlImages(result.stdout).includes(image), error: undefined };
+}
+
+/**
+ * Imports the tar file into the node with ctr, reading it on the dev server (nothing crosses SSH again).
+ * Without --all-platforms, unlike k3d: a `docker save` tar holds one platform, and asking for all of them
+ * is what makes ctr fail with "content digest … not found" (k3d issue #1538).
+ */
+export async function importIntoNode(
+  conn: SshConnection,
+  request: NodeRequest & { file: string },
+): Promise<string | undefined> {
+  const script = '"$1" exec -i "$2" ctr -n k8s.io images import - < "$3"';
+  const result = await conn.exec(['sh', '-c', script, 'sh', request.docker, request.node, request.file], {
+    timeoutMs: IMPORT_TIMEOUT_MS,
+    signal: request.signal,
+  });
+  return result.code === 0 ? undefined : failure(result);
+}
+
+function failure(result: ExecResult): string {
+  const text = summarizeK3dError(result.stderr) || summarizeK3dError(result.stdout);
+  const status =
+    result.code === null ? `killed (${result.signal ?? 'no exit status'})` : `exit ${result.code}`;
+  return text === '' ? status : `${text} (${status})`;
+}

@@ -1,0 +1,170 @@
+// The test's local `docker` (this machine's, the Mac's): only what `tunnel image push` runs here, `docker
+// image inspect --format {{.Size}} <image>` and `docker save <image>`, which writes a small but real image
+// archive like docker 25+ does (OCI layout + manifest.json; the layer is a real tar). Not production code.
+//
+// Environment: FAKE_DOCKER_IMAGES  comma-separated images "present" here (e.g. myapp:1.0,web)
+//              FAKE_DOCKER_LAYER_BYTES  size of the one layer's file (default 2 MiB)
+//              FAKE_DOCKER_SAVE_FAIL_AFTER  write this many bytes of the archive, then fail (exit 1)
+//              FAKE_DOCKER_SAVE_STALL_AFTER  write this many bytes, then wait until killed
+//              FAKE_DOCKER_PID_FILE  docker save writes its pid here
+//              FAKE_DOCKER_DAEMON_DOWN=1  every command fails as with Docker Desktop not running
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+
+const env = process.env;
+const DAEMON_DOWN =
+  'Cannot connect to the Docker daemon at unix:///Users/me/.docker/run/docker.sock. Is the docker daemon running?';
+
+function normalize(reference) {
+  const slash = reference.indexOf('/');
+  const first = slash === -1 ? '' : reference.slice(0, slash);
+  const hasDomain = slash !== -1 && (/[.:]/.test(first) || first === 'localhost');
+  let path = hasDomain ? reference.slice(slash + 1) : reference;
+  const domain = hasDomain ? first : 'docker.io';
+  if (domain === 'docker.io' && !path.includes('/')) path = `library/${path}`;
+  if (!path.slice(path.lastIndexOf('/') + 1).includes(':')) path = `${path}:latest`;
+  return `${domain}/${path}`;
+}
+
+const present = (env.FAKE_DOCKER_IMAGES ?? '').split(',').filter(Boolean);
+const find = (reference) => present.find((image) => normalize(image) === normalize(reference));
+const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
+
+function tarEntry(name, data, type = '0') {
+  const header = Buffer.alloc(512);
+  const put = (text, offset, length) => header.write(text, offset, length, 'utf8');
+  put(name, 0, 100);
+  put(type === '5' ? '0000755\0' : '0000644\0', 100, 8);
+  put('0000000\0', 108, 8);
+  put('0000000\0', 116, 8);
+  put(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 12);
+  put(
+    `${Math.floor(Date.UTC(2026, 0, 1) / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+    12,
+  );
+  put('        ', 148, 8);
+  put(type, 156, 1);
+  put('ustar\0', 257, 6);
+  put('00', 263, 2);
+  const sum = header.reduce((total, byte) => total + byte, 0);
+  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+  const padding = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([header, data, padding]);
+}
+
+const tar = (entries) =>
+  Buffer.concat([...entries.map(([name, data, type]) => tarEntry(name, data, type)), Buffer.alloc(1024)]);
+
+/** Deterministic bytes per image, so two saves of one image have the same digests. */
+function layerFile(image, size) {
+  const out = Buffer.alloc(size);
+  let block = crypto.createHash('sha256').update(image).digest();
+  for (let offset = 0; offset < size; offset += block.length) {
+    block.copy(out, offset);
+    block = crypto.createHash('sha256').update(block).digest();
+  }
+  return out;
+}
+
+function archive(image) {
+  const layer = tar([
+    ['app/', Buffer.alloc(0), '5'],
+    ['app/data.bin', layerFile(image, Number(env.FAKE_DOCKER_LAYER_BYTES ?? 2 * 1024 * 1024))],
+  ]);
+  const layerHex = sha256(layer);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Cmd: ['/app/run'] },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${layerHex}`] },
+    }),
+  );
+  const configHex = sha256(config);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: `sha256:${configHex}`,
+        size: config.length,
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar',
+          digest: `sha256:${layerHex}`,
+          size: layer.length,
+        },
+      ],
+    }),
+  );
+  const manifestHex = sha256(manifest);
+  const name = normalize(image);
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: `sha256:${manifestHex}`,
+        size: manifest.length,
+        annotations: {
+          'io.containerd.image.name': name,
+          'org.opencontainers.image.ref.name': name.slice(name.lastIndexOf(':') + 1),
+        },
+      },
+    ],
+  };
+  const dockerManifest = [
+    { Config: `blobs/sha256/${configHex}`, RepoTags: [image], Layers: [`blobs/sha256/${layerHex}`] },
+  ];
+  return tar([
+    ['blobs/', Buffer.alloc(0), '5'],
+    ['blobs/sha256/', Buffer.alloc(0), '5'],
+    [`blobs/sha256/${configHex}`, config],
+    [`blobs/sha256/${layerHex}`, layer],
+    [`blobs/sha256/${manifestHex}`, manifest],
+    ['index.json', Buffer.from(JSON.stringify(index))],
+    ['manifest.json', Buffer.from(JSON.stringify(dockerManifest))],
+    ['oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}')],
+  ]);
+}
+
+function fail(message, code = 1) {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function save(reference) {
+  const image = find(reference);
+  if (!image) fail(`Error response from daemon: No such image: ${reference}`);
+  if (env.FAKE_DOCKER_PID_FILE) fs.writeFileSync(env.FAKE_DOCKER_PID_FILE, String(process.pid));
+  const data = archive(image);
+  const stopAt = Number(env.FAKE_DOCKER_SAVE_FAIL_AFTER ?? env.FAKE_DOCKER_SAVE_STALL_AFTER ?? data.length);
+  for (let offset = 0; offset < Math.min(stopAt, data.length); offset += 64 * 1024) {
+    const chunk = data.subarray(offset, Math.min(offset + 64 * 1024, stopAt));
+    if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  }
+  if (env.FAKE_DOCKER_SAVE_STALL_AFTER) setInterval(() => {}, 60_000);
+  else if (env.FAKE_DOCKER_SAVE_FAIL_AFTER)
+    fail('Error response from daemon: write /dev/stdout: unexpected EOF');
+}
+
+function inspect(args) {
+  const format = args.indexOf('--format');
+  const reference = args.filter((_, index) => index !== format && index !== format + 1).at(-1);
+  const image = reference && find(reference);
+  if (!image) fail(`Error response from daemon: No such image: ${reference}`);
+  if (args[format + 1] !== '{{.Size}}') fail('[fake docker] only --format {{.Size}} is supported');
+  process.stdout.write(`${Number(env.FAKE_DOCKER_LAYER_BYTES ?? 2 * 1024 * 1024) + 4096}\n`);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (env.FAKE_DOCKER_DAEMON_DOWN === '1') fail(DAEMON_DOWN);
+if (command === 'save') await save(rest.at(-1));
+else if (command === 'image' && rest[0] === 'inspect') inspect(rest.slice(1));
+else fail(`[fake docker] not supported: docker ${process.argv.slice(2).join(' ')}`);
