@@ -1,0 +1,32 @@
+// `tunnel demo` (also `npm run demo`): the newcomer's first command. Starts a pretend dev server in this
+// process and runs the real tunnel against it, narrated, then removes every trace. Needs no server, root,
+// sshd or Docker; the kubectl step needs kubectl (and openssl for the certificates), else it is skipped.
+import type { Command } from 'commander';
+import { colorWanted } from '../../config/env.js';
+import { runDemo } from '../../demo/run.js';
+import { TunnelError } from '../../errors.js';
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('see tunnel work in a few seconds, against a pretend dev server (changes nothing of yours)')
+    .action(async () => {
+      // Ctrl-C also stops the commands the demo runs; the demo then fails its step and still cleans up.
+      let interrupted = false;
+      const onInterrupt = () => {
+        interrupted = true;
+      };
+      process.on('SIGINT', onInterrupt);
+      try {
+        await runDemo({
+          write: (text) => process.stdout.write(text),
+          color: colorWanted(process.stdout.isTTY),
+        });
+      } catch (error) {
+        if (!interrupted) throw error;
+        throw new TunnelError('STATE', 'demo interrupted; everything it started was stopped and removed');
+      } finally {
+        process.off('SIGINT', onInterrupt);
+      }
+    });
+}

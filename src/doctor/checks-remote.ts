@@ -1,0 +1,124 @@
+// The dev-server half of the doctor: docker's engine is up (k3d needs it), k3d is found and new enough,
+// and which clusters exist. Also plans the forwards `tunnel connect` would open, for the local checks.
+import { planForwards } from '../plan/forward-plan.js';
+import { isSafeClusterName } from '../remote/k3d-parse.js';
+import type { K3dCluster, K3dInfo } from '../remote/types.js';
+import { type CheckDefinition, fail, pass, required, warn } from './outcome.js';
+import type { DockerEngine } from './types.js';
+
+function dockerOutcome(engine: DockerEngine, alias: string) {
+  switch (engine.kind) {
+    case 'up':
+      return pass(`Docker Engine ${engine.version} is running`);
+    case 'down':
+      return fail(
+        `the docker engine on ${alias} is not running: ${engine.message}`,
+        `k3d's clusters run in docker. Start it on the dev server, e.g.: ssh ${alias} sudo systemctl start docker ; then check: ssh ${alias} docker info`,
+      );
+    case 'denied':
+      return fail(
+        `your user on ${alias} may not use docker: ${engine.message}`,
+        `Add the user to the docker group on the dev server (sudo usermod -aG docker $USER), then log in again.`,
+      );
+    case 'no-cli':
+      return warn(
+        `no docker command on ${alias}, so the engine was not asked directly (k3d talks to it by itself)`,
+        `If the cluster check below fails, look at the engine on the dev server: ssh ${alias} systemctl status docker`,
+      );
+  }
+}
+
+const docker: CheckDefinition = {
+  id: 'docker',
+  title: 'docker engine',
+  needs: ['auth'],
+  run: async (facts, ports) => {
+    const engine = await ports.dockerEngine(required(facts.connection, 'the ssh connection'));
+    return dockerOutcome(engine, facts.alias);
+  },
+};
+
+function whereFound(k3d: K3dInfo): string {
+  const where = k3d.command.join(' ');
+  if (k3d.foundVia === 'PATH') return `${where}, on the SSH session's PATH`;
+  if (k3d.foundVia === 'login shell') return `${where}, found by a login shell (not on the plain SSH PATH)`;
+  return `${where}, found at a usual install path (on no shell's PATH)`;
+}
+
+/** The major version of `v5.9.0`, or undefined when k3d printed something else. */
+export function k3dMajor(version: string | undefined): number | undefined {
+  const match = /^v?(\d+)\./.exec(version ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+const k3d: CheckDefinition = {
+  id: 'k3d',
+  title: 'k3d',
+  needs: ['auth'],
+  run: async (facts, ports) => {
+    const info = await ports.findK3d(required(facts.connection, 'the ssh connection'));
+    facts.k3d = info;
+    const k3s = info.k3sVersion ? ` (k3s ${info.k3sVersion})` : '';
+    const detail = `k3d ${info.k3dVersion ?? '(version unknown)'}${k3s} at ${whereFound(info)}`;
+    const major = k3dMajor(info.k3dVersion);
+    if (major === undefined) {
+      return warn(
+        `${detail}; it did not say its version`,
+        `See what it prints: ssh ${facts.alias} k3d version`,
+      );
+    }
+    if (major < 5) {
+      return warn(
+        `${detail}; tunnel reads the output of k3d v5`,
+        'Upgrade k3d on the dev server: https://k3d.io (curl -s https://raw.githubusercontent.com/k3d-io/k3d/main/install.sh | bash)',
+      );
+    }
+    return pass(detail);
+  },
+};
+
+function clusterLine(cluster: K3dCluster): string {
+  const name = isSafeClusterName(cluster.name) ? cluster.name : JSON.stringify(cluster.name);
+  const state = cluster.running ? 'running' : 'stopped';
+  const servers = `${cluster.serversRunning}/${cluster.serversCount} servers`;
+  const api = cluster.api ? `, API port ${cluster.api.hostPort}` : ', no API port';
+  const ports = cluster.ports.map((port) => `${port.hostPort}→${port.containerPort}`).join(' ');
+  return `${name}: ${state} (${servers})${api}${ports ? `, ports ${ports}` : ''}`;
+}
+
+const clusters: CheckDefinition = {
+  id: 'clusters',
+  title: 'k3d clusters',
+  needs: ['k3d', 'docker'],
+  run: async (facts, ports) => {
+    const connection = required(facts.connection, 'the ssh connection');
+    const list = await ports.listClusters(connection, required(facts.k3d, 'k3d'));
+    facts.clusters = list;
+    const plan = planForwards(list, { ...facts.plan, lenient: true });
+    facts.forwards = plan.forwards;
+    const alias = facts.alias;
+    if (list.length === 0) {
+      return warn(
+        `no k3d clusters on ${alias}: tunnel connect has nothing to forward`,
+        `Create one on the dev server: ssh ${alias} k3d cluster create my-app -p "8080:30080@server:0"`,
+      );
+    }
+    const running = list.filter((cluster) => cluster.running).length;
+    const missing = plan.skipped.filter((entry) => entry.reason === 'not found on the dev server');
+    const lines = [
+      `${list.length} cluster${list.length === 1 ? '' : 's'}, ${running} running`,
+      ...list.map(clusterLine),
+      ...missing.map(
+        (entry) => `${JSON.stringify(entry.cluster)} (a saved --cluster): not on the dev server`,
+      ),
+    ];
+    if (running === 0) {
+      return warn(lines.join('\n'), `Start one on the dev server: ssh ${alias} k3d cluster start <name>`);
+    }
+    if (missing.length > 0)
+      return warn(lines.join('\n'), `See the saved settings: tunnel config list ${alias}`);
+    return pass(lines.join('\n'));
+  },
+};
+
+export const REMOTE_CHECKS: readonly CheckDefinition[] = [docker, k3d, clusters];

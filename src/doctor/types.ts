@@ -1,0 +1,136 @@
+// src/doctor/: `tunnel doctor`, an ordered list of checks over small injected ports (ssh, the dev server,
+// this machine, the agent), so the orchestration runs on fakes in unit tests. It never changes anything:
+// no known_hosts line is added, no port is bound for longer than a probe, no agent is started.
+// This file: the shapes shared by the checks, the runner and the renderer.
+import type { TunnelError } from '../errors.js';
+import type { PortOwner } from '../plan/port-owner.js';
+import type { ForwardSpec } from '../plan/types.js';
+import type { K3dCluster, K3dInfo } from '../remote/types.js';
+import type { SessionStatus } from '../session/status-types.js';
+import type { SshConnection, SshTarget } from '../ssh/types.js';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export type CheckId =
+  | 'ssh-config'
+  | 'reachable'
+  | 'host-key'
+  | 'auth'
+  | 'docker'
+  | 'k3d'
+  | 'clusters'
+  | 'local-ports'
+  | 'kube-api'
+  | 'nodeports';
+
+/** One line of the report, as `--json` prints it. `detail` may hold several lines (one per cluster, port…). */
+export interface CheckResult {
+  id: CheckId;
+  title: string;
+  status: CheckStatus;
+  detail: string;
+  hint: string | null;
+}
+
+export interface DoctorReport {
+  host: string;
+  /** No check failed (warnings and skips allowed). */
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+export interface CheckOutcome {
+  status: CheckStatus;
+  detail: string;
+  hint?: string;
+}
+
+/** How the server's host key compares with known_hosts, judged as `tunnel connect` would. */
+export type HostKeyVerdict =
+  | { kind: 'match'; keyType: string; fingerprint: string }
+  /** Unknown, but the policy (StrictHostKeyChecking accept-new/no) would add it at connect. */
+  | { kind: 'new'; keyType: string; fingerprint: string; policy: string }
+  | { kind: 'refused'; error: TunnelError };
+
+export interface LoginResult {
+  /** undefined: the connection failed before the server showed its host key. */
+  hostKey: HostKeyVerdict | undefined;
+  /** Set when authentication succeeded; the doctor closes it. */
+  connection: SshConnection | undefined;
+  /** How we logged in, e.g. "publickey ED25519 SHA256:…". */
+  method: string | undefined;
+  error: TunnelError | undefined;
+}
+
+export interface Reachability {
+  /** Where the TCP connection went, e.g. `10.0.0.5:22` or `through ProxyJump bastion`. */
+  via: string;
+  /** The server's SSH identification line (`SSH-2.0-OpenSSH_9.6`). */
+  banner: string;
+}
+
+export type DockerEngine =
+  | { kind: 'up'; version: string }
+  | { kind: 'down'; message: string }
+  | { kind: 'denied'; message: string }
+  | { kind: 'no-cli' };
+
+/** The agent's session for this host, when one runs. */
+export interface OwnSession {
+  agentPid: number;
+  session: SessionStatus;
+}
+
+/** The Kubernetes version answered through a local forward, with the kube context that was used. */
+export interface KubeContextProbe {
+  kubeconfigFile: string;
+  context: string;
+  /** The forward's local address, for messages. */
+  address: string;
+}
+
+/** Problems of one cluster's NodePorts, already worded (one line each). */
+export interface NodePortFindings {
+  cluster: string;
+  problems: string[];
+  checked: number;
+}
+
+export interface DoctorPorts {
+  resolveTarget(alias: string): Promise<SshTarget>;
+  reach(target: SshTarget): Promise<Reachability>;
+  login(target: SshTarget): Promise<LoginResult>;
+  dockerEngine(connection: SshConnection): Promise<DockerEngine>;
+  findK3d(connection: SshConnection): Promise<K3dInfo>;
+  listClusters(connection: SshConnection, k3d: K3dInfo): Promise<K3dCluster[]>;
+  isPortFree(address: string, port: number): Promise<boolean>;
+  /** Which local process listens on the port (plan/port-owner.ts), when this machine can tell. */
+  portOwner(port: number): Promise<PortOwner | undefined>;
+  ownSession(alias: string): Promise<OwnSession | undefined>;
+  /** GET /version with the kube context the session wrote; answers the gitVersion. */
+  kubeVersionViaContext(probe: KubeContextProbe): Promise<string>;
+  /** GET /version over an SSH channel with k3d's own kubeconfig; answers the gitVersion. */
+  kubeVersionViaSsh(connection: SshConnection, k3d: K3dInfo, cluster: K3dCluster): Promise<string>;
+  nodePorts(connection: SshConnection, k3d: K3dInfo, cluster: K3dCluster): Promise<NodePortFindings>;
+}
+
+/** What `tunnel connect` would plan with: this host's saved --cluster/--map/--bind. */
+export interface PlanInput {
+  clusters: string[];
+  maps: Map<number, number>;
+  bindAddress: string;
+}
+
+/** What the checks learn, for the checks after them. The runner guarantees a check's `needs` passed. */
+export interface DoctorFacts {
+  alias: string;
+  plan: PlanInput;
+  target?: SshTarget;
+  login?: LoginResult;
+  connection?: SshConnection;
+  k3d?: K3dInfo;
+  clusters?: K3dCluster[];
+  forwards?: ForwardSpec[];
+  /** null once looked up and none runs. */
+  session?: OwnSession | null;
+}

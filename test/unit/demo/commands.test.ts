@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { runDemoCommand, splitWords } from '../../../src/demo/commands.js';
+import { demoCluster } from '../../../src/demo/world.js';
+import { rewriteKubeconfig } from '../../../src/kubeconfig/rewrite.js';
+import { parseK3dVersion } from '../../../src/remote/k3d-log.js';
+import { parseClusterList, parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
+import { quoteArgv, shellQuote } from '../../../src/ssh/exec.js';
+
+const certs = {
+  serverCa: '-----BEGIN CERTIFICATE-----\nserver-ca\n',
+  clientCa: 'client-ca',
+  servingCert: 'serving',
+  servingKey: 'serving-key',
+  adminCert: 'admin',
+  adminKey: 'admin-key',
+};
+const cluster = demoCluster(certs, new Date('2026-01-01T10:00:00Z'));
+
+describe('splitWords', () => {
+  it('undoes the SSH layer quoting, word for word', () => {
+    const argv = ['sh', '-c', "command -v k3d; echo 'x y'", 'a"b', '', "it's"];
+    expect(splitWords(quoteArgv(argv))).toEqual(argv);
+    expect(splitWords(`sh -c ${shellQuote('command -v k3d')}`)).toEqual(['sh', '-c', 'command -v k3d']);
+    expect(splitWords('"a \\"b\\" c" d\\ e')).toEqual(['a "b" c', 'd e']);
+  });
+});
+
+describe('runDemoCommand', () => {
+  it('answers what findK3d asks: k3d is on the PATH, at an absolute path', () => {
+    expect(runDemoCommand(`sh -c ${shellQuote('command -v k3d')}`, cluster)).toEqual({
+      stdout: '/usr/local/bin/k3d\n',
+      stderr: '',
+      code: 0,
+    });
+  });
+
+  it('answers k3d version like k3d v5.9', () => {
+    const result = runDemoCommand('/usr/local/bin/k3d version', cluster);
+    expect(parseK3dVersion(result.stdout)).toEqual({ k3d: 'v5.9.0', k3s: 'v1.31.5-k3s1' });
+  });
+
+  it('lists the demo cluster as k3d v5.9 JSON, which discovery reads: API and one service port', () => {
+    const result = runDemoCommand('/usr/local/bin/k3d cluster list -o json', cluster);
+    const [parsed] = parseClusterList(result.stdout);
+    expect(parsed).toMatchObject({ name: 'demo', running: true, hasLoadBalancer: true, warnings: [] });
+    expect(parsed?.api).toMatchObject({ hostIp: '127.0.0.1', hostPort: 6550, containerPort: 6443 });
+    expect(parsed?.ports).toEqual([expect.objectContaining({ hostPort: 8080, containerPort: 30080 })]);
+  });
+
+  it('prints a kubeconfig with the certificates, which the rewrite accepts', () => {
+    const result = runDemoCommand('/usr/local/bin/k3d kubeconfig get demo', cluster);
+    expect(result.stdout.startsWith('---\n')).toBe(true);
+    const entries = rewriteKubeconfig(parseKubeconfigGetOutput(result.stdout), {
+      server: 'https://127.0.0.1:6550',
+      names: { cluster: 'c', context: 'x', user: 'u' },
+    });
+    const ca = Buffer.from(String(entries.cluster.cluster['certificate-authority-data']), 'base64');
+    expect(ca.toString()).toBe(certs.serverCa);
+  });
+
+  it('fails like k3d for another cluster, and like sh for anything else', () => {
+    expect(runDemoCommand('k3d kubeconfig get other', cluster)).toMatchObject({ code: 1 });
+    expect(runDemoCommand('k3d kubeconfig get other', cluster).stderr).toContain(
+      'No nodes found for given cluster',
+    );
+    expect(runDemoCommand('true', cluster).code).toBe(0);
+    expect(runDemoCommand('rm -rf /', cluster)).toMatchObject({
+      code: 127,
+      stderr: 'sh: 1: rm: not found\n',
+    });
+  });
+
+  it('has no API port when there are no certificates (no openssl)', () => {
+    const [parsed] = parseClusterList(
+      runDemoCommand('k3d cluster list -o json', demoCluster(undefined)).stdout,
+    );
+    expect(parsed?.api).toBeUndefined();
+    expect(runDemoCommand('k3d kubeconfig get demo', demoCluster(undefined)).code).toBe(1);
+  });
+});

@@ -1,0 +1,309 @@
+import { describe, expect, it } from 'vitest';
+import { runDoctor } from '../../../src/doctor/run.js';
+import type { CheckResult, DoctorPorts } from '../../../src/doctor/types.js';
+import { TunnelError } from '../../../src/errors.js';
+import { fakePorts, ownSession, portOwner } from './fakes.js';
+
+const plan = { clusters: [], maps: new Map<number, number>(), bindAddress: '127.0.0.1' };
+
+async function doctor(overrides: Partial<DoctorPorts> = {}, planOverrides: Partial<typeof plan> = {}) {
+  const ports = fakePorts(overrides);
+  const streamed: CheckResult[] = [];
+  const report = await runDoctor({
+    alias: 'devserver',
+    plan: { ...plan, ...planOverrides },
+    ports,
+    onResult: (result) => streamed.push(result),
+  });
+  const check = (id: string) => report.checks.find((entry) => entry.id === id)!;
+  return { report, check, ports, streamed };
+}
+
+describe('runDoctor', () => {
+  it('passes every check, in order, on a healthy dev server, and closes the connection it opened', async () => {
+    const { report, ports, streamed } = await doctor();
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((check) => [check.id, check.status])).toEqual([
+      ['ssh-config', 'pass'],
+      ['reachable', 'pass'],
+      ['host-key', 'pass'],
+      ['auth', 'pass'],
+      ['docker', 'pass'],
+      ['k3d', 'pass'],
+      ['clusters', 'pass'],
+      ['local-ports', 'pass'],
+      ['kube-api', 'pass'],
+      ['nodeports', 'pass'],
+    ]);
+    expect(streamed).toEqual(report.checks);
+    expect(ports.connection.closedCount).toBe(1);
+    expect(report.checks.every((check) => check.hint === null)).toBe(true);
+  });
+
+  it('fails the docker check with a hint when the engine is down and skips what needs it', async () => {
+    const { report, check } = await doctor({
+      dockerEngine: async () => ({ kind: 'down', message: 'Cannot connect to the Docker daemon' }),
+    });
+    expect(report.ok).toBe(false);
+    expect(check('docker')).toMatchObject({
+      status: 'fail',
+      hint: expect.stringContaining('systemctl start docker'),
+    });
+    expect(check('docker').detail).toContain('Cannot connect to the Docker daemon');
+    // k3d itself does not need the engine to say where it is.
+    expect(check('k3d').status).toBe('pass');
+    expect(check('clusters')).toMatchObject({ status: 'skip', detail: 'needs docker engine' });
+    expect(check('local-ports')).toMatchObject({ status: 'skip', detail: 'needs k3d clusters' });
+    expect(check('nodeports')).toMatchObject({ status: 'skip', detail: 'needs Kubernetes API' });
+  });
+
+  it('stops at a refused host key: authentication and everything after it is skipped', async () => {
+    const error = new TunnelError(
+      'HOST_KEY_UNKNOWN',
+      'The host key of dev.example.com is not in known_hosts',
+      {
+        hint: 'run ssh devserver once',
+      },
+    );
+    const { report, check, ports } = await doctor({
+      login: async () => ({
+        hostKey: { kind: 'refused', error },
+        connection: undefined,
+        method: undefined,
+        error,
+      }),
+    });
+    expect(report.ok).toBe(false);
+    expect(check('host-key').status).toBe('fail');
+    expect(check('host-key').detail).toContain('looked in: /home/me/.ssh/known_hosts');
+    expect(check('host-key').hint).toBe('run ssh devserver once');
+    expect(check('auth')).toMatchObject({ status: 'skip', detail: 'needs host key' });
+    expect(check('docker')).toMatchObject({ status: 'skip', detail: 'needs authentication' });
+    expect(ports.calls).not.toContain('dockerEngine');
+  });
+
+  it('warns (and goes on) when the ssh config would accept a new host key at connect', async () => {
+    const { report, check } = await doctor({
+      login: async () => ({
+        hostKey: {
+          kind: 'new',
+          keyType: 'ED25519',
+          fingerprint: 'SHA256:abc',
+          policy: 'StrictHostKeyChecking accept-new',
+        },
+        connection: fakePorts().connection,
+        method: 'publickey',
+        error: undefined,
+      }),
+    });
+    expect(report.ok).toBe(true);
+    expect(check('host-key')).toMatchObject({ status: 'warn' });
+    expect(check('host-key').detail).toContain(
+      'tunnel connect will add it (StrictHostKeyChecking accept-new)',
+    );
+    expect(check('docker').status).toBe('pass');
+  });
+
+  it('fails authentication with the error that names the keys tried', async () => {
+    const error = new TunnelError(
+      'SSH_AUTH',
+      'Authentication to dev@dev.example.com:22 failed: tried ~/.ssh/id_ed25519.',
+    );
+    const { check } = await doctor({
+      login: async () => ({
+        hostKey: { kind: 'match', keyType: 'ED25519', fingerprint: 'SHA256:host' },
+        connection: undefined,
+        method: undefined,
+        error,
+      }),
+    });
+    expect(check('host-key').status).toBe('pass');
+    expect(check('auth')).toMatchObject({ status: 'fail', detail: error.message });
+  });
+
+  it('turns a failing ssh -G into a failed first check and skips the rest', async () => {
+    const { report } = await doctor({
+      resolveTarget: async () => {
+        throw new TunnelError('SSH_CONFIG', 'ssh -G devserver failed: bad option', { hint: 'fix it' });
+      },
+    });
+    expect(report.checks[0]).toMatchObject({ status: 'fail', hint: 'fix it' });
+    expect(report.checks.slice(1).every((check) => check.status === 'skip')).toBe(true);
+  });
+
+  it('reports an unexpected exception as a failure that asks for a bug report', async () => {
+    const { check } = await doctor({
+      findK3d: async () => {
+        throw new Error('boom');
+      },
+    });
+    expect(check('k3d')).toMatchObject({
+      status: 'fail',
+      detail: 'boom',
+      hint: expect.stringContaining('bug'),
+    });
+  });
+
+  it('warns about an old k3d and about a k3d that does not say its version', async () => {
+    const old = await doctor({
+      findK3d: async () => ({
+        command: ['k3d'],
+        foundVia: 'PATH',
+        k3dVersion: 'v4.4.8',
+        k3sVersion: undefined,
+      }),
+    });
+    expect(old.check('k3d')).toMatchObject({ status: 'warn', hint: expect.stringContaining('Upgrade k3d') });
+    const silent = await doctor({
+      findK3d: async () => ({
+        command: ['/opt/k3d'],
+        foundVia: '/opt/k3d',
+        k3dVersion: undefined,
+        k3sVersion: undefined,
+      }),
+    });
+    expect(silent.check('k3d').status).toBe('warn');
+    expect(silent.report.ok).toBe(true);
+  });
+
+  it('warns when the dev server has no cluster, and skips the port checks then', async () => {
+    const { report, check } = await doctor({ listClusters: async () => [] });
+    expect(check('clusters')).toMatchObject({
+      status: 'warn',
+      hint: expect.stringContaining('k3d cluster create'),
+    });
+    expect(check('local-ports')).toMatchObject({ status: 'skip' });
+    expect(report.ok).toBe(true);
+  });
+});
+
+describe('runDoctor: local ports', () => {
+  it('names a stale kubectl port-forward holding a port: a warning, since connect picks another port', async () => {
+    const { report, check } = await doctor({
+      isPortFree: async (_address, port) => port !== 8080,
+      portOwner: async () => portOwner(),
+    });
+    expect(report.ok).toBe(true);
+    const ports = check('local-ports');
+    expect(ports.status).toBe('warn');
+    expect(ports.detail).toContain(
+      '127.0.0.1:8080 (my-app service) is held by kubectl port-forward (pid 4242): kubectl port-forward svc/web 8080:80',
+    );
+    expect(ports.detail).toContain('free on 127.0.0.1: 16443');
+    expect(ports.hint).toContain('A stale kubectl port-forward?');
+    expect(ports.hint).toContain('kill 4242');
+  });
+
+  it('fails when a --map pinned port is held, since connect would fail', async () => {
+    const { report, check } = await doctor(
+      {
+        isPortFree: async (_address, port) => port !== 18080,
+        portOwner: async () =>
+          portOwner({ kind: 'ssh-forward', description: 'an ssh -L tunnel (pid 77)', pid: 77 }),
+      },
+      { maps: new Map([[8080, 18080]]) },
+    );
+    expect(report.ok).toBe(false);
+    expect(check('local-ports').detail).toContain('--map 8080:18080 pins it: tunnel connect will fail');
+    expect(check('local-ports').hint).toContain('An old ssh -L tunnel?');
+  });
+
+  it('counts --map 8080:8080 as a pin too', async () => {
+    const { report } = await doctor(
+      { isPortFree: async (_address, port) => port !== 8080, portOwner: async () => portOwner() },
+      { maps: new Map([[8080, 8080]]) },
+    );
+    expect(report.ok).toBe(false);
+  });
+
+  it("accepts ports held by tunnel's own session for this host", async () => {
+    const { check } = await doctor({ isPortFree: async () => false, ownSession: async () => ownSession() });
+    expect(check('local-ports')).toMatchObject({ status: 'pass' });
+    expect(check('local-ports').detail).toBe(
+      "in use by tunnel's own session for devserver on 127.0.0.1: 16443 8080",
+    );
+  });
+
+  it('says so when the holder cannot be told', async () => {
+    const { check } = await doctor({ isPortFree: async (_a, port) => port !== 16443 });
+    expect(check('local-ports').detail).toContain('held by another process (which one could not be told)');
+  });
+});
+
+describe('runDoctor: Kubernetes API and NodePorts', () => {
+  it("uses the session's kube context through its local API forward when a session runs", async () => {
+    const probes: unknown[] = [];
+    const { check, ports } = await doctor({
+      isPortFree: async () => false,
+      ownSession: async () => ownSession(),
+      kubeVersionViaContext: async (probe) => {
+        probes.push(probe);
+        return 'v1.31.5+k3s1';
+      },
+    });
+    expect(probes).toEqual([
+      {
+        kubeconfigFile: '/home/me/.kube/config',
+        context: 'k3d-my-app@devserver',
+        address: '127.0.0.1:16443',
+      },
+    ]);
+    expect(check('kube-api').detail).toBe(
+      'my-app: Kubernetes v1.31.5+k3s1 through 127.0.0.1:16443 (context k3d-my-app@devserver)',
+    );
+    expect(ports.calls).not.toContain('kubeVersionViaSsh');
+    expect(ports.calls.filter((name) => name === 'ownSession')).toHaveLength(1);
+  });
+
+  it('falls back to an SSH channel without a session, and says the context was not tried', async () => {
+    const { check } = await doctor();
+    expect(check('kube-api').detail).toContain(
+      "my-app: Kubernetes v1.31.5+k3s1 (over SSH, with k3d's kubeconfig)",
+    );
+    expect(check('kube-api').detail).toContain('no tunnel session for devserver');
+  });
+
+  it('asks over SSH while the session reconnects, and says why its context was not tried', async () => {
+    const { check, ports } = await doctor({
+      isPortFree: async () => false,
+      ownSession: async () => ownSession({ state: 'reconnecting' }),
+    });
+    expect(ports.calls).not.toContain('kubeVersionViaContext');
+    expect(check('kube-api').detail).toContain(
+      'the session for devserver is reconnecting, so the kube context was not tried',
+    );
+  });
+
+  it('fails the API check with the client error, and skips NodePorts', async () => {
+    const { check } = await doctor({
+      ownSession: async () => ownSession(),
+      isPortFree: async () => false,
+      kubeVersionViaContext: async () => {
+        throw new TunnelError('KUBE_API', 'the API answered 401 to GET /version', { hint: 'reconnect' });
+      },
+    });
+    expect(check('kube-api')).toMatchObject({ status: 'fail', hint: 'reconnect' });
+    expect(check('kube-api').detail).toContain(
+      'my-app: context k3d-my-app@devserver through 127.0.0.1:16443: the API answered 401',
+    );
+    expect(check('nodeports')).toMatchObject({ status: 'skip', detail: 'needs Kubernetes API' });
+  });
+
+  it('warns about Services no mapping reaches, pointing at tunnel nodeports', async () => {
+    const { report, check } = await doctor({
+      nodePorts: async () => ({
+        cluster: 'my-app',
+        problems: ['default/api:80 (nodePort 31234): nodePort 31234 is not mapped by k3d'],
+        checked: 1,
+      }),
+    });
+    expect(report.ok).toBe(true);
+    expect(check('nodeports')).toMatchObject({
+      status: 'warn',
+      hint: expect.stringContaining('tunnel nodeports devserver'),
+    });
+    expect(check('nodeports').detail).toBe(
+      'my-app: default/api:80 (nodePort 31234): nodePort 31234 is not mapped by k3d',
+    );
+  });
+});
