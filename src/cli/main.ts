@@ -18,6 +18,11 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   status: async () => (await import('./commands/status.js')).registerStatus,
   logs: async () => (await import('./commands/logs.js')).registerLogs,
   config: async () => (await import('./commands/config.js')).registerConfig,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
+  cluster: async () => (await import('./commands/cluster.js')).registerCluster,
+  nodeports: async () => (await import('./commands/nodeports.js')).registerNodeports,
+  image: async () => (await import('./commands/image.js')).registerImage,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
   agent: async () => {
     const [{ registerAgent }, { addLoginItemCommands }] = await Promise.all([
       import('./commands/agent.js'),

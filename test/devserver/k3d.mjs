@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { commandPath, helpString, parse, usageString } from './cobra.mjs';
 import { createLogger } from './go-format.mjs';
+import { CREATE_FLAGS, clusterCreate, clusterDelete, DELETE_FLAGS } from './k3d-cluster.mjs';
+import { IMAGE_IMPORT } from './k3d-image.mjs';
 import { renderClusterList, renderKubeconfig, renderNodeList } from './k3d-render.mjs';
 import { DEFAULT_VERSIONS, readWorld, worldFile } from './world.mjs';
 
@@ -126,8 +128,13 @@ const group = (name, short, children) => ({
 
 const COMMANDS = group('k3d', 'https://k3d.io/ -> Run k3s in Docker!', [
   group('cluster', 'Manage cluster(s)', [
-    leaf('create', 'Create a new cluster', { use: 'NAME' }),
-    leaf('delete', 'Delete cluster(s).', { aliases: ['del', 'rm'], use: '[NAME [NAME ...] | --all]' }),
+    leaf('create', 'Create a new cluster', { use: 'NAME', run: clusterCreate, flags: CREATE_FLAGS }),
+    leaf('delete', 'Delete cluster(s).', {
+      aliases: ['del', 'rm'],
+      use: '[NAME [NAME ...] | --all]',
+      run: clusterDelete,
+      flags: DELETE_FLAGS,
+    }),
     leaf('edit', '[EXPERIMENTAL] Edit cluster(s).', { use: 'CLUSTER' }),
     leaf('list', 'List cluster(s)', {
       aliases: ['ls', 'get'],
@@ -144,6 +151,7 @@ const COMMANDS = group('k3d', 'https://k3d.io/ -> Run k3s in Docker!', [
     leaf('import', 'Import image(s) from docker into k3d cluster(s).', {
       aliases: ['load'],
       use: '[IMAGE | ARCHIVE [IMAGE | ARCHIVE...]]',
+      ...IMAGE_IMPORT,
     }),
   ]),
   group('kubeconfig', 'Manage kubeconfig(s)', [

@@ -22,7 +22,7 @@ export interface ScenarioServicePort {
 export interface ScenarioService {
   namespace?: string;
   name: string;
-  /** Default: NodePort when nodePort is given, else ClusterIP. */
+  /** Default: NodePort when a nodePort is given (here or on a port), else ClusterIP. */
   type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   /** Single-port shorthand; use `ports` for several. */
   port?: number;
@@ -51,6 +51,18 @@ export interface ScenarioPod {
   reason?: string;
 }
 
+/** Node names, or suffixes such as 'agent-0', that a fault applies to. */
+export interface ScenarioImageImport {
+  /** ctr prints "content digest sha256:…: not found" (k3d issue #1538) but the image lands: harmless noise. */
+  digestNoise?: string[];
+  /** k3d says "Successfully imported" yet the node has no image, and nothing is printed. */
+  silentlyMissing?: string[];
+  /** ctr fails for another reason (no space left on device): a real ERRO line, image missing. */
+  failing?: string[];
+  /** A direct `docker exec -i <node> ctr -n k8s.io images import -` fails too. */
+  directImportFails?: string[];
+}
+
 export interface ScenarioCluster {
   name: string;
   servers?: number;
@@ -71,6 +83,8 @@ export interface ScenarioCluster {
   services?: ScenarioService[];
   /** Default: one ready pod per scenario Service. */
   pods?: ScenarioPod[];
+  /** Faults of `k3d image import` / `docker exec <node> ctr images import` (k3d-image.mjs). */
+  imageImport?: ScenarioImageImport;
 }
 
 export interface Scenario {
@@ -105,6 +119,17 @@ export interface DockerNode {
   restartPolicy: string;
   state: string;
   labels: Record<string, string>;
+  /** Images imported into the node's containerd (k8s.io); k3s's own images are implied (node-images.mjs). */
+  images?: NodeImage[];
+}
+
+export interface NodeImage {
+  /** Normalised reference, e.g. docker.io/library/myapp:1.0. */
+  name: string;
+  /** sha256:<config digest>. */
+  id: string;
+  manifestDigest: string;
+  size: number;
 }
 
 export interface ClusterCerts {
