@@ -11,6 +11,7 @@ import { createHostVerifier, type HostKeyPolicy } from './host-key.js';
 import { resolveTarget } from './ssh-config.js';
 import { openTransport, type Transport } from './transport.js';
 import type { CloseReason, ExecOptions, ExecResult, SshConnection, SshTarget } from './types.js';
+import { applyWindowPolicy } from './window.js';
 
 export type { Log, LogLevel } from './handshake.js';
 
@@ -171,6 +172,7 @@ class Ssh2Connection implements SshConnection {
       port,
       source,
       timeoutMs: this.options.forwardOpenTimeoutMs ?? 10_000,
+      log: this.options.log,
     });
   }
 
@@ -187,9 +189,14 @@ interface ForwardRequest {
   port: number;
   source: { address: string; port: number } | undefined;
   timeoutMs: number;
+  /** Only for the once-per-process note that ssh2's internals changed (src/ssh/window.ts). */
+  log?: Log | undefined;
 }
 
-/** direct-tcpip with our own open timeout; a channel that opens after we gave up is destroyed. */
+/**
+ * direct-tcpip with our own open timeout; a channel that opens after we gave up is destroyed. The
+ * channel gets OpenSSH's window-adjust cadence (src/ssh/window.ts) before any data can reach it.
+ */
 export function openForward(client: Client, request: ForwardRequest): Promise<Duplex> {
   const where = `${request.host}:${request.port}`;
   return new Promise((resolve, reject) => {
@@ -205,6 +212,7 @@ export function openForward(client: Client, request: ForwardRequest): Promise<Du
         done = true;
         clearTimeout(timer);
         if (error) return reject(forwardError(where, error.message, (error as { reason?: number }).reason));
+        applyWindowPolicy(channel, { log: request.log });
         channel.on('error', () => {
           // The forward layer adds its own handler; this one only keeps Node from crashing.
         });
