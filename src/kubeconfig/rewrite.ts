@@ -50,7 +50,13 @@ function parseConfig(yamlText: string): Fields {
   const doc = parseDocument(yamlText, { version: '1.1' });
   const error = doc.errors[0];
   if (error) throw invalid(`is not valid YAML: ${error.message.split('\n')[0]}`);
-  const config: unknown = doc.toJS();
+  let config: unknown;
+  try {
+    config = doc.toJS();
+  } catch (error) {
+    // yaml refuses to expand too many aliases (a "billion laughs" document) with a ReferenceError.
+    throw invalid(`cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw invalid('is not a YAML mapping');
   }

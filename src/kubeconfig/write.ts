@@ -2,6 +2,7 @@
 // file. Writes are atomic (temp file + fsync + rename), 0600, with a one-time backup of the user's file.
 // Everything we did not write (other entries, comments, preferences, current-context) stays as it was;
 // a file we cannot read as a kubeconfig is never touched.
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, YAMLSeq } from 'yaml';
@@ -126,6 +127,8 @@ async function loadKubeconfig(file: string): Promise<Loaded> {
       indentSeq: false,
     };
   }
+  // kubectl refuses such a file too; decoding it loosely would write U+FFFD over the user's bytes.
+  if (!isUtf8(original)) throw notKubeconfig(target, 'is not UTF-8 text');
   const text = original.toString('utf8');
   const doc = parseExisting(text, target);
   // kubectl writes list items flush with their key; keep whichever style the file already uses.

@@ -84,8 +84,17 @@ function unquoteGo(quoted: string): string {
 export function summarizeK3dError(stderr: string): string {
   const lines = stderr.split('\n').map(parseK3dLogLine);
   const fatal = lines.filter((line) => line.level === 'FATA' || line.level === 'ERRO').at(-1);
-  if (fatal && fatal.message !== '') return fatal.message;
-  return lines.filter((line) => line.message !== '').at(-1)?.message ?? '';
+  if (fatal && fatal.message !== '') return showControls(fatal.message);
+  return showControls(lines.filter((line) => line.message !== '').at(-1)?.message ?? '');
+}
+
+// The summary lands in an error message printed raw on the user's terminal: a control character left
+// after stripAnsi (a lone ESC, nested or broken sequences) is shown escaped, never sent to the terminal.
+function showControls(text: string): string {
+  return text.replace(
+    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /** `k3d version` (two plain lines) or `k3d version -o json` (v5.5+). Unknown shapes give undefined fields. */

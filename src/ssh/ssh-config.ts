@@ -33,7 +33,9 @@ function configError(alias: string, what: string): TunnelError {
 
 function parseInteger(alias: string, key: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw configError(alias, `${key} "${value}" is not a number`);
+  // The value is quoted cut short: a config can hold anything, and a message must stay one readable line.
+  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  if (!/^\d+$/.test(value)) throw configError(alias, `${key} "${shown}" is not a number`);
   return Number(value);
 }
 

@@ -75,7 +75,9 @@ export function expandTokens(value: string, table: Record<string, string>, env: 
         return fromEnv;
       }
       const replacement = key ? table[key] : undefined;
-      if (replacement === undefined) throw new TokenError(`unknown token %${key ?? ''} in "${value}"`);
+      // Cut short: the value comes from the user's config and may be any length.
+      const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+      if (replacement === undefined) throw new TokenError(`unknown token %${key ?? ''} in "${shown}"`);
       return replacement;
     },
   );
