@@ -50,7 +50,7 @@ export class ForwardListener {
   /** Every accepted socket still open, whatever its phase (held, opening, piped). */
   private readonly sockets = new Set<net.Socket>();
   private readonly held = new Map<net.Socket, NodeJS.Timeout>();
-  /** When each waiting client's hold timeout runs out (set at its first hold, kept across retries). */
+  /** When each client's hold timeout runs out (from its acceptance; dropped once it is piped). */
   private readonly holdDeadlines = new Map<net.Socket, number>();
   /** Sockets waiting for a channel, each with a token naming its attempt (a stale result is discarded). */
   private readonly opening = new Map<net.Socket, object>();
@@ -142,6 +142,9 @@ export class ForwardListener {
     this.stats.open += 1;
     this.stats.lastActivityAt = new Date().toISOString();
     this.sockets.add(socket);
+    // The hold timeout counts from here: a client that first waited for a channel on a link that turned
+    // out dead has already used part of its patience.
+    this.holdDeadlines.set(socket, Date.now() + this.holdTimeoutMs);
     // Until the pipe owns the socket (and reports its errors), a client reset must not crash us.
     socket.on('error', (error) => {
       if (!this.piped.has(socket)) this.recordError(`client: ${describeError(error)}`);
