@@ -1,0 +1,280 @@
+// The bench world: the dev-server simulator (real sshd; in a netns as root) with one k3d cluster whose mapped
+// host ports are served by our blast server instead of the world daemon, and "links" to it: the real
+// `tunnel connect` (agent in a temp HOME/TUNNEL_HOME) next to `ssh -N -L` and direct TCP, on the bare link
+// or through a delay relay in front of sshd. Everything started here is stopped by pid in close().
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DevServer, type Scenario, startDevServer } from '../../test/devserver/index.js';
+import { type Endpoint, freePort, sleep, waitForPort } from './lib.js';
+import { type DelayRelay, startDelayRelay } from './window-check.js';
+
+const BIN = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
+const TARGET = fileURLToPath(new URL('./target-server.mjs', import.meta.url));
+/** Host ports of the bench cluster; the world daemon never serves these (it is stopped, see startBenchWorld). */
+export const FIRST_PORT = 18000;
+
+/**
+ * 'ssh' is `ssh -N -L` with OpenSSH's default cipher (chacha20-poly1305); 'ssh-gcm' pins aes128-gcm, the
+ * cipher ssh2 (so the tunnel) negotiates on a CPU with AES-NI, to compare implementations, not ciphers.
+ * 'ssh-gcm' forwards blast port 0 only.
+ */
+export type PathName = 'tunnel' | 'ssh' | 'ssh-gcm' | 'direct';
+type Cleanup = () => Promise<unknown> | unknown;
+
+export interface CliEnv {
+  home: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Every CLI env not yet disposed, so an interrupted run can stop their agents (disposeAllCli). */
+const liveCliEnvs = new Set<CliEnv>();
+
+export function makeCliEnv(): CliEnv {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-bench-'));
+  const env = { PATH: process.env.PATH, HOME: home, TUNNEL_HOME: path.join(home, 'tunnel-state') };
+  const cli = { home, env: { ...env, KUBECONFIG: path.join(home, '.kube', 'config') } };
+  liveCliEnvs.add(cli);
+  return cli;
+}
+
+export function runCli(cli: CliEnv, args: string[], timeoutMs = 60_000) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: cli.env, timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+export function agentPid(cli: CliEnv): number | undefined {
+  try {
+    const lock = JSON.parse(fs.readFileSync(path.join(cli.env.TUNNEL_HOME!, 'agent.lock'), 'utf8'));
+    return typeof lock.pid === 'number' ? lock.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Disconnect, stop the agent, kill it by pid if it is still there, remove the home. */
+export async function disposeCli(cli: CliEnv): Promise<void> {
+  if (!liveCliEnvs.delete(cli)) return;
+  const pid = agentPid(cli);
+  await runCli(cli, ['disconnect', '--all'], 15_000);
+  await runCli(cli, ['agent', 'stop'], 15_000);
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Stopped already.
+    }
+  }
+  fs.rmSync(cli.home, { recursive: true, force: true });
+}
+
+export async function disposeAllCli(): Promise<void> {
+  for (const cli of [...liveCliEnvs]) await disposeCli(cli);
+}
+
+function benchScenario(portCount: number): Scenario {
+  const ports = Array.from({ length: portCount }, (_, i) => ({
+    hostIp: '',
+    hostPort: FIRST_PORT + i,
+    containerPort: 30000 + i,
+    nodeFilter: 'server:0',
+  }));
+  return {
+    description: 'bench: one cluster whose host ports are served by scripts/bench/target-server.mjs',
+    clusters: [{ name: 'bench', servers: 1, agents: 0, running: true, apiPort: 16550, ports, services: [] }],
+  } as unknown as Scenario;
+}
+
+export async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await gone;
+  clearTimeout(timer);
+}
+
+export interface BenchWorld {
+  devserver: DevServer;
+  portCount: number;
+  /** Where the blast server's port i is reached without any tunnel. */
+  direct(index: number): Endpoint;
+  close(): Promise<void>;
+}
+
+/**
+ * The world daemon would listen on every mapped host port itself; the bench cluster exists only for k3d's
+ * answers (which come from the world file), so the daemon is stopped by pid and our blast server takes the ports.
+ */
+export async function startBenchWorld(portCount: number): Promise<BenchWorld> {
+  const devserver = await startDevServer({ scenario: benchScenario(portCount) });
+  const cleanups: Cleanup[] = [() => devserver.stop()];
+  const close = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  try {
+    const daemon = devserver.daemonPid();
+    if (daemon !== undefined) process.kill(daemon, 'SIGTERM');
+    await sleep(300);
+    const ports = Array.from({ length: portCount }, (_, i) => FIRST_PORT + i).join(',');
+    const args = [TARGET, '--host', devserver.netns ? '0.0.0.0' : '127.0.0.1', '--ports', ports];
+    const target = devserver.netns
+      ? spawn('ip', ['netns', 'exec', devserver.netns.name, process.execPath, ...args], { stdio: 'pipe' })
+      : spawn(process.execPath, args, { stdio: 'pipe' });
+    cleanups.push(() => stopChild(target));
+    await new Promise<void>((resolve, reject) => {
+      target.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+      target.once('exit', (code) => reject(new Error(`target-server exited ${code}`)));
+    });
+    return { devserver, portCount, direct: (i) => ({ host: devserver.host, port: FIRST_PORT + i }), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export interface Link {
+  name: string;
+  addedRttMs: number;
+  cli: CliEnv;
+  agentPid: number;
+  sshPid: number;
+  sshGcmPid: number;
+  sshdPid: () => number | undefined;
+  /** Endpoints per path for blast port i (ssh -L covers the first sshPorts ports only). */
+  endpoint(pathName: PathName, index: number): Endpoint;
+  close(): Promise<void>;
+}
+
+interface StatusForward {
+  remotePort: number;
+  localPort: number;
+}
+
+async function tunnelPorts(cli: CliEnv): Promise<Map<number, number>> {
+  const status = await runCli(cli, ['status', '--json']);
+  const doc = JSON.parse(status.stdout) as { sessions: { clusters: { forwards: StatusForward[] }[] }[] };
+  const forwards = doc.sessions.flatMap((s) => s.clusters.flatMap((c) => c.forwards));
+  return new Map(forwards.map((forward) => [forward.remotePort, forward.localPort]));
+}
+
+/** An ssh config for `devserver` that goes through `via` (a relay), with known_hosts re-keyed to it. */
+function sshConfigThrough(world: BenchWorld, dir: string, via: Endpoint | undefined): string {
+  if (!via) return world.devserver.sshConfigFile;
+  const { devserver } = world;
+  const knownHosts = path.join(dir, 'known_hosts');
+  const keys = devserver.sshd.knownHostsLines().map((line) => line.split(' ').slice(1).join(' '));
+  fs.writeFileSync(knownHosts, `${keys.map((key) => `[${via.host}]:${via.port} ${key}`).join('\n')}\n`);
+  const config = fs
+    .readFileSync(devserver.sshConfigFile, 'utf8')
+    .replace(/HostName .*/, `HostName ${via.host}`)
+    .replace(/Port .*/, `Port ${via.port}`)
+    .replace(/UserKnownHostsFile .*/, `UserKnownHostsFile ${knownHosts}`);
+  const file = path.join(dir, 'ssh_config');
+  fs.writeFileSync(file, config);
+  return file;
+}
+
+export function sshForwardArgs(configFile: string, forwards: Array<[number, number]>): string[] {
+  return [
+    ...['-F', configFile, '-N', '-o', 'ExitOnForwardFailure=yes', '-o', 'BatchMode=yes'],
+    ...forwards.flatMap(([local, remote]) => ['-L', `127.0.0.1:${local}:127.0.0.1:${remote}`]),
+    'devserver',
+  ];
+}
+
+/** `tunnel connect` + `ssh -N -L` (first sshPorts ports) to the world, through a delay relay if delayMs > 0. */
+export async function openLink(
+  world: BenchWorld,
+  options: { delayMs: number; sshPorts: number },
+): Promise<Link> {
+  const cli = makeCliEnv();
+  const cleanups: Cleanup[] = [() => disposeCli(cli)];
+  const close = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  try {
+    const relays: DelayRelay[] = [];
+    const relay = async (target: Endpoint) => {
+      const started = await startDelayRelay({
+        targetHost: target.host,
+        targetPort: target.port,
+        delayMs: options.delayMs,
+      });
+      relays.push(started);
+      cleanups.push(() => started.close());
+      return started;
+    };
+    const sshRelay =
+      options.delayMs > 0
+        ? await relay({ host: world.devserver.host, port: world.devserver.port })
+        : undefined;
+    const configFile = sshConfigThrough(world, cli.home, sshRelay);
+    const connected = await runCli(cli, [
+      '--ssh-config',
+      configFile,
+      'connect',
+      'devserver',
+      '--no-kubeconfig',
+    ]);
+    if (connected.code !== 0) throw new Error(`tunnel connect failed: ${connected.stderr}`);
+    const ports = await tunnelPorts(cli);
+    const pid = agentPid(cli);
+    if (pid === undefined) throw new Error('no agent pid after connect');
+
+    const sshLocal = await Promise.all(Array.from({ length: options.sshPorts }, () => freePort()));
+    const forwards = sshLocal.map((local, i): [number, number] => [local, FIRST_PORT + i]);
+    const ssh = spawn('ssh', sshForwardArgs(configFile, forwards), { stdio: 'ignore' });
+    cleanups.push(() => stopChild(ssh));
+    const gcmLocal = await freePort();
+    const gcmArgs = ['-c', 'aes128-gcm@openssh.com', ...sshForwardArgs(configFile, [[gcmLocal, FIRST_PORT]])];
+    const sshGcm = spawn('ssh', gcmArgs, { stdio: 'ignore' });
+    cleanups.push(() => stopChild(sshGcm));
+    for (const local of [...sshLocal, gcmLocal]) await waitForPort({ host: '127.0.0.1', port: local });
+
+    // Direct TCP at the same added delay goes through its own relays to the blast ports.
+    const directRelays =
+      options.delayMs > 0
+        ? await Promise.all(Array.from({ length: options.sshPorts }, (_, i) => relay(world.direct(i))))
+        : [];
+    const endpoint = (pathName: PathName, index: number): Endpoint => {
+      if (pathName === 'direct') {
+        const via = directRelays[index];
+        return via ? { host: via.host, port: via.port } : world.direct(index);
+      }
+      if (pathName === 'ssh-gcm' && index > 0) throw new Error('ssh-gcm forwards blast port 0 only');
+      const port =
+        pathName === 'tunnel'
+          ? ports.get(FIRST_PORT + index)
+          : pathName === 'ssh-gcm'
+            ? gcmLocal
+            : sshLocal[index];
+      if (port === undefined) throw new Error(`no ${pathName} forward for blast port ${index}`);
+      return { host: '127.0.0.1', port };
+    };
+    return {
+      name: options.delayMs > 0 ? `+${2 * options.delayMs} ms RTT` : 'bare',
+      addedRttMs: 2 * options.delayMs,
+      cli,
+      agentPid: pid,
+      sshPid: ssh.pid ?? -1,
+      sshGcmPid: sshGcm.pid ?? -1,
+      sshdPid: () => world.devserver.sshd.pid(),
+      endpoint,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

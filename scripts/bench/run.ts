@@ -1,0 +1,138 @@
+// The bench harness: `npm run bench` (full) or `npm run bench -- --quick` (every measurement, reduced, < 1 min).
+// `--only throughput,setup` picks measurements. Prints a markdown table per measurement with the machine it
+// ran on and writes bench/results/<date>-<quick|full>.json. Everything it starts is stopped by pid at the
+// end, on failure and on Ctrl-C; the dev server's namespace is deleted.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { footprint, recovery } from './agent-measures.js';
+import { type BenchWorld, disposeAllCli, type Link, openLink, startBenchWorld } from './env.js';
+import { connectionSetup, httpRate, parallelStreams, type Section, throughput } from './measures.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ALL = ['throughput', 'throughput-rtt', 'setup', 'footprint', 'parallel', 'http', 'recovery'] as const;
+type Measure = (typeof ALL)[number];
+
+function sizes(quick: boolean) {
+  return quick
+    ? {
+        throughput: { mib: 32, runs: 1 },
+        throughputRtt: { mib: 16, runs: 1 },
+        setup: { connections: 100 },
+        footprint: { connections: 100, statusRuns: 3 },
+        parallel: { streams: 8, mib: 8, runs: 1 },
+        http: { connections: 64, seconds: 2, runs: 1 },
+        recovery: { trials: 1, downMs: 500, aliveIntervalS: 2, aliveCountMax: 2 },
+      }
+    : {
+        throughput: { mib: 256, runs: 5 },
+        throughputRtt: { mib: 128, runs: 3 },
+        setup: { connections: 2000 },
+        footprint: { connections: 1000, statusRuns: 10 },
+        parallel: { streams: 8, mib: 64, runs: 3 },
+        http: { connections: 64, seconds: 5, runs: 3 },
+        recovery: { trials: 3, downMs: 2000, aliveIntervalS: 2, aliveCountMax: 2 },
+      };
+}
+
+/** First line a tool prints about its version (ssh -V and wrk -v write to stderr; wrk exits 1). */
+function version(command: string, args: string[]): string {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n')[0] ?? 'unknown';
+}
+
+function machine(mode: string) {
+  const ssh2 = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/ssh2/package.json'), 'utf8'));
+  const binding = fs.existsSync(
+    path.join(ROOT, 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node'),
+  );
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    kernel: os.release(),
+    node: process.version,
+    openssh: version('ssh', ['-V']),
+    ssh2: ssh2.version as string,
+    ssh2Binding: binding,
+    wrk: version('wrk', ['-v']),
+    devserverMode: mode,
+  };
+}
+
+function markdown(section: Section): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [
+    `### ${section.title}`,
+    '',
+    line(section.columns),
+    line(section.columns.map(() => '---')),
+    ...section.rows.map(line),
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
+  const quick = values.quick === true;
+  const only = new Set((values.only?.split(',') ?? ALL) as Measure[]);
+  const size = sizes(quick);
+  const started = Date.now();
+  // disposeAllCli runs last (first registered): agents a measurement started for itself, if it was interrupted.
+  const cleanups: Array<() => Promise<unknown>> = [disposeAllCli];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) await step().catch((error) => console.error(error));
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
+
+  const sections: Section[] = [];
+  const record = (section: Section) => {
+    sections.push(section);
+    console.log(markdown(section));
+  };
+  let info: ReturnType<typeof machine> | undefined;
+  try {
+    const world: BenchWorld = await startBenchWorld(50);
+    cleanups.push(() => world.close());
+    info = machine(world.devserver.mode);
+    console.log(`## tunnel bench (${quick ? 'quick' : 'full'}), ${new Date().toISOString()}\n`);
+    console.log(
+      `${Object.entries(info)
+        .map(([k, v]) => `- ${k}: ${v}`)
+        .join('\n')}\n`,
+    );
+    const bare: Link = await openLink(world, { delayMs: 0, sshPorts: 8 });
+    cleanups.push(() => bare.close());
+    if (only.has('throughput')) record(await throughput(bare, size.throughput));
+    if (only.has('throughput-rtt')) {
+      const slow = await openLink(world, { delayMs: 10, sshPorts: 1 });
+      try {
+        record(await throughput(slow, size.throughputRtt));
+      } finally {
+        await slow.close();
+      }
+    }
+    if (only.has('setup')) record(await connectionSetup(bare, size.setup));
+    if (only.has('footprint')) record(await footprint(world, size.footprint));
+    if (only.has('parallel')) record(await parallelStreams(bare, size.parallel));
+    if (only.has('http')) record(await httpRate(bare, size.http));
+    if (only.has('recovery')) record(await recovery(world, bare, size.recovery));
+  } finally {
+    await cleanup();
+  }
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, '');
+  const file = path.join(ROOT, 'bench/results', `${stamp}-${quick ? 'quick' : 'full'}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const doc = { date: new Date().toISOString(), quick, seconds, machine: info, sections };
+  fs.writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  console.log(`(${seconds} s; wrote ${path.relative(ROOT, file)})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
