@@ -28,6 +28,7 @@ export function createNetns(index: number): Netns {
   const hostAddress = `10.231.${index}.1`;
   const nsAddress = `10.231.${index}.2`;
   try {
+    killNamespacePids(name);
     ip('netns', 'del', name);
   } catch {
     // Not left over from an earlier run: nothing to clean.
@@ -58,6 +59,9 @@ export function createNetns(index: number): Netns {
       iptables(action, 'OUTPUT', '-o', nsIf, '-j', 'DROP');
     },
     delete: () => {
+      // Whatever still runs in the namespace goes with it: sshd session processes left by a graceful
+      // restart were reparented to init, so no process tree reaches them any more.
+      killNamespacePids(name);
       try {
         ip('netns', 'del', name);
       } finally {
@@ -69,4 +73,21 @@ export function createNetns(index: number): Netns {
       }
     },
   };
+}
+
+/** SIGKILL for every process inside namespace `name` (`ip netns pids`); none when it does not exist. */
+function killNamespacePids(name: string): void {
+  let pids: string[];
+  try {
+    pids = execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Exited between the listing and the kill.
+    }
+  }
 }
