@@ -5,6 +5,7 @@ import { hasSavedSessions } from '../agent/store.js';
 import { agentStoppedMarker } from '../config/paths.js';
 import { type AgentConnection, ensureAgent } from '../control/autostart.js';
 import type { Interaction } from '../session/session.js';
+import type { StatusDocument } from '../session/status-types.js';
 
 /** The agent for a command that cannot work without one (connect): started or replaced as needed. */
 export async function requireAgent(interaction?: Interaction): Promise<AgentConnection> {
@@ -32,5 +33,20 @@ function report(connection: AgentConnection): void {
     process.stderr.write(
       `note: replaced the running agent ${connection.replaced} with ${connection.hello.agentVersion}\n`,
     );
+  }
+}
+
+/**
+ * The running agent's status, for commands that only look (`agent status`, `kubeconfig`, `doctor`,
+ * `connect --foreground`): never starts an agent, never replaces one of another version.
+ * undefined when no agent runs.
+ */
+export async function peekStatus(): Promise<StatusDocument | undefined> {
+  const agent = await ensureAgent({ start: false, replace: false });
+  if (!agent) return undefined;
+  try {
+    return await agent.client.request('status', {});
+  } finally {
+    agent.client.close();
   }
 }

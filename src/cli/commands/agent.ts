@@ -7,6 +7,7 @@ import { hasSavedSessions } from '../../agent/store.js';
 import { agentLogFile, agentStoppedMarker, controlSocketPath } from '../../config/paths.js';
 import { ensureAgent, stopAgent } from '../../control/autostart.js';
 import { VERSION } from '../../version.js';
+import { peekStatus } from '../agent-access.js';
 import { formatAge } from '../render-status.js';
 import { describeLoginItem } from './agent-login.js';
 
@@ -28,21 +29,16 @@ async function agentInfo(): Promise<AgentInfo> {
     logFile: agentLogFile(),
     loginItem: describeLoginItem() ?? null,
   };
-  const agent = await ensureAgent({ start: false, replace: false });
-  if (!agent) return { running: false, pid: null, version: null, startedAt: null, sessions: [], ...base };
-  try {
-    const doc = await agent.client.request('status', {});
-    return {
-      running: true,
-      pid: doc.agent.pid,
-      version: doc.agent.version,
-      startedAt: doc.agent.startedAt,
-      sessions: doc.sessions.map((session) => session.host),
-      ...base,
-    };
-  } finally {
-    agent.client.close();
-  }
+  const doc = await peekStatus();
+  if (!doc) return { running: false, pid: null, version: null, startedAt: null, sessions: [], ...base };
+  return {
+    running: true,
+    pid: doc.agent.pid,
+    version: doc.agent.version,
+    startedAt: doc.agent.startedAt,
+    sessions: doc.sessions.map((session) => session.host),
+    ...base,
+  };
 }
 
 function loginLine(info: AgentInfo): string {

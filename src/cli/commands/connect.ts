@@ -4,11 +4,10 @@
 import type { Command } from 'commander';
 import { serializeOptions } from '../../agent/ipc.js';
 import { type ConnectFlags, isLoopback, type SessionOptions } from '../../config/resolve.js';
-import { ensureAgent } from '../../control/autostart.js';
 import { TunnelError } from '../../errors.js';
 import { stderrLogger } from '../../log.js';
 import { ManagedSession } from '../../session/managed-session.js';
-import { requireAgent } from '../agent-access.js';
+import { peekStatus, requireAgent } from '../agent-access.js';
 import { addSettingsOptions, resolveConnectOptions } from '../connect-settings.js';
 import { collect } from '../options.js';
 import { renderForwards } from '../render.js';
@@ -84,17 +83,11 @@ export function registerConnect(program: Command): void {
 
 /** A foreground session next to the agent's session for the same host would fight it for every port. */
 async function refuseIfInBackground(host: string): Promise<void> {
-  const agent = await ensureAgent({ start: false, replace: false });
-  if (!agent) return;
-  try {
-    const { sessions } = await agent.client.request('status', {});
-    if (sessions.some((session) => session.host === host)) {
-      throw new TunnelError('STATE', `${host} is already connected in the background`, {
-        hint: `Stop it first with: tunnel disconnect ${host} (or see it with: tunnel status ${host})`,
-      });
-    }
-  } finally {
-    agent.client.close();
+  const doc = await peekStatus();
+  if (doc?.sessions.some((session) => session.host === host)) {
+    throw new TunnelError('STATE', `${host} is already connected in the background`, {
+      hint: `Stop it first with: tunnel disconnect ${host} (or see it with: tunnel status ${host})`,
+    });
   }
 }
 

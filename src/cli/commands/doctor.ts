@@ -5,32 +5,25 @@ import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
 import { resolveSessionOptions } from '../../config/resolve.js';
 import { loadHostSettings } from '../../config/settings.js';
-import { ensureAgent } from '../../control/autostart.js';
 import { DOCTOR_CHECKS, runDoctor } from '../../doctor/run.js';
 import { systemPorts } from '../../doctor/system.js';
 import type { OwnSession } from '../../doctor/types.js';
+import type { StatusDocument } from '../../session/status-types.js';
+import { peekStatus } from '../agent-access.js';
 import { givenFlags } from '../connect-settings.js';
 import { renderCheck, renderSummary } from '../render-doctor.js';
 
 /** The running agent's session for `alias`; never starts or replaces an agent (doctor only looks). */
 async function ownSession(alias: string): Promise<OwnSession | undefined> {
-  let agent: Awaited<ReturnType<typeof ensureAgent>>;
+  let doc: StatusDocument | undefined;
   try {
-    agent = await ensureAgent({ start: false, replace: false });
+    doc = await peekStatus();
   } catch {
     // An agent that does not answer owns no port we can vouch for; the port check names the holder.
     return undefined;
   }
-  if (!agent) return undefined;
-  try {
-    const doc = await agent.client.request('status', {});
-    const session = doc.sessions.find((entry) => entry.host === alias);
-    return session ? { agentPid: doc.agent.pid, session } : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    agent.client.close();
-  }
+  const session = doc?.sessions.find((entry) => entry.host === alias);
+  return doc && session ? { agentPid: doc.agent.pid, session } : undefined;
 }
 
 export function registerDoctor(program: Command): void {

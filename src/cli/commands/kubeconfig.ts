@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import { contextNameFor, resolveSessionOptions } from '../../config/resolve.js';
 import { loadHostSettings } from '../../config/settings.js';
-import { ensureAgent } from '../../control/autostart.js';
 import { renderStandaloneKubeconfig } from '../../kubeconfig/write.js';
 import { stderrLogger } from '../../log.js';
 import { planForwards } from '../../plan/forward-plan.js';
@@ -12,6 +11,7 @@ import type { ForwardSpec } from '../../plan/types.js';
 import { findK3d, listClusters } from '../../remote/k3d.js';
 import { fetchRewritten } from '../../session/kubeconfig-step.js';
 import { clientAddress, connectTarget } from '../../session/session.js';
+import { peekStatus } from '../agent-access.js';
 import { givenFlags } from '../connect-settings.js';
 import { collect } from '../options.js';
 import { terminalInteraction } from '../terminal.js';
@@ -69,15 +69,8 @@ export function registerKubeconfig(program: Command): void {
 
 /** The running session's local port per forward id, from the agent; undefined when not connected. */
 async function liveApiPorts(host: string): Promise<Map<string, number> | undefined> {
-  const agent = await ensureAgent({ start: false, replace: false });
-  if (!agent) return undefined;
-  try {
-    const doc = await agent.client.request('status', {});
-    const session = doc.sessions.find((entry) => entry.host === host);
-    if (!session) return undefined;
-    const forwards = session.clusters.flatMap((cluster) => cluster.forwards);
-    return new Map(forwards.map((forward) => [forward.id, forward.localPort]));
-  } finally {
-    agent.client.close();
-  }
+  const session = (await peekStatus())?.sessions.find((entry) => entry.host === host);
+  if (!session) return undefined;
+  const forwards = session.clusters.flatMap((cluster) => cluster.forwards);
+  return new Map(forwards.map((forward) => [forward.id, forward.localPort]));
 }
