@@ -38,6 +38,11 @@ export function emptyStats(): ForwardStats {
 
 /** How soon a client whose channel failed with the link is tried again (on the then current link). */
 const LINK_RETRY_MS = 1_000;
+/**
+ * Local sockets buffer up to this much before reporting backpressure (Node's default is 16 KiB): one 64 KiB
+ * read from the SSH socket carries two 32 KiB payloads, and both should leave in one coalesced writev.
+ */
+const LOCAL_HIGH_WATER_MARK = 256 * 1024;
 
 /** The SSH layer marks open failures the server never answered (timeout, connection gone). */
 function isLinkFailure(error: unknown): boolean {
@@ -68,7 +73,10 @@ export class ForwardListener {
     this.spec = spec;
     this.holdTimeoutMs = options.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS;
     // allowHalfOpen: a client that sends EOF (e.g. after its request) still gets the reply.
-    this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
+    this.server = net.createServer(
+      { noDelay: true, allowHalfOpen: true, highWaterMark: LOCAL_HIGH_WATER_MARK },
+      (socket) => this.accept(socket),
+    );
   }
 
   async start(): Promise<void> {

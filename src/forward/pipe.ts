@@ -3,6 +3,7 @@
 // teardown when either side closes or fails. Counts bytes; never throws.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { coalesceWrites } from '../ssh/coalesce.js';
 
 export interface PipeCounters {
   bytesIn: number;
@@ -46,6 +47,8 @@ export function pipeBoth(socket: Socket, channel: Duplex, counters: PipeCounters
     channel.on('error', onError);
     socket.once('close', onClose);
     channel.once('close', onClose);
+    // One writev per tick to the local client instead of one write per 32 KiB SSH payload.
+    coalesceWrites(socket);
     socket.pipe(channel);
     channel.pipe(socket);
   });

@@ -1,9 +1,10 @@
 // src/ssh (main file): from an ssh alias to a live, host-key-checked ssh2 connection (`ssh -G`,
 // known_hosts, auth, exec, forwards, ProxyJump/ProxyCommand). One fresh Client per openConnection;
 // it never reconnects (`closed` says why it ended, the supervisor decides) and never prints.
-import type { Duplex } from 'node:stream';
+import { type Duplex, Writable } from 'node:stream';
 import { TunnelError } from '../errors.js';
 import { prepareAuth } from './auth.js';
+import { coalesceWrites } from './coalesce.js';
 import { connectError } from './connect-errors.js';
 import { execOnClient, quoteArgv, shellQuote } from './exec.js';
 import { type Client, handshake, type Log, PausableDeadline } from './handshake.js';
@@ -126,6 +127,9 @@ class Ssh2Connection implements SshConnection {
     private readonly transport: Transport,
     private readonly options: OpenConnectionOptions,
   ) {
+    // ssh2 writes each packet with its own socket.write; batch them per tick like OpenSSH's poll loop.
+    const sock = (client as unknown as { _sock?: unknown })._sock;
+    if (sock instanceof Writable) coalesceWrites(sock);
     client.on('error', (error: Error) => {
       this.firstError ??= error;
       options.log?.('warn', `ssh connection error: ${error.message}`, { host: target.alias });
