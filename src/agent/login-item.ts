@@ -15,6 +15,7 @@ import {
 } from '../config/login-item-paths.js';
 import { TunnelError } from '../errors.js';
 import { type LoginItemSpec, launchdPlist, systemdUnit } from './login-item-render.js';
+import { AGENT_NODE_FLAGS } from './node-flags.js';
 
 export const AGENT_BIN_PATH = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
 
@@ -172,7 +173,7 @@ export async function installLoginItem(input: LoginItemInput): Promise<LoginItem
   const session = newSession(input);
   const { paths } = session;
   const spec: LoginItemSpec = {
-    programArguments: [input.nodePath, input.binPath, '__agent'],
+    programArguments: [input.nodePath, ...AGENT_NODE_FLAGS, input.binPath, '__agent'],
     environment: paths.agentEnv,
     logsDir: paths.logsDir,
   };

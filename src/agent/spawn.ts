@@ -8,6 +8,7 @@ import { agentLogFile, controlSocketPath } from '../config/paths.js';
 import { probeAgent } from '../control/client.js';
 import { TunnelError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { AGENT_NODE_FLAGS } from './node-flags.js';
 
 export const BIN_PATH = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
 
@@ -29,7 +30,7 @@ export async function spawnAgent(timeoutMs = 15_000): Promise<void> {
   fs.mkdirSync(path.dirname(stderrFile), { recursive: true, mode: 0o700 });
   const output = fs.openSync(stderrFile, 'a', 0o600);
   // cwd "/": a detached agent must not keep the directory it was started from busy (unmounts).
-  const child = spawn(process.execPath, [BIN_PATH, '__agent'], {
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BIN_PATH, '__agent'], {
     detached: true,
     cwd: '/',
     stdio: ['ignore', output, output],
