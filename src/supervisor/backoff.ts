@@ -19,6 +19,26 @@ export interface BackoffOptions {
 export const DEFAULT_INITIAL_DELAY_MS = 250;
 export const DEFAULT_MAX_DELAY_MS = 30_000;
 
+/**
+ * While connects have been refused for less than this, retry every 0.25–0.5 s instead of backing off.
+ * A refusal (TCP RST: the host is up, nothing listens on the port) is what an sshd restart or a dev
+ * server booting looks like; it costs one SYN, reaches no sshd and leaves no line in its auth log, so
+ * retrying at once is free and gets the tunnel back within half a second of sshd listening again (the
+ * backoff would wait up to its current delay, seconds after a longer restart). After this window the
+ * usual backoff applies: a server that refuses for minutes is not coming back in the next second.
+ */
+export const REFUSED_FAST_RETRY_MS = 60_000;
+
+/** ECONNREFUSED anywhere in the error's cause chain (TunnelError wraps ssh2's socket error). */
+export function isConnectionRefused(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth += 1) {
+    if ((current as { code?: unknown }).code === 'ECONNREFUSED') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export class Backoff {
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
@@ -45,6 +65,12 @@ export class Backoff {
     this.previousDelayMs = Math.min(this.maxDelayMs, Math.round(delay));
     this.attempts += 1;
     return this.previousDelayMs;
+  }
+
+  /** A delay of 1–2 × the initial one that does not grow the backoff (retrying a refused connect). */
+  nextQuick(): number {
+    this.attempts += 1;
+    return Math.round(this.initialDelayMs * (1 + this.random()));
   }
 
   /** Back to the first, short delays: called once a connection has proved stable. */

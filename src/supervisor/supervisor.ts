@@ -2,7 +2,7 @@
 // on wake or network change) → backoff → again, until stopped. Owns the session state and the order of
 // shutdown. Sees the world only through SupervisorPorts: no ssh2, sockets, k3d or files in here.
 import type { CloseReason } from '../ssh/types.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions, isConnectionRefused, REFUSED_FAST_RETRY_MS } from './backoff.js';
 import {
   type Clock,
   networkFingerprint,
@@ -48,11 +48,15 @@ interface AttemptOutcome {
   error: SessionError;
   /** How long the connection served, or undefined when it never got to forwarding. */
   connectedForMs: number | undefined;
+  /** The connect itself was refused (nothing listening on the SSH port). */
+  refused?: boolean;
 }
 
 export class Supervisor<C extends SupervisedConnection> {
   private readonly clock: Clock;
   private readonly backoff: Backoff;
+  /** When the current run of refused connects began (see REFUSED_FAST_RETRY_MS). */
+  private refusedSince: number | undefined;
   private readonly controller = new AbortController();
   private state: SessionState = { kind: 'connecting', attempt: 1 };
   private since: Date;
@@ -127,7 +131,10 @@ export class Supervisor<C extends SupervisedConnection> {
         // A connection that held for a while says the last failures are over: start short again.
         if (outcome.connectedForMs >= (this.options.stableAfterMs ?? 60_000)) this.backoff.reset();
       }
-      const delayMs = this.backoff.next();
+      this.refusedSince = outcome.refused ? (this.refusedSince ?? this.clock.now()) : undefined;
+      const quick =
+        this.refusedSince !== undefined && this.clock.now() - this.refusedSince < REFUSED_FAST_RETRY_MS;
+      const delayMs = quick ? this.backoff.nextQuick() : this.backoff.next();
       const nextAttemptAt = new Date(this.clock.now() + delayMs).toISOString();
       this.enter({
         kind: 'reconnecting',
@@ -148,7 +155,11 @@ export class Supervisor<C extends SupervisedConnection> {
     try {
       connection = await openUnlessAborted((abort) => this.ports.connect(abort), signal);
     } catch (error) {
-      return { error: errorFromThrown(error, now()), connectedForMs: undefined };
+      return {
+        error: errorFromThrown(error, now()),
+        connectedForMs: undefined,
+        refused: isConnectionRefused(error),
+      };
     }
     this.connection = connection;
     try {

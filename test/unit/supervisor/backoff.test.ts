@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff } from '../../../src/supervisor/backoff.js';
+import { TunnelError } from '../../../src/errors.js';
+import { Backoff, isConnectionRefused } from '../../../src/supervisor/backoff.js';
 
 /** A random() that replays `values` in a loop. */
 function sequence(...values: number[]): () => number {
@@ -48,5 +49,32 @@ describe('Backoff (decorrelated jitter)', () => {
   it('honours custom bounds', () => {
     const backoff = new Backoff({ initialDelayMs: 100, maxDelayMs: 500, random: () => 0.999999 });
     expect([backoff.next(), backoff.next(), backoff.next()]).toEqual([300, 500, 500]);
+  });
+});
+
+describe('Backoff.nextQuick and isConnectionRefused', () => {
+  it('quick delays stay within 1–2 × the initial delay and do not grow the backoff', () => {
+    const backoff = new Backoff({ random: sequence(0, 0.5, 0.999999) });
+    expect([backoff.nextQuick(), backoff.nextQuick(), backoff.nextQuick()]).toEqual([250, 375, 500]);
+    expect(backoff.attempt).toBe(3);
+    // The exponential part starts where it was: from the initial delay.
+    expect(backoff.next()).toBe(250);
+  });
+
+  it('finds ECONNREFUSED in the cause chain by code, never by message text', () => {
+    const socketError = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:22'), {
+      code: 'ECONNREFUSED',
+    });
+    const wrapped = new TunnelError('SSH_CONNECT', 'Cannot connect to dev: connection refused', {
+      cause: socketError,
+    });
+    expect(isConnectionRefused(socketError)).toBe(true);
+    expect(isConnectionRefused(wrapped)).toBe(true);
+    expect(isConnectionRefused(new Error('connect ECONNREFUSED 10.0.0.1:22'))).toBe(false);
+    expect(isConnectionRefused(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }))).toBe(false);
+    expect(isConnectionRefused(undefined)).toBe(false);
+    const loop: { code?: string; cause?: unknown } = {};
+    loop.cause = loop;
+    expect(isConnectionRefused(loop)).toBe(false);
   });
 });

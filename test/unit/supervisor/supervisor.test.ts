@@ -147,6 +147,57 @@ describe('Supervisor: connecting and reconnecting', () => {
     expect(supervisor.snapshot().reconnectCount).toBe(2);
     await supervisor.stop();
   });
+
+  it('retries a refused connect every 0.25–0.5 s for a minute (sshd restarting), then backs off', async () => {
+    const { supervisor, steps, ports } = harness({ backoff: { random: () => 0.999999 } });
+    const refused = () =>
+      new TunnelError('SSH_CONNECT', 'Cannot connect to dev: connection refused', {
+        cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      });
+    const next = () =>
+      Date.parse((supervisor.snapshot().state as { nextAttemptAt: string }).nextAttemptAt) - Date.now();
+    for (let i = 0; i < 200; i += 1) steps.push(refused());
+    void supervisor.start();
+    await settle();
+    const delays: number[] = [];
+    // 60 s of refusals: every delay is the quick one, the attempt count still goes up.
+    let elapsed = 0;
+    while (elapsed < 59_500) {
+      const delayMs = next();
+      delays.push(delayMs);
+      elapsed += delayMs;
+      await vi.advanceTimersByTimeAsync(delayMs);
+      await settle();
+    }
+    expect(Math.max(...delays)).toBe(500);
+    expect(supervisor.snapshot().state).toMatchObject({ kind: 'reconnecting', attempt: delays.length + 1 });
+    // Past the window: the ordinary backoff, growing from its start.
+    await vi.advanceTimersByTimeAsync(next());
+    await settle();
+    expect(next()).toBe(750);
+    expect(ports.connect).toHaveBeenCalledTimes(delays.length + 2);
+    await supervisor.stop();
+  });
+
+  it('a failure other than refused ends the quick retries at once', async () => {
+    const { supervisor, steps } = harness({ backoff: { random: () => 0.999999 } });
+    const refused = new TunnelError('SSH_CONNECT', 'refused', {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    });
+    const next = () =>
+      Date.parse((supervisor.snapshot().state as { nextAttemptAt: string }).nextAttemptAt) - Date.now();
+    steps.push(refused, new Error('handshake timed out'), new Error('handshake timed out'));
+    void supervisor.start();
+    await settle();
+    expect(next()).toBe(500);
+    await vi.advanceTimersByTimeAsync(500);
+    await settle();
+    expect(next()).toBe(750);
+    await vi.advanceTimersByTimeAsync(750);
+    await settle();
+    expect(next()).toBe(2250);
+    await supervisor.stop();
+  });
 });
 
 describe('Supervisor: re-discovery', () => {
