@@ -29,6 +29,13 @@ export const DEFAULT_MAX_DELAY_MS = 30_000;
  */
 export const REFUSED_FAST_RETRY_MS = 60_000;
 
+/**
+ * A connection that served at least this long is retried quickly once it is lost (the common case: sshd
+ * restarted, the link blinked). One that is dropped sooner after login counts as a failed attempt, so a
+ * server that accepts and drops us at once still meets the growing backoff.
+ */
+export const QUICK_RETRY_AFTER_SERVED_MS = 1_000;
+
 /** ECONNREFUSED anywhere in the error's cause chain (TunnelError wraps ssh2's socket error). */
 export function isConnectionRefused(error: unknown): boolean {
   let current: unknown = error;

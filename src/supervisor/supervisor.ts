@@ -2,7 +2,13 @@
 // on wake or network change) → backoff → again, until stopped. Owns the session state and the order of
 // shutdown. Sees the world only through SupervisorPorts: no ssh2, sockets, k3d or files in here.
 import type { CloseReason } from '../ssh/types.js';
-import { Backoff, type BackoffOptions, isConnectionRefused, REFUSED_FAST_RETRY_MS } from './backoff.js';
+import {
+  Backoff,
+  type BackoffOptions,
+  isConnectionRefused,
+  QUICK_RETRY_AFTER_SERVED_MS,
+  REFUSED_FAST_RETRY_MS,
+} from './backoff.js';
 import {
   type Clock,
   networkFingerprint,
@@ -132,8 +138,12 @@ export class Supervisor<C extends SupervisedConnection> {
         if (outcome.connectedForMs >= (this.options.stableAfterMs ?? 60_000)) this.backoff.reset();
       }
       this.refusedSince = outcome.refused ? (this.refusedSince ?? this.clock.now()) : undefined;
+      // Quick: the first retry after losing a connection that served (sshd restarted, Wi-Fi blip), and
+      // refusals for up to a minute. Only failed attempts grow the delay.
+      const served = (outcome.connectedForMs ?? 0) >= QUICK_RETRY_AFTER_SERVED_MS;
       const quick =
-        this.refusedSince !== undefined && this.clock.now() - this.refusedSince < REFUSED_FAST_RETRY_MS;
+        served ||
+        (this.refusedSince !== undefined && this.clock.now() - this.refusedSince < REFUSED_FAST_RETRY_MS);
       const delayMs = quick ? this.backoff.nextQuick() : this.backoff.next();
       const nextAttemptAt = new Date(this.clock.now() + delayMs).toISOString();
       this.enter({

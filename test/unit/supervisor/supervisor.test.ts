@@ -117,7 +117,7 @@ describe('Supervisor: connecting and reconnecting', () => {
     await supervisor.stop();
   });
 
-  it('resets the backoff after a stable connection, keeps growing it after a short one', async () => {
+  it('retries quickly once after losing a connection that served; only failed attempts grow the delay', async () => {
     const { supervisor, steps } = harness({ backoff: { random: () => 0.999999 } });
     const next = () =>
       Date.parse((supervisor.snapshot().state as { nextAttemptAt: string }).nextAttemptAt) - Date.now();
@@ -133,8 +133,14 @@ describe('Supervisor: connecting and reconnecting', () => {
     await vi.advanceTimersByTimeAsync(2250);
     await settle();
     await vi.advanceTimersByTimeAsync(10_000);
-    short.end({ kind: 'remote', message: 'flap' });
+    short.end({ kind: 'remote', message: 'sshd restarted' });
     await settle();
+    // It served for 10 s: the first retry is quick (0.25-0.5 s), like autossh restarting ssh at once.
+    expect(next()).toBe(500);
+    steps.push(new Error('handshake timed out'));
+    await vi.advanceTimersByTimeAsync(500);
+    await settle();
+    // That retry failed: the backoff goes on from where the failures had brought it (not reset).
     expect(next()).toBe(6750);
     const stable = new FakeConnection('stable');
     steps.push(stable);
@@ -143,8 +149,28 @@ describe('Supervisor: connecting and reconnecting', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     stable.end({ kind: 'remote', message: 'restart' });
     await settle();
+    expect(next()).toBe(500);
+    steps.push(new Error('handshake timed out'));
+    await vi.advanceTimersByTimeAsync(500);
+    await settle();
+    // A minute of service reset the backoff: failures start short again.
     expect(next()).toBe(750);
     expect(supervisor.snapshot().reconnectCount).toBe(2);
+    await supervisor.stop();
+  });
+
+  it('a connection dropped within a second of login is a failed attempt: no quick retry', async () => {
+    const { supervisor, steps } = harness({ backoff: { random: () => 0.999999 } });
+    const next = () =>
+      Date.parse((supervisor.snapshot().state as { nextAttemptAt: string }).nextAttemptAt) - Date.now();
+    const flap = new FakeConnection('flap');
+    steps.push(flap);
+    void supervisor.start();
+    await settle();
+    await vi.advanceTimersByTimeAsync(200);
+    flap.end({ kind: 'remote', message: 'dropped right after login' });
+    await settle();
+    expect(next()).toBe(750);
     await supervisor.stop();
   });
 
