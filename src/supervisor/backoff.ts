@@ -19,23 +19,6 @@ export interface BackoffOptions {
 export const DEFAULT_INITIAL_DELAY_MS = 250;
 export const DEFAULT_MAX_DELAY_MS = 30_000;
 
-/**
- * While connects have been refused for less than this, retry every 0.25–0.5 s instead of backing off.
- * A refusal (TCP RST: the host is up, nothing listens on the port) is what an sshd restart or a dev
- * server booting looks like; it costs one SYN, reaches no sshd and leaves no line in its auth log, so
- * retrying at once is free and gets the tunnel back within half a second of sshd listening again (the
- * backoff would wait up to its current delay, seconds after a longer restart). After this window the
- * usual backoff applies: a server that refuses for minutes is not coming back in the next second.
- */
-export const REFUSED_FAST_RETRY_MS = 60_000;
-
-/**
- * A connection that served at least this long is retried quickly once it is lost (the common case: sshd
- * restarted, the link blinked). One that is dropped sooner after login counts as a failed attempt, so a
- * server that accepts and drops us at once still meets the growing backoff.
- */
-export const QUICK_RETRY_AFTER_SERVED_MS = 1_000;
-
 /** ECONNREFUSED anywhere in the error's cause chain (TunnelError wraps ssh2's socket error). */
 export function isConnectionRefused(error: unknown): boolean {
   let current: unknown = error;

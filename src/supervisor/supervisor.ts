@@ -2,13 +2,7 @@
 // on wake or network change) → backoff → again, until stopped. Owns the session state and the order of
 // shutdown. Sees the world only through SupervisorPorts: no ssh2, sockets, k3d or files in here.
 import type { CloseReason } from '../ssh/types.js';
-import {
-  Backoff,
-  type BackoffOptions,
-  isConnectionRefused,
-  QUICK_RETRY_AFTER_SERVED_MS,
-  REFUSED_FAST_RETRY_MS,
-} from './backoff.js';
+import { Backoff, type BackoffOptions, isConnectionRefused } from './backoff.js';
 import {
   type Clock,
   networkFingerprint,
@@ -17,6 +11,7 @@ import {
   systemClock,
 } from './ports.js';
 import { refreshForwards } from './refresh.js';
+import { RetryPolicy } from './retry-policy.js';
 import { serveUntilLost } from './serve.js';
 import {
   errorFromClose,
@@ -61,8 +56,7 @@ interface AttemptOutcome {
 export class Supervisor<C extends SupervisedConnection> {
   private readonly clock: Clock;
   private readonly backoff: Backoff;
-  /** When the current run of refused connects began (see REFUSED_FAST_RETRY_MS). */
-  private refusedSince: number | undefined;
+  private readonly retry: RetryPolicy;
   private readonly controller = new AbortController();
   private state: SessionState = { kind: 'connecting', attempt: 1 };
   private since: Date;
@@ -85,6 +79,7 @@ export class Supervisor<C extends SupervisedConnection> {
   ) {
     this.clock = ports.clock ?? systemClock;
     this.backoff = new Backoff(options.backoff);
+    this.retry = new RetryPolicy(this.backoff);
     this.since = new Date(this.clock.now());
   }
 
@@ -137,14 +132,7 @@ export class Supervisor<C extends SupervisedConnection> {
         // A connection that held for a while says the last failures are over: start short again.
         if (outcome.connectedForMs >= (this.options.stableAfterMs ?? 60_000)) this.backoff.reset();
       }
-      this.refusedSince = outcome.refused ? (this.refusedSince ?? this.clock.now()) : undefined;
-      // Quick: the first retry after losing a connection that served (sshd restarted, Wi-Fi blip), and
-      // refusals for up to a minute. Only failed attempts grow the delay.
-      const served = (outcome.connectedForMs ?? 0) >= QUICK_RETRY_AFTER_SERVED_MS;
-      const quick =
-        served ||
-        (this.refusedSince !== undefined && this.clock.now() - this.refusedSince < REFUSED_FAST_RETRY_MS);
-      const delayMs = quick ? this.backoff.nextQuick() : this.backoff.next();
+      const delayMs = this.retry.delayAfter(outcome, this.clock.now());
       const nextAttemptAt = new Date(this.clock.now() + delayMs).toISOString();
       this.enter({
         kind: 'reconnecting',
