@@ -22,21 +22,35 @@ export interface PipeResult {
 export function pipeBoth(socket: Socket, channel: Duplex, counters: PipeCounters): Promise<PipeResult> {
   return new Promise((resolve) => {
     let firstError: Error | undefined;
-    let closedSides = 0;
+    let socketClosed = false;
+    let channelClosed = false;
+    // A full close of either side takes the other with it: an ssh2 channel that is never closed lingers
+    // half-open until the far side closes (ssh2 reference §2). Only a side still open is destroyed.
+    const closeSocket = () => {
+      if (!socketClosed) socket.destroy();
+    };
+    const closeChannel = () => {
+      if (!channelClosed) channel.destroy();
+    };
     const onError = (error: Error) => {
       firstError ??= error;
       // One side failed: the conversation cannot continue, so tear both down.
-      socket.destroy();
-      channel.destroy();
+      closeSocket();
+      closeChannel();
     };
-    const onClose = () => {
-      closedSides += 1;
-      // A side that closed fully (not just half-closed) takes the other with it: an ssh2 channel that
-      // is never destroyed lingers half-open until the far side closes (ssh2 reference §2).
-      socket.destroy();
-      channel.destroy();
-      if (closedSides === 2) resolve({ error: firstError });
+    const done = () => {
+      if (socketClosed && channelClosed) resolve({ error: firstError });
     };
+    socket.once('close', () => {
+      socketClosed = true;
+      closeChannel();
+      done();
+    });
+    channel.once('close', () => {
+      channelClosed = true;
+      closeSocket();
+      done();
+    });
     socket.on('data', (chunk: Buffer) => {
       counters.bytesOut += chunk.length;
     });
@@ -45,8 +59,6 @@ export function pipeBoth(socket: Socket, channel: Duplex, counters: PipeCounters
     });
     socket.on('error', onError);
     channel.on('error', onError);
-    socket.once('close', onClose);
-    channel.once('close', onClose);
     // One writev per tick to the local client instead of one write per 32 KiB SSH payload.
     coalesceWrites(socket);
     socket.pipe(channel);

@@ -217,6 +217,7 @@ export function openForward(client: Client, request: ForwardRequest): Promise<Du
         clearTimeout(timer);
         if (error) return reject(forwardError(where, error.message, (error as { reason?: number }).reason));
         applyWindowPolicy(channel, { log: request.log });
+        closeWithoutEnd(channel);
         channel.on('error', () => {
           // The forward layer adds its own handler; this one only keeps Node from crashing.
         });
@@ -244,4 +245,21 @@ function forwardError(where: string, why: string, reason: number | undefined): T
   // No reason code = the server never answered (timeout, connection gone): the link failed, not the
   // forward. The listener holds such a client for the next connection instead of dropping it.
   return Object.assign(error, { linkDown: reason === undefined });
+}
+
+/**
+ * ssh2's Channel.destroy() is end() + close(). Node's autoDestroy calls it once both directions are done,
+ * when the writable side has already ended, and end() then builds an ERR_STREAM_ALREADY_FINISHED that
+ * nobody reads (a stack capture per connection: ~2% of the agent's CPU under 2,000 sequential
+ * connections). An ended channel needs only its CHANNEL_CLOSE, which close() sends.
+ */
+export function closeWithoutEnd(channel: Duplex): void {
+  const original = channel.destroy;
+  const close = (channel as { close?: unknown }).close;
+  if (typeof close !== 'function') return;
+  channel.destroy = function destroy(this: Duplex, error?: Error) {
+    if (!this.writableEnded) return original.call(this, error);
+    close.call(this);
+    return this;
+  };
 }
