@@ -4,6 +4,7 @@
 import net from 'node:net';
 import getPort from 'get-port';
 import { TunnelError } from '../errors.js';
+import { isThisMachine } from './local-host.js';
 import type { ForwardSpec } from './types.js';
 
 export type IsPortFree = (address: string, port: number) => Promise<boolean>;
@@ -14,6 +15,12 @@ export interface AssignOptions {
   pick?: PickPort;
   /** The --map pins (remote → local): a forward on its pinned port is never moved. */
   maps?: ReadonlyMap<number, number>;
+  /**
+   * The dev server is this machine. A forward to one of its own addresses must then not listen on the
+   * port it forwards to: when nothing else holds that port, every connection would come back to our
+   * listener and open another channel, until file descriptors run out.
+   */
+  devServerIsLocal?: boolean;
 }
 
 /**
@@ -28,8 +35,10 @@ export async function assignLocalPorts(
   const pick = options.pick ?? pickFreePort;
   const taken = new Set<number>();
   const assigned: ForwardSpec[] = [];
+  const loopsBack = (spec: ForwardSpec) =>
+    options.devServerIsLocal === true && spec.localPort === spec.remotePort && isThisMachine(spec.remoteHost);
   for (const spec of specs) {
-    const next = await assignOne(spec, { isFree, pick, taken, maps: options.maps });
+    const next = await assignOne(spec, { isFree, pick, taken, maps: options.maps, loopsBack });
     taken.add(next.localPort);
     assigned.push(next);
   }
@@ -41,6 +50,7 @@ interface AssignContext {
   pick: PickPort;
   taken: ReadonlySet<number>;
   maps: ReadonlyMap<number, number> | undefined;
+  loopsBack: (spec: ForwardSpec) => boolean;
 }
 
 async function assignOne(spec: ForwardSpec, context: AssignContext): Promise<ForwardSpec> {
@@ -48,10 +58,15 @@ async function assignOne(spec: ForwardSpec, context: AssignContext): Promise<For
     const localPort = await pickChecked(spec, context);
     return { ...spec, localPort, remapped: spec.remapped ?? { from: spec.remotePort, reason: 'conflict' } };
   }
-  if (!context.taken.has(spec.localPort) && (await context.isFree(spec.localAddress, spec.localPort))) {
+  const loops = context.loopsBack(spec);
+  if (
+    !loops &&
+    !context.taken.has(spec.localPort) &&
+    (await context.isFree(spec.localAddress, spec.localPort))
+  ) {
     return spec;
   }
-  if (isPinned(spec, context.maps)) throw pinnedBusy(spec);
+  if (isPinned(spec, context.maps)) throw loops ? pinnedLoop(spec) : pinnedBusy(spec);
   const localPort = await pickChecked(spec, context);
   return { ...spec, localPort, remapped: { from: spec.localPort, reason: 'busy' } };
 }
@@ -67,6 +82,16 @@ async function pickChecked(spec: ForwardSpec, context: AssignContext): Promise<n
     throw new TunnelError('INTERNAL', `No usable local port for ${spec.id}: the picker returned ${port}.`);
   }
   return port;
+}
+
+function pinnedLoop(spec: ForwardSpec): TunnelError {
+  return new TunnelError(
+    'PORT',
+    `--map ${spec.remotePort}:${spec.localPort} would forward port ${spec.localPort} to itself: the dev server is this machine.`,
+    {
+      hint: `Pin another local port, e.g. --map ${spec.remotePort}:${spec.localPort + 10000 <= 65535 ? spec.localPort + 10000 : 0}, or leave it out.`,
+    },
+  );
 }
 
 function pinnedBusy(spec: ForwardSpec): TunnelError {

@@ -7,6 +7,7 @@ import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
 import type { Logger } from '../log.js';
 import { planForwards } from '../plan/forward-plan.js';
+import { isThisMachine } from '../plan/local-host.js';
 import { assignLocalPorts, isPortFree } from '../plan/ports.js';
 import type { ForwardSpec } from '../plan/types.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
@@ -53,6 +54,8 @@ export class ManagedSession {
   private interaction: Interaction;
   private preferredPorts: ReadonlyMap<string, number>;
   private forwarded = false;
+  /** The SSH connection goes to this machine (see AssignOptions.devServerIsLocal). */
+  private devServerIsLocal = false;
   private discovery: Discovery = {
     hostName: undefined,
     k3d: undefined,
@@ -214,6 +217,7 @@ export class ManagedSession {
       connect: async () => {
         const ssh = await connectTarget(this.options, this.interaction, this.log);
         this.discovery.hostName = ssh.target.hostName;
+        this.devServerIsLocal = ssh.remoteAddress !== undefined && isThisMachine(ssh.remoteAddress);
         return new LiveConnection(ssh);
       },
       discover: async (connection) => {
@@ -280,6 +284,7 @@ export class ManagedSession {
       .map((spec) => this.preferred(spec, keptPorts));
     const assigned = await assignLocalPorts(rest, {
       maps: this.options.maps,
+      devServerIsLocal: this.devServerIsLocal,
       // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
       isFree: async (address, port) => !keptPorts.has(port) && (await isPortFree(address, port)),
     });

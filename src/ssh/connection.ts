@@ -1,6 +1,7 @@
 // src/ssh (main file): from an ssh alias to a live, host-key-checked ssh2 connection (`ssh -G`,
 // known_hosts, auth, exec, forwards, ProxyJump/ProxyCommand). One fresh Client per openConnection;
 // it never reconnects (`closed` says why it ended, the supervisor decides) and never prints.
+import { Socket } from 'node:net';
 import { type Duplex, Writable } from 'node:stream';
 import { TunnelError } from '../errors.js';
 import { prepareAuth } from './auth.js';
@@ -118,6 +119,7 @@ function wrapPrompt<A, R>(deadline: PausableDeadline, prompt: (arg: A) => Promis
 
 class Ssh2Connection implements SshConnection {
   readonly closed: Promise<CloseReason>;
+  readonly remoteAddress: string | undefined;
   private closedLocally = false;
   private firstError: (Error & { level?: string; code?: unknown }) | undefined;
 
@@ -127,9 +129,16 @@ class Ssh2Connection implements SshConnection {
     private readonly transport: Transport,
     private readonly options: OpenConnectionOptions,
   ) {
-    // ssh2 writes each packet with its own socket.write; batch them per tick like OpenSSH's poll loop.
+    // ssh2 writes each packet with its own socket.write; batch them per turn like OpenSSH's poll loop.
     const sock = (client as unknown as { _sock?: unknown })._sock;
     if (sock instanceof Writable) coalesceWrites(sock);
+    // Direct TCP only: through a ProxyCommand or jump host the socket is not a TCP connection to the server.
+    this.remoteAddress = !transport.sock && sock instanceof Socket ? sock.remoteAddress : undefined;
+    // ssh2 leaves Nagle on. With requests of many forwarded connections multiplexed on this one socket,
+    // a small packet then waits for the ACK of the previous one, which the server may delay ~40 ms:
+    // on loopback HTTP through 64 keep-alive clients fell to 2.8k requests/s (ssh -L: 20.7k) and a new
+    // connection's first byte took 6 ms. Writes are coalesced above, so no-delay sends no tiny segments.
+    client.setNoDelay(true);
     client.on('error', (error: Error) => {
       this.firstError ??= error;
       options.log?.('warn', `ssh connection error: ${error.message}`, { host: target.alias });

@@ -72,5 +72,7 @@ export interface SshConnection {
   /** Opens a direct-tcpip channel to host:port as seen from the dev server. */
   forwardOut(host: string, port: number, source?: { address: string; port: number }): Promise<Duplex>;
   readonly closed: Promise<CloseReason>;
+  /** The server's IP address as this machine's TCP socket sees it; undefined through a proxy or jump host. */
+  readonly remoteAddress?: string | undefined;
   close(): void;
 }

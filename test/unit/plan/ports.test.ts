@@ -85,3 +85,31 @@ describe('assignLocalPorts', () => {
     });
   });
 });
+
+describe('assignLocalPorts when the dev server is this machine', () => {
+  it('never listens on the port a forward goes to (it would connect to itself), even when it is free', async () => {
+    const [assigned] = await assignLocalPorts([spec(8080)], { ...fakeSystem([]), devServerIsLocal: true });
+    expect(assigned).toMatchObject({ localPort: 50000, remapped: { from: 8080, reason: 'busy' } });
+  });
+
+  it('keeps the port for a forward to another host of the dev server network', async () => {
+    const other = spec(8080, { remoteHost: '172.18.0.3', id: 'a/service/172.18.0.3:8080' });
+    const [assigned] = await assignLocalPorts([other], { ...fakeSystem([]), devServerIsLocal: true });
+    expect(assigned?.localPort).toBe(8080);
+  });
+
+  it('refuses a --map pin onto the same port, with a hint', async () => {
+    const pinned = spec(8080, { localPort: 8080 });
+    await expect(
+      assignLocalPorts([pinned], {
+        ...fakeSystem([]),
+        devServerIsLocal: true,
+        maps: new Map([[8080, 8080]]),
+      }),
+    ).rejects.toMatchObject({
+      code: 'PORT',
+      message: expect.stringContaining('to itself'),
+      hint: expect.stringContaining('--map 8080:'),
+    });
+  });
+});
