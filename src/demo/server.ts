@@ -16,9 +16,18 @@ export interface KeyPair {
   publicKey: string;
 }
 
+/**
+ * An ed25519 key pair in OpenSSH format. ssh2 1.17's generator strips leading zero bytes from the public
+ * key, so about 1 pair in 256 is one its own parser (and OpenSSH) rejects (mscdex/ssh2#1513): the demo
+ * failed that way once in CI-like runs. Such a pair is thrown away and another generated.
+ */
 export function generateKeyPair(comment: string): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-  return { privateKey: pair.private, publicKey: pair.public };
+  for (let attempt = 0; attempt < 32; attempt += 1) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    const valid = [pair.private, pair.public].every((key) => !(ssh2.utils.parseKey(key) instanceof Error));
+    if (valid) return { privateKey: pair.private, publicKey: pair.public };
+  }
+  throw new Error('ssh2 generated 32 malformed ed25519 key pairs in a row');
 }
 
 export interface DemoServerOptions {
