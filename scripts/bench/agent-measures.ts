@@ -106,7 +106,7 @@ export async function recovery(
   const args = [
     ...['-M', '0', '-o', `ServerAliveInterval=${options.aliveIntervalS}`],
     ...['-o', `ServerAliveCountMax=${options.aliveCountMax}`],
-    ...sshForwardArgs(world.devserver.sshConfigFile, [[local, FIRST_PORT]]),
+    ...sshForwardArgs(link.sshConfigFile, [[local, FIRST_PORT]]),
   ];
   // GATETIME 0: otherwise autossh gives up when ssh fails within 30 s of its first start.
   const autossh = spawn('autossh', args, {
@@ -135,9 +135,9 @@ export async function recovery(
     await stopChild(autossh);
   }
   return {
-    id: 'recovery',
-    title: `Recovery: sshd kill -9 (with sessions), down ${options.downMs} ms, restarted; ms from its return to the first good reply (${options.trials} trials)`,
-    params: options,
+    id: `recovery-${link.addedRttMs}ms`,
+    title: `Recovery, ${link.name}: sshd kill -9 (with sessions), down ${options.downMs} ms, restarted; ms from its return to the first good reply (${options.trials} trials)`,
+    params: { ...options, addedRttMs: link.addedRttMs },
     columns: ['path', 'median ms', 'max ms', 'all'],
     rows: (['tunnel', 'autossh'] as const).map((p) => [
       p === 'autossh'

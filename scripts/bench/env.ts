@@ -11,7 +11,7 @@ import { type DevServer, type Scenario, startDevServer } from '../../test/devser
 import { type Endpoint, freePort, sleep, waitForPort } from './lib.js';
 import { type DelayRelay, startDelayRelay } from './window-check.js';
 
-const BIN = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
 const TARGET = fileURLToPath(new URL('./target-server.mjs', import.meta.url));
 /** Host ports of the bench cluster; the world daemon never serves these (it is stopped, see startBenchWorld). */
 export const FIRST_PORT = 18000;
@@ -147,6 +147,8 @@ export interface Link {
   name: string;
   addedRttMs: number;
   cli: CliEnv;
+  /** The ssh config `devserver` resolves through (the relay's, when there is one). */
+  sshConfigFile: string;
   agentPid: number;
   sshPid: number;
   sshGcmPid: number;
@@ -196,7 +198,7 @@ export function sshForwardArgs(configFile: string, forwards: Array<[number, numb
 /** `tunnel connect` + `ssh -N -L` (first sshPorts ports) to the world, through a delay relay if delayMs > 0. */
 export async function openLink(
   world: BenchWorld,
-  options: { delayMs: number; sshPorts: number },
+  options: { delayMs: number; sshPorts: number; beforeConnect?: (cli: CliEnv) => Promise<void> },
 ): Promise<Link> {
   const cli = makeCliEnv();
   const cleanups: Cleanup[] = [() => disposeCli(cli)];
@@ -220,6 +222,7 @@ export async function openLink(
         ? await relay({ host: world.devserver.host, port: world.devserver.port })
         : undefined;
     const configFile = sshConfigThrough(world, cli.home, sshRelay);
+    await options.beforeConnect?.(cli);
     const connected = await runCli(cli, [
       '--ssh-config',
       configFile,
@@ -266,6 +269,7 @@ export async function openLink(
       name: options.delayMs > 0 ? `+${2 * options.delayMs} ms RTT` : 'bare',
       addedRttMs: 2 * options.delayMs,
       cli,
+      sshConfigFile: configFile,
       agentPid: pid,
       sshPid: ssh.pid ?? -1,
       sshGcmPid: sshGcm.pid ?? -1,

@@ -13,7 +13,19 @@ import { type BenchWorld, disposeAllCli, type Link, openLink, startBenchWorld } 
 import { connectionSetup, httpRate, parallelStreams, type Section, throughput } from './measures.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ALL = ['throughput', 'throughput-rtt', 'setup', 'footprint', 'parallel', 'http', 'recovery'] as const;
+const ALL = [
+  'throughput',
+  'setup',
+  'footprint',
+  'parallel',
+  'http',
+  'recovery',
+  'throughput-rtt',
+  'setup-rtt',
+  'parallel-rtt',
+  'http-rtt',
+  'recovery-rtt',
+] as const;
 type Measure = (typeof ALL)[number];
 
 function sizes(quick: boolean) {
@@ -22,19 +34,27 @@ function sizes(quick: boolean) {
         throughput: { mib: 32, runs: 1 },
         throughputRtt: { mib: 16, runs: 1 },
         setup: { connections: 100 },
+        setupRtt: { connections: 20 },
         footprint: { connections: 100, statusRuns: 3 },
         parallel: { streams: 8, mib: 8, runs: 1 },
+        parallelRtt: { streams: 8, mib: 4, runs: 1 },
         http: { connections: 64, seconds: 2, runs: 1 },
+        httpRtt: { connections: 64, seconds: 1, runs: 1 },
         recovery: { trials: 1, downMs: 500, aliveIntervalS: 2, aliveCountMax: 2 },
+        recoveryRtt: { trials: 1, downMs: 500, aliveIntervalS: 2, aliveCountMax: 2 },
       }
     : {
         throughput: { mib: 256, runs: 5 },
         throughputRtt: { mib: 128, runs: 3 },
         setup: { connections: 2000 },
+        setupRtt: { connections: 300 },
         footprint: { connections: 1000, statusRuns: 10 },
         parallel: { streams: 8, mib: 64, runs: 3 },
+        parallelRtt: { streams: 8, mib: 32, runs: 3 },
         http: { connections: 64, seconds: 5, runs: 3 },
-        recovery: { trials: 3, downMs: 2000, aliveIntervalS: 2, aliveCountMax: 2 },
+        httpRtt: { connections: 64, seconds: 5, runs: 3 },
+        recovery: { trials: 7, downMs: 2000, aliveIntervalS: 2, aliveCountMax: 2 },
+        recoveryRtt: { trials: 5, downMs: 2000, aliveIntervalS: 2, aliveCountMax: 2 },
       };
 }
 
@@ -107,19 +127,22 @@ async function main(): Promise<void> {
     const bare: Link = await openLink(world, { delayMs: 0, sshPorts: 8 });
     cleanups.push(() => bare.close());
     if (only.has('throughput')) record(await throughput(bare, size.throughput));
-    if (only.has('throughput-rtt')) {
-      const slow = await openLink(world, { delayMs: 10, sshPorts: 1 });
-      try {
-        record(await throughput(slow, size.throughputRtt));
-      } finally {
-        await slow.close();
-      }
-    }
     if (only.has('setup')) record(await connectionSetup(bare, size.setup));
     if (only.has('footprint')) record(await footprint(world, size.footprint));
     if (only.has('parallel')) record(await parallelStreams(bare, size.parallel));
     if (only.has('http')) record(await httpRate(bare, size.http));
+    // The same measurements with 20 ms of round trip added in front of sshd (10 ms each way).
+    const slow = ALL.some((m) => m.endsWith('-rtt') && only.has(m))
+      ? await openLink(world, { delayMs: 10, sshPorts: 8 })
+      : undefined;
+    if (slow) cleanups.push(() => slow.close());
+    if (slow && only.has('throughput-rtt')) record(await throughput(slow, size.throughputRtt));
+    if (slow && only.has('setup-rtt')) record(await connectionSetup(slow, size.setupRtt));
+    if (slow && only.has('parallel-rtt')) record(await parallelStreams(slow, size.parallelRtt));
+    if (slow && only.has('http-rtt')) record(await httpRate(slow, size.httpRtt));
+    // Last: each trial kills sshd, which every link's plain ssh -L dies with.
     if (only.has('recovery')) record(await recovery(world, bare, size.recovery));
+    if (slow && only.has('recovery-rtt')) record(await recovery(world, slow, size.recoveryRtt));
   } finally {
     await cleanup();
   }

@@ -86,7 +86,9 @@ describe('systemd install / uninstall', () => {
     expect(result.command).toBe('systemctl --user enable --now tunnel-agent.service');
     expect(result.notes).toEqual([]);
     const text = fs.readFileSync(result.file, 'utf8');
-    expect(text).toContain('ExecStart="/usr/bin/node" "--initial-old-space-size=64" "/opt/tunnel/bin/tunnel.js" "__agent"');
+    expect(text).toContain(
+      'ExecStart="/usr/bin/node" "--initial-old-space-size=64" "/opt/tunnel/bin/tunnel.js" "__agent"',
+    );
     fs.writeFileSync(result.file, 'stale');
     await installLoginItem(fake.input);
     expect(fs.readFileSync(result.file, 'utf8')).toBe(text);
