@@ -103,6 +103,18 @@ function curlOnce(port: number): Promise<CliResult> {
   return run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${port}/`]);
 }
 
+/** The delays the agent logged after refused connects ("…connection refused…; next attempt in N ms"). */
+async function refusedRetryDelays(cli: CliEnv): Promise<number[]> {
+  const logs = await runCli(cli, ['logs', 'devserver', '--json', '-n', '500']);
+  return logs.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => String((JSON.parse(line) as { message?: unknown }).message ?? ''))
+    .map((message) => /connection refused.*; next attempt in (\d+) ms$/.exec(message)?.[1])
+    .filter((delay): delay is string => delay !== undefined)
+    .map(Number);
+}
+
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -173,6 +185,15 @@ describe.skipIf(!isRoot)('agent under faults (real netns)', () => {
         .poll(async () => (await session(cli)).lastError?.message ?? '', { timeout: 15_000, interval: 250 })
         .toMatch(/^Cannot connect to devserver/);
       expect((await session(cli)).state).not.toBe('forwarding');
+      // Refused connects (the real ssh2 error, ECONNREFUSED under our TunnelError) are retried within
+      // 0.25-0.5 s instead of backing off: a refusal reaches no sshd, and sshd may be back any moment.
+      await expect
+        .poll(async () => (await refusedRetryDelays(cli)).length, { timeout: 15_000, interval: 250 })
+        .toBeGreaterThanOrEqual(3);
+      for (const delayMs of await refusedRetryDelays(cli)) {
+        expect(delayMs).toBeGreaterThanOrEqual(250);
+        expect(delayMs).toBeLessThanOrEqual(500);
+      }
       const restartedAt = Date.now();
       await devserver.sshd.restart();
       faults.sshdDown = false;
