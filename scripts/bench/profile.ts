@@ -1,4 +1,4 @@
-// Profiles the agent under workloads run in order: `npx tsx scripts/bench/profile.ts download|upload|http… [--rtt-ms 20]`.
+// Profiles the agent under workloads run in order: `npx tsx scripts/bench/profile.ts download|upload|http|setup|idle… [--rtt-ms 20]`.
 // Starts the bench world, runs the agent with `node --cpu-prof`, drives the workload through its forward,
 // stops the agent (which writes the profile) and prints where its CPU went: self time by function and by
 // area (ssh2, node's streams/net, our code, GC). The .cpuprofile stays in bench/profiles/ for Chrome DevTools.
@@ -175,6 +175,7 @@ async function main(): Promise<void> {
       for (const step of workloads) {
         if (step === 'download') console.log(`down ${(await download(endpoint, bytes)).toFixed(0)} MiB/s`);
         else if (step === 'upload') console.log(`up ${(await upload(endpoint, bytes)).toFixed(0)} MiB/s`);
+        else if (step === 'idle') await sleep(5000);
         else if (step === 'setup') {
           const times: number[] = [];
           for (let i = 0; i < 2000; i++) times.push(await timeToFirstByte(endpoint));
