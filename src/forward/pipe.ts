@@ -59,7 +59,7 @@ export function pipeBoth(socket: Socket, channel: Duplex, counters: PipeCounters
     });
     socket.on('error', onError);
     channel.on('error', onError);
-    // One writev per tick to the local client instead of one write per 32 KiB SSH payload.
+    // One writev per event-loop turn to the local client instead of one write per 32 KiB SSH payload.
     coalesceWrites(socket);
     socket.pipe(channel);
     channel.pipe(socket);

@@ -89,7 +89,7 @@ function pinnedLoop(spec: ForwardSpec): TunnelError {
     'PORT',
     `--map ${spec.remotePort}:${spec.localPort} would forward port ${spec.localPort} to itself: the dev server is this machine.`,
     {
-      hint: `Pin another local port, e.g. --map ${spec.remotePort}:${spec.localPort + 10000 <= 65535 ? spec.localPort + 10000 : 0}, or leave it out.`,
+      hint: `Pin another local port (--map ${spec.remotePort}:<other port>), or drop the --map.`,
     },
   );
 }

@@ -14,7 +14,7 @@ import type { Writable } from 'node:stream';
 
 const coalesced = new WeakSet<Writable>();
 
-/** Makes `stream` flush its writes once per tick. Idempotent; returns false if it cannot (no cork). */
+/** Makes `stream` flush its writes once per event-loop turn. Idempotent; false if it cannot (no cork). */
 export function coalesceWrites(stream: Writable): boolean {
   if (coalesced.has(stream)) return true;
   if (typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return false;

@@ -7,7 +7,8 @@
 //   - any other failure within a minute of such a loss (a proxy or jump host that accepts and then
 //     closes because sshd behind it is still down) waits at most 2 s; after that minute, the backoff.
 // A connection dropped within a second of login counts as a failed attempt, so a server that accepts
-// and drops us at once still meets the growing backoff. Pure: the clock is passed in.
+// and drops us at once still meets the growing backoff; one that held for stableAfterMs (60 s) resets
+// it. Pure: the clock is passed in.
 import type { Backoff } from './backoff.js';
 
 /** A connection that served at least this long is retried quickly once it is lost. */
@@ -17,6 +18,8 @@ export const REFUSED_FAST_RETRY_MS = 60_000;
 /** For this long after losing a connection that served, no delay exceeds RECENT_LOSS_MAX_DELAY_MS. */
 export const RECENT_LOSS_WINDOW_MS = 60_000;
 export const RECENT_LOSS_MAX_DELAY_MS = 2_000;
+/** A connection that lasted this long resets the backoff (by default). */
+export const DEFAULT_STABLE_AFTER_MS = 60_000;
 
 export interface AttemptEnd {
   /** How long the connection served; undefined when it never got to forwarding. */
@@ -29,10 +32,20 @@ export class RetryPolicy {
   private refusedSince: number | undefined;
   private lostServedAt: number | undefined;
 
-  constructor(private readonly backoff: Backoff) {}
+  constructor(
+    private readonly backoff: Backoff,
+    private readonly stableAfterMs = DEFAULT_STABLE_AFTER_MS,
+  ) {}
+
+  /** Delays handed out since the backoff was last reset (for "attempt N" in the session state). */
+  get attempt(): number {
+    return this.backoff.attempt;
+  }
 
   /** The delay before the next attempt; `now` is when the last one ended. */
   delayAfter(end: AttemptEnd, now: number): number {
+    // A connection that held for a while says the last failures are over: start short again.
+    if ((end.connectedForMs ?? 0) >= this.stableAfterMs) this.backoff.reset();
     const served = (end.connectedForMs ?? 0) >= QUICK_RETRY_AFTER_SERVED_MS;
     if (served) this.lostServedAt = now;
     this.refusedSince = end.refused ? (this.refusedSince ?? now) : undefined;

@@ -11,7 +11,7 @@ import {
   systemClock,
 } from './ports.js';
 import { refreshForwards } from './refresh.js';
-import { RetryPolicy } from './retry-policy.js';
+import { type AttemptEnd, RetryPolicy } from './retry-policy.js';
 import { serveUntilLost } from './serve.js';
 import {
   errorFromClose,
@@ -26,7 +26,7 @@ import { startWakeWatch, type WakeCause } from './wake-watch.js';
 export interface SupervisorOptions {
   /** Re-read k3d's clusters this often while forwarding; default 30 s. */
   rediscoverIntervalMs?: number;
-  /** A connection that lasted this long resets the backoff; default 60 s. */
+  /** A connection that lasted this long resets the backoff; default 60 s (DEFAULT_STABLE_AFTER_MS). */
   stableAfterMs?: number;
   /** How long a liveness probe may take before the link is declared dead; default 5 s. */
   probeTimeoutMs?: number;
@@ -45,17 +45,12 @@ const causeText: Record<LinkCheckCause, string> = {
   stall: 'a channel open is not answered',
 };
 
-interface AttemptOutcome {
+interface AttemptOutcome extends AttemptEnd {
   error: SessionError;
-  /** How long the connection served, or undefined when it never got to forwarding. */
-  connectedForMs: number | undefined;
-  /** The connect itself was refused (nothing listening on the SSH port). */
-  refused?: boolean;
 }
 
 export class Supervisor<C extends SupervisedConnection> {
   private readonly clock: Clock;
-  private readonly backoff: Backoff;
   private readonly retry: RetryPolicy;
   private readonly controller = new AbortController();
   private state: SessionState = { kind: 'connecting', attempt: 1 };
@@ -78,8 +73,7 @@ export class Supervisor<C extends SupervisedConnection> {
     private readonly options: SupervisorOptions = {},
   ) {
     this.clock = ports.clock ?? systemClock;
-    this.backoff = new Backoff(options.backoff);
-    this.retry = new RetryPolicy(this.backoff);
+    this.retry = new RetryPolicy(new Backoff(options.backoff), options.stableAfterMs);
     this.since = new Date(this.clock.now());
   }
 
@@ -123,20 +117,16 @@ export class Supervisor<C extends SupervisedConnection> {
 
   private async loop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      this.enter({ kind: 'connecting', attempt: this.backoff.attempt + 1 });
+      this.enter({ kind: 'connecting', attempt: this.retry.attempt + 1 });
       const outcome = await this.attempt(signal);
       if (signal.aborted) return;
       this.lastError = outcome.error;
-      if (outcome.connectedForMs !== undefined) {
-        this.reconnectCount += 1;
-        // A connection that held for a while says the last failures are over: start short again.
-        if (outcome.connectedForMs >= (this.options.stableAfterMs ?? 60_000)) this.backoff.reset();
-      }
+      if (outcome.connectedForMs !== undefined) this.reconnectCount += 1;
       const delayMs = this.retry.delayAfter(outcome, this.clock.now());
       const nextAttemptAt = new Date(this.clock.now() + delayMs).toISOString();
       this.enter({
         kind: 'reconnecting',
-        attempt: this.backoff.attempt,
+        attempt: this.retry.attempt,
         nextAttemptAt,
         lastError: outcome.error,
       });

@@ -43,4 +43,13 @@ describe('RetryPolicy', () => {
     expect(retry.delayAfter({ connectedForMs: 999 }, 0)).toBe(750);
     expect(retry.delayAfter({ connectedForMs: 999 }, 1)).toBe(2250);
   });
+
+  it('a connection that held for a minute resets the backoff; the attempt count starts again', () => {
+    const retry = policy();
+    for (let t = 0; t < 3; t += 1) retry.delayAfter(failed, t); // grown to 6750
+    expect(retry.attempt).toBe(3);
+    expect(retry.delayAfter({ connectedForMs: 60_000 }, 100_000)).toBe(500);
+    expect(retry.attempt).toBe(1);
+    expect(retry.delayAfter(failed, 200_000)).toBe(750);
+  });
 });
