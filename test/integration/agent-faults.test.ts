@@ -2,38 +2,28 @@
 // network namespace, with real faults (kill -9, a veth link down, iptables DROP, a cluster re-created, a
 // killed agent, garbage on the control socket). Each test shows what a user would notice: curl through
 // the forwarded port answers again, `tunnel status` says what happened, no command was needed to recover.
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/agent/process.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
-import { agentPid, type CliEnv, type CliResult, cliEnvsPerTest, run, runCli } from './cli-helpers.js';
+import { agentPid, type CliEnv, cliEnvsPerTest, run, runCli } from './cli-helpers.js';
+import {
+  connectForwarding,
+  curlOnce,
+  forwardOf,
+  observed,
+  pollState,
+  RECOVERY_TIMEOUT_MS,
+  type StatusSession,
+  session,
+  sleep,
+  startCurl,
+  statusDoc,
+  WEB_REPLY,
+  webForward,
+} from './fault-helpers.js';
 
-interface StatusForward {
-  id: string;
-  kind: 'api' | 'service';
-  state: string;
-  localPort: number;
-  remotePort: number;
-}
-
-interface StatusSession {
-  host: string;
-  state: 'connecting' | 'forwarding' | 'reconnecting' | 'stopped';
-  reconnectCount: number;
-  lastError: { message: string; code: string | null; at: string } | null;
-  clusters: { name: string; context: string | null; forwards: StatusForward[] }[];
-}
-
-interface StatusDocument {
-  agent: { pid: number } | null;
-  sessions: StatusSession[];
-}
-
-const WEB_REPLY = 'hello from my-app via nodePort 30080';
-/** Long enough for any reconnect backoff (capped at 30 s) plus the connect itself; a bound on the test only. */
-const RECOVERY_TIMEOUT_MS = 45_000;
 /** The requirement: a silent outage is visible in `tunnel status` within 15 s of its start. */
 const SILENT_OUTAGE_VISIBLE_MS = 15_000;
 const REDISCOVER_INTERVAL = '2s';
@@ -42,65 +32,16 @@ const FOLLOW_TIMEOUT_MS = 10_000;
 /** For tests that wait out a fault and then a recovery (each bounded above). */
 const LONG_TEST_MS = 90_000;
 
-/** TUNNEL_TEST_TIMINGS=1 prints how long each recovery took (for tuning; never asserted). */
+/** How long a recovery took, printed with TUNNEL_TEST_TIMINGS=1 (for tuning; never asserted). */
 function timing(label: string, sinceMs: number): void {
-  if (process.env.TUNNEL_TEST_TIMINGS === '1')
-    process.stderr.write(`timing: ${label}: ${Date.now() - sinceMs} ms\n`);
+  observed(label, `${Date.now() - sinceMs} ms`);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function statusDoc(cli: CliEnv): Promise<StatusDocument> {
-  const result = await runCli(cli, ['status', '--json']);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as StatusDocument;
-}
-
-async function session(cli: CliEnv): Promise<StatusSession> {
-  const found = (await statusDoc(cli)).sessions.find((entry) => entry.host === 'devserver');
-  if (!found) throw new Error('no devserver session in tunnel status');
-  return found;
-}
-
-function forwardOf(entry: StatusSession, cluster: string, remotePort: number): StatusForward | undefined {
-  return entry.clusters
-    .find((candidate) => candidate.name === cluster)
-    ?.forwards.find((forward) => forward.remotePort === remotePort);
-}
-
-function webPort(entry: StatusSession): number {
-  const web = forwardOf(entry, 'my-app', 8080);
-  if (!web) throw new Error(`no forward for my-app:8080 in ${JSON.stringify(entry.clusters)}`);
-  return web.localPort;
-}
+const webPort = (entry: StatusSession) => webForward(entry).localPort;
 
 function localPorts(entry: StatusSession): Record<string, number> {
   const forwards = entry.clusters.flatMap((cluster) => cluster.forwards);
   return Object.fromEntries(forwards.map((forward) => [forward.id, forward.localPort]));
-}
-
-/** A curl that waits as long as the session may need; the test owns it (killed by pid if still running). */
-function startCurl(url: string, maxTimeSeconds: number) {
-  const child: ChildProcess = spawn('curl', ['-sS', '--max-time', String(maxTimeSeconds), url], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const done = new Promise<CliResult>((resolve) => {
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, done, finished: () => child.exitCode !== null || child.signalCode !== null };
-}
-
-function curlOnce(port: number): Promise<CliResult> {
-  return run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${port}/`]);
 }
 
 /** The delays the agent logged after refused connects ("…connection refused…; next attempt in N ms"). */
@@ -126,30 +67,12 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-function pollState(cli: CliEnv, timeout = RECOVERY_TIMEOUT_MS) {
-  return expect.poll(async () => (await session(cli)).state, { timeout, interval: 250 });
-}
-
 let devserver: DevServer;
 const newCli = cliEnvsPerTest();
 /** Faults a failed test could leave behind; afterEach undoes them so the next test gets a healthy server. */
 const faults = { linkDown: false, dropping: false, sshdDown: false };
 
-async function connect(cli: CliEnv, extra: string[] = []): Promise<StatusSession> {
-  const result = await runCli(cli, [
-    '--ssh-config',
-    devserver.sshConfigFile,
-    'connect',
-    'devserver',
-    ...extra,
-  ]);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  const entry = await session(cli);
-  expect(entry.state).toBe('forwarding');
-  expect((await curlOnce(webPort(entry))).stdout).toContain(WEB_REPLY);
-  return entry;
-}
+const connect = (cli: CliEnv, extra: string[] = []) => connectForwarding(devserver, cli, extra);
 
 // Network namespaces, veth links and iptables need root (as here and in CI); without root the whole file
 // is skipped rather than faked on loopback, where none of these faults can be made real.
@@ -198,7 +121,7 @@ describe.skipIf(!isRoot)('agent under faults (real netns)', () => {
       await devserver.sshd.restart();
       faults.sshdDown = false;
       // One request, made as the server comes back, is answered once the agent has reconnected.
-      const curl = startCurl(`http://127.0.0.1:${port}/`, RECOVERY_TIMEOUT_MS / 1000);
+      const curl = startCurl(port, RECOVERY_TIMEOUT_MS / 1000);
       try {
         const reply = await curl.done;
         timing('sshd restart → first good reply', restartedAt);
@@ -225,7 +148,7 @@ describe.skipIf(!isRoot)('agent under faults (real netns)', () => {
       const downAt = Date.now();
       netns.linkDown();
       faults.linkDown = true;
-      const curl = startCurl(`http://127.0.0.1:${port}/`, 60);
+      const curl = startCurl(port, 60);
       try {
         await sleep(1_000);
         // Still waiting: nothing answered it (nor failed it) during the outage.

@@ -2,103 +2,30 @@
 // network namespace), beyond agent-faults.test.ts: several requests through a short outage, a long silent
 // one, an outage longer than the hold timeout, the local port kept during an outage, a frozen agent (a
 // laptop asleep), many connections while sshd dies, and no leaks across many short connections.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/agent/process.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { bindFree } from './agent-helpers.js';
-import { agentPid, type CliEnv, type CliResult, cliEnvsPerTest, run, runCli } from './cli-helpers.js';
+import { agentPid, type CliEnv, cliEnvsPerTest, runCli } from './cli-helpers.js';
+import {
+  type Curl,
+  connectForwarding,
+  curlOnce,
+  killAll,
+  observed,
+  pollState,
+  session,
+  sleep,
+  startCurl,
+  WEB_REPLY,
+  webForward,
+} from './fault-helpers.js';
 
-interface StatusForward {
-  id: string;
-  state: string;
-  localPort: number;
-  remotePort: number;
-  open: number;
-  total: number;
-  held: number;
-  heldTimedOut: number;
-  dropped: number;
-}
-
-interface StatusSession {
-  host: string;
-  state: 'connecting' | 'forwarding' | 'reconnecting' | 'stopped';
-  reconnectCount: number;
-  lastError: { message: string; at: string } | null;
-  clusters: { name: string; forwards: StatusForward[] }[];
-}
-
-const WEB_REPLY = 'hello from my-app via nodePort 30080';
-/** Long enough for any reconnect backoff (capped at 30 s) plus the connect itself; a bound on the test only. */
-const RECOVERY_TIMEOUT_MS = 45_000;
 /** The requirement of the sleep test: forwards work again "within a few seconds" of waking. */
 const AFTER_WAKE_MS = 5_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** TUNNEL_TEST_TIMINGS=1 prints what a test observed (for tuning and reports; never asserted). */
-function observed(label: string, value: unknown): void {
-  if (process.env.TUNNEL_TEST_TIMINGS === '1') process.stderr.write(`observed: ${label}: ${value}\n`);
-}
-
-async function session(cli: CliEnv): Promise<StatusSession> {
-  const result = await runCli(cli, ['status', '--json']);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  const found = (JSON.parse(result.stdout) as { sessions: StatusSession[] }).sessions.find(
-    (entry) => entry.host === 'devserver',
-  );
-  if (!found) throw new Error('no devserver session in tunnel status');
-  return found;
-}
-
-function web(entry: StatusSession): StatusForward {
-  const forward = entry.clusters
-    .find((cluster) => cluster.name === 'my-app')
-    ?.forwards.find((candidate) => candidate.remotePort === 8080);
-  if (!forward) throw new Error(`no forward for my-app:8080 in ${JSON.stringify(entry.clusters)}`);
-  return forward;
-}
-
-function pollState(cli: CliEnv, timeout = RECOVERY_TIMEOUT_MS) {
-  return expect.poll(async () => (await session(cli)).state, { timeout, interval: 250 });
-}
-
-interface Curl {
-  child: ChildProcess;
-  done: Promise<CliResult & { endedAt: number }>;
-  finished(): boolean;
-}
-
-/** A curl that waits as long as the session may need; the test owns it (killed by pid in finally). */
-function startCurl(port: number, maxTimeSeconds: number): Curl {
-  const child = spawn('curl', ['-sS', '--max-time', String(maxTimeSeconds), `http://127.0.0.1:${port}/`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const done = new Promise<CliResult & { endedAt: number }>((resolve) => {
-    child.once('close', (code) => resolve({ code, stdout, stderr, endedAt: Date.now() }));
-  });
-  return { child, done, finished: () => child.exitCode !== null || child.signalCode !== null };
-}
-
-function killAll(curls: Curl[]): void {
-  for (const curl of curls) if (!curl.finished()) curl.child.kill('SIGKILL');
-}
-
-function curlOnce(port: number): Promise<CliResult> {
-  return run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${port}/`]);
-}
 
 type Outcome = 'answered' | 'closed' | 'hung';
 
@@ -147,21 +74,7 @@ const faults = {
   stopped: undefined as number | undefined,
 };
 
-async function connect(cli: CliEnv, extra: string[] = []): Promise<StatusSession> {
-  const result = await runCli(cli, [
-    '--ssh-config',
-    devserver.sshConfigFile,
-    'connect',
-    'devserver',
-    ...extra,
-  ]);
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  const entry = await session(cli);
-  expect(entry.state).toBe('forwarding');
-  expect((await curlOnce(web(entry).localPort)).stdout).toContain(WEB_REPLY);
-  return entry;
-}
+const connect = (cli: CliEnv, extra: string[] = []) => connectForwarding(devserver, cli, extra);
 
 /** Established TCP connections inside the dev server's namespace (sshd's channels to the services). */
 function establishedInNamespace(): number {
@@ -203,7 +116,7 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
 
   it('link down 5 s: every request made during the outage is answered after it', async () => {
     const cli = newCli();
-    const port = web(await connect(cli)).localPort;
+    const port = webForward(await connect(cli)).localPort;
     const netns = devserver.netns!;
     const curls: Curl[] = [];
     try {
@@ -233,13 +146,13 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
       killAll(curls);
     }
     await pollState(cli).toBe('forwarding');
-    const after = web(await session(cli));
+    const after = webForward(await session(cli));
     expect(after).toMatchObject({ heldTimedOut: 0, held: 0, open: 0 });
   }, 90_000);
 
   it('packets dropped silently for 20 s (hold timeout 45 s): requests made during it are answered after', async () => {
     const cli = newCli();
-    const port = web(await connect(cli, ['--hold-timeout', '45s'])).localPort;
+    const port = webForward(await connect(cli, ['--hold-timeout', '45s'])).localPort;
     const netns = devserver.netns!;
     const curls: Curl[] = [];
     try {
@@ -255,7 +168,7 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
       // The session knows it is down meanwhile (the forward is holding).
       const during = await session(cli);
       expect(during.state).not.toBe('forwarding');
-      expect(web(during).state).toBe('holding');
+      expect(webForward(during).state).toBe('holding');
       netns.dropPackets(false);
       faults.dropping = false;
       const restoredAt = Date.now();
@@ -273,12 +186,12 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
       killAll(curls);
     }
     await pollState(cli).toBe('forwarding');
-    expect(web(await session(cli))).toMatchObject({ heldTimedOut: 0, held: 0 });
+    expect(webForward(await session(cli))).toMatchObject({ heldTimedOut: 0, held: 0 });
   }, 120_000);
 
   it('link down 60 s (> 30 s hold timeout): early requests are closed, the session recovers by itself', async () => {
     const cli = newCli();
-    const port = web(await connect(cli)).localPort;
+    const port = webForward(await connect(cli)).localPort;
     const netns = devserver.netns!;
     const curls: Curl[] = [];
     try {
@@ -306,7 +219,7 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
       );
       const down = await session(cli);
       expect(down.state).not.toBe('forwarding');
-      expect(web(down)).toMatchObject({ state: 'holding', heldTimedOut: 3, held: 0 });
+      expect(webForward(down)).toMatchObject({ state: 'holding', heldTimedOut: 3, held: 0 });
       await sleep(downAt + 60_000 - Date.now());
       netns.linkUp();
       faults.linkDown = false;
@@ -317,32 +230,32 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
       killAll(curls);
     }
     const after = await session(cli);
-    expect(web(after).localPort).toBe(port);
-    expect(web(after).heldTimedOut).toBe(3);
+    expect(webForward(after).localPort).toBe(port);
+    expect(webForward(after).heldTimedOut).toBe(3);
     expect(after.reconnectCount).toBeGreaterThanOrEqual(1);
     expect((await curlOnce(port)).stdout).toContain(WEB_REPLY);
   }, 160_000);
 
   it('the local port stays ours while the session is down: another process cannot bind it', async () => {
     const cli = newCli();
-    const port = web(await connect(cli)).localPort;
+    const port = webForward(await connect(cli)).localPort;
     faults.sshdDown = true;
     await devserver.sshd.crash();
     await pollState(cli, 15_000).not.toBe('forwarding');
-    expect(web(await session(cli)).state).toBe('holding');
+    expect(webForward(await session(cli)).state).toBe('holding');
     await expect(bindFree(port)).rejects.toMatchObject({ code: 'EADDRINUSE' });
     await devserver.sshd.restart();
     faults.sshdDown = false;
     await pollState(cli).toBe('forwarding');
     const after = await session(cli);
-    expect(web(after).localPort).toBe(port);
+    expect(webForward(after).localPort).toBe(port);
     expect((await curlOnce(port)).stdout).toContain(WEB_REPLY);
   }, 90_000);
 
   it('the agent frozen 30 s (SIGSTOP, like a laptop asleep): it notices on waking and forwards again', async () => {
     const cli = newCli();
     const before = await connect(cli);
-    const port = web(before).localPort;
+    const port = webForward(before).localPort;
     const pid = agentPid(cli)!;
     const curls: Curl[] = [];
     try {
@@ -375,13 +288,13 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
       .toContain('woke from sleep');
     const after = await session(cli);
     expect(after.state).toBe('forwarding');
-    expect(web(after)).toMatchObject({ state: 'ok', held: 0, heldTimedOut: 0, localPort: port });
-    expect(web(after).total).toBeGreaterThanOrEqual(web(before).total + 2);
+    expect(webForward(after)).toMatchObject({ state: 'ok', held: 0, heldTimedOut: 0, localPort: port });
+    expect(webForward(after).total).toBeGreaterThanOrEqual(webForward(before).total + 2);
   }, 90_000);
 
   it('1,000 concurrent connections while sshd is killed and restarted: each ends, the agent survives', async () => {
     const cli = newCli();
-    const port = web(await connect(cli)).localPort;
+    const port = webForward(await connect(cli)).localPort;
     const pid = agentPid(cli)!;
     const count = 1_000;
     // Every connection must end one way or the other well inside this (hold timeout 30 s + recovery).
@@ -399,21 +312,21 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
     expect(isAlive(pid)).toBe(true);
     await pollState(cli).toBe('forwarding');
     const after = await session(cli);
-    observed('1,000 connections: forward counters', JSON.stringify(web(after)));
+    observed('1,000 connections: forward counters', JSON.stringify(webForward(after)));
     expect(agentPid(cli)).toBe(pid);
     // Every closed client is one whose bytes were in flight when the link died (counted as dropped): none
     // was refused, none waited out the hold timeout.
-    expect(web(after)).toMatchObject({ localPort: port, held: 0, failed: 0, heldTimedOut: 0 });
-    expect(counts.closed).toBeLessThanOrEqual(web(after).dropped);
-    await expect.poll(async () => web(await session(cli)).open, { timeout: 10_000 }).toBe(0);
+    expect(webForward(after)).toMatchObject({ localPort: port, held: 0, failed: 0, heldTimedOut: 0 });
+    expect(counts.closed).toBeLessThanOrEqual(webForward(after).dropped);
+    await expect.poll(async () => webForward(await session(cli)).open, { timeout: 10_000 }).toBe(0);
     expect((await curlOnce(port)).stdout).toContain(WEB_REPLY);
   }, 150_000);
 
   it('10,000 short connections leak no file descriptors in the agent and no channels on the server', async () => {
     const cli = newCli();
-    const port = web(await connect(cli)).localPort;
+    const port = webForward(await connect(cli)).localPort;
     const pid = agentPid(cli)!;
-    await expect.poll(async () => web(await session(cli)).open, { timeout: 10_000 }).toBe(0);
+    await expect.poll(async () => webForward(await session(cli)).open, { timeout: 10_000 }).toBe(0);
     const fdsBefore = fdCount(pid);
     const tcpBefore = establishedInNamespace();
     const total = 10_000;
@@ -432,7 +345,7 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
     const entry = await session(cli);
     expect(entry.state).toBe('forwarding');
     expect(entry.reconnectCount).toBe(0);
-    await expect.poll(async () => web(await session(cli)).open, { timeout: 10_000 }).toBe(0);
+    await expect.poll(async () => webForward(await session(cli)).open, { timeout: 10_000 }).toBe(0);
     await expect.poll(() => fdCount(pid), { timeout: 10_000 }).toBeLessThanOrEqual(fdsBefore);
     await expect.poll(() => establishedInNamespace(), { timeout: 10_000 }).toBeLessThanOrEqual(tcpBefore);
     observed(
