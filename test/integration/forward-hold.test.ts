@@ -4,26 +4,13 @@
 // check of every forward's dev-server end, and the stall signal that makes the session check its link.
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TunnelError } from '../../src/errors.js';
-import { ListenerSet } from '../../src/forward/listener-set.js';
-import type { ChannelOpener, ListenerOptions } from '../../src/forward/types.js';
-import type { ForwardSpec } from '../../src/plan/types.js';
+import type { ChannelOpener } from '../../src/forward/types.js';
 import { forwardSpec } from '../builders.js';
+import { forwardFixtures, spec, tcpOpener } from './forward-fixtures.js';
 
-const servers: net.Server[] = [];
-const sets: ListenerSet[] = [];
-afterEach(async () => {
-  await Promise.all(sets.splice(0).map((set) => set.stopAll()));
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
-});
-
-async function listen(handler: (socket: net.Socket) => void): Promise<number> {
-  const server = net.createServer({ allowHalfOpen: true }, handler);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as net.AddressInfo).port;
-}
+const { listen, freePort, startSet } = forwardFixtures();
 
 /** Replies `reply <what the client sent>` once the client has sent EOF. */
 function replier(socket: net.Socket): void {
@@ -31,22 +18,6 @@ function replier(socket: net.Socket): void {
   socket.on('data', (chunk) => chunks.push(chunk));
   socket.on('end', () => socket.end(`reply ${Buffer.concat(chunks).toString()}`));
 }
-
-async function freePort(): Promise<number> {
-  const port = await listen(() => {});
-  await new Promise((resolve) => servers.pop()!.close(resolve));
-  return port;
-}
-
-const spec = (localPort: number, remotePort: number): ForwardSpec =>
-  forwardSpec({ cluster: 'c', localPort, remotePort });
-
-const tcpOpener: ChannelOpener = (target) =>
-  new Promise<Duplex>((resolve, reject) => {
-    const socket = net.connect({ host: target.remoteHost, port: target.remotePort, allowHalfOpen: true });
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
 
 /** What src/ssh/connection.ts's forwardError produces: linkDown when the server gave no reason code. */
 function openError(why: string, linkDown: boolean): TunnelError {
@@ -58,18 +29,6 @@ function openError(why: string, linkDown: boolean): TunnelError {
     },
   );
   return Object.assign(error, { linkDown });
-}
-
-async function startSet(
-  specs: ForwardSpec[],
-  opener: ChannelOpener | undefined,
-  options: ListenerOptions = {},
-): Promise<ListenerSet> {
-  const set = new ListenerSet(opener, () => {}, options);
-  sets.push(set);
-  const result = await set.apply(specs);
-  expect(result.failed).toEqual([]);
-  return set;
 }
 
 /** Connects, sends `payload` then EOF; `ended` resolves with the reply once the socket closes. */

@@ -3,48 +3,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ListenerSet } from '../../src/forward/listener-set.js';
-import type { ChannelOpener } from '../../src/forward/types.js';
+import type { ChannelOpener, ListenerOptions } from '../../src/forward/types.js';
 import type { ForwardSpec } from '../../src/plan/types.js';
-import { forwardSpec } from '../builders.js';
+import { forwardFixtures, spec, tcpOpener } from './forward-fixtures.js';
 
-const servers: net.Server[] = [];
-const sets: ListenerSet[] = [];
-afterEach(async () => {
-  await Promise.all(sets.splice(0).map((set) => set.stopAll()));
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
-});
-
-async function listen(handler: (socket: net.Socket) => void): Promise<number> {
-  const server = net.createServer({ allowHalfOpen: true }, handler);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as net.AddressInfo).port;
-}
+const fixtures = forwardFixtures();
+const { listen, freePort } = fixtures;
 
 /** Answers "ok" and drains what the client sends, so the client's EOF is seen and the socket closes. */
 function answerOk(socket: net.Socket): void {
   socket.resume();
   socket.end('ok');
 }
-
-async function freePort(): Promise<number> {
-  const port = await listen(() => {});
-  await new Promise((resolve) => servers.pop()!.close(resolve));
-  return port;
-}
-
-function spec(localPort: number, remotePort: number, id?: string): ForwardSpec {
-  return forwardSpec({ cluster: 'c', localPort, remotePort, ...(id === undefined ? {} : { id }) });
-}
-
-const tcpOpener: ChannelOpener = (target) =>
-  new Promise<Duplex>((resolve, reject) => {
-    const socket = net.connect({ host: target.remoteHost, port: target.remotePort, allowHalfOpen: true });
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
 
 function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -56,17 +28,13 @@ function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
   });
 }
 
-async function startSet(
+/** null = the session is down (no opener yet). */
+function startSet(
   specs: ForwardSpec[],
-  /** null = the session is down (no opener yet). */
   opener: ChannelOpener | null = tcpOpener,
-  options: { holdTimeoutMs?: number } = {},
-): Promise<ListenerSet> {
-  const set = new ListenerSet(opener ?? undefined, () => {}, options);
-  sets.push(set);
-  const result = await set.apply(specs);
-  expect(result.failed).toEqual([]);
-  return set;
+  options: ListenerOptions = {},
+) {
+  return fixtures.startSet(specs, opener ?? undefined, options);
 }
 
 describe('forward listener', () => {
@@ -132,8 +100,7 @@ describe('forward listener', () => {
     const busy = await listen(() => {});
     const free = await freePort();
     const remote = await listen(answerOk);
-    const set = new ListenerSet(tcpOpener, () => {});
-    sets.push(set);
+    const set = fixtures.track(new ListenerSet(tcpOpener, () => {}));
     const result = await set.apply([spec(busy, remote, 'a'), spec(free, remote, 'b')]);
     expect(result.started.map((s) => s.id)).toEqual(['b']);
     expect(result.failed[0]?.error).toMatchObject({ code: 'PORT', hint: expect.stringContaining('lsof') });

@@ -12,39 +12,15 @@ import type {
   SessionStatus,
   StatusDocument,
 } from '../../../src/session/status-types.js';
+import { forwardStatus } from '../../builders.js';
 
 // Built from local fields, so the clock times asserted below hold in any time zone.
 const NOW = new Date(2025, 0, 15, 10, 45, 10);
 const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
 const options = { color: false, now: NOW };
 
-function forward(overrides: Partial<ForwardStatus> = {}): ForwardStatus {
-  const remotePort = overrides.remotePort ?? 8080;
-  return {
-    id: `my-app/service/127.0.0.1:${remotePort}`,
-    kind: 'service',
-    state: 'ok',
-    localAddress: '127.0.0.1',
-    localPort: remotePort,
-    remoteHost: '127.0.0.1',
-    remotePort,
-    nodePort: 30080,
-    remapped: null,
-    remote: { answers: true, checkedAt: ago(30), error: null },
-    open: 0,
-    total: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    failed: 0,
-    held: 0,
-    heldTimedOut: 0,
-    dropped: 0,
-    lastError: null,
-    lastErrorAt: null,
-    lastActivityAt: null,
-    ...overrides,
-  };
-}
+const forward = (overrides: Partial<ForwardStatus> = {}) =>
+  forwardStatus({ remote: { answers: true, checkedAt: ago(30), error: null }, ...overrides });
 
 const apiForward = (port: number, overrides: Partial<ForwardStatus> = {}) =>
   forward({ kind: 'api', remotePort: port, nodePort: 6443, ...overrides });

@@ -3,9 +3,9 @@
 import type { DoctorPorts, OwnSession } from '../../../src/doctor/types.js';
 import type { PortOwner } from '../../../src/plan/port-owner.js';
 import type { PortMapping } from '../../../src/remote/types.js';
-import type { ForwardStatus, SessionStatus } from '../../../src/session/status-types.js';
+import type { SessionStatus } from '../../../src/session/status-types.js';
 import type { SshConnection, SshTarget } from '../../../src/ssh/types.js';
-import { k3dCluster } from '../../builders.js';
+import { forwardStatus, k3dCluster } from '../../builders.js';
 
 export function target(overrides: Partial<SshTarget> = {}): SshTarget {
   return {
@@ -79,33 +79,6 @@ export function portOwner(overrides: Partial<PortOwner> = {}): PortOwner {
     commandLine: 'kubectl port-forward svc/web 8080:80',
     kind: 'kubectl-port-forward',
     description: 'kubectl port-forward (pid 4242)',
-    ...overrides,
-  };
-}
-
-export function forwardStatus(overrides: Partial<ForwardStatus> = {}): ForwardStatus {
-  return {
-    id: 'my-app/service/127.0.0.1:8080',
-    kind: 'service',
-    state: 'ok',
-    localAddress: '127.0.0.1',
-    localPort: 8080,
-    remoteHost: '127.0.0.1',
-    remotePort: 8080,
-    nodePort: 30080,
-    remapped: null,
-    remote: { answers: true, checkedAt: null, error: null },
-    open: 0,
-    total: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    failed: 0,
-    held: 0,
-    heldTimedOut: 0,
-    dropped: 0,
-    lastError: null,
-    lastErrorAt: null,
-    lastActivityAt: null,
     ...overrides,
   };
 }
