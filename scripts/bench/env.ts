@@ -2,16 +2,21 @@
 // host ports are served by our blast server instead of the world daemon, and "links" to it: the real
 // `tunnel connect` (agent in a temp HOME/TUNNEL_HOME) next to `ssh -N -L` and direct TCP, on the bare link
 // or through a delay relay in front of sshd. Everything started here is stopped by pid in close().
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DevServer, type Scenario, startDevServer } from '../../test/devserver/index.js';
+import {
+  agentPid,
+  BIN,
+  type CliEnv,
+  makeCliEnv as makeIsolatedCliEnv,
+  runCli,
+} from '../../test/integration/cli-process.js';
 import { type Endpoint, freePort, sleep, waitForPort } from './lib.js';
 import { type DelayRelay, startDelayRelay } from './window-check.js';
 
-export const BIN = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
 const TARGET = fileURLToPath(new URL('./target-server.mjs', import.meta.url));
 /** Host ports of the bench cluster; the world daemon never serves these (it is stopped, see startBenchWorld). */
 export const FIRST_PORT = 18000;
@@ -24,42 +29,14 @@ export const FIRST_PORT = 18000;
 export type PathName = 'tunnel' | 'ssh' | 'ssh-gcm' | 'direct';
 type Cleanup = () => Promise<unknown> | unknown;
 
-export interface CliEnv {
-  home: string;
-  env: NodeJS.ProcessEnv;
-}
-
 /** Every CLI env not yet disposed, so an interrupted run can stop their agents (disposeAllCli). */
 const liveCliEnvs = new Set<CliEnv>();
 
+/** An isolated HOME/TUNNEL_HOME/KUBECONFIG for one agent, stopped by disposeCli (or disposeAllCli). */
 export function makeCliEnv(): CliEnv {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-bench-'));
-  const env = { PATH: process.env.PATH, HOME: home, TUNNEL_HOME: path.join(home, 'tunnel-state') };
-  const cli = { home, env: { ...env, KUBECONFIG: path.join(home, '.kube', 'config') } };
+  const cli = makeIsolatedCliEnv();
   liveCliEnvs.add(cli);
   return cli;
-}
-
-export function runCli(cli: CliEnv, args: string[], timeoutMs = 60_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: cli.env, timeout: timeoutMs },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-export function agentPid(cli: CliEnv): number | undefined {
-  try {
-    const lock = JSON.parse(fs.readFileSync(path.join(cli.env.TUNNEL_HOME!, 'agent.lock'), 'utf8'));
-    return typeof lock.pid === 'number' ? lock.pid : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Disconnect, stop the agent, kill it by pid if it is still there, remove the home. */
@@ -282,3 +259,5 @@ export async function openLink(
     throw error;
   }
 }
+
+export { agentPid, BIN, type CliEnv, runCli };
