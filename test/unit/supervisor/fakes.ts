@@ -2,7 +2,7 @@
 // what was applied, and a harness that wires them with fake timers (the default clock reads the
 // globals vi.useFakeTimers replaces).
 import { PassThrough } from 'node:stream';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { emptyStats } from '../../../src/forward/listener.js';
 import type { ApplyResult } from '../../../src/forward/listener-set.js';
 import type { ChannelOpener, ForwardSnapshot } from '../../../src/forward/types.js';
@@ -131,4 +131,25 @@ export function harness(options: SupervisorOptions = {}) {
 /** Lets queued promise callbacks run (the fakes resolve over several microtask hops). */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 30; i += 1) await Promise.resolve();
+}
+
+/**
+ * After a probe found `dead` dead: it was closed, new clients are held (no opener), the session says why
+ * (`why` is part of lastError), and 250 ms later (the first backoff) it forwards on the next connection.
+ */
+export async function expectDeclaredDeadThenBack(
+  supervisor: Supervisor<FakeConnection>,
+  forwards: FakeForwards,
+  dead: FakeConnection,
+  why: string,
+): Promise<void> {
+  expect(dead.close).toHaveBeenCalled();
+  expect(forwards.opener).toBeUndefined();
+  expect(supervisor.snapshot()).toMatchObject({
+    state: { kind: 'reconnecting', lastError: { message: expect.stringContaining(why) } },
+    reconnectCount: 1,
+  });
+  await vi.advanceTimersByTimeAsync(250);
+  await settle();
+  expect(supervisor.snapshot().state.kind).toBe('forwarding');
 }

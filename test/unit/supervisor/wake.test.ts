@@ -2,7 +2,7 @@
 // supervisor check the link at once (while forwarding) or skip the rest of a backoff wait.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startWakeWatch } from '../../../src/supervisor/wake-watch.js';
-import { FakeConnection, harness, settle } from './fakes.js';
+import { expectDeclaredDeadThenBack, FakeConnection, harness, settle } from './fakes.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
@@ -53,18 +53,7 @@ describe('Supervisor: checks after wake and network change', () => {
     expect(supervisor.snapshot().state.kind).toBe('forwarding');
     await sleepFor(60_000);
     expect(first.probe).toHaveBeenCalledTimes(1);
-    expect(first.close).toHaveBeenCalled();
-    expect(forwards.opener).toBeUndefined();
-    expect(supervisor.snapshot()).toMatchObject({
-      state: {
-        kind: 'reconnecting',
-        lastError: { message: expect.stringContaining('after waking from sleep') },
-      },
-      reconnectCount: 1,
-    });
-    await vi.advanceTimersByTimeAsync(250);
-    await settle();
-    expect(supervisor.snapshot().state.kind).toBe('forwarding');
+    await expectDeclaredDeadThenBack(supervisor, forwards, first, 'after waking from sleep');
     await supervisor.stop();
   });
 
