@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/agent/process.js';
+import { accepts } from '../devserver/client.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { agentPid, type CliEnv, cliEnvsPerTest, run, runCli } from './cli-helpers.js';
 import {
@@ -54,17 +55,6 @@ async function refusedRetryDelays(cli: CliEnv): Promise<number[]> {
     .map((message) => /connection refused.*; next attempt in (\d+) ms$/.exec(message)?.[1])
     .filter((delay): delay is string => delay !== undefined)
     .map(Number);
-}
-
-/** Whether something accepts TCP connections on 127.0.0.1:port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 let devserver: DevServer;

@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run } from '../devserver/client.js';
+import { accepts, run } from '../devserver/client.js';
 import { BIN, type CliResult } from './cli-helpers.js';
 
 const homes: string[] = [];
@@ -42,16 +42,6 @@ function isRunning(pid: number): boolean {
   } catch {
     return true; // No /proc (macOS): kill(0) said it exists.
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Holds 127.0.0.1:port if it is free; undefined when something else already holds it (fine too). */
