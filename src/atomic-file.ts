@@ -5,40 +5,82 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-// One backup of the user's own file, taken before tunnel's first change and never overwritten.
-export async function backupOnce(target: string, original: Buffer): Promise<string | undefined> {
+/** The file operations used here; tests inject failures (a full disk) through them. */
+export type FileOps = Pick<typeof fs, 'open' | 'rename' | 'link' | 'rm' | 'mkdir'>;
+
+/**
+ * One backup of the user's own file, taken before tunnel's first change and never overwritten. Written
+ * like every other file (temp + fsync) and then hard-linked into place, which fails if a backup exists:
+ * a failure (a full disk) leaves no backup at all, so the next change tries again, never a truncated one.
+ */
+export async function backupOnce(
+  target: string,
+  original: Buffer,
+  ops: FileOps = fs,
+): Promise<string | undefined> {
   const backup = `${target}.tunnel-backup`;
+  const temp = await writeTemp(target, original, ops);
   try {
-    await fs.writeFile(backup, original, { mode: 0o600, flag: 'wx' });
-    return backup;
+    await placeOnce(temp, backup, ops);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
+  } finally {
+    await ops.rm(temp, { force: true });
+  }
+  await syncDirectory(path.dirname(target));
+  return backup;
+}
+
+// link() refuses to replace; a filesystem without hard links gets a check then a rename instead.
+async function placeOnce(temp: string, backup: string, ops: FileOps): Promise<void> {
+  try {
+    await ops.link(temp, backup);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    const exists = await fs.lstat(backup).then(
+      () => true,
+      () => false,
+    );
+    if (exists) throw Object.assign(new Error('backup exists'), { code: 'EEXIST' });
+    await ops.rename(temp, backup);
   }
 }
 
-export async function atomicWrite(target: string, text: string): Promise<void> {
+export async function atomicWrite(target: string, text: string, ops: FileOps = fs): Promise<void> {
   const dir = path.dirname(target);
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await ops.mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = await writeTemp(target, text, ops);
+  try {
+    await ops.rename(temp, target);
+  } catch (error) {
+    await ops.rm(temp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+/** A fully written and synced 0600 temp file next to `target`; removed again if anything fails. */
+async function writeTemp(target: string, data: string | Buffer, ops: FileOps): Promise<string> {
   const temp = path.join(
-    dir,
+    path.dirname(target),
     `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
   );
-  const handle = await fs.open(temp, 'wx', 0o600);
+  const handle = await ops.open(temp, 'wx', 0o600);
   try {
     try {
       await handle.chmod(0o600); // exactly 0600 whatever the umask
-      await handle.writeFile(text, 'utf8');
+      await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await fs.rename(temp, target);
   } catch (error) {
-    await fs.rm(temp, { force: true });
+    await ops.rm(temp, { force: true });
     throw error;
   }
-  await syncDirectory(dir);
+  return temp;
 }
 
 // Makes the rename itself durable; some filesystems refuse fsync on a directory, which is fine.
