@@ -91,6 +91,8 @@ function renderKubeconfigSummary(report: SessionReport): string[] {
         : `try: kubectl --context ${safeText(kubeconfig.contexts[0]!.context)} get pods`,
     );
   }
+  for (const { context, path, reason } of kubeconfig.dropped)
+    lines.push(`dropped ${path} from ${safeText(context)}'s kubeconfig: ${reason}`);
   for (const { cluster, error } of kubeconfig.errors)
     lines.push(`kubeconfig for ${safeText(cluster)} not written: ${error}`);
   return lines;

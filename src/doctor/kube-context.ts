@@ -1,10 +1,14 @@
 // "Does the kube context work through the tunnel?": reads the context the session wrote, as kubectl would
 // (server URL, CA, client certificate and key, embedded as data), and asks that server for /version.
+// A context carrying what tunnel never writes (an exec plugin, a file path, a proxy, no TLS checks) fails
+// the check before anything is asked: kubectl would act on it.
 import fs from 'node:fs/promises';
 import https from 'node:https';
 import { parseDocument } from 'yaml';
 import { TunnelError } from '../errors.js';
 import { parseVersion } from '../kube/types.js';
+import { unsafeFields } from '../kubeconfig/allowlist.js';
+import { shellQuote } from '../ssh/exec.js';
 import type { KubeContextProbe } from './types.js';
 
 export interface ContextCredentials {
@@ -42,6 +46,7 @@ export function contextCredentials(yamlText: string, context: string, file: stri
   const cluster = entry(config, 'clusters', contextFields.cluster, 'cluster');
   const user = entry(config, 'users', contextFields.user, 'user') ?? {};
   if (!cluster || typeof cluster.server !== 'string') throw broken('names a cluster without a server');
+  refuseUnsafe(context, file, [...unsafeFields('cluster', cluster), ...unsafeFields('user', user)]);
   const ca = pem(cluster['certificate-authority-data']);
   if (!ca) throw broken('has no certificate-authority-data');
   return {
@@ -50,6 +55,18 @@ export function contextCredentials(yamlText: string, context: string, file: stri
     cert: pem(user['client-certificate-data']),
     key: pem(user['client-key-data']),
   };
+}
+
+function refuseUnsafe(context: string, file: string, unsafe: { path: string; reason: string }[]): void {
+  if (unsafe.length === 0) return;
+  const what = unsafe.map((field) => `${field.path} (${field.reason})`).join('; ');
+  throw new TunnelError(
+    'KUBECONFIG',
+    `${file}: context ${JSON.stringify(context)} carries what tunnel never writes: ${what}.`,
+    {
+      hint: `Someone edited it, or an older tunnel copied it from the dev server. Delete it (kubectl config delete-context ${shellQuote(context)}; delete-cluster and delete-user likewise) and run tunnel connect again.`,
+    },
+  );
 }
 
 function getVersion(credentials: ContextCredentials, probe: KubeContextProbe): Promise<string> {

@@ -1,5 +1,7 @@
 // A k3d cluster's API client from what k3d says about it: the API port it publishes on the dev server and
 // the certificates in `k3d kubeconfig get` (read fresh each time, so a re-created cluster's new ones are used).
+// The kubeconfig goes through the same allowlist as a merged one: only the embedded CA, certificate and key
+// are used; an exec plugin, token file, proxy or insecure flag in it is dropped, never acted on.
 import { TunnelError } from '../errors.js';
 import { defaultNames, type KubeconfigEntries, rewriteKubeconfig } from '../kubeconfig/rewrite.js';
 import { getKubeconfig } from '../remote/k3d.js';

@@ -1,8 +1,10 @@
 // Kubeconfig rewrite (pure): turns the kubeconfig `k3d kubeconfig get` printed into entries that point at
-// the local API forward, under names that say which dev server they reach. Parses YAML, never edits text;
-// embedded certificates and keys pass through untouched. File I/O lives in write.ts.
+// the local API forward, under names that say which dev server they reach. Parses YAML, never edits text.
+// Only the embedded certificates and key pass (allowlist.ts); everything else is dropped and listed, and
+// a kubeconfig without a usable embedded credential gives no entries at all. File I/O lives in write.ts.
 import { parseDocument } from 'yaml';
 import { TunnelError } from '../errors.js';
+import { allowed, type DroppedField, pathOf, type Section } from './allowlist.js';
 import type { KubeconfigNames, RewriteOptions } from './types.js';
 
 type Fields = Record<string, unknown>;
@@ -12,6 +14,8 @@ export interface KubeconfigEntries {
   cluster: { cluster: Fields; name: string };
   context: { context: Fields; name: string };
   user: { name: string; user: Fields };
+  /** What the dev server's kubeconfig held that tunnel left out, and why (not written anywhere). */
+  dropped: DroppedField[];
 }
 
 /** `k3d-<cluster>@<host>` for cluster and context, `admin@k3d-<cluster>@<host>` for the user (k3d's scheme + host). */
@@ -38,11 +42,49 @@ export function rewriteKubeconfig(yamlText: string, options: RewriteOptions): Ku
   const cluster = referenced(clusters, contextFields.cluster, 'cluster', context.name);
   const user = referenced(users, contextFields.user, 'user', context.name);
   const { names, server } = options;
+  const clusterPart = allowed('cluster', fieldsOf(cluster, 'cluster', 'clusters'));
+  const userPart = allowed('user', fieldsOf(user, 'user', 'users'));
+  const contextPart = allowed('context', contextFields);
+  const dropped = [...clusterPart.dropped, ...contextPart.dropped, ...userPart.dropped];
+  requireCredential(
+    [
+      ['cluster', clusterPart.kept, 'certificate-authority-data'],
+      ['user', userPart.kept, 'client-certificate-data'],
+      ['user', userPart.kept, 'client-key-data'],
+    ],
+    dropped,
+    names.context,
+  );
   return {
-    cluster: { cluster: { ...fieldsOf(cluster, 'cluster', 'clusters'), server }, name: names.cluster },
-    context: { context: { ...contextFields, cluster: names.cluster, user: names.user }, name: names.context },
-    user: { name: names.user, user: { ...fieldsOf(user, 'user', 'users') } },
+    cluster: { cluster: { ...clusterPart.kept, server }, name: names.cluster },
+    context: { context: { cluster: names.cluster, user: names.user }, name: names.context },
+    user: { name: names.user, user: userPart.kept },
+    dropped,
   };
+}
+
+/** Without the embedded CA, certificate and key there is no context worth writing: refuse, saying why. */
+function requireCredential(
+  needed: readonly [Section, Fields, string][],
+  dropped: readonly DroppedField[],
+  context: string,
+): void {
+  const problems = needed
+    .filter(([, kept, key]) => kept[key] === undefined)
+    .map(([section, , key]) => {
+      const why = dropped.find((entry) => entry.path === pathOf(section, key))?.reason ?? 'it is missing';
+      return `${pathOf(section, key)}: ${why}`;
+    });
+  if (problems.length === 0) return;
+  const others = dropped.filter((entry) => !problems.some((problem) => problem.startsWith(entry.path)));
+  const also = others.length > 0 ? `; also dropped: ${others.map((entry) => entry.path).join(', ')}` : '';
+  throw new TunnelError(
+    'KUBECONFIG',
+    `The kubeconfig from k3d for ${context} has no usable embedded credential (${problems.join('; ')}${also}), so tunnel writes no context for it; its forwards still run.`,
+    {
+      hint: 'k3d embeds the cluster CA and the admin certificate and key as *-data fields; see what it prints on the dev server: k3d kubeconfig get <cluster>',
+    },
+  );
 }
 
 function parseConfig(yamlText: string): Fields {

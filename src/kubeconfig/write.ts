@@ -1,17 +1,18 @@
 // Kubeconfig files: merge our entries into the user's kubeconfig, remove them again, or write a standalone
 // file. Writes are atomic (temp file + fsync + rename), 0600, with a one-time backup of the user's file.
-// Everything we did not write (other entries, comments, preferences, current-context) stays as it was;
-// a file we cannot read as a kubeconfig is never touched.
+// Everything we did not write (other entries, comments, preferences, current-context) stays as it was:
+// merged entries carry tunnel's mark, and one of the same name without it is never replaced nor removed
+// (ownership.ts). A file we cannot read as a kubeconfig, or a read-only one, is never touched.
 import { isUtf8 } from 'node:buffer';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, YAMLSeq } from 'yaml';
 import { atomicWrite, backupOnce } from '../atomic-file.js';
 import { TunnelError } from '../errors.js';
+import { guard, readIfExists, refuseReadOnly, resolveTarget } from './file-access.js';
+import { claimOf, foreignName, type ListKey, type Ownership, refusal, withMark } from './ownership.js';
 import type { KubeconfigEntries } from './rewrite.js';
 import type { KubeconfigNames } from './types.js';
 
-export interface MergeOptions {
+export interface MergeOptions extends Ownership {
   /** true → make the first entry's context current; a string → that context; absent/false → leave it. */
   switchContext?: boolean | string;
 }
@@ -24,7 +25,16 @@ export interface WriteResult {
   backup: string | undefined;
 }
 
-type ListKey = 'clusters' | 'contexts' | 'users';
+export interface MergeResult extends WriteResult {
+  /** Entries not merged because the file holds an entry of that name tunnel did not write. */
+  refused: { context: string; error: TunnelError }[];
+}
+
+export interface RemoveResult extends WriteResult {
+  /** Entries left in place because tunnel did not write them, e.g. `context "prod"`. */
+  skipped: string[];
+}
+
 const LISTS: readonly ListKey[] = ['clusters', 'contexts', 'users'];
 const KNOWN_KEYS = ['apiVersion', 'kind', 'clusters', 'contexts', 'users', 'current-context', 'preferences'];
 // YAML 1.1 like client-go, so a new value such as "no" is quoted instead of turning into a boolean.
@@ -42,35 +52,65 @@ interface Loaded {
 export async function mergeIntoKubeconfig(
   file: string,
   entries: readonly KubeconfigEntries[],
-  options: MergeOptions = {},
-): Promise<WriteResult> {
+  options: MergeOptions,
+): Promise<MergeResult> {
   const loaded = await loadKubeconfig(file);
+  const refused: MergeResult['refused'] = [];
+  const merged: string[] = [];
   for (const entry of entries) {
-    upsert(loaded.doc, 'clusters', entry.cluster);
-    upsert(loaded.doc, 'contexts', entry.context);
-    upsert(loaded.doc, 'users', entry.user);
+    const names = namesOf(entry);
+    const taken = foreignName(loaded.doc, names, options);
+    if (taken) {
+      refused.push({ context: names.context, error: refusal(loaded.target, taken, names, options.owner) });
+      continue;
+    }
+    upsert(loaded.doc, 'clusters', withMark('clusters', entry.cluster, options.owner));
+    upsert(loaded.doc, 'contexts', withMark('contexts', entry.context, options.owner));
+    upsert(loaded.doc, 'users', withMark('users', entry.user, options.owner));
+    merged.push(names.context);
   }
   const { switchContext } = options;
-  const current = switchContext === true ? entries[0]?.context.name : switchContext || undefined;
-  if (current !== undefined) loaded.doc.set('current-context', current);
-  return save(loaded);
+  const current = switchContext === true ? merged[0] : switchContext || undefined;
+  if (current !== undefined && (switchContext === true || !refused.some((r) => r.context === current)))
+    loaded.doc.set('current-context', current);
+  return { ...(await save(loaded)), refused };
 }
 
-/** Removes entries by name (disconnect). A current-context we remove becomes "" as `k3d cluster delete` does. */
+const namesOf = (entry: KubeconfigEntries): KubeconfigNames => ({
+  cluster: entry.cluster.name,
+  context: entry.context.name,
+  user: entry.user.name,
+});
+
+/**
+ * Removes tunnel's entries by name (disconnect); one it did not write is left and listed in `skipped`.
+ * A current-context we remove becomes "" as `k3d cluster delete` does.
+ */
 export async function removeFromKubeconfig(
   file: string,
   names: readonly KubeconfigNames[],
-): Promise<WriteResult> {
+  ownership: Ownership,
+): Promise<RemoveResult> {
   const loaded = await loadKubeconfig(file);
-  if (loaded.original === undefined) return { file: loaded.target, changed: false, backup: undefined };
-  for (const entry of names) {
-    removeNamed(loaded.doc, 'clusters', entry.cluster);
-    removeNamed(loaded.doc, 'contexts', entry.context);
-    removeNamed(loaded.doc, 'users', entry.user);
-  }
+  if (loaded.original === undefined)
+    return { file: loaded.target, changed: false, backup: undefined, skipped: [] };
+  const skipped: string[] = [];
   const current = loaded.doc.get('current-context');
-  if (names.some((entry) => entry.context === current)) loaded.doc.set('current-context', '');
-  return save(loaded);
+  for (const entry of names) {
+    for (const [list, name] of [
+      ['clusters', entry.cluster],
+      ['contexts', entry.context],
+      ['users', entry.user],
+    ] as const) {
+      const claim = claimOf(loaded.doc, list, entry, ownership);
+      if (claim === 'foreign') skipped.push(`${list.slice(0, -1)} ${JSON.stringify(name)}`);
+      else if (claim !== 'absent') {
+        removeNamed(loaded.doc, list, name);
+        if (list === 'contexts' && name === current) loaded.doc.set('current-context', '');
+      }
+    }
+  }
+  return { ...(await save(loaded)), skipped };
 }
 
 /** A kubeconfig holding only our entries (for KUBECONFIG=… use); replaced whole, no backup. */
@@ -81,6 +121,7 @@ export async function writeStandaloneKubeconfig(
 ): Promise<void> {
   const text = renderStandaloneKubeconfig(entries, context);
   const target = await resolveTarget(file);
+  await refuseReadOnly(target);
   await guard('write', target, () => atomicWrite(target, text));
 }
 
@@ -134,23 +175,6 @@ async function loadKubeconfig(file: string): Promise<Loaded> {
   // kubectl writes list items flush with their key; keep whichever style the file already uses.
   const indentSeq = !/^[\w-]+:[ \t]*\r?\n-[ \t]/m.test(text);
   return { doc, target, original, baseline: doc.toString({ lineWidth: 0, indentSeq }), indentSeq };
-}
-
-async function resolveTarget(file: string): Promise<string> {
-  try {
-    return await fs.realpath(file);
-  } catch {
-    return path.resolve(file);
-  }
-}
-
-async function readIfExists(file: string): Promise<Buffer | undefined> {
-  try {
-    return await fs.readFile(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 function notKubeconfig(file: string, what: string): TunnelError {
@@ -224,21 +248,9 @@ async function save(loaded: Loaded): Promise<WriteResult> {
   const text = doc.toString({ lineWidth: 0, indentSeq: loaded.indentSeq });
   if (original !== undefined && text === loaded.baseline)
     return { file: target, changed: false, backup: undefined };
+  if (original !== undefined) await refuseReadOnly(target);
   const backup =
     original === undefined ? undefined : await guard('back up', target, () => backupOnce(target, original));
   await guard('write', target, () => atomicWrite(target, text));
   return { file: target, changed: true, backup };
-}
-
-async function guard<T>(action: string, file: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof TunnelError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new TunnelError('KUBECONFIG', `Cannot ${action} ${file}: ${reason}`, {
-      hint: 'Check the permissions of the file and its directory (ls -l), or point KUBECONFIG at another file.',
-      cause: error,
-    });
-  }
 }

@@ -2,8 +2,10 @@
 // re-discoveries: a new cluster gets its context, a deleted one loses it, a re-created one (new
 // certificates) is fetched again. k3d's kubeconfig is fetched only when a cluster's identity (its
 // creation time, its local API port) changed, and the file is rewritten only when its content would.
+// What the rewrite dropped from k3d's kubeconfig is logged once per fetch and kept in the report; an
+// entry the file already holds under our name without our mark is left alone and reported.
 import type { KubeconfigMode } from '../config/resolve.js';
-import { describeError } from '../errors.js';
+import { describeError, isTunnelError } from '../errors.js';
 import type { KubeconfigEntries } from '../kubeconfig/rewrite.js';
 import { mergeIntoKubeconfig, removeFromKubeconfig, writeStandaloneKubeconfig } from '../kubeconfig/write.js';
 import type { Logger } from '../log.js';
@@ -16,6 +18,8 @@ export interface FollowOptions {
   mode: KubeconfigMode;
   names: (cluster: string) => string;
   serverHost: string;
+  /** The ssh alias: the owner named in the mark on every entry this session merges. */
+  owner: string;
   log: Logger;
 }
 
@@ -28,6 +32,8 @@ export class KubeconfigFollower {
   private readonly cache = new Map<string, Cached>();
   /** Contexts this session has written to the file (what disconnect removes). */
   private readonly written = new Set<string>();
+  /** Adopted from a session record and not yet written (marked) by this run: may be unmarked. */
+  private readonly legacy = new Set<string>();
   private switched = false;
   /** Why the last write of the file failed (a broken kubeconfig we refuse to touch), if it did. */
   writeError: unknown;
@@ -40,6 +46,7 @@ export class KubeconfigFollower {
       file: mode.kind === 'none' ? undefined : mode.file,
       contexts: [],
       errors: [],
+      dropped: [],
       switchedTo: undefined,
     };
   }
@@ -56,16 +63,19 @@ export class KubeconfigFollower {
   async update(connection: LiveConnection, clusters: K3dCluster[], forwards: ForwardSpec[]): Promise<void> {
     const { mode } = this.options;
     if (mode.kind === 'none') return;
-    const report: KubeconfigReport = { ...this.lastReport, contexts: [], errors: [] };
+    const report: KubeconfigReport = { ...this.lastReport, contexts: [], errors: [], dropped: [] };
     const entries: KubeconfigEntries[] = [];
     for (const api of forwards.filter((spec) => spec.kind === 'api')) {
       const cluster = clusters.find((candidate) => candidate.name === api.cluster);
       try {
-        entries.push(await this.entriesFor(connection, api, cluster));
-        report.contexts.push({ cluster: api.cluster, context: this.options.names(api.cluster) });
+        const entry = await this.entriesFor(connection, api, cluster);
+        entries.push(entry);
+        report.contexts.push({ cluster: api.cluster, context: entry.context.name });
+        for (const field of entry.dropped)
+          report.dropped.push({ cluster: api.cluster, context: entry.context.name, ...field });
       } catch (error) {
         this.options.log('warn', `kubeconfig for ${api.cluster} not updated: ${describeError(error)}`);
-        report.errors.push({ cluster: api.cluster, error: describeError(error) });
+        report.errors.push({ cluster: api.cluster, error: withHint(error) });
         // Keep what we had for it: a failed fetch must not delete a context that may still work.
         const previous = this.cache.get(api.cluster);
         if (previous) entries.push(previous.entries);
@@ -88,7 +98,10 @@ export class KubeconfigFollower {
 
   /** Takes ownership of contexts written by an earlier run of this session (an agent restart). */
   adopt(contexts: readonly string[]): void {
-    for (const context of contexts) this.written.add(context);
+    for (const context of contexts) {
+      this.written.add(context);
+      this.legacy.add(context);
+    }
   }
 
   /** Removes every context this session wrote (merge), or its standalone file's entries. */
@@ -96,9 +109,11 @@ export class KubeconfigFollower {
     const { mode } = this.options;
     const removed = [...this.written];
     if (mode.kind === 'merge' && removed.length > 0) {
-      await removeFromKubeconfig(mode.file, removed.map(namesForContext));
+      const result = await removeFromKubeconfig(mode.file, removed.map(namesForContext), this.ownership());
+      this.logSkipped(result.skipped);
     }
     this.written.clear();
+    this.legacy.clear();
     return removed;
   }
 
@@ -117,6 +132,9 @@ export class KubeconfigFollower {
       { connection: connection.ssh, k3d: connection.k3d, names, serverHost },
       api,
     );
+    for (const field of entries.dropped) {
+      this.options.log('warn', droppedLine(entries.context.name, field));
+    }
     this.cache.set(api.cluster, { identity, entries });
     return entries;
   }
@@ -130,18 +148,67 @@ export class KubeconfigFollower {
       if (first !== undefined) await writeStandaloneKubeconfig(mode.file, entries, first);
     } else {
       const gone = [...this.written].filter((context) => !names.has(context));
-      if (gone.length > 0) await removeFromKubeconfig(mode.file, gone.map(namesForContext));
-      for (const context of gone) this.written.delete(context);
-      if (entries.length > 0) {
-        // Switch once, on the first write: later updates must not take the user's context back.
-        const switchTo = mode.switchContext && !this.switched ? first : undefined;
-        await mergeIntoKubeconfig(mode.file, entries, { switchContext: switchTo });
-        if (switchTo) {
-          this.switched = true;
-          report.switchedTo = switchTo;
-        }
+      if (gone.length > 0) {
+        const result = await removeFromKubeconfig(mode.file, gone.map(namesForContext), this.ownership());
+        this.logSkipped(result.skipped);
       }
+      for (const context of gone) this.forget(context);
+      if (entries.length > 0) await this.merge(mode.file, mode.switchContext, entries, report);
+      return;
     }
     for (const name of names) this.written.add(name);
   }
+
+  private async merge(
+    file: string,
+    switchContext: boolean,
+    entries: KubeconfigEntries[],
+    report: KubeconfigReport,
+  ): Promise<void> {
+    // Switch once, on the first write: later updates must not take the user's context back.
+    const switchTo = switchContext && !this.switched ? true : undefined;
+    const result = await mergeIntoKubeconfig(file, entries, { ...this.ownership(), switchContext: switchTo });
+    for (const { context, error } of result.refused) {
+      this.options.log('warn', `kube context ${context} not written: ${withHint(error)}`);
+      const cluster = report.contexts.find((entry) => entry.context === context)?.cluster ?? context;
+      report.contexts = report.contexts.filter((entry) => entry.context !== context);
+      report.errors.push({ cluster, error: withHint(error) });
+      report.dropped = report.dropped.filter((entry) => entry.context !== context);
+      this.forget(context);
+    }
+    for (const { context } of report.contexts) {
+      this.written.add(context);
+      this.legacy.delete(context);
+    }
+    const first = report.contexts[0]?.context;
+    if (switchTo && first !== undefined) {
+      this.switched = true;
+      report.switchedTo = first;
+    }
+  }
+
+  private forget(context: string): void {
+    this.written.delete(context);
+    this.legacy.delete(context);
+  }
+
+  private ownership() {
+    return { owner: this.options.owner, adopt: [...this.legacy] };
+  }
+
+  private logSkipped(skipped: readonly string[]): void {
+    for (const entry of skipped) {
+      this.options.log('warn', `kubeconfig: left ${entry} in place: tunnel did not write it`);
+    }
+  }
+}
+
+function withHint(error: unknown): string {
+  const hint = isTunnelError(error) ? error.hint : undefined;
+  return hint ? `${describeError(error)} (${hint})` : describeError(error);
+}
+
+/** e.g. dropped users[].user.exec from k3d-x@host's kubeconfig: a credential plugin would run a program … */
+export function droppedLine(context: string, field: { path: string; reason: string }): string {
+  return `dropped ${field.path} from ${context}'s kubeconfig: ${field.reason}`;
 }

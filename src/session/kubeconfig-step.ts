@@ -13,6 +13,8 @@ export interface KubeconfigReport {
   file: string | undefined;
   contexts: { cluster: string; context: string }[];
   errors: { cluster: string; error: string }[];
+  /** Fields of k3d's kubeconfig that tunnel left out (allowlist.ts), per context written. */
+  dropped: { cluster: string; context: string; path: string; reason: string }[];
   switchedTo: string | undefined;
 }
 

@@ -80,6 +80,7 @@ export class ManagedSession {
       mode: options.kubeconfig,
       names: (cluster) => contextNameFor(options.contextTemplate, cluster, options.alias),
       serverHost: clientAddress(options.bindAddress),
+      owner: options.alias,
       log,
     });
     this.kubeconfig.adopt(input.adoptContexts ?? []);

@@ -59,7 +59,12 @@ async function deleteOnServer(options: SessionOptions, name: string): Promise<'d
 async function removeContext(options: SessionOptions, context: string): Promise<string | undefined> {
   if (options.kubeconfig.kind === 'none') return undefined;
   try {
-    const result = await removeFromKubeconfig(options.kubeconfig.file, [namesForContext(context)]);
+    const result = await removeFromKubeconfig(options.kubeconfig.file, [namesForContext(context)], {
+      owner: options.alias,
+    });
+    for (const entry of result.skipped) {
+      process.stderr.write(`note: left ${safeText(entry)} in ${result.file}: tunnel did not write it\n`);
+    }
     return result.changed ? result.file : undefined;
   } catch (error) {
     // The cluster is gone either way; a kubeconfig we cannot edit is worth a warning, not a failure.

@@ -9,11 +9,13 @@ import { stderrLogger } from '../../log.js';
 import { planForwards } from '../../plan/forward-plan.js';
 import type { ForwardSpec } from '../../plan/types.js';
 import { findK3d, listClusters } from '../../remote/k3d.js';
+import { droppedLine } from '../../session/kubeconfig-follow.js';
 import { fetchRewritten } from '../../session/kubeconfig-step.js';
 import { clientAddress, connectTarget } from '../../session/session.js';
 import { peekStatus } from '../agent-access.js';
 import { givenFlags } from '../connect-settings.js';
 import { collect } from '../options.js';
+import { safeText } from '../render.js';
 import { terminalInteraction } from '../terminal.js';
 
 export function registerKubeconfig(program: Command): void {
@@ -54,7 +56,12 @@ export function registerKubeconfig(program: Command): void {
         const names = (cluster: string) => contextNameFor(options.contextTemplate, cluster, host);
         const input = { connection, k3d, names, serverHost: clientAddress(options.bindAddress) };
         const entries = [];
-        for (const api of apis) entries.push(await fetchRewritten(input, api));
+        for (const api of apis) {
+          const entry = await fetchRewritten(input, api);
+          for (const field of entry.dropped)
+            process.stderr.write(`${droppedLine(safeText(entry.context.name), field)}\n`);
+          entries.push(entry);
+        }
         if (entries.length === 0) {
           process.stderr.write('no running cluster publishes an API port; nothing to print\n');
           process.exitCode = 1;

@@ -15,6 +15,7 @@ const entry: KubeconfigEntries = {
   cluster: { cluster: { server: 'https://127.0.0.1:16443' }, name: names.cluster },
   context: { context: { cluster: names.cluster, user: names.user }, name: names.context },
   user: { name: names.user, user: { token: 't' } },
+  dropped: [],
 };
 
 /** Not YAML at all, or YAML that is not a kubeconfig: each must be refused. */
@@ -65,8 +66,9 @@ async function attempt(content: string | Buffer, operation: 'merge' | 'remove'):
   const { home, file } = await freshFile(content);
   const before = await readFile(file);
   try {
-    if (operation === 'merge') await mergeIntoKubeconfig(file, [entry], { switchContext: true });
-    else await removeFromKubeconfig(file, [names]);
+    if (operation === 'merge')
+      await mergeIntoKubeconfig(file, [entry], { owner: 'devbox', switchContext: true });
+    else await removeFromKubeconfig(file, [names], { owner: 'devbox' });
     return 'changed';
   } catch (error) {
     expect(error).toBeInstanceOf(TunnelError);

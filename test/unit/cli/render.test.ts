@@ -25,6 +25,7 @@ function report(overrides: Partial<SessionReport> = {}): SessionReport {
       file: '/home/dev/.kube/config',
       contexts: [{ cluster: 'my-app', context: 'k3d-my-app@devserver' }],
       errors: [],
+      dropped: [],
       switchedTo: undefined,
     },
     ...overrides,
@@ -59,6 +60,23 @@ describe('renderForwards', () => {
     );
     expect(text).toContain('--map 9999:… matches no port');
     expect(text).toContain('not written (--no-kubeconfig)');
+  });
+
+  it('names each field dropped from the dev server kubeconfig, and why', () => {
+    const kubeconfig = {
+      ...report().kubeconfig,
+      dropped: [
+        {
+          cluster: 'my-app',
+          context: 'k3d-my-app@devserver',
+          path: 'users[].user.exec',
+          reason: 'a credential plugin would run a program on this machine',
+        },
+      ],
+    };
+    expect(renderForwards(report({ kubeconfig }), { color: false })).toContain(
+      "dropped users[].user.exec from k3d-my-app@devserver's kubeconfig: a credential plugin would run a program on this machine",
+    );
   });
 
   it('escapes control characters in remote-supplied names instead of printing them', () => {

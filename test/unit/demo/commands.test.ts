@@ -6,13 +6,15 @@ import { parseK3dVersion } from '../../../src/remote/k3d-log.js';
 import { parseClusterList, parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
 import { quoteArgv, shellQuote } from '../../../src/ssh/exec.js';
 
+// Shaped like PEM (the kubeconfig rewrite accepts only PEM blocks), bodies made up.
+const pem = (type: string, body: string) => `-----BEGIN ${type}-----\n${body}\n-----END ${type}-----\n`;
 const certs = {
-  serverCa: '-----BEGIN CERTIFICATE-----\nserver-ca\n',
-  clientCa: 'client-ca',
+  serverCa: pem('CERTIFICATE', 'c2VydmVyLWNh'),
+  clientCa: pem('CERTIFICATE', 'Y2xpZW50LWNh'),
   servingCert: 'serving',
   servingKey: 'serving-key',
-  adminCert: 'admin',
-  adminKey: 'admin-key',
+  adminCert: pem('CERTIFICATE', 'YWRtaW4='),
+  adminKey: pem('EC PRIVATE KEY', 'YWRtaW4ta2V5'),
 };
 const cluster = demoCluster(certs, new Date('2026-01-01T10:00:00Z'));
 

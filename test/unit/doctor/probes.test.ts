@@ -101,3 +101,43 @@ describe('contextCredentials', () => {
     expect(() => contextCredentials('[', 'x', '/k')).toThrow('not a kubeconfig');
   });
 });
+
+describe('contextCredentials on a context carrying what tunnel never writes', () => {
+  it.each([
+    [
+      'users',
+      '    exec: {command: sh, args: [-c, "touch /tmp/pwned"]}',
+      'users[].user.exec',
+      'run a program',
+    ],
+    ['users', '    tokenFile: /home/me/.ssh/id_ed25519', 'users[].user.tokenFile', 'as a token'],
+    ['clusters', '    proxy-url: http://evil.example:3128', 'clusters[].cluster.proxy-url', 'proxy'],
+    [
+      'clusters',
+      '    insecure-skip-tls-verify: true',
+      'clusters[].cluster.insecure-skip-tls-verify',
+      'not verify',
+    ],
+    [
+      'clusters',
+      '    certificate-authority: /etc/ca.pem',
+      'clusters[].cluster.certificate-authority',
+      'read a file',
+    ],
+  ])('flags %s: %s', (list, line, path, reason) => {
+    const anchor = list === 'users' ? '    client-key-data:' : '    server: https://127.0.0.1:16443';
+    const text = KUBECONFIG.replace(anchor, `${line}\n${anchor}`);
+    let error: unknown;
+    try {
+      contextCredentials(text, 'k3d-my-app@devserver', '/k');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({
+      code: 'KUBECONFIG',
+      message: expect.stringContaining(`carries what tunnel never writes: ${path}`),
+      hint: expect.stringContaining('kubectl config delete-context k3d-my-app@devserver'),
+    });
+    expect((error as Error).message).toContain(reason);
+  });
+});

@@ -44,16 +44,24 @@ describe('rewriteKubeconfig', () => {
           'client-key-data': field('client-key-data'),
         },
       },
+      dropped: [],
     });
     expect(field('certificate-authority-data')?.length).toBeGreaterThan(500);
   });
 
-  it('keeps extra fields such as a context namespace', () => {
+  it('drops a context namespace (k3d writes none) and says so', () => {
     const withNamespace = k3dYaml.replace(
       '    cluster: k3d-my-app\n    user:',
       '    cluster: k3d-my-app\n    namespace: shop\n    user:',
     );
-    expect(rewriteKubeconfig(withNamespace, options).context.context.namespace).toBe('shop');
+    const entries = rewriteKubeconfig(withNamespace, options);
+    expect(entries.context.context).toEqual({ cluster: names.cluster, user: names.user });
+    expect(entries.dropped).toEqual([
+      {
+        path: 'contexts[].context.namespace',
+        reason: expect.stringContaining("k3d's kubeconfig has no such field"),
+      },
+    ]);
   });
 
   it.each([

@@ -43,8 +43,8 @@ async function existing(name: string): Promise<string> {
 
 describe('mergeIntoKubeconfig', () => {
   it('creates ~/.kube (0700) and a 0600 kubeconfig when there is none', async () => {
-    const result = await mergeIntoKubeconfig(file, [entries()]);
-    expect(result).toEqual({ file, changed: true, backup: undefined });
+    const result = await mergeIntoKubeconfig(file, [entries()], { owner: 'devbox' });
+    expect(result).toEqual({ file, changed: true, backup: undefined, refused: [] });
     expect(await mode(path.dirname(file))).toBe(0o700);
     expect(await mode(file)).toBe(0o600);
     const config = parse(await fs.readFile(file, 'utf8'));
@@ -55,7 +55,7 @@ describe('mergeIntoKubeconfig', () => {
 
   it('adds our entries and leaves every other entry, comment, preference and the current context alone', async () => {
     const before = await existing('existing-config.yaml');
-    await mergeIntoKubeconfig(file, [entries()]);
+    await mergeIntoKubeconfig(file, [entries()], { owner: 'devbox' });
     const text = await fs.readFile(file, 'utf8');
     const config = parse(text);
     const original = parse(before);
@@ -79,15 +79,18 @@ describe('mergeIntoKubeconfig', () => {
 
   it('switches the current context only when asked', async () => {
     await existing('existing-config.yaml');
-    await mergeIntoKubeconfig(file, [entries()], { switchContext: true });
+    await mergeIntoKubeconfig(file, [entries()], { owner: 'devbox', switchContext: true });
     expect(parse(await fs.readFile(file, 'utf8'))['current-context']).toBe('k3d-my-app@devbox');
-    await mergeIntoKubeconfig(file, [entries('shop', 6550)], { switchContext: 'k3d-shop@devbox' });
+    await mergeIntoKubeconfig(file, [entries('shop', 6550)], {
+      owner: 'devbox',
+      switchContext: 'k3d-shop@devbox',
+    });
     expect(parse(await fs.readFile(file, 'utf8'))['current-context']).toBe('k3d-shop@devbox');
   });
 
   it('replaces entries of the same names instead of duplicating them', async () => {
-    await mergeIntoKubeconfig(file, [entries('my-app', 16443)]);
-    await mergeIntoKubeconfig(file, [entries('my-app', 20000)]);
+    await mergeIntoKubeconfig(file, [entries('my-app', 16443)], { owner: 'devbox' });
+    await mergeIntoKubeconfig(file, [entries('my-app', 20000)], { owner: 'devbox' });
     const config = parse(await fs.readFile(file, 'utf8'));
     expect(names(config.clusters)).toEqual(['k3d-my-app@devbox']);
     expect(config.clusters[0].cluster.server).toBe('https://127.0.0.1:20000');
@@ -95,13 +98,13 @@ describe('mergeIntoKubeconfig', () => {
 
   it('keeps a one-time backup of the user’s file and does not rewrite it on a no-op merge', async () => {
     const before = await existing('existing-config.yaml');
-    const first = await mergeIntoKubeconfig(file, [entries()]);
+    const first = await mergeIntoKubeconfig(file, [entries()], { owner: 'devbox' });
     expect(first.backup).toBe(`${file}.tunnel-backup`);
     expect(await fs.readFile(`${file}.tunnel-backup`, 'utf8')).toBe(before);
     expect(await mode(`${file}.tunnel-backup`)).toBe(0o600);
-    const second = await mergeIntoKubeconfig(file, [entries()]);
+    const second = await mergeIntoKubeconfig(file, [entries()], { owner: 'devbox' });
     expect(second).toMatchObject({ changed: false, backup: undefined });
-    await mergeIntoKubeconfig(file, [entries('shop', 6550)]);
+    await mergeIntoKubeconfig(file, [entries('shop', 6550)], { owner: 'devbox' });
     expect(await fs.readFile(`${file}.tunnel-backup`, 'utf8')).toBe(before);
   });
 
@@ -110,7 +113,7 @@ describe('mergeIntoKubeconfig', () => {
     ['not-a-kubeconfig.yaml', /is not a kubeconfig/],
   ])('leaves %s untouched and says why', async (name, message) => {
     const before = await existing(name);
-    const run = mergeIntoKubeconfig(file, [entries()]);
+    const run = mergeIntoKubeconfig(file, [entries()], { owner: 'devbox' });
     await expect(run).rejects.toMatchObject({ code: 'KUBECONFIG', message: expect.stringMatching(message) });
     expect(await fs.readFile(file, 'utf8')).toBe(before);
     expect(await fs.readdir(path.dirname(file))).toEqual(['config']);
@@ -119,7 +122,7 @@ describe('mergeIntoKubeconfig', () => {
   it('treats an empty file as an empty kubeconfig', async () => {
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.writeFile(file, '');
-    await mergeIntoKubeconfig(file, [entries()]);
+    await mergeIntoKubeconfig(file, [entries()], { owner: 'devbox' });
     expect(names(parse(await fs.readFile(file, 'utf8')).users)).toEqual(['admin@k3d-my-app@devbox']);
   });
 
@@ -128,7 +131,7 @@ describe('mergeIntoKubeconfig', () => {
     await fs.writeFile(real, fixture('existing-config.yaml'));
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.symlink(real, file);
-    const result = await mergeIntoKubeconfig(file, [entries()]);
+    const result = await mergeIntoKubeconfig(file, [entries()], { owner: 'devbox' });
     expect(result.file).toBe(await fs.realpath(real));
     expect((await fs.lstat(file)).isSymbolicLink()).toBe(true);
     expect(names(parse(await fs.readFile(real, 'utf8')).contexts)).toContain('k3d-my-app@devbox');
@@ -136,7 +139,7 @@ describe('mergeIntoKubeconfig', () => {
 
   it('leaves no temporary files behind', async () => {
     await existing('existing-config.yaml');
-    await mergeIntoKubeconfig(file, [entries(), entries('shop', 6550)]);
+    await mergeIntoKubeconfig(file, [entries(), entries('shop', 6550)], { owner: 'devbox' });
     expect((await fs.readdir(path.dirname(file))).sort()).toEqual(['config', 'config.tunnel-backup']);
   });
 });
@@ -144,8 +147,11 @@ describe('mergeIntoKubeconfig', () => {
 describe('removeFromKubeconfig', () => {
   it('removes only our entries and unsets the current context if it was ours', async () => {
     const before = await existing('existing-config.yaml');
-    await mergeIntoKubeconfig(file, [entries(), entries('shop', 6550)], { switchContext: true });
-    const result = await removeFromKubeconfig(file, [defaultNames('my-app', 'devbox')]);
+    await mergeIntoKubeconfig(file, [entries(), entries('shop', 6550)], {
+      owner: 'devbox',
+      switchContext: true,
+    });
+    const result = await removeFromKubeconfig(file, [defaultNames('my-app', 'devbox')], { owner: 'devbox' });
     expect(result.changed).toBe(true);
     const config = parse(await fs.readFile(file, 'utf8'));
     expect(names(config.contexts)).toEqual(['prod', 'kind-dev', 'k3d-shop@devbox']);
@@ -155,11 +161,13 @@ describe('removeFromKubeconfig', () => {
 
   it('keeps a current context that is not ours, and does nothing without a file', async () => {
     await existing('existing-config.yaml');
-    await mergeIntoKubeconfig(file, [entries()]);
-    await removeFromKubeconfig(file, [defaultNames('my-app', 'devbox')]);
+    await mergeIntoKubeconfig(file, [entries()], { owner: 'devbox' });
+    await removeFromKubeconfig(file, [defaultNames('my-app', 'devbox')], { owner: 'devbox' });
     expect(parse(await fs.readFile(file, 'utf8'))['current-context']).toBe('prod');
     const missing = path.join(dir, 'nowhere', 'config');
-    expect(await removeFromKubeconfig(missing, [defaultNames('my-app', 'devbox')])).toMatchObject({
+    expect(
+      await removeFromKubeconfig(missing, [defaultNames('my-app', 'devbox')], { owner: 'devbox' }),
+    ).toMatchObject({
       changed: false,
     });
     await expect(fs.stat(missing)).rejects.toThrow();

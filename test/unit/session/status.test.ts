@@ -30,6 +30,7 @@ const kubeconfig: KubeconfigReport = {
   file: '/home/me/.kube/config',
   contexts: [{ cluster: 'my-app', context: 'k3d-my-app@devserver' }],
   errors: [],
+  dropped: [],
   switchedTo: undefined,
 };
 
@@ -258,7 +259,7 @@ describe('sessionStatus: fields', () => {
         hostName: undefined,
         k3dVersion: undefined,
         discoveredAt: undefined,
-        kubeconfig: { mode: 'none', file: undefined, contexts: [], errors: [], switchedTo: undefined },
+        kubeconfig: { mode: 'none', file: undefined, contexts: [], errors: [], dropped: [], switchedTo: undefined },
       }),
     );
     expect(status).toMatchObject({

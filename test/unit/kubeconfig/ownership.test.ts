@@ -1,0 +1,171 @@
+// tunnel replaces and removes only the kubeconfig entries it wrote (marked with an extension naming the
+// host), checked against real kubectl; and it never replaces a read-only kubeconfig.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { type KubeconfigEntries, rewriteKubeconfig } from '../../../src/kubeconfig/rewrite.js';
+import {
+  mergeIntoKubeconfig,
+  removeFromKubeconfig,
+  writeStandaloneKubeconfig,
+} from '../../../src/kubeconfig/write.js';
+import { parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
+import { namesForContext } from '../../../src/session/kubeconfig-step.js';
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../fixtures/kubeconfig/${name}`, import.meta.url), 'utf8');
+const k3dYaml = parseKubeconfigGetOutput(fixture('k3d-kubeconfig-get-my-app.txt'));
+/** Entries as a session writes them: context `name` (e.g. --context-name '{cluster}' gives "prod"). */
+const entries = (context: string, port = 16443): KubeconfigEntries =>
+  rewriteKubeconfig(k3dYaml, { server: `https://127.0.0.1:${port}`, names: namesForContext(context) });
+const listNames = (list: { name: string }[] | undefined) => (list ?? []).map((item) => item.name);
+const kubectl = (file: string, ...args: string[]) =>
+  execFileSync('kubectl', args, { env: { ...process.env, KUBECONFIG: file }, encoding: 'utf8' });
+
+let dir: string;
+let file: string;
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'tunnel-ownership-'));
+  file = path.join(dir, 'config');
+  await fs.writeFile(file, fixture('existing-config.yaml'), { mode: 0o600 });
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('entries tunnel did not write', () => {
+  it("refuses to replace the user's own context of the same name, with a hint", async () => {
+    const before = await fs.readFile(file, 'utf8');
+    const result = await mergeIntoKubeconfig(file, [entries('prod')], {
+      owner: 'devbox',
+      switchContext: true,
+    });
+    expect(result.changed).toBe(false);
+    expect(result.refused).toHaveLength(1);
+    expect(result.refused[0]).toMatchObject({
+      context: 'prod',
+      error: {
+        code: 'KUBECONFIG',
+        message: expect.stringContaining('already has a context named "prod" that tunnel did not write'),
+        hint: expect.stringContaining('--context-name'),
+      },
+    });
+    expect(await fs.readFile(file, 'utf8')).toBe(before);
+  });
+
+  it('merges the other entries and leaves the conflicting one', async () => {
+    const result = await mergeIntoKubeconfig(file, [entries('prod'), entries('k3d-shop@devbox', 6550)], {
+      owner: 'devbox',
+    });
+    expect(result.refused.map((entry) => entry.context)).toEqual(['prod']);
+    const config = parse(await fs.readFile(file, 'utf8'));
+    expect(listNames(config.contexts)).toEqual(['prod', 'kind-dev', 'k3d-shop@devbox']);
+    expect(config.contexts[0].context.namespace).toBe('payments');
+  });
+
+  it('refuses an entry tunnel wrote for another host', async () => {
+    await mergeIntoKubeconfig(file, [entries('shared')], { owner: 'other-host' });
+    const result = await mergeIntoKubeconfig(file, [entries('shared', 20000)], { owner: 'devbox' });
+    expect(result.refused[0]?.error.message).toContain('did not write for devbox');
+    expect(parse(await fs.readFile(file, 'utf8')).clusters[2].cluster.server).toBe('https://127.0.0.1:16443');
+  });
+
+  it("never removes the user's entries, and says which it left", async () => {
+    const before = await fs.readFile(file, 'utf8');
+    const result = await removeFromKubeconfig(file, [namesForContext('prod')], { owner: 'devbox' });
+    expect(result).toMatchObject({ changed: false, skipped: ['context "prod"'] });
+    expect(await fs.readFile(file, 'utf8')).toBe(before);
+    const kindDev = { cluster: 'kind-dev', context: 'kind-dev', user: 'kind-dev' };
+    const other = await removeFromKubeconfig(file, [kindDev], { owner: 'devbox' });
+    expect(other.skipped).toEqual(['cluster "kind-dev"', 'context "kind-dev"', 'user "kind-dev"']);
+  });
+});
+
+describe('entries of an older tunnel (no mark)', () => {
+  const legacy = 'k3d-my-app@devbox';
+  beforeEach(async () => {
+    // What tunnel wrote before the mark: the same entries without extensions.
+    const old = entries(legacy);
+    const config = parse(await fs.readFile(file, 'utf8'));
+    config.clusters.push(old.cluster);
+    config.contexts.push(old.context);
+    config.users.push(old.user);
+    await fs.writeFile(file, JSON.stringify(config));
+  });
+
+  it('are refused unless the session record lists them, with a hint to delete them', async () => {
+    const result = await mergeIntoKubeconfig(file, [entries(legacy, 20000)], { owner: 'devbox' });
+    expect(result.refused[0]?.error.hint).toContain(
+      `kubectl config delete-context ${legacy}; kubectl config delete-cluster ${legacy}; kubectl config delete-user admin@${legacy}`,
+    );
+  });
+
+  it('are adopted (and marked) when the session record lists them, and removed at disconnect', async () => {
+    const adopt = [legacy];
+    const merged = await mergeIntoKubeconfig(file, [entries(legacy, 20000)], { owner: 'devbox', adopt });
+    expect(merged.refused).toEqual([]);
+    const config = parse(await fs.readFile(file, 'utf8'));
+    expect(config.contexts[2].context.extensions).toEqual([
+      { name: 'tunnel.dev/owner', extension: { host: 'devbox' } },
+    ]);
+    const removed = await removeFromKubeconfig(file, [namesForContext(legacy)], { owner: 'devbox' });
+    expect(removed.skipped).toEqual([]);
+    expect(listNames(parse(await fs.readFile(file, 'utf8')).contexts)).toEqual(['prod', 'kind-dev']);
+  });
+});
+
+describe('the mark and real kubectl', () => {
+  it('survives a kubectl edit, so the entry stays ours and disconnect removes it', async () => {
+    const context = 'k3d-my-app@devbox';
+    await mergeIntoKubeconfig(file, [entries(context)], { owner: 'devbox', switchContext: true });
+    kubectl(file, 'config', 'set-context', '--current', '--namespace', 'shop');
+    const viewed = parse(kubectl(file, 'config', 'view', '--raw', '-o', 'json'));
+    const ours = viewed.contexts.find((entry: { name: string }) => entry.name === context);
+    expect(ours.context).toMatchObject({
+      namespace: 'shop',
+      extensions: [{ name: 'tunnel.dev/owner', extension: { host: 'devbox' } }],
+    });
+    const again = await mergeIntoKubeconfig(file, [entries(context, 20000)], { owner: 'devbox' });
+    expect(again.refused).toEqual([]);
+    const removed = await removeFromKubeconfig(file, [namesForContext(context)], { owner: 'devbox' });
+    expect(removed.skipped).toEqual([]);
+    expect(kubectl(file, 'config', 'get-contexts', '-o', 'name').split('\n')).not.toContain(context);
+  });
+});
+
+describe('a read-only kubeconfig', () => {
+  it.each(['merge', 'remove'] as const)(
+    'is refused on %s, as kubectl refuses it, and left as it is',
+    async (op) => {
+      await mergeIntoKubeconfig(file, [entries('k3d-my-app@devbox')], { owner: 'devbox' });
+      await fs.chmod(file, 0o400);
+      const before = await fs.readFile(file, 'utf8');
+      const run =
+        op === 'merge'
+          ? mergeIntoKubeconfig(file, [entries('k3d-my-app@devbox', 20000)], { owner: 'devbox' })
+          : removeFromKubeconfig(file, [namesForContext('k3d-my-app@devbox')], { owner: 'devbox' });
+      await expect(run).rejects.toMatchObject({
+        code: 'KUBECONFIG',
+        message: expect.stringContaining('is read-only (mode 0400)'),
+        hint: expect.stringContaining('chmod u+w'),
+      });
+      expect((await fs.stat(file)).mode & 0o777).toBe(0o400);
+      expect(await fs.readFile(file, 'utf8')).toBe(before);
+      expect((await fs.readdir(dir)).sort()).toEqual(['config', 'config.tunnel-backup']);
+    },
+  );
+
+  it('is refused as a standalone file too', async () => {
+    const standalone = path.join(dir, 'standalone.yaml');
+    await fs.writeFile(standalone, 'kept\n', { mode: 0o444 });
+    const context = 'k3d-my-app@devbox';
+    await expect(writeStandaloneKubeconfig(standalone, [entries(context)], context)).rejects.toMatchObject({
+      code: 'KUBECONFIG',
+    });
+    expect(await fs.readFile(standalone, 'utf8')).toBe('kept\n');
+  });
+});
