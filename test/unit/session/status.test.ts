@@ -259,7 +259,14 @@ describe('sessionStatus: fields', () => {
         hostName: undefined,
         k3dVersion: undefined,
         discoveredAt: undefined,
-        kubeconfig: { mode: 'none', file: undefined, contexts: [], errors: [], dropped: [], switchedTo: undefined },
+        kubeconfig: {
+          mode: 'none',
+          file: undefined,
+          contexts: [],
+          errors: [],
+          dropped: [],
+          switchedTo: undefined,
+        },
       }),
     );
     expect(status).toMatchObject({
