@@ -133,28 +133,47 @@ export function renderKubeconfig(cluster) {
   );
   const host = server?.labels['k3d.server.api.host'] ?? '0.0.0.0';
   const port = server?.labels['k3d.server.api.port'] ?? '6443';
-  const name = yamlScalar(`k3d-${cluster.name}`);
-  const user = yamlScalar(`admin@k3d-${cluster.name}`);
+  const name = `k3d-${cluster.name}`;
+  const user = `admin@k3d-${cluster.name}`;
+  const inject = cluster.spec?.kubeconfigInject ?? {};
+  const section = (fields, extra = {}) => sortedFields({ ...fields, ...extra });
   return [
     'apiVersion: v1',
     'clusters:',
     '- cluster:',
-    `    certificate-authority-data: ${base64(cluster.certs.serverCa)}`,
-    `    server: ${yamlScalar(`https://${host}:${port}`)}`,
-    `  name: ${name}`,
+    ...section(
+      { 'certificate-authority-data': base64(cluster.certs.serverCa), server: `https://${host}:${port}` },
+      inject.cluster,
+    ),
+    `  name: ${yamlScalar(name)}`,
     'contexts:',
     '- context:',
-    `    cluster: ${name}`,
-    `    user: ${user}`,
-    `  name: ${name}`,
-    `current-context: ${name}`,
+    ...section({ cluster: name, user }, inject.context),
+    `  name: ${yamlScalar(name)}`,
+    `current-context: ${yamlScalar(name)}`,
     'kind: Config',
     'preferences: {}',
     'users:',
-    `- name: ${user}`,
+    `- name: ${yamlScalar(user)}`,
     '  user:',
-    `    client-certificate-data: ${base64(cluster.certs.adminCert)}`,
-    `    client-key-data: ${base64(cluster.certs.adminKey)}`,
+    ...section(
+      {
+        'client-certificate-data': base64(cluster.certs.adminCert),
+        'client-key-data': base64(cluster.certs.adminKey),
+      },
+      inject.user,
+    ),
     '',
   ].join('\n');
+}
+
+// clientcmd.Write sorts keys; an injected object or list is written as JSON, which YAML reads the same.
+function sortedFields(fields) {
+  return Object.keys(fields)
+    .sort()
+    .filter((key) => fields[key] !== null && fields[key] !== undefined)
+    .map((key) => {
+      const value = fields[key];
+      return `    ${key}: ${typeof value === 'string' ? yamlScalar(value) : JSON.stringify(value)}`;
+    });
 }

@@ -85,6 +85,15 @@ export interface ScenarioCluster {
   pods?: ScenarioPod[];
   /** Faults of `k3d image import` / `docker exec <node> ctr images import` (k3d-image.mjs). */
   imageImport?: ScenarioImageImport;
+  /**
+   * Fault: a hostile `k3d kubeconfig get` (a compromised server, a co-tenant's k3d on PATH). Fields added
+   * to (or replacing) the cluster / user / context sections k3d prints; a field set to null is left out.
+   */
+  kubeconfigInject?: {
+    cluster?: Record<string, unknown>;
+    user?: Record<string, unknown>;
+    context?: Record<string, unknown>;
+  };
 }
 
 export interface Scenario {

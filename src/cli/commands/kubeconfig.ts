@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { contextNameFor, resolveSessionOptions } from '../../config/resolve.js';
 import { loadHostSettings } from '../../config/settings.js';
+import { isTunnelError } from '../../errors.js';
 import { renderStandaloneKubeconfig } from '../../kubeconfig/write.js';
 import { stderrLogger } from '../../log.js';
 import { planForwards } from '../../plan/forward-plan.js';
@@ -57,7 +58,13 @@ export function registerKubeconfig(program: Command): void {
         const input = { connection, k3d, names, serverHost: clientAddress(options.bindAddress) };
         const entries = [];
         for (const api of apis) {
-          const entry = await fetchRewritten(input, api);
+          const entry = await fetchRewritten(input, api).catch((error: unknown) => {
+            // One cluster without a usable credential must not hide the others' contexts.
+            if (!isTunnelError(error) || error.code !== 'KUBECONFIG') throw error;
+            process.stderr.write(`no context for ${safeText(api.cluster)}: ${error.message}\n`);
+            return undefined;
+          });
+          if (!entry) continue;
           for (const field of entry.dropped)
             process.stderr.write(`${droppedLine(safeText(entry.context.name), field)}\n`);
           entries.push(entry);
