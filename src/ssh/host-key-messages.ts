@@ -84,3 +84,14 @@ export function promptText(name: string, key: Buffer): string {
     'Are you sure you want to continue connecting (yes/no)? '
   );
 }
+
+/** HostKeyAlgorithms leaves nothing ssh2 can verify (only certificate or security-key types). */
+export function noUsableAlgorithmError(target: SshTarget, configured: readonly string[]): TunnelError {
+  const shown = configured.join(',').slice(0, 200);
+  return new TunnelError(
+    'SSH_CONFIG',
+    `HostKeyAlgorithms for ${target.alias} (${shown}) has no type tunnel can verify: host certificates ` +
+      'and security-key host keys are not supported.',
+    { hint: `Allow a plain key type for this host, e.g. in its Host block: HostKeyAlgorithms +ssh-ed25519` },
+  );
+}

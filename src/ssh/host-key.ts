@@ -4,8 +4,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TunnelError } from '../errors.js';
 import {
+  DEFAULT_HOST_KEY_ALGORITHMS,
+  hostKeyAlgorithmsFor,
+  usableHostKeyAlgorithms,
+} from './host-key-algorithms.js';
+import {
   changedError,
   displayType,
+  noUsableAlgorithmError,
   promptText,
   rekeyError,
   revokedError,
@@ -14,7 +20,6 @@ import {
 import {
   blobKeyType,
   checkHostKey,
-  hostKeyAlgorithmsFor,
   type KnownHostsEntry,
   knownHostsLine,
   lookupName,
@@ -169,6 +174,8 @@ class Verification {
  * connection. It pins the key accepted at the first KEX: a rekey must present identical bytes.
  */
 export async function createHostVerifier(target: SshTarget, policy: HostKeyPolicy): Promise<HostVerifier> {
+  const configured = target.hostKeyAlgorithms ?? DEFAULT_HOST_KEY_ALGORITHMS;
+  if (usableHostKeyAlgorithms(configured).length === 0) throw noUsableAlgorithmError(target, configured);
   const loaded = await loadKnownHosts([...target.userKnownHostsFiles, ...target.globalKnownHostsFiles]);
   const verification = new Verification(target, policy, loaded.entries, [...loaded.warnings]);
   return {
@@ -185,7 +192,7 @@ export async function createHostVerifier(target: SshTarget, policy: HostKeyPolic
         verify(false);
       });
     },
-    serverHostKeyAlgorithms: hostKeyAlgorithmsFor(loaded.entries, [lookupName(target)]),
+    serverHostKeyAlgorithms: hostKeyAlgorithmsFor(loaded.entries, [lookupName(target)], configured),
     get error() {
       return verification.error;
     },

@@ -45,16 +45,6 @@ export interface HostKeyQuery {
   keyBlob: Buffer;
 }
 
-/** The key types ssh2 can verify, in OpenSSH's default preference order (no SHA-1 ssh-rsa, no DSA). */
-export const DEFAULT_HOST_KEY_ALGORITHMS: readonly string[] = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-];
-
 /** misc.c put_host_port: port 22 is the bare name, anything else `[name]:port`. */
 export function knownHostsName(name: string, port: number): string {
   return port === 22 ? name : `[${name}]:${port}`;
@@ -216,24 +206,6 @@ export function checkHostKey(entries: readonly KnownHostsEntry[], query: HostKey
   // Same type or not: a host we hold a key for is not new (an impostor picks the type we lack).
   if (usable.length > 0) return { status: 'changed', conflictingLines: usable, ...extra };
   return { status: 'unknown', ...extra };
-}
-
-/**
- * An exact serverHostKey list for ssh2 with the types already known for this host first, in default
- * order (sshconnect2.c order_hostkeyalgs), so a host with several keys presents one we can check.
- */
-export function hostKeyAlgorithmsFor(entries: readonly KnownHostsEntry[], hostNames: readonly string[]) {
-  const known = new Set<string>();
-  for (const entry of entries) {
-    if (entry.marker !== undefined || !entryMatchesHost(entry, hostNames)) continue;
-    if (entry.keyType === 'ssh-rsa') {
-      known.add('rsa-sha2-512');
-      known.add('rsa-sha2-256');
-    } else known.add(entry.keyType);
-  }
-  const preferred = DEFAULT_HOST_KEY_ALGORITHMS.filter((algorithm) => known.has(algorithm));
-  const rest = DEFAULT_HOST_KEY_ALGORITHMS.filter((algorithm) => !known.has(algorithm));
-  return [...preferred, ...rest];
 }
 
 /** A line as `ssh` writes it: `name type base64`, the name hashed when HashKnownHosts is on. */

@@ -7,9 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/agent/process.js';
+import { openConnection } from '../../src/ssh/connection.js';
+import { resolveTarget } from '../../src/ssh/ssh-config.js';
 import { run } from '../devserver/client.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
-import { generateKey } from '../devserver/sshd.js';
+import { generateKey, startSshd } from '../devserver/sshd.js';
 import { agentPid, type CliEnv, killAgent, makeCliEnv, runCli, sshConfigVariant } from './cli-helpers.js';
 import { RECOVERY_TIMEOUT_MS, type StatusSession, session } from './fault-helpers.js';
 
@@ -150,4 +152,47 @@ describe('a dev server first seen with ED25519 that comes back offering only ECD
     },
     LONG_TEST_MS,
   );
+});
+
+describe('a server with ED25519 and ECDSA keys, known_hosts holding only its ECDSA key', () => {
+  it('negotiates the known type first (ssh order_hostkeyalgs), connects and appends nothing, as ssh does', async () => {
+    const dir = fs.mkdtempSync(path.join(cli.home, 'both-keys-'));
+    const clientPublic = fs.readFileSync(`${devserver.clientKeyFile}.pub`, 'utf8').trim();
+    const both = await startSshd({ dir, hostKeyTypes: ['ed25519', 'ecdsa'], authorizedKeys: [clientPublic] });
+    try {
+      const file = path.join(dir, 'known_hosts');
+      const ecdsaLine = both.knownHostsLines().find((line) => line.includes(' ecdsa-sha2-nistp256 '));
+      fs.writeFileSync(file, `${ecdsaLine}\n`);
+      const config = path.join(dir, 'ssh_config');
+      fs.writeFileSync(
+        config,
+        [
+          'Host both',
+          `  HostName ${both.host}`,
+          `  Port ${both.port}`,
+          `  User ${both.user}`,
+          `  IdentityFile ${devserver.clientKeyFile}`,
+          '  IdentitiesOnly yes',
+          '  IdentityAgent none',
+          `  UserKnownHostsFile ${file}`,
+          '  StrictHostKeyChecking accept-new',
+          '',
+        ].join('\n'),
+      );
+      const before = fs.readFileSync(file);
+      const target = await resolveTarget('both', { configFile: config });
+      const connection = await openConnection(target, { hostKeyPolicy: { acceptNewHostKey: true } });
+      try {
+        expect((await connection.exec(['echo', 'ok'])).stdout).toBe('ok\n');
+      } finally {
+        connection.close();
+        await connection.closed;
+      }
+      const ssh = await run('ssh', ['-F', config, '-o', 'BatchMode=yes', 'both', 'echo', 'ok']);
+      expect(ssh.code).toBe(0);
+      expect(fs.readFileSync(file).equals(before)).toBe(true);
+    } finally {
+      await both.stop();
+    }
+  });
 });

@@ -3,10 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hostKeyAlgorithmsFor } from '../../../src/ssh/host-key-algorithms.js';
 import {
   checkHostKey,
   formatKnownHostsLine,
-  hostKeyAlgorithmsFor,
   knownHostsName,
   parseKnownHosts,
 } from '../../../src/ssh/known-hosts.js';

@@ -149,6 +149,19 @@ describe('createHostVerifier', () => {
     expect(found).toMatch(/found: line 2/);
   });
 
+  it('refuses a HostKeyAlgorithms with only types ssh2 cannot verify, naming the setting', async () => {
+    const t = target({
+      hostKeyAlgorithms: ['ssh-ed25519-cert-v01@openssh.com', 'sk-ssh-ed25519@openssh.com'],
+    });
+    const error = await createHostVerifier(t, refuse).then(
+      () => undefined,
+      (caught: TunnelError) => caught,
+    );
+    expect(error?.code).toBe('SSH_CONFIG');
+    expect(error?.message).toMatch(/HostKeyAlgorithms for dev .* has no type tunnel can verify/);
+    expect(error?.hint).toContain('HostKeyAlgorithms +ssh-ed25519');
+  });
+
   it('puts the known key types first in the algorithm list', async () => {
     writeKnownHosts([`[127.0.0.1]:2222 ${pub('host_rsa.pub')}`]);
     const verifier = await createHostVerifier(target(), refuse);

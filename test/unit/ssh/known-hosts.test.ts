@@ -6,12 +6,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkHostKey,
-  DEFAULT_HOST_KEY_ALGORITHMS,
   entryMatchesHost,
   fingerprintSha256,
   formatKnownHostsLine,
   globMatch,
-  hostKeyAlgorithmsFor,
   knownHostsName,
   lookupName,
   parseKnownHosts,
@@ -222,21 +220,6 @@ describe('names, fingerprints, lines, algorithms', () => {
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
-  });
-
-  it('hostKeyAlgorithmsFor puts known types first (rsa → rsa-sha2-512, rsa-sha2-256), exact list', () => {
-    expect(hostKeyAlgorithmsFor(plain.entries, ['10.0.0.5'])).toEqual([
-      'rsa-sha2-512',
-      'rsa-sha2-256',
-      'ssh-ed25519',
-      'ecdsa-sha2-nistp256',
-      'ecdsa-sha2-nistp384',
-      'ecdsa-sha2-nistp521',
-    ]);
-    expect(hostKeyAlgorithmsFor(plain.entries, ['xab.example'])[0]).toBe('ecdsa-sha2-nistp256');
-    expect(hostKeyAlgorithmsFor(plain.entries, ['nowhere.example'])).toEqual(DEFAULT_HOST_KEY_ALGORITHMS);
-    // Revoked and CA lines say nothing about which plain key the host has.
-    expect(hostKeyAlgorithmsFor(plain.entries, ['foo.ca.example'])).toEqual(DEFAULT_HOST_KEY_ALGORITHMS);
   });
 
   it('globMatch handles * and ? without blowing up', () => {
