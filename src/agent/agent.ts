@@ -24,8 +24,9 @@ export interface ConnectResult {
 }
 
 function sameOptions(a: SessionOptions, b: SessionOptions): boolean {
+  // --accept-new-host-key only concerns the first connect; it is never kept (see store.ts).
   const plain = (options: SessionOptions) =>
-    JSON.stringify({ ...options, maps: [...options.maps.entries()] });
+    JSON.stringify({ ...options, acceptNewHostKey: false, maps: [...options.maps.entries()] });
   return plain(a) === plain(b);
 }
 

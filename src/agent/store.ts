@@ -30,10 +30,20 @@ function fileFor(alias: string): string {
   return path.join(sessionsDir(), `${encodeURIComponent(alias)}.json`);
 }
 
+/**
+ * --accept-new-host-key is a decision for the connect a person ran, never a standing one: the record
+ * always says false, and a record from an older release that says true loads as false, so a restored
+ * session (and every reconnect) refuses an unknown host key.
+ */
+const withoutAcceptNew = (options: SessionOptions): SessionOptions => ({
+  ...options,
+  acceptNewHostKey: false,
+});
+
 export async function saveSession(session: SavedSession): Promise<void> {
   const record = {
     version: RECORD_VERSION,
-    options: serializeOptions(session.options),
+    options: serializeOptions(withoutAcceptNew(session.options)),
     ports: [...session.ports.entries()],
     contexts: session.contexts,
     createdAt: session.createdAt,
@@ -48,7 +58,7 @@ export function forgetSession(alias: string): void {
 function parseRecord(text: string): SavedSession {
   const value: unknown = JSON.parse(text);
   if (!isObject(value) || value.version !== RECORD_VERSION) throw new FieldError('unknown record version');
-  const options = deserializeOptions(readSessionOptions(value));
+  const options = withoutAcceptNew(deserializeOptions(readSessionOptions(value)));
   const ports = new Map<string, number>();
   if (Array.isArray(value.ports)) {
     for (const pair of value.ports) {

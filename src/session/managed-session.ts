@@ -208,7 +208,7 @@ export class ManagedSession {
   }
 
   private unattended(): Interaction {
-    return { askPassphrase: async (file) => this.passphrases.get(file) };
+    return { unattended: true, askPassphrase: async (file) => this.passphrases.get(file) };
   }
 
   private readonly watchers = new Set<(snapshot: SessionSnapshot) => void>();

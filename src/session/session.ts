@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { openConnection } from '../ssh/connection.js';
+import type { HostKeyPolicy } from '../ssh/host-key.js';
 import { resolveTarget } from '../ssh/ssh-config.js';
 import type { SshConnection } from '../ssh/types.js';
 import type { KubeconfigReport } from './kubeconfig-step.js';
@@ -14,6 +15,8 @@ import type { KubeconfigReport } from './kubeconfig-step.js';
 export interface Interaction {
   confirm?: (question: string) => Promise<boolean>;
   askPassphrase?: (file: string) => Promise<string | undefined>;
+  /** Nobody started this connect (a reconnect, a restored session): an unknown host key is refused. */
+  unattended?: boolean;
 }
 
 export interface SessionReport {
@@ -36,11 +39,24 @@ export async function connectTarget(
 ): Promise<SshConnection> {
   const target = await resolveTarget(options.alias, { configFile: options.sshConfigFile });
   return await openConnection(target, {
-    hostKeyPolicy: { acceptNewHostKey: options.acceptNewHostKey, prompt: interaction.confirm },
+    hostKeyPolicy: hostKeyPolicyFor(options, interaction),
     askPassphrase: interaction.askPassphrase,
     resolveHop: (hop: string) => resolveTarget(hop, { configFile: options.sshConfigFile }),
     log,
   });
+}
+
+/**
+ * Only a connect a person runs may trust a new host key (--accept-new-host-key, StrictHostKeyChecking
+ * accept-new, a "yes" at the prompt); an unattended one refuses it, so an impostor met while the agent
+ * reconnects alone is never written to known_hosts.
+ */
+export function hostKeyPolicyFor(
+  options: Pick<SessionOptions, 'acceptNewHostKey'>,
+  interaction: Interaction,
+): HostKeyPolicy {
+  if (interaction.unattended) return { acceptNewHostKey: false, unattended: true };
+  return { acceptNewHostKey: options.acceptNewHostKey, prompt: interaction.confirm };
 }
 
 /** The address kubectl on this machine should use to reach a forward bound to `bindAddress`. */

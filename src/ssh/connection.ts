@@ -76,7 +76,7 @@ async function openAtDepth(target: SshTarget, options: OpenConnectionOptions, de
     options.readyTimeoutMs ?? (target.connectTimeoutSeconds ? target.connectTimeoutSeconds * 1000 : 20_000),
   );
   const policy: HostKeyPolicy = {
-    acceptNewHostKey: options.hostKeyPolicy.acceptNewHostKey,
+    ...options.hostKeyPolicy,
     ...(options.hostKeyPolicy.prompt ? { prompt: wrapPrompt(deadline, options.hostKeyPolicy.prompt) } : {}),
   };
   const askPassphrase = options.askPassphrase ? wrapPrompt(deadline, options.askPassphrase) : undefined;

@@ -4,15 +4,27 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TunnelError } from '../errors.js';
 import {
+  DEFAULT_HOST_KEY_ALGORITHMS,
+  hostKeyAlgorithmsFor,
+  usableHostKeyAlgorithms,
+} from './host-key-algorithms.js';
+import {
+  changedError,
+  displayType,
+  noUsableAlgorithmError,
+  promptText,
+  rekeyError,
+  revokedError,
+  unknownError,
+} from './host-key-messages.js';
+import {
   blobKeyType,
   checkHostKey,
-  fingerprintSha256,
-  formatKnownHostsLine,
-  type HostKeyCheck,
-  hostKeyAlgorithmsFor,
   type KnownHostsEntry,
+  knownHostsLine,
   lookupName,
   parseKnownHosts,
+  portlessName,
 } from './known-hosts.js';
 import type { SshTarget } from './types.js';
 
@@ -21,6 +33,12 @@ export interface HostKeyPolicy {
   acceptNewHostKey: boolean;
   /** Only set when a terminal can answer; the question is shown as is, true means "yes". */
   prompt?: (question: string) => Promise<boolean>;
+  /**
+   * Nobody started this connect (a background reconnect, a restored session): an unknown key is refused
+   * whatever acceptNewHostKey or StrictHostKeyChecking accept-new/no say. Trusting a new key is a
+   * decision for the connect a person runs, never one the agent repeats on its own.
+   */
+  unattended?: boolean;
 }
 
 export interface HostVerifier {
@@ -58,68 +76,12 @@ async function loadKnownHosts(files: readonly string[]): Promise<LoadedHosts> {
   return loaded;
 }
 
-/** OpenSSH's display names: ED25519, ECDSA, RSA. */
-function displayType(keyType: string): string {
-  if (keyType === 'ssh-ed25519') return 'ED25519';
-  if (keyType.startsWith('ecdsa-')) return 'ECDSA';
-  if (keyType === 'ssh-rsa') return 'RSA';
-  return keyType;
-}
-
-function changedError(target: SshTarget, name: string, key: Buffer, check: HostKeyCheck): TunnelError {
-  const first = check.conflictingLines?.[0];
-  const where = (check.conflictingLines ?? []).map((entry) => `${entry.file}:${entry.line}`).join(', ');
-  return new TunnelError(
-    'HOST_KEY_CHANGED',
-    `The host key of ${name} has CHANGED: known_hosts (${where}) has a different ` +
-      `${displayType(blobKeyType(key) ?? '')} key; the server now presents ${fingerprintSha256(key)}. ` +
-      'Someone could be intercepting the connection (man-in-the-middle), or the server was reinstalled.',
-    {
-      hint:
-        `If you know the server's key changed, remove the old entry with: ` +
-        `ssh-keygen -R '${name}' -f ${first?.file ?? '~/.ssh/known_hosts'} ; then run: ssh ${target.alias}`,
-    },
-  );
-}
-
-function revokedError(name: string, key: Buffer, check: HostKeyCheck): TunnelError {
-  const line = check.conflictingLines?.[0];
-  return new TunnelError(
-    'HOST_KEY_REVOKED',
-    `The host key of ${name} (${fingerprintSha256(key)}) is marked @revoked in ${line?.file}:${line?.line}.`,
-    { hint: 'Do not connect: ask the dev server admin for a new host key, then accept it once with ssh.' },
-  );
-}
-
-function unknownError(target: SshTarget, name: string, key: Buffer, check: HostKeyCheck, why: string) {
-  const type = displayType(blobKeyType(key) ?? '');
-  const others = check.status === 'other-types-only' ? ' (known_hosts has only other key types for it)' : '';
-  const ca = check.certAuthorityLines?.length
-    ? ' (its @cert-authority lines need host certificates, unsupported)'
-    : '';
-  return new TunnelError(
-    'HOST_KEY_UNKNOWN',
-    `The host key of ${name} is not in known_hosts${others}${ca}: ${type} key ${fingerprintSha256(key)}; ${why}.`,
-    {
-      hint:
-        `Check the fingerprint, then run \`ssh ${target.alias}\` once to accept it, ` +
-        'or pass --accept-new-host-key.',
-    },
-  );
-}
-
 /** Appends like ssh does: first UserKnownHostsFile, directory 0700, file 0600. */
 async function appendKnownHost(target: SshTarget, key: Buffer): Promise<string> {
   const file = target.userKnownHostsFiles[0];
   if (!file) throw new Error('no UserKnownHostsFile is configured');
   const keyType = blobKeyType(key) ?? 'unknown';
-  const line = formatKnownHostsLine(
-    target.hostKeyAlias ?? target.hostName,
-    target.port,
-    keyType,
-    key,
-    target.hashKnownHosts,
-  );
+  const line = knownHostsLine(lookupName(target), { keyType, keyBlob: key, hashed: target.hashKnownHosts });
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const handle = await fs.open(file, 'a+', 0o600);
   try {
@@ -136,6 +98,12 @@ async function appendKnownHost(target: SshTarget, key: Buffer): Promise<string> 
 
 /** The three ways an unknown key may be accepted; undefined = refuse with `why`. */
 async function mayAcceptNew(target: SshTarget, policy: HostKeyPolicy, question: string) {
+  if (policy.unattended) {
+    return {
+      accepted: false,
+      why: 'a background reconnect never trusts a new key, only a connect you run does',
+    };
+  }
   if (policy.acceptNewHostKey) return { accepted: true, why: '' };
   const strict = target.strictHostKeyChecking;
   if (strict === 'accept-new' || strict === 'no') return { accepted: true, why: '' };
@@ -143,26 +111,6 @@ async function mayAcceptNew(target: SshTarget, policy: HostKeyPolicy, question: 
   if (!policy.prompt) return { accepted: false, why: 'no terminal to ask whether to trust it' };
   const accepted = await policy.prompt(question);
   return { accepted, why: 'you declined it' };
-}
-
-function promptText(name: string, key: Buffer, check: HostKeyCheck): string {
-  const others =
-    check.status === 'other-types-only' ? 'Keys of other types are already known for this host.\n' : '';
-  return (
-    `The authenticity of host '${name}' can't be established.\n` +
-    `${displayType(blobKeyType(key) ?? '')} key fingerprint is ${fingerprintSha256(key)}.\n${others}` +
-    'Are you sure you want to continue connecting (yes/no)? '
-  );
-}
-
-function rekeyError(target: SshTarget, name: string, key: Buffer): TunnelError {
-  return new TunnelError(
-    'HOST_KEY_CHANGED',
-    `${name} presented a different host key (${fingerprintSha256(key)}) during a rekey than at connect time.`,
-    {
-      hint: `Treat this as an attack until explained; check the server, then reconnect: ssh ${target.alias}`,
-    },
-  );
 }
 
 /** The decisions for one connection: pinned key, recorded refusal, notes for the log. */
@@ -186,17 +134,18 @@ class Verification {
       if (this.pinned.equals(key)) return true;
       return this.refuse(rekeyError(target, name, key));
     }
-    const check = checkHostKey(this.entries, {
-      hostNames: [name],
-      keyType: blobKeyType(key) ?? '',
-      keyBlob: key,
-    });
+    const check = checkHostKey(this.entries, { hostNames: [name], keyBlob: key });
     if (check.status === 'match') return this.pin(key);
     if (check.status === 'revoked') return this.refuse(revokedError(name, key, check));
     // StrictHostKeyChecking=no lets OpenSSH go on with a changed key (with auth restricted); we always
     // refuse: a tunnel that carries kubeconfig credentials must not talk to an impostor.
     if (check.status === 'changed') return this.refuse(changedError(target, name, key, check));
-    const verdict = await mayAcceptNew(target, this.policy, promptText(name, key, check));
+    // ssh looks a new [host]:port up once more under the bare host, and takes only the exact key there.
+    const bare = portlessName(target);
+    if (bare && checkHostKey(this.entries, { hostNames: [bare], keyBlob: key }).status === 'match') {
+      return this.pin(key);
+    }
+    const verdict = await mayAcceptNew(target, this.policy, promptText(name, key));
     if (!verdict.accepted) return this.refuse(unknownError(target, name, key, check, verdict.why));
     try {
       const file = await appendKnownHost(target, key);
@@ -225,6 +174,8 @@ class Verification {
  * connection. It pins the key accepted at the first KEX: a rekey must present identical bytes.
  */
 export async function createHostVerifier(target: SshTarget, policy: HostKeyPolicy): Promise<HostVerifier> {
+  const configured = target.hostKeyAlgorithms ?? DEFAULT_HOST_KEY_ALGORITHMS;
+  if (usableHostKeyAlgorithms(configured).length === 0) throw noUsableAlgorithmError(target, configured);
   const loaded = await loadKnownHosts([...target.userKnownHostsFiles, ...target.globalKnownHostsFiles]);
   const verification = new Verification(target, policy, loaded.entries, [...loaded.warnings]);
   return {
@@ -241,7 +192,7 @@ export async function createHostVerifier(target: SshTarget, policy: HostKeyPolic
         verify(false);
       });
     },
-    serverHostKeyAlgorithms: hostKeyAlgorithmsFor(loaded.entries, [lookupName(target)]),
+    serverHostKeyAlgorithms: hostKeyAlgorithmsFor(loaded.entries, [lookupName(target)], configured),
     get error() {
       return verification.error;
     },

@@ -23,12 +23,16 @@ export interface KnownHostsParseResult {
   warnings: string[];
 }
 
-export type HostKeyStatus = 'match' | 'changed' | 'revoked' | 'unknown' | 'other-types-only';
+/**
+ * hostfile.c check_hostkeys_by_key_or_type: a host with ANY known key (whatever its type) that is not
+ * the presented one is 'changed'; only a host with no key at all is 'unknown' (what accept-new may add).
+ */
+export type HostKeyStatus = 'match' | 'changed' | 'revoked' | 'unknown';
 
 export interface HostKeyCheck {
   status: HostKeyStatus;
   matchedLine?: KnownHostsEntry;
-  /** For 'changed': this host's lines with the same key type but other bytes; for 'revoked': the @revoked line. */
+  /** For 'changed': this host's lines (any key type) other than the presented key; for 'revoked': the @revoked line. */
   conflictingLines?: KnownHostsEntry[];
   /** @cert-authority lines for the host: unusable, ssh2 never negotiates host certificates. */
   certAuthorityLines?: KnownHostsEntry[];
@@ -37,29 +41,34 @@ export interface HostKeyCheck {
 export interface HostKeyQuery {
   /** Lookup names, already in known_hosts form (`name` or `[name]:port`); see knownHostsName. */
   hostNames: readonly string[];
-  /** The presented key's type, e.g. ssh-ed25519; rsa-sha2-* counts as ssh-rsa. */
-  keyType: string;
+  /** The presented key (its type does not matter to the verdict: any known key makes the host known). */
   keyBlob: Buffer;
 }
-
-/** The key types ssh2 can verify, in OpenSSH's default preference order (no SHA-1 ssh-rsa, no DSA). */
-export const DEFAULT_HOST_KEY_ALGORITHMS: readonly string[] = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-];
 
 /** misc.c put_host_port: port 22 is the bare name, anything else `[name]:port`. */
 export function knownHostsName(name: string, port: number): string {
   return port === 22 ? name : `[${name}]:${port}`;
 }
 
-/** OpenSSH looks a host up by HostKeyAlias when set, else by HostName (CheckHostIP is off by default). */
-export function lookupName(target: { hostName: string; hostKeyAlias: string | undefined; port: number }) {
-  return knownHostsName((target.hostKeyAlias ?? target.hostName).toLowerCase(), target.port);
+type LookupTarget = { hostName: string; hostKeyAlias: string | undefined; port: number };
+
+/**
+ * sshconnect.c get_hostfile_hostname_ipaddr: HostKeyAlias verbatim (no port: real ssh 9.2 writes
+ * `devbox`, not `[devbox]:2222`), else the HostName with `[..]:port` off port 22. ssh lowercases both.
+ * (CheckHostIP is off by default since OpenSSH 8.5; see docs/security.md "Host keys".)
+ */
+export function lookupName(target: LookupTarget): string {
+  if (target.hostKeyAlias !== undefined) return target.hostKeyAlias.toLowerCase();
+  return knownHostsName(target.hostName.toLowerCase(), target.port);
+}
+
+/**
+ * sshconnect.c check_host_key, HOST_NEW: without HostKeyAlias and off port 22, ssh looks again under the
+ * bare HostName, and accepts only the exact key there (ROQUIET: a different key there changes nothing).
+ */
+export function portlessName(target: LookupTarget): string | undefined {
+  if (target.hostKeyAlias !== undefined || target.port === 22) return undefined;
+  return target.hostName.toLowerCase();
 }
 
 /** The algorithm name embedded at the start of an SSH wire-format key blob. */
@@ -194,28 +203,9 @@ export function checkHostKey(entries: readonly KnownHostsEntry[], query: HostKey
   const extra = certAuthorityLines.length > 0 ? { certAuthorityLines } : {};
   const matched = usable.find((entry) => entry.keyBlob.equals(query.keyBlob));
   if (matched) return { status: 'match', matchedLine: matched, ...extra };
-  const keyType = plainKeyType(query.keyType);
-  const conflicting = usable.filter((entry) => entry.keyType === keyType);
-  if (conflicting.length > 0) return { status: 'changed', conflictingLines: conflicting, ...extra };
-  return { status: usable.length > 0 ? 'other-types-only' : 'unknown', ...extra };
-}
-
-/**
- * An exact serverHostKey list for ssh2 with the types already known for this host first, in default
- * order (sshconnect2.c order_hostkeyalgs), so a host with several keys presents one we can check.
- */
-export function hostKeyAlgorithmsFor(entries: readonly KnownHostsEntry[], hostNames: readonly string[]) {
-  const known = new Set<string>();
-  for (const entry of entries) {
-    if (entry.marker !== undefined || !entryMatchesHost(entry, hostNames)) continue;
-    if (entry.keyType === 'ssh-rsa') {
-      known.add('rsa-sha2-512');
-      known.add('rsa-sha2-256');
-    } else known.add(entry.keyType);
-  }
-  const preferred = DEFAULT_HOST_KEY_ALGORITHMS.filter((algorithm) => known.has(algorithm));
-  const rest = DEFAULT_HOST_KEY_ALGORITHMS.filter((algorithm) => !known.has(algorithm));
-  return [...preferred, ...rest];
+  // Same type or not: a host we hold a key for is not new (an impostor picks the type we lack).
+  if (usable.length > 0) return { status: 'changed', conflictingLines: usable, ...extra };
+  return { status: 'unknown', ...extra };
 }
 
 /** A line as `ssh` writes it: `name type base64`, the name hashed when HashKnownHosts is on. */
@@ -227,7 +217,15 @@ export function formatKnownHostsLine(
   hashed: boolean,
   salt: Buffer = randomBytes(20),
 ): string {
-  const host = knownHostsName(name.toLowerCase(), port);
+  return knownHostsLine(knownHostsName(name.toLowerCase(), port), { keyType, keyBlob, hashed, salt });
+}
+
+/** The same for a name already in known_hosts form (lookupName's result). */
+export function knownHostsLine(
+  host: string,
+  key: { keyType: string; keyBlob: Buffer; hashed: boolean; salt?: Buffer },
+): string {
+  const { keyType, keyBlob, hashed, salt = randomBytes(20) } = key;
   const field = hashed ? `|1|${salt.toString('base64')}|${hashName(host, salt).toString('base64')}` : host;
   return `${field} ${plainKeyType(keyType)} ${keyBlob.toString('base64')}`;
 }

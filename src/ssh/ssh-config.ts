@@ -68,6 +68,12 @@ function parseConnectTimeout(alias: string, value: string | undefined): number |
   return seconds > 0 ? seconds : undefined;
 }
 
+/** A comma-separated algorithm list; undefined when ssh printed none. */
+function parseList(value: string | undefined): string[] | undefined {
+  const list = value?.split(',').filter((entry) => entry !== '');
+  return list && list.length > 0 ? list : undefined;
+}
+
 function optional(value: string | undefined): string | undefined {
   return value === undefined || value === '' || value === 'none' ? undefined : value;
 }
@@ -128,6 +134,7 @@ export function parseSshG(stdout: string, alias: string, local: LocalContext): S
       globalKnownHostsFiles: splitPaths(first('globalknownhostsfile'), local.homeDir),
       strictHostKeyChecking: parseStrictHostKeyChecking(first('stricthostkeychecking')),
       hashKnownHosts: parseBoolean(first('hashknownhosts')),
+      hostKeyAlgorithms: parseList(first('hostkeyalgorithms')),
       connectTimeoutSeconds: parseConnectTimeout(alias, first('connecttimeout')),
       serverAliveIntervalSeconds: parseInteger(alias, 'serveraliveinterval', first('serveraliveinterval'), 0),
       serverAliveCountMax: parseInteger(alias, 'serveralivecountmax', first('serveralivecountmax'), 3),

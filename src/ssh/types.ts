@@ -21,6 +21,8 @@ export interface SshTarget {
   strictHostKeyChecking: StrictHostKeyChecking;
   hashKnownHosts: boolean;
   hostKeyAlias: string | undefined;
+  /** HostKeyAlgorithms as `ssh -G` prints it (order kept, certificate types included); unset = OpenSSH's default. */
+  hostKeyAlgorithms?: string[];
   /** undefined = OpenSSH's "none" (the TCP default). */
   connectTimeoutSeconds: number | undefined;
   serverAliveIntervalSeconds: number;

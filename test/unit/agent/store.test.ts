@@ -134,4 +134,16 @@ describe('saved sessions', () => {
     expect(hasSavedSessions()).toBe(false);
     expect(loadSessions().sessions).toEqual([]);
   });
+
+  it('never keeps --accept-new-host-key: saved as false, and an older record saying true loads as false', async () => {
+    await saveSession(saved('devserver', { acceptNewHostKey: true }));
+    const file = path.join(sessionsDir(), 'devserver.json');
+    const record = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(record.options.acceptNewHostKey).toBe(false);
+    expect(loadSessions().sessions[0]!.options.acceptNewHostKey).toBe(false);
+    // A record written by an earlier release, with the flag saved as given.
+    record.options.acceptNewHostKey = true;
+    fs.writeFileSync(file, JSON.stringify(record));
+    expect(loadSessions().sessions[0]!.options.acceptNewHostKey).toBe(false);
+  });
 });

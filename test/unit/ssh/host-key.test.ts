@@ -14,6 +14,7 @@ const pub = (name: string) =>
 const blob = (name: string) => Buffer.from(pub(name).split(' ')[1] ?? '', 'base64');
 const hostKey = blob('host_ed25519.pub');
 const otherKey = blob('other_ed25519.pub');
+const ecdsaKey = blob('host_ecdsa.pub');
 
 let dir: string;
 let knownHosts: string;
@@ -140,11 +141,25 @@ describe('createHostVerifier', () => {
     const t = target({ strictHostKeyChecking: 'accept-new', hashKnownHosts: true, hostKeyAlias: 'DevBox' });
     const { accepted, verifier } = await verify(t, refuse, hostKey);
     expect(accepted).toBe(true);
-    expect(verifier.warnings.join('\n')).toMatch(/Permanently added '\[devbox\]:2222'/);
+    // HostKeyAlias is the name as is, lowercased, without [..]:port (what ssh 9.2 writes).
+    expect(verifier.warnings.join('\n')).toMatch(/Permanently added 'devbox'/);
     const lines = fs.readFileSync(knownHosts, 'utf8').split('\n');
     expect(lines[1]).toMatch(/^\|1\|/);
-    const found = execFileSync('ssh-keygen', ['-F', '[devbox]:2222', '-f', knownHosts], { encoding: 'utf8' });
+    const found = execFileSync('ssh-keygen', ['-F', 'devbox', '-f', knownHosts], { encoding: 'utf8' });
     expect(found).toMatch(/found: line 2/);
+  });
+
+  it('refuses a HostKeyAlgorithms with only types ssh2 cannot verify, naming the setting', async () => {
+    const t = target({
+      hostKeyAlgorithms: ['ssh-ed25519-cert-v01@openssh.com', 'sk-ssh-ed25519@openssh.com'],
+    });
+    const error = await createHostVerifier(t, refuse).then(
+      () => undefined,
+      (caught: TunnelError) => caught,
+    );
+    expect(error?.code).toBe('SSH_CONFIG');
+    expect(error?.message).toMatch(/HostKeyAlgorithms for dev .* has no type tunnel can verify/);
+    expect(error?.hint).toContain('HostKeyAlgorithms +ssh-ed25519');
   });
 
   it('puts the known key types first in the algorithm list', async () => {
@@ -155,5 +170,71 @@ describe('createHostVerifier', () => {
       'rsa-sha2-256',
       'ssh-ed25519',
     ]);
+  });
+
+  describe('a key of another type for a known host (issue 10 item 2)', () => {
+    const known = () => [`[127.0.0.1]:2222 ${pub('host_ed25519.pub')}`];
+    const acceptNew: Array<[string, Partial<SshTarget>, HostKeyPolicy]> = [
+      ['--accept-new-host-key', {}, { acceptNewHostKey: true }],
+      ['StrictHostKeyChecking accept-new', { strictHostKeyChecking: 'accept-new' }, refuse],
+      ['StrictHostKeyChecking no', { strictHostKeyChecking: 'no' }, refuse],
+    ];
+    it.each(acceptNew)(
+      'known ED25519, offered ECDSA under %s: changed, refused, nothing appended',
+      async (_, t, policy) => {
+        writeKnownHosts(known());
+        const before = fs.readFileSync(knownHosts);
+        const prompt = async () => {
+          throw new Error('a changed key is never a question');
+        };
+        const { accepted, error } = await verify(target(t), { ...policy, prompt }, ecdsaKey);
+        expect(accepted).toBe(false);
+        expect(error?.code).toBe('HOST_KEY_CHANGED');
+        expect(error?.message).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
+        expect(error?.message).toContain(`ECDSA key sent by the server is ${fingerprintSha256(ecdsaKey)}`);
+        expect(error?.message).toContain(`offending ED25519 key in ${knownHosts}:1`);
+        expect(error?.hint).toContain(`ssh-keygen -R '[127.0.0.1]:2222' -f ${knownHosts}`);
+        expect(fs.readFileSync(knownHosts).equals(before)).toBe(true);
+      },
+    );
+
+    it('a known key of another type in the global file counts too', async () => {
+      fs.writeFileSync(path.join(dir, 'global'), `${known()[0]}\n`);
+      const { error } = await verify(target(), { acceptNewHostKey: true }, ecdsaKey);
+      expect(error?.code).toBe('HOST_KEY_CHANGED');
+      expect(fs.existsSync(knownHosts)).toBe(false);
+    });
+
+    it('under HostKeyAlias the alias is the name looked up (not [alias]:port)', async () => {
+      writeKnownHosts([`devbox ${pub('host_ed25519.pub')}`]);
+      const t = target({ hostKeyAlias: 'DevBox', strictHostKeyChecking: 'accept-new' });
+      expect((await verify(t, refuse, ecdsaKey)).error?.code).toBe('HOST_KEY_CHANGED');
+      expect((await verify(t, refuse, hostKey)).accepted).toBe(true);
+    });
+  });
+
+  describe('the bare host name for a new [host]:port (sshconnect.c "checking without port identifier")', () => {
+    it('accepts the exact key recorded under the bare name, and appends nothing', async () => {
+      writeKnownHosts([`127.0.0.1 ${pub('host_ed25519.pub')}`]);
+      const { accepted } = await verify(target({ strictHostKeyChecking: 'yes' }), refuse, hostKey);
+      expect(accepted).toBe(true);
+      expect(fs.readFileSync(knownHosts, 'utf8').split('\n')).toHaveLength(2);
+    });
+
+    it('another key under the bare name leaves [host]:port new: accept-new adds it (as ssh 9.2 does)', async () => {
+      writeKnownHosts([`127.0.0.1 ${pub('host_ed25519.pub')}`]);
+      const { accepted } = await verify(target({ strictHostKeyChecking: 'accept-new' }), refuse, ecdsaKey);
+      expect(accepted).toBe(true);
+      expect(fs.readFileSync(knownHosts, 'utf8')).toContain(`[127.0.0.1]:2222 ${pub('host_ecdsa.pub')}`);
+    });
+  });
+
+  it('unattended (a background reconnect) refuses an unknown key whatever accept-new says', async () => {
+    const t = target({ strictHostKeyChecking: 'accept-new' });
+    const { accepted, error } = await verify(t, { acceptNewHostKey: true, unattended: true }, hostKey);
+    expect(accepted).toBe(false);
+    expect(error?.code).toBe('HOST_KEY_UNKNOWN');
+    expect(error?.message).toMatch(/background reconnect never trusts a new key/);
+    expect(fs.existsSync(knownHosts)).toBe(false);
   });
 });

@@ -6,15 +6,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkHostKey,
-  DEFAULT_HOST_KEY_ALGORITHMS,
   entryMatchesHost,
   fingerprintSha256,
   formatKnownHostsLine,
   globMatch,
-  hostKeyAlgorithmsFor,
   knownHostsName,
   lookupName,
   parseKnownHosts,
+  portlessName,
 } from '../../../src/ssh/known-hosts.js';
 
 const dir = path.join(import.meta.dirname, '../../fixtures/ssh/known-hosts');
@@ -108,21 +107,13 @@ describe('parseKnownHosts', () => {
 });
 
 describe('checkHostKey', () => {
-  const query = (name: string, keyBlob: Buffer, keyType = 'ssh-ed25519') => ({
-    hostNames: [name],
-    keyType,
-    keyBlob,
-  });
+  const query = (name: string, keyBlob: Buffer) => ({ hostNames: [name], keyBlob });
 
   it('match / several key types per host / rsa-sha2 counts as ssh-rsa', () => {
     for (const parsed of [plain, hashed]) {
       expect(checkHostKey(parsed.entries, query('devserver.example', keys.ed25519)).status).toBe('match');
-      expect(
-        checkHostKey(parsed.entries, query('devserver.example', keys.ecdsa, 'ecdsa-sha2-nistp256')).status,
-      ).toBe('match');
-      expect(
-        checkHostKey(parsed.entries, query('10.0.0.5', keys.rsa, 'rsa-sha2-512')).matchedLine?.keyType,
-      ).toBe('ssh-rsa');
+      expect(checkHostKey(parsed.entries, query('devserver.example', keys.ecdsa)).status).toBe('match');
+      expect(checkHostKey(parsed.entries, query('10.0.0.5', keys.rsa)).matchedLine?.keyType).toBe('ssh-rsa');
       expect(checkHostKey(parsed.entries, query('[devserver.example]:2222', keys.ed25519)).status).toBe(
         'match',
       );
@@ -142,17 +133,25 @@ describe('checkHostKey', () => {
     ).toBe(10);
   });
 
-  it('unknown, other-types-only, negation, wildcard, cert-authority', () => {
+  it('changed: a host known only by another key TYPE (hostfile.c: any known key makes it not new)', () => {
+    // [devserver.example]:2222 has only an ED25519 line; an impostor offering ECDSA is not "new".
+    for (const parsed of [plain, hashed]) {
+      const result = checkHostKey(parsed.entries, query('[devserver.example]:2222', keys.ecdsa));
+      expect(result.status).toBe('changed');
+      expect(result.conflictingLines?.map((entry) => entry.keyType)).toEqual(['ssh-ed25519']);
+    }
+    // Every line the host has is named, whatever its type (ssh prints the offending key's file:line).
+    const rsaOnly = checkHostKey(plain.entries, query('10.0.0.5', keys.ecdsa));
+    expect(rsaOnly.conflictingLines?.map((entry) => `${entry.file}:${entry.line}`)).toEqual([
+      'known_hosts:5',
+    ]);
+  });
+
+  it('unknown, negation, wildcard, cert-authority', () => {
     expect(checkHostKey(plain.entries, query('nowhere.example', keys.ed25519)).status).toBe('unknown');
-    expect(
-      checkHostKey(plain.entries, query('[devserver.example]:2222', keys.ecdsa, 'ecdsa-sha2-nistp256'))
-        .status,
-    ).toBe('other-types-only');
     expect(checkHostKey(plain.entries, query('a.corp.example', keys.ed25519)).status).toBe('match');
     expect(checkHostKey(plain.entries, query('bad.corp.example', keys.ed25519)).status).toBe('unknown');
-    expect(checkHostKey(plain.entries, query('xab.example', keys.ecdsa, 'ecdsa-sha2-nistp256')).status).toBe(
-      'match',
-    );
+    expect(checkHostKey(plain.entries, query('xab.example', keys.ecdsa)).status).toBe('match');
     const ca = checkHostKey(plain.entries, query('foo.ca.example', keys.ca));
     expect(ca.status).toBe('unknown');
     expect(ca.certAuthorityLines?.[0]?.line).toBe(11);
@@ -166,11 +165,20 @@ describe('checkHostKey', () => {
 });
 
 describe('names, fingerprints, lines, algorithms', () => {
-  it('uses HostKeyAlias before HostName, [name]:port unless 22', () => {
+  it('uses HostKeyAlias verbatim (no port, as ssh 9.2 writes it), else HostName as [name]:port unless 22', () => {
     expect(knownHostsName('h', 22)).toBe('h');
     expect(knownHostsName('h', 2222)).toBe('[h]:2222');
     expect(lookupName({ hostName: 'H.example', hostKeyAlias: undefined, port: 22 })).toBe('h.example');
-    expect(lookupName({ hostName: '10.0.0.5', hostKeyAlias: 'DevBox', port: 2222 })).toBe('[devbox]:2222');
+    expect(lookupName({ hostName: 'H.example', hostKeyAlias: undefined, port: 2222 })).toBe(
+      '[h.example]:2222',
+    );
+    expect(lookupName({ hostName: '10.0.0.5', hostKeyAlias: 'DevBox', port: 2222 })).toBe('devbox');
+  });
+
+  it('portlessName: the bare host ssh re-checks for a new [host]:port, never with HostKeyAlias or on 22', () => {
+    expect(portlessName({ hostName: 'H.example', hostKeyAlias: undefined, port: 2222 })).toBe('h.example');
+    expect(portlessName({ hostName: 'h.example', hostKeyAlias: undefined, port: 22 })).toBeUndefined();
+    expect(portlessName({ hostName: 'h.example', hostKeyAlias: 'dev', port: 2222 })).toBeUndefined();
   });
 
   it('fingerprintSha256 equals `ssh-keygen -lf`', () => {
@@ -206,28 +214,12 @@ describe('names, fingerprints, lines, algorithms', () => {
       expect(
         checkHostKey(parsed.entries, {
           hostNames: ['[dev.example]:2222'],
-          keyType: 'ssh-ed25519',
           keyBlob: keys.ed25519,
         }).status,
       ).toBe('match');
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
-  });
-
-  it('hostKeyAlgorithmsFor puts known types first (rsa → rsa-sha2-512, rsa-sha2-256), exact list', () => {
-    expect(hostKeyAlgorithmsFor(plain.entries, ['10.0.0.5'])).toEqual([
-      'rsa-sha2-512',
-      'rsa-sha2-256',
-      'ssh-ed25519',
-      'ecdsa-sha2-nistp256',
-      'ecdsa-sha2-nistp384',
-      'ecdsa-sha2-nistp521',
-    ]);
-    expect(hostKeyAlgorithmsFor(plain.entries, ['xab.example'])[0]).toBe('ecdsa-sha2-nistp256');
-    expect(hostKeyAlgorithmsFor(plain.entries, ['nowhere.example'])).toEqual(DEFAULT_HOST_KEY_ALGORITHMS);
-    // Revoked and CA lines say nothing about which plain key the host has.
-    expect(hostKeyAlgorithmsFor(plain.entries, ['foo.ca.example'])).toEqual(DEFAULT_HOST_KEY_ALGORITHMS);
   });
 
   it('globMatch handles * and ? without blowing up', () => {

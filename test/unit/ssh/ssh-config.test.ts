@@ -54,6 +54,19 @@ describe('parseSshG on captured `ssh -G` output', () => {
     ]);
   });
 
+  it('hostkeyalgorithms: the list ssh printed, in its order (certificate types first, as ssh -G prints them)', () => {
+    const target = parseSshG(fixture('plain'), 'plain', local);
+    expect(target.hostKeyAlgorithms?.[0]).toBe('ssh-ed25519-cert-v01@openssh.com');
+    expect(target.hostKeyAlgorithms?.slice(-2)).toEqual(['rsa-sha2-512', 'rsa-sha2-256']);
+    const custom = parseSshG(
+      'hostname h\nuser u\nhostkeyalgorithms ecdsa-sha2-nistp256,ssh-rsa\n',
+      'h',
+      local,
+    );
+    expect(custom.hostKeyAlgorithms).toEqual(['ecdsa-sha2-nistp256', 'ssh-rsa']);
+    expect(parseSshG('hostname h\nuser u\n', 'h', local).hostKeyAlgorithms).toBeUndefined();
+  });
+
   it('plain: OpenSSH defaults (default identity files listed, ask, no timeout, SSH_AUTH_SOCK agent)', () => {
     const target = parseSshG(fixture('plain'), 'plain', local);
     expect(target.hostName).toBe('plain.example.com');
