@@ -4,6 +4,7 @@ import net from 'node:net';
 import { TunnelError } from '../errors.js';
 import type { Interaction } from '../session/session.js';
 import { LineSplitter } from './lines.js';
+import { checkPeer, checkSocketFile } from './peer.js';
 import {
   type AskFrame,
   type ClientFrame,
@@ -23,6 +24,8 @@ export interface ControlClientOptions {
   /** How long to wait for the connection, and for each reply (while no question is pending). */
   timeoutMs?: number;
   interaction?: Interaction;
+  /** The agent's pid from its lock, where the peer check looks first (it scans our processes anyway). */
+  agentPid?: number;
 }
 
 /** No agent answers on the socket: the caller may start one. */
@@ -173,12 +176,23 @@ export class ControlClient {
   }
 }
 
-/** Connects to the agent's socket; AgentUnavailableError when nobody listens there. */
+/**
+ * Connects to the agent's socket; AgentUnavailableError when nobody listens there. Before a byte is
+ * sent, the socket, its directory and the listening process must be ours (peer.ts): a TunnelError
+ * otherwise, and the connection is dropped unused.
+ */
 export function connectControl(
   socketPath: string,
   options: ControlClientOptions = {},
 ): Promise<ControlClient> {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  try {
+    if (checkSocketFile(socketPath) === 'missing') {
+      return Promise.reject(new AgentUnavailableError('no agent is running'));
+    }
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     const timer = setTimeout(() => {
@@ -188,22 +202,30 @@ export function connectControl(
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
+      try {
+        checkPeer(socketPath, options.agentPid);
+      } catch (error) {
+        socket.destroy();
+        reject(error);
+        return;
+      }
       resolve(new ControlClient(socket, options));
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      // ENOENT: no socket file; ECONNREFUSED: a file left by a dead agent. Both mean "start one".
-      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
-        reject(new AgentUnavailableError('no agent is running', error));
-      } else {
-        reject(
-          new TunnelError('AGENT', `cannot reach the agent at ${socketPath}: ${error.message}`, {
-            hint: stuckHint,
-            cause: error,
-          }),
-        );
-      }
+      reject(connectError(socketPath, error));
     });
+  });
+}
+
+function connectError(socketPath: string, error: NodeJS.ErrnoException): TunnelError {
+  // ENOENT: no socket file; ECONNREFUSED: a file left by a dead agent. Both mean "start one".
+  if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
+    return new AgentUnavailableError('no agent is running', error);
+  }
+  return new TunnelError('AGENT', `cannot reach the agent at ${socketPath}: ${error.message}`, {
+    hint: stuckHint,
+    cause: error,
   });
 }
 
@@ -212,10 +234,11 @@ export async function probeAgent(
   socketPath: string,
   clientVersion: string,
   timeoutMs = 2000,
+  agentPid?: number,
 ): Promise<HelloInfo | undefined> {
   let client: ControlClient | undefined;
   try {
-    client = await connectControl(socketPath, { timeoutMs });
+    client = await connectControl(socketPath, { timeoutMs, agentPid });
     return await client.hello(clientVersion);
   } catch {
     return undefined;
