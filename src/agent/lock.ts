@@ -3,7 +3,7 @@
 // answers hello, so a crashed or wedged agent never blocks the next one (Nx daemon style).
 import fs from 'node:fs';
 import path from 'node:path';
-import { probeAgent } from '../control/client.js';
+import { probeAgent } from '../control/connect.js';
 import { TunnelError } from '../errors.js';
 import { isAlive } from './process.js';
 

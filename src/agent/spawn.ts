@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentLogFile, controlSocketPath } from '../config/paths.js';
-import { probeAgent } from '../control/client.js';
+import { probeAgent } from '../control/connect.js';
 import { TunnelError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { AGENT_NODE_FLAGS } from './node-flags.js';

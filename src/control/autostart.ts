@@ -9,7 +9,8 @@ import { agentLockPath, controlSocketPath } from '../config/paths.js';
 import { TunnelError } from '../errors.js';
 import type { Interaction } from '../session/session.js';
 import { VERSION } from '../version.js';
-import { AgentUnavailableError, type ControlClient, connectControl, type HelloInfo } from './client.js';
+import { AgentUnavailableError, type ControlClient, type HelloInfo } from './client.js';
+import { connectControl } from './connect.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 
 export interface AgentConnection {

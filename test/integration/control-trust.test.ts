@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlSocketPath } from '../../src/config/paths.js';
-import { AgentUnavailableError, connectControl } from '../../src/control/client.js';
+import { AgentUnavailableError } from '../../src/control/client.js';
+import { connectControl } from '../../src/control/connect.js';
 import { client, env, start, useControlSandbox } from './control-helpers.js';
 import { type Impostor, NOBODY, startImpostor } from './impostor.js';
 
