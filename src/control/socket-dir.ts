@@ -25,13 +25,14 @@ export function describeOwner(uid: number): string {
   }
 }
 
-function refuse(dir: string, what: string): TunnelError {
-  return new TunnelError('AGENT', `${what}, so tunnel will not use the control socket in it`, {
-    hint:
-      `Another local user may have set it up to pose as the agent. Check it, then remove it as root ` +
+function refuse(dir: string, what: string, ours: boolean): TunnelError {
+  const hint = ours
+    ? `Others may have put files in it: remove it (rm -rf ${shellQuote(dir)}) and tunnel creates it ` +
+      'afresh (0700), or set TUNNEL_HOME to a short directory of your own.'
+    : `Another local user may have set it up to pose as the agent. Check it, then remove it as root ` +
       `(sudo rm -rf ${shellQuote(dir)}), or set TUNNEL_HOME to a short directory of your own ` +
-      '(the socket then lives in $TUNNEL_HOME/run).',
-  });
+      '(the socket then lives in $TUNNEL_HOME/run).';
+  return new TunnelError('AGENT', `${what}, so tunnel will not use the control socket in it`, { hint });
 }
 
 /** Others may write `stats`: only safe with the sticky bit (as /tmp), where they cannot rename our entry. */
@@ -52,13 +53,24 @@ export function checkAncestors(dir: string, uid: number | undefined): void {
   } catch {
     return; // A missing parent: mkdir creates it (ours) or the socket is simply absent.
   }
+  // Never "remove it" here: an ancestor may be the user's home. Say what is wrong and how to leave it.
+  const elsewhere =
+    'or set TUNNEL_HOME to a short directory of your own (the socket then lives in $TUNNEL_HOME/run).';
   for (;;) {
     const stats = fs.statSync(current);
     if (stats.uid !== 0 && stats.uid !== uid) {
-      throw refuse(current, `${current} (above ${dir}) belongs to ${describeOwner(stats.uid)}, not to you`);
+      throw new TunnelError(
+        'AGENT',
+        `${current} (above ${dir}) belongs to ${describeOwner(stats.uid)}, not to you`,
+        {
+          hint: `Whoever owns it can replace the control socket below it: ${elsewhere.replace(/^or s/, 'S')}`,
+        },
+      );
     }
     if (othersCanSwap(stats)) {
-      throw refuse(current, `${current} (above ${dir}) is writable by other users`);
+      throw new TunnelError('AGENT', `${current} (above ${dir}) is writable by other users`, {
+        hint: `Others could replace the control socket below it: run chmod go-w ${shellQuote(current)}, ${elsewhere}`,
+      });
     }
     const parent = path.dirname(current);
     if (parent === current) return;
@@ -70,13 +82,13 @@ export function checkAncestors(dir: string, uid: number | undefined): void {
 export function checkPrivateDir(dir: string, uid = currentUid()): void {
   // lstat, not stat: a symlink planted in /tmp could point our socket into someone else's directory.
   const stats = fs.lstatSync(dir);
-  if (stats.isSymbolicLink()) throw refuse(dir, `${dir} is a symbolic link`);
-  if (!stats.isDirectory()) throw refuse(dir, `${dir} is not a directory`);
-  if (uid !== undefined && stats.uid !== uid) {
-    throw refuse(dir, `${dir} belongs to ${describeOwner(stats.uid)}, not to you`);
-  }
+  const ours = uid === undefined || stats.uid === uid;
+  if (stats.isSymbolicLink()) throw refuse(dir, `${dir} is a symbolic link`, ours);
+  if (!stats.isDirectory()) throw refuse(dir, `${dir} is not a directory`, ours);
+  if (!ours) throw refuse(dir, `${dir} belongs to ${describeOwner(stats.uid)}, not to you`, false);
   if ((stats.mode & 0o022) !== 0) {
-    throw refuse(dir, `${dir} is writable by other users (mode ${(stats.mode & 0o777).toString(8)})`);
+    const mode = (stats.mode & 0o777).toString(8);
+    throw refuse(dir, `${dir} is writable by other users (mode ${mode})`, true);
   }
   checkAncestors(dir, uid);
 }

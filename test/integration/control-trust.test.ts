@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { controlSocketPath } from '../../src/config/paths.js';
 import { AgentUnavailableError } from '../../src/control/client.js';
 import { connectControl } from '../../src/control/connect.js';
+import { makeCliEnv, runCli } from './cli-process.js';
 import { client, env, start, useControlSandbox } from './control-helpers.js';
 import { type Impostor, NOBODY, startImpostor } from './impostor.js';
 
@@ -90,6 +91,7 @@ describe('control socket trust', () => {
     await expect(client()).rejects.toMatchObject({
       code: 'AGENT',
       message: expect.stringContaining('is writable by other users (mode 770)'),
+      hint: expect.stringContaining(`remove it (rm -rf ${path.dirname(env.socketPath)})`),
     });
   });
 
@@ -98,7 +100,10 @@ describe('control socket trust', () => {
     fs.chmodSync(env.dir, 0o777);
     await expect(client()).rejects.toMatchObject({
       message: expect.stringContaining(`${env.dir} (above ${path.dirname(env.socketPath)}) is writable`),
+      // An ancestor may be the home directory: the fix is chmod, never "remove it".
+      hint: expect.not.stringContaining('rm -rf'),
     });
+    await expect(client()).rejects.toMatchObject({ hint: expect.stringContaining(`chmod go-w ${env.dir}`) });
   });
 
   it('refuses a symlink in place of the socket directory, on both sides', async () => {
@@ -110,6 +115,34 @@ describe('control socket trust', () => {
     // An agent already listening behind the link (started through the real path) is not trusted either.
     await start(path.join(elsewhere, 'agent.sock'));
     await expect(client()).rejects.toMatchObject({ message: expect.stringContaining('is a symbolic link') });
+  });
+
+  it.skipIf(!isRoot)('tunnel (the real CLI) refuses the impostor and says what to do', async () => {
+    // A long state path, so the socket falls back to $TMPDIR/tunnel-<uid>/, where nobody got first.
+    const cli = makeCliEnv();
+    try {
+      fs.chmodSync(cli.home, 0o711);
+      const tmp = path.join(cli.home, 'tmp');
+      fs.mkdirSync(tmp, { mode: 0o1777 });
+      fs.chmodSync(tmp, 0o1777);
+      cli.env.TMPDIR = tmp;
+      cli.env.TUNNEL_HOME = path.join(cli.home, 'a-rather-long-directory-name-for-testing'.repeat(3));
+      const socketPath = controlSocketPath(cli.env, process.platform);
+      const impostor = await startImpostor(socketPath, true);
+      impostors.push(impostor);
+      for (const args of [
+        ['agent', 'status'],
+        ['connect', 'devserver'],
+      ]) {
+        const result = await runCli(cli, args);
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toContain(`${path.dirname(socketPath)} belongs to uid ${NOBODY} (nobody)`);
+        expect(result.stderr).toContain('sudo rm -rf');
+      }
+      expect(await impostor.stats()).toEqual({ connections: 0, bytes: 0 });
+    } finally {
+      fs.rmSync(cli.home, { recursive: true, force: true });
+    }
   });
 
   it('still says "no agent" (start one) when the directory or socket is simply missing', async () => {
