@@ -3,20 +3,16 @@
 // Backpressure: a client that sends without reading its replies is no longer read from while its
 // replies pile up (or too many of its requests run), so what the agent holds for it stays bounded.
 import type net from 'node:net';
-import { describeError, isTunnelError, TunnelError } from '../errors.js';
+import { describeError, isTunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type LineEvent, LineSplitter } from './lines.js';
 import type { LimitedLog } from './log-limit.js';
 import {
   type AskKind,
   type ClientFrame,
-  type ErrorFrame,
-  encodeFrame,
   isProtocolError,
   type JsonObject,
   MAX_FRAME_BYTES,
-  MAX_REPLY_BYTES,
-  mebibytes,
   PROTOCOL_VERSION,
   type ProtocolError,
   parseFrame,
@@ -27,6 +23,7 @@ import {
   type ResponseBodies,
   type ServerFrame,
 } from './protocol.js';
+import { encodeReply, errorFrame } from './reply.js';
 
 export interface RequestContext {
   /** Asks the person at the CLI's terminal; undefined when the CLI cannot answer or has gone. */
@@ -68,18 +65,6 @@ export interface ConnectionStats {
   inFlight: number;
   writableBytes: number;
   paused: boolean;
-}
-
-export function errorFrame(id: number | null, error: unknown): ErrorFrame {
-  // A TunnelError keeps its code and hint across the socket; anything else is our bug.
-  const body = isTunnelError(error)
-    ? { code: error.code, message: error.message, hint: error.hint }
-    : {
-        code: 'INTERNAL' as const,
-        message: describeError(error),
-        hint: 'This is a bug in tunnel: see `tunnel logs`.',
-      };
-  return { v: PROTOCOL_VERSION, id, type: 'error', error: body };
 }
 
 export class ServerConnection {
@@ -222,21 +207,9 @@ export class ServerConnection {
 
   private send(frame: ServerFrame): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    let text: string;
-    try {
-      text = encodeFrame(frame);
-    } catch (error) {
-      // A handler returned something JSON cannot hold (a cycle, a BigInt): still answer the request.
-      text = encodeFrame(errorFrame(frame.id, error));
-    }
-    const bytes = Buffer.byteLength(text);
-    if (bytes > MAX_REPLY_BYTES) {
-      // The CLI would refuse it anyway: say why here, where the log can keep it.
-      const message = `agent reply of ${mebibytes(bytes)} exceeds the limit of ${mebibytes(MAX_REPLY_BYTES)}`;
-      this.options.log('error', message, { type: frame.type });
-      const hint = 'Ask for less (`tunnel status <host>` for one host), and see `tunnel logs`.';
-      text = encodeFrame(errorFrame(frame.id, new TunnelError('PROTOCOL', message, { hint })));
-    }
+    const { text, refused } = encodeReply(frame);
+    // The CLI would refuse it anyway: say why here too, where the log keeps it.
+    if (refused) this.options.log('error', refused, { type: frame.type });
     this.socket.write(text);
   }
 
