@@ -84,6 +84,9 @@ export function findOwnListener(socketPath: string, options: PeerCheckOptions): 
   } catch {
     return 'unverifiable'; // No /proc (or hidden): the file-system checks stand alone.
   }
+  // A table with no socket at all (WSL 1 fills none in) cannot tell us anything either. One that lists
+  // others but not ours is a refusal: an impostor in another network namespace looks just like that.
+  if (!table.split('\n').some((line) => UNIX_LINE.test(line))) return 'unverifiable';
   const inodes = listeningInodes(table, socketPath);
   if (inodes.size > 0) {
     const first = options.agentPid === undefined ? [] : [String(options.agentPid)];

@@ -53,7 +53,19 @@ describe('peer check (Linux /proc)', () => {
     );
   });
 
-  it('cannot verify without /proc (the file checks stand alone)', () => {
+  it('refuses when no listener on our path is listed at all (another network namespace)', () => {
+    const proc = fakeProc({ 42: { uid: 1000, fds: ['socket:[777]'] } });
+    expect(() =>
+      findOwnListener('/tmp/tunnel-1000/elsewhere.sock', { uid: 1000, agentPid: 42, proc }),
+    ).toThrow('is not one of yours');
+  });
+
+  it('cannot verify without /proc, or with an empty socket table (the file checks stand alone)', () => {
+    const empty = {
+      ...fakeProc({}),
+      readFile: () => 'Num       RefCount Protocol Flags    Type St Inode Path\n',
+    };
+    expect(findOwnListener(SOCKET, { uid: 1000, proc: empty })).toBe('unverifiable');
     const proc = {
       ...fakeProc({}),
       readFile: () => {
