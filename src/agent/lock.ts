@@ -73,7 +73,8 @@ async function judge(holder: LockRecord | undefined, options: AcquireOptions): P
   // Why: a dead pid cannot be serving; its lock outlived a crash or a kill -9.
   if (!isAlive(holder.pid)) return { stale: true };
   const probe =
-    options.probe ?? ((socketPath: string) => probeAgent(socketPath, options.version, 2000, holder.pid));
+    options.probe ??
+    ((socketPath: string) => probeAgent(socketPath, options.version, { agentPid: holder.pid }));
   const hello = await probe(options.socketPath);
   // Why: a live pid whose socket answers is the agent; the caller compares versions and may replace it.
   if (hello) return { stale: false, agentVersion: hello.agentVersion };

@@ -67,8 +67,7 @@ function connectError(socketPath: string, error: NodeJS.ErrnoException): TunnelE
 export async function probeAgent(
   socketPath: string,
   clientVersion: string,
-  timeoutMs = 2000,
-  agentPid?: number,
+  { timeoutMs = 2000, agentPid }: { timeoutMs?: number; agentPid?: number } = {},
 ): Promise<HelloInfo | undefined> {
   let client: ControlClient | undefined;
   try {
