@@ -112,7 +112,11 @@ export class ServerConnection {
     );
   }
 
-  /** Handles queued lines while there is room, and reads from the socket only while nothing waits. */
+  /**
+   * Handles queued lines while there is room, and reads from the socket only while nothing waits.
+   * An answer queued behind the limit waits too: only a client with 32 requests waiting on questions
+   * could stall itself that way (the CLI sends one request at a time), never another connection.
+   */
   private pump(): void {
     while (this.head < this.queue.length && !this.blocked()) {
       const event = this.queue[this.head++] as LineEvent;
