@@ -3,7 +3,7 @@
 // answers hello, so a crashed or wedged agent never blocks the next one (Nx daemon style).
 import fs from 'node:fs';
 import path from 'node:path';
-import { probeAgent } from '../control/client.js';
+import { probeAgent } from '../control/connect.js';
 import { TunnelError } from '../errors.js';
 import { isAlive } from './process.js';
 
@@ -72,7 +72,9 @@ async function judge(holder: LockRecord | undefined, options: AcquireOptions): P
   if (!holder) return { stale: true };
   // Why: a dead pid cannot be serving; its lock outlived a crash or a kill -9.
   if (!isAlive(holder.pid)) return { stale: true };
-  const probe = options.probe ?? ((socketPath: string) => probeAgent(socketPath, options.version));
+  const probe =
+    options.probe ??
+    ((socketPath: string) => probeAgent(socketPath, options.version, { agentPid: holder.pid }));
   const hello = await probe(options.socketPath);
   // Why: a live pid whose socket answers is the agent; the caller compares versions and may replace it.
   if (hello) return { stale: false, agentVersion: hello.agentVersion };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentLogFile, controlSocketPath } from '../config/paths.js';
-import { probeAgent } from '../control/client.js';
+import { probeAgent } from '../control/connect.js';
 import { TunnelError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { AGENT_NODE_FLAGS } from './node-flags.js';
@@ -49,7 +49,7 @@ export async function spawnAgent(timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (failure !== undefined) break;
-    if (await probeAgent(socketPath, VERSION, 1000)) return;
+    if (await probeAgent(socketPath, VERSION, { timeoutMs: 1000 })) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const detail = tail(stderrFile) || tail(agentLogFile());

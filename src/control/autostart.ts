@@ -2,13 +2,15 @@
 // A stale agent (another version: the CLI was upgraded) is asked to shut down and a fresh one started;
 // its saved sessions come back in the new one.
 
+import { readLockRecord } from '../agent/lock.js';
 import { isAlive } from '../agent/process.js';
 import { spawnAgent } from '../agent/spawn.js';
-import { controlSocketPath } from '../config/paths.js';
+import { agentLockPath, controlSocketPath } from '../config/paths.js';
 import { TunnelError } from '../errors.js';
 import type { Interaction } from '../session/session.js';
 import { VERSION } from '../version.js';
-import { AgentUnavailableError, type ControlClient, connectControl, type HelloInfo } from './client.js';
+import { AgentUnavailableError, type ControlClient, type HelloInfo } from './client.js';
+import { connectControl } from './connect.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 
 export interface AgentConnection {
@@ -32,7 +34,9 @@ export interface EnsureAgentOptions {
 }
 
 async function connectOnce(interaction: Interaction | undefined) {
-  const client = await connectControl(controlSocketPath(), { interaction, timeoutMs: 10_000 });
+  // The lock's pid is where the peer check looks first for the listener (it scans our processes after).
+  const agentPid = readLockRecord(agentLockPath())?.pid;
+  const client = await connectControl(controlSocketPath(), { interaction, timeoutMs: 10_000, agentPid });
   try {
     return { client, hello: await client.hello(VERSION) };
   } catch (error) {

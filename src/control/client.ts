@@ -1,6 +1,6 @@
 // The CLI's side of the control socket: requests correlated by id, each with a timeout, and the
 // agent's `ask` questions relayed to the person at this terminal. The only way cli/ reaches the agent.
-import net from 'node:net';
+import type net from 'node:net';
 import { TunnelError } from '../errors.js';
 import type { Interaction } from '../session/session.js';
 import { LineSplitter } from './lines.js';
@@ -9,7 +9,8 @@ import {
   type ClientFrame,
   encodeFrame,
   isProtocolError,
-  MAX_FRAME_BYTES,
+  MAX_REPLY_BYTES,
+  mebibytes,
   PROTOCOL_VERSION,
   parseServerFrame,
   type RequestBodies,
@@ -23,6 +24,10 @@ export interface ControlClientOptions {
   /** How long to wait for the connection, and for each reply (while no question is pending). */
   timeoutMs?: number;
   interaction?: Interaction;
+  /** The agent's pid from its lock, where the peer check looks first (it scans our processes anyway). */
+  agentPid?: number;
+  /** The longest reply accepted (default MAX_REPLY_BYTES); a longer one fails its request, saying so. */
+  maxReplyBytes?: number;
 }
 
 /** No agent answers on the socket: the caller may start one. */
@@ -33,7 +38,7 @@ export class AgentUnavailableError extends TunnelError {
   }
 }
 
-const stuckHint = 'The agent may be stuck: see `tunnel logs`, then `tunnel agent stop` and retry.';
+export const stuckHint = 'The agent may be stuck: see `tunnel logs`, then `tunnel agent stop` and retry.';
 
 interface Pending {
   type: RequestType;
@@ -45,13 +50,18 @@ interface Pending {
 
 export class ControlClient {
   private readonly pending = new Map<number, Pending>();
-  private readonly splitter = new LineSplitter(MAX_FRAME_BYTES);
+  private readonly splitter: LineSplitter;
+  private readonly maxReplyBytes: number;
+  /** The request an oversize reply being skipped belongs to; null when its head named none. */
+  private oversizeId: number | null = null;
   private nextId = 1;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly options: ControlClientOptions,
   ) {
+    this.maxReplyBytes = options.maxReplyBytes ?? MAX_REPLY_BYTES;
+    this.splitter = new LineSplitter(this.maxReplyBytes);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => {}); // 'close' follows and fails whatever is pending.
     socket.on('close', () =>
@@ -109,12 +119,42 @@ export class ControlClient {
 
   private onData(chunk: Buffer): void {
     for (const event of this.splitter.push(chunk)) {
-      if (event.kind === 'line' && event.line.trim().length > 0) this.onLine(event.line);
+      if (event.kind === 'line') {
+        if (event.line.trim().length > 0) this.onLine(event.line);
+      } else if (event.kind === 'oversize') {
+        this.onOversize(event.head);
+      } else {
+        this.refuseOversize(event.bytes);
+      }
     }
   }
 
+  private onOversize(head: string): void {
+    // Replies start {"v":1,"id":N,"type":"ok"…: the head names the request even though the rest is dropped.
+    const match = /^\{"v":\d+,"id":(\d+),"type":"(?:ok|error)"/.exec(head);
+    this.oversizeId = match ? Number(match[1]) : null;
+    // Bytes are arriving, so the agent is not stuck: no timeout while the reply is skipped to its end.
+    const entry = this.oversizeId === null ? undefined : this.pending.get(this.oversizeId);
+    if (entry) clearTimeout(entry.timer);
+  }
+
+  private refuseOversize(bytes: number): void {
+    const error = (type: string) =>
+      new TunnelError(
+        'PROTOCOL',
+        `agent reply to ${type} of ${mebibytes(bytes)} exceeds the limit of ${mebibytes(this.maxReplyBytes)}; it was refused`,
+        { hint: 'Ask for less (`tunnel status <host>` for one host), and see `tunnel logs`.' },
+      );
+    const ids = this.oversizeId === null ? [...this.pending.keys()] : [this.oversizeId];
+    for (const id of ids) {
+      const entry = this.pending.get(id);
+      if (entry) this.settle(id, error(entry.type));
+    }
+    this.oversizeId = null;
+  }
+
   private onLine(line: string): void {
-    const frame = parseServerFrame(line);
+    const frame = parseServerFrame(line, this.maxReplyBytes);
     if (isProtocolError(frame)) {
       // A frame we cannot read fails the request it names; without an id there is nobody to tell.
       const hint = 'The CLI and the agent may be different versions: run `tunnel agent stop`, then retry.';
@@ -170,56 +210,5 @@ export class ControlClient {
 
   private failAll(error: Error): void {
     for (const [id] of this.pending) this.settle(id, error);
-  }
-}
-
-/** Connects to the agent's socket; AgentUnavailableError when nobody listens there. */
-export function connectControl(
-  socketPath: string,
-  options: ControlClientOptions = {},
-): Promise<ControlClient> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(socketPath);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new AgentUnavailableError(`the agent did not accept a connection within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(new ControlClient(socket, options));
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      // ENOENT: no socket file; ECONNREFUSED: a file left by a dead agent. Both mean "start one".
-      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
-        reject(new AgentUnavailableError('no agent is running', error));
-      } else {
-        reject(
-          new TunnelError('AGENT', `cannot reach the agent at ${socketPath}: ${error.message}`, {
-            hint: stuckHint,
-            cause: error,
-          }),
-        );
-      }
-    });
-  });
-}
-
-/** The agent's hello, or undefined if nothing answers it in time (used by the lock's liveness probe). */
-export async function probeAgent(
-  socketPath: string,
-  clientVersion: string,
-  timeoutMs = 2000,
-): Promise<HelloInfo | undefined> {
-  let client: ControlClient | undefined;
-  try {
-    client = await connectControl(socketPath, { timeoutMs });
-    return await client.hello(clientVersion);
-  } catch {
-    return undefined;
-  } finally {
-    client?.close();
   }
 }

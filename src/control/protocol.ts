@@ -12,8 +12,18 @@ import { FieldError, isObject, type JsonObject, readInteger } from './validate.j
 export type { JsonObject, JsonValue } from './validate.js';
 
 export const PROTOCOL_VERSION = 1;
-/** A frame longer than this is refused: a runaway writer must not make the agent buffer without end. */
+/** A request longer than this is refused: a runaway writer must not make the agent buffer without end. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * A reply from the agent may be much longer (status with the whole NodePort range is ~1.2 MB): the
+ * agent is our own process, so the cap only guards against a runaway one, and a refused reply says so.
+ */
+export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
+
+/** "1.2 MiB", for the messages that name a size against a limit. */
+export function mebibytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
 
 export type DisconnectTarget = { host: string } | { all: true };
 
@@ -110,9 +120,9 @@ function protocolError(
 type Envelope0 = { object: Record<string, unknown>; id: number; type: string };
 
 /** The checks every frame shares, in the order that lets the error reply carry the id when it can. */
-function parseEnvelope(line: string): Envelope0 | ProtocolError {
-  if (Buffer.byteLength(line) > MAX_FRAME_BYTES) {
-    return protocolError('oversize', `frame longer than ${MAX_FRAME_BYTES} bytes`);
+function parseEnvelope(line: string, maxBytes: number): Envelope0 | ProtocolError {
+  if (Buffer.byteLength(line) > maxBytes) {
+    return protocolError('oversize', `frame longer than ${maxBytes} bytes`);
   }
   let value: unknown;
   try {
@@ -140,7 +150,7 @@ function parseEnvelope(line: string): Envelope0 | ProtocolError {
 
 /** A frame the agent received from a CLI. Never throws. */
 export function parseFrame(line: string): ClientFrame | ProtocolError {
-  const envelope = parseEnvelope(line);
+  const envelope = parseEnvelope(line, MAX_FRAME_BYTES);
   if ('kind' in envelope) return envelope;
   const { object, id, type } = envelope;
   try {
@@ -155,8 +165,8 @@ export function parseFrame(line: string): ClientFrame | ProtocolError {
 }
 
 /** A frame the CLI received from the agent. Never throws. */
-export function parseServerFrame(line: string): ServerFrame | ProtocolError {
-  const envelope = parseEnvelope(line);
+export function parseServerFrame(line: string, maxBytes = MAX_REPLY_BYTES): ServerFrame | ProtocolError {
+  const envelope = parseEnvelope(line, maxBytes);
   if ('kind' in envelope) return envelope;
   const { object, id, type } = envelope;
   try {

@@ -1,18 +1,20 @@
 // One CLI connection to the agent: split lines, parse, dispatch requests concurrently, relay `ask`
 // questions back to the CLI. Nothing a peer sends may throw out of here: bad input gets an error reply.
+// Backpressure: a client that sends without reading its replies is no longer read from while its
+// replies pile up (or too many of its requests run), so what the agent holds for it stays bounded.
 import type net from 'node:net';
 import { describeError, isTunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { LineSplitter } from './lines.js';
+import { type LineEvent, LineSplitter } from './lines.js';
+import type { LimitedLog } from './log-limit.js';
 import {
   type AskKind,
   type ClientFrame,
-  type ErrorFrame,
-  encodeFrame,
   isProtocolError,
   type JsonObject,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
+  type ProtocolError,
   parseFrame,
   protocolErrorFrame,
   type Request,
@@ -21,6 +23,7 @@ import {
   type ResponseBodies,
   type ServerFrame,
 } from './protocol.js';
+import { encodeReply, errorFrame } from './reply.js';
 
 export interface RequestContext {
   /** Asks the person at the CLI's terminal; undefined when the CLI cannot answer or has gone. */
@@ -37,29 +40,43 @@ export type Handlers = {
   ) => Promise<ResponseBodies[K]> | ResponseBodies[K];
 };
 
+export interface ConnectionLimits {
+  /** Requests of one connection running at once; more wait unread. */
+  maxInFlight: number;
+  /** Reply bytes waiting in the socket's buffer past which we stop reading the connection. */
+  highWaterBytes: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxInFlight: 32, highWaterBytes: 256 * 1024 };
+
 export interface ConnectionOptions {
   handlers: Handlers;
   log: Logger;
   agentVersion: string;
   maxLineBytes?: number;
+  limits?: ConnectionLimits;
+  /** Bad frames are logged through this (shared by the server's connections): rate-limited. */
+  badFrameLog: LimitedLog;
 }
 
-export function errorFrame(id: number | null, error: unknown): ErrorFrame {
-  // A TunnelError keeps its code and hint across the socket; anything else is our bug.
-  const body = isTunnelError(error)
-    ? { code: error.code, message: error.message, hint: error.hint }
-    : {
-        code: 'INTERNAL' as const,
-        message: describeError(error),
-        hint: 'This is a bug in tunnel: see `tunnel logs`.',
-      };
-  return { v: PROTOCOL_VERSION, id, type: 'error', error: body };
+/** What the agent holds for one connection right now (for tests and diagnostics). */
+export interface ConnectionStats {
+  queuedLines: number;
+  inFlight: number;
+  writableBytes: number;
+  paused: boolean;
 }
 
 export class ServerConnection {
   private readonly splitter: LineSplitter;
+  private readonly limits: ConnectionLimits;
   private readonly pendingAsks = new Map<number, (value: string | boolean | undefined) => void>();
   private readonly closed = new AbortController();
+  // Lines read but not yet handled (at most one read's worth: we pause while any wait).
+  private queue: LineEvent[] = [];
+  private head = 0;
+  private inFlight = 0;
+  private paused = false;
   private nextAskId = 1;
 
   constructor(
@@ -67,41 +84,83 @@ export class ServerConnection {
     private readonly options: ConnectionOptions,
   ) {
     this.splitter = new LineSplitter(options.maxLineBytes ?? MAX_FRAME_BYTES);
+    this.limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.pump());
     // A CLI killed mid-request resets the socket; that is its business, never the agent's crash.
     socket.on('error', (error) => options.log('debug', 'control connection error', { error: error.message }));
     socket.on('close', () => this.onClose());
   }
 
+  stats(): ConnectionStats {
+    return {
+      queuedLines: this.queue.length - this.head,
+      inFlight: this.inFlight,
+      writableBytes: this.socket.writableLength,
+      paused: this.paused,
+    };
+  }
+
   private onData(chunk: Buffer): void {
-    for (const event of this.splitter.push(chunk)) {
-      if (event.kind === 'oversize') {
-        this.send(
-          protocolErrorFrame({
-            kind: 'protocol-error',
-            reason: 'oversize',
-            message: 'frame too long',
-            id: null,
-          }),
-        );
-      } else if (event.line.trim().length > 0) {
-        this.onLine(event.line);
-      }
+    this.queue.push(...this.splitter.push(chunk));
+    this.pump();
+  }
+
+  private blocked(): boolean {
+    return (
+      this.inFlight >= this.limits.maxInFlight || this.socket.writableLength >= this.limits.highWaterBytes
+    );
+  }
+
+  /**
+   * Handles queued lines while there is room, and reads from the socket only while nothing waits.
+   * An answer queued behind the limit waits too: only a client with 32 requests waiting on questions
+   * could stall itself that way (the CLI sends one request at a time), never another connection.
+   */
+  private pump(): void {
+    while (this.head < this.queue.length && !this.blocked()) {
+      const event = this.queue[this.head++] as LineEvent;
+      this.onEvent(event);
     }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    }
+    const pause = this.queue.length > 0 || this.blocked();
+    if (pause === this.paused || this.socket.destroyed) return;
+    this.paused = pause;
+    if (pause) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private onEvent(event: LineEvent): void {
+    if (event.kind === 'oversize') {
+      this.badFrame({ kind: 'protocol-error', reason: 'oversize', message: 'frame too long', id: null });
+    } else if (event.kind === 'line' && event.line.trim().length > 0) {
+      this.onLine(event.line);
+    }
+  }
+
+  private badFrame(frame: ProtocolError): void {
+    this.options.badFrameLog({ reason: frame.reason, message: frame.message });
+    this.send(protocolErrorFrame(frame));
   }
 
   private onLine(line: string): void {
     const frame = parseFrame(line);
     if (isProtocolError(frame)) {
-      this.options.log('warn', 'bad control frame', { reason: frame.reason, message: frame.message });
-      this.send(protocolErrorFrame(frame));
+      this.badFrame(frame);
       return;
     }
     if (frame.type === 'answer') {
       this.onAnswer(frame);
       return;
     }
-    void this.dispatch(frame);
+    this.inFlight++;
+    void this.dispatch(frame).finally(() => {
+      this.inFlight--;
+      this.pump();
+    });
   }
 
   private onAnswer(frame: Extract<ClientFrame, { type: 'answer' }>): void {
@@ -152,13 +211,9 @@ export class ServerConnection {
 
   private send(frame: ServerFrame): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    let text: string;
-    try {
-      text = encodeFrame(frame);
-    } catch (error) {
-      // A handler returned something JSON cannot hold (a cycle, a BigInt): still answer the request.
-      text = encodeFrame(errorFrame(frame.id, error));
-    }
+    const { text, refused } = encodeReply(frame);
+    // The CLI would refuse it anyway: say why here too, where the log keeps it.
+    if (refused) this.options.log('error', refused, { type: frame.type });
     this.socket.write(text);
   }
 

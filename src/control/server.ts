@@ -6,7 +6,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type Handlers, ServerConnection } from './server-connection.js';
+import { type LimitedLog, limitedLog } from './log-limit.js';
+import {
+  type ConnectionLimits,
+  type ConnectionStats,
+  type Handlers,
+  ServerConnection,
+} from './server-connection.js';
 import { ensurePrivateDir } from './socket-dir.js';
 
 export type { Handlers, RequestContext } from './server-connection.js';
@@ -17,10 +23,15 @@ export interface ControlServerOptions {
   log: Logger;
   agentVersion: string;
   maxLineBytes?: number;
+  limits?: ConnectionLimits;
+  /** The clock of the bad-frame log's rate limit (tests inject one). */
+  now?: () => number;
 }
 
 export interface ControlServer {
   readonly socketPath: string;
+  /** What the agent holds for each open connection (tests assert backpressure on these). */
+  connectionStats(): ConnectionStats[];
   /** Stops accepting, ends every connection, removes the socket file (if it is still ours). */
   close(): Promise<void>;
 }
@@ -89,8 +100,10 @@ export async function startControlServer(options: ControlServerOptions): Promise
   ensurePrivateDir(path.dirname(socketPath));
   await clearStaleSocket(socketPath);
   const connections = new Set<ServerConnection>();
+  // One limit for all connections: a client reconnecting for every garbage line gains nothing.
+  const badFrameLog = limitedLog(log, { level: 'warn', message: 'bad control frame', now: options.now });
   const server = net.createServer((socket) => {
-    const connection = new ServerConnection(socket, options);
+    const connection = new ServerConnection(socket, { ...options, badFrameLog });
     connections.add(connection);
     socket.once('close', () => connections.delete(connection));
   });
@@ -101,7 +114,11 @@ export async function startControlServer(options: ControlServerOptions): Promise
   fs.chmodSync(socketPath, 0o600);
   const inode = fs.lstatSync(socketPath).ino;
   log('info', 'control socket listening', { socketPath });
-  return { socketPath, close: () => closeServer({ server, connections, socketPath, inode }) };
+  return {
+    socketPath,
+    connectionStats: () => [...connections].map((connection) => connection.stats()),
+    close: () => closeServer({ server, connections, socketPath, inode, badFrameLog }),
+  };
 }
 
 interface ClosingState {
@@ -109,12 +126,15 @@ interface ClosingState {
   connections: Set<ServerConnection>;
   socketPath: string;
   inode: number;
+  badFrameLog: LimitedLog;
 }
 
-async function closeServer({ server, connections, socketPath, inode }: ClosingState): Promise<void> {
+async function closeServer(state: ClosingState): Promise<void> {
+  const { server, connections, socketPath, inode } = state;
   const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
   await Promise.all([...connections].map((connection) => connection.end()));
   await stopped;
+  state.badFrameLog.flush();
   // Only unlink the file we created: a newer agent may already have replaced a socket we lost.
   try {
     if (fs.lstatSync(socketPath).ino === inode) fs.rmSync(socketPath, { force: true });

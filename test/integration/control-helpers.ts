@@ -4,10 +4,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import { type ControlClient, connectControl } from '../../src/control/client.js';
+import type { ControlClient } from '../../src/control/client.js';
+import { connectControl } from '../../src/control/connect.js';
 import type { RequestOf } from '../../src/control/protocol.js';
 import {
   type ControlServer,
+  type ControlServerOptions,
   type Handlers,
   type RequestContext,
   startControlServer,
@@ -41,12 +43,16 @@ export const handlers = {
   shutdown: () => ({}),
 } as unknown as Handlers;
 
-export async function start(at = env.socketPath): Promise<ControlServer> {
+export async function start(
+  at = env.socketPath,
+  overrides: Partial<ControlServerOptions> = {},
+): Promise<ControlServer> {
   const server = await startControlServer({
     socketPath: at,
     handlers,
     log: silentLogger,
     agentVersion: '9.9.9',
+    ...overrides,
   });
   servers.push(server);
   return server;

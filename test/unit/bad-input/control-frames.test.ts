@@ -79,10 +79,12 @@ describe('control frames', () => {
 
   it('refuses an oversize line by length, before parsing it', () => {
     const big = `{"v":1,"id":1,"type":"status","host":"${'x'.repeat(MAX_FRAME_BYTES)}"}`;
-    for (const parse of [parseFrame, parseServerFrame]) {
-      const result = parse(big);
-      expect(isProtocolError(result) && result.reason).toBe('oversize');
-    }
+    const result = parseFrame(big);
+    expect(isProtocolError(result) && result.reason).toBe('oversize');
+    // A reply that long is fine (status for thousands of forwards); the agent's own cap is far higher.
+    expect(isProtocolError(parseServerFrame(big.replace('"status"', '"ok"')))).toBe(false);
+    const capped = parseServerFrame(big, MAX_FRAME_BYTES);
+    expect(isProtocolError(capped) && capped.reason).toBe('oversize');
     neverThrows(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
     neverThrows(`{"v":1,"id":1,"type":"connect","options":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`);
   });
@@ -93,11 +95,21 @@ function model(bytes: Buffer, max: number): LineEvent[] {
   // A StringDecoder holds back a trailing incomplete character, as the splitter's own decoder does.
   const pieces = new StringDecoder('utf8').write(bytes).split('\n');
   const tail = pieces.pop() ?? '';
-  const events: LineEvent[] = pieces.map((text) =>
-    Buffer.byteLength(text) > max ? { kind: 'oversize' } : { kind: 'line', line: text },
-  );
-  if (Buffer.byteLength(tail) > max) events.push({ kind: 'oversize' });
+  const events: LineEvent[] = pieces.flatMap((text): LineEvent[] => {
+    const bytes = Buffer.byteLength(text);
+    if (bytes <= max) return [{ kind: 'line', line: text }];
+    return [
+      { kind: 'oversize', head: '' },
+      { kind: 'oversize-end', bytes },
+    ];
+  });
+  if (Buffer.byteLength(tail) > max) events.push({ kind: 'oversize', head: '' });
   return events;
+}
+
+/** An oversize line's head depends on where the chunk that crossed the cap ended: compare kinds only. */
+function withoutHead(event: LineEvent): LineEvent {
+  return event.kind === 'oversize' ? { kind: 'oversize', head: '' } : event;
 }
 
 describe('LineSplitter on arbitrary bytes', () => {
@@ -116,7 +128,7 @@ describe('LineSplitter on arbitrary bytes', () => {
         (chunks, max) => {
           const splitter = new LineSplitter(max);
           const events = chunks.flatMap((chunk) => splitter.push(Buffer.from(chunk)));
-          expect(events).toEqual(model(Buffer.concat(chunks), max));
+          expect(events.map(withoutHead)).toEqual(model(Buffer.concat(chunks), max));
           for (const event of events)
             if (event.kind === 'line') expect(Buffer.byteLength(event.line)).toBeLessThanOrEqual(max);
         },
@@ -133,6 +145,9 @@ describe('LineSplitter on arbitrary bytes', () => {
     expect(events).toBe(1);
     const pending = (splitter as unknown as { pending: string }).pending;
     expect(pending.length).toBe(0);
-    expect(splitter.push('\nok\n')).toEqual([{ kind: 'line', line: 'ok' }]);
+    expect(splitter.push('\nok\n')).toEqual([
+      { kind: 'oversize-end', bytes: 16 * 1024 * 1024 },
+      { kind: 'line', line: 'ok' },
+    ]);
   });
 });

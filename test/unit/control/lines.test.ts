@@ -14,12 +14,15 @@ describe('LineSplitter', () => {
     ]);
   });
 
-  it('reports an overlong line once, drops it up to its newline, then carries on', () => {
+  it('reports an overlong line when it passes the cap and at its end, drops it, then carries on', () => {
     const splitter = new LineSplitter(10);
-    expect(splitter.push('x'.repeat(8))).toEqual([]);
-    expect(splitter.push('x'.repeat(8))).toEqual([{ kind: 'oversize' }]);
+    expect(splitter.push('{"id":7,')).toEqual([]);
+    expect(splitter.push('x'.repeat(8))).toEqual([{ kind: 'oversize', head: `{"id":7,${'x'.repeat(8)}` }]);
     expect(splitter.push('x'.repeat(100))).toEqual([]);
-    expect(splitter.push('yy\nok\n')).toEqual([{ kind: 'line', line: 'ok' }]);
+    expect(splitter.push('yy\nok\n')).toEqual([
+      { kind: 'oversize-end', bytes: 118 },
+      { kind: 'line', line: 'ok' },
+    ]);
   });
 
   it('yields the same lines however the stream is chunked', () => {
