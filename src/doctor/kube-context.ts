@@ -5,6 +5,7 @@ import https from 'node:https';
 import { parseDocument } from 'yaml';
 import { TunnelError } from '../errors.js';
 import { parseVersion } from '../kube/types.js';
+import { pasteWord } from '../shell-word.js';
 import type { KubeContextProbe } from './types.js';
 
 export interface ContextCredentials {
@@ -83,6 +84,12 @@ function getVersion(credentials: ContextCredentials, probe: KubeContextProbe): P
   });
 }
 
+// A pasteable line: the context name may come from the dev server (a cluster's name).
+function tryItYourself(probe: KubeContextProbe): string {
+  const file = pasteWord(probe.kubeconfigFile, '<kubeconfig>');
+  return `Try it yourself: kubectl --kubeconfig ${file} --context ${pasteWord(probe.context, '<context>')} get --raw /version`;
+}
+
 function requestError(
   probe: KubeContextProbe,
   server: string,
@@ -92,7 +99,7 @@ function requestError(
   return new TunnelError('KUBE_API', `${server}: ${refused ? 'nothing listens there' : error.message}`, {
     hint: refused
       ? `The context points at a port the session does not hold (forward at ${probe.address}); reconnect: tunnel connect <host>`
-      : `Try it yourself: kubectl --kubeconfig ${probe.kubeconfigFile} --context ${probe.context} get --raw /version`,
+      : tryItYourself(probe),
     cause: error,
   });
 }
@@ -102,7 +109,7 @@ function statusError(probe: KubeContextProbe, status: number): TunnelError {
     hint:
       status === 401
         ? 'The context holds credentials of an older cluster (re-created?); tunnel connect fetches them again.'
-        : `Try it yourself: kubectl --kubeconfig ${probe.kubeconfigFile} --context ${probe.context} get --raw /version`,
+        : tryItYourself(probe),
   });
 }
 
