@@ -67,6 +67,11 @@ export function escapeControls(text: string): string {
   });
 }
 
+/** Like escapeControls, but line breaks stay: for multi-line messages we compose ourselves. */
+export function escapeControlsKeepLines(text: string): string {
+  return text.split('\n').map(escapeControls).join('\n');
+}
+
 /** At most `max` characters; the cut is marked, and never leaves half a surrogate pair. */
 export function boundText(text: string, max = MAX_REMOTE_TEXT): string {
   if (text.length <= max) return text;

@@ -72,9 +72,10 @@ export function renderForwards(report: SessionReport, options: RenderOptions): s
       ),
     );
   }
-  for (const { cluster, reason } of report.skipped) lines.push(`skipped ${safeText(cluster)}: ${reason}`);
+  for (const { cluster, reason } of report.skipped)
+    lines.push(`skipped ${safeText(cluster)}: ${safeText(reason)}`);
   for (const { spec, error } of report.failed)
-    lines.push(paint(options.color, '31', `not forwarded ${spec.id}: ${error}`));
+    lines.push(paint(options.color, '31', `not forwarded ${safeText(spec.id)}: ${safeText(error)}`));
   lines.push(...renderKubeconfigSummary(report));
   return lines.join('\n');
 }
@@ -94,7 +95,7 @@ function renderKubeconfigSummary(report: SessionReport): string[] {
     );
   }
   for (const { cluster, error } of kubeconfig.errors)
-    lines.push(`kubeconfig for ${safeText(cluster)} not written: ${error}`);
+    lines.push(`kubeconfig for ${safeText(cluster)} not written: ${safeText(error)}`);
   return lines;
 }
 

@@ -94,6 +94,22 @@ describe('server-chosen names on the terminal and in pasteable lines', () => {
     expect(text).toContain("try: kubectl --context 'k3d-$(touch /tmp/p)'\\''s@devserver' get pods");
   });
 
+  it('escapes names and errors in the skipped, not-forwarded and kubeconfig lines', () => {
+    const name = 'x\u009b2J';
+    const text = renderForwards(
+      report({
+        skipped: [{ cluster: name, reason: `stopped \u001b[31m${name}` }],
+        failed: [{ spec: forward({ cluster: name }), error: `in use by ${name}` }],
+        kubeconfig: { ...report().kubeconfig, errors: [{ cluster: name, error: `bad ${name}` }] },
+      }),
+      { color: false },
+    );
+    expect(text).not.toMatch(/[\u001b\u009b]/);
+    expect(text).toContain('skipped x\\x9b2J: stopped \\x1b[31mx\\x9b2J');
+    expect(text).toContain('not forwarded x\\x9b2J/service/127.0.0.1:8080: in use by x\\x9b2J');
+    expect(text).toContain('kubeconfig for x\\x9b2J not written: bad x\\x9b2J');
+  });
+
   it('offers a placeholder instead of a context that cannot be pasted as it is shown', () => {
     const text = renderForwards(withContext('x', 'k3d-x\x1b]52;c;Y3VybA==\x07@dev'), { color: false });
     expect(text).toContain('try: kubectl --context <context> get pods');

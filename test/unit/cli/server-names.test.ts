@@ -4,6 +4,8 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeDisconnect } from '../../../src/cli/commands/disconnect.js';
+import { renderError } from '../../../src/cli/main.js';
+import { TunnelError } from '../../../src/errors.js';
 import { pasteWord } from '../../../src/shell-word.js';
 
 // Without rc files: what a pasted line does, not what the machine's ~/.bashrc does (and much faster).
@@ -80,6 +82,20 @@ describe('disconnect output', () => {
     });
     expect(line).toBe(
       'devserver: disconnected; removed k3d-a\\x1b]52;c;eA==\\x07@devserver, k3d-b\\x9b2J\\x0afake line@devserver from /home/me/.kube/config',
+    );
+  });
+});
+
+describe('errors on the terminal', () => {
+  it('escape C1, ESC and bidi controls a message quoted from the dev server, and keep our own line breaks', () => {
+    // JSON.stringify (used to quote names) leaves U+009B (CSI) and U+202E raw.
+    const name = JSON.stringify('x\u009b2J\u202eevil');
+    const error = new TunnelError('CLUSTER_NOT_FOUND', `There is no k3d cluster named ${name}.`, {
+      hint: 'first line\nsecond \u001b]0;title\u0007 line',
+    });
+    expect(renderError(error)).toBe(
+      'error: There is no k3d cluster named "x\\x9b2J\\u202eevil".\n' +
+        '  hint: first line\n        second \\x1b]0;title\\x07 line\n',
     );
   });
 });
