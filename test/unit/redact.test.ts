@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatLogLine } from '../../src/log.js';
 import { escapeControls, redactSecrets, remoteText } from '../../src/redact.js';
+import { classifyCreateFailure, progressMessage } from '../../src/remote/k3d-outcome.js';
+import { summarizeK3dError } from '../../src/remote/k3d-parse.js';
 
 const base64Of = (min: number, max: number) =>
   fc.uint8Array({ minLength: min, maxLength: max }).map((bytes) => Buffer.from(bytes).toString('base64'));
@@ -166,5 +168,20 @@ describe('the logger', () => {
     expect(line).not.toContain(key.slice(0, 30));
     expect(line).not.toContain('abcdefghijklmnop');
     expect(JSON.parse(line).error).toBe('k3d exited with 1: client-key-data: [redacted]');
+  });
+});
+
+describe("k3d's words on their way to the user", () => {
+  const secret = 'SsAgwuEkUqhWzazQnHqN';
+  const key = randomBytes(120).toString('base64');
+
+  it('the failure summary, the create-failure detail and progress lines carry no token or key', () => {
+    const stderr = `INFO[0000] Prep: Network\nERRO[0003] Failed to start server with env K3S_TOKEN=${secret}\n`;
+    expect(summarizeK3dError(stderr)).toBe('Failed to start server with env K3S_TOKEN=[redacted]');
+    expect(summarizeK3dError(`    client-key-data: ${key}\n`)).toBe('client-key-data: [redacted]');
+    expect(classifyCreateFailure('', stderr).detail).not.toContain(secret);
+    expect(progressMessage(`INFO[0001] Starting node with --token ${secret}`)).toBe(
+      'Starting node with --token [redacted]',
+    );
   });
 });
