@@ -1,7 +1,9 @@
 // Structured log lines (JSON, one per line) for the background process; a human line on stderr in
-// the foreground. Never given secrets: callers pass messages and plain fields only.
+// the foreground. Never given secrets: callers pass messages and plain fields only. Messages and fields
+// may still quote the dev server (an error's text), so every string is redacted here as a last guard.
 import fs from 'node:fs';
 import path from 'node:path';
+import { redactSecrets } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string, fields?: object) => void;
@@ -20,7 +22,8 @@ export const DEFAULT_LOG_KEEP = 3;
 
 /** An Error's own properties are not enumerable, so JSON.stringify would write `{}`: write its message. */
 function jsonValue(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return value.message;
+  if (typeof value === 'string') return redactSecrets(value);
+  if (value instanceof Error) return redactSecrets(value.message);
   if (typeof value === 'bigint') return value.toString();
   return value;
 }
@@ -111,7 +114,9 @@ export function stderrLogger(verbose: boolean): Logger {
   return (level, message) => {
     if (level === 'debug' && !verbose) return;
     if (level === 'info' && !verbose) return;
-    process.stderr.write(`${level === 'info' || level === 'debug' ? '' : `${level}: `}${message}\n`);
+    process.stderr.write(
+      `${level === 'info' || level === 'debug' ? '' : `${level}: `}${redactSecrets(message)}\n`,
+    );
   };
 }
 

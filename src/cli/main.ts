@@ -2,6 +2,7 @@
 // Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted.
 import { Command, CommanderError } from 'commander';
 import { describeError, isTunnelError, TunnelError, UsageError } from '../errors.js';
+import { escapeControlsKeepLines } from '../redact.js';
 import { VERSION } from '../version.js';
 
 type Register = (program: Command) => void;
@@ -68,8 +69,11 @@ export async function buildProgram(only?: string): Promise<Command> {
 
 export function renderError(error: unknown): string {
   if (isTunnelError(error)) {
-    const hint = error.hint ? `\n  hint: ${error.hint.replaceAll('\n', '\n        ')}` : '';
-    return `error: ${error.message}${hint}\n`;
+    // Messages quote remote names (JSON.stringify leaves C1 and bidi controls raw): escaped as a last guard.
+    const hint = error.hint
+      ? `\n  hint: ${escapeControlsKeepLines(error.hint).replaceAll('\n', '\n        ')}`
+      : '';
+    return `error: ${escapeControlsKeepLines(error.message)}${hint}\n`;
   }
   return `error: ${describeError(error)}\n  hint: this is a bug in tunnel; please report it with the command you ran.\n${
     error instanceof Error && error.stack ? error.stack : ''

@@ -4,6 +4,7 @@ import type { ClusterNodePorts, ErrorInfo, NodePortMode } from '../kube/nodeport
 import { kubectlPatchCommand, type ServiceFix, shellWord } from '../kube/nodeport-fix.js';
 import { isFine, keyOf, type NodePortRow, type NodePortState, serviceLabel } from '../kube/nodeports.js';
 import { isWildcardHost } from '../remote/k3d-parse.js';
+import { pasteWord } from '../shell-word.js';
 import { type RenderOptions, safeText, table } from './render.js';
 
 export interface ClusterReport {
@@ -151,7 +152,7 @@ function planLines(report: NodePortsReport, entry: ClusterReport, result: Cluste
 
 function rowHints(entry: ClusterReport, result: ClusterNodePorts): string[] {
   const name = safeText(entry.cluster);
-  const context = safeText(entry.context);
+  const context = pasteWord(entry.context, '<context>');
   const filled = new Set(result.plan.fixes.flatMap((fix) => fix.changes.map((change) => change.to)));
   const lines: string[] = [];
   for (const row of result.rows) {
@@ -166,7 +167,7 @@ function rowHints(entry: ClusterReport, result: ClusterNodePorts): string[] {
       const labels = Object.entries(selector ?? {}).map(([key, value]) => `${key}=${value}`);
       lines.push(
         `${name}: ${safeText(`${namespace}/${service}`)} has no ready pod; see why: kubectl --context ${context} ` +
-          `-n ${safeText(namespace)} get pods -l ${shellWord(safeText(labels.join(',')))}`,
+          `-n ${pasteWord(namespace, '<namespace>')} get pods -l ${shellWord(safeText(labels.join(',')))}`,
       );
     }
   }

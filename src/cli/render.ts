@@ -1,6 +1,8 @@
 // Pure renderers: data in, text out. Colour only when the caller says the output is a terminal.
+import { escapeControls } from '../redact.js';
 import type { K3dCluster } from '../remote/types.js';
 import type { SessionReport } from '../session/session.js';
+import { pasteWord } from '../shell-word.js';
 
 export interface RenderOptions {
   color: boolean;
@@ -20,12 +22,12 @@ export function table(rows: string[][], header: string[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** Cluster names come from the remote: show control characters escaped, never raw. */
+/**
+ * Names the dev server chooses (clusters, contexts, services) come from the remote: C0/C1 controls, DEL,
+ * bidi overrides and line separators are shown escaped, never sent to the terminal.
+ */
 export function safeText(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  return escapeControls(text);
 }
 
 export function renderForwards(report: SessionReport, options: RenderOptions): string {
@@ -70,9 +72,10 @@ export function renderForwards(report: SessionReport, options: RenderOptions): s
       ),
     );
   }
-  for (const { cluster, reason } of report.skipped) lines.push(`skipped ${safeText(cluster)}: ${reason}`);
+  for (const { cluster, reason } of report.skipped)
+    lines.push(`skipped ${safeText(cluster)}: ${safeText(reason)}`);
   for (const { spec, error } of report.failed)
-    lines.push(paint(options.color, '31', `not forwarded ${spec.id}: ${error}`));
+    lines.push(paint(options.color, '31', `not forwarded ${safeText(spec.id)}: ${safeText(error)}`));
   lines.push(...renderKubeconfigSummary(report));
   return lines.join('\n');
 }
@@ -88,13 +91,13 @@ function renderKubeconfigSummary(report: SessionReport): string[] {
     lines.push(
       kubeconfig.switchedTo
         ? `current context is now ${safeText(kubeconfig.switchedTo)}`
-        : `try: kubectl --context ${safeText(kubeconfig.contexts[0]!.context)} get pods`,
+        : `try: kubectl --context ${pasteWord(kubeconfig.contexts[0]!.context, '<context>')} get pods`,
     );
   }
   for (const { context, path, reason } of kubeconfig.dropped)
     lines.push(`dropped ${path} from ${safeText(context)}'s kubeconfig: ${reason}`);
   for (const { cluster, error } of kubeconfig.errors)
-    lines.push(`kubeconfig for ${safeText(cluster)} not written: ${error}`);
+    lines.push(`kubeconfig for ${safeText(cluster)} not written: ${safeText(error)}`);
   return lines;
 }
 

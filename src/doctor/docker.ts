@@ -1,5 +1,6 @@
 // Is docker's engine up on the dev server? `docker version` answers the server part only when it reached
 // the daemon. Run by a login shell, so a docker installed in ~/.local/bin (like k3d often is) is found too.
+import { remoteText } from '../redact.js';
 import type { ExecResult, SshConnection } from '../ssh/types.js';
 import type { DockerEngine } from './types.js';
 
@@ -20,7 +21,8 @@ export function parseDockerVersion(result: ExecResult): DockerEngine {
     .find((entry) => entry.startsWith(`${MARKER} `));
   const version = line?.slice(MARKER.length + 1).trim();
   if (result.code === 0 && version && version !== '<no value>') return { kind: 'up', version };
-  const message = lastLine(result.stderr) || lastLine(result.stdout) || `docker exited with ${result.code}`;
+  const said = lastLine(result.stderr) || lastLine(result.stdout);
+  const message = said ? remoteText(said) : `docker exited with ${result.code}`;
   if (/permission denied/i.test(result.stderr)) return { kind: 'denied', message };
   return { kind: 'down', message };
 }

@@ -8,7 +8,7 @@ import { parseDocument } from 'yaml';
 import { TunnelError } from '../errors.js';
 import { parseVersion } from '../kube/types.js';
 import { unsafeFields } from '../kubeconfig/allowlist.js';
-import { shellQuote } from '../ssh/exec.js';
+import { pasteWord } from '../shell-word.js';
 import type { KubeContextProbe } from './types.js';
 
 export interface ContextCredentials {
@@ -64,7 +64,7 @@ function refuseUnsafe(context: string, file: string, unsafe: { path: string; rea
     'KUBECONFIG',
     `${file}: context ${JSON.stringify(context)} carries what tunnel never writes: ${what}.`,
     {
-      hint: `Someone edited it, or an older tunnel copied it from the dev server. Delete it (kubectl config delete-context ${shellQuote(context)}; delete-cluster and delete-user likewise) and run tunnel connect again.`,
+      hint: `Someone edited it, or an older tunnel copied it from the dev server. Delete it (kubectl config delete-context ${pasteWord(context, '<context>')}; delete-cluster and delete-user likewise) and run tunnel connect again.`,
     },
   );
 }
@@ -100,6 +100,12 @@ function getVersion(credentials: ContextCredentials, probe: KubeContextProbe): P
   });
 }
 
+// A pasteable line: the context name may come from the dev server (a cluster's name).
+function tryItYourself(probe: KubeContextProbe): string {
+  const file = pasteWord(probe.kubeconfigFile, '<kubeconfig>');
+  return `Try it yourself: kubectl --kubeconfig ${file} --context ${pasteWord(probe.context, '<context>')} get --raw /version`;
+}
+
 function requestError(
   probe: KubeContextProbe,
   server: string,
@@ -109,7 +115,7 @@ function requestError(
   return new TunnelError('KUBE_API', `${server}: ${refused ? 'nothing listens there' : error.message}`, {
     hint: refused
       ? `The context points at a port the session does not hold (forward at ${probe.address}); reconnect: tunnel connect <host>`
-      : `Try it yourself: kubectl --kubeconfig ${probe.kubeconfigFile} --context ${probe.context} get --raw /version`,
+      : tryItYourself(probe),
     cause: error,
   });
 }
@@ -119,7 +125,7 @@ function statusError(probe: KubeContextProbe, status: number): TunnelError {
     hint:
       status === 401
         ? 'The context holds credentials of an older cluster (re-created?); tunnel connect fetches them again.'
-        : `Try it yourself: kubectl --kubeconfig ${probe.kubeconfigFile} --context ${probe.context} get --raw /version`,
+        : tryItYourself(probe),
   });
 }
 

@@ -6,7 +6,7 @@ import type { AuthHandlerMiddleware, NextAuthHandler, ParsedKey } from 'ssh2';
 import { TunnelError } from '../errors.js';
 import { type AuthPlan, prepareAuth } from '../ssh/auth.js';
 import { keepaliveFor, MAX_JUMP_DEPTH, openForward } from '../ssh/connection.js';
-import { execOnClient, quoteArgv, shellQuote } from '../ssh/exec.js';
+import { execArgvOnClient, execScriptOnClient } from '../ssh/exec.js';
 import { type Client, handshake, PausableDeadline } from '../ssh/handshake.js';
 import { createHostVerifier, type HostVerifier } from '../ssh/host-key.js';
 import { blobKeyType, fingerprintSha256 } from '../ssh/known-hosts.js';
@@ -177,11 +177,11 @@ class ProbeConnection implements SshConnection {
   }
 
   exec(argv: readonly string[], options?: ExecOptions) {
-    return execOnClient(this.client, quoteArgv(argv), options);
+    return execArgvOnClient(this.client, argv, options);
   }
 
   execShell(script: string, options?: ExecOptions) {
-    return execOnClient(this.client, `sh -c ${shellQuote(script)}`, options);
+    return execScriptOnClient(this.client, script, options);
   }
 
   forwardOut(host: string, port: number, source?: { address: string; port: number }) {

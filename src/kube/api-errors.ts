@@ -1,6 +1,7 @@
 // Kubernetes API failures → TunnelErrors (pure). Decided by HTTP status and Node's TLS error codes, never by
 // the words of a message; the API's own message (a Status object) is quoted, escaped, as what happened.
 import { TunnelError } from '../errors.js';
+import { remoteText } from '../redact.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
 
 /** Who was asked: for messages and hints. */
@@ -27,13 +28,9 @@ export function statusOf(body: unknown): { message: string | undefined; reason: 
   };
 }
 
-// API messages come from the remote: control characters escaped, long ones shortened.
+// API messages come from the remote: redacted, control characters escaped, long ones shortened.
 function shown(text: string): string {
-  const escaped = text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-  return escaped.length > 600 ? `${escaped.slice(0, 600)}…` : escaped;
+  return remoteText(text, 600);
 }
 
 function clusterWord(context: ApiContext): string {

@@ -3,6 +3,7 @@
 // calls tunnel needs: GET /version, list Services and Pods in all namespaces, PATCH a Service.
 
 import { TunnelError } from '../errors.js';
+import { remoteText } from '../redact.js';
 import type { SshConnection } from '../ssh/types.js';
 import { VERSION } from '../version.js';
 import { type ApiContext, type ApiRequest, statusError } from './api-errors.js';
@@ -130,7 +131,7 @@ function decode(response: RawResponse): unknown {
 }
 
 function notJson(context: ApiContext, request: ApiRequest, response: RawResponse): TunnelError {
-  const start = response.body.toString('utf8', 0, 80).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  const start = remoteText(response.body.toString('utf8', 0, 80));
   return new TunnelError(
     'KUBE_API',
     `The API of cluster ${JSON.stringify(context.cluster)} answered ${request.method} ${request.path} with ${response.contentType || 'no content type'}, not JSON: ${JSON.stringify(start)}`,

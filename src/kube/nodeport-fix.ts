@@ -11,7 +11,9 @@
 //   list leaves nothing to interpretation, and what --dry-run shows is exactly what the Service becomes.
 // - resourceVersion makes the API refuse (409 Conflict) if the Service changed since it was read, rather
 //   than overwrite someone else's change with our copy of the list.
+
 import { isSafeClusterName } from '../remote/k3d-parse.js';
+import { pasteWord } from '../shell-word.js';
 import {
   compareRefs,
   inNodePortRange,
@@ -192,9 +194,9 @@ export function mergePatchFor(service: KubeService, changes: readonly PortChange
     : patch;
 }
 
-// POSIX single quotes; plain words stay bare so the command reads naturally.
+// POSIX single quotes; plain words stay bare so the command reads naturally (see pasteWord).
 export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_.:=@%+,/-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+  return pasteWord(word, '<name>');
 }
 
 /** The same change as a kubectl command a user can run (with the context `tunnel connect` writes). */

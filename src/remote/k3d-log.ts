@@ -2,6 +2,7 @@
 // `---` + YAML that `k3d kubeconfig get` prints. No I/O. Message wording drifts between k3d releases,
 // so callers decide by exit code and use these only to show the user k3d's own words.
 import { TunnelError } from '../errors.js';
+import { remoteText } from '../redact.js';
 
 export type K3dLogLevel = 'INFO' | 'WARN' | 'ERRO' | 'FATA' | 'DEBU' | 'TRAC';
 
@@ -78,23 +79,15 @@ function unquoteGo(quoted: string): string {
 }
 
 /**
- * The line worth showing when k3d failed: the last FATA or ERRO message (ANSI stripped), else the last
- * non-empty line (a shell's "k3d: not found", cobra's "Error: …"), else ''.
+ * The line worth showing when k3d failed: the last FATA or ERRO message, else the last non-empty line (a
+ * shell's "k3d: not found", cobra's "Error: …"), else ''. It lands in an error message and the agent's
+ * log, so it is redacted, escaped and bounded (remoteText): the last line may be a kubeconfig's key.
  */
 export function summarizeK3dError(stderr: string): string {
   const lines = stderr.split('\n').map(parseK3dLogLine);
   const fatal = lines.filter((line) => line.level === 'FATA' || line.level === 'ERRO').at(-1);
-  if (fatal && fatal.message !== '') return showControls(fatal.message);
-  return showControls(lines.filter((line) => line.message !== '').at(-1)?.message ?? '');
-}
-
-// The summary lands in an error message printed raw on the user's terminal: a control character left
-// after stripAnsi (a lone ESC, nested or broken sequences) is shown escaped, never sent to the terminal.
-function showControls(text: string): string {
-  return text.replace(
-    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
-    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  if (fatal && fatal.message !== '') return remoteText(fatal.message);
+  return remoteText(lines.filter((line) => line.message !== '').at(-1)?.message ?? '');
 }
 
 /** `k3d version` (two plain lines) or `k3d version -o json` (v5.5+). Unknown shapes give undefined fields. */

@@ -1,6 +1,7 @@
 // Pure reading of one node object of k3d's cluster JSON: role, state, `portMappings` (docker's
 // HostConfig.PortBindings as k3d requested them) and the server's kubeAPI binding. Used by k3d-parse.ts.
 import { TunnelError } from '../errors.js';
+import { escapeControls, remoteText } from '../redact.js';
 import type { NodeRole, PortMapping } from './types.js';
 
 export interface RawNode {
@@ -25,14 +26,15 @@ export function describeJson(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  if (typeof value === 'string') return `the string ${remoteText(JSON.stringify(value.slice(0, 40)))}`;
   return `${typeof value} ${String(value).slice(0, 40)}`;
 }
 
 /** A remote-supplied name made safe to print: quoted, escapes visible, bounded length. */
 export function quote(name: string): string {
   const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
-  return JSON.stringify(shown);
+  // JSON escapes C0 controls only: C1 and bidi controls are escaped too.
+  return escapeControls(JSON.stringify(shown));
 }
 
 const ROLES: readonly NodeRole[] = ['server', 'agent', 'loadbalancer', 'registry'];

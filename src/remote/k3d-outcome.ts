@@ -1,6 +1,7 @@
 // Pure readers of what `k3d cluster create` and `k3d cluster delete` print (shapes: shared/reference/k3d.md
 // §4.2-§4.4): the progress worth showing while k3d runs, and why a run failed. The exit code decides
 // success; k3d's (and docker's) words only choose the message and hint. No I/O.
+import { redactSecrets, remoteText } from '../redact.js';
 import { parseK3dLogLine } from './k3d-log.js';
 
 export type CreateFailureKind = 'port-in-use' | 'name-taken' | 'docker-down' | 'invalid-config' | 'other';
@@ -30,19 +31,21 @@ const PORT_PATTERNS = [
   /(\S*?):(\d+)[^\n]*address already in use/,
 ];
 
+// Every detail below is shown to the user and logged: each line redacted, escaped and bounded first.
 function messages(text: string): { level: string | undefined; message: string }[] {
   return text
     .split('\n')
     .map(parseK3dLogLine)
-    .filter((line) => line.message !== '');
+    .filter((line) => line.message !== '')
+    .map((line) => ({ level: line.level, message: remoteText(line.message) }));
 }
 
 /** The message to show while k3d runs (its INFO and WARN lines), or undefined for lines not worth it. */
 export function progressMessage(line: string): string | undefined {
   const parsed = parseK3dLogLine(line);
   if (parsed.message === '' || parsed.message === 'You can now use it like this:') return undefined;
-  if (parsed.level === 'INFO') return parsed.message;
-  if (parsed.level === 'WARN') return `warning: ${parsed.message}`;
+  if (parsed.level === 'INFO') return redactSecrets(parsed.message);
+  if (parsed.level === 'WARN') return `warning: ${redactSecrets(parsed.message)}`;
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 // Pure parsers of what k3d prints on the dev server (shapes: shared/reference/k3d.md). No I/O, no shell.
 // Odd input is either tolerated with a note in `warnings` or rejected with TunnelError('K3D_OUTPUT')
 // naming the exact place; nothing else is ever thrown. Cluster names stay data: never rewritten.
+import { remoteText } from '../redact.js';
 import { parseK3dLogLine, stripAnsi } from './k3d-log.js';
 import { describeJson, parseNode, quote, type RawNode, unexpected } from './k3d-node.js';
 import type { K3dCluster, PortMapping } from './types.js';
@@ -52,8 +53,11 @@ function parseJsonOutput(stdout: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw unexpected(`output is not JSON (${reason}); it starts with ${JSON.stringify(text.slice(0, 60))}`);
+    // V8's message quotes the input around the error: the JSON carries tokens, so it is redacted too.
+    const reason = remoteText(error instanceof Error ? error.message : String(error), 200);
+    throw unexpected(
+      `output is not JSON (${reason}); it starts with ${remoteText(JSON.stringify(text.slice(0, 60)))}`,
+    );
   }
 }
 

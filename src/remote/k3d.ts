@@ -109,6 +109,7 @@ export async function listClusters(
 ): Promise<K3dCluster[]> {
   const args = ['cluster', 'list', '-o', 'json'];
   const result = await runK3d(conn, k3d, args, options);
+  // The JSON carries every node's K3S_TOKEN: never a word of it in an error.
   if (result.code !== 0) throw commandFailed(conn, args, result);
   return parseClusterList(result.stdout);
 }
@@ -126,6 +127,7 @@ export async function getKubeconfig(
   if (result.code !== 0) {
     // k3d's ClusterGet error text; k3d has no distinct exit code for it.
     if (/no nodes found for given cluster/i.test(result.stderr)) throw clusterNotFound(conn, clusterName);
+    // stdout is the cluster-admin kubeconfig (its client key): never a word of it in an error.
     throw commandFailed(conn, args, result);
   }
   return parseKubeconfigGetOutput(result.stdout);
@@ -142,11 +144,12 @@ function clusterNotFound(conn: SshConnection, clusterName: string): TunnelError 
   );
 }
 
+// From stderr only (k3d logs its errors there): the stdout of both callers carries secrets.
 function commandFailed(conn: SshConnection, args: readonly string[], result: ExecResult): TunnelError {
   const host = conn.target.alias;
   const status =
     result.code === null ? `was killed (${result.signal ?? 'no exit status'})` : `exited with ${result.code}`;
-  const summary = summarizeK3dError(result.stderr) || summarizeK3dError(result.stdout) || 'no error output';
+  const summary = summarizeK3dError(result.stderr) || 'no error output';
   return new TunnelError(
     'REMOTE_COMMAND',
     `"k3d ${args.map(showWord).join(' ')}" on ${host} ${status}: ${summary}`,

@@ -3,6 +3,7 @@
 // direct `ctr -n k8s.io images import -` fed from a tar file on the dev server. Arguments are argv words
 // (quoted by the SSH layer); the only script is a constant that takes them as "$1" "$2" "$3".
 import { TunnelError } from '../errors.js';
+import { remoteText } from '../redact.js';
 import type { ExecResult, SshConnection } from '../ssh/types.js';
 import { summarizeK3dError } from './k3d-log.js';
 
@@ -63,7 +64,7 @@ export function parseCrictlImages(stdout: string): string[] {
   try {
     data = JSON.parse(stdout);
   } catch {
-    throw crictlOutput(`not JSON: ${JSON.stringify(stdout.trim().slice(0, 60))}`);
+    throw crictlOutput(`not JSON: ${remoteText(JSON.stringify(stdout.trim().slice(0, 60)))}`);
   }
   const images = (data as { images?: unknown } | null)?.images;
   // protojson leaves out an empty repeated field: a node without images prints `{}`.

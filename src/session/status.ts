@@ -77,22 +77,25 @@ function forwardStatus(
 
 function clustersOf(input: StatusInput): ClusterStatus[] {
   const kind = input.snapshot.state.kind;
-  const rows = [
-    ...input.snapshot.forwards.map((forward) =>
-      forwardStatus(forward.spec, forwardState(forward, kind), forward),
-    ),
+  // Grouped by the spec's cluster, never by parsing the id: a cluster name may itself contain '/'.
+  const rows: { cluster: string; row: ForwardStatus }[] = [
+    ...input.snapshot.forwards.map((forward) => ({
+      cluster: forward.spec.cluster,
+      row: forwardStatus(forward.spec, forwardState(forward, kind), forward),
+    })),
     // The bind failed during the last apply, which follows the last discovery.
-    ...input.failed.map(({ spec, error }) =>
-      forwardStatus(spec, 'unbound', undefined, { error, at: input.discoveredAt }),
-    ),
+    ...input.failed.map(({ spec, error }) => ({
+      cluster: spec.cluster,
+      row: forwardStatus(spec, 'unbound', undefined, { error, at: input.discoveredAt }),
+    })),
   ];
-  const names = [...new Set(rows.map((row) => row.id.slice(0, row.id.indexOf('/'))))];
-  const clusterOf = (row: ForwardStatus) => row.id.slice(0, row.id.indexOf('/'));
+  const names = [...new Set(rows.map((entry) => entry.cluster))];
   return names.sort().map((name) => ({
     name,
     context: input.kubeconfig.contexts.find((entry) => entry.cluster === name)?.context ?? null,
     forwards: rows
-      .filter((row) => clusterOf(row) === name)
+      .filter((entry) => entry.cluster === name)
+      .map((entry) => entry.row)
       .sort((a, b) => (a.kind === b.kind ? a.remotePort - b.remotePort : a.kind === 'api' ? -1 : 1)),
   }));
 }

@@ -7,7 +7,7 @@ import { TunnelError } from '../errors.js';
 import { prepareAuth } from './auth.js';
 import { coalesceWrites } from './coalesce.js';
 import { connectError } from './connect-errors.js';
-import { execOnClient, quoteArgv, shellQuote } from './exec.js';
+import { execArgvOnClient, execScriptOnClient } from './exec.js';
 import { type Client, handshake, type Log, PausableDeadline } from './handshake.js';
 import { createHostVerifier, type HostKeyPolicy } from './host-key.js';
 import { resolveTarget } from './ssh-config.js';
@@ -172,11 +172,11 @@ class Ssh2Connection implements SshConnection {
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     if (argv.length === 0)
       return Promise.reject(new TunnelError('INTERNAL', 'exec called with an empty argv'));
-    return execOnClient(this.client, quoteArgv(argv), options);
+    return execArgvOnClient(this.client, argv, options);
   }
 
   execShell(script: string, options?: ExecOptions): Promise<ExecResult> {
-    return execOnClient(this.client, `sh -c ${shellQuote(script)}`, options);
+    return execScriptOnClient(this.client, script, options);
   }
 
   forwardOut(host: string, port: number, source?: { address: string; port: number }): Promise<Duplex> {

@@ -20,6 +20,39 @@ export function quoteArgv(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');
 }
 
+// Bytes that pass through every layer below unchanged: bare in sh double quotes, in a printf format, and
+// inside single quotes in sh, bash, zsh and fish. Every other byte travels as a printf octal escape.
+const PLAIN_BYTE = /^[A-Za-z0-9_.,:/=@+-]$/;
+
+function encodeWord(word: string): string {
+  if (word.includes('\0')) {
+    throw new TunnelError(
+      'REMOTE_COMMAND',
+      'A remote command argument contains a NUL byte, which no command can receive.',
+    );
+  }
+  let encoded = '';
+  for (const byte of Buffer.from(word, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    encoded += PLAIN_BYTE.test(char) ? char : `\\${byte.toString(8).padStart(3, '0')}`;
+  }
+  return `"${encoded}"`;
+}
+
+/**
+ * The command string for an SSH exec request, which sshd runs as `$SHELL -c <string>` with the user's
+ * login shell: sh, bash, zsh, but also fish (where `\'` inside single quotes is an escape, so POSIX
+ * quoting breaks out). So the string is one fixed shape, `exec /bin/sh -c '<script>'`, whose
+ * script holds no `'` and no backslash pair: the same in every one of those shells. /bin/sh then rebuilds
+ * each word from printf octal escapes (the trailing x keeps a final newline) and execs the argv as given.
+ */
+export function remoteCommand(argv: readonly string[]): string {
+  const words = argv.map(encodeWord).join(' ');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansions, for the remote shell
+  const decode = 'b=$(printf "x${a}x"); b=${b#x}; set -- "$@" "${b%x}"';
+  return `exec /bin/sh -c 'set --; for a in ${words}; do ${decode}; done; exec "$@"'`;
+}
+
 /** FIFO semaphore; one per Client (kept in a WeakMap so it dies with the Client). */
 class Limiter {
   private active = 0;
@@ -70,6 +103,8 @@ class Collector {
   constructor(private readonly max: number) {}
 
   add(chunk: Buffer): void {
+    // An empty chunk at exactly `max` bytes cuts nothing off.
+    if (chunk.length === 0) return;
     if (this.size >= this.max) {
       this.truncated = true;
       return;
@@ -130,7 +165,8 @@ function readChannel(channel: ClientChannel, options: ExecOptions, done: (result
   });
 }
 
-function runExec(client: Client, command: string, options: ExecOptions): Promise<ExecResult> {
+// `shown` is the command as a person reads it (POSIX-quoted argv), for messages; `command` is what is sent.
+function runExec(client: Client, command: string, options: ExecOptions, shown: string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     let channel: ClientChannel | undefined;
     let settled = false;
@@ -153,13 +189,13 @@ function runExec(client: Client, command: string, options: ExecOptions): Promise
     const timer =
       timeoutMs === undefined
         ? undefined
-        : setTimeout(() => cancel(timeoutError(command, timeoutMs)), timeoutMs);
+        : setTimeout(() => cancel(timeoutError(shown, timeoutMs)), timeoutMs);
     if (options.signal?.aborted) return cancel(abortError(options.signal));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const onChannel = (error: Error | undefined, opened: ClientChannel) => {
-      if (error) return finish(openError(command, error));
+      if (error) return finish(openError(shown, error));
       channel = opened;
-      opened.on('error', (channelError: Error) => cancel(openError(command, channelError)));
+      opened.on('error', (channelError: Error) => cancel(openError(shown, channelError)));
       readChannel(opened, options, (result) => finish(undefined, result));
       detachStdin = feedStdin(opened, options.stdin, cancel);
       if (settled) stopChannel(opened);
@@ -168,7 +204,7 @@ function runExec(client: Client, command: string, options: ExecOptions): Promise
       client.exec(command, onChannel);
     } catch (error) {
       // ssh2 throws "Not connected" synchronously once the connection is gone.
-      finish(openError(command, error as Error));
+      finish(openError(shown, error as Error));
     }
   });
 }
@@ -225,10 +261,36 @@ export async function execOnClient(
   command: string,
   options: ExecOptions = {},
 ): Promise<ExecResult> {
+  return await limiterOf(client).run(() => runExec(client, command, options, command), options.signal);
+}
+
+function limiterOf(client: Client): Limiter {
   let limiter = limiters.get(client);
   if (!limiter) {
     limiter = new Limiter(MAX_EXECS_IN_FLIGHT);
     limiters.set(client, limiter);
   }
-  return await limiter.run(() => runExec(client, command, options), options.signal);
+  return limiter;
+}
+
+/** Runs argv on the dev server, each word exactly as given whatever the user's login shell (remoteCommand). */
+export async function execArgvOnClient(
+  client: Client,
+  argv: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  const command = remoteCommand(argv);
+  return await limiterOf(client).run(
+    () => runExec(client, command, options, quoteArgv(argv)),
+    options.signal,
+  );
+}
+
+/** Runs a constant sh script (never one with remote data spliced in) under /bin/sh, whatever the login shell. */
+export function execScriptOnClient(
+  client: Client,
+  script: string,
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  return execArgvOnClient(client, ['/bin/sh', '-c', script], options);
 }

@@ -221,7 +221,11 @@ function main(argv) {
     },
   };
   if (parsed.flags.help) return showHelp(context);
-  return parsed.chain.at(-1).run(context);
+  const code = parsed.chain.at(-1).run(context);
+  // Fault: the whole answer printed, then exit 1 with nothing on stderr (a crash after printing).
+  const failing = context.world.faults?.k3dFailsAfterOutput ?? [];
+  if (code === 0 && failing.includes(commandPath(parsed.chain).replace(/^k3d /, ''))) return 1;
+  return code;
 }
 
 process.exitCode = main(process.argv.slice(2));

@@ -195,6 +195,8 @@ export interface World {
   schema: 1;
   versions: { k3d: string; k3s: string; docker: string; dockerApi: string };
   engine: { running: boolean };
+  /** Fault: these k3d commands ('cluster list', 'kubeconfig get') print their answer, then exit 1, stderr empty. */
+  faults?: { k3dFailsAfterOutput?: string[] };
   networkSeq: number;
   clusters: WorldCluster[];
 }

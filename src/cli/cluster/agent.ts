@@ -6,6 +6,7 @@ import type { SessionOptions } from '../../config/resolve.js';
 import { ensureAgent } from '../../control/autostart.js';
 import { isTunnelError } from '../../errors.js';
 import type { ClusterStatus, SessionStatus } from '../../session/status-types.js';
+import { pasteWord } from '../../shell-word.js';
 import { existingAgent, requireAgent } from '../agent-access.js';
 import { safeText, table } from '../render.js';
 import { terminalInteraction } from '../terminal.js';
@@ -94,7 +95,8 @@ export function renderForwardOutcome(outcome: ForwardOutcome, name: string): str
     `forwarding ${safeText(name)} through ${how} ${host}:`,
     table(rows, ['KIND', 'LOCAL', 'DEV SERVER', 'NODEPORT', 'NOTE']),
   ];
-  if (cluster.context) lines.push(`try: kubectl --context ${safeText(cluster.context)} get pods`);
+  if (cluster.context)
+    lines.push(`try: kubectl --context ${pasteWord(cluster.context, '<context>')} get pods`);
   const others = session.clusters.filter((entry) => entry.name !== name).length;
   if (outcome.how === 'connected' && others > 0) {
     lines.push(

@@ -4,10 +4,14 @@ import type { Command } from 'commander';
 import type { DisconnectResult } from '../../agent/agent.js';
 import { isTunnelError, UsageError } from '../../errors.js';
 import { existingAgent } from '../agent-access.js';
+import { safeText } from '../render.js';
 
-function describe(result: DisconnectResult): string {
-  if (result.removedContexts.length === 0) return `${result.host}: disconnected`;
-  return `${result.host}: disconnected; removed ${result.removedContexts.join(', ')} from ${result.kubeconfigFile}`;
+/** One line per session; context names may come from the dev server, so they are shown escaped. */
+export function describeDisconnect(result: DisconnectResult): string {
+  const host = safeText(result.host);
+  if (result.removedContexts.length === 0) return `${host}: disconnected`;
+  const contexts = result.removedContexts.map(safeText).join(', ');
+  return `${host}: disconnected; removed ${contexts} from ${safeText(result.kubeconfigFile ?? 'your kubeconfig')}`;
 }
 
 export function registerDisconnect(program: Command): void {
@@ -33,7 +37,7 @@ export function registerDisconnect(program: Command): void {
           { timeoutMs: 60_000 },
         );
         if (reply.disconnected.length === 0) process.stdout.write('no sessions running\n');
-        for (const result of reply.disconnected) process.stdout.write(`${describe(result)}\n`);
+        for (const result of reply.disconnected) process.stdout.write(`${describeDisconnect(result)}\n`);
       } catch (error) {
         // Disconnecting what is not connected leaves things as asked: say so, exit 0.
         if (isTunnelError(error) && error.code === 'STATE') {

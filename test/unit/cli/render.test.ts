@@ -93,6 +93,48 @@ describe('renderForwards', () => {
   });
 });
 
+describe('server-chosen names on the terminal and in pasteable lines', () => {
+  const withContext = (cluster: string, context: string) =>
+    report({
+      forwards: [forward({ cluster, kind: 'api', nodePort: 6443 })],
+      kubeconfig: { ...report().kubeconfig, contexts: [{ cluster, context }] },
+    });
+
+  it('escapes C1 controls (CSI, OSC), bidi overrides and line separators, not only C0', () => {
+    const name = 'a\u009b2Jb\u009d52;c;eA==\u009cc\u202eevil\u2066d\u2028e';
+    const text = renderForwards(withContext(name, `k3d-${name}@devserver`), { color: false });
+    expect(text).not.toMatch(/[\u0080-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/);
+    expect(text).toContain('a\\x9b2Jb\\x9d52;c;eA==\\x9cc\\u202eevil\\u2066d\\u2028e');
+  });
+
+  it('shell-quotes the context in the `try:` line, so pasting it can never run $(…)', () => {
+    const text = renderForwards(withContext('x', "k3d-$(touch /tmp/p)'s@devserver"), { color: false });
+    expect(text).toContain("try: kubectl --context 'k3d-$(touch /tmp/p)'\\''s@devserver' get pods");
+  });
+
+  it('escapes names and errors in the skipped, not-forwarded and kubeconfig lines', () => {
+    const name = 'x\u009b2J';
+    const text = renderForwards(
+      report({
+        skipped: [{ cluster: name, reason: `stopped \u001b[31m${name}` }],
+        failed: [{ spec: forward({ cluster: name }), error: `in use by ${name}` }],
+        kubeconfig: { ...report().kubeconfig, errors: [{ cluster: name, error: `bad ${name}` }] },
+      }),
+      { color: false },
+    );
+    expect(text).not.toMatch(/[\u001b\u009b]/);
+    expect(text).toContain('skipped x\\x9b2J: stopped \\x1b[31mx\\x9b2J');
+    expect(text).toContain('not forwarded x\\x9b2J/service/127.0.0.1:8080: in use by x\\x9b2J');
+    expect(text).toContain('kubeconfig for x\\x9b2J not written: bad x\\x9b2J');
+  });
+
+  it('offers a placeholder instead of a context that cannot be pasted as it is shown', () => {
+    const text = renderForwards(withContext('x', 'k3d-x\x1b]52;c;Y3VybA==\x07@dev'), { color: false });
+    expect(text).toContain('try: kubectl --context <context> get pods');
+    expect(text).not.toContain('\x1b');
+  });
+});
+
 describe('renderClusters', () => {
   it('explains an empty dev server with the next command', () => {
     expect(renderClusters([])).toContain('k3d cluster create');

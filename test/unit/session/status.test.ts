@@ -175,6 +175,19 @@ describe('sessionStatus: clusters', () => {
     ]);
   });
 
+  it('keeps a cluster whose name contains "/" whole, with its context and every forward', () => {
+    const cluster = 'team/app';
+    const forwards = [
+      forwardSpec({ cluster, kind: 'api', remotePort: 16443 }),
+      forwardSpec({ cluster, remotePort: 8080 }),
+    ].map((spec) => listening(spec));
+    const contexts = [{ cluster, context: 'k3d-team/app@devserver' }];
+    const status = sessionStatus(input({ forwards, kubeconfig: { ...kubeconfig, contexts } }));
+    expect(status.clusters).toHaveLength(1);
+    expect(status.clusters[0]).toMatchObject({ name: 'team/app', context: 'k3d-team/app@devserver' });
+    expect(status.clusters[0]!.forwards.map((forward) => forward.kind)).toEqual(['api', 'service']);
+  });
+
   it('has no clusters when nothing is forwarded', () => {
     expect(sessionStatus(input()).clusters).toEqual([]);
   });

@@ -4,7 +4,14 @@ import fc from 'fast-check';
 import type { Client } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import type { TunnelError } from '../../../src/errors.js';
-import { execOnClient, MAX_EXECS_IN_FLIGHT, quoteArgv, shellQuote } from '../../../src/ssh/exec.js';
+import {
+  execArgvOnClient,
+  execOnClient,
+  MAX_EXECS_IN_FLIGHT,
+  quoteArgv,
+  remoteCommand,
+  shellQuote,
+} from '../../../src/ssh/exec.js';
 
 describe('shellQuote', () => {
   it('leaves safe words bare and single-quotes the rest', () => {
@@ -46,6 +53,88 @@ describe('shellQuote', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+// sshd runs the exec request's string as `$SHELL -c <string>` with the user's login shell. fish (and zsh) are
+// installed by .ci/run; a shell missing here is skipped, and says so in the test name.
+const LOGIN_SHELLS = ['sh', 'bash', 'zsh', 'fish'].map((shell) => ({ shell, path: whichShell(shell) }));
+
+function whichShell(shell: string): string | undefined {
+  try {
+    return (
+      execFileSync('sh', ['-c', `command -v ${shell}`])
+        .toString()
+        .trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+const hostileWord = fc.oneof(
+  fc.constantFrom(
+    "\\'",
+    "a\\'; touch /tmp/tunnel-pwned; echo '",
+    "'",
+    '\\',
+    '\\\\',
+    '$(touch /tmp/tunnel-pwned)',
+    '`id`',
+    '"$HOME"',
+    '%s%d%b\\n',
+    '-n',
+    '--',
+    '',
+    ' ',
+    'a\nb\n',
+    '\n',
+    '*',
+    '{a,b}',
+    '~',
+    '#',
+    '!!',
+    'é ☃ 💥',
+    '\u001b]52;c;eA==\u0007',
+  ),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+);
+const wellFormed = (word: string) =>
+  !word.includes('\u0000') && Buffer.from(word, 'utf8').toString('utf8') === word;
+
+describe('remoteCommand', () => {
+  for (const { shell, path } of LOGIN_SHELLS) {
+    it.skipIf(path === undefined)(
+      `delivers argv exactly, whatever the words, under a ${shell} login shell`,
+      () => {
+        fc.assert(
+          fc.property(fc.array(hostileWord.filter(wellFormed), { maxLength: 6 }), (argv) => {
+            // printf (coreutils, via exec) prints each word then a NUL; 'end' so an empty argv still prints.
+            const command = remoteCommand(['printf', '%s\\000', ...argv, 'end']);
+            const out = execFileSync(path!, ['-c', command], {
+              env: { PATH: process.env.PATH, HOME: '/nonexistent' },
+            });
+            expect(out.toString('utf8').split('\u0000').slice(0, -2)).toEqual(argv);
+          }),
+          { numRuns: 40 },
+        );
+      },
+    );
+  }
+
+  it('sends no single quote and no backslash that fish or POSIX would read differently', () => {
+    fc.assert(
+      fc.property(fc.array(hostileWord.filter(wellFormed), { maxLength: 6 }), (argv) => {
+        const script = /^exec \/bin\/sh -c '([^']*)'$/.exec(remoteCommand(argv))?.[1];
+        expect(script).toBeDefined();
+        expect(script).not.toMatch(/\\['\\]/);
+        expect(script).not.toMatch(/[\u0000-\u001f\u007f-\uffff]/);
+      }),
+    );
+  });
+
+  it('refuses a NUL byte, which no argv can carry', () => {
+    expect(() => remoteCommand(['k3d', 'a\u0000b'])).toThrow(/NUL/);
   });
 });
 
@@ -105,6 +194,35 @@ describe('execOnClient', () => {
     const result = await execOnClient(client, 'cmd', { maxOutputBytes: 25 });
     expect(result.stdout).toBe('0123456789012345678901234');
     expect(result.truncated).toBe(true);
+  });
+
+  it('is not truncated by an empty chunk after exactly maxOutputBytes', async () => {
+    const { client } = fakeClient((channel) => {
+      channel.emit('data', Buffer.from('0123456789'));
+      channel.emit('data', Buffer.alloc(0));
+      channel.emit('close', 0);
+    });
+    const result = await execOnClient(client, 'cmd', { maxOutputBytes: 10 });
+    expect(result).toMatchObject({ stdout: '0123456789' });
+    expect(result.truncated).toBeUndefined();
+  });
+
+  it('execArgvOnClient sends the /bin/sh wrapper but names the command as a person reads it', async () => {
+    const { client, channels } = fakeClient(() => {});
+    const sent: string[] = [];
+    const exec = client.exec.bind(client);
+    Object.assign(client, {
+      exec: (command: string, cb: never) => {
+        sent.push(command);
+        return exec(command, cb);
+      },
+    });
+    const error = await execArgvOnClient(client, ['k3d', 'kubeconfig', 'get', 'a b'], {
+      timeoutMs: 30,
+    }).catch((caught: unknown) => caught);
+    expect(sent[0]).toMatch(/^exec \/bin\/sh -c '/);
+    expect((error as TunnelError).message).toMatch(/timed out after 30 ms: k3d kubeconfig get 'a b'$/);
+    expect(channels[0]?.closed).toBe(true);
   });
 
   it('times out with REMOTE_COMMAND and closes the channel', async () => {

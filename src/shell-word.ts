@@ -1,0 +1,16 @@
+// Words the user may copy from our output into their shell (`try: kubectl --context …`). A name the dev
+// server chose must paste as one word that runs nothing: POSIX single quotes when needed, identical in
+// sh, bash, zsh and fish because the word holds no backslash (fish reads `\'` and `\\` inside single
+// quotes). A word that cannot be shown so (controls, non-ASCII, backslash) becomes a placeholder.
+
+const PLAIN = /^[A-Za-z0-9_.:=@%+,/-]+$/;
+// Printable ASCII without the backslash: what single quotes carry the same way in every shell.
+const QUOTABLE = /^[\u0020-\u005b\u005d-\u007e]*$/;
+
+/** `word` ready to paste as one shell word, or `placeholder` when it cannot be pasted safely. */
+export function pasteWord(word: string, placeholder: string): string {
+  if (PLAIN.test(word)) return word;
+  if (!QUOTABLE.test(word)) return placeholder;
+  // `'\''` closes the quote first, so its backslash is outside quotes: the same in fish and POSIX.
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
