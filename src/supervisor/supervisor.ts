@@ -10,6 +10,7 @@ import {
   type SupervisorPorts,
   systemClock,
 } from './ports.js';
+import { probeLink } from './probe.js';
 import { refreshForwards } from './refresh.js';
 import { type AttemptEnd, RetryPolicy } from './retry-policy.js';
 import { serveUntilLost } from './serve.js';
@@ -20,7 +21,7 @@ import {
   type SessionSnapshot,
   type SessionState,
 } from './state.js';
-import { delay, openUnlessAborted, raceAbort, withTimeout } from './wait.js';
+import { delay, openUnlessAborted, raceAbort } from './wait.js';
 import { startWakeWatch, type WakeCause } from './wake-watch.js';
 
 export interface SupervisorOptions {
@@ -28,8 +29,13 @@ export interface SupervisorOptions {
   rediscoverIntervalMs?: number;
   /** A connection that lasted this long resets the backoff; default 60 s (DEFAULT_STABLE_AFTER_MS). */
   stableAfterMs?: number;
-  /** How long a liveness probe may take before the link is declared dead; default 5 s. */
+  /**
+   * How long a link check waits for the server's answer before the link is declared dead; default 5 s.
+   * The wait starts again while data arrives (a busy link is alive), up to probeMaxWaitMs.
+   */
   probeTimeoutMs?: number;
+  /** The longest one link check may wait however much data arrives; default 60 s. */
+  probeMaxWaitMs?: number;
   /** Tick of the sleep/wake and network-change watch; default 5 s. */
   wakeCheckIntervalMs?: number;
   backoff?: BackoffOptions;
@@ -45,6 +51,11 @@ const causeText: Record<LinkCheckCause, string> = {
   stall: 'a channel open is not answered',
 };
 
+/** A check that was extended while data arrived says how long it ran in all. */
+function checkedFor(waitedMs: number, timeoutMs: number): string {
+  return waitedMs > timeoutMs ? ` (checked for ${waitedMs} ms while data arrived)` : '';
+}
+
 interface AttemptOutcome extends AttemptEnd {
   error: SessionError;
 }
@@ -55,6 +66,8 @@ export class Supervisor<C extends SupervisedConnection> {
   private readonly controller = new AbortController();
   private state: SessionState = { kind: 'connecting', attempt: 1 };
   private since: Date;
+  /** When the session last lost its link (or started without one); undefined while forwarding. */
+  private downSince: Date | undefined;
   private reconnectCount = 0;
   private lastError: SessionError | undefined;
   private running: Promise<void> | undefined;
@@ -75,6 +88,7 @@ export class Supervisor<C extends SupervisedConnection> {
     this.clock = ports.clock ?? systemClock;
     this.retry = new RetryPolicy(new Backoff(options.backoff), options.stableAfterMs);
     this.since = new Date(this.clock.now());
+    this.downSince = this.since;
   }
 
   /** Starts the loop (once); resolves after the ordered shutdown that follows stop() or `signal`. */
@@ -94,6 +108,7 @@ export class Supervisor<C extends SupervisedConnection> {
     return {
       state: this.state,
       since: this.since.toISOString(),
+      downSince: this.downSince?.toISOString(),
       reconnectCount: this.reconnectCount,
       lastError: this.lastError,
       forwards: this.ports.forwards.snapshot(),
@@ -243,33 +258,50 @@ export class Supervisor<C extends SupervisedConnection> {
   }
 
   private onWake(cause: LinkCheckCause, detail: string): void {
-    this.ports.log('info', `${causeText[cause]}: ${detail}`);
+    // Stalled opens come in bursts: check() says once when it starts checking for them.
+    if (cause !== 'stall') this.ports.log('info', `${causeText[cause]}: ${detail}`);
     // A stalled open while we are already waiting to reconnect says nothing new: keep the backoff.
     if (this.skipWait && cause !== 'stall') {
       this.skipWait.abort();
       return;
     }
     const connection = this.connection;
-    if (this.state.kind === 'forwarding' && connection) void this.check(connection, cause);
+    if (this.state.kind === 'forwarding' && connection) void this.check(connection, cause, detail);
   }
 
-  /** Asks the connection to prove itself; one that cannot within probeTimeoutMs is treated as lost. */
-  private async check(connection: C, cause: LinkCheckCause): Promise<void> {
+  /**
+   * Asks the server to answer an SSH-level keepalive; a link that neither answers nor delivers data for
+   * probeTimeoutMs is treated as lost. Nothing else (a network change, slow opens) ends a connection.
+   */
+  private async check(connection: C, cause: LinkCheckCause, detail: string): Promise<void> {
+    // One check at a time: a burst of slow opens asks once, not once per client (nor one line each).
     if (this.probing) return;
     this.probing = true;
+    if (cause === 'stall') this.ports.log('info', `${causeText[cause]}: ${detail}`);
+    this.ports.log('info', 'checking the link: keepalive@openssh.com request to the dev server');
     const timeoutMs = this.options.probeTimeoutMs ?? 5_000;
-    const alive = await withTimeout(this.clock, connection.probe(), timeoutMs, false);
+    const verdict = await probeLink({
+      clock: this.clock,
+      connection,
+      timeoutMs,
+      maxWaitMs: Math.max(timeoutMs, this.options.probeMaxWaitMs ?? 60_000),
+    });
     this.probing = false;
-    if (alive || this.connection !== connection) return;
+    if (this.connection !== connection) return;
+    if (verdict.alive) {
+      this.ports.log('info', `the link answered in ${verdict.waitedMs} ms; keeping the connection`);
+      return;
+    }
     const after = {
       wake: 'after waking from sleep',
       network: 'after a network change',
       stall: 'while a connection waited for a channel',
     }[cause];
-    this.declareLost?.({
-      kind: 'keepalive',
-      message: `no answer from the dev server within ${timeoutMs} ms ${after}`,
-    });
+    const message =
+      verdict.why === 'refused'
+        ? `the connection failed its check ${after}`
+        : `no answer from the dev server within ${timeoutMs} ms ${after}${checkedFor(verdict.waitedMs, timeoutMs)}`;
+    this.declareLost?.({ kind: 'keepalive', message });
   }
 
   /** Listeners first (ports freed, held clients closed), then the connection they used. */
@@ -287,6 +319,9 @@ export class Supervisor<C extends SupervisedConnection> {
   private enter(state: SessionState): void {
     this.state = state;
     this.since = new Date(this.clock.now());
+    // "down for" counts from the loss across every attempt, not from the latest one.
+    if (state.kind === 'forwarding' || state.kind === 'stopped') this.downSince = undefined;
+    else this.downSince ??= this.since;
     this.ports.log('debug', `session ${state.kind}`, state);
     this.options.onChange?.(this.snapshot());
   }
