@@ -1,16 +1,19 @@
 // The link check against a real OpenSSH sshd (in its own network namespace) whose user has a slow shell
 // startup (~/.bashrc sleeps 8 s): a network change on the laptop (a VPN or docker network coming up,
 // played through the session's network fingerprint, what the wake watch reads) during a download must
-// only ask the server for a keepalive answer, never tear the connection down. The session runs in this
-// process (ManagedSession, as the agent runs it) so the fingerprint can be changed.
+// only ask the server for a keepalive answer, never tear the connection down; and a burst of 2,000
+// clients after a short outage (their channel opens slow enough to trigger link checks) must all be
+// served (the old `exec true` probe timed out behind the slow shell and dropped ~500 piped clients).
+// The session runs in this process (ManagedSession, as the agent runs it) so the fingerprint can be changed.
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionOptions } from '../../src/config/resolve.js';
 import { ManagedSession } from '../../src/session/managed-session.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
-import { observed } from './fault-helpers.js';
+import { observed, sleep, WEB_REPLY } from './fault-helpers.js';
 
 const MiB = 1024 * 1024;
 /** Long enough to outlast the wake watch's tick (5 s) plus a whole probe timeout (5 s) several times. */
@@ -58,6 +61,29 @@ function download(port: number, total: number, onProgress: (bytes: number) => vo
   });
 }
 
+type Outcome = 'answered' | 'closed' | 'hung';
+
+/** One HTTP/1.0 request on a raw socket: the whole reply, closed before it, or neither in hangAfterMs. */
+function request(port: number, hangAfterMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let reply = '';
+    const settle = (outcome: Outcome) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => settle('hung'), hangAfterMs);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk;
+    });
+    socket.on('error', () => settle('closed'));
+    socket.on('close', () => settle(reply.includes(WEB_REPLY) ? 'answered' : 'closed'));
+  });
+}
+
 function sessionOptions(): SessionOptions {
   return {
     alias: 'devserver',
@@ -85,6 +111,43 @@ describe.skipIf(!isRoot)('the link check under a slow login shell (real sshd, ne
   afterAll(async () => {
     await devserver?.stop();
   });
+
+  async function startSession(lines: string[]): Promise<{ session: ManagedSession; port: number }> {
+    const session = new ManagedSession({
+      options: sessionOptions(),
+      log: (level, message) => lines.push(`${level}: ${message}`),
+      interaction: {},
+    });
+    const report = await session.start();
+    const web = report.forwards.find((spec) => spec.cluster === 'my-app' && spec.remotePort === 8080);
+    if (!web) throw new Error('no forward for my-app:8080');
+    return { session, port: web.localPort };
+  }
+
+  it('2,000 clients that arrive during a 3 s outage are all answered after it, none dropped', async () => {
+    const lines: string[] = [];
+    const { session, port } = await startSession(lines);
+    const netns = devserver.netns!;
+    try {
+      // The link goes away for 3 s (shorter than keepalives need to give up): every client waits for its
+      // channel, then all the opens reach sshd at once, and their answers take a while.
+      netns.linkDown();
+      const outcomes = Promise.all(Array.from({ length: 2_000 }, () => request(port, 120_000)));
+      await sleep(3_000);
+      netns.linkUp();
+      const counts = { answered: 0, closed: 0, hung: 0 };
+      for (const outcome of await outcomes) counts[outcome] += 1;
+      observed('2,000 clients after a 3 s outage', JSON.stringify(counts));
+      observed('burst log', lines.filter((line) => !line.startsWith('debug')).join(' | '));
+      expect(counts).toEqual({ answered: 2_000, closed: 0, hung: 0 });
+      const web = session.listeners.snapshot().find((forward) => forward.spec.localPort === port);
+      expect(web?.stats).toMatchObject({ dropped: 0, failed: 0, heldTimedOut: 0 });
+      expect(session.snapshot().reconnectCount).toBe(0);
+    } finally {
+      netns.linkUp();
+      await session.stop();
+    }
+  }, 180_000);
 
   it('a network change during a download: the download completes intact, no reconnect', async () => {
     const lines: string[] = [];
