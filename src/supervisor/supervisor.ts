@@ -10,7 +10,7 @@ import {
   type SupervisorPorts,
   systemClock,
 } from './ports.js';
-import { probeLink } from './probe.js';
+import { causeText, LinkCheck, type LinkCheckCause } from './link-check.js';
 import { refreshForwards } from './refresh.js';
 import { type AttemptEnd, RetryPolicy } from './retry-policy.js';
 import { serveUntilLost } from './serve.js';
@@ -22,7 +22,7 @@ import {
   type SessionState,
 } from './state.js';
 import { delay, openUnlessAborted, raceAbort } from './wait.js';
-import { startWakeWatch, type WakeCause } from './wake-watch.js';
+import { startWakeWatch } from './wake-watch.js';
 
 export interface SupervisorOptions {
   /** Re-read k3d's clusters this often while forwarding; default 30 s. */
@@ -41,19 +41,6 @@ export interface SupervisorOptions {
   backoff?: BackoffOptions;
   /** Called after every state change (status --watch, the control server). */
   onChange?: (snapshot: SessionSnapshot) => void;
-}
-
-type LinkCheckCause = WakeCause | 'stall';
-
-const causeText: Record<LinkCheckCause, string> = {
-  wake: 'woke from sleep',
-  network: 'network changed',
-  stall: 'a channel open is not answered',
-};
-
-/** A check that was extended while data arrived says how long it ran in all. */
-function checkedFor(waitedMs: number, timeoutMs: number): string {
-  return waitedMs > timeoutMs ? ` (checked for ${waitedMs} ms while data arrived)` : '';
 }
 
 interface AttemptOutcome extends AttemptEnd {
@@ -77,7 +64,7 @@ export class Supervisor<C extends SupervisedConnection> {
   private declareLost: ((reason: CloseReason) => void) | undefined;
   /** Aborted to cut a backoff wait short (wake, network change); set only while waiting. */
   private skipWait: AbortController | undefined;
-  private probing = false;
+  private readonly linkCheck: LinkCheck;
   /** Re-discoveries run one at a time (the timer's and rediscoverNow's), so plans never interleave. */
   private refreshing: Promise<void> = Promise.resolve();
 
@@ -87,6 +74,13 @@ export class Supervisor<C extends SupervisedConnection> {
   ) {
     this.clock = ports.clock ?? systemClock;
     this.retry = new RetryPolicy(new Backoff(options.backoff), options.stableAfterMs);
+    const timeoutMs = options.probeTimeoutMs ?? 5_000;
+    this.linkCheck = new LinkCheck({
+      clock: this.clock,
+      log: ports.log,
+      timeoutMs,
+      maxWaitMs: Math.max(timeoutMs, options.probeMaxWaitMs ?? 60_000),
+    });
     this.since = new Date(this.clock.now());
     this.downSince = this.since;
   }
@@ -258,7 +252,7 @@ export class Supervisor<C extends SupervisedConnection> {
   }
 
   private onWake(cause: LinkCheckCause, detail: string): void {
-    // Stalled opens come in bursts: check() says once when it starts checking for them.
+    // Stalled opens come in bursts: the link check says once when it starts checking for them.
     if (cause !== 'stall') this.ports.log('info', `${causeText[cause]}: ${detail}`);
     // A stalled open while we are already waiting to reconnect says nothing new: keep the backoff.
     if (this.skipWait && cause !== 'stall') {
@@ -269,39 +263,10 @@ export class Supervisor<C extends SupervisedConnection> {
     if (this.state.kind === 'forwarding' && connection) void this.check(connection, cause, detail);
   }
 
-  /**
-   * Asks the server to answer an SSH-level keepalive; a link that neither answers nor delivers data for
-   * probeTimeoutMs is treated as lost. Nothing else (a network change, slow opens) ends a connection.
-   */
+  /** Only a link that neither answers nor delivers (see LinkCheck) ends; nothing else does. */
   private async check(connection: C, cause: LinkCheckCause, detail: string): Promise<void> {
-    // One check at a time: a burst of slow opens asks once, not once per client (nor one line each).
-    if (this.probing) return;
-    this.probing = true;
-    if (cause === 'stall') this.ports.log('info', `${causeText[cause]}: ${detail}`);
-    this.ports.log('info', 'checking the link: keepalive@openssh.com request to the dev server');
-    const timeoutMs = this.options.probeTimeoutMs ?? 5_000;
-    const verdict = await probeLink({
-      clock: this.clock,
-      connection,
-      timeoutMs,
-      maxWaitMs: Math.max(timeoutMs, this.options.probeMaxWaitMs ?? 60_000),
-    });
-    this.probing = false;
-    if (this.connection !== connection) return;
-    if (verdict.alive) {
-      this.ports.log('info', `the link answered in ${verdict.waitedMs} ms; keeping the connection`);
-      return;
-    }
-    const after = {
-      wake: 'after waking from sleep',
-      network: 'after a network change',
-      stall: 'while a connection waited for a channel',
-    }[cause];
-    const message =
-      verdict.why === 'refused'
-        ? `the connection failed its check ${after}`
-        : `no answer from the dev server within ${timeoutMs} ms ${after}${checkedFor(verdict.waitedMs, timeoutMs)}`;
-    this.declareLost?.({ kind: 'keepalive', message });
+    const lost = await this.linkCheck.run(connection, cause, detail);
+    if (lost && this.connection === connection) this.declareLost?.(lost);
   }
 
   /** Listeners first (ports freed, held clients closed), then the connection they used. */
