@@ -139,17 +139,21 @@ function statePhrases(session: SessionStatus, { color, now }: StatusRenderOption
   switch (session.state) {
     case 'forwarding':
       return [`${paint(color, GREEN, 'forwarding')} for ${ageOf(session.connectedAt ?? session.since, now)}`];
-    case 'connecting':
-      return [
-        `${paint(color, YELLOW, 'connecting')}${attempt && ` (${attempt})`} for ${ageOf(session.since, now)}`,
-      ];
+    case 'connecting': {
+      const phrase = `${paint(color, YELLOW, 'connecting')}${attempt && ` (${attempt})`} for ${ageOf(session.since, now)}`;
+      // After a loss (or failed attempts) the attempt's own age hides how long forwards have been down.
+      const down = session.downSince && session.downSince !== session.since;
+      return down ? [phrase, `down for ${ageOf(session.downSince ?? session.since, now)}`] : [phrase];
+    }
     case 'reconnecting': {
       const next = parseTime(session.nextAttemptAt);
       const wait = next === null ? 0 : next - now.getTime();
       // Round the countdown up: "next try in 0s" while a wait is still running would read as a hang.
       const nextTry = wait > 0 ? `next try in ${formatAge(Math.ceil(wait / 1000) * 1000)}` : 'trying now';
       const phrase = [attempt, nextTry].filter(Boolean).join(', ');
-      return [`${paint(color, YELLOW, 'reconnecting')}: ${phrase}`, `down for ${ageOf(session.since, now)}`];
+      // From the loss, not from this wait: each attempt re-enters this state.
+      const down = ageOf(session.downSince ?? session.since, now);
+      return [`${paint(color, YELLOW, 'reconnecting')}: ${phrase}`, `down for ${down}`];
     }
     case 'stopped':
       return [`${paint(color, DIM, 'stopped')} ${ageOf(session.since, now)} ago`];

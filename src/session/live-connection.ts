@@ -1,8 +1,9 @@
-// The supervisor's view of one real SSH connection (SupervisedConnection over SshConnection): channels
-// for the forwards, a probe that needs an answer from the server, and the k3d location found on it.
+// The supervisor's view of one real SSH connection (SupervisedConnection over SshLink): channels for the
+// forwards, an SSH-level probe that needs an answer from the server, how much the link has delivered,
+// and the k3d location found on it.
 import type { ChannelOpener } from '../forward/types.js';
 import type { K3dInfo } from '../remote/types.js';
-import type { CloseReason, SshConnection } from '../ssh/types.js';
+import type { CloseReason, SshLink } from '../ssh/types.js';
 import type { SupervisedConnection } from '../supervisor/ports.js';
 
 export class LiveConnection implements SupervisedConnection {
@@ -10,7 +11,7 @@ export class LiveConnection implements SupervisedConnection {
   k3d: K3dInfo | undefined;
   readonly openChannel: ChannelOpener;
 
-  constructor(readonly ssh: SshConnection) {
+  constructor(readonly ssh: SshLink) {
     this.openChannel = (spec, source) => ssh.forwardOut(spec.remoteHost, spec.remotePort, source);
   }
 
@@ -18,17 +19,18 @@ export class LiveConnection implements SupervisedConnection {
     return this.ssh.closed;
   }
 
+  get bytesReceived(): number {
+    return this.ssh.bytesReceived;
+  }
+
   /**
-   * A session channel running `true`: the server must answer the open and report the exit, so a link
-   * that only looks writable (no RST after a silent outage) fails it. The supervisor times it out.
+   * A keepalive@openssh.com request (what OpenSSH's ServerAliveInterval sends): the server must answer
+   * it, so a link that only looks writable (no RST after a silent outage) fails it. Never a session
+   * channel: `exec true` ran the user's login shell, and a slow ~/.bashrc made a healthy link look
+   * dead. The supervisor times it out.
    */
-  async probe(): Promise<boolean> {
-    try {
-      const result = await this.ssh.exec(['true'], { timeoutMs: 10_000, maxOutputBytes: 1024 });
-      return result.code === 0;
-    } catch {
-      return false;
-    }
+  probe(): Promise<boolean> {
+    return this.ssh.ping();
   }
 
   close(): void {

@@ -32,6 +32,8 @@ export interface ManagedSessionInput {
   adoptContexts?: readonly string[];
   /** After every state change or re-discovery (persistence, status --watch). */
   onChange?: (session: ManagedSession) => void;
+  /** What the network-change watch reads; default os.networkInterfaces() (tests play a VPN coming up). */
+  networkFingerprint?: () => string;
 }
 
 /** What the last discovery found, for `connect`'s report and `status`. */
@@ -239,6 +241,7 @@ export class ManagedSession {
         }
       },
       log: this.log,
+      ...(this.input.networkFingerprint ? { networkFingerprint: this.input.networkFingerprint } : {}),
     };
   }
 

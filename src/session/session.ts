@@ -8,7 +8,7 @@ import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { openConnection } from '../ssh/connection.js';
 import type { HostKeyPolicy } from '../ssh/host-key.js';
 import { resolveTarget } from '../ssh/ssh-config.js';
-import type { SshConnection } from '../ssh/types.js';
+import type { SshLink } from '../ssh/types.js';
 import type { KubeconfigReport } from './kubeconfig-step.js';
 
 /** Questions only a person at a terminal can answer; absent when nobody can. */
@@ -36,7 +36,7 @@ export async function connectTarget(
   options: Pick<SessionOptions, 'alias' | 'sshConfigFile' | 'acceptNewHostKey'>,
   interaction: Interaction,
   log: Logger,
-): Promise<SshConnection> {
+): Promise<SshLink> {
   const target = await resolveTarget(options.alias, { configFile: options.sshConfigFile });
   return await openConnection(target, {
     hostKeyPolicy: hostKeyPolicyFor(options, interaction),

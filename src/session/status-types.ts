@@ -35,6 +35,11 @@ export interface SessionStatus {
   state: SessionStateName;
   /** When the session entered `state`. */
   since: string;
+  /**
+   * Connecting/reconnecting: when the link was lost (or the session started without one), across
+   * attempts; null while forwarding or stopped. Absent from an agent older than this field.
+   */
+  downSince?: string | null;
   /** The attempt number while connecting/reconnecting, else null. */
   attempt: number | null;
   /** When the next connect attempt starts (reconnecting only), else null. */

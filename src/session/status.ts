@@ -108,6 +108,7 @@ export function sessionStatus(input: StatusInput): SessionStatus {
     hostName: input.hostName ?? null,
     state: state.kind,
     since: snapshot.since,
+    downSince: snapshot.downSince ?? null,
     attempt: state.kind === 'connecting' || state.kind === 'reconnecting' ? state.attempt : null,
     nextAttemptAt: state.kind === 'reconnecting' ? state.nextAttemptAt : null,
     connectedAt: state.kind === 'forwarding' ? state.connectedAt : null,

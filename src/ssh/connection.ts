@@ -2,7 +2,7 @@
 // known_hosts, auth, exec, forwards, ProxyJump/ProxyCommand). One fresh Client per openConnection;
 // it never reconnects (`closed` says why it ended, the supervisor decides) and never prints.
 import { Socket } from 'node:net';
-import { type Duplex, Writable } from 'node:stream';
+import { type Duplex, Readable, Writable } from 'node:stream';
 import { TunnelError } from '../errors.js';
 import { prepareAuth } from './auth.js';
 import { coalesceWrites } from './coalesce.js';
@@ -10,9 +10,10 @@ import { connectError } from './connect-errors.js';
 import { execArgvOnClient, execScriptOnClient } from './exec.js';
 import { type Client, handshake, type Log, PausableDeadline } from './handshake.js';
 import { createHostVerifier, type HostKeyPolicy } from './host-key.js';
+import { keepaliveCountsData, pingServer } from './keepalive.js';
 import { resolveTarget } from './ssh-config.js';
 import { openTransport, type Transport } from './transport.js';
-import type { CloseReason, ExecOptions, ExecResult, SshConnection, SshTarget } from './types.js';
+import type { CloseReason, ExecOptions, ExecResult, SshLink, SshTarget } from './types.js';
 import { applyWindowPolicy } from './window.js';
 
 export type { Log, LogLevel } from './handshake.js';
@@ -57,14 +58,15 @@ export function keepaliveFor(target: SshTarget, options: OpenConnectionOptions) 
   };
 }
 
-export async function openConnection(
-  target: SshTarget,
-  options: OpenConnectionOptions,
-): Promise<SshConnection> {
+export async function openConnection(target: SshTarget, options: OpenConnectionOptions): Promise<SshLink> {
   return await openAtDepth(target, options, 0);
 }
 
-async function openAtDepth(target: SshTarget, options: OpenConnectionOptions, depth: number) {
+async function openAtDepth(
+  target: SshTarget,
+  options: OpenConnectionOptions,
+  depth: number,
+): Promise<SshLink> {
   if (depth > MAX_JUMP_DEPTH) {
     throw connectError(
       target,
@@ -117,10 +119,13 @@ function wrapPrompt<A, R>(deadline: PausableDeadline, prompt: (arg: A) => Promis
   return (arg: A) => deadline.around(() => prompt(arg));
 }
 
-class Ssh2Connection implements SshConnection {
+class Ssh2Connection implements SshLink {
   readonly closed: Promise<CloseReason>;
   readonly remoteAddress: string | undefined;
   private closedLocally = false;
+  /** Set on ssh2's 'close', which it emits before failing queued requests (see ping). */
+  private ended = false;
+  private received = 0;
   private firstError: (Error & { level?: string; code?: unknown }) | undefined;
 
   constructor(
@@ -132,6 +137,15 @@ class Ssh2Connection implements SshConnection {
     // ssh2 writes each packet with its own socket.write; batch them per turn like OpenSSH's poll loop.
     const sock = (client as unknown as { _sock?: unknown })._sock;
     if (sock instanceof Writable) coalesceWrites(sock);
+    // A link that is delivering data is alive: counted for the supervisor's link check, and it postpones
+    // ssh2's keepalive as OpenSSH's. A second 'data' listener does not change flow (ssh2 reads flowing).
+    const dataArrived = keepaliveCountsData(client);
+    if (sock instanceof Readable) {
+      sock.on('data', (chunk: Buffer) => {
+        this.received += chunk.length;
+        dataArrived();
+      });
+    }
     // Direct TCP only: through a ProxyCommand or jump host the socket is not a TCP connection to the server.
     this.remoteAddress = !transport.sock && sock instanceof Socket ? sock.remoteAddress : undefined;
     // ssh2 leaves Nagle on. With requests of many forwarded connections multiplexed on this one socket,
@@ -145,6 +159,7 @@ class Ssh2Connection implements SshConnection {
     });
     this.closed = new Promise((resolve) => {
       client.once('close', () => {
+        this.ended = true;
         transport.close();
         void this.reason().then(resolve);
       });
@@ -187,6 +202,16 @@ class Ssh2Connection implements SshConnection {
       timeoutMs: this.options.forwardOpenTimeoutMs ?? 10_000,
       log: this.options.log,
     });
+  }
+
+  get bytesReceived(): number {
+    return this.received;
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.ended) return false;
+    const outcome = await pingServer(this.client, this.options.log);
+    return outcome === 'answered' && !this.ended;
   }
 
   close(): void {

@@ -78,3 +78,14 @@ export interface SshConnection {
   readonly remoteAddress?: string | undefined;
   close(): void;
 }
+
+/** An open connection that can prove its link at the SSH level (what openConnection returns). */
+export interface SshLink extends SshConnection {
+  /**
+   * One `keepalive@openssh.com` request: true once the server answers it (any answer), false when the
+   * connection is gone. No channel and no shell on the server. Never rejects; the caller bounds the wait.
+   */
+  ping(): Promise<boolean>;
+  /** Bytes read from the server's socket so far (every channel and SSH message): data arriving = alive. */
+  readonly bytesReceived: number;
+}

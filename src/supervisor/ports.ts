@@ -16,12 +16,18 @@ export interface SupervisedConnection {
   /** Opens a channel for a forward (production: forwardOut on this connection). */
   readonly openChannel: ChannelOpener;
   /**
-   * Proves the link carries traffic now: true when the server answered. Production: open and close a
-   * cheap channel (forwardOut to the server's own sshd port, or `exec true`), since a channel open
-   * needs a server reply, whereas a socket that looks writable proves nothing (ssh2 reference §3).
-   * The supervisor adds its own timeout, so an implementation may simply wait.
+   * Proves the link carries traffic now: true when the server answered. Production: a
+   * keepalive@openssh.com global request with want-reply (never a channel or a shell), since a socket
+   * that looks writable proves nothing (ssh2 reference §3). The supervisor adds its own timeout, so an
+   * implementation may simply wait.
    */
   probe(): Promise<boolean>;
+  /**
+   * Bytes received from the server so far (monotonic). A probe's deadline is extended while this grows:
+   * a link that is delivering data is alive, and on a busy link the probe's answer queues behind it.
+   * Optional: without it a probe gets exactly probeTimeoutMs.
+   */
+  readonly bytesReceived?: number;
   close(): void;
 }
 

@@ -25,6 +25,11 @@ export interface SessionSnapshot {
   state: SessionState;
   /** When the session entered its current state. */
   since: string;
+  /**
+   * While connecting or reconnecting: when the link was lost (or the session started without one),
+   * kept across attempts, so "down for" does not restart with each. Undefined while forwarding.
+   */
+  downSince: string | undefined;
   /** Connections lost after having been established (failed connect attempts do not count). */
   reconnectCount: number;
   /** The most recent failure, kept after recovery so `status` can say what last went wrong. */

@@ -10,6 +10,7 @@ import {
   type SupervisorPorts,
   systemClock,
 } from './ports.js';
+import { causeText, LinkCheck, type LinkCheckCause } from './link-check.js';
 import { refreshForwards } from './refresh.js';
 import { type AttemptEnd, RetryPolicy } from './retry-policy.js';
 import { serveUntilLost } from './serve.js';
@@ -20,30 +21,27 @@ import {
   type SessionSnapshot,
   type SessionState,
 } from './state.js';
-import { delay, openUnlessAborted, raceAbort, withTimeout } from './wait.js';
-import { startWakeWatch, type WakeCause } from './wake-watch.js';
+import { delay, openUnlessAborted, raceAbort } from './wait.js';
+import { startWakeWatch } from './wake-watch.js';
 
 export interface SupervisorOptions {
   /** Re-read k3d's clusters this often while forwarding; default 30 s. */
   rediscoverIntervalMs?: number;
   /** A connection that lasted this long resets the backoff; default 60 s (DEFAULT_STABLE_AFTER_MS). */
   stableAfterMs?: number;
-  /** How long a liveness probe may take before the link is declared dead; default 5 s. */
+  /**
+   * How long a link check waits for the server's answer before the link is declared dead; default 5 s.
+   * The wait starts again while data arrives (a busy link is alive), up to probeMaxWaitMs.
+   */
   probeTimeoutMs?: number;
+  /** The longest one link check may wait however much data arrives; default 60 s. */
+  probeMaxWaitMs?: number;
   /** Tick of the sleep/wake and network-change watch; default 5 s. */
   wakeCheckIntervalMs?: number;
   backoff?: BackoffOptions;
   /** Called after every state change (status --watch, the control server). */
   onChange?: (snapshot: SessionSnapshot) => void;
 }
-
-type LinkCheckCause = WakeCause | 'stall';
-
-const causeText: Record<LinkCheckCause, string> = {
-  wake: 'woke from sleep',
-  network: 'network changed',
-  stall: 'a channel open is not answered',
-};
 
 interface AttemptOutcome extends AttemptEnd {
   error: SessionError;
@@ -55,6 +53,8 @@ export class Supervisor<C extends SupervisedConnection> {
   private readonly controller = new AbortController();
   private state: SessionState = { kind: 'connecting', attempt: 1 };
   private since: Date;
+  /** When the session last lost its link (or started without one); undefined while forwarding. */
+  private downSince: Date | undefined;
   private reconnectCount = 0;
   private lastError: SessionError | undefined;
   private running: Promise<void> | undefined;
@@ -64,7 +64,7 @@ export class Supervisor<C extends SupervisedConnection> {
   private declareLost: ((reason: CloseReason) => void) | undefined;
   /** Aborted to cut a backoff wait short (wake, network change); set only while waiting. */
   private skipWait: AbortController | undefined;
-  private probing = false;
+  private readonly linkCheck: LinkCheck;
   /** Re-discoveries run one at a time (the timer's and rediscoverNow's), so plans never interleave. */
   private refreshing: Promise<void> = Promise.resolve();
 
@@ -74,7 +74,15 @@ export class Supervisor<C extends SupervisedConnection> {
   ) {
     this.clock = ports.clock ?? systemClock;
     this.retry = new RetryPolicy(new Backoff(options.backoff), options.stableAfterMs);
+    const timeoutMs = options.probeTimeoutMs ?? 5_000;
+    this.linkCheck = new LinkCheck({
+      clock: this.clock,
+      log: ports.log,
+      timeoutMs,
+      maxWaitMs: Math.max(timeoutMs, options.probeMaxWaitMs ?? 60_000),
+    });
     this.since = new Date(this.clock.now());
+    this.downSince = this.since;
   }
 
   /** Starts the loop (once); resolves after the ordered shutdown that follows stop() or `signal`. */
@@ -94,6 +102,7 @@ export class Supervisor<C extends SupervisedConnection> {
     return {
       state: this.state,
       since: this.since.toISOString(),
+      downSince: this.downSince?.toISOString(),
       reconnectCount: this.reconnectCount,
       lastError: this.lastError,
       forwards: this.ports.forwards.snapshot(),
@@ -243,33 +252,21 @@ export class Supervisor<C extends SupervisedConnection> {
   }
 
   private onWake(cause: LinkCheckCause, detail: string): void {
-    this.ports.log('info', `${causeText[cause]}: ${detail}`);
+    // Stalled opens come in bursts: the link check says once when it starts checking for them.
+    if (cause !== 'stall') this.ports.log('info', `${causeText[cause]}: ${detail}`);
     // A stalled open while we are already waiting to reconnect says nothing new: keep the backoff.
     if (this.skipWait && cause !== 'stall') {
       this.skipWait.abort();
       return;
     }
     const connection = this.connection;
-    if (this.state.kind === 'forwarding' && connection) void this.check(connection, cause);
+    if (this.state.kind === 'forwarding' && connection) void this.check(connection, cause, detail);
   }
 
-  /** Asks the connection to prove itself; one that cannot within probeTimeoutMs is treated as lost. */
-  private async check(connection: C, cause: LinkCheckCause): Promise<void> {
-    if (this.probing) return;
-    this.probing = true;
-    const timeoutMs = this.options.probeTimeoutMs ?? 5_000;
-    const alive = await withTimeout(this.clock, connection.probe(), timeoutMs, false);
-    this.probing = false;
-    if (alive || this.connection !== connection) return;
-    const after = {
-      wake: 'after waking from sleep',
-      network: 'after a network change',
-      stall: 'while a connection waited for a channel',
-    }[cause];
-    this.declareLost?.({
-      kind: 'keepalive',
-      message: `no answer from the dev server within ${timeoutMs} ms ${after}`,
-    });
+  /** Only a link that neither answers nor delivers (see LinkCheck) ends; nothing else does. */
+  private async check(connection: C, cause: LinkCheckCause, detail: string): Promise<void> {
+    const lost = await this.linkCheck.run(connection, cause, detail);
+    if (lost && this.connection === connection) this.declareLost?.(lost);
   }
 
   /** Listeners first (ports freed, held clients closed), then the connection they used. */
@@ -287,6 +284,9 @@ export class Supervisor<C extends SupervisedConnection> {
   private enter(state: SessionState): void {
     this.state = state;
     this.since = new Date(this.clock.now());
+    // "down for" counts from the loss across every attempt, not from the latest one.
+    if (state.kind === 'forwarding' || state.kind === 'stopped') this.downSince = undefined;
+    else this.downSince ??= this.since;
     this.ports.log('debug', `session ${state.kind}`, state);
     this.options.onChange?.(this.snapshot());
   }

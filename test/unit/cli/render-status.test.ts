@@ -135,6 +135,18 @@ describe('renderStatus', () => {
     expect(lineWith(lines.join('\n'), 'my-app')).toMatch(/\sholding\s.*held 2, dropped 1$/);
   });
 
+  it('counts "down for" from the loss, not from the current attempt (connecting and reconnecting)', () => {
+    const down = { since: ago(4), downSince: ago(95), connectedAt: null, hostName: null, clusters: [] };
+    const waiting = session({ ...down, state: 'reconnecting', attempt: 9, nextAttemptAt: ago(-3) });
+    expect(renderStatus(doc([waiting]), options)).toContain(
+      'devserver  reconnecting: attempt 9, next try in 3s · down for 1m35s · 1 reconnect',
+    );
+    const trying = session({ ...down, state: 'connecting', attempt: 10 });
+    expect(renderStatus(doc([trying]), options)).toContain(
+      'devserver  connecting (attempt 10) for 4s · down for 1m35s · 1 reconnect',
+    );
+  });
+
   it('shows the attempt while connecting, and a recent recovered error dimly only while it is recent', () => {
     const connecting = session({
       state: 'connecting',

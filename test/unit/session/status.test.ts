@@ -46,7 +46,14 @@ function input(
   const { state = forwarding, forwards = [], ...rest } = overrides;
   const base: StatusInput = {
     options,
-    snapshot: { state, since: '2026-01-01T10:00:00.000Z', reconnectCount: 0, lastError: undefined, forwards },
+    snapshot: {
+      state,
+      since: '2026-01-01T10:00:00.000Z',
+      downSince: undefined,
+      reconnectCount: 0,
+      lastError: undefined,
+      forwards,
+    },
     hostName: 'dev.example.com',
     k3dVersion: 'v5.9.0',
     discoveredAt: '2026-01-01T09:59:59.000Z',
@@ -297,6 +304,17 @@ describe('sessionStatus: fields', () => {
     expect(forward.lastError).toBeNull();
     expect(forward.lastActivityAt).toBeNull();
     expect(JSON.parse(JSON.stringify(status))).toEqual(status);
+  });
+
+  it('carries when the link was lost (downSince) while down, null while forwarding', () => {
+    const base = input({ state: { kind: 'connecting', attempt: 7 } });
+    const down = sessionStatus({
+      ...base,
+      snapshot: { ...base.snapshot, downSince: '2026-01-01T09:58:25.000Z' },
+    });
+    expect(down).toMatchObject({ state: 'connecting', downSince: '2026-01-01T09:58:25.000Z' });
+    const up = sessionStatus(input({ state: forwarding }));
+    expect(up.downSince).toBeNull();
   });
 
   it('reports the attempt, next attempt and last error (hint and code null when unknown) while reconnecting', () => {

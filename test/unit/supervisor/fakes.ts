@@ -17,6 +17,8 @@ export class FakeConnection implements SupervisedConnection {
   readonly closed: Promise<CloseReason>;
   readonly openChannel: ChannelOpener = async () => new PassThrough();
   readonly probe = vi.fn(async () => true);
+  /** What the server has delivered so far; a test raises it to play a link that is carrying data. */
+  bytesReceived = 0;
   readonly close = vi.fn(() => this.end({ kind: 'local', message: 'closed by us' }));
   private resolveClosed!: (reason: CloseReason) => void;
 
@@ -94,6 +96,7 @@ export type ConnectStep = FakeConnection | Error | 'hang';
 
 export function harness(options: SupervisorOptions = {}) {
   const events: string[] = [];
+  const logs: string[] = [];
   const steps: ConnectStep[] = [];
   const world = {
     clusters: [cluster('dev')],
@@ -122,10 +125,10 @@ export function harness(options: SupervisorOptions = {}) {
     forwards,
     applyKubeconfig: vi.fn(async () => {}),
     networkFingerprint: () => world.fingerprint,
-    log: () => {},
+    log: (level, message) => logs.push(`${level}: ${message}`),
   };
   const supervisor = new Supervisor(ports, { backoff: { random: () => 0 }, ...options });
-  return { supervisor, ports, forwards, steps, world, events, connections };
+  return { supervisor, ports, forwards, steps, world, events, connections, logs };
 }
 
 /** Lets queued promise callbacks run (the fakes resolve over several microtask hops). */
