@@ -3,6 +3,7 @@
 // shutdown. Sees the world only through SupervisorPorts: no ssh2, sockets, k3d or files in here.
 import type { CloseReason } from '../ssh/types.js';
 import { Backoff, type BackoffOptions, isConnectionRefused } from './backoff.js';
+import { causeText, LinkCheck, type LinkCheckCause } from './link-check.js';
 import {
   type Clock,
   networkFingerprint,
@@ -10,7 +11,6 @@ import {
   type SupervisorPorts,
   systemClock,
 } from './ports.js';
-import { causeText, LinkCheck, type LinkCheckCause } from './link-check.js';
 import { refreshForwards } from './refresh.js';
 import { type AttemptEnd, RetryPolicy } from './retry-policy.js';
 import { serveUntilLost } from './serve.js';
