@@ -54,6 +54,16 @@ export interface HostVerifier {
   readonly setRemoteAddress?: (address: string | undefined) => void;
 }
 
+/**
+ * sshconnect.c: ssh never records a HostName with any of @?*#[]|'"\\ (a pattern or a broken line), and a
+ * new key it cannot record is refused. The same for a HostKeyAlias (stricter: ssh writes it as is),
+ * plus `,`, `!` and white space, which would turn one name into several patterns.
+ */
+function recordable(target: SshTarget): boolean {
+  if (/[@?*#[\]|'"\\]/.test(target.hostName)) return false;
+  return target.hostKeyAlias === undefined || !/[@?*#[\]|'"\\,!\s]/.test(target.hostKeyAlias);
+}
+
 /** The three ways an unknown key may be accepted; undefined = refuse with `why`. */
 async function mayAcceptNew(target: SshTarget, policy: HostKeyPolicy, question: string) {
   if (policy.unattended) {
@@ -107,6 +117,10 @@ class Verification {
     if (check.status === 'match' || this.knownWithoutPort(key)) {
       if (ip && ipStatus?.status === 'unknown') await this.record(key, [ip], ip);
       return this.pin(key);
+    }
+    if (!recordable(target)) {
+      const why = `"${target.hostKeyAlias ?? target.hostName}" has characters a known_hosts line cannot hold`;
+      return this.refuse(unknownError(target, name, key, check, why));
     }
     const verdict = await mayAcceptNew(target, this.policy, promptText(name, key));
     if (!verdict.accepted) return this.refuse(unknownError(target, name, key, check, verdict.why));
