@@ -72,6 +72,10 @@ describe('a dev server first seen with ED25519 that comes back offering only ECD
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/ ssh-ed25519 AAAA/);
     expect((await session(cli)).state).toBe('forwarding');
+    // The flag was for that connect only: the same command without it finds the same session.
+    const again = await runCli(cli, ['--ssh-config', sshConfig, 'connect', 'devserver', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).reused).toBe(true);
   });
 
   it(
