@@ -1,5 +1,6 @@
 // One ssh2 Client from connect() to 'ready': host key verifier, auth plan, keepalive, and our own
 // handshake deadline (ssh2's readyTimeout cannot pause while the user answers a prompt).
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import ssh2 from 'ssh2';
@@ -114,6 +115,12 @@ export function handshake(input: HandshakeInput): Promise<Client> {
     input.deadline.start(() => fail(handshakeTimeoutError(target, input.deadline.totalMs)));
     client.on('handshake', () => {
       kexDone = true;
+    });
+    // CheckHostIP needs the server's address before KEX; only a direct TCP socket has a meaningful one.
+    client.once('connect', () => {
+      const sock = (client as unknown as { _sock?: unknown })._sock;
+      if (!input.sock)
+        input.verifier.setRemoteAddress?.(sock instanceof Socket ? sock.remoteAddress : undefined);
     });
     client.on('error', (error: Ssh2Error) => {
       // An agent that fails to sign is not fatal: ssh2 moves on to the next key.

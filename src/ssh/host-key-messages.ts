@@ -95,3 +95,27 @@ export function noUsableAlgorithmError(target: SshTarget, configured: readonly s
     { hint: `Allow a plain key type for this host, e.g. in its Host block: HostKeyAlgorithms +ssh-ed25519` },
   );
 }
+
+export interface IpChange {
+  target: SshTarget;
+  name: string;
+  ip: string;
+  key: Buffer;
+  ipStatus: HostKeyCheck;
+}
+
+/** sshconnect.c, CheckHostIP: the host's key is fine (or new) but the address has another key. */
+export function ipChangedError(change: IpChange): TunnelError {
+  const { name, ip, key, ipStatus } = change;
+  const line = ipStatus.conflictingLines?.[0];
+  return new TunnelError(
+    'HOST_KEY_CHANGED',
+    `Warning: the ${keyTypeOf(key)} host key for '${name}' differs from the key for the IP address ` +
+      `'${ip}' (offending key for IP in ${line?.file}:${line?.line}); CheckHostIP is on.`,
+    {
+      hint:
+        `If the server's address really changed, remove the old entry with: ssh-keygen -R '${ip}' -f ` +
+        `${line?.file ?? '~/.ssh/known_hosts'} ; then run: ssh ${change.target.alias}`,
+    },
+  );
+}

@@ -1,8 +1,7 @@
 // Host key policy on top of known-hosts.ts: reads the known_hosts files, decides, appends new keys
 // and records WHY it refused, because ssh2 itself only reports "Host denied".
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { TunnelError } from '../errors.js';
+import { ipLookupName } from './host-ip.js';
 import {
   DEFAULT_HOST_KEY_ALGORITHMS,
   hostKeyAlgorithmsFor,
@@ -11,6 +10,7 @@ import {
 import {
   changedError,
   displayType,
+  ipChangedError,
   noUsableAlgorithmError,
   promptText,
   rekeyError,
@@ -20,12 +20,12 @@ import {
 import {
   blobKeyType,
   checkHostKey,
+  type HostKeyCheck,
   type KnownHostsEntry,
-  knownHostsLine,
   lookupName,
-  parseKnownHosts,
   portlessName,
 } from './known-hosts.js';
+import { appendKnownHost, loadKnownHosts } from './known-hosts-file.js';
 import type { SshTarget } from './types.js';
 
 export interface HostKeyPolicy {
@@ -50,50 +50,18 @@ export interface HostVerifier {
   readonly error: TunnelError | undefined;
   /** Skipped known_hosts lines and failed appends, for the caller's log. */
   readonly warnings: readonly string[];
+  /** The server's TCP address once connected (direct TCP only), for CheckHostIP (host-ip.ts). */
+  readonly setRemoteAddress?: (address: string | undefined) => void;
 }
 
-interface LoadedHosts {
-  entries: KnownHostsEntry[];
-  warnings: string[];
-}
-
-async function loadKnownHosts(files: readonly string[]): Promise<LoadedHosts> {
-  const loaded: LoadedHosts = { entries: [], warnings: [] };
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      // A missing file is normal (OpenSSH lists known_hosts2 and the global files by default).
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') loaded.warnings.push(`cannot read ${file}: ${code}`);
-      continue;
-    }
-    const parsed = parseKnownHosts(text, file);
-    loaded.entries.push(...parsed.entries);
-    loaded.warnings.push(...parsed.warnings);
-  }
-  return loaded;
-}
-
-/** Appends like ssh does: first UserKnownHostsFile, directory 0700, file 0600. */
-async function appendKnownHost(target: SshTarget, key: Buffer): Promise<string> {
-  const file = target.userKnownHostsFiles[0];
-  if (!file) throw new Error('no UserKnownHostsFile is configured');
-  const keyType = blobKeyType(key) ?? 'unknown';
-  const line = knownHostsLine(lookupName(target), { keyType, keyBlob: key, hashed: target.hashKnownHosts });
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const handle = await fs.open(file, 'a+', 0o600);
-  try {
-    const { size } = await handle.stat();
-    // Never glue our line onto a last line that lacks its newline.
-    const previous = size > 0 ? Buffer.alloc(1) : undefined;
-    if (previous) await handle.read(previous, 0, 1, size - 1);
-    await handle.appendFile(`${previous && previous[0] !== 0x0a ? '\n' : ''}${line}\n`);
-  } finally {
-    await handle.close();
-  }
-  return file;
+/**
+ * sshconnect.c: ssh never records a HostName with any of @?*#[]|'"\\ (a pattern or a broken line), and a
+ * new key it cannot record is refused. The same for a HostKeyAlias (stricter: ssh writes it as is),
+ * plus `,`, `!` and white space, which would turn one name into several patterns.
+ */
+function recordable(target: SshTarget): boolean {
+  if (/[@?*#[\]|'"\\]/.test(target.hostName)) return false;
+  return target.hostKeyAlias === undefined || !/[@?*#[\]|'"\\,!\s]/.test(target.hostKeyAlias);
 }
 
 /** The three ways an unknown key may be accepted; undefined = refuse with `why`. */
@@ -117,6 +85,7 @@ async function mayAcceptNew(target: SshTarget, policy: HostKeyPolicy, question: 
 class Verification {
   pinned: Buffer | undefined;
   error: TunnelError | undefined;
+  remoteAddress: string | undefined;
   private readonly name: string;
 
   constructor(
@@ -128,6 +97,7 @@ class Verification {
     this.name = lookupName(target);
   }
 
+  /** sshconnect.c check_host_key, for one presented key. */
   async decide(key: Buffer): Promise<boolean> {
     const { target, name } = this;
     if (this.pinned) {
@@ -135,26 +105,64 @@ class Verification {
       return this.refuse(rekeyError(target, name, key));
     }
     const check = checkHostKey(this.entries, { hostNames: [name], keyBlob: key });
-    if (check.status === 'match') return this.pin(key);
     if (check.status === 'revoked') return this.refuse(revokedError(name, key, check));
     // StrictHostKeyChecking=no lets OpenSSH go on with a changed key (with auth restricted); we always
     // refuse: a tunnel that carries kubeconfig credentials must not talk to an impostor.
     if (check.status === 'changed') return this.refuse(changedError(target, name, key, check));
-    // ssh looks a new [host]:port up once more under the bare host, and takes only the exact key there.
-    const bare = portlessName(target);
-    if (bare && checkHostKey(this.entries, { hostNames: [bare], keyBlob: key }).status === 'match') {
+    const ip = ipLookupName(target, this.remoteAddress);
+    const ipStatus = ip ? checkHostKey(this.entries, { hostNames: [ip], keyBlob: key }) : undefined;
+    // ssh appends a new host's line before it exits on a changed IP key; we refuse before writing.
+    if (ip && ipStatus?.status === 'changed' && !(await this.ipChangedAllowed(key, ip, ipStatus)))
+      return false;
+    if (check.status === 'match' || this.knownWithoutPort(key)) {
+      if (ip && ipStatus?.status === 'unknown') await this.record(key, [ip], ip);
       return this.pin(key);
+    }
+    if (!recordable(target)) {
+      const why = `"${target.hostKeyAlias ?? target.hostName}" has characters a known_hosts line cannot hold`;
+      return this.refuse(unknownError(target, name, key, check, why));
     }
     const verdict = await mayAcceptNew(target, this.policy, promptText(name, key));
     if (!verdict.accepted) return this.refuse(unknownError(target, name, key, check, verdict.why));
-    try {
-      const file = await appendKnownHost(target, key);
-      this.warnings.push(`Permanently added '${name}' (${displayType(blobKeyType(key) ?? '')}) to ${file}.`);
-    } catch (error) {
-      // Like ssh: a failed append is a warning, the key was still accepted for this connection.
-      this.warnings.push(`Failed to add the host key of ${name} to known_hosts: ${(error as Error).message}`);
-    }
+    await this.record(key, ip && ipStatus?.status === 'unknown' ? [name, ip] : [name]);
     return this.pin(key);
+  }
+
+  /** ssh looks a new [host]:port up once more under the bare host, and takes only the exact key there. */
+  private knownWithoutPort(key: Buffer): boolean {
+    const bare = portlessName(this.target);
+    return (
+      bare !== undefined && checkHostKey(this.entries, { hostNames: [bare], keyBlob: key }).status === 'match'
+    );
+  }
+
+  /** The IP's key differs: ssh warns and goes on under "no", asks under "ask", else exits. */
+  private async ipChangedAllowed(key: Buffer, ip: string, ipStatus: HostKeyCheck): Promise<boolean> {
+    const error = ipChangedError({ target: this.target, name: this.name, ip, key, ipStatus });
+    const strict = this.target.strictHostKeyChecking;
+    if (strict === 'no') {
+      this.warnings.push(error.message);
+      return true;
+    }
+    // --accept-new-host-key is accept-new: it never turns this into a question.
+    const ask = strict === 'ask' && !this.policy.acceptNewHostKey && !this.policy.unattended;
+    if (ask && this.policy.prompt) {
+      const question = `${error.message}\nAre you sure you want to continue connecting (yes/no)? `;
+      if (await this.policy.prompt(question)) return true;
+    }
+    return this.refuse(error);
+  }
+
+  /** Like ssh: a failed append is a warning, the key was still accepted for this connection. */
+  private async record(key: Buffer, names: string[], ip?: string): Promise<void> {
+    const type = displayType(blobKeyType(key) ?? '');
+    const what = ip ? `the ${type} host key for IP address '${ip}'` : `'${names.join(',')}' (${type})`;
+    try {
+      const file = await appendKnownHost(this.target, key, names);
+      this.warnings.push(`Permanently added ${what} to ${file}.`);
+    } catch (error) {
+      this.warnings.push(`Failed to add ${what} to known_hosts: ${(error as Error).message}`);
+    }
   }
 
   private pin(key: Buffer): boolean {
@@ -197,5 +205,8 @@ export async function createHostVerifier(target: SshTarget, policy: HostKeyPolic
       return verification.error;
     },
     warnings: verification.warnings,
+    setRemoteAddress: (address) => {
+      verification.remoteAddress = address;
+    },
   };
 }

@@ -55,7 +55,7 @@ type LookupTarget = { hostName: string; hostKeyAlias: string | undefined; port: 
 /**
  * sshconnect.c get_hostfile_hostname_ipaddr: HostKeyAlias verbatim (no port: real ssh 9.2 writes
  * `devbox`, not `[devbox]:2222`), else the HostName with `[..]:port` off port 22. ssh lowercases both.
- * (CheckHostIP is off by default since OpenSSH 8.5; see docs/security.md "Host keys".)
+ * The server's address, looked up too under CheckHostIP, is host-ip.ts's.
  */
 export function lookupName(target: LookupTarget): string {
   if (target.hostKeyAlias !== undefined) return target.hostKeyAlias.toLowerCase();

@@ -134,6 +134,7 @@ export function parseSshG(stdout: string, alias: string, local: LocalContext): S
       globalKnownHostsFiles: splitPaths(first('globalknownhostsfile'), local.homeDir),
       strictHostKeyChecking: parseStrictHostKeyChecking(first('stricthostkeychecking')),
       hashKnownHosts: parseBoolean(first('hashknownhosts')),
+      checkHostIp: parseBoolean(first('checkhostip')),
       hostKeyAlgorithms: parseList(first('hostkeyalgorithms')),
       connectTimeoutSeconds: parseConnectTimeout(alias, first('connecttimeout')),
       serverAliveIntervalSeconds: parseInteger(alias, 'serveraliveinterval', first('serveraliveinterval'), 0),

@@ -20,6 +20,8 @@ export interface SshTarget {
   globalKnownHostsFiles: string[];
   strictHostKeyChecking: StrictHostKeyChecking;
   hashKnownHosts: boolean;
+  /** CheckHostIP (OpenSSH's default since 8.5: no); see host-ip.ts. */
+  checkHostIp?: boolean;
   hostKeyAlias: string | undefined;
   /** HostKeyAlgorithms as `ssh -G` prints it (order kept, certificate types included); unset = OpenSSH's default. */
   hostKeyAlgorithms?: string[];

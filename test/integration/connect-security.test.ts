@@ -67,13 +67,16 @@ describe('host keys', () => {
 
 describe('ProxyJump', () => {
   let jump: SshdHandle;
+  let dir: string;
   beforeAll(async () => {
-    const dir = fs.mkdtempSync('/tmp/tunnel-jump-');
+    dir = fs.mkdtempSync('/tmp/tunnel-jump-');
     const clientPublic = fs.readFileSync(`${devserver.clientKeyFile}.pub`, 'utf8').trim();
     jump = await startSshd({ dir, authorizedKeys: [clientPublic] });
   });
   afterAll(async () => {
     await jump?.stop();
+    // The jump host's keys, config and log: tests leave nothing in /tmp.
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('reaches the dev server through a second sshd and forwards through it', async () => {

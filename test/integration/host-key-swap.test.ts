@@ -72,6 +72,10 @@ describe('a dev server first seen with ED25519 that comes back offering only ECD
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/ ssh-ed25519 AAAA/);
     expect((await session(cli)).state).toBe('forwarding');
+    // The flag was for that connect only: the same command without it finds the same session.
+    const again = await runCli(cli, ['--ssh-config', sshConfig, 'connect', 'devserver', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).reused).toBe(true);
   });
 
   it(
@@ -196,3 +200,89 @@ describe('a server with ED25519 and ECDSA keys, known_hosts holding only its ECD
     }
   });
 });
+
+/** An ssh config for `alias` at `server`, with the given extra options. */
+function hostConfig(
+  file: string,
+  alias: string,
+  server: { host: string; port: number; user: string },
+  extra: string[],
+) {
+  const lines = [
+    `Host ${alias}`,
+    `  HostName ${server.host}`,
+    `  Port ${server.port}`,
+    `  User ${server.user}`,
+    `  IdentityFile ${devserver.clientKeyFile}`,
+    '  IdentitiesOnly yes',
+    '  IdentityAgent none',
+    ...extra.map((line) => `  ${line}`),
+    '',
+  ];
+  fs.writeFileSync(file, lines.join('\n'));
+}
+
+// CheckHostIP needs an address that is not loopback: the dev server's network namespace (root only).
+describe.skipIf(process.getuid?.() !== 0)(
+  'CheckHostIP yes, HostKeyAlias devbox, accept-new (as real ssh)',
+  () => {
+    it('records the address line like ssh, and refuses when the address holds another key type', async () => {
+      const dir = fs.mkdtempSync(path.join(cli.home, 'checkhostip-'));
+      const clientPublic = fs.readFileSync(`${devserver.clientKeyFile}.pub`, 'utf8').trim();
+      const netns = devserver.netns;
+      if (!netns) throw new Error('the dev server runs in a network namespace when root');
+      const server = await startSshd({
+        dir,
+        netns: netns.name,
+        listenAddress: netns.nsAddress,
+        port: 2222,
+        hostKeyTypes: ['ecdsa'],
+        authorizedKeys: [clientPublic],
+      });
+      try {
+        const file = path.join(dir, 'known_hosts');
+        const config = path.join(dir, 'ssh_config');
+        const options = ['HostKeyAlias devbox', 'CheckHostIP yes', 'StrictHostKeyChecking accept-new'];
+        hostConfig(config, 'devbox', server, [...options, `UserKnownHostsFile ${file}`]);
+        const ecdsa = server.hostKeys[0]!.publicKey;
+        const ipName = `[${netns.nsAddress}]:2222`;
+        const tunnel = async () => {
+          const target = await resolveTarget('devbox', { configFile: config });
+          const connection = await openConnection(target, { hostKeyPolicy: { acceptNewHostKey: false } });
+          connection.close();
+          await connection.closed;
+        };
+        const ssh = () => run('ssh', ['-F', config, '-o', 'BatchMode=yes', 'devbox', 'true']);
+
+        // Host known, address new: both append the same address line.
+        fs.writeFileSync(file, `devbox ${ecdsa}\n`);
+        await tunnel();
+        const ours = fs.readFileSync(file, 'utf8');
+        fs.writeFileSync(file, `devbox ${ecdsa}\n`);
+        expect((await ssh()).code).toBe(0);
+        expect(ours).toBe(fs.readFileSync(file, 'utf8'));
+        expect(ours).toBe(`devbox ${ecdsa}\n${ipName} ${ecdsa}\n`);
+
+        // The address known with an ED25519 key, the server offering ECDSA: both refuse, nothing written.
+        const other = generateKey(path.join(dir, 'other_ed25519'), 'ed25519')
+          .split(' ')
+          .slice(0, 2)
+          .join(' ');
+        fs.writeFileSync(file, `devbox ${ecdsa}\n${ipName} ${other}\n`);
+        const before = fs.readFileSync(file);
+        const refused = await tunnel().then(
+          () => undefined,
+          (error: { code?: string; message: string }) => error,
+        );
+        expect(refused?.code).toBe('HOST_KEY_CHANGED');
+        expect(refused?.message).toContain(`differs from the key for the IP address '${ipName}'`);
+        const real = await ssh();
+        expect(real.code).toBe(255);
+        expect(real.stderr).toContain(`differs from the key for the IP address '${ipName}'`);
+        expect(fs.readFileSync(file).equals(before)).toBe(true);
+      } finally {
+        await server.stop();
+      }
+    });
+  },
+);

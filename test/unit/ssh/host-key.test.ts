@@ -237,4 +237,14 @@ describe('createHostVerifier', () => {
     expect(error?.message).toMatch(/background reconnect never trusts a new key/);
     expect(fs.existsSync(knownHosts)).toBe(false);
   });
+
+  it('never records a host name that would become a pattern (ssh: "invalid hostname; will not record")', async () => {
+    for (const t of [target({ hostName: 'dev*.example' }), target({ hostKeyAlias: 'dev,other' })]) {
+      const { accepted, error } = await verify(t, { acceptNewHostKey: true }, hostKey);
+      expect(accepted).toBe(false);
+      expect(error?.code).toBe('HOST_KEY_UNKNOWN');
+      expect(error?.message).toMatch(/characters a known_hosts line cannot hold/);
+    }
+    expect(fs.existsSync(knownHosts)).toBe(false);
+  });
 });
