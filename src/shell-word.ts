@@ -3,7 +3,8 @@
 // sh, bash, zsh and fish because the word holds no backslash (fish reads `\'` and `\\` inside single
 // quotes). A word that cannot be shown so (controls, non-ASCII, backslash) becomes a placeholder.
 
-const PLAIN = /^[A-Za-z0-9_.:=@%+,/-]+$/;
+// Bare only when no shell expands it: not `=` first (zsh's =command), no `%` (fish's %self).
+const PLAIN = /^[A-Za-z0-9_.:@+,/-][A-Za-z0-9_.:=@+,/-]*$/;
 // Printable ASCII without the backslash: what single quotes carry the same way in every shell.
 const QUOTABLE = /^[\u0020-\u005b\u005d-\u007e]*$/;
 

@@ -1,6 +1,7 @@
-// The demo dev server's shell (pure): the command lines tunnel sends over `exec` (every word quoted by the SSH
-// layer) → k3d's answers from the demo world. Enough for what `tunnel connect` runs: `command -v k3d`, k3d
+// The demo dev server's shell (pure): the command lines tunnel sends over `exec` (argv encoded by the SSH
+// layer's remoteCommand) → k3d's answers from the demo world. Enough for what `tunnel connect` runs: `command -v k3d`, k3d
 // version / cluster list -o json / kubeconfig get, and `true` (the link probe). Anything else: exit 127.
+import { decodeRemoteCommand } from '../ssh/exec.js';
 import { clusterListJson, type DemoCluster, kubeconfigText, versionText } from './world.js';
 
 export interface CommandResult {
@@ -71,9 +72,11 @@ function k3d(args: string[], cluster: DemoCluster): CommandResult {
 
 /** One exec request's command line → what the demo dev server answers. */
 export function runDemoCommand(commandLine: string, cluster: DemoCluster): CommandResult {
-  const words = splitWords(commandLine);
+  // tunnel's own shape (`exec /bin/sh -c '…'`, see remoteCommand) carries the argv; else a plain line.
+  const words = decodeRemoteCommand(commandLine) ?? splitWords(commandLine);
   const [program, flag, script] = words;
-  if ((program === 'sh' || program === 'bash') && (flag === '-c' || flag === '-lc') && script !== undefined) {
+  const shell = program === 'sh' || program === 'bash' || program === '/bin/sh';
+  if (shell && (flag === '-c' || flag === '-lc') && script !== undefined) {
     return runDemoCommand(script, cluster);
   }
   if (program === 'command' && flag === '-v') {

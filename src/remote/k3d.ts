@@ -179,8 +179,9 @@ function failureHint(host: string, args: readonly string[], result: ExecResult):
   return `Run it on the dev server to see the full output: ssh ${host} ${command}`;
 }
 
+// Nothing any shell expands: no `%` (fish's %self), no `=` first (zsh's =command).
 function isPlainWord(word: string): boolean {
-  return /^[A-Za-z0-9_.:=@%+,/-]+$/.test(word);
+  return /^[A-Za-z0-9_.:@+,/-][A-Za-z0-9_.:=@+,/-]*$/.test(word);
 }
 
 // For messages only: control characters escaped, so a remote name cannot fake extra lines.

@@ -1,57 +1,16 @@
-// Remote commands over one ssh2 Client: every argument shell-quoted, output always drained and
-// bounded, at most 8 sessions in flight (OpenSSH MaxSessions is 10; forwards don't count).
+// Remote commands over one ssh2 Client: argv sent in a shape every login shell reads alike
+// (remote-command.ts), output always drained and bounded, at most 8 sessions in flight (OpenSSH
+// MaxSessions is 10; forwards do not count).
 import { Readable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import { TunnelError } from '../errors.js';
+import { quoteArgv, remoteCommand } from './remote-command.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
 export const MAX_EXECS_IN_FLIGHT = 8;
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
-const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** POSIX sh quoting: bare when only safe characters, else single quotes with `'\''` for each `'`. */
-export function shellQuote(word: string): string {
-  if (SAFE_WORD.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-export function quoteArgv(argv: readonly string[]): string {
-  return argv.map(shellQuote).join(' ');
-}
-
-// Bytes that pass through every layer below unchanged: bare in sh double quotes, in a printf format, and
-// inside single quotes in sh, bash, zsh and fish. Every other byte travels as a printf octal escape.
-const PLAIN_BYTE = /^[A-Za-z0-9_.,:/=@+-]$/;
-
-function encodeWord(word: string): string {
-  if (word.includes('\0')) {
-    throw new TunnelError(
-      'REMOTE_COMMAND',
-      'A remote command argument contains a NUL byte, which no command can receive.',
-    );
-  }
-  let encoded = '';
-  for (const byte of Buffer.from(word, 'utf8')) {
-    const char = String.fromCharCode(byte);
-    encoded += PLAIN_BYTE.test(char) ? char : `\\${byte.toString(8).padStart(3, '0')}`;
-  }
-  return `"${encoded}"`;
-}
-
-/**
- * The command string for an SSH exec request, which sshd runs as `$SHELL -c <string>` with the user's
- * login shell: sh, bash, zsh, but also fish (where `\'` inside single quotes is an escape, so POSIX
- * quoting breaks out). So the string is one fixed shape, `exec /bin/sh -c '<script>'`, whose
- * script holds no `'` and no backslash pair: the same in every one of those shells. /bin/sh then rebuilds
- * each word from printf octal escapes (the trailing x keeps a final newline) and execs the argv as given.
- */
-export function remoteCommand(argv: readonly string[]): string {
-  const words = argv.map(encodeWord).join(' ');
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: sh parameter expansions, for the remote shell
-  const decode = 'b=$(printf "x${a}x"); b=${b#x}; set -- "$@" "${b%x}"';
-  return `exec /bin/sh -c 'set --; for a in ${words}; do ${decode}; done; exec "$@"'`;
-}
+export { decodeRemoteCommand, quoteArgv, remoteCommand, shellQuote } from './remote-command.js';
 
 /** FIFO semaphore; one per Client (kept in a WeakMap so it dies with the Client). */
 class Limiter {

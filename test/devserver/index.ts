@@ -37,6 +37,8 @@ export interface DevServerOptions {
   netnsIndex?: number;
   /** Working directory (kept on stop); default: a fresh temp dir (deleted on stop). */
   dir?: string;
+  /** The dev-server user's login shell (root only; see SshdOptions.loginShell). */
+  loginShell?: string;
 }
 
 export interface DevServer {
@@ -147,6 +149,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       ...(netns ? { port: 22, netns: netns.name } : {}),
       authorizedKeys: [publicKey],
       setEnv: sessionEnv(simHome),
+      ...(options.loginShell ? { loginShell: options.loginShell } : {}),
     });
     cleanups.push(() => sshd.stop());
     const { handle: daemon } = await startDaemon({

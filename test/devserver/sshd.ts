@@ -24,6 +24,11 @@ export interface SshdOptions {
   setEnv?: Record<string, string>;
   /** Raw extra sshd_config lines. */
   extraConfig?: string[];
+  /**
+   * The login shell sshd runs sessions with (e.g. /usr/bin/fish), root only: sshd is started in its own
+   * mount namespace over a copy of /etc/passwd that says so; the machine's /etc/passwd is not touched.
+   */
+  loginShell?: string;
 }
 
 export interface HostKey {
@@ -78,6 +83,21 @@ async function freePort(host: string): Promise<number> {
       server.close(() => resolve(address.port));
     });
   });
+}
+
+/** `argv` in a private mount namespace where /etc/passwd gives the current user `shell` (unshare execs, so the pid is sshd's). */
+function withLoginShell(dir: string, shell: string, argv: string[]): string[] {
+  if (process.getuid?.() !== 0) throw new Error('loginShell needs root (a mount namespace)');
+  const user = currentUser();
+  const passwd = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => (line.startsWith(`${user}:`) ? [...line.split(':').slice(0, 6), shell].join(':') : line))
+    .join('\n');
+  const file = path.join(dir, 'passwd');
+  fs.writeFileSync(file, passwd);
+  const script = 'mount --bind "$0" /etc/passwd && exec "$@"';
+  return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, file, ...argv];
 }
 
 function currentUser(): string {
@@ -205,7 +225,8 @@ export async function startSshd(options: SshdOptions): Promise<SshdHandle> {
 
   const launch = async (): Promise<void> => {
     fs.writeFileSync(logFile, '');
-    const argv = [SSHD_BIN, '-D', '-f', configFile, '-E', logFile];
+    const sshd = [SSHD_BIN, '-D', '-f', configFile, '-E', logFile];
+    const argv = options.loginShell ? withLoginShell(options.dir, options.loginShell, sshd) : sshd;
     const command = options.netns ? ['ip', 'netns', 'exec', options.netns, ...argv] : argv;
     const started = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
     child = started;

@@ -4,7 +4,7 @@ import { demoCluster } from '../../../src/demo/world.js';
 import { rewriteKubeconfig } from '../../../src/kubeconfig/rewrite.js';
 import { parseK3dVersion } from '../../../src/remote/k3d-log.js';
 import { parseClusterList, parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
-import { quoteArgv, shellQuote } from '../../../src/ssh/exec.js';
+import { quoteArgv, remoteCommand, shellQuote } from '../../../src/ssh/exec.js';
 
 // Shaped like PEM (the kubeconfig rewrite accepts only PEM blocks), bodies made up.
 const pem = (type: string, body: string) => `-----BEGIN ${type}-----\n${body}\n-----END ${type}-----\n`;
@@ -34,6 +34,18 @@ describe('runDemoCommand', () => {
       stderr: '',
       code: 0,
     });
+  });
+
+  it('answers the commands as the SSH layer sends them (exec /bin/sh -c with the argv encoded)', () => {
+    expect(runDemoCommand(remoteCommand(['/bin/sh', '-c', 'command -v k3d']), cluster).stdout).toBe(
+      '/usr/local/bin/k3d\n',
+    );
+    const result = runDemoCommand(
+      remoteCommand(['/usr/local/bin/k3d', 'kubeconfig', 'get', 'demo']),
+      cluster,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('certificate-authority-data');
   });
 
   it('answers k3d version like k3d v5.9', () => {

@@ -5,6 +5,7 @@ import type { Client } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import type { TunnelError } from '../../../src/errors.js';
 import {
+  decodeRemoteCommand,
   execArgvOnClient,
   execOnClient,
   MAX_EXECS_IN_FLIGHT,
@@ -131,6 +132,15 @@ describe('remoteCommand', () => {
         expect(script).not.toMatch(/[\u0000-\u001f\u007f-\uffff]/);
       }),
     );
+  });
+
+  it('decodeRemoteCommand gives back the argv (for in-process servers such as the demo)', () => {
+    fc.assert(
+      fc.property(fc.array(hostileWord.filter(wellFormed), { maxLength: 6 }), (argv) => {
+        expect(decodeRemoteCommand(remoteCommand(argv))).toEqual(argv);
+      }),
+    );
+    expect(decodeRemoteCommand('k3d version')).toBeUndefined();
   });
 
   it('refuses a NUL byte, which no argv can carry', () => {
