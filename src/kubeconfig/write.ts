@@ -28,6 +28,8 @@ export interface WriteResult {
 export interface MergeResult extends WriteResult {
   /** Entries not merged because the file holds an entry of that name tunnel did not write. */
   refused: { context: string; error: TunnelError }[];
+  /** The context made current by this merge, if any. */
+  current: string | undefined;
 }
 
 export interface RemoveResult extends WriteResult {
@@ -70,10 +72,11 @@ export async function mergeIntoKubeconfig(
     merged.push(names.context);
   }
   const { switchContext } = options;
-  const current = switchContext === true ? merged[0] : switchContext || undefined;
-  if (current !== undefined && (switchContext === true || !refused.some((r) => r.context === current)))
-    loaded.doc.set('current-context', current);
-  return { ...(await save(loaded)), refused };
+  const wanted = switchContext === true ? merged[0] : switchContext || undefined;
+  // Never switch to a context we refused to write: it is the user's, not what they asked for.
+  const current = refused.some((entry) => entry.context === wanted) ? undefined : wanted;
+  if (current !== undefined) loaded.doc.set('current-context', current);
+  return { ...(await save(loaded)), refused, current };
 }
 
 const namesOf = (entry: KubeconfigEntries): KubeconfigNames => ({

@@ -180,10 +180,9 @@ export class KubeconfigFollower {
       this.written.add(context);
       this.legacy.delete(context);
     }
-    const first = report.contexts[0]?.context;
-    if (switchTo && first !== undefined) {
+    if (result.current !== undefined) {
       this.switched = true;
-      report.switchedTo = first;
+      report.switchedTo = result.current;
     }
   }
 
