@@ -4,9 +4,10 @@
 // merged entries carry tunnel's mark, and one of the same name without it is never replaced nor removed
 // (ownership.ts). A file we cannot read as a kubeconfig, or a read-only one, is never touched.
 import { isUtf8 } from 'node:buffer';
-import { Document, isMap, isScalar, isSeq, parseDocument, YAMLSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { atomicWrite, backupOnce } from '../atomic-file.js';
 import { TunnelError } from '../errors.js';
+import { removeNamed, upsert } from './entry-list.js';
 import { guard, readIfExists, refuseReadOnly, resolveTarget } from './file-access.js';
 import { claimOf, foreignName, type ListKey, type Ownership, refusal, withMark } from './ownership.js';
 import type { KubeconfigEntries } from './rewrite.js';
@@ -213,37 +214,6 @@ function parseExisting(text: string, file: string): Document {
       throw notKubeconfig(file, `is not a kubeconfig (entry #${bad + 1} of "${key}" is not a mapping)`);
   }
   return doc;
-}
-
-function upsert(doc: Document, key: ListKey, item: { name: string }): void {
-  const existing = doc.get(key, true);
-  let list: YAMLSeq;
-  if (isSeq(existing)) {
-    list = existing;
-  } else {
-    list = new YAMLSeq();
-    doc.set(key, list);
-  }
-  // `clusters: []` would otherwise grow as a one-line flow list.
-  if (list.items.length === 0) list.flow = false;
-  const node = doc.createNode(item);
-  const index = list.items.findIndex((entry) => isMap(entry) && entry.get('name') === item.name);
-  if (index < 0) {
-    list.items.push(node);
-    return;
-  }
-  const previous = list.items[index];
-  if (isMap(previous)) {
-    node.commentBefore = previous.commentBefore;
-    node.comment = previous.comment;
-  }
-  list.items[index] = node;
-}
-
-function removeNamed(doc: Document, key: ListKey, name: string): void {
-  const list = doc.get(key, true);
-  if (!isSeq(list)) return;
-  list.items = list.items.filter((entry) => !(isMap(entry) && entry.get('name') === name));
 }
 
 async function save(loaded: Loaded): Promise<WriteResult> {
