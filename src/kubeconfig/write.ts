@@ -9,7 +9,16 @@ import { atomicWrite, backupOnce } from '../atomic-file.js';
 import { TunnelError } from '../errors.js';
 import { removeNamed, upsert } from './entry-list.js';
 import { guard, readIfExists, refuseReadOnly, resolveTarget } from './file-access.js';
-import { claimOf, foreignName, type ListKey, type Ownership, refusal, withMark } from './ownership.js';
+import {
+  claimOf,
+  foreignEntries,
+  foreignName,
+  type ListKey,
+  type Ownership,
+  refusal,
+  standaloneRefusal,
+  withMark,
+} from './ownership.js';
 import type { KubeconfigEntries } from './rewrite.js';
 import type { KubeconfigNames } from './types.js';
 
@@ -117,16 +126,31 @@ export async function removeFromKubeconfig(
   return { ...(await save(loaded)), skipped };
 }
 
-/** A kubeconfig holding only our entries (for KUBECONFIG=… use); replaced whole, no backup. */
+/**
+ * A kubeconfig holding only our entries (for KUBECONFIG=… use); replaced whole, no backup. Refused when the
+ * file holds an entry tunnel did not write there (say `--kubeconfig ~/.kube/config` by mistake).
+ */
 export async function writeStandaloneKubeconfig(
   file: string,
   entries: readonly KubeconfigEntries[],
   context: string,
+  ownership: Ownership,
 ): Promise<void> {
-  const text = renderStandaloneKubeconfig(entries, context);
-  const target = await resolveTarget(file);
-  await refuseReadOnly(target);
-  await guard('write', target, () => atomicWrite(target, text));
+  const loaded = await loadKubeconfig(file);
+  // An older tunnel's standalone file has no marks, only the names tunnel writes there.
+  const names = new Set(entries.flatMap((entry) => Object.values(namesOf(entry))));
+  for (const adopted of ownership.adopt ?? []) names.add(adopted).add(`admin@${adopted}`);
+  const foreign = foreignEntries(loaded.doc, ownership.owner, names);
+  if (foreign.length > 0) throw standaloneRefusal(loaded.target, foreign);
+  const marked = entries.map((entry) => ({
+    cluster: withMark('clusters', entry.cluster, ownership.owner),
+    context: withMark('contexts', entry.context, ownership.owner),
+    user: withMark('users', entry.user, ownership.owner),
+    dropped: entry.dropped,
+  }));
+  const text = renderStandaloneKubeconfig(marked, context);
+  await refuseReadOnly(loaded.target);
+  await guard('write', loaded.target, () => atomicWrite(loaded.target, text));
 }
 
 /** The text of a kubeconfig holding only these entries, `context` current (pure; for printing or writing). */

@@ -145,7 +145,7 @@ export class KubeconfigFollower {
     const names = new Set(entries.map((entry) => entry.context.name));
     const first = entries[0]?.context.name;
     if (mode.kind === 'standalone') {
-      if (first !== undefined) await writeStandaloneKubeconfig(mode.file, entries, first);
+      if (first !== undefined) await writeStandaloneKubeconfig(mode.file, entries, first, this.ownership());
     } else {
       const gone = [...this.written].filter((context) => !names.has(context));
       if (gone.length > 0) {
