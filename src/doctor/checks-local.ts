@@ -154,6 +154,23 @@ async function viaSsh(facts: DoctorFacts, ports: DoctorPorts): Promise<Tally> {
   return result;
 }
 
+/** Without a session the contexts in the file are not tried, but one left carrying an exec plugin (an
+ *  older tunnel copied it from the dev server) would run at the next kubectl: fail on it. */
+async function flagUnsafeContexts(facts: DoctorFacts, ports: DoctorPorts, into: Tally): Promise<void> {
+  const target = facts.kubeconfig;
+  if (!target) return;
+  const clusters = required(facts.clusters, 'the clusters').filter((cluster) => cluster.api);
+  const found = await ports.unsafeContexts(
+    target.file,
+    clusters.map((cluster) => target.contextFor(cluster.name)),
+  );
+  for (const { problem, hint } of found) {
+    into.failures++;
+    into.lines.push(problem);
+    into.hints.push(hint);
+  }
+}
+
 /** Why the kube context itself was not tried, when the API was asked over SSH instead. */
 function untriedContext(own: OwnSession | undefined, alias: string): string {
   const why = !own
@@ -173,6 +190,7 @@ const kubeApi: CheckDefinition = {
     const live = own?.session.state === 'forwarding' ? await viaSession(own, ports) : undefined;
     const usedSession = live !== undefined && live.lines.length > 0;
     const result = usedSession ? live : await viaSsh(facts, ports);
+    if (!usedSession) await flagUnsafeContexts(facts, ports, result);
     if (result.lines.length === 0) return skip('no running cluster publishes an API port');
     const note = usedSession ? [] : [untriedContext(own, facts.alias)];
     const detail = [...result.lines, ...note].join('\n');

@@ -9,7 +9,7 @@ import { TunnelError } from '../errors.js';
 import { parseVersion } from '../kube/types.js';
 import { unsafeFields } from '../kubeconfig/allowlist.js';
 import { pasteWord } from '../shell-word.js';
-import type { KubeContextProbe } from './types.js';
+import type { KubeContextProbe, UnsafeContext } from './types.js';
 
 export interface ContextCredentials {
   server: string;
@@ -46,7 +46,8 @@ export function contextCredentials(yamlText: string, context: string, file: stri
   const cluster = entry(config, 'clusters', contextFields.cluster, 'cluster');
   const user = entry(config, 'users', contextFields.user, 'user') ?? {};
   if (!cluster || typeof cluster.server !== 'string') throw broken('names a cluster without a server');
-  refuseUnsafe(context, file, [...unsafeFields('cluster', cluster), ...unsafeFields('user', user)]);
+  const problem = unsafeProblem(config, context, file);
+  if (problem) throw problem;
   const ca = pem(cluster['certificate-authority-data']);
   if (!ca) throw broken('has no certificate-authority-data');
   return {
@@ -57,10 +58,16 @@ export function contextCredentials(yamlText: string, context: string, file: stri
   };
 }
 
-function refuseUnsafe(context: string, file: string, unsafe: { path: string; reason: string }[]): void {
-  if (unsafe.length === 0) return;
+/** Why the named context must not be used as it is: fields tunnel never writes that act on this machine. */
+function unsafeProblem(config: Fields, context: string, file: string): TunnelError | undefined {
+  const contextFields = entry(config, 'contexts', context, 'context');
+  if (!contextFields) return undefined;
+  const cluster = entry(config, 'clusters', contextFields.cluster, 'cluster') ?? {};
+  const user = entry(config, 'users', contextFields.user, 'user') ?? {};
+  const unsafe = [...unsafeFields('cluster', cluster), ...unsafeFields('user', user)];
+  if (unsafe.length === 0) return undefined;
   const what = unsafe.map((field) => `${field.path} (${field.reason})`).join('; ');
-  throw new TunnelError(
+  return new TunnelError(
     'KUBECONFIG',
     `${file}: context ${JSON.stringify(context)} carries what tunnel never writes: ${what}.`,
     {
@@ -126,6 +133,23 @@ function statusError(probe: KubeContextProbe, status: number): TunnelError {
       status === 401
         ? 'The context holds credentials of an older cluster (re-created?); tunnel connect fetches them again.'
         : tryItYourself(probe),
+  });
+}
+
+/** The contexts (of those named) in `file` that carry fields tunnel never writes; [] without the file. */
+export async function unsafeContexts(file: string, contexts: readonly string[]): Promise<UnsafeContext[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const doc = parseDocument(text, { version: '1.1' });
+  const config: unknown = doc.errors.length > 0 ? undefined : doc.toJS();
+  if (!isFields(config)) return [];
+  return contexts.flatMap((context) => {
+    const problem = unsafeProblem(config, context, file);
+    return problem ? [{ context, problem: problem.message, hint: problem.hint ?? '' }] : [];
   });
 }
 

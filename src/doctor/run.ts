@@ -5,7 +5,14 @@ import { LOCAL_CHECKS } from './checks-local.js';
 import { REMOTE_CHECKS } from './checks-remote.js';
 import { SSH_CHECKS } from './checks-ssh.js';
 import { type CheckDefinition, failed } from './outcome.js';
-import type { CheckResult, DoctorFacts, DoctorPorts, DoctorReport, PlanInput } from './types.js';
+import type {
+  CheckResult,
+  DoctorFacts,
+  DoctorPorts,
+  DoctorReport,
+  KubeconfigTarget,
+  PlanInput,
+} from './types.js';
 
 export type { CheckDefinition } from './outcome.js';
 
@@ -15,6 +22,7 @@ export const DOCTOR_CHECKS: readonly CheckDefinition[] = [...SSH_CHECKS, ...REMO
 export interface DoctorInput {
   alias: string;
   plan: PlanInput;
+  kubeconfig?: KubeconfigTarget;
   ports: DoctorPorts;
   /** Called as each check finishes, so a terminal can show progress. */
   onResult?: (result: CheckResult) => void;
@@ -22,7 +30,7 @@ export interface DoctorInput {
 }
 
 export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
-  const facts: DoctorFacts = { alias: input.alias, plan: input.plan };
+  const facts: DoctorFacts = { alias: input.alias, plan: input.plan, kubeconfig: input.kubeconfig };
   const results: CheckResult[] = [];
   try {
     for (const check of input.checks ?? DOCTOR_CHECKS) {

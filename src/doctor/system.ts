@@ -10,7 +10,7 @@ import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { resolveTarget } from '../ssh/ssh-config.js';
 import type { SshConnection, SshTarget } from '../ssh/types.js';
 import { dockerEngine } from './docker.js';
-import { kubeVersionViaContext } from './kube-context.js';
+import { kubeVersionViaContext, unsafeContexts } from './kube-context.js';
 import { probeLogin } from './login.js';
 import { probeReach } from './reach.js';
 import type { DoctorPorts, NodePortFindings, OwnSession } from './types.js';
@@ -68,5 +68,6 @@ export function systemPorts(options: SystemPortsOptions): DoctorPorts {
     kubeVersionViaSsh: async (connection, k3d, cluster) =>
       (await (await openClusterApi({ connection, k3d, cluster, timeoutMs: 15_000 })).version()).gitVersion,
     nodePorts,
+    unsafeContexts,
   };
 }

@@ -112,6 +112,8 @@ export interface DoctorPorts {
   /** GET /version over an SSH channel with k3d's own kubeconfig; answers the gitVersion. */
   kubeVersionViaSsh(connection: SshConnection, k3d: K3dInfo, cluster: K3dCluster): Promise<string>;
   nodePorts(connection: SshConnection, k3d: K3dInfo, cluster: K3dCluster): Promise<NodePortFindings>;
+  /** The named contexts of a kubeconfig that carry fields tunnel never writes ([] if the file is absent). */
+  unsafeContexts(file: string, contexts: readonly string[]): Promise<UnsafeContext[]>;
 }
 
 /** What `tunnel connect` would plan with: this host's saved --cluster/--map/--bind. */
@@ -122,9 +124,23 @@ export interface PlanInput {
 }
 
 /** What the checks learn, for the checks after them. The runner guarantees a check's `needs` passed. */
+/** Where `connect` would merge this host's kube contexts, and their names (none with --no-kubeconfig). */
+export interface KubeconfigTarget {
+  file: string;
+  contextFor(cluster: string): string;
+}
+
+/** A kube context for this host carrying what tunnel never writes (an exec plugin, a file path…). */
+export interface UnsafeContext {
+  context: string;
+  problem: string;
+  hint: string;
+}
+
 export interface DoctorFacts {
   alias: string;
   plan: PlanInput;
+  kubeconfig?: KubeconfigTarget;
   target?: SshTarget;
   login?: LoginResult;
   connection?: SshConnection;

@@ -7,7 +7,7 @@
 // are marked at the next write. Anything else of that name is refused with a hint.
 import { type Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import { TunnelError } from '../errors.js';
-import { shellQuote } from '../ssh/exec.js';
+import { pasteWord } from '../shell-word.js';
 import type { KubeconfigNames } from './types.js';
 
 export const OWNER_EXTENSION = 'tunnel.dev/owner';
@@ -79,6 +79,35 @@ export function foreignName(
   return undefined;
 }
 
+/** Entries of any list not marked for `owner`, except unmarked ones named in `unmarkedOk` (e.g. `context "prod"`). */
+export function foreignEntries(doc: Document, owner: string, unmarkedOk: ReadonlySet<string>): string[] {
+  const found: string[] = [];
+  for (const list of ['clusters', 'contexts', 'users'] as const) {
+    const items = doc.get(list, true);
+    if (!isSeq(items)) continue;
+    for (const entry of items.items) {
+      if (!isMap(entry)) continue;
+      const name = String(entry.get('name'));
+      const host = markedHost(entry.get(SECTION[list]));
+      if (host === owner || (host === undefined && unmarkedOk.has(name))) continue;
+      found.push(`${SECTION[list]} ${JSON.stringify(name)}`);
+    }
+  }
+  return found;
+}
+
+export function standaloneRefusal(file: string, foreign: readonly string[]): TunnelError {
+  const listed =
+    foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, and ${foreign.length - 3} more` : '');
+  return new TunnelError(
+    'KUBECONFIG',
+    `${file} holds entries tunnel did not write (${listed}); tunnel left it unchanged instead of replacing it with its own.`,
+    {
+      hint: '--kubeconfig names a file tunnel writes whole: give it a file of its own (e.g. ~/.kube/tunnel-<host>.yaml), or leave --kubeconfig out to merge into your kubeconfig.',
+    },
+  );
+}
+
 export function refusal(
   file: string,
   taken: { list: ListKey; name: string },
@@ -88,14 +117,14 @@ export function refusal(
   const kind = SECTION[taken.list];
   const name = JSON.stringify(taken.name);
   const remove = (['context', 'cluster', 'user'] as const)
-    .map((section) => `kubectl config delete-${section} ${shellQuote(names[section])}`)
+    .map((section) => `kubectl config delete-${section} ${pasteWord(names[section], `<${section}>`)}`)
     .join('; ');
   return new TunnelError(
     'KUBECONFIG',
     `${file} already has a ${kind} named ${name} that tunnel did not write for ${owner}; tunnel left it as it is and wrote no context in its place.`,
     {
       hint:
-        `Keep it and name tunnel's contexts differently: tunnel connect ${shellQuote(owner)} --context-name 'tunnel-{cluster}@{host}'. ` +
+        `Keep it and name tunnel's contexts differently: tunnel connect ${pasteWord(owner, '<host>')} --context-name 'tunnel-{cluster}@{host}'. ` +
         `Or, if an older tunnel wrote it and you no longer need it, delete it (${remove}) and connect again.`,
     },
   );

@@ -4,11 +4,21 @@
 // merged entries carry tunnel's mark, and one of the same name without it is never replaced nor removed
 // (ownership.ts). A file we cannot read as a kubeconfig, or a read-only one, is never touched.
 import { isUtf8 } from 'node:buffer';
-import { Document, isMap, isScalar, isSeq, parseDocument, YAMLSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { atomicWrite, backupOnce } from '../atomic-file.js';
 import { TunnelError } from '../errors.js';
+import { removeNamed, upsert } from './entry-list.js';
 import { guard, readIfExists, refuseReadOnly, resolveTarget } from './file-access.js';
-import { claimOf, foreignName, type ListKey, type Ownership, refusal, withMark } from './ownership.js';
+import {
+  claimOf,
+  foreignEntries,
+  foreignName,
+  type ListKey,
+  type Ownership,
+  refusal,
+  standaloneRefusal,
+  withMark,
+} from './ownership.js';
 import type { KubeconfigEntries } from './rewrite.js';
 import type { KubeconfigNames } from './types.js';
 
@@ -28,6 +38,8 @@ export interface WriteResult {
 export interface MergeResult extends WriteResult {
   /** Entries not merged because the file holds an entry of that name tunnel did not write. */
   refused: { context: string; error: TunnelError }[];
+  /** The context made current by this merge, if any. */
+  current: string | undefined;
 }
 
 export interface RemoveResult extends WriteResult {
@@ -70,10 +82,11 @@ export async function mergeIntoKubeconfig(
     merged.push(names.context);
   }
   const { switchContext } = options;
-  const current = switchContext === true ? merged[0] : switchContext || undefined;
-  if (current !== undefined && (switchContext === true || !refused.some((r) => r.context === current)))
-    loaded.doc.set('current-context', current);
-  return { ...(await save(loaded)), refused };
+  const wanted = switchContext === true ? merged[0] : switchContext || undefined;
+  // Never switch to a context we refused to write: it is the user's, not what they asked for.
+  const current = refused.some((entry) => entry.context === wanted) ? undefined : wanted;
+  if (current !== undefined) loaded.doc.set('current-context', current);
+  return { ...(await save(loaded)), refused, current };
 }
 
 const namesOf = (entry: KubeconfigEntries): KubeconfigNames => ({
@@ -113,16 +126,31 @@ export async function removeFromKubeconfig(
   return { ...(await save(loaded)), skipped };
 }
 
-/** A kubeconfig holding only our entries (for KUBECONFIG=… use); replaced whole, no backup. */
+/**
+ * A kubeconfig holding only our entries (for KUBECONFIG=… use); replaced whole, no backup. Refused when the
+ * file holds an entry tunnel did not write there (say `--kubeconfig ~/.kube/config` by mistake).
+ */
 export async function writeStandaloneKubeconfig(
   file: string,
   entries: readonly KubeconfigEntries[],
   context: string,
+  ownership: Ownership,
 ): Promise<void> {
-  const text = renderStandaloneKubeconfig(entries, context);
-  const target = await resolveTarget(file);
-  await refuseReadOnly(target);
-  await guard('write', target, () => atomicWrite(target, text));
+  const loaded = await loadKubeconfig(file);
+  // An older tunnel's standalone file has no marks, only the names tunnel writes there.
+  const names = new Set(entries.flatMap((entry) => Object.values(namesOf(entry))));
+  for (const adopted of ownership.adopt ?? []) names.add(adopted).add(`admin@${adopted}`);
+  const foreign = foreignEntries(loaded.doc, ownership.owner, names);
+  if (foreign.length > 0) throw standaloneRefusal(loaded.target, foreign);
+  const marked = entries.map((entry) => ({
+    cluster: withMark('clusters', entry.cluster, ownership.owner),
+    context: withMark('contexts', entry.context, ownership.owner),
+    user: withMark('users', entry.user, ownership.owner),
+    dropped: entry.dropped,
+  }));
+  const text = renderStandaloneKubeconfig(marked, context);
+  await refuseReadOnly(loaded.target);
+  await guard('write', loaded.target, () => atomicWrite(loaded.target, text));
 }
 
 /** The text of a kubeconfig holding only these entries, `context` current (pure; for printing or writing). */
@@ -210,37 +238,6 @@ function parseExisting(text: string, file: string): Document {
       throw notKubeconfig(file, `is not a kubeconfig (entry #${bad + 1} of "${key}" is not a mapping)`);
   }
   return doc;
-}
-
-function upsert(doc: Document, key: ListKey, item: { name: string }): void {
-  const existing = doc.get(key, true);
-  let list: YAMLSeq;
-  if (isSeq(existing)) {
-    list = existing;
-  } else {
-    list = new YAMLSeq();
-    doc.set(key, list);
-  }
-  // `clusters: []` would otherwise grow as a one-line flow list.
-  if (list.items.length === 0) list.flow = false;
-  const node = doc.createNode(item);
-  const index = list.items.findIndex((entry) => isMap(entry) && entry.get('name') === item.name);
-  if (index < 0) {
-    list.items.push(node);
-    return;
-  }
-  const previous = list.items[index];
-  if (isMap(previous)) {
-    node.commentBefore = previous.commentBefore;
-    node.comment = previous.comment;
-  }
-  list.items[index] = node;
-}
-
-function removeNamed(doc: Document, key: ListKey, name: string): void {
-  const list = doc.get(key, true);
-  if (!isSeq(list)) return;
-  list.items = list.items.filter((entry) => !(isMap(entry) && entry.get('name') === name));
 }
 
 async function save(loaded: Loaded): Promise<WriteResult> {

@@ -145,7 +145,7 @@ export class KubeconfigFollower {
     const names = new Set(entries.map((entry) => entry.context.name));
     const first = entries[0]?.context.name;
     if (mode.kind === 'standalone') {
-      if (first !== undefined) await writeStandaloneKubeconfig(mode.file, entries, first);
+      if (first !== undefined) await writeStandaloneKubeconfig(mode.file, entries, first, this.ownership());
     } else {
       const gone = [...this.written].filter((context) => !names.has(context));
       if (gone.length > 0) {
@@ -180,10 +180,9 @@ export class KubeconfigFollower {
       this.written.add(context);
       this.legacy.delete(context);
     }
-    const first = report.contexts[0]?.context;
-    if (switchTo && first !== undefined) {
+    if (result.current !== undefined) {
       this.switched = true;
-      report.switchedTo = first;
+      report.switchedTo = result.current;
     }
   }
 

@@ -161,3 +161,38 @@ describe("the user's own kube contexts", () => {
     expect(after).toEqual(parse(before));
   });
 });
+
+describe('tunnel doctor', () => {
+  it('fails on a context for this host left carrying an exec plugin (an older tunnel copied it)', async () => {
+    const cli = newCli();
+    const marker = path.join(cli.home, 'plugin-ran');
+    const context = 'k3d-my-app@devserver';
+    fs.mkdirSync(path.dirname(cli.kubeconfig), { recursive: true });
+    fs.writeFileSync(
+      cli.kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: context, cluster: { server: 'https://127.0.0.1:16443' } }],
+        contexts: [{ name: context, context: { cluster: context, user: `admin@${context}` } }],
+        users: [{ name: `admin@${context}`, user: { exec: plugin(marker) } }],
+      }),
+    );
+    const result = await runCli(cli, [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'doctor',
+      'devserver',
+      '--json',
+    ]);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as { checks: { id: string; status: string; detail: string }[] };
+    expect(report.checks.find((check) => check.id === 'kube-api')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(
+        `context "${context}" carries what tunnel never writes: users[].user.exec`,
+      ),
+    });
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+});

@@ -3,7 +3,7 @@
 // Exit code 0 when no check failed (warnings allowed), 1 otherwise.
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
-import { resolveSessionOptions } from '../../config/resolve.js';
+import { contextNameFor, resolveSessionOptions } from '../../config/resolve.js';
 import { loadHostSettings } from '../../config/settings.js';
 import { DOCTOR_CHECKS, runDoctor } from '../../doctor/run.js';
 import { systemPorts } from '../../doctor/system.js';
@@ -42,6 +42,13 @@ export function registerDoctor(program: Command): void {
       const report = await runDoctor({
         alias: host,
         plan: { clusters: options.clusters, maps: options.maps, bindAddress: options.bindAddress },
+        kubeconfig:
+          options.kubeconfig.kind === 'none'
+            ? undefined
+            : {
+                file: options.kubeconfig.file,
+                contextFor: (cluster) => contextNameFor(options.contextTemplate, cluster, host),
+              },
         ports: systemPorts({ sshConfigFile: options.sshConfigFile, ownSession }),
         onResult: flags.json
           ? undefined

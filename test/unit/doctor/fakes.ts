@@ -149,6 +149,7 @@ export function fakePorts(overrides: Partial<DoctorPorts> = {}): FakePorts {
     kubeVersionViaContext: async () => 'v1.31.5+k3s1',
     kubeVersionViaSsh: async () => 'v1.31.5+k3s1',
     nodePorts: async (_connection, _k3d, cluster) => ({ cluster: cluster.name, problems: [], checked: 1 }),
+    unsafeContexts: async () => [],
     ...overrides,
   };
   const recorded = Object.fromEntries(

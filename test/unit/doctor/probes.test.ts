@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDockerVersion } from '../../../src/doctor/docker.js';
-import { contextCredentials } from '../../../src/doctor/kube-context.js';
+import { contextCredentials, unsafeContexts } from '../../../src/doctor/kube-context.js';
 import { displayKeyType } from '../../../src/doctor/login.js';
 import { findBanner } from '../../../src/doctor/reach.js';
 
@@ -139,5 +142,27 @@ describe('contextCredentials on a context carrying what tunnel never writes', ()
       hint: expect.stringContaining('kubectl config delete-context k3d-my-app@devserver'),
     });
     expect((error as Error).message).toContain(reason);
+  });
+});
+
+describe('unsafeContexts', () => {
+  it('names the contexts of a kubeconfig file that carry an exec plugin, and [] without the file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-unsafe-'));
+    try {
+      const file = path.join(dir, 'config');
+      const anchor = '    client-key-data:';
+      fs.writeFileSync(file, KUBECONFIG.replace(anchor, `    exec: {command: sh}\n${anchor}`));
+      const found = await unsafeContexts(file, ['k3d-my-app@devserver', 'broken', 'absent']);
+      expect(found).toEqual([
+        {
+          context: 'k3d-my-app@devserver',
+          problem: expect.stringContaining('users[].user.exec (a credential plugin would run a program'),
+          hint: expect.stringContaining('kubectl config delete-context k3d-my-app@devserver'),
+        },
+      ]);
+      expect(await unsafeContexts(path.join(dir, 'none'), ['k3d-my-app@devserver'])).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

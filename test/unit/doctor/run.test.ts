@@ -274,6 +274,28 @@ describe('runDoctor: Kubernetes API and NodePorts', () => {
     );
   });
 
+  it('without a session, fails on a context for this host that carries an exec plugin', async () => {
+    const asked: unknown[] = [];
+    const ports = fakePorts({
+      unsafeContexts: async (file, contexts) => {
+        asked.push({ file, contexts });
+        return [{ context: contexts[0]!, problem: 'carries users[].user.exec', hint: 'delete it' }];
+      },
+    });
+    const report = await runDoctor({
+      alias: 'devserver',
+      plan,
+      kubeconfig: { file: '/home/me/.kube/config', contextFor: (cluster) => `k3d-${cluster}@devserver` },
+      ports,
+    });
+    expect(asked).toEqual([{ file: '/home/me/.kube/config', contexts: ['k3d-my-app@devserver'] }]);
+    expect(report.checks.find((check) => check.id === 'kube-api')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('carries users[].user.exec'),
+      hint: 'delete it',
+    });
+  });
+
   it('fails the API check with the client error, and skips NodePorts', async () => {
     const { check } = await doctor({
       ownSession: async () => ownSession(),

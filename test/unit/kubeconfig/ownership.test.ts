@@ -11,6 +11,7 @@ import { type KubeconfigEntries, rewriteKubeconfig } from '../../../src/kubeconf
 import {
   mergeIntoKubeconfig,
   removeFromKubeconfig,
+  renderStandaloneKubeconfig,
   writeStandaloneKubeconfig,
 } from '../../../src/kubeconfig/write.js';
 import { parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
@@ -161,11 +162,44 @@ describe('a read-only kubeconfig', () => {
 
   it('is refused as a standalone file too', async () => {
     const standalone = path.join(dir, 'standalone.yaml');
-    await fs.writeFile(standalone, 'kept\n', { mode: 0o444 });
     const context = 'k3d-my-app@devbox';
-    await expect(writeStandaloneKubeconfig(standalone, [entries(context)], context)).rejects.toMatchObject({
-      code: 'KUBECONFIG',
+    await writeStandaloneKubeconfig(standalone, [entries(context)], context, { owner: 'devbox' });
+    await fs.chmod(standalone, 0o444);
+    const before = await fs.readFile(standalone, 'utf8');
+    const again = writeStandaloneKubeconfig(standalone, [entries(context, 20000)], context, {
+      owner: 'devbox',
     });
-    expect(await fs.readFile(standalone, 'utf8')).toBe('kept\n');
+    await expect(again).rejects.toMatchObject({
+      code: 'KUBECONFIG',
+      message: expect.stringContaining('read-only'),
+    });
+    expect(await fs.readFile(standalone, 'utf8')).toBe(before);
+  });
+});
+
+describe('a standalone file (--kubeconfig <file>)', () => {
+  const context = 'k3d-my-app@devbox';
+
+  it("is never the user's own kubeconfig replaced whole", async () => {
+    const before = await fs.readFile(file, 'utf8');
+    const run = writeStandaloneKubeconfig(file, [entries(context)], context, { owner: 'devbox' });
+    await expect(run).rejects.toMatchObject({
+      code: 'KUBECONFIG',
+      message: expect.stringContaining('holds entries tunnel did not write (cluster "arn:aws:eks'),
+      hint: expect.stringContaining('a file of its own'),
+    });
+    expect(await fs.readFile(file, 'utf8')).toBe(before);
+  });
+
+  it('replaces its own earlier file, and one an older tunnel wrote (our names, no mark)', async () => {
+    const standalone = path.join(dir, 'standalone.yaml');
+    await fs.writeFile(standalone, renderStandaloneKubeconfig([entries(context)], context));
+    await writeStandaloneKubeconfig(standalone, [entries(context, 20000)], context, { owner: 'devbox' });
+    await writeStandaloneKubeconfig(standalone, [entries(context, 30000)], context, { owner: 'devbox' });
+    expect(parse(await fs.readFile(standalone, 'utf8')).clusters[0].cluster.server).toBe(
+      'https://127.0.0.1:30000',
+    );
+    const other = writeStandaloneKubeconfig(standalone, [entries(context)], context, { owner: 'elsewhere' });
+    await expect(other).rejects.toMatchObject({ code: 'KUBECONFIG' });
   });
 });

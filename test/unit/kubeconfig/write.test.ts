@@ -177,7 +177,9 @@ describe('removeFromKubeconfig', () => {
 describe('writeStandaloneKubeconfig', () => {
   it('writes a 0600 file with only our entries and the given context current', async () => {
     const standalone = path.join(dir, 'tunnel', 'kubeconfig-devbox.yaml');
-    await writeStandaloneKubeconfig(standalone, [entries(), entries('shop', 6550)], 'k3d-shop@devbox');
+    await writeStandaloneKubeconfig(standalone, [entries(), entries('shop', 6550)], 'k3d-shop@devbox', {
+      owner: 'devbox',
+    });
     expect(await mode(standalone)).toBe(0o600);
     const config = parse(await fs.readFile(standalone, 'utf8'));
     expect(names(config.contexts)).toEqual(['k3d-my-app@devbox', 'k3d-shop@devbox']);
@@ -185,12 +187,21 @@ describe('writeStandaloneKubeconfig', () => {
     expect(config.kind).toBe('Config');
   });
 
-  it('renders the same text it writes, and refuses a current context it does not hold', async () => {
+  it('renders what it writes (without the owner mark), and refuses a current context it does not hold', async () => {
     const standalone = path.join(dir, 'standalone.yaml');
-    await writeStandaloneKubeconfig(standalone, [entries()], 'k3d-my-app@devbox');
-    expect(renderStandaloneKubeconfig([entries()], 'k3d-my-app@devbox')).toBe(
-      await fs.readFile(standalone, 'utf8'),
-    );
+    await writeStandaloneKubeconfig(standalone, [entries()], 'k3d-my-app@devbox', { owner: 'devbox' });
+    const written = parse(await fs.readFile(standalone, 'utf8'));
+    for (const [list, section] of [
+      ['clusters', 'cluster'],
+      ['contexts', 'context'],
+      ['users', 'user'],
+    ] as const) {
+      expect(written[list][0][section].extensions).toEqual([
+        { name: 'tunnel.dev/owner', extension: { host: 'devbox' } },
+      ]);
+      delete written[list][0][section].extensions;
+    }
+    expect(parse(renderStandaloneKubeconfig([entries()], 'k3d-my-app@devbox'))).toEqual(written);
     expect(() => renderStandaloneKubeconfig([entries()], 'prod')).toThrow(
       expect.objectContaining({ code: 'INTERNAL' }),
     );
