@@ -51,7 +51,7 @@ export function renderForwards(report: SessionReport, options: RenderOptions): s
     ];
   });
   const lines = [
-    `Forwarding ${safeText(report.alias)} (${safeText(report.hostName)}), k3d ${report.k3d.k3dVersion ?? 'unknown version'}:`,
+    `Forwarding ${safeText(report.alias)} (${safeText(report.hostName)}), k3d ${safeText(report.k3d.k3dVersion ?? 'unknown version')}:`,
     table(rows, ['CLUSTER', 'KIND', 'LOCAL', 'DEV SERVER', 'NODEPORT', '']),
   ];
   for (const spec of report.forwards.filter((forward) => forward.remapped?.reason === 'busy')) {
@@ -95,7 +95,7 @@ function renderKubeconfigSummary(report: SessionReport): string[] {
     );
   }
   for (const { context, path, reason } of kubeconfig.dropped)
-    lines.push(`dropped ${path} from ${safeText(context)}'s kubeconfig: ${reason}`);
+    lines.push(`dropped ${safeText(path)} from ${safeText(context)}'s kubeconfig: ${safeText(reason)}`);
   for (const { cluster, error } of kubeconfig.errors)
     lines.push(`kubeconfig for ${safeText(cluster)} not written: ${safeText(error)}`);
   return lines;
