@@ -50,7 +50,22 @@ export interface ListenerOptions {
   onStall?: (spec: ForwardSpec) => void;
   /** Default 2 s: a healthy dev server answers a channel open in one round trip. */
   stallAfterMs?: number;
+  /** Connections open at once on this forward; more are refused (closed at accept). Default 1024. */
+  maxConnections?: number;
+  /** Told the bytes a closing connection left unsent (its client stopped reading); see reclaim.ts. */
+  onLeftBehind?: (bytes: number) => void;
 }
+
+/**
+ * Per forward. A client that stops reading costs up to one SSH window (2 MiB) plus the local socket's
+ * queue, so 1024 bound one forward to ~2.3 GiB in the worst case instead of whatever the file
+ * descriptor limit allows, and 16 busy forwards stay under the 16384 channels at which sshd drops the
+ * whole connection (OpenSSH channels.h CHANNELS_MAX_CHANNELS). Browsers open 6 per host; kubectl a few.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
+/** A refused connection is logged at most this often (with the count since the last line). */
+export const REFUSED_LOG_INTERVAL_MS = 60_000;
 
 export const DEFAULT_STALL_AFTER_MS = 2_000;
 
