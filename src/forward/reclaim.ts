@@ -12,7 +12,8 @@ export const RECLAIM_DELAY_MS = 2_000;
 
 export interface ReclaimDeps {
   gc: (() => void) | undefined;
-  setTimer: (callback: () => void, ms: number) => { unref?: () => unknown };
+  /** Returns a handle for clearTimer; a Node timer is unref'ed (a pending collection keeps no one alive). */
+  setTimer: (callback: () => void, ms: number) => unknown;
   clearTimer: (timer: unknown) => void;
 }
 
@@ -25,19 +26,17 @@ export function createReclaimer(deps: ReclaimDeps): (bytes: number) => void {
     pending += bytes;
     if (pending < RECLAIM_MIN_BYTES) return;
     deps.clearTimer(timer);
-    const handle = deps.setTimer(() => {
+    timer = deps.setTimer(() => {
       pending = 0;
       timer = undefined;
       deps.gc?.();
     }, RECLAIM_DELAY_MS);
-    handle.unref?.();
-    timer = handle;
   };
 }
 
 /** The process-wide reclaimer the listeners use (globalThis.gc exists only under --expose-gc). */
 export const reclaimAfterLeftBehind = createReclaimer({
   gc: (globalThis as { gc?: () => void }).gc,
-  setTimer: (callback, ms) => setTimeout(callback, ms),
+  setTimer: (callback, ms) => setTimeout(callback, ms).unref(),
   clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
 });
