@@ -15,11 +15,12 @@ export const AGENT_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64
 
 /**
  * Environment the agent gets on Linux (glibc reads it at start; macOS's allocator returns memory on its
- * own). glibc serves allocations from 128 KiB up with mmap, but raises that threshold for good after the
- * first large mmap'ed block is freed; from then on the 128 KiB blocks that hold a stalled client's data
- * (src/ssh/held-blocks.ts) come from the heap and stay in RSS after the clients left (measured: 50
- * non-reading clients, +130 MiB an hour later; with the threshold pinned at its default, +24 MiB).
- * The agent's fast path allocates below 128 KiB (64 KiB socket reads), so it is unaffected.
+ * own). glibc keeps freed heap in RSS unless it is at the top of the heap (Node has no malloc_trim), and
+ * raises its mmap threshold for good after the first large mmap'ed block is freed. Pinned at 64 KiB,
+ * the socket reads (64 KiB) and the blocks holding a stalled client's data (128 KiB,
+ * src/ssh/held-blocks.ts) are mmap'ed and unmapped when freed. Measured with 50 clients that never
+ * read, after they left: +160 MiB RSS kept without it, +98 MiB at 128 KiB, +28..67 MiB at 64 KiB;
+ * single-stream throughput and CPU per GiB within the bench's noise.
  */
 export function agentEnvironment(platform: NodeJS.Platform = process.platform): Array<[string, string]> {
   return platform === 'linux' ? [['MALLOC_MMAP_THRESHOLD_', '65536']] : [];

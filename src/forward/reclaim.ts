@@ -1,9 +1,9 @@
 // Gives memory back once clients that stopped reading are gone. What such a client left behind (up to
 // a window per connection, 100 MiB for 50 of them) is garbage once its connection closes, but an agent
-// that then sits idle allocates nothing, so V8 never collects it and the RSS stays (measured: +122 MiB
-// an hour later). One full collection, a moment after a burst of such closes, returns it: measured
-// 29 MiB above idle after 50 such clients instead of 122 (glibc keeps part of the freed heap; Node has
-// no malloc_trim). Needs the agent's --expose-gc (src/agent/node-flags.ts); without it, a no-op.
+// that then sits idle allocates nothing, so V8 never collects it and the RSS stays. One full
+// collection, a moment after a burst of such closes, frees it (the bench's "after they close" row;
+// how much of that glibc returns to the system: src/agent/node-flags.ts). Needs the agent's
+// --expose-gc (src/agent/node-flags.ts); without it, a no-op.
 
 /** Below this much left behind, waiting for V8's own next collection costs little. */
 export const RECLAIM_MIN_BYTES = 1024 * 1024;

@@ -2,13 +2,13 @@
 //
 // ssh2 decrypts a packet in place in the socket's 64 KiB read buffer and hands on a slice of it, so a
 // queued 32 KiB payload keeps 64 KiB alive and a 10-byte one the same 64 KiB. Copied one by one, the
-// copies are 32 KiB heap chunks interleaved with everything else: after the clients left, glibc kept
-// the freed heap (measured: +122..160 MiB RSS after 50 non-reading clients closed, Node has no
-// malloc_trim). So queued payloads are copied, in arrival order, into 128 KiB blocks of their own:
-// allocations that size are mmap'ed by glibc and unmapped when freed, and as a channel's queue drains
-// in order each block is freed once its last payload has left. At most one partly used block per queue.
+// copies would be 32 KiB heap chunks interleaved with everything else, which glibc keeps in RSS after
+// they are freed. So queued payloads are copied, in arrival order, into 128 KiB blocks of their own:
+// glibc mmaps allocations that size (the agent pins its threshold, src/agent/node-flags.ts) and unmaps
+// them when freed, and as a queue drains in order each block is freed once its last payload has left.
+// At most one partly used block per queue.
 
-/** glibc's default M_MMAP_THRESHOLD: a block of this size (plus its header) is mmap'ed. */
+/** glibc's default M_MMAP_THRESHOLD: a block of this size (plus its header) is mmap'ed even so. */
 export const HELD_BLOCK_SIZE = 128 * 1024;
 
 export class HeldBlocks {
