@@ -5,18 +5,17 @@
 import net from 'node:net';
 import { describeError, TunnelError } from '../errors.js';
 import type { ForwardSpec } from '../plan/types.js';
+import { limitConnections } from './limit.js';
 import { pipeBoth } from './pipe.js';
 import { reclaimAfterLeftBehind } from './reclaim.js';
 import {
   type ChannelOpener,
   DEFAULT_HOLD_TIMEOUT_MS,
-  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_STALL_AFTER_MS,
   type ForwardLog,
   type ForwardSnapshot,
   type ForwardStats,
   type ListenerOptions,
-  REFUSED_LOG_INTERVAL_MS,
 } from './types.js';
 
 /** Counters of a forward that has seen nothing yet. */
@@ -66,9 +65,6 @@ export class ForwardListener {
   private readonly stats = emptyStats();
   private readonly holdTimeoutMs: number;
   private listening = false;
-  /** Connections refused at the limit since the last log line about it, and when that line was. */
-  private refusedSinceLog = 0;
-  private refusedLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     spec: ForwardSpec,
@@ -83,9 +79,13 @@ export class ForwardListener {
       { noDelay: true, allowHalfOpen: true, highWaterMark: LOCAL_HIGH_WATER_MARK },
       (socket) => this.accept(socket),
     );
-    // Node closes a connection past the limit before it reaches us (its 'drop' event).
-    this.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    this.server.on('drop', () => this.refusedAtLimit());
+    limitConnections({
+      server: this.server,
+      forwardId: spec.id,
+      maxConnections: options.maxConnections,
+      log,
+      recordError: (message) => this.recordError(message),
+    });
   }
 
   async start(): Promise<void> {
@@ -152,24 +152,6 @@ export class ForwardListener {
   private recordError(message: string): void {
     this.stats.lastError = message;
     this.stats.lastErrorAt = new Date().toISOString();
-  }
-
-  private refusedAtLimit(): void {
-    const limit = this.server.maxConnections;
-    this.recordError(`refused a connection: ${limit} already open, the limit for one forward`);
-    this.refusedSinceLog += 1;
-    const now = Date.now();
-    if (now - this.refusedLoggedAt < REFUSED_LOG_INTERVAL_MS) return;
-    this.log(
-      'warn',
-      `refused ${this.refusedSinceLog} new connection(s): ${limit} already open on this forward`,
-      {
-        forward: this.spec.id,
-        maxConnections: limit,
-      },
-    );
-    this.refusedSinceLog = 0;
-    this.refusedLoggedAt = now;
   }
 
   private accept(socket: net.Socket): void {
