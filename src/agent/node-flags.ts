@@ -15,13 +15,13 @@ export const AGENT_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64
 
 /**
  * Environment the agent gets on Linux (glibc reads it at start; macOS's allocator returns memory on its
- * own). glibc keeps freed heap in RSS unless it is at the top of the heap (Node has no malloc_trim), and
- * raises its mmap threshold for good after the first large mmap'ed block is freed. Pinned at 64 KiB,
- * the socket reads (64 KiB) and the blocks holding a stalled client's data (128 KiB,
- * src/ssh/held-blocks.ts) are mmap'ed and unmapped when freed. Measured with 50 clients that never
- * read, after they left: +160 MiB RSS kept without it, +98 MiB at 128 KiB, +28..67 MiB at 64 KiB;
- * single-stream throughput and CPU per GiB within the bench's noise.
+ * own). glibc serves allocations from 128 KiB up with mmap and unmaps them when freed, but raises that
+ * threshold for good once a larger mmap'ed block is freed; from then on the 128 KiB blocks that hold a
+ * stalled client's data (src/ssh/held-blocks.ts) would come from the heap, which glibc keeps in RSS
+ * (Node has no malloc_trim). This pins the threshold at its default. 64 KiB (the socket reads too)
+ * returned a little more after 50 stalled clients left, but cost ~5-10% CPU per GiB in the
+ * single-stream bench (an mmap per 64 KiB read); 128 KiB costs nothing measurable.
  */
 export function agentEnvironment(platform: NodeJS.Platform = process.platform): Array<[string, string]> {
-  return platform === 'linux' ? [['MALLOC_MMAP_THRESHOLD_', '65536']] : [];
+  return platform === 'linux' ? [['MALLOC_MMAP_THRESHOLD_', '131072']] : [];
 }
