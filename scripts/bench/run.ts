@@ -11,12 +11,14 @@ import { parseArgs } from 'node:util';
 import { footprint, recovery } from './agent-measures.js';
 import { type BenchWorld, disposeAllCli, type Link, openLink, startBenchWorld } from './env.js';
 import { connectionSetup, httpRate, parallelStreams, type Section, throughput } from './measures.js';
+import { nonReadingMemory } from './memory-measures.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ALL = [
   'throughput',
   'setup',
   'footprint',
+  'rss-nonreading',
   'parallel',
   'http',
   'recovery',
@@ -36,6 +38,7 @@ function sizes(quick: boolean) {
         setup: { connections: 100 },
         setupRtt: { connections: 20 },
         footprint: { connections: 100, statusRuns: 3 },
+        rssNonReading: { clients: 50 },
         parallel: { streams: 8, mib: 8, runs: 1 },
         parallelRtt: { streams: 8, mib: 4, runs: 1 },
         http: { connections: 64, seconds: 2, runs: 1 },
@@ -49,6 +52,7 @@ function sizes(quick: boolean) {
         setup: { connections: 2000 },
         setupRtt: { connections: 300 },
         footprint: { connections: 1000, statusRuns: 10 },
+        rssNonReading: { clients: 50 },
         parallel: { streams: 8, mib: 64, runs: 3 },
         parallelRtt: { streams: 8, mib: 32, runs: 3 },
         http: { connections: 64, seconds: 5, runs: 3 },
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
     if (only.has('throughput')) record(await throughput(bare, size.throughput));
     if (only.has('setup')) record(await connectionSetup(bare, size.setup));
     if (only.has('footprint')) record(await footprint(world, size.footprint));
+    if (only.has('rss-nonreading')) record(await nonReadingMemory(bare, size.rssNonReading));
     if (only.has('parallel')) record(await parallelStreams(bare, size.parallel));
     if (only.has('http')) record(await httpRate(bare, size.http));
     // The same measurements with 20 ms of round trip added in front of sshd (10 ms each way).

@@ -15,7 +15,7 @@ import {
 } from '../config/login-item-paths.js';
 import { TunnelError } from '../errors.js';
 import { type LoginItemSpec, launchdPlist, systemdUnit } from './login-item-render.js';
-import { AGENT_NODE_FLAGS } from './node-flags.js';
+import { AGENT_NODE_FLAGS, agentEnvironment } from './node-flags.js';
 
 export const AGENT_BIN_PATH = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
 
@@ -174,7 +174,7 @@ export async function installLoginItem(input: LoginItemInput): Promise<LoginItem
   const { paths } = session;
   const spec: LoginItemSpec = {
     programArguments: [input.nodePath, ...AGENT_NODE_FLAGS, input.binPath, '__agent'],
-    environment: paths.agentEnv,
+    environment: [...paths.agentEnv, ...(paths.manager === 'systemd' ? agentEnvironment('linux') : [])],
     logsDir: paths.logsDir,
   };
   await atomicWrite(paths.file, paths.manager === 'launchd' ? launchdPlist(spec) : systemdUnit(spec));

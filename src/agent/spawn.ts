@@ -8,7 +8,7 @@ import { agentLogFile, controlSocketPath } from '../config/paths.js';
 import { probeAgent } from '../control/connect.js';
 import { TunnelError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { AGENT_NODE_FLAGS } from './node-flags.js';
+import { AGENT_NODE_FLAGS, agentEnvironment } from './node-flags.js';
 
 export const BIN_PATH = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
 
@@ -33,6 +33,7 @@ export async function spawnAgent(timeoutMs = 15_000): Promise<void> {
   const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BIN_PATH, '__agent'], {
     detached: true,
     cwd: '/',
+    env: { ...process.env, ...Object.fromEntries(agentEnvironment()) },
     stdio: ['ignore', output, output],
   });
   fs.closeSync(output);

@@ -5,7 +5,9 @@
 import net from 'node:net';
 import { describeError, TunnelError } from '../errors.js';
 import type { ForwardSpec } from '../plan/types.js';
+import { limitConnections } from './limit.js';
 import { pipeBoth } from './pipe.js';
+import { reclaimAfterLeftBehind } from './reclaim.js';
 import {
   type ChannelOpener,
   DEFAULT_HOLD_TIMEOUT_MS,
@@ -77,6 +79,13 @@ export class ForwardListener {
       { noDelay: true, allowHalfOpen: true, highWaterMark: LOCAL_HIGH_WATER_MARK },
       (socket) => this.accept(socket),
     );
+    limitConnections({
+      server: this.server,
+      forwardId: spec.id,
+      maxConnections: options.maxConnections,
+      log,
+      recordError: (message) => this.recordError(message),
+    });
   }
 
   async start(): Promise<void> {
@@ -227,8 +236,9 @@ export class ForwardListener {
         this.holdDeadlines.delete(socket);
         this.piped.add(socket);
         socket.resume();
-        pipeBoth(socket, channel, this.stats).then(({ error }) => {
+        pipeBoth(socket, channel, this.stats).then(({ error, leftBehind }) => {
           if (error) this.recordError(describeError(error));
+          if (leftBehind > 0) (this.options.onLeftBehind ?? reclaimAfterLeftBehind)(leftBehind);
           this.piped.delete(socket);
           this.stats.lastActivityAt = new Date().toISOString();
           this.release(socket);

@@ -50,7 +50,22 @@ export interface ListenerOptions {
   onStall?: (spec: ForwardSpec) => void;
   /** Default 2 s: a healthy dev server answers a channel open in one round trip. */
   stallAfterMs?: number;
+  /** Connections open at once on this forward; more are refused (closed at accept). Default 4096. */
+  maxConnections?: number;
+  /** Told the bytes a closing connection left unsent (its client stopped reading); see reclaim.ts. */
+  onLeftBehind?: (bytes: number) => void;
 }
+
+/**
+ * Per forward. Memory per connection is bounded by the SSH window (src/ssh/window.ts windowBudget);
+ * this bounds file descriptors and channels. Above the 2,000-client bursts a load test put on one
+ * forward; below the 16,384 channels at which sshd drops the whole SSH connection (OpenSSH channels.h
+ * CHANNELS_MAX_CHANNELS, a fatal), so one runaway client cannot take every other forward down with it.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+
+/** A refused connection is logged at most this often (with the count since the last line). */
+export const REFUSED_LOG_INTERVAL_MS = 60_000;
 
 export const DEFAULT_STALL_AFTER_MS = 2_000;
 

@@ -4,11 +4,13 @@ import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { HELD_BLOCK_SIZE } from '../../../src/ssh/held-blocks.js';
 import {
   ADJUST_AFTER_PACKETS,
   applyWindowPolicy,
   hasWindowPolicy,
   resetWindowPolicyFallbackLog,
+  windowBudget,
 } from '../../../src/ssh/window.js';
 
 interface Ssh2Channel extends Duplex {
@@ -247,5 +249,105 @@ describe('applyWindowPolicy fallback (ssh2 internals changed)', () => {
     const h = harness({ hook: false });
     expect(applyWindowPolicy(h.channel, { maxWindow: MAX_WINDOW / 2 })).toBe(false);
     expect(hasWindowPolicy(h.channel)).toBe(false);
+  });
+});
+
+describe('windowBudget (a forward grants only what its local socket took)', () => {
+  /** The harness channel under a budget; `consume` reports bytes handed on, as the forward's pipe does. */
+  function budgeted() {
+    const h = harness();
+    const consume = windowBudget(h.channel);
+    if (!consume) throw new Error('no budget on a hooked channel');
+    return { ...h, consume };
+  }
+
+  it('lets a server send one window and no more to a consumer that never takes anything', () => {
+    const h = budgeted();
+    let sent = 0;
+    for (let i = 0; i < 1000; i++) {
+      const length = h.send();
+      if (length === 0) break;
+      sent += length;
+    }
+    // Before: 2 MiB buffered and a further 2 MiB - 4 packets granted while paused (see above).
+    expect(sent).toBe(MAX_WINDOW);
+    expect(h.adjusts).toEqual([]);
+    expect(h.channel.readableLength + h.remoteWindow()).toBe(MAX_WINDOW);
+  });
+
+  it('grants what was consumed, in OpenSSH steps (> 3 packets), never what is still held', () => {
+    const h = budgeted();
+    for (let i = 0; i < 64; i++) h.send();
+    expect(h.remoteWindow()).toBe(0);
+    h.read(); // the pipe moved it into the socket's queue: not consumed yet, so nothing granted
+    expect(h.adjusts).toEqual([]);
+    h.consume(THRESHOLD);
+    expect(h.adjusts).toEqual([]);
+    h.consume(1);
+    expect(h.adjusts).toEqual([THRESHOLD + 1]);
+    h.consume(MAX_WINDOW - THRESHOLD - 1);
+    expect(h.adjusts).toEqual([THRESHOLD + 1, MAX_WINDOW - THRESHOLD - 1]);
+    expect(h.remoteWindow()).toBe(MAX_WINDOW);
+  });
+
+  it('keeps what the server may send plus what is held here within MAX_WINDOW (property)', () => {
+    const action = fc.oneof(
+      fc.record({ kind: fc.constant('send' as const), size: fc.integer({ min: 1, max: PACKET_SIZE }) }),
+      fc.record({ kind: fc.constant('burst' as const), count: fc.integer({ min: 1, max: 80 }) }),
+      fc.record({ kind: fc.constant('consume' as const), bytes: fc.integer({ min: 1, max: MAX_WINDOW }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(action, { maxLength: 60 }), (actions) => {
+        const h = budgeted();
+        let received = 0;
+        let consumed = 0;
+        for (const step of actions) {
+          if (step.kind === 'send') received += h.send(step.size);
+          else if (step.kind === 'burst') for (let i = 0; i < step.count; i++) received += h.send();
+          else {
+            const bytes = Math.min(step.bytes, received - consumed);
+            h.read(bytes);
+            h.consume(bytes);
+            consumed += bytes;
+          }
+          expect(h.remoteWindow() + (received - consumed)).toBeLessThanOrEqual(MAX_WINDOW);
+          // Never starved: whatever was consumed beyond one adjust step has been granted back.
+          expect(MAX_WINDOW - h.remoteWindow() - (received - consumed)).toBeLessThanOrEqual(THRESHOLD);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('counts what was granted before the budget started (a channel read before the pipe took it)', async () => {
+    const h = harness();
+    h.channel.on('data', () => {});
+    await tick();
+    for (let i = 0; i < 5; i++) h.send(); // 4 packets granted at once, 1 left unadjusted
+    h.channel.pause();
+    const consume = windowBudget(h.channel);
+    for (let i = 0; i < 100; i++) h.send();
+    expect(h.remoteWindow()).toBe(0);
+    // The reader had taken the 5th packet, not yet granted: the budget counts it as consumed.
+    expect(h.channel.readableLength).toBe(MAX_WINDOW - PACKET_SIZE);
+    consume?.(THRESHOLD);
+    expect(h.adjusts).toEqual([4 * PACKET_SIZE, THRESHOLD + PACKET_SIZE]);
+  });
+
+  it('has no budget on a channel left to ssh2 (the fallback)', () => {
+    const h = harness({ hook: false });
+    expect(windowBudget(h.channel)).toBeUndefined();
+  });
+
+  it('moves a payload that waits in a paused channel out of its (64 KiB) read buffer', () => {
+    const h = harness();
+    const read = Buffer.alloc(64 * 1024, 7);
+    const payload = read.subarray(100, 110);
+    h.channel.incoming.window -= payload.length;
+    h.channel.push(payload);
+    const queued = h.channel.read() as Buffer;
+    expect(queued.equals(payload)).toBe(true);
+    expect(queued.buffer).not.toBe(read.buffer);
+    expect(queued.buffer.byteLength).toBe(HELD_BLOCK_SIZE);
   });
 });
