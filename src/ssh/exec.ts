@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import { TunnelError } from '../errors.js';
+import { escapeControls, remoteText } from '../redact.js';
 import { quoteArgv, remoteCommand } from './remote-command.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
@@ -81,7 +82,8 @@ class Collector {
 }
 
 function summarize(command: string): string {
-  return command.length > 120 ? `${command.slice(0, 117)}...` : command;
+  // The command may carry names the dev server chose (a cluster name): shown, never interpreted.
+  return escapeControls(command.length > 120 ? `${command.slice(0, 117)}...` : command);
 }
 
 function stopChannel(channel: ClientChannel | undefined): void {
@@ -203,7 +205,7 @@ function timeoutError(command: string, timeoutMs: number): TunnelError {
 function openError(command: string, error: Error): TunnelError {
   return new TunnelError(
     'REMOTE_COMMAND',
-    `Could not run remote command (${error.message}): ${summarize(command)}`,
+    `Could not run remote command (${remoteText(error.message)}): ${summarize(command)}`,
     {
       hint:
         error.message === 'Not connected'
