@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import ssh2 from 'ssh2';
 import type { TunnelError } from '../errors.js';
+import { remoteText } from '../redact.js';
 import type { AuthPlan } from './auth.js';
 import { connectError, handshakeTimeoutError, mapConnectError, type Ssh2Error } from './connect-errors.js';
 import type { HostVerifier } from './host-key.js';
@@ -112,7 +113,8 @@ function watchFailures(client: Client, input: HandshakeInput, fail: (error: unkn
     fail(classify(input, error, kexDone));
   });
   client.on('close', () => {
-    const proxy = input.proxyStderr?.();
+    // A ProxyCommand's stderr quotes the jump host (ssh -W prints what the far side said): remote text.
+    const proxy = remoteText(input.proxyStderr?.() ?? '');
     fail(
       input.verifier.error ??
         connectError(input.target, `connection closed during login${proxy ? ` (${proxy})` : ''}`),
