@@ -291,5 +291,8 @@ describe("k3d's words on their way to the user", () => {
     expect(progressMessage(`INFO[0001] Starting node with --token ${secret}`)).toBe(
       'Starting node with --token [redacted]',
     );
+    const long = progressMessage(`WARN[0002] ${'unable to pull '.repeat(70_000)}`) ?? '';
+    expect(long.startsWith('warning: unable to pull')).toBe(true);
+    expect(long.length).toBeLessThanOrEqual('warning: '.length + 501);
   });
 });
