@@ -3,7 +3,7 @@
 // may still quote the dev server (an error's text), so every string is redacted here as a last guard.
 import fs from 'node:fs';
 import path from 'node:path';
-import { redactSecrets } from './redact.js';
+import { escapeControls, logText } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string, fields?: object) => void;
@@ -22,8 +22,8 @@ export const DEFAULT_LOG_KEEP = 3;
 
 /** An Error's own properties are not enumerable, so JSON.stringify would write `{}`: write its message. */
 function jsonValue(_key: string, value: unknown): unknown {
-  if (typeof value === 'string') return redactSecrets(value);
-  if (value instanceof Error) return redactSecrets(value.message);
+  if (typeof value === 'string') return logText(value);
+  if (value instanceof Error) return logText(value.message);
   if (typeof value === 'bigint') return value.toString();
   return value;
 }
@@ -110,12 +110,13 @@ export function rotatingFileLogger(file: string, options: RotatingLogOptions = {
   };
 }
 
+/** A terminal line: what the dev server put in a message cannot move the cursor, set the clipboard or fake a line. */
 export function stderrLogger(verbose: boolean): Logger {
   return (level, message) => {
     if (level === 'debug' && !verbose) return;
     if (level === 'info' && !verbose) return;
     process.stderr.write(
-      `${level === 'info' || level === 'debug' ? '' : `${level}: `}${redactSecrets(message)}\n`,
+      `${level === 'info' || level === 'debug' ? '' : `${level}: `}${escapeControls(logText(message))}\n`,
     );
   };
 }

@@ -11,23 +11,44 @@ export const MAX_REMOTE_TEXT = 500;
 // Only this much is scanned: a secret past it is cut away by the bound anyway.
 const MAX_SCANNED = 64 * 1024;
 
+// Every pattern below is linear on hostile input (a 1 MiB run of one letter, of base64, of `-----BEGIN`,
+// of `-`): a repeated part either starts only where a word starts (a lookbehind), so a long run offers
+// one start instead of one per character, or is bounded. An unanchored `[a-z]*` before a literal is
+// retried from every position of a run: 64 KiB of letters blocked the agent for 15 s.
+
 // A PEM block (private keys, certificates), also JSON-escaped on one line, also cut off before its END.
 const PEM = /-----BEGIN [A-Z0-9 ]{1,40}-----[\s\S]*?(?:-----END [A-Z0-9 ]{1,40}-----|$)/g;
 
-// `key: value`, `key=value`, `"key":"value"` (also Go-escaped `\"key\":\"value\"`) for keys that name a
-// secret: kubeconfig's `*-data` fields, K3S_TOKEN, `token`, `password`, `secret`, `clusterToken`.
-const SECRET_FIELD =
-  /([A-Za-z0-9_.-]*(?:-data|token|password|passwd|secret)\\?["']?[ \t]*[:=][ \t]*\\?["']?)(?!\[redacted\])[^\s"'\\,;}\]]+/gi;
+// A k3s join token in full, `K10<CA hash>::<user>:<password>`: the password part is lower-case hex,
+// which the base64 rule keeps (digests look the same), so the whole token is matched by its shape.
+const K3S_FULL_TOKEN = /(?<![A-Za-z0-9_])K10[0-9a-fA-F]{16,128}::[A-Za-z0-9_.-]{1,64}:[^\s"'\\,;}\]]{1,512}/g;
 
-// `--token abc`, `--password=abc`, as a command line in an error may show them.
-const SECRET_FLAG = /(--(?:token|password|[a-z-]*-data)[= ])(?!\[redacted\])[^\s"',;]+/gi;
+// The name of a secret-bearing key: kubeconfig's `*-data` fields, K3S_TOKEN, `token`, `password`,
+// `secret`, `clusterToken`, `k3d.cluster.token`. It starts where a word starts, 64 characters at most.
+const KEY_WORD = '(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]{0,64}(?:-data|token|password|passwd|secret)';
+// The key's own closing quote (also Go-escaped `\"`) and the `:` or `=` after it.
+const KEY_END = String.raw`\\?["']?[ \t]{0,64}[:=][ \t]{0,64}`;
+// The value: a quoted string whole (spaces and escaped quotes included, to its closing quote on the same
+// line), or a bare word. A quote scan stops at the next unescaped quote or line end, so it stays linear.
+const QUOTED_VALUE = String.raw`"(?:[^"\\\n]|\\[^\n])*"|'(?:[^'\\\n]|\\[^\n])*'|\\"(?:[^"\\\n]|\\[^"\n])*\\"`;
+const BARE_VALUE = String.raw`(?!\[redacted\])[^\s"'\\,;}\]]+`;
+// A quote never closed (the text was cut) still hides the word after it.
+const SECRET_FIELD = new RegExp(
+  String.raw`(${KEY_WORD}${KEY_END})(?:(${QUOTED_VALUE})|(\\?["']?)${BARE_VALUE})`,
+  'gi',
+);
 
-const AUTH_HEADER = /\b(Bearer|Basic)[ \t]+(?!\[redacted\])[A-Za-z0-9._~+/=-]+/gi;
+// `--token abc`, `--password=abc`, as a command line in an error may show them. `--` starts a flag only
+// where no `-` or word precedes it, so a run of dashes offers one start.
+const SECRET_FLAG =
+  /(?<![A-Za-z0-9_-])(--(?:token|password|[a-z-]{0,64}-data)[= ])(?!\[redacted\])[^\s"',;]+/gi;
+
+const AUTH_HEADER = /\b(Bearer|Basic)[ \t]{1,64}(?!\[redacted\])[A-Za-z0-9._~+/=-]+/gi;
 
 // scheme://user:password@host: keep who, drop the password.
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi;
+const URL_PASSWORD = /(?<![A-Za-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/]{0,256}:)[^\s@/]{1,512}@/gi;
 
-const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
 // Long runs of base64 (a key or certificate body, a line of one): mixed case and digits, 40+ characters.
 // An SSH fingerprint (SHA256:…) is public and is what a person compares, so it is kept; hex digests have
@@ -38,12 +59,21 @@ function looksRandom(run: string): boolean {
   return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run);
 }
 
+/** `[redacted]` between the same quotes as `quoted` (`"…"`, `'…'` or Go-escaped `\\"…\\"`). */
+function quoteAround(quoted: string): string {
+  const quote = quoted.startsWith('\\') ? '\\"' : quoted[0];
+  return `${quote}${REDACTED}${quote}`;
+}
+
 /** `text` with every key, certificate, token and password it carries replaced by [redacted]. */
 export function redactSecrets(text: string): string {
   if (text === '') return text;
   return text
     .replace(PEM, REDACTED)
-    .replace(SECRET_FIELD, `$1${REDACTED}`)
+    .replace(K3S_FULL_TOKEN, REDACTED)
+    .replace(SECRET_FIELD, (_match, prefix: string, quoted?: string, open?: string) =>
+      quoted === undefined ? `${prefix}${open ?? ''}${REDACTED}` : `${prefix}${quoteAround(quoted)}`,
+    )
     .replace(SECRET_FLAG, `$1${REDACTED}`)
     .replace(AUTH_HEADER, `$1 ${REDACTED}`)
     .replace(URL_PASSWORD, `$1${REDACTED}@`)
@@ -79,6 +109,18 @@ export function boundText(text: string, max = MAX_REMOTE_TEXT): string {
   const code = text.charCodeAt(end - 1);
   if (code >= 0xd800 && code <= 0xdbff) end--;
   return `${text.slice(0, end)}…`;
+}
+
+/** How much of one string a log line keeps: enough for any message of ours, never a document. */
+export const MAX_LOG_TEXT = 4096;
+
+/**
+ * A string fit for a log line: redacted, then bounded. Only the first MAX_SCANNED characters are
+ * scanned (the bound cuts the rest anyway), and the cut comes after redaction so it cannot break a
+ * secret into pieces too short to be recognized.
+ */
+export function logText(text: string, max = MAX_LOG_TEXT): string {
+  return boundText(redactSecrets(text.slice(0, MAX_SCANNED)), max);
 }
 
 /** Remote output made fit for an error message or a log line: redacted, escaped, bounded. */

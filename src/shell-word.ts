@@ -8,6 +8,11 @@ const PLAIN = /^[A-Za-z0-9_.:@+,/-][A-Za-z0-9_.:=@+,/-]*$/;
 // Printable ASCII without the backslash: what single quotes carry the same way in every shell.
 const QUOTABLE = /^[\u0020-\u005b\u005d-\u007e]*$/;
 
+/** True when no shell expands `word`: it can be shown bare in a line meant to be pasted. */
+export function isPlainWord(word: string): boolean {
+  return PLAIN.test(word);
+}
+
 /** `word` ready to paste as one shell word, or `placeholder` when it cannot be pasted safely. */
 export function pasteWord(word: string, placeholder: string): string {
   if (PLAIN.test(word)) return word;

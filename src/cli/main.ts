@@ -75,9 +75,9 @@ export function renderError(error: unknown): string {
       : '';
     return `error: ${escapeControlsKeepLines(error.message)}${hint}\n`;
   }
-  return `error: ${describeError(error)}\n  hint: this is a bug in tunnel; please report it with the command you ran.\n${
-    error instanceof Error && error.stack ? error.stack : ''
-  }\n`;
+  // Any other error may still carry remote text (an ssh2 error quoting the server): escaped the same way.
+  const stack = error instanceof Error && error.stack ? escapeControlsKeepLines(error.stack) : '';
+  return `error: ${escapeControlsKeepLines(describeError(error))}\n  hint: this is a bug in tunnel; please report it with the command you ran.\n${stack}\n`;
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TunnelError } from '../errors.js';
-import { shellQuote } from '../ssh/exec.js';
+import { pasteWord } from '../shell-word.js';
 
 export function currentUid(): number | undefined {
   return typeof process.getuid === 'function' ? process.getuid() : undefined;
@@ -27,10 +27,10 @@ export function describeOwner(uid: number): string {
 
 function refuse(dir: string, what: string, ours: boolean): TunnelError {
   const hint = ours
-    ? `Others may have put files in it: remove it (rm -rf ${shellQuote(dir)}) and tunnel creates it ` +
+    ? `Others may have put files in it: remove it (rm -rf ${pasteWord(dir, '<dir>')}) and tunnel creates it ` +
       'afresh (0700), or set TUNNEL_HOME to a short directory of your own.'
     : `Another local user may have set it up to pose as the agent. Check it, then remove it as root ` +
-      `(sudo rm -rf ${shellQuote(dir)}), or set TUNNEL_HOME to a short directory of your own ` +
+      `(sudo rm -rf ${pasteWord(dir, '<dir>')}), or set TUNNEL_HOME to a short directory of your own ` +
       '(the socket then lives in $TUNNEL_HOME/run).';
   return new TunnelError('AGENT', `${what}, so tunnel will not use the control socket in it`, { hint });
 }
@@ -69,7 +69,7 @@ export function checkAncestors(dir: string, uid: number | undefined): void {
     }
     if (othersCanSwap(stats)) {
       throw new TunnelError('AGENT', `${current} (above ${dir}) is writable by other users`, {
-        hint: `Others could replace the control socket below it: run chmod go-w ${shellQuote(current)}, ${elsewhere}`,
+        hint: `Others could replace the control socket below it: run chmod go-w ${pasteWord(current, '<dir>')}, ${elsewhere}`,
       });
     }
     const parent = path.dirname(current);

@@ -5,6 +5,7 @@
 // nothing), create the temporary file, upload, `k3d image import`, check every node, import directly into
 // the nodes k3d missed, check those again. The file is removed on every way out by the finally below.
 import { TunnelError } from '../errors.js';
+import { remoteText } from '../redact.js';
 import { findK3d, listClusters, runK3d } from '../remote/k3d.js';
 import {
   type ClusterNode,
@@ -93,7 +94,7 @@ async function importWithK3d(request: PushRequest, target: Target): Promise<Impo
 function importFailed(host: string, cluster: string, output: ImportOutput): TunnelError {
   const status = output.code === null ? 'was killed' : `exited with ${output.code}`;
   const first = output.errors[0]?.split('\n')[0];
-  const what = first ?? `k3d ${status} without an error message`;
+  const what = first === undefined ? `k3d ${status} without an error message` : remoteText(first);
   const more = output.errors.length > 1 ? ` (and ${output.errors.length - 1} more errors)` : '';
   return new TunnelError(
     'IMAGE',

@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TunnelError } from '../errors.js';
+import { pasteWord } from '../shell-word.js';
 
 export async function resolveTarget(file: string): Promise<string> {
   try {
@@ -41,7 +42,7 @@ export async function refuseReadOnly(target: string): Promise<void> {
     'KUBECONFIG',
     `${target} is read-only (mode ${mode.toString(8).padStart(4, '0')}); tunnel left it unchanged, as kubectl would.`,
     {
-      hint: `Make it writable (chmod u+w '${target}'), or have tunnel write its own file: tunnel connect <host> --kubeconfig <file>`,
+      hint: `Make it writable (chmod u+w ${pasteWord(target, '<file>')}), or have tunnel write its own file: tunnel connect <host> --kubeconfig <file>`,
     },
   );
 }

@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { atomicWrite, backupOnce } from '../atomic-file.js';
 import { TunnelError } from '../errors.js';
+import { pasteWord } from '../shell-word.js';
 import { removeNamed, upsert } from './entry-list.js';
 import { guard, readIfExists, refuseReadOnly, resolveTarget } from './file-access.js';
 import {
@@ -207,7 +208,7 @@ async function loadKubeconfig(file: string): Promise<Loaded> {
 
 function notKubeconfig(file: string, what: string): TunnelError {
   return new TunnelError('KUBECONFIG', `${file} ${what}; tunnel left it unchanged.`, {
-    hint: `Check it with: kubectl config view --kubeconfig '${file}'. Fix or move it, or point KUBECONFIG at another file.`,
+    hint: `Check it with: kubectl config view --kubeconfig ${pasteWord(file, '<file>')}. Fix or move it, or point KUBECONFIG at another file.`,
   });
 }
 

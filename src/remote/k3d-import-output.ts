@@ -1,7 +1,7 @@
 // Pure readers for `tunnel image push`: what `k3d image import` printed (k3d.md §4.5) sorted into the
 // known-harmless ctr "content digest … not found" noise and real failures, and the server/agent nodes of one
 // cluster from `k3d cluster list -o json`. No I/O. Decisions use exit codes and levels, never INFO wording.
-import { redactSecrets } from '../redact.js';
+import { logText } from '../redact.js';
 import { parseK3dLogLine, stripAnsi } from './k3d-log.js';
 import { describeJson, parseNode, quote, unexpected } from './k3d-node.js';
 
@@ -54,15 +54,15 @@ export function groupK3dLog(text: string): K3dLogEntry[] {
 export function classifyImportOutput(stdout: string, stderr: string, code: number | null): ImportOutput {
   const result: ImportOutput = { code, noise: [], errors: [], warnings: [], lines: [] };
   result.lines = [...stdout.split('\n'), ...stderr.split('\n')]
-    .map((line) => redactSecrets(stripAnsi(line)).replace(/\s+$/, ''))
+    .map((line) => logText(stripAnsi(line)).replace(/\s+$/, ''))
     .filter((line) => line !== '');
   for (const entry of groupK3dLog(stderr)) {
-    if (entry.level === 'WARN') result.warnings.push(redactSecrets(entry.text));
+    if (entry.level === 'WARN') result.warnings.push(logText(entry.text));
     if (entry.level !== 'ERRO' && entry.level !== 'FATA') continue;
     if (isDigestNoise(entry)) {
       result.noise.push({ node: NODE_FAILURE.exec(entry.text)?.[1], text: entry.text });
     } else {
-      result.errors.push(redactSecrets(entry.text));
+      result.errors.push(logText(entry.text));
     }
   }
   return result;

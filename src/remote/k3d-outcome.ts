@@ -1,7 +1,7 @@
 // Pure readers of what `k3d cluster create` and `k3d cluster delete` print (shapes: shared/reference/k3d.md
 // §4.2-§4.4): the progress worth showing while k3d runs, and why a run failed. The exit code decides
 // success; k3d's (and docker's) words only choose the message and hint. No I/O.
-import { redactSecrets, remoteText } from '../redact.js';
+import { remoteText } from '../redact.js';
 import { parseK3dLogLine } from './k3d-log.js';
 
 export type CreateFailureKind = 'port-in-use' | 'name-taken' | 'docker-down' | 'invalid-config' | 'other';
@@ -44,8 +44,9 @@ function messages(text: string): { level: string | undefined; message: string }[
 export function progressMessage(line: string): string | undefined {
   const parsed = parseK3dLogLine(line);
   if (parsed.message === '' || parsed.message === 'You can now use it like this:') return undefined;
-  if (parsed.level === 'INFO') return redactSecrets(parsed.message);
-  if (parsed.level === 'WARN') return `warning: ${redactSecrets(parsed.message)}`;
+  // One progress line on the terminal: redacted, escaped and bounded like every other remote line.
+  if (parsed.level === 'INFO') return remoteText(parsed.message);
+  if (parsed.level === 'WARN') return `warning: ${remoteText(parsed.message)}`;
   return undefined;
 }
 

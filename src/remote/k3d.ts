@@ -2,6 +2,7 @@
 // Every argument travels as its own argv word, which the SSH layer shell-quotes; user or remote data is
 // never spliced into a script. Exit codes decide success; k3d's words only feed messages and hints.
 import { TunnelError } from '../errors.js';
+import { isPlainWord } from '../shell-word.js';
 import type { ExecOptions, ExecResult, SshConnection } from '../ssh/types.js';
 import {
   parseClusterList,
@@ -177,11 +178,6 @@ function failureHint(host: string, args: readonly string[], result: ExecResult):
     ? `k3d ${args.join(' ')}`
     : `k3d ${args.slice(0, 2).join(' ')} <cluster>`;
   return `Run it on the dev server to see the full output: ssh ${host} ${command}`;
-}
-
-// Nothing any shell expands: no `%` (fish's %self), no `=` first (zsh's =command).
-function isPlainWord(word: string): boolean {
-  return /^[A-Za-z0-9_.:@+,/-][A-Za-z0-9_.:=@+,/-]*$/.test(word);
 }
 
 // For messages only: control characters escaped, so a remote name cannot fake extra lines.

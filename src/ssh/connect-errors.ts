@@ -1,6 +1,7 @@
 // Turns ssh2's connection-phase errors into TunnelErrors with a hint. Classifies by ssh2's
 // `level` and Node's `code`, never by message text.
 import { TunnelError } from '../errors.js';
+import { remoteText } from '../redact.js';
 import type { SshTarget } from './types.js';
 
 /** ssh2 tags errors with `level` (client-socket, client-timeout, handshake, protocol, …). */
@@ -42,13 +43,16 @@ export function handshakeTimeoutError(target: SshTarget, timeoutMs: number): Tun
 /** Everything before 'ready' that is neither a host-key refusal nor an auth failure. */
 export function mapConnectError(target: SshTarget, error: Ssh2Error, proxyStderr?: string): TunnelError {
   const code = typeof error.code === 'string' ? error.code : undefined;
-  const proxy = proxyStderr ? ` (proxy: ${proxyStderr.split('\n').slice(-3).join(' | ')})` : '';
+  // The server's DISCONNECT text can arrive before key exchange (anyone on the path can send it), and a
+  // ProxyCommand's stderr quotes the jump host: both are remote text.
+  const proxy = proxyStderr ? ` (proxy: ${remoteText(proxyStderr.split('\n').slice(-3).join(' | '))})` : '';
+  const said = remoteText(error.message);
   if (code && NETWORK_CAUSES[code]) return connectError(target, `${NETWORK_CAUSES[code]}${proxy}`, error);
   if (error.level === 'client-timeout')
     return connectError(target, `the SSH handshake timed out${proxy}`, error);
   if (typeof error.code === 'number') {
     // A DISCONNECT from the server: its own words are the best explanation.
-    return connectError(target, `the server disconnected: ${error.message}${proxy}`, error);
+    return connectError(target, `the server disconnected: ${said}${proxy}`, error);
   }
-  return connectError(target, `${error.message}${proxy}`, error);
+  return connectError(target, `${said}${proxy}`, error);
 }

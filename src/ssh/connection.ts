@@ -77,15 +77,7 @@ async function openAtDepth(
   const deadline = new PausableDeadline(
     options.readyTimeoutMs ?? (target.connectTimeoutSeconds ? target.connectTimeoutSeconds * 1000 : 20_000),
   );
-  const policy: HostKeyPolicy = {
-    ...options.hostKeyPolicy,
-    ...(options.hostKeyPolicy.prompt ? { prompt: wrapPrompt(deadline, options.hostKeyPolicy.prompt) } : {}),
-  };
-  const askPassphrase = options.askPassphrase ? wrapPrompt(deadline, options.askPassphrase) : undefined;
-  const [verifier, auth] = await Promise.all([
-    createHostVerifier(target, policy),
-    prepareAuth(target, { ...(askPassphrase ? { askPassphrase } : {}) }),
-  ]);
+  const [verifier, auth] = await prepareLogin(target, options, deadline);
   const loadWarnings = verifier.warnings.length;
   for (const warning of verifier.warnings) options.log?.('warn', warning, { host: target.alias });
   const transport = await openTransport(target, {
@@ -113,6 +105,19 @@ async function openAtDepth(
     transport.close();
     throw error;
   }
+}
+
+/** The host-key check and the auth plan, their prompts pausing the handshake deadline while they wait. */
+function prepareLogin(target: SshTarget, options: OpenConnectionOptions, deadline: PausableDeadline) {
+  const policy: HostKeyPolicy = {
+    ...options.hostKeyPolicy,
+    ...(options.hostKeyPolicy.prompt ? { prompt: wrapPrompt(deadline, options.hostKeyPolicy.prompt) } : {}),
+  };
+  const askPassphrase = options.askPassphrase ? wrapPrompt(deadline, options.askPassphrase) : undefined;
+  return Promise.all([
+    createHostVerifier(target, policy),
+    prepareAuth(target, { ...(askPassphrase ? { askPassphrase } : {}) }),
+  ]);
 }
 
 function wrapPrompt<A, R>(deadline: PausableDeadline, prompt: (arg: A) => Promise<R>) {

@@ -4,84 +4,19 @@
 import { Readable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import { TunnelError } from '../errors.js';
+import { escapeControls, remoteText } from '../redact.js';
+import { abortError, Collector, limiterOf } from './exec-limits.js';
 import { quoteArgv, remoteCommand } from './remote-command.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
-export const MAX_EXECS_IN_FLIGHT = 8;
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
+export { MAX_EXECS_IN_FLIGHT } from './exec-limits.js';
 export { decodeRemoteCommand, quoteArgv, remoteCommand, shellQuote } from './remote-command.js';
 
-/** FIFO semaphore; one per Client (kept in a WeakMap so it dies with the Client). */
-class Limiter {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private readonly max: number) {}
-
-  async run<T>(task: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    if (this.active >= this.max) await this.wait(signal);
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-
-  private async wait(signal: AbortSignal | undefined): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const wake = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        this.waiting.splice(this.waiting.indexOf(wake), 1);
-        reject(abortError(signal));
-      };
-      if (signal?.aborted) return reject(abortError(signal));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(wake);
-    });
-  }
-}
-
-const limiters = new WeakMap<Client, Limiter>();
-
-function abortError(signal: AbortSignal | undefined): unknown {
-  return signal?.reason ?? new DOMException('The operation was aborted', 'AbortError');
-}
-
-/** Keeps the first `max` bytes and counts the rest, so the channel is always read to its end. */
-class Collector {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  truncated = false;
-
-  constructor(private readonly max: number) {}
-
-  add(chunk: Buffer): void {
-    // An empty chunk at exactly `max` bytes cuts nothing off.
-    if (chunk.length === 0) return;
-    if (this.size >= this.max) {
-      this.truncated = true;
-      return;
-    }
-    const room = this.max - this.size;
-    if (chunk.length > room) this.truncated = true;
-    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.chunks.push(kept);
-    this.size += kept.length;
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
 function summarize(command: string): string {
-  return command.length > 120 ? `${command.slice(0, 117)}...` : command;
+  // The command may carry names the dev server chose (a cluster name): shown, never interpreted.
+  return escapeControls(command.length > 120 ? `${command.slice(0, 117)}...` : command);
 }
 
 function stopChannel(channel: ClientChannel | undefined): void {
@@ -203,7 +138,7 @@ function timeoutError(command: string, timeoutMs: number): TunnelError {
 function openError(command: string, error: Error): TunnelError {
   return new TunnelError(
     'REMOTE_COMMAND',
-    `Could not run remote command (${error.message}): ${summarize(command)}`,
+    `Could not run remote command (${remoteText(error.message)}): ${summarize(command)}`,
     {
       hint:
         error.message === 'Not connected'
@@ -221,15 +156,6 @@ export async function execOnClient(
   options: ExecOptions = {},
 ): Promise<ExecResult> {
   return await limiterOf(client).run(() => runExec(client, command, options, command), options.signal);
-}
-
-function limiterOf(client: Client): Limiter {
-  let limiter = limiters.get(client);
-  if (!limiter) {
-    limiter = new Limiter(MAX_EXECS_IN_FLIGHT);
-    limiters.set(client, limiter);
-  }
-  return limiter;
 }
 
 /** Runs argv on the dev server, each word exactly as given whatever the user's login shell (remoteCommand). */

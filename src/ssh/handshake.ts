@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import ssh2 from 'ssh2';
 import type { TunnelError } from '../errors.js';
+import { remoteText } from '../redact.js';
 import type { AuthPlan } from './auth.js';
 import { connectError, handshakeTimeoutError, mapConnectError, type Ssh2Error } from './connect-errors.js';
 import type { HostVerifier } from './host-key.js';
@@ -94,13 +95,39 @@ function connectConfig(input: HandshakeInput): ConnectConfig {
   };
 }
 
+/** Every way a handshake can end before 'ready', turned into one error for `fail`. */
+function watchFailures(client: Client, input: HandshakeInput, fail: (error: unknown) => void): void {
+  let kexDone = false;
+  client.on('handshake', () => {
+    kexDone = true;
+  });
+  // CheckHostIP needs the server's address before KEX; only a direct TCP socket has a meaningful one.
+  client.once('connect', () => {
+    const sock = (client as unknown as { _sock?: unknown })._sock;
+    if (!input.sock)
+      input.verifier.setRemoteAddress?.(sock instanceof Socket ? sock.remoteAddress : undefined);
+  });
+  client.on('error', (error: Ssh2Error) => {
+    // An agent that fails to sign is not fatal: ssh2 moves on to the next key.
+    if (error.level === 'agent') return input.log?.('warn', `ssh agent: ${error.message}`);
+    fail(classify(input, error, kexDone));
+  });
+  client.on('close', () => {
+    // A ProxyCommand's stderr quotes the jump host (ssh -W prints what the far side said): remote text.
+    const proxy = remoteText(input.proxyStderr?.() ?? '');
+    fail(
+      input.verifier.error ??
+        connectError(input.target, `connection closed during login${proxy ? ` (${proxy})` : ''}`),
+    );
+  });
+}
+
 /** Resolves with a Client that is authenticated and has every listener it needs to never crash Node. */
 export function handshake(input: HandshakeInput): Promise<Client> {
   const { target, signal } = input;
   const client = new ssh2.Client();
   return new Promise<Client>((resolve, reject) => {
     let settled = false;
-    let kexDone = false;
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
@@ -113,27 +140,7 @@ export function handshake(input: HandshakeInput): Promise<Client> {
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     input.deadline.start(() => fail(handshakeTimeoutError(target, input.deadline.totalMs)));
-    client.on('handshake', () => {
-      kexDone = true;
-    });
-    // CheckHostIP needs the server's address before KEX; only a direct TCP socket has a meaningful one.
-    client.once('connect', () => {
-      const sock = (client as unknown as { _sock?: unknown })._sock;
-      if (!input.sock)
-        input.verifier.setRemoteAddress?.(sock instanceof Socket ? sock.remoteAddress : undefined);
-    });
-    client.on('error', (error: Ssh2Error) => {
-      // An agent that fails to sign is not fatal: ssh2 moves on to the next key.
-      if (error.level === 'agent') return input.log?.('warn', `ssh agent: ${error.message}`);
-      fail(classify(input, error, kexDone));
-    });
-    client.on('close', () => {
-      const proxy = input.proxyStderr?.();
-      fail(
-        input.verifier.error ??
-          connectError(target, `connection closed during login${proxy ? ` (${proxy})` : ''}`),
-      );
-    });
+    watchFailures(client, input, fail);
     client.once('ready', () => {
       settled = true;
       input.deadline.stop();

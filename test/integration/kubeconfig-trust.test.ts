@@ -110,6 +110,20 @@ describe('a hostile kubeconfig from the dev server', () => {
     expect(fs.existsSync(marker)).toBe(false);
   });
 
+  it('names a dropped field whose key the server chose escaped: no clipboard write on the terminal', async () => {
+    // A YAML double-quoted key: \e is ESC and \a BEL, so the parsed key is an OSC 52 clipboard write.
+    const osc52 = String.raw`"\e]52;c;aGk=\a"`;
+    await injectInto('my-app', { user: { [osc52]: 'x' } });
+    await injectInto('other', { user: { [osc52]: 'x', 'client-key-data': null } });
+    const printed = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'kubeconfig', 'devserver']);
+    expect(printed.code).toBe(0);
+    expect(printed.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(printed.stderr).toContain(
+      "dropped users[].user.\\x1b]52;c;aGk=\\x07 from k3d-my-app@devserver's kubeconfig",
+    );
+    expect(printed.stderr).toContain('also dropped: users[].user.\\x1b]52;c;aGk=\\x07');
+  });
+
   it('is dropped the same way by tunnel kubeconfig and --kubeconfig <file>', async () => {
     await injectInto('my-app', { user: { exec: plugin(marker) } });
     await injectInto('other', { user: { exec: plugin(marker), 'client-key-data': null } });

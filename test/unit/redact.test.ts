@@ -3,8 +3,8 @@
 // and the ordinary words of an error (paths, ports, digests, fingerprints, names) are left as they were.
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { formatLogLine } from '../../src/log.js';
+import { describe, expect, it, vi } from 'vitest';
+import { formatLogLine, stderrLogger } from '../../src/log.js';
 import { escapeControls, redactSecrets, remoteText } from '../../src/redact.js';
 import { classifyCreateFailure, progressMessage } from '../../src/remote/k3d-outcome.js';
 import { summarizeK3dError } from '../../src/remote/k3d-parse.js';
@@ -125,6 +125,52 @@ describe('redactSecrets', () => {
     );
   });
 
+  it('removes a quoted value whole, spaces and escaped quotes included, in every quoting', () => {
+    const words = fc.array(fc.stringMatching(/^[A-Za-z0-9]{3,12}$/), { minLength: 2, maxLength: 5 });
+    fc.assert(
+      fc.property(words, around, (parts, [before, after]) => {
+        const value = parts.join(' ');
+        for (const text of [
+          `${before}\nK3S_TOKEN: "${value}"\n${after}`,
+          `${before}\npassword: '${value}'\n${after}`,
+          `${before} {"token":"${value}"} ${after}`,
+          `${before} {\\"token\\":\\"${value}\\"} ${after}`,
+          `${before} secret="${parts.join('\\" ')}" ${after}`,
+        ]) {
+          const out = redactSecrets(text);
+          for (const part of parts) expect(out).not.toContain(part);
+          expect(out).toContain('[redacted]');
+          expect(out).toContain(after);
+        }
+      }),
+    );
+  });
+
+  it('removes a full k3s token, K10<CA hash>::server:<password>, the password too', () => {
+    const hex = (length: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`));
+    fc.assert(
+      fc.property(
+        hex(64),
+        hex(32),
+        fc.constantFrom('server', 'node'),
+        around,
+        (ca, password, user, [before, after]) => {
+          const full = `K10${ca}::${user}:${password}`;
+          for (const text of [
+            `${before} ${full} ${after}`,
+            `${before} --token ${full} ${after}`,
+            `"${full}"`,
+          ]) {
+            const out = redactSecrets(text);
+            expect(out).not.toContain(password);
+            expect(out).not.toContain(ca.slice(0, 20));
+          }
+          expect(redactSecrets(`${before} ${full} ${after}`)).toBe(`${before} [redacted] ${after}`);
+        },
+      ),
+    );
+  });
+
   it('redacts the real shapes: a whole kubeconfig and a cluster JSON line', () => {
     const key = randomBytes(180).toString('base64');
     const kubeconfig = `apiVersion: v1\nusers:\n- name: admin@k3d-x\n  user:\n    client-key-data: ${key}\n`;
@@ -171,6 +217,68 @@ describe('the logger', () => {
   });
 });
 
+// Hostile single lines: a long run of one character, of base64, of what starts a PEM block or a flag. A
+// pattern retried from every position of such a run is quadratic (64 KiB took 15 s; 1 MiB would never
+// finish), so these only return if every pattern is linear; the asserts check what the user sees.
+describe('a megabyte on one line from the dev server', () => {
+  const megabyte = 1024 * 1024;
+  const runs = [
+    'a'.repeat(megabyte),
+    `client-key-data: ${'a'.repeat(megabyte)}`,
+    '-'.repeat(megabyte),
+    '-----BEGIN '.repeat(megabyte / 11),
+    'a.'.repeat(megabyte / 2),
+    'eyJ-'.repeat(megabyte / 4),
+    'token:"'.repeat(megabyte / 8),
+    randomBytes((megabyte * 3) / 4).toString('base64'),
+  ];
+
+  it('remoteText returns it redacted and bounded', () => {
+    for (const run of [...runs, ...runs.map((text) => text.slice(0, 64 * 1024))]) {
+      const out = remoteText(run);
+      expect(out.length).toBeLessThanOrEqual(501);
+    }
+    expect(remoteText(`K3S_TOKEN=${'S3cr3tXyZ'.repeat(7000)}`)).toBe('K3S_TOKEN=[redacted]');
+  });
+
+  it('a log line keeps at most 4096 characters of each string, redacted', () => {
+    for (const run of runs) {
+      const line = formatLogLine('error', run, {}, { error: new Error(run), detail: run });
+      const parsed = JSON.parse(line);
+      for (const value of [parsed.message, parsed.error, parsed.detail]) {
+        expect(value.length).toBeLessThanOrEqual(4097);
+        expect(value).toMatch(/…$|\[redacted\]/);
+      }
+    }
+    const key = randomBytes(600_000).toString('base64');
+    expect(JSON.parse(formatLogLine('warn', `client-key-data: ${key}`, {})).message).toBe(
+      'client-key-data: [redacted]',
+    );
+  });
+
+  it('the terminal logger writes one bounded, redacted, escaped line', () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const log = stderrLogger(false);
+      for (const run of runs) log('warn', run);
+      log('warn', `cluster \x1b]52;c;aGk=\x07 down\nfake: line K3S_TOKEN=abcdefghijkl`);
+    } finally {
+      spy.mockRestore();
+    }
+    for (const line of written) {
+      expect(line.length).toBeLessThanOrEqual(4097 + 'warn: \n'.length);
+      expect(line.indexOf('\n')).toBe(line.length - 1);
+    }
+    expect(written.at(-1)).toBe(
+      'warn: cluster \\x1b]52;c;aGk=\\x07 down\\x0afake: line K3S_TOKEN=[redacted]\n',
+    );
+  });
+});
+
 describe("k3d's words on their way to the user", () => {
   const secret = 'SsAgwuEkUqhWzazQnHqN';
   const key = randomBytes(120).toString('base64');
@@ -183,5 +291,8 @@ describe("k3d's words on their way to the user", () => {
     expect(progressMessage(`INFO[0001] Starting node with --token ${secret}`)).toBe(
       'Starting node with --token [redacted]',
     );
+    const long = progressMessage(`WARN[0002] ${'unable to pull '.repeat(70_000)}`) ?? '';
+    expect(long.startsWith('warning: unable to pull')).toBe(true);
+    expect(long.length).toBeLessThanOrEqual('warning: '.length + 501);
   });
 });

@@ -12,6 +12,7 @@ import { formatNodeFilter, formatPortSpec, type PortSpec, viaLoadBalancer } from
 import type { K3dInfo } from '../../remote/types.js';
 import { connectTarget } from '../../session/session.js';
 import { givenFlags } from '../connect-settings.js';
+import { safeText } from '../render.js';
 import { terminalInteraction } from '../terminal.js';
 import { type ForwardOutcome, forwardNewCluster, renderForwardOutcome, runningSession } from './agent.js';
 import { checkBeforeCreate } from './checks.js';
@@ -72,7 +73,8 @@ async function create(
       request,
       bindAddress: options.bindAddress,
     });
-    if (showWarnings) for (const warning of checked.warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (showWarnings)
+      for (const warning of checked.warnings) process.stderr.write(`warning: ${safeText(warning)}\n`);
     const full = { ...request, apiPort: checked.apiPort };
     const progress = createProgress(process.stderr);
     try {

@@ -10,7 +10,7 @@ import { ManagedSession } from '../../session/managed-session.js';
 import { peekStatus, requireAgent } from '../agent-access.js';
 import { addSettingsOptions, resolveConnectOptions } from '../connect-settings.js';
 import { collect } from '../options.js';
-import { renderForwards } from '../render.js';
+import { renderForwards, safeText } from '../render.js';
 import { terminalInteraction } from '../terminal.js';
 
 interface ConnectCliFlags extends ConnectFlags {
@@ -105,7 +105,8 @@ async function runForeground(options: SessionOptions, flags: ConnectCliFlags, co
       lastState = state.kind;
       if (state.kind === 'reconnecting') {
         process.stderr.write(
-          `reconnecting (${lastError?.message ?? 'connection lost'}); next try at ${state.nextAttemptAt}\n`,
+          // The last error may quote the server (its DISCONNECT text, sent before any key is checked).
+          `reconnecting (${safeText(lastError?.message ?? 'connection lost')}); next try at ${state.nextAttemptAt}\n`,
         );
       } else if (state.kind === 'forwarding' && current.snapshot().reconnectCount > 0) {
         process.stderr.write('forwarding again\n');

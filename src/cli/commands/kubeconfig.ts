@@ -61,12 +61,13 @@ export function registerKubeconfig(program: Command): void {
           const entry = await fetchRewritten(input, api).catch((error: unknown) => {
             // One cluster without a usable credential must not hide the others' contexts.
             if (!isTunnelError(error) || error.code !== 'KUBECONFIG') throw error;
-            process.stderr.write(`no context for ${safeText(api.cluster)}: ${error.message}\n`);
+            // The message names the dropped fields: YAML keys the dev server chose.
+            process.stderr.write(`no context for ${safeText(api.cluster)}: ${safeText(error.message)}\n`);
             return undefined;
           });
           if (!entry) continue;
           for (const field of entry.dropped)
-            process.stderr.write(`${droppedLine(safeText(entry.context.name), field)}\n`);
+            process.stderr.write(`${safeText(droppedLine(entry.context.name, field))}\n`);
           entries.push(entry);
         }
         if (entries.length === 0) {

@@ -4,8 +4,10 @@
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
 import type { ControlClient } from '../../control/client.js';
+import { describeError } from '../../errors.js';
 import { STATUS_SCHEMA_VERSION, type StatusDocument } from '../../session/status-types.js';
 import { existingAgent } from '../agent-access.js';
+import { safeText } from '../render.js';
 import { renderStatus, renderStatusWatchFrame } from '../render-status.js';
 
 interface StatusFlags {
@@ -77,7 +79,7 @@ async function watch(host: string | undefined, flags: StatusFlags): Promise<void
     } catch (error) {
       agent?.client.close();
       agent = undefined;
-      frame = `the agent stopped answering (${error instanceof Error ? error.message : String(error)}); retrying…`;
+      frame = `the agent stopped answering (${safeText(describeError(error))}); retrying…`;
     }
     // Clear and home on a terminal; a pipe gets one frame after another.
     process.stdout.write(tty && !flags.json ? `\x1b[H\x1b[2J${frame}\n` : `${frame}\n`);

@@ -101,4 +101,12 @@ describe('errors on the terminal', () => {
         '  hint: first line\n        second \\x1b]0;title\\x07 line\n',
     );
   });
+
+  it('escape an unexpected error too, its message and its stack (an ssh2 error may quote the server)', () => {
+    const error = new Error('Handshake failed: \u001b]52;c;aGk=\u0007\u009b2J');
+    const shown = renderError(error);
+    expect(shown).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(shown).toContain('error: Handshake failed: \\x1b]52;c;aGk=\\x07\\x9b2J\n');
+    expect(shown).toContain('this is a bug in tunnel');
+  });
 });

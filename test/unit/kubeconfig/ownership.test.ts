@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import type { TunnelError } from '../../../src/errors.js';
 import { type KubeconfigEntries, rewriteKubeconfig } from '../../../src/kubeconfig/rewrite.js';
 import {
   mergeIntoKubeconfig,
@@ -159,6 +160,35 @@ describe('a read-only kubeconfig', () => {
       expect((await fs.readdir(dir)).sort()).toEqual(['config', 'config.tunnel-backup']);
     },
   );
+
+  it('comes with a chmod hint that pastes as that one file in sh and fish, whatever its path', async () => {
+    const odd = path.join(dir, "it's $(touch pwned)", 'config');
+    await fs.mkdir(path.dirname(odd));
+    await fs.copyFile(file, odd);
+    await fs.chmod(odd, 0o400);
+    const error = (await mergeIntoKubeconfig(odd, [entries('k3d-my-app@devbox')], { owner: 'devbox' }).catch(
+      (caught: unknown) => caught,
+    )) as TunnelError;
+    const command = /\((chmod u\+w .+)\), or have tunnel/.exec(error.hint ?? '')?.[1] ?? '';
+    for (const shell of ['sh', 'fish']) {
+      await fs.chmod(odd, 0o400);
+      execFileSync(shell, ['-c', command], { cwd: dir });
+      expect((await fs.stat(odd)).mode & 0o777).toBe(0o600);
+    }
+    expect((await fs.readdir(dir)).sort()).toEqual(['config', "it's $(touch pwned)"]);
+  });
+
+  it('not YAML: the kubectl config view hint names that one file in sh and fish', async () => {
+    const odd = path.join(dir, "it's $(touch pwned).yaml");
+    await fs.writeFile(odd, 'a: [');
+    const error = (await mergeIntoKubeconfig(odd, [entries('k3d-my-app@devbox')], { owner: 'devbox' }).catch(
+      (caught: unknown) => caught,
+    )) as TunnelError;
+    const word = /kubectl config view --kubeconfig (.+)\. Fix or move it/.exec(error.hint ?? '')?.[1] ?? '';
+    for (const shell of ['sh', 'fish']) {
+      expect(execFileSync(shell, ['-c', `printf %s ${word}`], { cwd: dir, encoding: 'utf8' })).toBe(odd);
+    }
+  });
 
   it('is refused as a standalone file too', async () => {
     const standalone = path.join(dir, 'standalone.yaml');

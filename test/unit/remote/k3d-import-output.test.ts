@@ -52,6 +52,16 @@ describe('groupK3dLog', () => {
 });
 
 describe('classifyImportOutput', () => {
+  it('keeps each line of a megabyte-long k3d line bounded and redacted', () => {
+    const long = `ERRO[0001] failed: K3S_TOKEN=abcdefghijklmnop ${'x'.repeat(1024 * 1024)}`;
+    const output = classifyImportOutput(long, `${long}\nWARN[0002] ${'y'.repeat(1024 * 1024)}`, 1);
+    for (const text of [...output.lines, ...output.errors, ...output.warnings]) {
+      expect(text.length).toBeLessThanOrEqual(4097);
+      expect(text).not.toContain('abcdefghijklmnop');
+    }
+    expect(output.errors).toHaveLength(1);
+  });
+
   it('a clean import: nothing but INFO, success', () => {
     const output = classifyImportOutput(STDOUT, '', 0);
     expect(output).toMatchObject({ code: 0, noise: [], errors: [], warnings: [] });

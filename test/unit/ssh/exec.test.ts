@@ -267,6 +267,18 @@ describe('execOnClient', () => {
     await expect(execOnClient(closed, 'x')).rejects.toMatchObject({ code: 'REMOTE_COMMAND', hint: /closed/ });
   });
 
+  it("shows the server's channel-open failure text and the command escaped", async () => {
+    const hostile = {
+      exec: (_c: string, cb: (e: Error) => void) =>
+        setImmediate(() => cb(new Error('denied \x1b]52;c;aGk=\x07\nfake: line'))),
+    } as unknown as Client;
+    const error = (await execOnClient(hostile, "k3d cluster list '\x1b[2J'").catch((e) => e)) as TunnelError;
+    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+    expect(error.message).toBe(
+      "Could not run remote command (denied \\x1b]52;c;aGk=\\x07\\x0afake: line): k3d cluster list '\\x1b[2J'",
+    );
+  });
+
   it(`keeps at most ${MAX_EXECS_IN_FLIGHT} execs in flight per client`, async () => {
     let open = 0;
     let peak = 0;

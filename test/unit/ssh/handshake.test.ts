@@ -1,5 +1,7 @@
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PausableDeadline } from '../../../src/ssh/handshake.js';
+import type { AuthPlan } from '../../../src/ssh/auth.js';
+import { handshake, PausableDeadline } from '../../../src/ssh/handshake.js';
 import { expandProxyCommand } from '../../../src/ssh/proxy-command.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
 
@@ -47,5 +49,32 @@ describe('expandProxyCommand', () => {
   });
   it('refuses unknown tokens', () => {
     expect(() => expandProxyCommand('nc %x', target)).toThrow(/unknown token %x/);
+  });
+});
+
+describe('handshake through a ProxyCommand that closes', () => {
+  it("shows the proxy's stderr (the jump host's words) escaped and bounded", async () => {
+    const sock = new PassThrough();
+    const target = { alias: 'devserver', hostName: 'devserver', port: 22, user: 'dev' } as SshTarget;
+    const attempt = handshake({
+      target,
+      sock,
+      verifier: {
+        verify: () => {},
+        serverHostKeyAlgorithms: ['ssh-ed25519'],
+        error: undefined,
+        warnings: [],
+      },
+      auth: { handler: () => {}, failure: () => new Error('auth') } as unknown as AuthPlan,
+      deadline: new PausableDeadline(60_000),
+      keepalive: { intervalMs: 0, countMax: 3 },
+      signal: undefined,
+      proxyStderr: () => `channel 0: open failed: \x1b]52;c;aGk=\x07 ${'x'.repeat(3000)}`,
+    });
+    sock.end();
+    const error = (await attempt.catch((caught: unknown) => caught)) as Error;
+    expect(error.message).toContain('channel 0: open failed: \\x1b]52;c;aGk=\\x07 x');
+    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+    expect(error.message.length).toBeLessThan(700);
   });
 });
