@@ -49,8 +49,14 @@ const KEPT: Record<Section, readonly string[]> = {
 
 export const pathOf = (section: Section, key: string) => `${section}s[].${section}.${key}`;
 
+/** The named reason, if any: own keys only, so a key such as `constructor` or `__proto__` is just unknown. */
+function namedReason(section: Section, key: string): string | undefined {
+  const reasons = REASONS[section];
+  return Object.hasOwn(reasons, key) ? reasons[key] : undefined;
+}
+
 export function reasonFor(section: Section, key: string): string {
-  return REASONS[section][key] ?? NOT_K3D;
+  return namedReason(section, key) ?? NOT_K3D;
 }
 
 /** The fields an entry of this section may keep, and what is dropped (pure). */
@@ -69,7 +75,7 @@ export function allowed(section: Section, fields: Fields): { kept: Fields; dropp
 /** Fields of an existing kubeconfig entry that tunnel never writes and that act on this machine. */
 export function unsafeFields(section: Section, fields: Fields): DroppedField[] {
   return Object.keys(fields)
-    .filter((key) => REASONS[section][key] !== undefined)
+    .filter((key) => namedReason(section, key) !== undefined)
     .map((key) => ({ path: pathOf(section, key), reason: reasonFor(section, key) }));
 }
 
