@@ -13,6 +13,8 @@ export interface DisconnectResult {
   host: string;
   /** Contexts removed from the kubeconfig (empty with keepKubeconfig). */
   removedContexts: string[];
+  /** Contexts of that name left in place because tunnel did not write them (absent from older agents). */
+  leftContexts?: string[];
   kubeconfigFile: string | null;
 }
 
@@ -215,16 +217,16 @@ export class Agent {
     if (!session) return { host, removedContexts: [], kubeconfigFile: null };
     await session.stop();
     const file = session.kubeconfig.report.file ?? null;
-    let removedContexts: string[] = [];
+    let contexts = { removed: [] as string[], left: [] as string[] };
     if (!keepKubeconfig) {
       try {
-        removedContexts = await session.kubeconfig.remove();
+        contexts = await session.kubeconfig.remove();
       } catch (error) {
         this.log('warn', `kubeconfig entries not removed: ${describeError(error)}`, { host });
       }
     }
-    this.log('info', 'session disconnected', { host, removedContexts });
-    return { host, removedContexts, kubeconfigFile: file };
+    this.log('info', 'session disconnected', { host, removedContexts: contexts.removed });
+    return { host, removedContexts: contexts.removed, leftContexts: contexts.left, kubeconfigFile: file };
   }
 
   private serialize<T>(host: string, work: () => Promise<T>): Promise<T> {

@@ -13,7 +13,7 @@ import type { KubeconfigNames } from './types.js';
 export const OWNER_EXTENSION = 'tunnel.dev/owner';
 
 export type ListKey = 'clusters' | 'contexts' | 'users';
-const SECTION = { clusters: 'cluster', contexts: 'context', users: 'user' } as const;
+export const SECTION = { clusters: 'cluster', contexts: 'context', users: 'user' } as const;
 
 export interface Ownership {
   /** The ssh alias whose session writes these entries. */

@@ -16,6 +16,7 @@ import {
   type ListKey,
   type Ownership,
   refusal,
+  SECTION,
   standaloneRefusal,
   withMark,
 } from './ownership.js';
@@ -45,6 +46,8 @@ export interface MergeResult extends WriteResult {
 export interface RemoveResult extends WriteResult {
   /** Entries left in place because tunnel did not write them, e.g. `context "prod"`. */
   skipped: string[];
+  /** Contexts whose entry this call removed, and those it left because tunnel did not write them. */
+  contexts: { removed: string[]; left: string[] };
 }
 
 const LISTS: readonly ListKey[] = ['clusters', 'contexts', 'users'];
@@ -105,25 +108,25 @@ export async function removeFromKubeconfig(
   ownership: Ownership,
 ): Promise<RemoveResult> {
   const loaded = await loadKubeconfig(file);
-  if (loaded.original === undefined)
-    return { file: loaded.target, changed: false, backup: undefined, skipped: [] };
   const skipped: string[] = [];
+  const contexts: RemoveResult['contexts'] = { removed: [], left: [] };
+  if (loaded.original === undefined)
+    return { file: loaded.target, changed: false, backup: undefined, skipped, contexts };
   const current = loaded.doc.get('current-context');
   for (const entry of names) {
-    for (const [list, name] of [
-      ['clusters', entry.cluster],
-      ['contexts', entry.context],
-      ['users', entry.user],
-    ] as const) {
+    for (const list of LISTS) {
+      const name = entry[SECTION[list]];
       const claim = claimOf(loaded.doc, list, entry, ownership);
-      if (claim === 'foreign') skipped.push(`${list.slice(0, -1)} ${JSON.stringify(name)}`);
-      else if (claim !== 'absent') {
+      if (claim === 'absent') continue;
+      if (list === 'contexts') contexts[claim === 'foreign' ? 'left' : 'removed'].push(name);
+      if (claim === 'foreign') skipped.push(`${SECTION[list]} ${JSON.stringify(name)}`);
+      else {
         removeNamed(loaded.doc, list, name);
         if (list === 'contexts' && name === current) loaded.doc.set('current-context', '');
       }
     }
   }
-  return { ...(await save(loaded)), skipped };
+  return { ...(await save(loaded)), skipped, contexts };
 }
 
 /**

@@ -23,6 +23,12 @@ export interface FollowOptions {
   log: Logger;
 }
 
+export interface RemovedContexts {
+  removed: string[];
+  /** Contexts of ours by name that the file holds unmarked (the user's now): left in place. */
+  left: string[];
+}
+
 interface Cached {
   identity: string;
   entries: KubeconfigEntries;
@@ -104,17 +110,22 @@ export class KubeconfigFollower {
     }
   }
 
-  /** Removes every context this session wrote (merge), or its standalone file's entries. */
-  async remove(): Promise<string[]> {
+  /**
+   * Removes every context this session wrote (merge): says which it removed and which it left because
+   * the file now holds an entry of that name tunnel did not write. A standalone file is left as it is.
+   */
+  async remove(): Promise<RemovedContexts> {
     const { mode } = this.options;
-    const removed = [...this.written];
-    if (mode.kind === 'merge' && removed.length > 0) {
-      const result = await removeFromKubeconfig(mode.file, removed.map(namesForContext), this.ownership());
-      this.logSkipped(result.skipped);
+    const written = [...this.written];
+    let result: RemovedContexts = { removed: [], left: [] };
+    if (mode.kind === 'merge' && written.length > 0) {
+      const removal = await removeFromKubeconfig(mode.file, written.map(namesForContext), this.ownership());
+      this.logSkipped(removal.skipped);
+      result = removal.contexts;
     }
     this.written.clear();
     this.legacy.clear();
-    return removed;
+    return result;
   }
 
   private async entriesFor(

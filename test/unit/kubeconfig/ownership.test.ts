@@ -78,7 +78,11 @@ describe('entries tunnel did not write', () => {
   it("never removes the user's entries, and says which it left", async () => {
     const before = await fs.readFile(file, 'utf8');
     const result = await removeFromKubeconfig(file, [namesForContext('prod')], { owner: 'devbox' });
-    expect(result).toMatchObject({ changed: false, skipped: ['context "prod"'] });
+    expect(result).toMatchObject({
+      changed: false,
+      skipped: ['context "prod"'],
+      contexts: { removed: [], left: ['prod'] },
+    });
     expect(await fs.readFile(file, 'utf8')).toBe(before);
     const kindDev = { cluster: 'kind-dev', context: 'kind-dev', user: 'kind-dev' };
     const other = await removeFromKubeconfig(file, [kindDev], { owner: 'devbox' });

@@ -103,7 +103,7 @@ describe('KubeconfigFollower', () => {
       },
     ]);
     expect(follow.contexts).toEqual([]);
-    expect(await follow.remove()).toEqual([]);
+    expect(await follow.remove()).toEqual({ removed: [], left: [] });
     expect(await fs.readFile(file, 'utf8')).toBe(before);
   });
 
@@ -113,7 +113,8 @@ describe('KubeconfigFollower', () => {
     const config = parse(await fs.readFile(file, 'utf8'));
     delete config.contexts[0].context.extensions; // the user replaced our context with their own
     await fs.writeFile(file, stringify(config));
-    await follow.remove();
+    // Disconnect must not claim it removed a context it left.
+    expect(await follow.remove()).toEqual({ removed: [], left: ['k3d-my-app@devbox'] });
     const after = parse(await fs.readFile(file, 'utf8'));
     expect(after.contexts.map((entry: { name: string }) => entry.name)).toEqual(['k3d-my-app@devbox']);
     expect(after.clusters).toEqual([]);
@@ -141,7 +142,21 @@ describe('KubeconfigFollower', () => {
     await restored.update(connection(k3dOutput), [], [api]);
     expect(restored.report.errors).toEqual([]);
     expect(await fs.readFile(file, 'utf8')).toContain('tunnel.dev/owner');
-    await restored.remove();
+    expect(await restored.remove()).toEqual({ removed: ['k3d-my-app@devbox'], left: [] });
     expect(parse(await fs.readFile(file, 'utf8')).contexts).toEqual([]);
+  });
+
+  it('removes nothing from a standalone file at disconnect, and says so', async () => {
+    const follow = new KubeconfigFollower({
+      mode: { kind: 'standalone', file },
+      names: (cluster) => `k3d-${cluster}@devbox`,
+      serverHost: '127.0.0.1',
+      owner: 'devbox',
+      log: (_level, message) => logged.push(message),
+    });
+    await follow.update(connection(k3dOutput), [], [api]);
+    const before = await fs.readFile(file, 'utf8');
+    expect(await follow.remove()).toEqual({ removed: [], left: [] });
+    expect(await fs.readFile(file, 'utf8')).toBe(before);
   });
 });
