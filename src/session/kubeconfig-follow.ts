@@ -2,11 +2,12 @@
 // re-discoveries: a new cluster gets its context, a deleted one loses it, a re-created one (new
 // certificates) is fetched again. k3d's kubeconfig is fetched only when a cluster's identity (its
 // creation time, its local API port) changed, and the file is rewritten only when its content would.
-// What the rewrite dropped from k3d's kubeconfig is logged once per fetch and kept in the report; an
-// entry the file already holds under our name without our mark is left alone and reported.
+// What the rewrite dropped from k3d's kubeconfig is logged (one bounded line, again only when it changes)
+// and kept in the report (bounded, with a count); an entry the file already holds under our name without
+// our mark is left alone and reported.
 import type { KubeconfigMode } from '../config/resolve.js';
 import { describeError, isTunnelError } from '../errors.js';
-import type { KubeconfigEntries } from '../kubeconfig/rewrite.js';
+import { type KubeconfigEntries, listSome } from '../kubeconfig/rewrite.js';
 import { mergeIntoKubeconfig, removeFromKubeconfig, writeStandaloneKubeconfig } from '../kubeconfig/write.js';
 import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
@@ -36,6 +37,8 @@ interface Cached {
 
 export class KubeconfigFollower {
   private readonly cache = new Map<string, Cached>();
+  /** Per cluster, what the log last said was dropped from its kubeconfig. */
+  private readonly droppedLogged = new Map<string, string>();
   /** Contexts this session has written to the file (what disconnect removes). */
   private readonly written = new Set<string>();
   /** Adopted from a session record and not yet written (marked) by this run: may be unmarked. */
@@ -69,7 +72,13 @@ export class KubeconfigFollower {
   async update(connection: LiveConnection, clusters: K3dCluster[], forwards: ForwardSpec[]): Promise<void> {
     const { mode } = this.options;
     if (mode.kind === 'none') return;
-    const report: KubeconfigReport = { ...this.lastReport, contexts: [], errors: [], dropped: [] };
+    const report: KubeconfigReport = {
+      ...this.lastReport,
+      contexts: [],
+      errors: [],
+      dropped: [],
+      moreDropped: 0,
+    };
     const entries: KubeconfigEntries[] = [];
     for (const api of forwards.filter((spec) => spec.kind === 'api')) {
       const cluster = clusters.find((candidate) => candidate.name === api.cluster);
@@ -79,6 +88,7 @@ export class KubeconfigFollower {
         report.contexts.push({ cluster: api.cluster, context: entry.context.name });
         for (const field of entry.dropped)
           report.dropped.push({ cluster: api.cluster, context: entry.context.name, ...field });
+        report.dropped = capDropped(report.dropped, report);
       } catch (error) {
         this.options.log('warn', `kubeconfig for ${api.cluster} not updated: ${describeError(error)}`);
         report.errors.push({ cluster: api.cluster, error: withHint(error) });
@@ -143,9 +153,7 @@ export class KubeconfigFollower {
       { connection: connection.ssh, k3d: connection.k3d, names, serverHost },
       api,
     );
-    for (const field of entries.dropped) {
-      this.options.log('warn', droppedLine(entries.context.name, field));
-    }
+    this.logDropped(api.cluster, entries);
     this.cache.set(api.cluster, { identity, entries });
     return entries;
   }
@@ -197,6 +205,15 @@ export class KubeconfigFollower {
     }
   }
 
+  /** One line per fetch, and only when what was dropped changed: k3d prints the same at each rediscovery. */
+  private logDropped(cluster: string, entries: KubeconfigEntries): void {
+    const signature = `${entries.context.name}\n${entries.dropped.map((field) => field.path).join('\n')}`;
+    if (this.droppedLogged.get(cluster) === signature) return;
+    this.droppedLogged.set(cluster, signature);
+    if (entries.dropped.length > 0)
+      this.options.log('warn', droppedSummary(entries.context.name, entries.dropped));
+  }
+
   private forget(context: string): void {
     this.written.delete(context);
     this.legacy.delete(context);
@@ -216,6 +233,22 @@ export class KubeconfigFollower {
 function withHint(error: unknown): string {
   const hint = isTunnelError(error) ? error.hint : undefined;
   return hint ? `${describeError(error)} (${hint})` : describeError(error);
+}
+
+// The connect report lists this many dropped fields and counts the rest (a server can add thousands).
+export const MAX_REPORTED_DROPPED = 20;
+
+function capDropped(dropped: KubeconfigReport['dropped'], report: KubeconfigReport) {
+  if (dropped.length <= MAX_REPORTED_DROPPED) return dropped;
+  report.moreDropped = (report.moreDropped ?? 0) + dropped.length - MAX_REPORTED_DROPPED;
+  return dropped.slice(0, MAX_REPORTED_DROPPED);
+}
+
+/** The log line for one fetch: one field as droppedLine says it, several as the first few and a count. */
+export function droppedSummary(context: string, fields: readonly { path: string; reason: string }[]): string {
+  if (fields.length === 1) return droppedLine(context, fields[0]!);
+  const listed = listSome(fields.map((field) => `${field.path} (${field.reason})`));
+  return `dropped ${fields.length} fields from ${context}'s kubeconfig: ${listed}`;
 }
 
 /** e.g. dropped users[].user.exec from k3d-x@host's kubeconfig: a credential plugin would run a program … */

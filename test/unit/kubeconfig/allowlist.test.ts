@@ -5,7 +5,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { safeText } from '../../../src/cli/render.js';
-import { type DroppedField, MAX_DATA_CHARS, unsafeFields } from '../../../src/kubeconfig/allowlist.js';
+import {
+  allowed,
+  type DroppedField,
+  MAX_DATA_CHARS,
+  unsafeFields,
+} from '../../../src/kubeconfig/allowlist.js';
 import { defaultNames, rewriteKubeconfig } from '../../../src/kubeconfig/rewrite.js';
 import { renderStandaloneKubeconfig } from '../../../src/kubeconfig/write.js';
 import { parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
@@ -137,6 +142,11 @@ describe('keys named after built-in object properties', () => {
       },
       { path: `users[].user.${key}`, reason: expect.stringContaining("k3d's kubeconfig has no such field") },
     ]);
+  });
+
+  it('names a huge key by its first hundred characters', () => {
+    const [dropped] = allowed('user', { ['z'.repeat(50_000)]: 1 }).dropped;
+    expect(dropped?.path).toBe(`users[].user.${'z'.repeat(100)}…`);
   });
 
   it.each(BUILT_IN_KEYS)('does not call a field named %s unsafe in an existing entry (doctor)', (key) => {

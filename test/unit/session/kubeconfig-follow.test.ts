@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { K3dInfo } from '../../../src/remote/types.js';
-import { KubeconfigFollower } from '../../../src/session/kubeconfig-follow.js';
+import { KubeconfigFollower, MAX_REPORTED_DROPPED } from '../../../src/session/kubeconfig-follow.js';
 import { LiveConnection } from '../../../src/session/live-connection.js';
 import type { SshLink } from '../../../src/ssh/types.js';
 import { forwardSpec } from '../../builders.js';
@@ -79,6 +79,27 @@ describe('KubeconfigFollower', () => {
     );
     expect(await fs.readFile(file, 'utf8')).not.toContain('exec');
     expect(follow.contexts).toEqual(['k3d-my-app@devbox']);
+  });
+
+  it('logs thousands of dropped keys as one bounded line, once while they stay the same', async () => {
+    const config = parse(k3dOutput.replace(/^---\n/, ''));
+    for (let i = 0; i < 3000; i++) config.users[0].user[`k${i}`] = i;
+    const noisy = `---\n${stringify(config)}`;
+    const follow = follower();
+    // No creation time (as an older k3d prints): every rediscovery fetches the kubeconfig again.
+    for (let round = 0; round < 3; round++) await follow.update(connection(noisy), [], [api]);
+    const lines = logged.filter((line) => line.includes('dropped'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^dropped 3000 fields from k3d-my-app@devbox's kubeconfig: users\[\]\.user\.k0 \(/,
+    );
+    expect(lines[0]).toContain(', and 2995 more');
+    expect(lines[0]!.length).toBeLessThan(1000);
+    expect(follow.report.dropped).toHaveLength(MAX_REPORTED_DROPPED);
+    expect(follow.report.moreDropped).toBe(3000 - MAX_REPORTED_DROPPED);
+    // What was dropped changed: said again.
+    await follow.update(connection(withExec), [], [api]);
+    expect(logged.filter((line) => line.includes('dropped'))).toHaveLength(2);
   });
 
   it("refuses the user's own context of that name, reports it, and disconnect leaves it", async () => {
