@@ -8,7 +8,8 @@
 import type { KubeconfigMode } from '../config/resolve.js';
 import { describeError, isTunnelError } from '../errors.js';
 import { type KubeconfigEntries, listSome } from '../kubeconfig/rewrite.js';
-import { mergeIntoKubeconfig, removeFromKubeconfig, writeStandaloneKubeconfig } from '../kubeconfig/write.js';
+import { writeStandaloneKubeconfig } from '../kubeconfig/standalone.js';
+import { mergeIntoKubeconfig, removeFromKubeconfig } from '../kubeconfig/write.js';
 import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster } from '../remote/types.js';
@@ -164,7 +165,8 @@ export class KubeconfigFollower {
     const names = new Set(entries.map((entry) => entry.context.name));
     const first = entries[0]?.context.name;
     if (mode.kind === 'standalone') {
-      if (first !== undefined) await writeStandaloneKubeconfig(mode.file, entries, first, this.ownership());
+      if (first !== undefined)
+        await writeStandaloneKubeconfig(mode.file, { entries, context: first, ...this.ownership() });
     } else {
       const gone = [...this.written].filter((context) => !names.has(context));
       if (gone.length > 0) {
