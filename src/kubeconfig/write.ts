@@ -74,7 +74,10 @@ export async function mergeIntoKubeconfig(
     const names = namesOf(entry);
     const taken = foreignName(loaded.doc, names, options);
     if (taken) {
-      refused.push({ context: names.context, error: refusal(loaded.target, taken, names, options.owner) });
+      refused.push({
+        context: names.context,
+        error: refusal({ file: loaded.target, taken, names, owner: options.owner }),
+      });
       continue;
     }
     upsert(loaded.doc, 'clusters', withMark('clusters', entry.cluster, options.owner));
@@ -114,7 +117,7 @@ export async function removeFromKubeconfig(
   for (const entry of names) {
     for (const list of LISTS) {
       const name = entry[SECTION[list]];
-      const claim = claimOf(loaded.doc, list, entry, ownership);
+      const claim = claimOf(loaded.doc, { list, names: entry, ownership });
       if (claim === 'absent') continue;
       if (list === 'contexts') contexts[claim === 'foreign' ? 'left' : 'removed'].push(name);
       if (claim === 'foreign') skipped.push(`${SECTION[list]} ${JSON.stringify(name)}`);

@@ -122,10 +122,10 @@ class Verification {
     }
     if (!recordable(target)) {
       const why = `"${target.hostKeyAlias ?? target.hostName}" has characters a known_hosts line cannot hold`;
-      return this.refuse(unknownError(target, name, key, check, why));
+      return this.refuse(unknownError({ target, name, key, check, why }));
     }
     const verdict = await mayAcceptNew(target, this.policy, promptText(name, key));
-    if (!verdict.accepted) return this.refuse(unknownError(target, name, key, check, verdict.why));
+    if (!verdict.accepted) return this.refuse(unknownError({ target, name, key, check, why: verdict.why }));
     await this.record(key, ip && ipStatus?.status === 'unknown' ? [name, ip] : [name]);
     return this.pin(key);
   }
