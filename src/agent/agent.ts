@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { ManagedSession } from '../session/managed-session.js';
 import type { Interaction, SessionReport } from '../session/session.js';
 import type { SessionStatus } from '../session/status-types.js';
+import { noSession, sameMergeTarget, sameOptions } from './session-match.js';
 import { forgetSession, loadSessions, type SavedSession, saveSession } from './store.js';
 
 export interface DisconnectResult {
@@ -23,20 +24,6 @@ export interface ConnectResult {
   /** True when an identical session was already forwarding and was left as it was. */
   reused: boolean;
   replaced: boolean;
-}
-
-function sameOptions(a: SessionOptions, b: SessionOptions): boolean {
-  // --accept-new-host-key only concerns the first connect; it is never kept (see store.ts).
-  const plain = (options: SessionOptions) =>
-    JSON.stringify({ ...options, acceptNewHostKey: false, maps: [...options.maps.entries()] });
-  return plain(a) === plain(b);
-}
-
-/** Whether both sessions merge into the same kubeconfig file (where contexts can be handed over). */
-function sameMergeTarget(a: SessionOptions, b: SessionOptions): boolean {
-  return (
-    a.kubeconfig.kind === 'merge' && b.kubeconfig.kind === 'merge' && a.kubeconfig.file === b.kubeconfig.file
-  );
 }
 
 export class Agent {
@@ -244,11 +231,4 @@ export class Agent {
       throw new TunnelError('AGENT', 'the agent is shutting down', { hint: 'Retry in a moment.' });
     }
   }
-}
-
-function noSession(host: string, hosts: string[]): TunnelError {
-  const running = hosts.length > 0 ? `Sessions: ${hosts.join(', ')}.` : 'No session is running.';
-  return new TunnelError('STATE', `no session for ${host}. ${running}`, {
-    hint: `Start one with: tunnel connect ${host}`,
-  });
 }
