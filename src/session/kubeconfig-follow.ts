@@ -7,14 +7,18 @@
 // our mark is left alone and reported.
 import type { KubeconfigMode } from '../config/resolve.js';
 import { describeError, isTunnelError } from '../errors.js';
-import { type KubeconfigEntries, listSome } from '../kubeconfig/rewrite.js';
+import type { KubeconfigEntries } from '../kubeconfig/rewrite.js';
 import { writeStandaloneKubeconfig } from '../kubeconfig/standalone.js';
 import { mergeIntoKubeconfig, removeFromKubeconfig } from '../kubeconfig/write.js';
 import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster } from '../remote/types.js';
+import { capDropped, droppedSummary } from './kubeconfig-dropped.js';
 import { fetchRewritten, type KubeconfigReport, namesForContext } from './kubeconfig-step.js';
 import type { LiveConnection } from './live-connection.js';
+
+// Re-exported for `tunnel kubeconfig`, which prints the same lines.
+export { droppedLine, MAX_REPORTED_DROPPED } from './kubeconfig-dropped.js';
 
 export interface FollowOptions {
   mode: KubeconfigMode;
@@ -235,25 +239,4 @@ export class KubeconfigFollower {
 function withHint(error: unknown): string {
   const hint = isTunnelError(error) ? error.hint : undefined;
   return hint ? `${describeError(error)} (${hint})` : describeError(error);
-}
-
-// The connect report lists this many dropped fields and counts the rest (a server can add thousands).
-export const MAX_REPORTED_DROPPED = 20;
-
-function capDropped(dropped: KubeconfigReport['dropped'], report: KubeconfigReport) {
-  if (dropped.length <= MAX_REPORTED_DROPPED) return dropped;
-  report.moreDropped = (report.moreDropped ?? 0) + dropped.length - MAX_REPORTED_DROPPED;
-  return dropped.slice(0, MAX_REPORTED_DROPPED);
-}
-
-/** The log line for one fetch: one field as droppedLine says it, several as the first few and a count. */
-export function droppedSummary(context: string, fields: readonly { path: string; reason: string }[]): string {
-  if (fields.length === 1) return droppedLine(context, fields[0]!);
-  const listed = listSome(fields.map((field) => `${field.path} (${field.reason})`));
-  return `dropped ${fields.length} fields from ${context}'s kubeconfig: ${listed}`;
-}
-
-/** e.g. dropped users[].user.exec from k3d-x@host's kubeconfig: a credential plugin would run a program … */
-export function droppedLine(context: string, field: { path: string; reason: string }): string {
-  return `dropped ${field.path} from ${context}'s kubeconfig: ${field.reason}`;
 }
