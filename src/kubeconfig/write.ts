@@ -1,5 +1,6 @@
-// Kubeconfig files: merge our entries into the user's kubeconfig, remove them again, or render a standalone
-// file (standalone.ts writes it). Writes are atomic (temp file + fsync + rename), 0600, with a one-time backup of the user's file.
+// Kubeconfig files: merge our entries into the user's kubeconfig, remove them again, or render a
+// standalone file (standalone.ts writes it). Writes are atomic (temp file + fsync + rename), 0600, with a
+// one-time backup of the user's file.
 // Everything we did not write (other entries, comments, preferences, current-context) stays as it was:
 // merged entries carry tunnel's mark, and one of the same name without it is never replaced nor removed
 // (ownership.ts). A file we cannot read as a kubeconfig, or a read-only one, is never touched.
