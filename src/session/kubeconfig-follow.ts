@@ -158,7 +158,7 @@ export class KubeconfigFollower {
       { connection: connection.ssh, k3d: connection.k3d, names, serverHost },
       api,
     );
-    this.logDropped(api.cluster, entries);
+    this.logDropped(api.cluster, identity, entries);
     this.cache.set(api.cluster, { identity, entries });
     return entries;
   }
@@ -211,9 +211,10 @@ export class KubeconfigFollower {
     }
   }
 
-  /** One line per fetch, and only when what was dropped changed: k3d prints the same at each rediscovery. */
-  private logDropped(cluster: string, entries: KubeconfigEntries): void {
-    const signature = `${entries.context.name}\n${entries.dropped.map((field) => field.path).join('\n')}`;
+  /** One line per fetch, once per cluster identity: k3d prints the same at every rediscovery. */
+  private logDropped(cluster: string, identity: string, entries: KubeconfigEntries): void {
+    const paths = entries.dropped.map((field) => field.path).join('\n');
+    const signature = `${identity}\n${entries.context.name}\n${paths}`;
     if (this.droppedLogged.get(cluster) === signature) return;
     this.droppedLogged.set(cluster, signature);
     if (entries.dropped.length > 0)

@@ -11,7 +11,7 @@ import type { K3dInfo } from '../../../src/remote/types.js';
 import { KubeconfigFollower, MAX_REPORTED_DROPPED } from '../../../src/session/kubeconfig-follow.js';
 import { LiveConnection } from '../../../src/session/live-connection.js';
 import type { SshLink } from '../../../src/ssh/types.js';
-import { forwardSpec } from '../../builders.js';
+import { forwardSpec, k3dCluster } from '../../builders.js';
 
 const k3dOutput = readFileSync(
   new URL('../../fixtures/kubeconfig/k3d-kubeconfig-get-my-app.txt', import.meta.url),
@@ -99,6 +99,16 @@ describe('KubeconfigFollower', () => {
     expect(follow.report.moreDropped).toBe(3000 - MAX_REPORTED_DROPPED);
     // What was dropped changed: said again.
     await follow.update(connection(withExec), [], [api]);
+    expect(logged.filter((line) => line.includes('dropped'))).toHaveLength(2);
+  });
+
+  it('says it again for a re-created cluster (a new identity), not for the same one', async () => {
+    const follow = follower();
+    const created = (at: string) => [k3dCluster('my-app', { createdAt: at })];
+    await follow.update(connection(withExec), created('2026-01-01T10:00:00Z'), [api]);
+    await follow.update(connection(withExec), created('2026-01-01T10:00:00Z'), [api]);
+    expect(logged.filter((line) => line.includes('dropped'))).toHaveLength(1);
+    await follow.update(connection(withExec), created('2026-01-02T10:00:00Z'), [api]);
     expect(logged.filter((line) => line.includes('dropped'))).toHaveLength(2);
   });
 
