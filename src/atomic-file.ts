@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 /** The file operations used here; tests inject failures (a full disk) through them. */
-export type FileOps = Pick<typeof fs, 'open' | 'rename' | 'link' | 'rm' | 'mkdir'>;
+export type FileOps = Pick<typeof fs, 'open' | 'rename' | 'link' | 'rm' | 'mkdir' | 'lstat'>;
 
 /**
  * One backup of the user's own file, taken before tunnel's first change and never overwritten. Written
@@ -19,6 +19,9 @@ export async function backupOnce(
   ops: FileOps = fs,
 ): Promise<string | undefined> {
   const backup = `${target}.tunnel-backup`;
+  // The usual case after the first change: no copy of the whole file (on a nearly full disk that
+  // copy alone would fail the write). A backup appearing after this check is still never replaced.
+  if (await exists(backup, ops)) return undefined;
   const temp = await writeTemp(target, original, ops);
   try {
     await placeOnce(temp, backup, ops);
@@ -39,13 +42,16 @@ async function placeOnce(temp: string, backup: string, ops: FileOps): Promise<vo
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
-    const exists = await fs.lstat(backup).then(
-      () => true,
-      () => false,
-    );
-    if (exists) throw Object.assign(new Error('backup exists'), { code: 'EEXIST' });
+    if (await exists(backup, ops)) throw Object.assign(new Error('backup exists'), { code: 'EEXIST' });
     await ops.rename(temp, backup);
   }
+}
+
+function exists(file: string, ops: FileOps): Promise<boolean> {
+  return ops.lstat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function atomicWrite(target: string, text: string, ops: FileOps = fs): Promise<void> {

@@ -7,12 +7,15 @@ import type { Logger } from '../log.js';
 import { ManagedSession } from '../session/managed-session.js';
 import type { Interaction, SessionReport } from '../session/session.js';
 import type { SessionStatus } from '../session/status-types.js';
+import { noSession, sameMergeTarget, sameOptions } from './session-match.js';
 import { forgetSession, loadSessions, type SavedSession, saveSession } from './store.js';
 
 export interface DisconnectResult {
   host: string;
   /** Contexts removed from the kubeconfig (empty with keepKubeconfig). */
   removedContexts: string[];
+  /** Contexts of that name left in place because tunnel did not write them (absent from older agents). */
+  leftContexts?: string[];
   kubeconfigFile: string | null;
 }
 
@@ -21,20 +24,6 @@ export interface ConnectResult {
   /** True when an identical session was already forwarding and was left as it was. */
   reused: boolean;
   replaced: boolean;
-}
-
-function sameOptions(a: SessionOptions, b: SessionOptions): boolean {
-  // --accept-new-host-key only concerns the first connect; it is never kept (see store.ts).
-  const plain = (options: SessionOptions) =>
-    JSON.stringify({ ...options, acceptNewHostKey: false, maps: [...options.maps.entries()] });
-  return plain(a) === plain(b);
-}
-
-/** Whether both sessions merge into the same kubeconfig file (where contexts can be handed over). */
-function sameMergeTarget(a: SessionOptions, b: SessionOptions): boolean {
-  return (
-    a.kubeconfig.kind === 'merge' && b.kubeconfig.kind === 'merge' && a.kubeconfig.file === b.kubeconfig.file
-  );
 }
 
 export class Agent {
@@ -215,16 +204,16 @@ export class Agent {
     if (!session) return { host, removedContexts: [], kubeconfigFile: null };
     await session.stop();
     const file = session.kubeconfig.report.file ?? null;
-    let removedContexts: string[] = [];
+    let contexts = { removed: [] as string[], left: [] as string[] };
     if (!keepKubeconfig) {
       try {
-        removedContexts = await session.kubeconfig.remove();
+        contexts = await session.kubeconfig.remove();
       } catch (error) {
         this.log('warn', `kubeconfig entries not removed: ${describeError(error)}`, { host });
       }
     }
-    this.log('info', 'session disconnected', { host, removedContexts });
-    return { host, removedContexts, kubeconfigFile: file };
+    this.log('info', 'session disconnected', { host, removedContexts: contexts.removed });
+    return { host, removedContexts: contexts.removed, leftContexts: contexts.left, kubeconfigFile: file };
   }
 
   private serialize<T>(host: string, work: () => Promise<T>): Promise<T> {
@@ -242,11 +231,4 @@ export class Agent {
       throw new TunnelError('AGENT', 'the agent is shutting down', { hint: 'Retry in a moment.' });
     }
   }
-}
-
-function noSession(host: string, hosts: string[]): TunnelError {
-  const running = hosts.length > 0 ? `Sessions: ${hosts.join(', ')}.` : 'No session is running.';
-  return new TunnelError('STATE', `no session for ${host}. ${running}`, {
-    hint: `Start one with: tunnel connect ${host}`,
-  });
 }

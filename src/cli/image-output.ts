@@ -4,6 +4,7 @@
 import type { Writable } from 'node:stream';
 import type { PushEvent, PushReport } from '../image/types.js';
 import type { ClusterNode, ImportOutput } from '../remote/k3d-import-output.js';
+import { formatBytes } from './format.js';
 import { safeText } from './render.js';
 import {
   progressMilestone,
@@ -14,7 +15,6 @@ import {
   renderSummary,
   renderUploaded,
 } from './render-image.js';
-import { formatBytes } from './render-status.js';
 
 export interface PushOutputOptions {
   host: string;

@@ -2,8 +2,8 @@
 // otherwise), the k3d noise line, one line per node, the summary. The total is docker's size estimate,
 // so the text says "about" and never promises a percentage past it.
 import type { NodeResult, PushReport } from '../image/types.js';
+import { formatAge, formatBytes } from './format.js';
 import { safeText } from './render.js';
-import { formatAge, formatBytes } from './render-status.js';
 
 const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
 

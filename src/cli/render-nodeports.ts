@@ -2,7 +2,7 @@
 // done) per cluster, and the JSON document. Text from the dev server goes through safeText.
 import type { ClusterNodePorts, ErrorInfo, NodePortMode } from '../kube/nodeport-check.js';
 import { kubectlPatchCommand, type ServiceFix, shellWord } from '../kube/nodeport-fix.js';
-import { isFine, keyOf, type NodePortRow, type NodePortState, serviceLabel } from '../kube/nodeports.js';
+import { keyOf, type NodePortRow, type NodePortState, serviceLabel } from '../kube/nodeports.js';
 import { isWildcardHost } from '../remote/k3d-parse.js';
 import { pasteWord } from '../shell-word.js';
 import { type RenderOptions, safeText, table } from './render.js';
@@ -212,40 +212,4 @@ export function renderNodePorts(report: NodePortsReport, options: RenderOptions)
   for (const { cluster, reason } of report.skipped) lines.push(`skipped ${safeText(cluster)}: ${reason}`);
   if (report.clusters.length > 0) lines.push(summary(report));
   return lines.join('\n');
-}
-
-export function nodePortsJson(report: NodePortsReport): object {
-  return {
-    host: report.host,
-    mode: report.mode,
-    ok: nodePortsOk(report),
-    clusters: report.clusters.map((entry) => ({
-      cluster: entry.cluster,
-      context: entry.context,
-      ok: !entry.error && entry.result?.healthy === true,
-      error: entry.error ?? null,
-      rows: (entry.result?.rows ?? []).map((row) => ({
-        ...row,
-        fine: isFine(row),
-        mapping: row.mapping ?? null,
-        service: row.service ? { ...row.service, portName: row.service.portName ?? null } : null,
-      })),
-      fixes: (entry.result?.plan.fixes ?? []).map((fix) => {
-        const outcome = entry.result?.results.find((result) => result.fix === fix);
-        const result = outcome && {
-          accepted: outcome.accepted,
-          confirmed: outcome.confirmed,
-          error: outcome.error ?? null,
-        };
-        return { ...fix, kubectl: kubectlPatchCommand(fix, entry.context), result: result ?? null };
-      }),
-      unplanned: (entry.result?.plan.unplanned ?? []).map((unplanned) => ({
-        ...unplanned,
-        choice: unplanned.choice
-          ? { ...unplanned.choice, kubectl: kubectlPatchCommand(unplanned.choice, entry.context) }
-          : null,
-      })),
-    })),
-    skipped: report.skipped,
-  };
 }

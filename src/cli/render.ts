@@ -96,6 +96,8 @@ function renderKubeconfigSummary(report: SessionReport): string[] {
   }
   for (const { context, path, reason } of kubeconfig.dropped)
     lines.push(`dropped ${safeText(path)} from ${safeText(context)}'s kubeconfig: ${safeText(reason)}`);
+  if ((kubeconfig.moreDropped ?? 0) > 0)
+    lines.push(`dropped ${kubeconfig.moreDropped} more fields from the dev server's kubeconfig`);
   for (const { cluster, error } of kubeconfig.errors)
     lines.push(`kubeconfig for ${safeText(cluster)} not written: ${safeText(error)}`);
   return lines;

@@ -54,6 +54,8 @@ export class ControlClient {
   private readonly maxReplyBytes: number;
   /** The request an oversize reply being skipped belongs to; null when its head named none. */
   private oversizeId: number | null = null;
+  /** Between an oversize reply's head and its end. */
+  private skipping = false;
   private nextId = 1;
 
   constructor(
@@ -127,15 +129,25 @@ export class ControlClient {
         this.refuseOversize(event.bytes);
       }
     }
+    this.rearmSkipped();
   }
 
   private onOversize(head: string): void {
     // Replies start {"v":1,"id":N,"type":"ok"…: the head names the request even though the rest is dropped.
     const match = /^\{"v":\d+,"id":(\d+),"type":"(?:ok|error)"/.exec(head);
     this.oversizeId = match ? Number(match[1]) : null;
-    // Bytes are arriving, so the agent is not stuck: no timeout while the reply is skipped to its end.
-    const entry = this.oversizeId === null ? undefined : this.pending.get(this.oversizeId);
-    if (entry) clearTimeout(entry.timer);
+    this.skipping = true;
+  }
+
+  /**
+   * While an oversize reply is skipped, each chunk shows the agent is not stuck: its request's timeout
+   * starts afresh, so a long reply still arrives, and one that stops halfway still times out.
+   */
+  private rearmSkipped(): void {
+    const entry = this.skipping && this.oversizeId !== null ? this.pending.get(this.oversizeId) : undefined;
+    if (!entry || this.oversizeId === null) return;
+    clearTimeout(entry.timer);
+    this.arm(this.oversizeId, entry);
   }
 
   private refuseOversize(bytes: number): void {
@@ -151,6 +163,7 @@ export class ControlClient {
       if (entry) this.settle(id, error(entry.type));
     }
     this.oversizeId = null;
+    this.skipping = false;
   }
 
   private onLine(line: string): void {

@@ -109,7 +109,14 @@ export async function startControlServer(options: ControlServerOptions): Promise
   });
   // After listen, errors on the server object (rare: EMFILE on accept) must be logged, not thrown.
   server.on('error', (error) => log('error', 'control server error', { error: error.message }));
-  await listen(server, socketPath);
+  // Created 0600 (umask 077 around bind, restored at once: the agent is one thread), so a CLI probing
+  // between bind and chmod never sees a socket others may write (with umask 002 it was 0775).
+  const umask = process.umask(0o077);
+  try {
+    await listen(server, socketPath);
+  } finally {
+    process.umask(umask);
+  }
   // The 0700 directory already keeps others out; 0600 is the second lock on the door.
   fs.chmodSync(socketPath, 0o600);
   const inode = fs.lstatSync(socketPath).ino;

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TunnelError } from '../errors.js';
 import { pasteWord } from '../shell-word.js';
+import { groupWriteIsHarmless } from './user-group.js';
 
 export function currentUid(): number | undefined {
   return typeof process.getuid === 'function' ? process.getuid() : undefined;
@@ -42,10 +43,15 @@ function othersCanSwap(stats: fs.Stats): boolean {
 
 /**
  * Throws unless every directory above `dir` belongs to root or to us and is not writable by others
- * (sticky ones such as /tmp excepted): as OpenSSH's StrictModes, resolved with realpath first, since
- * a component someone else controls lets them replace everything below it.
+ * (sticky ones such as /tmp excepted, and group-writable ones whose group is ours alone): as OpenSSH's
+ * StrictModes, resolved with realpath first, since a component someone else controls lets them replace
+ * everything below it.
  */
-export function checkAncestors(dir: string, uid: number | undefined): void {
+export function checkAncestors(
+  dir: string,
+  uid: number | undefined,
+  harmless: (stats: fs.Stats, uid: number) => boolean = groupWriteIsHarmless,
+): void {
   if (uid === undefined) return;
   let current: string;
   try {
@@ -67,7 +73,9 @@ export function checkAncestors(dir: string, uid: number | undefined): void {
         },
       );
     }
-    if (othersCanSwap(stats)) {
+    // A home 0775 under a user-private group (umask 002) is writable by nobody else: as Debian's OpenSSH.
+    const groupOnly = (stats.mode & 0o002) === 0;
+    if (othersCanSwap(stats) && !(groupOnly && harmless(stats, uid))) {
       throw new TunnelError('AGENT', `${current} (above ${dir}) is writable by other users`, {
         hint: `Others could replace the control socket below it: run chmod go-w ${pasteWord(current, '<dir>')}, ${elsewhere}`,
       });

@@ -29,14 +29,17 @@ export function displayKeyType(keyType: string): string {
   return keyType;
 }
 
-/** The real verifier, run with recording off; its verdict kept for the report. */
-async function probeVerifier(target: SshTarget) {
+/**
+ * The real verifier, run with recording off; its verdict kept for the report. The server's address goes
+ * to it as at connect, so CheckHostIP applies: an address known with another key is a refusal here too.
+ */
+export async function probeVerifier(target: SshTarget) {
   const strict = target.strictHostKeyChecking;
   const addsNew = strict === 'accept-new' || strict === 'no';
   // 'yes' here only stops the real verifier from appending; an unknown key is then judged below.
   const inner = await createHostVerifier(
     { ...target, strictHostKeyChecking: addsNew ? 'yes' : strict },
-    { acceptNewHostKey: false },
+    { acceptNewHostKey: false, record: false },
   );
   let verdict: HostKeyVerdict | undefined;
   let refusal: TunnelError | undefined;
@@ -72,6 +75,7 @@ async function probeVerifier(target: SshTarget) {
       return refusal;
     },
     warnings: inner.warnings,
+    setRemoteAddress: inner.setRemoteAddress,
   };
   return { verifier, verdict: () => verdict };
 }

@@ -4,6 +4,8 @@
 // auth-provider), read or send a local file (tokenFile, *-file paths), or redirect or unverify TLS
 // (proxy-url, insecure-skip-tls-verify), so it is dropped and named, never copied.
 
+import { boundText } from '../redact.js';
+
 type Fields = Record<string, unknown>;
 export type Section = 'cluster' | 'user' | 'context';
 
@@ -47,10 +49,19 @@ const KEPT: Record<Section, readonly string[]> = {
   context: [],
 };
 
-export const pathOf = (section: Section, key: string) => `${section}s[].${section}.${key}`;
+// A key is the dev server's text: bounded, so one huge key cannot fill an error, a log line or a report.
+const MAX_KEY_CHARS = 100;
+export const pathOf = (section: Section, key: string) =>
+  `${section}s[].${section}.${boundText(key, MAX_KEY_CHARS)}`;
+
+/** The named reason, if any: own keys only, so a key such as `constructor` or `__proto__` is just unknown. */
+function namedReason(section: Section, key: string): string | undefined {
+  const reasons = REASONS[section];
+  return Object.hasOwn(reasons, key) ? reasons[key] : undefined;
+}
 
 export function reasonFor(section: Section, key: string): string {
-  return REASONS[section][key] ?? NOT_K3D;
+  return namedReason(section, key) ?? NOT_K3D;
 }
 
 /** The fields an entry of this section may keep, and what is dropped (pure). */
@@ -69,7 +80,7 @@ export function allowed(section: Section, fields: Fields): { kept: Fields; dropp
 /** Fields of an existing kubeconfig entry that tunnel never writes and that act on this machine. */
 export function unsafeFields(section: Section, fields: Fields): DroppedField[] {
   return Object.keys(fields)
-    .filter((key) => REASONS[section][key] !== undefined)
+    .filter((key) => namedReason(section, key) !== undefined)
     .map((key) => ({ path: pathOf(section, key), reason: reasonFor(section, key) }));
 }
 

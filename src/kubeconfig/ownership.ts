@@ -13,7 +13,7 @@ import type { KubeconfigNames } from './types.js';
 export const OWNER_EXTENSION = 'tunnel.dev/owner';
 
 export type ListKey = 'clusters' | 'contexts' | 'users';
-const SECTION = { clusters: 'cluster', contexts: 'context', users: 'user' } as const;
+export const SECTION = { clusters: 'cluster', contexts: 'context', users: 'user' } as const;
 
 export interface Ownership {
   /** The ssh alias whose session writes these entries. */
@@ -42,8 +42,14 @@ export function findEntry(doc: Document, list: ListKey, name: string): YAMLMap |
   return items.items.find((entry): entry is YAMLMap => isMap(entry) && entry.get('name') === name);
 }
 
+export interface ClaimQuery {
+  list: ListKey;
+  names: KubeconfigNames;
+  ownership: Ownership;
+}
+
 /** Whose entry `name` in `list` is: nobody's yet, ours, an unmarked one we may adopt, or someone else's. */
-export function claimOf(doc: Document, list: ListKey, names: KubeconfigNames, ownership: Ownership): Claim {
+export function claimOf(doc: Document, { list, names, ownership }: ClaimQuery): Claim {
   const name = names[SECTION[list]];
   const entry = findEntry(doc, list, name);
   if (!entry) return 'absent';
@@ -74,7 +80,7 @@ export function foreignName(
   ownership: Ownership,
 ): { list: ListKey; name: string } | undefined {
   for (const list of ['contexts', 'clusters', 'users'] as const) {
-    if (claimOf(doc, list, names, ownership) === 'foreign') return { list, name: names[SECTION[list]] };
+    if (claimOf(doc, { list, names, ownership }) === 'foreign') return { list, name: names[SECTION[list]] };
   }
   return undefined;
 }
@@ -108,12 +114,14 @@ export function standaloneRefusal(file: string, foreign: readonly string[]): Tun
   );
 }
 
-export function refusal(
-  file: string,
-  taken: { list: ListKey; name: string },
-  names: KubeconfigNames,
-  owner: string,
-): TunnelError {
+export interface Refused {
+  file: string;
+  taken: { list: ListKey; name: string };
+  names: KubeconfigNames;
+  owner: string;
+}
+
+export function refusal({ file, taken, names, owner }: Refused): TunnelError {
   const kind = SECTION[taken.list];
   const name = JSON.stringify(taken.name);
   const remove = (['context', 'cluster', 'user'] as const)

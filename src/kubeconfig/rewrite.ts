@@ -4,6 +4,7 @@
 // a kubeconfig without a usable embedded credential gives no entries at all. File I/O lives in write.ts.
 import { parseDocument } from 'yaml';
 import { TunnelError } from '../errors.js';
+import { boundText } from '../redact.js';
 import { allowed, type DroppedField, pathOf, type Section } from './allowlist.js';
 import type { KubeconfigNames, RewriteOptions } from './types.js';
 
@@ -77,7 +78,7 @@ function requireCredential(
     });
   if (problems.length === 0) return;
   const others = dropped.filter((entry) => !problems.some((problem) => problem.startsWith(entry.path)));
-  const also = others.length > 0 ? `; also dropped: ${others.map((entry) => entry.path).join(', ')}` : '';
+  const also = others.length > 0 ? `; also dropped: ${listSome(others.map((entry) => entry.path))}` : '';
   throw new TunnelError(
     'KUBECONFIG',
     `The kubeconfig from k3d for ${context} has no usable embedded credential (${problems.join('; ')}${also}), so tunnel writes no context for it; its forwards still run.`,
@@ -85,6 +86,17 @@ function requireCredential(
       hint: 'k3d embeds the cluster CA and the admin certificate and key as *-data fields; see what it prints on the dev server: k3d kubeconfig get <cluster>',
     },
   );
+}
+
+/** The first few of a list the dev server controls, then how many more: an error stays a few lines. */
+export function listSome(items: readonly string[], shown = 5): string {
+  const more = items.length > shown ? `, and ${items.length - shown} more` : '';
+  return items.slice(0, shown).join(', ') + more;
+}
+
+/** A value from the dev server quoted for a message: JSON, at most ~200 characters. */
+function quote(value: unknown): string {
+  return boundText(JSON.stringify(value) ?? String(value), 200);
 }
 
 function parseConfig(yamlText: string): Fields {
@@ -125,7 +137,7 @@ function namedList(config: Fields, key: 'clusters' | 'contexts' | 'users'): [Nam
 function fieldsOf(entry: Named, key: 'cluster' | 'context' | 'user', list: string): Fields {
   const fields = entry.fields[key];
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-    throw invalid(`has no "${key}" section in ${list} entry ${JSON.stringify(entry.name)}`);
+    throw invalid(`has no "${key}" section in ${list} entry ${quote(entry.name)}`);
   }
   return fields as Fields;
 }
@@ -133,9 +145,7 @@ function fieldsOf(entry: Named, key: 'cluster' | 'context' | 'user', list: strin
 function referenced(list: readonly Named[], name: unknown, kind: 'cluster' | 'user', context: string): Named {
   const found = list.find((entry) => entry.name === name);
   if (!found) {
-    throw invalid(
-      `has context ${JSON.stringify(context)} naming ${kind} ${JSON.stringify(name)}, which is not in "${kind}s"`,
-    );
+    throw invalid(`has context ${quote(context)} naming ${kind} ${quote(name)}, which is not in "${kind}s"`);
   }
   return found;
 }

@@ -1,5 +1,6 @@
-// Kubeconfig files: merge our entries into the user's kubeconfig, remove them again, or write a standalone
-// file. Writes are atomic (temp file + fsync + rename), 0600, with a one-time backup of the user's file.
+// Kubeconfig files: merge our entries into the user's kubeconfig, remove them again, or render a
+// standalone file (standalone.ts writes it). Writes are atomic (temp file + fsync + rename), 0600, with a
+// one-time backup of the user's file.
 // Everything we did not write (other entries, comments, preferences, current-context) stays as it was:
 // merged entries carry tunnel's mark, and one of the same name without it is never replaced nor removed
 // (ownership.ts). A file we cannot read as a kubeconfig, or a read-only one, is never touched.
@@ -12,12 +13,11 @@ import { removeNamed, upsert } from './entry-list.js';
 import { guard, readIfExists, refuseReadOnly, resolveTarget } from './file-access.js';
 import {
   claimOf,
-  foreignEntries,
   foreignName,
   type ListKey,
   type Ownership,
   refusal,
-  standaloneRefusal,
+  SECTION,
   withMark,
 } from './ownership.js';
 import type { KubeconfigEntries } from './rewrite.js';
@@ -46,6 +46,8 @@ export interface MergeResult extends WriteResult {
 export interface RemoveResult extends WriteResult {
   /** Entries left in place because tunnel did not write them, e.g. `context "prod"`. */
   skipped: string[];
+  /** Contexts whose entry this call removed, and those it left because tunnel did not write them. */
+  contexts: { removed: string[]; left: string[] };
 }
 
 const LISTS: readonly ListKey[] = ['clusters', 'contexts', 'users'];
@@ -53,7 +55,7 @@ const KNOWN_KEYS = ['apiVersion', 'kind', 'clusters', 'contexts', 'users', 'curr
 // YAML 1.1 like client-go, so a new value such as "no" is quoted instead of turning into a boolean.
 const PARSE = { version: '1.1' } as const;
 
-interface Loaded {
+export interface Loaded {
   doc: Document;
   target: string;
   original: Buffer | undefined;
@@ -74,7 +76,10 @@ export async function mergeIntoKubeconfig(
     const names = namesOf(entry);
     const taken = foreignName(loaded.doc, names, options);
     if (taken) {
-      refused.push({ context: names.context, error: refusal(loaded.target, taken, names, options.owner) });
+      refused.push({
+        context: names.context,
+        error: refusal({ file: loaded.target, taken, names, owner: options.owner }),
+      });
       continue;
     }
     upsert(loaded.doc, 'clusters', withMark('clusters', entry.cluster, options.owner));
@@ -90,7 +95,7 @@ export async function mergeIntoKubeconfig(
   return { ...(await save(loaded)), refused, current };
 }
 
-const namesOf = (entry: KubeconfigEntries): KubeconfigNames => ({
+export const namesOf = (entry: KubeconfigEntries): KubeconfigNames => ({
   cluster: entry.cluster.name,
   context: entry.context.name,
   user: entry.user.name,
@@ -106,52 +111,25 @@ export async function removeFromKubeconfig(
   ownership: Ownership,
 ): Promise<RemoveResult> {
   const loaded = await loadKubeconfig(file);
-  if (loaded.original === undefined)
-    return { file: loaded.target, changed: false, backup: undefined, skipped: [] };
   const skipped: string[] = [];
+  const contexts: RemoveResult['contexts'] = { removed: [], left: [] };
+  if (loaded.original === undefined)
+    return { file: loaded.target, changed: false, backup: undefined, skipped, contexts };
   const current = loaded.doc.get('current-context');
   for (const entry of names) {
-    for (const [list, name] of [
-      ['clusters', entry.cluster],
-      ['contexts', entry.context],
-      ['users', entry.user],
-    ] as const) {
-      const claim = claimOf(loaded.doc, list, entry, ownership);
-      if (claim === 'foreign') skipped.push(`${list.slice(0, -1)} ${JSON.stringify(name)}`);
-      else if (claim !== 'absent') {
+    for (const list of LISTS) {
+      const name = entry[SECTION[list]];
+      const claim = claimOf(loaded.doc, { list, names: entry, ownership });
+      if (claim === 'absent') continue;
+      if (list === 'contexts') contexts[claim === 'foreign' ? 'left' : 'removed'].push(name);
+      if (claim === 'foreign') skipped.push(`${SECTION[list]} ${JSON.stringify(name)}`);
+      else {
         removeNamed(loaded.doc, list, name);
         if (list === 'contexts' && name === current) loaded.doc.set('current-context', '');
       }
     }
   }
-  return { ...(await save(loaded)), skipped };
-}
-
-/**
- * A kubeconfig holding only our entries (for KUBECONFIG=… use); replaced whole, no backup. Refused when the
- * file holds an entry tunnel did not write there (say `--kubeconfig ~/.kube/config` by mistake).
- */
-export async function writeStandaloneKubeconfig(
-  file: string,
-  entries: readonly KubeconfigEntries[],
-  context: string,
-  ownership: Ownership,
-): Promise<void> {
-  const loaded = await loadKubeconfig(file);
-  // An older tunnel's standalone file has no marks, only the names tunnel writes there.
-  const names = new Set(entries.flatMap((entry) => Object.values(namesOf(entry))));
-  for (const adopted of ownership.adopt ?? []) names.add(adopted).add(`admin@${adopted}`);
-  const foreign = foreignEntries(loaded.doc, ownership.owner, names);
-  if (foreign.length > 0) throw standaloneRefusal(loaded.target, foreign);
-  const marked = entries.map((entry) => ({
-    cluster: withMark('clusters', entry.cluster, ownership.owner),
-    context: withMark('contexts', entry.context, ownership.owner),
-    user: withMark('users', entry.user, ownership.owner),
-    dropped: entry.dropped,
-  }));
-  const text = renderStandaloneKubeconfig(marked, context);
-  await refuseReadOnly(loaded.target);
-  await guard('write', loaded.target, () => atomicWrite(loaded.target, text));
+  return { ...(await save(loaded)), skipped, contexts };
 }
 
 /** The text of a kubeconfig holding only these entries, `context` current (pure; for printing or writing). */
@@ -185,7 +163,7 @@ function emptyConfig(): Record<string, unknown> {
   };
 }
 
-async function loadKubeconfig(file: string): Promise<Loaded> {
+export async function loadKubeconfig(file: string): Promise<Loaded> {
   const target = await resolveTarget(file);
   const original = await guard('read', target, () => readIfExists(target));
   if (original === undefined) {

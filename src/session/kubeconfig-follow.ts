@@ -2,17 +2,23 @@
 // re-discoveries: a new cluster gets its context, a deleted one loses it, a re-created one (new
 // certificates) is fetched again. k3d's kubeconfig is fetched only when a cluster's identity (its
 // creation time, its local API port) changed, and the file is rewritten only when its content would.
-// What the rewrite dropped from k3d's kubeconfig is logged once per fetch and kept in the report; an
-// entry the file already holds under our name without our mark is left alone and reported.
+// What the rewrite dropped from k3d's kubeconfig is logged (one bounded line, again only when it changes)
+// and kept in the report (bounded, with a count); an entry the file already holds under our name without
+// our mark is left alone and reported.
 import type { KubeconfigMode } from '../config/resolve.js';
 import { describeError, isTunnelError } from '../errors.js';
 import type { KubeconfigEntries } from '../kubeconfig/rewrite.js';
-import { mergeIntoKubeconfig, removeFromKubeconfig, writeStandaloneKubeconfig } from '../kubeconfig/write.js';
+import { writeStandaloneKubeconfig } from '../kubeconfig/standalone.js';
+import { mergeIntoKubeconfig, removeFromKubeconfig } from '../kubeconfig/write.js';
 import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster } from '../remote/types.js';
+import { capDropped, droppedSummary } from './kubeconfig-dropped.js';
 import { fetchRewritten, type KubeconfigReport, namesForContext } from './kubeconfig-step.js';
 import type { LiveConnection } from './live-connection.js';
+
+// Re-exported for `tunnel kubeconfig`, which prints the same lines.
+export { droppedLine, MAX_REPORTED_DROPPED } from './kubeconfig-dropped.js';
 
 export interface FollowOptions {
   mode: KubeconfigMode;
@@ -23,6 +29,12 @@ export interface FollowOptions {
   log: Logger;
 }
 
+export interface RemovedContexts {
+  removed: string[];
+  /** Contexts of ours by name that the file holds unmarked (the user's now): left in place. */
+  left: string[];
+}
+
 interface Cached {
   identity: string;
   entries: KubeconfigEntries;
@@ -30,6 +42,8 @@ interface Cached {
 
 export class KubeconfigFollower {
   private readonly cache = new Map<string, Cached>();
+  /** Per cluster, what the log last said was dropped from its kubeconfig. */
+  private readonly droppedLogged = new Map<string, string>();
   /** Contexts this session has written to the file (what disconnect removes). */
   private readonly written = new Set<string>();
   /** Adopted from a session record and not yet written (marked) by this run: may be unmarked. */
@@ -63,7 +77,13 @@ export class KubeconfigFollower {
   async update(connection: LiveConnection, clusters: K3dCluster[], forwards: ForwardSpec[]): Promise<void> {
     const { mode } = this.options;
     if (mode.kind === 'none') return;
-    const report: KubeconfigReport = { ...this.lastReport, contexts: [], errors: [], dropped: [] };
+    const report: KubeconfigReport = {
+      ...this.lastReport,
+      contexts: [],
+      errors: [],
+      dropped: [],
+      moreDropped: 0,
+    };
     const entries: KubeconfigEntries[] = [];
     for (const api of forwards.filter((spec) => spec.kind === 'api')) {
       const cluster = clusters.find((candidate) => candidate.name === api.cluster);
@@ -73,6 +93,7 @@ export class KubeconfigFollower {
         report.contexts.push({ cluster: api.cluster, context: entry.context.name });
         for (const field of entry.dropped)
           report.dropped.push({ cluster: api.cluster, context: entry.context.name, ...field });
+        report.dropped = capDropped(report.dropped, report);
       } catch (error) {
         this.options.log('warn', `kubeconfig for ${api.cluster} not updated: ${describeError(error)}`);
         report.errors.push({ cluster: api.cluster, error: withHint(error) });
@@ -104,17 +125,22 @@ export class KubeconfigFollower {
     }
   }
 
-  /** Removes every context this session wrote (merge), or its standalone file's entries. */
-  async remove(): Promise<string[]> {
+  /**
+   * Removes every context this session wrote (merge): says which it removed and which it left because
+   * the file now holds an entry of that name tunnel did not write. A standalone file is left as it is.
+   */
+  async remove(): Promise<RemovedContexts> {
     const { mode } = this.options;
-    const removed = [...this.written];
-    if (mode.kind === 'merge' && removed.length > 0) {
-      const result = await removeFromKubeconfig(mode.file, removed.map(namesForContext), this.ownership());
-      this.logSkipped(result.skipped);
+    const written = [...this.written];
+    let result: RemovedContexts = { removed: [], left: [] };
+    if (mode.kind === 'merge' && written.length > 0) {
+      const removal = await removeFromKubeconfig(mode.file, written.map(namesForContext), this.ownership());
+      this.logSkipped(removal.skipped);
+      result = removal.contexts;
     }
     this.written.clear();
     this.legacy.clear();
-    return removed;
+    return result;
   }
 
   private async entriesFor(
@@ -132,9 +158,7 @@ export class KubeconfigFollower {
       { connection: connection.ssh, k3d: connection.k3d, names, serverHost },
       api,
     );
-    for (const field of entries.dropped) {
-      this.options.log('warn', droppedLine(entries.context.name, field));
-    }
+    this.logDropped(api.cluster, identity, entries);
     this.cache.set(api.cluster, { identity, entries });
     return entries;
   }
@@ -145,7 +169,8 @@ export class KubeconfigFollower {
     const names = new Set(entries.map((entry) => entry.context.name));
     const first = entries[0]?.context.name;
     if (mode.kind === 'standalone') {
-      if (first !== undefined) await writeStandaloneKubeconfig(mode.file, entries, first, this.ownership());
+      if (first !== undefined)
+        await writeStandaloneKubeconfig(mode.file, { entries, context: first, ...this.ownership() });
     } else {
       const gone = [...this.written].filter((context) => !names.has(context));
       if (gone.length > 0) {
@@ -186,6 +211,16 @@ export class KubeconfigFollower {
     }
   }
 
+  /** One line per fetch, once per cluster identity: k3d prints the same at every rediscovery. */
+  private logDropped(cluster: string, identity: string, entries: KubeconfigEntries): void {
+    const paths = entries.dropped.map((field) => field.path).join('\n');
+    const signature = `${identity}\n${entries.context.name}\n${paths}`;
+    if (this.droppedLogged.get(cluster) === signature) return;
+    this.droppedLogged.set(cluster, signature);
+    if (entries.dropped.length > 0)
+      this.options.log('warn', droppedSummary(entries.context.name, entries.dropped));
+  }
+
   private forget(context: string): void {
     this.written.delete(context);
     this.legacy.delete(context);
@@ -205,9 +240,4 @@ export class KubeconfigFollower {
 function withHint(error: unknown): string {
   const hint = isTunnelError(error) ? error.hint : undefined;
   return hint ? `${describeError(error)} (${hint})` : describeError(error);
-}
-
-/** e.g. dropped users[].user.exec from k3d-x@host's kubeconfig: a credential plugin would run a program … */
-export function droppedLine(context: string, field: { path: string; reason: string }): string {
-  return `dropped ${field.path} from ${context}'s kubeconfig: ${field.reason}`;
 }

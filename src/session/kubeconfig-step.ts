@@ -15,6 +15,8 @@ export interface KubeconfigReport {
   errors: { cluster: string; error: string }[];
   /** Fields of k3d's kubeconfig that tunnel left out (allowlist.ts), per context written. */
   dropped: { cluster: string; context: string; path: string; reason: string }[];
+  /** How many more were dropped than `dropped` lists (it is bounded); absent from older agents. */
+  moreDropped?: number;
   switchedTo: string | undefined;
 }
 

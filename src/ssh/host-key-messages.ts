@@ -52,7 +52,16 @@ export function revokedError(name: string, key: Buffer, check: HostKeyCheck): Tu
   );
 }
 
-export function unknownError(target: SshTarget, name: string, key: Buffer, check: HostKeyCheck, why: string) {
+export interface UnknownKey {
+  target: SshTarget;
+  name: string;
+  key: Buffer;
+  check: HostKeyCheck;
+  /** Why it was not accepted, e.g. "StrictHostKeyChecking is yes". */
+  why: string;
+}
+
+export function unknownError({ target, name, key, check, why }: UnknownKey) {
   const ca = check.certAuthorityLines?.length
     ? ' (its @cert-authority lines need host certificates, unsupported)'
     : '';

@@ -31,6 +31,8 @@ import type { SshTarget } from './types.js';
 export interface HostKeyPolicy {
   /** `--accept-new-host-key`: record an unknown key without asking (never a changed one). */
   acceptNewHostKey: boolean;
+  /** false: never write known_hosts (doctor); what ssh would add is accepted for this connection only. */
+  record?: boolean;
   /** Only set when a terminal can answer; the question is shown as is, true means "yes". */
   prompt?: (question: string) => Promise<boolean>;
   /**
@@ -120,10 +122,10 @@ class Verification {
     }
     if (!recordable(target)) {
       const why = `"${target.hostKeyAlias ?? target.hostName}" has characters a known_hosts line cannot hold`;
-      return this.refuse(unknownError(target, name, key, check, why));
+      return this.refuse(unknownError({ target, name, key, check, why }));
     }
     const verdict = await mayAcceptNew(target, this.policy, promptText(name, key));
-    if (!verdict.accepted) return this.refuse(unknownError(target, name, key, check, verdict.why));
+    if (!verdict.accepted) return this.refuse(unknownError({ target, name, key, check, why: verdict.why }));
     await this.record(key, ip && ipStatus?.status === 'unknown' ? [name, ip] : [name]);
     return this.pin(key);
   }
@@ -155,6 +157,7 @@ class Verification {
 
   /** Like ssh: a failed append is a warning, the key was still accepted for this connection. */
   private async record(key: Buffer, names: string[], ip?: string): Promise<void> {
+    if (this.policy.record === false) return;
     const type = displayType(blobKeyType(key) ?? '');
     const what = ip ? `the ${type} host key for IP address '${ip}'` : `'${names.join(',')}' (${type})`;
     try {

@@ -69,9 +69,13 @@ export interface LinkCheckOptions {
   maxWaitMs: number;
 }
 
-/** One check at a time per session: a burst of slow opens asks once, not once per client (nor logs each). */
+/**
+ * One check at a time per connection: a burst of slow opens asks once, not once per client (nor logs
+ * each). Per connection, because a check of a dead link may wait a minute, and the connection that
+ * replaced it must be checkable meanwhile.
+ */
 export class LinkCheck {
-  private running = false;
+  private readonly running = new WeakSet<SupervisedConnection>();
 
   constructor(private readonly options: LinkCheckOptions) {}
 
@@ -81,13 +85,17 @@ export class LinkCheck {
     cause: LinkCheckCause,
     detail: string,
   ): Promise<CloseReason | undefined> {
-    if (this.running) return undefined;
-    this.running = true;
+    if (this.running.has(connection)) return undefined;
+    this.running.add(connection);
     const { log, timeoutMs } = this.options;
-    if (cause === 'stall') log('info', `${causeText[cause]}: ${detail}`);
-    log('info', 'checking the link: keepalive@openssh.com request to the dev server');
-    const verdict = await probeLink({ ...this.options, connection });
-    this.running = false;
+    let verdict: LinkVerdict;
+    try {
+      if (cause === 'stall') log('info', `${causeText[cause]}: ${detail}`);
+      log('info', 'checking the link: keepalive@openssh.com request to the dev server');
+      verdict = await probeLink({ ...this.options, connection });
+    } finally {
+      this.running.delete(connection);
+    }
     if (verdict.alive) {
       log('info', `the link answered in ${verdict.waitedMs} ms; keeping the connection`);
       return undefined;

@@ -265,7 +265,11 @@ export class Supervisor<C extends SupervisedConnection> {
 
   /** Only a link that neither answers nor delivers (see LinkCheck) ends; nothing else does. */
   private async check(connection: C, cause: LinkCheckCause, detail: string): Promise<void> {
-    const lost = await this.linkCheck.run(connection, cause, detail);
+    // Called without await: a check that throws is logged, never an unhandled rejection in the agent.
+    const lost = await this.linkCheck.run(connection, cause, detail).catch((error: unknown) => {
+      this.ports.log('warn', `the link check failed: ${(error as Error)?.message ?? String(error)}`);
+      return undefined;
+    });
     if (lost && this.connection === connection) this.declareLost?.(lost);
   }
 

@@ -43,6 +43,13 @@ describe('backupOnce', () => {
     expect((await fs.stat(`${target}.tunnel-backup`)).mode & 0o777).toBe(0o600);
   });
 
+  it('writes nothing when a backup exists, so a nearly full disk does not fail the change', async () => {
+    await fs.writeFile(`${target}.tunnel-backup`, 'first\n');
+    expect(await backupOnce(target, original, fullDisk(0))).toBeUndefined();
+    expect(await fs.readFile(`${target}.tunnel-backup`, 'utf8')).toBe('first\n');
+    expect((await fs.readdir(dir)).sort()).toEqual(['config', 'config.tunnel-backup']);
+  });
+
   it('never overwrites an existing backup', async () => {
     await fs.writeFile(`${target}.tunnel-backup`, 'first\n');
     expect(await backupOnce(target, original)).toBeUndefined();

@@ -8,7 +8,7 @@ import { agentLogFile, agentStoppedMarker, controlSocketPath } from '../../confi
 import { ensureAgent, stopAgent } from '../../control/autostart.js';
 import { VERSION } from '../../version.js';
 import { peekStatus } from '../agent-access.js';
-import { formatAge } from '../render-status.js';
+import { formatAge } from '../format.js';
 import { describeLoginItem } from './agent-login.js';
 
 interface AgentInfo {

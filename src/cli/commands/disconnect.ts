@@ -9,9 +9,14 @@ import { safeText } from '../render.js';
 /** One line per session; context names may come from the dev server, so they are shown escaped. */
 export function describeDisconnect(result: DisconnectResult): string {
   const host = safeText(result.host);
-  if (result.removedContexts.length === 0) return `${host}: disconnected`;
-  const contexts = result.removedContexts.map(safeText).join(', ');
-  return `${host}: disconnected; removed ${contexts} from ${safeText(result.kubeconfigFile ?? 'your kubeconfig')}`;
+  const file = safeText(result.kubeconfigFile ?? 'your kubeconfig');
+  const removed = result.removedContexts.map(safeText).join(', ');
+  const left = (result.leftContexts ?? []).map(safeText).join(', ');
+  return [
+    `${host}: disconnected`,
+    removed && `; removed ${removed} from ${file}`,
+    left && `; left ${left} in place: tunnel did not write it`,
+  ].join('');
 }
 
 export function registerDisconnect(program: Command): void {

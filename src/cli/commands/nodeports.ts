@@ -17,11 +17,11 @@ import type { K3dCluster } from '../../remote/types.js';
 import { connectTarget } from '../../session/session.js';
 import type { SshConnection } from '../../ssh/types.js';
 import { givenFlags } from '../connect-settings.js';
+import { nodePortsJson } from '../nodeports-json.js';
 import { collect } from '../options.js';
 import {
   type ClusterReport,
   type NodePortsReport,
-  nodePortsJson,
   nodePortsOk,
   renderNodePorts,
 } from '../render-nodeports.js';

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type NodePortsReport,
-  nodePortsJson,
-  nodePortsOk,
-  renderNodePorts,
-} from '../../../src/cli/render-nodeports.js';
+import { nodePortsJson } from '../../../src/cli/nodeports-json.js';
+import { type NodePortsReport, nodePortsOk, renderNodePorts } from '../../../src/cli/render-nodeports.js';
 import type { ClusterNodePorts } from '../../../src/kube/nodeport-check.js';
 import { planFixes } from '../../../src/kube/nodeport-fix.js';
 import { joinNodePorts } from '../../../src/kube/nodeports.js';

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatAge,
-  formatBytes,
-  formatClock,
-  renderStatus,
-  renderStatusWatchFrame,
-} from '../../../src/cli/render-status.js';
+import { formatAge, formatBytes, formatClock } from '../../../src/cli/format.js';
+import { renderStatus, renderStatusWatchFrame } from '../../../src/cli/render-status.js';
 import type {
   ClusterStatus,
   ForwardStatus,

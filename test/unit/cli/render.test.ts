@@ -47,6 +47,21 @@ describe('renderForwards', () => {
     expect(text).not.toContain('\x1b[');
   });
 
+  it('counts the dropped fields the report does not list', () => {
+    const dropped = {
+      cluster: 'my-app',
+      context: 'k3d-my-app@devserver',
+      path: 'users[].user.k0',
+      reason: 'r',
+    };
+    const text = renderForwards(
+      report({ kubeconfig: { ...report().kubeconfig, dropped: [dropped], moreDropped: 2980 } }),
+      { color: false },
+    );
+    expect(text).toContain("dropped users[].user.k0 from k3d-my-app@devserver's kubeconfig: r");
+    expect(text).toContain("dropped 2980 more fields from the dev server's kubeconfig");
+  });
+
   it('colours only when asked', () => {
     expect(renderForwards(report(), { color: true })).toContain('\x1b[33m');
   });

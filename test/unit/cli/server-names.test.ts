@@ -87,6 +87,25 @@ describe('disconnect output', () => {
       'devserver: disconnected; removed k3d-a\\x1b]52;c;eA==\\x07@devserver, k3d-b\\x9b2J\\x0afake line@devserver from /home/me/.kube/config',
     );
   });
+
+  it('says which contexts it left in place instead of claiming it removed them', () => {
+    const line = describeDisconnect({
+      host: 'devserver',
+      removedContexts: ['k3d-a@devserver'],
+      leftContexts: ['prod\u001b[2J'],
+      kubeconfigFile: '/home/me/.kube/config',
+    });
+    expect(line).toBe(
+      'devserver: disconnected; removed k3d-a@devserver from /home/me/.kube/config; left prod\\x1b[2J in place: tunnel did not write it',
+    );
+    const none = describeDisconnect({
+      host: 'devserver',
+      removedContexts: [],
+      leftContexts: ['prod'],
+      kubeconfigFile: '/home/me/.kube/config',
+    });
+    expect(none).toBe('devserver: disconnected; left prod in place: tunnel did not write it');
+  });
 });
 
 describe('errors on the terminal', () => {

@@ -4,7 +4,13 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { MAX_DATA_CHARS } from '../../../src/kubeconfig/allowlist.js';
+import { safeText } from '../../../src/cli/render.js';
+import {
+  allowed,
+  type DroppedField,
+  MAX_DATA_CHARS,
+  unsafeFields,
+} from '../../../src/kubeconfig/allowlist.js';
 import { defaultNames, rewriteKubeconfig } from '../../../src/kubeconfig/rewrite.js';
 import { renderStandaloneKubeconfig } from '../../../src/kubeconfig/write.js';
 import { parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
@@ -25,13 +31,23 @@ interface Injected {
 /** k3d's kubeconfig with fields added to (or replaced in) its cluster, user and context sections. */
 function hostile(inject: Injected, remove: { user?: string[]; cluster?: string[] } = {}): string {
   const config = parse(k3dYaml);
-  Object.assign(config.clusters[0].cluster, inject.cluster);
-  Object.assign(config.users[0].user, inject.user);
-  Object.assign(config.contexts[0].context, inject.context);
+  addOwn(config.clusters[0].cluster, inject.cluster);
+  addOwn(config.users[0].user, inject.user);
+  addOwn(config.contexts[0].context, inject.context);
   for (const key of remove.user ?? []) delete config.users[0].user[key];
   for (const key of remove.cluster ?? []) delete config.clusters[0].cluster[key];
   return stringify(config, { version: '1.1' }); // as client-go reads it: `N` stays a string key
 }
+
+/** Object.assign without its setter semantics, so a `__proto__` key becomes a field as YAML makes it. */
+function addOwn(target: Fields, fields: Fields = {}): void {
+  for (const [key, value] of Object.entries(fields)) {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+}
+
+// Keys named after what every object inherits: a lookup table must not mistake them for its entries.
+const BUILT_IN_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
 
 const pem = (type: string, body = 'QUJD') => `-----BEGIN ${type}-----\n${body}\n-----END ${type}-----\n`;
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -90,7 +106,7 @@ describe('the kubeconfig allowlist', () => {
   });
 
   it('passes only allowed keys whatever else the dev server adds (property)', () => {
-    const key = fc.string({ minLength: 1, maxLength: 20 }).filter((k) => k !== '__proto__');
+    const key = fc.oneof(fc.constantFrom(...BUILT_IN_KEYS), fc.string({ minLength: 1, maxLength: 20 }));
     const section = fc.dictionary(key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 });
     fc.assert(
       fc.property(section, section, section, (cluster, user, context) => {
@@ -106,9 +122,37 @@ describe('the kubeconfig allowlist', () => {
           if (!['client-certificate-data', 'client-key-data'].includes(k))
             expect(entries.dropped.map((d) => d.path)).toContain(`users[].user.${k}`);
         }
+        // Every reason is text the CLI can print, also after the JSON trip from the agent.
+        const report = JSON.parse(JSON.stringify(entries.dropped)) as DroppedField[];
+        for (const dropped of report) expect(typeof dropped.reason).toBe('string');
+        for (const dropped of report) expect(() => safeText(dropped.reason)).not.toThrow();
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('keys named after built-in object properties', () => {
+  it.each(BUILT_IN_KEYS)('drops a user or cluster field named %s as unknown to k3d', (key) => {
+    const entries = rewriteKubeconfig(hostile({ user: { [key]: 'x' }, cluster: { [key]: 'y' } }), options);
+    expect(entries.dropped).toEqual([
+      {
+        path: `clusters[].cluster.${key}`,
+        reason: expect.stringContaining("k3d's kubeconfig has no such field"),
+      },
+      { path: `users[].user.${key}`, reason: expect.stringContaining("k3d's kubeconfig has no such field") },
+    ]);
+  });
+
+  it('names a huge key by its first hundred characters', () => {
+    const [dropped] = allowed('user', { ['z'.repeat(50_000)]: 1 }).dropped;
+    expect(dropped?.path).toBe(`users[].user.${'z'.repeat(100)}…`);
+  });
+
+  it.each(BUILT_IN_KEYS)('does not call a field named %s unsafe in an existing entry (doctor)', (key) => {
+    const fields = JSON.parse(`{"${key}": "x"}`) as Record<string, unknown>;
+    expect(unsafeFields('user', fields)).toEqual([]);
+    expect(unsafeFields('cluster', fields)).toEqual([]);
   });
 });
 

@@ -6,14 +6,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { TunnelError } from '../../../src/errors.js';
 import { type KubeconfigEntries, rewriteKubeconfig } from '../../../src/kubeconfig/rewrite.js';
+import { writeStandaloneKubeconfig } from '../../../src/kubeconfig/standalone.js';
 import {
   mergeIntoKubeconfig,
   removeFromKubeconfig,
   renderStandaloneKubeconfig,
-  writeStandaloneKubeconfig,
 } from '../../../src/kubeconfig/write.js';
 import { parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
 import { namesForContext } from '../../../src/session/kubeconfig-step.js';
@@ -24,6 +24,8 @@ const k3dYaml = parseKubeconfigGetOutput(fixture('k3d-kubeconfig-get-my-app.txt'
 /** Entries as a session writes them: context `name` (e.g. --context-name '{cluster}' gives "prod"). */
 const entries = (context: string, port = 16443): KubeconfigEntries =>
   rewriteKubeconfig(k3dYaml, { server: `https://127.0.0.1:${port}`, names: namesForContext(context) });
+// biome-ignore lint/suspicious/noExplicitAny: a parsed kubeconfig edited by the cases
+type Config = any;
 const listNames = (list: { name: string }[] | undefined) => (list ?? []).map((item) => item.name);
 const kubectl = (file: string, ...args: string[]) =>
   execFileSync('kubectl', args, { env: { ...process.env, KUBECONFIG: file }, encoding: 'utf8' });
@@ -79,7 +81,11 @@ describe('entries tunnel did not write', () => {
   it("never removes the user's entries, and says which it left", async () => {
     const before = await fs.readFile(file, 'utf8');
     const result = await removeFromKubeconfig(file, [namesForContext('prod')], { owner: 'devbox' });
-    expect(result).toMatchObject({ changed: false, skipped: ['context "prod"'] });
+    expect(result).toMatchObject({
+      changed: false,
+      skipped: ['context "prod"'],
+      contexts: { removed: [], left: ['prod'] },
+    });
     expect(await fs.readFile(file, 'utf8')).toBe(before);
     const kindDev = { cluster: 'kind-dev', context: 'kind-dev', user: 'kind-dev' };
     const other = await removeFromKubeconfig(file, [kindDev], { owner: 'devbox' });
@@ -193,10 +199,16 @@ describe('a read-only kubeconfig', () => {
   it('is refused as a standalone file too', async () => {
     const standalone = path.join(dir, 'standalone.yaml');
     const context = 'k3d-my-app@devbox';
-    await writeStandaloneKubeconfig(standalone, [entries(context)], context, { owner: 'devbox' });
+    await writeStandaloneKubeconfig(standalone, {
+      entries: [entries(context)],
+      context: context,
+      owner: 'devbox',
+    });
     await fs.chmod(standalone, 0o444);
     const before = await fs.readFile(standalone, 'utf8');
-    const again = writeStandaloneKubeconfig(standalone, [entries(context, 20000)], context, {
+    const again = writeStandaloneKubeconfig(standalone, {
+      entries: [entries(context, 20000)],
+      context: context,
       owner: 'devbox',
     });
     await expect(again).rejects.toMatchObject({
@@ -212,7 +224,11 @@ describe('a standalone file (--kubeconfig <file>)', () => {
 
   it("is never the user's own kubeconfig replaced whole", async () => {
     const before = await fs.readFile(file, 'utf8');
-    const run = writeStandaloneKubeconfig(file, [entries(context)], context, { owner: 'devbox' });
+    const run = writeStandaloneKubeconfig(file, {
+      entries: [entries(context)],
+      context: context,
+      owner: 'devbox',
+    });
     await expect(run).rejects.toMatchObject({
       code: 'KUBECONFIG',
       message: expect.stringContaining('holds entries tunnel did not write (cluster "arn:aws:eks'),
@@ -224,12 +240,86 @@ describe('a standalone file (--kubeconfig <file>)', () => {
   it('replaces its own earlier file, and one an older tunnel wrote (our names, no mark)', async () => {
     const standalone = path.join(dir, 'standalone.yaml');
     await fs.writeFile(standalone, renderStandaloneKubeconfig([entries(context)], context));
-    await writeStandaloneKubeconfig(standalone, [entries(context, 20000)], context, { owner: 'devbox' });
-    await writeStandaloneKubeconfig(standalone, [entries(context, 30000)], context, { owner: 'devbox' });
+    await writeStandaloneKubeconfig(standalone, {
+      entries: [entries(context, 20000)],
+      context: context,
+      owner: 'devbox',
+    });
+    await writeStandaloneKubeconfig(standalone, {
+      entries: [entries(context, 30000)],
+      context: context,
+      owner: 'devbox',
+    });
     expect(parse(await fs.readFile(standalone, 'utf8')).clusters[0].cluster.server).toBe(
       'https://127.0.0.1:30000',
     );
-    const other = writeStandaloneKubeconfig(standalone, [entries(context)], context, { owner: 'elsewhere' });
+    const other = writeStandaloneKubeconfig(standalone, {
+      entries: [entries(context)],
+      context: context,
+      owner: 'elsewhere',
+    });
     await expect(other).rejects.toMatchObject({ code: 'KUBECONFIG' });
+  });
+
+  it("replaces an older tunnel's file that also names a since-deleted cluster, keeping a backup", async () => {
+    const standalone = path.join(dir, 'standalone.yaml');
+    const gone = 'k3d-deleted@devbox';
+    const older = renderStandaloneKubeconfig([entries(context), entries(gone, 6551)], context);
+    await fs.writeFile(standalone, older);
+    await writeStandaloneKubeconfig(standalone, {
+      entries: [entries(context, 20000)],
+      context,
+      owner: 'devbox',
+    });
+    const written = parse(await fs.readFile(standalone, 'utf8'));
+    expect(listNames(written.contexts)).toEqual([context]);
+    expect(written.clusters[0].cluster.server).toBe('https://127.0.0.1:20000');
+    expect(await fs.readFile(`${standalone}.tunnel-backup`, 'utf8')).toBe(older);
+  });
+
+  it.each([
+    [
+      'a server that is not a loopback forward',
+      (c: Config) => {
+        c.clusters[1].cluster.server = 'https://eks.example.com';
+      },
+    ],
+    [
+      'a user not named admin@<context>',
+      (c: Config) => {
+        c.contexts[1].context.user = 'me';
+        c.users[1].name = 'me';
+      },
+    ],
+    [
+      'a context pointing at another cluster',
+      (c: Config) => {
+        c.contexts[1].context.cluster = 'k3d-my-app@devbox';
+      },
+    ],
+    [
+      'an extra user of its own',
+      (c: Config) => {
+        c.users.push({ name: 'ci-bot', user: { token: 't' } });
+      },
+    ],
+  ])("still refuses an unmarked file with an entry not shaped like tunnel's: %s", async (_case, edit) => {
+    const standalone = path.join(dir, 'standalone.yaml');
+    const config = parse(
+      renderStandaloneKubeconfig([entries(context), entries('k3d-other@devbox', 6551)], context),
+    );
+    edit(config);
+    await fs.writeFile(standalone, stringify(config));
+    const before = await fs.readFile(standalone, 'utf8');
+    const run = writeStandaloneKubeconfig(standalone, {
+      entries: [entries(context, 20000)],
+      context,
+      owner: 'devbox',
+    });
+    await expect(run).rejects.toMatchObject({
+      code: 'KUBECONFIG',
+      message: expect.stringContaining('did not write'),
+    });
+    expect(await fs.readFile(standalone, 'utf8')).toBe(before);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { defaultNames, rewriteKubeconfig } from '../../../src/kubeconfig/rewrite.js';
 import { parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
 
@@ -82,5 +83,42 @@ describe('rewriteKubeconfig', () => {
   ])('rejects %s as KUBECONFIG, saying what is missing', (_case, yaml, message) => {
     expect(() => rewriteKubeconfig(yaml, options)).toThrow(expect.objectContaining({ code: 'KUBECONFIG' }));
     expect(() => rewriteKubeconfig(yaml, options)).toThrow(message);
+  });
+});
+
+describe('what the dev server chose, in errors', () => {
+  const config = () => parse(k3dYaml);
+  const messageOf = (text: string): string => {
+    try {
+      rewriteKubeconfig(text, options);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('no error');
+  };
+
+  it('quotes a huge user reference or entry name in at most a few hundred characters', () => {
+    const hugeUser = config();
+    hugeUser.contexts[0].context.user = { nested: 'x'.repeat(100_000), more: Array(1000).fill('y') };
+    const message = messageOf(stringify(hugeUser));
+    expect(message).toContain('naming user {"nested":"xxx');
+    expect(message.length).toBeLessThan(800);
+
+    const hugeName = config();
+    hugeName.clusters[0].name = 'c'.repeat(100_000);
+    hugeName.contexts[0].context.cluster = hugeName.clusters[0].name;
+    delete hugeName.clusters[0].cluster;
+    expect(messageOf(stringify(hugeName)).length).toBeLessThan(800);
+  });
+
+  it('lists a few of thousands of dropped fields, a count for the rest, and bounds each key', () => {
+    const many = config();
+    delete many.users[0].user['client-key-data'];
+    for (let i = 0; i < 3000; i++) many.users[0].user[`k${i}`] = i;
+    many.users[0].user['z'.repeat(50_000)] = 1;
+    const message = messageOf(stringify(many));
+    expect(message).toContain('also dropped: users[].user.k0, users[].user.k1');
+    expect(message).toContain(', and 2996 more)');
+    expect(message.length).toBeLessThan(1000);
   });
 });

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultNames, type KubeconfigEntries, rewriteKubeconfig } from '../../../src/kubeconfig/rewrite.js';
+import { writeStandaloneKubeconfig } from '../../../src/kubeconfig/standalone.js';
 import {
   mergeIntoKubeconfig,
   removeFromKubeconfig,
   renderStandaloneKubeconfig,
-  writeStandaloneKubeconfig,
 } from '../../../src/kubeconfig/write.js';
 import { parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
 
@@ -177,7 +177,9 @@ describe('removeFromKubeconfig', () => {
 describe('writeStandaloneKubeconfig', () => {
   it('writes a 0600 file with only our entries and the given context current', async () => {
     const standalone = path.join(dir, 'tunnel', 'kubeconfig-devbox.yaml');
-    await writeStandaloneKubeconfig(standalone, [entries(), entries('shop', 6550)], 'k3d-shop@devbox', {
+    await writeStandaloneKubeconfig(standalone, {
+      entries: [entries(), entries('shop', 6550)],
+      context: 'k3d-shop@devbox',
       owner: 'devbox',
     });
     expect(await mode(standalone)).toBe(0o600);
@@ -189,7 +191,11 @@ describe('writeStandaloneKubeconfig', () => {
 
   it('renders what it writes (without the owner mark), and refuses a current context it does not hold', async () => {
     const standalone = path.join(dir, 'standalone.yaml');
-    await writeStandaloneKubeconfig(standalone, [entries()], 'k3d-my-app@devbox', { owner: 'devbox' });
+    await writeStandaloneKubeconfig(standalone, {
+      entries: [entries()],
+      context: 'k3d-my-app@devbox',
+      owner: 'devbox',
+    });
     const written = parse(await fs.readFile(standalone, 'utf8'));
     for (const [list, section] of [
       ['clusters', 'cluster'],

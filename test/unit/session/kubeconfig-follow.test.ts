@@ -8,10 +8,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { K3dInfo } from '../../../src/remote/types.js';
-import { KubeconfigFollower } from '../../../src/session/kubeconfig-follow.js';
+import { KubeconfigFollower, MAX_REPORTED_DROPPED } from '../../../src/session/kubeconfig-follow.js';
 import { LiveConnection } from '../../../src/session/live-connection.js';
 import type { SshLink } from '../../../src/ssh/types.js';
-import { forwardSpec } from '../../builders.js';
+import { forwardSpec, k3dCluster } from '../../builders.js';
 
 const k3dOutput = readFileSync(
   new URL('../../fixtures/kubeconfig/k3d-kubeconfig-get-my-app.txt', import.meta.url),
@@ -81,6 +81,37 @@ describe('KubeconfigFollower', () => {
     expect(follow.contexts).toEqual(['k3d-my-app@devbox']);
   });
 
+  it('logs thousands of dropped keys as one bounded line, once while they stay the same', async () => {
+    const config = parse(k3dOutput.replace(/^---\n/, ''));
+    for (let i = 0; i < 3000; i++) config.users[0].user[`k${i}`] = i;
+    const noisy = `---\n${stringify(config)}`;
+    const follow = follower();
+    // No creation time (as an older k3d prints): every rediscovery fetches the kubeconfig again.
+    for (let round = 0; round < 3; round++) await follow.update(connection(noisy), [], [api]);
+    const lines = logged.filter((line) => line.includes('dropped'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^dropped 3000 fields from k3d-my-app@devbox's kubeconfig: users\[\]\.user\.k0 \(/,
+    );
+    expect(lines[0]).toContain(', and 2995 more');
+    expect(lines[0]!.length).toBeLessThan(1000);
+    expect(follow.report.dropped).toHaveLength(MAX_REPORTED_DROPPED);
+    expect(follow.report.moreDropped).toBe(3000 - MAX_REPORTED_DROPPED);
+    // What was dropped changed: said again.
+    await follow.update(connection(withExec), [], [api]);
+    expect(logged.filter((line) => line.includes('dropped'))).toHaveLength(2);
+  });
+
+  it('says it again for a re-created cluster (a new identity), not for the same one', async () => {
+    const follow = follower();
+    const created = (at: string) => [k3dCluster('my-app', { createdAt: at })];
+    await follow.update(connection(withExec), created('2026-01-01T10:00:00Z'), [api]);
+    await follow.update(connection(withExec), created('2026-01-01T10:00:00Z'), [api]);
+    expect(logged.filter((line) => line.includes('dropped'))).toHaveLength(1);
+    await follow.update(connection(withExec), created('2026-01-02T10:00:00Z'), [api]);
+    expect(logged.filter((line) => line.includes('dropped'))).toHaveLength(2);
+  });
+
   it("refuses the user's own context of that name, reports it, and disconnect leaves it", async () => {
     await fs.writeFile(
       file,
@@ -103,7 +134,7 @@ describe('KubeconfigFollower', () => {
       },
     ]);
     expect(follow.contexts).toEqual([]);
-    expect(await follow.remove()).toEqual([]);
+    expect(await follow.remove()).toEqual({ removed: [], left: [] });
     expect(await fs.readFile(file, 'utf8')).toBe(before);
   });
 
@@ -113,7 +144,8 @@ describe('KubeconfigFollower', () => {
     const config = parse(await fs.readFile(file, 'utf8'));
     delete config.contexts[0].context.extensions; // the user replaced our context with their own
     await fs.writeFile(file, stringify(config));
-    await follow.remove();
+    // Disconnect must not claim it removed a context it left.
+    expect(await follow.remove()).toEqual({ removed: [], left: ['k3d-my-app@devbox'] });
     const after = parse(await fs.readFile(file, 'utf8'));
     expect(after.contexts.map((entry: { name: string }) => entry.name)).toEqual(['k3d-my-app@devbox']);
     expect(after.clusters).toEqual([]);
@@ -141,7 +173,21 @@ describe('KubeconfigFollower', () => {
     await restored.update(connection(k3dOutput), [], [api]);
     expect(restored.report.errors).toEqual([]);
     expect(await fs.readFile(file, 'utf8')).toContain('tunnel.dev/owner');
-    await restored.remove();
+    expect(await restored.remove()).toEqual({ removed: ['k3d-my-app@devbox'], left: [] });
     expect(parse(await fs.readFile(file, 'utf8')).contexts).toEqual([]);
+  });
+
+  it('removes nothing from a standalone file at disconnect, and says so', async () => {
+    const follow = new KubeconfigFollower({
+      mode: { kind: 'standalone', file },
+      names: (cluster) => `k3d-${cluster}@devbox`,
+      serverHost: '127.0.0.1',
+      owner: 'devbox',
+      log: (_level, message) => logged.push(message),
+    });
+    await follow.update(connection(k3dOutput), [], [api]);
+    const before = await fs.readFile(file, 'utf8');
+    expect(await follow.remove()).toEqual({ removed: [], left: [] });
+    expect(await fs.readFile(file, 'utf8')).toBe(before);
   });
 });

@@ -33,6 +33,19 @@ describe('Supervisor.checkLink while forwarding', () => {
     await supervisor.stop();
   });
 
+  it('logs a check that throws and keeps forwarding (no unhandled rejection in the agent)', async () => {
+    const first = new FakeConnection('a');
+    first.probe.mockImplementation(() => {
+      throw new Error('no transport');
+    });
+    const setup = await forwardingOn(first);
+    setup.supervisor.checkLink('stalled open');
+    await settle();
+    expect(setup.supervisor.snapshot().state.kind).toBe('forwarding');
+    expect(first.close).not.toHaveBeenCalled();
+    await setup.supervisor.stop();
+  });
+
   it('treats a probe that throws as a dead link', async () => {
     const first = new FakeConnection('a');
     first.probe.mockRejectedValue(new Error('channel open failed: connection gone'));
