@@ -138,7 +138,9 @@ describe('redactSecrets', () => {
           `${before} secret="${parts.join('\\" ')}" ${after}`,
         ]) {
           const out = redactSecrets(text);
-          for (const part of parts) expect(out).not.toContain(part);
+          // A word that also stands in the text around it (or in a key name) proves nothing either way.
+          const context = `${before} ${after} K3S_TOKEN password token secret [redacted]`;
+          for (const part of parts.filter((word) => !context.includes(word))) expect(out).not.toContain(part);
           expect(out).toContain('[redacted]');
           expect(out).toContain(after);
         }
