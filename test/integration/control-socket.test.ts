@@ -59,8 +59,10 @@ describe('control socket', () => {
 
   it('works under a TUNNEL_HOME too long for sun_path, via the short fallback path', async () => {
     const home = path.join(env.dir, 'a-rather-long-directory-name-for-testing'.repeat(3));
-    env.socketPath = controlSocketPath({ TUNNEL_HOME: home }, process.platform);
+    // TMPDIR inside the test's directory: the fallback <tmp>/tunnel-<uid>/ is removed with it.
+    env.socketPath = controlSocketPath({ TUNNEL_HOME: home, TMPDIR: env.dir }, process.platform);
     expect(env.socketPath.startsWith(home)).toBe(false);
+    expect(env.socketPath.startsWith(env.dir)).toBe(true);
     await start();
     expect(fs.statSync(path.dirname(env.socketPath)).mode & 0o777).toBe(0o700);
     expect((await (await client()).hello('0.1.0')).agentVersion).toBe('9.9.9');
