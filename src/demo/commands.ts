@@ -1,6 +1,7 @@
 // The demo dev server's shell (pure): the command lines tunnel sends over `exec` (argv encoded by the SSH
 // layer's remoteCommand) → k3d's answers from the demo world. Enough for what `tunnel connect` runs: `command -v k3d`, k3d
-// version / cluster list -o json / kubeconfig get, and `true` (the link probe). Anything else: exit 127.
+// version / cluster list -o json / kubeconfig get. Anything else: exit 127 (the link check is an SSH keepalive
+// request, never a command).
 import { decodeRemoteCommand } from '../ssh/exec.js';
 import { clusterListJson, type DemoCluster, kubeconfigText, versionText } from './world.js';
 
@@ -82,7 +83,6 @@ export function runDemoCommand(commandLine: string, cluster: DemoCluster): Comma
   if (program === 'command' && flag === '-v') {
     return words[2] === 'k3d' ? ok(`${DEMO_K3D_PATH}\n`) : { stdout: '', stderr: '', code: 1 };
   }
-  if (program === 'true') return ok('');
   if (program === 'k3d' || program === DEMO_K3D_PATH) return k3d(words.slice(1), cluster);
   return notFound(program ?? '');
 }
