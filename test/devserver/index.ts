@@ -143,15 +143,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         claimedIndices.delete(index);
       });
     }
-    const sshd = await startSshd({
-      dir: path.join(dir, 'sshd'),
-      listenAddress: netns?.nsAddress ?? '127.0.0.1',
-      ...(netns ? { port: 22, netns: netns.name } : {}),
-      authorizedKeys: [publicKey],
-      setEnv: sessionEnv(simHome),
-      ...(options.loginShell ? { loginShell: options.loginShell } : {}),
-    });
-    cleanups.push(() => sshd.stop());
+    // The world daemon first: its ports are fixed by the scenario, and sshd's free port, chosen after,
+    // can then never be one of them (in loopback mode both share 127.0.0.1).
     const { handle: daemon } = await startDaemon({
       worldFile: worldFile(simHome),
       pidFile: daemonPidFile(simHome),
@@ -164,6 +157,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         throw new Error(`world daemon could not listen: ${JSON.stringify(ready.errors)}`);
       return { handle };
     });
+    const sshd = await startSshd({
+      dir: path.join(dir, 'sshd'),
+      listenAddress: netns?.nsAddress ?? '127.0.0.1',
+      ...(netns ? { port: 22, netns: netns.name } : {}),
+      authorizedKeys: [publicKey],
+      setEnv: sessionEnv(simHome),
+      ...(options.loginShell ? { loginShell: options.loginShell } : {}),
+    });
+    cleanups.push(() => sshd.stop());
 
     const knownHostsFile = path.join(dir, 'known_hosts');
     fs.writeFileSync(knownHostsFile, `${sshd.knownHostsLines().join('\n')}\n`);
