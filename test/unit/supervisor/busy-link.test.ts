@@ -3,7 +3,7 @@
 // channel opens never tears down a download that is running. A link that neither answers nor delivers
 // is still declared dead after probeTimeoutMs.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeConnection, harness, settle } from './fakes.js';
+import { FakeConnection, forwardingOn, settle } from './fakes.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
@@ -11,15 +11,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-async function forwardingOn(connection: FakeConnection, options: Parameters<typeof harness>[0] = {}) {
-  const setup = harness(options);
-  setup.steps.push(connection, new FakeConnection('next'));
-  void setup.supervisor.start();
-  await settle();
-  expect(setup.supervisor.snapshot().state.kind).toBe('forwarding');
-  return setup;
-}
 
 /** A probe the test answers when it likes (the keepalive reply queued behind a download). */
 function slowProbe(connection: FakeConnection): (alive: boolean) => void {

@@ -1,7 +1,7 @@
 // Supervisor.checkLink: a channel open that gets no answer (a listener's onStall) makes the session
 // prove its link at once, instead of waiting for keepalives to notice a connection that died silently.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { expectDeclaredDeadThenBack, FakeConnection, harness, settle } from './fakes.js';
+import { expectDeclaredDeadThenBack, FakeConnection, forwardingOn, harness, settle } from './fakes.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
@@ -9,15 +9,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-async function forwardingOn(connection: FakeConnection, options: Parameters<typeof harness>[0] = {}) {
-  const setup = harness(options);
-  setup.steps.push(connection, new FakeConnection('next'));
-  void setup.supervisor.start();
-  await settle();
-  expect(setup.supervisor.snapshot().state.kind).toBe('forwarding');
-  return setup;
-}
 
 describe('Supervisor.checkLink while forwarding', () => {
   it('probes the link; a failed probe ends the connection and the session reconnects', async () => {

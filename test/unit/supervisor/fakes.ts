@@ -131,6 +131,16 @@ export function harness(options: SupervisorOptions = {}) {
   return { supervisor, ports, forwards, steps, world, events, connections, logs };
 }
 
+/** A supervisor forwarding on `connection`, with a second connection ready for its reconnect. */
+export async function forwardingOn(connection: FakeConnection, options: SupervisorOptions = {}) {
+  const setup = harness(options);
+  setup.steps.push(connection, new FakeConnection('next'));
+  void setup.supervisor.start();
+  await settle();
+  expect(setup.supervisor.snapshot().state.kind).toBe('forwarding');
+  return setup;
+}
+
 /** Lets queued promise callbacks run (the fakes resolve over several microtask hops). */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 30; i += 1) await Promise.resolve();
