@@ -7,22 +7,11 @@ import { describeDisconnect } from '../../../src/cli/commands/disconnect.js';
 import { renderError } from '../../../src/cli/main.js';
 import { TunnelError } from '../../../src/errors.js';
 import { pasteWord } from '../../../src/shell-word.js';
+import { whichShell } from '../../shells.js';
 
 // Without rc files: what a pasted line does, not what the machine's ~/.bashrc does (and much faster).
 const NO_RC: Record<string, string[]> = { sh: [], bash: ['--norc'], zsh: ['-f'], fish: ['--no-config'] };
 const SHELLS = Object.keys(NO_RC).map((shell) => ({ shell, path: whichShell(shell) }));
-
-function whichShell(shell: string): string | undefined {
-  try {
-    return (
-      execFileSync('sh', ['-c', `command -v ${shell}`])
-        .toString()
-        .trim() || undefined
-    );
-  } catch {
-    return undefined;
-  }
-}
 
 const hostileName = fc.oneof(
   fc.constantFrom(

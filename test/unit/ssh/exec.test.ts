@@ -13,6 +13,7 @@ import {
   remoteCommand,
   shellQuote,
 } from '../../../src/ssh/exec.js';
+import { whichShell } from '../../shells.js';
 
 describe('shellQuote', () => {
   it('leaves safe words bare and single-quotes the rest', () => {
@@ -60,18 +61,6 @@ describe('shellQuote', () => {
 // sshd runs the exec request's string as `$SHELL -c <string>` with the user's login shell. fish (and zsh) are
 // installed by .ci/run; a shell missing here is skipped, and says so in the test name.
 const LOGIN_SHELLS = ['sh', 'bash', 'zsh', 'fish'].map((shell) => ({ shell, path: whichShell(shell) }));
-
-function whichShell(shell: string): string | undefined {
-  try {
-    return (
-      execFileSync('sh', ['-c', `command -v ${shell}`])
-        .toString()
-        .trim() || undefined
-    );
-  } catch {
-    return undefined;
-  }
-}
 
 const hostileWord = fc.oneof(
   fc.constantFrom(
