@@ -3,6 +3,7 @@
 import type { ForwardSpec } from '../src/plan/types.js';
 import type { K3dCluster } from '../src/remote/types.js';
 import type { ForwardStatus } from '../src/session/status-types.js';
+import type { SshTarget } from '../src/ssh/types.js';
 
 /** A forward; the id follows the planner's `${cluster}/${kind}/${remoteHost}:${remotePort}`. */
 export function forwardSpec(overrides: Partial<ForwardSpec> = {}): ForwardSpec {
@@ -67,6 +68,30 @@ export function forwardStatus(overrides: Partial<ForwardStatus> = {}): ForwardSt
     lastError: null,
     lastErrorAt: null,
     lastActivityAt: null,
+    ...overrides,
+  };
+}
+
+/** What `ssh -G` resolves for a plain host: no known_hosts files, no proxy, strict checking; override the rest. */
+export function sshTarget(overrides: Partial<SshTarget> = {}): SshTarget {
+  return {
+    alias: 'dev',
+    hostName: 'dev.example',
+    user: 'me',
+    port: 22,
+    identityFiles: [],
+    identitiesOnly: false,
+    identityAgent: undefined,
+    userKnownHostsFiles: [],
+    globalKnownHostsFiles: [],
+    strictHostKeyChecking: 'yes',
+    hashKnownHosts: false,
+    hostKeyAlias: undefined,
+    connectTimeoutSeconds: undefined,
+    serverAliveIntervalSeconds: 0,
+    serverAliveCountMax: 3,
+    proxyJump: undefined,
+    proxyCommand: undefined,
     ...overrides,
   };
 }

@@ -5,29 +5,18 @@ import type { PortOwner } from '../../../src/plan/port-owner.js';
 import type { PortMapping } from '../../../src/remote/types.js';
 import type { SessionStatus } from '../../../src/session/status-types.js';
 import type { SshConnection, SshTarget } from '../../../src/ssh/types.js';
-import { forwardStatus, k3dCluster } from '../../builders.js';
+import { forwardStatus, k3dCluster, sshTarget } from '../../builders.js';
 
 export function target(overrides: Partial<SshTarget> = {}): SshTarget {
-  return {
+  return sshTarget({
     alias: 'devserver',
     hostName: 'dev.example.com',
     user: 'dev',
-    port: 22,
     identityFiles: ['/home/me/.ssh/id_ed25519'],
-    identitiesOnly: false,
-    identityAgent: undefined,
     userKnownHostsFiles: ['/home/me/.ssh/known_hosts'],
-    globalKnownHostsFiles: [],
     strictHostKeyChecking: 'ask',
-    hashKnownHosts: false,
-    hostKeyAlias: undefined,
-    connectTimeoutSeconds: undefined,
-    serverAliveIntervalSeconds: 0,
-    serverAliveCountMax: 3,
-    proxyJump: undefined,
-    proxyCommand: undefined,
     ...overrides,
-  };
+  });
 }
 
 export interface FakeConnection extends SshConnection {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probeVerifier } from '../../../src/doctor/login.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
+import { sshTarget } from '../../builders.js';
 
 const fixtures = path.join(import.meta.dirname, '../../fixtures/ssh/known-hosts');
 const pub = (name: string) =>
@@ -20,26 +21,8 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const target = (strict: SshTarget['strictHostKeyChecking']): SshTarget => ({
-  alias: 'dev',
-  hostName: 'dev.example',
-  user: 'me',
-  port: 22,
-  identityFiles: [],
-  identitiesOnly: false,
-  identityAgent: undefined,
-  userKnownHostsFiles: [knownHosts],
-  globalKnownHostsFiles: [],
-  strictHostKeyChecking: strict,
-  hashKnownHosts: false,
-  checkHostIp: true,
-  hostKeyAlias: undefined,
-  connectTimeoutSeconds: undefined,
-  serverAliveIntervalSeconds: 0,
-  serverAliveCountMax: 3,
-  proxyJump: undefined,
-  proxyCommand: undefined,
-});
+const target = (strict: SshTarget['strictHostKeyChecking']): SshTarget =>
+  sshTarget({ userKnownHostsFiles: [knownHosts], strictHostKeyChecking: strict, checkHostIp: true });
 
 async function probe(strict: SshTarget['strictHostKeyChecking']) {
   const { verifier, verdict } = await probeVerifier(target(strict));

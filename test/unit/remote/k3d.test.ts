@@ -4,31 +4,19 @@ import { TunnelError } from '../../../src/errors.js';
 import { findK3d, getKubeconfig, K3D_FALLBACK_PATHS, listClusters } from '../../../src/remote/k3d.js';
 import type { K3dInfo } from '../../../src/remote/types.js';
 import type { ExecResult, SshConnection, SshTarget } from '../../../src/ssh/types.js';
+import { sshTarget } from '../../builders.js';
 
 const fixture = (path: string) => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
 
 type Call = { kind: 'exec'; argv: string[] } | { kind: 'shell'; script: string };
 type Reply = Partial<ExecResult> | Error;
 
-const target: SshTarget = {
+const target: SshTarget = sshTarget({
   alias: 'devbox',
   hostName: 'devbox.example.com',
   user: 'dev',
-  port: 22,
-  identityFiles: [],
-  identitiesOnly: false,
-  identityAgent: undefined,
-  userKnownHostsFiles: [],
-  globalKnownHostsFiles: [],
-  strictHostKeyChecking: 'yes',
-  hashKnownHosts: false,
-  hostKeyAlias: undefined,
-  connectTimeoutSeconds: undefined,
   serverAliveIntervalSeconds: 15,
-  serverAliveCountMax: 3,
-  proxyJump: undefined,
-  proxyCommand: undefined,
-};
+});
 
 /** A fake SSH connection: records every call and answers from `reply` (exit 127 when it returns undefined). */
 function fakeConnection(reply: (call: Call) => Reply | undefined): SshConnection & { calls: Call[] } {

@@ -8,6 +8,7 @@ import type { TunnelError } from '../../../src/errors.js';
 import { ipLookupName } from '../../../src/ssh/host-ip.js';
 import { createHostVerifier, type HostKeyPolicy } from '../../../src/ssh/host-key.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
+import { sshTarget } from '../../builders.js';
 
 const fixtures = path.join(import.meta.dirname, '../../fixtures/ssh/known-hosts');
 const pub = (name: string) =>
@@ -25,27 +26,12 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function target(overrides: Partial<SshTarget> = {}): SshTarget {
-  return {
-    alias: 'dev',
-    hostName: 'dev.example',
-    user: 'me',
-    port: 22,
-    identityFiles: [],
-    identitiesOnly: false,
-    identityAgent: undefined,
+  return sshTarget({
     userKnownHostsFiles: [knownHosts],
-    globalKnownHostsFiles: [],
     strictHostKeyChecking: 'accept-new',
-    hashKnownHosts: false,
     checkHostIp: true,
-    hostKeyAlias: undefined,
-    connectTimeoutSeconds: undefined,
-    serverAliveIntervalSeconds: 0,
-    serverAliveCountMax: 3,
-    proxyJump: undefined,
-    proxyCommand: undefined,
     ...overrides,
-  };
+  });
 }
 
 const write = (lines: string[]) => fs.writeFileSync(knownHosts, `${lines.join('\n')}\n`);

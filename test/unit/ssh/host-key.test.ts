@@ -7,6 +7,7 @@ import type { TunnelError } from '../../../src/errors.js';
 import { createHostVerifier, type HostKeyPolicy } from '../../../src/ssh/host-key.js';
 import { fingerprintSha256 } from '../../../src/ssh/known-hosts.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
+import { sshTarget } from '../../builders.js';
 
 const fixtures = path.join(import.meta.dirname, '../../fixtures/ssh/known-hosts');
 const pub = (name: string) =>
@@ -25,26 +26,14 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function target(overrides: Partial<SshTarget> = {}): SshTarget {
-  return {
-    alias: 'dev',
+  return sshTarget({
     hostName: '127.0.0.1',
-    user: 'me',
     port: 2222,
-    identityFiles: [],
-    identitiesOnly: false,
-    identityAgent: undefined,
     userKnownHostsFiles: [knownHosts, path.join(dir, 'missing')],
     globalKnownHostsFiles: [path.join(dir, 'global')],
     strictHostKeyChecking: 'ask',
-    hashKnownHosts: false,
-    hostKeyAlias: undefined,
-    connectTimeoutSeconds: undefined,
-    serverAliveIntervalSeconds: 0,
-    serverAliveCountMax: 3,
-    proxyJump: undefined,
-    proxyCommand: undefined,
     ...overrides,
-  };
+  });
 }
 
 function writeKnownHosts(lines: string[]) {
