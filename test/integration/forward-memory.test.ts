@@ -8,11 +8,10 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ListenerSet } from '../../src/forward/listener-set.js';
-import { openConnection } from '../../src/ssh/connection.js';
-import { resolveTarget } from '../../src/ssh/ssh-config.js';
 import type { SshConnection } from '../../src/ssh/types.js';
 import { forwardSpec } from '../builders.js';
-import { generateKey, type SshdHandle, sshdAvailable, startSshd } from '../devserver/sshd.js';
+import { type SshdHandle, sshdAvailable } from '../devserver/sshd.js';
+import { connectToLocalSshd } from './local-sshd.js';
 
 const MiB = 1024 * 1024;
 /** ssh2's receive window for a channel (lib/Channel.js MAX_WINDOW). */
@@ -90,34 +89,7 @@ async function stalled(): Promise<void> {
 describe.skipIf(!sshdAvailable())('a forward with a local client that never reads (real sshd)', () => {
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-memory-it-'));
-    const key = path.join(work, 'id_ed25519');
-    const home = path.join(work, 'home');
-    fs.mkdirSync(home);
-    sshd = await startSshd({
-      dir: path.join(work, 'sshd'),
-      authorizedKeys: [generateKey(key, 'ed25519')],
-      setEnv: { HOME: home },
-    });
-    const knownHosts = path.join(work, 'known_hosts');
-    fs.writeFileSync(knownHosts, `${sshd.knownHostsLines().join('\n')}\n`);
-    const configFile = path.join(work, 'config');
-    fs.writeFileSync(
-      configFile,
-      [
-        'Host devserver',
-        '  HostName 127.0.0.1',
-        `  Port ${sshd.port}`,
-        `  User ${sshd.user}`,
-        `  UserKnownHostsFile ${knownHosts}`,
-        `  GlobalKnownHostsFile ${path.join(work, 'global_known_hosts')}`,
-        `  IdentityFile ${key}`,
-        '  IdentitiesOnly yes',
-        '  IdentityAgent none',
-        '',
-      ].join('\n'),
-    );
-    const target = await resolveTarget('devserver', { configFile });
-    connection = await openConnection(target, { hostKeyPolicy: { acceptNewHostKey: false } });
+    ({ sshd, connection } = await connectToLocalSshd(work));
     source = net.createServer(serveEndless);
     await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
     sourcePort = (source.address() as net.AddressInfo).port;

@@ -9,12 +9,11 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ListenerSet } from '../../src/forward/listener-set.js';
-import { openConnection } from '../../src/ssh/connection.js';
-import { resolveTarget } from '../../src/ssh/ssh-config.js';
 import type { SshConnection } from '../../src/ssh/types.js';
 import { hasWindowPolicy } from '../../src/ssh/window.js';
 import { forwardSpec } from '../builders.js';
-import { generateKey, type SshdHandle, sshdAvailable, startSshd } from '../devserver/sshd.js';
+import { type SshdHandle, sshdAvailable } from '../devserver/sshd.js';
+import { connectToLocalSshd } from './local-sshd.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = 64 * MiB;
@@ -98,34 +97,7 @@ function recordAdjusts(channel: Duplex): number[] {
 describe.skipIf(!sshdAvailable())('forwardOut window policy against a real sshd', () => {
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-window-it-'));
-    const key = path.join(work, 'id_ed25519');
-    const home = path.join(work, 'home');
-    fs.mkdirSync(home);
-    sshd = await startSshd({
-      dir: path.join(work, 'sshd'),
-      authorizedKeys: [generateKey(key, 'ed25519')],
-      setEnv: { HOME: home },
-    });
-    const configFile = path.join(work, 'config');
-    const knownHosts = path.join(work, 'known_hosts');
-    fs.writeFileSync(knownHosts, `${sshd.knownHostsLines().join('\n')}\n`);
-    fs.writeFileSync(
-      configFile,
-      [
-        'Host devserver',
-        '  HostName 127.0.0.1',
-        `  Port ${sshd.port}`,
-        `  User ${sshd.user}`,
-        `  UserKnownHostsFile ${knownHosts}`,
-        `  GlobalKnownHostsFile ${path.join(work, 'global_known_hosts')}`,
-        `  IdentityFile ${key}`,
-        '  IdentitiesOnly yes',
-        '  IdentityAgent none',
-        '',
-      ].join('\n'),
-    );
-    const target = await resolveTarget('devserver', { configFile });
-    connection = await openConnection(target, { hostKeyPolicy: { acceptNewHostKey: false } });
+    ({ sshd, connection } = await connectToLocalSshd(work));
     source = net.createServer((socket) => written.push(serveDownload(socket)));
     await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
     sourcePort = (source.address() as net.AddressInfo).port;

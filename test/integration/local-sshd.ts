@@ -1,0 +1,43 @@
+// A real sshd on a loopback port and one SSH connection to it, for suites that test the forward path
+// itself (no simulated k3d): a fresh key, known_hosts holding exactly the server's keys, no ssh-agent.
+import fs from 'node:fs';
+import path from 'node:path';
+import { openConnection } from '../../src/ssh/connection.js';
+import { resolveTarget } from '../../src/ssh/ssh-config.js';
+import type { SshConnection } from '../../src/ssh/types.js';
+import { generateKey, type SshdHandle, startSshd } from '../devserver/sshd.js';
+
+/** Starts sshd with its files under `work` and connects to it; the caller stops both (by pid). */
+export async function connectToLocalSshd(
+  work: string,
+): Promise<{ sshd: SshdHandle; connection: SshConnection }> {
+  const key = path.join(work, 'id_ed25519');
+  const home = path.join(work, 'home');
+  fs.mkdirSync(home);
+  const sshd = await startSshd({
+    dir: path.join(work, 'sshd'),
+    authorizedKeys: [generateKey(key, 'ed25519')],
+    setEnv: { HOME: home },
+  });
+  const knownHosts = path.join(work, 'known_hosts');
+  fs.writeFileSync(knownHosts, `${sshd.knownHostsLines().join('\n')}\n`);
+  const configFile = path.join(work, 'config');
+  fs.writeFileSync(
+    configFile,
+    [
+      'Host devserver',
+      '  HostName 127.0.0.1',
+      `  Port ${sshd.port}`,
+      `  User ${sshd.user}`,
+      `  UserKnownHostsFile ${knownHosts}`,
+      `  GlobalKnownHostsFile ${path.join(work, 'global_known_hosts')}`,
+      `  IdentityFile ${key}`,
+      '  IdentitiesOnly yes',
+      '  IdentityAgent none',
+      '',
+    ].join('\n'),
+  );
+  const target = await resolveTarget('devserver', { configFile });
+  const connection = await openConnection(target, { hostKeyPolicy: { acceptNewHostKey: false } });
+  return { sshd, connection };
+}
