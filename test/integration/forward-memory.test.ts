@@ -10,8 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ListenerSet } from '../../src/forward/listener-set.js';
 import type { SshConnection } from '../../src/ssh/types.js';
 import { forwardSpec } from '../builders.js';
-import { type SshdHandle, sshdAvailable } from '../devserver/sshd.js';
-import { connectToLocalSshd } from './local-sshd.js';
+import { sshdAvailable } from '../devserver/sshd.js';
+import { connectToLocalSshd, type LocalSshd } from './local-sshd.js';
 
 const MiB = 1024 * 1024;
 /** ssh2's receive window for a channel (lib/Channel.js MAX_WINDOW). */
@@ -22,7 +22,7 @@ interface Ssh2Channel extends Duplex {
 }
 
 let work: string;
-let sshd: SshdHandle;
+let local: LocalSshd | undefined;
 let connection: SshConnection;
 let source: net.Server;
 let sourcePort: number;
@@ -89,7 +89,8 @@ async function stalled(): Promise<void> {
 describe.skipIf(!sshdAvailable())('a forward with a local client that never reads (real sshd)', () => {
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-memory-it-'));
-    ({ sshd, connection } = await connectToLocalSshd(work));
+    local = await connectToLocalSshd(work);
+    connection = local.connection;
     source = net.createServer(serveEndless);
     await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
     sourcePort = (source.address() as net.AddressInfo).port;
@@ -101,12 +102,8 @@ describe.skipIf(!sshdAvailable())('a forward with a local client that never read
   });
 
   afterAll(async () => {
-    if (connection) {
-      connection.close();
-      await connection.closed;
-    }
+    await local?.stop();
     await new Promise((resolve) => source?.close(resolve));
-    await sshd?.stop();
     fs.rmSync(work, { recursive: true, force: true });
   });
 

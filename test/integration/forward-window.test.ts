@@ -12,14 +12,14 @@ import { ListenerSet } from '../../src/forward/listener-set.js';
 import type { SshConnection } from '../../src/ssh/types.js';
 import { hasWindowPolicy } from '../../src/ssh/window.js';
 import { forwardSpec } from '../builders.js';
-import { type SshdHandle, sshdAvailable } from '../devserver/sshd.js';
-import { connectToLocalSshd } from './local-sshd.js';
+import { sshdAvailable } from '../devserver/sshd.js';
+import { connectToLocalSshd, type LocalSshd } from './local-sshd.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = 64 * MiB;
 
 let work: string;
-let sshd: SshdHandle;
+let local: LocalSshd | undefined;
 let connection: SshConnection;
 let source: net.Server;
 let sourcePort: number;
@@ -97,7 +97,8 @@ function recordAdjusts(channel: Duplex): number[] {
 describe.skipIf(!sshdAvailable())('forwardOut window policy against a real sshd', () => {
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-window-it-'));
-    ({ sshd, connection } = await connectToLocalSshd(work));
+    local = await connectToLocalSshd(work);
+    connection = local.connection;
     source = net.createServer((socket) => written.push(serveDownload(socket)));
     await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
     sourcePort = (source.address() as net.AddressInfo).port;
@@ -108,12 +109,8 @@ describe.skipIf(!sshdAvailable())('forwardOut window policy against a real sshd'
   });
 
   afterAll(async () => {
-    if (connection) {
-      connection.close();
-      await connection.closed;
-    }
+    await local?.stop();
     await new Promise((resolve) => source?.close(resolve));
-    await sshd?.stop();
     fs.rmSync(work, { recursive: true, force: true });
   });
 

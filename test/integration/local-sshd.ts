@@ -7,10 +7,15 @@ import { resolveTarget } from '../../src/ssh/ssh-config.js';
 import type { SshConnection } from '../../src/ssh/types.js';
 import { generateKey, type SshdHandle, startSshd } from '../devserver/sshd.js';
 
-/** Starts sshd with its files under `work` and connects to it; the caller stops both (by pid). */
-export async function connectToLocalSshd(
-  work: string,
-): Promise<{ sshd: SshdHandle; connection: SshConnection }> {
+export interface LocalSshd {
+  sshd: SshdHandle;
+  connection: SshConnection;
+  /** Closes the connection, then stops sshd by pid. */
+  stop(): Promise<void>;
+}
+
+/** Starts sshd with its files under `work` and connects to it; the caller calls stop(). */
+export async function connectToLocalSshd(work: string): Promise<LocalSshd> {
   const key = path.join(work, 'id_ed25519');
   const home = path.join(work, 'home');
   fs.mkdirSync(home);
@@ -39,5 +44,10 @@ export async function connectToLocalSshd(
   );
   const target = await resolveTarget('devserver', { configFile });
   const connection = await openConnection(target, { hostKeyPolicy: { acceptNewHostKey: false } });
-  return { sshd, connection };
+  const stop = async () => {
+    connection.close();
+    await connection.closed;
+    await sshd.stop();
+  };
+  return { sshd, connection, stop };
 }

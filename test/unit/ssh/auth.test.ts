@@ -6,6 +6,7 @@ import type { AnyAuthMethod } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareAuth } from '../../../src/ssh/auth.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
+import { sshTarget } from '../../builders.js';
 
 let dir: string;
 const key = (name: string, passphrase = '') => {
@@ -19,25 +20,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function target(identityFiles: string[]): SshTarget {
-  return {
-    alias: 'dev',
-    hostName: 'h',
-    user: 'me',
-    port: 22,
-    identityFiles,
-    identitiesOnly: true,
-    identityAgent: undefined,
-    userKnownHostsFiles: [],
-    globalKnownHostsFiles: [],
-    strictHostKeyChecking: 'ask',
-    hashKnownHosts: false,
-    hostKeyAlias: undefined,
-    connectTimeoutSeconds: undefined,
-    serverAliveIntervalSeconds: 0,
-    serverAliveCountMax: 3,
-    proxyJump: undefined,
-    proxyCommand: undefined,
-  };
+  return sshTarget({ hostName: 'h', identityFiles, identitiesOnly: true, strictHostKeyChecking: 'ask' });
 }
 
 /** Drives the handler like ssh2 does until it gives up; returns what it offered. */
