@@ -1,6 +1,8 @@
 // Shared by the fault suites (agent-faults.test.ts, faults-more.test.ts): `tunnel status --json` as they read
 // it, the scenario's web forward, curls a test owns, and connect checked to be forwarding.
+
 import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 import { expect } from 'vitest';
 import type { DevServer } from '../devserver/index.js';
 import { type CliEnv, type CliResult, run, runCli } from './cli-helpers.js';
@@ -130,4 +132,33 @@ export async function connectForwarding(
   expect(entry.state).toBe('forwarding');
   expect((await curlOnce(webForward(entry).localPort)).stdout).toContain(WEB_REPLY);
   return entry;
+}
+
+export type Outcome = 'answered' | 'closed' | 'hung';
+
+/**
+ * One HTTP/1.0 request on a raw socket: 'answered' (the whole reply, then EOF), 'closed' (closed or reset
+ * before a full reply: the client knows it must retry), 'hung' (neither within hangAfterMs).
+ */
+export function rawRequest(port: number, hangAfterMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let reply = '';
+    let settled = false;
+    const settle = (outcome: Outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => settle('hung'), hangAfterMs);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk;
+    });
+    socket.on('error', () => settle('closed'));
+    socket.on('close', () => settle(reply.includes(WEB_REPLY) ? 'answered' : 'closed'));
+  });
 }

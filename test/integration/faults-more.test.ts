@@ -4,7 +4,6 @@
 // laptop asleep), many connections while sshd dies, and no leaks across many short connections.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/agent/process.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
@@ -15,8 +14,10 @@ import {
   connectForwarding,
   curlOnce,
   killAll,
+  type Outcome,
   observed,
   pollState,
+  rawRequest,
   session,
   sleep,
   startCurl,
@@ -26,35 +27,6 @@ import {
 
 /** The requirement of the sleep test: forwards work again "within a few seconds" of waking. */
 const AFTER_WAKE_MS = 5_000;
-
-type Outcome = 'answered' | 'closed' | 'hung';
-
-/**
- * One HTTP/1.0 request on a raw socket: 'answered' (the whole reply, then EOF), 'closed' (closed or reset
- * before a full reply: the client knows it must retry), 'hung' (neither within hangAfterMs).
- */
-function request(port: number, hangAfterMs: number): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let reply = '';
-    let settled = false;
-    const settle = (outcome: Outcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(outcome);
-    };
-    const timer = setTimeout(() => settle('hung'), hangAfterMs);
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk;
-    });
-    socket.on('error', () => settle('closed'));
-    socket.on('close', () => settle(reply.includes(WEB_REPLY) ? 'answered' : 'closed'));
-  });
-}
 
 function countOutcomes(outcomes: Outcome[]): Record<Outcome, number> {
   const counts: Record<Outcome, number> = { answered: 0, closed: 0, hung: 0 };
@@ -298,7 +270,7 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
     const pid = agentPid(cli)!;
     const count = 1_000;
     // Every connection must end one way or the other well inside this (hold timeout 30 s + recovery).
-    const outcomes = Promise.all(Array.from({ length: count }, () => request(port, 90_000)));
+    const outcomes = Promise.all(Array.from({ length: count }, () => rawRequest(port, 90_000)));
     await sleep(200);
     faults.sshdDown = true;
     await devserver.sshd.crash();
@@ -337,7 +309,7 @@ describe.skipIf(!isRoot)('agent under more faults (real netns)', () => {
       Array.from({ length: concurrency }, async () => {
         while (next < total) {
           next += 1;
-          outcomes.push(await request(port, 30_000));
+          outcomes.push(await rawRequest(port, 30_000));
         }
       }),
     );

@@ -7,13 +7,12 @@
 // The session runs in this process (ManagedSession, as the agent runs it) so the fingerprint can be changed.
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionOptions } from '../../src/config/resolve.js';
 import { ManagedSession } from '../../src/session/managed-session.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
-import { observed, sleep, WEB_REPLY } from './fault-helpers.js';
+import { observed, rawRequest, sleep } from './fault-helpers.js';
 
 const MiB = 1024 * 1024;
 /** Long enough to outlast the wake watch's tick (5 s) plus a whole probe timeout (5 s) several times. */
@@ -58,29 +57,6 @@ function download(port: number, total: number, onProgress: (bytes: number) => vo
       },
     );
     request.on('error', (error) => resolve({ ...result, error: error.message }));
-  });
-}
-
-type Outcome = 'answered' | 'closed' | 'hung';
-
-/** One HTTP/1.0 request on a raw socket: the whole reply, closed before it, or neither in hangAfterMs. */
-function request(port: number, hangAfterMs: number): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let reply = '';
-    const settle = (outcome: Outcome) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(outcome);
-    };
-    const timer = setTimeout(() => settle('hung'), hangAfterMs);
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk;
-    });
-    socket.on('error', () => settle('closed'));
-    socket.on('close', () => settle(reply.includes(WEB_REPLY) ? 'answered' : 'closed'));
   });
 }
 
@@ -132,7 +108,7 @@ describe.skipIf(!isRoot)('the link check under a slow login shell (real sshd, ne
       // The link goes away for 3 s (shorter than keepalives need to give up): every client waits for its
       // channel, then all the opens reach sshd at once, and their answers take a while.
       netns.linkDown();
-      const outcomes = Promise.all(Array.from({ length: 2_000 }, () => request(port, 120_000)));
+      const outcomes = Promise.all(Array.from({ length: 2_000 }, () => rawRequest(port, 120_000)));
       await sleep(3_000);
       netns.linkUp();
       const counts = { answered: 0, closed: 0, hung: 0 };
