@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { type ConnectFlags, resolveSessionOptions, type SessionOptions } from '../config/resolve.js';
 import type { HostSettings, SettingKey } from '../config/setting-keys.js';
-import { checkHostAlias, SettingsStore } from '../config/settings.js';
+import { checkHostAlias, loadHostSettings, SettingsStore } from '../config/settings.js';
 
 /** Adds --hold-timeout, --rediscover-interval and --save to `connect`. No defaults here, on purpose (above). */
 export function addSettingsOptions(command: Command): Command {
@@ -28,6 +28,11 @@ export function givenFlags(command: Command): ConnectFlags {
     return source !== undefined && source !== 'default';
   });
   return Object.fromEntries(entries) as ConnectFlags;
+}
+
+/** A one-shot command's options for `host`: the flags typed on `command` over the host's saved settings. */
+export function hostOptions(host: string, command: Command): SessionOptions {
+  return resolveSessionOptions(host, givenFlags(command), process.env, loadHostSettings(host));
 }
 
 /**

@@ -2,8 +2,7 @@
 // SSH connection: the name and ports checked on the dev server and here, `k3d cluster create` with its
 // progress shown, and (--connect) the agent asked to forward the new cluster.
 import type { Command } from 'commander';
-import { isLoopback, resolveSessionOptions, type SessionOptions } from '../../config/resolve.js';
-import { loadHostSettings } from '../../config/settings.js';
+import { isLoopback, type SessionOptions } from '../../config/resolve.js';
 import { stderrLogger } from '../../log.js';
 import { type CreateFlags, type CreateRequest, parseCreateRequest } from '../../remote/cluster-request.js';
 import { findK3d } from '../../remote/k3d.js';
@@ -11,7 +10,7 @@ import { createCluster } from '../../remote/k3d-cluster.js';
 import { formatNodeFilter, formatPortSpec, type PortSpec, viaLoadBalancer } from '../../remote/port-spec.js';
 import type { K3dInfo } from '../../remote/types.js';
 import { connectTarget } from '../../session/session.js';
-import { givenFlags } from '../connect-settings.js';
+import { hostOptions } from '../connect-settings.js';
 import { safeText } from '../render.js';
 import { terminalInteraction } from '../terminal.js';
 import { type ForwardOutcome, forwardNewCluster, renderForwardOutcome, runningSession } from './agent.js';
@@ -32,7 +31,7 @@ interface Created {
 export async function runClusterCreate(host: string, name: string, flags: CreateCliFlags, command: Command) {
   // Every flag first: a typo must cost nothing on the dev server.
   const request = parseCreateRequest(name, flags);
-  const options = resolveSessionOptions(host, givenFlags(command), process.env, loadHostSettings(host));
+  const options = hostOptions(host, command);
   if (!isLoopback(request.apiHost)) {
     process.stderr.write(
       `warning: the API will listen on ${request.apiHost} on ${host}${request.apiHost === '0.0.0.0' ? ' (every interface)' : ''}: ` +

@@ -2,8 +2,7 @@
 // (if one runs) drops the cluster's forwards at once, and its kube context leaves this machine's
 // kubeconfig. Idempotent like k3d: a cluster that does not exist is said so, with exit code 0.
 import type { Command } from 'commander';
-import { contextNameFor, resolveSessionOptions, type SessionOptions } from '../../config/resolve.js';
-import { loadHostSettings } from '../../config/settings.js';
+import { contextNameFor, type SessionOptions } from '../../config/resolve.js';
 import { describeError } from '../../errors.js';
 import { removeFromKubeconfig } from '../../kubeconfig/write.js';
 import { stderrLogger } from '../../log.js';
@@ -12,7 +11,7 @@ import { findK3d } from '../../remote/k3d.js';
 import { deleteCluster } from '../../remote/k3d-cluster.js';
 import { namesForContext } from '../../session/kubeconfig-step.js';
 import { connectTarget } from '../../session/session.js';
-import { givenFlags } from '../connect-settings.js';
+import { hostOptions } from '../connect-settings.js';
 import { safeText } from '../render.js';
 import { terminalInteraction } from '../terminal.js';
 import { refreshAfterDelete } from './agent.js';
@@ -20,7 +19,7 @@ import { createProgress } from './progress.js';
 
 export async function runClusterDelete(host: string, name: string, command: Command): Promise<void> {
   checkClusterName(name);
-  const options = resolveSessionOptions(host, givenFlags(command), process.env, loadHostSettings(host));
+  const options = hostOptions(host, command);
   const outcome = await deleteOnServer(options, name);
   process.stdout.write(
     outcome === 'deleted'

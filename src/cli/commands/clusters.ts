@@ -1,11 +1,8 @@
 // `tunnel clusters <host>`: what k3d runs on the dev server and which ports it maps. Read-only.
 import type { Command } from 'commander';
-import { resolveSessionOptions } from '../../config/resolve.js';
-import { loadHostSettings } from '../../config/settings.js';
+import { openDevServer } from '../../devserver/dev-server.js';
 import { stderrLogger } from '../../log.js';
-import { findK3d, listClusters } from '../../remote/k3d.js';
-import { connectTarget } from '../../session/session.js';
-import { givenFlags } from '../connect-settings.js';
+import { hostOptions } from '../connect-settings.js';
 import { renderClusters } from '../render.js';
 import { terminalInteraction } from '../terminal.js';
 
@@ -17,11 +14,11 @@ export function registerClusters(program: Command): void {
     .option('--json', 'print JSON')
     .option('--accept-new-host-key', 'trust and record an unknown host key')
     .action(async (host: string, flags: { json?: boolean; acceptNewHostKey?: boolean }, command: Command) => {
-      const options = resolveSessionOptions(host, givenFlags(command), process.env, loadHostSettings(host));
-      const connection = await connectTarget(options, terminalInteraction(), stderrLogger(false));
+      const options = hostOptions(host, command);
+      const devServer = await openDevServer(options, terminalInteraction(), stderrLogger(false));
       try {
-        const k3d = await findK3d(connection);
-        const clusters = await listClusters(connection, k3d);
+        const k3d = await devServer.k3d();
+        const clusters = await devServer.clusters();
         if (flags.json) {
           const out = {
             host,
@@ -33,7 +30,7 @@ export function registerClusters(program: Command): void {
           process.stdout.write(`${renderClusters(clusters)}\n`);
         }
       } finally {
-        connection.close();
+        devServer.close();
       }
     });
 }

@@ -3,14 +3,13 @@
 // Exit code 0 when no check failed (warnings allowed), 1 otherwise.
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
-import { contextNameFor, resolveSessionOptions } from '../../config/resolve.js';
-import { loadHostSettings } from '../../config/settings.js';
+import { contextNameFor } from '../../config/resolve.js';
 import { DOCTOR_CHECKS, runDoctor } from '../../doctor/run.js';
 import { systemPorts } from '../../doctor/system.js';
 import type { OwnSession } from '../../doctor/types.js';
 import type { StatusDocument } from '../../session/status-types.js';
 import { peekStatus } from '../agent-access.js';
-import { givenFlags } from '../connect-settings.js';
+import { hostOptions } from '../connect-settings.js';
 import { renderCheck, renderSummary } from '../render-doctor.js';
 
 /** The running agent's session for `alias`; never starts or replaces an agent (doctor only looks). */
@@ -35,7 +34,7 @@ export function registerDoctor(program: Command): void {
     .argument('<host>', 'an ssh alias from ~/.ssh/config (or user@host)')
     .option('--json', 'print {host, ok, checks: [{id, title, status, detail, hint}]}')
     .action(async (host: string, flags: { json?: boolean }, command: Command) => {
-      const options = resolveSessionOptions(host, givenFlags(command), process.env, loadHostSettings(host));
+      const options = hostOptions(host, command);
       const color = colorWanted(process.stdout.isTTY);
       const titleWidth = Math.max(...DOCTOR_CHECKS.map((check) => check.title.length));
       if (!flags.json) process.stdout.write(`tunnel doctor ${host}\n\n`);

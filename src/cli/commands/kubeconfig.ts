@@ -2,8 +2,7 @@
 // forward) without writing any file. When a session for the host is running, its actual local ports are
 // used; otherwise the ports `connect` would try first.
 import type { Command } from 'commander';
-import { contextNameFor, resolveSessionOptions } from '../../config/resolve.js';
-import { loadHostSettings } from '../../config/settings.js';
+import { contextNameFor } from '../../config/resolve.js';
 import { isTunnelError } from '../../errors.js';
 import { renderStandaloneKubeconfig } from '../../kubeconfig/write.js';
 import { stderrLogger } from '../../log.js';
@@ -14,7 +13,7 @@ import { droppedLine } from '../../session/kubeconfig-follow.js';
 import { fetchRewritten } from '../../session/kubeconfig-step.js';
 import { clientAddress, connectTarget } from '../../session/session.js';
 import { peekStatus } from '../agent-access.js';
-import { givenFlags } from '../connect-settings.js';
+import { hostOptions } from '../connect-settings.js';
 import { collect } from '../options.js';
 import { safeText } from '../render.js';
 import { terminalInteraction } from '../terminal.js';
@@ -32,7 +31,7 @@ export function registerKubeconfig(program: Command): void {
     )
     .option('--accept-new-host-key', 'trust and record an unknown host key')
     .action(async (host: string, _options: unknown, command: Command) => {
-      const options = resolveSessionOptions(host, givenFlags(command), process.env, loadHostSettings(host));
+      const options = hostOptions(host, command);
       const running = await liveApiPorts(host);
       const log = stderrLogger(false);
       const connection = await connectTarget(options, terminalInteraction(), log);

@@ -4,8 +4,7 @@
 // patches. Exit code 1 when something mapped or exposed is not served, so scripts can rely on it.
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
-import { contextNameFor, resolveSessionOptions } from '../../config/resolve.js';
-import { loadHostSettings } from '../../config/settings.js';
+import { contextNameFor } from '../../config/resolve.js';
 import { UsageError } from '../../errors.js';
 import { openClusterApi } from '../../kube/cluster-api.js';
 import { checkNodePorts, errorInfo, type NodePortMode } from '../../kube/nodeport-check.js';
@@ -16,7 +15,7 @@ import { isSafeClusterName } from '../../remote/k3d-parse.js';
 import type { K3dCluster } from '../../remote/types.js';
 import { connectTarget } from '../../session/session.js';
 import type { SshConnection } from '../../ssh/types.js';
-import { givenFlags } from '../connect-settings.js';
+import { hostOptions } from '../connect-settings.js';
 import { nodePortsJson } from '../nodeports-json.js';
 import { collect } from '../options.js';
 import {
@@ -54,7 +53,7 @@ export function registerNodeports(program: Command): void {
           'Preview with --dry-run, then apply with --fix.',
         );
       const mode: NodePortMode = flags.fix ? 'fix' : flags.dryRun ? 'dry-run' : 'check';
-      const options = resolveSessionOptions(host, givenFlags(command), process.env, loadHostSettings(host));
+      const options = hostOptions(host, command);
       const connection = await connectTarget(options, terminalInteraction(), stderrLogger(false));
       try {
         const report = await inspect({
