@@ -8,6 +8,7 @@ import {
   formatPortSpec,
   type NodeCounts,
   type NodeFilter,
+  type NodeSubset,
   type PortSpec,
   parsePortSpec,
 } from './port-spec.js';
@@ -136,26 +137,23 @@ function filterNodes(text: string, filter: NodeFilter, counts: NodeCounts, spec:
     ];
   }
   const available = role === 'server' ? counts.servers : counts.agents;
-  const outOfRange = (index: number) =>
-    new UsageError(
-      `-p ${JSON.stringify(text)}: node filter ${formatNodeFilter(filter)} names ${role} ${index}, but the ` +
-        `cluster has ${available} ${role}${available === 1 ? '' : 's'} (numbered from 0).`,
-      role === 'agent'
-        ? `Add agents with --agents ${index + 1}, or target a node that exists: -p ${spec.hostPort}:${spec.containerPort}@server:0`
-        : `Add servers with --servers ${index + 1}, or target server 0: -p ${spec.hostPort}:${spec.containerPort}@server:0`,
-    );
   const subset = filter.subset ?? { kind: 'every' as const };
+  // A range is checked by its two ends (it may be written huge), and listed only once it fits.
+  const named = namedIndices(subset, available);
   // k3d would publish nothing at all for a filter that matches no node, without a word.
-  if (available === 0) throw outOfRange(0);
-  if (subset.kind === 'every') return indices(available).map((i) => `${role}:${i}`);
-  if (subset.kind === 'list') {
-    for (const index of subset.indices) if (index >= available) throw outOfRange(index);
-    return subset.indices.map((i) => `${role}:${i}`);
+  const missing = named.find((index) => index >= available);
+  if (missing !== undefined) {
+    // Enough nodes for every index the filter names, not only the first one missing.
+    const needed = Math.max(...named) + 1;
+    const flag = role === 'agent' ? '--agents' : '--servers';
+    throw new UsageError(
+      `-p ${JSON.stringify(text)}: node filter ${formatNodeFilter(filter)} names ${role} ${missing}, but the ` +
+        `cluster has ${available} ${role}${available === 1 ? '' : 's'} (numbered from 0).`,
+      `Add ${role}s with ${flag} ${needed}, or target a node that exists: -p ${spec.hostPort}:${spec.containerPort}@server:0`,
+    );
   }
-  const from = subset.from ?? 0;
-  const to = subset.to ?? available - 1;
-  if (from >= available) throw outOfRange(from);
-  if (to >= available) throw outOfRange(to);
+  if (subset.kind !== 'range') return named.map((i) => `${role}:${i}`);
+  const [from = 0, to = 0] = named;
   if (to < from) {
     throw new UsageError(
       `-p ${JSON.stringify(text)}: node filter ${formatNodeFilter(filter)} is a range that runs backwards.`,
@@ -163,6 +161,17 @@ function filterNodes(text: string, filter: NodeFilter, counts: NodeCounts, spec:
     );
   }
   return indices(to - from + 1).map((i) => `${role}:${from + i}`);
+}
+
+/**
+ * The node indices a subset names; for a range its two ends. Every node of none is node 0 (so the hint
+ * asks for one); a range with no end runs to the last node (or just its start, when there are fewer).
+ */
+function namedIndices(subset: NodeSubset, available: number): number[] {
+  if (subset.kind === 'every') return available === 0 ? [0] : indices(available);
+  if (subset.kind === 'list') return subset.indices;
+  const from = subset.from ?? 0;
+  return [from, subset.to ?? Math.max(available - 1, from)];
 }
 
 function indices(length: number): number[] {

@@ -50,6 +50,35 @@ describe('statusError', () => {
     expect(error.hint).toMatch(/run the command again/);
   });
 
+  it('says a 404 object is not there (deleted or another namespace), with the command to find it', () => {
+    const error = statusError(context, patch, 404, status(404, 'NotFound', 'services "web" not found'));
+    expect(error.message).toContain('has no service default/web (404 Not Found): services "web" not found');
+    expect(error.hint).toContain('was deleted after tunnel read it, or it lives in another namespace');
+    expect(error.hint).toContain(
+      "ssh devserver 'k3d kubeconfig get my-app > /tmp/k3d.yaml && kubectl --kubeconfig /tmp/k3d.yaml get services -A --field-selector metadata.name=web'",
+    );
+    expect(error.hint).not.toMatch(/changed while tunnel worked/);
+  });
+
+  it('keeps a hostile object name out of the 404 command', () => {
+    const path = `/api/v1/namespaces/default/services/${encodeURIComponent("x';rm -rf ~")}`;
+    const error = statusError(context, { method: 'PATCH', path }, 404, status(404, 'NotFound', 'gone'));
+    expect(error.message).toContain('has no service default/<name>');
+    expect(error.hint).toContain('metadata.name=<name>');
+    expect(error.hint).not.toContain('rm -rf');
+  });
+
+  it('says a 404 on a path that is no object means the API does not serve it', () => {
+    const error = statusError(
+      context,
+      { method: 'GET', path: '/api/v1/services' },
+      404,
+      '404 page not found',
+    );
+    expect(error.message).toContain('does not serve GET /api/v1/services (404 Not Found)');
+    expect(error.hint).toContain('not a Kubernetes API server');
+  });
+
   it('shows a body that is not a Status as text', () => {
     const error = statusError(context, { method: 'GET', path: '/version' }, 503, 'upstream connect error');
     expect(error.message).toMatch(/is not healthy: 503 to GET \/version: upstream connect error/);

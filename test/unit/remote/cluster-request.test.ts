@@ -53,6 +53,20 @@ describe('parseCreateRequest', () => {
       'names agent 1, but the cluster has 1 agent (numbered from 0)',
     );
     expect(refused('a', { port: ['8080:30080@agent:*'] }).hint).toContain('--agents 1');
+  });
+
+  it('names the node a filter asks for when the cluster has none of that role, and enough to add', () => {
+    const none = refused('a', { port: ['8080:30080@agent:3'] });
+    expect(none.message).toContain('node filter agent:3 names agent 3, but the cluster has 0 agents');
+    expect(none.hint).toContain('Add agents with --agents 4,');
+    const list = refused('a', { port: ['8080:30080@agent:1,3'], agents: '2' });
+    expect(list.message).toContain('names agent 3, but the cluster has 2 agents');
+    expect(list.hint).toContain('--agents 4');
+    const range = refused('a', { port: ['8080:30080@agent:2-'] });
+    expect(range.message).toContain('names agent 2');
+    expect(range.hint).toContain('--agents 3');
+    expect(refused('a', { port: ['8080:30080@server:0-5'], servers: '2' }).hint).toContain('--servers 6');
+    expect(refused('a', { port: ['8080:30080@agent:0-99999999'] }).hint).toContain('--agents 100000000');
     expect(refused('a', { port: ['8080:30080@server:0-2'], servers: '2' }).message).toContain(
       'names server 2',
     );
