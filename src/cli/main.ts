@@ -1,9 +1,11 @@
-// The CLI's entry: builds the commands, and is the only place that prints errors and sets exit codes.
+// The CLI's entry: builds the commands, and is the only place that prints errors and sets exit codes
+// (a command that has already said what failed throws a CommandExit, see outcome.ts).
 // Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted.
 import { Command, CommanderError } from 'commander';
 import { describeError, isTunnelError, TunnelError, UsageError } from '../errors.js';
 import { escapeControlsKeepLines } from '../redact.js';
 import { VERSION } from '../version.js';
+import { CommandExit } from './outcome.js';
 
 type Register = (program: Command) => void;
 
@@ -95,6 +97,12 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof CommanderError) {
       // commander already printed its message (and help for usage errors).
       process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (error instanceof CommandExit) {
+      // The command's output already said what happened.
+      process.exitCode = error.code;
+      if (error.immediate) process.exit(error.code);
       return;
     }
     process.stderr.write(renderError(error));

@@ -1,7 +1,7 @@
 // `tunnel nodeports --json`: the report as a document, with the kubectl command of every fix (pure).
 import { kubectlPatchCommand } from '../kube/nodeport-fix.js';
 import { isFine } from '../kube/nodeports.js';
-import { type NodePortsReport, nodePortsOk } from './render-nodeports.js';
+import { type NodePortsReport, nodePortsOk } from '../nodeports/types.js';
 
 export function nodePortsJson(report: NodePortsReport): object {
   return {

@@ -3,30 +3,10 @@
 import type { ClusterNodePorts, ErrorInfo, NodePortMode } from '../kube/nodeport-check.js';
 import { kubectlPatchCommand, type ServiceFix, shellWord } from '../kube/nodeport-fix.js';
 import { keyOf, type NodePortRow, type NodePortState, serviceLabel } from '../kube/nodeports.js';
+import { type ClusterReport, type NodePortsReport, nodePortsOk } from '../nodeports/types.js';
 import { isWildcardHost } from '../remote/k3d-parse.js';
 import { pasteWord } from '../shell-word.js';
 import { type RenderOptions, safeText, table } from './render.js';
-
-export interface ClusterReport {
-  cluster: string;
-  /** The kube context `tunnel connect` writes for it (used in the kubectl commands shown). */
-  context: string;
-  result: ClusterNodePorts | undefined;
-  error: ErrorInfo | undefined;
-}
-
-export interface NodePortsReport {
-  host: string;
-  mode: NodePortMode;
-  /** The command's arguments after `tunnel nodeports`, without the mode flags (for suggested commands). */
-  args: string;
-  clusters: ClusterReport[];
-  skipped: { cluster: string; reason: string }[];
-}
-
-export function nodePortsOk(report: NodePortsReport): boolean {
-  return report.clusters.every((entry) => !entry.error && entry.result?.healthy === true);
-}
 
 const STATE_TEXT: Record<NodePortState, string> = {
   ok: 'ok',

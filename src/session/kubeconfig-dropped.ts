@@ -1,5 +1,6 @@
 // What tunnel says about the fields it dropped from k3d's kubeconfig, bounded: the dev server can add
 // thousands, so the connect report lists some and counts the rest, and the log writes one line.
+import { droppedLine } from '../kubeconfig/fetch.js';
 import { listSome } from '../kubeconfig/rewrite.js';
 import type { KubeconfigReport } from './kubeconfig-step.js';
 
@@ -19,7 +20,4 @@ export function droppedSummary(context: string, fields: readonly { path: string;
   return `dropped ${fields.length} fields from ${context}'s kubeconfig: ${listed}`;
 }
 
-/** e.g. dropped users[].user.exec from k3d-x@host's kubeconfig: a credential plugin would run a program … */
-export function droppedLine(context: string, field: { path: string; reason: string }): string {
-  return `dropped ${field.path} from ${context}'s kubeconfig: ${field.reason}`;
-}
+export { droppedLine };

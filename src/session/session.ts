@@ -1,7 +1,7 @@
 // What a session shares with the commands around it: how it reaches the dev server (ssh alias →
 // connection, with questions for a person), what `connect` reports, and the address kubectl uses.
 // The session itself, under supervision, is managed-session.ts.
-import { isLoopback, type SessionOptions } from '../config/resolve.js';
+import type { SessionOptions } from '../config/resolve.js';
 import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
@@ -59,10 +59,5 @@ export function hostKeyPolicyFor(
   return { acceptNewHostKey: options.acceptNewHostKey, prompt: interaction.confirm };
 }
 
-/** The address kubectl on this machine should use to reach a forward bound to `bindAddress`. */
-export function clientAddress(bindAddress: string): string {
-  if (bindAddress === '0.0.0.0' || bindAddress === '::' || isLoopback(bindAddress)) {
-    return bindAddress === '::1' ? '[::1]' : '127.0.0.1';
-  }
-  return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
-}
+// Moved to kubeconfig/fetch.ts (the kubeconfig print uses it too).
+export { clientAddress } from '../kubeconfig/fetch.js';

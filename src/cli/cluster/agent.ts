@@ -1,7 +1,9 @@
-// `tunnel cluster` and the background agent: after a create, the host's session re-reads k3d now (or a new
-// session starts, with the host's saved options); after a delete, the session drops the cluster's forwards.
-// Also what to print about it. Reaches the agent only through control/ (agent-access).
+// `tunnel cluster` and the background agent, the CLI's side of cluster/'s ClusterSessions: after a create,
+// the host's session re-reads k3d now (or a new session starts, with the host's saved options); after a
+// delete, the session drops the cluster's forwards. Also what to print about it. Reaches the agent only
+// through control/ (agent-access).
 import { serializeOptions } from '../../agent/ipc.js';
+import type { ClusterSessions } from '../../cluster/types.js';
 import type { SessionOptions } from '../../config/resolve.js';
 import { ensureAgent } from '../../control/autostart.js';
 import { isTunnelError } from '../../errors.js';
@@ -21,8 +23,17 @@ export interface ForwardOutcome {
 const CONNECT_TIMEOUT_MS = 120_000;
 const REDISCOVER_TIMEOUT_MS = 90_000;
 
+/** The agent as `tunnel cluster create|delete` need it for the host of `options`. */
+export function clusterSessions(options: SessionOptions): ClusterSessions<ForwardOutcome> {
+  return {
+    forward: (cluster) => forwardNewCluster(options, cluster),
+    rediscoverIntervalMs: async () => (await runningSession(options.alias))?.settings.rediscoverIntervalMs,
+    refresh: () => refreshAfterDelete(options.alias),
+  };
+}
+
 /** Asks the agent to forward the new cluster `name` of `options.alias`. */
-export async function forwardNewCluster(options: SessionOptions, name: string): Promise<ForwardOutcome> {
+async function forwardNewCluster(options: SessionOptions, name: string): Promise<ForwardOutcome> {
   const agent = await requireAgent(terminalInteraction());
   const host = options.alias;
   try {
@@ -50,7 +61,7 @@ export async function forwardNewCluster(options: SessionOptions, name: string): 
 }
 
 /** After a delete: the host's session (if any) re-reads k3d now; undefined when there is no session. */
-export async function refreshAfterDelete(host: string): Promise<boolean | undefined> {
+async function refreshAfterDelete(host: string): Promise<boolean | undefined> {
   const agent = await existingAgent();
   if (!agent) return undefined;
   try {
@@ -65,7 +76,7 @@ export async function refreshAfterDelete(host: string): Promise<boolean | undefi
 }
 
 /** The host's running session, if the agent runs and has one (never starts the agent). */
-export async function runningSession(host: string): Promise<SessionStatus | undefined> {
+async function runningSession(host: string): Promise<SessionStatus | undefined> {
   const agent = await ensureAgent({ start: false, replace: false });
   if (!agent) return undefined;
   try {

@@ -1,15 +1,16 @@
-// k3d's progress while `tunnel cluster create/delete` waits for it, on stderr: a spinner with the current
-// step on a terminal, plain `k3d: …` lines otherwise (logs, CI). Only k3d's INFO/WARN lines are shown;
-// its errors come back as the command's error. Cluster names inside k3d's words are escaped (safeText).
-import { progressMessage } from '../../remote/k3d-outcome.js';
+// What `tunnel cluster create/delete` show while they work (cluster/'s events), on stderr: warnings and
+// notes as lines, and k3d's progress as a spinner with the current step on a terminal, plain `k3d: …`
+// lines otherwise (logs, CI). Only k3d's INFO/WARN steps arrive; its errors come back as the command's
+// error. Cluster names inside k3d's words are escaped (safeText) once more here, the last guard.
+import type { ClusterEvent } from '../../cluster/types.js';
 import { safeText } from '../render.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const FRAME_MS = 100;
 
 export interface Progress {
-  /** One raw output line of k3d. */
-  line(raw: string): void;
+  /** One step k3d reported. */
+  show(message: string): void;
   /** Stops the spinner and clears its line. */
   stop(): void;
 }
@@ -21,12 +22,11 @@ export interface ProgressStream {
 }
 
 export function createProgress(stream: ProgressStream = process.stderr, enabled = true): Progress {
-  if (!enabled) return { line: () => {}, stop: () => {} };
+  if (!enabled) return { show: () => {}, stop: () => {} };
   if (!stream.isTTY) {
     return {
-      line: (raw) => {
-        const message = progressMessage(raw);
-        if (message !== undefined) stream.write(`k3d: ${safeText(message)}\n`);
+      show: (message) => {
+        stream.write(`k3d: ${safeText(message)}\n`);
       },
       stop: () => {},
     };
@@ -50,9 +50,8 @@ function spinner(stream: ProgressStream): Progress {
   timer.unref();
   draw();
   return {
-    line: (raw) => {
-      const message = progressMessage(raw);
-      if (message === undefined || stopped) return;
+    show: (message) => {
+      if (stopped) return;
       text = safeText(message);
       draw();
     },
@@ -62,5 +61,17 @@ function spinner(stream: ProgressStream): Progress {
       clearInterval(timer);
       stream.write('\r\x1b[2K');
     },
+  };
+}
+
+/** Renders cluster/'s events on `stream` as they come. */
+export function clusterEventRenderer(stream: ProgressStream = process.stderr): (event: ClusterEvent) => void {
+  let progress: Progress | undefined;
+  return (event) => {
+    if (event.kind === 'warning') stream.write(`warning: ${safeText(event.message)}\n`);
+    else if (event.kind === 'k3d-started') progress = createProgress(stream);
+    else if (event.kind === 'k3d-progress') progress?.show(event.message);
+    else if (event.kind === 'k3d-finished') progress?.stop();
+    else stream.write(`note: left ${safeText(event.entry)} in ${event.file}: tunnel did not write it\n`);
   };
 }

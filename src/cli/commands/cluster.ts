@@ -1,9 +1,22 @@
 // `tunnel cluster create|delete <host> <name>`: make or remove a k3d cluster on the dev server, checked
-// first, and keep the forwards and the kubeconfig in step (the work is in cli/cluster/).
+// first, and keep the forwards and the kubeconfig in step. Every flag is checked before anything runs
+// (exit 2); the work is cluster/'s (one call each), the agent is reached through cli/cluster/agent.ts.
 import type { Command } from 'commander';
-import { runClusterCreate } from '../cluster/create.js';
-import { runClusterDelete } from '../cluster/delete.js';
+import { createCluster } from '../../cluster/create.js';
+import { deleteCluster } from '../../cluster/delete.js';
+import { contextNameFor } from '../../config/resolve.js';
+import { type CreateFlags, parseCreateRequest } from '../../remote/cluster-request.js';
+import { clusterSessions } from '../cluster/agent.js';
+import { clusterEventRenderer } from '../cluster/progress.js';
+import { createJson, renderCreated, renderDeleted } from '../cluster/render.js';
+import { hostOptions } from '../connect-settings.js';
+import { devServerOpener } from '../open-dev-server.js';
 import { collect } from '../options.js';
+
+interface CreateCliFlags extends CreateFlags {
+  connect?: boolean;
+  json?: boolean;
+}
 
 export function registerCluster(program: Command): void {
   const cluster = program.command('cluster').description('create or delete a k3d cluster on a dev server');
@@ -27,8 +40,22 @@ export function registerCluster(program: Command): void {
     .option('--connect', "forward it right away (the host's session re-reads k3d, or a new one starts)")
     .option('--json', 'print the result as JSON')
     .option('--accept-new-host-key', 'trust and record an unknown host key')
-    .action(async (host: string, name: string, flags, command: Command) => {
-      await runClusterCreate(host, name, flags, command);
+    .action(async (host: string, name: string, flags: CreateCliFlags, command: Command) => {
+      // Every flag first: a typo must cost nothing on the dev server.
+      const request = parseCreateRequest(name, flags);
+      const options = hostOptions(host, command);
+      const report = await createCluster({
+        host,
+        cluster: request,
+        bindAddress: options.bindAddress,
+        connect: flags.connect === true,
+        open: devServerOpener(options),
+        sessions: clusterSessions(options),
+        onEvent: clusterEventRenderer(process.stderr),
+      });
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(createJson(report), null, 2)}\n` : `${renderCreated(report)}\n`,
+      );
     });
   cluster
     .command('delete')
@@ -38,6 +65,16 @@ export function registerCluster(program: Command): void {
     .argument('<name>', 'the cluster name')
     .option('--accept-new-host-key', 'trust and record an unknown host key')
     .action(async (host: string, name: string, _flags, command: Command) => {
-      await runClusterDelete(host, name, command);
+      const options = hostOptions(host, command);
+      const report = await deleteCluster({
+        host,
+        name,
+        context: contextNameFor(options.contextTemplate, name, host),
+        kubeconfig: options.kubeconfig.kind === 'none' ? undefined : options.kubeconfig.file,
+        open: devServerOpener(options),
+        sessions: clusterSessions(options),
+        onEvent: clusterEventRenderer(process.stderr),
+      });
+      process.stdout.write(`${renderDeleted(report)}\n`);
     });
 }

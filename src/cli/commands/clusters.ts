@@ -1,10 +1,10 @@
-// `tunnel clusters <host>`: what k3d runs on the dev server and which ports it maps. Read-only.
+// `tunnel clusters <host>`: what k3d runs on the dev server and which ports it maps. Read-only; the work is
+// cluster/list.ts's (one call).
 import type { Command } from 'commander';
-import { openDevServer } from '../../devserver/dev-server.js';
-import { stderrLogger } from '../../log.js';
+import { listClusters } from '../../cluster/list.js';
 import { hostOptions } from '../connect-settings.js';
+import { devServerOpener } from '../open-dev-server.js';
 import { renderClusters } from '../render.js';
-import { terminalInteraction } from '../terminal.js';
 
 export function registerClusters(program: Command): void {
   program
@@ -13,24 +13,11 @@ export function registerClusters(program: Command): void {
     .argument('<host>', 'an ssh alias from ~/.ssh/config (or user@host)')
     .option('--json', 'print JSON')
     .option('--accept-new-host-key', 'trust and record an unknown host key')
-    .action(async (host: string, flags: { json?: boolean; acceptNewHostKey?: boolean }, command: Command) => {
+    .action(async (host: string, flags: { json?: boolean }, command: Command) => {
       const options = hostOptions(host, command);
-      const devServer = await openDevServer(options, terminalInteraction(), stderrLogger(false));
-      try {
-        const k3d = await devServer.k3d();
-        const clusters = await devServer.clusters();
-        if (flags.json) {
-          const out = {
-            host,
-            k3d: { version: k3d.k3dVersion, k3s: k3d.k3sVersion, path: k3d.command.join(' ') },
-            clusters,
-          };
-          process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-        } else {
-          process.stdout.write(`${renderClusters(clusters)}\n`);
-        }
-      } finally {
-        devServer.close();
-      }
+      const report = await listClusters({ host, open: devServerOpener(options) });
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderClusters(report.clusters)}\n`,
+      );
     });
 }

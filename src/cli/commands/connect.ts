@@ -10,6 +10,7 @@ import { ManagedSession } from '../../session/managed-session.js';
 import { peekStatus, requireAgent } from '../agent-access.js';
 import { addSettingsOptions, resolveConnectOptions } from '../connect-settings.js';
 import { collect } from '../options.js';
+import { CommandExit } from '../outcome.js';
 import { renderForwards, safeText } from '../render.js';
 import { terminalInteraction } from '../terminal.js';
 
@@ -128,5 +129,5 @@ async function runForeground(options: SessionOptions, flags: ConnectCliFlags, co
   await session.stop();
   process.stderr.write(`${outcome}; forwards closed\n`);
   // ssh2's graceful close would keep the process around for a second for nothing.
-  process.exit(0);
+  throw new CommandExit(0, { immediate: true });
 }

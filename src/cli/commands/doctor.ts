@@ -10,6 +10,7 @@ import type { OwnSession } from '../../doctor/types.js';
 import type { StatusDocument } from '../../session/status-types.js';
 import { peekStatus } from '../agent-access.js';
 import { hostOptions } from '../connect-settings.js';
+import { CommandExit } from '../outcome.js';
 import { renderCheck, renderSummary } from '../render-doctor.js';
 
 /** The running agent's session for `alias`; never starts or replaces an agent (doctor only looks). */
@@ -57,6 +58,6 @@ export function registerDoctor(program: Command): void {
         flags.json ? `${JSON.stringify(report, null, 2)}\n` : `\n${renderSummary(report, { color })}\n`,
       );
       // The report already says what failed and what to do; main.ts would only repeat it.
-      if (!report.ok) process.exitCode = 1;
+      if (!report.ok) throw new CommandExit(1);
     });
 }

@@ -13,6 +13,7 @@ import { stderrLogger } from '../../log.js';
 import { connectTarget } from '../../session/session.js';
 import type { SshConnection } from '../../ssh/types.js';
 import { PushOutput } from '../image-output.js';
+import { CommandExit } from '../outcome.js';
 import { terminalInteraction } from '../terminal.js';
 
 interface PushFlags {
@@ -59,32 +60,36 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, ss
   const interrupt = new Interrupt(host);
   let connection: SshConnection | undefined;
   try {
-    connection = await connectTarget(
-      {
-        alias: host,
-        sshConfigFile: typeof sshConfig === 'string' ? path.resolve(sshConfig) : undefined,
-        acceptNewHostKey: flags.acceptNewHostKey === true,
-      },
-      terminalInteraction(),
-      stderrLogger(false),
+    connection = await interrupt.race(
+      connectTarget(
+        {
+          alias: host,
+          sshConfigFile: typeof sshConfig === 'string' ? path.resolve(sshConfig) : undefined,
+          acceptNewHostKey: flags.acceptNewHostKey === true,
+        },
+        terminalInteraction(),
+        stderrLogger(false),
+      ),
     );
-    const report = await pushImage({
-      connection,
-      reference,
-      estimatedBytes,
-      cluster: flags.cluster,
-      signal: interrupt.signal,
-      onEvent: (event: PushEvent) => {
-        interrupt.track(event);
-        output.handle(event);
-      },
-    });
+    const report = await interrupt.race(
+      pushImage({
+        connection,
+        reference,
+        estimatedBytes,
+        cluster: flags.cluster,
+        signal: interrupt.signal,
+        onEvent: (event: PushEvent) => {
+          interrupt.track(event);
+          output.handle(event);
+        },
+      }),
+    );
     output.report(report);
     if (!report.ok) throw notEverywhere(host, report.nodes.filter((node) => !node.present).length);
   } catch (error) {
-    if (interrupt.received === undefined) throw error;
+    if (error instanceof CommandExit || interrupt.received === undefined) throw error;
     process.stderr.write(`interrupted; ${interrupt.leftBehind()}\n`);
-    process.exitCode = SIGNAL_EXIT[interrupt.received] ?? 130;
+    throw new CommandExit(SIGNAL_EXIT[interrupt.received] ?? 130);
   } finally {
     interrupt.dispose();
     connection?.close();
@@ -154,6 +159,16 @@ class Interrupt {
     return `nothing was left on ${this.host}`;
   }
 
+  private hardStop: (exit: CommandExit) => void = () => {};
+  private readonly stopped = new Promise<never>((_, reject) => {
+    this.hardStop = reject;
+  });
+
+  /** `work`, or the CommandExit of a signal that ends the command without waiting for it. */
+  race<T>(work: Promise<T>): Promise<T> {
+    return Promise.race([work, this.stopped]);
+  }
+
   dispose(): void {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
@@ -168,7 +183,9 @@ class Interrupt {
           `\nleft ${file} on ${this.host}; remove it with: ssh ${this.host} rm -f ${file}\n`,
         );
       }
-      process.exit(code);
+      // main.ts exits at once: nothing is left to wait for.
+      this.hardStop(new CommandExit(code, { immediate: true }));
+      return;
     }
     this.received = signal;
     const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;

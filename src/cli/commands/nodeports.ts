@@ -1,30 +1,19 @@
-// `tunnel nodeports <host>`: do k3d's port mappings and the clusters' NodePort Services meet? Reads each
-// running cluster's Services through its API (over the SSH connection, with k3d's own certificates); --fix
-// patches unreached Services onto free mapped NodePorts, --dry-run shows (and server-side validates) the
-// patches. Exit code 1 when something mapped or exposed is not served, so scripts can rely on it.
+// `tunnel nodeports <host>`: do k3d's port mappings and the clusters' NodePort Services meet? The work is
+// nodeports/'s (one call); this parses the flags and prints the report. --fix patches unreached Services
+// onto free mapped NodePorts, --dry-run shows (and server-side validates) the patches. Exit code 1 when
+// something mapped or exposed is not served, so scripts can rely on it.
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
-import { contextNameFor } from '../../config/resolve.js';
 import { UsageError } from '../../errors.js';
-import { openClusterApi } from '../../kube/cluster-api.js';
-import { checkNodePorts, errorInfo, type NodePortMode } from '../../kube/nodeport-check.js';
-import { stderrLogger } from '../../log.js';
-import { planForwards } from '../../plan/forward-plan.js';
-import { findK3d, listClusters } from '../../remote/k3d.js';
-import { isSafeClusterName } from '../../remote/k3d-parse.js';
-import type { K3dCluster } from '../../remote/types.js';
-import { connectTarget } from '../../session/session.js';
-import type { SshConnection } from '../../ssh/types.js';
+import type { NodePortMode } from '../../kube/nodeport-check.js';
+import { inspectNodePorts } from '../../nodeports/report.js';
+import { nodePortsOk } from '../../nodeports/types.js';
 import { hostOptions } from '../connect-settings.js';
 import { nodePortsJson } from '../nodeports-json.js';
+import { devServerOpener } from '../open-dev-server.js';
 import { collect } from '../options.js';
-import {
-  type ClusterReport,
-  type NodePortsReport,
-  nodePortsOk,
-  renderNodePorts,
-} from '../render-nodeports.js';
-import { terminalInteraction } from '../terminal.js';
+import { CommandExit } from '../outcome.js';
+import { renderNodePorts } from '../render-nodeports.js';
 
 interface NodePortsFlags {
   cluster: string[];
@@ -54,75 +43,15 @@ export function registerNodeports(program: Command): void {
         );
       const mode: NodePortMode = flags.fix ? 'fix' : flags.dryRun ? 'dry-run' : 'check';
       const options = hostOptions(host, command);
-      const connection = await connectTarget(options, terminalInteraction(), stderrLogger(false));
-      try {
-        const report = await inspect({
-          connection,
-          host,
-          mode,
-          clusterNames: options.clusters,
-          contextTemplate: options.contextTemplate,
-        });
-        if (flags.json) process.stdout.write(`${JSON.stringify(nodePortsJson(report), null, 2)}\n`);
-        else
-          process.stdout.write(`${renderNodePorts(report, { color: colorWanted(process.stdout.isTTY) })}\n`);
-        if (!nodePortsOk(report)) process.exitCode = 1;
-      } finally {
-        connection.close();
-      }
-    });
-}
-
-interface InspectInput {
-  connection: SshConnection;
-  host: string;
-  mode: NodePortMode;
-  clusterNames: string[];
-  contextTemplate: string;
-}
-
-async function inspect(input: InspectInput): Promise<NodePortsReport> {
-  const { connection, host, mode } = input;
-  const k3d = await findK3d(connection);
-  const all = await listClusters(connection, k3d);
-  // The planner's selection: unknown or stopped named clusters fail with its messages; stopped ones are skipped.
-  const plan = planForwards(all, { clusters: input.clusterNames, maps: new Map(), bindAddress: '127.0.0.1' });
-  const skippedNames = new Set(plan.skipped.map((entry) => entry.cluster));
-  const wanted = input.clusterNames.length > 0 ? new Set(input.clusterNames) : undefined;
-  const selected = uniqueByName(all)
-    .filter((cluster) => cluster.running && (wanted ? wanted.has(cluster.name) : true))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const clusters: ClusterReport[] = [];
-  for (const cluster of selected) {
-    const context = contextNameFor(input.contextTemplate, cluster.name, host);
-    try {
-      const api = await openClusterApi({ connection, k3d, cluster });
-      clusters.push({
-        cluster: cluster.name,
-        context,
-        result: await checkNodePorts(api, cluster, mode),
-        error: undefined,
+      const report = await inspectNodePorts({
+        host,
+        mode,
+        clusters: options.clusters,
+        contextTemplate: options.contextTemplate,
+        open: devServerOpener(options),
       });
-    } catch (error) {
-      clusters.push({ cluster: cluster.name, context, result: undefined, error: errorInfo(error) });
-    }
-  }
-  return {
-    host,
-    mode,
-    args: [
-      host,
-      ...input.clusterNames.flatMap((name) => ['--cluster', isSafeClusterName(name) ? name : '<cluster>']),
-    ].join(' '),
-    clusters,
-    skipped: plan.skipped.filter(
-      (entry) => skippedNames.has(entry.cluster) && !selected.some((c) => c.name === entry.cluster),
-    ),
-  };
-}
-
-function uniqueByName(clusters: readonly K3dCluster[]): K3dCluster[] {
-  const byName = new Map<string, K3dCluster>();
-  for (const cluster of clusters) if (!byName.has(cluster.name)) byName.set(cluster.name, cluster);
-  return [...byName.values()];
+      if (flags.json) process.stdout.write(`${JSON.stringify(nodePortsJson(report), null, 2)}\n`);
+      else process.stdout.write(`${renderNodePorts(report, { color: colorWanted(process.stdout.isTTY) })}\n`);
+      if (!nodePortsOk(report)) throw new CommandExit(1);
+    });
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { nodePortsJson } from '../../../src/cli/nodeports-json.js';
-import { type NodePortsReport, nodePortsOk, renderNodePorts } from '../../../src/cli/render-nodeports.js';
+import { renderNodePorts } from '../../../src/cli/render-nodeports.js';
 import type { ClusterNodePorts } from '../../../src/kube/nodeport-check.js';
 import { planFixes } from '../../../src/kube/nodeport-fix.js';
 import { joinNodePorts } from '../../../src/kube/nodeports.js';
 import { parseService } from '../../../src/kube/types.js';
+import { type NodePortsReport, nodePortsOk } from '../../../src/nodeports/types.js';
 import { k3dCluster } from '../../builders.js';
 
 const web = parseService({

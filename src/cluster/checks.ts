@@ -1,20 +1,18 @@
 // What `tunnel cluster create` checks before it asks k3d for anything: the name is free, every host port
 // (and the API port) is free on the dev server and on this machine — naming who holds a busy one — and,
 // when no --api-port was given, which API port to use (free on both ends).
-import { TunnelError } from '../../errors.js';
-import { findPortOwner, type PortOwner, portOwnerHint } from '../../plan/port-owner.js';
-import { isPortFree } from '../../plan/ports.js';
-import { conflictingListener, isWildcardAddress, type SocketListener } from '../../plan/socket-table.js';
-import type { CreateRequest } from '../../remote/cluster-request.js';
-import { listRemoteListeners } from '../../remote/host-ports.js';
-import { listClusters } from '../../remote/k3d.js';
-import { formatPortSpec } from '../../remote/port-spec.js';
-import type { K3dCluster, K3dInfo } from '../../remote/types.js';
-import type { SshConnection } from '../../ssh/types.js';
+import type { DevServer } from '../devserver/dev-server.js';
+import { TunnelError } from '../errors.js';
+import { findPortOwner, type PortOwner, portOwnerHint } from '../plan/port-owner.js';
+import { isPortFree } from '../plan/ports.js';
+import { conflictingListener, isWildcardAddress, type SocketListener } from '../plan/socket-table.js';
+import type { CreateRequest } from '../remote/cluster-request.js';
+import { listRemoteListeners } from '../remote/host-ports.js';
+import { formatPortSpec } from '../remote/port-spec.js';
+import type { K3dCluster } from '../remote/types.js';
 
 export interface CheckInput {
-  conn: SshConnection;
-  k3d: K3dInfo;
+  devServer: DevServer;
   request: CreateRequest;
   /** The local address forwards listen on (the host's `bind` setting, default 127.0.0.1). */
   bindAddress: string;
@@ -36,9 +34,9 @@ const FIRST_API_PORT = 16443;
 const API_PORT_CANDIDATES = 200;
 
 export async function checkBeforeCreate(input: CheckInput): Promise<CheckResult> {
-  const { conn, k3d, request } = input;
-  const host = conn.target.alias;
-  const clusters = await listClusters(conn, k3d);
+  const { devServer, request } = input;
+  const host = devServer.alias;
+  const clusters = await devServer.clusters();
   const existing = clusters.find((cluster) => cluster.name === request.name);
   if (existing) {
     throw new TunnelError(
@@ -47,7 +45,7 @@ export async function checkBeforeCreate(input: CheckInput): Promise<CheckResult>
       { hint: `Pick another name, or delete it first: tunnel cluster delete ${host} ${request.name}` },
     );
   }
-  const remote = await listRemoteListeners(conn);
+  const remote = await listRemoteListeners(devServer.ssh);
   const warnings: string[] = [];
   if (remote.source === undefined) {
     warnings.push(

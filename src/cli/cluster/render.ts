@@ -1,0 +1,80 @@
+// What `tunnel cluster create|delete` print when cluster/ is done (pure): the new cluster, its forwarding
+// (or how to get it), the --json document, and what a delete removed.
+import type { CreateClusterReport, DeleteClusterReport } from '../../cluster/types.js';
+import { formatNodeFilter, formatPortSpec, type PortSpec, viaLoadBalancer } from '../../remote/port-spec.js';
+import { safeText } from '../render.js';
+import { type ForwardOutcome, renderForwardOutcome } from './agent.js';
+
+export type CreateReport = CreateClusterReport<ForwardOutcome>;
+
+function describeTarget(spec: PortSpec): string {
+  if (spec.nodeFilters.length === 0) return 'every node, through the load balancer';
+  if (viaLoadBalancer(spec)) return 'the load balancer';
+  const filters = spec.nodeFilters.map(formatNodeFilter).join(';');
+  return spec.nodeFilters.some((filter) => filter.suffix === 'direct')
+    ? `${filters}`
+    : `${filters}, through the load balancer`;
+}
+
+/** The created cluster, then its forwarding (--connect) or how it will be forwarded. */
+export function renderCreated(report: CreateReport): string {
+  const { cluster, host } = report;
+  const nodes = `${cluster.servers} server${cluster.servers === 1 ? '' : 's'}, ${cluster.agents} agent${cluster.agents === 1 ? '' : 's'}`;
+  const lines = [
+    `created cluster ${cluster.name} on ${host} (k3d ${report.k3d.version ?? 'unknown version'}): ${nodes}`,
+    `  API: ${cluster.apiHost}:${cluster.apiPort} on ${host}`,
+  ];
+  for (const spec of cluster.ports) {
+    const where = spec.hostIp === undefined ? '' : `${spec.hostIp}:`;
+    lines.push(`  port ${where}${spec.hostPort} → ${spec.containerPort} (${describeTarget(spec)})`);
+  }
+  if (report.forward) lines.push(renderForwardOutcome(report.forward, cluster.name));
+  else if (report.rediscoverIntervalMs !== undefined) {
+    lines.push(
+      `the running session for ${host} forwards it at its next discovery (within ${Math.round(report.rediscoverIntervalMs / 1000)}s); see: tunnel status ${host}`,
+    );
+  } else lines.push(`forward it with: tunnel connect ${host} (or create with --connect)`);
+  return lines.join('\n');
+}
+
+export function createJson(report: CreateReport) {
+  const { cluster, forward } = report;
+  return {
+    host: report.host,
+    k3d: report.k3d,
+    cluster: {
+      name: cluster.name,
+      servers: cluster.servers,
+      agents: cluster.agents,
+      api: { hostIp: cluster.apiHost, hostPort: cluster.apiPort },
+      ports: cluster.ports.map((spec) => ({
+        spec: formatPortSpec(spec),
+        hostIp: spec.hostIp ?? null,
+        hostPort: spec.hostPort,
+        containerPort: spec.containerPort,
+        nodeFilters: spec.nodeFilters.map(formatNodeFilter),
+      })),
+    },
+    warnings: report.warnings,
+    forward: forward
+      ? { how: forward.how, cluster: forward.cluster ?? null, session: forward.session }
+      : null,
+  };
+}
+
+export function renderDeleted(report: DeleteClusterReport): string {
+  const { host, name } = report;
+  const lines = [
+    report.outcome === 'deleted'
+      ? `deleted cluster ${name} on ${host}`
+      : `${host} has no k3d cluster named ${name}; nothing to delete`,
+  ];
+  if (report.removedFrom)
+    lines.push(`removed context ${safeText(report.context)} from ${report.removedFrom}`);
+  if (report.refreshed === true && report.outcome === 'deleted') {
+    lines.push(`the session for ${host} stopped forwarding ${name}`);
+  } else if (report.refreshed === false) {
+    lines.push(`the session for ${host} is not connected; it drops ${name}'s forwards when it is back`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,72 @@
+// src/cluster (create): `tunnel cluster create`, a k3d cluster on the dev server. The request was parsed
+// and checked by the caller (every flag before anything runs); this opens the dev server, checks the name
+// and every port on both ends (checks.ts), runs `k3d cluster create` with its progress as events, closes
+// the dev server, then (--connect) has the agent forward the cluster. It prints nothing.
+import { isLoopback } from '../config/resolve.js';
+import type { DevServer } from '../devserver/dev-server.js';
+import { withDevServer } from '../devserver/with-dev-server.js';
+import { createCluster as runK3dCreate } from '../remote/k3d-cluster.js';
+import { progressMessage } from '../remote/k3d-outcome.js';
+import { checkBeforeCreate } from './checks.js';
+import type { ClusterEvent, CreateClusterReport, CreateClusterRequest } from './types.js';
+
+type Created = Pick<CreateClusterReport<unknown>, 'k3d' | 'cluster' | 'warnings'>;
+
+export async function createCluster<Forwarded>(
+  request: CreateClusterRequest<Forwarded>,
+): Promise<CreateClusterReport<Forwarded>> {
+  const exposed = exposedApiWarning(request.host, request.cluster.apiHost);
+  if (exposed) request.onEvent({ kind: 'warning', message: exposed });
+  const created = await withDevServer(request.open, (devServer) => create(devServer, request));
+  // The dev server is closed by now: the agent opens its own connection.
+  const forward = request.connect ? await request.sessions.forward(request.cluster.name) : undefined;
+  const rediscoverIntervalMs = request.connect ? undefined : await request.sessions.rediscoverIntervalMs();
+  return { host: request.host, ...created, forward, rediscoverIntervalMs };
+}
+
+async function create(devServer: DevServer, request: CreateClusterRequest<unknown>): Promise<Created> {
+  const k3d = await devServer.k3d();
+  const checked = await checkBeforeCreate({
+    devServer,
+    request: request.cluster,
+    bindAddress: request.bindAddress,
+  });
+  for (const message of checked.warnings) request.onEvent({ kind: 'warning', message });
+  request.signal?.throwIfAborted();
+  const cluster = { ...request.cluster, apiPort: checked.apiPort };
+  await runK3d(request, 'create', (onLine) =>
+    runK3dCreate(devServer.ssh, k3d, cluster, { onLine, signal: request.signal }),
+  );
+  return {
+    k3d: { version: k3d.k3dVersion ?? null, path: k3d.command.join(' ') },
+    cluster,
+    warnings: checked.warnings,
+  };
+}
+
+/** Runs a k3d command, its INFO/WARN lines as progress events; k3d-finished on every way out. */
+export async function runK3d<T>(
+  request: { onEvent: (event: ClusterEvent) => void },
+  command: 'create' | 'delete',
+  run: (onLine: (line: string) => void) => Promise<T>,
+): Promise<T> {
+  request.onEvent({ kind: 'k3d-started', command });
+  try {
+    return await run((line) => {
+      const message = progressMessage(line);
+      if (message !== undefined) request.onEvent({ kind: 'k3d-progress', message });
+    });
+  } finally {
+    request.onEvent({ kind: 'k3d-finished' });
+  }
+}
+
+/** An API listening beyond the dev server's loopback is reachable by more than the tunnel. */
+function exposedApiWarning(host: string, apiHost: string): string | undefined {
+  if (isLoopback(apiHost)) return undefined;
+  return (
+    `the API will listen on ${apiHost} on ${host}${apiHost === '0.0.0.0' ? ' (every interface)' : ''}: ` +
+    'whoever reaches that address can try it (k3s still asks for the client certificate). ' +
+    'Without --api-host only the tunnel reaches it.'
+  );
+}
