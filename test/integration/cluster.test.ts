@@ -175,7 +175,7 @@ describe('tunnel cluster create', () => {
   it.each([
     ['8080:8080@server:0', /container port 8080 is not a NodePort \(30000-32767\)/],
     ['8080:30080@agent:0', /names agent 0, but the cluster has 0 agents/],
-    ['8080:30080@agent:3', /names agent 3, but the cluster has 0 agents[^]*--agents 4,/],
+    ['8080:30080@agent:3', /names agent 3, but the cluster has 0 agents[\s\S]*--agents 4,/],
     ['70000:30080', /the host port 70000 is outside 1-65535/],
     ['8080:30080@server', /needs a subset, e.g. server:0/],
     ['9999:53/udp', /TCP only/],
