@@ -40,23 +40,7 @@ export function registerCluster(program: Command): void {
     .option('--connect', "forward it right away (the host's session re-reads k3d, or a new one starts)")
     .option('--json', 'print the result as JSON')
     .option('--accept-new-host-key', 'trust and record an unknown host key')
-    .action(async (host: string, name: string, flags: CreateCliFlags, command: Command) => {
-      // Every flag first: a typo must cost nothing on the dev server.
-      const request = parseCreateRequest(name, flags);
-      const options = hostOptions(host, command);
-      const report = await createCluster({
-        host,
-        cluster: request,
-        bindAddress: options.bindAddress,
-        connect: flags.connect === true,
-        open: devServerOpener(options),
-        sessions: clusterSessions(options),
-        onEvent: clusterEventRenderer(process.stderr),
-      });
-      process.stdout.write(
-        flags.json ? `${JSON.stringify(createJson(report), null, 2)}\n` : `${renderCreated(report)}\n`,
-      );
-    });
+    .action(runCreate);
   cluster
     .command('delete')
     .alias('rm')
@@ -64,17 +48,37 @@ export function registerCluster(program: Command): void {
     .argument('<host>', 'an ssh alias from ~/.ssh/config (or user@host)')
     .argument('<name>', 'the cluster name')
     .option('--accept-new-host-key', 'trust and record an unknown host key')
-    .action(async (host: string, name: string, _flags, command: Command) => {
-      const options = hostOptions(host, command);
-      const report = await deleteCluster({
-        host,
-        name,
-        context: contextNameFor(options.contextTemplate, name, host),
-        kubeconfig: options.kubeconfig.kind === 'none' ? undefined : options.kubeconfig.file,
-        open: devServerOpener(options),
-        sessions: clusterSessions(options),
-        onEvent: clusterEventRenderer(process.stderr),
-      });
-      process.stdout.write(`${renderDeleted(report)}\n`);
-    });
+    .action(runDelete);
+}
+
+async function runCreate(host: string, name: string, flags: CreateCliFlags, command: Command) {
+  // Every flag first: a typo must cost nothing on the dev server.
+  const request = parseCreateRequest(name, flags);
+  const options = hostOptions(host, command);
+  const report = await createCluster({
+    host,
+    cluster: request,
+    bindAddress: options.bindAddress,
+    connect: flags.connect === true,
+    open: devServerOpener(options),
+    sessions: clusterSessions(options),
+    onEvent: clusterEventRenderer(process.stderr),
+  });
+  process.stdout.write(
+    flags.json ? `${JSON.stringify(createJson(report), null, 2)}\n` : `${renderCreated(report)}\n`,
+  );
+}
+
+async function runDelete(host: string, name: string, _flags: unknown, command: Command) {
+  const options = hostOptions(host, command);
+  const report = await deleteCluster({
+    host,
+    name,
+    context: contextNameFor(options.contextTemplate, name, host),
+    kubeconfig: options.kubeconfig.kind === 'none' ? undefined : options.kubeconfig.file,
+    open: devServerOpener(options),
+    sessions: clusterSessions(options),
+    onEvent: clusterEventRenderer(process.stderr),
+  });
+  process.stdout.write(`${renderDeleted(report)}\n`);
 }
