@@ -3,6 +3,7 @@
 import { TunnelError } from '../errors.js';
 import { remoteText } from '../redact.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
+import { notFoundError } from './not-found.js';
 
 /** Who was asked: for messages and hints. */
 export interface ApiContext {
@@ -99,7 +100,8 @@ export function statusError(
         '"not in the valid range": the cluster uses another --service-node-port-range. Run the command again to re-plan.',
     });
   }
-  if (status === 404) return notFoundError(context, request, said, checkKubeconfig);
+  if (status === 404)
+    return notFoundError({ host: context.host, subject: subject(context), request, said, checkKubeconfig });
   if (status === 410) {
     return new TunnelError('KUBE_API', `${subject(context)} answered 410 Gone to ${asked}${said}`, {
       hint: 'The list being read changed faster than tunnel paged through it; run the command again.',
@@ -112,55 +114,6 @@ export function statusError(
         ? `The cluster may be starting or overloaded; retry in a moment. See: ssh ${context.host} docker ps`
         : 'This is probably a bug in tunnel; please report it with the command you ran.',
   });
-}
-
-// A DNS label, as Kubernetes names Services and namespaces; anything else is not pasted into a command.
-const KUBE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-/** The namespace, resource and name an object path names (`/api/v1/namespaces/<ns>/<resource>/<name>`). */
-function objectOf(path: string): { namespace: string; resource: string; name: string } | undefined {
-  const match = /^\/api\/v1\/namespaces\/([^/?]+)\/([a-z]+)\/([^/?]+)/.exec(path);
-  if (!match) return undefined;
-  const [, namespace = '', resource = '', name = ''] = match.map((part) => {
-    try {
-      return decodeURIComponent(part);
-    } catch {
-      return '';
-    }
-  });
-  return { namespace, resource, name };
-}
-
-/** 404: the object is not there (deleted, or never in that namespace); or the API does not serve the path. */
-function notFoundError(
-  context: ApiContext,
-  request: ApiRequest,
-  said: string,
-  checkKubeconfig: string,
-): TunnelError {
-  const asked = `${request.method} ${request.path}`;
-  const object = objectOf(request.path);
-  if (!object) {
-    return new TunnelError('KUBE_API', `${subject(context)} does not serve ${asked} (404 Not Found)${said}`, {
-      hint: `The port may belong to something that is not a Kubernetes API server. Compare: tunnel clusters ${context.host}`,
-    });
-  }
-  const kind = object.resource.replace(/s$/, '');
-  const name = KUBE_NAME.test(object.name) ? object.name : '<name>';
-  const namespace = KUBE_NAME.test(object.namespace) ? object.namespace : '<namespace>';
-  const find = checkKubeconfig.replace(
-    'get services -A',
-    `get ${object.resource} -A --field-selector metadata.name=${name}`,
-  );
-  return new TunnelError(
-    'KUBE_API',
-    `${subject(context)} has no ${kind} ${namespace}/${name} (404 Not Found)${said}`,
-    {
-      hint:
-        `The ${kind} was deleted after tunnel read it, or it lives in another namespace. ` +
-        `See where (if anywhere) it is now: ${find}; then run the command again.`,
-    },
-  );
 }
 
 function errorCode(error: unknown): string {
