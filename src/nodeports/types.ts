@@ -2,6 +2,8 @@
 import type { OpenDevServer } from '../devserver/with-dev-server.js';
 import type { ClusterNodePorts, ErrorInfo, NodePortMode } from '../kube/nodeport-check.js';
 
+export type { NodePortMode };
+
 export interface NodePortsRequest {
   /** The host as the user named it (for messages and suggested commands). */
   host: string;

@@ -2,8 +2,7 @@
 // forward) without writing any file. The work is kubeconfig/print.ts's (one call); the running session's
 // actual local ports come from the agent when it has a session for the host.
 import type { Command } from 'commander';
-import { droppedLine } from '../../kubeconfig/fetch.js';
-import { type KubeconfigPrintEvent, printKubeconfig } from '../../kubeconfig/print.js';
+import { droppedLine, type KubeconfigPrintEvent, printKubeconfig } from '../../kubeconfig/print.js';
 import { peekStatus } from '../agent-access.js';
 import { hostOptions } from '../connect-settings.js';
 import { devServerOpener } from '../open-dev-server.js';

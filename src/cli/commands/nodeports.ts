@@ -5,9 +5,8 @@
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
 import { UsageError } from '../../errors.js';
-import type { NodePortMode } from '../../kube/nodeport-check.js';
 import { inspectNodePorts } from '../../nodeports/report.js';
-import { nodePortsOk } from '../../nodeports/types.js';
+import { type NodePortMode, nodePortsOk } from '../../nodeports/types.js';
 import { hostOptions } from '../connect-settings.js';
 import { nodePortsJson } from '../nodeports-json.js';
 import { devServerOpener } from '../open-dev-server.js';
