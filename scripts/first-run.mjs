@@ -48,6 +48,8 @@ export function staleBuild(root) {
   return undefined;
 }
 
+const SSH2_BINDING = 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node';
+
 /** npm's environment for `npm ci`: node-gyp builds ssh2's binding against the local headers when present. */
 export function installEnv(env, nodeHeadersDir) {
   if (env.npm_config_nodedir || nodeHeadersDir === undefined) return { ...env };
@@ -80,6 +82,13 @@ export function firstRun({
     log(`first run: installing dependencies (npm ci; ${missing.length} missing, e.g. ${missing[0]})`);
     const status = run(['ci', '--no-audit', '--no-fund'], installEnv(process.env, headers), root);
     if (status !== 0) return status;
+    // ssh2 carries on without its binding when the build fails: say so once, here, not as a mystery later.
+    if (!fs.existsSync(path.join(root, SSH2_BINDING))) {
+      log(
+        "note: ssh2's native crypto binding was not built (needs make and a C++ compiler, and Node's headers);" +
+          ' tunnel works, with slower pure-JavaScript ciphers',
+      );
+    }
   }
   const why = staleBuild(root);
   if (why === undefined) {
