@@ -9,5 +9,7 @@ export default defineConfig({
     // so two suites never race for the same simulator resources on a 2-core machine.
     fileParallelism: false,
     reporters: ['default'],
+    // Fails the run when a test leaves a tunnel-… file or directory in the temporary directory.
+    globalSetup: ['test/tmp-guard.ts'],
   },
 });

@@ -1,3 +1,30 @@
 #!/usr/bin/env node
-// Shim: the compiled CLI lives in dist/ (npm run build).
-import('../dist/cli/main.js').then((m) => m.main(process.argv));
+// Shim: the compiled CLI lives in dist/ (npm run build). In a fresh clone it is not there yet, and the
+// dependencies may be missing too: say what to run instead of printing a stack trace.
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+
+function fail(message, hint) {
+  process.stderr.write(`error: ${message}\n  hint: ${hint}\n`);
+  process.exitCode = 1;
+}
+
+if (!existsSync(entry)) {
+  fail(
+    'tunnel is not built yet: dist/cli/main.js is missing',
+    'run npm run build in the tunnel directory (npm run demo and npm test install and build it for you)',
+  );
+} else {
+  import(entry.href).then(
+    (cli) => cli.main(process.argv),
+    (error) => {
+      if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      const what = error.message.split('\n')[0];
+      // A package dist/ imports is not installed (node_modules removed), or dist/ is half built.
+      if (/Cannot find package/.test(what))
+        fail(`a dependency is missing: ${what}`, 'run npm ci in the tunnel directory');
+      else fail(`the build in dist/ is incomplete: ${what}`, 'run npm run build in the tunnel directory');
+    },
+  );
+}

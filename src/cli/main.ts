@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, isTunnelError, TunnelError, UsageError } from '../errors.js';
 import { escapeControlsKeepLines } from '../redact.js';
 import { VERSION } from '../version.js';
+import { helpConfiguration, unknownOptionHint } from './help.js';
 import { CommandExit } from './outcome.js';
 
 type Register = (program: Command) => void;
@@ -54,6 +55,7 @@ export async function buildProgram(only?: string): Promise<Command> {
     )
     .version(VERSION)
     .option('--ssh-config <file>', 'ssh config file to use instead of ~/.ssh/config (like ssh -F)')
+    .configureHelp(helpConfiguration)
     .showHelpAfterError('(run tunnel --help for usage)')
     .exitOverride();
   const names = only !== undefined && COMMANDS[only] ? [only] : Object.keys(COMMANDS);
@@ -96,6 +98,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander already printed its message (and help for usage errors).
+      const hint = unknownOptionHint(argv, error.message);
+      if (hint) process.stderr.write(hint);
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }

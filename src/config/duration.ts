@@ -33,22 +33,30 @@ function millisecondsIn(text: string): number | undefined {
   return parts > 0 ? Math.round(total) : undefined;
 }
 
+/** Names the value in an error: a flag's name ('--hold-timeout'), or a function that places the value. */
+export type DurationLabel = string | ((shownValue: string) => string);
+
 /**
- * `text` as whole milliseconds. `label` names where it came from in the error, e.g. '--hold-timeout' or
- * 'setting holdTimeout for devserver'.
+ * `text` as whole milliseconds. `label` names where it came from in the error: '--hold-timeout' gives
+ * `--hold-timeout 5: …`; a saved setting places the value itself (`setting holdTimeout "5" for devserver: …`).
  */
 export function parseDuration(
   text: string,
-  label = 'duration',
+  label: DurationLabel = 'duration',
   limits: DurationLimits = DURATION_LIMITS,
 ): number {
+  const subject = (shown: string) => (typeof label === 'string' ? `${label} ${shown}` : label(shown));
   const ms = millisecondsIn(text);
   if (ms === undefined) {
-    throw new UsageError(`${label} ${JSON.stringify(text)}: not a duration`, DURATION_HINT);
+    throw new UsageError(`${subject(JSON.stringify(text))}: not a duration`, DURATION_HINT);
   }
   if (ms < limits.minMs || ms > limits.maxMs) {
+    // A bare number is milliseconds, which is rarely what "5" meant: say so in the message itself.
+    const bare = /^\s*\d+\s*$/.test(text)
+      ? `${text.trim()} means ${ms}ms (a bare number is milliseconds); it `
+      : '';
     throw new UsageError(
-      `${label} ${text}: must be from ${formatDuration(limits.minMs)} to ${formatDuration(limits.maxMs)}`,
+      `${subject(typeof label === 'string' ? text : JSON.stringify(text))}: ${bare}must be from ${formatDuration(limits.minMs)} to ${formatDuration(limits.maxMs)}`,
       DURATION_HINT,
     );
   }

@@ -41,6 +41,13 @@ export function sourceLabel(source: ValueSource): string {
   return 'flag' in source ? source.flag : `setting ${source.key} for ${source.host}`;
 }
 
+/** The value named with its source: `--bind banana`, or `setting bind "banana" for devserver`. */
+function subject(source: ValueSource, shownValue: string): string {
+  return 'flag' in source
+    ? `${source.flag} ${shownValue}`
+    : `setting ${source.key} ${shownValue} for ${source.host}`;
+}
+
 function invalid(source: ValueSource, value: string, problem: string, example: string): UsageError {
   // Flags keep their historic shape (--bind banana: …); settings quote the value, which came from a file.
   const shown = 'flag' in source ? value : JSON.stringify(value);
@@ -48,7 +55,7 @@ function invalid(source: ValueSource, value: string, problem: string, example: s
     'flag' in source
       ? `For example: ${source.flag} ${example}`
       : `For example: tunnel config set ${source.host} ${source.key} ${example}`;
-  return new UsageError(`${sourceLabel(source)} ${shown}: ${problem}`, hint);
+  return new UsageError(`${subject(source, shown)}: ${problem}`, hint);
 }
 
 export function checkBind(value: string, source: ValueSource): string {
@@ -81,7 +88,7 @@ export function checkMaps(specs: readonly string[], source: ValueSource): Map<nu
 }
 
 export function checkDuration(value: string, source: ValueSource): number {
-  return parseDuration(value, sourceLabel(source));
+  return parseDuration(value, 'flag' in source ? source.flag : (shown) => subject(source, shown));
 }
 
 export function checkClusters(names: readonly string[], source: ValueSource): string[] {

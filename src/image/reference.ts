@@ -19,7 +19,8 @@ export interface ImageReference {
   normalized: string;
 }
 
-const GRAMMAR = '[registry[:port]/]name[:tag][@sha256:digest]';
+// What `tunnel image push` accepts: a digest reference parses, but push refuses it (no tag to save under).
+const GRAMMAR = '[registry[:port]/]name[:tag]';
 const EXAMPLES = 'e.g. myapp:1.0, team/api:2.3 or registry.example.com:5000/team/api:2.3';
 const MAX_NAME_LENGTH = 255;
 

@@ -1,4 +1,4 @@
-// Pure readers for `tunnel image push`: what `k3d image import` printed (k3d.md §4.5) sorted into the
+// Pure readers for `tunnel image push`: what `k3d image import` printed (docs/reference/k3d.md §4.5) sorted into the
 // known-harmless ctr "content digest … not found" noise and real failures, and the server/agent nodes of one
 // cluster from `k3d cluster list -o json`. No I/O. Decisions use exit codes and levels, never INFO wording.
 import { logText } from '../redact.js';

@@ -1,4 +1,4 @@
-// Pure readers of what `k3d cluster create` and `k3d cluster delete` print (shapes: shared/reference/k3d.md
+// Pure readers of what `k3d cluster create` and `k3d cluster delete` print (shapes: docs/reference/k3d.md
 // §4.2-§4.4): the progress worth showing while k3d runs, and why a run failed. The exit code decides
 // success; k3d's (and docker's) words only choose the message and hint. No I/O.
 import { remoteText } from '../redact.js';

@@ -1,4 +1,4 @@
-// Pure parsers of what k3d prints on the dev server (shapes: shared/reference/k3d.md). No I/O, no shell.
+// Pure parsers of what k3d prints on the dev server (shapes: docs/reference/k3d.md). No I/O, no shell.
 // Odd input is either tolerated with a note in `warnings` or rejected with TunnelError('K3D_OUTPUT')
 // naming the exact place; nothing else is ever thrown. Cluster names stay data: never rewritten.
 import { remoteText } from '../redact.js';

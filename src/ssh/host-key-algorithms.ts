@@ -1,5 +1,5 @@
 // Which host key algorithms we offer, in which order: sshconnect2.c order_hostkeyalgs on ssh2's terms.
-// ssh2's `prepend` does not reorder (ssh2.md §1), so this is always an exact list.
+// ssh2's `prepend` does not reorder (docs/reference/ssh2.md §1), so this is always an exact list.
 import { entryMatchesHost, type KnownHostsEntry } from './known-hosts.js';
 
 /** OpenSSH's default HostKeyAlgorithms without what ssh2 cannot verify (certificates, security keys). */

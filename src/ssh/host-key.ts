@@ -44,7 +44,7 @@ export interface HostKeyPolicy {
 }
 
 export interface HostVerifier {
-  /** Pass as ssh2's `hostVerifier`: returns nothing and calls `verify` exactly once (see ssh2.md §0). */
+  /** Pass as ssh2's `hostVerifier`: returns nothing and calls `verify` exactly once (see docs/reference/ssh2.md §0). */
   readonly verify: (key: Buffer, verify: (accept: boolean) => void) => void;
   /** Exact ssh2 `algorithms.serverHostKey`: the host's known key types first. */
   readonly serverHostKeyAlgorithms: string[];
@@ -190,7 +190,7 @@ export async function createHostVerifier(target: SshTarget, policy: HostKeyPolic
   const loaded = await loadKnownHosts([...target.userKnownHostsFiles, ...target.globalKnownHostsFiles]);
   const verification = new Verification(target, policy, loaded.entries, [...loaded.warnings]);
   return {
-    // Block body, returns nothing, calls `verify` exactly once: see ssh2.md §0.
+    // Block body, returns nothing, calls `verify` exactly once: see docs/reference/ssh2.md §0.
     verify: (key, verify) => {
       verification.decide(key).then(verify, (error: unknown) => {
         verification.error = new TunnelError(

@@ -1,5 +1,5 @@
-// `k3d cluster create` and `k3d cluster delete` of the k3d stand-in, as k3d v5.9 prints them (shared/reference/
-// k3d.md §4.2-§4.4; cmd/cluster/clusterCreate.go, clusterDelete.go, pkg/client/cluster.go): INFO lines in
+// `k3d cluster create` and `k3d cluster delete` of the k3d stand-in, as k3d v5.9 prints them
+// (docs/reference/k3d.md §4.2-§4.4; cmd/cluster/clusterCreate.go, clusterDelete.go, pkg/client/cluster.go): INFO lines in
 // order, a host port docker cannot bind (another cluster's: "port is already allocated"; any other listener:
 // "address already in use") failing the start of the node that publishes it, then k3d's rollback. The world
 // changes like docker's would, and the handlers return only once the listeners followed (as containers have

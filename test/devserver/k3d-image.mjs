@@ -1,5 +1,5 @@
 // `k3d image import` for the k3d stand-in, as k3d v5.9.0 does it for a tar file (cmd/image/imageImport.go,
-// pkg/client/tools.go importWithToolsNode; shared/reference/k3d.md §4.5): tools node, the tarball copied to
+// pkg/client/tools.go importWithToolsNode; docs/reference/k3d.md §4.5): tools node, the tarball copied to
 // the image volume, `ctr image import --all-platforms` in every server/agent node, whose failures are only
 // logged (ERRO) while k3d still says "Successfully imported" and exits 0.
 //

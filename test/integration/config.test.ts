@@ -73,12 +73,19 @@ describe('tunnel config', () => {
 
     const bind = await runCli(cli, ['config', 'set', 'devserver', 'bind', 'banana']);
     expect(bind.code).toBe(2);
-    expect(bind.stderr).toContain('setting bind for devserver "banana": not an IP address');
+    expect(bind.stderr).toContain('setting bind "banana" for devserver: not an IP address');
     expect(bind.stderr).toContain('hint: For example: tunnel config set devserver bind 127.0.0.1');
 
     const duration = await runCli(cli, ['config', 'set', 'devserver', 'holdTimeout', 'soon']);
     expect(duration.code).toBe(2);
     expect(duration.stderr).toContain('not a duration');
+
+    // The value sits next to its key, and a bare number is said to be milliseconds.
+    const bare = await runCli(cli, ['config', 'set', 'devserver', 'holdTimeout', '5']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain(
+      'error: setting holdTimeout "5" for devserver: 5 means 5ms (a bare number is milliseconds); it must be from 100ms to 24h',
+    );
 
     const twoValues = await runCli(cli, ['config', 'set', 'devserver', 'bind', '::1', '127.0.0.1']);
     expect(twoValues.code).toBe(2);
@@ -112,7 +119,7 @@ describe('tunnel config', () => {
 
     const list = await runCli(cli, ['config', 'list']);
     expect(list.code).toBe(1);
-    expect(list.stderr).toContain(`${file}: setting bind for devserver "banana": not an IP address`);
+    expect(list.stderr).toContain(`${file}: setting bind "banana" for devserver: not an IP address`);
     expect(list.stderr).toContain('tunnel config unset devserver bind');
 
     expect((await runCli(cli, ['config', 'unset', 'devserver', 'bind'])).code).toBe(0);

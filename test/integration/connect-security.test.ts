@@ -1,6 +1,7 @@
 // What must never happen, checked end to end with the real CLI and real sshd: a changed host key
 // accepted, an unknown host trusted without anyone asking, a remote cluster name run by a shell.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../devserver/index.js';
@@ -69,14 +70,17 @@ describe('ProxyJump', () => {
   let jump: SshdHandle;
   let dir: string;
   beforeAll(async () => {
-    dir = fs.mkdtempSync('/tmp/tunnel-jump-');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-jump-'));
     const clientPublic = fs.readFileSync(`${devserver.clientKeyFile}.pub`, 'utf8').trim();
     jump = await startSshd({ dir, authorizedKeys: [clientPublic] });
   });
   afterAll(async () => {
-    await jump?.stop();
-    // The jump host's keys, config and log: tests leave nothing in /tmp.
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      await jump?.stop();
+    } finally {
+      // The jump host's keys, config and log: tests leave nothing in /tmp, even when stopping it failed.
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reaches the dev server through a second sshd and forwards through it', async () => {

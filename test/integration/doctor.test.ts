@@ -3,6 +3,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, type Scenario, startDevServer } from '../devserver/index.js';
 import { type SshdHandle, startSshd } from '../devserver/sshd.js';
@@ -224,13 +226,17 @@ describe('tunnel doctor through a ProxyJump host', () => {
   let jump: SshdHandle;
   let jumpDir: string;
   beforeAll(async () => {
-    jumpDir = fs.mkdtempSync('/tmp/tunnel-doctor-jump-');
+    jumpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-doctor-jump-'));
     const clientPublic = fs.readFileSync(`${devserver.clientKeyFile}.pub`, 'utf8').trim();
     jump = await startSshd({ dir: jumpDir, authorizedKeys: [clientPublic] });
   });
   afterAll(async () => {
-    await jump?.stop();
-    fs.rmSync(jumpDir, { recursive: true, force: true });
+    try {
+      await jump?.stop();
+    } finally {
+      // The jump sshd's host keys, config and log: removed even when stopping it failed.
+      if (jumpDir) fs.rmSync(jumpDir, { recursive: true, force: true });
+    }
   });
 
   it('reaches, verifies and logs in to the dev server through the jump host', async () => {

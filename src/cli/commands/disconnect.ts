@@ -29,6 +29,12 @@ export function registerDisconnect(program: Command): void {
     .action(async (host: string | undefined, flags: { all?: boolean; keepKubeconfig?: boolean }) => {
       if (!host && !flags.all)
         throw new UsageError('name a host or use --all', 'Example: tunnel disconnect devserver');
+      if (host && flags.all) {
+        throw new UsageError(
+          `disconnect takes a host or --all, not both (got ${host} and --all); nothing was disconnected`,
+          `One session: tunnel disconnect ${host}; every session: tunnel disconnect --all`,
+        );
+      }
       const agent = await existingAgent();
       if (!agent) {
         process.stdout.write(flags.all ? 'no sessions running\n' : `${host} is not connected\n`);

@@ -36,6 +36,15 @@ describe('parseDuration', () => {
     expect(parseDuration('24h')).toBe(DURATION_LIMITS.maxMs);
     expect(parseDuration('5ms', 'x', { minMs: 1, maxMs: 10 })).toBe(5);
   });
+
+  it('says a bare number is milliseconds, and lets a setting place its value next to its key', () => {
+    expect(() => parseDuration('5', '--hold-timeout')).toThrow(
+      '--hold-timeout 5: 5 means 5ms (a bare number is milliseconds); it must be from 100ms to 24h',
+    );
+    expect(() => parseDuration('5', (shown) => `setting holdTimeout ${shown} for devserver`)).toThrow(
+      'setting holdTimeout "5" for devserver: 5 means 5ms (a bare number is milliseconds); it must be from 100ms to 24h',
+    );
+  });
 });
 
 describe('formatDuration', () => {

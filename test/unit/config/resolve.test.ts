@@ -130,18 +130,18 @@ describe('resolveSessionOptions with saved settings', () => {
     expect(() => resolveSessionOptions('devserver', {}, env, { bind: 'banana' })).toThrow(
       expect.objectContaining({
         code: 'BAD_INPUT',
-        message: expect.stringContaining('setting bind for devserver "banana": not an IP address'),
+        message: expect.stringContaining('setting bind "banana" for devserver: not an IP address'),
         hint: 'For example: tunnel config set devserver bind 127.0.0.1',
       }),
     );
     expect(() => resolveSessionOptions('devserver', {}, env, { contextName: 'dev' })).toThrow(
-      /setting contextName for devserver "dev": must contain \{cluster\}/,
+      /setting contextName "dev" for devserver: must contain \{cluster\}/,
     );
     expect(() => resolveSessionOptions('devserver', {}, env, { map: ['1:2', '3:2'] })).toThrow(
       'setting map for devserver sends both 1 and 3 to local port 2.',
     );
     expect(() => resolveSessionOptions('devserver', {}, env, { holdTimeout: '0' })).toThrow(
-      /setting holdTimeout for devserver 0: must be from/,
+      /setting holdTimeout "0" for devserver: 0 means 0ms \(a bare number is milliseconds\); it must be from/,
     );
     // A flag that replaces a bad setting is all that is checked.
     expect(resolveSessionOptions('devserver', { bind: '::1' }, env, { bind: 'banana' }).bindAddress).toBe(

@@ -74,25 +74,25 @@ describe('SettingsStore', () => {
     expect(() => store.host('devserver')).toThrow(
       expect.objectContaining({
         code: 'SETTINGS',
-        message: `${file}: setting bind for devserver "banana": not an IP address; use an address of this machine`,
+        message: `${file}: setting bind "banana" for devserver: not an IP address; use an address of this machine`,
         hint: expect.stringContaining('tunnel config unset devserver bind'),
       }),
     );
     // Only the host in use is checked by host(); list (all) checks every one.
     expect(store.host('other')).toEqual({ bind: '::1' });
-    expect(() => store.all()).toThrow(/setting bind for devserver/);
+    expect(() => store.all()).toThrow(/setting bind "banana" for devserver/);
   });
 
   it.each([
     [{ bind: 42 }, 'setting bind for devserver: must be a string, not 42'],
     [{ map: '8080:18080' }, 'setting map for devserver: must be a list of strings'],
     [{ map: ['8080:x'] }, 'setting map for devserver "8080:x": the local port "x" is not a number'],
-    [{ holdTimeout: 'soon' }, 'setting holdTimeout for devserver "soon": not a duration'],
+    [{ holdTimeout: 'soon' }, 'setting holdTimeout "soon" for devserver: not a duration'],
     [
       { rediscoverInterval: '10ms' },
-      'setting rediscoverInterval for devserver 10ms: must be from 100ms to 24h',
+      'setting rediscoverInterval "10ms" for devserver: must be from 100ms to 24h',
     ],
-    [{ contextName: 'dev' }, 'setting contextName for devserver "dev": must contain {cluster}'],
+    [{ contextName: 'dev' }, 'setting contextName "dev" for devserver: must contain {cluster}'],
     [{ kubeconfig: 'relative.yaml' }, 'must be an absolute file path, or none'],
     [{ switchContext: 'yes' }, 'setting switchContext for devserver: must be true or false'],
     [{ cluster: ['no_underscores'] }, 'not a k3d cluster name'],
@@ -175,7 +175,7 @@ describe('values typed on the command line', () => {
     expect(() => settingFromWords('switchContext', ['yes'], 'h')).toThrow('must be true or false');
     expect(() => settingFromWords('bind', ['banana'], 'h')).toThrow(
       expect.objectContaining({
-        message: 'setting bind for h "banana": not an IP address; use an address of this machine',
+        message: 'setting bind "banana" for h: not an IP address; use an address of this machine',
         hint: 'For example: tunnel config set h bind 127.0.0.1',
       }),
     );

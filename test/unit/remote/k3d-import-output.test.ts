@@ -11,7 +11,7 @@ import { parseCrictlImages } from '../../../src/remote/node-images.js';
 
 const fixture = (path: string) => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
 
-// logrus with ForceColors (k3d.md §4.1): a multi-line message keeps its newlines, the padding and the
+// logrus with ForceColors (docs/reference/k3d.md §4.1): a multi-line message keeps its newlines, the padding and the
 // trailing space come after the whole message.
 const LEVELS = { INFO: 36, WARN: 33, ERRO: 31, FATA: 31 } as const;
 const line = (level: keyof typeof LEVELS, message: string, seconds = '0004') =>
@@ -25,7 +25,7 @@ const nodeError = (node: string, ctr: string) =>
   `Logs from failed access process:\n${ctr}\n`;
 const DIGEST_NOISE = `unpacking docker.io/library/myapp:1.0 (${INDEX})...ctr: content digest ${ATTESTATION}: not found`;
 
-// k3d.md §4.5, tools-node mode with a tar file (pkg/client/tools.go importWithToolsNode).
+// docs/reference/k3d.md §4.5, tools-node mode with a tar file (pkg/client/tools.go importWithToolsNode).
 const STDOUT = [
   line('INFO', "Importing image(s) into cluster 'my-app'", '0000'),
   line('INFO', 'Starting new tools node...', '0000'),

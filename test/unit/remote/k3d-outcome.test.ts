@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classifyCreateFailure, classifyDelete, progressMessage } from '../../../src/remote/k3d-outcome.js';
 
-// k3d v5.9 output (shared/reference/k3d.md §4.2-§4.4): logrus text lines with forced colours.
+// k3d v5.9 output (docs/reference/k3d.md §4.2-§4.4): logrus text lines with forced colours.
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/k3d/${name}`, import.meta.url), 'utf8');
 

@@ -45,7 +45,7 @@ async function verify(t: SshTarget, policy: HostKeyPolicy, key: Buffer) {
   const verifier = await createHostVerifier(t, policy);
   const accepted = await new Promise<boolean>((resolve) => {
     const returned: unknown = verifier.verify(key, resolve);
-    // ssh2.md §0: anything but undefined returned from the verifier is taken as ACCEPT.
+    // docs/reference/ssh2.md §0: anything but undefined returned from the verifier is taken as ACCEPT.
     expect(returned).toBeUndefined();
   });
   return { accepted, error: verifier.error as TunnelError | undefined, verifier };

@@ -141,6 +141,19 @@ describe('resolveTarget with the real ssh', () => {
     expect(target).toMatchObject({ hostName: '10.0.0.5', port: 2222, user: 'alice', hostKeyAlias: 'devbox' });
   });
 
+  it('accepts an ssh://user@host:port target, as the docs and the -p hint say (OpenSSH 7.7 and later)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-sshg-'));
+    try {
+      const configFile = path.join(dir, 'config');
+      fs.writeFileSync(configFile, '');
+      const target = await resolveTarget('ssh://bob@dev.example.com:2222', { configFile });
+      expect(target).toMatchObject({ alias: 'ssh://bob@dev.example.com:2222', hostName: 'dev.example.com' });
+      expect(target).toMatchObject({ user: 'bob', port: 2222 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects an option-looking alias before running anything', async () => {
     await expect(resolveTarget('-oProxyCommand=id')).rejects.toBeInstanceOf(UsageError);
   });
