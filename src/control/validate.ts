@@ -1,12 +1,13 @@
 // Field readers for frames that crossed the control socket. They build fresh typed objects from only
 // the fields we know, so nothing untyped (or unexpected) leaks past the protocol boundary.
-import type { SerializedOptions } from '../agent/ipc.js';
+
 import { DURATION_LIMITS } from '../config/duration.js';
 import {
   DEFAULT_HOLD_TIMEOUT_MS,
   DEFAULT_REDISCOVER_INTERVAL_MS,
   type KubeconfigMode,
 } from '../config/resolve.js';
+import type { SerializedOptions } from './session-options.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {

@@ -1,11 +1,12 @@
 // `tunnel cluster` and the background agent: after a create, the host's session re-reads k3d now (or a new
 // session starts, with the host's saved options); after a delete, the session drops the cluster's forwards.
 // Also what to print about it. Reaches the agent only through control/ (agent-access).
-import { serializeOptions } from '../../agent/ipc.js';
+
+import { ensureAgent } from '../../agent/autostart.js';
 import type { SessionOptions } from '../../config/resolve.js';
-import { ensureAgent } from '../../control/autostart.js';
+import { serializeOptions } from '../../control/session-options.js';
+import type { ClusterStatus, SessionStatus } from '../../control/status-document.js';
 import { isTunnelError } from '../../errors.js';
-import type { ClusterStatus, SessionStatus } from '../../session/status-types.js';
 import { pasteWord } from '../../shell-word.js';
 import { existingAgent, requireAgent } from '../agent-access.js';
 import { safeText, table } from '../render.js';

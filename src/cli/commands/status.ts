@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
 import type { ControlClient } from '../../control/client.js';
+import { STATUS_SCHEMA_VERSION, type StatusDocument } from '../../control/status-document.js';
 import { describeError } from '../../errors.js';
-import { STATUS_SCHEMA_VERSION, type StatusDocument } from '../../session/status-types.js';
 import { existingAgent } from '../agent-access.js';
 import { safeText } from '../render.js';
 import { renderStatus, renderStatusWatchFrame } from '../render-status.js';
