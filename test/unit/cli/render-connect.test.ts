@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderForwardOutcome } from '../../../src/cli/cluster/agent.js';
 import { renderConnected } from '../../../src/cli/render-connect.js';
 import { renderStatus } from '../../../src/cli/render-status.js';
 import type { ClusterStatus, SessionStatus } from '../../../src/control/status-document.js';
@@ -119,5 +120,20 @@ describe('server-chosen names on the terminal and in pasteable lines', () => {
     const text = withContext('x', 'k3d-x\x1b]52;c;Y3VybA==\x07@dev');
     expect(text).toContain('try: kubectl --context <context> get pods');
     expect(text).not.toContain('\x1b');
+  });
+});
+
+describe('renderForwardOutcome (cluster create --connect)', () => {
+  it("shows the new cluster's forwards in the same table, without the cluster column", () => {
+    const session = sessionStatus();
+    const text = renderForwardOutcome(
+      { how: 'rediscovered', session, cluster: session.clusters[0] },
+      'my-app',
+    );
+    expect(text).toContain('forwarding my-app through the session for devserver:');
+    expect(text).toMatch(/^KIND\s+LOCAL\s+DEV SERVER\s+NODEPORT\s+STATE\s+NOTE$/m);
+    expect(text).toMatch(
+      /^service\s+127\.0\.0\.1:18080\s+127\.0\.0\.1:8080\s+30080\s+ok\s+local 8080 was busy$/m,
+    );
   });
 });
