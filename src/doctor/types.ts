@@ -5,7 +5,7 @@
 
 import type { SessionStatus } from '../control/status-document.js';
 import type { TunnelError } from '../errors.js';
-import type { PortOwner } from '../plan/port-owner.js';
+import type { PortOwner } from '../local/port-owner.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import type { SshConnection, SshTarget } from '../ssh/types.js';

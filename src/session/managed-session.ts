@@ -6,10 +6,11 @@ import { contextNameFor, type SessionOptions } from '../config/resolve.js';
 import type { SessionStatus } from '../control/status-document.js';
 import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
+import { isPortFree, pickFreePort } from '../local/port-probe.js';
 import type { Logger } from '../log.js';
 import { planForwards } from '../plan/forward-plan.js';
 import { isThisMachine } from '../plan/local-host.js';
-import { assignLocalPorts, isPortFree } from '../plan/ports.js';
+import { assignLocalPorts } from '../plan/ports.js';
 import type { ForwardSpec } from '../plan/types.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
@@ -268,6 +269,7 @@ export class ManagedSession {
       devServerIsLocal: this.devServerIsLocal,
       // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
       isFree: async (address, port) => !keptPorts.has(port) && (await isPortFree(address, port)),
+      pick: pickFreePort,
     });
     const byId = new Map([...kept.values(), ...assigned].map((spec) => [spec.id, spec]));
     return plan.forwards.map((spec) => byId.get(spec.id) ?? spec);

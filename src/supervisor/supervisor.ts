@@ -1,11 +1,11 @@
 // One session's loop: connect → discover → plan → apply → serve (re-discover every 30 s, check the link
 // on wake or network change) → backoff → again, until stopped. Owns the session state and the order of
 // shutdown. Sees the world only through SupervisorPorts: no ssh2, sockets, k3d or files in here.
-import type { CloseReason } from '../ssh/types.js';
 import { Backoff, type BackoffOptions, isConnectionRefused } from './backoff.js';
 import { causeText, LinkCheck, type LinkCheckCause } from './link-check.js';
 import {
   type Clock,
+  type ConnectionEnd,
   networkFingerprint,
   type SupervisedConnection,
   type SupervisorPorts,
@@ -61,7 +61,7 @@ export class Supervisor<C extends SupervisedConnection> {
   /** The connection being served; kept through an abort so shutdown can close it last. */
   private connection: C | undefined;
   /** Ends the current serve() early (a failed probe); set only while forwarding. */
-  private declareLost: ((reason: CloseReason) => void) | undefined;
+  private declareLost: ((reason: ConnectionEnd) => void) | undefined;
   /** Aborted to cut a backoff wait short (wake, network change); set only while waiting. */
   private skipWait: AbortController | undefined;
   private readonly linkCheck: LinkCheck;

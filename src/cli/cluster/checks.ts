@@ -2,8 +2,8 @@
 // (and the API port) is free on the dev server and on this machine — naming who holds a busy one — and,
 // when no --api-port was given, which API port to use (free on both ends).
 import { TunnelError } from '../../errors.js';
-import { findPortOwner, type PortOwner, portOwnerHint } from '../../plan/port-owner.js';
-import { isPortFree } from '../../plan/ports.js';
+import { findPortOwner, type PortOwner, portOwnerHint } from '../../local/port-owner.js';
+import { isPortFree } from '../../local/port-probe.js';
 import { conflictingListener, isWildcardAddress, type SocketListener } from '../../plan/socket-table.js';
 import type { CreateRequest } from '../../remote/cluster-request.js';
 import { listRemoteListeners } from '../../remote/host-ports.js';

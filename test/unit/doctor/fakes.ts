@@ -3,7 +3,7 @@
 
 import type { SessionStatus } from '../../../src/control/status-document.js';
 import type { DoctorPorts, OwnSession } from '../../../src/doctor/types.js';
-import type { PortOwner } from '../../../src/plan/port-owner.js';
+import type { PortOwner } from '../../../src/local/port-owner.js';
 import type { PortMapping } from '../../../src/remote/types.js';
 import type { SshConnection, SshTarget } from '../../../src/ssh/types.js';
 import { forwardStatus, k3dCluster, sshTarget } from '../../builders.js';
