@@ -2,6 +2,7 @@
 // keeps the kubeconfig in line until `tunnel disconnect`; returns once the forwards listen. With
 // --foreground the same supervised session runs in this process until Ctrl-C.
 import type { Command } from 'commander';
+import { DEFAULT_BIND_ADDRESS, DEFAULT_CONTEXT_TEMPLATE } from '../../config/defaults.js';
 import { type ConnectFlags, isLoopback, type SessionOptions } from '../../config/resolve.js';
 import { serializeOptions } from '../../control/session-options.js';
 import { TunnelError } from '../../errors.js';
@@ -31,14 +32,14 @@ export function registerConnect(program: Command): void {
     .option('--foreground', 'run the session in this process; Ctrl-C stops it')
     .option('--cluster <name>', 'only this cluster (repeatable)', collect, [])
     .option('--map <remote:local>', 'pin a local port, e.g. --map 8080:18080 (repeatable)', collect, [])
-    .option('--bind <address>', 'local address to listen on', '127.0.0.1')
+    .option('--bind <address>', 'local address to listen on', DEFAULT_BIND_ADDRESS)
     .option('--kubeconfig <file>', 'write a standalone kubeconfig file instead of merging')
     .option('--no-kubeconfig', 'do not write any kubeconfig')
     .option('--switch-context', 'make the first cluster the current kube context')
     .option(
       '--context-name <template>',
       'kube context name; {cluster} and {host} are replaced',
-      'k3d-{cluster}@{host}',
+      DEFAULT_CONTEXT_TEMPLATE,
     )
     .option(
       '--accept-new-host-key',
