@@ -12,6 +12,13 @@ export interface StatusDocument {
   sessions: SessionStatus[];
 }
 
+/** What `tunnel status --json` prints when no agent runs and no session is saved: agent is null. */
+export type NoAgentDocument = Omit<StatusDocument, 'agent' | 'sessions'> & { agent: null; sessions: [] };
+
+export function noAgentDocument(): NoAgentDocument {
+  return { schemaVersion: STATUS_SCHEMA_VERSION, agent: null, sessions: [] };
+}
+
 export interface AgentStatus {
   pid: number;
   version: string;

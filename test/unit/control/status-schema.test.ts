@@ -3,7 +3,11 @@
 // forbids undocumented fields, so a field added to the code without the schema (or the docs) fails here.
 import { describe, expect, it } from 'vitest';
 import type { SessionOptions } from '../../../src/config/resolve.js';
-import { STATUS_SCHEMA_VERSION, type StatusDocument } from '../../../src/control/status-document.js';
+import {
+  noAgentDocument,
+  STATUS_SCHEMA_VERSION,
+  type StatusDocument,
+} from '../../../src/control/status-document.js';
 import { emptyStats } from '../../../src/forward/listener.js';
 import type { KubeconfigReport } from '../../../src/session/kubeconfig-step.js';
 import { type StatusInput, sessionStatus } from '../../../src/session/status.js';
@@ -90,6 +94,10 @@ describe('docs/status.schema.json', () => {
     const kubeconfigOnly = { ...older, kubeconfig: { mode: 'merge', file: null } };
     expect(schemaErrors(statusSchema, documentOf([kubeconfigOnly as never]))).toEqual([]);
     expect(schemaErrors(statusSchema, documentOf([]))).toEqual([]);
+  });
+
+  it('describes what `status --json` prints when no agent runs', () => {
+    expect(schemaErrors(statusSchema, noAgentDocument())).toEqual([]);
   });
 
   it('rejects a document that lacks a field, has a wrong type or value, or an undocumented field', () => {
