@@ -105,7 +105,7 @@ export interface DoctorPorts {
   findK3d(connection: SshConnection): Promise<K3dInfo>;
   listClusters(connection: SshConnection, k3d: K3dInfo): Promise<K3dCluster[]>;
   isPortFree(address: string, port: number): Promise<boolean>;
-  /** Which local process listens on the port (plan/port-owner.ts), when this machine can tell. */
+  /** Which local process listens on the port (local/port-owner.ts), when this machine can tell. */
   portOwner(port: number): Promise<PortOwner | undefined>;
   ownSession(alias: string): Promise<OwnSession | undefined>;
   /** GET /version with the kube context the session wrote; answers the gitVersion. */
