@@ -1,8 +1,9 @@
 // Test data builders shared by the suites: a forward spec, a forward's status and a discovered cluster with plain defaults
 // (one running server, a service on the dev server's loopback); each test overrides what it is about.
+
+import type { ForwardStatus, SessionStatus } from '../src/control/status-document.js';
 import type { ForwardSpec } from '../src/plan/types.js';
 import type { K3dCluster } from '../src/remote/types.js';
-import type { ForwardStatus } from '../src/session/status-types.js';
 import type { SshTarget } from '../src/ssh/types.js';
 
 /** A forward; the id follows the planner's `${cluster}/${kind}/${remoteHost}:${remotePort}`. */
@@ -68,6 +69,46 @@ export function forwardStatus(overrides: Partial<ForwardStatus> = {}): ForwardSt
     lastError: null,
     lastErrorAt: null,
     lastActivityAt: null,
+    ...overrides,
+  };
+}
+
+/** A session entry of the status document: forwarding my-app's API and one service, merged into ~/.kube/config. */
+export function sessionStatus(overrides: Partial<SessionStatus> = {}): SessionStatus {
+  return {
+    host: 'devserver',
+    hostName: 'dev.example.com',
+    state: 'forwarding',
+    since: '2026-01-01T10:00:00.000Z',
+    downSince: null,
+    attempt: null,
+    nextAttemptAt: null,
+    connectedAt: '2026-01-01T10:00:00.000Z',
+    reconnectCount: 0,
+    lastError: null,
+    k3dVersion: 'v5.9.0',
+    discoveredAt: '2026-01-01T10:00:00.000Z',
+    kubeconfig: {
+      mode: 'merge',
+      file: '/home/dev/.kube/config',
+      switchedTo: null,
+      errors: [],
+      dropped: [],
+      moreDropped: 0,
+    },
+    clusters: [
+      {
+        name: 'my-app',
+        context: 'k3d-my-app@devserver',
+        forwards: [
+          forwardStatus({ kind: 'api', localPort: 16443, remotePort: 16443, nodePort: 6443 }),
+          forwardStatus({ localPort: 18080, remapped: { from: 8080, reason: 'busy' } }),
+        ],
+      },
+    ],
+    skipped: [],
+    unusedMaps: [],
+    settings: { clusters: [], bindAddress: '127.0.0.1', holdTimeoutMs: 30_000, rediscoverIntervalMs: 60_000 },
     ...overrides,
   };
 }

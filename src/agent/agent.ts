@@ -2,25 +2,18 @@
 // restart, and the ordered stop of all of them. Requests for one host run one at a time; different
 // hosts never wait for each other. Knows nothing of sockets: the control handlers call in here.
 import type { SessionOptions } from '../config/resolve.js';
+import type { DisconnectResult } from '../control/protocol.js';
+import type { SessionStatus } from '../control/status-document.js';
 import { describeError, isTunnelError, TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ManagedSession } from '../session/managed-session.js';
-import type { Interaction, SessionReport } from '../session/session.js';
-import type { SessionStatus } from '../session/status-types.js';
+import type { Interaction } from '../session/session.js';
 import { noSession, sameMergeTarget, sameOptions } from './session-match.js';
 import { forgetSession, loadSessions, type SavedSession, saveSession } from './store.js';
 
-export interface DisconnectResult {
-  host: string;
-  /** Contexts removed from the kubeconfig (empty with keepKubeconfig). */
-  removedContexts: string[];
-  /** Contexts of that name left in place because tunnel did not write them (absent from older agents). */
-  leftContexts?: string[];
-  kubeconfigFile: string | null;
-}
-
 export interface ConnectResult {
-  report: SessionReport;
+  /** The session's entry of the status document, once it forwards. */
+  status: SessionStatus;
   /** True when an identical session was already forwarding and was left as it was. */
   reused: boolean;
   replaced: boolean;
@@ -55,7 +48,7 @@ export class Agent {
         sameOptions(existing.options, options) &&
         existing.snapshot().state.kind === 'forwarding'
       ) {
-        return { report: existing.report(), reused: true, replaced: false };
+        return { status: existing.status(), reused: true, replaced: false };
       }
       let adopted: string[] = [];
       const previous = existing && this.savedForm(existing);
@@ -73,11 +66,13 @@ export class Agent {
       const onAbort = () => void session.stop();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
-        const report = await session.start();
+        await session.start();
         this.established.add(session);
         await this.persist(session);
-        this.log('info', 'session forwarding', { host: options.alias, forwards: report.forwards.length });
-        return { report, reused: false, replaced: existing !== undefined };
+        const forwards = session.listeners.snapshot().length;
+        this.log('info', 'session forwarding', { host: options.alias, forwards });
+        // Read after persist: the status is the session as it is now, the same entry `status` shows.
+        return { status: session.status(), reused: false, replaced: existing !== undefined };
       } catch (error) {
         if (this.sessions.get(options.alias) === session) this.sessions.delete(options.alias);
         forgetSession(options.alias);
@@ -197,7 +192,10 @@ export class Agent {
     }
   }
 
-  private async remove(host: string, { keepKubeconfig }: { keepKubeconfig: boolean }) {
+  private async remove(
+    host: string,
+    { keepKubeconfig }: { keepKubeconfig: boolean },
+  ): Promise<DisconnectResult> {
     const session = this.sessions.get(host);
     this.sessions.delete(host);
     forgetSession(host);

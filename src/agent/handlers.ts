@@ -1,12 +1,13 @@
 // The control requests, answered by the agent's sessions. Each handler turns a typed request into a
 // call on Agent and its result into the documented reply; failures travel back as TunnelErrors.
 import { agentLogFile } from '../config/paths.js';
+import type { DisconnectResult } from '../control/protocol.js';
 import type { Handlers, RequestContext } from '../control/server.js';
+import { deserializeOptions } from '../control/session-options.js';
+import { STATUS_SCHEMA_VERSION } from '../control/status-document.js';
 import type { Interaction } from '../session/session.js';
-import { STATUS_SCHEMA_VERSION } from '../session/status-types.js';
 import { VERSION } from '../version.js';
-import type { Agent, DisconnectResult } from './agent.js';
-import { deserializeOptions } from './ipc.js';
+import type { Agent } from './agent.js';
 
 export interface HandlerContext {
   agent: Agent;
@@ -43,10 +44,7 @@ export function agentHandlers(input: HandlerContext): Handlers {
     }),
     connect: async (request, context) => {
       const options = deserializeOptions(request.options);
-      const result = await agent.connect(options, relayed(context), context.signal);
-      const [status] = agent.status(options.alias);
-      if (!status) throw new Error(`session ${options.alias} vanished right after it started`);
-      return { ...result, status };
+      return await agent.connect(options, relayed(context), context.signal);
     },
     rediscover: async (request) => {
       const { refreshed } = await agent.rediscover(request.host);

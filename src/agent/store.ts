@@ -7,8 +7,8 @@ import path from 'node:path';
 import { atomicWrite } from '../atomic-file.js';
 import { tunnelPaths } from '../config/paths.js';
 import type { SessionOptions } from '../config/resolve.js';
+import { deserializeOptions, serializeOptions } from '../control/session-options.js';
 import { FieldError, isObject, readSessionOptions } from '../control/validate.js';
-import { deserializeOptions, serializeOptions } from './ipc.js';
 
 const RECORD_VERSION = 1;
 

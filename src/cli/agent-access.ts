@@ -1,11 +1,11 @@
 // How commands reach the agent: start it when the command needs it (connect always; status, disconnect
 // and kubeconfig only when sessions are saved and the agent was not stopped on purpose).
 import fs from 'node:fs';
+import { type AgentConnection, ensureAgent } from '../agent/autostart.js';
 import { hasSavedSessions } from '../agent/store.js';
 import { agentStoppedMarker } from '../config/paths.js';
-import { type AgentConnection, ensureAgent } from '../control/autostart.js';
+import type { StatusDocument } from '../control/status-document.js';
 import type { Interaction } from '../session/session.js';
-import type { StatusDocument } from '../session/status-types.js';
 
 /** The agent for a command that cannot work without one (connect): started or replaced as needed. */
 export async function requireAgent(interaction?: Interaction): Promise<AgentConnection> {

@@ -1,16 +1,10 @@
 // `tunnel status` as text: the agent's StatusDocument in, the lines a person reads out. Pure: the clock
 // comes in as `now`, colour only when the caller says stdout is a terminal. Every string that came from
 // the dev server or the user goes through safeText, so a hostile cluster name cannot move the cursor.
-import type {
-  AgentStatus,
-  ClusterStatus,
-  ForwardStateName,
-  ForwardStatus,
-  SessionStatus,
-  StatusDocument,
-} from '../session/status-types.js';
-import { formatAge, formatBytes, formatClock } from './format.js';
-import { safeText, table } from './render.js';
+import type { AgentStatus, SessionStatus, StatusDocument } from '../control/status-document.js';
+import { formatAge, formatClock } from './format.js';
+import { safeText } from './render.js';
+import { ageOf, forwardsTable, paint, parseTime } from './render-forwards.js';
 
 export interface StatusRenderOptions {
   color: boolean;
@@ -22,39 +16,13 @@ export interface StatusWatchOptions extends StatusRenderOptions {
   intervalMs?: number;
 }
 
-const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
 const [BOLD, DIM, RED, GREEN, YELLOW] = ['1', '2', '31', '32', '33'];
-
-const STATE_COLOURS: Record<ForwardStateName, string> = {
-  ok: GREEN,
-  holding: YELLOW,
-  refused: RED,
-  unbound: RED,
-  stopped: DIM,
-};
 
 /**
  * A forwarding session keeps showing its last error this long after recovering: long enough to explain
  * the hiccup someone just noticed, short enough that an old blip does not read as a current problem.
  */
 const RECENT_ERROR_MS = 10 * 60_000;
-/** Errors in the NOTE column are cut here so one long message does not push the table off the screen. */
-const NOTE_ERROR_LENGTH = 60;
-
-const COLUMNS = ['CLUSTER', 'KIND', 'LOCAL', 'DEV SERVER', 'NODEPORT', 'STATE', 'CONNS', 'IN', 'OUT'];
-const HEADER = [...COLUMNS, 'LAST ACTIVITY', 'NOTE'];
-
-/** Epoch ms of an ISO timestamp from the agent, or null when absent or unreadable. */
-function parseTime(iso: string | null): number | null {
-  if (iso === null) return null;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? null : ms;
-}
-
-function ageOf(iso: string | null, now: Date): string {
-  const ms = parseTime(iso);
-  return ms === null ? '?' : formatAge(now.getTime() - ms);
-}
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
@@ -139,81 +107,9 @@ function errorLines(session: SessionStatus, { color, now }: StatusRenderOptions)
 }
 
 function forwardTable(session: SessionStatus, options: StatusRenderOptions): string[] {
-  const rows: string[][] = [];
-  const states: ForwardStateName[] = [];
-  for (const cluster of session.clusters) {
-    for (const forward of cluster.forwards) {
-      rows.push(forwardRow(cluster, forward, options.now));
-      states.push(forward.state);
-    }
-  }
-  if (rows.length === 0) return session.state === 'forwarding' ? ['no forwards'] : [];
-  return paintStates(table(rows, HEADER).split('\n'), states, options.color);
-}
-
-/**
- * Colours the STATE cell after the table is laid out: `table` measures cells by length, so an escape
- * code inside a cell would throw the columns off. Every cell before STATE is padded to one width, so
- * the header's STATE offset is the cell's offset on every row.
- */
-function paintStates(lines: string[], states: ForwardStateName[], color: boolean): string[] {
-  if (!color) return lines;
-  const offset = lines[0]!.indexOf('STATE');
-  return lines.map((line, index) => {
-    const state = states[index - 1];
-    if (index === 0 || state === undefined) return line;
-    const end = offset + state.length;
-    return line.slice(0, offset) + paint(true, STATE_COLOURS[state], state) + line.slice(end);
-  });
-}
-
-function forwardRow(cluster: ClusterStatus, forward: ForwardStatus, now: Date): string[] {
-  // Port 0 means no local port was assigned (a clash between forwards), so there is nothing to dial.
-  const local = forward.localPort === 0 ? '-' : `${safeText(forward.localAddress)}:${forward.localPort}`;
-  const activity = forward.lastActivityAt === null ? 'never' : `${ageOf(forward.lastActivityAt, now)} ago`;
-  return [
-    safeText(cluster.name),
-    forward.kind,
-    local,
-    `${safeText(forward.remoteHost)}:${forward.remotePort}`,
-    forward.nodePort === null ? '-' : String(forward.nodePort),
-    forward.state,
-    `${forward.open}/${forward.total}`,
-    formatBytes(forward.bytesIn),
-    formatBytes(forward.bytesOut),
-    activity,
-    noteFor(cluster, forward),
-  ];
-}
-
-function noteFor(cluster: ClusterStatus, forward: ForwardStatus): string {
-  const notes: string[] = [];
-  if (forward.kind === 'api' && cluster.context) notes.push(`context ${safeText(cluster.context)}`);
-  if (forward.remapped) notes.push(remapNote(forward.remapped, forward.localPort));
-  if (forward.state === 'refused' || forward.state === 'unbound') {
-    const error = forward.lastError ?? forward.remote.error;
-    if (error) notes.push(shorten(safeText(error), NOTE_ERROR_LENGTH));
-  }
-  if (forward.held > 0) notes.push(`held ${forward.held}`);
-  if (forward.dropped > 0) notes.push(`dropped ${forward.dropped}`);
-  return notes.join(', ');
-}
-
-function remapNote(remapped: { from: number; reason: string }, localPort: number): string {
-  switch (remapped.reason) {
-    case 'busy':
-      return `local ${remapped.from} was busy`;
-    case 'pinned':
-      return `pinned by --map ${remapped.from}:${localPort}`;
-    case 'conflict':
-      return `local ${remapped.from} is claimed by another forward`;
-    default:
-      return `local ${remapped.from} remapped: ${safeText(remapped.reason)}`;
-  }
-}
-
-function shorten(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1).trimEnd()}…`;
+  const lines = forwardsTable(session.clusters, { ...options, traffic: true });
+  if (lines.length === 0) return session.state === 'forwarding' ? ['no forwards'] : [];
+  return lines;
 }
 
 function kubeconfigLine(session: SessionStatus): string {

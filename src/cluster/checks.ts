@@ -3,8 +3,8 @@
 // when no --api-port was given, which API port to use (free on both ends).
 import type { DevServer } from '../devserver/dev-server.js';
 import { TunnelError } from '../errors.js';
-import { findPortOwner, type PortOwner, portOwnerHint } from '../plan/port-owner.js';
-import { isPortFree } from '../plan/ports.js';
+import { findPortOwner, type PortOwner, portOwnerHint } from '../local/port-owner.js';
+import { isPortFree } from '../local/port-probe.js';
 import { conflictingListener, isWildcardAddress, type SocketListener } from '../plan/socket-table.js';
 import type { CreateRequest } from '../remote/cluster-request.js';
 import { listRemoteListeners } from '../remote/host-ports.js';

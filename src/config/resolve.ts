@@ -3,6 +3,12 @@
 // or the setting to fix. Pure apart from reading env for the kubeconfig path and the working directory
 // (relative file flags are made absolute); loading settings is the caller's job (settings.ts).
 import path from 'node:path';
+import {
+  DEFAULT_BIND_ADDRESS,
+  DEFAULT_CONTEXT_TEMPLATE,
+  DEFAULT_HOLD_TIMEOUT_MS,
+  DEFAULT_REDISCOVER_INTERVAL_MS,
+} from './defaults.js';
 import { defaultKubeconfigPath } from './paths.js';
 import {
   checkBind,
@@ -11,13 +17,18 @@ import {
   checkDuration,
   checkKubeconfig,
   checkMaps,
-  DEFAULT_CONTEXT_TEMPLATE,
   type HostSettings,
   type SettingKey,
   type ValueSource,
 } from './setting-keys.js';
 
-export { DEFAULT_CONTEXT_TEMPLATE, type HostSettings } from './setting-keys.js';
+export {
+  DEFAULT_BIND_ADDRESS,
+  DEFAULT_CONTEXT_TEMPLATE,
+  DEFAULT_HOLD_TIMEOUT_MS,
+  DEFAULT_REDISCOVER_INTERVAL_MS,
+} from './defaults.js';
+export type { HostSettings } from './setting-keys.js';
 
 export interface ConnectFlags {
   sshConfig?: string;
@@ -55,10 +66,6 @@ export interface SessionOptions {
   /** How often k3d's cluster list is re-read on the dev server. */
   rediscoverIntervalMs: number;
 }
-
-export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
-export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
-export const DEFAULT_REDISCOVER_INTERVAL_MS = 30_000;
 
 export function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || /^127\./.test(address);

@@ -5,6 +5,12 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { parsePortMaps } from '../plan/forward-plan.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
+import {
+  DEFAULT_BIND_ADDRESS,
+  DEFAULT_CONTEXT_TEMPLATE,
+  DEFAULT_HOLD_TIMEOUT_MS,
+  DEFAULT_REDISCOVER_INTERVAL_MS,
+} from './defaults.js';
 import { formatDuration, parseDuration } from './duration.js';
 
 export const SETTING_KEYS = [
@@ -34,8 +40,6 @@ export interface HostSettings {
 
 /** Where a value came from, so an error names the flag or the setting the user has to fix. */
 export type ValueSource = { flag: string } | { key: SettingKey; host: string };
-
-export const DEFAULT_CONTEXT_TEMPLATE = 'k3d-{cluster}@{host}';
 
 export function sourceLabel(source: ValueSource): string {
   return 'flag' in source ? source.flag : `setting ${source.key} for ${source.host}`;
@@ -127,15 +131,15 @@ export const KEY_SPECS: { readonly [K in SettingKey]: KeySpec } = {
       return [...specs];
     },
   },
-  bind: { shape: 'text', fallback: '127.0.0.1', normalize: checkBind },
+  bind: { shape: 'text', fallback: DEFAULT_BIND_ADDRESS, normalize: checkBind },
   holdTimeout: {
     shape: 'text',
-    fallback: '30s',
+    fallback: formatDuration(DEFAULT_HOLD_TIMEOUT_MS),
     normalize: (text: string, source: ValueSource) => formatDuration(checkDuration(text, source)),
   },
   rediscoverInterval: {
     shape: 'text',
-    fallback: '30s',
+    fallback: formatDuration(DEFAULT_REDISCOVER_INTERVAL_MS),
     normalize: (text: string, source: ValueSource) => formatDuration(checkDuration(text, source)),
   },
   contextName: { shape: 'text', fallback: DEFAULT_CONTEXT_TEMPLATE, normalize: checkContextTemplate },

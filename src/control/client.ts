@@ -2,7 +2,6 @@
 // agent's `ask` questions relayed to the person at this terminal. The only way cli/ reaches the agent.
 import type net from 'node:net';
 import { TunnelError } from '../errors.js';
-import type { Interaction } from '../session/session.js';
 import { LineSplitter } from './lines.js';
 import {
   type AskFrame,
@@ -20,10 +19,16 @@ import {
 
 export type HelloInfo = ResponseBodies['hello'];
 
+/** Who answers the agent's questions at this end (a session's Interaction fits this shape). */
+export interface AskHandlers {
+  confirm?: (question: string) => Promise<boolean>;
+  askPassphrase?: (file: string) => Promise<string | undefined>;
+}
+
 export interface ControlClientOptions {
   /** How long to wait for the connection, and for each reply (while no question is pending). */
   timeoutMs?: number;
-  interaction?: Interaction;
+  interaction?: AskHandlers;
   /** The agent's pid from its lock, where the peer check looks first (it scans our processes anyway). */
   agentPid?: number;
   /** The longest reply accepted (default MAX_REPLY_BYTES); a longer one fails its request, saying so. */

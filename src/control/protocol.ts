@@ -1,12 +1,10 @@
 // The control protocol between the CLI and the agent: newline-delimited JSON, every frame
 // {v, id, type, ...}. Pure: parsing never throws, so a bad frame becomes an error reply and can
 // never take the agent down. Incompatible changes bump PROTOCOL_VERSION; new optional fields do not.
-import type { DisconnectResult } from '../agent/agent.js';
-import type { SerializedOptions } from '../agent/ipc.js';
 import type { ErrorCode } from '../errors.js';
-import type { SessionReport } from '../session/session.js';
-import type { SessionStatus, StatusDocument } from '../session/status-types.js';
 import { parseAnswer, parseRequestBody, parseServerBody } from './frames.js';
+import type { SerializedOptions } from './session-options.js';
+import type { SessionStatus, StatusDocument } from './status-document.js';
 import { FieldError, isObject, type JsonObject, readInteger } from './validate.js';
 
 export type { JsonObject, JsonValue } from './validate.js';
@@ -27,6 +25,16 @@ export function mebibytes(bytes: number): string {
 
 export type DisconnectTarget = { host: string } | { all: true };
 
+/** One disconnected session, in `disconnect`'s reply. */
+export interface DisconnectResult {
+  host: string;
+  /** Contexts removed from the kubeconfig (empty with keepKubeconfig). */
+  removedContexts: string[];
+  /** Contexts of that name left in place because tunnel did not write them (absent from older agents). */
+  leftContexts?: string[];
+  kubeconfigFile: string | null;
+}
+
 export interface RequestBodies {
   hello: { clientVersion: string };
   status: { host?: string };
@@ -42,7 +50,12 @@ export interface RequestBodies {
 export interface ResponseBodies {
   hello: { agentVersion: string; protocolVersion: number; pid: number };
   status: StatusDocument;
-  connect: { report: SessionReport; reused: boolean; replaced: boolean; status: SessionStatus };
+  /**
+   * The session's entry of the status document, as it is once forwarding (connect's facts are its
+   * optional fields). reused: an identical session was already forwarding; replaced: one with other
+   * options was stopped for this one.
+   */
+  connect: { status: SessionStatus; reused: boolean; replaced: boolean };
   disconnect: { disconnected: DisconnectResult[] };
   /** refreshed: false when the session was not connected (it discovers when it is back). */
   rediscover: { refreshed: boolean; status: SessionStatus };

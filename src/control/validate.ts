@@ -1,12 +1,10 @@
 // Field readers for frames that crossed the control socket. They build fresh typed objects from only
 // the fields we know, so nothing untyped (or unexpected) leaks past the protocol boundary.
-import type { SerializedOptions } from '../agent/ipc.js';
+
+import { DEFAULT_HOLD_TIMEOUT_MS, DEFAULT_REDISCOVER_INTERVAL_MS } from '../config/defaults.js';
 import { DURATION_LIMITS } from '../config/duration.js';
-import {
-  DEFAULT_HOLD_TIMEOUT_MS,
-  DEFAULT_REDISCOVER_INTERVAL_MS,
-  type KubeconfigMode,
-} from '../config/resolve.js';
+import type { KubeconfigMode } from '../config/resolve.js';
+import type { SerializedOptions } from './session-options.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -107,7 +105,7 @@ function readKubeconfigMode(object: Record<string, unknown>): KubeconfigMode {
   throw new FieldError(`field "kubeconfig.kind" must be merge, standalone or none`);
 }
 
-/** The options of `connect`, as serializeOptions (src/agent/ipc.ts) writes them. */
+/** The options of `connect`, as serializeOptions (session-options.ts) writes them. */
 export function readSessionOptions(object: Record<string, unknown>): SerializedOptions {
   const options = readObject(object, 'options');
   const alias = readString(options, 'alias');

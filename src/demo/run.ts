@@ -8,8 +8,8 @@ import path from 'node:path';
 import { readLockRecord } from '../agent/lock.js';
 import { demoEnvironment } from '../config/demo-env.js';
 import { agentLockPath } from '../config/paths.js';
-import { isPortFree } from '../plan/ports.js';
-import type { ForwardStatus, StatusDocument } from '../session/status-types.js';
+import type { ForwardStatus, StatusDocument } from '../control/status-document.js';
+import { isPortFree } from '../local/port-probe.js';
 import { DEMO_HOST, type DemoDevServer, startDemoDevServer } from './setup.js';
 import { httpGet, runProgram, statusOf, stopDemoAgent, tunnel, tunnelOutput } from './steps.js';
 

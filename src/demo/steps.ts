@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { isAlive } from '../agent/process.js';
 import { BIN_PATH } from '../agent/spawn.js';
+import type { StatusDocument } from '../control/status-document.js';
 import { TunnelError } from '../errors.js';
-import type { StatusDocument } from '../session/status-types.js';
 
 export interface Output {
   /** null: killed by a signal, or the program could not be started (`missing` then says so). */

@@ -2,7 +2,7 @@
 // session for this host; when not, who holds it), the Kubernetes API answers through the tunnel, and every
 // Service's NodePort is reached by a k3d mapping.
 import { describeError, isTunnelError } from '../errors.js';
-import { type PortOwner, portOwnerHint } from '../plan/port-owner.js';
+import { type PortOwner, portOwnerHint } from '../local/port-owner.js';
 import type { ForwardSpec } from '../plan/types.js';
 import { type CheckDefinition, fail, pass, required, skip, warn } from './outcome.js';
 import type { DoctorFacts, DoctorPorts, OwnSession } from './types.js';

@@ -3,8 +3,8 @@
 // only place that talks to the agent.
 import { openClusterApi } from '../kube/cluster-api.js';
 import { isFine, joinNodePorts, type NodePortRow, serviceLabel } from '../kube/nodeports.js';
-import { findPortOwner } from '../plan/port-owner.js';
-import { isPortFree } from '../plan/ports.js';
+import { findPortOwner } from '../local/port-owner.js';
+import { isPortFree } from '../local/port-probe.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { resolveTarget } from '../ssh/ssh-config.js';

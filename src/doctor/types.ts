@@ -2,11 +2,12 @@
 // this machine, the agent), so the orchestration runs on fakes in unit tests. It never changes anything:
 // no known_hosts line is added, no port is bound for longer than a probe, no agent is started.
 // This file: the shapes shared by the checks, the runner and the renderer.
+
+import type { SessionStatus } from '../control/status-document.js';
 import type { TunnelError } from '../errors.js';
-import type { PortOwner } from '../plan/port-owner.js';
+import type { PortOwner } from '../local/port-owner.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
-import type { SessionStatus } from '../session/status-types.js';
 import type { SshConnection, SshTarget } from '../ssh/types.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -104,7 +105,7 @@ export interface DoctorPorts {
   findK3d(connection: SshConnection): Promise<K3dInfo>;
   listClusters(connection: SshConnection, k3d: K3dInfo): Promise<K3dCluster[]>;
   isPortFree(address: string, port: number): Promise<boolean>;
-  /** Which local process listens on the port (plan/port-owner.ts), when this machine can tell. */
+  /** Which local process listens on the port (local/port-owner.ts), when this machine can tell. */
   portOwner(port: number): Promise<PortOwner | undefined>;
   ownSession(alias: string): Promise<OwnSession | undefined>;
   /** GET /version with the kube context the session wrote; answers the gitVersion. */

@@ -3,6 +3,7 @@
 // served connection gets its own SSH channel; a refused channel closes that one client, never the
 // listener or the session. Owns its sockets: stop() closes the server and every connection it accepted.
 import net from 'node:net';
+import { DEFAULT_HOLD_TIMEOUT_MS } from '../config/defaults.js';
 import { describeError, TunnelError } from '../errors.js';
 import type { ForwardSpec } from '../plan/types.js';
 import { limitConnections } from './limit.js';
@@ -10,7 +11,6 @@ import { pipeBoth } from './pipe.js';
 import { reclaimAfterLeftBehind } from './reclaim.js';
 import {
   type ChannelOpener,
-  DEFAULT_HOLD_TIMEOUT_MS,
   DEFAULT_STALL_AFTER_MS,
   type ForwardLog,
   type ForwardSnapshot,

@@ -41,7 +41,7 @@ export type ChannelOpener = (spec: ForwardSpec, source: { address: string; port:
 export type ForwardLog = (level: 'info' | 'warn' | 'error', message: string, fields?: object) => void;
 
 export interface ListenerOptions {
-  /** How long a connection accepted while the session is down waits for it; default 30 s. */
+  /** How long a connection accepted while the session is down waits for it; default DEFAULT_HOLD_TIMEOUT_MS (config/defaults.ts). */
   holdTimeoutMs?: number;
   /**
    * Called when a channel open has had no answer for stallAfterMs: on a link that died silently a
@@ -68,5 +68,3 @@ export const DEFAULT_MAX_CONNECTIONS = 4096;
 export const REFUSED_LOG_INTERVAL_MS = 60_000;
 
 export const DEFAULT_STALL_AFTER_MS = 2_000;
-
-export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;

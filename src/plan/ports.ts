@@ -1,8 +1,7 @@
 // Local port choice for a planned set of forwards: keep the dev server's port number when it is free on
 // this machine, otherwise pick another and say so in `remapped`. Never silently: a busy --map pin is an
-// error. Testing a port means binding it, so the default checks do real (short-lived) local I/O.
-import net from 'node:net';
-import getPort from 'get-port';
+// error. Pure: testing a port means binding it, so the caller gives the checks (local/port-probe.ts in
+// production, fakes in tests).
 import { TunnelError } from '../errors.js';
 import { isThisMachine } from './local-host.js';
 import type { ForwardSpec } from './types.js';
@@ -11,8 +10,8 @@ export type IsPortFree = (address: string, port: number) => Promise<boolean>;
 export type PickPort = (address: string, exclude: ReadonlySet<number>) => Promise<number>;
 
 export interface AssignOptions {
-  isFree?: IsPortFree;
-  pick?: PickPort;
+  isFree: IsPortFree;
+  pick: PickPort;
   /** The --map pins (remote → local): a forward on its pinned port is never moved. */
   maps?: ReadonlyMap<number, number>;
   /**
@@ -29,10 +28,9 @@ export interface AssignOptions {
  */
 export async function assignLocalPorts(
   specs: readonly ForwardSpec[],
-  options: AssignOptions = {},
+  options: AssignOptions,
 ): Promise<ForwardSpec[]> {
-  const isFree = options.isFree ?? isPortFree;
-  const pick = options.pick ?? pickFreePort;
+  const { isFree, pick } = options;
   const taken = new Set<number>();
   const assigned: ForwardSpec[] = [];
   const loopsBack = (spec: ForwardSpec) =>
@@ -105,30 +103,4 @@ function pinnedBusy(spec: ForwardSpec): TunnelError {
         `lsof -iTCP:${port} -sTCP:LISTEN (macOS) or ss -ltnp 'sport = :${port}' (Linux).`,
     },
   );
-}
-
-/** Binds address:port for a moment. In use or not permitted (a low port on Linux) → false. */
-export function isPortFree(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
-        resolve(false);
-        return;
-      }
-      reject(
-        new TunnelError('PORT', `Cannot listen on ${address}:${port}: ${error.message}`, {
-          hint: `Is ${address} an address of this machine? Local forwards normally listen on 127.0.0.1.`,
-          cause: error,
-        }),
-      );
-    });
-    server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-/** A free port chosen by the OS on `address`, avoiding ports already given to other forwards. */
-export function pickFreePort(address: string, exclude: ReadonlySet<number>): Promise<number> {
-  return getPort({ host: address, exclude: [...exclude] });
 }

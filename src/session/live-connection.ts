@@ -4,19 +4,22 @@
 import type { ChannelOpener } from '../forward/types.js';
 import type { K3dInfo } from '../remote/types.js';
 import type { CloseReason, SshLink } from '../ssh/types.js';
-import type { SupervisedConnection } from '../supervisor/ports.js';
+import type { ConnectionEnd, SupervisedConnection } from '../supervisor/ports.js';
 
 export class LiveConnection implements SupervisedConnection {
   /** Found once per connection (the dev server may have been reinstalled between two). */
   k3d: K3dInfo | undefined;
   readonly openChannel: ChannelOpener;
+  private ended: Promise<ConnectionEnd> | undefined;
 
   constructor(readonly ssh: SshLink) {
     this.openChannel = (spec, source) => ssh.forwardOut(spec.remoteHost, spec.remotePort, source);
   }
 
-  get closed(): Promise<CloseReason> {
-    return this.ssh.closed;
+  /** One promise per connection, as SupervisedConnection promises: it resolves exactly once. */
+  get closed(): Promise<ConnectionEnd> {
+    this.ended ??= this.ssh.closed.then(connectionEnd);
+    return this.ended;
   }
 
   get bytesReceived(): number {
@@ -36,4 +39,9 @@ export class LiveConnection implements SupervisedConnection {
   close(): void {
     this.ssh.close();
   }
+}
+
+/** ssh/'s reason for a closed connection, in the supervisor's words. */
+export function connectionEnd(reason: CloseReason): ConnectionEnd {
+  return { kind: reason.kind, message: reason.message };
 }

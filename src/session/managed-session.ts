@@ -1,14 +1,16 @@
 // One host's session under supervision: the production SupervisorPorts (ssh, k3d, plan, listeners,
-// kubeconfig) around a Supervisor, plus what `connect` reports and `status` shows. start() resolves
+// kubeconfig) around a Supervisor, plus the status that `connect` and `status` show. start() resolves
 // once the session forwards for the first time and rejects (stopping it) if the first attempt fails,
 // so a typo or a refused key is an error at the terminal, not a retry loop in the background.
 import { contextNameFor, type SessionOptions } from '../config/resolve.js';
+import type { SessionStatus } from '../control/status-document.js';
 import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
+import { isPortFree, pickFreePort } from '../local/port-probe.js';
 import type { Logger } from '../log.js';
 import { planForwards } from '../plan/forward-plan.js';
 import { isThisMachine } from '../plan/local-host.js';
-import { assignLocalPorts, isPortFree } from '../plan/ports.js';
+import { assignLocalPorts } from '../plan/ports.js';
 import type { ForwardSpec } from '../plan/types.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
@@ -17,9 +19,8 @@ import type { SessionSnapshot } from '../supervisor/state.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
-import { clientAddress, connectTarget, type Interaction, type SessionReport } from './session.js';
+import { clientAddress, connectTarget, type Interaction } from './session.js';
 import { sessionStatus } from './status.js';
-import type { SessionStatus } from './status-types.js';
 
 export interface ManagedSessionInput {
   options: SessionOptions;
@@ -92,8 +93,8 @@ export class ManagedSession {
     });
   }
 
-  /** Runs the session; resolves with the report once it forwards, rejects if the first attempt fails. */
-  start(): Promise<SessionReport> {
+  /** Runs the session; resolves with its status once it forwards, rejects if the first attempt fails. */
+  start(): Promise<SessionStatus> {
     return new Promise((resolve, reject) => {
       let settled = false;
       const onChange = (snapshot: SessionSnapshot) => {
@@ -109,7 +110,7 @@ export class ManagedSession {
           this.forwarded = true;
           // From here on nobody is at a terminal: reconnects must not wait for an answer.
           this.interaction = this.unattended();
-          resolve(this.report());
+          resolve(this.status());
         } else if (snapshot.state.kind === 'reconnecting' || snapshot.state.kind === 'stopped') {
           settled = true;
           const error = snapshot.lastError;
@@ -147,10 +148,6 @@ export class ManagedSession {
     return this.supervisor.snapshot();
   }
 
-  get lastDiscovery(): Readonly<Discovery> {
-    return this.discovery;
-  }
-
   /** The local port of every live forward, by forward id (persisted for an agent restart). */
   localPorts(): Map<string, number> {
     return new Map(this.listeners.snapshot().map((forward) => [forward.spec.id, forward.spec.localPort]));
@@ -166,28 +163,9 @@ export class ManagedSession {
       discoveredAt: discovery.discoveredAt,
       kubeconfig: this.kubeconfig.report,
       skipped: discovery.skipped,
-      failed: discovery.failed,
-    });
-  }
-
-  report(): SessionReport {
-    const { discovery } = this;
-    return {
-      alias: this.options.alias,
-      hostName: discovery.hostName ?? this.options.alias,
-      k3d: discovery.k3d ?? {
-        command: [],
-        foundVia: 'unknown',
-        k3dVersion: undefined,
-        k3sVersion: undefined,
-      },
-      clusters: discovery.clusters,
-      forwards: this.listeners.snapshot().map((forward) => forward.spec),
-      skipped: discovery.skipped,
       unusedMaps: discovery.unusedMaps,
       failed: discovery.failed,
-      kubeconfig: this.kubeconfig.report,
-    };
+    });
   }
 
   /**
@@ -291,6 +269,7 @@ export class ManagedSession {
       devServerIsLocal: this.devServerIsLocal,
       // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
       isFree: async (address, port) => !keptPorts.has(port) && (await isPortFree(address, port)),
+      pick: pickFreePort,
     });
     const byId = new Map([...kept.values(), ...assigned].map((spec) => [spec.id, spec]));
     return plan.forwards.map((spec) => byId.get(spec.id) ?? spec);

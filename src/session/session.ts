@@ -1,15 +1,12 @@
 // What a session shares with the commands around it: how it reaches the dev server (ssh alias →
-// connection, with questions for a person), what `connect` reports, and the address kubectl uses.
+// connection, with questions for a person) and the address kubectl uses.
 // The session itself, under supervision, is managed-session.ts.
 import type { SessionOptions } from '../config/resolve.js';
 import type { Logger } from '../log.js';
-import type { ForwardSpec } from '../plan/types.js';
-import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { openConnection } from '../ssh/connection.js';
 import type { HostKeyPolicy } from '../ssh/host-key.js';
 import { resolveTarget } from '../ssh/ssh-config.js';
 import type { SshLink } from '../ssh/types.js';
-import type { KubeconfigReport } from './kubeconfig-step.js';
 
 /** Questions only a person at a terminal can answer; absent when nobody can. */
 export interface Interaction {
@@ -17,19 +14,6 @@ export interface Interaction {
   askPassphrase?: (file: string) => Promise<string | undefined>;
   /** Nobody started this connect (a reconnect, a restored session): an unknown host key is refused. */
   unattended?: boolean;
-}
-
-export interface SessionReport {
-  alias: string;
-  hostName: string;
-  k3d: K3dInfo;
-  clusters: K3dCluster[];
-  forwards: ForwardSpec[];
-  skipped: { cluster: string; reason: string }[];
-  /** --map pins whose remote port no forwarded cluster publishes. */
-  unusedMaps: number[];
-  failed: { spec: ForwardSpec; error: string }[];
-  kubeconfig: KubeconfigReport;
 }
 
 export async function connectTarget(

@@ -1,17 +1,19 @@
-// Builds the documented status document (status-types.ts) from a session's supervisor snapshot and
-// its last discovery. Pure: the agent calls it per request; tests call it with plain data.
+// Builds a session's entry of the status document (control/status-document.ts) from its supervisor
+// snapshot and its last discovery. Pure: the agent calls it for status and connect; tests call it with
+// plain data.
 import type { SessionOptions } from '../config/resolve.js';
-import type { ForwardSnapshot } from '../forward/types.js';
-import type { ForwardSpec } from '../plan/types.js';
-import type { SessionError, SessionSnapshot } from '../supervisor/state.js';
-import type { KubeconfigReport } from './kubeconfig-step.js';
 import type {
   ClusterStatus,
   ErrorStatus,
   ForwardStateName,
   ForwardStatus,
+  KubeconfigStatus,
   SessionStatus,
-} from './status-types.js';
+} from '../control/status-document.js';
+import type { ForwardSnapshot } from '../forward/types.js';
+import type { ForwardSpec } from '../plan/types.js';
+import type { SessionError, SessionSnapshot } from '../supervisor/state.js';
+import type { KubeconfigReport } from './kubeconfig-step.js';
 
 export interface StatusInput {
   options: SessionOptions;
@@ -21,6 +23,8 @@ export interface StatusInput {
   discoveredAt: string | undefined;
   kubeconfig: KubeconfigReport;
   skipped: { cluster: string; reason: string }[];
+  /** --map pins whose remote port no forwarded cluster publishes. */
+  unusedMaps: number[];
   /** Forwards whose local port could not be bound on the last apply. */
   failed: { spec: ForwardSpec; error: string }[];
 }
@@ -100,6 +104,17 @@ function clustersOf(input: StatusInput): ClusterStatus[] {
   }));
 }
 
+function kubeconfigStatus(report: KubeconfigReport): KubeconfigStatus {
+  return {
+    mode: report.mode,
+    file: report.file ?? null,
+    switchedTo: report.switchedTo ?? null,
+    errors: report.errors,
+    dropped: report.dropped,
+    moreDropped: report.moreDropped ?? 0,
+  };
+}
+
 export function sessionStatus(input: StatusInput): SessionStatus {
   const { snapshot, options } = input;
   const state = snapshot.state;
@@ -116,9 +131,10 @@ export function sessionStatus(input: StatusInput): SessionStatus {
     lastError: errorStatus(snapshot.lastError),
     k3dVersion: input.k3dVersion ?? null,
     discoveredAt: input.discoveredAt ?? null,
-    kubeconfig: { mode: input.kubeconfig.mode, file: input.kubeconfig.file ?? null },
+    kubeconfig: kubeconfigStatus(input.kubeconfig),
     clusters: clustersOf(input),
     skipped: input.skipped,
+    unusedMaps: input.unusedMaps,
     settings: {
       clusters: [...options.clusters],
       bindAddress: options.bindAddress,

@@ -5,8 +5,7 @@
 // declared dead (and never later than maxWaitMs after the check began). A network change or a slow
 // channel open only ever starts a check; it never ends a connection by itself.
 import type { Logger } from '../log.js';
-import type { CloseReason } from '../ssh/types.js';
-import type { Clock, SupervisedConnection } from './ports.js';
+import type { Clock, ConnectionEnd, SupervisedConnection } from './ports.js';
 import { withTimeout } from './wait.js';
 import type { WakeCause } from './wake-watch.js';
 
@@ -84,7 +83,7 @@ export class LinkCheck {
     connection: SupervisedConnection,
     cause: LinkCheckCause,
     detail: string,
-  ): Promise<CloseReason | undefined> {
+  ): Promise<ConnectionEnd | undefined> {
     if (this.running.has(connection)) return undefined;
     this.running.add(connection);
     const { log, timeoutMs } = this.options;

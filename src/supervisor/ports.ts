@@ -2,17 +2,35 @@
 // transition with fakes and fake timers. Production implementations live with the wiring (agent),
 // over src/ssh, src/remote, src/plan, src/forward and src/kubeconfig.
 import os from 'node:os';
-import type { ApplyResult } from '../forward/listener-set.js';
 import type { ChannelOpener, ForwardSnapshot } from '../forward/types.js';
 import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster } from '../remote/types.js';
-import type { CloseReason } from '../ssh/types.js';
+
+/**
+ * Why a supervised connection ended, in the supervisor's words (the session layer maps its transport's
+ * reason onto this): 'keepalive' = a dead link was detected; 'remote' = the server closed it; 'local' =
+ * we closed it; 'error' = anything else.
+ */
+export interface ConnectionEnd {
+  kind: 'keepalive' | 'remote' | 'local' | 'error';
+  message: string;
+}
+
+/** What making the listeners match a plan changed. */
+export interface AppliedForwards {
+  /** Forwards that listen now and did not before. */
+  started: ForwardSpec[];
+  /** Forwards that no longer listen. */
+  stopped: ForwardSpec[];
+  /** Forwards whose local port could not be bound, with why. */
+  failed: { spec: ForwardSpec; error: unknown }[];
+}
 
 /** What the supervisor needs of one established SSH connection. */
 export interface SupervisedConnection {
   /** Resolves exactly once, with why the connection ended. */
-  readonly closed: Promise<CloseReason>;
+  readonly closed: Promise<ConnectionEnd>;
   /** Opens a channel for a forward (production: forwardOut on this connection). */
   readonly openChannel: ChannelOpener;
   /**
@@ -34,7 +52,7 @@ export interface SupervisedConnection {
 /** The live listeners; ListenerSet satisfies this. */
 export interface ForwardsPort {
   /** Makes the listeners match `specs`: unchanged forwards are left alone. */
-  apply(specs: readonly ForwardSpec[]): Promise<ApplyResult>;
+  apply(specs: readonly ForwardSpec[]): Promise<AppliedForwards>;
   /** undefined while the session is down: listeners stay bound and hold new clients. */
   setOpener(opener: ChannelOpener | undefined): void;
   snapshot(): ForwardSnapshot[];

@@ -2,8 +2,7 @@
 // Failures that leave the session usable (a port we cannot bind, a kubeconfig we cannot write) are
 // returned as problems for status; failures of discovery itself are thrown to the caller.
 import { describeError } from '../errors.js';
-import type { ApplyResult } from '../forward/listener-set.js';
-import type { SupervisedConnection, SupervisorPorts } from './ports.js';
+import type { AppliedForwards, SupervisedConnection, SupervisorPorts } from './ports.js';
 
 export interface RefreshInput<C extends SupervisedConnection> {
   ports: SupervisorPorts<C>;
@@ -15,7 +14,7 @@ export interface RefreshInput<C extends SupervisedConnection> {
 }
 
 export interface RefreshOutcome {
-  applied: ApplyResult;
+  applied: AppliedForwards;
   problems: unknown[];
 }
 
@@ -25,7 +24,7 @@ export async function refreshForwards<C extends SupervisedConnection>(
   const { ports, connection, trigger } = input;
   const clusters = await ports.discover(connection, input.signal);
   const specs = await ports.plan(clusters);
-  const applied: ApplyResult = { started: [], stopped: [], failed: [] };
+  const applied: AppliedForwards = { started: [], stopped: [], failed: [] };
   if (input.signal.aborted || !input.isCurrent()) return { applied, problems: [] };
   Object.assign(applied, await ports.forwards.apply(specs));
   if (applied.started.length > 0 || applied.stopped.length > 0) {

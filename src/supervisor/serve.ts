@@ -1,8 +1,7 @@
 // The forwarding phase of one connection: wait for it to end while re-discovering on a timer. Ends on
 // the connection's own `closed`, on a stop, or when the supervisor declares the link dead (a failed
 // probe after sleep or a network change). Never rejects.
-import type { CloseReason } from '../ssh/types.js';
-import type { Clock, SupervisedConnection } from './ports.js';
+import type { Clock, ConnectionEnd, SupervisedConnection } from './ports.js';
 
 export interface ServeOptions {
   clock: Clock;
@@ -14,18 +13,18 @@ export interface ServeOptions {
 }
 
 export interface Serving {
-  ended: Promise<CloseReason>;
+  ended: Promise<ConnectionEnd>;
   /** Ends the phase with `reason` (no effect once it has ended). */
-  declareLost(reason: CloseReason): void;
+  declareLost(reason: ConnectionEnd): void;
 }
 
 export function serveUntilLost(options: ServeOptions): Serving {
   const { clock, connection, signal } = options;
-  let declareLost: (reason: CloseReason) => void = () => {};
-  const ended = new Promise<CloseReason>((resolve) => {
+  let declareLost: (reason: ConnectionEnd) => void = () => {};
+  const ended = new Promise<ConnectionEnd>((resolve) => {
     let timer: unknown;
     let done = false;
-    const finish = (reason: CloseReason) => {
+    const finish = (reason: ConnectionEnd) => {
       if (done) return;
       done = true;
       clock.clearTimeout(timer);

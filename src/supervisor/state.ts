@@ -2,7 +2,7 @@
 // Timestamps are ISO strings so a snapshot crosses the control socket as JSON unchanged.
 import { describeError, isTunnelError } from '../errors.js';
 import type { ForwardSnapshot } from '../forward/types.js';
-import type { CloseReason } from '../ssh/types.js';
+import type { ConnectionEnd } from './ports.js';
 
 /** A failure as the user sees it: what happened and what to do about it. */
 export interface SessionError {
@@ -38,7 +38,7 @@ export interface SessionSnapshot {
 }
 
 /** The hint a lost connection gets, by why it ended. */
-function hintForClose(kind: CloseReason['kind']): string | undefined {
+function hintForClose(kind: ConnectionEnd['kind']): string | undefined {
   if (kind === 'keepalive') {
     return 'The dev server stopped answering (network down, VPN dropped, or this machine slept). Reconnecting by itself.';
   }
@@ -47,7 +47,7 @@ function hintForClose(kind: CloseReason['kind']): string | undefined {
   return undefined;
 }
 
-export function errorFromClose(reason: CloseReason, at: Date): SessionError {
+export function errorFromClose(reason: ConnectionEnd, at: Date): SessionError {
   return {
     message: `connection lost: ${reason.message}`,
     hint: hintForClose(reason.kind),

@@ -1,11 +1,12 @@
 // One session's loop: connect → discover → plan → apply → serve (re-discover every 30 s, check the link
 // on wake or network change) → backoff → again, until stopped. Owns the session state and the order of
 // shutdown. Sees the world only through SupervisorPorts: no ssh2, sockets, k3d or files in here.
-import type { CloseReason } from '../ssh/types.js';
+import { DEFAULT_REDISCOVER_INTERVAL_MS } from '../config/defaults.js';
 import { Backoff, type BackoffOptions, isConnectionRefused } from './backoff.js';
 import { causeText, LinkCheck, type LinkCheckCause } from './link-check.js';
 import {
   type Clock,
+  type ConnectionEnd,
   networkFingerprint,
   type SupervisedConnection,
   type SupervisorPorts,
@@ -25,7 +26,7 @@ import { delay, openUnlessAborted, raceAbort } from './wait.js';
 import { startWakeWatch } from './wake-watch.js';
 
 export interface SupervisorOptions {
-  /** Re-read k3d's clusters this often while forwarding; default 30 s. */
+  /** Re-read k3d's clusters this often while forwarding; default DEFAULT_REDISCOVER_INTERVAL_MS (config/defaults.ts). */
   rediscoverIntervalMs?: number;
   /** A connection that lasted this long resets the backoff; default 60 s (DEFAULT_STABLE_AFTER_MS). */
   stableAfterMs?: number;
@@ -61,7 +62,7 @@ export class Supervisor<C extends SupervisedConnection> {
   /** The connection being served; kept through an abort so shutdown can close it last. */
   private connection: C | undefined;
   /** Ends the current serve() early (a failed probe); set only while forwarding. */
-  private declareLost: ((reason: CloseReason) => void) | undefined;
+  private declareLost: ((reason: ConnectionEnd) => void) | undefined;
   /** Aborted to cut a backoff wait short (wake, network change); set only while waiting. */
   private skipWait: AbortController | undefined;
   private readonly linkCheck: LinkCheck;
@@ -174,7 +175,7 @@ export class Supervisor<C extends SupervisedConnection> {
       clock: this.clock,
       connection,
       signal,
-      rediscoverIntervalMs: this.options.rediscoverIntervalMs ?? 30_000,
+      rediscoverIntervalMs: this.options.rediscoverIntervalMs ?? DEFAULT_REDISCOVER_INTERVAL_MS,
       rediscover: () => this.rediscover(connection, signal),
     });
     this.declareLost = serving.declareLost;

@@ -103,7 +103,10 @@ describe('ProxyJump', () => {
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const forwards = JSON.parse(result.stdout).report.forwards as { kind: string; localPort: number }[];
+    const { status } = JSON.parse(result.stdout) as {
+      status: { clusters: { forwards: { kind: string; localPort: number }[] }[] };
+    };
+    const forwards = status.clusters.flatMap((cluster) => cluster.forwards);
     const service = forwards.find((forward) => forward.kind === 'service')!;
     expect((await curl(`http://127.0.0.1:${service.localPort}/`)).stdout).toContain('hello from my-app');
     // The dev server saw the connection come from the jump host's side, proving the hop was used.

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../devserver/index.js';
+import { schemaErrors, statusSchema } from '../schema.js';
 import { agentPid, type CliEnv, cliEnvsPerTest, curl, run, runCli, spawnCli } from './cli-helpers.js';
 
 interface Forward {
@@ -26,6 +27,23 @@ afterAll(async () => {
   await devserver?.stop();
 });
 
+interface SessionJson {
+  clusters: { name: string; forwards: Omit<Forward, 'cluster'>[] }[];
+  kubeconfig: { file: string | null };
+}
+
+/** A session entry's forwards, each with its cluster's name. */
+function forwardsOf(session: SessionJson): Forward[] {
+  return session.clusters.flatMap((cluster) =>
+    cluster.forwards.map((forward) => ({
+      ...forward,
+      cluster: cluster.name,
+      remapped: forward.remapped ?? undefined,
+    })),
+  );
+}
+
+/** `connect --json`: the session's entry of the status document (checked against the schema). */
 async function connectJson(cli: CliEnv, extra: string[] = []) {
   const result = await runCli(cli, [
     '--ssh-config',
@@ -37,26 +55,18 @@ async function connectJson(cli: CliEnv, extra: string[] = []) {
   ]);
   expect(result.stderr).not.toMatch(/error:/);
   expect(result.code).toBe(0);
-  return (JSON.parse(result.stdout) as { report: { forwards: Forward[]; kubeconfig: { file: string } } })
-    .report;
+  const reply = JSON.parse(result.stdout) as { status: SessionJson; reused: boolean };
+  expect(schemaErrors(statusSchema, reply.status, '#/$defs/session')).toEqual([]);
+  return { ...reply.status, forwards: forwardsOf(reply.status) };
 }
 
-/** The forwards of the running session, as `tunnel status --json` reports them. */
+/** The forwards of the running session, as `tunnel status --json` reports them (checked against the schema). */
 async function liveForwards(cli: CliEnv): Promise<Forward[]> {
   const result = await runCli(cli, ['status', 'devserver', '--json']);
   expect(result.code).toBe(0);
-  const doc = JSON.parse(result.stdout) as {
-    sessions: { clusters: { name: string; forwards: Omit<Forward, 'cluster'>[] }[] }[];
-  };
-  return doc.sessions.flatMap((session) =>
-    session.clusters.flatMap((cluster) =>
-      cluster.forwards.map((forward) => ({
-        ...forward,
-        cluster: cluster.name,
-        remapped: forward.remapped ?? undefined,
-      })),
-    ),
-  );
+  const doc = JSON.parse(result.stdout) as { sessions: SessionJson[] };
+  expect(schemaErrors(statusSchema, doc)).toEqual([]);
+  return doc.sessions.flatMap(forwardsOf);
 }
 
 function forwardFor(forwards: Forward[], cluster: string, remotePort: number): Forward {

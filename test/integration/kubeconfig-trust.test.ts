@@ -92,15 +92,17 @@ describe('a hostile kubeconfig from the dev server', () => {
     await injectInto('other', { user: { exec: plugin(marker), 'client-key-data': null } });
     const result = await connect(cli, '--json');
     expect(result.code).toBe(0);
-    const { report } = JSON.parse(result.stdout) as {
-      report: {
-        forwards: { cluster: string; kind: string }[];
-        kubeconfig: { contexts: { cluster: string }[]; errors: { cluster: string; error: string }[] };
+    const { status } = JSON.parse(result.stdout) as {
+      status: {
+        clusters: { name: string; context: string | null; forwards: unknown[] }[];
+        kubeconfig: { errors: { cluster: string; error: string }[] };
       };
     };
-    expect(report.forwards.filter((forward) => forward.cluster === 'other').length).toBeGreaterThan(0);
-    expect(report.kubeconfig.contexts.map((entry) => entry.cluster)).toEqual(['my-app']);
-    expect(report.kubeconfig.errors).toEqual([
+    const other = status.clusters.find((cluster) => cluster.name === 'other');
+    expect(other?.forwards.length).toBeGreaterThan(0);
+    const withContext = status.clusters.filter((cluster) => cluster.context !== null);
+    expect(withContext.map((cluster) => cluster.name)).toEqual(['my-app']);
+    expect(status.kubeconfig.errors).toEqual([
       {
         cluster: 'other',
         error: expect.stringMatching(

@@ -94,8 +94,9 @@ describe.skipIf(!isRoot)('the link check under a slow login shell (real sshd, ne
       log: (level, message) => lines.push(`${level}: ${message}`),
       interaction: {},
     });
-    const report = await session.start();
-    const web = report.forwards.find((spec) => spec.cluster === 'my-app' && spec.remotePort === 8080);
+    const status = await session.start();
+    const app = status.clusters.find((cluster) => cluster.name === 'my-app');
+    const web = app?.forwards.find((forward) => forward.remotePort === 8080);
     if (!web) throw new Error('no forward for my-app:8080');
     return { session, port: web.localPort };
   }
@@ -135,8 +136,9 @@ describe.skipIf(!isRoot)('the link check under a slow login shell (real sshd, ne
       networkFingerprint: () => fingerprint,
     });
     try {
-      const report = await session.start();
-      const web = report.forwards.find((spec) => spec.cluster === 'my-app' && spec.remotePort === 8080);
+      const status = await session.start();
+      const app = status.clusters.find((cluster) => cluster.name === 'my-app');
+      const web = app?.forwards.find((forward) => forward.remotePort === 8080);
       expect(web).toBeDefined();
       let changedAt: number | undefined;
       const startedAt = Date.now();

@@ -36,10 +36,11 @@ async function connect(cli: CliEnv): Promise<Map<number, number>> {
     '--json',
   ]);
   expect(result.code, result.stderr).toBe(0);
-  const { report } = JSON.parse(result.stdout) as {
-    report: { forwards: { remotePort: number; localPort: number }[] };
+  const { status } = JSON.parse(result.stdout) as {
+    status: { clusters: { forwards: { remotePort: number; localPort: number }[] }[] };
   };
-  return new Map(report.forwards.map((forward) => [forward.remotePort, forward.localPort]));
+  const forwards = status.clusters.flatMap((cluster) => cluster.forwards);
+  return new Map(forwards.map((forward) => [forward.remotePort, forward.localPort]));
 }
 
 describe('tunnel nodeports', () => {

@@ -2,15 +2,17 @@
 // the host's session re-reads k3d now (or a new session starts, with the host's saved options); after a
 // delete, the session drops the cluster's forwards. Also what to print about it. Reaches the agent only
 // through control/ (agent-access).
-import { serializeOptions } from '../../agent/ipc.js';
+
+import { ensureAgent } from '../../agent/autostart.js';
 import type { ClusterSessions } from '../../cluster/types.js';
 import type { SessionOptions } from '../../config/resolve.js';
-import { ensureAgent } from '../../control/autostart.js';
+import { serializeOptions } from '../../control/session-options.js';
+import type { ClusterStatus, SessionStatus } from '../../control/status-document.js';
 import { isTunnelError } from '../../errors.js';
-import type { ClusterStatus, SessionStatus } from '../../session/status-types.js';
 import { pasteWord } from '../../shell-word.js';
 import { existingAgent, requireAgent } from '../agent-access.js';
-import { safeText, table } from '../render.js';
+import { safeText } from '../render.js';
+import { forwardsTable } from '../render-forwards.js';
 import { terminalInteraction } from '../terminal.js';
 
 export interface ForwardOutcome {
@@ -94,17 +96,10 @@ export function renderForwardOutcome(outcome: ForwardOutcome, name: string): str
   const host = safeText(outcome.session.host);
   const { cluster, session } = outcome;
   if (!cluster) return notForwarded(outcome, name);
-  const rows = cluster.forwards.map((forward) => [
-    forward.kind,
-    `${forward.localAddress}:${forward.localPort}`,
-    `${forward.remoteHost}:${forward.remotePort}`,
-    forward.nodePort === null ? '-' : String(forward.nodePort),
-    forward.kind === 'api' && cluster.context ? `context ${safeText(cluster.context)}` : '',
-  ]);
   const how = outcome.how === 'connected' ? 'a new session for' : 'the session for';
   const lines = [
     `forwarding ${safeText(name)} through ${how} ${host}:`,
-    table(rows, ['KIND', 'LOCAL', 'DEV SERVER', 'NODEPORT', 'NOTE']),
+    ...forwardsTable([cluster], { color: false, now: new Date(), traffic: false, oneCluster: true }),
   ];
   if (cluster.context)
     lines.push(`try: kubectl --context ${pasteWord(cluster.context, '<context>')} get pods`);

@@ -3,9 +3,9 @@
 // with `tunnel agent start` or the next `tunnel connect`.
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { ensureAgent, stopAgent } from '../../agent/autostart.js';
 import { hasSavedSessions } from '../../agent/store.js';
 import { agentLogFile, agentStoppedMarker, controlSocketPath } from '../../config/paths.js';
-import { ensureAgent, stopAgent } from '../../control/autostart.js';
 import { VERSION } from '../../version.js';
 import { peekStatus } from '../agent-access.js';
 import { formatAge } from '../format.js';

@@ -2,8 +2,9 @@
 // keeps the kubeconfig in line until `tunnel disconnect`; returns once the forwards listen. With
 // --foreground the same supervised session runs in this process until Ctrl-C.
 import type { Command } from 'commander';
-import { serializeOptions } from '../../agent/ipc.js';
+import { DEFAULT_BIND_ADDRESS, DEFAULT_CONTEXT_TEMPLATE } from '../../config/defaults.js';
 import { type ConnectFlags, isLoopback, type SessionOptions } from '../../config/resolve.js';
+import { serializeOptions } from '../../control/session-options.js';
 import { TunnelError } from '../../errors.js';
 import { stderrLogger } from '../../log.js';
 import { ManagedSession } from '../../session/managed-session.js';
@@ -11,7 +12,8 @@ import { peekStatus, requireAgent } from '../agent-access.js';
 import { addSettingsOptions, resolveConnectOptions } from '../connect-settings.js';
 import { collect } from '../options.js';
 import { CommandExit } from '../outcome.js';
-import { renderForwards, safeText } from '../render.js';
+import { safeText } from '../render.js';
+import { renderConnected } from '../render-connect.js';
 import { terminalInteraction } from '../terminal.js';
 
 interface ConnectCliFlags extends ConnectFlags {
@@ -31,20 +33,20 @@ export function registerConnect(program: Command): void {
     .option('--foreground', 'run the session in this process; Ctrl-C stops it')
     .option('--cluster <name>', 'only this cluster (repeatable)', collect, [])
     .option('--map <remote:local>', 'pin a local port, e.g. --map 8080:18080 (repeatable)', collect, [])
-    .option('--bind <address>', 'local address to listen on', '127.0.0.1')
+    .option('--bind <address>', 'local address to listen on', DEFAULT_BIND_ADDRESS)
     .option('--kubeconfig <file>', 'write a standalone kubeconfig file instead of merging')
     .option('--no-kubeconfig', 'do not write any kubeconfig')
     .option('--switch-context', 'make the first cluster the current kube context')
     .option(
       '--context-name <template>',
       'kube context name; {cluster} and {host} are replaced',
-      'k3d-{cluster}@{host}',
+      DEFAULT_CONTEXT_TEMPLATE,
     )
     .option(
       '--accept-new-host-key',
       'trust and record an unknown host key (like StrictHostKeyChecking=accept-new)',
     )
-    .option('--json', 'print the forward plan as JSON')
+    .option('--json', "print the session's status entry as JSON (see docs/status-json.md)")
     .option('-v, --verbose', 'log progress to stderr (with --foreground)');
   addSettingsOptions(connect).action(async (host: string, flags: ConnectCliFlags, command: Command) => {
     // The Command, not its values: options left at their defaults must not hide saved settings.
@@ -71,7 +73,7 @@ export function registerConnect(program: Command): void {
         process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`${renderForwards(reply.report, { color })}\n`);
+      process.stdout.write(`${renderConnected(reply.status, { color, now: new Date() })}\n`);
       const how = reply.reused ? 'already forwarding' : 'forwarding';
       process.stdout.write(
         `${how} in the background (agent pid ${agent.hello.pid}); see it with: tunnel status ${host}; stop it with: tunnel disconnect ${host}\n`,
@@ -118,10 +120,14 @@ async function runForeground(options: SessionOptions, flags: ConnectCliFlags, co
     process.once('SIGINT', () => resolve('interrupted'));
     process.once('SIGTERM', () => resolve('terminated'));
   });
-  const report = await Promise.race([session.start(), stop.then(() => undefined)]);
-  if (report) {
+  const status = await Promise.race([session.start(), stop.then(() => undefined)]);
+  if (status) {
+    // The same shape as the agent's connect reply, so scripts read one document either way.
+    const json = { status, reused: false, replaced: false };
     process.stdout.write(
-      flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderForwards(report, { color })}\n`,
+      flags.json
+        ? `${JSON.stringify(json, null, 2)}\n`
+        : `${renderConnected(status, { color, now: new Date() })}\n`,
     );
     process.stdout.write('forwarding; reconnects by itself; press Ctrl-C to stop\n');
   }

@@ -1,7 +1,7 @@
 // `tunnel disconnect <host> | --all`: the agent stops the session (its ports are free when this
 // returns), forgets it, and removes the kube contexts it wrote unless --keep-kubeconfig.
 import type { Command } from 'commander';
-import type { DisconnectResult } from '../../agent/agent.js';
+import type { DisconnectResult } from '../../control/protocol.js';
 import { isTunnelError, UsageError } from '../../errors.js';
 import { existingAgent } from '../agent-access.js';
 import { safeText } from '../render.js';

@@ -4,10 +4,10 @@
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
 import { contextNameFor } from '../../config/resolve.js';
+import type { StatusDocument } from '../../control/status-document.js';
 import { DOCTOR_CHECKS, runDoctor } from '../../doctor/run.js';
 import { systemPorts } from '../../doctor/system.js';
 import type { OwnSession } from '../../doctor/types.js';
-import type { StatusDocument } from '../../session/status-types.js';
 import { peekStatus } from '../agent-access.js';
 import { hostOptions } from '../connect-settings.js';
 import { CommandExit } from '../outcome.js';

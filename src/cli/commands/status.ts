@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
 import type { ControlClient } from '../../control/client.js';
+import { noAgentDocument, type StatusDocument } from '../../control/status-document.js';
 import { describeError } from '../../errors.js';
-import { STATUS_SCHEMA_VERSION, type StatusDocument } from '../../session/status-types.js';
 import { existingAgent } from '../agent-access.js';
 import { safeText } from '../render.js';
 import { renderStatus, renderStatusWatchFrame } from '../render-status.js';
@@ -36,8 +36,7 @@ export function registerStatus(program: Command): void {
       const agent = await existingAgent();
       if (!agent) {
         if (flags.json) {
-          const empty = { schemaVersion: STATUS_SCHEMA_VERSION, agent: null, sessions: [] };
-          process.stdout.write(`${JSON.stringify(empty, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify(noAgentDocument(), null, 2)}\n`);
         } else process.stdout.write(`${NO_AGENT}\n`);
         return;
       }

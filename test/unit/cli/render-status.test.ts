@@ -6,7 +6,7 @@ import type {
   ForwardStatus,
   SessionStatus,
   StatusDocument,
-} from '../../../src/session/status-types.js';
+} from '../../../src/control/status-document.js';
 import { forwardStatus } from '../../builders.js';
 
 // Built from local fields, so the clock times asserted below hold in any time zone.

@@ -1,9 +1,10 @@
 // Fake doctor ports: a healthy dev server by default (one running cluster, API 16443, app 8080→30080, every
 // local port free, no agent); each test overrides the port it is about and reads what was asked.
+
+import type { SessionStatus } from '../../../src/control/status-document.js';
 import type { DoctorPorts, OwnSession } from '../../../src/doctor/types.js';
-import type { PortOwner } from '../../../src/plan/port-owner.js';
+import type { PortOwner } from '../../../src/local/port-owner.js';
 import type { PortMapping } from '../../../src/remote/types.js';
-import type { SessionStatus } from '../../../src/session/status-types.js';
 import type { SshConnection, SshTarget } from '../../../src/ssh/types.js';
 import { forwardStatus, k3dCluster, sshTarget } from '../../builders.js';
 

@@ -3,12 +3,12 @@
 // which fields are null rather than absent.
 import { describe, expect, it } from 'vitest';
 import type { SessionOptions } from '../../../src/config/resolve.js';
+import type { ForwardStatus } from '../../../src/control/status-document.js';
 import { emptyStats } from '../../../src/forward/listener.js';
 import type { ForwardSnapshot, ForwardStats } from '../../../src/forward/types.js';
 import type { ForwardSpec } from '../../../src/plan/types.js';
 import type { KubeconfigReport } from '../../../src/session/kubeconfig-step.js';
 import { type StatusInput, sessionStatus } from '../../../src/session/status.js';
-import type { ForwardStatus } from '../../../src/session/status-types.js';
 import type { SessionState } from '../../../src/supervisor/state.js';
 import { forwardSpec } from '../../builders.js';
 
@@ -59,6 +59,7 @@ function input(
     discoveredAt: '2026-01-01T09:59:59.000Z',
     kubeconfig,
     skipped: [],
+    unusedMaps: [],
     failed: [],
   };
   return { ...base, ...rest };

@@ -4,23 +4,27 @@
 import { PassThrough } from 'node:stream';
 import { expect, vi } from 'vitest';
 import { emptyStats } from '../../../src/forward/listener.js';
-import type { ApplyResult } from '../../../src/forward/listener-set.js';
 import type { ChannelOpener, ForwardSnapshot } from '../../../src/forward/types.js';
 import type { ForwardSpec } from '../../../src/plan/types.js';
 import type { K3dCluster } from '../../../src/remote/types.js';
-import type { CloseReason } from '../../../src/ssh/types.js';
-import type { ForwardsPort, SupervisedConnection, SupervisorPorts } from '../../../src/supervisor/ports.js';
+import type {
+  AppliedForwards,
+  ConnectionEnd,
+  ForwardsPort,
+  SupervisedConnection,
+  SupervisorPorts,
+} from '../../../src/supervisor/ports.js';
 import { Supervisor, type SupervisorOptions } from '../../../src/supervisor/supervisor.js';
 import { forwardSpec, k3dCluster } from '../../builders.js';
 
 export class FakeConnection implements SupervisedConnection {
-  readonly closed: Promise<CloseReason>;
+  readonly closed: Promise<ConnectionEnd>;
   readonly openChannel: ChannelOpener = async () => new PassThrough();
   readonly probe = vi.fn(async () => true);
   /** What the server has delivered so far; a test raises it to play a link that is carrying data. */
   bytesReceived = 0;
   readonly close = vi.fn(() => this.end({ kind: 'local', message: 'closed by us' }));
-  private resolveClosed!: (reason: CloseReason) => void;
+  private resolveClosed!: (reason: ConnectionEnd) => void;
 
   constructor(readonly name: string) {
     this.closed = new Promise((resolve) => {
@@ -28,7 +32,7 @@ export class FakeConnection implements SupervisedConnection {
     });
   }
 
-  end(reason: CloseReason): void {
+  end(reason: ConnectionEnd): void {
     this.resolveClosed(reason);
   }
 }
@@ -44,8 +48,8 @@ export class FakeForwards implements ForwardsPort {
     this.events = events;
   }
 
-  async apply(specs: readonly ForwardSpec[]): Promise<ApplyResult> {
-    const result: ApplyResult = { started: [], stopped: [], failed: [] };
+  async apply(specs: readonly ForwardSpec[]): Promise<AppliedForwards> {
+    const result: AppliedForwards = { started: [], stopped: [], failed: [] };
     const wanted = new Set(specs.map((spec) => spec.id));
     for (const [id, spec] of this.live) {
       if (wanted.has(id)) continue;

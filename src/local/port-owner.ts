@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseLsofListeners, parseSsListeners, type SocketListener } from './socket-table.js';
+import { parseLsofListeners, parseSsListeners, type SocketListener } from '../plan/socket-table.js';
 
 export type OwnerKind = 'kubectl-port-forward' | 'ssh-forward' | 'tunnel-agent' | 'other' | 'unknown';
 

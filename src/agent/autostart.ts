@@ -1,17 +1,22 @@
 // The CLI's way to an agent: connect, check versions, and start (or replace) the agent when needed.
 // A stale agent (another version: the CLI was upgraded) is asked to shut down and a fresh one started;
 // its saved sessions come back in the new one.
+// Lives in agent/ (not control/) because it starts the agent's process: control/ stays the wire only.
 
-import { readLockRecord } from '../agent/lock.js';
-import { isAlive } from '../agent/process.js';
-import { spawnAgent } from '../agent/spawn.js';
 import { agentLockPath, controlSocketPath } from '../config/paths.js';
+import {
+  AgentUnavailableError,
+  type AskHandlers,
+  type ControlClient,
+  type HelloInfo,
+} from '../control/client.js';
+import { connectControl } from '../control/connect.js';
+import { PROTOCOL_VERSION } from '../control/protocol.js';
 import { TunnelError } from '../errors.js';
-import type { Interaction } from '../session/session.js';
 import { VERSION } from '../version.js';
-import { AgentUnavailableError, type ControlClient, type HelloInfo } from './client.js';
-import { connectControl } from './connect.js';
-import { PROTOCOL_VERSION } from './protocol.js';
+import { readLockRecord } from './lock.js';
+import { isAlive } from './process.js';
+import { spawnAgent } from './spawn.js';
 
 export interface AgentConnection {
   client: ControlClient;
@@ -23,7 +28,7 @@ export interface AgentConnection {
 }
 
 export interface EnsureAgentOptions {
-  interaction?: Interaction;
+  interaction?: AskHandlers;
   /** Start an agent when none runs (default true); false → undefined when none runs. */
   start?: boolean;
   /**
@@ -33,7 +38,7 @@ export interface EnsureAgentOptions {
   replace?: boolean;
 }
 
-async function connectOnce(interaction: Interaction | undefined) {
+async function connectOnce(interaction: AskHandlers | undefined) {
   // The lock's pid is where the peer check looks first for the listener (it scans our processes after).
   const agentPid = readLockRecord(agentLockPath())?.pid;
   const client = await connectControl(controlSocketPath(), { interaction, timeoutMs: 10_000, agentPid });

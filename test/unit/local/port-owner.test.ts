@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyCommandLine, findPortOwner, portOwnerHint } from '../../../src/plan/port-owner.js';
+import { classifyCommandLine, findPortOwner, portOwnerHint } from '../../../src/local/port-owner.js';
 
 describe('classifyCommandLine', () => {
   it.each([

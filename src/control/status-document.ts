@@ -1,6 +1,8 @@
-// The documented shape of `tunnel status --json` (README "Status JSON"): plain JSON, every field
-// present (null rather than absent), so scripts can rely on it. Additive changes keep schemaVersion;
-// anything else bumps it.
+// The one document that describes a session: `tunnel status --json` is a StatusDocument, and
+// `connect`'s reply carries that session's SessionStatus. Documented in docs/status-json.md, checked by
+// docs/status.schema.json. Plain JSON, every field present (null rather than absent) except the ones
+// marked "absent from older agents", so scripts can rely on it. Additive changes keep schemaVersion;
+// anything else bumps it. Part of control/'s wire: imports nothing.
 
 export const STATUS_SCHEMA_VERSION = 1;
 
@@ -8,6 +10,13 @@ export interface StatusDocument {
   schemaVersion: typeof STATUS_SCHEMA_VERSION;
   agent: AgentStatus;
   sessions: SessionStatus[];
+}
+
+/** What `tunnel status --json` prints when no agent runs and no session is saved: agent is null. */
+export type NoAgentDocument = Omit<StatusDocument, 'agent' | 'sessions'> & { agent: null; sessions: [] };
+
+export function noAgentDocument(): NoAgentDocument {
+  return { schemaVersion: STATUS_SCHEMA_VERSION, agent: null, sessions: [] };
 }
 
 export interface AgentStatus {
@@ -54,11 +63,26 @@ export interface SessionStatus {
   k3dVersion: string | null;
   /** When k3d's clusters were last read successfully. */
   discoveredAt: string | null;
-  kubeconfig: { mode: 'merge' | 'standalone' | 'none'; file: string | null };
+  kubeconfig: KubeconfigStatus;
   clusters: ClusterStatus[];
   /** Clusters not forwarded, with why (stopped, no API port, not selected…). */
   skipped: { cluster: string; reason: string }[];
+  /** --map pins whose remote port no forwarded cluster publishes. Absent from older agents. */
+  unusedMaps?: number[];
   settings: { clusters: string[]; bindAddress: string; holdTimeoutMs: number; rediscoverIntervalMs: number };
+}
+
+export interface KubeconfigStatus {
+  mode: 'merge' | 'standalone' | 'none';
+  file: string | null;
+  /** The context the first write made current (--switch-context), else null. Absent from older agents. */
+  switchedTo?: string | null;
+  /** Clusters whose kube context could not be written, with why. Absent from older agents. */
+  errors?: { cluster: string; error: string }[];
+  /** Fields of k3d's kubeconfig left out of a context (bounded list). Absent from older agents. */
+  dropped?: { cluster: string; context: string; path: string; reason: string }[];
+  /** How many more fields were dropped than `dropped` lists. Absent from older agents. */
+  moreDropped?: number;
 }
 
 export interface ClusterStatus {

@@ -1,0 +1,67 @@
+// What `tunnel connect` prints once the session forwards: its entry of the status document (the one
+// forwards table, without the traffic columns), then what needs the user's attention now (remapped
+// ports, --map pins that matched nothing, skipped clusters, unbound forwards) and the kubeconfig.
+import type { SessionStatus } from '../control/status-document.js';
+import { pasteWord } from '../shell-word.js';
+import { safeText } from './render.js';
+import { forwardsTable, paint } from './render-forwards.js';
+
+export interface ConnectRenderOptions {
+  color: boolean;
+  now: Date;
+}
+
+const [RED, YELLOW] = ['31', '33'];
+
+export function renderConnected(session: SessionStatus, options: ConnectRenderOptions): string {
+  const { color } = options;
+  const name = session.hostName ?? session.host;
+  const lines = [
+    `Forwarding ${safeText(session.host)} (${safeText(name)}), k3d ${safeText(session.k3dVersion ?? 'unknown version')}:`,
+    ...forwardsTable(session.clusters, { ...options, traffic: false }),
+  ];
+  const forwards = session.clusters.flatMap((cluster) =>
+    cluster.forwards.map((forward) => ({ cluster: cluster.name, forward })),
+  );
+  for (const { cluster, forward } of forwards) {
+    if (forward.remapped?.reason !== 'busy') continue;
+    const text = `note: 127.0.0.1:${forward.remapped.from} is in use on this machine, so ${safeText(cluster)}'s port ${forward.remotePort} is at ${safeText(forward.localAddress)}:${forward.localPort} (pin one with --map ${forward.remotePort}:<local>)`;
+    lines.push(paint(color, YELLOW, text));
+  }
+  for (const port of session.unusedMaps ?? []) {
+    const text = `warning: --map ${port}:… matches no port the dev server publishes (see: tunnel clusters ${safeText(session.host)})`;
+    lines.push(paint(color, YELLOW, text));
+  }
+  for (const { cluster, reason } of session.skipped)
+    lines.push(`skipped ${safeText(cluster)}: ${safeText(reason)}`);
+  for (const { forward } of forwards.filter((entry) => entry.forward.state === 'unbound')) {
+    const error = forward.lastError ?? 'the local port could not be bound';
+    lines.push(paint(color, RED, `not forwarded ${safeText(forward.id)}: ${safeText(error)}`));
+  }
+  lines.push(...kubeconfigSummary(session));
+  return lines.join('\n');
+}
+
+function kubeconfigSummary(session: SessionStatus): string[] {
+  const { kubeconfig } = session;
+  if (kubeconfig.mode === 'none') return ['kubeconfig: not written (--no-kubeconfig)'];
+  const lines: string[] = [];
+  const contexts = session.clusters.flatMap((cluster) => (cluster.context ? [cluster.context] : []));
+  if (contexts.length > 0) {
+    const verb = kubeconfig.mode === 'standalone' ? 'wrote' : 'merged into';
+    const file = safeText(kubeconfig.file ?? '?');
+    lines.push(`kubeconfig: ${verb} ${file} (context ${contexts.map(safeText).join(', ')})`);
+    lines.push(
+      kubeconfig.switchedTo
+        ? `current context is now ${safeText(kubeconfig.switchedTo)}`
+        : `try: kubectl --context ${pasteWord(contexts[0]!, '<context>')} get pods`,
+    );
+  }
+  for (const { context, path, reason } of kubeconfig.dropped ?? [])
+    lines.push(`dropped ${safeText(path)} from ${safeText(context)}'s kubeconfig: ${safeText(reason)}`);
+  if ((kubeconfig.moreDropped ?? 0) > 0)
+    lines.push(`dropped ${kubeconfig.moreDropped} more fields from the dev server's kubeconfig`);
+  for (const { cluster, error } of kubeconfig.errors ?? [])
+    lines.push(`kubeconfig for ${safeText(cluster)} not written: ${safeText(error)}`);
+  return lines;
+}

@@ -1,0 +1,126 @@
+// docs/status.schema.json against the documents the code really builds: sessionStatus() in every state
+// (the entry `status` lists and `connect` answers with), inside a whole status document. The schema
+// forbids undocumented fields, so a field added to the code without the schema (or the docs) fails here.
+import { describe, expect, it } from 'vitest';
+import type { SessionOptions } from '../../../src/config/resolve.js';
+import {
+  noAgentDocument,
+  STATUS_SCHEMA_VERSION,
+  type StatusDocument,
+} from '../../../src/control/status-document.js';
+import { emptyStats } from '../../../src/forward/listener.js';
+import type { KubeconfigReport } from '../../../src/session/kubeconfig-step.js';
+import { type StatusInput, sessionStatus } from '../../../src/session/status.js';
+import type { SessionState } from '../../../src/supervisor/state.js';
+import { sessionStatus as builtSession, forwardSpec } from '../../builders.js';
+import { schemaErrors, statusSchema } from '../../schema.js';
+
+const AT = '2026-01-01T10:00:00.000Z';
+const options: SessionOptions = {
+  alias: 'devserver',
+  sshConfigFile: undefined,
+  clusters: [],
+  maps: new Map([[9999, 19999]]),
+  bindAddress: '127.0.0.1',
+  acceptNewHostKey: false,
+  kubeconfig: { kind: 'merge', file: '/home/me/.kube/config', switchContext: true },
+  contextTemplate: 'k3d-{cluster}@{host}',
+  holdTimeoutMs: 30_000,
+  rediscoverIntervalMs: 30_000,
+};
+const kubeconfig: KubeconfigReport = {
+  mode: 'merge',
+  file: '/home/me/.kube/config',
+  contexts: [{ cluster: 'my-app', context: 'k3d-my-app@devserver' }],
+  errors: [{ cluster: 'shop', error: 'no API port' }],
+  dropped: [{ cluster: 'my-app', context: 'k3d-my-app@devserver', path: 'users[].user.exec', reason: 'r' }],
+  moreDropped: 2,
+  switchedTo: 'k3d-my-app@devserver',
+};
+
+const api = forwardSpec({ kind: 'api', remotePort: 16443, nodePort: 6443 });
+const web = forwardSpec({ localPort: 18080, remapped: { from: 8080, reason: 'busy' } });
+
+function input(state: SessionState): StatusInput {
+  const stats = { ...emptyStats(), open: 1, total: 3, bytesIn: 10, lastActivityAt: AT, remoteAnswers: true };
+  return {
+    options,
+    snapshot: {
+      state,
+      since: AT,
+      downSince: state.kind === 'forwarding' ? undefined : AT,
+      reconnectCount: 2,
+      lastError: { message: 'connection lost', hint: 'check the VPN', code: 'SSH_CONNECT', at: AT },
+      forwards: [
+        { spec: api, state: 'listening', stats },
+        { spec: web, state: 'listening', stats: emptyStats() },
+      ],
+    },
+    hostName: 'dev.example.com',
+    k3dVersion: 'v5.9.0',
+    discoveredAt: AT,
+    kubeconfig,
+    skipped: [{ cluster: 'old', reason: 'stopped' }],
+    unusedMaps: [9999],
+    failed: [{ spec: forwardSpec({ remotePort: 3000 }), error: 'EADDRINUSE' }],
+  };
+}
+
+const states: SessionState[] = [
+  { kind: 'connecting', attempt: 1 },
+  { kind: 'forwarding', connectedAt: AT },
+  { kind: 'reconnecting', attempt: 3, nextAttemptAt: AT, lastError: { message: 'x', at: AT } },
+  { kind: 'stopped' },
+] as SessionState[];
+
+function documentOf(sessions: StatusDocument['sessions']): StatusDocument {
+  const agent = { pid: 4242, version: '0.1.0', startedAt: AT, socketPath: '/run/s', logFile: '/l/agent.log' };
+  return { schemaVersion: STATUS_SCHEMA_VERSION, agent, sessions };
+}
+
+describe('docs/status.schema.json', () => {
+  it.each(states.map((state) => [state.kind, state] as const))(
+    'describes a %s session as sessionStatus() builds it, inside a whole status document',
+    (_kind, state) => {
+      const session = sessionStatus(input(state));
+      expect(schemaErrors(statusSchema, documentOf([session]))).toEqual([]);
+      // connect's answer is the same entry: it fits the schema's session on its own.
+      expect(schemaErrors(statusSchema, session, '#/$defs/session')).toEqual([]);
+    },
+  );
+
+  it('describes a session an older agent reported, without the fields added since', () => {
+    const { unusedMaps: _maps, downSince: _down, ...older } = builtSession();
+    const kubeconfigOnly = { ...older, kubeconfig: { mode: 'merge', file: null } };
+    expect(schemaErrors(statusSchema, documentOf([kubeconfigOnly as never]))).toEqual([]);
+    expect(schemaErrors(statusSchema, documentOf([]))).toEqual([]);
+  });
+
+  it('describes what `status --json` prints when no agent runs', () => {
+    expect(schemaErrors(statusSchema, noAgentDocument())).toEqual([]);
+  });
+
+  it('rejects a document that lacks a field, has a wrong type or value, or an undocumented field', () => {
+    const session = sessionStatus(input(states[1]!));
+    const { reconnectCount: _gone, ...missing } = session;
+    expect(schemaErrors(statusSchema, missing, '#/$defs/session')).toEqual([
+      '$: lacks required field reconnectCount',
+    ]);
+    expect(schemaErrors(statusSchema, { ...session, state: 'up' }, '#/$defs/session')).toEqual([
+      '$.state: "up" is not one of ["connecting","forwarding","reconnecting","stopped"]',
+    ]);
+    const badPort = {
+      ...session.clusters[0]!,
+      forwards: [{ ...session.clusters[0]!.forwards[0]!, localPort: 70000 }],
+    };
+    expect(schemaErrors(statusSchema, { ...session, clusters: [badPort] }, '#/$defs/session')).toEqual([
+      '$.clusters[0].forwards[0].localPort: 70000 is above 65535',
+    ]);
+    expect(schemaErrors(statusSchema, { ...session, extra: 1 }, '#/$defs/session')).toEqual([
+      '$: has undocumented field extra',
+    ]);
+    expect(schemaErrors(statusSchema, { ...documentOf([]), schemaVersion: 2 })).toEqual([
+      '$.schemaVersion: must be 1',
+    ]);
+  });
+});
