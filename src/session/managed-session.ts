@@ -3,6 +3,8 @@
 // once the session forwards for the first time and rejects (stopping it) if the first attempt fails,
 // so a typo or a refused key is an error at the terminal, not a retry loop in the background.
 import { contextNameFor, type SessionOptions } from '../config/resolve.js';
+import type { Interaction } from '../devserver/connect.js';
+import { openDevServer } from '../devserver/dev-server.js';
 import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
 import type { Logger } from '../log.js';
@@ -10,14 +12,13 @@ import { planForwards } from '../plan/forward-plan.js';
 import { isThisMachine } from '../plan/local-host.js';
 import { assignLocalPorts, isPortFree } from '../plan/ports.js';
 import type { ForwardSpec } from '../plan/types.js';
-import { findK3d, listClusters } from '../remote/k3d.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import type { SupervisorPorts } from '../supervisor/ports.js';
 import type { SessionSnapshot } from '../supervisor/state.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
-import { clientAddress, connectTarget, type Interaction, type SessionReport } from './session.js';
+import { clientAddress, type SessionReport } from './session.js';
 import { sessionStatus } from './status.js';
 import type { SessionStatus } from './status-types.js';
 
@@ -177,6 +178,7 @@ export class ManagedSession {
       hostName: discovery.hostName ?? this.options.alias,
       k3d: discovery.k3d ?? {
         command: [],
+        path: '',
         foundVia: 'unknown',
         k3dVersion: undefined,
         k3sVersion: undefined,
@@ -218,15 +220,17 @@ export class ManagedSession {
   private ports(): SupervisorPorts<LiveConnection> {
     return {
       connect: async () => {
-        const ssh = await connectTarget(this.options, this.interaction, this.log);
+        const devServer = await openDevServer(this.options, this.interaction, this.log);
+        const ssh = devServer.ssh;
         this.discovery.hostName = ssh.target.hostName;
         this.devServerIsLocal = ssh.remoteAddress !== undefined && isThisMachine(ssh.remoteAddress);
-        return new LiveConnection(ssh);
+        return new LiveConnection(devServer);
       },
       discover: async (connection) => {
-        connection.k3d ??= await findK3d(connection.ssh);
+        // The handle finds k3d once per connection (a new connection may meet a reinstalled server).
+        connection.k3d = await connection.devServer.k3d();
         this.discovery.k3d = connection.k3d;
-        const clusters = await listClusters(connection.ssh, connection.k3d);
+        const clusters = await connection.devServer.clusters();
         this.discovery.clusters = clusters;
         this.discovery.discoveredAt = new Date().toISOString();
         return clusters;

@@ -11,6 +11,7 @@ import { execArgvOnClient, execScriptOnClient } from './exec.js';
 import { type Client, handshake, type Log, PausableDeadline } from './handshake.js';
 import { createHostVerifier, type HostKeyPolicy } from './host-key.js';
 import { keepaliveCountsData, pingServer } from './keepalive.js';
+import { type LoginObservation, observingAuth, probeVerifier } from './probe.js';
 import { resolveTarget } from './ssh-config.js';
 import { openTransport, type Transport } from './transport.js';
 import type { CloseReason, ExecOptions, ExecResult, SshLink, SshTarget } from './types.js';
@@ -35,6 +36,12 @@ export interface OpenConnectionOptions {
   /** Cancels opening only; an open connection is ended with close(). */
   signal?: AbortSignal;
   log?: Log;
+  /**
+   * Probe mode (`tunnel doctor`, probe.ts): no question is asked and nothing is recorded (known_hosts is
+   * never written, whatever hostKeyPolicy says, for the jump hosts too); the host-key verdict and the
+   * accepted auth method are written here as the login runs, for success and failure alike.
+   */
+  probe?: LoginObservation;
 }
 
 /** ProxyJump chains deeper than this are a config loop (e.g. `Host *` with ProxyJump). */
@@ -77,11 +84,15 @@ async function openAtDepth(
   const deadline = new PausableDeadline(
     options.readyTimeoutMs ?? (target.connectTimeoutSeconds ? target.connectTimeoutSeconds * 1000 : 20_000),
   );
-  const [verifier, auth] = await prepareLogin(target, options, deadline);
+  const [verifier, auth] = options.probe
+    ? await prepareProbe(target, options.probe)
+    : await prepareLogin(target, options, deadline);
   const loadWarnings = verifier.warnings.length;
   for (const warning of verifier.warnings) options.log?.('warn', warning, { host: target.alias });
   const transport = await openTransport(target, {
-    openHop: (hopTarget) => openAtDepth(hopTarget, options, depth + 1),
+    // A probe's jump hosts are probed too (nothing recorded), but only the target's login is observed.
+    openHop: (hopTarget) =>
+      openAtDepth(hopTarget, options.probe ? { ...options, probe: {} } : options, depth + 1),
     resolveHop: options.resolveHop ?? ((alias) => resolveTarget(alias)),
     log: options.log,
   });
@@ -118,6 +129,12 @@ function prepareLogin(target: SshTarget, options: OpenConnectionOptions, deadlin
     createHostVerifier(target, policy),
     prepareAuth(target, { ...(askPassphrase ? { askPassphrase } : {}) }),
   ]);
+}
+
+/** Probe mode: the observing verifier (records nothing) and the auth plan without passphrase prompts. */
+async function prepareProbe(target: SshTarget, observation: LoginObservation) {
+  const [verifier, auth] = await Promise.all([probeVerifier(target, observation), prepareAuth(target)]);
+  return [verifier, observingAuth(auth, observation)] as const;
 }
 
 function wrapPrompt<A, R>(deadline: PausableDeadline, prompt: (arg: A) => Promise<R>) {

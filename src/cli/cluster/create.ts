@@ -114,7 +114,7 @@ function jsonReport(host: string, created: Created, forward: ForwardOutcome | un
   const { request, k3d } = created;
   return {
     host,
-    k3d: { version: k3d.k3dVersion ?? null, path: k3d.command.join(' ') },
+    k3d: { version: k3d.k3dVersion ?? null, path: k3d.path },
     cluster: {
       name: request.name,
       servers: request.servers,

@@ -22,7 +22,7 @@ export function registerClusters(program: Command): void {
         if (flags.json) {
           const out = {
             host,
-            k3d: { version: k3d.k3dVersion, k3s: k3d.k3sVersion, path: k3d.command.join(' ') },
+            k3d: { version: k3d.k3dVersion, k3s: k3d.k3sVersion, path: k3d.path },
             clusters,
           };
           process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

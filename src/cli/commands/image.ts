@@ -4,14 +4,13 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
+import { type DevServer, openDevServer } from '../../devserver/dev-server.js';
 import { TunnelError, UsageError } from '../../errors.js';
 import { inspectLocalImage } from '../../image/local-docker.js';
 import { pushImage } from '../../image/push.js';
 import { type ImageReference, parseImageReference } from '../../image/reference.js';
 import type { PushEvent } from '../../image/types.js';
 import { stderrLogger } from '../../log.js';
-import { connectTarget } from '../../session/session.js';
-import type { SshConnection } from '../../ssh/types.js';
 import { PushOutput } from '../image-output.js';
 import { terminalInteraction } from '../terminal.js';
 
@@ -57,9 +56,9 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, ss
   const estimatedBytes = await inspectLocalImage(reference);
   const output = pushOutput(host, reference, estimatedBytes, flags);
   const interrupt = new Interrupt(host);
-  let connection: SshConnection | undefined;
+  let devServer: DevServer | undefined;
   try {
-    connection = await connectTarget(
+    devServer = await openDevServer(
       {
         alias: host,
         sshConfigFile: typeof sshConfig === 'string' ? path.resolve(sshConfig) : undefined,
@@ -69,7 +68,7 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, ss
       stderrLogger(false),
     );
     const report = await pushImage({
-      connection,
+      devServer,
       reference,
       estimatedBytes,
       cluster: flags.cluster,
@@ -87,7 +86,7 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, ss
     process.exitCode = SIGNAL_EXIT[interrupt.received] ?? 130;
   } finally {
     interrupt.dispose();
-    connection?.close();
+    devServer?.close();
   }
 }
 

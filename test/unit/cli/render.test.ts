@@ -11,7 +11,7 @@ function report(overrides: Partial<SessionReport> = {}): SessionReport {
   return {
     alias: 'devserver',
     hostName: 'dev.example.com',
-    k3d: { command: ['k3d'], foundVia: 'PATH', k3dVersion: 'v5.9.0', k3sVersion: undefined },
+    k3d: { command: ['k3d'], path: 'k3d', foundVia: 'PATH', k3dVersion: 'v5.9.0', k3sVersion: undefined },
     clusters: [],
     forwards: [
       forward({ kind: 'api', localPort: 16443, remotePort: 16443, nodePort: 6443 }),
