@@ -115,6 +115,7 @@ export function worldFromScenario(scenarioInput, { previous, merge = false, now 
     ...(scenario.k3dVersion ? { k3d: scenario.k3dVersion } : {}),
     ...(scenario.k3sVersion ? { k3s: scenario.k3sVersion } : {}),
   };
+  const engineHost = scenario.engineHost ?? previous?.engine?.host;
   let networkIndex = previous?.networkSeq ?? 2;
   const names = new Set(scenario.clusters.map((cluster) => cluster.name));
   const kept = merge ? (previous?.clusters ?? []).filter((cluster) => !names.has(cluster.name)) : [];
@@ -124,10 +125,32 @@ export function worldFromScenario(scenarioInput, { previous, merge = false, now 
   return {
     schema: 1,
     versions,
-    engine: { running: scenario.engineRunning ?? previous?.engine?.running ?? true },
+    engine: {
+      running: scenario.engineRunning ?? previous?.engine?.running ?? true,
+      ...(engineHost ? { host: engineHost } : {}),
+    },
     networkSeq: networkIndex,
     clusters: [...kept, ...created],
   };
+}
+
+/** Where the docker client dials without DOCKER_HOST (and without a docker context). */
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
+/** The address docker (and k3d, which builds its client like the docker CLI) dials: DOCKER_HOST, else the default. */
+export function dialedDockerHost(env = process.env) {
+  return env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
+}
+
+/** The engine as the calling process sees it: down when it dials an address the engine does not listen on. */
+export function engineSeenBy(world, env = process.env) {
+  const listening = world.engine.host ?? DEFAULT_DOCKER_HOST;
+  return { ...world.engine, running: world.engine.running && dialedDockerHost(env) === listening };
+}
+
+/** The docker client's error when nothing answers at the address it dials. */
+export function dockerDownMessage(env = process.env) {
+  return `Cannot connect to the Docker daemon at ${dialedDockerHost(env)}. Is the docker daemon running?`;
 }
 
 /** Tells the world daemon to re-read world.json (after a stand-in changed it). */
