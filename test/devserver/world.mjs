@@ -1,6 +1,7 @@
 // The simulated dev server's state: which k3d clusters exist, their docker containers, certificates and
 // Kubernetes objects, kept as JSON at $HOME/.sim/world.json. The k3d/docker stand-ins read it, the world
 // daemon serves it, and the test harness (index.ts) writes it from scenario files.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -137,9 +138,28 @@ export function worldFromScenario(scenarioInput, { previous, merge = false, now 
 /** Where the docker client dials without DOCKER_HOST (and without a docker context). */
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
-/** The address docker (and k3d, which builds its client like the docker CLI) dials: DOCKER_HOST, else the default. */
+/**
+ * The address docker (and k3d, which builds its client like the docker CLI) dials: DOCKER_HOST, else the
+ * endpoint of the docker context DOCKER_CONTEXT (or ~/.docker/config.json's currentContext) names, read from
+ * ~/.docker/contexts/meta/<sha256 of the name>/meta.json as the CLI's context store does, else the default.
+ */
 export function dialedDockerHost(env = process.env) {
-  return env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  const home = env.HOME ?? os.homedir();
+  const context = env.DOCKER_CONTEXT || readJson(path.join(home, '.docker', 'config.json'))?.currentContext;
+  if (!context || context === 'default') return DEFAULT_DOCKER_HOST;
+  const id = crypto.createHash('sha256').update(context).digest('hex');
+  const meta = readJson(path.join(home, '.docker', 'contexts', 'meta', id, 'meta.json'));
+  // An unknown context: the real CLI stops with "context not found"; nothing answers here either.
+  return meta?.Endpoints?.docker?.Host ?? `context "${context}" (not found)`;
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The engine as the calling process sees it: down when it dials an address the engine does not listen on. */

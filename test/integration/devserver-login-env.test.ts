@@ -3,6 +3,7 @@
 // dev-server handle finds both through the login shell and runs them through it, so k3d and docker reach the
 // engine; run without the profile (what `ssh host /path/to/k3d` does) they dial the default socket and fail,
 // as the real CLIs do. Real sshd and ssh; k3d and docker are the simulator's.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,5 +91,36 @@ describe('k3d and docker set up by the login profile (DOCKER_HOST in ~/.profile)
       `${path.join(devserver.simHome, '.local', 'bin', 'k3d')}, found by the login shell`,
     );
     expect(check('clusters')?.status).toBe('pass');
+  });
+
+  it('a docker context chosen in ~/.profile (DOCKER_CONTEXT) applies to k3d and docker the same way', async () => {
+    const profile = path.join(devserver.simHome, '.profile');
+    const before = fs.readFileSync(profile, 'utf8');
+    // The docker CLI's context store: meta/<sha256 of the name>/meta.json (what `docker context create` writes).
+    const meta = path.join(devserver.simHome, '.docker', 'contexts', 'meta');
+    const id = crypto.createHash('sha256').update('rootless').digest('hex');
+    fs.mkdirSync(path.join(meta, id), { recursive: true });
+    fs.writeFileSync(
+      path.join(meta, id, 'meta.json'),
+      JSON.stringify({
+        Name: 'rootless',
+        Metadata: {},
+        Endpoints: { docker: { Host: ROOTLESS, SkipTLSVerify: false } },
+      }),
+    );
+    fs.writeFileSync(
+      profile,
+      before.replace(`export DOCKER_HOST=${ROOTLESS}`, 'export DOCKER_CONTEXT=rootless'),
+    );
+    const dev = await open();
+    try {
+      expect((await dev.clusters()).map((cluster) => cluster.name)).toEqual(['my-app']);
+      const version = await dev.run(await dev.docker(), ['version', '--format', '{{.Server.Version}}']);
+      expect(version).toMatchObject({ code: 0, stdout: '28.5.1\n' });
+    } finally {
+      dev.close();
+      fs.writeFileSync(profile, before);
+      fs.rmSync(path.join(devserver.simHome, '.docker'), { recursive: true, force: true });
+    }
   });
 });
