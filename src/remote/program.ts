@@ -44,9 +44,10 @@ export function loginShellCommand(shell: string, path: string): string[] {
   return [shell, '-l', '-c', RUN_SCRIPT[family], path];
 }
 
-/** Where a program may be when no shell's PATH has it ($HOME expands on the server). */
 export interface FindRequest {
+  /** A constant of tunnel ('k3d', 'docker'), never remote data. */
   name: string;
+  /** Where it may be when no shell's PATH has it ($HOME expands on the server). */
   installPaths: readonly string[];
   /** The user's login shell (cached per connection by the caller); undefined = ask the server. */
   loginShell?: () => Promise<string | undefined>;
@@ -98,6 +99,7 @@ export async function findProgram(conn: SshConnection, request: FindRequest): Pr
     if (path)
       return found({ path, foundVia: 'login shell', shell, command: loginShellCommand(shell, path) }, tried);
   }
+  if (request.installPaths.length === 0) return { program: undefined, tried };
   tried.push(...request.installPaths.map((candidate) => `test -x ${candidate}`));
   const listed = lastAbsolute(
     checked(await conn.execShell(installPathScript(request.installPaths), FIND_OPTIONS)),
