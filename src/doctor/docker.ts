@@ -4,6 +4,7 @@
 import type { DevServer } from '../devserver/dev-server.js';
 import { isTunnelError } from '../errors.js';
 import { remoteText } from '../redact.js';
+import type { RemoteProgram } from '../remote/program.js';
 import type { ExecResult } from '../ssh/types.js';
 import type { DockerEngine } from './types.js';
 
@@ -40,7 +41,7 @@ function lastLine(text: string): string {
 }
 
 export async function dockerEngine(devServer: DevServer): Promise<DockerEngine> {
-  let docker: Awaited<ReturnType<DevServer['docker']>>;
+  let docker: RemoteProgram;
   try {
     docker = await devServer.docker();
   } catch (error) {

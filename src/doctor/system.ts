@@ -1,8 +1,6 @@
-// The doctor's ports on the real system: ssh -G, TCP, the SSH login probe (the dev-server handle opened in
-// probe mode), k3d and docker through that handle, this
-// machine's ports and their owners, the Kubernetes API. The agent lookup comes from the caller (cli/), the
-// only place that talks to the agent.
-
+// The doctor's ports on the real system: ssh -G, TCP, the SSH login (the dev-server handle opened in probe
+// mode), k3d, docker and the clusters through that handle, this machine's ports and their owners, the
+// Kubernetes API. The agent lookup comes from the caller (cli/), the only place that talks to the agent.
 import { probeDevServer } from '../devserver/dev-server.js';
 import { openClusterApi } from '../kube/cluster-api.js';
 import { isFine, joinNodePorts, type NodePortRow, serviceLabel } from '../kube/nodeports.js';
