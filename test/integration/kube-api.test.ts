@@ -1,11 +1,11 @@
 // src/kube/api.ts against the simulated clusters' HTTPS API, reached through a real OpenSSH sshd with
 // forwardOut: TLS verified with k3d's certificates, requests, and each failure mapped to what a user reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDevServer } from '../../src/devserver/dev-server.js';
 import { TunnelError } from '../../src/errors.js';
 import { createKubeApi, type KubeApi, type KubeCredentials } from '../../src/kube/api.js';
 import { apiAddress, credentialsFromEntries, openClusterApi } from '../../src/kube/cluster-api.js';
 import { defaultNames, rewriteKubeconfig } from '../../src/kubeconfig/rewrite.js';
-import { openDevServer } from '../../src/devserver/dev-server.js';
 import { getKubeconfig } from '../../src/remote/k3d.js';
 import type { K3dCluster, K3dInfo } from '../../src/remote/types.js';
 import type { SshConnection } from '../../src/ssh/types.js';
