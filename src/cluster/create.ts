@@ -38,7 +38,7 @@ async function create(devServer: DevServer, request: CreateClusterRequest<unknow
     runK3dCreate(devServer.ssh, k3d, cluster, { onLine, signal: request.signal }),
   );
   return {
-    k3d: { version: k3d.k3dVersion ?? null, path: k3d.command.join(' ') },
+    k3d: { version: k3d.k3dVersion ?? null, path: k3d.path },
     cluster,
     warnings: checked.warnings,
   };

@@ -8,7 +8,7 @@ export async function listClusters(request: ClustersRequest): Promise<ClustersRe
     const clusters = await devServer.clusters({ signal: request.signal });
     return {
       host: request.host,
-      k3d: { version: k3d.k3dVersion, k3s: k3d.k3sVersion, path: k3d.command.join(' ') },
+      k3d: { version: k3d.k3dVersion, k3s: k3d.k3sVersion, path: k3d.path },
       clusters,
     };
   });

@@ -1,16 +1,20 @@
 // src/devserver: the one way anything in tunnel reaches the dev server. `openDevServer` opens the SSH
 // connection (host keys, auth, ProxyJump as OpenSSH would) and hands back a handle that finds k3d and
-// docker once and runs them, lists the k3d clusters, and closes. One-shot commands, doctor and the agent's
-// session all go through it; nothing else calls openConnection or findK3d.
-import type { SessionOptions } from '../config/resolve.js';
+// docker once (remote/program.ts: session PATH, the user's login shell, install paths) and runs them in
+// the environment they were found in, lists the k3d clusters, and closes. One-shot commands, doctor (in
+// probe mode) and the agent's session all go through it; nothing else calls openConnection or findK3d.
+import { TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
 import { findDocker } from '../remote/node-images.js';
+import { type RemoteProgram, runProgram, userLoginShell } from '../remote/program.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
-import { connectTarget, type Interaction } from '../session/session.js';
-import type { ExecOptions, SshLink } from '../ssh/types.js';
+import { openConnection } from '../ssh/connection.js';
+import type { HostKeyVerdict, LoginObservation } from '../ssh/probe.js';
+import type { ExecOptions, ExecResult, SshLink, SshTarget } from '../ssh/types.js';
+import { type ConnectOptions, connectTarget, type Interaction } from './connect.js';
 
-export type DevServerOptions = Pick<SessionOptions, 'alias' | 'sshConfigFile' | 'acceptNewHostKey'>;
+export type DevServerOptions = ConnectOptions;
 
 /** An open dev server. Finding k3d or docker happens at most once per handle (the answer is cached). */
 export interface DevServer {
@@ -19,10 +23,12 @@ export interface DevServer {
   readonly ssh: SshLink;
   /** k3d as found on the dev server (PATH, then the login shell, then the usual install paths). */
   k3d(): Promise<K3dInfo>;
-  /** The docker CLI, found the same way. */
-  docker(): Promise<string>;
+  /** The docker CLI, found the same way (DOCKER_MISSING when there is none). */
+  docker(): Promise<RemoteProgram>;
   /** `k3d cluster list`, parsed. */
   clusters(options?: ExecOptions): Promise<K3dCluster[]>;
+  /** Runs a program this handle found, in the environment it was found in (its login shell, maybe). */
+  run(program: RemoteProgram, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   close(): void;
 }
 
@@ -35,30 +41,77 @@ export async function openDevServer(
   return devServerOver(ssh);
 }
 
+/** Caches a lookup's answer; a failed one is not cached, so the next call (after a fix) looks again. */
+function cached<T>(look: () => Promise<T>): () => Promise<T> {
+  let answer: Promise<T> | undefined;
+  return () => {
+    if (answer) return answer;
+    const current = look();
+    answer = current;
+    current.catch(() => {
+      if (answer === current) answer = undefined;
+    });
+    return current;
+  };
+}
+
 /** A handle over a connection already open (the agent's session opens its own under supervision). */
 export function devServerOver(ssh: SshLink): DevServer {
-  let k3d: Promise<K3dInfo> | undefined;
-  let docker: Promise<string> | undefined;
-  const handle: DevServer = {
+  // Asked once per connection, for every program the handle looks for.
+  const loginShell = cached(() => userLoginShell(ssh));
+  const k3d = cached(() => findK3d(ssh, { loginShell }));
+  return {
     alias: ssh.target.alias,
     ssh,
-    k3d: () => {
-      k3d ??= findK3d(ssh);
-      // A failed find is not cached: the next call (after the user installs k3d) looks again.
-      k3d.catch(() => {
-        k3d = undefined;
-      });
-      return k3d;
-    },
-    docker: () => {
-      docker ??= findDocker(ssh);
-      docker.catch(() => {
-        docker = undefined;
-      });
-      return docker;
-    },
-    clusters: async (execOptions) => listClusters(ssh, await handle.k3d(), execOptions),
+    k3d,
+    docker: cached(() => findDocker(ssh, { loginShell })),
+    clusters: async (execOptions) => listClusters(ssh, await k3d(), execOptions),
+    run: (program, args, execOptions) => runProgram(ssh, program, args, execOptions),
     close: () => ssh.close(),
   };
-  return handle;
+}
+
+/** What the doctor's login saw; `devServer` is set when it logged in (the caller closes it). */
+export interface DevServerProbe {
+  /** undefined: the connection failed before the server showed its host key. */
+  hostKey: HostKeyVerdict | undefined;
+  /** How we logged in, e.g. "publickey ED25519 SHA256:…". */
+  method: string | undefined;
+  devServer: DevServer | undefined;
+  error: TunnelError | undefined;
+}
+
+/**
+ * The doctor's login: the one connection in probe mode (ssh/probe.ts). It never asks and never records;
+ * the host-key verdict and the auth method are reported whether the login succeeded or not.
+ */
+export async function probeDevServer(
+  target: SshTarget,
+  options: { resolveHop: (alias: string) => Promise<SshTarget>; timeoutMs?: number },
+): Promise<DevServerProbe> {
+  const observation: LoginObservation = {};
+  try {
+    const ssh = await openConnection(target, {
+      hostKeyPolicy: { acceptNewHostKey: false, record: false },
+      resolveHop: options.resolveHop,
+      probe: observation,
+      ...(options.timeoutMs === undefined ? {} : { readyTimeoutMs: options.timeoutMs }),
+    });
+    const devServer = devServerOver(ssh);
+    return { hostKey: observation.hostKey, method: observation.method, devServer, error: undefined };
+  } catch (error) {
+    return {
+      hostKey: observation.hostKey,
+      method: undefined,
+      devServer: undefined,
+      error: asTunnelError(error),
+    };
+  }
+}
+
+function asTunnelError(error: unknown): TunnelError {
+  if (error instanceof TunnelError) return error;
+  return new TunnelError('SSH_CONNECT', error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
 }

@@ -138,7 +138,7 @@ async function viaSession(own: OwnSession, ports: DoctorPorts): Promise<Tally> {
 
 /** No session (or one without a kube context): the API over an SSH channel, with k3d's own credentials. */
 async function viaSsh(facts: DoctorFacts, ports: DoctorPorts): Promise<Tally> {
-  const connection = required(facts.connection, 'the ssh connection');
+  const connection = required(facts.devServer, 'the dev server').ssh;
   const k3d = required(facts.k3d, 'k3d');
   const result: Tally = { lines: [], hints: [], failures: 0 };
   for (const cluster of required(facts.clusters, 'the clusters').filter((c) => c.running && c.api)) {
@@ -204,7 +204,7 @@ const nodePorts: CheckDefinition = {
   title: 'NodePorts',
   needs: ['kube-api'],
   run: async (facts, ports) => {
-    const connection = required(facts.connection, 'the ssh connection');
+    const connection = required(facts.devServer, 'the dev server').ssh;
     const k3d = required(facts.k3d, 'k3d');
     const problems: string[] = [];
     let checked = 0;

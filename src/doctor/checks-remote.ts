@@ -33,15 +33,18 @@ const docker: CheckDefinition = {
   title: 'docker engine',
   needs: ['auth'],
   run: async (facts, ports) => {
-    const engine = await ports.dockerEngine(required(facts.connection, 'the ssh connection'));
+    const engine = await ports.dockerEngine(required(facts.devServer, 'the dev server'));
     return dockerOutcome(engine, facts.alias);
   },
 };
 
 function whereFound(k3d: K3dInfo): string {
-  const where = k3d.command.join(' ');
+  const where = k3d.path;
   if (k3d.foundVia === 'PATH') return `${where}, on the SSH session's PATH`;
-  if (k3d.foundVia === 'login shell') return `${where}, found by a login shell (not on the plain SSH PATH)`;
+  if (k3d.foundVia === 'login shell') {
+    // The shell runs it too, so what its profile sets (DOCKER_HOST, DOCKER_CONTEXT) applies.
+    return `${where}, found by the login shell ${k3d.shell ?? ''} (not on the plain SSH PATH); run through it`;
+  }
   return `${where}, found at a usual install path (on no shell's PATH)`;
 }
 
@@ -56,7 +59,7 @@ const k3d: CheckDefinition = {
   title: 'k3d',
   needs: ['auth'],
   run: async (facts, ports) => {
-    const info = await ports.findK3d(required(facts.connection, 'the ssh connection'));
+    const info = await ports.findK3d(required(facts.devServer, 'the dev server'));
     facts.k3d = info;
     const k3s = info.k3sVersion ? ` (k3s ${info.k3sVersion})` : '';
     const detail = `k3d ${info.k3dVersion ?? '(version unknown)'}${k3s} at ${whereFound(info)}`;
@@ -91,8 +94,8 @@ const clusters: CheckDefinition = {
   title: 'k3d clusters',
   needs: ['k3d', 'docker'],
   run: async (facts, ports) => {
-    const connection = required(facts.connection, 'the ssh connection');
-    const list = await ports.listClusters(connection, required(facts.k3d, 'k3d'));
+    required(facts.k3d, 'k3d');
+    const list = await ports.listClusters(required(facts.devServer, 'the dev server'));
     facts.clusters = list;
     const plan = planForwards(list, { ...facts.plan, lenient: true });
     facts.forwards = plan.forwards;

@@ -63,7 +63,7 @@ const hostKey: CheckDefinition = {
     const target = required(facts.target, 'the ssh target');
     const login = await ports.login(target);
     facts.login = login;
-    facts.connection = login.connection;
+    facts.devServer = login.devServer;
     if (login.hostKey) return hostKeyOutcome(login.hostKey, target);
     // The connection broke before the server showed a key (timeout, protocol error, jump host refused).
     const error = required(login.error, 'the login error');
@@ -78,7 +78,7 @@ const auth: CheckDefinition = {
   run: async (facts) => {
     const login = required(facts.login, 'the login result');
     const target = required(facts.target, 'the ssh target');
-    if (login.connection) return pass(`logged in as ${target.user} (${login.method ?? 'publickey'})`);
+    if (login.devServer) return pass(`logged in as ${target.user} (${login.method ?? 'publickey'})`);
     const error = required(login.error, 'the login error');
     return fail(error.message, error.hint);
   },

@@ -1,20 +1,25 @@
 // Is docker's engine up on the dev server? `docker version` answers the server part only when it reached
-// the daemon. Run by a login shell, so a docker installed in ~/.local/bin (like k3d often is) is found too.
+// the daemon. The docker CLI is the dev server's (found like k3d and run in the environment it was found
+// in), so a DOCKER_HOST or DOCKER_CONTEXT that the user's profile sets is the engine asked.
+import type { DevServer } from '../devserver/dev-server.js';
+import { isTunnelError } from '../errors.js';
 import { remoteText } from '../redact.js';
-import type { ExecResult, SshConnection } from '../ssh/types.js';
+import type { RemoteProgram } from '../remote/program.js';
+import type { ExecResult } from '../ssh/types.js';
 import type { DockerEngine } from './types.js';
 
 const MARKER = 'tunnel-docker-engine';
 
-/** A constant script: exit 127 without a docker command, else the engine's version after a marker. */
-export const DOCKER_SCRIPT =
-  `command -v docker >/dev/null 2>&1 || exit 127; ` +
-  `docker version --format '${MARKER} {{.Server.Version}}'`;
+/** `docker version` printing the engine's version after a marker (nothing else on that line is ours). */
+export const DOCKER_VERSION_ARGS: readonly string[] = [
+  'version',
+  '--format',
+  `${MARKER} {{.Server.Version}}`,
+];
 
-/** Pure: the exec result of DOCKER_SCRIPT → what it says about the engine. */
+/** Pure: the exec result of `docker version` (DOCKER_VERSION_ARGS) → what it says about the engine. */
 export function parseDockerVersion(result: ExecResult): DockerEngine {
   if (result.code === 127) return { kind: 'no-cli' };
-  // Login shells may print banners; the marker line is ours.
   const line = result.stdout
     .split('\n')
     .map((entry) => entry.trim())
@@ -35,8 +40,15 @@ function lastLine(text: string): string {
   return lines.at(-1) ?? '';
 }
 
-export async function dockerEngine(connection: SshConnection): Promise<DockerEngine> {
-  const result = await connection.exec(['sh', '-lc', DOCKER_SCRIPT], {
+export async function dockerEngine(devServer: DevServer): Promise<DockerEngine> {
+  let docker: RemoteProgram;
+  try {
+    docker = await devServer.docker();
+  } catch (error) {
+    if (isTunnelError(error) && error.code === 'DOCKER_MISSING') return { kind: 'no-cli' };
+    throw error;
+  }
+  const result = await devServer.run(docker, DOCKER_VERSION_ARGS, {
     timeoutMs: 20_000,
     maxOutputBytes: 64 * 1024,
   });

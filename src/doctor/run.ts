@@ -1,5 +1,5 @@
 // The doctor's runner: the checks in order, each skipped ("needs …") when a check it depends on failed or
-// was skipped. A check that throws fails with the error's message and hint; the SSH connection a check
+// was skipped. A check that throws fails with the error's message and hint; the dev server a check
 // opened is closed at the end, whatever happened.
 import { LOCAL_CHECKS } from './checks-local.js';
 import { REMOTE_CHECKS } from './checks-remote.js';
@@ -39,7 +39,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       input.onResult?.(result);
     }
   } finally {
-    facts.connection?.close();
+    facts.devServer?.close();
   }
   return { host: input.alias, ok: results.every((result) => result.status !== 'fail'), checks: results };
 }

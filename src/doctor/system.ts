@@ -1,17 +1,17 @@
-// The doctor's ports on the real system: ssh -G, TCP, the SSH login probe, commands on the dev server, this
-// machine's ports and their owners, the Kubernetes API. The agent lookup comes from the caller (cli/), the
-// only place that talks to the agent.
+// The doctor's ports on the real system: ssh -G, TCP, the SSH login (the dev-server handle opened in probe
+// mode), k3d, docker and the clusters through that handle, this machine's ports and their owners, the
+// Kubernetes API. The agent lookup comes from the caller (cli/), the only place that talks to the agent.
+import { probeDevServer } from '../devserver/dev-server.js';
 import { openClusterApi } from '../kube/cluster-api.js';
 import { isFine, joinNodePorts, type NodePortRow, serviceLabel } from '../kube/nodeports.js';
 import { findPortOwner } from '../local/port-owner.js';
 import { isPortFree } from '../local/port-probe.js';
-import { findK3d, listClusters } from '../remote/k3d.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
+import { openConnection } from '../ssh/connection.js';
 import { resolveTarget } from '../ssh/ssh-config.js';
 import type { SshConnection, SshTarget } from '../ssh/types.js';
 import { dockerEngine } from './docker.js';
 import { kubeVersionViaContext, unsafeContexts } from './kube-context.js';
-import { probeLogin } from './login.js';
 import { probeReach } from './reach.js';
 import type { DoctorPorts, NodePortFindings, OwnSession } from './types.js';
 
@@ -48,19 +48,20 @@ async function nodePorts(
 export function systemPorts(options: SystemPortsOptions): DoctorPorts {
   const resolve = (alias: string): Promise<SshTarget> =>
     resolveTarget(alias, { configFile: options.sshConfigFile });
-  const login = (target: SshTarget) => probeLogin(target, { resolveHop: resolve });
-  const openHop = async (target: SshTarget): Promise<SshConnection> => {
-    const result = await login(target);
-    if (result.connection) return result.connection;
-    throw result.error;
-  };
+  // A jump host on the way to the banner: logged in to in probe mode as well (nothing recorded).
+  const openHop = (target: SshTarget): Promise<SshConnection> =>
+    openConnection(target, {
+      hostKeyPolicy: { acceptNewHostKey: false, record: false },
+      resolveHop: resolve,
+      probe: {},
+    });
   return {
     resolveTarget: resolve,
     reach: (target) => probeReach(target, { resolveHop: resolve, openHop }),
-    login,
+    login: (target) => probeDevServer(target, { resolveHop: resolve }),
     dockerEngine,
-    findK3d,
-    listClusters: (connection, k3d) => listClusters(connection, k3d),
+    findK3d: (devServer) => devServer.k3d(),
+    listClusters: (devServer) => devServer.clusters(),
     isPortFree,
     portOwner: (port) => findPortOwner(port),
     ownSession: options.ownSession,

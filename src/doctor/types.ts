@@ -2,13 +2,16 @@
 // this machine, the agent), so the orchestration runs on fakes in unit tests. It never changes anything:
 // no known_hosts line is added, no port is bound for longer than a probe, no agent is started.
 // This file: the shapes shared by the checks, the runner and the renderer.
-
 import type { SessionStatus } from '../control/status-document.js';
+import type { DevServer } from '../devserver/dev-server.js';
 import type { TunnelError } from '../errors.js';
 import type { PortOwner } from '../local/port-owner.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
+import type { HostKeyVerdict } from '../ssh/probe.js';
 import type { SshConnection, SshTarget } from '../ssh/types.js';
+
+export type { HostKeyVerdict } from '../ssh/probe.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -46,18 +49,11 @@ export interface CheckOutcome {
   hint?: string;
 }
 
-/** How the server's host key compares with known_hosts, judged as `tunnel connect` would. */
-export type HostKeyVerdict =
-  | { kind: 'match'; keyType: string; fingerprint: string }
-  /** Unknown, but the policy (StrictHostKeyChecking accept-new/no) would add it at connect. */
-  | { kind: 'new'; keyType: string; fingerprint: string; policy: string }
-  | { kind: 'refused'; error: TunnelError };
-
 export interface LoginResult {
   /** undefined: the connection failed before the server showed its host key. */
   hostKey: HostKeyVerdict | undefined;
-  /** Set when authentication succeeded; the doctor closes it. */
-  connection: SshConnection | undefined;
+  /** The dev server, set when authentication succeeded; the doctor closes it. */
+  devServer: DevServer | undefined;
   /** How we logged in, e.g. "publickey ED25519 SHA256:…". */
   method: string | undefined;
   error: TunnelError | undefined;
@@ -101,9 +97,9 @@ export interface DoctorPorts {
   resolveTarget(alias: string): Promise<SshTarget>;
   reach(target: SshTarget): Promise<Reachability>;
   login(target: SshTarget): Promise<LoginResult>;
-  dockerEngine(connection: SshConnection): Promise<DockerEngine>;
-  findK3d(connection: SshConnection): Promise<K3dInfo>;
-  listClusters(connection: SshConnection, k3d: K3dInfo): Promise<K3dCluster[]>;
+  dockerEngine(devServer: DevServer): Promise<DockerEngine>;
+  findK3d(devServer: DevServer): Promise<K3dInfo>;
+  listClusters(devServer: DevServer): Promise<K3dCluster[]>;
   isPortFree(address: string, port: number): Promise<boolean>;
   /** Which local process listens on the port (local/port-owner.ts), when this machine can tell. */
   portOwner(port: number): Promise<PortOwner | undefined>;
@@ -144,7 +140,7 @@ export interface DoctorFacts {
   kubeconfig?: KubeconfigTarget;
   target?: SshTarget;
   login?: LoginResult;
-  connection?: SshConnection;
+  devServer?: DevServer;
   k3d?: K3dInfo;
   clusters?: K3dCluster[];
   forwards?: ForwardSpec[];

@@ -1,19 +1,20 @@
 // src/image (main file): `tunnel image push`, a local docker image into every node of a k3d cluster on the
 // dev server. It reports through events and a report (the CLI prints), never reads the environment, and
-// reaches the dev server only through the SshConnection it is given.
+// reaches the dev server only through the dev-server handle it is given (k3d and docker as it runs them).
 // The steps: find k3d, docker and the cluster's nodes (before any upload, so a wrong --cluster costs
 // nothing), create the temporary file, upload, `k3d image import`, check every node, import directly into
 // the nodes k3d missed, check those again. The file is removed on every way out by the finally below.
 import { TunnelError } from '../errors.js';
 import { remoteText } from '../redact.js';
-import { findK3d, listClusters, runK3d } from '../remote/k3d.js';
+import { runK3d } from '../remote/k3d.js';
 import {
   type ClusterNode,
   classifyImportOutput,
   type ImportOutput,
   importSucceeded,
 } from '../remote/k3d-import-output.js';
-import { checkNodeImage, findDocker, importIntoNode } from '../remote/node-images.js';
+import { checkNodeImage, importIntoNode } from '../remote/node-images.js';
+import type { RemoteProgram } from '../remote/program.js';
 import type { K3dInfo } from '../remote/types.js';
 import { chooseCluster, listClusterNodes } from './target.js';
 import type { NodeResult, PushReport, PushRequest } from './types.js';
@@ -24,18 +25,19 @@ const IMPORT_TIMEOUT_MS = 30 * 60_000;
 
 interface Target {
   k3d: K3dInfo;
-  docker: string;
+  docker: RemoteProgram;
   cluster: string;
   nodes: ClusterNode[];
   file: string;
 }
 
 export async function pushImage(request: PushRequest): Promise<PushReport> {
-  const conn = request.connection;
-  const k3d = await findK3d(conn);
-  const cluster = chooseCluster(await listClusters(conn, k3d), request.cluster, conn.target.alias);
+  const devServer = request.devServer;
+  const conn = devServer.ssh;
+  const k3d = await devServer.k3d();
+  const cluster = chooseCluster(await devServer.clusters(), request.cluster, devServer.alias);
   const nodes = await listClusterNodes(conn, k3d, cluster.name);
-  const docker = await findDocker(conn);
+  const docker = await devServer.docker();
   request.signal.throwIfAborted();
   request.onEvent({ kind: 'creating-file' });
   const file = await makeRemoteFile(conn);
@@ -70,7 +72,7 @@ export async function pushImage(request: PushRequest): Promise<PushReport> {
 async function timedUpload(request: PushRequest, file: string) {
   const now = request.now ?? (() => performance.now());
   const started = now();
-  const bytes = await uploadImage(request.connection, file, request.reference, {
+  const bytes = await uploadImage(request.devServer.ssh, file, request.reference, {
     signal: request.signal,
     onProgress: (sent) => request.onEvent({ kind: 'progress', bytes: sent }),
   });
@@ -81,13 +83,13 @@ async function timedUpload(request: PushRequest, file: string) {
 
 async function importWithK3d(request: PushRequest, target: Target): Promise<ImportOutput> {
   const args = ['image', 'import', target.file, '-c', target.cluster];
-  const result = await runK3d(request.connection, target.k3d, args, {
+  const result = await runK3d(request.devServer.ssh, target.k3d, args, {
     timeoutMs: IMPORT_TIMEOUT_MS,
     signal: request.signal,
   });
   const output = classifyImportOutput(result.stdout, result.stderr, result.code);
   request.onEvent({ kind: 'imported', output });
-  if (!importSucceeded(output)) throw importFailed(request.connection.target.alias, target.cluster, output);
+  if (!importSucceeded(output)) throw importFailed(request.devServer.alias, target.cluster, output);
   return output;
 }
 
@@ -120,7 +122,7 @@ async function verifyNodes(request: PushRequest, target: Target): Promise<NodeRe
 async function checkNode(request: PushRequest, target: Target, node: ClusterNode): Promise<NodeResult> {
   const base = { name: node.name, role: node.role, repaired: false };
   if (!node.running) return { ...base, present: false, error: 'the node is not running' };
-  const check = await checkNodeImage(request.connection, {
+  const check = await checkNodeImage(request.devServer.ssh, {
     docker: target.docker,
     node: node.name,
     image: request.reference.normalized,
@@ -132,8 +134,8 @@ async function checkNode(request: PushRequest, target: Target, node: ClusterNode
 
 async function repairNode(request: PushRequest, target: Target, missing: NodeResult): Promise<NodeResult> {
   const node = { docker: target.docker, node: missing.name, signal: request.signal };
-  const importError = await importIntoNode(request.connection, { ...node, file: target.file });
-  const check = await checkNodeImage(request.connection, { ...node, image: request.reference.normalized });
+  const importError = await importIntoNode(request.devServer.ssh, { ...node, file: target.file });
+  const check = await checkNodeImage(request.devServer.ssh, { ...node, image: request.reference.normalized });
   if (check.present) return { ...missing, present: true, repaired: true, error: null };
   const why = importError ?? check.error ?? 'still not in the image store';
   return { ...missing, present: false, error: `also missing after a direct import: ${why}` };

@@ -1,7 +1,7 @@
 // What `tunnel image push` reports while it works (events, for the progress display) and when it is done
 // (the report, printed as text or --json). Plain data.
+import type { DevServer } from '../devserver/dev-server.js';
 import type { ClusterNode, ImportOutput } from '../remote/k3d-import-output.js';
-import type { SshConnection } from '../ssh/types.js';
 import type { ImageReference } from './reference.js';
 
 export interface NodeResult {
@@ -41,7 +41,8 @@ export type PushEvent =
   | { kind: 'cleanup-failed'; file: string; error: string };
 
 export interface PushRequest {
-  connection: SshConnection;
+  /** The open dev server: its connection, and k3d and docker as it finds and runs them. */
+  devServer: DevServer;
   reference: ImageReference;
   /** `docker image inspect` .Size: the progress total, an estimate of the tar's size. */
   estimatedBytes: number | undefined;

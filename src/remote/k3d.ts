@@ -10,7 +10,11 @@ import {
   parseKubeconfigGetOutput,
   summarizeK3dError,
 } from './k3d-parse.js';
+import { type FindRequest, findProgram, type RemoteProgram, runProgram } from './program.js';
 import type { K3dCluster, K3dInfo } from './types.js';
+
+/** How the caller helps the find: the login shell it already asked the server for. */
+export type FindOptions = Pick<FindRequest, 'loginShell'>;
 
 /** Where install scripts and package managers put k3d; probed when no shell's PATH has it. */
 export const K3D_FALLBACK_PATHS: readonly string[] = [
@@ -26,23 +30,12 @@ export const K3D_FALLBACK_PATHS: readonly string[] = [
 // A hung docker daemon makes k3d hang; bound every call so discovery can report instead of stalling.
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-export async function findK3d(conn: SshConnection): Promise<K3dInfo> {
-  const tried: string[] = [];
-  // What `ssh host k3d` would run: the PATH of the non-interactive shell sshd starts.
-  tried.push('"command -v k3d" in the SSH session\'s shell');
-  const viaPath = lastLine(await conn.execShell('command -v k3d'));
-  if (viaPath) return withVersions(conn, [viaPath.startsWith('/') ? viaPath : 'k3d'], 'PATH');
-  // PATH additions often live in ~/.profile or ~/.bash_profile, which only login shells read.
-  for (const shell of ['bash', 'sh']) {
-    tried.push(`"${shell} -lc 'command -v k3d'"`);
-    const found = absolutePath(await conn.exec([shell, '-lc', 'command -v k3d']));
-    if (found) return withVersions(conn, [found], 'login shell');
-  }
-  tried.push(...K3D_FALLBACK_PATHS.map((candidate) => `test -x ${candidate}`));
-  const fromList = absolutePath(await conn.execShell(fallbackScript()));
-  if (fromList) return withVersions(conn, [fromList], fromList);
+/** k3d on the dev server, found by the one find routine (program.ts), with its versions. */
+export async function findK3d(conn: SshConnection, options: FindOptions = {}): Promise<K3dInfo> {
+  const outcome = await findProgram(conn, { name: 'k3d', installPaths: K3D_FALLBACK_PATHS, ...options });
+  if (outcome.program) return withVersions(conn, outcome.program);
   const host = conn.target.alias;
-  throw new TunnelError('K3D_MISSING', `k3d was not found on ${host}. Tried: ${tried.join(', ')}.`, {
+  throw new TunnelError('K3D_MISSING', `k3d was not found on ${host}. Tried: ${outcome.tried.join(', ')}.`, {
     hint:
       `Install k3d on the dev server (https://k3d.io): ssh ${host} ` +
       `'curl -s https://raw.githubusercontent.com/k3d-io/k3d/main/install.sh | bash'. ` +
@@ -50,27 +43,8 @@ export async function findK3d(conn: SshConnection): Promise<K3dInfo> {
   });
 }
 
-// One round trip for every fallback; the script is a constant, $HOME expands on the server.
-function fallbackScript(): string {
-  const words = K3D_FALLBACK_PATHS.map((candidate) => `"${candidate}"`).join(' ');
-  return `for p in ${words}; do if test -x "$p"; then printf '%s\\n' "$p"; exit 0; fi; done; exit 1`;
-}
-
-function lastLine(result: ExecResult): string | undefined {
-  if (result.code !== 0) return undefined;
-  const lines = result.stdout.split('\n').map((line) => line.trim());
-  return lines.filter((line) => line !== '').at(-1);
-}
-
-// Login shells may print banners from profile scripts; the answer is the last absolute path.
-function absolutePath(result: ExecResult): string | undefined {
-  if (result.code !== 0) return undefined;
-  const lines = result.stdout.split('\n').map((line) => line.trim());
-  return lines.filter((line) => line.startsWith('/')).at(-1);
-}
-
-async function withVersions(conn: SshConnection, command: string[], foundVia: string): Promise<K3dInfo> {
-  const info: K3dInfo = { command, foundVia, k3dVersion: undefined, k3sVersion: undefined };
+async function withVersions(conn: SshConnection, program: RemoteProgram): Promise<K3dInfo> {
+  const info: K3dInfo = { ...program, k3dVersion: undefined, k3sVersion: undefined };
   try {
     const result = await runK3d(conn, info, ['version']);
     if (result.code !== 0) return info;
@@ -89,7 +63,7 @@ export async function runK3d(
   args: readonly string[],
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  const result = await conn.exec([...k3d.command, ...args], { timeoutMs: DEFAULT_TIMEOUT_MS, ...options });
+  const result = await runProgram(conn, k3d, args, { timeoutMs: DEFAULT_TIMEOUT_MS, ...options });
   if (result.truncated) {
     // Parsing a cut-off document would give a misleading error (or worse, a partial cluster list).
     throw new TunnelError(

@@ -5,7 +5,9 @@
 import { TunnelError } from '../errors.js';
 import { remoteText } from '../redact.js';
 import type { ExecResult, SshConnection } from '../ssh/types.js';
+import type { FindOptions } from './k3d.js';
 import { summarizeK3dError } from './k3d-log.js';
+import { findProgram, type RemoteProgram, runProgram } from './program.js';
 
 export const DOCKER_FALLBACK_PATHS: readonly string[] = [
   '/usr/bin/docker',
@@ -18,44 +20,20 @@ export const DOCKER_FALLBACK_PATHS: readonly string[] = [
 const NODE_TIMEOUT_MS = 60_000;
 const IMPORT_TIMEOUT_MS = 30 * 60_000;
 
-/** The docker CLI on the dev server, found like k3d is: session PATH, login shells, usual places. */
-export async function findDocker(conn: SshConnection): Promise<string> {
-  const viaPath = await conn.execShell('command -v docker');
-  if (viaPath.code === 0 && lastLine(viaPath.stdout)) return 'docker';
-  for (const shell of ['bash', 'sh']) {
-    const found = await conn.exec([shell, '-lc', 'command -v docker']);
-    const path = found.code === 0 ? lastAbsolute(found.stdout) : undefined;
-    if (path) return path;
-  }
-  const words = DOCKER_FALLBACK_PATHS.map((candidate) => `"${candidate}"`).join(' ');
-  const probe = await conn.execShell(
-    `for p in ${words}; do if test -x "$p"; then printf '%s\\n' "$p"; exit 0; fi; done; exit 1`,
-  );
-  const path = probe.code === 0 ? lastAbsolute(probe.stdout) : undefined;
-  if (path) return path;
-  const host = conn.target.alias;
-  throw new TunnelError('IMAGE', `The docker CLI was not found on ${host}, so the nodes cannot be checked.`, {
-    hint:
-      'tunnel checks the image inside every node with "docker exec <node> crictl images". Install the docker ' +
-      `CLI there, or add its directory to PATH in ~/.profile. Check with: ssh ${host} 'command -v docker'`,
+/** The docker CLI on the dev server, found by the one find routine (program.ts), like k3d. */
+export async function findDocker(conn: SshConnection, options: FindOptions = {}): Promise<RemoteProgram> {
+  const outcome = await findProgram(conn, {
+    name: 'docker',
+    installPaths: DOCKER_FALLBACK_PATHS,
+    ...options,
   });
-}
-
-function lastLine(stdout: string): string | undefined {
-  return stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '')
-    .at(-1);
-}
-
-// Login shells may print banners; the answer is the last absolute path.
-function lastAbsolute(stdout: string): string | undefined {
-  return stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('/'))
-    .at(-1);
+  if (outcome.program) return outcome.program;
+  const host = conn.target.alias;
+  throw new TunnelError('DOCKER_MISSING', `The docker CLI was not found on ${host}.`, {
+    hint:
+      'tunnel checks the engine and the images inside the nodes with the docker CLI. Install it there, or add ' +
+      `its directory to PATH in ~/.profile. Check with: ssh ${host} 'command -v docker'`,
+  });
 }
 
 /** The repo tags in `crictl images -o json` (`{"images":[{"repoTags":[…]}]}`); anything else is K3D_OUTPUT. */
@@ -89,8 +67,8 @@ export interface NodeCheck {
 }
 
 export interface NodeRequest {
-  /** The dev server's docker command (findDocker). */
-  docker: string;
+  /** The dev server's docker CLI (findDocker). */
+  docker: Pick<RemoteProgram, 'command' | 'shell'>;
   node: string;
   signal?: AbortSignal;
 }
@@ -101,7 +79,7 @@ export async function checkNodeImage(
   request: NodeRequest & { image: string },
 ): Promise<NodeCheck> {
   const { docker, node, image, signal } = request;
-  const result = await conn.exec([docker, 'exec', node, 'crictl', 'images', '-o', 'json'], {
+  const result = await runProgram(conn, docker, ['exec', node, 'crictl', 'images', '-o', 'json'], {
     timeoutMs: NODE_TIMEOUT_MS,
     signal,
   });
@@ -118,8 +96,14 @@ export async function importIntoNode(
   conn: SshConnection,
   request: NodeRequest & { file: string },
 ): Promise<string | undefined> {
-  const script = '"$1" exec -i "$2" ctr -n k8s.io images import - < "$3"';
-  const result = await conn.exec(['sh', '-c', script, 'sh', request.docker, request.node, request.file], {
+  // The redirect happens on the server; the docker command (a login shell around it, maybe) runs after it.
+  const script = 'f=$1; shift; exec "$@" < "$f"';
+  const docker = {
+    ...request.docker,
+    command: ['sh', '-c', script, 'sh', request.file, ...request.docker.command],
+  };
+  const args = ['exec', '-i', request.node, 'ctr', '-n', 'k8s.io', 'images', 'import', '-'];
+  const result = await runProgram(conn, docker, args, {
     timeoutMs: IMPORT_TIMEOUT_MS,
     signal: request.signal,
   });

@@ -1,4 +1,5 @@
 // What discovery learns about k3d on the dev server, independent of k3d's JSON spelling.
+import type { FoundVia, RemoteProgram } from './program.js';
 
 export type NodeRole = 'server' | 'agent' | 'loadbalancer' | 'registry' | 'unknown';
 
@@ -35,11 +36,10 @@ export interface K3dCluster {
   warnings: string[];
 }
 
-export interface K3dInfo {
-  /** The command that runs k3d on the dev server, e.g. ['k3d'] or ['/home/dev/.local/bin/k3d']. */
-  command: string[];
-  /** How it was found: 'PATH', 'login shell', or the fallback path. */
-  foundVia: string;
+/** k3d as found on the dev server (program.ts), with what it says its version is. */
+export interface K3dInfo extends Omit<RemoteProgram, 'foundVia'> {
+  /** 'unknown' only in a report made before anything was found. */
+  foundVia: FoundVia | 'unknown';
   k3dVersion: string | undefined;
   k3sVersion: string | undefined;
 }

@@ -1,6 +1,7 @@
 // The supervisor's view of one real SSH connection (SupervisedConnection over SshLink): channels for the
 // forwards, an SSH-level probe that needs an answer from the server, how much the link has delivered,
-// and the k3d location found on it.
+// and the dev-server handle over it (k3d found once per connection).
+import type { DevServer } from '../devserver/dev-server.js';
 import type { ChannelOpener } from '../forward/types.js';
 import type { K3dInfo } from '../remote/types.js';
 import type { CloseReason, SshLink } from '../ssh/types.js';
@@ -11,8 +12,11 @@ export class LiveConnection implements SupervisedConnection {
   k3d: K3dInfo | undefined;
   readonly openChannel: ChannelOpener;
   private ended: Promise<ConnectionEnd> | undefined;
+  readonly ssh: SshLink;
 
-  constructor(readonly ssh: SshLink) {
+  constructor(readonly devServer: DevServer) {
+    const ssh = devServer.ssh;
+    this.ssh = ssh;
     this.openChannel = (spec, source) => ssh.forwardOut(spec.remoteHost, spec.remotePort, source);
   }
 

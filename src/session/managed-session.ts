@@ -4,6 +4,8 @@
 // so a typo or a refused key is an error at the terminal, not a retry loop in the background.
 import { contextNameFor, type SessionOptions } from '../config/resolve.js';
 import type { SessionStatus } from '../control/status-document.js';
+import type { Interaction } from '../devserver/connect.js';
+import { openDevServer } from '../devserver/dev-server.js';
 import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
 import { isPortFree, pickFreePort } from '../local/port-probe.js';
@@ -12,14 +14,13 @@ import { planForwards } from '../plan/forward-plan.js';
 import { isThisMachine } from '../plan/local-host.js';
 import { assignLocalPorts } from '../plan/ports.js';
 import type { ForwardSpec } from '../plan/types.js';
-import { findK3d, listClusters } from '../remote/k3d.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import type { SupervisorPorts } from '../supervisor/ports.js';
 import type { SessionSnapshot } from '../supervisor/state.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
-import { clientAddress, connectTarget, type Interaction } from './session.js';
+import { clientAddress } from './session.js';
 import { sessionStatus } from './status.js';
 
 export interface ManagedSessionInput {
@@ -196,15 +197,17 @@ export class ManagedSession {
   private ports(): SupervisorPorts<LiveConnection> {
     return {
       connect: async () => {
-        const ssh = await connectTarget(this.options, this.interaction, this.log);
+        const devServer = await openDevServer(this.options, this.interaction, this.log);
+        const ssh = devServer.ssh;
         this.discovery.hostName = ssh.target.hostName;
         this.devServerIsLocal = ssh.remoteAddress !== undefined && isThisMachine(ssh.remoteAddress);
-        return new LiveConnection(ssh);
+        return new LiveConnection(devServer);
       },
       discover: async (connection) => {
-        connection.k3d ??= await findK3d(connection.ssh);
+        // The handle finds k3d once per connection (a new connection may meet a reinstalled server).
+        connection.k3d = await connection.devServer.k3d();
         this.discovery.k3d = connection.k3d;
-        const clusters = await listClusters(connection.ssh, connection.k3d);
+        const clusters = await connection.devServer.clusters();
         this.discovery.clusters = clusters;
         this.discovery.discoveredAt = new Date().toISOString();
         return clusters;

@@ -1,47 +1,8 @@
-// What a session shares with the commands around it: how it reaches the dev server (ssh alias →
-// connection, with questions for a person) and the address kubectl uses.
+// What a session shares with the commands around it.
 // The session itself, under supervision, is managed-session.ts.
-import type { SessionOptions } from '../config/resolve.js';
-import type { Logger } from '../log.js';
-import { openConnection } from '../ssh/connection.js';
-import type { HostKeyPolicy } from '../ssh/host-key.js';
-import { resolveTarget } from '../ssh/ssh-config.js';
-import type { SshLink } from '../ssh/types.js';
 
-/** Questions only a person at a terminal can answer; absent when nobody can. */
-export interface Interaction {
-  confirm?: (question: string) => Promise<boolean>;
-  askPassphrase?: (file: string) => Promise<string | undefined>;
-  /** Nobody started this connect (a reconnect, a restored session): an unknown host key is refused. */
-  unattended?: boolean;
-}
+// Moved to src/devserver/connect.ts; re-exported until agent/, control/ and the cluster commands import
+// them from there (other areas of the same change).
+export { connectTarget, hostKeyPolicyFor, type Interaction } from '../devserver/connect.js';
 
-export async function connectTarget(
-  options: Pick<SessionOptions, 'alias' | 'sshConfigFile' | 'acceptNewHostKey'>,
-  interaction: Interaction,
-  log: Logger,
-): Promise<SshLink> {
-  const target = await resolveTarget(options.alias, { configFile: options.sshConfigFile });
-  return await openConnection(target, {
-    hostKeyPolicy: hostKeyPolicyFor(options, interaction),
-    askPassphrase: interaction.askPassphrase,
-    resolveHop: (hop: string) => resolveTarget(hop, { configFile: options.sshConfigFile }),
-    log,
-  });
-}
-
-/**
- * Only a connect a person runs may trust a new host key (--accept-new-host-key, StrictHostKeyChecking
- * accept-new, a "yes" at the prompt); an unattended one refuses it, so an impostor met while the agent
- * reconnects alone is never written to known_hosts.
- */
-export function hostKeyPolicyFor(
-  options: Pick<SessionOptions, 'acceptNewHostKey'>,
-  interaction: Interaction,
-): HostKeyPolicy {
-  if (interaction.unattended) return { acceptNewHostKey: false, unattended: true };
-  return { acceptNewHostKey: options.acceptNewHostKey, prompt: interaction.confirm };
-}
-
-// Moved to kubeconfig/fetch.ts (the kubeconfig print uses it too).
 export { clientAddress } from '../kubeconfig/fetch.js';

@@ -8,14 +8,16 @@ import { prepareAuth } from './auth.js';
 import { coalesceWrites } from './coalesce.js';
 import { connectError } from './connect-errors.js';
 import { execArgvOnClient, execScriptOnClient } from './exec.js';
+import { openForward } from './forward-channel.js';
 import { type Client, handshake, type Log, PausableDeadline } from './handshake.js';
 import { createHostVerifier, type HostKeyPolicy } from './host-key.js';
 import { keepaliveCountsData, pingServer } from './keepalive.js';
+import { type LoginObservation, observingAuth, probeVerifier } from './probe.js';
 import { resolveTarget } from './ssh-config.js';
 import { openTransport, type Transport } from './transport.js';
 import type { CloseReason, ExecOptions, ExecResult, SshLink, SshTarget } from './types.js';
-import { applyWindowPolicy } from './window.js';
 
+export { closeWithoutEnd, openForward } from './forward-channel.js';
 export type { Log, LogLevel } from './handshake.js';
 
 export interface OpenConnectionOptions {
@@ -35,6 +37,12 @@ export interface OpenConnectionOptions {
   /** Cancels opening only; an open connection is ended with close(). */
   signal?: AbortSignal;
   log?: Log;
+  /**
+   * Probe mode (`tunnel doctor`, probe.ts): no question is asked and nothing is recorded (known_hosts is
+   * never written, whatever hostKeyPolicy says, for the jump hosts too); the host-key verdict and the
+   * accepted auth method are written here as the login runs, for success and failure alike.
+   */
+  probe?: LoginObservation;
 }
 
 /** ProxyJump chains deeper than this are a config loop (e.g. `Host *` with ProxyJump). */
@@ -77,11 +85,15 @@ async function openAtDepth(
   const deadline = new PausableDeadline(
     options.readyTimeoutMs ?? (target.connectTimeoutSeconds ? target.connectTimeoutSeconds * 1000 : 20_000),
   );
-  const [verifier, auth] = await prepareLogin(target, options, deadline);
+  const [verifier, auth] = options.probe
+    ? await prepareProbe(target, options.probe)
+    : await prepareLogin(target, options, deadline);
   const loadWarnings = verifier.warnings.length;
   for (const warning of verifier.warnings) options.log?.('warn', warning, { host: target.alias });
   const transport = await openTransport(target, {
-    openHop: (hopTarget) => openAtDepth(hopTarget, options, depth + 1),
+    // A probe's jump hosts are probed too (nothing recorded), but only the target's login is observed.
+    openHop: (hopTarget) =>
+      openAtDepth(hopTarget, options.probe ? { ...options, probe: {} } : options, depth + 1),
     resolveHop: options.resolveHop ?? ((alias) => resolveTarget(alias)),
     log: options.log,
   });
@@ -118,6 +130,12 @@ function prepareLogin(target: SshTarget, options: OpenConnectionOptions, deadlin
     createHostVerifier(target, policy),
     prepareAuth(target, { ...(askPassphrase ? { askPassphrase } : {}) }),
   ]);
+}
+
+/** Probe mode: the observing verifier (records nothing) and the auth plan without passphrase prompts. */
+async function prepareProbe(target: SshTarget, observation: LoginObservation) {
+  const [verifier, auth] = await Promise.all([probeVerifier(target, observation), prepareAuth(target)]);
+  return [verifier, observingAuth(auth, observation)] as const;
 }
 
 function wrapPrompt<A, R>(deadline: PausableDeadline, prompt: (arg: A) => Promise<R>) {
@@ -225,80 +243,4 @@ class Ssh2Connection implements SshLink {
     // end() waits for the peer; a dead peer never answers, so make sure the socket goes away.
     setTimeout(() => this.client.destroy(), 2000).unref();
   }
-}
-
-interface ForwardRequest {
-  host: string;
-  port: number;
-  source: { address: string; port: number } | undefined;
-  timeoutMs: number;
-  /** Only for the once-per-process note that ssh2's internals changed (src/ssh/window.ts). */
-  log?: Log | undefined;
-}
-
-/**
- * direct-tcpip with our own open timeout; a channel that opens after we gave up is destroyed. The
- * channel gets OpenSSH's window-adjust cadence (src/ssh/window.ts) before any data can reach it.
- */
-export function openForward(client: Client, request: ForwardRequest): Promise<Duplex> {
-  const where = `${request.host}:${request.port}`;
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const timer = setTimeout(() => {
-      done = true;
-      reject(forwardError(where, `no answer within ${request.timeoutMs} ms`, undefined));
-    }, request.timeoutMs);
-    const source = request.source ?? { address: '127.0.0.1', port: 0 };
-    try {
-      client.forwardOut(source.address, source.port, request.host, request.port, (error, channel) => {
-        if (done) return channel?.destroy();
-        done = true;
-        clearTimeout(timer);
-        if (error) return reject(forwardError(where, error.message, (error as { reason?: number }).reason));
-        applyWindowPolicy(channel, { log: request.log });
-        closeWithoutEnd(channel);
-        channel.on('error', () => {
-          // The forward layer adds its own handler; this one only keeps Node from crashing.
-        });
-        resolve(channel);
-      });
-    } catch (error) {
-      // ssh2 throws "Not connected" synchronously after 'close'.
-      done = true;
-      clearTimeout(timer);
-      reject(forwardError(where, (error as Error).message, undefined));
-    }
-  });
-}
-
-/** RFC 4254 open-failure reasons: 1 prohibited, 2 connect failed, 3 unknown type, 4 resource shortage. */
-function forwardError(where: string, why: string, reason: number | undefined): TunnelError {
-  const hints: Record<number, string> = {
-    1: 'sshd forbids this forward: check AllowTcpForwarding / PermitOpen in the server sshd_config.',
-    2: `Nothing accepts connections on ${where} on the dev server; check the service (e.g. k3d cluster list).`,
-    4: 'sshd is out of resources (too many channels?); retry shortly.',
-  };
-  const error = new TunnelError('FORWARD', `Could not open a forward to ${where} on the dev server: ${why}`, {
-    hint: (reason && hints[reason]) || 'The SSH connection may be dead; it is re-established automatically.',
-  });
-  // No reason code = the server never answered (timeout, connection gone): the link failed, not the
-  // forward. The listener holds such a client for the next connection instead of dropping it.
-  return Object.assign(error, { linkDown: reason === undefined });
-}
-
-/**
- * ssh2's Channel.destroy() is end() + close(). Node's autoDestroy calls it once both directions are done,
- * when the writable side has already ended, and end() then builds an ERR_STREAM_ALREADY_FINISHED that
- * nobody reads (a stack capture per connection: ~2% of the agent's CPU under 2,000 sequential
- * connections). An ended channel needs only its CHANNEL_CLOSE, which close() sends.
- */
-export function closeWithoutEnd(channel: Duplex): void {
-  const original = channel.destroy;
-  const close = (channel as { close?: unknown }).close;
-  if (typeof close !== 'function') return;
-  channel.destroy = function destroy(this: Duplex, error?: Error) {
-    if (!this.writableEnded) return original.call(this, error);
-    close.call(this);
-    return this;
-  };
 }

@@ -6,17 +6,18 @@ import os from 'node:os';
 import { exec } from './docker-exec.mjs';
 import { inspectContainer, psRow, renderTemplate } from './docker-render.mjs';
 import { goJson, tabwrite } from './go-format.mjs';
-import { DEFAULT_VERSIONS, readWorld, worldFile } from './world.mjs';
+import { DEFAULT_VERSIONS, dockerDownMessage, engineSeenBy, readWorld, worldFile } from './world.mjs';
 
-const DOCKER_DOWN =
-  'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
+const DOCKER_DOWN = dockerDownMessage();
 const print = (text) => process.stdout.write(text);
 const printError = (text) => process.stderr.write(text);
 
 function loadWorld() {
   const file = worldFile(process.env.HOME ?? os.homedir());
   if (!fs.existsSync(file)) return { versions: DEFAULT_VERSIONS, engine: { running: true }, clusters: [] };
-  return readWorld(file);
+  const world = readWorld(file);
+  // DOCKER_HOST decides which engine this process reaches, as with the real CLI.
+  return { ...world, engine: engineSeenBy(world) };
 }
 
 /** Flags of one docker subcommand: repeated flags collect into arrays; `-f x`, `--format=x` both work. */

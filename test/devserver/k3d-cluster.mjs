@@ -9,12 +9,11 @@ import os from 'node:os';
 import { hex } from './cluster-build.mjs';
 import { createSpec, nameError } from './k3d-cluster-args.mjs';
 import { bindFailure, freePort, waitForListeners } from './k3d-cluster-ports.mjs';
-import { createCluster, notifyDaemon, worldFile, writeWorld } from './world.mjs';
+import { createCluster, dockerDownMessage, notifyDaemon, worldFile, writeWorld } from './world.mjs';
 
 export { CREATE_FLAGS, DELETE_FLAGS } from './k3d-cluster-args.mjs';
 
-const DOCKER_DOWN =
-  'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
+const DOCKER_DOWN = dockerDownMessage();
 const STEP_MS = 15;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const home = () => process.env.HOME ?? os.homedir();

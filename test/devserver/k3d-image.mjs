@@ -15,10 +15,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { dockerOrder } from './k3d-render.mjs';
 import { flagged, readImageArchive, recordImages } from './node-images.mjs';
+import { dockerDownMessage } from './world.mjs';
 
 const MODES = ['auto', 'direct', 'tools-node'];
-const DOCKER_DOWN =
-  'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
+const DOCKER_DOWN = dockerDownMessage();
 const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 /** Go's time.Now().Format("20060102150405"), local time. */

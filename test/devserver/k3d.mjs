@@ -10,16 +10,17 @@ import { createLogger } from './go-format.mjs';
 import { CREATE_FLAGS, clusterCreate, clusterDelete, DELETE_FLAGS } from './k3d-cluster.mjs';
 import { IMAGE_IMPORT } from './k3d-image.mjs';
 import { renderClusterList, renderKubeconfig, renderNodeList } from './k3d-render.mjs';
-import { DEFAULT_VERSIONS, readWorld, worldFile } from './world.mjs';
+import { DEFAULT_VERSIONS, dockerDownMessage, engineSeenBy, readWorld, worldFile } from './world.mjs';
 
-const DOCKER_DOWN =
-  'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
+const DOCKER_DOWN = dockerDownMessage();
 const NO_NODES = 'No nodes found for given cluster';
 
 function loadWorld() {
   const file = worldFile(process.env.HOME ?? os.homedir());
   if (!fs.existsSync(file)) return { versions: DEFAULT_VERSIONS, engine: { running: true }, clusters: [] };
-  return readWorld(file);
+  const world = readWorld(file);
+  // DOCKER_HOST decides which engine this process reaches, as with the real CLI.
+  return { ...world, engine: engineSeenBy(world) };
 }
 
 /** `docker ps` through k3d's runtime: fails like k3d does when the engine is down. */

@@ -102,6 +102,11 @@ export interface Scenario {
   k3sVersion?: string;
   /** false: the docker engine is down (docker and k3d fail to reach it). */
   engineRunning?: boolean;
+  /**
+   * Where the engine listens (default unix:///var/run/docker.sock), e.g. rootless docker's
+   * unix:///run/user/1000/docker.sock: docker and k3d reach it only when DOCKER_HOST says so.
+   */
+  engineHost?: string;
   clusters: ScenarioCluster[];
 }
 
@@ -194,7 +199,7 @@ export interface WorldCluster {
 export interface World {
   schema: 1;
   versions: { k3d: string; k3s: string; docker: string; dockerApi: string };
-  engine: { running: boolean };
+  engine: { running: boolean; host?: string };
   /** Fault: these k3d commands ('cluster list', 'kubeconfig get') print their answer, then exit 1, stderr empty. */
   faults?: { k3dFailsAfterOutput?: string[] };
   networkSeq: number;

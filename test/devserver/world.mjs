@@ -1,6 +1,7 @@
 // The simulated dev server's state: which k3d clusters exist, their docker containers, certificates and
 // Kubernetes objects, kept as JSON at $HOME/.sim/world.json. The k3d/docker stand-ins read it, the world
 // daemon serves it, and the test harness (index.ts) writes it from scenario files.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,6 +116,7 @@ export function worldFromScenario(scenarioInput, { previous, merge = false, now 
     ...(scenario.k3dVersion ? { k3d: scenario.k3dVersion } : {}),
     ...(scenario.k3sVersion ? { k3s: scenario.k3sVersion } : {}),
   };
+  const engineHost = scenario.engineHost ?? previous?.engine?.host;
   let networkIndex = previous?.networkSeq ?? 2;
   const names = new Set(scenario.clusters.map((cluster) => cluster.name));
   const kept = merge ? (previous?.clusters ?? []).filter((cluster) => !names.has(cluster.name)) : [];
@@ -124,10 +126,51 @@ export function worldFromScenario(scenarioInput, { previous, merge = false, now 
   return {
     schema: 1,
     versions,
-    engine: { running: scenario.engineRunning ?? previous?.engine?.running ?? true },
+    engine: {
+      running: scenario.engineRunning ?? previous?.engine?.running ?? true,
+      ...(engineHost ? { host: engineHost } : {}),
+    },
     networkSeq: networkIndex,
     clusters: [...kept, ...created],
   };
+}
+
+/** Where the docker client dials without DOCKER_HOST (and without a docker context). */
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
+/**
+ * The address docker (and k3d, which builds its client like the docker CLI) dials: DOCKER_HOST, else the
+ * endpoint of the docker context DOCKER_CONTEXT (or ~/.docker/config.json's currentContext) names, read from
+ * ~/.docker/contexts/meta/<sha256 of the name>/meta.json as the CLI's context store does, else the default.
+ */
+export function dialedDockerHost(env = process.env) {
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  const home = env.HOME ?? os.homedir();
+  const context = env.DOCKER_CONTEXT || readJson(path.join(home, '.docker', 'config.json'))?.currentContext;
+  if (!context || context === 'default') return DEFAULT_DOCKER_HOST;
+  const id = crypto.createHash('sha256').update(context).digest('hex');
+  const meta = readJson(path.join(home, '.docker', 'contexts', 'meta', id, 'meta.json'));
+  // An unknown context: the real CLI stops with "context not found"; nothing answers here either.
+  return meta?.Endpoints?.docker?.Host ?? `context "${context}" (not found)`;
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The engine as the calling process sees it: down when it dials an address the engine does not listen on. */
+export function engineSeenBy(world, env = process.env) {
+  const listening = world.engine.host ?? DEFAULT_DOCKER_HOST;
+  return { ...world.engine, running: world.engine.running && dialedDockerHost(env) === listening };
+}
+
+/** The docker client's error when nothing answers at the address it dials. */
+export function dockerDownMessage(env = process.env) {
+  return `Cannot connect to the Docker daemon at ${dialedDockerHost(env)}. Is the docker daemon running?`;
 }
 
 /** Tells the world daemon to re-read world.json (after a stand-in changed it). */

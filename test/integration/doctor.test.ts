@@ -266,4 +266,36 @@ describe('tunnel doctor through a ProxyJump host', () => {
     expect(code).toBe(0);
     expect(fs.readFileSync(`${cli.home}/known_hosts`, 'utf8')).toBe(knownHosts);
   });
+
+  it('with accept-new and neither host known: logs in through the jump host and records neither key', async () => {
+    const cli = newCli();
+    const jumpBlock = [
+      'Host jumphost',
+      '  HostName 127.0.0.1',
+      `  Port ${jump.port}`,
+      `  User ${jump.user}`,
+      `  IdentityFile ${devserver.clientKeyFile}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${cli.home}/known_hosts`,
+      '  StrictHostKeyChecking accept-new',
+      '',
+    ].join('\n');
+    const config = sshConfigVariant(devserver, cli, { knownHosts: '', extra: `\n${jumpBlock}` });
+    fs.writeFileSync(
+      config,
+      fs
+        .readFileSync(config, 'utf8')
+        .replace('Host devserver\n', 'Host devserver\n  ProxyJump jumphost\n')
+        .replace(/StrictHostKeyChecking yes/, 'StrictHostKeyChecking accept-new'),
+    );
+    const { code, check } = await doctorJson(cli, config);
+    expect(check('host-key').status).toBe('warn');
+    expect(check('host-key').detail).toContain(
+      'tunnel connect will add it (StrictHostKeyChecking accept-new)',
+    );
+    expect(check('auth').status).toBe('pass');
+    expect(check('clusters').status).toBe('pass');
+    expect(code).toBe(0);
+    expect(fs.readFileSync(`${cli.home}/known_hosts`, 'utf8')).toBe('');
+  });
 });

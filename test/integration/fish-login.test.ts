@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDevServer } from '../../src/devserver/dev-server.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { cliEnvsPerTest, runCli } from './cli-helpers.js';
 
@@ -73,6 +74,52 @@ describe.skipIf(fish === undefined)(
       expect(fs.existsSync(marker)).toBe(false);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('certificate-authority-data');
+    });
+  },
+);
+
+describe.skipIf(fish === undefined)(
+  'a fish user whose config.fish puts k3d and docker on PATH and sets DOCKER_HOST for login shells (needs root, fish)',
+  () => {
+    const rootless = 'unix:///run/user/1000/docker.sock';
+    let fishServer: DevServer;
+    beforeAll(async () => {
+      fishServer = await startDevServer({
+        loginShell: fish!,
+        scenario: {
+          engineHost: rootless,
+          clusters: [{ name: 'my-app', apiPort: 16443, ports: [{ hostPort: 8080, containerPort: 30080 }] }],
+        },
+      });
+      const config = path.join(fishServer.simHome, '.config', 'fish');
+      fs.mkdirSync(config, { recursive: true });
+      // Only a fish login shell reads this (fish reads config.fish for every command; the block limits it
+      // to login shells): bash and sh as login shells would find k3d (~/.profile) but not DOCKER_HOST.
+      fs.writeFileSync(
+        path.join(config, 'config.fish'),
+        `if status is-login\n  set -gx PATH $HOME/.local/bin $PATH\n  set -gx DOCKER_HOST ${rootless}\nend\n`,
+      );
+    });
+
+    afterAll(async () => {
+      await fishServer?.stop();
+    });
+
+    it('finds k3d with fish and runs it through fish, where DOCKER_HOST reaches the engine', async () => {
+      const dev = await openDevServer(
+        { alias: 'devserver', sshConfigFile: fishServer.sshConfigFile, acceptNewHostKey: false },
+        {},
+        () => {},
+      );
+      try {
+        expect(await dev.k3d()).toMatchObject({ foundVia: 'login shell', shell: fish });
+        expect((await dev.clusters()).map((cluster) => cluster.name)).toEqual(['my-app']);
+        const docker = await dev.docker();
+        const version = await dev.run(docker, ['version', '--format', '{{.Server.Version}} {{.Client.Os}}']);
+        expect(version).toMatchObject({ code: 0, stdout: '28.5.1 linux\n', stderr: '' });
+      } finally {
+        dev.close();
+      }
     });
   },
 );

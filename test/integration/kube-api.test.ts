@@ -1,13 +1,13 @@
 // src/kube/api.ts against the simulated clusters' HTTPS API, reached through a real OpenSSH sshd with
 // forwardOut: TLS verified with k3d's certificates, requests, and each failure mapped to what a user reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDevServer } from '../../src/devserver/dev-server.js';
 import { TunnelError } from '../../src/errors.js';
 import { createKubeApi, type KubeApi, type KubeCredentials } from '../../src/kube/api.js';
 import { apiAddress, credentialsFromEntries, openClusterApi } from '../../src/kube/cluster-api.js';
 import { defaultNames, rewriteKubeconfig } from '../../src/kubeconfig/rewrite.js';
-import { findK3d, getKubeconfig, listClusters } from '../../src/remote/k3d.js';
+import { getKubeconfig } from '../../src/remote/k3d.js';
 import type { K3dCluster, K3dInfo } from '../../src/remote/types.js';
-import { connectTarget } from '../../src/session/session.js';
 import type { SshConnection } from '../../src/ssh/types.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 
@@ -19,9 +19,10 @@ let clusters: K3dCluster[];
 beforeAll(async () => {
   devserver = await startDevServer({ scenario: 'two-clusters.json' });
   const options = { alias: 'devserver', sshConfigFile: devserver.sshConfigFile, acceptNewHostKey: false };
-  connection = await connectTarget(options, {}, () => {});
-  k3d = await findK3d(connection);
-  clusters = await listClusters(connection, k3d);
+  const dev = await openDevServer(options, {}, () => {});
+  connection = dev.ssh;
+  k3d = await dev.k3d();
+  clusters = await dev.clusters();
 });
 
 afterAll(async () => {

@@ -4,15 +4,15 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
+import type { DevServer } from '../../devserver/dev-server.js';
 import { TunnelError, UsageError } from '../../errors.js';
 import { inspectLocalImage } from '../../image/local-docker.js';
 import { pushImage } from '../../image/push.js';
 import { type ImageReference, parseImageReference } from '../../image/reference.js';
 import type { PushEvent } from '../../image/types.js';
 import { stderrLogger } from '../../log.js';
-import { connectTarget } from '../../session/session.js';
-import type { SshConnection } from '../../ssh/types.js';
 import { PushOutput } from '../image-output.js';
+import { devServerOpener } from '../open-dev-server.js';
 import { CommandExit } from '../outcome.js';
 import { terminalInteraction } from '../terminal.js';
 
@@ -58,22 +58,18 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, ss
   const estimatedBytes = await inspectLocalImage(reference);
   const output = pushOutput(host, reference, estimatedBytes, flags);
   const interrupt = new Interrupt(host);
-  let connection: SshConnection | undefined;
+  let devServer: DevServer | undefined;
   try {
-    connection = await interrupt.race(
-      connectTarget(
-        {
-          alias: host,
-          sshConfigFile: typeof sshConfig === 'string' ? path.resolve(sshConfig) : undefined,
-          acceptNewHostKey: flags.acceptNewHostKey === true,
-        },
-        terminalInteraction(),
-        stderrLogger(false),
-      ),
+    devServer = await interrupt.race(
+      devServerOpener({
+        alias: host,
+        sshConfigFile: typeof sshConfig === 'string' ? path.resolve(sshConfig) : undefined,
+        acceptNewHostKey: flags.acceptNewHostKey === true,
+      })(),
     );
     const report = await interrupt.race(
       pushImage({
-        connection,
+        devServer,
         reference,
         estimatedBytes,
         cluster: flags.cluster,
@@ -92,7 +88,7 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, ss
     throw new CommandExit(SIGNAL_EXIT[interrupt.received] ?? 130);
   } finally {
     interrupt.dispose();
-    connection?.close();
+    devServer?.close();
   }
 }
 

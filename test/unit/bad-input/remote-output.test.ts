@@ -10,7 +10,13 @@ import { execOnClient } from '../../../src/ssh/exec.js';
 import { type FakeChannel, fakeClient, fakeConnection } from './fake-ssh.js';
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x7b); // '{' — the start of a JSON document that never ends
-const k3d: K3dInfo = { command: ['k3d'], foundVia: 'PATH', k3dVersion: undefined, k3sVersion: undefined };
+const k3d: K3dInfo = {
+  command: ['k3d'],
+  path: 'k3d',
+  foundVia: 'PATH',
+  k3dVersion: undefined,
+  k3sVersion: undefined,
+};
 const fixture = readFileSync(new URL('../../fixtures/k3d/cluster-list.json', import.meta.url), 'utf8');
 
 /** Streams `chunks` chunks on stdout and stderr (Infinity: until closed), then exits 0 and closes. */

@@ -102,6 +102,7 @@ describe('k3d and docker helpers with hostile names', () => {
       fc.asyncProperty(hostile, hostile, async (name, k3dPath) => {
         const k3d: K3dInfo = {
           command: [k3dPath],
+          path: k3dPath,
           foundVia: 'PATH',
           k3dVersion: undefined,
           k3sVersion: undefined,
@@ -125,14 +126,14 @@ describe('k3d and docker helpers with hostile names', () => {
     await fc.assert(
       fc.asyncProperty(hostile, hostile, hostile, async (docker, node, file) => {
         const check = fakeConnection(reply('{"images":[]}'));
-        await tolerate(checkNodeImage(check.conn, { docker, node, image: file }));
+        await tolerate(checkNodeImage(check.conn, { docker: { command: [docker] }, node, image: file }));
         assertQuoted(check.commands, [docker, 'exec', node, 'crictl']);
         const load = fakeConnection(reply(''));
-        await tolerate(importIntoNode(load.conn, { docker, node, file }));
-        // The script refers to its operands as "$1".."$3"; the operands travel as their own words.
+        await tolerate(importIntoNode(load.conn, { docker: { command: [docker] }, node, file }));
+        // The script refers to the file as "$1" and runs "$@"; the operands travel as their own words.
         const words = shellWords(load.commands[0] ?? '');
         expect(words.slice(0, 2)).toEqual(['sh', '-c']);
-        expect(words.slice(3)).toEqual(['sh', docker, node, file].map(wire));
+        expect(words.slice(3, 9)).toEqual(['sh', file, docker, 'exec', '-i', node].map(wire));
         const remove = fakeConnection(reply(''));
         await removeRemoteFile(remove.conn, file);
         assertQuoted(remove.commands, ['rm', '-f', file]);

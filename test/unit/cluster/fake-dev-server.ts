@@ -33,6 +33,7 @@ export interface FakeDevServer {
 
 export const K3D: K3dInfo = {
   command: ['/usr/local/bin/k3d'],
+  path: '/usr/local/bin/k3d',
   foundVia: 'PATH',
   k3dVersion: 'v5.7.4',
   k3sVersion: 'v1.30.4-k3s1',
@@ -76,8 +77,9 @@ export function fakeDevServer(setup: FakeDevServerSetup = {}): FakeDevServer {
       alias: 'devserver',
       ssh,
       k3d: async () => K3D,
-      docker: async () => '/usr/bin/docker',
+      docker: async () => ({ path: '/usr/bin/docker', foundVia: 'PATH', command: ['/usr/bin/docker'] }),
       clusters: async () => setup.clusters ?? [],
+      run: (program, args, options) => ssh.exec([...program.command, ...args], options),
       close: () => {
         fake.closed++;
       },

@@ -2,6 +2,7 @@
 // local port free, no agent); each test overrides the port it is about and reads what was asked.
 
 import type { SessionStatus } from '../../../src/control/status-document.js';
+import { type DevServer, devServerOver } from '../../../src/devserver/dev-server.js';
 import type { DoctorPorts, OwnSession } from '../../../src/doctor/types.js';
 import type { PortOwner } from '../../../src/local/port-owner.js';
 import type { PortMapping } from '../../../src/remote/types.js';
@@ -39,6 +40,11 @@ export function fakeConnection(): FakeConnection {
     },
   };
   return connection;
+}
+
+/** The dev-server handle over the fake connection; closing it closes the connection. */
+export function fakeDevServer(connection = fakeConnection()): DevServer & { connection: FakeConnection } {
+  return { ...devServerOver({ ...connection, ping: async () => true, bytesReceived: 0 }), connection };
 }
 
 export function mapping(overrides: Partial<PortMapping>): PortMapping {
@@ -104,11 +110,13 @@ export function ownSession(overrides: Partial<SessionStatus> = {}): OwnSession {
 
 export interface FakePorts extends DoctorPorts {
   connection: FakeConnection;
+  devServer: DevServer;
   calls: string[];
 }
 
 export function fakePorts(overrides: Partial<DoctorPorts> = {}): FakePorts {
   const connection = fakeConnection();
+  const devServer = fakeDevServer(connection);
   const calls: string[] = [];
   const record =
     <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
@@ -121,13 +129,14 @@ export function fakePorts(overrides: Partial<DoctorPorts> = {}): FakePorts {
     reach: async () => ({ via: 'dev.example.com:22', banner: 'SSH-2.0-OpenSSH_9.6' }),
     login: async () => ({
       hostKey: { kind: 'match', keyType: 'ED25519', fingerprint: 'SHA256:host' },
-      connection,
+      devServer,
       method: 'publickey ED25519 SHA256:me',
       error: undefined,
     }),
     dockerEngine: async () => ({ kind: 'up', version: '28.5.1' }),
     findK3d: async () => ({
       command: ['k3d'],
+      path: 'k3d',
       foundVia: 'PATH',
       k3dVersion: 'v5.9.0',
       k3sVersion: 'v1.31.5-k3s1',
@@ -148,5 +157,5 @@ export function fakePorts(overrides: Partial<DoctorPorts> = {}): FakePorts {
       record(name, fn as (...args: unknown[]) => Promise<unknown>),
     ]),
   ) as unknown as DoctorPorts;
-  return { ...recorded, connection, calls };
+  return { ...recorded, connection, devServer, calls };
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { probeVerifier } from '../../../src/doctor/login.js';
+import { type LoginObservation, probeVerifier } from '../../../src/ssh/probe.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
 import { sshTarget } from '../../builders.js';
 
@@ -25,12 +25,13 @@ const target = (strict: SshTarget['strictHostKeyChecking']): SshTarget =>
   sshTarget({ userKnownHostsFiles: [knownHosts], strictHostKeyChecking: strict, checkHostIp: true });
 
 async function probe(strict: SshTarget['strictHostKeyChecking']) {
-  const { verifier, verdict } = await probeVerifier(target(strict));
+  const observation: LoginObservation = {};
+  const verifier = await probeVerifier(target(strict), observation);
   verifier.setRemoteAddress?.('10.0.0.9');
   const accepted = await new Promise<boolean>((resolve) =>
     verifier.verify(blob('host_ed25519.pub'), resolve),
   );
-  return { accepted, verdict: verdict() };
+  return { accepted, verdict: observation.hostKey };
 }
 
 describe("doctor's host key check with CheckHostIP", () => {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDockerVersion } from '../../../src/doctor/docker.js';
 import { contextCredentials, unsafeContexts } from '../../../src/doctor/kube-context.js';
-import { displayKeyType } from '../../../src/doctor/login.js';
 import { findBanner } from '../../../src/doctor/reach.js';
+import { displayKeyType } from '../../../src/ssh/probe.js';
 
 const exec = (code: number | null, stdout: string, stderr = '') => ({
   code,

@@ -68,7 +68,7 @@ describe('runDoctor', () => {
     const { report, check, ports } = await doctor({
       login: async () => ({
         hostKey: { kind: 'refused', error },
-        connection: undefined,
+        devServer: undefined,
         method: undefined,
         error,
       }),
@@ -91,7 +91,7 @@ describe('runDoctor', () => {
           fingerprint: 'SHA256:abc',
           policy: 'StrictHostKeyChecking accept-new',
         },
-        connection: fakePorts().connection,
+        devServer: fakePorts().devServer,
         method: 'publickey',
         error: undefined,
       }),
@@ -112,7 +112,7 @@ describe('runDoctor', () => {
     const { check } = await doctor({
       login: async () => ({
         hostKey: { kind: 'match', keyType: 'ED25519', fingerprint: 'SHA256:host' },
-        connection: undefined,
+        devServer: undefined,
         method: undefined,
         error,
       }),
@@ -148,6 +148,7 @@ describe('runDoctor', () => {
     const old = await doctor({
       findK3d: async () => ({
         command: ['k3d'],
+        path: 'k3d',
         foundVia: 'PATH',
         k3dVersion: 'v4.4.8',
         k3sVersion: undefined,
@@ -157,7 +158,8 @@ describe('runDoctor', () => {
     const silent = await doctor({
       findK3d: async () => ({
         command: ['/opt/k3d'],
-        foundVia: '/opt/k3d',
+        path: '/opt/k3d',
+        foundVia: 'install path',
         k3dVersion: undefined,
         k3sVersion: undefined,
       }),

@@ -11,7 +11,8 @@ const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/k3d/${name}`, import.meta.url), 'utf8');
 const k3d: K3dInfo = {
   command: ['/home/dev/.local/bin/k3d'],
-  foundVia: 'login shell',
+  path: '/home/dev/.local/bin/k3d',
+  foundVia: 'install path',
   k3dVersion: 'v5.9.0',
   k3sVersion: undefined,
 };

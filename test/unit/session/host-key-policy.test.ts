@@ -1,7 +1,7 @@
 // Who may trust a new host key: only the connect a person runs. A reconnect or a restored session
 // (unattended) refuses an unknown key even when the session was started with --accept-new-host-key.
 import { describe, expect, it } from 'vitest';
-import { hostKeyPolicyFor } from '../../../src/session/session.js';
+import { hostKeyPolicyFor } from '../../../src/devserver/connect.js';
 
 describe('hostKeyPolicyFor', () => {
   const confirm = async () => true;

@@ -1,12 +1,14 @@
 // The session's kubeconfig follower: what it drops from k3d's kubeconfig is reported and logged, an entry
 // of the same name it did not write is refused (reported, never replaced or removed), and entries from an
 // older tunnel are taken over only when the session record lists them.
+
 import { mkdtempSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { devServerOver } from '../../../src/devserver/dev-server.js';
 import type { K3dInfo } from '../../../src/remote/types.js';
 import { KubeconfigFollower, MAX_REPORTED_DROPPED } from '../../../src/session/kubeconfig-follow.js';
 import { LiveConnection } from '../../../src/session/live-connection.js';
@@ -17,7 +19,13 @@ const k3dOutput = readFileSync(
   new URL('../../fixtures/kubeconfig/k3d-kubeconfig-get-my-app.txt', import.meta.url),
   'utf8',
 );
-const k3d: K3dInfo = { command: ['k3d'], foundVia: 'PATH', k3dVersion: 'v5.9.0', k3sVersion: undefined };
+const k3d: K3dInfo = {
+  command: ['k3d'],
+  path: 'k3d',
+  foundVia: 'PATH',
+  k3dVersion: 'v5.9.0',
+  k3sVersion: undefined,
+};
 const api = forwardSpec({ kind: 'api', remotePort: 16443, localPort: 16443 });
 
 /** A connection whose `k3d kubeconfig get` prints `output`. */
@@ -26,7 +34,7 @@ function connection(output: string): LiveConnection {
     target: { alias: 'devbox' },
     exec: async () => ({ stdout: output, stderr: '', code: 0, signal: undefined }),
   } as unknown as SshLink;
-  const live = new LiveConnection(ssh);
+  const live = new LiveConnection(devServerOver(ssh));
   live.k3d = k3d;
   return live;
 }

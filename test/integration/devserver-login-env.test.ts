@@ -1,0 +1,126 @@
+// A dev server whose docker engine is only reachable the way the user's ~/.profile says (rootless docker:
+// DOCKER_HOST=unix:///run/user/1000/docker.sock), with k3d and docker only on the login shell's PATH. The
+// dev-server handle finds both through the login shell and runs them through it, so k3d and docker reach the
+// engine; run without the profile (what `ssh host /path/to/k3d` does) they dial the default socket and fail,
+// as the real CLIs do. Real sshd and ssh; k3d and docker are the simulator's.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDevServer } from '../../src/devserver/dev-server.js';
+import { type DevServer, startDevServer } from '../devserver/index.js';
+import { cliEnvsPerTest, runCli } from './cli-helpers.js';
+
+const ROOTLESS = 'unix:///run/user/1000/docker.sock';
+let devserver: DevServer;
+const newCli = cliEnvsPerTest();
+
+beforeAll(async () => {
+  devserver = await startDevServer({
+    scenario: {
+      engineHost: ROOTLESS,
+      clusters: [{ name: 'my-app', apiPort: 16443, ports: [{ hostPort: 8080, containerPort: 30080 }] }],
+    },
+  });
+  fs.appendFileSync(path.join(devserver.simHome, '.profile'), `export DOCKER_HOST=${ROOTLESS}\n`);
+});
+
+afterAll(async () => {
+  await devserver?.stop();
+});
+
+const open = () =>
+  openDevServer(
+    { alias: 'devserver', sshConfigFile: devserver.sshConfigFile, acceptNewHostKey: false },
+    {},
+    () => {},
+  );
+
+describe('k3d and docker set up by the login profile (DOCKER_HOST in ~/.profile)', () => {
+  it('finds both through the login shell and runs them there, where DOCKER_HOST reaches the engine', async () => {
+    const dev = await open();
+    try {
+      const k3d = await dev.k3d();
+      const bin = path.join(devserver.simHome, '.local', 'bin');
+      expect(k3d).toMatchObject({
+        path: path.join(bin, 'k3d'),
+        foundVia: 'login shell',
+        k3dVersion: 'v5.9.0',
+      });
+      expect((await dev.clusters()).map((cluster) => cluster.name)).toEqual(['my-app']);
+      const docker = await dev.docker();
+      expect(docker).toMatchObject({ path: path.join(bin, 'docker'), foundVia: 'login shell' });
+      const version = await dev.run(docker, ['version', '--format', '{{.Server.Version}}']);
+      expect(version).toMatchObject({ code: 0, stdout: '28.5.1\n', stderr: '' });
+      // The same k3d run without the login environment dials the default socket: the engine is not there.
+      const bare = await dev.ssh.exec([k3d.path, 'cluster', 'list']);
+      expect(bare.code).toBe(1);
+      expect(bare.stderr).toContain('Cannot connect to the Docker daemon at unix:///var/run/docker.sock');
+    } finally {
+      dev.close();
+    }
+  });
+
+  it('tunnel clusters lists the clusters and shows where k3d is, not the shell around it', async () => {
+    const result = await runCli(newCli(), [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'clusters',
+      'devserver',
+      '--json',
+    ]);
+    expect(result.stderr).toBe('');
+    const out = JSON.parse(result.stdout);
+    expect(out.k3d.path).toBe(path.join(devserver.simHome, '.local', 'bin', 'k3d'));
+    expect(out.clusters.map((cluster: { name: string }) => cluster.name)).toEqual(['my-app']);
+  });
+
+  it('tunnel doctor finds the engine up through the same docker, and says k3d runs through the login shell', async () => {
+    const result = await runCli(newCli(), [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'doctor',
+      'devserver',
+      '--json',
+    ]);
+    const checks = JSON.parse(result.stdout).checks as { id: string; status: string; detail: string }[];
+    const check = (id: string) => checks.find((entry) => entry.id === id);
+    expect(check('docker')).toMatchObject({ status: 'pass', detail: 'Docker Engine 28.5.1 is running' });
+    expect(check('k3d')?.status).toBe('pass');
+    expect(check('k3d')?.detail).toContain(
+      `${path.join(devserver.simHome, '.local', 'bin', 'k3d')}, found by the login shell`,
+    );
+    expect(check('clusters')?.status).toBe('pass');
+  });
+
+  it('a docker context chosen in ~/.profile (DOCKER_CONTEXT) applies to k3d and docker the same way', async () => {
+    const profile = path.join(devserver.simHome, '.profile');
+    const before = fs.readFileSync(profile, 'utf8');
+    // The docker CLI's context store: meta/<sha256 of the name>/meta.json (what `docker context create` writes).
+    const meta = path.join(devserver.simHome, '.docker', 'contexts', 'meta');
+    const id = crypto.createHash('sha256').update('rootless').digest('hex');
+    fs.mkdirSync(path.join(meta, id), { recursive: true });
+    fs.writeFileSync(
+      path.join(meta, id, 'meta.json'),
+      JSON.stringify({
+        Name: 'rootless',
+        Metadata: {},
+        Endpoints: { docker: { Host: ROOTLESS, SkipTLSVerify: false } },
+      }),
+    );
+    fs.writeFileSync(
+      profile,
+      before.replace(`export DOCKER_HOST=${ROOTLESS}`, 'export DOCKER_CONTEXT=rootless'),
+    );
+    const dev = await open();
+    try {
+      expect((await dev.clusters()).map((cluster) => cluster.name)).toEqual(['my-app']);
+      const version = await dev.run(await dev.docker(), ['version', '--format', '{{.Server.Version}}']);
+      expect(version).toMatchObject({ code: 0, stdout: '28.5.1\n' });
+    } finally {
+      dev.close();
+      fs.writeFileSync(profile, before);
+      fs.rmSync(path.join(devserver.simHome, '.docker'), { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,54 @@
+// Doctor's docker check uses the docker CLI the dev-server handle finds, run as the handle runs it: a docker
+// only a login shell knows is asked through that login shell (where DOCKER_HOST may be set), and no docker
+// anywhere is "no-cli", not a failure.
+import { describe, expect, it } from 'vitest';
+import { devServerOver } from '../../../src/devserver/dev-server.js';
+import { dockerEngine } from '../../../src/doctor/docker.js';
+import { RUN_MARKER } from '../../../src/remote/program.js';
+import type { ExecResult, SshLink } from '../../../src/ssh/types.js';
+import { sshTarget } from '../../builders.js';
+
+function server(reply: (argv: string[]) => Partial<ExecResult> | undefined) {
+  const execs: string[][] = [];
+  const answer = async (argv: string[]): Promise<ExecResult> => {
+    execs.push(argv);
+    return { stdout: '', stderr: '', code: 0, signal: undefined, ...(reply(argv) ?? { code: 127 }) };
+  };
+  const ssh: SshLink = {
+    target: sshTarget({ alias: 'devbox' }),
+    exec: (argv) => answer([...argv]),
+    execShell: (script) => answer(['/bin/sh', '-c', script]),
+    forwardOut: () => Promise.reject(new Error('not used')),
+    closed: new Promise(() => {}),
+    close: () => {},
+    ping: async () => true,
+    bytesReceived: 0,
+  };
+  return { devServer: devServerOver(ssh), execs };
+}
+
+describe("doctor's docker engine check", () => {
+  it('asks the docker a login shell found through that login shell', async () => {
+    const { devServer, execs } = server((argv) => {
+      if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/bash\n' };
+      if (argv[0] === '/bin/bash' && argv.at(-1) === 'command -v docker')
+        return { stdout: '/home/dev/bin/docker\n' };
+      if (argv[0] === '/bin/bash' && argv.includes('version'))
+        return { stdout: `motd\n${RUN_MARKER}\ntunnel-docker-engine 28.5.1\n`, stderr: `${RUN_MARKER}\n` };
+      return { code: 1 };
+    });
+    expect(await dockerEngine(devServer)).toEqual({ kind: 'up', version: '28.5.1' });
+    expect(execs.at(-1)?.slice(0, 3)).toEqual(['/bin/bash', '-l', '-c']);
+    expect(execs.at(-1)?.slice(4)).toEqual([
+      '/home/dev/bin/docker',
+      'version',
+      '--format',
+      'tunnel-docker-engine {{.Server.Version}}',
+    ]);
+  });
+
+  it('says no-cli when no shell and no install path has docker', async () => {
+    const { devServer } = server(() => ({ code: 1 }));
+    expect(await dockerEngine(devServer)).toEqual({ kind: 'no-cli' });
+  });
+});
