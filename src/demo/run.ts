@@ -66,7 +66,7 @@ async function startServer(stage: Stage): Promise<DemoDevServer> {
   if (dev.apiSkipped)
     say(stage, `  (No Kubernetes API in this run: ${dev.apiSkipped}; the kubectl step is skipped.)`);
   say(stage, `  Its host key is in ${dev.knownHostsFile}; the ssh config naming it "${DEMO_HOST}" is`);
-  say(stage, `  ${dev.sshConfigFile}. Your ~/.ssh, ~/.kube/config and tunnel's own state are not touched.`);
+  say(stage, `  ${dev.sshConfigFile}. Your ~/.ssh, ~/.kube and tunnel's own state are not touched.`);
   return dev;
 }
 
@@ -108,7 +108,9 @@ async function kubectl(stage: Stage): Promise<void> {
     say(stage, `  Skipped: ${stage.dev?.apiSkipped ?? 'no kube context was written'}.`);
     return;
   }
-  const args = ['--kubeconfig', stage.kubeconfig, '--context', context, 'get', 'pods'];
+  // --cache-dir as well as KUBECACHEDIR: kubectl before 1.29 knows only the flag, and ~/.kube is the user's.
+  const cache = stage.env.KUBECACHEDIR ?? path.join(stage.dir, 'kube-cache');
+  const args = ['--kubeconfig', stage.kubeconfig, '--cache-dir', cache, '--context', context, 'get', 'pods'];
   const result = await runProgram('kubectl', args, stage.env, 30_000);
   if (result.missing) {
     say(stage, `  kubectl is not installed here, so this step is skipped. With kubectl you would run:`);
@@ -145,7 +147,11 @@ async function tearDown(stage: Stage, narrate: boolean): Promise<void> {
 export async function runDemo(out: DemoOutput): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tunnel-demo-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
-  const env = demoEnvironment({ stateDir: path.join(dir, 'state'), kubeconfig });
+  const env = demoEnvironment({
+    stateDir: path.join(dir, 'state'),
+    kubeconfig,
+    kubeCacheDir: path.join(dir, 'kube-cache'),
+  });
   const stage: Stage = { dir, env, kubeconfig, out };
   say(stage, 'tunnel demo: the real tunnel against a pretend dev server, start to finish, in a few seconds.');
   let succeeded = false;

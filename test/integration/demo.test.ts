@@ -82,6 +82,8 @@ describe('tunnel demo', () => {
 
     expect(fs.readFileSync(path.join(home, '.kube', 'config'), 'utf8')).toBe(kubeconfigBefore);
     expect(fs.readdirSync(home)).toEqual(['.kube']);
+    // kubectl's cache (~/.kube/cache) included: the demo's kubectl runs on the demo's own state.
+    expect(fs.readdirSync(path.join(home, '.kube'))).toEqual(['config']);
   });
 
   it('shows the remap note when the demo app port is busy on this machine', async () => {
