@@ -63,6 +63,7 @@ async function startServer(stage: Stage): Promise<DemoDevServer> {
     `  An SSH server on 127.0.0.1:${dev.server.port} plays a Linux box running k3d: one cluster, "${cluster.name}",`,
   );
   say(stage, `  with ${api}an app on port ${cluster.servicePort} (NodePort ${cluster.nodePort}).`);
+  say(stage, `  tunnel reaches it through a ProxyCommand, as it would a dev server behind a bastion.`);
   if (dev.apiSkipped)
     say(stage, `  (No Kubernetes API in this run: ${dev.apiSkipped}; the kubectl step is skipped.)`);
   say(stage, `  Its host key is in ${dev.knownHostsFile}; the ssh config naming it "${DEMO_HOST}" is`);
