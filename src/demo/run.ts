@@ -8,6 +8,7 @@ import path from 'node:path';
 import { readLockRecord } from '../agent/lock.js';
 import { demoEnvironment } from '../config/demo-env.js';
 import { agentLockPath } from '../config/paths.js';
+import { TunnelError } from '../errors.js';
 import { isPortFree } from '../plan/ports.js';
 import type { ForwardStatus, StatusDocument } from '../session/status-types.js';
 import { DEMO_HOST, type DemoDevServer, startDemoDevServer } from './setup.js';
@@ -138,14 +139,24 @@ async function tearDown(stage: Stage, narrate: boolean): Promise<void> {
   for (const port of ports) if (!(await isPortFree('127.0.0.1', port))) stillBusy.push(port);
   await stage.dev?.close();
   await fs.rm(stage.dir, { recursive: true, force: true });
+  if (!stopped) {
+    // Say so rather than "everything was stopped": a leftover agent would re-create the directory.
+    throw new TunnelError('AGENT', `the demo could not stop its agent (pid ${pid})`, {
+      hint: `Stop it with: kill ${pid}; then remove ${stage.dir} if it came back.`,
+    });
+  }
   if (!narrate) return;
   const agent = pid === undefined ? 'The agent' : `The agent (pid ${pid})`;
   const free = stillBusy.length === 0 ? 'are free again' : `are still busy: ${stillBusy.join(', ')}`;
-  say(stage, `  ${agent} ${stopped ? 'stopped' : 'did NOT stop'}; local ports ${ports.join(', ')} ${free};`);
+  say(stage, `  ${agent} stopped; local ports ${ports.join(', ')} ${free};`);
   say(stage, `  ${stage.dir} removed.`);
 }
 
-export async function runDemo(out: DemoOutput): Promise<void> {
+/**
+ * The whole walkthrough. `signal` (Ctrl-C) stops it between steps: the command running then finishes
+ * first (see runProgram), so an agent it started is known by its lock when the clean-up looks for it.
+ */
+export async function runDemo(out: DemoOutput, signal?: AbortSignal): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tunnel-demo-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
   const env = demoEnvironment({
@@ -157,11 +168,23 @@ export async function runDemo(out: DemoOutput): Promise<void> {
   say(stage, 'tunnel demo: the real tunnel against a pretend dev server, start to finish, in a few seconds.');
   let succeeded = false;
   try {
+    signal?.throwIfAborted();
     const dev = await startServer(stage);
-    await connect(stage, dev);
-    await fetchApp(stage);
-    await kubectl(stage);
-    await status(stage);
+    const steps = [
+      () => connect(stage, dev),
+      () => fetchApp(stage),
+      () => kubectl(stage),
+      () => status(stage),
+    ];
+    for (const step of steps) {
+      signal?.throwIfAborted();
+      // A command forked at the very moment of Ctrl-C is still in our process group and gets it too:
+      // its failure is the interruption (it had not started anything yet).
+      await step().catch((error: unknown) => {
+        throw signal?.aborted ? signal.reason : error;
+      });
+    }
+    signal?.throwIfAborted();
     succeeded = true;
   } finally {
     await tearDown(stage, succeeded);
