@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN } from './cli-helpers.js';
+import { canScanProcesses, killPids, processesOnState } from './state-processes.js';
 
 const homes: string[] = [];
 const leftovers: { pids: number[]; dir: string | undefined }[] = [];
@@ -15,32 +16,10 @@ afterEach(() => {
   for (const home of homes.splice(0)) fs.rmSync(home, { recursive: true, force: true });
   // Only when a test failed: stop what it found by pid, so one failure does not leak an agent.
   for (const { pids, dir } of leftovers.splice(0)) {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
+    killPids(pids);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** Processes whose environment names the demo's state directory: the demo's agents, found by pid. */
-function agentsOf(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const zombie = stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
-      if (!zombie && env.includes(`TUNNEL_HOME=${path.join(dir, 'state')}`)) pids.push(Number(entry));
-    } catch {
-      // Exited while we looked, or not ours to read.
-    }
-  }
-  return pids;
-}
 
 interface Interrupted {
   code: number | null;
@@ -85,19 +64,16 @@ const MOMENTS: [string, number][] = [
   ['6. Clean up', 0],
 ];
 
-describe.skipIf(process.platform !== 'linux')(
-  'tunnel demo, interrupted (Linux: agents found in /proc)',
-  () => {
-    it.each(MOMENTS)('Ctrl-C %s + %i ms leaves no agent and no directory', async (marker, delayMs) => {
-      const result = await interruptDemo(marker, delayMs);
-      const dir = /(\S+)\/known_hosts/.exec(result.stdout)?.[1];
-      expect(dir, result.stdout + result.stderr).toBeDefined();
-      const agents = agentsOf(dir!);
-      leftovers.push({ pids: agents, dir });
-      expect(agents, result.stdout + result.stderr).toEqual([]);
-      expect(fs.existsSync(dir!)).toBe(false);
-      // Interrupted (exit 1, saying so), or finished before the signal landed (the clean-up was under way).
-      if (result.code !== 0) expect(result.stderr).toContain('demo interrupted');
-    });
-  },
-);
+describe.skipIf(!canScanProcesses)('tunnel demo, interrupted (Linux: agents found in /proc)', () => {
+  it.each(MOMENTS)('Ctrl-C %s + %i ms leaves no agent and no directory', async (marker, delayMs) => {
+    const result = await interruptDemo(marker, delayMs);
+    const dir = /(\S+)\/known_hosts/.exec(result.stdout)?.[1];
+    expect(dir, result.stdout + result.stderr).toBeDefined();
+    const agents = processesOnState(path.join(dir!, 'state'));
+    leftovers.push({ pids: agents, dir });
+    expect(agents, result.stdout + result.stderr).toEqual([]);
+    expect(fs.existsSync(dir!)).toBe(false);
+    // Interrupted (exit 1, saying so), or finished before the signal landed (the clean-up was under way).
+    if (result.code !== 0) expect(result.stderr).toContain('demo interrupted');
+  });
+});

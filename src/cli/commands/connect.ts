@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import { serializeOptions } from '../../agent/ipc.js';
 import { type ConnectFlags, isLoopback, type SessionOptions } from '../../config/resolve.js';
+import type { AgentConnection } from '../../control/autostart.js';
+import { releaseStartedAgent } from '../../control/started-agent.js';
 import { TunnelError } from '../../errors.js';
 import { stderrLogger } from '../../log.js';
 import { ManagedSession } from '../../session/managed-session.js';
@@ -59,13 +61,24 @@ export function registerConnect(program: Command): void {
       await runForeground(options, flags, color);
       return;
     }
-    const agent = await requireAgent(terminalInteraction());
+    // Ctrl-C: abandon the request (the agent drops the session it was starting), then the clean-up below.
+    let interrupted = false;
+    let agent: AgentConnection | undefined;
+    const onInterrupt = () => {
+      interrupted = true;
+      agent?.client.close();
+    };
+    process.once('SIGINT', onInterrupt);
     try {
-      const reply = await agent.client.request(
-        'connect',
-        { options: serializeOptions(options) },
-        { timeoutMs: CONNECT_TIMEOUT_MS },
-      );
+      agent = await requireAgent(terminalInteraction());
+      if (interrupted) agent.client.close();
+      const reply = await agent.client
+        .request('connect', { options: serializeOptions(options) }, { timeoutMs: CONNECT_TIMEOUT_MS })
+        .catch(async (error: unknown) => {
+          // An agent this command started must not outlive its failed connect.
+          if (agent) await releaseStartedAgent(agent);
+          throw interrupted ? new TunnelError('STATE', `connect ${host} interrupted`) : error;
+        });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
         return;
@@ -76,7 +89,8 @@ export function registerConnect(program: Command): void {
         `${how} in the background (agent pid ${agent.hello.pid}); see it with: tunnel status ${host}; stop it with: tunnel disconnect ${host}\n`,
       );
     } finally {
-      agent.client.close();
+      process.off('SIGINT', onInterrupt);
+      agent?.client.close();
     }
   });
 }
@@ -95,13 +109,15 @@ async function runForeground(options: SessionOptions, flags: ConnectCliFlags, co
   await refuseIfInBackground(options.alias);
   const log = stderrLogger(flags.verbose === true);
   let lastState = '';
+  // Until the first forwarding, a failure ends the command (start() rejects): no "reconnecting" then.
+  let forwarding = false;
   const session = new ManagedSession({
     options,
     interaction: terminalInteraction(),
     log,
     onChange: (current) => {
       const { state, lastError } = current.snapshot();
-      if (state.kind === lastState) return;
+      if (!forwarding || state.kind === lastState) return;
       lastState = state.kind;
       if (state.kind === 'reconnecting') {
         process.stderr.write(
@@ -119,6 +135,8 @@ async function runForeground(options: SessionOptions, flags: ConnectCliFlags, co
   });
   const report = await Promise.race([session.start(), stop.then(() => undefined)]);
   if (report) {
+    forwarding = true;
+    lastState = 'forwarding';
     process.stdout.write(
       flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderForwards(report, { color })}\n`,
     );
