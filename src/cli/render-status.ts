@@ -10,7 +10,7 @@ import type {
   StatusDocument,
 } from '../session/status-types.js';
 import { formatAge, formatBytes, formatClock } from './format.js';
-import { safeText, table } from './render.js';
+import { remapNote, safeText, table } from './render.js';
 
 export interface StatusRenderOptions {
   color: boolean;
@@ -197,19 +197,6 @@ function noteFor(cluster: ClusterStatus, forward: ForwardStatus): string {
   if (forward.held > 0) notes.push(`held ${forward.held}`);
   if (forward.dropped > 0) notes.push(`dropped ${forward.dropped}`);
   return notes.join(', ');
-}
-
-function remapNote(remapped: { from: number; reason: string }, localPort: number): string {
-  switch (remapped.reason) {
-    case 'busy':
-      return `local ${remapped.from} was busy`;
-    case 'pinned':
-      return `pinned by --map ${remapped.from}:${localPort}`;
-    case 'conflict':
-      return `local ${remapped.from} is claimed by another forward`;
-    default:
-      return `local ${remapped.from} remapped: ${safeText(remapped.reason)}`;
-  }
 }
 
 function shorten(text: string, length: number): string {

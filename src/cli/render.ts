@@ -30,10 +30,26 @@ export function safeText(text: string): string {
   return escapeControls(text);
 }
 
+/** Why a forward's local port differs from the dev server's, in the words of the NOTE column. */
+export function remapNote(remapped: { from: number; reason: string }, localPort: number): string {
+  switch (remapped.reason) {
+    case 'busy':
+      return `local ${remapped.from} was busy`;
+    case 'self':
+      return `local ${remapped.from} would loop (the dev server is this machine)`;
+    case 'pinned':
+      return `pinned by --map ${remapped.from}:${localPort}`;
+    case 'conflict':
+      return `local ${remapped.from} is claimed by another forward`;
+    default:
+      return `local ${remapped.from} remapped: ${safeText(remapped.reason)}`;
+  }
+}
+
 export function renderForwards(report: SessionReport, options: RenderOptions): string {
   const rows = report.forwards.map((spec) => {
     const context = report.kubeconfig.contexts.find((entry) => entry.cluster === spec.cluster);
-    const busy = spec.remapped ? paint(options.color, '33', `local ${spec.remapped.from} was busy`) : '';
+    const busy = spec.remapped ? paint(options.color, '33', remapNote(spec.remapped, spec.localPort)) : '';
     // The API row already names its context, so a remap is added in parentheses there.
     const note =
       spec.kind === 'api'
@@ -60,6 +76,15 @@ export function renderForwards(report: SessionReport, options: RenderOptions): s
         options.color,
         '33',
         `note: 127.0.0.1:${spec.remapped!.from} is in use on this machine, so ${safeText(spec.cluster)}'s port ${spec.remotePort} is at ${spec.localAddress}:${spec.localPort} (pin one with --map ${spec.remotePort}:<local>)`,
+      ),
+    );
+  }
+  for (const spec of report.forwards.filter((forward) => forward.remapped?.reason === 'self')) {
+    lines.push(
+      paint(
+        options.color,
+        '33',
+        `note: the dev server is this machine, so ${safeText(spec.cluster)}'s port ${spec.remotePort} is at ${spec.localAddress}:${spec.localPort} (listening on ${spec.remapped!.from} would forward to itself)`,
       ),
     );
   }
