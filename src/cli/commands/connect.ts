@@ -75,7 +75,9 @@ export function registerConnect(program: Command): void {
       const reply = await agent.client
         .request('connect', { options: serializeOptions(options) }, { timeoutMs: CONNECT_TIMEOUT_MS })
         .catch(async (error: unknown) => {
-          // An agent this command started must not outlive its failed connect.
+          // An agent this command started must not outlive its failed connect. Closing our connection
+          // first makes the agent drop a session still connecting (after a timeout).
+          agent?.client.close();
           if (agent) await releaseStartedAgent(agent);
           throw interrupted ? new TunnelError('STATE', `connect ${host} interrupted`) : error;
         });
