@@ -102,6 +102,17 @@ export function escapeControlsKeepLines(text: string): string {
   return text.split('\n').map(escapeControls).join('\n');
 }
 
+/**
+ * A program's stderr (ssh, a ProxyCommand) as lines: CRLF and lone CR end a line too (ssh writes
+ * "\r\n" while a terminal is in raw mode), so no carriage return reaches a message; blank lines dropped.
+ */
+export function stderrLines(text: string): string[] {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '');
+}
+
 /** At most `max` characters; the cut is marked, and never leaves half a surrogate pair. */
 export function boundText(text: string, max = MAX_REMOTE_TEXT): string {
   if (text.length <= max) return text;

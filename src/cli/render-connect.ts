@@ -1,7 +1,7 @@
 // What `tunnel connect` prints once the session forwards: its entry of the status document (the one
 // forwards table, without the traffic columns), then what needs the user's attention now (remapped
 // ports, --map pins that matched nothing, skipped clusters, unbound forwards) and the kubeconfig.
-import type { SessionStatus } from '../control/status-document.js';
+import type { ForwardStatus, SessionStatus } from '../control/status-document.js';
 import { pasteWord } from '../shell-word.js';
 import { safeText } from './render.js';
 import { forwardsTable, paint } from './render-forwards.js';
@@ -24,9 +24,8 @@ export function renderConnected(session: SessionStatus, options: ConnectRenderOp
     cluster.forwards.map((forward) => ({ cluster: cluster.name, forward })),
   );
   for (const { cluster, forward } of forwards) {
-    if (forward.remapped?.reason !== 'busy') continue;
-    const text = `note: 127.0.0.1:${forward.remapped.from} is in use on this machine, so ${safeText(cluster)}'s port ${forward.remotePort} is at ${safeText(forward.localAddress)}:${forward.localPort} (pin one with --map ${forward.remotePort}:<local>)`;
-    lines.push(paint(color, YELLOW, text));
+    const text = remapLine(cluster, forward);
+    if (text) lines.push(paint(color, YELLOW, text));
   }
   for (const port of session.unusedMaps ?? []) {
     const text = `warning: --map ${port}:… matches no port the dev server publishes (see: tunnel clusters ${safeText(session.host)})`;
@@ -64,4 +63,17 @@ function kubeconfigSummary(session: SessionStatus): string[] {
   for (const { cluster, error } of kubeconfig.errors ?? [])
     lines.push(`kubeconfig for ${safeText(cluster)} not written: ${safeText(error)}`);
   return lines;
+}
+
+/** The note under the table for a local port that differs from the dev server's, when it needs one. */
+function remapLine(cluster: string, forward: ForwardStatus): string | undefined {
+  const where = `${safeText(cluster)}'s port ${forward.remotePort} is at ${safeText(forward.localAddress)}:${forward.localPort}`;
+  switch (forward.remapped?.reason) {
+    case 'busy':
+      return `note: 127.0.0.1:${forward.remapped.from} is in use on this machine, so ${where} (pin one with --map ${forward.remotePort}:<local>)`;
+    case 'self':
+      return `note: the dev server is this machine, so ${where} (listening on ${forward.remapped.from} would forward to itself)`;
+    default:
+      return undefined;
+  }
 }

@@ -120,6 +120,8 @@ function remapNote(remapped: { from: number; reason: string }, localPort: number
   switch (remapped.reason) {
     case 'busy':
       return `local ${remapped.from} was busy`;
+    case 'self':
+      return `local ${remapped.from} would loop (the dev server is this machine)`;
     case 'pinned':
       return `pinned by --map ${remapped.from}:${localPort}`;
     case 'conflict':

@@ -9,6 +9,7 @@ import { readLockRecord } from '../agent/lock.js';
 import { demoEnvironment } from '../config/demo-env.js';
 import { agentLockPath } from '../config/paths.js';
 import type { ForwardStatus, StatusDocument } from '../control/status-document.js';
+import { TunnelError } from '../errors.js';
 import { isPortFree } from '../local/port-probe.js';
 import { DEMO_HOST, type DemoDevServer, startDemoDevServer } from './setup.js';
 import { httpGet, runProgram, statusOf, stopDemoAgent, tunnel, tunnelOutput } from './steps.js';
@@ -63,10 +64,11 @@ async function startServer(stage: Stage): Promise<DemoDevServer> {
     `  An SSH server on 127.0.0.1:${dev.server.port} plays a Linux box running k3d: one cluster, "${cluster.name}",`,
   );
   say(stage, `  with ${api}an app on port ${cluster.servicePort} (NodePort ${cluster.nodePort}).`);
+  say(stage, `  tunnel reaches it through a ProxyCommand, as it would a dev server behind a bastion.`);
   if (dev.apiSkipped)
     say(stage, `  (No Kubernetes API in this run: ${dev.apiSkipped}; the kubectl step is skipped.)`);
   say(stage, `  Its host key is in ${dev.knownHostsFile}; the ssh config naming it "${DEMO_HOST}" is`);
-  say(stage, `  ${dev.sshConfigFile}. Your ~/.ssh, ~/.kube/config and tunnel's own state are not touched.`);
+  say(stage, `  ${dev.sshConfigFile}. Your ~/.ssh, ~/.kube and tunnel's own state are not touched.`);
   return dev;
 }
 
@@ -108,7 +110,9 @@ async function kubectl(stage: Stage): Promise<void> {
     say(stage, `  Skipped: ${stage.dev?.apiSkipped ?? 'no kube context was written'}.`);
     return;
   }
-  const args = ['--kubeconfig', stage.kubeconfig, '--context', context, 'get', 'pods'];
+  // --cache-dir as well as KUBECACHEDIR: kubectl before 1.29 knows only the flag, and ~/.kube is the user's.
+  const cache = stage.env.KUBECACHEDIR ?? path.join(stage.dir, 'kube-cache');
+  const args = ['--kubeconfig', stage.kubeconfig, '--cache-dir', cache, '--context', context, 'get', 'pods'];
   const result = await runProgram('kubectl', args, stage.env, 30_000);
   if (result.missing) {
     say(stage, `  kubectl is not installed here, so this step is skipped. With kubectl you would run:`);
@@ -135,26 +139,52 @@ async function tearDown(stage: Stage, narrate: boolean): Promise<void> {
   for (const port of ports) if (!(await isPortFree('127.0.0.1', port))) stillBusy.push(port);
   await stage.dev?.close();
   await fs.rm(stage.dir, { recursive: true, force: true });
+  if (!stopped) {
+    // Say so rather than "everything was stopped": a leftover agent would re-create the directory.
+    throw new TunnelError('AGENT', `the demo could not stop its agent (pid ${pid})`, {
+      hint: `Stop it with: kill ${pid}; then remove ${stage.dir} if it came back.`,
+    });
+  }
   if (!narrate) return;
   const agent = pid === undefined ? 'The agent' : `The agent (pid ${pid})`;
   const free = stillBusy.length === 0 ? 'are free again' : `are still busy: ${stillBusy.join(', ')}`;
-  say(stage, `  ${agent} ${stopped ? 'stopped' : 'did NOT stop'}; local ports ${ports.join(', ')} ${free};`);
+  say(stage, `  ${agent} stopped; local ports ${ports.join(', ')} ${free};`);
   say(stage, `  ${stage.dir} removed.`);
 }
 
-export async function runDemo(out: DemoOutput): Promise<void> {
+/**
+ * The whole walkthrough. `signal` (Ctrl-C) stops it between steps: the command running then finishes
+ * first (see runProgram), so an agent it started is known by its lock when the clean-up looks for it.
+ */
+export async function runDemo(out: DemoOutput, signal?: AbortSignal): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tunnel-demo-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
-  const env = demoEnvironment({ stateDir: path.join(dir, 'state'), kubeconfig });
+  const env = demoEnvironment({
+    stateDir: path.join(dir, 'state'),
+    kubeconfig,
+    kubeCacheDir: path.join(dir, 'kube-cache'),
+  });
   const stage: Stage = { dir, env, kubeconfig, out };
   say(stage, 'tunnel demo: the real tunnel against a pretend dev server, start to finish, in a few seconds.');
   let succeeded = false;
   try {
+    signal?.throwIfAborted();
     const dev = await startServer(stage);
-    await connect(stage, dev);
-    await fetchApp(stage);
-    await kubectl(stage);
-    await status(stage);
+    const steps = [
+      () => connect(stage, dev),
+      () => fetchApp(stage),
+      () => kubectl(stage),
+      () => status(stage),
+    ];
+    for (const step of steps) {
+      signal?.throwIfAborted();
+      // A command forked at the very moment of Ctrl-C is still in our process group and gets it too:
+      // its failure is the interruption (it had not started anything yet).
+      await step().catch((error: unknown) => {
+        throw signal?.aborted ? signal.reason : error;
+      });
+    }
+    signal?.throwIfAborted();
     succeeded = true;
   } finally {
     await tearDown(stage, succeeded);

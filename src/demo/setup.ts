@@ -3,6 +3,8 @@
 // to reach it (known_hosts with its host key, an ssh config with `Host tunnel-demo`, the client key).
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { shellQuote } from '../ssh/exec.js';
 import { makeDemoCertificates } from './certs.js';
 import { type DemoEndpoints, demoEndpoints } from './endpoints.js';
 import { type DemoServer, generateKeyPair, startDemoServer } from './server.js';
@@ -22,12 +24,21 @@ export interface DemoDevServer {
   close(): Promise<void>;
 }
 
+const PROXY_SCRIPT = fileURLToPath(new URL('./proxy.js', import.meta.url));
+
+/** `node proxy.js %h %p`, quoted for the shell that runs it and with ssh_config's % tokens escaped. */
+export function demoProxyCommand(node = process.execPath, script = PROXY_SCRIPT): string {
+  return `${[node, script].map((word) => shellQuote(word).replace(/%/g, '%%')).join(' ')} %h %p`;
+}
+
 function sshConfig(dir: string, port: number): string {
   return [
     `# Written by tunnel demo; removed when the demo ends.`,
     `Host ${DEMO_HOST}`,
     '  HostName 127.0.0.1',
     `  Port ${port}`,
+    // See proxy.ts: the pretend dev server is not this machine, so it is not reached as one.
+    `  ProxyCommand ${demoProxyCommand()}`,
     `  User ${DEMO_USER}`,
     `  IdentityFile ${path.join(dir, 'id_ed25519')}`,
     '  IdentitiesOnly yes',

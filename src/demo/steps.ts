@@ -22,7 +22,15 @@ export function runProgram(
   timeoutMs = 60_000,
 ): Promise<Output> {
   return new Promise((resolve) => {
-    const child = spawn(program, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    // A process group of its own: Ctrl-C in the terminal reaches the demo only, which lets the running
+    // command finish. Killed halfway, `tunnel connect` could leave an agent it was still starting (its pid
+    // nowhere yet), and that agent would outlive the demo and re-create the demo's state directory.
+    const child = spawn(program, [...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -66,7 +66,8 @@ async function assignOne(spec: ForwardSpec, context: AssignContext): Promise<For
   }
   if (isPinned(spec, context.maps)) throw loops ? pinnedLoop(spec) : pinnedBusy(spec);
   const localPort = await pickChecked(spec, context);
-  return { ...spec, localPort, remapped: { from: spec.localPort, reason: 'busy' } };
+  // Say which: a port nobody holds must not be reported as in use.
+  return { ...spec, localPort, remapped: { from: spec.localPort, reason: loops ? 'self' : 'busy' } };
 }
 
 function isPinned(spec: ForwardSpec, maps: ReadonlyMap<number, number> | undefined): boolean {

@@ -14,8 +14,11 @@ export interface ForwardSpec {
   remotePort: number;
   /** The container port (NodePort) behind the host port; 6443 for the API. */
   nodePort: number;
-  /** Set when the local port differs from the dev-server port, with why. */
-  remapped: { from: number; reason: 'busy' | 'pinned' | 'conflict' } | undefined;
+  /**
+   * Set when the local port differs from the dev-server port, with why. 'self': the dev server is this
+   * machine, and listening on that port would forward to itself (nothing else needs to hold it).
+   */
+  remapped: { from: number; reason: 'busy' | 'pinned' | 'conflict' | 'self' } | undefined;
 }
 
 export interface PlanOptions {

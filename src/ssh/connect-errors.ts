@@ -1,7 +1,7 @@
 // Turns ssh2's connection-phase errors into TunnelErrors with a hint. Classifies by ssh2's
 // `level` and Node's `code`, never by message text.
 import { TunnelError } from '../errors.js';
-import { remoteText } from '../redact.js';
+import { remoteText, stderrLines } from '../redact.js';
 import type { SshTarget } from './types.js';
 
 /** ssh2 tags errors with `level` (client-socket, client-timeout, handshake, protocol, …). */
@@ -45,7 +45,10 @@ export function mapConnectError(target: SshTarget, error: Ssh2Error, proxyStderr
   const code = typeof error.code === 'string' ? error.code : undefined;
   // The server's DISCONNECT text can arrive before key exchange (anyone on the path can send it), and a
   // ProxyCommand's stderr quotes the jump host: both are remote text.
-  const proxy = proxyStderr ? ` (proxy: ${remoteText(proxyStderr.split('\n').slice(-3).join(' | '))})` : '';
+  const proxied = stderrLines(proxyStderr ?? '')
+    .slice(-3)
+    .join(' | ');
+  const proxy = proxied ? ` (proxy: ${remoteText(proxied)})` : '';
   const said = remoteText(error.message);
   if (code && NETWORK_CAUSES[code]) return connectError(target, `${NETWORK_CAUSES[code]}${proxy}`, error);
   if (error.level === 'client-timeout')

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import ssh2 from 'ssh2';
 import type { TunnelError } from '../errors.js';
-import { remoteText } from '../redact.js';
+import { remoteText, stderrLines } from '../redact.js';
 import type { AuthPlan } from './auth.js';
 import { connectError, handshakeTimeoutError, mapConnectError, type Ssh2Error } from './connect-errors.js';
 import type { HostVerifier } from './host-key.js';
@@ -114,7 +114,7 @@ function watchFailures(client: Client, input: HandshakeInput, fail: (error: unkn
   });
   client.on('close', () => {
     // A ProxyCommand's stderr quotes the jump host (ssh -W prints what the far side said): remote text.
-    const proxy = remoteText(input.proxyStderr?.() ?? '');
+    const proxy = remoteText(stderrLines(input.proxyStderr?.() ?? '').join(' | '));
     fail(
       input.verifier.error ??
         connectError(input.target, `connection closed during login${proxy ? ` (${proxy})` : ''}`),

@@ -57,5 +57,9 @@ export function spawnProxyCommand(
   });
   socket.on('error', () => kill());
   socket.on('close', kill);
+  // Nor may it outlive us: an abandoned connect (Ctrl-C on `tunnel connect`, then the agent it started
+  // stopped) ends the process before the handshake times out and closes the stream.
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
   return { socket, stderrTail: () => tail.trim() };
 }

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { TunnelError, UsageError } from '../errors.js';
+import { stderrLines } from '../redact.js';
 import { expandPath, expandTilde, type LocalContext, type RemoteTokens, TokenError } from './tokens.js';
 import type { SshTarget, StrictHostKeyChecking } from './types.js';
 
@@ -188,7 +189,7 @@ export async function resolveTarget(alias: string, options: ResolveTargetOptions
     });
   }
   if (result.exitCode !== 0) {
-    const stderr = result.stderr.trim() || `exit code ${result.exitCode}`;
+    const stderr = stderrLines(result.stderr).join('\n') || `exit code ${result.exitCode}`;
     throw new TunnelError('SSH_CONFIG', `ssh -G ${alias} failed: ${stderr}`, {
       hint: `Fix the ssh config for "${alias}", then check it with: ssh -G ${alias}`,
     });

@@ -140,6 +140,8 @@ export class Supervisor<C extends SupervisedConnection> {
         nextAttemptAt,
         lastError: outcome.error,
       });
+      // A watcher of the state may have stopped us (a first connect that failed): then no next attempt.
+      if (signal.aborted) return;
       this.ports.log('warn', `${outcome.error.message}; next attempt in ${delayMs} ms`);
       this.skipWait = new AbortController();
       await delay(this.clock, delayMs, [signal, this.skipWait.signal]);

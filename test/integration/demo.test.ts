@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accepts, run } from '../devserver/client.js';
+import { isRoot } from '../devserver/netns.js';
 import { BIN, type CliResult } from './cli-helpers.js';
 
 const homes: string[] = [];
@@ -27,6 +28,13 @@ function freshHome(): string {
 
 async function demo(home: string): Promise<CliResult> {
   return await run(process.execPath, [BIN, 'demo'], 60_000, { PATH: process.env.PATH, HOME: home });
+}
+
+/** The demo in a network namespace of its own (loopback only, nothing listening): gone when it exits. */
+async function demoInEmptyNetwork(home: string): Promise<CliResult> {
+  const script = 'ip link set lo up && exec "$@"';
+  const args = ['--net', 'sh', '-c', script, 'sh', process.execPath, BIN, 'demo'];
+  return await run('unshare', args, 60_000, { PATH: process.env.PATH, HOME: home });
 }
 
 /** Running, not a zombie waiting for whoever adopted it (the agent is detached, its parent gone). */
@@ -82,7 +90,21 @@ describe('tunnel demo', () => {
 
     expect(fs.readFileSync(path.join(home, '.kube', 'config'), 'utf8')).toBe(kubeconfigBefore);
     expect(fs.readdirSync(home)).toEqual(['.kube']);
+    // kubectl's cache (~/.kube/cache) included: the demo's kubectl runs on the demo's own state.
+    expect(fs.readdirSync(path.join(home, '.kube'))).toEqual(['config']);
   });
+
+  it.skipIf(!isRoot())(
+    'keeps ports 6550 and 8080 and says nothing is in use where nothing listens (own network namespace; needs root)',
+    async () => {
+      const result = await demoInEmptyNetwork(freshHome());
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/demo +api +127\.0\.0\.1:6550 +127\.0\.0\.1:6550 /);
+      expect(result.stdout).toMatch(/demo +service +127\.0\.0\.1:8080 +127\.0\.0\.1:8080 /);
+      expect(result.stdout).not.toMatch(/in use|busy|taken/);
+      expect(result.stdout).toContain('hello from demo via nodePort 30080 (host port 8080)');
+    },
+  );
 
   it('shows the remap note when the demo app port is busy on this machine', async () => {
     const home = freshHome();

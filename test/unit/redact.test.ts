@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { formatLogLine, stderrLogger } from '../../src/log.js';
-import { escapeControls, redactSecrets, remoteText } from '../../src/redact.js';
+import { escapeControls, redactSecrets, remoteText, stderrLines } from '../../src/redact.js';
 import { classifyCreateFailure, progressMessage } from '../../src/remote/k3d-outcome.js';
 import { summarizeK3dError } from '../../src/remote/k3d-parse.js';
 
@@ -296,5 +296,12 @@ describe("k3d's words on their way to the user", () => {
     const long = progressMessage(`WARN[0002] ${'unable to pull '.repeat(70_000)}`) ?? '';
     expect(long.startsWith('warning: unable to pull')).toBe(true);
     expect(long.length).toBeLessThanOrEqual('warning: '.length + 501);
+  });
+});
+
+describe('stderrLines', () => {
+  it('ends a line at CRLF, lone CR and LF alike, dropping blank lines and trailing blanks', () => {
+    expect(stderrLines('a\r\nb\rc\n\r\n  d  \r\n')).toEqual(['a', 'b', 'c', '  d']);
+    expect(stderrLines('')).toEqual([]);
   });
 });

@@ -2,6 +2,8 @@
 // keeps the kubeconfig in line until `tunnel disconnect`; returns once the forwards listen. With
 // --foreground the same supervised session runs in this process until Ctrl-C.
 import type { Command } from 'commander';
+import type { AgentConnection } from '../../agent/autostart.js';
+import { releaseStartedAgent } from '../../agent/started-agent.js';
 import { DEFAULT_BIND_ADDRESS, DEFAULT_CONTEXT_TEMPLATE } from '../../config/defaults.js';
 import { type ConnectFlags, isLoopback, type SessionOptions } from '../../config/resolve.js';
 import { serializeOptions } from '../../control/session-options.js';
@@ -62,13 +64,26 @@ export function registerConnect(program: Command): void {
       await runForeground(options, flags, color);
       return;
     }
-    const agent = await requireAgent(terminalInteraction());
+    // Ctrl-C: abandon the request (the agent drops the session it was starting), then the clean-up below.
+    let interrupted = false;
+    let agent: AgentConnection | undefined;
+    const onInterrupt = () => {
+      interrupted = true;
+      agent?.client.close();
+    };
+    process.once('SIGINT', onInterrupt);
     try {
-      const reply = await agent.client.request(
-        'connect',
-        { options: serializeOptions(options) },
-        { timeoutMs: CONNECT_TIMEOUT_MS },
-      );
+      agent = await requireAgent(terminalInteraction());
+      if (interrupted) agent.client.close();
+      const reply = await agent.client
+        .request('connect', { options: serializeOptions(options) }, { timeoutMs: CONNECT_TIMEOUT_MS })
+        .catch(async (error: unknown) => {
+          // An agent this command started must not outlive its failed connect. Closing our connection
+          // first makes the agent drop a session still connecting (after a timeout).
+          agent?.client.close();
+          if (agent) await releaseStartedAgent(agent);
+          throw interrupted ? new TunnelError('STATE', `connect ${host} interrupted`) : error;
+        });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
         return;
@@ -79,7 +94,8 @@ export function registerConnect(program: Command): void {
         `${how} in the background (agent pid ${agent.hello.pid}); see it with: tunnel status ${host}; stop it with: tunnel disconnect ${host}\n`,
       );
     } finally {
-      agent.client.close();
+      process.off('SIGINT', onInterrupt);
+      agent?.client.close();
     }
   });
 }
@@ -98,13 +114,15 @@ async function runForeground(options: SessionOptions, flags: ConnectCliFlags, co
   await refuseIfInBackground(options.alias);
   const log = stderrLogger(flags.verbose === true);
   let lastState = '';
+  // Until the first forwarding, a failure ends the command (start() rejects): no "reconnecting" then.
+  let forwarding = false;
   const session = new ManagedSession({
     options,
     interaction: terminalInteraction(),
     log,
     onChange: (current) => {
       const { state, lastError } = current.snapshot();
-      if (state.kind === lastState) return;
+      if (!forwarding || state.kind === lastState) return;
       lastState = state.kind;
       if (state.kind === 'reconnecting') {
         process.stderr.write(
@@ -122,6 +140,8 @@ async function runForeground(options: SessionOptions, flags: ConnectCliFlags, co
   });
   const status = await Promise.race([session.start(), stop.then(() => undefined)]);
   if (status) {
+    forwarding = true;
+    lastState = 'forwarding';
     // The same shape as the agent's connect reply, so scripts read one document either way.
     const json = { status, reused: false, replaced: false };
     process.stdout.write(

@@ -11,19 +11,22 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('see tunnel work in a few seconds, against a pretend dev server (changes nothing of yours)')
     .action(async () => {
-      // Ctrl-C also stops the commands the demo runs; the demo then fails its step and still cleans up.
-      let interrupted = false;
+      // Ctrl-C stops the demo after the command it is running (that one is not interrupted: see
+      // demo/steps.ts runProgram), then everything is cleaned up; more Ctrl-Cs do not cut the clean-up short.
+      const interrupt = new AbortController();
       const onInterrupt = () => {
-        interrupted = true;
+        if (!interrupt.signal.aborted) process.stderr.write('\ninterrupted: cleaning up…\n');
+        interrupt.abort();
       };
       process.on('SIGINT', onInterrupt);
       try {
-        await runDemo({
-          write: (text) => process.stdout.write(text),
-          color: colorWanted(process.stdout.isTTY),
-        });
+        await runDemo(
+          { write: (text) => process.stdout.write(text), color: colorWanted(process.stdout.isTTY) },
+          interrupt.signal,
+        );
       } catch (error) {
-        if (!interrupted) throw error;
+        // Only the interruption itself is replaced: a step or the clean-up that failed says so.
+        if (error !== interrupt.signal.reason) throw error;
         throw new TunnelError('STATE', 'demo interrupted; everything it started was stopped and removed');
       } finally {
         process.off('SIGINT', onInterrupt);

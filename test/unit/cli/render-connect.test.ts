@@ -30,6 +30,31 @@ describe('renderConnected', () => {
     expect(text).not.toContain('\x1b[');
   });
 
+  it('says the dev server is this machine, not that a port is in use, when that moved a forward', () => {
+    const clusters: ClusterStatus[] = [
+      {
+        name: 'my-app',
+        context: null,
+        forwards: [
+          forwardStatus({ localPort: 41234, remapped: { from: 8080, reason: 'self' } }),
+          forwardStatus({
+            kind: 'api',
+            nodePort: 6443,
+            localPort: 16443,
+            remapped: { from: 6443, reason: 'pinned' },
+          }),
+        ],
+      },
+    ];
+    const text = render({ clusters });
+    expect(text).toMatch(/127\.0\.0\.1:41234\s+127\.0\.0\.1:8080\s+30080\s+ok\s+local 8080 would loop/);
+    expect(text).toContain(
+      "note: the dev server is this machine, so my-app's port 8080 is at 127.0.0.1:41234 (listening on 8080 would forward to itself)",
+    );
+    expect(text).toContain('pinned by --map 6443:16443');
+    expect(text).not.toMatch(/in use|busy/);
+  });
+
   it('is the same table as status, without the traffic columns that read zero right after connect', () => {
     const header = (text: string) => text.split('\n').find((line) => line.includes('KIND')) ?? '';
     const doc = {

@@ -89,7 +89,8 @@ describe('assignLocalPorts', () => {
 describe('assignLocalPorts when the dev server is this machine', () => {
   it('never listens on the port a forward goes to (it would connect to itself), even when it is free', async () => {
     const [assigned] = await assignLocalPorts([spec(8080)], { ...fakeSystem([]), devServerIsLocal: true });
-    expect(assigned).toMatchObject({ localPort: 50000, remapped: { from: 8080, reason: 'busy' } });
+    // 'self', not 'busy': nothing holds 8080, and the message must not say it is in use.
+    expect(assigned).toMatchObject({ localPort: 50000, remapped: { from: 8080, reason: 'self' } });
   });
 
   it('keeps the port for a forward to another host of the dev server network', async () => {

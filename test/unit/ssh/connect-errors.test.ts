@@ -25,4 +25,18 @@ describe('mapConnectError', () => {
       'Cannot connect to devserver (127.0.0.1:2222): the server disconnected: Too many users',
     );
   });
+
+  it("shows a ProxyCommand's CRLF lines (ssh in raw mode) as lines, with no carriage return left", () => {
+    const stderr =
+      'kex_exchange_identification: Connection closed by remote host\r\n\r\nConnection closed\r\n';
+    const { message } = mapConnectError(
+      target,
+      disconnect('Connection lost before handshake', undefined),
+      stderr,
+    );
+    expect(message).toBe(
+      'Cannot connect to devserver (127.0.0.1:2222): Connection lost before handshake ' +
+        '(proxy: kex_exchange_identification: Connection closed by remote host | Connection closed)',
+    );
+  });
 });

@@ -1,0 +1,48 @@
+// A command that started the agent for its own request (`tunnel connect`) and then failed, or was
+// interrupted, takes that agent down again: a failed first connect must not leave a background process
+// behind. Only that agent (same pid), and only while it holds no session: sessions it restored from
+// disk, or another connect that got there meanwhile, keep it running.
+
+import type { ControlClient } from '../control/client.js';
+import { type AgentConnection, ensureAgent, stopAgent } from './autostart.js';
+
+export interface ReleaseOptions {
+  /** How long the agent may take to drop the session whose connect was abandoned (Ctrl-C). */
+  settleMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** The running agent, never starting one (default: ensureAgent without start or replace). */
+  reach?: () => Promise<Pick<AgentConnection, 'client' | 'hello'> | undefined>;
+  stop?: (client: ControlClient, pid: number) => Promise<void>;
+}
+
+const POLL_MS = 100;
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Stops the agent `connection` started when it is idle now; true when it did. Never throws. */
+export async function releaseStartedAgent(
+  connection: Pick<AgentConnection, 'started' | 'hello'>,
+  options: ReleaseOptions = {},
+): Promise<boolean> {
+  if (!connection.started) return false;
+  const reach = options.reach ?? (() => ensureAgent({ start: false, replace: false }));
+  let agent: Pick<AgentConnection, 'client' | 'hello'> | undefined;
+  try {
+    // A fresh connection: the one the request used may be closed (Ctrl-C) or stuck (a timeout).
+    agent = await reach();
+    if (!agent || agent.hello.pid !== connection.hello.pid) return false;
+    for (let waited = 0; ; waited += POLL_MS) {
+      const { sessions } = await agent.client.request('status', {});
+      if (sessions.length === 0) break;
+      if (waited >= (options.settleMs ?? 3000)) return false;
+      await (options.sleep ?? wait)(POLL_MS);
+    }
+    await (options.stop ?? stopAgent)(agent.client, agent.hello.pid);
+    return true;
+  } catch {
+    // The failure being reported matters more; a leftover idle agent is what we had before.
+    return false;
+  } finally {
+    agent?.client.close();
+  }
+}
