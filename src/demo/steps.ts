@@ -1,10 +1,10 @@
 // The things the demo does on this machine, as a user would: run the tunnel CLI (a child process with the
 // demo's environment), fetch a forwarded port over HTTP, run kubectl when it is installed, stop the agent.
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { isAlive } from '../agent/process.js';
 import { BIN_PATH } from '../agent/spawn.js';
 import { TunnelError } from '../errors.js';
-import { runProcess } from '../process/run.js';
 import type { StatusDocument } from '../session/status-types.js';
 
 export interface Output {
@@ -15,19 +15,27 @@ export interface Output {
   missing?: boolean;
 }
 
-export async function runProgram(
+export function runProgram(
   program: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 60_000,
 ): Promise<Output> {
-  const result = await runProcess({ file: program, args, env, timeoutMs, maxBufferBytes: 64 * 1024 * 1024 });
-  // No exit code (not found, timed out): what it said, then the process module's words naming it.
-  const stderr =
-    result.exitCode === undefined
-      ? [result.stderr.trim(), result.failure].filter(Boolean).join('\n')
-      : result.stderr;
-  return { code: result.exitCode ?? null, stdout: result.stdout, stderr, missing: result.notFound };
+  return new Promise((resolve) => {
+    const child = spawn(program, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ code: null, stdout, stderr: error.message, missing: error.code === 'ENOENT' }),
+    );
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** `tunnel <args>` with the demo's environment, whatever its exit code. */

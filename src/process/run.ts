@@ -21,6 +21,11 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Per output stream; more stops the process. Default 4 MiB. */
   maxBufferBytes?: number;
+  /**
+   * A process group of its own: Ctrl-C in the terminal does not reach it, so a step can finish before
+   * the caller stops (the demo). It is then not killed when tunnel exits; the timeout still applies.
+   */
+  ownProcessGroup?: boolean;
 }
 
 const DEFAULT_MAX_BUFFER = 4 * 1024 * 1024;
@@ -43,6 +48,7 @@ export async function runProcess(request: RunRequest): Promise<ProcessResult> {
     env: request.env,
     extendEnv: request.env === undefined,
     cwd: request.cwd,
+    detached: request.ownProcessGroup === true,
   });
   return toResult(commandLine(request.file, request.args), raw as RawResult, {
     timeoutMs: request.timeoutMs,

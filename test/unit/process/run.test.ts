@@ -66,6 +66,17 @@ describe('runProcess', () => {
     expect(gone(Number(result.stdout.trim()))).toBe(true);
   });
 
+  it('ownProcessGroup puts it in a process group of its own (Ctrl-C in the terminal does not reach it)', async () => {
+    // Prints its pid and its process group: a group of its own is led by itself.
+    const ask = { file: 'sh', args: ['-c', 'echo $$ $(ps -o pgid= -p $$)'], timeoutMs: 10_000 };
+    const [ownPid, ownGroup] = (await runProcess({ ...ask, ownProcessGroup: true })).stdout
+      .trim()
+      .split(/\s+/);
+    const [pid, group] = (await runProcess(ask)).stdout.trim().split(/\s+/);
+    expect(ownGroup).toBe(ownPid);
+    expect(group).not.toBe(pid);
+  });
+
   it('env replaces the environment rather than adding to it', async () => {
     const result = await runProcess({
       file: '/bin/sh',
