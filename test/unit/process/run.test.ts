@@ -1,5 +1,8 @@
 // The local-process module with real processes (sh, cat, sleep): what a user reads when one fails, and
 // that a process we stop (timeout, stop(), cancel) is really gone, by its pid.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
 import { commandLine, runChecked, runProcess } from '../../../src/process/run.js';
@@ -46,24 +49,40 @@ describe('runProcess', () => {
   });
 
   it('a timeout kills the process (its pid is gone) and says so, naming the command', async () => {
-    const result = await runProcess({ file: 'sh', args: SLEEPER, timeoutMs: 300 });
+    // Long enough for sh to have printed its pid even on a busy machine; the point is what follows.
+    const result = await runProcess({ file: 'sh', args: SLEEPER, timeoutMs: 1500 });
     const pid = Number(result.stdout.trim());
     expect(pid).toBeGreaterThan(0);
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).toBeUndefined();
     expect(result.failure).toBe(
-      "`sh -c 'echo $$; exec sleep 30'` did not finish within 300 ms and was stopped",
+      "`sh -c 'echo $$; exec sleep 30'` did not finish within 1500 ms and was stopped",
     );
     expect(gone(pid)).toBe(true);
   });
 
   it('aborting the signal stops the process', async () => {
-    const controller = new AbortController();
-    const running = runProcess({ file: 'sh', args: SLEEPER, timeoutMs: 60_000, signal: controller.signal });
-    setTimeout(() => controller.abort(), 200);
-    const result = await running;
-    expect(result.failure).toMatch(/^`sh -c .*` was cancelled$/);
-    expect(gone(Number(result.stdout.trim()))).toBe(true);
+    // The sleeper writes its pid to a file, so we abort only once it is really running.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-process-'));
+    try {
+      const pidFile = path.join(dir, 'pid');
+      const controller = new AbortController();
+      const running = runProcess({
+        file: 'sh',
+        args: ['-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile],
+        timeoutMs: 60_000,
+        signal: controller.signal,
+      });
+      await expect
+        .poll(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8'), { timeout: 10_000 })
+        .toMatch(/^\d+\n$/);
+      controller.abort();
+      const result = await running;
+      expect(result.failure).toMatch(/^`sh -c .*` was cancelled$/);
+      expect(gone(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ownProcessGroup puts it in a process group of its own (Ctrl-C in the terminal does not reach it)', async () => {
