@@ -53,7 +53,6 @@ const NOT_YET_MOVED: string[] = [
   'cli/render-status.ts → session/status-types: cli may not import session',
   'cli/render.ts → session/session: cli may not import session',
   'cli/terminal.ts → session/session: cli may not import session',
-  'cli/terminal.ts → ssh/prompt: cli may not import ssh',
   'control/autostart.ts → agent/lock: control may not import agent',
   'control/autostart.ts → agent/process: control may not import agent',
   'control/autostart.ts → agent/spawn: control may not import agent',
