@@ -14,6 +14,7 @@ import {
   SYSTEMD_UNIT_NAME,
 } from '../config/login-item-paths.js';
 import { TunnelError } from '../errors.js';
+import { commandLine } from '../process/result.js';
 import { type LoginItemSpec, launchdPlist, systemdUnit } from './login-item-render.js';
 import { AGENT_NODE_FLAGS, agentEnvironment } from './node-flags.js';
 
@@ -71,11 +72,7 @@ function requirePaths(input: Pick<LoginItemInput, 'platform' | 'paths'>): LoginI
   });
 }
 
-function displayCommand(command: string, args: string[]): string {
-  const quote = (word: string) =>
-    /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
-  return [command, ...args].map(quote).join(' ');
-}
+const displayCommand = commandLine;
 
 function firstLine(result: CommandResult): string {
   const line = `${result.stderr}\n${result.stdout}`.split('\n').find((text) => text.trim().length > 0);

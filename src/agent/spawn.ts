@@ -1,5 +1,7 @@
 // Starts the agent as a detached background process and waits until its control socket answers.
 // Its stdout/stderr go to a file, so a crash before its own log is open still leaves a trace.
+// Not on process/ (execa), by choice: this child must outlive us (execa kills children on exit), has no
+// output to buffer and no end to wait for, and it is on `tunnel status`'s path, where execa's import shows.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

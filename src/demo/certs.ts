@@ -1,11 +1,11 @@
 // A k3s-like PKI for the demo cluster, made with the openssl CLI (Node cannot issue certificates): a server
 // CA and the API's serving certificate (SANs 127.0.0.1 and localhost, as k3s's), a client CA and the admin
 // certificate k3d puts into the kubeconfig. No openssl → no certificates, and the demo skips its API part.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { runProcess } from '../process/run.js';
 
 export interface DemoCertificates {
   serverCa: string;
@@ -35,10 +35,13 @@ keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = clientAuth
 `;
 
-function openssl(dir: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('openssl', args, { cwd: dir, timeout: 20_000 }, (error) => (error ? reject(error) : resolve()));
-  });
+class OpensslMissing extends Error {}
+
+async function openssl(dir: string, args: string[]): Promise<void> {
+  const result = await runProcess({ file: 'openssl', args, cwd: dir, timeoutMs: 20_000 });
+  if (result.notFound) throw new OpensslMissing();
+  // The failure names the openssl command; makeDemoCertificates makes it the skip reason.
+  if (result.failure !== '') throw new Error(result.failure);
 }
 
 async function key(dir: string, name: string): Promise<void> {
@@ -116,8 +119,11 @@ export async function makeDemoCertificates(
       adminKey: await read('admin.key'),
     };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    onSkip(code === 'ENOENT' ? 'openssl is not installed' : `openssl failed: ${(error as Error).message}`);
+    onSkip(
+      error instanceof OpensslMissing
+        ? 'openssl is not installed'
+        : `openssl failed: ${(error as Error).message}`,
+    );
     return undefined;
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

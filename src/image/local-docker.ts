@@ -1,29 +1,13 @@
-// The docker CLI on this machine (the Mac): how big an image is, and `docker save` as a stream. Run with
-// execFile/spawn, never through a shell; the reference was checked by reference.ts before it gets here.
-import { execFile, spawn } from 'node:child_process';
+// The docker CLI on this machine (the Mac): how big an image is, and `docker save` as a stream. Run
+// through the process module, never through a shell; reference.ts checked the reference before here.
 import type { Readable } from 'node:stream';
 import { TunnelError } from '../errors.js';
+import { runProcess } from '../process/run.js';
+import { startProcess } from '../process/start.js';
 import type { ImageReference } from './reference.js';
 
 const INSPECT_TIMEOUT_MS = 60_000;
 const MAX_STDERR_BYTES = 64 * 1024;
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  missing: boolean;
-}
-
-function runDocker(args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile('docker', args, { timeout: INSPECT_TIMEOUT_MS }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      const missing = (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-      resolve({ code, stdout: String(stdout), stderr: String(stderr), missing });
-    });
-  });
-}
 
 export function dockerMissing(): TunnelError {
   return new TunnelError('IMAGE', 'docker was not found on this machine.', {
@@ -61,9 +45,13 @@ function dockerFailed(what: string, reference: ImageReference, stderr: string): 
  * is close to it, not equal). undefined when docker prints no number.
  */
 export async function inspectLocalImage(reference: ImageReference): Promise<number | undefined> {
-  const result = await runDocker(['image', 'inspect', '--format', '{{.Size}}', reference.input]);
-  if (result.missing) throw dockerMissing();
-  if (result.code !== 0) throw dockerFailed('image inspect', reference, result.stderr);
+  const result = await runProcess({
+    file: 'docker',
+    args: ['image', 'inspect', '--format', '{{.Size}}', reference.input],
+    timeoutMs: INSPECT_TIMEOUT_MS,
+  });
+  if (result.notFound) throw dockerMissing();
+  if (result.exitCode !== 0) throw dockerFailed('image inspect', reference, result.stderr || result.failure);
   const size = Number(result.stdout.trim());
   return Number.isSafeInteger(size) && size > 0 ? size : undefined;
 }
@@ -77,29 +65,18 @@ export interface DockerSave {
   stop(): void;
 }
 
-export function startDockerSave(reference: ImageReference): DockerSave {
-  const child = spawn('docker', ['save', reference.input], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    if (stderr.length < MAX_STDERR_BYTES) stderr += chunk.toString('utf8');
+export async function startDockerSave(reference: ImageReference): Promise<DockerSave> {
+  const save = await startProcess({
+    file: 'docker',
+    args: ['save', reference.input],
+    stderrTailBytes: MAX_STDERR_BYTES,
   });
-  const done = new Promise<void>((resolve, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? dockerMissing() : error),
-    );
-    child.once('close', (code, signal) => {
-      if (code === 0) return resolve();
-      const why = stderr.trim() === '' ? `docker save ended with ${code ?? signal}` : stderr;
-      reject(dockerFailed('save', reference, why));
-    });
+  const done = save.exited.then((result) => {
+    if (result.notFound) throw dockerMissing();
+    if (result.exitCode === 0) return;
+    throw dockerFailed('save', reference, result.stderr.trim() === '' ? result.failure : result.stderr);
   });
   // Callers await `done` only on the success path; a failure elsewhere must not become unhandled.
   done.catch(() => {});
-  return {
-    stdout: child.stdout,
-    done,
-    stop: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    },
-  };
+  return { stdout: save.stdout, done, stop: save.stop };
 }

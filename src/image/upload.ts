@@ -49,7 +49,7 @@ export async function uploadImage(
   reference: ImageReference,
   options: UploadOptions,
 ): Promise<number> {
-  const save = startDockerSave(reference);
+  const save = await startDockerSave(reference);
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {

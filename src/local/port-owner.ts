@@ -2,10 +2,10 @@
 // macOS, then the owner's command line, so a message can say "kubectl port-forward (pid 4242)" or "an ssh
 // -L tunnel" instead of "in use". Used by `tunnel cluster create` (and meant for `tunnel doctor`). Best
 // effort: a process of another user is invisible without root, and a missing tool gives undefined.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseLsofListeners, parseSsListeners, type SocketListener } from '../plan/socket-table.js';
+import { runProcess } from '../process/run.js';
 
 export type OwnerKind = 'kubectl-port-forward' | 'ssh-forward' | 'tunnel-agent' | 'other' | 'unknown';
 
@@ -112,13 +112,10 @@ export function portOwnerHint(
   return `Stop it if you no longer need it: kill ${owner.pid} (check first: ${look})`;
 }
 
-function runQuietly(command: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve) => {
-    execFile(command, [...args], { timeout: 5000, maxBuffer: 1024 * 1024 }, (error, stdout) => {
-      // lsof exits 1 when nothing matches; a missing tool is ENOENT: either way there is nothing to read.
-      resolve(error && !stdout ? '' : String(stdout));
-    });
-  });
+async function runQuietly(command: string, args: readonly string[]): Promise<string> {
+  const result = await runProcess({ file: command, args, timeoutMs: 5000, maxBufferBytes: 1024 * 1024 });
+  // lsof exits 1 when nothing matches; a missing tool is notFound: either way there is nothing to read.
+  return result.failure !== '' && result.stdout === '' ? '' : result.stdout;
 }
 
 async function readCommandLine(

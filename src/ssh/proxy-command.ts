@@ -1,8 +1,9 @@
 // ProxyCommand transport: `sh -c 'exec <command>'` whose stdin/stdout become ssh2's socket.
-// The child is ours: it is killed when the stream closes, and its stderr is kept for error messages.
-import { spawn } from 'node:child_process';
+// The child is ours: it is killed when the stream closes (and with tunnel, by the process module), and
+// its stderr is kept for error messages.
 import { Duplex } from 'node:stream';
 import { TunnelError } from '../errors.js';
+import { startProcess } from '../process/start.js';
 import { shellQuote } from './exec.js';
 import type { SshTarget } from './types.js';
 
@@ -35,31 +36,30 @@ export interface ProxyCommandSocket {
 const STDERR_TAIL_BYTES = 2048;
 
 /** Starts the ProxyCommand; the Duplex ends when the command exits and kills it when destroyed. */
-export function spawnProxyCommand(
+export async function spawnProxyCommand(
   target: SshTarget,
   log?: (level: 'debug' | 'warn', message: string) => void,
-): ProxyCommandSocket {
+): Promise<ProxyCommandSocket> {
   const command = expandProxyCommand(target.proxyCommand ?? '', target);
   // `exec` like OpenSSH, so the pid we kill is the proxy itself and not an intermediate shell.
-  const child = spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let tail = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
-    log?.('debug', `proxy command: ${chunk.toString('utf8').trimEnd()}`);
+  const child = await startProcess({
+    file: '/bin/sh',
+    args: ['-c', `exec ${command}`],
+    stdin: 'pipe',
+    stderrTailBytes: STDERR_TAIL_BYTES,
+    onStderr: (text) => log?.('debug', `proxy command: ${text.trimEnd()}`),
   });
-  const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  };
-  child.on('error', (error) => socket.destroy(error));
-  child.stdin.on('error', () => {
+  const stdin = child.stdin!;
+  // The child's own pipes, not copies: ssh2's writes wait on the proxy's reads (backpressure).
+  const socket = Duplex.from({ readable: child.stdout, writable: stdin });
+  // A command that could not start at all (no pid) fails the socket with why.
+  void child.exited.then((result) => {
+    if (child.pid === undefined) socket.destroy(new Error(result.failure));
+  });
+  stdin.on('error', () => {
     // EPIPE when the command exits first; the readable side's end reports the closure.
   });
-  socket.on('error', () => kill());
-  socket.on('close', kill);
-  // Nor may it outlive us: an abandoned connect (Ctrl-C on `tunnel connect`, then the agent it started
-  // stopped) ends the process before the handshake times out and closes the stream.
-  process.once('exit', kill);
-  child.once('exit', () => process.off('exit', kill));
-  return { socket, stderrTail: () => tail.trim() };
+  socket.on('error', () => child.stop());
+  socket.on('close', () => child.stop());
+  return { socket, stderrTail: () => child.stderrTail().trim() };
 }

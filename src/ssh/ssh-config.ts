@@ -1,9 +1,9 @@
 // Host resolution through the user's own OpenSSH (`ssh -G`), so Host/Match/Include behave exactly as
 // for `ssh <alias>`; parseSshG is the pure half. Never parses ~/.ssh/config itself.
 
-import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { TunnelError, UsageError } from '../errors.js';
+import { runProcess } from '../process/run.js';
 import { stderrLines } from '../redact.js';
 import { expandPath, expandTilde, type LocalContext, type RemoteTokens, TokenError } from './tokens.js';
 import type { SshTarget, StrictHostKeyChecking } from './types.js';
@@ -181,10 +181,11 @@ export async function resolveTarget(alias: string, options: ResolveTargetOptions
   assertSafeAlias(alias);
   const env = options.env ?? process.env;
   const args = [...(options.configFile ? ['-F', options.configFile] : []), '-G', '--', alias];
-  const result = await runSsh(args, env);
+  // 30 s: a slow `Match exec` must not hang a command; ssh gets only `env`, and no stdin.
+  const result = await runProcess({ file: 'ssh', args, env, timeoutMs: 30_000 });
   if (result.exitCode === undefined) {
-    // No exit code: ssh could not be spawned (ENOENT) or was killed (timeout, e.g. a slow `Match exec`).
-    throw new TunnelError('SSH_CONFIG', `Could not run \`ssh -G ${alias}\`: ${result.failure}`, {
+    // No exit code: ssh could not be run (not installed) or was stopped (the timeout); failure says which.
+    throw new TunnelError('SSH_CONFIG', result.failure, {
       hint: 'Install the OpenSSH client (e.g. `apt install openssh-client`) and check that `ssh -G <alias>` works.',
     });
   }
@@ -195,29 +196,4 @@ export async function resolveTarget(alias: string, options: ResolveTargetOptions
     });
   }
   return parseSshG(result.stdout, alias, localContext(env));
-}
-
-interface SshRun {
-  /** undefined when ssh did not run to an exit (not installed, killed by the timeout). */
-  exitCode: number | undefined;
-  stdout: string;
-  stderr: string;
-  failure: string;
-}
-
-/** `ssh <args>` with only `env`, no stdin, a 30 s limit; never rejects. */
-function runSsh(args: string[], env: NodeJS.ProcessEnv): Promise<SshRun> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'ssh',
-      args,
-      { env, timeout: 30_000, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = (error as (Error & { code?: unknown }) | null)?.code;
-        const exitCode = error === null ? 0 : typeof code === 'number' && !error.killed ? code : undefined;
-        resolve({ exitCode, stdout, stderr, failure: error ? (error.message.split('\n')[0] ?? '') : '' });
-      },
-    );
-    child.stdin?.end();
-  });
 }

@@ -29,7 +29,7 @@ const noHop = async () => undefined;
 export async function openTransport(target: SshTarget, deps: TransportDeps): Promise<Transport> {
   if (target.proxyJump) return await openJump(target, deps);
   if (target.proxyCommand) {
-    const proxy = spawnProxyCommand(target, (level, message) =>
+    const proxy = await spawnProxyCommand(target, (level, message) =>
       deps.log?.(level, message, { host: target.alias }),
     );
     return {

@@ -1,11 +1,9 @@
 // `tunnel agent install | uninstall`: start the agent at login (launchd on macOS, systemd --user on Linux).
 // The work is done in agent/login-item; this file gives it the real process (node, uid, a command runner)
-// and prints what was written and run.
-import { execFile } from 'node:child_process';
+// and prints what was written and run. The service-manager runner is agent/login-item-command.ts.
 import type { Command } from 'commander';
 import {
   AGENT_BIN_PATH,
-  type CommandResult,
   installLoginItem,
   type LoginItemInput,
   type LoginItemResult,
@@ -13,26 +11,8 @@ import {
   loginItemStatus,
   uninstallLoginItem,
 } from '../../agent/login-item.js';
+import { runServiceCommand } from '../../agent/login-item-command.js';
 import { loginItemPaths } from '../../config/login-item-paths.js';
-
-// A wedged user bus can leave systemctl waiting; the CLI should fail with a message, not hang.
-const COMMAND_TIMEOUT_MS = 30_000;
-
-function runCommand(command: string, args: string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: COMMAND_TIMEOUT_MS }, (error, stdout, stderr) => {
-      if (!error) {
-        resolve({ code: 0, stdout, stderr });
-      } else if (error.code === 'ENOENT') {
-        // Reported the way a shell would, so login-item can tell "no systemd here" from "systemd said no".
-        resolve({ code: 127, stdout: '', stderr: `${command}: command not found` });
-      } else {
-        const code = typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr: stderr || error.message });
-      }
-    });
-  });
-}
 
 function loginItemInput(): LoginItemInput {
   return {
@@ -41,7 +21,7 @@ function loginItemInput(): LoginItemInput {
     nodePath: process.execPath,
     binPath: AGENT_BIN_PATH,
     uid: typeof process.getuid === 'function' ? process.getuid() : 0,
-    run: runCommand,
+    run: runServiceCommand,
   };
 }
 

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { classifyCommandLine, findPortOwner, portOwnerHint } from '../../../src/local/port-owner.js';
 
@@ -66,4 +67,21 @@ describe('findPortOwner', () => {
     expect(portOwnerHint(hidden, 80, 'linux')).toContain('as root');
     expect(await findPortOwner(81, { platform: 'linux', run: async () => '' })).toBeUndefined();
   });
+
+  // The real tools (ss, then /proc or ps; lsof and ps on macOS) against a port this test listens on.
+  it.each(['linux', 'darwin'] as const)(
+    'finds this very process with the real tools (%s flavour)',
+    async (platform) => {
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as net.AddressInfo).port;
+      try {
+        const owner = await findPortOwner(port, { platform });
+        expect(owner).toMatchObject({ port, pid: process.pid, kind: 'other' });
+        expect(owner?.commandLine).toContain(process.execPath.split('/').at(-1));
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+  );
 });

@@ -178,6 +178,7 @@ describe('resolveTarget with the real ssh', () => {
       (caught: unknown) => caught,
     );
     expect((error as TunnelError).code).toBe('SSH_CONFIG');
+    expect((error as TunnelError).message).toBe('`ssh -G -- x` could not run: ssh was not found on PATH');
     expect((error as TunnelError).hint).toMatch(/openssh-client/);
   });
 });

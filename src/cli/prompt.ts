@@ -1,4 +1,5 @@
-// Terminal questions for the SSH layer: yes/no for a new host key, hidden input for a key passphrase.
+// Terminal questions the SSH layer asks through the CLI (terminal.ts hands them to it as its Interaction):
+// yes/no for a new host key, hidden input for a key passphrase. Terminal UI, so it lives in cli/, not ssh/.
 // Uses /dev/tty (works with piped stdin, like ssh) or stdin when it is a TTY; without one: undefined.
 import fs from 'node:fs';
 import readline from 'node:readline/promises';

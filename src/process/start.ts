@@ -1,0 +1,69 @@
+// A long-lived local process whose stdout we stream (the ProxyCommand, docker save). Its stdin/stdout
+// are the child's own pipes, so piping keeps Node's backpressure; its stderr is always read (a full
+// pipe would block the child) into a bounded tail for messages. Stopped with SIGTERM, then SIGKILL;
+// killed with tunnel when tunnel exits first (execa's cleanup).
+import type { Readable, Writable } from 'node:stream';
+import { loadExeca } from './execa.js';
+import { commandLine, type ProcessResult, type RawResult, toResult } from './result.js';
+import { KILL_GRACE_MS } from './run.js';
+
+export interface StartRequest {
+  file: string;
+  args: readonly string[];
+  /** 'pipe' gives the process a stdin to write to; by default it reads nothing. */
+  stdin?: 'pipe' | 'ignore';
+  env?: NodeJS.ProcessEnv;
+  /** Each stderr chunk as it comes (for debug logs); the tail is kept either way. */
+  onStderr?: (text: string) => void;
+  /** How much of stderr to keep for stderrTail(). Default 64 KiB. */
+  stderrTailBytes?: number;
+}
+
+export interface RunningProcess {
+  /** As a user would type it, for messages. */
+  command: string;
+  pid: number | undefined;
+  /** null unless the request asked for stdin: 'pipe'. */
+  stdin: Writable | null;
+  stdout: Readable;
+  /** The last stderrTailBytes of its stderr. */
+  stderrTail(): string;
+  /** Settles (never rejects) once it exited; stdout in it is '' (it was streamed), stderr is the tail. */
+  exited: Promise<ProcessResult>;
+  /** SIGTERM if it still runs, SIGKILL after a grace period; safe to call again. */
+  stop(): void;
+}
+
+export async function startProcess(request: StartRequest): Promise<RunningProcess> {
+  const { execa } = await loadExeca();
+  const child = execa(request.file, [...request.args], {
+    reject: false,
+    buffer: false,
+    stdin: request.stdin ?? 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: request.env,
+    extendEnv: request.env === undefined,
+    forceKillAfterDelay: KILL_GRACE_MS,
+  });
+  const tailBytes = request.stderrTailBytes ?? 64 * 1024;
+  let tail = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    tail = (tail + text).slice(-tailBytes);
+    request.onStderr?.(text);
+  });
+  const command = commandLine(request.file, request.args);
+  const exited = child.then((raw) => toResult(command, { ...(raw as RawResult), stderr: tail }));
+  return {
+    command,
+    pid: child.pid,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderrTail: () => tail,
+    exited,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    },
+  };
+}
