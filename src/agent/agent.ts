@@ -4,10 +4,10 @@
 import type { SessionOptions } from '../config/resolve.js';
 import type { DisconnectResult } from '../control/protocol.js';
 import type { SessionStatus } from '../control/status-document.js';
+import type { Interaction } from '../devserver/connect.js';
 import { describeError, isTunnelError, TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ManagedSession } from '../session/managed-session.js';
-import type { Interaction } from '../session/session.js';
 import { noSession, sameMergeTarget, sameOptions } from './session-match.js';
 import { forgetSession, loadSessions, type SavedSession, saveSession } from './store.js';
 

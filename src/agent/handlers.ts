@@ -5,7 +5,7 @@ import type { DisconnectResult } from '../control/protocol.js';
 import type { Handlers, RequestContext } from '../control/server.js';
 import { deserializeOptions } from '../control/session-options.js';
 import { STATUS_SCHEMA_VERSION } from '../control/status-document.js';
-import type { Interaction } from '../session/session.js';
+import type { Interaction } from '../devserver/connect.js';
 import { VERSION } from '../version.js';
 import type { Agent } from './agent.js';
 

@@ -5,7 +5,7 @@ import { type AgentConnection, ensureAgent } from '../agent/autostart.js';
 import { hasSavedSessions } from '../agent/store.js';
 import { agentStoppedMarker } from '../config/paths.js';
 import type { StatusDocument } from '../control/status-document.js';
-import type { Interaction } from '../session/session.js';
+import type { Interaction } from '../devserver/connect.js';
 
 /** The agent for a command that cannot work without one (connect): started or replaced as needed. */
 export async function requireAgent(interaction?: Interaction): Promise<AgentConnection> {

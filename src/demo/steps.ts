@@ -1,11 +1,11 @@
 // The things the demo does on this machine, as a user would: run the tunnel CLI (a child process with the
 // demo's environment), fetch a forwarded port over HTTP, run kubectl when it is installed, stop the agent.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { isAlive } from '../agent/process.js';
 import { BIN_PATH } from '../agent/spawn.js';
 import type { StatusDocument } from '../control/status-document.js';
 import { TunnelError } from '../errors.js';
+import { runProcess } from '../process/run.js';
 
 export interface Output {
   /** null: killed by a signal, or the program could not be started (`missing` then says so). */
@@ -15,35 +15,18 @@ export interface Output {
   missing?: boolean;
 }
 
-export function runProgram(
+export async function runProgram(
   program: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 60_000,
 ): Promise<Output> {
-  return new Promise((resolve) => {
-    // A process group of its own: Ctrl-C in the terminal reaches the demo only, which lets the running
-    // command finish. Killed halfway, `tunnel connect` could leave an agent it was still starting (its pid
-    // nowhere yet), and that agent would outlive the demo and re-create the demo's state directory.
-    const child = spawn(program, [...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      resolve({ code: null, stdout, stderr: error.message, missing: error.code === 'ENOENT' }),
-    );
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  // A process group of its own: Ctrl-C in the terminal reaches the demo only, which lets the running
+  // command finish. Killed halfway, `tunnel connect` could leave an agent it was still starting (its pid
+  // nowhere yet), and that agent would outlive the demo and re-create the demo's state directory.
+  const result = await runProcess({ file: program, args, env, timeoutMs, ownProcessGroup: true });
+  if (result.notFound) return { code: null, stdout: '', stderr: result.failure, missing: true };
+  return { code: result.exitCode ?? null, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** `tunnel <args>` with the demo's environment, whatever its exit code. */

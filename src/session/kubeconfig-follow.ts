@@ -7,6 +7,7 @@
 // our mark is left alone and reported.
 import type { KubeconfigMode } from '../config/resolve.js';
 import { describeError, isTunnelError } from '../errors.js';
+import { fetchRewritten, namesForContext } from '../kubeconfig/fetch.js';
 import type { KubeconfigEntries } from '../kubeconfig/rewrite.js';
 import { writeStandaloneKubeconfig } from '../kubeconfig/standalone.js';
 import { mergeIntoKubeconfig, removeFromKubeconfig } from '../kubeconfig/write.js';
@@ -14,11 +15,8 @@ import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster } from '../remote/types.js';
 import { capDropped, droppedSummary } from './kubeconfig-dropped.js';
-import { fetchRewritten, type KubeconfigReport, namesForContext } from './kubeconfig-step.js';
+import type { KubeconfigReport } from './kubeconfig-step.js';
 import type { LiveConnection } from './live-connection.js';
-
-// Re-exported for `tunnel kubeconfig`, which prints the same lines.
-export { droppedLine, MAX_REPORTED_DROPPED } from './kubeconfig-dropped.js';
 
 export interface FollowOptions {
   mode: KubeconfigMode;

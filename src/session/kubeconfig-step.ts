@@ -13,6 +13,3 @@ export interface KubeconfigReport {
   moreDropped?: number;
   switchedTo: string | undefined;
 }
-
-// Moved to kubeconfig/fetch.ts (the kubeconfig print uses them too); re-exported for the session's files.
-export { type FetchInput, fetchRewritten, namesForContext } from '../kubeconfig/fetch.js';

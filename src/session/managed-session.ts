@@ -8,6 +8,7 @@ import type { Interaction } from '../devserver/connect.js';
 import { openDevServer } from '../devserver/dev-server.js';
 import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
+import { clientAddress } from '../kubeconfig/fetch.js';
 import { isPortFree, pickFreePort } from '../local/port-probe.js';
 import type { Logger } from '../log.js';
 import { planForwards } from '../plan/forward-plan.js';
@@ -20,7 +21,6 @@ import type { SessionSnapshot } from '../supervisor/state.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
-import { clientAddress } from './session.js';
 import { sessionStatus } from './status.js';
 
 export interface ManagedSessionInput {

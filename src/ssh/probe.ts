@@ -65,7 +65,7 @@ export async function probeVerifier(target: SshTarget, observation: LoginObserva
     return true;
   };
   return {
-    // Block body, returns nothing, calls `done` exactly once (ssh2.md §0).
+    // Block body, returns nothing, calls `done` exactly once (docs/reference/ssh2.md §0).
     verify: (key, done) => {
       if (pinned) {
         done(pinned.equals(key));

@@ -3,13 +3,13 @@
 // --foreground the same supervised session runs in this process until Ctrl-C.
 import type { Command } from 'commander';
 import type { AgentConnection } from '../../agent/autostart.js';
+import { foregroundSession } from '../../agent/foreground.js';
 import { releaseStartedAgent } from '../../agent/started-agent.js';
 import { DEFAULT_BIND_ADDRESS, DEFAULT_CONTEXT_TEMPLATE } from '../../config/defaults.js';
 import { type ConnectFlags, isLoopback, type SessionOptions } from '../../config/resolve.js';
 import { serializeOptions } from '../../control/session-options.js';
 import { TunnelError } from '../../errors.js';
 import { stderrLogger } from '../../log.js';
-import { ManagedSession } from '../../session/managed-session.js';
 import { peekStatus, requireAgent } from '../agent-access.js';
 import { addSettingsOptions, resolveConnectOptions } from '../connect-settings.js';
 import { collect } from '../options.js';
@@ -112,26 +112,17 @@ async function refuseIfInBackground(host: string): Promise<void> {
 
 async function runForeground(options: SessionOptions, flags: ConnectCliFlags, color: boolean): Promise<void> {
   await refuseIfInBackground(options.alias);
-  const log = stderrLogger(flags.verbose === true);
-  let lastState = '';
-  // Until the first forwarding, a failure ends the command (start() rejects): no "reconnecting" then.
-  let forwarding = false;
-  const session = new ManagedSession({
+  const session = foregroundSession({
     options,
     interaction: terminalInteraction(),
-    log,
-    onChange: (current) => {
-      const { state, lastError } = current.snapshot();
-      if (!forwarding || state.kind === lastState) return;
-      lastState = state.kind;
-      if (state.kind === 'reconnecting') {
+    log: stderrLogger(flags.verbose === true),
+    onEvent: (event) => {
+      if (event.kind === 'forwarding-again') process.stderr.write('forwarding again\n');
+      // The last error may quote the server (its DISCONNECT text, sent before any key is checked).
+      else
         process.stderr.write(
-          // The last error may quote the server (its DISCONNECT text, sent before any key is checked).
-          `reconnecting (${safeText(lastError?.message ?? 'connection lost')}); next try at ${state.nextAttemptAt}\n`,
+          `reconnecting (${safeText(event.error ?? 'connection lost')}); next try at ${event.nextAttemptAt}\n`,
         );
-      } else if (state.kind === 'forwarding' && current.snapshot().reconnectCount > 0) {
-        process.stderr.write('forwarding again\n');
-      }
     },
   });
   const stop = new Promise<string>((resolve) => {
@@ -140,8 +131,6 @@ async function runForeground(options: SessionOptions, flags: ConnectCliFlags, co
   });
   const status = await Promise.race([session.start(), stop.then(() => undefined)]);
   if (status) {
-    forwarding = true;
-    lastState = 'forwarding';
     // The same shape as the agent's connect reply, so scripts read one document either way.
     const json = { status, reused: false, replaced: false };
     process.stdout.write(

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { TunnelError } from '../../../src/errors.js';
+import { namesForContext } from '../../../src/kubeconfig/fetch.js';
 import { type KubeconfigEntries, rewriteKubeconfig } from '../../../src/kubeconfig/rewrite.js';
 import { writeStandaloneKubeconfig } from '../../../src/kubeconfig/standalone.js';
 import {
@@ -16,7 +17,6 @@ import {
   renderStandaloneKubeconfig,
 } from '../../../src/kubeconfig/write.js';
 import { parseKubeconfigGetOutput } from '../../../src/remote/k3d-parse.js';
-import { namesForContext } from '../../../src/session/kubeconfig-step.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/kubeconfig/${name}`, import.meta.url), 'utf8');
