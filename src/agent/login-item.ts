@@ -72,8 +72,6 @@ function requirePaths(input: Pick<LoginItemInput, 'platform' | 'paths'>): LoginI
   });
 }
 
-const displayCommand = commandLine;
-
 function firstLine(result: CommandResult): string {
   const line = `${result.stderr}\n${result.stdout}`.split('\n').find((text) => text.trim().length > 0);
   return line?.trim() ?? `exit code ${result.code}`;
@@ -87,7 +85,7 @@ interface Session {
 }
 
 async function exec(session: Session, command: string, args: string[]): Promise<CommandResult> {
-  session.ran.push(displayCommand(command, args));
+  session.ran.push(commandLine(command, args));
   return session.input.run(command, args);
 }
 
@@ -117,7 +115,7 @@ async function installSystemd(session: Session): Promise<string> {
     throw managerError(what, 'systemctl --user daemon-reload', reload, systemdHint(reload));
   const args = ['--user', 'enable', '--now', SYSTEMD_UNIT_NAME];
   const enable = await exec(session, 'systemctl', args);
-  const command = displayCommand('systemctl', args);
+  const command = commandLine('systemctl', args);
   if (enable.code !== 0) throw managerError(what, command, enable, systemdHint(enable));
   // Services get the user manager's environment, not this shell's: without SSH_AUTH_SOCK there the agent
   // can use key files but not the user's ssh-agent.
@@ -146,7 +144,7 @@ async function installLaunchd(session: Session): Promise<string> {
     await pause(500 * attempt);
     result = await exec(session, 'launchctl', args);
   }
-  const command = displayCommand('launchctl', args);
+  const command = commandLine('launchctl', args);
   if (result.code === 0) return command;
   throw managerError(
     `wrote ${paths.file}`,
@@ -193,7 +191,7 @@ async function uninstallSystemd(session: Session): Promise<string> {
   await fsp.rm(file, { force: true });
   // What `disable` removes, in case it could not run: otherwise a dangling link is left behind.
   await fsp.rm(path.join(path.dirname(file), 'default.target.wants', SYSTEMD_UNIT_NAME), { force: true });
-  const command = displayCommand('systemctl', args);
+  const command = commandLine('systemctl', args);
   // No systemctl at all means nothing can be running under it: the file was all there was.
   if (disable.code === 127) return command;
   if (disable.code !== 0) {
@@ -213,7 +211,7 @@ async function uninstallLaunchd(session: Session): Promise<string> {
   // Failure means the job was not loaded (installed over ssh, no login since): nothing to stop.
   await exec(session, 'launchctl', args);
   await fsp.rm(session.paths.file, { force: true });
-  return displayCommand('launchctl', args);
+  return commandLine('launchctl', args);
 }
 
 /** Stops and removes the login item; not installed is not an error (changed: false). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { type ConnectFlags, resolveSessionOptions, type SessionOptions } from '../config/resolve.js';
 import type { HostSettings, SettingKey } from '../config/setting-keys.js';
-import { checkHostAlias, loadHostSettings, SettingsStore } from '../config/settings.js';
+import { checkHostAlias, loadHostSettings, SettingsStore, settingsFile } from '../config/settings.js';
 
 /** Adds --hold-timeout, --rediscover-interval and --save to `connect`. No defaults here, on purpose (above). */
 export function addSettingsOptions(command: Command): Command {
@@ -66,16 +66,18 @@ export interface ConnectResolution {
  * Flags over the host's saved settings over the defaults. Pass the connect Command itself (preferred: its
  * default-valued options are then ignored) or flags that hold only what the user gave.
  */
-export function resolveConnectOptions(
+export async function resolveConnectOptions(
   alias: string,
   flags: ConnectFlags | Command,
   env: NodeJS.ProcessEnv = process.env,
-): ConnectResolution {
+): Promise<ConnectResolution> {
   const given = flags instanceof Command ? givenFlags(flags) : flags;
-  const store = SettingsStore.open(env);
   // Resolved before saving: a flag that fails validation is never written.
-  const options = resolveSessionOptions(alias, given, env, store.host(alias));
+  const options = resolveSessionOptions(alias, given, env, loadHostSettings(alias, env));
   const toSave = given.save === true ? settingsFromFlags(given) : {};
-  const saved = Object.keys(toSave).length > 0 ? store.update(checkHostAlias(alias), toSave) : [];
-  return { options, saved, settingsFile: store.file };
+  const saved =
+    Object.keys(toSave).length > 0
+      ? (await SettingsStore.open(env)).update(checkHostAlias(alias), toSave)
+      : [];
+  return { options, saved, settingsFile: settingsFile(env) };
 }

@@ -22,12 +22,6 @@ import {
   type ValueSource,
 } from './setting-keys.js';
 
-export {
-  DEFAULT_BIND_ADDRESS,
-  DEFAULT_CONTEXT_TEMPLATE,
-  DEFAULT_HOLD_TIMEOUT_MS,
-  DEFAULT_REDISCOVER_INTERVAL_MS,
-} from './defaults.js';
 export type { HostSettings } from './setting-keys.js';
 
 export interface ConnectFlags {

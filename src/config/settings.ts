@@ -4,7 +4,7 @@
 // error naming the file, host and key, never a crash and never a silently ignored value.
 import fs from 'node:fs';
 import path from 'node:path';
-import Conf from 'conf';
+import type Conf from 'conf';
 import { describeError, TunnelError, UsageError } from '../errors.js';
 import { tunnelPaths } from './paths.js';
 import {
@@ -114,8 +114,14 @@ export class SettingsStore {
     private readonly conf: Conf<RawFile>,
   ) {}
 
-  /** Opens (never creates) the settings file of this state directory; a file that is not JSON throws here. */
-  static open(env: NodeJS.ProcessEnv = process.env): SettingsStore {
+  /**
+   * Opens (never creates) the settings file of this state directory; a file that is not JSON throws here.
+   * conf is imported here, not at the top: its atomic writer hooks SIGINT and SIGTERM when loaded and
+   * re-sends the signal after its own clean-up, which would kill a command in the middle of its own
+   * Ctrl-C handling (image push, connect). Only commands that write settings pay for that.
+   */
+  static async open(env: NodeJS.ProcessEnv = process.env): Promise<SettingsStore> {
+    const { default: Conf } = await import('conf');
     const dir = tunnelPaths(env).settingsDir;
     const file = path.join(dir, SETTINGS_FILE_NAME);
     return guard(file, () => {
@@ -216,7 +222,24 @@ function guard<T>(file: string, action: () => T): T {
   }
 }
 
-/** This host's saved settings, validated ({} when none). */
+/** Where the settings file of this state directory is (whether or not it exists). */
+export function settingsFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(tunnelPaths(env).settingsDir, SETTINGS_FILE_NAME);
+}
+
+/** This host's saved settings, validated ({} when none). Read directly: reading needs no conf (see open). */
 export function loadHostSettings(alias: string, env: NodeJS.ProcessEnv = process.env): HostSettings {
-  return SettingsStore.open(env).host(alias);
+  const file = settingsFile(env);
+  const text = guard(file, () => readIfPresent(file));
+  const hosts = parseSettingsText(text, file).hosts ?? {};
+  return Object.hasOwn(hosts, alias) ? hostSettingsFrom(hosts[alias], alias, file) : {};
+}
+
+function readIfPresent(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
 }

@@ -4,6 +4,7 @@
 // The steps: find k3d, docker and the cluster's nodes (before any upload, so a wrong --cluster costs
 // nothing), create the temporary file, upload, `k3d image import`, check every node, import directly into
 // the nodes k3d missed, check those again. The file is removed on every way out by the finally below.
+import { withDevServer } from '../devserver/with-dev-server.js';
 import { TunnelError } from '../errors.js';
 import { remoteText } from '../redact.js';
 import { runK3d } from '../remote/k3d.js';
@@ -17,7 +18,7 @@ import { checkNodeImage, importIntoNode } from '../remote/node-images.js';
 import type { RemoteProgram } from '../remote/program.js';
 import type { K3dInfo } from '../remote/types.js';
 import { chooseCluster, listClusterNodes } from './target.js';
-import type { NodeResult, PushReport, PushRequest } from './types.js';
+import type { NodeResult, PushReport, PushRequest, PushWork } from './types.js';
 import { makeRemoteFile, removeRemoteFile, uploadImage } from './upload.js';
 
 // k3d starts a tools container and runs ctr in every node; a big image takes minutes, not hours.
@@ -32,6 +33,11 @@ interface Target {
 }
 
 export async function pushImage(request: PushRequest): Promise<PushReport> {
+  const { open, ...rest } = request;
+  return withDevServer(open, (devServer) => pushOn({ ...rest, devServer }));
+}
+
+async function pushOn(request: PushWork): Promise<PushReport> {
   const devServer = request.devServer;
   const conn = devServer.ssh;
   const k3d = await devServer.k3d();
@@ -69,7 +75,7 @@ export async function pushImage(request: PushRequest): Promise<PushReport> {
   }
 }
 
-async function timedUpload(request: PushRequest, file: string) {
+async function timedUpload(request: PushWork, file: string) {
   const now = request.now ?? (() => performance.now());
   const started = now();
   const bytes = await uploadImage(request.devServer.ssh, file, request.reference, {
@@ -81,7 +87,7 @@ async function timedUpload(request: PushRequest, file: string) {
   return { bytes, elapsedMs };
 }
 
-async function importWithK3d(request: PushRequest, target: Target): Promise<ImportOutput> {
+async function importWithK3d(request: PushWork, target: Target): Promise<ImportOutput> {
   const args = ['image', 'import', target.file, '-c', target.cluster];
   const result = await runK3d(request.devServer.ssh, target.k3d, args, {
     timeoutMs: IMPORT_TIMEOUT_MS,
@@ -108,7 +114,7 @@ function importFailed(host: string, cluster: string, output: ImportOutput): Tunn
 }
 
 /** Checks every node; the ones without the image get a direct import and a second check. */
-async function verifyNodes(request: PushRequest, target: Target): Promise<NodeResult[]> {
+async function verifyNodes(request: PushWork, target: Target): Promise<NodeResult[]> {
   const first = await Promise.all(target.nodes.map((node) => checkNode(request, target, node)));
   const running = new Set(target.nodes.filter((node) => node.running).map((node) => node.name));
   const missing = first.filter((result) => !result.present && running.has(result.name));
@@ -119,7 +125,7 @@ async function verifyNodes(request: PushRequest, target: Target): Promise<NodeRe
   return results;
 }
 
-async function checkNode(request: PushRequest, target: Target, node: ClusterNode): Promise<NodeResult> {
+async function checkNode(request: PushWork, target: Target, node: ClusterNode): Promise<NodeResult> {
   const base = { name: node.name, role: node.role, repaired: false };
   if (!node.running) return { ...base, present: false, error: 'the node is not running' };
   const check = await checkNodeImage(request.devServer.ssh, {
@@ -132,7 +138,7 @@ async function checkNode(request: PushRequest, target: Target, node: ClusterNode
   return { ...base, present: check.present, error };
 }
 
-async function repairNode(request: PushRequest, target: Target, missing: NodeResult): Promise<NodeResult> {
+async function repairNode(request: PushWork, target: Target, missing: NodeResult): Promise<NodeResult> {
   const node = { docker: target.docker, node: missing.name, signal: request.signal };
   const importError = await importIntoNode(request.devServer.ssh, { ...node, file: target.file });
   const check = await checkNodeImage(request.devServer.ssh, { ...node, image: request.reference.normalized });

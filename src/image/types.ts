@@ -1,6 +1,7 @@
 // What `tunnel image push` reports while it works (events, for the progress display) and when it is done
 // (the report, printed as text or --json). Plain data.
 import type { DevServer } from '../devserver/dev-server.js';
+import type { OpenDevServer } from '../devserver/with-dev-server.js';
 import type { ClusterNode, ImportOutput } from '../remote/k3d-import-output.js';
 import type { ImageReference } from './reference.js';
 
@@ -41,8 +42,8 @@ export type PushEvent =
   | { kind: 'cleanup-failed'; file: string; error: string };
 
 export interface PushRequest {
-  /** The open dev server: its connection, and k3d and docker as it finds and runs them. */
-  devServer: DevServer;
+  /** Opens the dev server (after the local checks); the push closes it on every way out. */
+  open: OpenDevServer;
   reference: ImageReference;
   /** `docker image inspect` .Size: the progress total, an estimate of the tar's size. */
   estimatedBytes: number | undefined;
@@ -54,3 +55,6 @@ export interface PushRequest {
   /** Milliseconds clock for the upload rate; default performance.now. */
   now?: () => number;
 }
+
+/** A push under way: the request with the dev server it opened. */
+export type PushWork = Omit<PushRequest, 'open'> & { devServer: DevServer };

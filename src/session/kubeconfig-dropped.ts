@@ -19,5 +19,3 @@ export function droppedSummary(context: string, fields: readonly { path: string;
   const listed = listSome(fields.map((field) => `${field.path} (${field.reason})`));
   return `dropped ${fields.length} fields from ${context}'s kubeconfig: ${listed}`;
 }
-
-export { droppedLine };

@@ -17,7 +17,6 @@ import { resolveTarget } from './ssh-config.js';
 import { openTransport, type Transport } from './transport.js';
 import type { CloseReason, ExecOptions, ExecResult, SshLink, SshTarget } from './types.js';
 
-export { closeWithoutEnd, openForward } from './forward-channel.js';
 export type { Log, LogLevel } from './handshake.js';
 
 export interface OpenConnectionOptions {

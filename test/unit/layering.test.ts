@@ -23,19 +23,10 @@ function sourcesOf(dir: string): Map<string, string> {
 
 const tree = (files: Record<string, string>) => new Map(Object.entries(files));
 
-/**
- * TO BE EMPTIED WHEN THE ISSUE-11 BRANCHES ARE MERGED. The arrows src/ still has on the platform branch
- * that the target rules forbid; the other helpers' branches remove them (cli stops opening sessions,
- * control owns its wire, the supervisor its port types, plan turns pure, port-owner leaves plan/). The
- * test fails on any arrow NOT listed here, and on a listed one that is gone (so the list only shrinks).
- */
-const NOT_YET_MOVED: string[] = [];
-
 describe('the layering of src/', () => {
   it('every import follows the rules in docs/architecture.md', () => {
     const found = violations(rules, sourcesOf(SRC)).map((v) => `${v.file} → ${v.imports}: ${v.why}`);
-    expect(found.filter((line) => !NOT_YET_MOVED.includes(line))).toEqual([]);
-    expect(NOT_YET_MOVED.filter((line) => !found.includes(line))).toEqual([]);
+    expect(found).toEqual([]);
   });
 
   it('every folder of src/ has its rule in the layers block', () => {

@@ -11,7 +11,7 @@ import {
   settingFromWords,
   settingLines,
 } from '../../config/setting-keys.js';
-import { SettingsStore } from '../../config/settings.js';
+import { loadHostSettings, SettingsStore } from '../../config/settings.js';
 import { TunnelError } from '../../errors.js';
 
 const KEYS_HELP = `
@@ -79,8 +79,8 @@ function settingRows(settings: HostSettings): string[][] {
   ]);
 }
 
-function list(host: string | undefined, json: boolean): void {
-  const store = SettingsStore.open();
+async function list(host: string | undefined, json: boolean): Promise<void> {
+  const store = await SettingsStore.open();
   if (host !== undefined) {
     const settings = store.host(host);
     if (json) print([JSON.stringify(settings, null, 2)]);
@@ -101,7 +101,7 @@ function list(host: string | undefined, json: boolean): void {
 
 function get(host: string, word: string): void {
   const key = parseSettingKey(word);
-  const value = SettingsStore.open().host(host)[key];
+  const value = loadHostSettings(host)[key];
   if (value === undefined) {
     // An error (exit 1, nothing on stdout), so a script can tell "not set" from an empty value.
     throw new TunnelError('SETTINGS', `${key} is not set for ${host}`, {
@@ -111,15 +111,15 @@ function get(host: string, word: string): void {
   print(settingLines(value));
 }
 
-function set(host: string, word: string, values: string[]): void {
+async function set(host: string, word: string, values: string[]): Promise<void> {
   const key = parseSettingKey(word);
   const value = settingFromWords(key, values, host);
-  SettingsStore.open().update(host, { [key]: value });
+  (await SettingsStore.open()).update(host, { [key]: value });
   process.stdout.write(`${host}: ${key} = ${settingLines(value).join(' ')}\n`);
 }
 
-function unset(host: string, word: string | undefined): void {
-  const store = SettingsStore.open();
+async function unset(host: string, word: string | undefined): Promise<void> {
+  const store = await SettingsStore.open();
   if (word === undefined) {
     const forgotten = store.unset(host);
     process.stdout.write(forgotten ? `${host}: settings forgotten\n` : `${host}: no saved settings\n`);

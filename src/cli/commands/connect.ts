@@ -48,11 +48,14 @@ export function registerConnect(program: Command): void {
       '--accept-new-host-key',
       'trust and record an unknown host key (like StrictHostKeyChecking=accept-new)',
     )
-    .option('--json', "print the session's status entry as JSON (see docs/status-json.md)")
+    .option(
+      '--json',
+      "print {status, reused, replaced} as JSON: status is the session's entry of the status document (docs/status-json.md)",
+    )
     .option('-v, --verbose', 'log progress to stderr (with --foreground)');
   addSettingsOptions(connect).action(async (host: string, flags: ConnectCliFlags, command: Command) => {
     // The Command, not its values: options left at their defaults must not hide saved settings.
-    const { options, saved, settingsFile } = resolveConnectOptions(host, command);
+    const { options, saved, settingsFile } = await resolveConnectOptions(host, command);
     if (saved.length > 0) process.stderr.write(`saved ${saved.join(', ')} for ${host} in ${settingsFile}\n`);
     if (!isLoopback(options.bindAddress)) {
       process.stderr.write(

@@ -1,20 +1,18 @@
 // `tunnel image push <host> <image>`: a local docker image into every node of a k3d cluster on the dev
 // server, checked node by node. Ctrl-C stops the step in flight, removes the temporary file on the dev
 // server and exits 130; a second Ctrl-C exits at once (and says which file may be left).
-import path from 'node:path';
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
-import type { DevServer } from '../../devserver/dev-server.js';
+import type { DevServerOptions } from '../../devserver/dev-server.js';
 import { TunnelError, UsageError } from '../../errors.js';
 import { inspectLocalImage } from '../../image/local-docker.js';
 import { pushImage } from '../../image/push.js';
 import { type ImageReference, parseImageReference } from '../../image/reference.js';
 import type { PushEvent } from '../../image/types.js';
-import { stderrLogger } from '../../log.js';
+import { hostOptions } from '../connect-settings.js';
 import { PushOutput } from '../image-output.js';
 import { devServerOpener } from '../open-dev-server.js';
 import { CommandExit } from '../outcome.js';
-import { terminalInteraction } from '../terminal.js';
 
 interface PushFlags {
   cluster?: string;
@@ -37,7 +35,7 @@ export function registerImage(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('--accept-new-host-key', 'trust and record an unknown host key')
     .action(async (host: string, imageArgument: string, flags: PushFlags, command: Command) => {
-      await runPush(host, imageArgument, flags, command.optsWithGlobals().sshConfig);
+      await runPush(host, imageArgument, flags, hostOptions(host, command));
     });
 }
 
@@ -51,25 +49,17 @@ function checkPushable(reference: ImageReference): void {
   );
 }
 
-async function runPush(host: string, imageArgument: string, flags: PushFlags, sshConfig: unknown) {
+async function runPush(host: string, imageArgument: string, flags: PushFlags, options: DevServerOptions) {
   const reference = parseImageReference(imageArgument);
   checkPushable(reference);
   // Local problems (no docker, no such image) are found before any connection is made.
   const estimatedBytes = await inspectLocalImage(reference);
   const output = pushOutput(host, reference, estimatedBytes, flags);
   const interrupt = new Interrupt(host);
-  let devServer: DevServer | undefined;
   try {
-    devServer = await interrupt.race(
-      devServerOpener({
-        alias: host,
-        sshConfigFile: typeof sshConfig === 'string' ? path.resolve(sshConfig) : undefined,
-        acceptNewHostKey: flags.acceptNewHostKey === true,
-      })(),
-    );
     const report = await interrupt.race(
       pushImage({
-        devServer,
+        open: devServerOpener(options),
         reference,
         estimatedBytes,
         cluster: flags.cluster,
@@ -88,7 +78,6 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, ss
     throw new CommandExit(SIGNAL_EXIT[interrupt.received] ?? 130);
   } finally {
     interrupt.dispose();
-    devServer?.close();
   }
 }
 

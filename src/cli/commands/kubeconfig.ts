@@ -2,6 +2,7 @@
 // forward) without writing any file. The work is kubeconfig/print.ts's (one call); the running session's
 // actual local ports come from the agent when it has a session for the host.
 import type { Command } from 'commander';
+import { DEFAULT_CONTEXT_TEMPLATE } from '../../config/defaults.js';
 import { droppedLine, type KubeconfigPrintEvent, printKubeconfig } from '../../kubeconfig/print.js';
 import { peekStatus } from '../agent-access.js';
 import { hostOptions } from '../connect-settings.js';
@@ -19,7 +20,7 @@ export function registerKubeconfig(program: Command): void {
     .option(
       '--context-name <template>',
       'kube context name; {cluster} and {host} are replaced',
-      'k3d-{cluster}@{host}',
+      DEFAULT_CONTEXT_TEMPLATE,
     )
     .option('--accept-new-host-key', 'trust and record an unknown host key')
     .action(async (host: string, _options: unknown, command: Command) => {

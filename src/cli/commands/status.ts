@@ -26,7 +26,7 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('show every session and forward, with health and counters')
     .argument('[host]', 'only this session')
-    .option('--json', 'print the documented JSON document (see README "Status JSON")')
+    .option('--json', 'print the status document as JSON (see docs/status-json.md)')
     .option('--watch', 'redraw every second until Ctrl-C')
     .action(async (host: string | undefined, flags: StatusFlags) => {
       if (flags.watch) {

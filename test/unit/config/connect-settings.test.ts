@@ -41,7 +41,7 @@ function parseConnect(args: string[]): Command {
 }
 
 describe('givenFlags', () => {
-  it('keeps what was typed and drops what commander defaulted', () => {
+  it('keeps what was typed and drops what commander defaulted', async () => {
     expect(givenFlags(parseConnect(['devserver']))).toEqual({});
     expect(
       givenFlags(parseConnect(['devserver', '--bind', '::1', '--hold-timeout', '45s', '--save'])),
@@ -55,14 +55,14 @@ describe('givenFlags', () => {
 });
 
 describe('resolveConnectOptions', () => {
-  it('layers typed flags over saved settings over the defaults', () => {
+  it('layers typed flags over saved settings over the defaults', async () => {
     const env = tempEnv();
-    SettingsStore.open(env).update('devserver', {
+    (await SettingsStore.open(env)).update('devserver', {
       bind: '::1',
       holdTimeout: '1m',
       contextName: '{cluster}-dev',
     });
-    const { options, saved } = resolveConnectOptions(
+    const { options, saved } = await resolveConnectOptions(
       'devserver',
       parseConnect(['devserver', '--hold-timeout', '5s']),
       env,
@@ -75,16 +75,16 @@ describe('resolveConnectOptions', () => {
     });
     expect(saved).toEqual([]);
     // Without --save nothing is written.
-    expect(SettingsStore.open(env).host('devserver')).toEqual({
+    expect((await SettingsStore.open(env)).host('devserver')).toEqual({
       bind: '::1',
       holdTimeout: '1m',
       contextName: '{cluster}-dev',
     });
   });
 
-  it('--save keeps exactly the flags given on this command line, merged into the host settings', () => {
+  it('--save keeps exactly the flags given on this command line, merged into the host settings', async () => {
     const env = tempEnv();
-    SettingsStore.open(env).update('dev.example.com', { bind: '::1' });
+    (await SettingsStore.open(env)).update('dev.example.com', { bind: '::1' });
     const command = parseConnect([
       'dev.example.com',
       '--map',
@@ -98,10 +98,10 @@ describe('resolveConnectOptions', () => {
       '--accept-new-host-key',
       '--save',
     ]);
-    const { options, saved, settingsFile } = resolveConnectOptions('dev.example.com', command, env);
+    const { options, saved, settingsFile } = await resolveConnectOptions('dev.example.com', command, env);
     expect(saved).toEqual(['map', 'rediscoverInterval', 'kubeconfig']);
     expect(options.acceptNewHostKey).toBe(true);
-    expect(SettingsStore.open(env).host('dev.example.com')).toEqual({
+    expect((await SettingsStore.open(env)).host('dev.example.com')).toEqual({
       map: ['8080:18080', '3000:13000'],
       bind: '::1',
       rediscoverInterval: '1m30s',
@@ -110,25 +110,27 @@ describe('resolveConnectOptions', () => {
     expect(settingsFile).toBe(path.join(env.TUNNEL_HOME!, 'settings', 'settings.json'));
   });
 
-  it('--save with nothing to save writes nothing; a bad flag is never saved', () => {
+  it('--save with nothing to save writes nothing; a bad flag is never saved', async () => {
     const env = tempEnv();
-    expect(resolveConnectOptions('devserver', parseConnect(['devserver', '--save']), env).saved).toEqual([]);
+    expect(
+      (await resolveConnectOptions('devserver', parseConnect(['devserver', '--save']), env)).saved,
+    ).toEqual([]);
     expect(fs.existsSync(path.join(env.TUNNEL_HOME!, 'settings', 'settings.json'))).toBe(false);
-    expect(() =>
+    await expect(
       resolveConnectOptions('devserver', parseConnect(['devserver', '--bind', 'banana', '--save']), env),
-    ).toThrow(/--bind banana/);
-    expect(SettingsStore.open(env).host('devserver')).toEqual({});
+    ).rejects.toThrow(/--bind banana/);
+    expect((await SettingsStore.open(env)).host('devserver')).toEqual({});
   });
 
-  it('accepts plain flags too, and --no-kubeconfig is saved as none', () => {
+  it('accepts plain flags too, and --no-kubeconfig is saved as none', async () => {
     const env = tempEnv();
-    const { options, saved } = resolveConnectOptions(
+    const { options, saved } = await resolveConnectOptions(
       'h',
       { kubeconfig: false, switchContext: true, save: true },
       env,
     );
     expect(options.kubeconfig).toEqual({ kind: 'none' });
     expect(saved).toEqual(['kubeconfig', 'switchContext']);
-    expect(SettingsStore.open(env).host('h')).toEqual({ kubeconfig: 'none', switchContext: true });
+    expect((await SettingsStore.open(env)).host('h')).toEqual({ kubeconfig: 'none', switchContext: true });
   });
 });

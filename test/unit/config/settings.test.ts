@@ -28,15 +28,15 @@ function writeFile(env: NodeJS.ProcessEnv, content: unknown): string {
 }
 
 describe('SettingsStore', () => {
-  it('round-trips host settings, aliases with dots included, in a private file', () => {
+  it('round-trips host settings, aliases with dots included, in a private file', async () => {
     const env = tempEnv();
-    const store = SettingsStore.open(env);
+    const store = await SettingsStore.open(env);
     expect(fs.existsSync(store.file)).toBe(false);
     expect(store.host('dev.example.com')).toEqual({});
     store.update('dev.example.com', { map: ['8080:18080'], holdTimeout: '30000', switchContext: true });
     store.update('devserver', { bind: '::1' });
     store.update('dev.example.com', { bind: '127.0.0.2' });
-    const again = SettingsStore.open(env);
+    const again = await SettingsStore.open(env);
     expect(again.host('dev.example.com')).toEqual({
       map: ['8080:18080'],
       bind: '127.0.0.2',
@@ -53,9 +53,9 @@ describe('SettingsStore', () => {
     expect(fs.statSync(path.dirname(store.file)).mode & 0o777).toBe(0o700);
   });
 
-  it('unsets one key, then forgets a host whose last key went, and says when there was nothing', () => {
+  it('unsets one key, then forgets a host whose last key went, and says when there was nothing', async () => {
     const env = tempEnv();
-    const store = SettingsStore.open(env);
+    const store = await SettingsStore.open(env);
     store.update('devserver', { bind: '::1', cluster: ['dev'] });
     expect(store.unset('devserver', 'bind')).toBe(true);
     expect(store.unset('devserver', 'bind')).toBe(false);
@@ -67,10 +67,10 @@ describe('SettingsStore', () => {
     expect(store.unset('devserver')).toBe(false);
   });
 
-  it('names the file, host, key and problem of a hand-edited bad value, with the command that fixes it', () => {
+  it('names the file, host, key and problem of a hand-edited bad value, with the command that fixes it', async () => {
     const env = tempEnv();
     const file = writeFile(env, { hosts: { devserver: { bind: 'banana' }, other: { bind: '::1' } } });
-    const store = SettingsStore.open(env);
+    const store = await SettingsStore.open(env);
     expect(() => store.host('devserver')).toThrow(
       expect.objectContaining({
         code: 'SETTINGS',
@@ -97,28 +97,28 @@ describe('SettingsStore', () => {
     [{ switchContext: 'yes' }, 'setting switchContext for devserver: must be true or false'],
     [{ cluster: ['no_underscores'] }, 'not a k3d cluster name'],
     [{ colour: 'blue' }, 'host "devserver" has an unknown setting "colour"'],
-  ])('rejects %j in the file', (entry, message) => {
+  ])('rejects %j in the file', async (entry, message) => {
     const env = tempEnv();
     writeFile(env, { hosts: { devserver: entry } });
-    expect(() => SettingsStore.open(env).host('devserver')).toThrow(
+    await expect(SettingsStore.open(env).then((store) => store.host('devserver'))).rejects.toThrow(
       expect.objectContaining({ code: 'SETTINGS', message: expect.stringContaining(message) }),
     );
   });
 
-  it('lets a bad or unknown key be unset or overwritten, which is how the user repairs the file', () => {
+  it('lets a bad or unknown key be unset or overwritten, which is how the user repairs the file', async () => {
     const env = tempEnv();
     writeFile(env, { hosts: { devserver: { bind: 'banana', colour: 'blue', holdTimeout: '1m' } } });
-    const store = SettingsStore.open(env);
+    const store = await SettingsStore.open(env);
     expect(store.storedKeys('devserver')).toEqual(['bind', 'colour', 'holdTimeout']);
     expect(store.unset('devserver', 'colour')).toBe(true);
     store.update('devserver', { bind: '127.0.0.1' });
     expect(store.host('devserver')).toEqual({ bind: '127.0.0.1', holdTimeout: '1m' });
   });
 
-  it('refuses a file that is not JSON with its path, and leaves it untouched', () => {
+  it('refuses a file that is not JSON with its path, and leaves it untouched', async () => {
     const env = tempEnv();
     const file = writeFile(env, '{"hosts": {');
-    expect(() => SettingsStore.open(env)).toThrow(
+    await expect(SettingsStore.open(env)).rejects.toThrow(
       expect.objectContaining({
         code: 'SETTINGS',
         message: expect.stringMatching(new RegExp(`^${file} is not valid JSON .*tunnel left it unchanged$`)),
@@ -128,17 +128,17 @@ describe('SettingsStore', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('{"hosts": {');
   });
 
-  it('names the file when it cannot be read at all', () => {
+  it('names the file when it cannot be read at all', async () => {
     const env = tempEnv();
     fs.mkdirSync(settingsFile(env), { recursive: true });
-    expect(() => SettingsStore.open(env)).toThrow(
+    await expect(SettingsStore.open(env)).rejects.toThrow(
       expect.objectContaining({ code: 'SETTINGS', message: expect.stringContaining(settingsFile(env)) }),
     );
   });
 });
 
 describe('parseSettingsText', () => {
-  it('accepts an empty file and an empty object; rejects other shapes with an edit hint', () => {
+  it('accepts an empty file and an empty object; rejects other shapes with an edit hint', async () => {
     expect(parseSettingsText('', '/f')).toEqual({});
     expect(parseSettingsText('{}', '/f')).toEqual({});
     expect(() => parseSettingsText('[]', '/f')).toThrow('/f: must hold a JSON object');
@@ -154,7 +154,7 @@ describe('parseSettingsText', () => {
 });
 
 describe('values typed on the command line', () => {
-  it("parses keys, also in the flags' spelling, and lists the valid ones for an unknown key", () => {
+  it("parses keys, also in the flags' spelling, and lists the valid ones for an unknown key", async () => {
     expect(parseSettingKey('hold-timeout')).toBe('holdTimeout');
     expect(parseSettingKey('contextName')).toBe('contextName');
     expect(() => parseSettingKey('colour')).toThrow(
@@ -165,7 +165,7 @@ describe('values typed on the command line', () => {
     );
   });
 
-  it('normalizes values and checks their count and type', () => {
+  it('normalizes values and checks their count and type', async () => {
     expect(settingFromWords('map', ['8080:18080', '3000:13000'], 'h')).toEqual(['8080:18080', '3000:13000']);
     expect(settingFromWords('holdTimeout', ['45000'], 'h')).toBe('45s');
     expect(settingFromWords('switchContext', ['false'], 'h')).toBe(false);
@@ -184,7 +184,7 @@ describe('values typed on the command line', () => {
     );
   });
 
-  it('accepts aliases with dots and @, not blanks or a leading dash', () => {
+  it('accepts aliases with dots and @, not blanks or a leading dash', async () => {
     expect(checkHostAlias('dev.example.com')).toBe('dev.example.com');
     expect(checkHostAlias('me@dev')).toBe('me@dev');
     for (const bad of ['', 'dev server', '-x', 'a\nb'])

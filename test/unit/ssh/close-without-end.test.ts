@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { closeWithoutEnd } from '../../../src/ssh/connection.js';
+import { closeWithoutEnd } from '../../../src/ssh/forward-channel.js';
 
 /** ssh2's Channel shape: destroy() is end() + close(). */
 class FakeChannel extends Duplex {

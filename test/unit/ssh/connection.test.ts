@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Client } from 'ssh2';
 import { describe, expect, it, vi } from 'vitest';
-import { keepaliveFor, openForward } from '../../../src/ssh/connection.js';
+import { keepaliveFor } from '../../../src/ssh/connection.js';
+import { openForward } from '../../../src/ssh/forward-channel.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
 
 type ForwardCallback = (error: Error | undefined, channel: EventEmitter & { destroy(): void }) => void;
