@@ -124,3 +124,66 @@ describe('k3d and docker set up by the login profile (DOCKER_HOST in ~/.profile)
     }
   });
 });
+
+// The usual rootless-docker host: k3d and docker installed system-wide (on the plain SSH PATH), and only
+// DOCKER_HOST set in ~/.profile. Found on the PATH, they still run through the login shell, so they reach
+// the engine the profile names.
+describe('k3d and docker on the plain SSH PATH, DOCKER_HOST only in ~/.profile', () => {
+  let onPath: DevServer;
+
+  beforeAll(async () => {
+    onPath = await startDevServer({
+      scenario: {
+        engineHost: ROOTLESS,
+        clusters: [{ name: 'my-app', apiPort: 16443, ports: [{ hostPort: 8080, containerPort: 30080 }] }],
+      },
+      toolsOnSessionPath: true,
+    });
+    fs.appendFileSync(path.join(onPath.simHome, '.profile'), `export DOCKER_HOST=${ROOTLESS}\n`);
+  });
+
+  afterAll(async () => {
+    await onPath?.stop();
+  });
+
+  it('finds both on the PATH and runs them through the login shell, where DOCKER_HOST reaches the engine', async () => {
+    const dev = await openDevServer(
+      { alias: 'devserver', sshConfigFile: onPath.sshConfigFile, acceptNewHostKey: false },
+      {},
+      () => {},
+    );
+    try {
+      const bin = path.join(onPath.simHome, '.local', 'bin');
+      const k3d = await dev.k3d();
+      expect(k3d).toMatchObject({ path: path.join(bin, 'k3d'), foundVia: 'PATH', k3dVersion: 'v5.9.0' });
+      expect(k3d.shell).toMatch(/^\//);
+      expect((await dev.clusters()).map((cluster) => cluster.name)).toEqual(['my-app']);
+      const docker = await dev.docker();
+      expect(docker).toMatchObject({ path: path.join(bin, 'docker'), foundVia: 'PATH' });
+      const version = await dev.run(docker, ['version', '--format', '{{.Server.Version}}']);
+      expect(version).toMatchObject({ code: 0, stdout: '28.5.1\n', stderr: '' });
+      // `ssh host docker version` (no profile) dials the default socket, where no engine listens.
+      const bare = await dev.ssh.exec(['docker', 'version', '--format', '{{.Server.Version}}']);
+      expect(bare.code).not.toBe(0);
+    } finally {
+      dev.close();
+    }
+  });
+
+  it('tunnel doctor finds the engine up and says k3d on the PATH runs through the login shell', async () => {
+    const result = await runCli(newCli(), [
+      '--ssh-config',
+      onPath.sshConfigFile,
+      'doctor',
+      'devserver',
+      '--json',
+    ]);
+    const checks = JSON.parse(result.stdout).checks as { id: string; status: string; detail: string }[];
+    const check = (id: string) => checks.find((entry) => entry.id === id);
+    expect(check('docker')).toMatchObject({ status: 'pass', detail: 'Docker Engine 28.5.1 is running' });
+    expect(check('k3d')?.detail).toContain(
+      `${path.join(onPath.simHome, '.local', 'bin', 'k3d')}, on the SSH session's PATH; run through the login shell`,
+    );
+    expect(check('clusters')?.status).toBe('pass');
+  });
+});
