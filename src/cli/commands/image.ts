@@ -10,11 +10,9 @@ import { inspectLocalImage } from '../../image/local-docker.js';
 import { pushImage } from '../../image/push.js';
 import { type ImageReference, parseImageReference } from '../../image/reference.js';
 import type { PushEvent } from '../../image/types.js';
-import { stderrLogger } from '../../log.js';
 import { PushOutput } from '../image-output.js';
 import { devServerOpener } from '../open-dev-server.js';
 import { CommandExit } from '../outcome.js';
-import { terminalInteraction } from '../terminal.js';
 
 interface PushFlags {
   cluster?: string;

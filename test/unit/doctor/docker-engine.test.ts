@@ -1,6 +1,6 @@
-// Doctor's docker check uses the docker CLI the dev-server handle finds, run as the handle runs it: a docker
-// only a login shell knows is asked through that login shell (where DOCKER_HOST may be set), and no docker
-// anywhere is "no-cli", not a failure.
+// Doctor's docker check uses the docker CLI the dev-server handle finds, run as the handle runs it: through
+// the user's login shell (where DOCKER_HOST may be set) wherever docker was found, and no docker anywhere is
+// "no-cli", not a failure.
 import { describe, expect, it } from 'vitest';
 import { devServerOver } from '../../../src/devserver/dev-server.js';
 import { dockerEngine } from '../../../src/doctor/docker.js';
