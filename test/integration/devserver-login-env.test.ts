@@ -2,16 +2,21 @@
 // DOCKER_HOST=unix:///run/user/1000/docker.sock), with k3d and docker only on the login shell's PATH. The
 // dev-server handle finds both through the login shell and runs them through it, so k3d and docker reach the
 // engine; run without the profile (what `ssh host /path/to/k3d` does) they dial the default socket and fail,
-// as the real CLIs do. Real sshd and ssh; k3d and docker are the simulator's.
+// as the real CLIs do. An image tar reaches docker, not the profile. The same with k3d and docker on the plain
+// SSH PATH (a system-wide install). Real sshd and ssh; k3d and docker are the simulator's.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDevServer } from '../../src/devserver/dev-server.js';
+import { checkNodeImage, importIntoNode } from '../../src/remote/node-images.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { cliEnvsPerTest, runCli } from './cli-helpers.js';
 
 const ROOTLESS = 'unix:///run/user/1000/docker.sock';
+const FAKE_DOCKER = fileURLToPath(new URL('./fake-docker.mjs', import.meta.url));
 let devserver: DevServer;
 const newCli = cliEnvsPerTest();
 
@@ -58,6 +63,36 @@ describe('k3d and docker set up by the login profile (DOCKER_HOST in ~/.profile)
       expect(bare.stderr).toContain('Cannot connect to the Docker daemon at unix:///var/run/docker.sock');
     } finally {
       dev.close();
+    }
+  });
+
+  it('imports an image tar through the login shell even when the profile reads stdin (the tar is not its stdin)', async () => {
+    const profile = path.join(devserver.simHome, '.profile');
+    const before = fs.readFileSync(profile, 'utf8');
+    // A profile that reads a line from stdin (as some prompts do): it must get the session's empty stdin.
+    fs.writeFileSync(profile, `${before}read -r tunnel_first_line || true\n`);
+    const tar = path.join(devserver.simHome, 'myapp.tar');
+    fs.writeFileSync(
+      tar,
+      execFileSync(process.execPath, [FAKE_DOCKER, 'save', 'myapp:1.0'], {
+        env: { ...process.env, FAKE_DOCKER_IMAGES: 'myapp:1.0', FAKE_DOCKER_LAYER_BYTES: '4096' },
+      }),
+    );
+    const dev = await open();
+    try {
+      const docker = await dev.docker();
+      expect(docker.shell).toBeDefined();
+      const node = 'k3d-my-app-server-0';
+      expect(await importIntoNode(dev.ssh, { docker, node, file: tar })).toBeUndefined();
+      const image = 'docker.io/library/myapp:1.0';
+      expect(await checkNodeImage(dev.ssh, { docker, node, image })).toEqual({
+        present: true,
+        error: undefined,
+      });
+    } finally {
+      dev.close();
+      fs.writeFileSync(profile, before);
+      fs.rmSync(tar, { force: true });
     }
   });
 
