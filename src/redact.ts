@@ -113,6 +113,11 @@ export function stderrLines(text: string): string[] {
     .filter((line) => line !== '');
 }
 
+/** The last line with something on it, trimmed ('' when none): what a one-line message quotes. */
+export function lastLine(text: string): string {
+  return stderrLines(text).at(-1)?.trim() ?? '';
+}
+
 /** At most `max` characters; the cut is marked, and never leaves half a surrogate pair. */
 export function boundText(text: string, max = MAX_REMOTE_TEXT): string {
   if (text.length <= max) return text;

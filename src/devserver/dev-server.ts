@@ -1,8 +1,9 @@
 // src/devserver: the one way anything in tunnel reaches the dev server. `openDevServer` opens the SSH
 // connection (host keys, auth, ProxyJump as OpenSSH would) and hands back a handle that finds k3d and
 // docker once (remote/program.ts: session PATH, the user's login shell, install paths) and runs them in
-// the environment they were found in, lists the k3d clusters, and closes. One-shot commands, doctor (in
-// probe mode) and the agent's session all go through it; nothing else calls openConnection or findK3d.
+// the user's login environment (see program.ts), lists the k3d clusters, and closes. One-shot commands,
+// doctor (in probe mode, its jump hosts too: probeHop) and the agent's session all go through it; outside
+// src/devserver/ nothing calls openConnection, findK3d or findDocker.
 import { TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
@@ -11,7 +12,7 @@ import { type RemoteProgram, runProgram, userLoginShell } from '../remote/progra
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { openConnection } from '../ssh/connection.js';
 import type { HostKeyVerdict, LoginObservation } from '../ssh/probe.js';
-import type { ExecOptions, ExecResult, SshLink, SshTarget } from '../ssh/types.js';
+import type { ExecOptions, ExecResult, SshConnection, SshLink, SshTarget } from '../ssh/types.js';
 import { type ConnectOptions, connectTarget, type Interaction } from './connect.js';
 
 export type DevServerOptions = ConnectOptions;
@@ -55,7 +56,10 @@ function cached<T>(look: () => Promise<T>): () => Promise<T> {
   };
 }
 
-/** A handle over a connection already open (the agent's session opens its own under supervision). */
+/**
+ * A handle over a connection already open: doctor's probe below (tests build theirs over a fake link).
+ * The agent's session and the one-shot commands use openDevServer.
+ */
 export function devServerOver(ssh: SshLink): DevServer {
   // Asked once per connection, for every program the handle looks for.
   const loginShell = cached(() => userLoginShell(ssh));
@@ -81,6 +85,17 @@ export interface DevServerProbe {
   error: TunnelError | undefined;
 }
 
+// Probe mode: a host key not yet known is not trusted, and nothing is written to known_hosts.
+const PROBE_POLICY = { acceptNewHostKey: false, record: false } as const;
+
+/** A jump host on the way to the doctor's target, logged in to in probe mode as well (nothing recorded). */
+export function probeHop(
+  target: SshTarget,
+  resolveHop: (alias: string) => Promise<SshTarget>,
+): Promise<SshConnection> {
+  return openConnection(target, { hostKeyPolicy: PROBE_POLICY, resolveHop, probe: {} });
+}
+
 /**
  * The doctor's login: the one connection in probe mode (ssh/probe.ts). It never asks and never records;
  * the host-key verdict and the auth method are reported whether the login succeeded or not.
@@ -92,7 +107,7 @@ export async function probeDevServer(
   const observation: LoginObservation = {};
   try {
     const ssh = await openConnection(target, {
-      hostKeyPolicy: { acceptNewHostKey: false, record: false },
+      hostKeyPolicy: PROBE_POLICY,
       resolveHop: options.resolveHop,
       probe: observation,
       ...(options.timeoutMs === undefined ? {} : { readyTimeoutMs: options.timeoutMs }),

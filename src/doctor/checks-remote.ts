@@ -40,12 +40,18 @@ const docker: CheckDefinition = {
 
 function whereFound(k3d: K3dInfo): string {
   const where = k3d.path;
-  if (k3d.foundVia === 'PATH') return `${where}, on the SSH session's PATH`;
   if (k3d.foundVia === 'login shell') {
     // The shell runs it too, so what its profile sets (DOCKER_HOST, DOCKER_CONTEXT) applies.
     return `${where}, found by the login shell ${k3d.shell ?? ''} (not on the plain SSH PATH); run through it`;
   }
-  return `${where}, found at a usual install path (on no shell's PATH)`;
+  const found =
+    k3d.foundVia === 'PATH'
+      ? `${where}, on the SSH session's PATH`
+      : `${where}, found at a usual install path (on no shell's PATH)`;
+  // Wherever it was found, a usable login shell runs it, so the profile's settings apply as in a terminal.
+  return k3d.shell
+    ? `${found}; run through the login shell ${k3d.shell}, so its profile applies`
+    : `${found}; run without a login shell (none usable), so no profile applies`;
 }
 
 /** The major version of `v5.9.0`, or undefined when k3d printed something else. */

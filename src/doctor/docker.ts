@@ -3,7 +3,7 @@
 // in), so a DOCKER_HOST or DOCKER_CONTEXT that the user's profile sets is the engine asked.
 import type { DevServer } from '../devserver/dev-server.js';
 import { isTunnelError } from '../errors.js';
-import { remoteText } from '../redact.js';
+import { lastLine, remoteText, stderrLines } from '../redact.js';
 import type { RemoteProgram } from '../remote/program.js';
 import type { ExecResult } from '../ssh/types.js';
 import type { DockerEngine } from './types.js';
@@ -26,18 +26,17 @@ export function parseDockerVersion(result: ExecResult): DockerEngine {
     .find((entry) => entry.startsWith(`${MARKER} `));
   const version = line?.slice(MARKER.length + 1).trim();
   if (result.code === 0 && version && version !== '<no value>') return { kind: 'up', version };
-  const said = lastLine(result.stderr) || lastLine(result.stdout);
+  const said = lastLine(withoutOurs(result.stderr)) || lastLine(withoutOurs(result.stdout));
   const message = said ? remoteText(said) : `docker exited with ${result.code}`;
   if (/permission denied/i.test(result.stderr)) return { kind: 'denied', message };
   return { kind: 'down', message };
 }
 
-function lastLine(text: string): string {
-  const lines = text
-    .split('\n')
-    .map((line) => line.replace(/\x1b\[[0-9;]*m/g, '').trim())
-    .filter((line) => line !== '' && !line.startsWith(MARKER));
-  return lines.at(-1) ?? '';
+/** The text without colour codes and without our marker's line (what docker itself said). */
+function withoutOurs(text: string): string {
+  return stderrLines(text.replace(/\x1b\[[0-9;]*m/g, ''))
+    .filter((line) => !line.trim().startsWith(MARKER))
+    .join('\n');
 }
 
 export async function dockerEngine(devServer: DevServer): Promise<DockerEngine> {

@@ -1,13 +1,12 @@
 // The doctor's ports on the real system: ssh -G, TCP, the SSH login (the dev-server handle opened in probe
 // mode), k3d, docker and the clusters through that handle, this machine's ports and their owners, the
 // Kubernetes API. The agent lookup comes from the caller (cli/), the only place that talks to the agent.
-import { probeDevServer } from '../devserver/dev-server.js';
+import { probeDevServer, probeHop } from '../devserver/dev-server.js';
 import { openClusterApi } from '../kube/cluster-api.js';
 import { isFine, joinNodePorts, type NodePortRow, serviceLabel } from '../kube/nodeports.js';
 import { findPortOwner } from '../local/port-owner.js';
 import { isPortFree } from '../local/port-probe.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
-import { openConnection } from '../ssh/connection.js';
 import { resolveTarget } from '../ssh/ssh-config.js';
 import type { SshConnection, SshTarget } from '../ssh/types.js';
 import { dockerEngine } from './docker.js';
@@ -49,12 +48,7 @@ export function systemPorts(options: SystemPortsOptions): DoctorPorts {
   const resolve = (alias: string): Promise<SshTarget> =>
     resolveTarget(alias, { configFile: options.sshConfigFile });
   // A jump host on the way to the banner: logged in to in probe mode as well (nothing recorded).
-  const openHop = (target: SshTarget): Promise<SshConnection> =>
-    openConnection(target, {
-      hostKeyPolicy: { acceptNewHostKey: false, record: false },
-      resolveHop: resolve,
-      probe: {},
-    });
+  const openHop = (target: SshTarget): Promise<SshConnection> => probeHop(target, resolve);
   return {
     resolveTarget: resolve,
     reach: (target) => probeReach(target, { resolveHop: resolve, openHop }),

@@ -7,7 +7,7 @@ import { startProcess } from '../process/start.js';
 import type { ImageReference } from './reference.js';
 
 const INSPECT_TIMEOUT_MS = 60_000;
-const MAX_STDERR_BYTES = 64 * 1024;
+const MAX_STDERR_CHARS = 64 * 1024;
 
 export function dockerMissing(): TunnelError {
   return new TunnelError('IMAGE', 'docker was not found on this machine.', {
@@ -69,7 +69,7 @@ export async function startDockerSave(reference: ImageReference): Promise<Docker
   const save = await startProcess({
     file: 'docker',
     args: ['save', reference.input],
-    stderrTailBytes: MAX_STDERR_BYTES,
+    stderrTailChars: MAX_STDERR_CHARS,
   });
   const done = save.exited.then((result) => {
     if (result.notFound) throw dockerMissing();

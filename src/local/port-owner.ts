@@ -113,7 +113,7 @@ export function portOwnerHint(
 }
 
 async function runQuietly(command: string, args: readonly string[]): Promise<string> {
-  const result = await runProcess({ file: command, args, timeoutMs: 5000, maxBufferBytes: 1024 * 1024 });
+  const result = await runProcess({ file: command, args, timeoutMs: 5000, maxBufferChars: 1024 * 1024 });
   // lsof exits 1 when nothing matches; a missing tool is notFound: either way there is nothing to read.
   return result.failure !== '' && result.stdout === '' ? '' : result.stdout;
 }

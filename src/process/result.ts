@@ -1,5 +1,7 @@
 // What a local process did, in the words a message needs: the pure half of run.ts and start.ts, which
-// turn execa's result into it. Every failure names the command, as a user would type it.
+// turn execa's result into it. Every failure names the command, as a user would type it; what the tool
+// said is quoted by its last line (redact.ts: CR and CRLF end a line too, so no carriage return gets in).
+import { lastLine } from '../redact.js';
 
 export interface ProcessResult {
   /** The command as a user would type it, for messages: `ssh -G -- devbox`. */
@@ -42,21 +44,12 @@ export function commandLine(file: string, args: readonly string[]): string {
 
 export interface Limits {
   timeoutMs?: number;
-  maxBufferBytes?: number;
+  /** execa's maxBuffer, which it counts in characters of the decoded text (encoding utf8), not bytes. */
+  maxBufferChars?: number;
 }
 
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
-}
-
-function lastLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== '')
-      .at(-1) ?? ''
-  );
 }
 
 /** Why `raw` is not a success, in one line that starts with the command. */
@@ -66,7 +59,7 @@ function describeFailure(command: string, raw: RawResult, limits: Limits, stderr
   if (raw.timedOut)
     return `${quoted} did not finish within ${seconds(limits.timeoutMs ?? 0)} and was stopped`;
   if (raw.isMaxBuffer)
-    return `${quoted} printed more than ${limits.maxBufferBytes ?? '?'} bytes and was stopped`;
+    return `${quoted} printed more than ${limits.maxBufferChars ?? '?'} characters and was stopped`;
   if (raw.isCanceled) return `${quoted} was cancelled`;
   if (raw.signal) return `${quoted} was killed by ${raw.signal}`;
   if (raw.exitCode !== undefined) {

@@ -19,8 +19,8 @@ export interface RunRequest {
   cwd?: string;
   /** Aborting stops the process; the result then says it was cancelled. */
   signal?: AbortSignal;
-  /** Per output stream; more stops the process. Default 4 MiB. */
-  maxBufferBytes?: number;
+  /** Per output stream, in characters (execa counts the decoded text); more stops the process. Default 4 Mi. */
+  maxBufferChars?: number;
   /**
    * A process group of its own: Ctrl-C in the terminal does not reach it, so a step can finish before
    * the caller stops (the demo). It is then not killed when tunnel exits; the timeout still applies.
@@ -35,7 +35,7 @@ export const KILL_GRACE_MS = 2000;
 /** Runs `file args…` to its end with stdin closed; never rejects: the result says what happened. */
 export async function runProcess(request: RunRequest): Promise<ProcessResult> {
   const { execa } = await loadExeca();
-  const maxBufferBytes = request.maxBufferBytes ?? DEFAULT_MAX_BUFFER;
+  const maxBufferChars = request.maxBufferChars ?? DEFAULT_MAX_BUFFER;
   const raw = await execa(request.file, [...request.args], {
     reject: false,
     stdin: 'ignore',
@@ -43,7 +43,7 @@ export async function runProcess(request: RunRequest): Promise<ProcessResult> {
     stripFinalNewline: false,
     timeout: request.timeoutMs,
     forceKillAfterDelay: KILL_GRACE_MS,
-    maxBuffer: maxBufferBytes,
+    maxBuffer: maxBufferChars,
     cancelSignal: request.signal,
     env: request.env,
     extendEnv: request.env === undefined,
@@ -52,7 +52,7 @@ export async function runProcess(request: RunRequest): Promise<ProcessResult> {
   });
   return toResult(commandLine(request.file, request.args), raw as RawResult, {
     timeoutMs: request.timeoutMs,
-    maxBufferBytes,
+    maxBufferChars,
   });
 }
 

@@ -3,6 +3,7 @@
 // pipe would block the child) into a bounded tail for messages. Stopped with SIGTERM, then SIGKILL;
 // killed with tunnel when tunnel exits first (execa's cleanup).
 import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { loadExeca } from './execa.js';
 import { commandLine, type ProcessResult, type RawResult, toResult } from './result.js';
 import { KILL_GRACE_MS } from './run.js';
@@ -15,8 +16,8 @@ export interface StartRequest {
   env?: NodeJS.ProcessEnv;
   /** Each stderr chunk as it comes (for debug logs); the tail is kept either way. */
   onStderr?: (text: string) => void;
-  /** How much of stderr to keep for stderrTail(). Default 64 KiB. */
-  stderrTailBytes?: number;
+  /** How many characters (UTF-16 code units) of stderr to keep for stderrTail(). Default 64 Ki. */
+  stderrTailChars?: number;
 }
 
 export interface RunningProcess {
@@ -26,7 +27,7 @@ export interface RunningProcess {
   /** null unless the request asked for stdin: 'pipe'. */
   stdin: Writable | null;
   stdout: Readable;
-  /** The last stderrTailBytes of its stderr. */
+  /** The last stderrTailChars characters of its stderr. */
   stderrTail(): string;
   /** Settles (never rejects) once it exited; stdout in it is '' (it was streamed), stderr is the tail. */
   exited: Promise<ProcessResult>;
@@ -46,24 +47,49 @@ export async function startProcess(request: StartRequest): Promise<RunningProces
     extendEnv: request.env === undefined,
     forceKillAfterDelay: KILL_GRACE_MS,
   });
-  const tailBytes = request.stderrTailBytes ?? 64 * 1024;
-  let tail = '';
+  const tail = new TextTail(request.stderrTailChars ?? 64 * 1024);
   child.stderr.on('data', (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    tail = (tail + text).slice(-tailBytes);
-    request.onStderr?.(text);
+    const text = tail.push(chunk);
+    if (text !== '') request.onStderr?.(text);
   });
   const command = commandLine(request.file, request.args);
-  const exited = child.then((raw) => toResult(command, { ...(raw as RawResult), stderr: tail }));
+  const exited = child.then((raw) => toResult(command, { ...(raw as RawResult), stderr: tail.end() }));
   return {
     command,
     pid: child.pid,
     stdin: child.stdin,
     stdout: child.stdout,
-    stderrTail: () => tail,
+    stderrTail: () => tail.text,
     exited,
     stop: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill();
     },
   };
+}
+
+/**
+ * The last `max` characters of a byte stream decoded as UTF-8: a character split across two chunks is
+ * decoded whole (a StringDecoder holds its first bytes back), never as two U+FFFD.
+ */
+export class TextTail {
+  private readonly decoder = new StringDecoder('utf8');
+  text = '';
+
+  constructor(private readonly max: number) {}
+
+  /** Adds a chunk; returns the text it completed. */
+  push(chunk: Buffer): string {
+    return this.add(this.decoder.write(chunk));
+  }
+
+  /** The stream ended: whatever bytes were held back (an incomplete character) count, as U+FFFD. */
+  end(): string {
+    this.add(this.decoder.end());
+    return this.text;
+  }
+
+  private add(text: string): string {
+    if (text !== '') this.text = (this.text + text).slice(-this.max);
+    return text;
+  }
 }

@@ -1,13 +1,13 @@
 // The images inside k3d's node containers, through the dev server's docker CLI: `docker exec <node>
 // crictl images -o json` (what the kubelet will find: the CRI's view, not just a containerd record) and a
 // direct `ctr -n k8s.io images import -` fed from a tar file on the dev server. Arguments are argv words
-// (quoted by the SSH layer); the only script is a constant that takes them as "$1" "$2" "$3".
+// (quoted by the SSH layer); the file reaches the run script (program.ts) as an argument, never spliced.
 import { TunnelError } from '../errors.js';
 import { remoteText } from '../redact.js';
 import type { ExecResult, SshConnection } from '../ssh/types.js';
 import type { FindOptions } from './k3d.js';
 import { summarizeK3dError } from './k3d-log.js';
-import { findProgram, type RemoteProgram, runProgram } from './program.js';
+import { findProgram, type RemoteProgram, type Runnable, runProgram } from './program.js';
 
 export const DOCKER_FALLBACK_PATHS: readonly string[] = [
   '/usr/bin/docker',
@@ -68,7 +68,7 @@ export interface NodeCheck {
 
 export interface NodeRequest {
   /** The dev server's docker CLI (findDocker). */
-  docker: Pick<RemoteProgram, 'command' | 'shell'>;
+  docker: Runnable;
   node: string;
   signal?: AbortSignal;
 }
@@ -96,16 +96,12 @@ export async function importIntoNode(
   conn: SshConnection,
   request: NodeRequest & { file: string },
 ): Promise<string | undefined> {
-  // The redirect happens on the server; the docker command (a login shell around it, maybe) runs after it.
-  const script = 'f=$1; shift; exec "$@" < "$f"';
-  const docker = {
-    ...request.docker,
-    command: ['sh', '-c', script, 'sh', request.file, ...request.docker.command],
-  };
+  // The file is docker's stdin only: a login shell around docker opens it after its profile ran.
   const args = ['exec', '-i', request.node, 'ctr', '-n', 'k8s.io', 'images', 'import', '-'];
-  const result = await runProgram(conn, docker, args, {
+  const result = await runProgram(conn, request.docker, args, {
     timeoutMs: IMPORT_TIMEOUT_MS,
     signal: request.signal,
+    stdinFile: request.file,
   });
   return result.code === 0 ? undefined : failure(result);
 }

@@ -1,9 +1,14 @@
-// A program on the dev server (k3d, docker), found once and then always run in the environment it was
-// found in. The one find routine: the SSH session's PATH (what `ssh host k3d` runs), then the user's login
-// shell (PATH and variables such as DOCKER_HOST or DOCKER_CONTEXT often live in ~/.profile), then bash and
-// sh as login shells, then the usual install paths. A program a login shell found is run through that
-// login shell, so what the profile sets applies to it as it would in the user's terminal.
+// A program on the dev server (k3d, docker), found once and then always run in the user's login environment
+// when there is one. The one find routine: the SSH session's PATH (what `ssh host k3d` runs), then the user's
+// login shell (PATH and variables such as DOCKER_HOST or DOCKER_CONTEXT often live in ~/.profile), then bash
+// and sh as login shells, then the usual install paths. Wherever it was found, once the user's login shell is
+// known and usable (it runs a command we give it), the program is run through that login shell, so what the
+// profile sets applies to it as it would in the user's terminal: rootless docker has docker in /usr/bin and
+// DOCKER_HOST in ~/.profile. Without a usable login shell, a program a fallback login shell found runs
+// through that shell, and one on the session PATH or an install path runs as `ssh host <path>` would.
 // Every word is an argv word (the SSH layer quotes it); the scripts are constants taking "$0" "$@".
+import { TunnelError } from '../errors.js';
+import { lastLine } from '../redact.js';
 import type { ExecOptions, ExecResult, SshConnection } from '../ssh/types.js';
 
 export type FoundVia = 'PATH' | 'login shell' | 'install path';
@@ -12,7 +17,7 @@ export interface RemoteProgram {
   /** Where it is on the dev server, for people: `/home/dev/.local/bin/k3d`. */
   path: string;
   foundVia: FoundVia;
-  /** The login shell that found it and runs it (foundVia 'login shell'). */
+  /** The login shell that runs it (whose profile applies); undefined: run as `ssh host <path>` would. */
   shell?: string;
   /** The argv prefix that runs it: `[path]`, or the login shell around it. */
   command: string[];
@@ -33,10 +38,19 @@ function familyOf(shell: string): Family | undefined {
 }
 
 // printf, not echo: some shells' echo reads options. The marker goes to both streams.
+const MARK = `printf '%s\\n' ${RUN_MARKER}; printf '%s\\n' ${RUN_MARKER} >&2`;
 const RUN_SCRIPT: Record<Family, string> = {
-  posix: `printf '%s\\n' ${RUN_MARKER}; printf '%s\\n' ${RUN_MARKER} >&2; exec "$0" "$@"`,
-  fish: `printf '%s\\n' ${RUN_MARKER}; printf '%s\\n' ${RUN_MARKER} >&2; exec $argv`,
+  posix: `${MARK}; exec "$0" "$@"`,
+  fish: `${MARK}; exec $argv`,
 };
+// The same with stdin read from a file on the server: the file is the first argument (never spliced), and
+// the redirect happens after the marker, so the profile never reads it.
+const RUN_SCRIPT_STDIN: Record<Family, string> = {
+  posix: `${MARK}; f=$0; exec "$@" < "$f"`,
+  fish: `${MARK}; exec $argv[2..-1] < $argv[1]`,
+};
+// Without a login shell: the session's shell does the redirect.
+const PLAIN_STDIN_SCRIPT = 'f=$0; exec "$@" < "$f"';
 
 /** The argv prefix that runs `path` through the login shell `shell` (whose family must be known). */
 export function loginShellCommand(shell: string, path: string): string[] {
@@ -44,12 +58,21 @@ export function loginShellCommand(shell: string, path: string): string[] {
   return [shell, '-l', '-c', RUN_SCRIPT[family], path];
 }
 
+/** The whole argv of one run; `stdinFile` (a file on the server) becomes the program's stdin. */
+function runArgv(program: Runnable, args: readonly string[], stdinFile: string | undefined): string[] {
+  if (stdinFile === undefined) return [...program.command, ...args];
+  if (program.shell === undefined)
+    return ['sh', '-c', PLAIN_STDIN_SCRIPT, stdinFile, ...program.command, ...args];
+  const script = RUN_SCRIPT_STDIN[familyOf(program.shell) ?? 'posix'];
+  return [program.shell, '-l', '-c', script, stdinFile, program.path, ...args];
+}
+
 export interface FindRequest {
   /** A constant of tunnel ('k3d', 'docker'), never remote data. */
   name: string;
   /** Where it may be when no shell's PATH has it ($HOME expands on the server). */
   installPaths: readonly string[];
-  /** The user's login shell (cached per connection by the caller); undefined = ask the server. */
+  /** The user's usable login shell (cached per connection by the caller); undefined = ask the server. */
   loginShell?: () => Promise<string | undefined>;
 }
 
@@ -62,19 +85,25 @@ export interface FindOutcome {
 // A login shell's $SHELL as the server reports it: an absolute path of plain characters, or nothing.
 const SHELL_PATH = /^\/[A-Za-z0-9._+/-]{1,255}$/;
 
-/** The user's login shell: $SHELL as sshd set it from the passwd entry, else the passwd entry itself. */
+/**
+ * The user's login shell, when tunnel knows how to drive it and it runs a command through its profile (a
+ * profile that exits or execs something else makes it unusable): $SHELL as sshd set it from the passwd
+ * entry, else the passwd entry itself.
+ */
 export async function userLoginShell(conn: SshConnection): Promise<string | undefined> {
   const script =
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a sh parameter expansion, for the remote shell
     's=${SHELL:-}; [ -n "$s" ] || s=$(getent passwd "$(id -un)" 2>/dev/null | cut -d: -f7); printf \'%s\\n\' "$s"';
   const result = await conn.execShell(script, { timeoutMs: 20_000, maxOutputBytes: 4096 });
-  const shell = result.code === 0 ? lastLine(result.stdout) : undefined;
-  return shell !== undefined && SHELL_PATH.test(shell) ? shell : undefined;
+  const shell = result.code === 0 ? lastLine(result.stdout) : '';
+  if (!SHELL_PATH.test(shell) || familyOf(shell) === undefined) return undefined;
+  const probe = await conn.exec(loginShellCommand(shell, 'true'), FIND_OPTIONS);
+  return probe.code === 0 && afterMarker(probe.stdout) !== undefined ? shell : undefined;
 }
 
-/** The login shells to ask, in order: the user's own (when tunnel knows how to drive it), bash, sh. */
+/** The login shells to ask, in order: the user's own (when usable), bash, sh. */
 function loginShells(own: string | undefined): string[] {
-  const shells = own !== undefined && familyOf(own) !== undefined ? [own] : [];
+  const shells = own !== undefined ? [own] : [];
   for (const fallback of ['bash', 'sh']) {
     if (!shells.some((shell) => shell.split('/').at(-1) === fallback)) shells.push(fallback);
   }
@@ -88,28 +117,30 @@ export async function findProgram(conn: SshConnection, request: FindRequest): Pr
   const { name } = request;
   const tried = [`"command -v ${name}" in the SSH session's shell`];
   const viaPath = lastLine(checked(await conn.execShell(`command -v ${name}`, FIND_OPTIONS)));
-  if (viaPath?.startsWith('/')) return found({ path: viaPath, foundVia: 'PATH', command: [viaPath] }, tried);
   // A shell function or alias named like the program: the session's shell runs it by name.
-  if (viaPath) return found({ path: name, foundVia: 'PATH', command: [name] }, tried);
+  if (viaPath !== '' && !viaPath.startsWith('/'))
+    return { program: { path: name, foundVia: 'PATH', command: [name] }, tried };
   const own = await (request.loginShell ?? (() => userLoginShell(conn)))();
+  if (viaPath !== '') return { program: program(viaPath, 'PATH', own), tried };
   for (const shell of loginShells(own)) {
     tried.push(`"${shell} -l -c 'command -v ${name}'"`);
     const result = await conn.exec([shell, '-l', '-c', `command -v ${name}`], FIND_OPTIONS);
     const path = lastAbsolute(checked(result));
-    if (path)
-      return found({ path, foundVia: 'login shell', shell, command: loginShellCommand(shell, path) }, tried);
+    if (path) return { program: program(path, 'login shell', shell), tried };
   }
   if (request.installPaths.length === 0) return { program: undefined, tried };
   tried.push(...request.installPaths.map((candidate) => `test -x ${candidate}`));
   const listed = lastAbsolute(
     checked(await conn.execShell(installPathScript(request.installPaths), FIND_OPTIONS)),
   );
-  if (listed) return found({ path: listed, foundVia: 'install path', command: [listed] }, tried);
+  if (listed) return { program: program(listed, 'install path', own), tried };
   return { program: undefined, tried };
 }
 
-function found(program: RemoteProgram, tried: string[]): FindOutcome {
-  return { program, tried };
+/** A program at `path`, run through `shell` (a login shell) when there is one. */
+function program(path: string, foundVia: FoundVia, shell: string | undefined): RemoteProgram {
+  if (shell === undefined) return { path, foundVia, command: [path] };
+  return { path, foundVia, shell, command: loginShellCommand(shell, path) };
 }
 
 // One round trip for every install path; the script is a constant, $HOME expands on the server.
@@ -122,14 +153,6 @@ function checked(result: ExecResult): string {
   return result.code === 0 && !result.truncated ? result.stdout : '';
 }
 
-function lastLine(stdout: string): string | undefined {
-  return stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '')
-    .at(-1);
-}
-
 // Login shells may print banners from profile scripts; the answer is the last absolute path.
 function lastAbsolute(stdout: string): string | undefined {
   return stdout
@@ -139,18 +162,28 @@ function lastAbsolute(stdout: string): string | undefined {
     .at(-1);
 }
 
+/** What runProgram needs of a program. */
+export type Runnable = Pick<RemoteProgram, 'path' | 'command' | 'shell'>;
+
+export interface RunOptions extends ExecOptions {
+  /** A file on the dev server that becomes the program's stdin (an argv word, never spliced). */
+  stdinFile?: string;
+}
+
 /** Runs the program with `args` as argv words; what a login shell's profile printed is left out. */
 export async function runProgram(
   conn: SshConnection,
-  program: Pick<RemoteProgram, 'command' | 'shell'>,
+  program: Runnable,
   args: readonly string[],
-  options: ExecOptions = {},
+  options: RunOptions = {},
 ): Promise<ExecResult> {
-  if (program.shell === undefined) return await conn.exec([...program.command, ...args], options);
+  const { stdinFile, ...execOptions } = options;
+  const argv = runArgv(program, args, stdinFile);
+  if (program.shell === undefined) return await conn.exec(argv, execOptions);
   const filters = { stdout: new MarkerFilter(), stderr: new MarkerFilter() };
   const onOutput = options.onOutput;
-  const result = await conn.exec([...program.command, ...args], {
-    ...options,
+  const result = await conn.exec(argv, {
+    ...execOptions,
     ...(onOutput
       ? {
           onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => {
@@ -160,15 +193,32 @@ export async function runProgram(
         }
       : {}),
   });
-  return { ...result, stdout: afterMarker(result.stdout), stderr: afterMarker(result.stderr) };
+  const stdout = afterMarker(result.stdout);
+  if (stdout === undefined && result.code !== null && !result.truncated)
+    throw profileExited(conn, program.shell, program.path);
+  return { ...result, stdout: stdout ?? '', stderr: afterMarker(result.stderr) ?? result.stderr };
 }
 
-/** The text after the marker line; all of it when the shell never got as far as printing the marker. */
-export function afterMarker(text: string): string {
+// The login shell exited (or exec'd something else) before it printed the marker: what it printed is the
+// profile's, not the program's, so it must not be read as the program's answer.
+function profileExited(conn: SshConnection, shell: string, path: string): TunnelError {
+  const name = path.split('/').at(-1) ?? path;
+  const host = conn.target.alias;
+  return new TunnelError(
+    'REMOTE_COMMAND',
+    `The login shell ${shell} on ${host} did not run ${name}: its profile exited first.`,
+    {
+      hint: `A profile that runs \`exit\` or \`exec\` stops every command run through it. Check with: ssh ${host} '${shell} -l -c true'`,
+    },
+  );
+}
+
+/** The text after the marker line; undefined when the shell never got as far as printing the marker. */
+export function afterMarker(text: string): string | undefined {
   const line = `${RUN_MARKER}\n`;
   if (text.startsWith(line)) return text.slice(line.length);
   const at = text.indexOf(`\n${line}`);
-  return at === -1 ? text : text.slice(at + 1 + line.length);
+  return at === -1 ? undefined : text.slice(at + 1 + line.length);
 }
 
 /** The streaming side of afterMarker: holds chunks back until the marker line went by. */
@@ -180,7 +230,7 @@ class MarkerFilter {
     if (this.open) return chunk;
     this.held += chunk.toString('latin1');
     const rest = afterMarker(this.held);
-    if (rest === this.held) {
+    if (rest === undefined) {
       // Keep only what could still be the start of the marker line.
       if (this.held.length > 64 * 1024) this.held = this.held.slice(-(RUN_MARKER.length + 2));
       return Buffer.alloc(0);

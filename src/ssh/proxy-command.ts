@@ -33,7 +33,7 @@ export interface ProxyCommandSocket {
   stderrTail(): string;
 }
 
-const STDERR_TAIL_BYTES = 2048;
+const STDERR_TAIL_CHARS = 2048;
 
 /** Starts the ProxyCommand; the Duplex ends when the command exits and kills it when destroyed. */
 export async function spawnProxyCommand(
@@ -46,7 +46,7 @@ export async function spawnProxyCommand(
     file: '/bin/sh',
     args: ['-c', `exec ${command}`],
     stdin: 'pipe',
-    stderrTailBytes: STDERR_TAIL_BYTES,
+    stderrTailChars: STDERR_TAIL_CHARS,
     onStderr: (text) => log?.('debug', `proxy command: ${text.trimEnd()}`),
   });
   const stdin = child.stdin!;

@@ -39,6 +39,8 @@ export interface DevServerOptions {
   dir?: string;
   /** The dev-server user's login shell (root only; see SshdOptions.loginShell). */
   loginShell?: string;
+  /** k3d and docker on the plain SSH session's PATH too (as with /usr/bin/docker from a package). */
+  toolsOnSessionPath?: boolean;
 }
 
 export interface DevServer {
@@ -162,7 +164,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       listenAddress: netns?.nsAddress ?? '127.0.0.1',
       ...(netns ? { port: 22, netns: netns.name } : {}),
       authorizedKeys: [publicKey],
-      setEnv: sessionEnv(simHome),
+      setEnv: sessionEnv(simHome, { toolsOnPath: options.toolsOnSessionPath === true }),
       ...(options.loginShell ? { loginShell: options.loginShell } : {}),
     });
     cleanups.push(() => sshd.stop());

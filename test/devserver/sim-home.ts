@@ -32,8 +32,11 @@ export function createSimHome(simHome: string): void {
 
 /**
  * Session environment set by sshd (SetEnv). PATH leaves out /usr/local/bin so whatever this machine has
- * installed there (e.g. a real docker CLI without an engine) cannot shadow the simulated tools.
+ * installed there (e.g. a real docker CLI without an engine) cannot shadow the simulated tools. With
+ * `toolsOnPath`, the tools' directory is on the session PATH too (a host with k3d and docker installed
+ * system-wide, where only variables such as DOCKER_HOST come from ~/.profile).
  */
-export function sessionEnv(simHome: string): Record<string, string> {
-  return { HOME: simHome, PATH: '/usr/bin:/bin' };
+export function sessionEnv(simHome: string, options: { toolsOnPath?: boolean } = {}): Record<string, string> {
+  const bin = options.toolsOnPath ? `${path.join(simHome, '.local', 'bin')}:` : '';
+  return { HOME: simHome, PATH: `${bin}/usr/bin:/bin` };
 }

@@ -2,16 +2,21 @@
 // DOCKER_HOST=unix:///run/user/1000/docker.sock), with k3d and docker only on the login shell's PATH. The
 // dev-server handle finds both through the login shell and runs them through it, so k3d and docker reach the
 // engine; run without the profile (what `ssh host /path/to/k3d` does) they dial the default socket and fail,
-// as the real CLIs do. Real sshd and ssh; k3d and docker are the simulator's.
+// as the real CLIs do. An image tar reaches docker, not the profile. The same with k3d and docker on the plain
+// SSH PATH (a system-wide install). Real sshd and ssh; k3d and docker are the simulator's.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDevServer } from '../../src/devserver/dev-server.js';
+import { checkNodeImage, importIntoNode } from '../../src/remote/node-images.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { cliEnvsPerTest, runCli } from './cli-helpers.js';
 
 const ROOTLESS = 'unix:///run/user/1000/docker.sock';
+const FAKE_DOCKER = fileURLToPath(new URL('./fake-docker.mjs', import.meta.url));
 let devserver: DevServer;
 const newCli = cliEnvsPerTest();
 
@@ -58,6 +63,36 @@ describe('k3d and docker set up by the login profile (DOCKER_HOST in ~/.profile)
       expect(bare.stderr).toContain('Cannot connect to the Docker daemon at unix:///var/run/docker.sock');
     } finally {
       dev.close();
+    }
+  });
+
+  it('imports an image tar through the login shell even when the profile reads stdin (the tar is not its stdin)', async () => {
+    const profile = path.join(devserver.simHome, '.profile');
+    const before = fs.readFileSync(profile, 'utf8');
+    // A profile that reads a line from stdin (as some prompts do): it must get the session's empty stdin.
+    fs.writeFileSync(profile, `${before}read -r tunnel_first_line || true\n`);
+    const tar = path.join(devserver.simHome, 'myapp.tar');
+    fs.writeFileSync(
+      tar,
+      execFileSync(process.execPath, [FAKE_DOCKER, 'save', 'myapp:1.0'], {
+        env: { ...process.env, FAKE_DOCKER_IMAGES: 'myapp:1.0', FAKE_DOCKER_LAYER_BYTES: '4096' },
+      }),
+    );
+    const dev = await open();
+    try {
+      const docker = await dev.docker();
+      expect(docker.shell).toBeDefined();
+      const node = 'k3d-my-app-server-0';
+      expect(await importIntoNode(dev.ssh, { docker, node, file: tar })).toBeUndefined();
+      const image = 'docker.io/library/myapp:1.0';
+      expect(await checkNodeImage(dev.ssh, { docker, node, image })).toEqual({
+        present: true,
+        error: undefined,
+      });
+    } finally {
+      dev.close();
+      fs.writeFileSync(profile, before);
+      fs.rmSync(tar, { force: true });
     }
   });
 
@@ -122,5 +157,68 @@ describe('k3d and docker set up by the login profile (DOCKER_HOST in ~/.profile)
       fs.writeFileSync(profile, before);
       fs.rmSync(path.join(devserver.simHome, '.docker'), { recursive: true, force: true });
     }
+  });
+});
+
+// The usual rootless-docker host: k3d and docker installed system-wide (on the plain SSH PATH), and only
+// DOCKER_HOST set in ~/.profile. Found on the PATH, they still run through the login shell, so they reach
+// the engine the profile names.
+describe('k3d and docker on the plain SSH PATH, DOCKER_HOST only in ~/.profile', () => {
+  let onPath: DevServer;
+
+  beforeAll(async () => {
+    onPath = await startDevServer({
+      scenario: {
+        engineHost: ROOTLESS,
+        clusters: [{ name: 'my-app', apiPort: 16443, ports: [{ hostPort: 8080, containerPort: 30080 }] }],
+      },
+      toolsOnSessionPath: true,
+    });
+    fs.appendFileSync(path.join(onPath.simHome, '.profile'), `export DOCKER_HOST=${ROOTLESS}\n`);
+  });
+
+  afterAll(async () => {
+    await onPath?.stop();
+  });
+
+  it('finds both on the PATH and runs them through the login shell, where DOCKER_HOST reaches the engine', async () => {
+    const dev = await openDevServer(
+      { alias: 'devserver', sshConfigFile: onPath.sshConfigFile, acceptNewHostKey: false },
+      {},
+      () => {},
+    );
+    try {
+      const bin = path.join(onPath.simHome, '.local', 'bin');
+      const k3d = await dev.k3d();
+      expect(k3d).toMatchObject({ path: path.join(bin, 'k3d'), foundVia: 'PATH', k3dVersion: 'v5.9.0' });
+      expect(k3d.shell).toMatch(/^\//);
+      expect((await dev.clusters()).map((cluster) => cluster.name)).toEqual(['my-app']);
+      const docker = await dev.docker();
+      expect(docker).toMatchObject({ path: path.join(bin, 'docker'), foundVia: 'PATH' });
+      const version = await dev.run(docker, ['version', '--format', '{{.Server.Version}}']);
+      expect(version).toMatchObject({ code: 0, stdout: '28.5.1\n', stderr: '' });
+      // `ssh host docker version` (no profile) dials the default socket, where no engine listens.
+      const bare = await dev.ssh.exec(['docker', 'version', '--format', '{{.Server.Version}}']);
+      expect(bare.code).not.toBe(0);
+    } finally {
+      dev.close();
+    }
+  });
+
+  it('tunnel doctor finds the engine up and says k3d on the PATH runs through the login shell', async () => {
+    const result = await runCli(newCli(), [
+      '--ssh-config',
+      onPath.sshConfigFile,
+      'doctor',
+      'devserver',
+      '--json',
+    ]);
+    const checks = JSON.parse(result.stdout).checks as { id: string; status: string; detail: string }[];
+    const check = (id: string) => checks.find((entry) => entry.id === id);
+    expect(check('docker')).toMatchObject({ status: 'pass', detail: 'Docker Engine 28.5.1 is running' });
+    expect(check('k3d')?.detail).toContain(
+      `${path.join(onPath.simHome, '.local', 'bin', 'k3d')}, on the SSH session's PATH; run through the login shell`,
+    );
+    expect(check('clusters')?.status).toBe('pass');
   });
 });

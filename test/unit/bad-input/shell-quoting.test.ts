@@ -12,6 +12,7 @@ import { removeRemoteFile } from '../../../src/image/upload.js';
 import { getKubeconfig, listClusters } from '../../../src/remote/k3d.js';
 import { deleteCluster } from '../../../src/remote/k3d-cluster.js';
 import { checkNodeImage, importIntoNode } from '../../../src/remote/node-images.js';
+import { loginShellCommand } from '../../../src/remote/program.js';
 import type { K3dInfo } from '../../../src/remote/types.js';
 import { quoteArgv, shellQuote } from '../../../src/ssh/exec.js';
 import { fakeConnection, reply } from './fake-ssh.js';
@@ -126,14 +127,22 @@ describe('k3d and docker helpers with hostile names', () => {
     await fc.assert(
       fc.asyncProperty(hostile, hostile, hostile, async (docker, node, file) => {
         const check = fakeConnection(reply('{"images":[]}'));
-        await tolerate(checkNodeImage(check.conn, { docker: { command: [docker] }, node, image: file }));
+        const plain = { command: [docker], path: docker };
+        await tolerate(checkNodeImage(check.conn, { docker: plain, node, image: file }));
         assertQuoted(check.commands, [docker, 'exec', node, 'crictl']);
         const load = fakeConnection(reply(''));
-        await tolerate(importIntoNode(load.conn, { docker: { command: [docker] }, node, file }));
-        // The script refers to the file as "$1" and runs "$@"; the operands travel as their own words.
+        await tolerate(importIntoNode(load.conn, { docker: plain, node, file }));
+        // The script refers to the file as "$0" and runs "$@"; the operands travel as their own words.
         const words = shellWords(load.commands[0] ?? '');
         expect(words.slice(0, 2)).toEqual(['sh', '-c']);
-        expect(words.slice(3, 9)).toEqual(['sh', file, docker, 'exec', '-i', node].map(wire));
+        expect(words.slice(3, 8)).toEqual([file, docker, 'exec', '-i', node].map(wire));
+        // Through a login shell: the same words after its script, the file first.
+        const viaShell = fakeConnection(reply(''));
+        const inShell = { command: loginShellCommand('bash', docker), path: docker, shell: 'bash' };
+        await tolerate(importIntoNode(viaShell.conn, { docker: inShell, node, file }));
+        const shellArgv = shellWords(viaShell.commands[0] ?? '');
+        expect(shellArgv.slice(0, 3)).toEqual(['bash', '-l', '-c']);
+        expect(shellArgv.slice(4, 9)).toEqual([file, docker, 'exec', '-i', node].map(wire));
         const remove = fakeConnection(reply(''));
         await removeRemoteFile(remove.conn, file);
         assertQuoted(remove.commands, ['rm', '-f', file]);

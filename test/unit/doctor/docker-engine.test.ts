@@ -1,6 +1,6 @@
-// Doctor's docker check uses the docker CLI the dev-server handle finds, run as the handle runs it: a docker
-// only a login shell knows is asked through that login shell (where DOCKER_HOST may be set), and no docker
-// anywhere is "no-cli", not a failure.
+// Doctor's docker check uses the docker CLI the dev-server handle finds, run as the handle runs it: through
+// the user's login shell (where DOCKER_HOST may be set) wherever docker was found, and no docker anywhere is
+// "no-cli", not a failure.
 import { describe, expect, it } from 'vitest';
 import { devServerOver } from '../../../src/devserver/dev-server.js';
 import { dockerEngine } from '../../../src/doctor/docker.js';
@@ -31,6 +31,7 @@ describe("doctor's docker engine check", () => {
   it('asks the docker a login shell found through that login shell', async () => {
     const { devServer, execs } = server((argv) => {
       if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/bash\n' };
+      if (argv[0] === '/bin/bash' && argv.at(-1) === 'true') return { stdout: `${RUN_MARKER}\n` };
       if (argv[0] === '/bin/bash' && argv.at(-1) === 'command -v docker')
         return { stdout: '/home/dev/bin/docker\n' };
       if (argv[0] === '/bin/bash' && argv.includes('version'))
@@ -45,6 +46,23 @@ describe("doctor's docker engine check", () => {
       '--format',
       'tunnel-docker-engine {{.Server.Version}}',
     ]);
+  });
+
+  it('asks a docker on the plain SSH PATH through the login shell too (rootless docker: DOCKER_HOST in ~/.profile)', async () => {
+    const { devServer, execs } = server((argv) => {
+      if (argv.at(-1) === 'command -v docker') return { stdout: '/usr/bin/docker\n' };
+      if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/bash\n' };
+      if (argv[0] === '/bin/bash' && argv.at(-1) === 'true') return { stdout: `${RUN_MARKER}\n` };
+      if (argv[0] === '/bin/bash' && argv.includes('version'))
+        return { stdout: `${RUN_MARKER}\ntunnel-docker-engine 28.5.1\n`, stderr: `${RUN_MARKER}\n` };
+      // Without the profile, docker dials /var/run/docker.sock, where no engine listens.
+      if (argv[0] === '/usr/bin/docker')
+        return { code: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.\n' };
+      return { code: 1 };
+    });
+    expect(await dockerEngine(devServer)).toEqual({ kind: 'up', version: '28.5.1' });
+    expect(execs.at(-1)?.slice(0, 3)).toEqual(['/bin/bash', '-l', '-c']);
+    expect(execs.at(-1)?.[4]).toBe('/usr/bin/docker');
   });
 
   it('says no-cli when no shell and no install path has docker', async () => {

@@ -168,6 +168,32 @@ describe('runDoctor', () => {
     expect(silent.report.ok).toBe(true);
   });
 
+  it('says how k3d runs: through the login shell wherever it was found, or without one', async () => {
+    const viaShell = await doctor({
+      findK3d: async () => ({
+        command: ['/bin/bash', '-l', '-c', 'script', '/usr/local/bin/k3d'],
+        path: '/usr/local/bin/k3d',
+        foundVia: 'PATH',
+        shell: '/bin/bash',
+        k3dVersion: 'v5.9.0',
+        k3sVersion: undefined,
+      }),
+    });
+    expect(viaShell.check('k3d').detail).toContain(
+      "/usr/local/bin/k3d, on the SSH session's PATH; run through the login shell /bin/bash, so its profile applies",
+    );
+    const plain = await doctor({
+      findK3d: async () => ({
+        command: ['/usr/local/bin/k3d'],
+        path: '/usr/local/bin/k3d',
+        foundVia: 'PATH',
+        k3dVersion: 'v5.9.0',
+        k3sVersion: undefined,
+      }),
+    });
+    expect(plain.check('k3d').detail).toContain('run without a login shell (none usable)');
+  });
+
   it('warns when the dev server has no cluster, and skips the port checks then', async () => {
     const { report, check } = await doctor({ listClusters: async () => [] });
     expect(check('clusters')).toMatchObject({

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
 import { commandLine, runChecked, runProcess } from '../../../src/process/run.js';
-import { startProcess } from '../../../src/process/start.js';
+import { startProcess, TextTail } from '../../../src/process/start.js';
 
 /** True once `pid` no longer exists (kill 0 answers ESRCH). */
 function gone(pid: number): boolean {
@@ -49,16 +49,26 @@ describe('runProcess', () => {
   });
 
   it('a timeout kills the process (its pid is gone) and says so, naming the command', async () => {
-    // Long enough for sh to have printed its pid even on a busy machine; the point is what follows.
-    const result = await runProcess({ file: 'sh', args: SLEEPER, timeoutMs: 1500 });
-    const pid = Number(result.stdout.trim());
-    expect(pid).toBeGreaterThan(0);
-    expect(result.timedOut).toBe(true);
-    expect(result.exitCode).toBeUndefined();
-    expect(result.failure).toBe(
-      "`sh -c 'echo $$; exec sleep 30'` did not finish within 1500 ms and was stopped",
-    );
-    expect(gone(pid)).toBe(true);
+    // The sleeper writes its pid to a file: the pid is known however late sh got to run.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-process-'));
+    try {
+      const pidFile = path.join(dir, 'pid');
+      const result = await runProcess({
+        file: 'sh',
+        args: ['-c', 'echo $$ > "$1"; exec sleep 30', 'sh', pidFile],
+        timeoutMs: 1500,
+      });
+      expect(result.timedOut).toBe(true);
+      expect(result.exitCode).toBeUndefined();
+      expect(result.failure).toBe(
+        '`sh -c \'echo $$ > "$1"; exec sleep 30\' sh ' +
+          `${pidFile}\` did not finish within 1500 ms and was stopped`,
+      );
+      // sh may not even have run before the timeout on a loaded machine; if it did, its pid is gone.
+      if (fs.existsSync(pidFile)) expect(gone(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('aborting the signal stops the process', async () => {
@@ -157,7 +167,7 @@ describe('startProcess', () => {
     const noisy = await startProcess({
       file: 'sh',
       args: ['-c', 'printf "%0100d" 0 >&2; echo " proxy: connection refused" >&2; exit 255'],
-      stderrTailBytes: 40,
+      stderrTailChars: 40,
       onStderr: (text) => seen.push(text),
     });
     noisy.stdout.resume();
@@ -166,6 +176,18 @@ describe('startProcess', () => {
     expect(noisy.stderrTail()).toMatch(/ proxy: connection refused\n$/);
     expect(seen.join('')).toContain('0000 proxy');
     expect(result.failure).toMatch(/exited with code 255: .*proxy: connection refused$/);
+  });
+
+  it('decodes a character split across two stderr chunks whole, not as two U+FFFD', () => {
+    const tail = new TextTail(64);
+    const bytes = Buffer.from('café — refusé\n', 'utf8');
+    const cut = bytes.indexOf(0xa9); // inside "é": c3 | a9
+    expect(tail.push(bytes.subarray(0, cut))).toBe('caf');
+    tail.push(bytes.subarray(cut));
+    expect(tail.end()).toBe('café — refusé\n');
+    const short = new TextTail(4);
+    short.push(Buffer.from('abcdef'));
+    expect(short.text).toBe('cdef');
   });
 
   it('a missing program settles exited as notFound (no throw, no unhandled rejection)', async () => {

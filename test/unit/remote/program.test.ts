@@ -6,6 +6,7 @@ import { devServerOver } from '../../../src/devserver/dev-server.js';
 import {
   afterMarker,
   findProgram,
+  loginShellCommand,
   RUN_MARKER,
   runProgram,
   userLoginShell,
@@ -19,6 +20,8 @@ type Reply = Partial<ExecResult>;
 const SHELL_QUERY = (call: Call) => call.kind === 'shell' && call.script.includes('getent passwd');
 const VIA_PATH = (name: string) => (call: Call) =>
   call.kind === 'shell' && call.script === `command -v ${name}`;
+const SHELL_PROBE = (shell: string) => (call: Call) =>
+  call.kind === 'exec' && call.argv[0] === shell && call.argv.at(-1) === 'true';
 const INSTALL_PATHS = (call: Call) => call.kind === 'shell' && call.script.includes('test -x');
 const loginFind = (shell: string, name: string) => (call: Call) =>
   call.kind === 'exec' && call.argv[0] === shell && call.argv.at(-1) === `command -v ${name}`;
@@ -69,6 +72,7 @@ describe('findProgram', () => {
   it('asks in order: session PATH, the user login shell, bash, sh, then the install paths', async () => {
     const { conn, calls } = fakeServer((call) => {
       if (SHELL_QUERY(call)) return { stdout: '/usr/bin/zsh\n' };
+      if (SHELL_PROBE('/usr/bin/zsh')(call)) return throughLoginShell('');
       if (INSTALL_PATHS(call)) return { stdout: '/opt/bin/docker\n' };
       return { code: 1 };
     });
@@ -78,35 +82,65 @@ describe('findProgram', () => {
     ).toEqual([
       'command -v docker',
       expect.stringContaining('SHELL'),
+      expect.stringMatching(/^\/usr\/bin\/zsh -l -c printf .* true$/),
       '/usr/bin/zsh -l -c command -v docker',
       'bash -l -c command -v docker',
       'sh -l -c command -v docker',
       expect.stringContaining('for p in "/opt/bin/docker"'),
     ]);
-    // Found at an install path (no shell's PATH has it): run as it is, in the session's environment.
+    // Found at an install path (no shell's PATH has it): run through the user's login shell.
     expect(outcome.program).toEqual({
       path: '/opt/bin/docker',
       foundVia: 'install path',
-      command: ['/opt/bin/docker'],
+      shell: '/usr/bin/zsh',
+      command: loginShellCommand('/usr/bin/zsh', '/opt/bin/docker'),
     });
   });
 
-  it('stops at the session PATH and never asks a login shell then', async () => {
-    const { conn, calls } = fakeServer((call) =>
-      VIA_PATH('k3d')(call) ? { stdout: '/usr/local/bin/k3d\n' } : undefined,
-    );
+  it('runs a program found on the session PATH through the login shell, so the profile DOCKER_HOST applies', async () => {
+    // Rootless docker: docker in /usr/bin (on every PATH), DOCKER_HOST set only in ~/.profile.
+    const { conn, calls } = fakeServer((call) => {
+      if (VIA_PATH('docker')(call)) return { stdout: '/usr/bin/docker\n' };
+      if (SHELL_QUERY(call)) return { stdout: '/bin/bash\n' };
+      if (SHELL_PROBE('/bin/bash')(call)) return throughLoginShell('');
+      if (call.kind === 'exec' && call.argv.includes('version')) return throughLoginShell('28.5.1\n');
+      return { code: 1 };
+    });
+    const { program } = await findProgram(conn, { name: 'docker', installPaths: [] });
+    expect(program).toEqual({
+      path: '/usr/bin/docker',
+      foundVia: 'PATH',
+      shell: '/bin/bash',
+      command: loginShellCommand('/bin/bash', '/usr/bin/docker'),
+    });
+    const result = await runProgram(conn, program!, ['version']);
+    expect(calls.at(-1)).toEqual({
+      kind: 'exec',
+      argv: [...loginShellCommand('/bin/bash', '/usr/bin/docker'), 'version'],
+    });
+    expect(result).toMatchObject({ code: 0, stdout: '28.5.1\n', stderr: '' });
+  });
+
+  it('runs a program on the session PATH as it is when the login shell is not usable (its profile exits)', async () => {
+    const { conn } = fakeServer((call) => {
+      if (VIA_PATH('k3d')(call)) return { stdout: '/usr/local/bin/k3d\n' };
+      if (SHELL_QUERY(call)) return { stdout: '/bin/bash\n' };
+      // The probe: the profile exits before the marker.
+      if (SHELL_PROBE('/bin/bash')(call)) return { stdout: 'bye\n' };
+      return { code: 1 };
+    });
     const outcome = await findProgram(conn, { name: 'k3d', installPaths: [] });
     expect(outcome.program).toEqual({
       path: '/usr/local/bin/k3d',
       foundVia: 'PATH',
       command: ['/usr/local/bin/k3d'],
     });
-    expect(calls).toHaveLength(1);
   });
 
   it("finds through the user's own login shell and runs through it, so the profile's DOCKER_HOST applies", async () => {
     const { conn, calls } = fakeServer((call) => {
       if (SHELL_QUERY(call)) return { stdout: '/usr/bin/zsh\n' };
+      if (SHELL_PROBE('/usr/bin/zsh')(call)) return throughLoginShell('');
       if (loginFind('/usr/bin/zsh', 'docker')(call))
         return { stdout: 'hello from .zprofile\n/home/dev/bin/docker\n' };
       if (call.kind === 'exec' && call.argv[0] === '/usr/bin/zsh' && call.argv.includes('ps'))
@@ -141,6 +175,7 @@ describe('findProgram', () => {
   it('drives fish with its own script ($argv) and falls back to bash for a shell it does not know', async () => {
     const fish = fakeServer((call) => {
       if (SHELL_QUERY(call)) return { stdout: '/usr/bin/fish\n' };
+      if (SHELL_PROBE('/usr/bin/fish')(call)) return throughLoginShell('');
       if (loginFind('/usr/bin/fish', 'k3d')(call)) return { stdout: '/home/dev/.local/bin/k3d\n' };
       return { code: 1 };
     });
@@ -178,7 +213,7 @@ describe('runProgram', () => {
     const streamed = { stdout: '', stderr: '' };
     const result = await runProgram(
       conn,
-      { command: loginShellArgv(), shell: 'bash' },
+      { command: loginShellArgv(), shell: 'bash', path: '/home/dev/.local/bin/k3d' },
       ['cluster', 'create', 'a'],
       { onOutput: (stream, chunk) => (streamed[stream] += chunk.toString()) },
     );
@@ -189,9 +224,32 @@ describe('runProgram', () => {
     expect(result.stdout).toBe(streamed.stdout);
   });
 
-  it('keeps everything when the login shell died before it ran the program (no marker)', () => {
-    expect(afterMarker('~/.profile: line 3: syntax error\n')).toBe('~/.profile: line 3: syntax error\n');
+  it("fails clearly when the login shell's profile exited before it ran the program (no marker)", async () => {
     expect(afterMarker(`${RUN_MARKER}\n`)).toBe('');
+    // The profile exits 0 after printing: that output must not pass for k3d's.
+    const { conn } = fakeServer(() => ({ stdout: '[]\n', stderr: 'bye from .profile\n' }));
+    const k3d = { command: loginShellArgv(), shell: 'bash', path: '/home/dev/.local/bin/k3d' };
+    const error = await runProgram(conn, k3d, ['cluster', 'list']).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: 'REMOTE_COMMAND',
+      message: 'The login shell bash on devbox did not run k3d: its profile exited first.',
+      hint: expect.stringContaining("ssh devbox 'bash -l -c true'"),
+    });
+  });
+
+  it('feeds a file to the program as stdin after the marker, never to the login shell profile', async () => {
+    const { conn, calls } = fakeServer(() => throughLoginShell('unpacked\n'));
+    const command = loginShellCommand('/bin/bash', '/usr/bin/docker');
+    const program = { command, shell: '/bin/bash', path: '/usr/bin/docker' };
+    const file = '/tmp/tunnel image "x".tar';
+    await runProgram(conn, program, ['exec', '-i', 'node', 'ctr'], { stdinFile: file });
+    const argv = (calls.at(-1) as { argv: string[] }).argv;
+    expect(argv.slice(0, 3)).toEqual(['/bin/bash', '-l', '-c']);
+    // The redirect comes after the marker in the script; the file and the program are argv words.
+    const script = argv[3] ?? '';
+    expect(script.indexOf('<')).toBeGreaterThan(script.lastIndexOf(RUN_MARKER));
+    expect(script).not.toContain(file);
+    expect(argv.slice(4)).toEqual([file, '/usr/bin/docker', 'exec', '-i', 'node', 'ctr']);
   });
 });
 
@@ -203,6 +261,7 @@ describe('the dev-server handle', () => {
   it('asks for the login shell once per connection, for k3d and docker alike, and finds each once', async () => {
     const { conn, calls } = fakeServer((call) => {
       if (SHELL_QUERY(call)) return { stdout: '/bin/bash\n' };
+      if (SHELL_PROBE('/bin/bash')(call)) return throughLoginShell('');
       if (loginFind('/bin/bash', 'k3d')(call)) return { stdout: '/home/dev/.local/bin/k3d\n' };
       if (loginFind('/bin/bash', 'docker')(call)) return { stdout: '/home/dev/.local/bin/docker\n' };
       if (call.kind === 'exec' && call.argv.at(-1) === 'version')
