@@ -126,7 +126,7 @@ function notForwarded(outcome: ForwardOutcome, name: string): string {
     );
   }
   const skipped = session.skipped.find((entry) => entry.cluster === name);
-  if (skipped) return `note: the session for ${host} did not forward ${safeText(name)}: ${skipped.reason}`;
+  if (skipped) return `note: the session for ${host} did not forward ${safeText(name)}: ${safeText(skipped.reason)}`;
   if (outcome.how === 'waiting') {
     return `note: the session for ${host} is ${session.state}; it forwards ${safeText(name)} once it is connected (tunnel status ${host})`;
   }

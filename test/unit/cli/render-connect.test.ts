@@ -161,4 +161,14 @@ describe('renderForwardOutcome (cluster create --connect)', () => {
       /^service\s+127\.0\.0\.1:18080\s+127\.0\.0\.1:8080\s+30080\s+ok\s+local 8080 was busy$/m,
     );
   });
+
+  it("escapes the session's reason for skipping the new cluster", () => {
+    const session = sessionStatus({
+      clusters: [],
+      skipped: [{ cluster: 'my-app', reason: 'no API port \u001b]0;owned\u0007' }],
+    });
+    const text = renderForwardOutcome({ how: 'rediscovered', session, cluster: undefined }, 'my-app');
+    expect(text).toContain('did not forward my-app: no API port \\x1b]0;owned\\x07');
+    expect(text).not.toContain('\u001b');
+  });
 });
