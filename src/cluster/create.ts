@@ -5,7 +5,7 @@
 import { isLoopback } from '../config/resolve.js';
 import type { DevServer } from '../devserver/dev-server.js';
 import { withDevServer } from '../devserver/with-dev-server.js';
-import { describeError, isTunnelError } from '../errors.js';
+import { describeError, InterruptedError, isTunnelError } from '../errors.js';
 import { createCluster as runK3dCreate } from '../remote/k3d-cluster.js';
 import { progressMessage } from '../remote/k3d-outcome.js';
 import { checkBeforeCreate } from './checks.js';
@@ -49,7 +49,8 @@ export async function agentStep<T>(
     return { answer: await run(), agentFailure: undefined };
   } catch (error) {
     const hint = isTunnelError(error) ? error.hint : undefined;
-    return { answer: undefined, agentFailure: { message: describeError(error), hint } };
+    const interrupted = error instanceof InterruptedError;
+    return { answer: undefined, agentFailure: { message: describeError(error), hint, interrupted } };
   }
 }
 

@@ -49,6 +49,8 @@ export interface CreateClusterRequest<Forwarded> {
 export interface AgentFailure {
   message: string;
   hint: string | undefined;
+  /** The user interrupted it (Ctrl-C): exit 130 rather than 1. */
+  interrupted: boolean;
 }
 
 export interface CreateClusterReport<Forwarded> {

@@ -71,7 +71,7 @@ async function runCreate(host: string, name: string, flags: CreateCliFlags, comm
   // The cluster exists (reported above); the agent's part failed: say so, exit 1.
   if (report.agentFailure) {
     process.stderr.write(renderAgentFailure('could not forward it', report.agentFailure));
-    throw new CommandExit(1);
+    throw new CommandExit(report.agentFailure.interrupted ? 130 : 1);
   }
 }
 
@@ -89,6 +89,6 @@ async function runDelete(host: string, name: string, _flags: unknown, command: C
   process.stdout.write(`${renderDeleted(report)}\n`);
   if (report.agentFailure) {
     process.stderr.write(renderAgentFailure(`did not drop ${name}'s forwards`, report.agentFailure));
-    throw new CommandExit(1);
+    throw new CommandExit(report.agentFailure.interrupted ? 130 : 1);
   }
 }

@@ -30,7 +30,7 @@ describe('cluster create/delete output', () => {
 
   it('still reports the created cluster when --connect failed, and how to forward it', () => {
     const report = created({
-      agentFailure: { message: 'the agent exited at start (code 1)', hint: 'see logs' },
+      agentFailure: { message: 'the agent exited at start (code 1)', hint: 'see logs', interrupted: false },
     });
     const text = renderCreated(report);
     expect(text).toContain('created cluster my-app on devserver');
@@ -38,9 +38,9 @@ describe('cluster create/delete output', () => {
     expect(createJson(report).forward).toEqual({
       error: { message: 'the agent exited at start (code 1)', hint: 'see logs' },
     });
-    expect(renderAgentFailure('could not forward it', { message: 'bad\x1b[2J', hint: 'a\nb' })).toBe(
-      'error: the agent could not forward it: bad\\x1b[2J\n  hint: a\n        b\n',
-    );
+    expect(
+      renderAgentFailure('could not forward it', { message: 'bad\x1b[2J', hint: 'a\nb', interrupted: false }),
+    ).toBe('error: the agent could not forward it: bad\\x1b[2J\n  hint: a\n        b\n');
   });
 
   it('a delete whose agent step failed still says the cluster is deleted', () => {
@@ -51,7 +51,7 @@ describe('cluster create/delete output', () => {
       context: 'k3d-my-app@devserver',
       removedFrom: '/home/dev/.kube/config',
       refreshed: undefined,
-      agentFailure: { message: 'timeout', hint: undefined },
+      agentFailure: { message: 'timeout', hint: undefined, interrupted: false },
     });
     expect(text).toContain('deleted cluster my-app on devserver');
     expect(text).toContain('removed context k3d-my-app@devserver from /home/dev/.kube/config');

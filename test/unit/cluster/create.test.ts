@@ -127,6 +127,7 @@ describe('createCluster', () => {
     expect(done.agentFailure).toEqual({
       message: 'the tunnel agent exited at start (code 1)',
       hint: 'see logs',
+      interrupted: false,
     });
   });
 

@@ -81,6 +81,7 @@ describe('deleteCluster', () => {
     expect(done.agentFailure).toEqual({
       message: 'the agent did not answer within 90000 ms',
       hint: undefined,
+      interrupted: false,
     });
   });
 
