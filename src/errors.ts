@@ -54,6 +54,14 @@ export class UsageError extends TunnelError {
   }
 }
 
+/** The user interrupted the command (Ctrl-C): main.ts prints the message and exits 130. */
+export class InterruptedError extends TunnelError {
+  constructor(message: string, hint?: string) {
+    super('STATE', message, { hint });
+    this.name = 'InterruptedError';
+  }
+}
+
 export function isTunnelError(error: unknown): error is TunnelError {
   return error instanceof TunnelError;
 }

@@ -26,6 +26,8 @@ export class Agent {
   /** Sessions that forwarded at least once: only these are saved (a failed first connect leaves nothing). */
   private readonly established = new WeakSet<ManagedSession>();
   private stopping = false;
+  /** Connect requests received and not yet answered (waiting for their host's queue included). */
+  private connecting = 0;
 
   constructor(private readonly log: Logger) {}
 
@@ -40,6 +42,29 @@ export class Agent {
   }
 
   connect(options: SessionOptions, interaction: Interaction, signal: AbortSignal): Promise<ConnectResult> {
+    this.connecting++;
+    return this.connectInQueue(options, interaction, signal).finally(() => {
+      this.connecting--;
+    });
+  }
+
+  /**
+   * For `shutdown {ifIdle}`: when no session runs and no connect is under way, stop taking requests and
+   * return true (the caller shuts the agent down); false leaves everything as it was. Synchronous, so no
+   * connect can slip in between the check and the stop.
+   */
+  claimIdleStop(): boolean {
+    if (this.stopping) return true;
+    if (this.sessions.size > 0 || this.connecting > 0) return false;
+    this.stopping = true;
+    return true;
+  }
+
+  private connectInQueue(
+    options: SessionOptions,
+    interaction: Interaction,
+    signal: AbortSignal,
+  ): Promise<ConnectResult> {
     return this.serialize(options.alias, async () => {
       this.refuseWhileStopping();
       const existing = this.sessions.get(options.alias);

@@ -21,7 +21,10 @@ import { spawnAgent } from './spawn.js';
 export interface AgentConnection {
   client: ControlClient;
   hello: HelloInfo;
-  /** True when this call started the agent. */
+  /**
+   * True when this call started the agent that answers: the process it spawned (not one that won the
+   * lock meanwhile), and no agent was replaced (the one replaced may be the user's login item).
+   */
   started: boolean;
   /** The version of an agent this call replaced. */
   replaced: string | undefined;
@@ -36,6 +39,15 @@ export interface EnsureAgentOptions {
    * (`agent status`, `agent stop`): they must see the agent that runs, not restart it as a side effect.
    */
   replace?: boolean;
+  /** The effects, for tests (default: the real socket, process and shutdown). */
+  effects?: Partial<AgentEffects>;
+}
+
+export interface AgentEffects {
+  connect: (interaction: AskHandlers | undefined) => Promise<{ client: ControlClient; hello: HelloInfo }>;
+  /** Starts an agent; the pid it spawned. */
+  spawn: () => Promise<number | undefined>;
+  stop: (client: ControlClient, pid: number) => Promise<void>;
 }
 
 async function connectOnce(interaction: AskHandlers | undefined) {
@@ -60,6 +72,29 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
   return !isAlive(pid);
 }
 
+/**
+ * Asks the agent to stop only if it is idle (no session, no connect under way: the agent decides) and
+ * waits until its process is gone; false when it refused.
+ */
+export async function stopIdleAgent(
+  client: ControlClient,
+  pid: number,
+  timeoutMs = 15_000,
+): Promise<boolean> {
+  try {
+    await client.request('shutdown', { ifIdle: true });
+  } catch (error) {
+    if (error instanceof TunnelError && error.code === 'STATE') return false;
+    // Otherwise it may have closed the connection before the reply arrived; its exit is what we wait for.
+  } finally {
+    client.close();
+  }
+  if (await waitForExit(pid, timeoutMs)) return true;
+  throw new TunnelError('AGENT', `the agent (pid ${pid}) did not stop within ${timeoutMs} ms`, {
+    hint: `See \`tunnel logs\`; stop it by hand with: kill ${pid}`,
+  });
+}
+
 /** Asks the agent to stop and waits until its process is gone (its ports are free then). */
 export async function stopAgent(client: ControlClient, pid: number, timeoutMs = 15_000): Promise<void> {
   try {
@@ -76,26 +111,34 @@ export async function stopAgent(client: ControlClient, pid: number, timeoutMs = 
 }
 
 export async function ensureAgent(options: EnsureAgentOptions = {}): Promise<AgentConnection | undefined> {
+  const effects: AgentEffects = {
+    connect: connectOnce,
+    spawn: () => spawnAgent(),
+    stop: (client, pid) => stopAgent(client, pid),
+    ...options.effects,
+  };
   let connected: Awaited<ReturnType<typeof connectOnce>>;
-  let started = false;
+  let spawned: number | undefined;
   try {
-    connected = await connectOnce(options.interaction);
+    connected = await effects.connect(options.interaction);
   } catch (error) {
     if (!(error instanceof AgentUnavailableError) || options.start === false) {
       if (error instanceof AgentUnavailableError) return undefined;
       throw error;
     }
-    await spawnAgent();
-    started = true;
-    connected = await connectOnce(options.interaction);
+    spawned = await effects.spawn();
+    connected = await effects.connect(options.interaction);
   }
   const { hello } = connected;
   const current = hello.agentVersion === VERSION && hello.protocolVersion === PROTOCOL_VERSION;
   if (current || options.replace === false) {
-    return { ...connected, started, replaced: undefined };
+    // Spawn exiting 0 means another agent (a concurrent CLI's, the login item's) holds the lock: not ours.
+    return { ...connected, started: spawned !== undefined && hello.pid === spawned, replaced: undefined };
   }
-  await stopAgent(connected.client, hello.pid);
-  await spawnAgent();
-  const fresh = await connectOnce(options.interaction);
-  return { ...fresh, started: true, replaced: hello.agentVersion };
+  await effects.stop(connected.client, hello.pid);
+  await effects.spawn();
+  const fresh = await effects.connect(options.interaction);
+  // It stands in for the one replaced (perhaps the login item's, which launchd/systemd would not restart
+  // after a clean exit): never taken down as "started by this command".
+  return { ...fresh, started: false, replaced: hello.agentVersion };
 }

@@ -6,6 +6,7 @@ import type { Handlers, RequestContext } from '../control/server.js';
 import { deserializeOptions } from '../control/session-options.js';
 import { STATUS_SCHEMA_VERSION } from '../control/status-document.js';
 import type { Interaction } from '../devserver/connect.js';
+import { TunnelError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Agent } from './agent.js';
 
@@ -59,7 +60,14 @@ export function agentHandlers(input: HandlerContext): Handlers {
       for (const host of hosts) disconnected.push(await agent.disconnect(host, keepKubeconfig));
       return { disconnected };
     },
-    shutdown: () => {
+    shutdown: (request) => {
+      // ifIdle: the agent, not the CLI, decides whether it is idle (a connect may be arriving right now).
+      if (request.ifIdle === true && !agent.claimIdleStop()) {
+        throw new TunnelError(
+          'STATE',
+          'the agent is in use (a session, or a connect under way): it keeps running',
+        );
+      }
       // After this reply is on its way: the CLI waits for our pid to go, not for the socket to close.
       setImmediate(() => input.requestShutdown('shutdown requested by the CLI'));
       return {};

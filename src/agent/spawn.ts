@@ -26,8 +26,11 @@ export function agentStderrFile(): string {
   return path.join(path.dirname(agentLogFile()), 'agent.stderr.log');
 }
 
-/** Starts an agent and resolves once an agent (it, or one that won a race) answers hello. */
-export async function spawnAgent(timeoutMs = 15_000): Promise<void> {
+/**
+ * Starts an agent and resolves once an agent (it, or one that won a race) answers hello, with the pid
+ * of the process it started: the caller compares it with hello's pid to know whose agent answers.
+ */
+export async function spawnAgent(timeoutMs = 15_000): Promise<number | undefined> {
   const stderrFile = agentStderrFile();
   fs.mkdirSync(path.dirname(stderrFile), { recursive: true, mode: 0o700 });
   const output = fs.openSync(stderrFile, 'a', 0o600);
@@ -52,7 +55,7 @@ export async function spawnAgent(timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (failure !== undefined) break;
-    if (await probeAgent(socketPath, VERSION, { timeoutMs: 1000 })) return;
+    if (await probeAgent(socketPath, VERSION, { timeoutMs: 1000 })) return child.pid;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const detail = tail(stderrFile) || tail(agentLogFile());

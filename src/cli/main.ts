@@ -2,7 +2,7 @@
 // (a command that has already said what failed throws a CommandExit, see outcome.ts).
 // Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted.
 import { Command, CommanderError } from 'commander';
-import { describeError, isTunnelError, TunnelError, UsageError } from '../errors.js';
+import { describeError, InterruptedError, isTunnelError, TunnelError, UsageError } from '../errors.js';
 import { escapeControlsKeepLines } from '../redact.js';
 import { VERSION } from '../version.js';
 import { helpConfiguration, unknownOptionHint } from './help.js';
@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     process.stderr.write(renderError(error));
-    process.exitCode = error instanceof UsageError ? 2 : 1;
+    process.exitCode = error instanceof UsageError ? 2 : error instanceof InterruptedError ? 130 : 1;
     if (error instanceof TunnelError && error.code === 'INTERNAL') process.exitCode = 1;
   }
 }

@@ -13,3 +13,14 @@ export class CommandExit extends Error {
     this.immediate = options.immediate === true;
   }
 }
+
+/**
+ * Ctrl-C (SIGINT) as an AbortSignal for the time a command runs: while installed, SIGINT no longer kills
+ * the process, so the command can clean up and say so. dispose() gives SIGINT back.
+ */
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onInterrupt) };
+}

@@ -70,7 +70,8 @@ function remapLine(cluster: string, forward: ForwardStatus): string | undefined 
   const where = `${safeText(cluster)}'s port ${forward.remotePort} is at ${safeText(forward.localAddress)}:${forward.localPort}`;
   switch (forward.remapped?.reason) {
     case 'busy':
-      return `note: 127.0.0.1:${forward.remapped.from} is in use on this machine, so ${where} (pin one with --map ${forward.remotePort}:<local>)`;
+      // The address the forward listens on (--bind), not always 127.0.0.1.
+      return `note: ${safeText(forward.localAddress)}:${forward.remapped.from} is in use on this machine, so ${where} (pin one with --map ${forward.remotePort}:<local>)`;
     case 'self':
       return `note: the dev server is this machine, so ${where} (listening on ${forward.remapped.from} would forward to itself)`;
     default:

@@ -5,10 +5,11 @@
 import { isLoopback } from '../config/resolve.js';
 import type { DevServer } from '../devserver/dev-server.js';
 import { withDevServer } from '../devserver/with-dev-server.js';
+import { describeError, InterruptedError, isTunnelError } from '../errors.js';
 import { createCluster as runK3dCreate } from '../remote/k3d-cluster.js';
 import { progressMessage } from '../remote/k3d-outcome.js';
 import { checkBeforeCreate } from './checks.js';
-import type { ClusterEvent, CreateClusterReport, CreateClusterRequest } from './types.js';
+import type { AgentFailure, ClusterEvent, CreateClusterReport, CreateClusterRequest } from './types.js';
 
 type Created = Pick<CreateClusterReport<unknown>, 'k3d' | 'cluster' | 'warnings'>;
 
@@ -18,10 +19,39 @@ export async function createCluster<Forwarded>(
   const exposed = exposedApiWarning(request.host, request.cluster.apiHost);
   if (exposed) request.onEvent({ kind: 'warning', message: exposed });
   const created = await withDevServer(request.open, (devServer) => create(devServer, request));
-  // The dev server is closed by now: the agent opens its own connection.
-  const forward = request.connect ? await request.sessions.forward(request.cluster.name) : undefined;
-  const rediscoverIntervalMs = request.connect ? undefined : await request.sessions.rediscoverIntervalMs();
-  return { host: request.host, ...created, forward, rediscoverIntervalMs };
+  // The dev server is closed by now: the agent opens its own connection. The cluster exists whatever the
+  // agent does next, so its failures go into the report (printed, then exit 1), never in its place.
+  if (request.connect) {
+    const { answer, agentFailure } = await agentStep(() => request.sessions.forward(request.cluster.name));
+    return { host: request.host, ...created, forward: answer, agentFailure, rediscoverIntervalMs: undefined };
+  }
+  const interval = await agentStep(() => request.sessions.rediscoverIntervalMs());
+  // Only a hint about when a running session picks the cluster up: a warning, not a failure.
+  if (interval.agentFailure)
+    request.onEvent({
+      kind: 'warning',
+      message: `the agent did not answer: ${interval.agentFailure.message}`,
+    });
+  return {
+    host: request.host,
+    ...created,
+    forward: undefined,
+    agentFailure: undefined,
+    rediscoverIntervalMs: interval.answer,
+  };
+}
+
+/** Runs one request to the agent: its answer, or what went wrong as `agentFailure`. */
+export async function agentStep<T>(
+  run: () => Promise<T>,
+): Promise<{ answer: T | undefined; agentFailure: AgentFailure | undefined }> {
+  try {
+    return { answer: await run(), agentFailure: undefined };
+  } catch (error) {
+    const hint = isTunnelError(error) ? error.hint : undefined;
+    const interrupted = error instanceof InterruptedError;
+    return { answer: undefined, agentFailure: { message: describeError(error), hint, interrupted } };
+  }
 }
 
 async function create(devServer: DevServer, request: CreateClusterRequest<unknown>): Promise<Created> {

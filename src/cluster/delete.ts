@@ -7,7 +7,7 @@ import { namesForContext } from '../kubeconfig/fetch.js';
 import { removeFromKubeconfig } from '../kubeconfig/write.js';
 import { checkClusterName } from '../remote/cluster-request.js';
 import { deleteCluster as runK3dDelete } from '../remote/k3d-cluster.js';
-import { runK3d } from './create.js';
+import { agentStep, runK3d } from './create.js';
 import type { DeleteClusterReport, DeleteClusterRequest } from './types.js';
 
 export async function deleteCluster(request: DeleteClusterRequest): Promise<DeleteClusterReport> {
@@ -20,7 +20,8 @@ export async function deleteCluster(request: DeleteClusterRequest): Promise<Dele
     );
   });
   const removedFrom = await removeContext(request);
-  const refreshed = await request.sessions.refresh();
+  // The cluster and its context are gone by now: a failing agent goes into the report, not in its place.
+  const { answer: refreshed, agentFailure } = await agentStep(() => request.sessions.refresh());
   return {
     host: request.host,
     name: request.name,
@@ -28,6 +29,7 @@ export async function deleteCluster(request: DeleteClusterRequest): Promise<Dele
     context: request.context,
     removedFrom,
     refreshed,
+    agentFailure,
   };
 }
 

@@ -42,6 +42,17 @@ export interface CreateClusterRequest<Forwarded> {
   onEvent: (event: ClusterEvent) => void;
 }
 
+/**
+ * An agent step that failed after k3d had done its part: the cluster exists (or is gone) either way, so
+ * the report is still worth printing; the CLI prints it, then this, and exits 1.
+ */
+export interface AgentFailure {
+  message: string;
+  hint: string | undefined;
+  /** The user interrupted it (Ctrl-C): exit 130 rather than 1. */
+  interrupted: boolean;
+}
+
 export interface CreateClusterReport<Forwarded> {
   host: string;
   k3d: { version: string | null; path: string };
@@ -49,6 +60,8 @@ export interface CreateClusterReport<Forwarded> {
   warnings: string[];
   /** What the agent did (--connect only). */
   forward: Forwarded | undefined;
+  /** --connect: the agent could not forward the new cluster (forward is undefined then). */
+  agentFailure: AgentFailure | undefined;
   /** Without --connect: the running session's rediscovery interval (it picks the cluster up then). */
   rediscoverIntervalMs: number | undefined;
 }
@@ -74,6 +87,8 @@ export interface DeleteClusterReport {
   removedFrom: string | undefined;
   /** The agent's answer to refresh(). */
   refreshed: boolean | undefined;
+  /** refresh() failed: the session may still forward the deleted cluster until its next discovery. */
+  agentFailure: AgentFailure | undefined;
 }
 
 export interface ClustersRequest {

@@ -42,7 +42,7 @@ const requestReaders: { [K in RequestType]: (object: Fields) => RequestBodies[K]
     if (host.length === 0) throw new FieldError('field "host" must not be empty');
     return { host };
   },
-  shutdown: () => ({}),
+  shutdown: (object) => (object.ifIdle === undefined ? {} : { ifIdle: readBoolean(object, 'ifIdle') }),
 };
 
 function isRequestType(type: string): type is RequestType {

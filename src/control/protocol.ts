@@ -42,7 +42,12 @@ export interface RequestBodies {
   disconnect: { target: DisconnectTarget; keepKubeconfig: boolean };
   /** The host's session re-reads k3d's clusters now (after `tunnel cluster create/delete`). */
   rediscover: { host: string };
-  shutdown: Record<never, never>;
+  /**
+   * ifIdle: stop only when no session runs and no connect is under way, else refused (STATE). A CLI that
+   * started the agent for a connect that failed asks this way, so the agent decides, not a status read
+   * that another connect could outrun.
+   */
+  shutdown: { ifIdle?: boolean };
   // No `logs` request: the agent's log is a file the CLI reads (and follows) itself, which also works
   // when the agent is down — exactly when someone wants to read it.
 }

@@ -128,7 +128,7 @@ describe('tunnel connect', () => {
     }
   });
 
-  it('--foreground serves until SIGINT, then frees every port and exits 0', async () => {
+  it('--foreground --json serves until SIGINT (stdout: one JSON document), then frees every port and exits 0', async () => {
     const cli = newCli();
     const { child, output } = spawnCli(cli, [
       '--ssh-config',
@@ -136,13 +136,16 @@ describe('tunnel connect', () => {
       'connect',
       'devserver',
       '--foreground',
+      '--json',
       '--no-kubeconfig',
       '--cluster',
       'my-app',
     ]);
     try {
-      await expect.poll(() => output().stdout, { timeout: 30_000 }).toContain('press Ctrl-C');
-      const port = Number(/127\.0\.0\.1:(\d+)\s+127\.0\.0\.1:8080/.exec(output().stdout)?.[1]);
+      // The words for the person go to stderr: stdout is the connect document alone.
+      await expect.poll(() => output().stderr, { timeout: 30_000 }).toContain('press Ctrl-C');
+      const reply = JSON.parse(output().stdout) as { status: SessionJson };
+      const port = forwardFor(forwardsOf(reply.status), 'my-app', 8080).localPort;
       expect((await curl(`http://127.0.0.1:${port}/`)).stdout).toContain('nodePort 30080');
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGINT');

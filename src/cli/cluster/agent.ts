@@ -4,13 +4,16 @@
 // through control/ (agent-access).
 
 import { ensureAgent } from '../../agent/autostart.js';
+import { withAgent } from '../../agent/connect-session.js';
 import type { ClusterSessions } from '../../cluster/types.js';
 import type { SessionOptions } from '../../config/resolve.js';
+import type { ControlClient } from '../../control/client.js';
 import { serializeOptions } from '../../control/session-options.js';
 import type { ClusterStatus, SessionStatus } from '../../control/status-document.js';
 import { isTunnelError } from '../../errors.js';
 import { pasteWord } from '../../shell-word.js';
 import { existingAgent, requireAgent } from '../agent-access.js';
+import { interruptSignal } from '../outcome.js';
 import { safeText } from '../render.js';
 import { forwardsTable } from '../render-forwards.js';
 import { terminalInteraction } from '../terminal.js';
@@ -34,31 +37,44 @@ export function clusterSessions(options: SessionOptions): ClusterSessions<Forwar
   };
 }
 
-/** Asks the agent to forward the new cluster `name` of `options.alias`. */
+/**
+ * Asks the agent to forward the new cluster `name` of `options.alias`. An agent started for this and
+ * left with nothing to do (the connect failed, Ctrl-C) is stopped again (withAgent).
+ */
 async function forwardNewCluster(options: SessionOptions, name: string): Promise<ForwardOutcome> {
-  const agent = await requireAgent(terminalInteraction());
+  const interrupt = interruptSignal();
+  try {
+    const { value } = await withAgent(
+      {
+        reach: () => requireAgent(terminalInteraction()),
+        signal: interrupt.signal,
+        interrupted: `forwarding ${name} interrupted (the cluster was created)`,
+      },
+      (agent) => rediscoverOrConnect(agent.client, options),
+    );
+    return { ...value, cluster: value.session.clusters.find((cluster) => cluster.name === name) };
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function rediscoverOrConnect(
+  client: ControlClient,
+  options: SessionOptions,
+): Promise<Omit<ForwardOutcome, 'cluster'>> {
   const host = options.alias;
   try {
-    let how: ForwardOutcome['how'];
-    let session: SessionStatus;
-    try {
-      const reply = await agent.client.request('rediscover', { host }, { timeoutMs: REDISCOVER_TIMEOUT_MS });
-      how = reply.refreshed ? 'rediscovered' : 'waiting';
-      session = reply.status;
-    } catch (error) {
-      // No session for the host: start one, as `tunnel connect <host>` would with the saved options.
-      if (!isTunnelError(error) || error.code !== 'STATE') throw error;
-      const reply = await agent.client.request(
-        'connect',
-        { options: serializeOptions(options) },
-        { timeoutMs: CONNECT_TIMEOUT_MS },
-      );
-      how = 'connected';
-      session = reply.status;
-    }
-    return { how, session, cluster: session.clusters.find((cluster) => cluster.name === name) };
-  } finally {
-    agent.client.close();
+    const reply = await client.request('rediscover', { host }, { timeoutMs: REDISCOVER_TIMEOUT_MS });
+    return { how: reply.refreshed ? 'rediscovered' : 'waiting', session: reply.status };
+  } catch (error) {
+    // No session for the host: start one, as `tunnel connect <host>` would with the saved options.
+    if (!isTunnelError(error) || error.code !== 'STATE') throw error;
+    const reply = await client.request(
+      'connect',
+      { options: serializeOptions(options) },
+      { timeoutMs: CONNECT_TIMEOUT_MS },
+    );
+    return { how: 'connected', session: reply.status };
   }
 }
 
@@ -126,7 +142,8 @@ function notForwarded(outcome: ForwardOutcome, name: string): string {
     );
   }
   const skipped = session.skipped.find((entry) => entry.cluster === name);
-  if (skipped) return `note: the session for ${host} did not forward ${safeText(name)}: ${skipped.reason}`;
+  if (skipped)
+    return `note: the session for ${host} did not forward ${safeText(name)}: ${safeText(skipped.reason)}`;
   if (outcome.how === 'waiting') {
     return `note: the session for ${host} is ${session.state}; it forwards ${safeText(name)} once it is connected (tunnel status ${host})`;
   }

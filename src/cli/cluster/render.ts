@@ -2,7 +2,8 @@
 // (or how to get it), the --json document, and what a delete removed.
 
 import { formatNodeFilter, formatPortSpec, type PortSpec, viaLoadBalancer } from '../../cluster/request.js';
-import type { CreateClusterReport, DeleteClusterReport } from '../../cluster/types.js';
+import type { AgentFailure, CreateClusterReport, DeleteClusterReport } from '../../cluster/types.js';
+import { escapeControlsKeepLines } from '../../redact.js';
 import { safeText } from '../render.js';
 import { type ForwardOutcome, renderForwardOutcome } from './agent.js';
 
@@ -22,7 +23,8 @@ export function renderCreated(report: CreateReport): string {
   const { cluster, host } = report;
   const nodes = `${cluster.servers} server${cluster.servers === 1 ? '' : 's'}, ${cluster.agents} agent${cluster.agents === 1 ? '' : 's'}`;
   const lines = [
-    `created cluster ${cluster.name} on ${host} (k3d ${report.k3d.version ?? 'unknown version'}): ${nodes}`,
+    // The version is the dev server's words (`k3d version`): escaped.
+    `created cluster ${cluster.name} on ${host} (k3d ${safeText(report.k3d.version ?? 'unknown version')}): ${nodes}`,
     `  API: ${cluster.apiHost}:${cluster.apiPort} on ${host}`,
   ];
   for (const spec of cluster.ports) {
@@ -30,6 +32,7 @@ export function renderCreated(report: CreateReport): string {
     lines.push(`  port ${where}${spec.hostPort} → ${spec.containerPort} (${describeTarget(spec)})`);
   }
   if (report.forward) lines.push(renderForwardOutcome(report.forward, cluster.name));
+  else if (report.agentFailure) lines.push(`forward it with: tunnel connect ${host}`);
   else if (report.rediscoverIntervalMs !== undefined) {
     lines.push(
       `the running session for ${host} forwards it at its next discovery (within ${Math.round(report.rediscoverIntervalMs / 1000)}s); see: tunnel status ${host}`,
@@ -39,7 +42,7 @@ export function renderCreated(report: CreateReport): string {
 }
 
 export function createJson(report: CreateReport) {
-  const { cluster, forward } = report;
+  const { cluster } = report;
   return {
     host: report.host,
     k3d: report.k3d,
@@ -57,10 +60,25 @@ export function createJson(report: CreateReport) {
       })),
     },
     warnings: report.warnings,
-    forward: forward
-      ? { how: forward.how, cluster: forward.cluster ?? null, session: forward.session }
-      : null,
+    forward: forwardJson(report),
   };
+}
+
+function forwardJson({ forward, agentFailure }: CreateReport) {
+  if (forward) return { how: forward.how, cluster: forward.cluster ?? null, session: forward.session };
+  if (agentFailure) return { error: { message: agentFailure.message, hint: agentFailure.hint ?? null } };
+  return null;
+}
+
+/**
+ * For stderr after the report: the agent step that failed (the command then exits 1). The agent's words
+ * may quote the dev server: escaped.
+ */
+export function renderAgentFailure(what: string, failure: AgentFailure): string {
+  const hint = failure.hint
+    ? `\n  hint: ${escapeControlsKeepLines(failure.hint).replaceAll('\n', '\n        ')}`
+    : '';
+  return `error: the agent ${what}: ${safeText(failure.message)}${hint}\n`;
 }
 
 export function renderDeleted(report: DeleteClusterReport): string {
@@ -76,6 +94,8 @@ export function renderDeleted(report: DeleteClusterReport): string {
     lines.push(`the session for ${host} stopped forwarding ${name}`);
   } else if (report.refreshed === false) {
     lines.push(`the session for ${host} is not connected; it drops ${name}'s forwards when it is back`);
+  } else if (report.agentFailure && report.outcome === 'deleted') {
+    lines.push(`a session for ${host} may forward ${name} until its next discovery (tunnel status ${host})`);
   }
   return lines.join('\n');
 }

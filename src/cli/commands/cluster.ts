@@ -8,10 +8,11 @@ import { type CreateFlags, parseCreateRequest } from '../../cluster/request.js';
 import { contextNameFor } from '../../config/resolve.js';
 import { clusterSessions } from '../cluster/agent.js';
 import { clusterEventRenderer } from '../cluster/progress.js';
-import { createJson, renderCreated, renderDeleted } from '../cluster/render.js';
+import { createJson, renderAgentFailure, renderCreated, renderDeleted } from '../cluster/render.js';
 import { hostOptions } from '../connect-settings.js';
 import { devServerOpener } from '../open-dev-server.js';
 import { collect } from '../options.js';
+import { CommandExit } from '../outcome.js';
 
 interface CreateCliFlags extends CreateFlags {
   connect?: boolean;
@@ -67,6 +68,11 @@ async function runCreate(host: string, name: string, flags: CreateCliFlags, comm
   process.stdout.write(
     flags.json ? `${JSON.stringify(createJson(report), null, 2)}\n` : `${renderCreated(report)}\n`,
   );
+  // The cluster exists (reported above); the agent's part failed: say so, exit 1.
+  if (report.agentFailure) {
+    process.stderr.write(renderAgentFailure('could not forward it', report.agentFailure));
+    throw new CommandExit(report.agentFailure.interrupted ? 130 : 1);
+  }
 }
 
 async function runDelete(host: string, name: string, _flags: unknown, command: Command) {
@@ -81,4 +87,8 @@ async function runDelete(host: string, name: string, _flags: unknown, command: C
     onEvent: clusterEventRenderer(process.stderr),
   });
   process.stdout.write(`${renderDeleted(report)}\n`);
+  if (report.agentFailure) {
+    process.stderr.write(renderAgentFailure(`did not drop ${name}'s forwards`, report.agentFailure));
+    throw new CommandExit(report.agentFailure.interrupted ? 130 : 1);
+  }
 }

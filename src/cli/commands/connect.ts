@@ -2,9 +2,8 @@
 // keeps the kubeconfig in line until `tunnel disconnect`; returns once the forwards listen. With
 // --foreground the same supervised session runs in this process until Ctrl-C.
 import type { Command } from 'commander';
-import type { AgentConnection } from '../../agent/autostart.js';
+import { connectSession } from '../../agent/connect-session.js';
 import { foregroundSession } from '../../agent/foreground.js';
-import { releaseStartedAgent } from '../../agent/started-agent.js';
 import { DEFAULT_BIND_ADDRESS, DEFAULT_CONTEXT_TEMPLATE } from '../../config/defaults.js';
 import { type ConnectFlags, isLoopback, type SessionOptions } from '../../config/resolve.js';
 import { serializeOptions } from '../../control/session-options.js';
@@ -13,7 +12,7 @@ import { stderrLogger } from '../../log.js';
 import { peekStatus, requireAgent } from '../agent-access.js';
 import { addSettingsOptions, resolveConnectOptions } from '../connect-settings.js';
 import { collect } from '../options.js';
-import { CommandExit } from '../outcome.js';
+import { CommandExit, interruptSignal } from '../outcome.js';
 import { safeText } from '../render.js';
 import { renderConnected } from '../render-connect.js';
 import { terminalInteraction } from '../terminal.js';
@@ -53,54 +52,50 @@ export function registerConnect(program: Command): void {
       "print {status, reused, replaced} as JSON: status is the session's entry of the status document (docs/status-json.md)",
     )
     .option('-v, --verbose', 'log progress to stderr (with --foreground)');
-  addSettingsOptions(connect).action(async (host: string, flags: ConnectCliFlags, command: Command) => {
-    // The Command, not its values: options left at their defaults must not hide saved settings.
-    const { options, saved, settingsFile } = await resolveConnectOptions(host, command);
-    if (saved.length > 0) process.stderr.write(`saved ${saved.join(', ')} for ${host} in ${settingsFile}\n`);
-    if (!isLoopback(options.bindAddress)) {
-      process.stderr.write(
-        `warning: listening on ${options.bindAddress}: other machines that reach this address can use the forwards (and your cluster's API).\n`,
-      );
-    }
-    const color = process.stdout.isTTY === true;
-    if (flags.foreground) {
-      await runForeground(options, flags, color);
+  addSettingsOptions(connect).action(runConnect);
+}
+
+async function runConnect(host: string, flags: ConnectCliFlags, command: Command): Promise<void> {
+  // The Command, not its values: options left at their defaults must not hide saved settings.
+  const { options, saved, settingsFile } = await resolveConnectOptions(host, command);
+  if (saved.length > 0) process.stderr.write(`saved ${saved.join(', ')} for ${host} in ${settingsFile}\n`);
+  warnIfExposed(options.bindAddress);
+  const color = process.stdout.isTTY === true;
+  if (flags.foreground) await runForeground(options, flags, color);
+  else await runInBackground(options, flags, color);
+}
+
+async function runInBackground(options: SessionOptions, flags: ConnectCliFlags, color: boolean) {
+  const host = options.alias;
+  // Ctrl-C or a failure: connectSession abandons the request and stops the agent it started.
+  const interrupt = interruptSignal();
+  try {
+    const { value: reply, hello } = await connectSession({
+      reach: () => requireAgent(terminalInteraction()),
+      signal: interrupt.signal,
+      interrupted: `connect ${host} interrupted`,
+      options: serializeOptions(options),
+      timeoutMs: CONNECT_TIMEOUT_MS,
+    });
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
       return;
     }
-    // Ctrl-C: abandon the request (the agent drops the session it was starting), then the clean-up below.
-    let interrupted = false;
-    let agent: AgentConnection | undefined;
-    const onInterrupt = () => {
-      interrupted = true;
-      agent?.client.close();
-    };
-    process.once('SIGINT', onInterrupt);
-    try {
-      agent = await requireAgent(terminalInteraction());
-      if (interrupted) agent.client.close();
-      const reply = await agent.client
-        .request('connect', { options: serializeOptions(options) }, { timeoutMs: CONNECT_TIMEOUT_MS })
-        .catch(async (error: unknown) => {
-          // An agent this command started must not outlive its failed connect. Closing our connection
-          // first makes the agent drop a session still connecting (after a timeout).
-          agent?.client.close();
-          if (agent) await releaseStartedAgent(agent);
-          throw interrupted ? new TunnelError('STATE', `connect ${host} interrupted`) : error;
-        });
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
-        return;
-      }
-      process.stdout.write(`${renderConnected(reply.status, { color, now: new Date() })}\n`);
-      const how = reply.reused ? 'already forwarding' : 'forwarding';
-      process.stdout.write(
-        `${how} in the background (agent pid ${agent.hello.pid}); see it with: tunnel status ${host}; stop it with: tunnel disconnect ${host}\n`,
-      );
-    } finally {
-      process.off('SIGINT', onInterrupt);
-      agent?.client.close();
-    }
-  });
+    process.stdout.write(`${renderConnected(reply.status, { color, now: new Date() })}\n`);
+    const how = reply.reused ? 'already forwarding' : 'forwarding';
+    process.stdout.write(
+      `${how} in the background (agent pid ${hello.pid}); see it with: tunnel status ${host}; stop it with: tunnel disconnect ${host}\n`,
+    );
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+function warnIfExposed(bindAddress: string): void {
+  if (isLoopback(bindAddress)) return;
+  process.stderr.write(
+    `warning: listening on ${bindAddress}: other machines that reach this address can use the forwards (and your cluster's API).\n`,
+  );
 }
 
 /** A foreground session next to the agent's session for the same host would fight it for every port. */
@@ -128,24 +123,35 @@ async function runForeground(options: SessionOptions, flags: ConnectCliFlags, co
         );
     },
   });
+  let stopWith: (outcome: string) => void = () => {};
   const stop = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('interrupted'));
-    process.once('SIGTERM', () => resolve('terminated'));
+    stopWith = resolve;
   });
-  const status = await Promise.race([session.start(), stop.then(() => undefined)]);
-  if (status) {
-    // The same shape as the agent's connect reply, so scripts read one document either way.
-    const json = { status, reused: false, replaced: false };
-    process.stdout.write(
-      flags.json
-        ? `${JSON.stringify(json, null, 2)}\n`
-        : `${renderConnected(status, { color, now: new Date() })}\n`,
-    );
-    process.stdout.write('forwarding; reconnects by itself; press Ctrl-C to stop\n');
+  const onInterrupt = () => stopWith('interrupted');
+  const onTerminate = () => stopWith('terminated');
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onTerminate);
+  try {
+    const status = await Promise.race([session.start(), stop.then(() => undefined)]);
+    if (status) {
+      // The same shape as the agent's connect reply, so scripts read one document either way; the
+      // words for the person go to stderr, so stdout stays that one JSON document with --json.
+      const json = { status, reused: false, replaced: false };
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify(json, null, 2)}\n`
+          : `${renderConnected(status, { color, now: new Date() })}\n`,
+      );
+      process.stderr.write('forwarding; reconnects by itself; press Ctrl-C to stop\n');
+    }
+    const outcome = await stop;
+    await session.stop();
+    process.stderr.write(`${outcome}; forwards closed\n`);
+  } finally {
+    // A start that failed must not leave our listeners in place (they would swallow a later Ctrl-C).
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onTerminate);
   }
-  const outcome = await stop;
-  await session.stop();
-  process.stderr.write(`${outcome}; forwards closed\n`);
   // ssh2's graceful close would keep the process around for a second for nothing.
   throw new CommandExit(0, { immediate: true });
 }

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
 import { runDemo } from '../../demo/run.js';
-import { TunnelError } from '../../errors.js';
+import { InterruptedError } from '../../errors.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -27,7 +27,7 @@ export function registerDemo(program: Command): void {
       } catch (error) {
         // Only the interruption itself is replaced: a step or the clean-up that failed says so.
         if (error !== interrupt.signal.reason) throw error;
-        throw new TunnelError('STATE', 'demo interrupted; everything it started was stopped and removed');
+        throw new InterruptedError('demo interrupted; everything it started was stopped and removed');
       } finally {
         process.off('SIGINT', onInterrupt);
       }

@@ -148,6 +148,19 @@ describe('server-chosen names on the terminal and in pasteable lines', () => {
   });
 });
 
+describe('the busy-port note', () => {
+  it('names the address the forward listens on (--bind), not always 127.0.0.1', () => {
+    const forward = forwardStatus({
+      localAddress: '0.0.0.0',
+      localPort: 18080,
+      remapped: { from: 8080, reason: 'busy' },
+    });
+    const text = render({ clusters: [{ name: 'my-app', context: null, forwards: [forward] }] });
+    expect(text).toContain('note: 0.0.0.0:8080 is in use on this machine');
+    expect(text).not.toContain('127.0.0.1:8080 is in use');
+  });
+});
+
 describe('renderForwardOutcome (cluster create --connect)', () => {
   it("shows the new cluster's forwards in the same table, without the cluster column", () => {
     const session = sessionStatus();
@@ -160,5 +173,15 @@ describe('renderForwardOutcome (cluster create --connect)', () => {
     expect(text).toMatch(
       /^service\s+127\.0\.0\.1:18080\s+127\.0\.0\.1:8080\s+30080\s+ok\s+local 8080 was busy$/m,
     );
+  });
+
+  it("escapes the session's reason for skipping the new cluster", () => {
+    const session = sessionStatus({
+      clusters: [],
+      skipped: [{ cluster: 'my-app', reason: 'no API port \u001b]0;owned\u0007' }],
+    });
+    const text = renderForwardOutcome({ how: 'rediscovered', session, cluster: undefined }, 'my-app');
+    expect(text).toContain('did not forward my-app: no API port \\x1b]0;owned\\x07');
+    expect(text).not.toContain('\u001b');
   });
 });

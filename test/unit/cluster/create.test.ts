@@ -3,7 +3,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createCluster } from '../../../src/cluster/create.js';
 import type { ClusterEvent, ClusterSessions } from '../../../src/cluster/types.js';
-import { isTunnelError } from '../../../src/errors.js';
+import { isTunnelError, TunnelError } from '../../../src/errors.js';
 import { parseCreateRequest } from '../../../src/remote/cluster-request.js';
 import { k3dCluster } from '../../builders.js';
 import { type FakeDevServerSetup, fakeDevServer } from './fake-dev-server.js';
@@ -27,17 +27,20 @@ interface Run {
   forwarded: string[];
   /** How many times the dev server had been closed when the agent was asked to forward. */
   closedAtForward: number[];
+  /** How many times the dev server had been opened when each event arrived. */
+  openedAtEvent: number[];
 }
 
 async function run(
   setup: FakeDevServerSetup,
   flags: { port?: string[]; apiHost?: string; connect?: boolean },
+  agent: Partial<ClusterSessions<string>> = {},
 ) {
   const devServer = fakeDevServer({
     k3d: (args) => (args[1] === 'create' ? { stdout: `${created}kubectl cluster-info\n` } : {}),
     ...setup,
   });
-  const seen: Run = { events: [], forwarded: [], closedAtForward: [] };
+  const seen: Run = { events: [], forwarded: [], closedAtForward: [], openedAtEvent: [] };
   const sessions: ClusterSessions<string> = {
     forward: async (name) => {
       seen.forwarded.push(name);
@@ -46,6 +49,7 @@ async function run(
     },
     rediscoverIntervalMs: async () => 30_000,
     refresh: async () => undefined,
+    ...agent,
   };
   const request = {
     host: 'devserver',
@@ -54,7 +58,10 @@ async function run(
     connect: flags.connect === true,
     open: devServer.open,
     sessions,
-    onEvent: (event: ClusterEvent) => seen.events.push(event),
+    onEvent: (event: ClusterEvent) => {
+      seen.events.push(event);
+      seen.openedAtEvent.push(devServer.opened);
+    },
   };
   const report = createCluster(request);
   return { report, devServer, seen };
@@ -93,12 +100,55 @@ describe('createCluster', () => {
 
   it('warns about an API beyond the loopback before it connects', async () => {
     const { report, devServer, seen } = await run({}, { apiHost: '0.0.0.0' });
+    await report;
     expect(seen.events[0]).toMatchObject({ kind: 'warning' });
     expect((seen.events[0] as { message: string }).message).toContain(
       'the API will listen on 0.0.0.0 on devserver (every interface)',
     );
-    await report;
+    // Said before the dev server was opened.
+    expect(seen.openedAtEvent[0]).toBe(0);
     expect(devServer.opened).toBe(1);
+  });
+
+  it('--connect: a failing agent goes into the report of the created cluster, not in its place', async () => {
+    const { report, devServer } = await run(
+      {},
+      { connect: true },
+      {
+        forward: async () => {
+          throw new TunnelError('AGENT', 'the tunnel agent exited at start (code 1)', { hint: 'see logs' });
+        },
+      },
+    );
+    const done = await report;
+    expect(done.cluster.name).toBe('my-app');
+    expect(devServer.k3dCalls.some((args) => args[1] === 'create')).toBe(true);
+    expect(done.forward).toBeUndefined();
+    expect(done.agentFailure).toEqual({
+      message: 'the tunnel agent exited at start (code 1)',
+      hint: 'see logs',
+      interrupted: false,
+    });
+  });
+
+  it('without --connect: an agent that cannot say its interval is a warning, the create still succeeds', async () => {
+    const { report, seen } = await run(
+      {},
+      {},
+      {
+        rediscoverIntervalMs: async () => {
+          throw new TunnelError('AGENT', 'the agent (pid 7) did not stop within 15000 ms');
+        },
+      },
+    );
+    const done = await report;
+    expect(done.cluster.name).toBe('my-app');
+    expect(done.agentFailure).toBeUndefined();
+    expect(done.rediscoverIntervalMs).toBeUndefined();
+    expect(seen.events.at(-1)).toEqual({
+      kind: 'warning',
+      message: 'the agent did not answer: the agent (pid 7) did not stop within 15000 ms',
+    });
   });
 
   it('refuses a name that exists: k3d never runs, the dev server is closed, the agent is not asked', async () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deleteCluster } from '../../../src/cluster/delete.js';
 import { listClusters } from '../../../src/cluster/list.js';
 import type { ClusterEvent } from '../../../src/cluster/types.js';
-import { UsageError } from '../../../src/errors.js';
+import { TunnelError, UsageError } from '../../../src/errors.js';
 import { k3dCluster } from '../../builders.js';
 import { fakeDevServer, K3D } from './fake-dev-server.js';
 
@@ -17,7 +17,11 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function deleting(answer: { stdout?: string; stderr?: string; code?: number }, kubeconfig?: string) {
+function deleting(
+  answer: { stdout?: string; stderr?: string; code?: number },
+  kubeconfig?: string,
+  refresh?: () => Promise<boolean | undefined>,
+) {
   const devServer = fakeDevServer({ k3d: (args) => (args[1] === 'delete' ? answer : {}) });
   const events: ClusterEvent[] = [];
   const refreshed: string[] = [];
@@ -28,10 +32,12 @@ function deleting(answer: { stdout?: string; stderr?: string; code?: number }, k
     kubeconfig,
     open: devServer.open,
     sessions: {
-      refresh: async () => {
-        refreshed.push('devserver');
-        return true;
-      },
+      refresh:
+        refresh ??
+        (async () => {
+          refreshed.push('devserver');
+          return true;
+        }),
     },
     onEvent: (event) => events.push(event),
   });
@@ -50,6 +56,7 @@ describe('deleteCluster', () => {
       context: 'k3d-my-app@devserver',
       removedFrom: undefined,
       refreshed: true,
+      agentFailure: undefined,
     });
     expect(devServer.k3dCalls).toEqual([['cluster', 'delete', 'my-app']]);
     expect(events[0]).toEqual({ kind: 'k3d-started', command: 'delete' });
@@ -57,6 +64,25 @@ describe('deleteCluster', () => {
     expect(events.some((event) => event.kind === 'k3d-progress')).toBe(true);
     expect(refreshed).toEqual(['devserver']);
     expect(devServer.closed).toBe(1);
+  });
+
+  it('reports the deletion when the agent then fails: the cluster and its context are gone anyway', async () => {
+    const { report, devServer } = deleting(
+      { stdout: fixture('delete-success.stdout.txt') },
+      undefined,
+      async () => {
+        throw new TunnelError('AGENT', 'the agent did not answer within 90000 ms');
+      },
+    );
+    const done = await report;
+    expect(done.outcome).toBe('deleted');
+    expect(devServer.k3dCalls).toEqual([['cluster', 'delete', 'my-app']]);
+    expect(done.refreshed).toBeUndefined();
+    expect(done.agentFailure).toEqual({
+      message: 'the agent did not answer within 90000 ms',
+      hint: undefined,
+      interrupted: false,
+    });
   });
 
   it('says not-found when k3d has no such cluster', async () => {

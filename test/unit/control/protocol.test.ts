@@ -62,6 +62,16 @@ describe('parseFrame', () => {
       id: 6,
       type: 'shutdown',
     });
+    expect(parseFrame(JSON.stringify({ v, id: 6, type: 'shutdown', ifIdle: true }))).toEqual({
+      v,
+      id: 6,
+      type: 'shutdown',
+      ifIdle: true,
+    });
+    expect(parseFrame(JSON.stringify({ v, id: 6, type: 'shutdown', ifIdle: 'yes' }))).toMatchObject({
+      kind: 'protocol-error',
+      reason: 'bad-field',
+    });
     expect(parseFrame(JSON.stringify({ v, id: 7, type: 'answer', value: 'secret' }))).toEqual({
       v,
       id: 7,
