@@ -1,6 +1,7 @@
 // Test data builders shared by the suites: a forward spec, a forward's status and a discovered cluster with plain defaults
 // (one running server, a service on the dev server's loopback); each test overrides what it is about.
 
+import type { SessionOptions } from '../src/config/resolve.js';
 import type { ForwardStatus, SessionStatus } from '../src/control/status-document.js';
 import type { ForwardSpec } from '../src/plan/types.js';
 import type { K3dCluster } from '../src/remote/types.js';
@@ -109,6 +110,23 @@ export function sessionStatus(overrides: Partial<SessionStatus> = {}): SessionSt
     skipped: [],
     unusedMaps: [],
     settings: { clusters: [], bindAddress: '127.0.0.1', holdTimeoutMs: 30_000, rediscoverIntervalMs: 60_000 },
+    ...overrides,
+  };
+}
+
+/** A connect's resolved options for "devserver": merge into /home/me/.kube/config, the default timings. */
+export function sessionOptions(overrides: Partial<SessionOptions> = {}): SessionOptions {
+  return {
+    alias: 'devserver',
+    sshConfigFile: undefined,
+    clusters: [],
+    maps: new Map(),
+    bindAddress: '127.0.0.1',
+    acceptNewHostKey: false,
+    kubeconfig: { kind: 'merge', file: '/home/me/.kube/config', switchContext: false },
+    contextTemplate: 'k3d-{cluster}@{host}',
+    holdTimeoutMs: 30_000,
+    rediscoverIntervalMs: 30_000,
     ...overrides,
   };
 }

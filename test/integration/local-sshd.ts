@@ -26,22 +26,7 @@ export async function connectToLocalSshd(work: string): Promise<LocalSshd> {
   });
   const knownHosts = path.join(work, 'known_hosts');
   fs.writeFileSync(knownHosts, `${sshd.knownHostsLines().join('\n')}\n`);
-  const configFile = path.join(work, 'config');
-  fs.writeFileSync(
-    configFile,
-    [
-      'Host devserver',
-      '  HostName 127.0.0.1',
-      `  Port ${sshd.port}`,
-      `  User ${sshd.user}`,
-      `  UserKnownHostsFile ${knownHosts}`,
-      `  GlobalKnownHostsFile ${path.join(work, 'global_known_hosts')}`,
-      `  IdentityFile ${key}`,
-      '  IdentitiesOnly yes',
-      '  IdentityAgent none',
-      '',
-    ].join('\n'),
-  );
+  const configFile = writeSshConfig({ work, sshd, key, knownHosts });
   const target = await resolveTarget('devserver', { configFile });
   const connection = await openConnection(target, { hostKeyPolicy: { acceptNewHostKey: false } });
   const stop = async () => {
@@ -50,4 +35,34 @@ export async function connectToLocalSshd(work: string): Promise<LocalSshd> {
     await sshd.stop();
   };
   return { sshd, connection, stop };
+}
+
+/**
+ * An ssh config with one Host "devserver" for this sshd: the key, these known_hosts files, no ssh-agent;
+ * `extra` lines (e.g. StrictHostKeyChecking) go under the Host entry. Written to <work>/config.
+ */
+export function writeSshConfig(input: {
+  work: string;
+  sshd: SshdHandle;
+  key: string;
+  knownHosts: string;
+  extra?: string[];
+}): string {
+  const { work, sshd, key, knownHosts } = input;
+  const configFile = path.join(work, 'config');
+  const lines = [
+    'Host devserver',
+    '  HostName 127.0.0.1',
+    `  Port ${sshd.port}`,
+    `  User ${sshd.user}`,
+    `  UserKnownHostsFile ${knownHosts}`,
+    `  GlobalKnownHostsFile ${path.join(work, 'global_known_hosts')}`,
+    `  IdentityFile ${key}`,
+    '  IdentitiesOnly yes',
+    '  IdentityAgent none',
+    ...(input.extra ?? []).map((line) => `  ${line}`),
+    '',
+  ];
+  fs.writeFileSync(configFile, lines.join('\n'));
+  return configFile;
 }

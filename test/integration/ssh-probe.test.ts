@@ -9,6 +9,7 @@ import { openConnection } from '../../src/ssh/connection.js';
 import type { LoginObservation } from '../../src/ssh/probe.js';
 import { resolveTarget } from '../../src/ssh/ssh-config.js';
 import { generateKey, type SshdHandle, startSshd } from '../devserver/sshd.js';
+import { writeSshConfig } from './local-sshd.js';
 
 let work: string;
 let sshd: SshdHandle;
@@ -36,23 +37,13 @@ afterAll(async () => {
 async function target(known: string, strict: string) {
   const knownHosts = path.join(work, 'known_hosts');
   fs.writeFileSync(knownHosts, known);
-  const configFile = path.join(work, 'config');
-  fs.writeFileSync(
-    configFile,
-    [
-      'Host devserver',
-      '  HostName 127.0.0.1',
-      `  Port ${sshd.port}`,
-      `  User ${sshd.user}`,
-      `  UserKnownHostsFile ${knownHosts}`,
-      `  GlobalKnownHostsFile ${path.join(work, 'global_known_hosts')}`,
-      `  IdentityFile ${key}`,
-      '  IdentitiesOnly yes',
-      '  IdentityAgent none',
-      `  StrictHostKeyChecking ${strict}`,
-      '',
-    ].join('\n'),
-  );
+  const configFile = writeSshConfig({
+    work,
+    sshd,
+    key,
+    knownHosts,
+    extra: [`StrictHostKeyChecking ${strict}`],
+  });
   return { knownHosts, target: await resolveTarget('devserver', { configFile }) };
 }
 

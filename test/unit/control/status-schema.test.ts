@@ -2,7 +2,6 @@
 // (the entry `status` lists and `connect` answers with), inside a whole status document. The schema
 // forbids undocumented fields, so a field added to the code without the schema (or the docs) fails here.
 import { describe, expect, it } from 'vitest';
-import type { SessionOptions } from '../../../src/config/resolve.js';
 import {
   noAgentDocument,
   STATUS_SCHEMA_VERSION,
@@ -12,22 +11,14 @@ import { emptyStats } from '../../../src/forward/listener.js';
 import type { KubeconfigReport } from '../../../src/session/kubeconfig-step.js';
 import { type StatusInput, sessionStatus } from '../../../src/session/status.js';
 import type { SessionState } from '../../../src/supervisor/state.js';
-import { sessionStatus as builtSession, forwardSpec } from '../../builders.js';
+import { sessionStatus as builtSession, forwardSpec, sessionOptions } from '../../builders.js';
 import { schemaErrors, statusSchema } from '../../schema.js';
 
 const AT = '2026-01-01T10:00:00.000Z';
-const options: SessionOptions = {
-  alias: 'devserver',
-  sshConfigFile: undefined,
-  clusters: [],
+const options = sessionOptions({
   maps: new Map([[9999, 19999]]),
-  bindAddress: '127.0.0.1',
-  acceptNewHostKey: false,
   kubeconfig: { kind: 'merge', file: '/home/me/.kube/config', switchContext: true },
-  contextTemplate: 'k3d-{cluster}@{host}',
-  holdTimeoutMs: 30_000,
-  rediscoverIntervalMs: 30_000,
-};
+});
 const kubeconfig: KubeconfigReport = {
   mode: 'merge',
   file: '/home/me/.kube/config',

@@ -2,7 +2,6 @@
 // shows per forward (ok, holding, refused, unbound, stopped), how forwards group under clusters, and
 // which fields are null rather than absent.
 import { describe, expect, it } from 'vitest';
-import type { SessionOptions } from '../../../src/config/resolve.js';
 import type { ForwardStatus } from '../../../src/control/status-document.js';
 import { emptyStats } from '../../../src/forward/listener.js';
 import type { ForwardSnapshot, ForwardStats } from '../../../src/forward/types.js';
@@ -10,20 +9,9 @@ import type { ForwardSpec } from '../../../src/plan/types.js';
 import type { KubeconfigReport } from '../../../src/session/kubeconfig-step.js';
 import { type StatusInput, sessionStatus } from '../../../src/session/status.js';
 import type { SessionState } from '../../../src/supervisor/state.js';
-import { forwardSpec } from '../../builders.js';
+import { forwardSpec, sessionOptions } from '../../builders.js';
 
-const options: SessionOptions = {
-  alias: 'devserver',
-  sshConfigFile: undefined,
-  clusters: ['my-app'],
-  maps: new Map([[8080, 18080]]),
-  bindAddress: '127.0.0.1',
-  acceptNewHostKey: false,
-  kubeconfig: { kind: 'merge', file: '/home/me/.kube/config', switchContext: false },
-  contextTemplate: 'k3d-{cluster}@{host}',
-  holdTimeoutMs: 30_000,
-  rediscoverIntervalMs: 30_000,
-};
+const options = sessionOptions({ clusters: ['my-app'], maps: new Map([[8080, 18080]]) });
 
 const kubeconfig: KubeconfigReport = {
   mode: 'merge',
