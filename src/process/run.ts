@@ -2,7 +2,6 @@
 // openssl, the ProxyCommand): on execa, so a failure names the command, a timeout kills the process
 // (SIGTERM, then SIGKILL), and a process still running when tunnel exits is killed with it.
 // Never through a shell: the program and its words are given apart.
-import { type ErrorCode, TunnelError } from '../errors.js';
 import { loadExeca } from './execa.js';
 import { commandLine, type ProcessResult, type RawResult, toResult } from './result.js';
 
@@ -54,17 +53,4 @@ export async function runProcess(request: RunRequest): Promise<ProcessResult> {
     timeoutMs: request.timeoutMs,
     maxBufferChars,
   });
-}
-
-export interface CheckedOptions {
-  /** The error code of the TunnelError thrown on failure. */
-  code: ErrorCode;
-  hint?: string;
-}
-
-/** runProcess that gives stdout on exit 0 and throws a TunnelError naming the command otherwise. */
-export async function runChecked(request: RunRequest, options: CheckedOptions): Promise<string> {
-  const result = await runProcess(request);
-  if (result.failure !== '') throw new TunnelError(options.code, result.failure, { hint: options.hint });
-  return result.stdout;
 }

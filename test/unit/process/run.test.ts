@@ -4,8 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TunnelError } from '../../../src/errors.js';
-import { commandLine, runChecked, runProcess } from '../../../src/process/run.js';
+import { commandLine, runProcess } from '../../../src/process/run.js';
 import { startProcess, TextTail } from '../../../src/process/start.js';
 
 /** True once `pid` no longer exists (kill 0 answers ESRCH). */
@@ -117,17 +116,14 @@ describe('runProcess', () => {
     expect(result.stdout).toBe('yes unset\n');
   });
 
-  it('runChecked throws a TunnelError whose message names the command', async () => {
-    const error = await runChecked(
-      { file: 'sh', args: ['-c', 'echo denied >&2; exit 1'], timeoutMs: 10_000 },
-      { code: 'INTERNAL', hint: 'try again' },
-    ).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(TunnelError);
-    expect(error).toMatchObject({
-      code: 'INTERNAL',
-      message: "`sh -c 'echo denied >&2; exit 1'` exited with code 1: denied",
-      hint: 'try again',
+  it('a non-zero exit is a failure whose words name the command and carry its stderr', async () => {
+    const result = await runProcess({
+      file: 'sh',
+      args: ['-c', 'echo denied >&2; exit 1'],
+      timeoutMs: 10_000,
     });
+    expect(result.exitCode).toBe(1);
+    expect(result.failure).toBe("`sh -c 'echo denied >&2; exit 1'` exited with code 1: denied");
   });
 });
 
