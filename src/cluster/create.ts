@@ -5,11 +5,10 @@
 import { isLoopback } from '../config/resolve.js';
 import type { DevServer } from '../devserver/dev-server.js';
 import { withDevServer } from '../devserver/with-dev-server.js';
-import { describeError, InterruptedError, isTunnelError } from '../errors.js';
 import { createCluster as runK3dCreate } from '../remote/k3d-cluster.js';
-import { progressMessage } from '../remote/k3d-outcome.js';
 import { checkBeforeCreate } from './checks.js';
-import type { AgentFailure, ClusterEvent, CreateClusterReport, CreateClusterRequest } from './types.js';
+import { agentStep, runK3d } from './steps.js';
+import type { CreateClusterReport, CreateClusterRequest } from './types.js';
 
 type Created = Pick<CreateClusterReport<unknown>, 'k3d' | 'cluster' | 'warnings'>;
 
@@ -41,19 +40,6 @@ export async function createCluster<Forwarded>(
   };
 }
 
-/** Runs one request to the agent: its answer, or what went wrong as `agentFailure`. */
-export async function agentStep<T>(
-  run: () => Promise<T>,
-): Promise<{ answer: T | undefined; agentFailure: AgentFailure | undefined }> {
-  try {
-    return { answer: await run(), agentFailure: undefined };
-  } catch (error) {
-    const hint = isTunnelError(error) ? error.hint : undefined;
-    const interrupted = error instanceof InterruptedError;
-    return { answer: undefined, agentFailure: { message: describeError(error), hint, interrupted } };
-  }
-}
-
 async function create(devServer: DevServer, request: CreateClusterRequest<unknown>): Promise<Created> {
   const k3d = await devServer.k3d();
   const checked = await checkBeforeCreate({
@@ -72,23 +58,6 @@ async function create(devServer: DevServer, request: CreateClusterRequest<unknow
     cluster,
     warnings: checked.warnings,
   };
-}
-
-/** Runs a k3d command, its INFO/WARN lines as progress events; k3d-finished on every way out. */
-export async function runK3d<T>(
-  request: { onEvent: (event: ClusterEvent) => void },
-  command: 'create' | 'delete',
-  run: (onLine: (line: string) => void) => Promise<T>,
-): Promise<T> {
-  request.onEvent({ kind: 'k3d-started', command });
-  try {
-    return await run((line) => {
-      const message = progressMessage(line);
-      if (message !== undefined) request.onEvent({ kind: 'k3d-progress', message });
-    });
-  } finally {
-    request.onEvent({ kind: 'k3d-finished' });
-  }
 }
 
 /** An API listening beyond the dev server's loopback is reachable by more than the tunnel. */

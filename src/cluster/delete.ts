@@ -7,7 +7,7 @@ import { namesForContext } from '../kubeconfig/fetch.js';
 import { removeFromKubeconfig } from '../kubeconfig/write.js';
 import { checkClusterName } from '../remote/cluster-request.js';
 import { deleteCluster as runK3dDelete } from '../remote/k3d-cluster.js';
-import { agentStep, runK3d } from './create.js';
+import { agentStep, runK3d } from './steps.js';
 import type { DeleteClusterReport, DeleteClusterRequest } from './types.js';
 
 export async function deleteCluster(request: DeleteClusterRequest): Promise<DeleteClusterReport> {

@@ -1,9 +1,9 @@
 // What `tunnel cluster create|delete` print when cluster/ is done (pure): the new cluster, its forwarding
 // (or how to get it), the --json document, and what a delete removed.
 
-import { formatNodeFilter, formatPortSpec, type PortSpec, viaLoadBalancer } from '../../cluster/request.js';
 import type { AgentFailure, CreateClusterReport, DeleteClusterReport } from '../../cluster/types.js';
 import { escapeControlsKeepLines } from '../../redact.js';
+import { formatNodeFilter, formatPortSpec, type PortSpec, viaLoadBalancer } from '../../remote/port-spec.js';
 import { safeText } from '../render.js';
 import { type ForwardOutcome, renderForwardOutcome } from './agent.js';
 

@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { createCluster } from '../../cluster/create.js';
 import { deleteCluster } from '../../cluster/delete.js';
-import { type CreateFlags, parseCreateRequest } from '../../cluster/request.js';
 import { contextNameFor } from '../../config/resolve.js';
+import { type CreateFlags, parseCreateRequest } from '../../remote/cluster-request.js';
 import { clusterSessions } from '../cluster/agent.js';
 import { clusterEventRenderer } from '../cluster/progress.js';
 import { createJson, renderAgentFailure, renderCreated, renderDeleted } from '../cluster/render.js';
