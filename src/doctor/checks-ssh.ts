@@ -1,8 +1,9 @@
 // The SSH half of the doctor: the alias resolves (ssh -G), the host answers SSH, its host key is known and
 // matches (judged as `tunnel connect` would, never recorded), and one of our keys is accepted.
+
+import type { HostKeyVerdict } from '../ssh/probe.js';
 import type { SshTarget } from '../ssh/types.js';
 import { type CheckDefinition, fail, pass, required, warn } from './outcome.js';
-import type { HostKeyVerdict } from './types.js';
 
 function describeTarget(target: SshTarget): string {
   const via = target.proxyJump

@@ -11,8 +11,6 @@ import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import type { HostKeyVerdict } from '../ssh/probe.js';
 import type { SshConnection, SshTarget } from '../ssh/types.js';
 
-export type { HostKeyVerdict } from '../ssh/probe.js';
-
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export type CheckId =

@@ -13,7 +13,6 @@ import type { KubeconfigEntries } from './rewrite.js';
 import { renderStandaloneKubeconfig } from './write.js';
 
 // The words for a dropped field, for whoever renders the 'dropped' event.
-export { droppedLine } from './fetch.js';
 
 export type KubeconfigPrintEvent =
   /** No session runs for the host: the ports are the ones connect would try first. */

@@ -5,8 +5,6 @@
 import { loadExeca } from './execa.js';
 import { commandLine, type ProcessResult, type RawResult, toResult } from './result.js';
 
-export { commandLine, type ProcessResult } from './result.js';
-
 export interface RunRequest {
   /** The program, looked up on PATH. */
   file: string;

@@ -3,7 +3,8 @@
 // actual local ports come from the agent when it has a session for the host.
 import type { Command } from 'commander';
 import { DEFAULT_CONTEXT_TEMPLATE } from '../../config/defaults.js';
-import { droppedLine, type KubeconfigPrintEvent, printKubeconfig } from '../../kubeconfig/print.js';
+import { droppedLine } from '../../kubeconfig/fetch.js';
+import { type KubeconfigPrintEvent, printKubeconfig } from '../../kubeconfig/print.js';
 import { peekStatus } from '../agent-access.js';
 import { hostOptions } from '../connect-settings.js';
 import { devServerOpener } from '../open-dev-server.js';

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandLine, runProcess } from '../../../src/process/run.js';
+import { commandLine } from '../../../src/process/result.js';
+import { runProcess } from '../../../src/process/run.js';
 import { startProcess, TextTail } from '../../../src/process/start.js';
 
 /** True once `pid` no longer exists (kill 0 answers ESRCH). */
