@@ -2,6 +2,7 @@
 // forwards table, without the traffic columns), then what needs the user's attention now (remapped
 // ports, --map pins that matched nothing, skipped clusters, unbound forwards) and the kubeconfig.
 import type { ForwardStatus, SessionStatus } from '../control/status-document.js';
+import { droppedLine } from '../kubeconfig/fetch.js';
 import { pasteWord } from '../shell-word.js';
 import { safeText } from './render.js';
 import { forwardsTable, paint } from './render-forwards.js';
@@ -56,8 +57,8 @@ function kubeconfigSummary(session: SessionStatus): string[] {
         : `try: kubectl --context ${pasteWord(contexts[0]!, '<context>')} get pods`,
     );
   }
-  for (const { context, path, reason } of kubeconfig.dropped ?? [])
-    lines.push(`dropped ${safeText(path)} from ${safeText(context)}'s kubeconfig: ${safeText(reason)}`);
+  // The same words as the agent's log (droppedLine), escaped as a whole: every part came from the dev server.
+  for (const field of kubeconfig.dropped ?? []) lines.push(safeText(droppedLine(field.context, field)));
   if ((kubeconfig.moreDropped ?? 0) > 0)
     lines.push(`dropped ${kubeconfig.moreDropped} more fields from the dev server's kubeconfig`);
   for (const { cluster, error } of kubeconfig.errors ?? [])
