@@ -12,8 +12,6 @@ import { clientAddress, fetchRewritten } from './fetch.js';
 import type { KubeconfigEntries } from './rewrite.js';
 import { renderStandaloneKubeconfig } from './write.js';
 
-// The words for a dropped field, for whoever renders the 'dropped' event.
-
 export type KubeconfigPrintEvent =
   /** No session runs for the host: the ports are the ones connect would try first. */
   | { kind: 'not-connected' }
