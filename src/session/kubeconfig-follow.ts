@@ -150,12 +150,10 @@ export class KubeconfigFollower {
     const cached = this.cache.get(api.cluster);
     // Without a creation time we cannot tell a re-created cluster apart: fetch every time then.
     if (cached && cached.identity === identity && cluster?.createdAt !== undefined) return cached.entries;
-    if (!connection.k3d) throw new Error('k3d was not found on this connection');
     const { names, serverHost } = this.options;
-    const entries = await fetchRewritten(
-      { connection: connection.ssh, k3d: connection.k3d, names, serverHost },
-      api,
-    );
+    // The handle's k3d: found by this connection's discovery, which runs before any kubeconfig step.
+    const k3d = await connection.devServer.k3d();
+    const entries = await fetchRewritten({ connection: connection.ssh, k3d, names, serverHost }, api);
     this.logDropped(api.cluster, identity, entries);
     this.cache.set(api.cluster, { identity, entries });
     return entries;

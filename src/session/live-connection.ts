@@ -3,13 +3,10 @@
 // and the dev-server handle over it (k3d found once per connection).
 import type { DevServer } from '../devserver/dev-server.js';
 import type { ChannelOpener } from '../forward/types.js';
-import type { K3dInfo } from '../remote/types.js';
 import type { CloseReason, SshLink } from '../ssh/types.js';
 import type { ConnectionEnd, SupervisedConnection } from '../supervisor/ports.js';
 
 export class LiveConnection implements SupervisedConnection {
-  /** Found once per connection (the dev server may have been reinstalled between two). */
-  k3d: K3dInfo | undefined;
   readonly openChannel: ChannelOpener;
   private ended: Promise<ConnectionEnd> | undefined;
   readonly ssh: SshLink;

@@ -42,7 +42,6 @@ export interface ManagedSessionInput {
 interface Discovery {
   hostName: string | undefined;
   k3d: K3dInfo | undefined;
-  clusters: K3dCluster[];
   skipped: { cluster: string; reason: string }[];
   unusedMaps: number[];
   failed: { spec: ForwardSpec; error: string }[];
@@ -63,7 +62,6 @@ export class ManagedSession {
   private discovery: Discovery = {
     hostName: undefined,
     k3d: undefined,
-    clusters: [],
     skipped: [],
     unusedMaps: [],
     failed: [],
@@ -205,10 +203,8 @@ export class ManagedSession {
       },
       discover: async (connection) => {
         // The handle finds k3d once per connection (a new connection may meet a reinstalled server).
-        connection.k3d = await connection.devServer.k3d();
-        this.discovery.k3d = connection.k3d;
+        this.discovery.k3d = await connection.devServer.k3d();
         const clusters = await connection.devServer.clusters();
-        this.discovery.clusters = clusters;
         this.discovery.discoveredAt = new Date().toISOString();
         return clusters;
       },

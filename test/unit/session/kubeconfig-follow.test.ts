@@ -35,9 +35,7 @@ function connection(output: string): LiveConnection {
     target: { alias: 'devbox' },
     exec: async () => ({ stdout: output, stderr: '', code: 0, signal: undefined }),
   } as unknown as SshLink;
-  const live = new LiveConnection(devServerOver(ssh));
-  live.k3d = k3d;
-  return live;
+  return new LiveConnection({ ...devServerOver(ssh), k3d: async () => k3d });
 }
 
 const withExec = (() => {
