@@ -111,7 +111,7 @@ export interface ForwardStatus {
   remotePort: number;
   /** The container port behind the mapping (6443 for the API), or null when k3d does not say. */
   nodePort: number | null;
-  /** Set when the local port differs from the dev server's: why (busy, conflict, pinned). */
+  /** Set when the local port differs from the dev server's: why (busy, self, conflict, pinned). */
   remapped: { from: number; reason: string } | null;
   /** The last check of the dev-server end: whether a channel opened there. */
   remote: { answers: boolean | null; checkedAt: string | null; error: string | null };

@@ -5,43 +5,15 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import type { ForwardStatus, SessionStatus, StatusDocument } from '../../src/control/status-document.js';
 import { freePort } from '../devserver/client.js';
 import type { DevServer, Scenario } from '../devserver/index.js';
 import { type CliEnv, runCli } from './cli-helpers.js';
 
-export interface ForwardJson {
-  id: string;
-  kind: 'api' | 'service';
-  state: string;
-  localAddress: string;
-  localPort: number;
-  remoteHost: string;
-  remotePort: number;
-  nodePort: number | null;
-  remote: { answers: boolean | null; checkedAt: string | null; error: string | null };
-  open: number;
-  total: number;
-  bytesIn: number;
-  bytesOut: number;
-  failed: number;
-  lastError: string | null;
-  lastActivityAt: string | null;
-}
-
-export interface SessionJson {
-  host: string;
-  hostName: string | null;
-  state: string;
-  connectedAt: string | null;
-  reconnectCount: number;
-  clusters: { name: string; context: string | null; forwards: ForwardJson[] }[];
-}
-
-export interface StatusJson {
-  schemaVersion: number;
-  agent: { pid: number; version: string } | null;
-  sessions: SessionJson[];
-}
+// The status document as `tunnel status --json` prints it: the agent's own types (control/).
+export type ForwardJson = ForwardStatus;
+export type SessionJson = SessionStatus;
+export type StatusJson = StatusDocument;
 
 export interface AgentJson {
   running: boolean;
