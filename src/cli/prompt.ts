@@ -94,16 +94,3 @@ export async function askYesNo(question: string): Promise<boolean> {
     terminal.close();
   }
 }
-
-/** The prompts to pass to openConnection, or undefined when no terminal can answer. */
-export function terminalPrompts():
-  | {
-      prompt: (question: string) => Promise<boolean>;
-      askPassphrase: (file: string) => Promise<string | undefined>;
-    }
-  | undefined {
-  const terminal = openTerminal();
-  if (!terminal) return undefined;
-  terminal.close();
-  return { prompt: askYesNo, askPassphrase };
-}
