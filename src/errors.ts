@@ -7,6 +7,10 @@ export const ERROR_CODES = [
   'SSH_CONFIG',
   'SSH_CONNECT',
   'SSH_AUTH',
+  // The login needs a person (password, one-time code, passphrase) and nobody can answer now.
+  'SSH_NEEDS_ANSWER',
+  // ssh2 cannot do what this host needs (no common algorithm, a certificate, an sk key): OpenSSH can.
+  'SSH_UNSUPPORTED',
   'HOST_KEY_CHANGED',
   'HOST_KEY_REVOKED',
   'HOST_KEY_UNKNOWN',

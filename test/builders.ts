@@ -151,6 +151,14 @@ export function sshTarget(overrides: Partial<SshTarget> = {}): SshTarget {
     serverAliveCountMax: 3,
     proxyJump: undefined,
     proxyCommand: undefined,
+    certificateFiles: [],
+    proxyUseFdpass: false,
+    gssapiAuthentication: false,
+    preferredAuthentications: ['gssapi-with-mic', 'publickey', 'keyboard-interactive', 'password'],
+    kbdInteractiveAuthentication: true,
+    passwordAuthentication: true,
+    numberOfPasswordPrompts: 3,
+    batchMode: false,
     ...overrides,
   };
 }

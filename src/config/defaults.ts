@@ -10,3 +10,7 @@ export const DEFAULT_CONTEXT_TEMPLATE = 'k3d-{cluster}@{host}';
 export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
 /** How often a forwarding session re-reads k3d's clusters. */
 export const DEFAULT_REDISCOVER_INTERVAL_MS = 30_000;
+
+/** Which SSH implementation carries a session: auto = ssh2 unless the host needs what only OpenSSH does. */
+export type TransportSetting = 'auto' | 'ssh2' | 'openssh';
+export const DEFAULT_TRANSPORT: TransportSetting = 'auto';

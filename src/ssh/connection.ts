@@ -144,6 +144,7 @@ function wrapPrompt<A, R>(deadline: PausableDeadline, prompt: (arg: A) => Promis
 class Ssh2Connection implements SshLink {
   readonly closed: Promise<CloseReason>;
   readonly remoteAddress: string | undefined;
+  readonly transport = { kind: 'ssh2', reason: undefined } as const;
   private closedLocally = false;
   /** Set on ssh2's 'close', which it emits before failing queued requests (see ping). */
   private ended = false;
@@ -153,7 +154,7 @@ class Ssh2Connection implements SshLink {
   constructor(
     readonly target: SshTarget,
     private readonly client: Client,
-    private readonly transport: Transport,
+    private readonly stream: Transport,
     private readonly options: OpenConnectionOptions,
   ) {
     // ssh2 writes each packet with its own socket.write; batch them per turn like OpenSSH's poll loop.
@@ -169,7 +170,7 @@ class Ssh2Connection implements SshLink {
       });
     }
     // Direct TCP only: through a ProxyCommand or jump host the socket is not a TCP connection to the server.
-    this.remoteAddress = !transport.sock && sock instanceof Socket ? sock.remoteAddress : undefined;
+    this.remoteAddress = !stream.sock && sock instanceof Socket ? sock.remoteAddress : undefined;
     // ssh2 leaves Nagle on. With requests of many forwarded connections multiplexed on this one socket,
     // a small packet then waits for the ACK of the previous one, which the server may delay ~40 ms:
     // on loopback HTTP through 64 keep-alive clients fell to 2.8k requests/s (ssh -L: 20.7k) and a new
@@ -182,7 +183,7 @@ class Ssh2Connection implements SshLink {
     this.closed = new Promise((resolve) => {
       client.once('close', () => {
         this.ended = true;
-        transport.close();
+        stream.close();
         void this.reason().then(resolve);
       });
     });
@@ -199,7 +200,7 @@ class Ssh2Connection implements SshLink {
       };
     }
     // When a jump host died, its reason is the useful one.
-    const hop = await this.transport.hopClosed();
+    const hop = await this.stream.hopClosed();
     if (hop && hop.kind !== 'local') return { kind: hop.kind, message: `jump host: ${hop.message}` };
     if (error && error.level !== 'client-socket') return { kind: 'error', message: error.message };
     const detail = error ? ` (${error.message})` : '';

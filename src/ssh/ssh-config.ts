@@ -10,6 +10,14 @@ import type { SshTarget, StrictHostKeyChecking } from './types.js';
 
 export type { LocalContext } from './tokens.js';
 
+/** OpenSSH's client order when PreferredAuthentications is unset (readconf.c / sshconnect2.c). */
+export const DEFAULT_AUTH_ORDER = [
+  'gssapi-with-mic',
+  'publickey',
+  'keyboard-interactive',
+  'password',
+] as const;
+
 /** `ssh -G` prints one `key value` per line; repeatable keys (identityfile) appear several times. */
 function parseLines(stdout: string): Map<string, string[]> {
   const values = new Map<string, string[]>();
@@ -141,6 +149,23 @@ export function parseSshG(stdout: string, alias: string, local: LocalContext): S
       serverAliveIntervalSeconds: parseInteger(alias, 'serveraliveinterval', first('serveraliveinterval'), 0),
       serverAliveCountMax: parseInteger(alias, 'serveralivecountmax', first('serveralivecountmax'), 3),
       proxyCommand: optional(first('proxycommand')),
+      certificateFiles: expandIdentityFiles(values.get('certificatefile') ?? [], local, remote),
+      proxyUseFdpass: parseBoolean(first('proxyusefdpass')),
+      gssapiAuthentication: parseBoolean(first('gssapiauthentication')),
+      preferredAuthentications: parseList(first('preferredauthentications')) ?? [...DEFAULT_AUTH_ORDER],
+      kbdInteractiveAuthentication: first('kbdinteractiveauthentication') !== 'no',
+      passwordAuthentication: first('passwordauthentication') !== 'no',
+      numberOfPasswordPrompts: parseInteger(
+        alias,
+        'numberofpasswordprompts',
+        first('numberofpasswordprompts'),
+        3,
+      ),
+      batchMode: parseBoolean(first('batchmode')),
+      kexAlgorithms: parseList(first('kexalgorithms')),
+      ciphers: parseList(first('ciphers')),
+      macs: parseList(first('macs')),
+      pubkeyAcceptedAlgorithms: parseList(first('pubkeyacceptedalgorithms')),
     };
   } catch (error) {
     if (error instanceof TokenError) throw configError(alias, error.message);

@@ -33,7 +33,46 @@ export interface SshTarget {
   proxyJump: string | undefined;
   /** Raw ProxyCommand (tokens unexpanded); run through `sh -c` and used as the transport when set. */
   proxyCommand: string | undefined;
+  /** CertificateFile entries, expanded (a `-cert.pub` beside an IdentityFile is found by ssh2-limits.ts). */
+  certificateFiles: string[];
+  /** ProxyUseFdpass: the ProxyCommand passes a connected fd instead of relaying bytes (OpenSSH only). */
+  proxyUseFdpass: boolean;
+  /** GSSAPIAuthentication (Kerberos); OpenSSH only. */
+  gssapiAuthentication: boolean;
+  /** Auth methods in the order to try; OpenSSH's default when the config names none. */
+  preferredAuthentications: string[];
+  kbdInteractiveAuthentication: boolean;
+  passwordAuthentication: boolean;
+  /** NumberOfPasswordPrompts (default 3): password attempts before giving up. */
+  numberOfPasswordPrompts: number;
+  /** BatchMode: never ask a question (no passphrase, password or code prompts). */
+  batchMode: boolean;
+  /** Algorithm lists exactly as `ssh -G` prints them (OpenSSH's defaults when the config is silent). */
+  kexAlgorithms?: string[];
+  ciphers?: string[];
+  macs?: string[];
+  pubkeyAcceptedAlgorithms?: string[];
 }
+
+/** Which implementation carries a connection, and why when it was not the user's explicit choice. */
+export interface TransportInfo {
+  kind: 'ssh2' | 'openssh';
+  /** Why auto chose OpenSSH (e.g. "CertificateFile ~/.ssh/id_ed25519-cert.pub"); undefined for ssh2 or an explicit choice. */
+  reason: string | undefined;
+}
+
+/** A question asked during login: a password, a one-time code, a keyboard-interactive prompt. */
+export interface LoginQuestion {
+  /** The text to show, as the server or OpenSSH wrote it (escaped before it reaches a terminal). */
+  prompt: string;
+  /** false = the answer is typed hidden (passwords, codes). */
+  echo: boolean;
+  /** keyboard-interactive's name/instruction lines, shown before the prompt when non-empty. */
+  instructions?: string;
+}
+
+/** Answers a login question; undefined when nobody can answer (no terminal, unattended reconnect). */
+export type AskSecret = (question: LoginQuestion) => Promise<string | undefined>;
 
 export interface ExecResult {
   stdout: string;
@@ -78,6 +117,8 @@ export interface SshConnection {
   readonly closed: Promise<CloseReason>;
   /** The server's IP address as this machine's TCP socket sees it; undefined through a proxy or jump host. */
   readonly remoteAddress?: string | undefined;
+  /** Which transport carries this connection (undefined = ssh2, for fakes and older callers). */
+  readonly transport?: TransportInfo;
   close(): void;
 }
 
