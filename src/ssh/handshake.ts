@@ -4,8 +4,9 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import ssh2 from 'ssh2';
-import type { TunnelError } from '../errors.js';
+import { TunnelError } from '../errors.js';
 import { remoteText, stderrLines } from '../redact.js';
+import { noCommonAlgorithmError, ssh2Algorithms } from './algorithms.js';
 import type { AuthPlan } from './auth.js';
 import { connectError, handshakeTimeoutError, mapConnectError, type Ssh2Error } from './connect-errors.js';
 import type { HostVerifier } from './host-key.js';
@@ -75,6 +76,9 @@ function classify(input: HandshakeInput, error: Ssh2Error, kexDone: boolean): Tu
   if (error.level === 'client-authentication') return input.auth.failure();
   // sshd disconnects after MaxAuthTries failures; after KEX a server DISCONNECT is an auth problem.
   if (kexDone && typeof error.code === 'number') return input.auth.failure();
+  // No algorithm in common: OpenSSH may share one (post-quantum kex), so this is SSH_UNSUPPORTED.
+  const unsupported = noCommonAlgorithmError(input.target, error);
+  if (unsupported) return unsupported;
   return mapConnectError(input.target, error, input.proxyStderr?.());
 }
 
@@ -87,7 +91,10 @@ function connectConfig(input: HandshakeInput): ConnectConfig {
     ...(input.sock ? { sock: input.sock } : {}),
     hostVerifier: input.verifier.verify,
     authHandler: input.auth.handler,
-    algorithms: { serverHostKey: input.verifier.serverHostKeyAlgorithms as ServerHostKeyAlgorithm[] },
+    algorithms: {
+      ...ssh2Algorithms(target),
+      serverHostKey: input.verifier.serverHostKeyAlgorithms as ServerHostKeyAlgorithm[],
+    },
     keepaliveInterval: input.keepalive.intervalMs,
     keepaliveCountMax: input.keepalive.countMax,
     // Our PausableDeadline replaces ssh2's readyTimeout, which would expire while a prompt waits.
@@ -151,7 +158,8 @@ export function handshake(input: HandshakeInput): Promise<Client> {
     try {
       client.connect(connectConfig(input));
     } catch (error) {
-      fail(mapConnectError(target, error as Ssh2Error));
+      // An algorithm option ssh2 cannot honour is already a TunnelError (SSH_UNSUPPORTED).
+      fail(error instanceof TunnelError ? error : mapConnectError(target, error as Ssh2Error));
     }
   });
 }

@@ -95,13 +95,18 @@ export function promptText(name: string, key: Buffer): string {
 }
 
 /** HostKeyAlgorithms leaves nothing ssh2 can verify (only certificate or security-key types). */
+/** ssh2 verifies none of the configured types (host certificates, security keys): OpenSSH can (auto uses it). */
 export function noUsableAlgorithmError(target: SshTarget, configured: readonly string[]): TunnelError {
   const shown = configured.join(',').slice(0, 200);
   return new TunnelError(
-    'SSH_CONFIG',
-    `HostKeyAlgorithms for ${target.alias} (${shown}) has no type tunnel can verify: host certificates ` +
-      'and security-key host keys are not supported.',
-    { hint: `Allow a plain key type for this host, e.g. in its Host block: HostKeyAlgorithms +ssh-ed25519` },
+    'SSH_UNSUPPORTED',
+    `HostKeyAlgorithms for ${target.alias} (${shown}) has no type tunnel can verify with ssh2: host ` +
+      'certificates and security-key host keys need OpenSSH.',
+    {
+      hint:
+        `Use the OpenSSH transport (transport auto does so by itself): tunnel connect ${target.alias} ` +
+        '--transport openssh; or allow a plain key type in its Host block: HostKeyAlgorithms +ssh-ed25519',
+    },
   );
 }
 

@@ -138,7 +138,7 @@ describe('createHostVerifier', () => {
     expect(found).toMatch(/found: line 2/);
   });
 
-  it('refuses a HostKeyAlgorithms with only types ssh2 cannot verify, naming the setting', async () => {
+  it('refuses a HostKeyAlgorithms with only types ssh2 cannot verify, naming the setting (SSH_UNSUPPORTED: OpenSSH can)', async () => {
     const t = target({
       hostKeyAlgorithms: ['ssh-ed25519-cert-v01@openssh.com', 'sk-ssh-ed25519@openssh.com'],
     });
@@ -146,7 +146,7 @@ describe('createHostVerifier', () => {
       () => undefined,
       (caught: TunnelError) => caught,
     );
-    expect(error?.code).toBe('SSH_CONFIG');
+    expect(error?.code).toBe('SSH_UNSUPPORTED');
     expect(error?.message).toMatch(/HostKeyAlgorithms for dev .* has no type tunnel can verify/);
     expect(error?.hint).toContain('HostKeyAlgorithms +ssh-ed25519');
   });
