@@ -5,6 +5,7 @@ import os from 'node:os';
 import { TunnelError, UsageError } from '../errors.js';
 import { runProcess } from '../process/run.js';
 import { stderrLines } from '../redact.js';
+import { splitPathList } from './path-list.js';
 import { expandPath, expandTilde, type LocalContext, type RemoteTokens, TokenError } from './tokens.js';
 import type { SshTarget, StrictHostKeyChecking } from './types.js';
 
@@ -109,12 +110,9 @@ function expandIdentityFiles(raw: string[], local: LocalContext, remote: RemoteT
   return files;
 }
 
+/** UserKnownHostsFile / GlobalKnownHostsFile: paths may hold spaces (path-list.ts says how they split). */
 function splitPaths(value: string | undefined, homeDir: string): string[] {
-  if (value === undefined || value === 'none') return [];
-  return value
-    .split(/\s+/)
-    .filter((entry) => entry !== '' && entry !== 'none')
-    .map((entry) => expandTilde(entry, homeDir));
+  return splitPathList(value).map((entry) => expandTilde(entry, homeDir));
 }
 
 /** Pure parser of `ssh -G` stdout for `alias`; `local` supplies what OpenSSH takes from the system. */
