@@ -61,17 +61,33 @@ export interface UnknownKey {
   why: string;
 }
 
-export function unknownError({ target, name, key, check, why }: UnknownKey) {
-  const ca = check.certAuthorityLines?.length
-    ? ' (its @cert-authority lines need host certificates, unsupported)'
-    : '';
+export function unknownError({ target, name, key, why }: UnknownKey) {
   return new TunnelError(
     'HOST_KEY_UNKNOWN',
-    `The host key of ${name} is not in known_hosts${ca}: ${keyTypeOf(key)} key ${fingerprintSha256(key)}; ${why}.`,
+    `The host key of ${name} is not in known_hosts: ${keyTypeOf(key)} key ${fingerprintSha256(key)}; ${why}.`,
     {
       hint:
         `Check the fingerprint, then run \`ssh ${target.alias}\` once to accept it, ` +
         'or pass --accept-new-host-key.',
+    },
+  );
+}
+
+/**
+ * The host is vouched for only by @cert-authority lines: OpenSSH would verify its host certificate, which
+ * ssh2 never negotiates. Accepting the plain key instead would bypass the CA, so ssh2 stops here and auto
+ * retries with OpenSSH (SSH_UNSUPPORTED).
+ */
+export function hostCertificateError(target: SshTarget, name: string, check: HostKeyCheck): TunnelError {
+  const line = check.certAuthorityLines?.[0];
+  return new TunnelError(
+    'SSH_UNSUPPORTED',
+    `known_hosts trusts ${name} only through @cert-authority lines (${line?.file}:${line?.line}): ` +
+      'ssh2 cannot verify host certificates.',
+    {
+      hint:
+        `Use the OpenSSH transport (transport auto does so by itself): tunnel connect ${target.alias} ` +
+        '--transport openssh',
     },
   );
 }

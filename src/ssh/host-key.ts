@@ -10,6 +10,7 @@ import {
 import {
   changedError,
   displayType,
+  hostCertificateError,
   ipChangedError,
   noUsableAlgorithmError,
   promptText,
@@ -120,6 +121,7 @@ class Verification {
       if (ip && ipStatus?.status === 'unknown') await this.record(key, [ip], ip);
       return this.pin(key);
     }
+    if (check.certAuthorityLines?.length) return this.refuse(hostCertificateError(target, name, check));
     if (!recordable(target)) {
       const why = `"${target.hostKeyAlias ?? target.hostName}" has characters a known_hosts line cannot hold`;
       return this.refuse(unknownError({ target, name, key, check, why }));

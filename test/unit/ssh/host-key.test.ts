@@ -95,6 +95,24 @@ describe('createHostVerifier', () => {
     expect(fs.existsSync(knownHosts)).toBe(false);
   });
 
+  it('a host known only through @cert-authority is SSH_UNSUPPORTED, never a new key to accept', async () => {
+    writeKnownHosts([`@cert-authority [127.0.0.1]:2222 ${pub('other_ed25519.pub')}`]);
+    const before = fs.readFileSync(knownHosts, 'utf8');
+    const prompted: string[] = [];
+    const policy = { acceptNewHostKey: true, prompt: async (q: string) => prompted.push(q) > 0 };
+    const { accepted, error } = await verify(
+      target({ strictHostKeyChecking: 'accept-new' }),
+      policy,
+      hostKey,
+    );
+    expect(accepted).toBe(false);
+    expect(error?.code).toBe('SSH_UNSUPPORTED');
+    expect(error?.message).toContain(`only through @cert-authority lines (${knownHosts}:1)`);
+    expect(error?.hint).toContain('--transport openssh');
+    expect(prompted).toEqual([]);
+    expect(fs.readFileSync(knownHosts, 'utf8')).toBe(before);
+  });
+
   it('asks when a prompt is given and appends on yes (0600 file, 0700 dir)', async () => {
     const questions: string[] = [];
     const prompt = async (question: string) => {
