@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Algorithms, CipherAlgorithm, KexAlgorithm, MacAlgorithm } from 'ssh2';
 import { TunnelError } from '../errors.js';
+import { DEFAULT_HOST_KEY_ALGORITHMS, usableHostKeyAlgorithms } from './host-key-algorithms.js';
 import type { SshTarget } from './types.js';
 
 interface Ssh2Tables {
@@ -88,6 +89,7 @@ export function mapCategory(
 export function ssh2Algorithms(target: SshTarget, tables: AlgorithmTables = SSH2_TABLES): Algorithms {
   const configured = { kex: target.kexAlgorithms, cipher: target.ciphers, hmac: target.macs };
   const algorithms: Algorithms = {};
+  usablePubkeyAlgorithms(target);
   for (const category of ['kex', 'cipher', 'hmac'] as const) {
     const list = configured[category];
     const mapped = mapCategory(list, tables[category]);
@@ -118,6 +120,27 @@ export function pubkeyTypeAllowed(target: SshTarget, keyType: string): boolean {
   if (accepted === undefined) return true;
   if (keyType === 'ssh-rsa') return accepted.some((name) => /^(ssh-rsa|rsa-sha2-(256|512))$/.test(name));
   return accepted.includes(keyType);
+}
+
+/**
+ * The algorithm options ssh2 cannot honour at all, each as one line for the user (ssh2-limits.ts): auto
+ * then goes to OpenSSH before trying a login that could only fail.
+ */
+export function algorithmLimits(target: SshTarget, tables: AlgorithmTables = SSH2_TABLES): string[] {
+  const none = (option: string, list: readonly string[]) =>
+    unsupportedOptionError(target, option, list).message;
+  const reasons: string[] = [];
+  const hostKey = target.hostKeyAlgorithms ?? DEFAULT_HOST_KEY_ALGORITHMS;
+  if (usableHostKeyAlgorithms(hostKey).length === 0) reasons.push(none('HostKeyAlgorithms', hostKey));
+  const configured = { kex: target.kexAlgorithms, cipher: target.ciphers, hmac: target.macs };
+  for (const category of ['kex', 'cipher', 'hmac'] as const) {
+    const list = configured[category];
+    if (mapCategory(list, tables[category]) === null) reasons.push(none(OPTION_NAMES[category], list ?? []));
+  }
+  const pubkey = target.pubkeyAcceptedAlgorithms;
+  if (pubkey && !pubkey.some((name) => SSH2_PUBKEY_ALGORITHMS.includes(name)))
+    reasons.push(none('PubkeyAcceptedAlgorithms', pubkey));
+  return reasons;
 }
 
 /** What ssh2's KEXINIT negotiation says when nothing is shared (kex.js: level 'handshake'). */

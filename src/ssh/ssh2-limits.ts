@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { escapeControls } from '../redact.js';
+import { algorithmLimits } from './algorithms.js';
 import { entryMatchesHost, type KnownHostsEntry, lookupName } from './known-hosts.js';
 import { loadKnownHosts } from './known-hosts-file.js';
 import type { SshTarget } from './types.js';
@@ -119,7 +120,7 @@ async function hostCertificateReason(target: SshTarget, io: LimitsIo): Promise<s
 
 /** Every reason ssh2 cannot serve this host; empty = ssh2 can try (a login may still find more). */
 export async function ssh2Limits(target: SshTarget, io: LimitsIo = realIo()): Promise<string[]> {
-  const reasons: string[] = [];
+  const reasons = algorithmLimits(target);
   if (target.proxyCommand !== undefined && target.proxyUseFdpass)
     reasons.push('ProxyUseFdpass yes: ssh2 cannot take a connection handed over by the ProxyCommand');
   if (target.gssapiAuthentication && target.preferredAuthentications.includes('gssapi-with-mic'))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  algorithmLimits,
   mapCategory,
   noCommonAlgorithmError,
   pubkeyTypeAllowed,
@@ -70,6 +71,22 @@ describe('ssh2Algorithms', () => {
     expect(mapCategory(['c', 'c', 'a'], table)).toEqual(['c', 'a']);
     expect(mapCategory(['x'], table)).toBeNull();
     expect(mapCategory(undefined, SSH2_TABLES.kex)).toBeUndefined();
+  });
+});
+
+describe('algorithmLimits (before any login: auto goes to OpenSSH)', () => {
+  it('is empty for OpenSSH defaults and names every option ssh2 cannot honour', () => {
+    expect(algorithmLimits(sshTarget(defaults))).toEqual([]);
+    const target = sshTarget({
+      hostKeyAlgorithms: ['ssh-ed25519-cert-v01@openssh.com'],
+      kexAlgorithms: ['mlkem768x25519-sha256'],
+      pubkeyAcceptedAlgorithms: ['sk-ssh-ed25519@openssh.com'],
+    });
+    expect(algorithmLimits(target)).toEqual([
+      'HostKeyAlgorithms ssh-ed25519-cert-v01@openssh.com for dev: ssh2 supports none of these',
+      'KexAlgorithms mlkem768x25519-sha256 for dev: ssh2 supports none of these',
+      'PubkeyAcceptedAlgorithms sk-ssh-ed25519@openssh.com for dev: ssh2 supports none of these',
+    ]);
   });
 });
 

@@ -69,6 +69,13 @@ describe('ssh2Limits', () => {
     expect(reasons.join()).not.toContain('AAAA');
   });
 
+  it('names an algorithm option ssh2 supports nothing of', async () => {
+    const target = base({ kexAlgorithms: ['sntrup761x25519-sha512@openssh.com'] });
+    expect(await ssh2Limits(target, memoryIo({}))).toEqual([
+      'KexAlgorithms sntrup761x25519-sha512@openssh.com for dev: ssh2 supports none of these',
+    ]);
+  });
+
   it('names ProxyUseFdpass (with a ProxyCommand) and GSSAPIAuthentication', async () => {
     const target = base({
       proxyCommand: 'orb ssh-proxy-fdpass',
