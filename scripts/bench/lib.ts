@@ -182,3 +182,14 @@ export function rssMiB(pid: number): number {
   const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
   return kib / 1024;
 }
+
+/** RSS of a process and its live descendants (the OpenSSH transport's agent with its ssh master). */
+export function treeRssMiB(root: number): number {
+  return processTree(root).reduce((sum, pid) => {
+    try {
+      return sum + rssMiB(pid);
+    } catch {
+      return sum; // Exited while we summed.
+    }
+  }, 0);
+}

@@ -1,0 +1,120 @@
+// `tunnel connect` as the bench drives it: the real CLI and agent in an isolated home, on either transport.
+// The OpenSSH transport is chosen the way a user chooses it (`connect --transport openssh`), so the bench
+// measures what users get. A build where that transport does not exist yet is reported, not failed.
+import fs from 'node:fs';
+import {
+  agentPid,
+  type CliEnv,
+  makeCliEnv as makeIsolatedCliEnv,
+  runCli,
+} from '../../test/integration/cli-process.js';
+
+export type Transport = 'ssh2' | 'openssh';
+
+export interface TunnelSide {
+  transport: Transport;
+  cli: CliEnv;
+  agentPid: number;
+  /** Remote (dev-server) port → the agent's local port, from `status --json`. */
+  ports: Map<number, number>;
+}
+
+interface StatusDoc {
+  sessions: {
+    transport?: { kind: string; reason?: string };
+    clusters: { forwards: { remotePort: number; localPort: number }[] }[];
+  }[];
+}
+
+/**
+ * The only failures that mean "this build has no OpenSSH transport": the stub's "not implemented yet", or
+ * a CLI that does not know `--transport` (a build from before the option). Anything else is a real failure.
+ */
+const NOT_AVAILABLE = [/not implemented yet/i, /unknown option '--transport'/i];
+
+export class TransportNotAvailable extends Error {}
+
+function transportArgs(transport: Transport): string[] {
+  // ssh2 is what `auto` picks for the simulator's plain key login; it stays flagless so the ssh2 rows
+  // measure exactly what they measured before this option existed.
+  return transport === 'openssh' ? ['--transport', 'openssh'] : [];
+}
+
+/** Connects `devserver` through `configFile` on `transport` and reads the forwards from status. */
+export async function connectTunnel(
+  cli: CliEnv,
+  options: { configFile: string; transport: Transport },
+): Promise<TunnelSide> {
+  const args = ['--ssh-config', options.configFile, 'connect', 'devserver', '--no-kubeconfig'];
+  const connected = await runCli(cli, [...args, ...transportArgs(options.transport)]);
+  if (connected.code !== 0) {
+    const output = `${connected.stderr}\n${connected.stdout}`;
+    if (options.transport === 'openssh' && NOT_AVAILABLE.some((pattern) => pattern.test(output))) {
+      throw new TransportNotAvailable(output.trim().split('\n')[0] ?? 'not available');
+    }
+    throw new Error(`tunnel connect (${options.transport}) failed: ${connected.stderr}`);
+  }
+  const doc = JSON.parse((await runCli(cli, ['status', '--json'])).stdout) as StatusDoc;
+  // Status names the transport per session once the wiring exists; a mismatch would make every row a lie.
+  const kinds = doc.sessions.map((session) => session.transport?.kind).filter((kind) => kind !== undefined);
+  if (kinds.some((kind) => kind !== options.transport)) {
+    throw new Error(`asked for ${options.transport}, status says ${kinds.join(', ')}`);
+  }
+  const forwards = doc.sessions.flatMap((s) => s.clusters.flatMap((c) => c.forwards));
+  const pid = agentPid(cli);
+  if (pid === undefined) throw new Error('no agent pid after connect');
+  return {
+    transport: options.transport,
+    cli,
+    agentPid: pid,
+    ports: new Map(forwards.map((forward) => [forward.remotePort, forward.localPort])),
+  };
+}
+
+/** Table cell for a path that could not run in this build. */
+export const NOT_AVAILABLE_CELL = 'not available';
+
+/** Every CLI env not yet disposed, so an interrupted run can stop their agents (disposeAllCli). */
+const liveCliEnvs = new Set<CliEnv>();
+
+/** An isolated HOME/TUNNEL_HOME/KUBECONFIG for one agent, stopped by disposeCli (or disposeAllCli). */
+export function makeCliEnv(): CliEnv {
+  const cli = makeIsolatedCliEnv();
+  liveCliEnvs.add(cli);
+  return cli;
+}
+
+/** Disconnect, stop the agent, kill it by pid if it is still there, remove the home. */
+export async function disposeCli(cli: CliEnv): Promise<void> {
+  if (!liveCliEnvs.delete(cli)) return;
+  const pid = agentPid(cli);
+  await runCli(cli, ['disconnect', '--all'], 15_000);
+  await runCli(cli, ['agent', 'stop'], 15_000);
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Stopped already.
+    }
+  }
+  fs.rmSync(cli.home, { recursive: true, force: true });
+}
+
+export async function disposeAllCli(): Promise<void> {
+  for (const cli of [...liveCliEnvs]) await disposeCli(cli);
+}
+
+/** The OpenSSH-transport agent in its own home, or why this build cannot run it. */
+export async function openSshSide(
+  configFile: string,
+  cleanups: Array<() => unknown>,
+): Promise<{ side?: TunnelSide; unavailable?: string }> {
+  const cli = makeCliEnv();
+  cleanups.push(() => disposeCli(cli));
+  try {
+    return { side: await connectTunnel(cli, { configFile, transport: 'openssh' }) };
+  } catch (error) {
+    if (!(error instanceof TransportNotAvailable)) throw error;
+    return { unavailable: error.message };
+  }
+}
