@@ -8,6 +8,7 @@ import {
   makeCliEnv as makeIsolatedCliEnv,
   runCli,
 } from '../../test/integration/cli-process.js';
+import { processTree } from './lib.js';
 
 export type Transport = 'ssh2' | 'openssh';
 
@@ -84,15 +85,39 @@ export function makeCliEnv(): CliEnv {
   return cli;
 }
 
-/** Disconnect, stop the agent, kill it by pid if it is still there, remove the home. */
+/** pid → start time (field 22 of /proc/<pid>/stat), so a pid reused meanwhile is never killed. */
+function startTimes(pids: number[]): Map<number, string> {
+  const times = new Map<number, string>();
+  for (const pid of pids) {
+    const time = startTime(pid);
+    if (time !== undefined) times.set(pid, time);
+  }
+  return times;
+}
+
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Disconnect, stop the agent, kill it by pid if it is still there, remove the home. The agent's children
+ * (the OpenSSH transport's `ssh` masters) are noted first and killed by pid too if they outlived it.
+ */
 export async function disposeCli(cli: CliEnv): Promise<void> {
   if (!liveCliEnvs.delete(cli)) return;
   const pid = agentPid(cli);
+  const tree = pid === undefined ? new Map<number, string>() : startTimes(processTree(pid));
   await runCli(cli, ['disconnect', '--all'], 15_000);
   await runCli(cli, ['agent', 'stop'], 15_000);
-  if (pid !== undefined) {
+  for (const [member, started] of tree) {
+    if (startTime(member) !== started) continue;
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(member, 'SIGKILL');
     } catch {
       // Stopped already.
     }
