@@ -13,7 +13,16 @@ import {
   sshForwardArgs,
   stopChild,
 } from './env.js';
-import { freePort, holdOpen, median, round, sleep, timeToFirstByte, treeRssMiB, waitForPort } from './lib.js';
+import {
+  forwarderRssMiB,
+  freePort,
+  holdOpen,
+  median,
+  round,
+  sleep,
+  timeToFirstByte,
+  waitForPort,
+} from './lib.js';
 import type { Section } from './measures.js';
 import { connectTunnel, NOT_AVAILABLE_CELL, type Transport, TransportNotAvailable } from './tunnel-cli.js';
 
@@ -28,7 +37,7 @@ interface Footprint {
 
 /**
  * One agent on one transport: RSS idle, with all forwards, with N open connections; `tunnel status` wall
- * time. RSS counts the agent's process tree, so the OpenSSH transport's `ssh -M` master is included.
+ * time. RSS counts the agent and the OpenSSH transport's `ssh -M` master (forwarderRssMiB).
  */
 async function agentFootprint(
   world: BenchWorld,
@@ -41,19 +50,19 @@ async function agentFootprint(
     await sleep(1000);
     const pid = agentPid(cli);
     if (pid === undefined) throw new Error('agent start: no agent');
-    const idle = treeRssMiB(pid);
+    const idle = forwarderRssMiB(pid);
     const side = await connectTunnel(cli, {
       configFile: world.devserver.sshConfigFile,
       transport: options.transport,
     });
     const blast = [...side.ports].filter(([remote]) => remote >= FIRST_PORT).map(([, local]) => local);
     await sleep(1000);
-    const withForwards = treeRssMiB(pid);
+    const withForwards = forwarderRssMiB(pid);
     for (let i = 0; i < options.connections; i++) {
       sockets.push(await holdOpen({ host: '127.0.0.1', port: blast[i % blast.length]! }));
     }
     await sleep(1000);
-    const withConnections = treeRssMiB(pid);
+    const withConnections = forwarderRssMiB(pid);
     const statusTimes: number[] = [];
     for (let i = 0; i < options.statusRuns; i++) {
       const started = process.hrtime.bigint();
@@ -88,7 +97,7 @@ export async function footprint(
   ];
   return {
     id: 'footprint',
-    title: `Agent footprint (${ssh2.forwards} forwards, ${options.connections} open connections; RSS of the agent's process tree, so the OpenSSH master counts)`,
+    title: `Agent footprint (${ssh2.forwards} forwards, ${options.connections} open connections; RSS of the agent plus, on OpenSSH, its ssh master)`,
     params: { ...options, forwards: ssh2.forwards },
     columns: ['measure', 'tunnel (ssh2)', 'tunnel-openssh'],
     rows: [

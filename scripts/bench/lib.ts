@@ -183,9 +183,23 @@ export function rssMiB(pid: number): number {
   return kib / 1024;
 }
 
-/** RSS of a process and its live descendants (the OpenSSH transport's agent with its ssh master). */
-export function treeRssMiB(root: number): number {
-  return processTree(root).reduce((sum, pid) => {
+/** The command line of a process as its argv (empty when it is gone). */
+function argv(pid: number): string[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * RSS of an agent and of the `ssh -M` masters among its descendants (the OpenSSH transport's; an ssh2
+ * agent has none). Short-lived children (`ssh -O check`, a ping, `ssh -G`) come and go between samples,
+ * so they are left out: only what holds the forwards is counted.
+ */
+export function forwarderRssMiB(agent: number): number {
+  return processTree(agent).reduce((sum, pid) => {
+    if (pid !== agent && !argv(pid).includes('-M')) return sum;
     try {
       return sum + rssMiB(pid);
     } catch {

@@ -3,7 +3,7 @@
 // only buffer what the SSH window lets through. RSS above idle while they sit, and after they close.
 import net from 'node:net';
 import { type Link, type PathName, pathsOf } from './env.js';
-import { type Endpoint, round, rssMiB, sleep, treeRssMiB } from './lib.js';
+import { type Endpoint, forwarderRssMiB, round, rssMiB, sleep } from './lib.js';
 import type { Section } from './measures.js';
 
 const PATHS: PathName[] = ['tunnel', 'tunnel-openssh', 'ssh'];
@@ -46,7 +46,7 @@ async function measurePath(link: Link, pathName: PathName, clients: number): Pro
   const opensshAgent = link.openssh?.agentPid;
   const rss =
     pathName === 'tunnel-openssh' && opensshAgent !== undefined
-      ? () => treeRssMiB(opensshAgent)
+      ? () => forwarderRssMiB(opensshAgent)
       : () => rssMiB(pathName === 'tunnel' ? link.agentPid : link.sshPid);
   const endpoint = link.endpoint(pathName, 0);
   const idle = await settledRss(rss, 10_000);
