@@ -22,7 +22,7 @@ export interface TunnelSide {
 
 interface StatusDoc {
   sessions: {
-    transport?: { kind: string; reason?: string };
+    transport?: { kind: string | null; reason: string | null };
     clusters: { forwards: { remotePort: number; localPort: number }[] }[];
   }[];
 }
@@ -57,7 +57,7 @@ export async function connectTunnel(
   }
   const doc = JSON.parse((await runCli(cli, ['status', '--json'])).stdout) as StatusDoc;
   // Status names the transport per session once the wiring exists; a mismatch would make every row a lie.
-  const kinds = doc.sessions.map((session) => session.transport?.kind).filter((kind) => kind !== undefined);
+  const kinds = doc.sessions.flatMap((session) => session.transport?.kind ?? []);
   if (kinds.some((kind) => kind !== options.transport)) {
     throw new Error(`asked for ${options.transport}, status says ${kinds.join(', ')}`);
   }
