@@ -41,7 +41,7 @@ function clientCpu(link: Link, pathName: PathName): number {
 }
 
 /** 'ratio tunnel/ssh' and, with the OpenSSH agent, 'ratio tunnel-openssh/ssh': one cell per column. */
-function ratioRows(paths: PathName[], against: PathName, cells: (p: PathName) => number[]) {
+export function ratioRows(paths: PathName[], against: PathName, cells: (p: PathName) => number[]) {
   return paths
     .filter((p) => p === 'tunnel' || p === 'tunnel-openssh')
     .map((p) => [

@@ -35,6 +35,13 @@ const NOT_AVAILABLE = [/not implemented yet/i, /unknown option '--transport'/i];
 
 export class TransportNotAvailable extends Error {}
 
+/** The CLI's line saying the OpenSSH transport is missing from this build, or undefined for a real failure. */
+export function notAvailable(transport: Transport, output: string): string | undefined {
+  if (transport !== 'openssh') return undefined;
+  const lines = output.split('\n').map((line) => line.trim());
+  return lines.find((line) => NOT_AVAILABLE.some((pattern) => pattern.test(line)));
+}
+
 function transportArgs(transport: Transport): string[] {
   // ssh2 is what `auto` picks for the simulator's plain key login; it stays flagless so the ssh2 rows
   // measure exactly what they measured before this option existed.
@@ -49,10 +56,8 @@ export async function connectTunnel(
   const args = ['--ssh-config', options.configFile, 'connect', 'devserver', '--no-kubeconfig'];
   const connected = await runCli(cli, [...args, ...transportArgs(options.transport)]);
   if (connected.code !== 0) {
-    const output = `${connected.stderr}\n${connected.stdout}`;
-    if (options.transport === 'openssh' && NOT_AVAILABLE.some((pattern) => pattern.test(output))) {
-      throw new TransportNotAvailable(output.trim().split('\n')[0] ?? 'not available');
-    }
+    const missing = notAvailable(options.transport, `${connected.stderr}\n${connected.stdout}`);
+    if (missing !== undefined) throw new TransportNotAvailable(missing);
     throw new Error(`tunnel connect (${options.transport}) failed: ${connected.stderr}`);
   }
   const doc = JSON.parse((await runCli(cli, ['status', '--json'])).stdout) as StatusDoc;
