@@ -20,9 +20,9 @@ export const FIRST_PORT = 18000;
 /**
  * 'tunnel' is the agent on the ssh2 transport; 'tunnel-openssh' a second agent on the OpenSSH transport
  * (`connect --transport openssh`: an `ssh -M` master whose forwards are Unix sockets behind the agent's
- * listeners). 'ssh' is `ssh -N -L` with OpenSSH's default cipher (chacha20-poly1305); 'ssh-gcm' pins aes128-gcm, the
- * cipher ssh2 (so the tunnel) negotiates on a CPU with AES-NI, to compare implementations, not ciphers.
- * 'ssh-gcm' forwards blast port 0 only.
+ * listeners). 'ssh' is `ssh -N -L` with OpenSSH's default cipher (chacha20-poly1305); 'ssh-gcm' pins
+ * aes128-gcm, the cipher ssh2 (so the tunnel) negotiates on a CPU with AES-NI, to compare implementations,
+ * not ciphers. 'ssh-gcm' forwards blast port 0 only.
  */
 export type PathName = 'tunnel' | 'tunnel-openssh' | 'ssh' | 'ssh-gcm' | 'direct';
 export type Cleanup = () => Promise<unknown> | unknown;
