@@ -1,20 +1,16 @@
 // The bench world: the dev-server simulator (real sshd; in a netns as root) with one k3d cluster whose mapped
 // host ports are served by our blast server instead of the world daemon, and "links" to it: the real
-// `tunnel connect` (agent in a temp HOME/TUNNEL_HOME) next to `ssh -N -L` and direct TCP, on the bare link
-// or through a delay relay in front of sshd. Everything started here is stopped by pid in close().
+// `tunnel connect` (agent in a temp HOME/TUNNEL_HOME) on the ssh2 transport and, in a second agent, on the
+// OpenSSH transport, next to `ssh -N -L` and direct TCP, on the bare link or through a delay relay in front
+// of sshd. Everything started here is stopped by pid in close().
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DevServer, type Scenario, startDevServer } from '../../test/devserver/index.js';
-import {
-  agentPid,
-  BIN,
-  type CliEnv,
-  makeCliEnv as makeIsolatedCliEnv,
-  runCli,
-} from '../../test/integration/cli-process.js';
+import { agentPid, BIN, type CliEnv, runCli } from '../../test/integration/cli-process.js';
 import { type Endpoint, freePort, sleep, waitForPort } from './lib.js';
+import { connectTunnel, disposeCli, makeCliEnv, openSshSide, type TunnelSide } from './tunnel-cli.js';
 import { type DelayRelay, startDelayRelay } from './window-check.js';
 
 const TARGET = fileURLToPath(new URL('./target-server.mjs', import.meta.url));
@@ -22,42 +18,14 @@ const TARGET = fileURLToPath(new URL('./target-server.mjs', import.meta.url));
 export const FIRST_PORT = 18000;
 
 /**
- * 'ssh' is `ssh -N -L` with OpenSSH's default cipher (chacha20-poly1305); 'ssh-gcm' pins aes128-gcm, the
- * cipher ssh2 (so the tunnel) negotiates on a CPU with AES-NI, to compare implementations, not ciphers.
- * 'ssh-gcm' forwards blast port 0 only.
+ * 'tunnel' is the agent on the ssh2 transport; 'tunnel-openssh' a second agent on the OpenSSH transport
+ * (`connect --transport openssh`: an `ssh -M` master whose forwards are Unix sockets behind the agent's
+ * listeners). 'ssh' is `ssh -N -L` with OpenSSH's default cipher (chacha20-poly1305); 'ssh-gcm' pins
+ * aes128-gcm, the cipher ssh2 (so the tunnel) negotiates on a CPU with AES-NI, to compare implementations,
+ * not ciphers. 'ssh-gcm' forwards blast port 0 only.
  */
-export type PathName = 'tunnel' | 'ssh' | 'ssh-gcm' | 'direct';
-type Cleanup = () => Promise<unknown> | unknown;
-
-/** Every CLI env not yet disposed, so an interrupted run can stop their agents (disposeAllCli). */
-const liveCliEnvs = new Set<CliEnv>();
-
-/** An isolated HOME/TUNNEL_HOME/KUBECONFIG for one agent, stopped by disposeCli (or disposeAllCli). */
-export function makeCliEnv(): CliEnv {
-  const cli = makeIsolatedCliEnv();
-  liveCliEnvs.add(cli);
-  return cli;
-}
-
-/** Disconnect, stop the agent, kill it by pid if it is still there, remove the home. */
-export async function disposeCli(cli: CliEnv): Promise<void> {
-  if (!liveCliEnvs.delete(cli)) return;
-  const pid = agentPid(cli);
-  await runCli(cli, ['disconnect', '--all'], 15_000);
-  await runCli(cli, ['agent', 'stop'], 15_000);
-  if (pid !== undefined) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Stopped already.
-    }
-  }
-  fs.rmSync(cli.home, { recursive: true, force: true });
-}
-
-export async function disposeAllCli(): Promise<void> {
-  for (const cli of [...liveCliEnvs]) await disposeCli(cli);
-}
+export type PathName = 'tunnel' | 'tunnel-openssh' | 'ssh' | 'ssh-gcm' | 'direct';
+export type Cleanup = () => Promise<unknown> | unknown;
 
 function benchScenario(portCount: number): Scenario {
   const ports = Array.from({ length: portCount }, (_, i) => ({
@@ -127,24 +95,16 @@ export interface Link {
   /** The ssh config `devserver` resolves through (the relay's, when there is one). */
   sshConfigFile: string;
   agentPid: number;
+  /** The OpenSSH-transport agent, when openLink was asked for it and this build has the transport. */
+  openssh: TunnelSide | undefined;
+  /** Why 'tunnel-openssh' has no rows (the CLI's own words), when it was asked for and is not available. */
+  opensshUnavailable: string | undefined;
   sshPid: number;
   sshGcmPid: number;
   sshdPid: () => number | undefined;
   /** Endpoints per path for blast port i (ssh -L covers the first sshPorts ports only). */
   endpoint(pathName: PathName, index: number): Endpoint;
   close(): Promise<void>;
-}
-
-interface StatusForward {
-  remotePort: number;
-  localPort: number;
-}
-
-async function tunnelPorts(cli: CliEnv): Promise<Map<number, number>> {
-  const status = await runCli(cli, ['status', '--json']);
-  const doc = JSON.parse(status.stdout) as { sessions: { clusters: { forwards: StatusForward[] }[] }[] };
-  const forwards = doc.sessions.flatMap((s) => s.clusters.flatMap((c) => c.forwards));
-  return new Map(forwards.map((forward) => [forward.remotePort, forward.localPort]));
 }
 
 /** An ssh config for `devserver` that goes through `via` (a relay), with known_hosts re-keyed to it. */
@@ -172,10 +132,18 @@ export function sshForwardArgs(configFile: string, forwards: Array<[number, numb
   ];
 }
 
-/** `tunnel connect` + `ssh -N -L` (first sshPorts ports) to the world, through a delay relay if delayMs > 0. */
+/**
+ * `tunnel connect` (ssh2; with `openssh`, also a second agent on the OpenSSH transport) + `ssh -N -L`
+ * (first sshPorts ports) to the world, through a delay relay if delayMs > 0.
+ */
 export async function openLink(
   world: BenchWorld,
-  options: { delayMs: number; sshPorts: number; beforeConnect?: (cli: CliEnv) => Promise<void> },
+  options: {
+    delayMs: number;
+    sshPorts: number;
+    openssh?: boolean;
+    beforeConnect?: (cli: CliEnv) => Promise<void>;
+  },
 ): Promise<Link> {
   const cli = makeCliEnv();
   const cleanups: Cleanup[] = [() => disposeCli(cli)];
@@ -200,17 +168,9 @@ export async function openLink(
         : undefined;
     const configFile = sshConfigThrough(world, cli.home, sshRelay);
     await options.beforeConnect?.(cli);
-    const connected = await runCli(cli, [
-      '--ssh-config',
-      configFile,
-      'connect',
-      'devserver',
-      '--no-kubeconfig',
-    ]);
-    if (connected.code !== 0) throw new Error(`tunnel connect failed: ${connected.stderr}`);
-    const ports = await tunnelPorts(cli);
-    const pid = agentPid(cli);
-    if (pid === undefined) throw new Error('no agent pid after connect');
+    const ssh2 = await connectTunnel(cli, { configFile, transport: 'ssh2' });
+    const openssh = options.openssh ? await openSshSide(configFile, cleanups) : {};
+    if (openssh.unavailable) console.log(`(OpenSSH transport not available: ${openssh.unavailable})\n`);
 
     const sshLocal = await Promise.all(Array.from({ length: options.sshPorts }, () => freePort()));
     const forwards = sshLocal.map((local, i): [number, number] => [local, FIRST_PORT + i]);
@@ -235,10 +195,12 @@ export async function openLink(
       if (pathName === 'ssh-gcm' && index > 0) throw new Error('ssh-gcm forwards blast port 0 only');
       const port =
         pathName === 'tunnel'
-          ? ports.get(FIRST_PORT + index)
-          : pathName === 'ssh-gcm'
-            ? gcmLocal
-            : sshLocal[index];
+          ? ssh2.ports.get(FIRST_PORT + index)
+          : pathName === 'tunnel-openssh'
+            ? openssh.side?.ports.get(FIRST_PORT + index)
+            : pathName === 'ssh-gcm'
+              ? gcmLocal
+              : sshLocal[index];
       if (port === undefined) throw new Error(`no ${pathName} forward for blast port ${index}`);
       return { host: '127.0.0.1', port };
     };
@@ -247,7 +209,9 @@ export async function openLink(
       addedRttMs: 2 * options.delayMs,
       cli,
       sshConfigFile: configFile,
-      agentPid: pid,
+      agentPid: ssh2.agentPid,
+      openssh: openssh.side,
+      opensshUnavailable: openssh.unavailable,
       sshPid: ssh.pid ?? -1,
       sshGcmPid: sshGcm.pid ?? -1,
       sshdPid: () => world.devserver.sshd.pid(),
@@ -260,4 +224,10 @@ export async function openLink(
   }
 }
 
-export { agentPid, BIN, type CliEnv, runCli };
+/** The paths of `paths` this link can measure ('tunnel-openssh' only when its agent is connected). */
+export function pathsOf(link: Link, paths: PathName[]): PathName[] {
+  return paths.filter((p) => p !== 'tunnel-openssh' || link.openssh !== undefined);
+}
+
+export { disposeAllCli } from './tunnel-cli.js';
+export { agentPid, BIN, type CliEnv, disposeCli, makeCliEnv, runCli };

@@ -182,3 +182,28 @@ export function rssMiB(pid: number): number {
   const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
   return kib / 1024;
 }
+
+/** The command line of a process as its argv (empty when it is gone). */
+function argv(pid: number): string[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * RSS of an agent and of the `ssh -M` masters among its descendants (the OpenSSH transport's; an ssh2
+ * agent has none). Short-lived children (`ssh -O check`, a ping, `ssh -G`) come and go between samples,
+ * so they are left out: only what holds the forwards is counted.
+ */
+export function forwarderRssMiB(agent: number): number {
+  return processTree(agent).reduce((sum, pid) => {
+    if (pid !== agent && !argv(pid).includes('-M')) return sum;
+    try {
+      return sum + rssMiB(pid);
+    } catch {
+      return sum; // Exited while we summed.
+    }
+  }, 0);
+}

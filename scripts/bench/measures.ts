@@ -1,7 +1,9 @@
 // One function per measurement. Each takes the world/link it needs and its sizes, runs the paths alternately
-// (so a noisy moment hits every path alike) and returns a Section: JSON-friendly data plus a table.
+// (so a noisy moment hits every path alike) and returns a Section: JSON-friendly data plus a table. Both
+// tunnel transports are shown as ratios against `ssh -L` of the same run; 'tunnel-openssh' rows appear
+// when the link has that agent (pathsOf).
 import { spawn } from 'node:child_process';
-import type { Link, PathName } from './env.js';
+import { type Link, type PathName, pathsOf } from './env.js';
 import {
   cpuSeconds,
   download,
@@ -23,54 +25,60 @@ export interface Section {
   data: Record<string, unknown>;
 }
 
-const PATHS: PathName[] = ['tunnel', 'ssh', 'direct'];
-const THROUGHPUT_PATHS: PathName[] = ['tunnel', 'ssh', 'ssh-gcm', 'direct'];
+const PATHS: PathName[] = ['tunnel', 'tunnel-openssh', 'ssh', 'direct'];
+const THROUGHPUT_PATHS: PathName[] = ['tunnel', 'tunnel-openssh', 'ssh', 'ssh-gcm', 'direct'];
 const GIB = 1024 * MIB;
 
-function clientPid(link: Link, pathName: PathName): number | undefined {
-  if (pathName === 'tunnel') return link.agentPid;
-  if (pathName === 'ssh') return link.sshPid;
-  return pathName === 'ssh-gcm' ? link.sshGcmPid : undefined;
+/**
+ * CPU seconds so far of the process(es) that forward for a path. The OpenSSH transport's work is split
+ * between the agent and its `ssh -M` master (a child of the agent), so that path counts the agent's tree.
+ */
+function clientCpu(link: Link, pathName: PathName): number {
+  if (pathName === 'tunnel') return cpuSeconds(link.agentPid);
+  if (pathName === 'tunnel-openssh') return link.openssh ? treeCpuSeconds(link.openssh.agentPid) : 0;
+  if (pathName === 'ssh') return cpuSeconds(link.sshPid);
+  return pathName === 'ssh-gcm' ? cpuSeconds(link.sshGcmPid) : 0;
+}
+
+/** 'ratio tunnel/ssh' and, with the OpenSSH agent, 'ratio tunnel-openssh/ssh': one cell per column. */
+export function ratioRows(paths: PathName[], against: PathName, cells: (p: PathName) => number[]) {
+  return paths
+    .filter((p) => p === 'tunnel' || p === 'tunnel-openssh')
+    .map((p) => [
+      `ratio ${p}/${against}`,
+      ...cells(p).map((value, i) => round(value / cells(against)[i]!, 2)),
+    ]);
 }
 
 /** (1)/(2): one stream up and down per path; medians, tunnel/ssh ratio, CPU s/GiB (client and sshd). */
 export async function throughput(link: Link, options: { mib: number; runs: number }): Promise<Section> {
   const bytes = options.mib * MIB;
-  const speeds = Object.fromEntries(
-    THROUGHPUT_PATHS.map((p) => [p, { down: [] as number[], up: [] as number[] }]),
-  );
-  const cpu = Object.fromEntries(THROUGHPUT_PATHS.map((p) => [p, { client: 0, sshd: 0 }]));
+  const paths = pathsOf(link, THROUGHPUT_PATHS);
+  const speeds = Object.fromEntries(paths.map((p) => [p, { down: [] as number[], up: [] as number[] }]));
+  const cpu = Object.fromEntries(paths.map((p) => [p, { client: 0, sshd: 0 }]));
   for (let run = 0; run < options.runs; run++) {
-    for (const pathName of THROUGHPUT_PATHS) {
+    for (const pathName of paths) {
       const endpoint = link.endpoint(pathName, 0);
-      const client = clientPid(link, pathName);
       const sshd = link.sshdPid();
-      const before = { client: client ? cpuSeconds(client) : 0, sshd: sshd ? treeCpuSeconds(sshd) : 0 };
+      const before = { client: clientCpu(link, pathName), sshd: sshd ? treeCpuSeconds(sshd) : 0 };
       speeds[pathName]!.down.push(await download(endpoint, bytes));
       speeds[pathName]!.up.push(await upload(endpoint, bytes));
       if (pathName === 'direct') continue;
-      cpu[pathName]!.client += (client ? cpuSeconds(client) : 0) - before.client;
+      cpu[pathName]!.client += clientCpu(link, pathName) - before.client;
       cpu[pathName]!.sshd += (sshd ? treeCpuSeconds(sshd) : 0) - before.sshd;
     }
   }
   const gib = (2 * bytes * options.runs) / GIB;
   const med = (p: PathName, d: 'down' | 'up') => median(speeds[p]![d]);
-  const rows = THROUGHPUT_PATHS.map((p) => [
+  const rows: (string | number)[][] = paths.map((p) => [
     p,
     round(med(p, 'down')),
     round(med(p, 'up')),
     p === 'direct' ? '' : round(cpu[p]!.client / gib, 2),
     p === 'direct' ? '' : round(cpu[p]!.sshd / gib, 2),
   ]);
-  for (const other of ['ssh', 'ssh-gcm'] as const) {
-    rows.push([
-      `ratio tunnel/${other}`,
-      round(med('tunnel', 'down') / med(other, 'down'), 2),
-      round(med('tunnel', 'up') / med(other, 'up'), 2),
-      round(cpu.tunnel!.client / cpu[other]!.client, 2),
-      round(cpu.tunnel!.sshd / cpu[other]!.sshd, 2),
-    ]);
-  }
+  const cells = (p: PathName) => [med(p, 'down'), med(p, 'up'), cpu[p]!.client, cpu[p]!.sshd];
+  for (const other of ['ssh', 'ssh-gcm'] as const) rows.push(...ratioRows(paths, other, cells));
   return {
     id: `throughput-${link.addedRttMs}ms`,
     title: `Single stream, ${link.name}: ${options.mib} MiB each way, ${options.runs} alternating runs, median (ssh = OpenSSH default cipher chacha20-poly1305; ssh-gcm = -c aes128-gcm, what ssh2 picks with AES-NI)`,
@@ -83,19 +91,21 @@ export async function throughput(link: Link, options: { mib: number; runs: numbe
 
 /** (3): sequential new connections, time from connect() to the first byte of the reply. */
 export async function connectionSetup(link: Link, options: { connections: number }): Promise<Section> {
-  const times = Object.fromEntries(PATHS.map((p) => [p, [] as number[]]));
+  const paths = pathsOf(link, PATHS);
+  const times = Object.fromEntries(paths.map((p) => [p, [] as number[]]));
   for (let i = 0; i < options.connections; i++) {
-    for (const pathName of PATHS) times[pathName]!.push(await timeToFirstByte(link.endpoint(pathName, 0)));
+    for (const pathName of paths) times[pathName]!.push(await timeToFirstByte(link.endpoint(pathName, 0)));
   }
-  const rows = PATHS.map((p) => [
+  const p50 = (p: PathName) => quantile(times[p]!, 0.5);
+  const p99 = (p: PathName) => quantile(times[p]!, 0.99);
+  const rows: (string | number)[][] = paths.map((p) => [
     p,
-    round(quantile(times[p]!, 0.5), 3),
-    round(quantile(times[p]!, 0.99), 3),
+    round(p50(p), 3),
+    round(p99(p), 3),
     round(Math.max(...times[p]!), 3),
   ]);
-  const summary = Object.fromEntries(
-    PATHS.map((p) => [p, { p50: quantile(times[p]!, 0.5), p99: quantile(times[p]!, 0.99) }]),
-  );
+  rows.push(...ratioRows(paths, 'ssh', (p) => [p50(p), p99(p), Math.max(...times[p]!)]));
+  const summary = Object.fromEntries(paths.map((p) => [p, { p50: p50(p), p99: p99(p) }]));
   return {
     id: `setup-${link.addedRttMs}ms`,
     title: `Connection setup, ${link.name}: ${options.connections} sequential new connections per path, time to first byte`,
@@ -111,10 +121,11 @@ export async function parallelStreams(
   link: Link,
   options: { streams: number; mib: number; runs: number },
 ): Promise<Section> {
-  const aggregate = Object.fromEntries(PATHS.map((p) => [p, [] as number[]]));
+  const paths = pathsOf(link, PATHS);
+  const aggregate = Object.fromEntries(paths.map((p) => [p, [] as number[]]));
   const bytes = options.mib * MIB;
   for (let run = 0; run < options.runs; run++) {
-    for (const pathName of PATHS) {
+    for (const pathName of paths) {
       const started = process.hrtime.bigint();
       await Promise.all(
         Array.from({ length: options.streams }, (_, i) => download(link.endpoint(pathName, i), bytes)),
@@ -123,8 +134,8 @@ export async function parallelStreams(
       aggregate[pathName]!.push((options.streams * options.mib) / seconds);
     }
   }
-  const rows: (string | number)[][] = PATHS.map((p) => [p, round(median(aggregate[p]!))]);
-  rows.push(['ratio tunnel/ssh', round(median(aggregate.tunnel!) / median(aggregate.ssh!), 2)]);
+  const rows: (string | number)[][] = paths.map((p) => [p, round(median(aggregate[p]!))]);
+  rows.push(...ratioRows(paths, 'ssh', (p) => [median(aggregate[p]!)]));
   return {
     id: `parallel-${link.addedRttMs}ms`,
     title: `${options.streams} parallel downloads over ${options.streams} forwarded ports, ${link.name}: ${options.mib} MiB each, median of ${options.runs}`,
@@ -158,15 +169,16 @@ export async function httpRate(
   link: Link,
   options: { connections: number; seconds: number; runs: number },
 ): Promise<Section> {
-  const rates = Object.fromEntries(PATHS.map((p) => [p, [] as number[]]));
+  const paths = pathsOf(link, PATHS);
+  const rates = Object.fromEntries(paths.map((p) => [p, [] as number[]]));
   for (let run = 0; run < options.runs; run++) {
-    for (const pathName of PATHS) {
+    for (const pathName of paths) {
       const { host, port } = link.endpoint(pathName, 0);
       rates[pathName]!.push(await wrk(`http://${host}:${port}/`, options));
     }
   }
-  const rows: (string | number)[][] = PATHS.map((p) => [p, Math.round(median(rates[p]!))]);
-  rows.push(['ratio tunnel/ssh', round(median(rates.tunnel!) / median(rates.ssh!), 2)]);
+  const rows: (string | number)[][] = paths.map((p) => [p, Math.round(median(rates[p]!))]);
+  rows.push(...ratioRows(paths, 'ssh', (p) => [median(rates[p]!)]));
   return {
     id: `http-${link.addedRttMs}ms`,
     title: `HTTP keep-alive, wrk -t2 -c${options.connections} -d${options.seconds}s, ${link.name}, median of ${options.runs}`,

@@ -2,11 +2,11 @@
 // download through one forward and then never read; the forwarding process (the agent, or ssh -L) can
 // only buffer what the SSH window lets through. RSS above idle while they sit, and after they close.
 import net from 'node:net';
-import type { Link, PathName } from './env.js';
-import { type Endpoint, round, rssMiB, sleep } from './lib.js';
+import { type Link, type PathName, pathsOf } from './env.js';
+import { type Endpoint, forwarderRssMiB, round, rssMiB, sleep } from './lib.js';
 import type { Section } from './measures.js';
 
-const PATHS: PathName[] = ['tunnel', 'ssh'];
+const PATHS: PathName[] = ['tunnel', 'tunnel-openssh', 'ssh'];
 /** Far more than any window: the server keeps sending for as long as it is allowed to. */
 const ENDLESS_BYTES = 64 * 1024 * 1024 * 1024;
 
@@ -23,12 +23,12 @@ function nonReadingClient(endpoint: Endpoint): Promise<net.Socket> {
 }
 
 /** Polls RSS until it moved less than 1 MiB over the last 2 s (or maxMs passed); returns the last value. */
-async function settledRss(pid: number, maxMs: number): Promise<number> {
-  const samples: number[] = [rssMiB(pid)];
+async function settledRss(rss: () => number, maxMs: number): Promise<number> {
+  const samples: number[] = [rss()];
   const started = Date.now();
   while (Date.now() - started < maxMs) {
     await sleep(500);
-    samples.push(rssMiB(pid));
+    samples.push(rss());
     const recent = samples.slice(-5);
     if (recent.length === 5 && Math.max(...recent) - Math.min(...recent) < 1) break;
   }
@@ -42,17 +42,22 @@ interface PathRss {
 }
 
 async function measurePath(link: Link, pathName: PathName, clients: number): Promise<PathRss> {
-  const pid = pathName === 'tunnel' ? link.agentPid : link.sshPid;
+  // The OpenSSH transport buffers in the agent and in its ssh master (the agent's child): count both.
+  const opensshAgent = link.openssh?.agentPid;
+  const rss =
+    pathName === 'tunnel-openssh' && opensshAgent !== undefined
+      ? () => forwarderRssMiB(opensshAgent)
+      : () => rssMiB(pathName === 'tunnel' ? link.agentPid : link.sshPid);
   const endpoint = link.endpoint(pathName, 0);
-  const idle = await settledRss(pid, 10_000);
+  const idle = await settledRss(rss, 10_000);
   const sockets: net.Socket[] = [];
   try {
     for (let i = 0; i < clients; i++) sockets.push(await nonReadingClient(endpoint));
-    const held = await settledRss(pid, 30_000);
+    const held = await settledRss(rss, 30_000);
     for (const socket of sockets.splice(0)) socket.destroy();
     // The agent collects what closed connections left behind a moment after the last one (reclaim.ts).
     await sleep(5_000);
-    const after = await settledRss(pid, 15_000);
+    const after = await settledRss(rss, 15_000);
     return { idle, held: held - idle, after: after - idle };
   } finally {
     for (const socket of sockets) socket.destroy();
@@ -61,25 +66,33 @@ async function measurePath(link: Link, pathName: PathName, clients: number): Pro
 
 /** RSS of the forwarding process with `clients` non-reading clients on one forward, tunnel next to ssh -L. */
 export async function nonReadingMemory(link: Link, options: { clients: number }): Promise<Section> {
+  const paths = pathsOf(link, PATHS);
   const results = {} as Record<PathName, PathRss>;
-  for (const pathName of PATHS) results[pathName] = await measurePath(link, pathName, options.clients);
-  const { tunnel, ssh } = results as { tunnel: PathRss; ssh: PathRss };
+  for (const pathName of paths) results[pathName] = await measurePath(link, pathName, options.clients);
+  const ssh = results.ssh;
   const perClient = (value: number) => round(value / options.clients, 2);
+  const tunnels = paths.filter((p) => p !== 'ssh');
+  const row = (label: string, value: (r: PathRss) => number, ratio: boolean) => [
+    label,
+    ...tunnels.map((p) => round(value(results[p]))),
+    round(value(ssh)),
+    ...(ratio ? tunnels.map((p) => round(value(results[p]) / value(ssh), 2)) : tunnels.map(() => '')),
+  ];
   return {
     id: `rss-nonreading-${link.addedRttMs}ms`,
     title: `RSS with ${options.clients} non-reading clients on one forward, ${link.name} (MiB above idle; the server sends without end, the clients never read)`,
     params: { ...options, addedRttMs: link.addedRttMs },
-    columns: ['measure', 'tunnel', 'ssh -L', 'tunnel / ssh -L'],
+    columns: ['measure', ...tunnels, 'ssh -L', ...tunnels.map((p) => `${p} / ssh -L`)],
     rows: [
-      ['idle RSS, MiB', round(tunnel.idle), round(ssh.idle), ''],
+      row('idle RSS, MiB', (r) => r.idle, false),
+      row(`RSS with ${options.clients} non-reading clients (MiB above idle)`, (r) => r.held, true),
       [
-        `RSS with ${options.clients} non-reading clients (MiB above idle)`,
-        round(tunnel.held),
-        round(ssh.held),
-        round(tunnel.held / ssh.held, 2),
+        'per client, MiB',
+        ...tunnels.map((p) => perClient(results[p].held)),
+        perClient(ssh.held),
+        ...tunnels.map(() => ''),
       ],
-      ['per client, MiB', perClient(tunnel.held), perClient(ssh.held), ''],
-      ['after they close (MiB above idle)', round(tunnel.after), round(ssh.after), ''],
+      row('after they close (MiB above idle)', (r) => r.after, false),
     ],
     data: results,
   };

@@ -1,6 +1,8 @@
 // The bench harness: `npm run bench` (full) or `npm run bench -- --quick` (every measurement, reduced, < 1 min).
 // `--only throughput,setup` picks measurements. Prints a markdown table per measurement with the machine it
-// ran on and writes bench/results/<date>-<quick|full>.json. Everything it starts is stopped by pid at the
+// ran on and writes bench/results/<date>-<quick|full>.json. Every measurement runs tunnel on both transports
+// (ssh2, and OpenSSH through `connect --transport openssh`) next to `ssh -L`; in a build without the OpenSSH
+// transport its rows say "not available" with the CLI's reason. Everything it starts is stopped by pid at the
 // end, on failure and on Ctrl-C; the dev server's namespace is deleted.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +14,7 @@ import { footprint, recovery } from './agent-measures.js';
 import { type BenchWorld, disposeAllCli, type Link, openLink, startBenchWorld } from './env.js';
 import { connectionSetup, httpRate, parallelStreams, type Section, throughput } from './measures.js';
 import { nonReadingMemory } from './memory-measures.js';
+import { NOT_AVAILABLE_CELL } from './tunnel-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ALL = [
@@ -113,7 +116,12 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
 
   const sections: Section[] = [];
-  const record = (section: Section) => {
+  const record = (section: Section, link?: Link) => {
+    // A link whose OpenSSH agent could not connect because the transport is missing says so in each table.
+    if (link?.opensshUnavailable !== undefined) {
+      const cells = section.columns.slice(2).map(() => '');
+      section.rows.push(['tunnel-openssh', `${NOT_AVAILABLE_CELL}: ${link.opensshUnavailable}`, ...cells]);
+    }
     sections.push(section);
     console.log(markdown(section));
   };
@@ -128,26 +136,26 @@ async function main(): Promise<void> {
         .map(([k, v]) => `- ${k}: ${v}`)
         .join('\n')}\n`,
     );
-    const bare: Link = await openLink(world, { delayMs: 0, sshPorts: 8 });
+    const bare: Link = await openLink(world, { delayMs: 0, sshPorts: 8, openssh: true });
     cleanups.push(() => bare.close());
-    if (only.has('throughput')) record(await throughput(bare, size.throughput));
-    if (only.has('setup')) record(await connectionSetup(bare, size.setup));
+    if (only.has('throughput')) record(await throughput(bare, size.throughput), bare);
+    if (only.has('setup')) record(await connectionSetup(bare, size.setup), bare);
     if (only.has('footprint')) record(await footprint(world, size.footprint));
-    if (only.has('rss-nonreading')) record(await nonReadingMemory(bare, size.rssNonReading));
-    if (only.has('parallel')) record(await parallelStreams(bare, size.parallel));
-    if (only.has('http')) record(await httpRate(bare, size.http));
+    if (only.has('rss-nonreading')) record(await nonReadingMemory(bare, size.rssNonReading), bare);
+    if (only.has('parallel')) record(await parallelStreams(bare, size.parallel), bare);
+    if (only.has('http')) record(await httpRate(bare, size.http), bare);
     // The same measurements with 20 ms of round trip added in front of sshd (10 ms each way).
     const slow = ALL.some((m) => m.endsWith('-rtt') && only.has(m))
-      ? await openLink(world, { delayMs: 10, sshPorts: 8 })
+      ? await openLink(world, { delayMs: 10, sshPorts: 8, openssh: true })
       : undefined;
     if (slow) cleanups.push(() => slow.close());
-    if (slow && only.has('throughput-rtt')) record(await throughput(slow, size.throughputRtt));
-    if (slow && only.has('setup-rtt')) record(await connectionSetup(slow, size.setupRtt));
-    if (slow && only.has('parallel-rtt')) record(await parallelStreams(slow, size.parallelRtt));
-    if (slow && only.has('http-rtt')) record(await httpRate(slow, size.httpRtt));
+    if (slow && only.has('throughput-rtt')) record(await throughput(slow, size.throughputRtt), slow);
+    if (slow && only.has('setup-rtt')) record(await connectionSetup(slow, size.setupRtt), slow);
+    if (slow && only.has('parallel-rtt')) record(await parallelStreams(slow, size.parallelRtt), slow);
+    if (slow && only.has('http-rtt')) record(await httpRate(slow, size.httpRtt), slow);
     // Last: each trial kills sshd, which every link's plain ssh -L dies with.
-    if (only.has('recovery')) record(await recovery(world, bare, size.recovery));
-    if (slow && only.has('recovery-rtt')) record(await recovery(world, slow, size.recoveryRtt));
+    if (only.has('recovery')) record(await recovery(world, bare, size.recovery), bare);
+    if (slow && only.has('recovery-rtt')) record(await recovery(world, slow, size.recoveryRtt), slow);
   } finally {
     await cleanup();
   }
