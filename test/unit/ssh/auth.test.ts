@@ -23,17 +23,16 @@ function target(identityFiles: string[]): SshTarget {
   return sshTarget({ hostName: 'h', identityFiles, identitiesOnly: true, strictHostKeyChecking: 'ask' });
 }
 
-/** Drives the handler like ssh2 does until it gives up; returns what it offered. */
-async function drain(
-  handler: (methods: string[] | null, partial: boolean, next: (auth: unknown) => void) => void,
-) {
+type Handler = (methods: string[] | null, partial: boolean, next: (auth: unknown) => void) => void;
+
+/** Drives the handler like ssh2 does (first "none", then a server offering `methods`) until it gives up. */
+async function drain(handler: Handler, methods = ['publickey']) {
   const offered: AnyAuthMethod[] = [];
-  for (;;) {
-    const next = await new Promise<unknown>((resolve) =>
-      handler(offered.length ? ['publickey'] : null, false, resolve),
-    );
+  for (let first = true; ; first = false) {
+    const next = await new Promise<unknown>((resolve) => handler(first ? null : methods, false, resolve));
     if (next === false) return offered;
-    offered.push(next as AnyAuthMethod);
+    if (!first) offered.push(next as AnyAuthMethod);
+    else expect(next).toMatchObject({ type: 'none' });
   }
 }
 
@@ -75,8 +74,8 @@ describe('prepareAuth', () => {
   });
 
   it('says so when no key exists at all and the server offers no publickey', async () => {
-    const plan = await prepareAuth(target([path.join(dir, 'nope')]));
-    await new Promise((resolve) => plan.handler(['password'], false, resolve as never));
-    expect(plan.failure().message).toMatch(/no key was available to try; the server only offers: password/);
+    const plan = await prepareAuth(target([path.join(dir, 'nope')]), { askSecret: async () => 'x' });
+    await drain(plan.handler as never, ['hostbased', 'password']);
+    expect(plan.failure().message).toMatch(/tried password ×3; the server only offers: hostbased, password/);
   });
 });
