@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { AnyAuthMethod } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareAuth } from '../../../src/ssh/auth.js';
+import { type LoginObservation, observingAuth } from '../../../src/ssh/probe.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
 import { sshTarget } from '../../builders.js';
 
@@ -77,5 +78,25 @@ describe('prepareAuth', () => {
     const plan = await prepareAuth(target([path.join(dir, 'nope')]), { askSecret: async () => 'x' });
     await drain(plan.handler as never, ['hostbased', 'password']);
     expect(plan.failure().message).toMatch(/tried password ×3; the server only offers: hostbased, password/);
+  });
+});
+
+describe('observingAuth (doctor)', () => {
+  it('names every method of a login that needed two: "publickey ED25519 SHA256:… + keyboard-interactive"', async () => {
+    const plain = key('two-step');
+    const observation: LoginObservation = {};
+    const plan = observingAuth(
+      await prepareAuth(target([plain]), { askSecret: async () => '1' }),
+      observation,
+    );
+    const step = (methods: string[] | null, partial: boolean) =>
+      new Promise<unknown>((resolve) => (plan.handler as Handler)(methods, partial, resolve));
+    expect(await step(null, false)).toMatchObject({ type: 'none' });
+    expect(await step(['publickey', 'password'], false)).toMatchObject({ type: 'publickey' });
+    expect(observation.method).toMatch(/^publickey ED25519 SHA256:[A-Za-z0-9+/]{43}$/);
+    expect(await step(['keyboard-interactive'], true)).toMatchObject({ type: 'keyboard-interactive' });
+    expect(observation.method).toMatch(
+      /^publickey ED25519 SHA256:[A-Za-z0-9+/]{43} \+ keyboard-interactive$/,
+    );
   });
 });
