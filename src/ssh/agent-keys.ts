@@ -116,7 +116,7 @@ export async function listAgentKeys(socketPath: string, timeoutMs: number): Prom
 
 /** Hands ssh2 exactly one agent key per attempt, so we choose (and count) the order ourselves. */
 export class SingleKeyAgent extends ssh2.BaseAgent<ParsedKey> {
-  /** Set once ssh2 asked for a signature: the server accepted the key (PK_OK). */
+  /** Set once the agent signed: the server had accepted the key (PK_OK) and got our signature. */
   signed = false;
   constructor(
     private readonly agent: InstanceType<typeof ssh2.OpenSSHAgent>,
@@ -128,7 +128,16 @@ export class SingleKeyAgent extends ssh2.BaseAgent<ParsedKey> {
     cb(undefined, [this.key]);
   }
   sign(pubKey: ParsedKey, data: Buffer, ...rest: unknown[]): void {
-    this.signed = true;
-    (this.agent.sign as (...args: unknown[]) => void)(pubKey, data, ...rest);
+    // ssh2 calls sign(key, data, [options,] callback); a refused signature is not an acceptance.
+    const callback = rest.pop() as (error: Error | undefined, signature?: Buffer) => void;
+    (this.agent.sign as (...args: unknown[]) => void)(
+      pubKey,
+      data,
+      ...rest,
+      (error: Error | undefined, signature?: Buffer) => {
+        if (!error) this.signed = true;
+        callback(error, signature);
+      },
+    );
   }
 }

@@ -4,6 +4,7 @@
 // NumberOfPasswordPrompts times. The server's prompt text is untrusted: control characters are
 // escaped and its length bounded before anyone sees it. Answers go to ssh2 and nowhere else.
 import type { KeyboardInteractiveCallback, Prompt } from 'ssh2';
+import { TunnelError } from '../errors.js';
 import { boundText, escapeControls, escapeControlsKeepLines } from '../redact.js';
 import type { AskSecret, LoginQuestion, SshTarget } from './types.js';
 
@@ -24,6 +25,8 @@ export interface SecretState {
   passwordAttempts: number;
   keyboardAttempts: number;
   infoRequestSeen: boolean;
+  /** The asker failed with this (the person pressed Ctrl-C): the login ends with it, not as an auth failure. */
+  cancelled?: TunnelError;
   /** The questions that needed an answer nobody gave: a prompt in quotes, or what kind they were. */
   readonly unanswered: string[];
 }
@@ -65,9 +68,14 @@ export function serverText(text: string, max: number, keepLines = false): string
   return boundText(keepLines ? escapeControlsKeepLines(bounded) : escapeControls(bounded), max);
 }
 
-/** Asks once; undefined (and noted) when nobody answered. A failing asker is no answer too. */
+/** Asks once; undefined (and noted) when nobody answered. A failing asker is no answer either. */
 async function ask(state: SecretState, question: LoginQuestion): Promise<string | undefined> {
-  const answer = state.askSecret ? await state.askSecret(question).catch(() => undefined) : undefined;
+  const answer = state.askSecret
+    ? await state.askSecret(question).catch((error: unknown) => {
+        if (error instanceof TunnelError) state.cancelled ??= error;
+        return undefined;
+      })
+    : undefined;
   if (answer === undefined) {
     state.unanswered.push(`"${question.prompt.trim()}"`);
     // One question nobody answers means nobody will answer the next: no more attempts that need one.
@@ -81,7 +89,9 @@ export async function passwordAttempt(state: SecretState): Promise<SecretMethod 
   const { target } = state;
   const prompt = `${target.user}@${promptHost(target)}'s password: `;
   if (!state.askSecret) {
-    if (state.passwordAttempts === 0) state.unanswered.push(`"${prompt.trim()}"`);
+    // Named only when no other question went unanswered first (then this one was never reached).
+    if (state.passwordAttempts === 0 && state.unanswered.length === 0)
+      state.unanswered.push(`"${prompt.trim()}"`);
     return undefined;
   }
   if (state.passwordAttempts++ >= target.numberOfPasswordPrompts) return undefined;
@@ -94,7 +104,7 @@ export async function passwordAttempt(state: SecretState): Promise<SecretMethod 
 export function keyboardAttempt(state: SecretState): SecretMethod | undefined {
   const { target } = state;
   if (!state.askSecret) {
-    if (state.keyboardAttempts === 0)
+    if (state.keyboardAttempts === 0 && state.unanswered.length === 0)
       state.unanswered.push("the server's keyboard-interactive questions (a one-time code or a password)");
     return undefined;
   }

@@ -6,7 +6,7 @@
 // times (auth-secrets.ts). A partial success (AuthenticationMethods publickey,keyboard-interactive) is a
 // new list, so the order starts over. Never logs or returns key material, passphrases or answers.
 import type { AuthHandlerMiddleware, NextAuthHandler } from 'ssh2';
-import type { TunnelError } from '../errors.js';
+import { TunnelError } from '../errors.js';
 import { authFailure, SSH2_METHODS } from './auth-failure.js';
 import { type Attempt, loadKeys, nextKey, orderCandidates, type PlanState } from './auth-keys.js';
 import { keyboardAttempt, passwordAttempt, secretState } from './auth-secrets.js';
@@ -118,13 +118,18 @@ function createPlan(plan: PlanState): AuthPlan {
       }
       methods = methodsLeft ?? methods;
     }
-    proceed(next).catch(() => giveUp(next));
+    proceed(next).catch((error: unknown) => {
+      // A prompt the person cancelled (Ctrl-C at a passphrase) ends the login with that, not SSH_AUTH.
+      if (error instanceof TunnelError) plan.secrets.cancelled ??= error;
+      giveUp(next);
+    });
   };
 
   return {
     handler,
     method: () => (last ? [...accepted, ...(lastCounted ? [] : [last.method])].join(' + ') : undefined),
     failure: () =>
+      plan.secrets.cancelled ??
       authFailure({
         target: plan.target,
         tried,

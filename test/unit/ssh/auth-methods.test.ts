@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TunnelError } from '../../../src/errors.js';
+import { type TunnelError, UsageError } from '../../../src/errors.js';
 import { openConnection } from '../../../src/ssh/connection.js';
 import type { LoginObservation } from '../../../src/ssh/probe.js';
 import type { AskSecret, LoginQuestion, SshTarget } from '../../../src/ssh/types.js';
@@ -131,6 +131,16 @@ describe('password and keyboard-interactive (ssh2 transport)', () => {
     const cancelled = await failure(login({ ...target, identityFiles: [] }, unanswered.askSecret));
     expect(cancelled).toMatchObject({ code: 'SSH_NEEDS_ANSWER', message: /nobody answered it/ });
     expect(server.requests.filter((request) => request === 'password')).toEqual([]);
+  });
+
+  it('ends with the cancellation itself when the person presses Ctrl-C at the prompt', async () => {
+    const { server, target } = await serve({ methods: [['password']], password: 'right' });
+    const cancel: AskSecret = async () => {
+      throw new UsageError('Cancelled at the password prompt');
+    };
+    const error = await failure(login({ ...target, identityFiles: [] }, cancel));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(server.requests).toEqual(['none']);
   });
 
   it('follows PreferredAuthentications and drops methods the config turns off', async () => {
