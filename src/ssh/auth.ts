@@ -74,72 +74,88 @@ function giveUp(next: NextAuthHandler): void {
   (next as unknown as (auth: false) => void)(false);
 }
 
+/** What the login did so far: read for the next step, the failure message and doctor's label. */
+interface Progress {
+  tried: string[];
+  accepted: string[];
+  /** The server's last list of methods that can continue (null before the first answer). */
+  methods: string[] | null;
+  last: Attempt | undefined;
+  /** The last attempt is already in `accepted`, or was the "none" that fetched a list after one. */
+  lastCounted: boolean;
+}
+
+/**
+ * Takes in the server's answer to the last attempt. Returns true when a "none" must fetch the list:
+ * ssh2 does not pass on the answer to an agent key (client.js keeps the old list), so an agent key the
+ * agent signed for, that did not log us in, was a partial success whose new list we do not know.
+ */
+function takeAnswer(progress: Progress, methodsLeft: string[] | null, partialSuccess: boolean): boolean {
+  const previous = progress.last;
+  if (!previous) return false;
+  if (previous.agent) {
+    if (!previous.agent.signed) return false;
+    progress.accepted.push(previous.method);
+    progress.lastCounted = true;
+    return true;
+  }
+  if (partialSuccess && previous.method !== 'none') {
+    progress.accepted.push(previous.method);
+    progress.lastCounted = true;
+  }
+  progress.methods = methodsLeft ?? progress.methods;
+  return false;
+}
+
 function createPlan(plan: PlanState): AuthPlan {
   const order = createOrder(plan.target.preferredAuthentications, enabledMethods(plan.target));
-  const tried: string[] = [];
-  const accepted: string[] = [];
-  let methods: string[] | null = null;
-  let last: Attempt | undefined;
-  /** The last attempt is already in `accepted` (partial success) or was the "none" fetching a list. */
-  let lastCounted = false;
+  const progress: Progress = { tried: [], accepted: [], methods: null, last: undefined, lastCounted: false };
   const none: Attempt = { auth: { type: 'none', username: plan.target.user }, label: 'none', method: 'none' };
 
   const send = (attempt: Attempt, next: NextAuthHandler) => {
-    last = attempt;
-    lastCounted = attempt === none && accepted.length > 0;
-    if (attempt !== none) tried.push(attempt.label);
+    progress.last = attempt;
+    progress.lastCounted = attempt === none && progress.accepted.length > 0;
+    if (attempt !== none) progress.tried.push(attempt.label);
     next(attempt.auth);
   };
   const proceed = async (next: NextAuthHandler): Promise<void> => {
-    for (let name = order.next(methods ?? []); name; name = order.next(methods ?? [])) {
+    for (let name = order.next(progress.methods ?? []); name; name = order.next(progress.methods ?? [])) {
       const attempt = await attemptOf(name, plan);
       if (attempt) return send(attempt, next);
       order.disable(name);
     }
     giveUp(next);
   };
-
   const handler: AuthHandlerMiddleware = (methodsLeft, partialSuccess, next) => {
-    const previous = last;
-    if (previous === undefined) return send(none, next);
-    if (previous.agent) {
-      // ssh2 does not pass on the answer to an agent key (client.js keeps the old list), so a key the
-      // server took (it asked for a signature) and that did not log us in was a partial success: ask
-      // the server for its new list with "none".
-      if (previous.agent.signed) {
-        accepted.push(previous.method);
-        lastCounted = true;
-        return send(none, next);
-      }
-    } else {
-      if (partialSuccess && previous !== none) {
-        accepted.push(previous.method);
-        lastCounted = true;
-      }
-      methods = methodsLeft ?? methods;
-    }
+    if (!progress.last || takeAnswer(progress, methodsLeft, partialSuccess)) return send(none, next);
     proceed(next).catch((error: unknown) => {
       // A prompt the person cancelled (Ctrl-C at a passphrase) ends the login with that, not SSH_AUTH.
       if (error instanceof TunnelError) plan.secrets.cancelled ??= error;
       giveUp(next);
     });
   };
+  return { handler, method: () => describe(progress), failure: () => failureOf(plan, progress) };
+}
 
-  return {
-    handler,
-    method: () => (last ? [...accepted, ...(lastCounted ? [] : [last.method])].join(' + ') : undefined),
-    failure: () =>
-      plan.secrets.cancelled ??
-      authFailure({
-        target: plan.target,
-        tried,
-        accepted,
-        skipped: plan.skipped,
-        methods,
-        unanswered: plan.secrets.unanswered,
-        noAskReason: plan.secrets.askerGiven ? undefined : plan.secrets.noAskReason,
-      }),
-  };
+/** "publickey ED25519 SHA256:… + keyboard-interactive": the partial successes, then the last attempt. */
+function describe(progress: Progress): string | undefined {
+  const { last, accepted, lastCounted } = progress;
+  return last ? [...accepted, ...(lastCounted ? [] : [last.method])].join(' + ') : undefined;
+}
+
+function failureOf(plan: PlanState, progress: Progress): TunnelError {
+  return (
+    plan.secrets.cancelled ??
+    authFailure({
+      target: plan.target,
+      tried: progress.tried,
+      accepted: progress.accepted,
+      skipped: plan.skipped,
+      methods: progress.methods,
+      unanswered: plan.secrets.unanswered,
+      noAskReason: plan.secrets.askerGiven ? undefined : plan.secrets.noAskReason,
+    })
+  );
 }
 
 /** sshconnect2.c authmethod_get: a new server list starts PreferredAuthentications over. */
