@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TunnelError } from '../../../src/errors.js';
-import { listAgentKeys } from '../../../src/ssh/agent-keys.js';
+import { listAgentKeys, parseIdentities } from '../../../src/ssh/agent-keys.js';
 import { openConnection } from '../../../src/ssh/connection.js';
 import type { LoginObservation } from '../../../src/ssh/probe.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
@@ -134,6 +134,21 @@ describe('keys ssh2 cannot offer', () => {
       code: 'SSH_AUTH',
       message: new RegExp(`tried ${key}\\.`),
     });
+  });
+});
+
+describe('parseIdentities', () => {
+  it('refuses an answer that claims more keys or longer strings than it holds', () => {
+    const count = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+    expect(() => parseIdentities(Buffer.concat([count, sshString('x')]))).toThrow(/malformed/);
+    const lying = Buffer.concat([Buffer.from([0, 0, 0, 1]), Buffer.from([0x7f, 0, 0, 0]), Buffer.alloc(8)]);
+    expect(() => parseIdentities(lying)).toThrow(/malformed/);
+    const one = Buffer.concat([
+      Buffer.from([0, 0, 0, 1]),
+      sshString(fakeBlob('ssh-ed25519')),
+      sshString('c'),
+    ]);
+    expect(parseIdentities(one)).toEqual([{ blob: fakeBlob('ssh-ed25519'), comment: 'c' }]);
   });
 });
 
