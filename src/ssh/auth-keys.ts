@@ -65,8 +65,10 @@ export async function loadKeys(target: SshTarget, options: KeyOptions): Promise<
   }
   const files = usable.filter((file) => {
     if (!file.encrypted || options.askPassphrase) return true;
-    const why = target.batchMode ? 'BatchMode is set' : 'there is no terminal';
-    skipped.push({ path: file.path, reason: `encrypted, and ${why} to ask for its passphrase` });
+    const why = target.batchMode
+      ? 'BatchMode forbids asking for its passphrase'
+      : 'there is no terminal to ask for its passphrase';
+    skipped.push({ path: file.path, reason: `encrypted, and ${why}` });
     return false;
   });
   for (const file of files) {

@@ -100,3 +100,24 @@ describe('observingAuth (doctor)', () => {
     );
   });
 });
+
+describe('BatchMode', () => {
+  it('asks for no passphrase either, and says why the key was skipped', async () => {
+    const encrypted = key('batch-encrypted', 'pass');
+    let asked = 0;
+    const plan = await prepareAuth(
+      { ...target([encrypted]), batchMode: true },
+      {
+        askPassphrase: async () => {
+          asked++;
+          return 'pass';
+        },
+      },
+    );
+    expect(await drain(plan.handler as never)).toEqual([]);
+    expect(asked).toBe(0);
+    expect(plan.failure().message).toContain(
+      `${encrypted} (encrypted, and BatchMode forbids asking for its passphrase)`,
+    );
+  });
+});
