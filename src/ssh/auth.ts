@@ -1,144 +1,72 @@
-// Public-key authentication in OpenSSH's order (sshconnect2.c pubkey_prepare): agent keys matching an
-// IdentityFile, other agent keys (unless IdentitiesOnly), then the files. Remembers every key it
-// offered or skipped so a failure can name them. Never logs or returns key material or passphrases.
-import type { AuthHandlerMiddleware, NextAuthHandler, ParsedKey } from 'ssh2';
-import ssh2 from 'ssh2';
+// ssh2 authentication in OpenSSH's order (sshconnect2.c). First a "none" request to learn the server's
+// methods; then, for each list the server sends, the next method of PreferredAuthentications that is in
+// it and enabled (authmethod_get), each method kept until it has nothing more to send: publickey walks
+// its keys (pubkey_prepare's order: agent keys matching an IdentityFile, other agent keys unless
+// IdentitiesOnly, then the files), password and keyboard-interactive ask up to NumberOfPasswordPrompts
+// times (auth-secrets.ts). A partial success (AuthenticationMethods publickey,keyboard-interactive) is a
+// new list, so the order starts over. Never logs or returns key material, passphrases or answers.
+import type { AuthHandlerMiddleware, NextAuthHandler } from 'ssh2';
 import { TunnelError } from '../errors.js';
-import { type IdentityFile, loadIdentityFiles, type SkippedIdentity } from './key-files.js';
-import { fingerprintSha256 } from './known-hosts.js';
-import type { SshTarget } from './types.js';
+import { authFailure, SSH2_METHODS } from './auth-failure.js';
+import { type Attempt, loadKeys, nextKey, orderCandidates, type PlanState } from './auth-keys.js';
+import { keyboardAttempt, passwordAttempt, secretState } from './auth-secrets.js';
+import type { AskSecret, SshTarget } from './types.js';
 
 export interface AuthOptions {
   /** Asks for the passphrase of an encrypted key; resolve undefined to skip the key. Only with a terminal. */
   askPassphrase?: (file: string) => Promise<string | undefined>;
+  /** Asks for a password or a keyboard-interactive answer; absent = nobody can answer (SSH_NEEDS_ANSWER). */
+  askSecret?: AskSecret;
   /** sshd's MaxAuthTries (default 6): one more failed attempt and sshd disconnects us. */
   maxAttempts?: number;
   agentTimeoutMs?: number;
 }
 
-type Candidate =
-  | { kind: 'agent'; key: ParsedKey; label: string }
-  | { kind: 'file'; file: IdentityFile; label: string };
-
 export interface AuthPlan {
   /** ssh2 `authHandler`. */
   readonly handler: AuthHandlerMiddleware;
-  /** The SSH_AUTH error for a failed login, naming every key tried and skipped. */
+  /** The error for a failed login: SSH_AUTH, SSH_NEEDS_ANSWER or SSH_UNSUPPORTED, naming what was tried. */
   failure(): TunnelError;
+  /** How the login went so far, e.g. "publickey ED25519 SHA256:… + keyboard-interactive". */
+  method(): string | undefined;
 }
 
-/** Hands ssh2 exactly one agent key per attempt, so we choose (and count) the order ourselves. */
-class SingleKeyAgent extends ssh2.BaseAgent<ParsedKey> {
-  constructor(
-    private readonly agent: InstanceType<typeof ssh2.OpenSSHAgent>,
-    private readonly key: ParsedKey,
-  ) {
-    super();
-  }
-  getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void): void {
-    cb(undefined, [this.key]);
-  }
-  sign(pubKey: ParsedKey, data: Buffer, ...rest: unknown[]): void {
-    (this.agent.sign as (...args: unknown[]) => void)(pubKey, data, ...rest);
-  }
-}
-
-async function listAgentKeys(socketPath: string, timeoutMs: number): Promise<ParsedKey[]> {
-  const agent = new ssh2.OpenSSHAgent(socketPath);
-  return await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    agent.getIdentities((error, keys) => {
-      clearTimeout(timer);
-      if (error) reject(error);
-      // OpenSSHAgent yields parsed keys; anything else (a bare PublicKeyEntry) cannot be used here.
-      else
-        resolve(
-          (keys ?? []).filter(
-            (key): key is ParsedKey => typeof (key as ParsedKey).getPublicSSH === 'function',
-          ),
-        );
-    });
-  });
-}
-
-function agentLabel(key: ParsedKey): string {
-  const comment = key.comment ? ` (${key.comment})` : '';
-  return `agent key ${fingerprintSha256(key.getPublicSSH())}${comment}`;
-}
-
-/** sshconnect2.c pubkey_prepare's order; files already covered by an agent key are not offered twice. */
-function orderCandidates(agentKeys: ParsedKey[], files: IdentityFile[], identitiesOnly: boolean) {
-  const inAgent = (file: IdentityFile) =>
-    agentKeys.some((key) => file.publicBlob !== undefined && key.getPublicSSH().equals(file.publicBlob));
-  const matchesFile = (key: ParsedKey) => files.some((file) => file.publicBlob?.equals(key.getPublicSSH()));
-  const toAgent = (key: ParsedKey): Candidate => ({ kind: 'agent', key, label: agentLabel(key) });
-  return [
-    ...agentKeys.filter(matchesFile).map(toAgent),
-    ...(identitiesOnly ? [] : agentKeys.filter((key) => !matchesFile(key)).map(toAgent)),
-    ...files
-      .filter((file) => !inAgent(file))
-      .map((file): Candidate => ({ kind: 'file', file, label: file.path })),
-  ];
-}
-
-/** Loads keys and the agent's identities before connecting; the handler then only picks the next one. */
+/** Loads keys and the agent's identities before connecting; the handler then only picks the next step. */
 export async function prepareAuth(target: SshTarget, options: AuthOptions = {}): Promise<AuthPlan> {
-  const { usable, skipped } = await loadIdentityFiles(target.identityFiles);
-  let agentKeys: ParsedKey[] = [];
-  let agent: InstanceType<typeof ssh2.OpenSSHAgent> | undefined;
-  if (target.identityAgent) {
-    try {
-      agentKeys = await listAgentKeys(target.identityAgent, options.agentTimeoutMs ?? 5000);
-      agent = new ssh2.OpenSSHAgent(target.identityAgent);
-    } catch (error) {
-      skipped.push({
-        path: `agent ${target.identityAgent}`,
-        reason: `unreachable (${(error as Error).message})`,
-      });
-    }
-  }
-  const files = usable.filter((file) => {
-    if (!file.encrypted || options.askPassphrase) return true;
-    skipped.push({
-      path: file.path,
-      reason: 'encrypted, and there is no terminal to ask for its passphrase',
-    });
-    return false;
-  });
-  const candidates = orderCandidates(agentKeys, files, target.identitiesOnly);
-  for (const file of files) {
-    const agentHasIt = agentKeys.some((key) => file.publicBlob?.equals(key.getPublicSSH()));
-    if (file.privateKey === undefined && !agentHasIt) {
-      skipped.push({ path: file.path, reason: 'only its .pub exists and the agent does not hold the key' });
-    }
-  }
+  // BatchMode: no question of any kind (readconf.c: passphrases, passwords and codes alike).
+  const asking = target.batchMode ? {} : options;
+  const keys = await loadKeys(target, asking);
+  const candidates = orderCandidates(keys.agentKeys, keys.files, target.identitiesOnly);
   const budget = options.maxAttempts ?? 6;
   for (const extra of candidates.splice(budget)) {
-    skipped.push({ path: extra.label, reason: `not tried: sshd allows ${budget} attempts (MaxAuthTries)` });
+    keys.skipped.push({
+      path: extra.label,
+      reason: `not tried: sshd allows ${budget} attempts (MaxAuthTries)`,
+    });
   }
-  return createPlan(target, { candidates, agent, skipped, askPassphrase: options.askPassphrase });
+  return createPlan({
+    target,
+    candidates,
+    agent: keys.agent,
+    skipped: keys.skipped,
+    askPassphrase: asking.askPassphrase,
+    secrets: secretState(target, asking.askSecret),
+  });
 }
 
-interface PlanState {
-  candidates: Candidate[];
-  agent: InstanceType<typeof ssh2.OpenSSHAgent> | undefined;
-  skipped: SkippedIdentity[];
-  askPassphrase: AuthOptions['askPassphrase'];
+/** One attempt of the named method, or undefined when it has nothing (more) to send. */
+async function attemptOf(name: string, plan: PlanState): Promise<Attempt | undefined> {
+  if (name === 'publickey') return await nextKey(plan);
+  const secret = name === 'password' ? await passwordAttempt(plan.secrets) : keyboardAttempt(plan.secrets);
+  return secret ? { auth: secret as Attempt['auth'], label: secret.type, method: secret.type } : undefined;
 }
 
-/** Up to three passphrase attempts, like ssh; undefined when the user gives up or never gets it right. */
-async function decryptKey(file: IdentityFile, plan: PlanState): Promise<ParsedKey | undefined> {
-  for (let attempt = 0; attempt < 3 && plan.askPassphrase; attempt++) {
-    const passphrase = await plan.askPassphrase(file.path);
-    if (passphrase === undefined || passphrase === '') {
-      plan.skipped.push({ path: file.path, reason: 'encrypted, no passphrase given' });
-      return undefined;
-    }
-    const parsed = ssh2.utils.parseKey(file.privateKey ?? '', passphrase);
-    if (!(parsed instanceof Error)) return parsed;
-  }
-  plan.skipped.push({ path: file.path, reason: 'encrypted, the passphrase was wrong' });
-  return undefined;
+/** The methods this config lets ssh2 use (PasswordAuthentication/KbdInteractiveAuthentication no drop theirs). */
+function enabledMethods(target: SshTarget): Set<string> {
+  const enabled = new Set(SSH2_METHODS);
+  if (!target.kbdInteractiveAuthentication) enabled.delete('keyboard-interactive');
+  if (!target.passwordAuthentication) enabled.delete('password');
+  return enabled;
 }
 
 /** ssh2 accepts `false` ("no more methods") although @types/ssh2 does not say so. */
@@ -146,59 +74,115 @@ function giveUp(next: NextAuthHandler): void {
   (next as unknown as (auth: false) => void)(false);
 }
 
-function createPlan(target: SshTarget, plan: PlanState): AuthPlan {
-  const tried: string[] = [];
-  let serverMethods: string[] | null = null;
-  const username = target.user;
+/** What the login did so far: read for the next step, the failure message and doctor's label. */
+interface Progress {
+  tried: string[];
+  accepted: string[];
+  /** The server's last list of methods that can continue (null before the first answer). */
+  methods: string[] | null;
+  last: Attempt | undefined;
+  /** The last attempt is already in `accepted`, or was the "none" that fetched a list after one. */
+  lastCounted: boolean;
+}
 
-  const offerNext = async (next: NextAuthHandler): Promise<void> => {
-    for (let candidate = plan.candidates.shift(); candidate; candidate = plan.candidates.shift()) {
-      if (candidate.kind === 'agent' && plan.agent) {
-        tried.push(candidate.label);
-        return next({ type: 'agent', username, agent: new SingleKeyAgent(plan.agent, candidate.key) });
-      }
-      if (candidate.kind !== 'file') continue;
-      const key = candidate.file.encrypted
-        ? await decryptKey(candidate.file, plan)
-        : ssh2.utils.parseKey(candidate.file.privateKey ?? '');
-      if (key === undefined || key instanceof Error) continue;
-      tried.push(candidate.label);
-      return next({ type: 'publickey', username, key });
+/**
+ * Takes in the server's answer to the last attempt. Returns true when a "none" must fetch the list:
+ * ssh2 does not pass on the answer to an agent key (client.js keeps the old list), so an agent key the
+ * agent signed for, that did not log us in, was a partial success whose new list we do not know.
+ */
+function takeAnswer(progress: Progress, methodsLeft: string[] | null, partialSuccess: boolean): boolean {
+  const previous = progress.last;
+  if (!previous) return false;
+  if (previous.agent) {
+    if (!previous.agent.signed) return false;
+    progress.accepted.push(previous.method);
+    progress.lastCounted = true;
+    return true;
+  }
+  if (partialSuccess && previous.method !== 'none') {
+    progress.accepted.push(previous.method);
+    progress.lastCounted = true;
+  }
+  progress.methods = methodsLeft ?? progress.methods;
+  return false;
+}
+
+function createPlan(plan: PlanState): AuthPlan {
+  const order = createOrder(plan.target.preferredAuthentications, enabledMethods(plan.target));
+  const progress: Progress = { tried: [], accepted: [], methods: null, last: undefined, lastCounted: false };
+  const none: Attempt = { auth: { type: 'none', username: plan.target.user }, label: 'none', method: 'none' };
+
+  const send = (attempt: Attempt, next: NextAuthHandler) => {
+    progress.last = attempt;
+    progress.lastCounted = attempt === none && progress.accepted.length > 0;
+    if (attempt !== none) progress.tried.push(attempt.label);
+    next(attempt.auth);
+  };
+  const proceed = async (next: NextAuthHandler): Promise<void> => {
+    for (let name = order.next(progress.methods ?? []); name; name = order.next(progress.methods ?? [])) {
+      const attempt = await attemptOf(name, plan);
+      if (attempt) return send(attempt, next);
+      order.disable(name);
     }
     giveUp(next);
   };
-
-  const handler: AuthHandlerMiddleware = (methodsLeft, _partialSuccess, next) => {
-    serverMethods = methodsLeft;
-    // ssh2 passes null before the first attempt; afterwards the server's remaining methods.
-    if (methodsLeft && !methodsLeft.includes('publickey')) {
+  const handler: AuthHandlerMiddleware = (methodsLeft, partialSuccess, next) => {
+    if (!progress.last || takeAnswer(progress, methodsLeft, partialSuccess)) return send(none, next);
+    proceed(next).catch((error: unknown) => {
+      // A prompt the person cancelled (Ctrl-C at a passphrase) ends the login with that, not SSH_AUTH.
+      if (error instanceof TunnelError) plan.secrets.cancelled ??= error;
       giveUp(next);
-      return;
-    }
-    offerNext(next).catch(() => giveUp(next));
+    });
   };
-
-  return { handler, failure: () => authError(target, tried, plan.skipped, serverMethods) };
+  return { handler, method: () => describe(progress), failure: () => failureOf(plan, progress) };
 }
 
-function authError(target: SshTarget, tried: string[], skipped: SkippedIdentity[], methods: string[] | null) {
-  const where = `${target.user}@${target.hostName}:${target.port}`;
-  const triedText = tried.length > 0 ? `tried ${tried.join(', ')}` : 'no key was available to try';
-  const skippedText =
-    skipped.length > 0 ? `; skipped ${skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}` : '';
-  const methodsText =
-    methods && !methods.includes('publickey') ? `; the server only offers: ${methods.join(', ')}` : '';
-  const encrypted = skipped.filter((s) => s.reason.startsWith('encrypted'));
-  const hint =
-    encrypted.length > 0
-      ? `Load the key into your agent, then retry: ${encrypted.map((s) => `ssh-add ${s.path}`).join(' ; ')}`
-      : `Check that one of these public keys is in ~/.ssh/authorized_keys for ${target.user} on the server; ` +
-        `debug with: ssh -v ${target.alias}`;
-  return new TunnelError(
-    'SSH_AUTH',
-    `Authentication to ${where} failed: ${triedText}${skippedText}${methodsText}.`,
-    {
-      hint,
-    },
+/** "publickey ED25519 SHA256:… + keyboard-interactive": the partial successes, then the last attempt. */
+function describe(progress: Progress): string | undefined {
+  const { last, accepted, lastCounted } = progress;
+  return last ? [...accepted, ...(lastCounted ? [] : [last.method])].join(' + ') : undefined;
+}
+
+function failureOf(plan: PlanState, progress: Progress): TunnelError {
+  return (
+    plan.secrets.cancelled ??
+    authFailure({
+      target: plan.target,
+      tried: progress.tried,
+      accepted: progress.accepted,
+      skipped: plan.skipped,
+      methods: progress.methods,
+      unanswered: plan.secrets.unanswered,
+      noAskReason: plan.secrets.askerGiven ? undefined : plan.secrets.noAskReason,
+    })
   );
+}
+
+/** sshconnect2.c authmethod_get: a new server list starts PreferredAuthentications over. */
+function createOrder(preferred: readonly string[], enabled: Set<string>) {
+  let supported: string | undefined;
+  let position = 0;
+  let current: string | undefined;
+  return {
+    next(methods: readonly string[]): string | undefined {
+      const list = methods.join(',');
+      if (list !== supported) {
+        supported = list;
+        position = 0;
+        current = undefined;
+      } else if (current && enabled.has(current)) return current;
+      while (position < preferred.length) {
+        const name = preferred[position++] as string;
+        if (methods.includes(name) && enabled.has(name)) {
+          current = name;
+          return name;
+        }
+      }
+      current = undefined;
+      return undefined;
+    },
+    disable(name: string): void {
+      enabled.delete(name);
+    },
+  };
 }

@@ -15,7 +15,7 @@ import { keepaliveCountsData, pingServer } from './keepalive.js';
 import { type LoginObservation, observingAuth, probeVerifier } from './probe.js';
 import { resolveTarget } from './ssh-config.js';
 import { openTransport, type Transport } from './transport.js';
-import type { CloseReason, ExecOptions, ExecResult, SshLink, SshTarget } from './types.js';
+import type { AskSecret, CloseReason, ExecOptions, ExecResult, SshLink, SshTarget } from './types.js';
 
 export type { Log, LogLevel } from './handshake.js';
 
@@ -23,6 +23,11 @@ export interface OpenConnectionOptions {
   hostKeyPolicy: HostKeyPolicy;
   /** Asks for an encrypted key's passphrase; only pass it when a terminal can answer. */
   askPassphrase?: (file: string) => Promise<string | undefined>;
+  /**
+   * Asks a login question (a password, a keyboard-interactive prompt such as a one-time code); resolve
+   * undefined when nobody can answer. Absent: such a login fails with SSH_NEEDS_ANSWER. Never under BatchMode.
+   */
+  askSecret?: AskSecret;
   /** Default: ServerAliveInterval when it is ≤ 3 s, else 3000 ms (keepalive is never off; see below). */
   keepaliveIntervalMs?: number;
   /** Default: ServerAliveCountMax when ServerAliveInterval is used, else 3. */
@@ -125,9 +130,10 @@ function prepareLogin(target: SshTarget, options: OpenConnectionOptions, deadlin
     ...(options.hostKeyPolicy.prompt ? { prompt: wrapPrompt(deadline, options.hostKeyPolicy.prompt) } : {}),
   };
   const askPassphrase = options.askPassphrase ? wrapPrompt(deadline, options.askPassphrase) : undefined;
+  const askSecret = options.askSecret ? wrapPrompt(deadline, options.askSecret) : undefined;
   return Promise.all([
     createHostVerifier(target, policy),
-    prepareAuth(target, { ...(askPassphrase ? { askPassphrase } : {}) }),
+    prepareAuth(target, { ...(askPassphrase ? { askPassphrase } : {}), ...(askSecret ? { askSecret } : {}) }),
   ]);
 }
 

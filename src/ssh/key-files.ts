@@ -2,6 +2,7 @@
 // (from `<file>.pub`, or the unencrypted header of an OpenSSH key) without asking for a passphrase.
 import fs from 'node:fs/promises';
 import ssh2 from 'ssh2';
+import { unusableKeyType } from './agent-keys.js';
 
 export interface IdentityFile {
   path: string;
@@ -15,6 +16,8 @@ export interface IdentityFile {
 export interface SkippedIdentity {
   path: string;
   reason: string;
+  /** A certificate or FIDO key: ssh2 cannot offer it, OpenSSH can (a failed login may fall back). */
+  ssh2Unusable?: boolean;
 }
 
 const OPENSSH_HEADER = '-----BEGIN OPENSSH PRIVATE KEY-----';
@@ -59,6 +62,41 @@ async function readPublicFile(file: string): Promise<Buffer | undefined> {
   }
 }
 
+function blobType(blob: Buffer): string {
+  return blob.length >= 4 ? blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1') : '';
+}
+
+/** A FIDO (sk-*) key file: named as skipped, since only OpenSSH can use it. */
+function sshOnlyKey(file: string, publicBlob: Buffer | undefined): SkippedIdentity | undefined {
+  const reason = publicBlob ? unusableKeyType(blobType(publicBlob)) : undefined;
+  return reason ? { path: file, reason, ssh2Unusable: true } : undefined;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return await fs.stat(file).then(
+    (stat) => stat.isFile(),
+    () => false,
+  );
+}
+
+/**
+ * The certificates OpenSSH would offer (sshconnect2.c pubkey_prepare): each CertificateFile, and a
+ * `<IdentityFile>-cert.pub` beside a key. ssh2 cannot offer a certificate; they are named, never dropped.
+ */
+export async function findCertificates(
+  identityFiles: readonly string[],
+  certificateFiles: readonly string[],
+): Promise<SkippedIdentity[]> {
+  const candidates = new Set([...certificateFiles, ...identityFiles.map((file) => `${file}-cert.pub`)]);
+  const found: SkippedIdentity[] = [];
+  for (const file of candidates) {
+    if (!(await exists(file))) continue;
+    const reason = 'a certificate: ssh2 cannot offer it; the OpenSSH transport can';
+    found.push({ path: file, reason, ssh2Unusable: true });
+  }
+  return found;
+}
+
 /** Loads one IdentityFile; undefined when absent (ssh -G lists the default files even if missing). */
 async function loadIdentityFile(file: string): Promise<IdentityFile | SkippedIdentity | undefined> {
   let privateKey: string;
@@ -69,11 +107,15 @@ async function loadIdentityFile(file: string): Promise<IdentityFile | SkippedIde
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return { path: file, reason: `cannot read it (${code})` };
     // Like ssh: IdentityFile may name a key whose private half lives only in the agent.
     const publicBlob = await readPublicFile(file);
+    const unusable = sshOnlyKey(file, publicBlob);
+    if (unusable) return unusable;
     return publicBlob ? { path: file, privateKey: undefined, encrypted: false, publicBlob } : undefined;
   }
   const header = inspectOpenSsh(privateKey);
   const encrypted = header?.encrypted ?? looksEncrypted(privateKey);
   let publicBlob = (await readPublicFile(file)) ?? header?.publicBlob;
+  const unusable = sshOnlyKey(file, publicBlob);
+  if (unusable) return unusable;
   if (!encrypted) {
     const parsed = ssh2.utils.parseKey(privateKey);
     // e.g. PKCS#8 or FIDO (sk-*) keys, which ssh2 cannot use.

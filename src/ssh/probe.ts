@@ -3,7 +3,7 @@
 // recorded or asked: an unknown key that the ssh config would accept (StrictHostKeyChecking
 // accept-new/no) is accepted for this connection only and reported, never written to known_hosts. And
 // what the login saw is observed: the host-key verdict and the auth method that was accepted.
-import type { AuthHandlerMiddleware, NextAuthHandler, ParsedKey } from 'ssh2';
+import type { AuthHandlerMiddleware } from 'ssh2';
 import { TunnelError } from '../errors.js';
 import type { AuthPlan } from './auth.js';
 import { createHostVerifier, type HostVerifier } from './host-key.js';
@@ -21,7 +21,7 @@ export type HostKeyVerdict =
 export interface LoginObservation {
   /** undefined: the connection failed before the server showed its host key. */
   hostKey?: HostKeyVerdict;
-  /** How we logged in, e.g. "publickey ED25519 SHA256:…" (the method last offered before 'ready'). */
+  /** How we logged in, e.g. "publickey ED25519 SHA256:…" or "publickey ED25519 SHA256:… + keyboard-interactive". */
   method?: string;
 }
 
@@ -82,21 +82,15 @@ export async function probeVerifier(target: SshTarget, observation: LoginObserva
   };
 }
 
-function describeMethod(method: Parameters<NextAuthHandler>[0]): string | undefined {
-  if (typeof method !== 'object' || method === null) return undefined;
-  if (method.type === 'agent') return 'a key from ssh-agent';
-  if (method.type !== 'publickey') return method.type;
-  const key = (method as { key?: ParsedKey }).key;
-  if (!key || typeof key.getPublicSSH !== 'function') return 'publickey';
-  return `publickey ${displayKeyType(key.type)} ${fingerprintSha256(key.getPublicSSH())}`;
-}
-
-/** The auth plan with the method last offered kept in `observation`: after 'ready', the one accepted. */
+/**
+ * The auth plan with how the login went kept in `observation` as each request goes out: after 'ready',
+ * the methods accepted (partial successes first), e.g. "publickey ED25519 SHA256:… + keyboard-interactive".
+ */
 export function observingAuth(auth: AuthPlan, observation: LoginObservation): AuthPlan {
   const handler: AuthHandlerMiddleware = (methodsLeft, partialSuccess, next) =>
     auth.handler(methodsLeft, partialSuccess, (method) => {
-      observation.method = describeMethod(method);
+      observation.method = auth.method();
       next(method);
     });
-  return { handler, failure: () => auth.failure() };
+  return { handler, failure: () => auth.failure(), method: () => auth.method() };
 }

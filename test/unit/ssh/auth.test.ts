@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { AnyAuthMethod } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareAuth } from '../../../src/ssh/auth.js';
+import { type LoginObservation, observingAuth } from '../../../src/ssh/probe.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
 import { sshTarget } from '../../builders.js';
 
@@ -23,17 +24,16 @@ function target(identityFiles: string[]): SshTarget {
   return sshTarget({ hostName: 'h', identityFiles, identitiesOnly: true, strictHostKeyChecking: 'ask' });
 }
 
-/** Drives the handler like ssh2 does until it gives up; returns what it offered. */
-async function drain(
-  handler: (methods: string[] | null, partial: boolean, next: (auth: unknown) => void) => void,
-) {
+type Handler = (methods: string[] | null, partial: boolean, next: (auth: unknown) => void) => void;
+
+/** Drives the handler like ssh2 does (first "none", then a server offering `methods`) until it gives up. */
+async function drain(handler: Handler, methods = ['publickey']) {
   const offered: AnyAuthMethod[] = [];
-  for (;;) {
-    const next = await new Promise<unknown>((resolve) =>
-      handler(offered.length ? ['publickey'] : null, false, resolve),
-    );
+  for (let first = true; ; first = false) {
+    const next = await new Promise<unknown>((resolve) => handler(first ? null : methods, false, resolve));
     if (next === false) return offered;
-    offered.push(next as AnyAuthMethod);
+    if (!first) offered.push(next as AnyAuthMethod);
+    else expect(next).toMatchObject({ type: 'none' });
   }
 }
 
@@ -75,8 +75,49 @@ describe('prepareAuth', () => {
   });
 
   it('says so when no key exists at all and the server offers no publickey', async () => {
-    const plan = await prepareAuth(target([path.join(dir, 'nope')]));
-    await new Promise((resolve) => plan.handler(['password'], false, resolve as never));
-    expect(plan.failure().message).toMatch(/no key was available to try; the server only offers: password/);
+    const plan = await prepareAuth(target([path.join(dir, 'nope')]), { askSecret: async () => 'x' });
+    await drain(plan.handler as never, ['hostbased', 'password']);
+    expect(plan.failure().message).toMatch(/tried password ×3; the server only offers: hostbased, password/);
+  });
+});
+
+describe('observingAuth (doctor)', () => {
+  it('names every method of a login that needed two: "publickey ED25519 SHA256:… + keyboard-interactive"', async () => {
+    const plain = key('two-step');
+    const observation: LoginObservation = {};
+    const plan = observingAuth(
+      await prepareAuth(target([plain]), { askSecret: async () => '1' }),
+      observation,
+    );
+    const step = (methods: string[] | null, partial: boolean) =>
+      new Promise<unknown>((resolve) => (plan.handler as Handler)(methods, partial, resolve));
+    expect(await step(null, false)).toMatchObject({ type: 'none' });
+    expect(await step(['publickey', 'password'], false)).toMatchObject({ type: 'publickey' });
+    expect(observation.method).toMatch(/^publickey ED25519 SHA256:[A-Za-z0-9+/]{43}$/);
+    expect(await step(['keyboard-interactive'], true)).toMatchObject({ type: 'keyboard-interactive' });
+    expect(observation.method).toMatch(
+      /^publickey ED25519 SHA256:[A-Za-z0-9+/]{43} \+ keyboard-interactive$/,
+    );
+  });
+});
+
+describe('BatchMode', () => {
+  it('asks for no passphrase either, and says why the key was skipped', async () => {
+    const encrypted = key('batch-encrypted', 'pass');
+    let asked = 0;
+    const plan = await prepareAuth(
+      { ...target([encrypted]), batchMode: true },
+      {
+        askPassphrase: async () => {
+          asked++;
+          return 'pass';
+        },
+      },
+    );
+    expect(await drain(plan.handler as never)).toEqual([]);
+    expect(asked).toBe(0);
+    expect(plan.failure().message).toContain(
+      `${encrypted} (encrypted, and BatchMode forbids asking for its passphrase)`,
+    );
   });
 });

@@ -1,0 +1,153 @@
+// Password and keyboard-interactive attempts for auth.ts, as sshconnect2.c makes them: the password
+// question worded `user@host's password: ` (userauth_passwd), keyboard-interactive prompts as the
+// server sends them prefixed `(user@host) ` (input_userauth_info_req), each method at most
+// NumberOfPasswordPrompts times. The server's prompt text is untrusted: control characters are
+// escaped and its length bounded before anyone sees it. Answers go to ssh2 and nowhere else.
+import type { KeyboardInteractiveCallback, Prompt } from 'ssh2';
+import { TunnelError } from '../errors.js';
+import { boundText, escapeControls, escapeControlsKeepLines } from '../redact.js';
+import type { AskSecret, LoginQuestion, SshTarget } from './types.js';
+
+/** How much of a server's prompt, and of its name/instruction lines, reaches the person. */
+export const MAX_PROMPT_CHARS = 256;
+export const MAX_INSTRUCTION_CHARS = 1024;
+/** More prompts than this in one request, or more requests than this in one attempt, are not asked. */
+const MAX_PROMPTS = 16;
+const MAX_INFO_REQUESTS = 10;
+
+export interface SecretState {
+  readonly target: SshTarget;
+  /** undefined: nobody may be asked (BatchMode, or no terminal/askpass); `noAskReason` says which. */
+  askSecret: AskSecret | undefined;
+  readonly noAskReason: string;
+  /** Whether an asker was given at all (else nobody could be asked, for `noAskReason`). */
+  readonly askerGiven: boolean;
+  passwordAttempts: number;
+  keyboardAttempts: number;
+  infoRequestSeen: boolean;
+  /** The asker failed with this (the person pressed Ctrl-C): the login ends with it, not as an auth failure. */
+  cancelled?: TunnelError;
+  /** The questions that needed an answer nobody gave: a prompt in quotes, or what kind they were. */
+  readonly unanswered: string[];
+}
+
+export type SecretMethod =
+  | { type: 'password'; username: string; password: string }
+  | { type: 'keyboard-interactive'; username: string; prompt: KeyboardPrompt };
+
+type KeyboardPrompt = (
+  name: string,
+  instructions: string,
+  lang: string,
+  prompts: Prompt[],
+  finish: KeyboardInteractiveCallback,
+) => void;
+
+export function secretState(target: SshTarget, askSecret: AskSecret | undefined): SecretState {
+  const noAskReason = target.batchMode ? 'BatchMode is set' : 'there is no terminal or SSH_ASKPASS to ask';
+  return {
+    target,
+    askSecret: target.batchMode ? undefined : askSecret,
+    noAskReason,
+    askerGiven: !target.batchMode && askSecret !== undefined,
+    passwordAttempts: 0,
+    keyboardAttempts: 0,
+    infoRequestSeen: false,
+    unanswered: [],
+  };
+}
+
+/** The host as OpenSSH names it in a prompt: HostKeyAlias, else the HostName it connected to. */
+function promptHost(target: SshTarget): string {
+  return target.hostKeyAlias ?? target.hostName;
+}
+
+/** Server text fit for a prompt: controls escaped (an ESC cannot drive the terminal), length bounded. */
+export function serverText(text: string, max: number, keepLines = false): string {
+  const bounded = text.slice(0, max * 2);
+  return boundText(keepLines ? escapeControlsKeepLines(bounded) : escapeControls(bounded), max);
+}
+
+/** Asks once; undefined (and noted) when nobody answered. A failing asker is no answer either. */
+async function ask(state: SecretState, question: LoginQuestion): Promise<string | undefined> {
+  const answer = state.askSecret
+    ? await state.askSecret(question).catch((error: unknown) => {
+        if (error instanceof TunnelError) state.cancelled ??= error;
+        return undefined;
+      })
+    : undefined;
+  if (answer === undefined) {
+    state.unanswered.push(`"${question.prompt.trim()}"`);
+    // One question nobody answers means nobody will answer the next: no more attempts that need one.
+    state.askSecret = undefined;
+  }
+  return answer;
+}
+
+/** userauth_passwd: undefined = nothing sent (no more attempts, or no answer), the method is done. */
+export async function passwordAttempt(state: SecretState): Promise<SecretMethod | undefined> {
+  const { target } = state;
+  const prompt = `${target.user}@${promptHost(target)}'s password: `;
+  if (!state.askSecret) {
+    // Named only when no other question went unanswered first (then this one was never reached).
+    if (state.passwordAttempts === 0 && state.unanswered.length === 0)
+      state.unanswered.push(`"${prompt.trim()}"`);
+    return undefined;
+  }
+  if (state.passwordAttempts++ >= target.numberOfPasswordPrompts) return undefined;
+  const retry = state.passwordAttempts > 1 ? { instructions: 'Permission denied, please try again.' } : {};
+  const password = await ask(state, { prompt, echo: false, ...retry });
+  return password === undefined ? undefined : { type: 'password', username: target.user, password };
+}
+
+/** userauth_kbdint: undefined = not sent (no one to ask, attempts used up, or the server never asked). */
+export function keyboardAttempt(state: SecretState): SecretMethod | undefined {
+  const { target } = state;
+  if (!state.askSecret) {
+    if (state.keyboardAttempts === 0 && state.unanswered.length === 0)
+      state.unanswered.push("the server's keyboard-interactive questions (a one-time code or a password)");
+    return undefined;
+  }
+  if (state.keyboardAttempts++ >= target.numberOfPasswordPrompts) return undefined;
+  if (state.keyboardAttempts > 1 && !state.infoRequestSeen) return undefined;
+  let requests = 0;
+  const prompt: KeyboardPrompt = (name, instructions, _lang, prompts, finish) => {
+    state.infoRequestSeen = true;
+    requests += 1;
+    const allowed = requests <= MAX_INFO_REQUESTS && prompts.length <= MAX_PROMPTS;
+    answerAll(state, { name, instructions, prompts: allowed ? prompts : [] })
+      .then((answers) => finish(allowed ? answers : prompts.map(() => '')))
+      .catch(() => finish(prompts.map(() => '')));
+  };
+  return { type: 'keyboard-interactive', username: target.user, prompt };
+}
+
+interface InfoRequest {
+  name: string;
+  instructions: string;
+  prompts: Prompt[];
+}
+
+/** One INFO_REQUEST's prompts in order; after one goes unanswered the rest are sent empty, unasked. */
+async function answerAll(state: SecretState, request: InfoRequest): Promise<string[]> {
+  const { target } = state;
+  const header = [request.name, request.instructions]
+    .map((line) => serverText(line, MAX_INSTRUCTION_CHARS, true).trim())
+    .filter((line) => line !== '')
+    .join('\n');
+  const answers: string[] = [];
+  for (const [index, item] of request.prompts.entries()) {
+    if (!state.askSecret) {
+      answers.push('');
+      continue;
+    }
+    const text = serverText(item.prompt, MAX_PROMPT_CHARS);
+    const question: LoginQuestion = {
+      prompt: `(${target.user}@${promptHost(target)}) ${text}`,
+      echo: item.echo === true,
+      ...(index === 0 && header !== '' ? { instructions: header } : {}),
+    };
+    answers.push((await ask(state, question)) ?? '');
+  }
+  return answers;
+}
