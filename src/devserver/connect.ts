@@ -54,14 +54,13 @@ export function connectorFor(deps: TransportDeps): Connector {
     const configFile = options.sshConfigFile;
     const target = await deps.resolveTarget(options.alias, { configFile });
     const setting = options.transport ?? DEFAULT_TRANSPORT;
-    const limits = setting === 'auto' ? await limitsOf(deps, target, log) : [];
-    const choice = chooseTransport(setting, limits);
+    const choice = await decide(deps, target, setting, log);
     const viaOpenSsh = (reason: string | undefined) => {
       // Said once per connection, where the agent's log and --verbose show it; status shows the rest.
       if (reason !== undefined) log('info', `using OpenSSH: ${reason}`);
       return deps.openOpenSsh(target, openSshOptions({ options, interaction, log }, reason));
     };
-    if (choice.kind === 'openssh') return await viaOpenSsh(setting === 'auto' ? choice.reason : undefined);
+    if (choice.kind === 'openssh') return await viaOpenSsh(choice.reason);
     try {
       return await deps.openSsh2(target, {
         hostKeyPolicy: hostKeyPolicyFor(options, interaction),
@@ -81,6 +80,35 @@ export function connectorFor(deps: TransportDeps): Connector {
 
 /** From an ssh alias to an open, host-key-checked connection on the transport its setting picks. */
 export const connectTarget: Connector = connectorFor(SYSTEM_TRANSPORTS);
+
+/** ssh2 or OpenSSH, and (auto only) why OpenSSH. Named by what algos' chooseTransport returns. */
+export type TransportDecision = ReturnType<typeof chooseTransport>;
+
+async function decide(
+  deps: TransportDeps,
+  target: SshTarget,
+  setting: TransportSetting,
+  log: Logger,
+): Promise<TransportDecision> {
+  const limits = setting === 'auto' ? await limitsOf(deps, target, log) : [];
+  const choice = chooseTransport(setting, limits);
+  // Only auto's choice needs explaining: a transport the user named is shown as their setting.
+  return setting === 'auto' ? choice : { ...choice, reason: undefined };
+}
+
+/**
+ * The transport `tunnel connect` would open this target with, and why, before trying it, with what ssh2
+ * cannot do here whatever the setting (for `tunnel doctor`). A connect under auto may still fall back
+ * to OpenSSH when ssh2 fails with SSH_UNSUPPORTED.
+ */
+export async function transportFor(
+  target: SshTarget,
+  setting: TransportSetting,
+): Promise<TransportDecision & { limits: string[] }> {
+  const limits = await limitsOf(SYSTEM_TRANSPORTS, target, () => {});
+  const choice = chooseTransport(setting, limits);
+  return { ...choice, reason: setting === 'auto' ? choice.reason : undefined, limits };
+}
 
 /** A failed look at the host's files must not stop the connect: ssh2 is tried, and auto still falls back. */
 async function limitsOf(deps: TransportDeps, target: SshTarget, log: Logger): Promise<string[]> {
