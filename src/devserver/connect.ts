@@ -25,6 +25,11 @@ export interface Interaction {
 export type ConnectOptions = Pick<SessionOptions, 'alias' | 'sshConfigFile' | 'acceptNewHostKey'> & {
   /** auto (default): ssh2 unless the host needs what only OpenSSH does (see transport-choice.ts). */
   transport?: TransportSetting;
+  /**
+   * Auto already chose OpenSSH for this session, for this reason (a reconnect): go straight to it. A
+   * fallback must not try ssh2 again at every reconnect (it may ask a bastion's one-time code twice).
+   */
+  openSshReason?: string;
 };
 
 /** What connectTarget uses to reach a host; tests pass fakes (connectorFor), production the real ones. */
@@ -54,9 +59,13 @@ export function connectorFor(deps: TransportDeps): Connector {
     const configFile = options.sshConfigFile;
     const target = await deps.resolveTarget(options.alias, { configFile });
     const setting = options.transport ?? DEFAULT_TRANSPORT;
+    const remembered = setting === 'auto' ? options.openSshReason : undefined;
+    if (remembered !== undefined) {
+      return await deps.openOpenSsh(target, openSshOptions({ options, interaction, log }, remembered));
+    }
     const choice = await decide(deps, target, setting, log);
     const viaOpenSsh = (reason: string | undefined) => {
-      // Said once per connection, where the agent's log and --verbose show it; status shows the rest.
+      // Said once per session (a reconnect remembers it), in the agent's log and with --verbose.
       if (reason !== undefined) log('info', `using OpenSSH: ${reason}`);
       return deps.openOpenSsh(target, openSshOptions({ options, interaction, log }, reason));
     };

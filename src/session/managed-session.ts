@@ -5,7 +5,7 @@
 import { contextNameFor, type SessionOptions } from '../config/resolve.js';
 import type { SessionStatus } from '../control/status-document.js';
 import type { Interaction } from '../devserver/connect.js';
-import { openDevServer } from '../devserver/dev-server.js';
+import { type DevServerOptions, openDevServer } from '../devserver/dev-server.js';
 import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
 import { clientAddress } from '../kubeconfig/fetch.js';
@@ -200,7 +200,7 @@ export class ManagedSession {
   private ports(): SupervisorPorts<LiveConnection> {
     return {
       connect: async () => {
-        const devServer = await openDevServer(this.options, this.interaction, this.log);
+        const devServer = await openDevServer(this.connectOptions(), this.interaction, this.log);
         const ssh = devServer.ssh;
         this.discovery.hostName = ssh.target.hostName;
         this.discovery.transport = ssh.transport ?? { kind: 'ssh2', reason: undefined };
@@ -226,6 +226,13 @@ export class ManagedSession {
       log: this.log,
       ...(this.input.networkFingerprint ? { networkFingerprint: this.input.networkFingerprint } : {}),
     };
+  }
+
+  /** A reconnect goes straight to OpenSSH when auto chose it before (see ConnectOptions.openSshReason). */
+  private connectOptions(): DevServerOptions {
+    const last = this.discovery.transport;
+    if (last?.kind !== 'openssh' || last.reason === undefined) return this.options;
+    return { ...this.options, openSshReason: last.reason };
   }
 
   private forwardsPort() {

@@ -46,9 +46,19 @@ function harness(setup: Setup = {}) {
       return fakeLink(target, { kind: 'openssh', reason: options.reason });
     },
   };
-  const connect = (transport: TransportSetting | undefined, interaction: Interaction = {}) =>
+  const connect = (
+    transport: TransportSetting | undefined,
+    interaction: Interaction = {},
+    openSshReason?: string,
+  ) =>
     connectorFor(deps)(
-      { alias: 'devserver', sshConfigFile: '/home/me/ssh.conf', acceptNewHostKey: false, transport },
+      {
+        alias: 'devserver',
+        sshConfigFile: '/home/me/ssh.conf',
+        acceptNewHostKey: false,
+        transport,
+        openSshReason,
+      },
       interaction,
       (level, message) => logs.push({ level, message }),
     );
@@ -113,6 +123,20 @@ describe('connectTarget: choosing the transport', () => {
     expect(link.transport).toEqual({ kind: 'openssh', reason: undefined });
     expect(calls.ssh2).toHaveLength(0);
     expect(logs.filter((line) => line.message.includes('OpenSSH'))).toEqual([]);
+  });
+
+  it('a reconnect after a fallback goes straight to OpenSSH, keeps the reason, and does not say it again', async () => {
+    const { calls, logs, connect } = harness({ ssh2Error: unsupported });
+    const link = await connect('auto', { unattended: true }, 'the server offers only gssapi-with-mic');
+    expect(calls.ssh2).toHaveLength(0);
+    expect(link.transport).toEqual({ kind: 'openssh', reason: 'the server offers only gssapi-with-mic' });
+    expect(logs.filter((line) => line.message.includes('OpenSSH'))).toEqual([]);
+  });
+
+  it('a remembered reason does not override a transport the user set', async () => {
+    const { calls, connect } = harness();
+    await connect('ssh2', {}, 'earlier fallback');
+    expect(calls.openssh).toHaveLength(0);
   });
 
   it('a failed look at the host files does not stop the connect: ssh2 is tried', async () => {
