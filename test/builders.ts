@@ -127,6 +127,8 @@ export function sessionOptions(overrides: Partial<SessionOptions> = {}): Session
     contextTemplate: 'k3d-{cluster}@{host}',
     holdTimeoutMs: 30_000,
     rediscoverIntervalMs: 30_000,
+    transport: 'auto',
+    askpass: undefined,
     ...overrides,
   };
 }

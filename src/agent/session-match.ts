@@ -3,9 +3,16 @@ import type { SessionOptions } from '../config/resolve.js';
 import { TunnelError } from '../errors.js';
 
 export function sameOptions(a: SessionOptions, b: SessionOptions): boolean {
-  // --accept-new-host-key only concerns the first connect; it is never kept (see store.ts).
+  // --accept-new-host-key only concerns the first connect; it is never kept (see store.ts). The askpass
+  // program says how a question is answered, not what is forwarded: a connect from a terminal must not
+  // replace (and re-bind) a session a script started with SSH_ASKPASS.
   const plain = (options: SessionOptions) =>
-    JSON.stringify({ ...options, acceptNewHostKey: false, maps: [...options.maps.entries()] });
+    JSON.stringify({
+      ...options,
+      acceptNewHostKey: false,
+      askpass: undefined,
+      maps: [...options.maps.entries()],
+    });
   return plain(a) === plain(b);
 }
 

@@ -1,13 +1,18 @@
 // The connect command's side of saved settings: the flags that reach them, flags layered over the host's
 // settings, and --save. Only flags typed on this command line count as given: commander's defaults must
 // neither hide a saved setting nor be saved as one.
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { askpassProgram } from '../config/askpass.js';
 import { type ConnectFlags, resolveSessionOptions, type SessionOptions } from '../config/resolve.js';
-import type { HostSettings, SettingKey } from '../config/setting-keys.js';
+import { checkTransport, type HostSettings, type SettingKey } from '../config/setting-keys.js';
 import { checkHostAlias, loadHostSettings, SettingsStore, settingsFile } from '../config/settings.js';
 
-/** Adds --hold-timeout, --rediscover-interval and --save to `connect`. No defaults here, on purpose (above). */
+/**
+ * Adds --hold-timeout, --rediscover-interval, --transport and --save to `connect`. No defaults here, on
+ * purpose (above).
+ */
 export function addSettingsOptions(command: Command): Command {
   return command
     .option(
@@ -17,6 +22,10 @@ export function addSettingsOptions(command: Command): Command {
     .option(
       '--rediscover-interval <duration>',
       "how often the dev server's k3d clusters are re-read, e.g. 1m (default 30s)",
+    )
+    .option(
+      '--transport <auto|ssh2|openssh>',
+      "which SSH carries the session: auto (default) uses the built-in ssh2 unless the host needs what only the system's OpenSSH does",
     )
     .option('--save', "remember this command line's options as this host's defaults (see tunnel config)");
 }
@@ -30,9 +39,32 @@ export function givenFlags(command: Command): ConnectFlags {
   return Object.fromEntries(entries) as ConnectFlags;
 }
 
+function isExecutableFile(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Options for a session this command starts, with the askpass program its env and terminal call for
+ * (config/askpass.ts): the agent, which has neither, answers a reconnect's question with it.
+ */
+export function withAskpass(
+  options: SessionOptions,
+  env: NodeJS.ProcessEnv,
+  stdinIsTTY: boolean = process.stdin.isTTY === true,
+): SessionOptions {
+  const askpass = askpassProgram({ env, stdinIsTTY, cwd: process.cwd(), isExecutable: isExecutableFile });
+  return Object.freeze({ ...options, askpass });
+}
+
 /** A one-shot command's options for `host`: the flags typed on `command` over the host's saved settings. */
 export function hostOptions(host: string, command: Command): SessionOptions {
-  return resolveSessionOptions(host, givenFlags(command), process.env, loadHostSettings(host));
+  const options = resolveSessionOptions(host, givenFlags(command), process.env, loadHostSettings(host));
+  return withAskpass(options, process.env);
 }
 
 /**
@@ -51,6 +83,8 @@ export function settingsFromFlags(flags: ConnectFlags): HostSettings {
   // Saved absolute: a later connect may run from another directory.
   if (typeof flags.kubeconfig === 'string') settings.kubeconfig = path.resolve(flags.kubeconfig);
   if (flags.switchContext !== undefined) settings.switchContext = flags.switchContext;
+  if (flags.transport !== undefined)
+    settings.transport = checkTransport(flags.transport, { flag: '--transport' });
   return settings;
 }
 
@@ -73,7 +107,7 @@ export async function resolveConnectOptions(
 ): Promise<ConnectResolution> {
   const given = flags instanceof Command ? givenFlags(flags) : flags;
   // Resolved before saving: a flag that fails validation is never written.
-  const options = resolveSessionOptions(alias, given, env, loadHostSettings(alias, env));
+  const options = withAskpass(resolveSessionOptions(alias, given, env, loadHostSettings(alias, env)), env);
   const toSave = given.save === true ? settingsFromFlags(given) : {};
   const saved =
     Object.keys(toSave).length > 0

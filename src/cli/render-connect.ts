@@ -1,7 +1,8 @@
 // What `tunnel connect` prints once the session forwards: its entry of the status document (the one
 // forwards table, without the traffic columns), then what needs the user's attention now (remapped
-// ports, --map pins that matched nothing, skipped clusters, unbound forwards) and the kubeconfig.
-import type { ForwardStatus, SessionStatus } from '../control/status-document.js';
+// ports, --map pins that matched nothing, skipped clusters, unbound forwards) and the kubeconfig. A session
+// on OpenSSH says so once, with why (ssh2 is the default and goes unsaid).
+import type { ForwardStatus, SessionStatus, TransportStatus } from '../control/status-document.js';
 import { droppedLine } from '../kubeconfig/fetch.js';
 import { pasteWord } from '../shell-word.js';
 import { safeText } from './render.js';
@@ -21,6 +22,8 @@ export function renderConnected(session: SessionStatus, options: ConnectRenderOp
     `Forwarding ${safeText(session.host)} (${safeText(name)}), k3d ${safeText(session.k3dVersion ?? 'unknown version')}:`,
     ...forwardsTable(session.clusters, { ...options, traffic: false }),
   ];
+  const via = transportLine(session.transport);
+  if (via) lines.push(via);
   const forwards = session.clusters.flatMap((cluster) =>
     cluster.forwards.map((forward) => ({ cluster: cluster.name, forward })),
   );
@@ -40,6 +43,16 @@ export function renderConnected(session: SessionStatus, options: ConnectRenderOp
   }
   lines.push(...kubeconfigSummary(session));
   return lines.join('\n');
+}
+
+/**
+ * "via OpenSSH (CertificateFile …)" when the session runs on OpenSSH, else undefined. The reason may
+ * quote the server (an SSH_UNSUPPORTED error's text), so it is escaped.
+ */
+export function transportLine(transport: TransportStatus | undefined): string | undefined {
+  if (transport?.kind !== 'openssh') return undefined;
+  if (transport.reason) return `via OpenSSH (${safeText(transport.reason)})`;
+  return transport.setting === 'openssh' ? 'via OpenSSH (transport set to openssh)' : 'via OpenSSH';
 }
 
 function kubeconfigSummary(session: SessionStatus): string[] {

@@ -4,6 +4,7 @@
 import type { AgentStatus, SessionStatus, StatusDocument } from '../control/status-document.js';
 import { formatAge, formatClock } from './format.js';
 import { safeText } from './render.js';
+import { transportLine } from './render-connect.js';
 import { ageOf, forwardsTable, paint, parseTime } from './render-forwards.js';
 
 export interface StatusRenderOptions {
@@ -47,7 +48,9 @@ function renderAgent(agent: AgentStatus, options: StatusRenderOptions): string {
 }
 
 function renderSession(session: SessionStatus, options: StatusRenderOptions): string {
+  const via = transportLine(session.transport);
   const body = [
+    ...(via ? [via] : []),
     ...errorLines(session, options),
     ...forwardTable(session, options),
     ...session.skipped.map(({ cluster, reason }) => `skipped ${safeText(cluster)}: ${safeText(reason)}`),

@@ -8,6 +8,8 @@ import {
   DEFAULT_CONTEXT_TEMPLATE,
   DEFAULT_HOLD_TIMEOUT_MS,
   DEFAULT_REDISCOVER_INTERVAL_MS,
+  DEFAULT_TRANSPORT,
+  type TransportSetting,
 } from './defaults.js';
 import { defaultKubeconfigPath } from './paths.js';
 import {
@@ -17,6 +19,7 @@ import {
   checkDuration,
   checkKubeconfig,
   checkMaps,
+  checkTransport,
   type HostSettings,
   type SettingKey,
   type ValueSource,
@@ -36,6 +39,8 @@ export interface ConnectFlags {
   /** A duration such as '45s' (see duration.ts). */
   holdTimeout?: string;
   rediscoverInterval?: string;
+  /** auto, ssh2 or openssh (checked here: commander passes any word). */
+  transport?: string;
   /** Persist the flags given on this command line as the host's settings (see cli/connect-settings.ts). */
   save?: boolean;
 }
@@ -59,6 +64,13 @@ export interface SessionOptions {
   holdTimeoutMs: number;
   /** How often k3d's cluster list is re-read on the dev server. */
   rediscoverIntervalMs: number;
+  /** Which SSH implementation carries the session (devserver/connect.ts decides what auto means). */
+  transport: TransportSetting;
+  /**
+   * The SSH_ASKPASS program (absolute path) that answers login questions when nobody is at a terminal,
+   * decided by the CLI from its env and terminal (config/askpass.ts); undefined = none.
+   */
+  askpass: string | undefined;
 }
 
 export function isLoopback(address: string): boolean {
@@ -113,6 +125,14 @@ function duration(
   return chosen ? checkDuration(chosen.value, chosen.source) : fallbackMs;
 }
 
+function transportOf(alias: string, flags: ConnectFlags, settings: HostSettings): TransportSetting {
+  const chosen = choose(
+    { name: '--transport', value: flags.transport },
+    { key: 'transport', host: alias, value: settings.transport },
+  );
+  return chosen ? checkTransport(chosen.value, chosen.source) : DEFAULT_TRANSPORT;
+}
+
 /** `settings` are this host's saved settings (settings.ts); flags win over them, they over the defaults. */
 export function resolveSessionOptions(
   alias: string,
@@ -160,6 +180,9 @@ export function resolveSessionOptions(
       { key: 'rediscoverInterval', value: settings.rediscoverInterval },
       DEFAULT_REDISCOVER_INTERVAL_MS,
     ),
+    transport: transportOf(alias, flags, settings),
+    // Depends on the command's terminal, which this resolver does not see: the CLI sets it.
+    askpass: undefined,
   });
 }
 

@@ -10,6 +10,8 @@ import {
   DEFAULT_CONTEXT_TEMPLATE,
   DEFAULT_HOLD_TIMEOUT_MS,
   DEFAULT_REDISCOVER_INTERVAL_MS,
+  DEFAULT_TRANSPORT,
+  type TransportSetting,
 } from './defaults.js';
 import { formatDuration, parseDuration } from './duration.js';
 
@@ -22,6 +24,7 @@ export const SETTING_KEYS = [
   'contextName',
   'kubeconfig',
   'switchContext',
+  'transport',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -36,6 +39,8 @@ export interface HostSettings {
   /** An absolute file path (standalone kubeconfig), or 'none'. */
   kubeconfig?: string;
   switchContext?: boolean;
+  /** Which SSH implementation carries the session (auto: ssh2 unless the host needs OpenSSH). */
+  transport?: TransportSetting;
 }
 
 /** Where a value came from, so an error names the flag or the setting the user has to fix. */
@@ -111,6 +116,21 @@ export function checkKubeconfig(value: string, source: ValueSource): string {
   return value;
 }
 
+export const TRANSPORT_SETTINGS: readonly TransportSetting[] = ['auto', 'ssh2', 'openssh'];
+
+export function checkTransport(value: string, source: ValueSource): TransportSetting {
+  const setting = TRANSPORT_SETTINGS.find((known) => known === value);
+  if (setting === undefined) {
+    throw invalid(
+      source,
+      value,
+      'not a transport; use auto (ssh2 unless the host needs what only OpenSSH does), ssh2, or openssh (the system ssh)',
+      'openssh',
+    );
+  }
+  return setting;
+}
+
 type Shape = 'list' | 'text' | 'boolean';
 
 interface KeySpec {
@@ -149,6 +169,7 @@ export const KEY_SPECS: { readonly [K in SettingKey]: KeySpec } = {
     normalize: checkKubeconfig,
   },
   switchContext: { shape: 'boolean', fallback: 'false', normalize: (value: boolean) => value },
+  transport: { shape: 'text', fallback: DEFAULT_TRANSPORT, normalize: checkTransport },
 };
 
 export function isSettingKey(key: string): key is SettingKey {
@@ -218,6 +239,7 @@ function example(key: SettingKey, host: string): string {
     contextName: '"{cluster}-dev"',
     kubeconfig: 'none',
     switchContext: 'true',
+    transport: 'openssh',
   };
   return `tunnel config set ${host} ${key} ${samples[key]}`;
 }

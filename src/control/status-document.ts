@@ -70,6 +70,21 @@ export interface SessionStatus {
   /** --map pins whose remote port no forwarded cluster publishes. Absent from older agents. */
   unusedMaps?: number[];
   settings: { clusters: string[]; bindAddress: string; holdTimeoutMs: number; rediscoverIntervalMs: number };
+  /** Which SSH implementation carries the session, and why. Absent from older agents. */
+  transport?: TransportStatus;
+}
+
+/**
+ * `kind` is the transport of the current SSH connection, or of the last one while the session is down
+ * (a reconnect decides again, usually the same way). Before the first connection it is the one the
+ * setting names, or null under auto (not decided yet).
+ */
+export interface TransportStatus {
+  /** The host's setting (--transport, `tunnel config set <host> transport`, default auto). */
+  setting: 'auto' | 'ssh2' | 'openssh';
+  kind: 'ssh2' | 'openssh' | null;
+  /** Why auto chose OpenSSH (e.g. "CertificateFile …"); null for ssh2 or a transport the user chose. */
+  reason: string | null;
 }
 
 export interface KubeconfigStatus {

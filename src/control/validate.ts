@@ -1,9 +1,16 @@
 // Field readers for frames that crossed the control socket. They build fresh typed objects from only
 // the fields we know, so nothing untyped (or unexpected) leaks past the protocol boundary.
 
-import { DEFAULT_HOLD_TIMEOUT_MS, DEFAULT_REDISCOVER_INTERVAL_MS } from '../config/defaults.js';
+import { isAskpassPath } from '../config/askpass.js';
+import {
+  DEFAULT_HOLD_TIMEOUT_MS,
+  DEFAULT_REDISCOVER_INTERVAL_MS,
+  DEFAULT_TRANSPORT,
+  type TransportSetting,
+} from '../config/defaults.js';
 import { DURATION_LIMITS } from '../config/duration.js';
 import type { KubeconfigMode } from '../config/resolve.js';
+import { TRANSPORT_SETTINGS } from '../config/setting-keys.js';
 import type { SerializedOptions } from './session-options.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
@@ -121,7 +128,28 @@ export function readSessionOptions(object: Record<string, unknown>): SerializedO
     contextTemplate: readString(options, 'contextTemplate'),
     holdTimeoutMs: readDurationMs(options, 'holdTimeoutMs', DEFAULT_HOLD_TIMEOUT_MS),
     rediscoverIntervalMs: readDurationMs(options, 'rediscoverIntervalMs', DEFAULT_REDISCOVER_INTERVAL_MS),
+    transport: readTransport(options),
+    askpass: readAskpass(options),
   };
+}
+
+function readTransport(object: Record<string, unknown>): TransportSetting {
+  // Frames and saved sessions from before this field mean the default.
+  const value = readOptionalString(object, 'transport');
+  if (value === undefined) return DEFAULT_TRANSPORT;
+  const setting = TRANSPORT_SETTINGS.find((known) => known === value);
+  if (setting === undefined)
+    throw new FieldError(`field "transport" must be ${TRANSPORT_SETTINGS.join(', ')}`);
+  return setting;
+}
+
+/** The agent runs this program: only an absolute path, bounded, without control characters. */
+function readAskpass(object: Record<string, unknown>): string | undefined {
+  const value = readOptionalString(object, 'askpass');
+  if (value !== undefined && !isAskpassPath(value)) {
+    throw new FieldError('field "askpass" must be an absolute path of at most 4096 characters');
+  }
+  return value;
 }
 
 function readDurationMs(object: Record<string, unknown>, key: string, fallbackMs: number): number {

@@ -6,6 +6,7 @@
 // src/devserver/ nothing calls openConnection, findK3d or findDocker.
 import { TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { openOpenSsh } from '../openssh/connection.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
 import { findDocker } from '../remote/node-images.js';
 import { type RemoteProgram, runProgram, userLoginShell } from '../remote/program.js';
@@ -121,6 +122,27 @@ export async function probeDevServer(
       devServer: undefined,
       error: asTunnelError(error),
     };
+  }
+}
+
+/**
+ * The doctor's login when `connect` would use OpenSSH: as an unattended connect (nothing asked, an
+ * unknown host key refused, nothing recorded). OpenSSH checks the host key itself, so there is no
+ * verdict to report beyond the login's success or its (classified) error.
+ */
+export async function probeDevServerOverOpenSsh(
+  target: SshTarget,
+  options: { configFile: string | undefined; reason: string | undefined },
+): Promise<DevServerProbe> {
+  try {
+    const ssh = await openOpenSsh(target, {
+      configFile: options.configFile,
+      hostKeyPolicy: { ...PROBE_POLICY, unattended: true },
+      reason: options.reason,
+    });
+    return { hostKey: undefined, method: 'through OpenSSH', devServer: devServerOver(ssh), error: undefined };
+  } catch (error) {
+    return { hostKey: undefined, method: undefined, devServer: undefined, error: asTunnelError(error) };
   }
 }
 

@@ -3,6 +3,7 @@
 
 import type { HostKeyVerdict } from '../ssh/probe.js';
 import type { SshTarget } from '../ssh/types.js';
+import { transportCheck } from './checks-transport.js';
 import { type CheckDefinition, fail, pass, required, warn } from './outcome.js';
 
 function describeTarget(target: SshTarget): string {
@@ -29,7 +30,14 @@ const reachable: CheckDefinition = {
   title: 'dev server reachable',
   needs: ['ssh-config'],
   run: async (facts, ports) => {
-    const reach = await ports.reach(required(facts.target, 'the ssh target'));
+    const target = required(facts.target, 'the ssh target');
+    if (facts.transport?.kind === 'openssh' && target.proxyUseFdpass) {
+      // The ProxyCommand hands OpenSSH a socket instead of speaking SSH on its stdout: no banner to read.
+      return pass(
+        'through a ProxyCommand that passes a socket (ProxyUseFdpass); the OpenSSH login shows the rest',
+      );
+    }
+    const reach = await ports.reach(target);
     return pass(`${reach.via} answers: ${reach.banner}`);
   },
 };
@@ -62,10 +70,12 @@ const hostKey: CheckDefinition = {
   needs: ['reachable'],
   run: async (facts, ports) => {
     const target = required(facts.target, 'the ssh target');
-    const login = await ports.login(target);
+    const login = await ports.login(target, facts.transport);
     facts.login = login;
     facts.devServer = login.devServer;
     if (login.hostKey) return hostKeyOutcome(login.hostKey, target);
+    // Over OpenSSH there is no verdict to show: it logged in with StrictHostKeyChecking yes.
+    if (login.devServer) return pass(`checked by OpenSSH against ${knownHostsFiles(target)}`);
     // The connection broke before the server showed a key (timeout, protocol error, jump host refused).
     const error = required(login.error, 'the login error');
     return fail(error.message, error.hint);
@@ -85,4 +95,4 @@ const auth: CheckDefinition = {
   },
 };
 
-export const SSH_CHECKS: readonly CheckDefinition[] = [sshConfig, reachable, hostKey, auth];
+export const SSH_CHECKS: readonly CheckDefinition[] = [sshConfig, transportCheck, reachable, hostKey, auth];

@@ -1,6 +1,7 @@
 // The doctor's runner: the checks in order, each skipped ("needs …") when a check it depends on failed or
 // was skipped. A check that throws fails with the error's message and hint; the dev server a check
 // opened is closed at the end, whatever happened.
+import type { TransportSetting } from '../config/defaults.js';
 import { LOCAL_CHECKS } from './checks-local.js';
 import { REMOTE_CHECKS } from './checks-remote.js';
 import { SSH_CHECKS } from './checks-ssh.js';
@@ -22,6 +23,8 @@ export const DOCTOR_CHECKS: readonly CheckDefinition[] = [...SSH_CHECKS, ...REMO
 export interface DoctorInput {
   alias: string;
   plan: PlanInput;
+  /** The host's transport setting; default auto. */
+  transport?: TransportSetting;
   kubeconfig?: KubeconfigTarget;
   ports: DoctorPorts;
   /** Called as each check finishes, so a terminal can show progress. */
@@ -30,7 +33,12 @@ export interface DoctorInput {
 }
 
 export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
-  const facts: DoctorFacts = { alias: input.alias, plan: input.plan, kubeconfig: input.kubeconfig };
+  const facts: DoctorFacts = {
+    alias: input.alias,
+    plan: input.plan,
+    kubeconfig: input.kubeconfig,
+    transportSetting: input.transport,
+  };
   const results: CheckResult[] = [];
   try {
     for (const check of input.checks ?? DOCTOR_CHECKS) {

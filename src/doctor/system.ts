@@ -1,7 +1,8 @@
 // The doctor's ports on the real system: ssh -G, TCP, the SSH login (the dev-server handle opened in probe
 // mode), k3d, docker and the clusters through that handle, this machine's ports and their owners, the
 // Kubernetes API. The agent lookup comes from the caller (cli/), the only place that talks to the agent.
-import { probeDevServer, probeHop } from '../devserver/dev-server.js';
+import { transportFor } from '../devserver/connect.js';
+import { probeDevServer, probeDevServerOverOpenSsh, probeHop } from '../devserver/dev-server.js';
 import { openClusterApi } from '../kube/cluster-api.js';
 import { isFine, joinNodePorts, type NodePortRow, serviceLabel } from '../kube/nodeports.js';
 import { findPortOwner } from '../local/port-owner.js';
@@ -51,8 +52,12 @@ export function systemPorts(options: SystemPortsOptions): DoctorPorts {
   const openHop = (target: SshTarget): Promise<SshConnection> => probeHop(target, resolve);
   return {
     resolveTarget: resolve,
+    transport: transportFor,
     reach: (target) => probeReach(target, { resolveHop: resolve, openHop }),
-    login: (target) => probeDevServer(target, { resolveHop: resolve }),
+    login: (target, transport) =>
+      transport?.kind === 'openssh'
+        ? probeDevServerOverOpenSsh(target, { configFile: options.sshConfigFile, reason: transport.reason })
+        : probeDevServer(target, { resolveHop: resolve }),
     dockerEngine,
     findK3d: (devServer) => devServer.k3d(),
     listClusters: (devServer) => devServer.clusters(),

@@ -2,6 +2,7 @@
 // this machine, the agent), so the orchestration runs on fakes in unit tests. It never changes anything:
 // no known_hosts line is added, no port is bound for longer than a probe, no agent is started.
 // This file: the shapes shared by the checks, the runner and the renderer.
+import type { TransportSetting } from '../config/defaults.js';
 import type { SessionStatus } from '../control/status-document.js';
 import type { DevServer } from '../devserver/dev-server.js';
 import type { TunnelError } from '../errors.js';
@@ -15,6 +16,7 @@ export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export type CheckId =
   | 'ssh-config'
+  | 'transport'
   | 'reachable'
   | 'host-key'
   | 'auth'
@@ -91,10 +93,19 @@ export interface NodePortFindings {
   checked: number;
 }
 
+/** Which transport `connect` would use, why (auto only), and what ssh2 cannot do for this host. */
+export interface TransportPlan {
+  kind: 'ssh2' | 'openssh';
+  reason: string | undefined;
+  limits: string[];
+}
+
 export interface DoctorPorts {
   resolveTarget(alias: string): Promise<SshTarget>;
+  transport(target: SshTarget, setting: TransportSetting): Promise<TransportPlan>;
   reach(target: SshTarget): Promise<Reachability>;
-  login(target: SshTarget): Promise<LoginResult>;
+  /** Logs in as `connect` would: over OpenSSH when that is the transport, else ssh2 in probe mode. */
+  login(target: SshTarget, transport: TransportPlan | undefined): Promise<LoginResult>;
   dockerEngine(devServer: DevServer): Promise<DockerEngine>;
   findK3d(devServer: DevServer): Promise<K3dInfo>;
   listClusters(devServer: DevServer): Promise<K3dCluster[]>;
@@ -135,6 +146,9 @@ export interface UnsafeContext {
 export interface DoctorFacts {
   alias: string;
   plan: PlanInput;
+  /** The host's transport setting (flag or `tunnel config`), default auto. */
+  transportSetting?: TransportSetting;
+  transport?: TransportPlan;
   kubeconfig?: KubeconfigTarget;
   target?: SshTarget;
   login?: LoginResult;

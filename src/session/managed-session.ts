@@ -5,7 +5,7 @@
 import { contextNameFor, type SessionOptions } from '../config/resolve.js';
 import type { SessionStatus } from '../control/status-document.js';
 import type { Interaction } from '../devserver/connect.js';
-import { openDevServer } from '../devserver/dev-server.js';
+import { type DevServerOptions, openDevServer } from '../devserver/dev-server.js';
 import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
 import { clientAddress } from '../kubeconfig/fetch.js';
@@ -16,6 +16,7 @@ import { isThisMachine } from '../plan/local-host.js';
 import { assignLocalPorts } from '../plan/ports.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
+import type { TransportInfo } from '../ssh/types.js';
 import type { SupervisorPorts } from '../supervisor/ports.js';
 import type { SessionSnapshot } from '../supervisor/state.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -46,6 +47,8 @@ interface Discovery {
   unusedMaps: number[];
   failed: { spec: ForwardSpec; error: string }[];
   discoveredAt: string | undefined;
+  /** The current or last connection's transport, for status (ssh2 when the link does not say). */
+  transport: TransportInfo | undefined;
 }
 
 export class ManagedSession {
@@ -66,6 +69,7 @@ export class ManagedSession {
     unusedMaps: [],
     failed: [],
     discoveredAt: undefined,
+    transport: undefined,
   };
 
   constructor(private readonly input: ManagedSessionInput) {
@@ -164,6 +168,7 @@ export class ManagedSession {
       skipped: discovery.skipped,
       unusedMaps: discovery.unusedMaps,
       failed: discovery.failed,
+      transport: discovery.transport,
     });
   }
 
@@ -195,9 +200,10 @@ export class ManagedSession {
   private ports(): SupervisorPorts<LiveConnection> {
     return {
       connect: async () => {
-        const devServer = await openDevServer(this.options, this.interaction, this.log);
+        const devServer = await openDevServer(this.connectOptions(), this.interaction, this.log);
         const ssh = devServer.ssh;
         this.discovery.hostName = ssh.target.hostName;
+        this.discovery.transport = ssh.transport ?? { kind: 'ssh2', reason: undefined };
         this.devServerIsLocal = ssh.remoteAddress !== undefined && isThisMachine(ssh.remoteAddress);
         return new LiveConnection(devServer);
       },
@@ -220,6 +226,13 @@ export class ManagedSession {
       log: this.log,
       ...(this.input.networkFingerprint ? { networkFingerprint: this.input.networkFingerprint } : {}),
     };
+  }
+
+  /** A reconnect goes straight to OpenSSH when auto chose it before (see ConnectOptions.openSshReason). */
+  private connectOptions(): DevServerOptions {
+    const last = this.discovery.transport;
+    if (last?.kind !== 'openssh' || last.reason === undefined) return this.options;
+    return { ...this.options, openSshReason: last.reason };
   }
 
   private forwardsPort() {

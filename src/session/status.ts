@@ -9,9 +9,11 @@ import type {
   ForwardStatus,
   KubeconfigStatus,
   SessionStatus,
+  TransportStatus,
 } from '../control/status-document.js';
 import type { ForwardSnapshot } from '../forward/types.js';
 import type { ForwardSpec } from '../plan/types.js';
+import type { TransportInfo } from '../ssh/types.js';
 import type { SessionError, SessionSnapshot } from '../supervisor/state.js';
 import type { KubeconfigReport } from './kubeconfig-step.js';
 
@@ -27,6 +29,8 @@ export interface StatusInput {
   unusedMaps: number[];
   /** Forwards whose local port could not be bound on the last apply. */
   failed: { spec: ForwardSpec; error: string }[];
+  /** The transport of the current or last SSH connection; absent before the first. */
+  transport?: TransportInfo;
 }
 
 function errorStatus(error: SessionError | undefined): ErrorStatus | null {
@@ -115,6 +119,12 @@ function kubeconfigStatus(report: KubeconfigReport): KubeconfigStatus {
   };
 }
 
+function transportStatus(options: SessionOptions, connection: TransportInfo | undefined): TransportStatus {
+  const setting = options.transport;
+  if (connection) return { setting, kind: connection.kind, reason: connection.reason ?? null };
+  return { setting, kind: setting === 'auto' ? null : setting, reason: null };
+}
+
 export function sessionStatus(input: StatusInput): SessionStatus {
   const { snapshot, options } = input;
   const state = snapshot.state;
@@ -141,5 +151,6 @@ export function sessionStatus(input: StatusInput): SessionStatus {
       holdTimeoutMs: options.holdTimeoutMs,
       rediscoverIntervalMs: options.rediscoverIntervalMs,
     },
+    transport: transportStatus(options, input.transport),
   };
 }

@@ -41,6 +41,8 @@ describe('control server and client', () => {
       contextTemplate: '{cluster}',
       holdTimeoutMs: 30_000,
       rediscoverIntervalMs: 30_000,
+      transport: 'auto' as const,
+      askpass: undefined,
     };
     const asked: string[] = [];
     const withTerminal = await client({

@@ -102,6 +102,7 @@ describe('tunnel doctor', () => {
     expect(report.ok).toBe(true);
     expect(report.checks.map((check) => check.id)).toEqual([
       'ssh-config',
+      'transport',
       'reachable',
       'host-key',
       'auth',

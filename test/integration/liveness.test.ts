@@ -72,6 +72,8 @@ function sessionOptions(): SessionOptions {
     contextTemplate: 'k3d-{cluster}@{host}',
     holdTimeoutMs: 30_000,
     rediscoverIntervalMs: 30_000,
+    transport: 'auto',
+    askpass: undefined,
   };
 }
 

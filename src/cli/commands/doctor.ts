@@ -42,6 +42,7 @@ export function registerDoctor(program: Command): void {
       const report = await runDoctor({
         alias: host,
         plan: { clusters: options.clusters, maps: options.maps, bindAddress: options.bindAddress },
+        transport: options.transport,
         kubeconfig:
           options.kubeconfig.kind === 'none'
             ? undefined

@@ -45,6 +45,8 @@ function options(alias: string, overrides: Partial<SessionOptions> = {}): Sessio
     contextTemplate: 'k3d-{cluster}@{host}',
     holdTimeoutMs: 45_000,
     rediscoverIntervalMs: 60_000,
+    transport: 'openssh',
+    askpass: '/usr/bin/ssh-askpass',
     ...overrides,
   };
 }

@@ -126,6 +126,7 @@ export function fakePorts(overrides: Partial<DoctorPorts> = {}): FakePorts {
     };
   const ports: DoctorPorts = {
     resolveTarget: async (alias) => target({ alias }),
+    transport: async () => ({ kind: 'ssh2', reason: undefined, limits: [] }),
     reach: async () => ({ via: 'dev.example.com:22', banner: 'SSH-2.0-OpenSSH_9.6' }),
     login: async () => ({
       hostKey: { kind: 'match', keyType: 'ED25519', fingerprint: 'SHA256:host' },

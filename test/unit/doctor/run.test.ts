@@ -25,6 +25,7 @@ describe('runDoctor', () => {
     expect(report.ok).toBe(true);
     expect(report.checks.map((check) => [check.id, check.status])).toEqual([
       ['ssh-config', 'pass'],
+      ['transport', 'pass'],
       ['reachable', 'pass'],
       ['host-key', 'pass'],
       ['auth', 'pass'],
