@@ -38,6 +38,12 @@ export function masterArgs(target: SshTarget, input: MasterArgs): string[] {
     '-T',
     ...option('ControlPersist', 'no'),
     ...option('ClearAllForwardings', 'yes'),
+    // The master must stay our child and quiet about nothing we need: a config's ForkAfterAuthentication
+    // would look like an exit, a RemoteCommand has no place on a -N master, and the messages we read
+    // (keepalive timeouts, "closed by remote host", host-key warnings) are logged at INFO.
+    ...option('ForkAfterAuthentication', 'no'),
+    ...option('RemoteCommand', 'none'),
+    ...option('LogLevel', 'INFO'),
     ...option('ServerAliveInterval', String(Math.max(1, Math.round(intervalMs / 1000)))),
     ...option('ServerAliveCountMax', String(countMax)),
     ...(strict ? option('StrictHostKeyChecking', strict) : []),

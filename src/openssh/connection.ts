@@ -73,6 +73,7 @@ class OpenSshConnection implements SshLink {
   private closedLocally = false;
   private readonly forwards: Forwards;
   private readonly slots = new Slots();
+  private pinging: Promise<boolean> | undefined;
 
   constructor(
     readonly target: SshTarget,
@@ -132,19 +133,23 @@ class OpenSshConnection implements SshLink {
    * A channel open the server must answer: a stdio forward to 127.0.0.1:1 through the master. Refused
    * ("open refused by peer") or opened, the server answered; a dead link leaves it waiting.
    */
-  async ping(): Promise<boolean> {
-    if (this.ended) return false;
-    try {
-      const result = await runProcess({
-        file: SSH,
-        args: stdioForwardArgs(this.dir.controlPath, '127.0.0.1', 1),
-        timeoutMs: PING_TIMEOUT_MS,
-      });
-      const answered = result.exitCode === 0 || /open refused by peer|open failed/.test(result.stderr);
-      return answered && !this.ended;
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    if (this.ended) return Promise.resolve(false);
+    // Pings while one is out share it: during an outage they would otherwise pile up, one ssh each.
+    this.pinging ??= this.roundTrip().finally(() => {
+      this.pinging = undefined;
+    });
+    return this.pinging;
+  }
+
+  private async roundTrip(): Promise<boolean> {
+    const result = await runProcess({
+      file: SSH,
+      args: stdioForwardArgs(this.dir.controlPath, '127.0.0.1', 1),
+      timeoutMs: PING_TIMEOUT_MS,
+    });
+    const answered = result.exitCode === 0 || /open refused by peer/.test(result.stderr);
+    return answered && !this.ended;
   }
 
   close(): void {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { runProcess } from '../process/run.js';
 import { type RunningProcess, startProcess } from '../process/start.js';
+import { remoteText } from '../redact.js';
 import { connectError } from '../ssh/connect-errors.js';
 import { PausableDeadline } from '../ssh/handshake.js';
 import type { SshTarget } from '../ssh/types.js';
@@ -52,77 +53,114 @@ function loginTimeoutMs(target: SshTarget, options: OpenSshOptions): number {
   );
 }
 
+/** One login attempt: the master, why it was stopped (timeout, abort, an unanswered question), and the relay. */
+class Login {
+  readonly deadline: PausableDeadline;
+  readonly questions: QuestionState = { unanswered: false };
+  master: RunningProcess | undefined;
+  failure: unknown;
+  done = false;
+  exited = false;
+
+  constructor(
+    readonly target: SshTarget,
+    readonly options: OpenSshOptions,
+  ) {
+    this.deadline = new PausableDeadline(loginTimeoutMs(target, options));
+  }
+
+  /** Ends the attempt: the first reason given is the one reported (undefined = explain from stderr). */
+  stop(why: unknown): void {
+    this.failure ??= why;
+    this.master?.stop();
+  }
+
+  /** A question went unanswered during the login: no empty password may reach the server. */
+  readonly onUnanswered = () => {
+    if (this.master && !this.done) this.stop(undefined);
+  };
+
+  readonly onAbort = () =>
+    this.stop(this.options.signal?.reason ?? new DOMException('The operation was aborted', 'AbortError'));
+
+  get over(): boolean {
+    return this.exited || this.failure !== undefined;
+  }
+}
+
+/** Nobody can answer a password or code: ssh must not try those methods (see questions.ts). */
+function canAnswer(target: SshTarget, options: OpenSshOptions): boolean {
+  return options.askSecret !== undefined && !target.batchMode;
+}
+
+async function launch(login: Login, dir: PrivateDir, relay: AskpassRelay): Promise<RunningProcess> {
+  const { target, options } = login;
+  const master = await startProcess({
+    file: SSH,
+    args: masterArgs(target, {
+      configFile: options.configFile,
+      controlPath: dir.controlPath,
+      hostKeyPolicy: options.hostKeyPolicy,
+      canAnswer: canAnswer(target, options),
+    }),
+    env: { ...process.env, ...relay.env },
+    stderrTailChars: STDERR_TAIL_CHARS,
+    // The stderr quotes the server (its banner, its DISCONNECT text): escaped before it is logged.
+    onStderr: (text) =>
+      options.log?.('debug', `ssh master: ${remoteText(text.trimEnd())}`, { host: target.alias }),
+  });
+  login.master = master;
+  void master.exited.then(() => {
+    login.exited = true;
+  });
+  return master;
+}
+
+/** Why the master exited (or was stopped) before it was logged in. */
+async function failureOf(login: Login, master: RunningProcess): Promise<unknown> {
+  const result = await master.exited;
+  if (login.failure !== undefined) return login.failure;
+  const { target, options } = login;
+  // Password and keyboard-interactive were off because nobody could answer: a denial is "needs an answer".
+  const couldAsk =
+    !target.batchMode && (target.passwordAuthentication || target.kbdInteractiveAuthentication);
+  const turnedOff = !canAnswer(target, options) && couldAsk && offersAnswerable(result.stderr);
+  return loginError(target, result.stderr, { unanswered: login.questions.unanswered || turnedOff });
+}
+
 /** Starts the master and resolves once it is logged in; on any failure nothing is left running. */
 export async function startMaster(
   target: SshTarget,
   dir: PrivateDir,
   options: OpenSshOptions,
 ): Promise<Master> {
-  const deadline = new PausableDeadline(loginTimeoutMs(target, options));
-  const state: QuestionState = { unanswered: false };
-  let master: RunningProcess | undefined;
-  let failure: unknown;
-  let done = false;
-  const stop = (why: unknown) => {
-    failure ??= why;
-    master?.stop();
-  };
-  const canAnswer = options.askSecret !== undefined && !target.batchMode;
-  // Password and keyboard-interactive are turned off when nobody can answer: a failure is then "needs an answer".
-  const couldAsk =
-    !target.batchMode && (target.passwordAuthentication || target.kbdInteractiveAuthentication);
-  const relay = await startAskpassRelay(
-    dir,
-    answerQuestions({ ...options, alias: target.alias }, deadline, state, () => {
-      if (master && !done) stop(undefined);
-    }),
+  const login = new Login(target, options);
+  const answer = answerQuestions(
+    { ...options, alias: target.alias },
+    login.deadline,
+    login.questions,
+    login.onUnanswered,
   );
-  const onAbort = () =>
-    stop(options.signal?.reason ?? new DOMException('The operation was aborted', 'AbortError'));
+  const relay = await startAskpassRelay(dir, answer);
   try {
     options.signal?.throwIfAborted();
-    master = await startProcess({
-      file: SSH,
-      args: masterArgs(target, {
-        configFile: options.configFile,
-        controlPath: dir.controlPath,
-        hostKeyPolicy: options.hostKeyPolicy,
-        canAnswer,
-      }),
-      env: { ...process.env, ...relay.env },
-      stderrTailChars: STDERR_TAIL_CHARS,
-      onStderr: (text) => options.log?.('debug', `ssh master: ${text.trimEnd()}`, { host: target.alias }),
-    });
-    const running = master;
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    deadline.start(() =>
-      stop(connectError(target, `not logged in within ${Math.round(deadline.totalMs / 1000)} s`)),
-    );
-    let exited = false;
-    void running.exited.then(() => {
-      exited = true;
-    });
-    await loggedIn(dir.controlPath, running, () => exited || failure !== undefined);
-    if (exited || failure !== undefined) {
-      const result = await running.exited;
-      throw (
-        failure ??
-        loginError(target, result.stderr, {
-          unanswered: state.unanswered || (!canAnswer && couldAsk && offersAnswerable(result.stderr)),
-        })
-      );
-    }
-    checkNotChanged(target, running);
-    done = true;
-    return { process: running, relay };
+    const master = await launch(login, dir, relay);
+    options.signal?.addEventListener('abort', login.onAbort, { once: true });
+    const seconds = Math.round(login.deadline.totalMs / 1000);
+    login.deadline.start(() => login.stop(connectError(target, `not logged in within ${seconds} s`)));
+    await loggedIn(dir.controlPath, master, () => login.over);
+    if (login.over) throw await failureOf(login, master);
+    checkNotChanged(target, master);
+    login.done = true;
+    return { process: master, relay };
   } catch (error) {
-    master?.stop();
-    await master?.exited;
+    login.master?.stop();
+    await login.master?.exited;
     relay.close();
     throw error;
   } finally {
-    deadline.stop();
-    options.signal?.removeEventListener('abort', onAbort);
+    login.deadline.stop();
+    options.signal?.removeEventListener('abort', login.onAbort);
   }
 }
 

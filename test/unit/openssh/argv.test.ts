@@ -24,6 +24,9 @@ describe('masterArgs', () => {
     expect(options(args)).toEqual([
       'ControlPersist=no',
       'ClearAllForwardings=yes',
+      'ForkAfterAuthentication=no',
+      'RemoteCommand=none',
+      'LogLevel=INFO',
       'ServerAliveInterval=3',
       'ServerAliveCountMax=3',
       'BatchMode=no',
