@@ -72,19 +72,25 @@ function hostKeyError(target: SshTarget, lines: string[]): TunnelError | undefin
 }
 
 function authFailure(target: SshTarget, lines: string[], context: LoginContext): TunnelError | undefined {
-  const denied = lineWith(lines, /Permission denied \(|Too many authentication failures/);
-  if (!denied) return undefined;
+  const found = lineWith(lines, /Permission denied \(|Too many authentication failures/);
+  if (!found) return undefined;
+  const denied = found.replace(/\.$/, '');
   const where = `${target.user}@${target.hostName}:${target.port}`;
-  if (context.unanswered) {
-    return new TunnelError(
-      'SSH_NEEDS_ANSWER',
-      `Logging in to ${where} needs an answer (a password, a one-time code or a PIN) and nobody could give it (${quoted([denied], 1)}).`,
-      { hint: `Run \`tunnel connect ${target.alias}\` in a terminal to answer it.` },
-    );
-  }
+  if (context.unanswered) return needsAnswerError(target, quoted([denied], 1));
   return new TunnelError('SSH_AUTH', `Authentication to ${where} failed: ${quoted([denied], 1)}.`, {
     hint: `Check that plain ssh logs in: ssh -v ${target.alias}`,
   });
+}
+
+/** A password, code or PIN was needed and nobody could answer (`said`: what ssh said, when it did). */
+export function needsAnswerError(target: SshTarget, said?: string): TunnelError {
+  const where = `${target.user}@${target.hostName}:${target.port}`;
+  return new TunnelError(
+    'SSH_NEEDS_ANSWER',
+    `Logging in to ${where} needs an answer (a password, a one-time code or a PIN) and nobody could give it` +
+      `${said ? ` (${said})` : ''}.`,
+    { hint: `Run \`tunnel connect ${target.alias}\` in a terminal to answer it.` },
+  );
 }
 
 /** The master exited before it was logged in: why, from its stderr. */

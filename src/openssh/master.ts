@@ -11,7 +11,7 @@ import { PausableDeadline } from '../ssh/handshake.js';
 import type { SshTarget } from '../ssh/types.js';
 import { controlArgs, masterArgs, SSH } from './argv.js';
 import { type AskpassRelay, startAskpassRelay } from './askpass-relay.js';
-import { loginError } from './close-reason.js';
+import { loginError, needsAnswerError } from './close-reason.js';
 import type { OpenSshOptions } from './connection.js';
 import type { PrivateDir } from './private-dir.js';
 import { answerQuestions, type QuestionState } from './questions.js';
@@ -77,7 +77,7 @@ class Login {
 
   /** A question went unanswered during the login: no empty password may reach the server. */
   readonly onUnanswered = () => {
-    if (this.master && !this.done) this.stop(undefined);
+    if (this.master && !this.done) this.stop(needsAnswerError(this.target));
   };
 
   readonly onAbort = () =>

@@ -35,12 +35,21 @@ function sshProcessesIn(dir: string): number[] {
     .map((line) => Number(line.trim().split(/\s+/)[0]));
 }
 
-async function connect(input: { key?: string; knownHosts?: string; options?: Partial<OpenSshOptions> } = {}) {
+interface ConnectInput {
+  key?: string;
+  knownHosts?: string;
+  /** Lines for the Host block of the ssh config. */
+  extra?: string[];
+  options?: Partial<OpenSshOptions>;
+}
+
+async function connect(input: ConnectInput = {}) {
   const configFile = writeSshConfig({
     work,
     sshd,
     key: input.key ?? path.join(work, 'id_plain'),
     knownHosts: input.knownHosts ?? path.join(work, 'known_hosts'),
+    extra: input.extra ?? [],
   });
   const target = await resolveTarget('devserver', { configFile });
   const link = await openOpenSsh(target, {
@@ -51,6 +60,29 @@ async function connect(input: { key?: string; knownHosts?: string; options?: Par
   });
   open.push(link);
   return link;
+}
+
+/** The sshd processes serving connections (everything below the listener). */
+function connectionProcesses(): number[] {
+  const rows = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter((row) => row.length === 2);
+  const found = [sshd.pid() ?? -1];
+  for (let index = 0; index < found.length; index++) {
+    for (const [pid, ppid] of rows) if (ppid === found[index] && pid !== undefined) found.push(pid);
+  }
+  return found.slice(1);
+}
+
+function signal(pids: number[], name: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 function roundTrip(stream: Duplex, payload: string): Promise<string> {
@@ -67,6 +99,7 @@ describe.skipIf(!sshdAvailable())('the OpenSSH transport', () => {
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-openssh-'));
     const plain = generateKey(path.join(work, 'id_plain'), 'ed25519');
+    generateKey(path.join(work, 'id_stranger'), 'ed25519');
     const locked = generateKey(path.join(work, 'id_locked'), 'ed25519', PASSPHRASE);
     const home = path.join(work, 'home');
     fs.mkdirSync(home);
@@ -74,6 +107,8 @@ describe.skipIf(!sshdAvailable())('the OpenSSH transport', () => {
       dir: path.join(work, 'sshd'),
       authorizedKeys: [plain, locked],
       setEnv: { HOME: home },
+      // Offered, never accepted (no PAM, and no password that would match): only the asking is tested.
+      extraConfig: ['Match all', 'PasswordAuthentication yes'],
     });
     fs.writeFileSync(path.join(work, 'known_hosts'), `${sshd.knownHostsLines().join('\n')}\n`);
     // Echoes each connection back to its sender, then ends it.
@@ -182,5 +217,86 @@ describe.skipIf(!sshdAvailable())('the OpenSSH transport', () => {
     expect(await link.closed).toMatchObject({ kind: 'local' });
     expect(sshProcessesIn(full)).toEqual([]);
     expect(fs.existsSync(full)).toBe(false);
+  });
+
+  it('asks whether to trust a new host key when the config says ask, and records it on yes', async () => {
+    const knownHosts = path.join(work, 'new_known_hosts');
+    for (const answer of [false, true]) {
+      fs.writeFileSync(knownHosts, '');
+      const questions: string[] = [];
+      const prompt = async (question: string) => {
+        questions.push(question);
+        return answer;
+      };
+      const opening = connect({
+        knownHosts,
+        extra: ['StrictHostKeyChecking ask'],
+        options: { hostKeyPolicy: { acceptNewHostKey: false, prompt } },
+      });
+      if (answer) await opening;
+      else await expect(opening).rejects.toMatchObject({ code: 'HOST_KEY_UNKNOWN' });
+      expect(questions).toHaveLength(1);
+      expect(questions[0]).toMatch(/authenticity of host .*\n.*SHA256:/);
+      expect(fs.readFileSync(knownHosts, 'utf8')).toBe(
+        answer ? `${sshd.knownHostsLines()[0]}\n`.replace(/ host$/, '') : '',
+      );
+    }
+  });
+
+  it('refuses a changed host key as HOST_KEY_CHANGED, even under StrictHostKeyChecking no', async () => {
+    const knownHosts = path.join(work, 'changed_known_hosts');
+    const other = fs
+      .readFileSync(path.join(work, 'id_stranger.pub'), 'utf8')
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
+    fs.writeFileSync(knownHosts, `[127.0.0.1]:${sshd.port} ${other}\n`);
+    for (const strict of ['yes', 'no']) {
+      const opening = connect({ knownHosts, extra: [`StrictHostKeyChecking ${strict}`] });
+      await expect(opening).rejects.toMatchObject({ code: 'HOST_KEY_CHANGED' });
+    }
+  });
+
+  it('a password nobody can answer is SSH_NEEDS_ANSWER, with no password sent', async () => {
+    const key = path.join(work, 'id_stranger');
+    await expect(connect({ key })).rejects.toMatchObject({ code: 'SSH_NEEDS_ANSWER' });
+    const asked: string[] = [];
+    const askSecret = async (question: { prompt: string }) => {
+      asked.push(question.prompt);
+      return undefined;
+    };
+    await expect(connect({ key, options: { askSecret } })).rejects.toMatchObject({
+      code: 'SSH_NEEDS_ANSWER',
+    });
+    expect(asked).toEqual([`${sshd.user}@127.0.0.1's password: `]);
+    expect(fs.readFileSync(sshd.logFile, 'utf8')).not.toMatch(/Failed password/);
+  });
+
+  it('a wrong password is SSH_AUTH after NumberOfPasswordPrompts tries', async () => {
+    let asked = 0;
+    const askSecret = async () => {
+      asked++;
+      return 'wrong';
+    };
+    const opening = connect({
+      key: path.join(work, 'id_stranger'),
+      extra: ['NumberOfPasswordPrompts 2'],
+      options: { askSecret },
+    });
+    await expect(opening).rejects.toMatchObject({ code: 'SSH_AUTH' });
+    expect(asked).toBe(2);
+  });
+
+  it('sees a silent server through ServerAlive and says keepalive', async () => {
+    const link = await connect({ extra: ['ServerAliveInterval 1', 'ServerAliveCountMax 2'] });
+    const frozen = connectionProcesses();
+    expect(frozen.length).toBeGreaterThan(0);
+    signal(frozen, 'SIGSTOP');
+    try {
+      expect(await link.closed).toMatchObject({ kind: 'keepalive' });
+    } finally {
+      signal(frozen, 'SIGKILL');
+      signal(frozen, 'SIGCONT');
+    }
   });
 });
