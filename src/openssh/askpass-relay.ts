@@ -31,9 +31,13 @@ function shQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The executable SSH_ASKPASS names: this node running the helper, whatever PATH says. */
+/**
+ * The executable SSH_ASKPASS names: this node running the helper, whatever PATH says. Its stderr goes
+ * nowhere: a helper inherits the master's stderr, and a pipe held open by a helper still waiting for an
+ * answer would hide the master's exit from us.
+ */
 export function wrapperScript(nodePath: string, helper: string): string {
-  return `#!/bin/sh\nexec ${shQuote(nodePath)} ${shQuote(helper)} "$@"\n`;
+  return `#!/bin/sh\nexec ${shQuote(nodePath)} ${shQuote(helper)} "$@" 2>/dev/null\n`;
 }
 
 interface Parsed {
@@ -74,7 +78,12 @@ export async function startAskpassRelay(dir: PrivateDir, answer: AnswerRequest):
       if (!socket.destroyed) socket.end(`${JSON.stringify(text === undefined ? {} : { answer: text })}\n`);
     });
   };
+  // Closing drops every helper still waiting: it exits 1, and so lets go of the master's stderr (which it
+  // inherited) — until then the master's pipes stay open and its exit is never seen.
+  const open = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     let buffered = '';
     socket.setEncoding('utf8');
     socket.setTimeout(REQUEST_TIMEOUT_MS, () => {
@@ -101,6 +110,9 @@ export async function startAskpassRelay(dir: PrivateDir, answer: AnswerRequest):
       TUNNEL_ASKPASS_SOCKET: dir.relayPath,
       TUNNEL_ASKPASS_TOKEN: token,
     },
-    close: () => server.close(),
+    close: () => {
+      server.close();
+      for (const socket of open) socket.destroy();
+    },
   };
 }

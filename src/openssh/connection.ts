@@ -156,7 +156,8 @@ class OpenSshConnection implements SshLink {
     if (this.closedLocally) return;
     this.closedLocally = true;
     if (this.ended) return;
-    const { process: master } = this.master;
+    const { process: master, relay } = this.master;
+    relay.close();
     const stopLater = setTimeout(() => master.stop(), EXIT_GRACE_MS);
     void master.exited.then(() => clearTimeout(stopLater));
     void runProcess({

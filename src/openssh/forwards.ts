@@ -19,7 +19,7 @@ export interface ForwardsContext {
 
 function forwardError(host: string, port: number, why: string): TunnelError {
   return new TunnelError('FORWARD', `Cannot forward to ${host}:${port} through the OpenSSH master: ${why}`, {
-    hint: 'The SSH connection may have just dropped; it is re-established on reconnect. If it persists, check AllowTcpForwarding / AllowStreamLocalForwarding in sshd_config.',
+    hint: 'The SSH connection may have just dropped; it is re-established on reconnect. If it persists, check AllowTcpForwarding in the sshd_config of the dev server.',
   });
 }
 

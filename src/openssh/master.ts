@@ -118,8 +118,10 @@ async function launch(login: Login, dir: PrivateDir, relay: AskpassRelay): Promi
 
 /** Why the master exited (or was stopped) before it was logged in. */
 async function failureOf(login: Login, master: RunningProcess): Promise<unknown> {
-  const result = await master.exited;
+  // Stopped by us: a question may still be out, its helper holding the master's stderr open, so the
+  // exit is awaited only after the relay let it go (startMaster's catch).
   if (login.failure !== undefined) return login.failure;
+  const result = await master.exited;
   const { target, options } = login;
   // Password and keyboard-interactive were off because nobody could answer: a denial is "needs an answer".
   const couldAsk =
@@ -155,8 +157,8 @@ export async function startMaster(
     return { process: master, relay };
   } catch (error) {
     login.master?.stop();
-    await login.master?.exited;
     relay.close();
+    await login.master?.exited;
     throw error;
   } finally {
     login.deadline.stop();

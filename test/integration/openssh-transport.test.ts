@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
+import { type Duplex, Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenSshOptions, openOpenSsh } from '../../src/openssh/connection.js';
 import { resolveTarget } from '../../src/ssh/ssh-config.js';
@@ -137,6 +137,8 @@ describe.skipIf(!sshdAvailable())('the OpenSSH transport', () => {
       stdin: 'from stdin\n',
     });
     expect(result).toMatchObject({ stdout: 'from stdin\n', stderr: "to err it's\n", code: 3 });
+    const piped = await link.exec(['wc', '-c'], { stdin: Readable.from([Buffer.alloc(70_000, 1)]) });
+    expect(piped.stdout.trim()).toBe('70000');
     const shell = await link.execShell('echo $((6 * 7))');
     expect(shell.stdout).toBe('42\n');
     expect(link.bytesReceived).toBeGreaterThan(0);
@@ -198,6 +200,8 @@ describe.skipIf(!sshdAvailable())('the OpenSSH transport', () => {
       const reason = await link.closed;
       expect(reason.kind).toBe('remote');
       expect(await link.ping()).toBe(false);
+      await expect(link.exec(['true'])).rejects.toMatchObject({ code: 'REMOTE_COMMAND' });
+      await expect(link.forwardOut('127.0.0.1', echoPort)).rejects.toMatchObject({ code: 'FORWARD' });
     } finally {
       await sshd.restart();
     }
@@ -298,5 +302,47 @@ describe.skipIf(!sshdAvailable())('the OpenSSH transport', () => {
       signal(frozen, 'SIGKILL');
       signal(frozen, 'SIGCONT');
     }
+  });
+
+  it('stops a login that takes too long, or that is cancelled while a question waits', async () => {
+    // Accepts and says nothing (no SSH banner); reading lets its end of the connection close after ssh's.
+    const silent = net.createServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const dirs = privateDirs();
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const configFile = writeSshConfig({
+        work,
+        sshd: { ...sshd, port },
+        key: path.join(work, 'id_plain'),
+        knownHosts: path.join(work, 'known_hosts'),
+      });
+      const target = await resolveTarget('devserver', { configFile });
+      const opening = openOpenSsh(target, {
+        configFile,
+        hostKeyPolicy: { acceptNewHostKey: false },
+        reason: undefined,
+        readyTimeoutMs: 1000,
+      });
+      await expect(opening).rejects.toMatchObject({
+        code: 'SSH_CONNECT',
+        message: /not logged in within 1 s/,
+      });
+    } finally {
+      await new Promise((resolve) => silent.close(resolve));
+    }
+    const controller = new AbortController();
+    const cancelled = connect({
+      key: path.join(work, 'id_locked'),
+      options: {
+        signal: controller.signal,
+        askPassphrase: () => {
+          controller.abort(new Error('cancelled by the test'));
+          return new Promise(() => {});
+        },
+      },
+    });
+    await expect(cancelled).rejects.toThrow('cancelled by the test');
+    expect(privateDirs()).toEqual(dirs);
   });
 });

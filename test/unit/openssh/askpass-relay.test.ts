@@ -80,7 +80,7 @@ describe('the askpass relay', () => {
 
   it('quotes the wrapper for sh whatever the paths hold', () => {
     expect(wrapperScript("/opt/no'de", '/a b/helper.mjs')).toBe(
-      "#!/bin/sh\nexec '/opt/no'\\''de' '/a b/helper.mjs' \"$@\"\n",
+      "#!/bin/sh\nexec '/opt/no'\\''de' '/a b/helper.mjs' \"$@\" 2>/dev/null\n",
     );
   });
 
