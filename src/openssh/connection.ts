@@ -22,7 +22,7 @@ import { controlArgs, SSH, stdioForwardArgs } from './argv.js';
 import { closeReason } from './close-reason.js';
 import { Forwards } from './forwards.js';
 import { type Master, startMaster } from './master.js';
-import { type MuxExecContext, muxExec, Slots } from './mux-exec.js';
+import { closedError, type MuxExecContext, muxExec, Slots } from './mux-exec.js';
 import { makePrivateDir, type PrivateDir } from './private-dir.js';
 
 /** How long adding a forward to the master may take (a local request, answered at once). */
@@ -117,6 +117,7 @@ class OpenSshConnection implements SshLink {
   }
 
   private run(command: { sent: string; shown: string }, options?: ExecOptions): Promise<ExecResult> {
+    if (this.ended) return Promise.reject(closedError(command.shown));
     return this.slots.run(() => muxExec(this.muxContext, command, options));
   }
 

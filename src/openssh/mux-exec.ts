@@ -45,6 +45,47 @@ function commandError(shown: string, why: string, hint: string): TunnelError {
   return new TunnelError('REMOTE_COMMAND', `Remote command ${why}: ${summarize(shown)}`, { hint });
 }
 
+interface Output {
+  out: Collector;
+  err: Collector;
+}
+
+/** Starts the mux client; its stdout and stderr are counted, kept up to the limit and passed to onOutput. */
+async function startClient(context: MuxExecContext, command: string, options: ExecOptions) {
+  const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const output: Output = { out: new Collector(maxBytes), err: new Collector(maxBytes) };
+  const take = (stream: 'stdout' | 'stderr', chunk: Buffer) => {
+    context.onBytes(chunk.length);
+    (stream === 'stdout' ? output.out : output.err).add(chunk);
+    options.onOutput?.(stream, chunk);
+  };
+  const client = await startProcess({
+    file: SSH,
+    args: execArgs(context.controlPath, command),
+    stdin: 'pipe',
+    stderrTailChars: 1024,
+    onStderr: (text) => take('stderr', Buffer.from(text)),
+  });
+  client.stdout.on('data', (chunk: Buffer) => take('stdout', chunk));
+  return { client, output };
+}
+
+function timeoutError(shown: string, timeoutMs: number): TunnelError {
+  return commandError(
+    shown,
+    `timed out after ${timeoutMs} ms`,
+    'The dev server may be overloaded or the command is stuck; try it by hand with: ssh <alias> <command>',
+  );
+}
+
+export function closedError(shown: string): TunnelError {
+  return commandError(
+    shown,
+    'could not run (the SSH connection is closed)',
+    'It will be re-established on reconnect.',
+  );
+}
+
 /** Runs `command` (quoted for the remote shell) through the master; `shown` names it in messages. */
 export async function muxExec(
   context: MuxExecContext,
@@ -52,26 +93,7 @@ export async function muxExec(
   options: ExecOptions = {},
 ): Promise<ExecResult> {
   options.signal?.throwIfAborted();
-  const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  const out = new Collector(maxBytes);
-  const err = new Collector(maxBytes);
-  const client = await startProcess({
-    file: SSH,
-    args: execArgs(context.controlPath, command.sent),
-    stdin: 'pipe',
-    stderrTailChars: 1024,
-    onStderr: (text) => {
-      const chunk = Buffer.from(text);
-      context.onBytes(chunk.length);
-      err.add(chunk);
-      options.onOutput?.('stderr', chunk);
-    },
-  });
-  client.stdout.on('data', (chunk: Buffer) => {
-    context.onBytes(chunk.length);
-    out.add(chunk);
-    options.onOutput?.('stdout', chunk);
-  });
+  const { client, output } = await startClient(context, command.sent, options);
   let cancelled: unknown;
   const cancel = (why: unknown) => {
     cancelled ??= why;
@@ -80,36 +102,24 @@ export async function muxExec(
   const stopFeeding = feedStdin(client.stdin, options.stdin, cancel);
   const onAbort = () => cancel(abortError(options.signal));
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const timeoutMs = options.timeoutMs;
+  const { timeoutMs } = options;
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(
-          () =>
-            cancel(
-              commandError(
-                command.shown,
-                `timed out after ${timeoutMs} ms`,
-                'The dev server may be overloaded or the command is stuck; try it by hand with: ssh <alias> <command>',
-              ),
-            ),
-          timeoutMs,
-        );
+      : setTimeout(() => cancel(timeoutError(command.shown, timeoutMs)), timeoutMs);
   try {
     const result = await client.exited;
     if (cancelled !== undefined) throw cancelled;
+    // ssh's own failures exit 255 too; once the master is gone that is what it was.
     if (result.exitCode === undefined || (result.exitCode === 255 && !context.alive())) {
-      throw commandError(
-        command.shown,
-        'could not run (the SSH connection is closed)',
-        'It will be re-established on reconnect.',
-      );
+      throw closedError(command.shown);
     }
-    const truncated = out.truncated || err.truncated;
+    const truncated = output.out.truncated || output.err.truncated;
     return {
-      stdout: out.text(),
-      stderr: err.text(),
+      stdout: output.out.text(),
+      stderr: output.err.text(),
       code: result.exitCode,
+      // A mux client cannot tell a signal death from exit 255 (the master passes only exit-status).
       signal: undefined,
       ...(truncated ? { truncated } : {}),
     };
