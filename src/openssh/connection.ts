@@ -118,7 +118,7 @@ class OpenSshConnection implements SshLink {
 
   private run(command: { sent: string; shown: string }, options?: ExecOptions): Promise<ExecResult> {
     if (this.ended) return Promise.reject(closedError(command.shown));
-    return this.slots.run(() => muxExec(this.muxContext, command, options));
+    return this.slots.run(() => muxExec(this.muxContext, command, options), options?.signal);
   }
 
   forwardOut(host: string, port: number): Promise<Duplex> {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { runProcess } from '../process/run.js';
 import { type RunningProcess, startProcess } from '../process/start.js';
-import { remoteText } from '../redact.js';
+import { remoteText, stderrLines } from '../redact.js';
 import { connectError } from '../ssh/connect-errors.js';
 import { PausableDeadline } from '../ssh/handshake.js';
 import type { SshTarget } from '../ssh/types.js';
@@ -106,14 +106,22 @@ async function launch(login: Login, dir: PrivateDir, relay: AskpassRelay): Promi
     env: { ...process.env, ...relay.env },
     stderrTailChars: STDERR_TAIL_CHARS,
     // The stderr quotes the server (its banner, its DISCONNECT text): escaped before it is logged.
-    onStderr: (text) =>
-      options.log?.('debug', `ssh master: ${remoteText(text.trimEnd())}`, { host: target.alias }),
+    onStderr: (text) => logStderr(options, target, text),
   });
   login.master = master;
   void master.exited.then(() => {
     login.exited = true;
   });
   return master;
+}
+
+/** The master's messages go to the debug log; a key ssh added to known_hosts is news (info), as on ssh2. */
+function logStderr(options: OpenSshOptions, target: SshTarget, text: string): void {
+  for (const line of stderrLines(text)) {
+    const added = line.startsWith('Warning: Permanently added ');
+    const message = added ? remoteText(line.replace(/^Warning: /, '')) : `ssh master: ${remoteText(line)}`;
+    options.log?.(added ? 'info' : 'debug', message, { host: target.alias });
+  }
 }
 
 /** Why the master exited (or was stopped) before it was logged in. */

@@ -19,14 +19,14 @@ export interface MuxExecContext {
   alive: () => boolean;
 }
 
-/** FIFO semaphore: at most `max` sessions through one master. */
+/** FIFO semaphore: at most `max` sessions through one master; a waiter can be cancelled by its signal. */
 export class Slots {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   constructor(private readonly max = MAX_EXECS_IN_FLIGHT) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.active >= this.max) await this.wait(signal);
     this.active++;
     try {
       return await task();
@@ -34,6 +34,22 @@ export class Slots {
       this.active--;
       this.waiting.shift()?.();
     }
+  }
+
+  private wait(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.waiting.splice(this.waiting.indexOf(wake), 1);
+        reject(abortError(signal));
+      };
+      if (signal?.aborted) return reject(abortError(signal));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(wake);
+    });
   }
 }
 

@@ -228,6 +228,7 @@ describe.skipIf(!sshdAvailable())('the OpenSSH transport', () => {
     for (const answer of [false, true]) {
       fs.writeFileSync(knownHosts, '');
       const questions: string[] = [];
+      const logged: string[] = [];
       const prompt = async (question: string) => {
         questions.push(question);
         return answer;
@@ -235,12 +236,16 @@ describe.skipIf(!sshdAvailable())('the OpenSSH transport', () => {
       const opening = connect({
         knownHosts,
         extra: ['StrictHostKeyChecking ask'],
-        options: { hostKeyPolicy: { acceptNewHostKey: false, prompt } },
+        options: {
+          hostKeyPolicy: { acceptNewHostKey: false, prompt },
+          log: (_level, message) => logged.push(message),
+        },
       });
       if (answer) await opening;
       else await expect(opening).rejects.toMatchObject({ code: 'HOST_KEY_UNKNOWN' });
       expect(questions).toHaveLength(1);
       expect(questions[0]).toMatch(/authenticity of host .*\n.*SHA256:/);
+      expect(logged.some((line) => line.startsWith('Permanently added'))).toBe(answer);
       expect(fs.readFileSync(knownHosts, 'utf8')).toBe(
         answer ? `${sshd.knownHostsLines()[0]}\n`.replace(/ host$/, '') : '',
       );
