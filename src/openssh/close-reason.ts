@@ -3,7 +3,7 @@
 // Pure. The stderr holds remote text (a server's DISCONNECT reason, a jump host's banner): quoted only
 // through remoteText, never whole.
 import { TunnelError } from '../errors.js';
-import { remoteText, stderrLines } from '../redact.js';
+import { escapeControls, remoteText, stderrLines } from '../redact.js';
 import { describeTarget } from '../ssh/connect-errors.js';
 import type { CloseReason, SshTarget } from '../ssh/types.js';
 
@@ -12,6 +12,8 @@ export interface LoginContext {
   /** A question (password, code, PIN) got no answer, or password/keyboard-interactive were turned off
    *  because nobody can answer them. */
   unanswered: boolean;
+  /** A background reconnect: StrictHostKeyChecking was yes whatever the config says. */
+  unattended?: boolean;
 }
 
 // Lines ssh prints that explain nothing about a failure.
@@ -29,7 +31,13 @@ function lineWith(lines: string[], pattern: RegExp): string | undefined {
   return lines.find((line) => pattern.test(line));
 }
 
-function hostKeyError(target: SshTarget, lines: string[]): TunnelError | undefined {
+/** The `ssh-keygen -f "<file>" -R "<host>"` line ssh prints under a changed-key warning. */
+function removeCommand(lines: string[]): string {
+  const command = lineWith(lines, /^\s*ssh-keygen -f .* -R /)?.trim();
+  return command ? escapeControls(command) : 'ssh-keygen -R <host>';
+}
+
+function hostKeyError(target: SshTarget, lines: string[], context: LoginContext): TunnelError | undefined {
   if (lines.some((line) => /REVOKED HOST KEY DETECTED|is marked as revoked/.test(line))) {
     return new TunnelError(
       'HOST_KEY_REVOKED',
@@ -52,17 +60,20 @@ function hostKeyError(target: SshTarget, lines: string[]): TunnelError | undefin
         '(man-in-the-middle attack), or the host key was just changed.',
       {
         hint:
-          "If you know the server's key changed, remove the old entry with the `ssh-keygen -R` command " +
-          `that \`ssh ${target.alias}\` prints; then run: ssh ${target.alias}`,
+          `If you know the server's key changed, remove the old entry with: ${removeCommand(lines)} ; ` +
+          `then run: ssh ${target.alias}`,
       },
     );
   }
   if (!lines.some((line) => line.startsWith('Host key verification failed'))) return undefined;
-  const why = lineWith(lines, /host key is known for .* requested strict checking|authenticity of host/);
+  const said = lineWith(lines, /host key is known for .* requested strict checking/);
+  const why = context.unattended
+    ? 'a background reconnect never trusts a new key, only a connect you run does'
+    : said && quoted([said.replace(/\.$/, '')], 1);
   return new TunnelError(
     'HOST_KEY_UNKNOWN',
     `The host key of ${describeTarget(target)} is not in known_hosts and ssh did not accept it` +
-      `${why ? ` (${quoted([why], 1)})` : ''}.`,
+      `${why ? `: ${why}` : ''}.`,
     {
       hint:
         `Check the fingerprint, then run \`ssh ${target.alias}\` once to accept it, ` +
@@ -96,7 +107,7 @@ export function needsAnswerError(target: SshTarget, said?: string): TunnelError 
 /** The master exited before it was logged in: why, from its stderr. */
 export function loginError(target: SshTarget, stderr: string, context: LoginContext): TunnelError {
   const lines = meaningful(stderr);
-  const known = hostKeyError(target, lines) ?? authFailure(target, lines, context);
+  const known = hostKeyError(target, lines, context) ?? authFailure(target, lines, context);
   if (known) return known;
   const said = lines.length > 0 ? quoted(lines) : 'ssh exited without saying why';
   return new TunnelError('SSH_CONNECT', `Cannot connect to ${describeTarget(target)}: ${said}`, {

@@ -135,7 +135,10 @@ async function failureOf(login: Login, master: RunningProcess): Promise<unknown>
   const couldAsk =
     !target.batchMode && (target.passwordAuthentication || target.kbdInteractiveAuthentication);
   const turnedOff = !canAnswer(target, options) && couldAsk && offersAnswerable(result.stderr);
-  return loginError(target, result.stderr, { unanswered: login.questions.unanswered || turnedOff });
+  return loginError(target, result.stderr, {
+    unanswered: login.questions.unanswered || turnedOff,
+    unattended: options.hostKeyPolicy.unattended === true,
+  });
 }
 
 /** Starts the master and resolves once it is logged in; on any failure nothing is left running. */

@@ -30,6 +30,7 @@ describe('loginError', () => {
     expect(error.code).toBe('HOST_KEY_CHANGED');
     expect(error.message).toContain('SHA256:jGOa5U4p+xvrx/dTJmDaNUScQVW8LQBFZvk5OooXfwc');
     expect(error.message).toContain('Offending ED25519 key in /home/me/.ssh/known_hosts:1');
+    expect(error.hint).toContain('ssh-keygen -f "/home/me/.ssh/known_hosts" -R "[127.0.0.1]:2222"');
   });
 
   it('an unknown host key ssh did not accept is HOST_KEY_UNKNOWN', () => {
@@ -40,6 +41,8 @@ describe('loginError', () => {
     expect(error.code).toBe('HOST_KEY_UNKNOWN');
     expect(error.message).toContain('No ED25519 host key is known for [127.0.0.1]:2222');
     expect(error.hint).toContain('ssh devserver');
+    const unattended = loginError(target, stderr, { unanswered: false, unattended: true });
+    expect(unattended.message).toContain('a background reconnect never trusts a new key');
   });
 
   it('Permission denied is SSH_AUTH, or SSH_NEEDS_ANSWER when a question went unanswered', () => {
