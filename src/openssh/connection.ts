@@ -74,6 +74,7 @@ class OpenSshConnection implements SshLink {
   private readonly forwards: Forwards;
   private readonly slots = new Slots();
   private pinging: Promise<boolean> | undefined;
+  private readonly muxContext: MuxExecContext;
 
   constructor(
     readonly target: SshTarget,
@@ -97,14 +98,13 @@ class OpenSshConnection implements SshLink {
       master.relay.close();
       await dir.remove().catch(() => {});
       const reason = closeReason(result.stderr, this.closedLocally);
-      options.log?.(reason.kind === 'local' ? 'debug' : 'warn', `ssh master ended: ${reason.message}`, {
+      // The supervisor reports why a connection ended; this is the transport's detail.
+      options.log?.('debug', `ssh master ended: ${reason.message}`, {
         host: target.alias,
       });
       return reason;
     });
   }
-
-  private readonly muxContext: MuxExecContext;
 
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     if (argv.length === 0)
