@@ -3,6 +3,7 @@
 // (ssh.c: muxserver_listen comes after authentication), so we watch for it and then ask the master
 // itself (`-O check`). The master exiting first is a failed login, explained from its stderr.
 import fs from 'node:fs';
+import { TunnelError } from '../errors.js';
 import { runProcess } from '../process/run.js';
 import { type RunningProcess, startProcess } from '../process/start.js';
 import { remoteText, stderrLines } from '../redact.js';
@@ -131,6 +132,15 @@ async function failureOf(login: Login, master: RunningProcess): Promise<unknown>
   if (login.failure !== undefined) return login.failure;
   const result = await master.exited;
   const { target, options } = login;
+  if (result.notFound) {
+    return new TunnelError(
+      'SSH_CONNECT',
+      `Cannot connect to ${target.alias} through OpenSSH: ssh was not found on PATH`,
+      {
+        hint: 'Install the OpenSSH client (ssh), or connect with --transport ssh2 if this host does not need it.',
+      },
+    );
+  }
   // Password and keyboard-interactive were off because nobody could answer: a denial is "needs an answer".
   const couldAsk =
     !target.batchMode && (target.passwordAuthentication || target.kbdInteractiveAuthentication);
