@@ -2,6 +2,7 @@
 // and one Unix socket per forward `f<n>`. mkdtemp makes it 0700, so only this user reaches the sockets.
 // Its path must stay short: a Unix socket path is limited to 104 bytes on macOS (108 on Linux), and ssh
 // binds the control socket first as `m.` + 16 random characters before it renames it (mux.c).
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,11 +34,26 @@ export function checkSocketDir(dir: string): void {
   );
 }
 
+// Directories still in use, removed if this process exits first (the agent stopping mid-login): execa
+// kills the ssh processes with us, and nothing would remove their directories.
+const live = new Set<string>();
+let hooked = false;
+
+function removeAtExit(dir: string): void {
+  live.add(dir);
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const each of live) rmSync(each, { recursive: true, force: true });
+  });
+}
+
 export async function makePrivateDir(base = os.tmpdir()): Promise<PrivateDir> {
   // Check before creating: a path this long would only fail later, inside ssh.
   checkSocketDir(path.join(base, 'tun-XXXXXX'));
   const dir = await fs.mkdtemp(path.join(base, 'tun-'));
   await fs.chmod(dir, 0o700);
+  removeAtExit(dir);
   let forwards = 0;
   return {
     path: dir,
@@ -45,6 +61,9 @@ export async function makePrivateDir(base = os.tmpdir()): Promise<PrivateDir> {
     relayPath: path.join(dir, 'a'),
     wrapperPath: path.join(dir, 'askpass'),
     nextForwardPath: () => path.join(dir, `f${++forwards}`),
-    remove: () => fs.rm(dir, { recursive: true, force: true }),
+    remove: async () => {
+      await fs.rm(dir, { recursive: true, force: true });
+      live.delete(dir);
+    },
   };
 }
