@@ -2,12 +2,12 @@
 // call on Agent and its result into the documented reply; failures travel back as TunnelErrors.
 import { agentLogFile } from '../config/paths.js';
 import type { DisconnectResult } from '../control/protocol.js';
-import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../control/question-text.js';
 import type { Handlers, RequestContext } from '../control/server.js';
 import { deserializeOptions } from '../control/session-options.js';
 import { STATUS_SCHEMA_VERSION } from '../control/status-document.js';
 import type { Interaction } from '../devserver/connect.js';
 import { TunnelError } from '../errors.js';
+import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../redact.js';
 import { VERSION } from '../version.js';
 import type { Agent } from './agent.js';
 

@@ -2,6 +2,7 @@
 // agent's `ask` questions relayed to the person at this terminal. The only way cli/ reaches the agent.
 import type net from 'node:net';
 import { TunnelError } from '../errors.js';
+import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../redact.js';
 import { LineSplitter } from './lines.js';
 import {
   type AskFrame,
@@ -16,7 +17,6 @@ import {
   type RequestType,
   type ResponseBodies,
 } from './protocol.js';
-import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from './question-text.js';
 
 export type HelloInfo = ResponseBodies['hello'];
 

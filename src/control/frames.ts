@@ -1,6 +1,7 @@
 // The per-type bodies of control frames, read field by field (see validate.ts). Called only by
 // protocol.ts, which has already checked the envelope (size, JSON, id, version).
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS } from '../redact.js';
 import type {
   AskFrame,
   AskKind,
@@ -9,7 +10,6 @@ import type {
   RequestBodies,
   RequestType,
 } from './protocol.js';
-import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS } from './question-text.js';
 import {
   FieldError,
   isObject,

@@ -5,7 +5,7 @@ import type net from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { type AskedQuestion, ControlClient } from '../../../src/control/client.js';
 import { isProtocolError, parseServerFrame } from '../../../src/control/protocol.js';
-import { MAX_PROMPT_CHARS, questionText } from '../../../src/control/question-text.js';
+import { MAX_PROMPT_CHARS, questionText } from '../../../src/redact.js';
 
 const v = 1;
 const ask = (fields: Record<string, unknown>) =>
