@@ -19,6 +19,7 @@ import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import type { SupervisorPorts } from '../supervisor/ports.js';
 import type { SessionSnapshot } from '../supervisor/state.js';
 import { Supervisor } from '../supervisor/supervisor.js';
+import { SessionAnswers } from './answers.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
 import { sessionStatus } from './status.js';
@@ -55,6 +56,7 @@ export class ManagedSession {
   private readonly supervisor: Supervisor<LiveConnection>;
   private readonly log: Logger;
   private interaction: Interaction;
+  private readonly answers: SessionAnswers;
   private preferredPorts: ReadonlyMap<string, number>;
   private forwarded = false;
   /** The SSH connection goes to this machine (see AssignOptions.devServerIsLocal). */
@@ -72,7 +74,9 @@ export class ManagedSession {
     const { options, log } = input;
     this.options = options;
     this.log = log;
-    this.interaction = this.remembering(input.interaction);
+    // SessionOptions.askpass comes with the transport wiring; read loosely until then.
+    this.answers = new SessionAnswers((options as { askpass?: string }).askpass);
+    this.interaction = this.answers.remembering(input.interaction);
     this.preferredPorts = input.preferredPorts ?? new Map();
     this.listeners = new ListenerSet(undefined, log, {
       holdTimeoutMs: options.holdTimeoutMs,
@@ -108,18 +112,11 @@ export class ManagedSession {
           settled = true;
           this.forwarded = true;
           // From here on nobody is at a terminal: reconnects must not wait for an answer.
-          this.interaction = this.unattended();
+          this.interaction = this.answers.unattended();
           resolve(this.status());
-        } else if (snapshot.state.kind === 'reconnecting' || snapshot.state.kind === 'stopped') {
+        } else if (failed(snapshot)) {
           settled = true;
-          const error = snapshot.lastError;
-          void this.stop().then(() =>
-            reject(
-              new TunnelError((error?.code as never) ?? 'SSH_CONNECT', error?.message ?? 'session stopped', {
-                hint: error?.hint,
-              }),
-            ),
-          );
+          void this.stop().then(() => reject(failureOf(snapshot)));
         }
       };
       this.watchers.add(onChange);
@@ -130,8 +127,36 @@ export class ManagedSession {
   /** Runs the session without waiting for a first success: a restored session retries by itself. */
   resume(): void {
     this.forwarded = true;
-    this.interaction = this.unattended();
+    this.interaction = this.answers.unattended();
     void this.supervisor.start();
+  }
+
+  /**
+   * A session waiting for an answer (needs-answer) tries again now, asking `interaction`'s person (the
+   * `tunnel connect` that found it so). Resolves with its status once it forwards again; rejects with
+   * why not (it then waits or retries as that failure says), or at once when it was not waiting.
+   */
+  retryNow(interaction: Interaction): Promise<SessionStatus> {
+    return new Promise((resolve, reject) => {
+      const onChange = (snapshot: SessionSnapshot) => {
+        if (snapshot.state.kind === 'connecting') return;
+        this.watchers.delete(onChange);
+        this.interaction = this.answers.unattended();
+        if (snapshot.state.kind === 'forwarding') resolve(this.status());
+        else reject(failureOf(snapshot));
+      };
+      this.interaction = this.answers.remembering(interaction);
+      this.watchers.add(onChange);
+      if (this.supervisor.retryNow()) return;
+      this.watchers.delete(onChange);
+      this.interaction = this.answers.unattended();
+      reject(
+        new TunnelError(
+          'STATE',
+          `the session is ${this.supervisor.snapshot().state.kind}, not waiting for an answer`,
+        ),
+      );
+    });
   }
 
   async stop(): Promise<void> {
@@ -165,29 +190,6 @@ export class ManagedSession {
       unusedMaps: discovery.unusedMaps,
       failed: discovery.failed,
     });
-  }
-
-  /**
-   * Passphrases typed at the terminal are kept in this process's memory (never on disk or in a log)
-   * so a reconnect can unlock the same key again without a person, as ssh-agent would.
-   */
-  private readonly passphrases = new Map<string, string>();
-
-  private remembering(interaction: Interaction): Interaction {
-    return {
-      confirm: interaction.confirm,
-      askPassphrase: interaction.askPassphrase
-        ? async (file) => {
-            const answer = await interaction.askPassphrase?.(file);
-            if (answer !== undefined) this.passphrases.set(file, answer);
-            return answer;
-          }
-        : undefined,
-    };
-  }
-
-  private unattended(): Interaction {
-    return { unattended: true, askPassphrase: async (file) => this.passphrases.get(file) };
   }
 
   private readonly watchers = new Set<(snapshot: SessionSnapshot) => void>();
@@ -286,6 +288,19 @@ export class ManagedSession {
     for (const watcher of this.watchers) watcher(snapshot);
     this.input.onChange?.(this);
   }
+}
+
+function failed(snapshot: SessionSnapshot): boolean {
+  const kind = snapshot.state.kind;
+  return kind === 'reconnecting' || kind === 'needs-answer' || kind === 'stopped';
+}
+
+/** Why an attempt did not reach forwarding, as the error the person who started it sees. */
+function failureOf(snapshot: SessionSnapshot): TunnelError {
+  const error = snapshot.lastError;
+  return new TunnelError((error?.code as never) ?? 'SSH_CONNECT', error?.message ?? 'session stopped', {
+    hint: error?.hint,
+  });
 }
 
 function localOf(spec: ForwardSpec): Pick<ForwardSpec, 'localPort' | 'remapped'> {
