@@ -9,11 +9,8 @@ import { openDevServer } from '../devserver/dev-server.js';
 import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
 import { clientAddress } from '../kubeconfig/fetch.js';
-import { isPortFree, pickFreePort } from '../local/port-probe.js';
 import type { Logger } from '../log.js';
-import { planForwards } from '../plan/forward-plan.js';
 import { isThisMachine } from '../plan/local-host.js';
-import { assignLocalPorts } from '../plan/ports.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import type { SupervisorPorts } from '../supervisor/ports.js';
@@ -22,6 +19,7 @@ import { Supervisor } from '../supervisor/supervisor.js';
 import { SessionAnswers } from './answers.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
+import { planSession } from './session-plan.js';
 import { sessionStatus } from './status.js';
 
 export interface ManagedSessionInput {
@@ -246,42 +244,17 @@ export class ManagedSession {
 
   /** Plans from k3d's clusters, keeping every forward that is already listening on its port. */
   private async plan(clusters: K3dCluster[]): Promise<ForwardSpec[]> {
-    const plan = planForwards(clusters, {
-      clusters: this.options.clusters,
-      maps: this.options.maps,
-      bindAddress: this.options.bindAddress,
+    const plan = await planSession({
+      clusters,
+      options: this.options,
       lenient: this.forwarded,
+      live: this.listeners.snapshot().map((forward) => forward.spec),
+      preferredPorts: this.preferredPorts,
+      devServerIsLocal: this.devServerIsLocal,
     });
     this.discovery.skipped = plan.skipped;
     this.discovery.unusedMaps = plan.unusedMaps;
-    const live = new Map(this.listeners.snapshot().map((forward) => [forward.spec.id, forward.spec]));
-    const kept = new Map<string, ForwardSpec>();
-    for (const spec of plan.forwards) {
-      const current = live.get(spec.id);
-      if (current && current.localAddress === spec.localAddress)
-        kept.set(spec.id, { ...spec, ...localOf(current) });
-    }
-    const keptPorts = new Set([...kept.values()].map((spec) => spec.localPort));
-    const rest = plan.forwards
-      .filter((spec) => !kept.has(spec.id))
-      .map((spec) => this.preferred(spec, keptPorts));
-    const assigned = await assignLocalPorts(rest, {
-      maps: this.options.maps,
-      devServerIsLocal: this.devServerIsLocal,
-      // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
-      isFree: async (address, port) => !keptPorts.has(port) && (await isPortFree(address, port)),
-      pick: pickFreePort,
-    });
-    const byId = new Map([...kept.values(), ...assigned].map((spec) => [spec.id, spec]));
-    return plan.forwards.map((spec) => byId.get(spec.id) ?? spec);
-  }
-
-  /** The port an earlier run used for this forward, when it differs from the planner's first choice. */
-  private preferred(spec: ForwardSpec, keptPorts: ReadonlySet<number>): ForwardSpec {
-    const port = this.preferredPorts.get(spec.id);
-    if (port === undefined || port === spec.localPort || keptPorts.has(port)) return spec;
-    if (spec.remapped?.reason === 'pinned') return spec;
-    return { ...spec, localPort: port, remapped: { from: spec.remotePort, reason: 'busy' } };
+    return plan.forwards;
   }
 
   private changed(snapshot: SessionSnapshot): void {
@@ -301,8 +274,4 @@ function failureOf(snapshot: SessionSnapshot): TunnelError {
   return new TunnelError((error?.code as never) ?? 'SSH_CONNECT', error?.message ?? 'session stopped', {
     hint: error?.hint,
   });
-}
-
-function localOf(spec: ForwardSpec): Pick<ForwardSpec, 'localPort' | 'remapped'> {
-  return { localPort: spec.localPort, remapped: spec.remapped };
 }
