@@ -23,10 +23,11 @@ export class AnswerWait {
     return this.answered !== undefined;
   }
 
-  /** Resolves when release() is called or `signal` aborts. */
-  async wait(signal: AbortSignal): Promise<void> {
+  /** Resolves when release() is called or `signal` aborts; onWaiting runs once the wait is armed. */
+  async wait(signal: AbortSignal, onWaiting?: () => void): Promise<void> {
     const answered = new AbortController();
     this.answered = answered;
+    onWaiting?.();
     try {
       await new Promise<void>((resolve) => {
         if (signal.aborted) return resolve();

@@ -143,15 +143,11 @@ export class Supervisor<C extends SupervisedConnection> {
   /** No timer: only retryNow() (a person brought the answer) or a stop ends this (see answer-wait.ts). */
   private async waitForAnswer(error: SessionError, signal: AbortSignal): Promise<void> {
     this.enter({ kind: 'needs-answer', lastError: error });
-    if (signal.aborted) return;
-    this.ports.log('warn', needsAnswerLine(error));
-    await this.answerWait.wait(signal);
+    if (!signal.aborted)
+      await this.answerWait.wait(signal, () => this.ports.log('warn', needsAnswerLine(error)));
   }
 
-  /**
-   * The session waits for a person's answer (needs-answer): try again now, with the answers the caller
-   * has arranged (ports.connect asks them). False, and nothing done, in any other state.
-   */
+  /** In needs-answer: try again now (ports.connect asks whoever the caller arranged); else false. */
   retryNow(): boolean {
     return this.state.kind === 'needs-answer' && this.answerWait.release();
   }
