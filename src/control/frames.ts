@@ -108,9 +108,10 @@ function readAsk(object: Fields): AskBody {
   const kind = readAskKind(object);
   const login = kind === 'secret' || kind === 'text';
   const text = readString(object, 'text');
-  const max = login ? MAX_PROMPT_CHARS : MAX_ASK_TEXT;
+  // +1: questionText's bound marks its cut with one more character.
+  const max = login ? MAX_PROMPT_CHARS + 1 : MAX_ASK_TEXT;
   if (text.length > max) throw new FieldError(`field "text" is longer than ${max} characters`);
-  const instructions = login ? readBounded(object, 'instructions', MAX_INSTRUCTIONS_CHARS) : undefined;
+  const instructions = login ? readBounded(object, 'instructions', MAX_INSTRUCTIONS_CHARS + 1) : undefined;
   return {
     type: 'ask',
     requestId: readInteger(object, 'requestId'),

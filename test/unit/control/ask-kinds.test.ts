@@ -5,7 +5,7 @@ import type net from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { type AskedQuestion, ControlClient } from '../../../src/control/client.js';
 import { isProtocolError, parseServerFrame } from '../../../src/control/protocol.js';
-import { MAX_PROMPT_CHARS, questionText } from '../../../src/redact.js';
+import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../../../src/redact.js';
 
 const v = 1;
 const ask = (fields: Record<string, unknown>) =>
@@ -29,10 +29,16 @@ describe('ask frames for login questions', () => {
     expect(ask({ kind: 'confirm', text: 'trust?' })).toMatchObject({ kind: 'confirm' });
   });
 
+  it('takes the longest prompt and instructions the agent sends (bounded by questionText)', () => {
+    const text = questionText('\u0007'.repeat(100_000), MAX_PROMPT_CHARS);
+    const instructions = questionText('y'.repeat(100_000), MAX_INSTRUCTIONS_CHARS);
+    expect(ask({ kind: 'secret', text, instructions })).toMatchObject({ kind: 'secret', text, instructions });
+  });
+
   it('refuses an unknown kind, an oversize prompt and oversize instructions', () => {
     const refused = [
       ask({ kind: 'otp', text: 'code' }),
-      ask({ kind: 'secret', text: 'x'.repeat(MAX_PROMPT_CHARS + 1) }),
+      ask({ kind: 'secret', text: 'x'.repeat(MAX_PROMPT_CHARS + 2) }),
       ask({ kind: 'text', text: 'Code: ', instructions: 'y'.repeat(100_000) }),
       ask({ kind: 'secret', text: 'Code: ', instructions: 42 }),
     ];
