@@ -75,6 +75,16 @@ export class Agent {
       ) {
         return { status: existing.status(), reused: true, replaced: false };
       }
+      if (
+        existing &&
+        sameOptions(existing.options, options) &&
+        existing.snapshot().state.kind === 'needs-answer'
+      ) {
+        // Its login waits for a person: this one answers it. The same session, listeners never closed.
+        const status = await existing.retryNow(interaction);
+        this.log('info', 'session forwarding again: the login was answered', { host: options.alias });
+        return { status, reused: false, replaced: false };
+      }
       let adopted: string[] = [];
       const previous = existing && this.savedForm(existing);
       if (existing) {
@@ -206,12 +216,7 @@ export class Agent {
   private async persist(session: ManagedSession): Promise<void> {
     const host = session.options.alias;
     try {
-      await saveSession({
-        options: session.options,
-        ports: session.localPorts(),
-        contexts: session.kubeconfig.contexts,
-        createdAt: this.createdAt.get(host) ?? new Date().toISOString(),
-      });
+      await saveSession(this.savedForm(session));
     } catch (error) {
       this.log('error', `could not save the session: ${describeError(error)}`, { host });
     }

@@ -10,7 +10,9 @@ import { ManagedSession } from '../session/managed-session.js';
 
 export type ForegroundEvent =
   | { kind: 'reconnecting'; error: string | undefined; nextAttemptAt: string }
-  | { kind: 'forwarding-again' };
+  | { kind: 'forwarding-again' }
+  /** A reconnect needs a person's answer (one-time code): no retries from here (see supervisor/answer-wait.ts). */
+  | { kind: 'needs-answer'; error: string | undefined };
 
 export interface ForegroundRequest {
   options: SessionOptions;
@@ -42,6 +44,8 @@ export function foregroundSession(request: ForegroundRequest): ForegroundSession
           error: lastError?.message,
           nextAttemptAt: state.nextAttemptAt,
         });
+      } else if (state.kind === 'needs-answer') {
+        request.onEvent({ kind: 'needs-answer', error: lastError?.message });
       } else if (state.kind === 'forwarding' && reconnectCount > 0) {
         request.onEvent({ kind: 'forwarding-again' });
       }

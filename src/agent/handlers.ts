@@ -7,6 +7,7 @@ import { deserializeOptions } from '../control/session-options.js';
 import { STATUS_SCHEMA_VERSION } from '../control/status-document.js';
 import type { Interaction } from '../devserver/connect.js';
 import { TunnelError } from '../errors.js';
+import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../redact.js';
 import { VERSION } from '../version.js';
 import type { Agent } from './agent.js';
 
@@ -24,6 +25,15 @@ function relayed(context: RequestContext): Interaction {
     confirm: async (question) => (await context.ask('confirm', question)) === true,
     askPassphrase: async (file) => {
       const answer = await context.ask('passphrase', file);
+      return typeof answer === 'string' ? answer : undefined;
+    },
+    // The server's words, made safe and bounded before they leave (the CLI refuses longer ones).
+    askSecret: async (question) => {
+      const prompt = questionText(question.prompt, MAX_PROMPT_CHARS);
+      const instructions = question.instructions
+        ? questionText(question.instructions, MAX_INSTRUCTIONS_CHARS)
+        : undefined;
+      const answer = await context.ask(question.echo ? 'text' : 'secret', prompt, instructions);
       return typeof answer === 'string' ? answer : undefined;
     },
   };

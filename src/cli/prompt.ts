@@ -1,10 +1,13 @@
 // Terminal questions the SSH layer asks through the CLI (terminal.ts hands them to it as its Interaction):
-// yes/no for a new host key, hidden input for a key passphrase. Terminal UI, so it lives in cli/, not ssh/.
+// yes/no for a new host key, hidden input for a key passphrase, a login's passwords and one-time codes
+// (hidden unless the server asks for echo). Terminal UI, so it lives in cli/, not ssh/.
 // Uses /dev/tty (works with piped stdin, like ssh) or stdin when it is a TTY; without one: undefined.
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
 import tty from 'node:tty';
+import type { AskedQuestion } from '../control/client.js';
 import { UsageError } from '../errors.js';
+import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../redact.js';
 
 interface Terminal {
   input: tty.ReadStream;
@@ -36,7 +39,7 @@ function openTerminal(): Terminal | undefined {
 }
 
 /** Reads one line without echo (raw mode); Ctrl-C cancels, Ctrl-D on an empty line gives undefined. */
-function readHidden(terminal: Terminal, question: string): Promise<string | undefined> {
+function readHidden(terminal: Terminal, question: string, what = 'passphrase'): Promise<string | undefined> {
   const { input, output } = terminal;
   output.write(question);
   input.setRawMode(true);
@@ -54,7 +57,7 @@ function readHidden(terminal: Terminal, question: string): Promise<string | unde
     const onData = (chunk: string) => {
       for (const char of chunk) {
         if (char === '\r' || char === '\n') return done(undefined, answer);
-        if (char === '\u0003') return done(new UsageError('Cancelled at the passphrase prompt'));
+        if (char === '\u0003') return done(new UsageError(`Cancelled at the ${what} prompt`));
         if (char === '\u0004' && answer === '') return done(undefined, undefined);
         if (char === '\u007f' || char === '\b') answer = answer.slice(0, -1);
         else if (char >= ' ') answer += char;
@@ -70,6 +73,38 @@ export async function askPassphrase(file: string): Promise<string | undefined> {
   if (!terminal) return undefined;
   try {
     return await readHidden(terminal, `Enter passphrase for key '${file}': `);
+  } finally {
+    terminal.close();
+  }
+}
+
+/** One echoed line; undefined on EOF (Ctrl-D). */
+async function readEchoed(terminal: Terminal, question: string): Promise<string | undefined> {
+  const rl = readline.createInterface({ input: terminal.input, output: terminal.output, terminal: true });
+  const closed = new Promise<undefined>((resolve) => rl.once('close', () => resolve(undefined)));
+  try {
+    return await Promise.race([rl.question(question), closed]);
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * A login question (password, one-time code, keyboard-interactive prompt): its instructions first, then
+ * the prompt, read hidden unless the server asked for echo. The server's words are made safe to show.
+ * undefined when there is no terminal or the person gave no answer (Ctrl-D).
+ */
+export async function askSecret(question: AskedQuestion): Promise<string | undefined> {
+  const terminal = openTerminal();
+  if (!terminal) return undefined;
+  try {
+    // As ssh: the prompt starts a line, so characters typed early are not taken for part of it.
+    terminal.output.write('\r');
+    if (question.instructions)
+      terminal.output.write(`${questionText(question.instructions, MAX_INSTRUCTIONS_CHARS)}\n`);
+    const prompt = questionText(question.prompt, MAX_PROMPT_CHARS);
+    if (question.echo) return await readEchoed(terminal, prompt);
+    return await readHidden(terminal, prompt, 'login');
   } finally {
     terminal.close();
   }

@@ -89,6 +89,12 @@ function statePhrases(session: SessionStatus, { color, now }: StatusRenderOption
       const down = ageOf(session.downSince ?? session.since, now);
       return [`${paint(color, YELLOW, 'reconnecting')}: ${phrase}`, `down for ${down}`];
     }
+    case 'needs-answer': {
+      // No countdown: nothing happens until the person answers (a retry loop could lock the account).
+      const what = `${paint(color, YELLOW, 'waiting for you')}: the login needs an answer`;
+      const down = ageOf(session.downSince ?? session.since, now);
+      return [`${what} — run: tunnel connect ${safeText(session.host)}`, `down for ${down}`];
+    }
     case 'stopped':
       return [`${paint(color, DIM, 'stopped')} ${ageOf(session.since, now)} ago`];
   }

@@ -1,9 +1,15 @@
-// Questions for the person at the terminal (unknown host key, key passphrase). Offered only when stdin
-// and stderr are terminals: a piped or scripted run must fail clearly instead of waiting on /dev/tty.
+// Questions for the person at the terminal (unknown host key, key passphrase, a login's passwords and
+// one-time codes). Offered only when stdin and stderr are terminals: a piped or scripted run must fail
+// clearly instead of waiting on /dev/tty. SSH_ASKPASS takes them instead when OpenSSH would use it
+// (SSH_ASKPASS_REQUIRE=force, or no terminal and a display): the same program answers `ssh` and tunnel.
+import { askpassInteraction, askpassProgram } from '../devserver/askpass.js';
 import type { Interaction } from '../devserver/connect.js';
-import { askPassphrase, askYesNo } from './prompt.js';
+import { askPassphrase, askSecret, askYesNo } from './prompt.js';
 
-export function terminalInteraction(): Interaction {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) return {};
-  return { confirm: askYesNo, askPassphrase };
+export function terminalInteraction(env: NodeJS.ProcessEnv = process.env): Interaction {
+  const hasTerminal = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  const program = askpassProgram(env, hasTerminal);
+  if (program) return askpassInteraction(program, env);
+  if (!hasTerminal) return {};
+  return { confirm: askYesNo, askPassphrase, askSecret };
 }

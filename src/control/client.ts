@@ -2,6 +2,7 @@
 // agent's `ask` questions relayed to the person at this terminal. The only way cli/ reaches the agent.
 import type net from 'node:net';
 import { TunnelError } from '../errors.js';
+import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../redact.js';
 import { LineSplitter } from './lines.js';
 import {
   type AskFrame,
@@ -19,10 +20,18 @@ import {
 
 export type HelloInfo = ResponseBodies['hello'];
 
+/** A login question as the CLI receives it (ssh/types.ts LoginQuestion has this shape). */
+export interface AskedQuestion {
+  prompt: string;
+  echo: boolean;
+  instructions?: string;
+}
+
 /** Who answers the agent's questions at this end (a session's Interaction fits this shape). */
 export interface AskHandlers {
   confirm?: (question: string) => Promise<boolean>;
   askPassphrase?: (file: string) => Promise<string | undefined>;
+  askSecret?: (question: AskedQuestion) => Promise<string | undefined>;
 }
 
 export interface ControlClientOptions {
@@ -218,8 +227,16 @@ export class ControlClient {
 
   private answer(frame: AskFrame): Promise<string | boolean | undefined> {
     const interaction = this.options.interaction ?? {};
-    if (frame.kind === 'confirm') return interaction.confirm?.(frame.text) ?? Promise.resolve(undefined);
-    return interaction.askPassphrase?.(frame.text) ?? Promise.resolve(undefined);
+    const none = Promise.resolve(undefined);
+    if (frame.kind === 'confirm') return interaction.confirm?.(frame.text) ?? none;
+    if (frame.kind === 'passphrase') return interaction.askPassphrase?.(frame.text) ?? none;
+    // The prompt is the server's text: made safe here too, whatever agent relayed it.
+    const question: AskedQuestion = {
+      prompt: questionText(frame.text, MAX_PROMPT_CHARS),
+      echo: frame.kind === 'text',
+    };
+    if (frame.instructions) question.instructions = questionText(frame.instructions, MAX_INSTRUCTIONS_CHARS);
+    return interaction.askSecret?.(question) ?? none;
   }
 
   private write(frame: ClientFrame): void {

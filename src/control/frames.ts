@@ -1,7 +1,15 @@
 // The per-type bodies of control frames, read field by field (see validate.ts). Called only by
 // protocol.ts, which has already checked the envelope (size, JSON, id, version).
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
-import type { AskKind, DisconnectTarget, ErrorBody, RequestBodies, RequestType } from './protocol.js';
+import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS } from '../redact.js';
+import type {
+  AskFrame,
+  AskKind,
+  DisconnectTarget,
+  ErrorBody,
+  RequestBodies,
+  RequestType,
+} from './protocol.js';
 import {
   FieldError,
   isObject,
@@ -74,29 +82,51 @@ function readErrorBody(object: Fields): ErrorBody {
   };
 }
 
+const ASK_KINDS: readonly AskKind[] = ['confirm', 'passphrase', 'secret', 'text'];
+
 function readAskKind(object: Fields): AskKind {
   const kind = readString(object, 'kind');
-  if (kind !== 'confirm' && kind !== 'passphrase')
-    throw new FieldError('field "kind" must be confirm or passphrase');
-  return kind;
+  if (!(ASK_KINDS as readonly string[]).includes(kind))
+    throw new FieldError(`field "kind" must be one of ${ASK_KINDS.join(', ')}`);
+  return kind as AskKind;
 }
 
-type ServerBody =
-  | { type: 'ok'; body: JsonObject }
-  | { type: 'error'; error: ErrorBody }
-  | { type: 'ask'; requestId: number; kind: AskKind; text: string };
+// A key file path or a host-key question is ours; a login prompt is the server's, bounded at the agent.
+// Past these a frame is refused rather than shown: only a broken or hostile agent sends more.
+const MAX_ASK_TEXT = 16 * 1024;
+
+function readBounded(object: Fields, name: string, max: number): string | undefined {
+  const value = readOptionalString(object, name);
+  if (value !== undefined && value.length > max)
+    throw new FieldError(`field "${name}" is longer than ${max} characters`);
+  return value;
+}
+
+type AskBody = Omit<AskFrame, 'v' | 'id'>;
+
+function readAsk(object: Fields): AskBody {
+  const kind = readAskKind(object);
+  const login = kind === 'secret' || kind === 'text';
+  const text = readString(object, 'text');
+  // +1: questionText's bound marks its cut with one more character.
+  const max = login ? MAX_PROMPT_CHARS + 1 : MAX_ASK_TEXT;
+  if (text.length > max) throw new FieldError(`field "text" is longer than ${max} characters`);
+  const instructions = login ? readBounded(object, 'instructions', MAX_INSTRUCTIONS_CHARS + 1) : undefined;
+  return {
+    type: 'ask',
+    requestId: readInteger(object, 'requestId'),
+    kind,
+    text,
+    ...(instructions === undefined ? {} : { instructions }),
+  };
+}
+
+type ServerBody = { type: 'ok'; body: JsonObject } | { type: 'error'; error: ErrorBody } | AskBody;
 
 /** The typed body of a frame from the agent, undefined for an unknown type; throws FieldError. */
 export function parseServerBody(type: string, object: Fields): ServerBody | undefined {
   if (type === 'ok') return { type, body: isObject(object.body) ? readJsonObject(object, 'body') : {} };
   if (type === 'error') return { type, error: readErrorBody(object) };
-  if (type === 'ask') {
-    return {
-      type,
-      requestId: readInteger(object, 'requestId'),
-      kind: readAskKind(object),
-      text: readString(object, 'text'),
-    };
-  }
+  if (type === 'ask') return readAsk(object);
   return undefined;
 }

@@ -85,9 +85,20 @@ interface Envelope {
 export type Request = { [K in RequestType]: Envelope & { type: K } & RequestBodies[K] }[RequestType];
 export type RequestOf<K extends RequestType> = Envelope & { type: K } & RequestBodies[K];
 
-export type AskKind = 'confirm' | 'passphrase';
+/**
+ * confirm: yes/no (a new host key); passphrase: text is the key file; secret/text: a login question
+ * (password, one-time code, keyboard-interactive prompt) typed hidden / echoed, text is its prompt.
+ */
+export type AskKind = 'confirm' | 'passphrase' | 'secret' | 'text';
 /** The agent asks the person at the CLI's terminal (host key, passphrase) on behalf of request `requestId`. */
-export type AskFrame = Envelope & { type: 'ask'; requestId: number; kind: AskKind; text: string };
+export type AskFrame = Envelope & {
+  type: 'ask';
+  requestId: number;
+  kind: AskKind;
+  text: string;
+  /** secret/text only: keyboard-interactive's name and instruction lines, shown before the prompt. */
+  instructions?: string;
+};
 /** The CLI's answer to ask `id`; null when nobody could answer. */
 export type AnswerFrame = Envelope & { type: 'answer'; value: string | boolean | null };
 

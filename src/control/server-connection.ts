@@ -26,10 +26,19 @@ import {
 import { encodeReply, errorFrame } from './reply.js';
 
 export interface RequestContext {
-  /** Asks the person at the CLI's terminal; undefined when the CLI cannot answer or has gone. */
-  ask(kind: AskKind, text: string): Promise<string | boolean | undefined>;
+  /**
+   * Asks the person at the CLI's terminal; undefined when the CLI cannot answer or has gone.
+   * instructions: secret/text only (keyboard-interactive's lines before the prompt).
+   */
+  ask(kind: AskKind, text: string, instructions?: string): Promise<string | boolean | undefined>;
   /** Aborted when the CLI that sent the request disconnects. */
   signal: AbortSignal;
+}
+
+interface Question {
+  kind: AskKind;
+  text: string;
+  instructions: string | undefined;
 }
 
 type HandledType = Exclude<RequestType, 'hello'>;
@@ -189,7 +198,7 @@ export class ServerConnection {
       return { agentVersion: this.options.agentVersion, protocolVersion: PROTOCOL_VERSION, pid: process.pid };
     }
     const context: RequestContext = {
-      ask: (kind, text) => this.ask(request.id, kind, text),
+      ask: (kind, text, instructions) => this.ask(request.id, { kind, text, instructions }),
       signal: this.closed.signal,
     };
     // The map pairs each type with its handler; TypeScript cannot follow that through a union.
@@ -200,12 +209,14 @@ export class ServerConnection {
     return await handler(request, context);
   }
 
-  private ask(requestId: number, kind: AskKind, text: string): Promise<string | boolean | undefined> {
+  private ask(requestId: number, question: Question): Promise<string | boolean | undefined> {
     if (this.closed.signal.aborted) return Promise.resolve(undefined);
     const id = this.nextAskId++;
+    const { kind, text, instructions } = question;
+    const extra = instructions === undefined ? {} : { instructions };
     return new Promise((resolve) => {
       this.pendingAsks.set(id, resolve);
-      this.send({ v: PROTOCOL_VERSION, id, type: 'ask', requestId, kind, text });
+      this.send({ v: PROTOCOL_VERSION, id, type: 'ask', requestId, kind, text, ...extra });
     });
   }
 

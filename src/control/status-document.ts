@@ -27,7 +27,8 @@ export interface AgentStatus {
   logFile: string;
 }
 
-export type SessionStateName = 'connecting' | 'forwarding' | 'reconnecting' | 'stopped';
+/** needs-answer: the login needs a person (a one-time code); no retries until `tunnel connect <host>`. */
+export type SessionStateName = 'connecting' | 'forwarding' | 'reconnecting' | 'needs-answer' | 'stopped';
 
 export interface ErrorStatus {
   message: string;

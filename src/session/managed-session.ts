@@ -9,19 +9,18 @@ import { type DevServerOptions, openDevServer } from '../devserver/dev-server.js
 import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
 import { clientAddress } from '../kubeconfig/fetch.js';
-import { isPortFree, pickFreePort } from '../local/port-probe.js';
 import type { Logger } from '../log.js';
-import { planForwards } from '../plan/forward-plan.js';
 import { isThisMachine } from '../plan/local-host.js';
-import { assignLocalPorts } from '../plan/ports.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import type { TransportInfo } from '../ssh/types.js';
 import type { SupervisorPorts } from '../supervisor/ports.js';
 import type { SessionSnapshot } from '../supervisor/state.js';
 import { Supervisor } from '../supervisor/supervisor.js';
+import { SessionAnswers } from './answers.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
+import { planSession } from './session-plan.js';
 import { sessionStatus } from './status.js';
 
 export interface ManagedSessionInput {
@@ -58,6 +57,7 @@ export class ManagedSession {
   private readonly supervisor: Supervisor<LiveConnection>;
   private readonly log: Logger;
   private interaction: Interaction;
+  private readonly answers: SessionAnswers;
   private preferredPorts: ReadonlyMap<string, number>;
   private forwarded = false;
   /** The SSH connection goes to this machine (see AssignOptions.devServerIsLocal). */
@@ -76,7 +76,9 @@ export class ManagedSession {
     const { options, log } = input;
     this.options = options;
     this.log = log;
-    this.interaction = this.remembering(input.interaction);
+    // SessionOptions.askpass comes with the transport wiring; read loosely until then.
+    this.answers = new SessionAnswers((options as { askpass?: string }).askpass);
+    this.interaction = this.answers.remembering(input.interaction);
     this.preferredPorts = input.preferredPorts ?? new Map();
     this.listeners = new ListenerSet(undefined, log, {
       holdTimeoutMs: options.holdTimeoutMs,
@@ -112,18 +114,11 @@ export class ManagedSession {
           settled = true;
           this.forwarded = true;
           // From here on nobody is at a terminal: reconnects must not wait for an answer.
-          this.interaction = this.unattended();
+          this.interaction = this.answers.unattended();
           resolve(this.status());
-        } else if (snapshot.state.kind === 'reconnecting' || snapshot.state.kind === 'stopped') {
+        } else if (failed(snapshot)) {
           settled = true;
-          const error = snapshot.lastError;
-          void this.stop().then(() =>
-            reject(
-              new TunnelError((error?.code as never) ?? 'SSH_CONNECT', error?.message ?? 'session stopped', {
-                hint: error?.hint,
-              }),
-            ),
-          );
+          void this.stop().then(() => reject(failureOf(snapshot)));
         }
       };
       this.watchers.add(onChange);
@@ -134,8 +129,36 @@ export class ManagedSession {
   /** Runs the session without waiting for a first success: a restored session retries by itself. */
   resume(): void {
     this.forwarded = true;
-    this.interaction = this.unattended();
+    this.interaction = this.answers.unattended();
     void this.supervisor.start();
+  }
+
+  /**
+   * A session waiting for an answer (needs-answer) tries again now, asking `interaction`'s person (the
+   * `tunnel connect` that found it so). Resolves with its status once it forwards again; rejects with
+   * why not (it then waits or retries as that failure says), or at once when it was not waiting.
+   */
+  retryNow(interaction: Interaction): Promise<SessionStatus> {
+    return new Promise((resolve, reject) => {
+      const onChange = (snapshot: SessionSnapshot) => {
+        if (snapshot.state.kind === 'connecting') return;
+        this.watchers.delete(onChange);
+        this.interaction = this.answers.unattended();
+        if (snapshot.state.kind === 'forwarding') resolve(this.status());
+        else reject(failureOf(snapshot));
+      };
+      this.interaction = this.answers.remembering(interaction);
+      this.watchers.add(onChange);
+      if (this.supervisor.retryNow()) return;
+      this.watchers.delete(onChange);
+      this.interaction = this.answers.unattended();
+      reject(
+        new TunnelError(
+          'STATE',
+          `the session is ${this.supervisor.snapshot().state.kind}, not waiting for an answer`,
+        ),
+      );
+    });
   }
 
   async stop(): Promise<void> {
@@ -170,29 +193,6 @@ export class ManagedSession {
       failed: discovery.failed,
       transport: discovery.transport,
     });
-  }
-
-  /**
-   * Passphrases typed at the terminal are kept in this process's memory (never on disk or in a log)
-   * so a reconnect can unlock the same key again without a person, as ssh-agent would.
-   */
-  private readonly passphrases = new Map<string, string>();
-
-  private remembering(interaction: Interaction): Interaction {
-    return {
-      confirm: interaction.confirm,
-      askPassphrase: interaction.askPassphrase
-        ? async (file) => {
-            const answer = await interaction.askPassphrase?.(file);
-            if (answer !== undefined) this.passphrases.set(file, answer);
-            return answer;
-          }
-        : undefined,
-    };
-  }
-
-  private unattended(): Interaction {
-    return { unattended: true, askPassphrase: async (file) => this.passphrases.get(file) };
   }
 
   private readonly watchers = new Set<(snapshot: SessionSnapshot) => void>();
@@ -257,42 +257,17 @@ export class ManagedSession {
 
   /** Plans from k3d's clusters, keeping every forward that is already listening on its port. */
   private async plan(clusters: K3dCluster[]): Promise<ForwardSpec[]> {
-    const plan = planForwards(clusters, {
-      clusters: this.options.clusters,
-      maps: this.options.maps,
-      bindAddress: this.options.bindAddress,
+    const plan = await planSession({
+      clusters,
+      options: this.options,
       lenient: this.forwarded,
+      live: this.listeners.snapshot().map((forward) => forward.spec),
+      preferredPorts: this.preferredPorts,
+      devServerIsLocal: this.devServerIsLocal,
     });
     this.discovery.skipped = plan.skipped;
     this.discovery.unusedMaps = plan.unusedMaps;
-    const live = new Map(this.listeners.snapshot().map((forward) => [forward.spec.id, forward.spec]));
-    const kept = new Map<string, ForwardSpec>();
-    for (const spec of plan.forwards) {
-      const current = live.get(spec.id);
-      if (current && current.localAddress === spec.localAddress)
-        kept.set(spec.id, { ...spec, ...localOf(current) });
-    }
-    const keptPorts = new Set([...kept.values()].map((spec) => spec.localPort));
-    const rest = plan.forwards
-      .filter((spec) => !kept.has(spec.id))
-      .map((spec) => this.preferred(spec, keptPorts));
-    const assigned = await assignLocalPorts(rest, {
-      maps: this.options.maps,
-      devServerIsLocal: this.devServerIsLocal,
-      // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
-      isFree: async (address, port) => !keptPorts.has(port) && (await isPortFree(address, port)),
-      pick: pickFreePort,
-    });
-    const byId = new Map([...kept.values(), ...assigned].map((spec) => [spec.id, spec]));
-    return plan.forwards.map((spec) => byId.get(spec.id) ?? spec);
-  }
-
-  /** The port an earlier run used for this forward, when it differs from the planner's first choice. */
-  private preferred(spec: ForwardSpec, keptPorts: ReadonlySet<number>): ForwardSpec {
-    const port = this.preferredPorts.get(spec.id);
-    if (port === undefined || port === spec.localPort || keptPorts.has(port)) return spec;
-    if (spec.remapped?.reason === 'pinned') return spec;
-    return { ...spec, localPort: port, remapped: { from: spec.remotePort, reason: 'busy' } };
+    return plan.forwards;
   }
 
   private changed(snapshot: SessionSnapshot): void {
@@ -301,6 +276,15 @@ export class ManagedSession {
   }
 }
 
-function localOf(spec: ForwardSpec): Pick<ForwardSpec, 'localPort' | 'remapped'> {
-  return { localPort: spec.localPort, remapped: spec.remapped };
+function failed(snapshot: SessionSnapshot): boolean {
+  const kind = snapshot.state.kind;
+  return kind === 'reconnecting' || kind === 'needs-answer' || kind === 'stopped';
+}
+
+/** Why an attempt did not reach forwarding, as the error the person who started it sees. */
+function failureOf(snapshot: SessionSnapshot): TunnelError {
+  const error = snapshot.lastError;
+  return new TunnelError((error?.code as never) ?? 'SSH_CONNECT', error?.message ?? 'session stopped', {
+    hint: error?.hint,
+  });
 }

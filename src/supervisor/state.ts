@@ -17,6 +17,8 @@ export type SessionState =
   | { kind: 'connecting'; attempt: number }
   | { kind: 'forwarding'; connectedAt: string }
   | { kind: 'reconnecting'; attempt: number; nextAttemptAt: string; lastError: SessionError }
+  /** The login needs a person's answer (a one-time code): no retries until `tunnel connect` brings one. */
+  | { kind: 'needs-answer'; lastError: SessionError }
   | { kind: 'stopped' };
 
 export type SessionStateKind = SessionState['kind'];
@@ -26,7 +28,7 @@ export interface SessionSnapshot {
   /** When the session entered its current state. */
   since: string;
   /**
-   * While connecting or reconnecting: when the link was lost (or the session started without one),
+   * While connecting, reconnecting or needing an answer: when the link was lost (or the session started without one),
    * kept across attempts, so "down for" does not restart with each. Undefined while forwarding.
    */
   downSince: string | undefined;

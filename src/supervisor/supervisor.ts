@@ -2,8 +2,10 @@
 // on wake or network change) → backoff → again, until stopped. Owns the session state and the order of
 // shutdown. Sees the world only through SupervisorPorts: no ssh2, sockets, k3d or files in here.
 import { DEFAULT_REDISCOVER_INTERVAL_MS } from '../config/defaults.js';
-import { Backoff, type BackoffOptions, isConnectionRefused } from './backoff.js';
+import { AnswerWait, needsAnswer, needsAnswerLine } from './answer-wait.js';
+import { Backoff, isConnectionRefused } from './backoff.js';
 import { causeText, LinkCheck, type LinkCheckCause } from './link-check.js';
+import type { SupervisorOptions } from './options.js';
 import {
   type Clock,
   type ConnectionEnd,
@@ -25,24 +27,7 @@ import {
 import { delay, openUnlessAborted, raceAbort } from './wait.js';
 import { startWakeWatch } from './wake-watch.js';
 
-export interface SupervisorOptions {
-  /** Re-read k3d's clusters this often while forwarding; default DEFAULT_REDISCOVER_INTERVAL_MS (config/defaults.ts). */
-  rediscoverIntervalMs?: number;
-  /** A connection that lasted this long resets the backoff; default 60 s (DEFAULT_STABLE_AFTER_MS). */
-  stableAfterMs?: number;
-  /**
-   * How long a link check waits for the server's answer before the link is declared dead; default 5 s.
-   * The wait starts again while data arrives (a busy link is alive), up to probeMaxWaitMs.
-   */
-  probeTimeoutMs?: number;
-  /** The longest one link check may wait however much data arrives; default 60 s. */
-  probeMaxWaitMs?: number;
-  /** Tick of the sleep/wake and network-change watch; default 5 s. */
-  wakeCheckIntervalMs?: number;
-  backoff?: BackoffOptions;
-  /** Called after every state change (status --watch, the control server). */
-  onChange?: (snapshot: SessionSnapshot) => void;
-}
+export type { SupervisorOptions } from './options.js';
 
 interface AttemptOutcome extends AttemptEnd {
   error: SessionError;
@@ -65,6 +50,7 @@ export class Supervisor<C extends SupervisedConnection> {
   private declareLost: ((reason: ConnectionEnd) => void) | undefined;
   /** Aborted to cut a backoff wait short (wake, network change); set only while waiting. */
   private skipWait: AbortController | undefined;
+  private readonly answerWait = new AnswerWait();
   private readonly linkCheck: LinkCheck;
   /** Re-discoveries run one at a time (the timer's and rediscoverNow's), so plans never interleave. */
   private refreshing: Promise<void> = Promise.resolve();
@@ -132,21 +118,38 @@ export class Supervisor<C extends SupervisedConnection> {
       if (signal.aborted) return;
       this.lastError = outcome.error;
       if (outcome.connectedForMs !== undefined) this.reconnectCount += 1;
-      const delayMs = this.retry.delayAfter(outcome, this.clock.now());
-      const nextAttemptAt = new Date(this.clock.now() + delayMs).toISOString();
-      this.enter({
-        kind: 'reconnecting',
-        attempt: this.retry.attempt,
-        nextAttemptAt,
-        lastError: outcome.error,
-      });
-      // A watcher of the state may have stopped us (a first connect that failed): then no next attempt.
-      if (signal.aborted) return;
-      this.ports.log('warn', `${outcome.error.message}; next attempt in ${delayMs} ms`);
-      this.skipWait = new AbortController();
-      await delay(this.clock, delayMs, [signal, this.skipWait.signal]);
-      this.skipWait = undefined;
+      if (needsAnswer(outcome.error)) await this.waitForAnswer(outcome.error, signal);
+      else await this.backOff(outcome, signal);
     }
+  }
+
+  private async backOff(outcome: AttemptOutcome, signal: AbortSignal): Promise<void> {
+    const delayMs = this.retry.delayAfter(outcome, this.clock.now());
+    const nextAttemptAt = new Date(this.clock.now() + delayMs).toISOString();
+    this.enter({
+      kind: 'reconnecting',
+      attempt: this.retry.attempt,
+      nextAttemptAt,
+      lastError: outcome.error,
+    });
+    // A watcher of the state may have stopped us (a first connect that failed): then no next attempt.
+    if (signal.aborted) return;
+    this.ports.log('warn', `${outcome.error.message}; next attempt in ${delayMs} ms`);
+    this.skipWait = new AbortController();
+    await delay(this.clock, delayMs, [signal, this.skipWait.signal]);
+    this.skipWait = undefined;
+  }
+
+  /** No timer: only retryNow() (a person brought the answer) or a stop ends this (see answer-wait.ts). */
+  private async waitForAnswer(error: SessionError, signal: AbortSignal): Promise<void> {
+    this.enter({ kind: 'needs-answer', lastError: error });
+    if (!signal.aborted)
+      await this.answerWait.wait(signal, () => this.ports.log('warn', needsAnswerLine(error)));
+  }
+
+  /** In needs-answer: try again now (ports.connect asks whoever the caller arranged); else false. */
+  retryNow(): boolean {
+    return this.state.kind === 'needs-answer' && this.answerWait.release();
   }
 
   private async attempt(signal: AbortSignal): Promise<AttemptOutcome> {

@@ -116,6 +116,10 @@ async function runForeground(options: SessionOptions, flags: ConnectCliFlags, co
     log: stderrLogger(flags.verbose === true),
     onEvent: (event) => {
       if (event.kind === 'forwarding-again') process.stderr.write('forwarding again\n');
+      else if (event.kind === 'needs-answer')
+        process.stderr.write(
+          `waiting for you: ${safeText(event.error ?? 'the login needs an answer')}; not retrying by itself (that could lock the account): stop with Ctrl-C and connect again\n`,
+        );
       // The last error may quote the server (its DISCONNECT text, sent before any key is checked).
       else
         process.stderr.write(

@@ -130,6 +130,30 @@ describe('renderStatus', () => {
     expect(lineWith(lines.join('\n'), 'my-app')).toMatch(/\sholding\s.*held 2, dropped 1$/);
   });
 
+  it('waiting for an answer: says so and what to run, no countdown; forwards hold', () => {
+    const waiting = session({
+      state: 'needs-answer',
+      since: ago(30),
+      downSince: ago(95),
+      connectedAt: null,
+      lastError: {
+        message: 'the login needs an answer (Verification code:) and nobody can give one',
+        hint: 'Run `tunnel connect devserver` to answer it.',
+        code: 'SSH_NEEDS_ANSWER',
+        at: new Date(2025, 0, 15, 10, 44, 40).toISOString(),
+      },
+      clusters: [cluster('my-app', [forward({ state: 'holding' })])],
+    });
+    const lines = renderStatus(doc([waiting]), options).split('\n');
+    expect(lines).toContain(
+      'devserver (dev.example.com)  waiting for you: the login needs an answer — run: tunnel connect devserver · down for 1m35s · 1 reconnect · k3d v5.9.0',
+    );
+    expect(lines).toContain(
+      '  last error 10:44:40: the login needs an answer (Verification code:) and nobody can give one',
+    );
+    expect(lineWith(lines.join('\n'), 'my-app')).toMatch(/\sholding\s/);
+  });
+
   it('counts "down for" from the loss, not from the current attempt (connecting and reconnecting)', () => {
     const down = { since: ago(4), downSince: ago(95), connectedAt: null, hostName: null, clusters: [] };
     const waiting = session({ ...down, state: 'reconnecting', attempt: 9, nextAttemptAt: ago(-3) });

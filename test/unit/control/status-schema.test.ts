@@ -98,7 +98,7 @@ describe('docs/status.schema.json', () => {
       '$: lacks required field reconnectCount',
     ]);
     expect(schemaErrors(statusSchema, { ...session, state: 'up' }, '#/$defs/session')).toEqual([
-      '$.state: "up" is not one of ["connecting","forwarding","reconnecting","stopped"]',
+      '$.state: "up" is not one of ["connecting","forwarding","reconnecting","needs-answer","stopped"]',
     ]);
     const badPort = {
       ...session.clusters[0]!,

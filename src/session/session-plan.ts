@@ -1,0 +1,71 @@
+// A session's plan from k3d's clusters: planForwards, then local ports, keeping every forward that is
+// already listening where it listens (no blink on re-discovery) and reusing the ports an earlier run
+// used (an agent restart), so the kubeconfig written then stays valid.
+import type { SessionOptions } from '../config/resolve.js';
+import { isPortFree, pickFreePort } from '../local/port-probe.js';
+import { planForwards } from '../plan/forward-plan.js';
+import { assignLocalPorts } from '../plan/ports.js';
+import type { ForwardSpec } from '../plan/types.js';
+import type { K3dCluster } from '../remote/types.js';
+
+export interface SessionPlanInput {
+  clusters: K3dCluster[];
+  options: Pick<SessionOptions, 'clusters' | 'maps' | 'bindAddress'>;
+  /** After the first forwarding: a cluster that cannot be planned is skipped, not an error. */
+  lenient: boolean;
+  /** The specs of the forwards listening now. */
+  live: readonly ForwardSpec[];
+  preferredPorts: ReadonlyMap<string, number>;
+  /** The SSH connection goes to this machine (see AssignOptions.devServerIsLocal). */
+  devServerIsLocal: boolean;
+}
+
+export async function planSession(input: SessionPlanInput) {
+  const { options } = input;
+  const plan = planForwards(input.clusters, {
+    clusters: options.clusters,
+    maps: options.maps,
+    bindAddress: options.bindAddress,
+    lenient: input.lenient,
+  });
+  const live = new Map(input.live.map((spec) => [spec.id, spec]));
+  const kept = new Map<string, ForwardSpec>();
+  for (const spec of plan.forwards) {
+    const current = live.get(spec.id);
+    if (current && current.localAddress === spec.localAddress)
+      kept.set(spec.id, { ...spec, ...localOf(current) });
+  }
+  const keptPorts = new Set([...kept.values()].map((spec) => spec.localPort));
+  const rest = plan.forwards
+    .filter((spec) => !kept.has(spec.id))
+    .map((spec) => preferred(spec, input.preferredPorts, keptPorts));
+  const assigned = await assignLocalPorts(rest, {
+    maps: options.maps,
+    devServerIsLocal: input.devServerIsLocal,
+    // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
+    isFree: async (address, port) => !keptPorts.has(port) && (await isPortFree(address, port)),
+    pick: pickFreePort,
+  });
+  const byId = new Map([...kept.values(), ...assigned].map((spec) => [spec.id, spec]));
+  return {
+    forwards: plan.forwards.map((spec) => byId.get(spec.id) ?? spec),
+    skipped: plan.skipped,
+    unusedMaps: plan.unusedMaps,
+  };
+}
+
+/** The port an earlier run used for this forward, when it differs from the planner's first choice. */
+function preferred(
+  spec: ForwardSpec,
+  preferredPorts: ReadonlyMap<string, number>,
+  keptPorts: ReadonlySet<number>,
+): ForwardSpec {
+  const port = preferredPorts.get(spec.id);
+  if (port === undefined || port === spec.localPort || keptPorts.has(port)) return spec;
+  if (spec.remapped?.reason === 'pinned') return spec;
+  return { ...spec, localPort: port, remapped: { from: spec.remotePort, reason: 'busy' } };
+}
+
+function localOf(spec: ForwardSpec): Pick<ForwardSpec, 'localPort' | 'remapped'> {
+  return { localPort: spec.localPort, remapped: spec.remapped };
+}
