@@ -39,7 +39,7 @@ export function givenFlags(command: Command): ConnectFlags {
   return Object.fromEntries(entries) as ConnectFlags;
 }
 
-function isExecutableFile(file: string): boolean {
+export function isExecutableFile(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();
@@ -55,7 +55,7 @@ function isExecutableFile(file: string): boolean {
 export function withAskpass(
   options: SessionOptions,
   env: NodeJS.ProcessEnv,
-  stdinIsTTY: boolean = process.stdin.isTTY === true,
+  stdinIsTTY: boolean = Boolean(process.stdin.isTTY && process.stderr.isTTY),
 ): SessionOptions {
   const askpass = askpassProgram({ env, stdinIsTTY, cwd: process.cwd(), isExecutable: isExecutableFile });
   return Object.freeze({ ...options, askpass });

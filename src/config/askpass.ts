@@ -1,7 +1,10 @@
 // Which SSH_ASKPASS program answers login questions when no person is at a terminal, decided from the
 // environment the way OpenSSH's read_passphrase does (readpass.c): SSH_ASKPASS_REQUIRE=force always
-// uses it; otherwise only when stdin is not a terminal, unless SSH_ASKPASS_REQUIRE=never. Pure: env, the
-// terminal and the file check come in, so the CLI decides once and the agent only carries the answer.
+// uses it; `never` never; `prefer` when a display is set; otherwise only without a terminal, and only
+// when a display is set (DISPLAY or WAYLAND_DISPLAY). The one rule: the CLI's own questions
+// (cli/terminal.ts) and the program a session keeps for the agent's reconnects both come from here.
+// Pure: env, the terminal and the file check come in, so the CLI decides once and the agent only
+// carries the answer.
 import path from 'node:path';
 
 /** Longest askpass path we carry (PATH_MAX on Linux); longer is not a real program path. */
@@ -9,7 +12,7 @@ export const MAX_ASKPASS_PATH = 4096;
 
 export interface AskpassInput {
   env: NodeJS.ProcessEnv;
-  /** Whether the command's stdin is a terminal (process.stdin.isTTY). */
+  /** Whether a person can answer at this command's terminal (stdin, and stderr for the prompt). */
   stdinIsTTY: boolean;
   /** The command's working directory, for an SSH_ASKPASS given as a relative path. */
   cwd: string;
@@ -22,10 +25,16 @@ export function askpassProgram(input: AskpassInput): string | undefined {
   const { env } = input;
   const program = env.SSH_ASKPASS;
   if (!program) return undefined;
+  return askpassWanted(env, input.stdinIsTTY) ? absoluteProgram(program, input) : undefined;
+}
+
+/** readpass.c: force always; never never; else a display is needed, and prefer or no terminal. */
+function askpassWanted(env: NodeJS.ProcessEnv, hasTerminal: boolean): boolean {
   const requirement = (env.SSH_ASKPASS_REQUIRE ?? '').toLowerCase();
-  const wanted = requirement === 'force' || (!input.stdinIsTTY && requirement !== 'never');
-  if (!wanted) return undefined;
-  return absoluteProgram(program, input);
+  if (requirement === 'force') return true;
+  if (requirement === 'never') return false;
+  const display = Boolean(env.DISPLAY) || Boolean(env.WAYLAND_DISPLAY);
+  return display && (requirement === 'prefer' || !hasTerminal);
 }
 
 /**

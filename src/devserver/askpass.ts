@@ -1,12 +1,10 @@
-// The questions of a login answered by an SSH_ASKPASS program instead of a terminal (see ssh/askpass.ts
-// for when, and how it is run). The CLI uses it when SSH_ASKPASS says so; an agent session uses it for
+// The questions of a login answered by an SSH_ASKPASS program instead of a terminal (config/askpass.ts says
+// when, ssh/askpass.ts how it is run). The CLI uses it when SSH_ASKPASS says so; an agent session uses it for
 // an unattended reconnect when it was given one (SessionOptions.askpass).
 import { MAX_PROMPT_CHARS, questionText } from '../redact.js';
 import { askpassConfirm, runAskpass } from '../ssh/askpass.js';
 import type { LoginQuestion } from '../ssh/types.js';
 import type { Interaction } from './connect.js';
-
-export { askpassProgram } from '../ssh/askpass.js';
 
 /** Every question of a login put to `program`; env is the environment it runs with (default ours). */
 export function askpassInteraction(program: string, env?: NodeJS.ProcessEnv): Interaction {

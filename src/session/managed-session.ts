@@ -76,8 +76,7 @@ export class ManagedSession {
     const { options, log } = input;
     this.options = options;
     this.log = log;
-    // SessionOptions.askpass comes with the transport wiring; read loosely until then.
-    this.answers = new SessionAnswers((options as { askpass?: string }).askpass);
+    this.answers = new SessionAnswers(options.askpass);
     this.interaction = this.answers.remembering(input.interaction);
     this.preferredPorts = input.preferredPorts ?? new Map();
     this.listeners = new ListenerSet(undefined, log, {

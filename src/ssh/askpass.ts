@@ -1,6 +1,6 @@
 // SSH_ASKPASS as OpenSSH uses it (readpass.c read_passphrase / ssh_askpass), for questions tunnel asks
 // itself (ssh2 transport: passphrases, host keys, passwords, one-time codes). Which one answers, the
-// terminal or the program, is askpassProgram(); running it is runAskpass(): the prompt as its only
+// terminal or the program, is config/askpass.ts; running it is runAskpass(): the prompt as its only
 // argument, never through a shell, one line read from its stdout, a non-zero exit meaning "no answer".
 // The answer is returned and nothing else: never logged, never in an error (the prompt is not secret).
 import { runProcess } from '../process/run.js';
@@ -9,23 +9,6 @@ import { runProcess } from '../process/run.js';
 const MAX_ANSWER_CHARS = 1024;
 /** OpenSSH waits for ever; a forgotten dialog must not hold a connect for longer than this. */
 const ASKPASS_TIMEOUT_MS = 10 * 60_000;
-
-/**
- * The askpass program to ask instead of the terminal, or undefined for the terminal. As OpenSSH:
- * SSH_ASKPASS_REQUIRE=force always uses it; `never` never; `prefer` uses it when a display is set;
- * otherwise only without a terminal, and only when a display is set (DISPLAY or WAYLAND_DISPLAY).
- * Unlike OpenSSH there is no built-in default program: without SSH_ASKPASS nobody is asked.
- */
-export function askpassProgram(env: NodeJS.ProcessEnv, hasTerminal: boolean): string | undefined {
-  const program = env.SSH_ASKPASS;
-  if (!program) return undefined;
-  const require = (env.SSH_ASKPASS_REQUIRE ?? '').toLowerCase();
-  if (require === 'force') return program;
-  if (require === 'never') return undefined;
-  const display = Boolean(env.DISPLAY) || Boolean(env.WAYLAND_DISPLAY);
-  if (!display) return undefined;
-  return require === 'prefer' || !hasTerminal ? program : undefined;
-}
 
 export interface AskpassRequest {
   program: string;

@@ -109,29 +109,41 @@ describe('askpassProgram: which SSH_ASKPASS answers when nobody is at a terminal
     expect(askpassProgram(base({ SSH_ASKPASS: ASKPASS, SSH_ASKPASS_REQUIRE: 'FORCE' }, true))).toBe(ASKPASS);
   });
 
-  it('without a terminal: used unless SSH_ASKPASS_REQUIRE=never', () => {
-    expect(askpassProgram(base({ SSH_ASKPASS: ASKPASS }, false))).toBe(ASKPASS);
-    expect(askpassProgram(base({ SSH_ASKPASS: ASKPASS, SSH_ASKPASS_REQUIRE: 'prefer' }, false))).toBe(
-      ASKPASS,
-    );
-    expect(
-      askpassProgram(base({ SSH_ASKPASS: ASKPASS, SSH_ASKPASS_REQUIRE: 'never' }, false)),
-    ).toBeUndefined();
+  it.each([
+    [{ SSH_ASKPASS: ASKPASS, SSH_ASKPASS_REQUIRE: 'never', DISPLAY: ':0' }, false, undefined],
+    [{ SSH_ASKPASS: ASKPASS, DISPLAY: ':0' }, false, ASKPASS],
+    [{ SSH_ASKPASS: ASKPASS, WAYLAND_DISPLAY: 'wayland-0' }, false, ASKPASS],
+    [{ SSH_ASKPASS: ASKPASS, DISPLAY: ':0' }, true, undefined],
+    [{ SSH_ASKPASS: ASKPASS }, false, undefined],
+    [{ SSH_ASKPASS: ASKPASS, SSH_ASKPASS_REQUIRE: 'prefer', DISPLAY: ':0' }, true, ASKPASS],
+    [{ SSH_ASKPASS: ASKPASS, SSH_ASKPASS_REQUIRE: 'prefer' }, true, undefined],
+    [{ SSH_ASKPASS: ASKPASS, SSH_ASKPASS_REQUIRE: 'force' }, false, ASKPASS],
+  ])('as readpass.c decides: %j with a terminal=%s → %s', (env, terminal, expected) => {
+    expect(askpassProgram(base(env, terminal))).toBe(expected);
   });
 
   it('made absolute for the agent: relative to the working directory, a bare name through PATH', () => {
-    expect(askpassProgram(base({ SSH_ASKPASS: 'bin/ask' }, false))).toBe('/work/bin/ask');
+    expect(askpassProgram(base({ SSH_ASKPASS: 'bin/ask', SSH_ASKPASS_REQUIRE: 'force' }, false))).toBe(
+      '/work/bin/ask',
+    );
     const env = {
       SSH_ASKPASS: 'ssh-askpass',
+      SSH_ASKPASS_REQUIRE: 'force',
       PATH: ['relative', '/usr/bin', '/usr/lib/ssh'].join(path.delimiter),
     };
     expect(askpassProgram(base(env, false))).toBe('/usr/lib/ssh/ssh-askpass');
-    expect(askpassProgram(base({ SSH_ASKPASS: 'nowhere', PATH: '/usr/bin' }, false))).toBeUndefined();
+    expect(
+      askpassProgram(base({ SSH_ASKPASS: 'nowhere', SSH_ASKPASS_REQUIRE: 'force', PATH: '/usr/bin' }, false)),
+    ).toBeUndefined();
   });
 
   it('refuses what a session must not carry: control characters, an unbounded path', () => {
-    expect(askpassProgram(base({ SSH_ASKPASS: '/opt/ask\nrm' }, false))).toBeUndefined();
-    expect(askpassProgram(base({ SSH_ASKPASS: `/${'a'.repeat(5000)}` }, false))).toBeUndefined();
+    expect(
+      askpassProgram(base({ SSH_ASKPASS: '/opt/ask\nrm', SSH_ASKPASS_REQUIRE: 'force' }, false)),
+    ).toBeUndefined();
+    expect(
+      askpassProgram(base({ SSH_ASKPASS: `/${'a'.repeat(5000)}`, SSH_ASKPASS_REQUIRE: 'force' }, false)),
+    ).toBeUndefined();
   });
 
   it('reaches the options of a connect run without a terminal', async () => {
