@@ -110,8 +110,12 @@ export function loginError(target: SshTarget, stderr: string, context: LoginCont
   const known = hostKeyError(target, lines, context) ?? authFailure(target, lines, context);
   if (known) return known;
   const said = lines.length > 0 ? quoted(lines) : 'ssh exited without saying why';
+  // "connect to host … port 22: Connection refused": sshd is restarting. The supervisor retries such a
+  // failure quickly (backoff.ts isConnectionRefused), as it does for ssh2's ECONNREFUSED.
+  const refused = lineWith(lines, /: Connection refused$/);
   return new TunnelError('SSH_CONNECT', `Cannot connect to ${describeTarget(target)}: ${said}`, {
     hint: `Check that plain ssh works: ssh -v ${target.alias}`,
+    ...(refused ? { cause: Object.assign(new Error(remoteText(refused)), { code: 'ECONNREFUSED' }) } : {}),
   });
 }
 

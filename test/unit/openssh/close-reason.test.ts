@@ -2,6 +2,7 @@
 // same error codes the ssh2 transport uses, remote text escaped.
 import { describe, expect, it } from 'vitest';
 import { closeReason, loginError } from '../../../src/openssh/close-reason.js';
+import { isConnectionRefused } from '../../../src/supervisor/backoff.js';
 import { sshTarget } from '../../builders.js';
 
 const target = sshTarget({ alias: 'devserver', hostName: '127.0.0.1', port: 2222, user: 'me' });
@@ -25,6 +26,14 @@ Host key verification failed.
 `;
 
 describe('loginError', () => {
+  it('a refused TCP connect (sshd restarting) carries ECONNREFUSED, so the supervisor retries it quickly', () => {
+    const stderr = 'ssh: connect to host 127.0.0.1 port 2222: Connection refused\n';
+    const error = loginError(target, stderr, none);
+    expect(error.code).toBe('SSH_CONNECT');
+    expect(isConnectionRefused(error)).toBe(true);
+    expect(isConnectionRefused(loginError(target, 'ssh: Could not resolve hostname x\n', none))).toBe(false);
+  });
+
   it('a changed host key is HOST_KEY_CHANGED with the fingerprint and the offending line', () => {
     const error = loginError(target, CHANGED, none);
     expect(error.code).toBe('HOST_KEY_CHANGED');
