@@ -18,6 +18,7 @@ import {
 } from './fixture.js';
 
 export type SetupName =
+  | 'plain'
   | 'user-ca'
   | 'user-ca-certfile'
   | 'host-cert'
@@ -64,6 +65,8 @@ const TWO_FACTOR = [
 function specFor(name: SetupName, client: ClientFiles): Spec {
   const dir = client.dir;
   switch (name) {
+    case 'plain':
+      return {};
     case 'user-ca':
     case 'user-ca-certfile':
       return userCa(dir, name === 'user-ca-certfile');
