@@ -17,6 +17,8 @@ export interface ClientFiles {
   askpass: string;
   /** Writes what the askpass script answers from now on. */
   answer(text: string): void;
+  /** From now on the askpass script fails (exit 1, nothing on stdout): nobody is there to answer. */
+  refuse(): void;
   /** The prompts the askpass script was run with, in order (prompts only; never the answers). */
   asked(): string[];
   /** SSH_ASKPASS + SSH_ASKPASS_REQUIRE=force, for `ssh` or `tunnel`. */
@@ -29,7 +31,7 @@ export function makeClientFiles(): ClientFiles {
   const answerFile = path.join(dir, 'answer');
   const askedFile = path.join(dir, 'asked');
   const askpass = path.join(dir, 'askpass');
-  // As OpenSSH runs it: the prompt is argv[1], the answer is stdout.
+  // As OpenSSH runs it: the prompt is argv[1], the answer is stdout (cat fails when refuse() removed it).
   const script = `#!/bin/sh\nprintf '%s\\n' "$1" >> '${askedFile}'\ncat '${answerFile}'\n`;
   fs.writeFileSync(askpass, script, { mode: 0o700 });
   const answer = (text: string) => fs.writeFileSync(answerFile, text, { mode: 0o600 });
@@ -38,6 +40,7 @@ export function makeClientFiles(): ClientFiles {
     dir,
     askpass,
     answer,
+    refuse: () => fs.rmSync(answerFile, { force: true }),
     asked: () =>
       fs.existsSync(askedFile) ? fs.readFileSync(askedFile, 'utf8').split('\n').slice(0, -1) : [],
     askpassEnv: () => ({ SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force' }),

@@ -169,3 +169,48 @@ export function wrongAnswerTest(get: () => Setup, what: string, answer: string, 
     JOURNEY_TIMEOUT_MS,
   );
 }
+
+/**
+ * Nobody to answer at a background reconnect (the askpass fails, as when the person is away): the session
+ * stops retrying in a state that says it needs an answer, instead of a loop that would lock the account;
+ * `tunnel connect <alias>` with someone to answer brings it back.
+ */
+export function needsAnswerTest(get: () => Setup, right: string): void {
+  const newCli = cliEnvsPerTest();
+  it(
+    'a reconnect nobody can answer waits in needs-answer without retrying; connect answers it',
+    async () => {
+      const setup = get();
+      const cli = cliFor(newCli, setup);
+      try {
+        const connected = await connect(cli, setup);
+        expect(connected.code, connected.stderr).toBe(0);
+        setup.client.refuse();
+        await setup.frontSshd.crash();
+        await setup.frontSshd.restart();
+        await expect
+          .poll(async () => (await sessionOf(cli, setup.alias)).state, {
+            timeout: RECOVERY_TIMEOUT_MS,
+            interval: 250,
+          })
+          .toBe('needs-answer');
+        const stuck = await sessionOf(cli, setup.alias);
+        expect(stuck.lastError?.code).toBe('SSH_NEEDS_ANSWER');
+        const asked = setup.client.asked().length;
+        await sleep(5_000);
+        expect(setup.client.asked().length).toBe(asked);
+        expect((await sessionOf(cli, setup.alias)).state).toBe('needs-answer');
+
+        setup.client.answer(right);
+        const answered = await connect(cli, setup);
+        expect(answered.code, answered.stderr).toBe(0);
+        const entry = await sessionOf(cli, setup.alias);
+        expect(entry.state).toBe('forwarding');
+        expect((await curlOnce(webPort(entry))).stdout).toContain(WEB_REPLY);
+      } finally {
+        setup.client.answer(right);
+      }
+    },
+    JOURNEY_TIMEOUT_MS,
+  );
+}

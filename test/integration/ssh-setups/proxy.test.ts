@@ -3,9 +3,10 @@
 // wants the key and then a one-time code; the dev server listens only behind it. The crash is the
 // bastion's, so the reconnect must answer the code again.
 import { GOOD_CODE } from './fixture.js';
-import { setupSuite, wrongAnswerTest } from './journey.js';
+import { needsAnswerTest, setupSuite, wrongAnswerTest } from './journey.js';
 
 setupSuite('fdpass', { transport: 'openssh', asks: false });
 setupSuite('bastion', { asks: true }, (get) => {
   wrongAnswerTest(get, 'one-time code at the bastion', '000000', GOOD_CODE);
+  needsAnswerTest(get, GOOD_CODE);
 });
