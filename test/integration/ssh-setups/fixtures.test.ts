@@ -57,6 +57,8 @@ describe.runIf(isRoot())('the SSH setups, through the real ssh client', () => {
     const wrong = await ssh(s);
     expect(wrong.code).toBe(255);
     expect(wrong.stderr).toContain('Permission denied (keyboard-interactive)');
+    // NumberOfPasswordPrompts (default 3): asked three times, then refused.
+    expect(s.client.asked()).toHaveLength(4);
   });
 
   it('password: password only, checked by PAM', async () => {
@@ -70,6 +72,7 @@ describe.runIf(isRoot())('the SSH setups, through the real ssh client', () => {
     const wrong = await ssh(s);
     expect(wrong.code).toBe(255);
     expect(wrong.stderr).toContain('Permission denied (password)');
+    expect(s.client.asked()).toHaveLength(4);
   });
 
   it('pq-kex: the server allows only sntrup761x25519', async () => {
