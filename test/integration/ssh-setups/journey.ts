@@ -3,12 +3,13 @@
 // (answers again from SSH_ASKPASS where the server asks), `tunnel disconnect` leaves nothing running. And a
 // wrong one-time code or password: a clear error, a non-zero exit, nothing left running, no retry loop.
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot } from '../../devserver/netns.js';
 import { agentProcesses } from '../agent-helpers.js';
 import { type CliEnv, cliEnvsPerTest, runCli } from '../cli-helpers.js';
 import { curlOnce, RECOVERY_TIMEOUT_MS, sleep, WEB_REPLY } from '../fault-helpers.js';
-import { GOOD_PASSWORD } from './fixture.js';
+import { GOOD_CODE, GOOD_PASSWORD } from './fixture.js';
 import { type Setup, type SetupName, startSetup } from './setups.js';
 
 interface SessionJson {
@@ -67,6 +68,15 @@ export function clientProcesses(setup: Setup): string[] {
   return found;
 }
 
+/** Files under `dir` (the CLI's home: state, logs, kubeconfig) that contain one of the secrets. */
+function filesHolding(dir: string, secrets: string[]): string[] {
+  const entries = fs.readdirSync(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .filter((file) => secrets.some((secret) => fs.readFileSync(file, 'latin1').includes(secret)));
+}
+
 function cliFor(newCli: () => CliEnv, setup: Setup): CliEnv {
   const cli = newCli();
   Object.assign(cli.env, setup.client.askpassEnv());
@@ -104,6 +114,8 @@ export function setupSuite(name: SetupName, expected: Expectations, more?: (get:
         expect((await curlOnce(webPort(entry))).stdout).toContain(WEB_REPLY);
         const askedBefore = setup.client.asked().length;
         expect(askedBefore > 0).toBe(expected.asks);
+        // On OpenSSH the session is a master ssh run with the setup's config (so the check below means something).
+        if (expected.transport === 'openssh') expect(clientProcesses(setup)).not.toEqual([]);
 
         await setup.frontSshd.crash();
         await setup.frontSshd.restart();
@@ -130,6 +142,7 @@ export function setupSuite(name: SetupName, expected: Expectations, more?: (get:
         await expect.poll(() => clientProcesses(setup), { timeout: 5_000 }).toEqual([]);
         expect((await runCli(cli, ['agent', 'stop'])).code).toBe(0);
         await expect.poll(() => agentProcesses(cli), { timeout: 5_000 }).toEqual([]);
+        expect(filesHolding(cli.home, [GOOD_CODE, GOOD_PASSWORD])).toEqual([]);
       },
       JOURNEY_TIMEOUT_MS,
     );
