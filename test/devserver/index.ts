@@ -13,7 +13,7 @@ import path from 'node:path';
 import { startDaemon } from './daemon-process.js';
 import { createNetns, isRoot, type Netns } from './netns.js';
 import { createSimHome, sessionEnv } from './sim-home.js';
-import { generateKey, type SshdHandle, startSshd } from './sshd.js';
+import { generateKey, type SshdHandle, type SshdOptions, startSshd } from './sshd.js';
 import {
   daemonPidFile,
   SCENARIO_DIR,
@@ -41,6 +41,11 @@ export interface DevServerOptions {
   loginShell?: string;
   /** k3d and docker on the plain SSH session's PATH too (as with /usr/bin/docker from a package). */
   toolsOnSessionPath?: boolean;
+  /**
+   * Changes to the dev server's sshd (a CA, a PAM stack, algorithms…), asked for once its directory exists
+   * (`dir`, where host keys may be made before sshd starts) and its address (`host`) is known.
+   */
+  sshd?: (context: { dir: string; host: string }) => Partial<SshdOptions>;
 }
 
 export interface DevServer {
@@ -159,13 +164,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         throw new Error(`world daemon could not listen: ${JSON.stringify(ready.errors)}`);
       return { handle };
     });
+    const sshdDir = path.join(dir, 'sshd');
+    fs.mkdirSync(sshdDir, { recursive: true, mode: 0o700 });
+    const listenAddress = netns?.nsAddress ?? '127.0.0.1';
     const sshd = await startSshd({
-      dir: path.join(dir, 'sshd'),
-      listenAddress: netns?.nsAddress ?? '127.0.0.1',
+      dir: sshdDir,
+      listenAddress,
       ...(netns ? { port: 22, netns: netns.name } : {}),
       authorizedKeys: [publicKey],
       setEnv: sessionEnv(simHome, { toolsOnPath: options.toolsOnSessionPath === true }),
       ...(options.loginShell ? { loginShell: options.loginShell } : {}),
+      ...options.sshd?.({ dir: sshdDir, host: listenAddress }),
     });
     cleanups.push(() => sshd.stop());
 

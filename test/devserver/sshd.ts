@@ -4,6 +4,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { currentUser, withMounts } from './sshd-mounts.js';
 
 export type KeyType = 'ed25519' | 'ecdsa' | 'rsa';
 
@@ -22,13 +23,18 @@ export interface SshdOptions {
   authorizedKeys: string[];
   /** Environment for sessions (sshd_config SetEnv), e.g. HOME of the simulated dev-server user. */
   setEnv?: Record<string, string>;
-  /** Raw extra sshd_config lines. */
+  /** Raw extra sshd_config lines; they come first, so they override the defaults (sshd keeps the first value). */
   extraConfig?: string[];
   /**
    * The login shell sshd runs sessions with (e.g. /usr/bin/fish), root only: sshd is started in its own
    * mount namespace over a copy of /etc/passwd that says so; the machine's /etc/passwd is not touched.
    */
   loginShell?: string;
+  /**
+   * A PAM stack for sshd (the text of /etc/pam.d/sshd), root only: like loginShell, a private mount
+   * namespace bind-mounts it over /etc/pam.d/sshd; the machine's file is not touched. Sets UsePAM yes.
+   */
+  pamStack?: string;
 }
 
 export interface HostKey {
@@ -85,28 +91,12 @@ async function freePort(host: string): Promise<number> {
   });
 }
 
-/** `argv` in a private mount namespace where /etc/passwd gives the current user `shell` (unshare execs, so the pid is sshd's). */
-function withLoginShell(dir: string, shell: string, argv: string[]): string[] {
-  if (process.getuid?.() !== 0) throw new Error('loginShell needs root (a mount namespace)');
-  const user = currentUser();
-  const passwd = fs
-    .readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .map((line) => (line.startsWith(`${user}:`) ? [...line.split(':').slice(0, 6), shell].join(':') : line))
-    .join('\n');
-  const file = path.join(dir, 'passwd');
-  fs.writeFileSync(file, passwd);
-  const script = 'mount --bind "$0" /etc/passwd && exec "$@"';
-  return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, file, ...argv];
-}
-
-function currentUser(): string {
-  return execFileSync('id', ['-un'], { encoding: 'utf8' }).trim();
-}
-
 function sshdConfig(options: SshdOptions, port: number, keys: HostKey[]): string {
   const isRoot = process.getuid?.() === 0;
+  const pam = options.pamStack !== undefined;
   const lines = [
+    // First, so they win: sshd keeps the first value it reads for a keyword.
+    ...(options.extraConfig ?? []),
     `Port ${port}`,
     `ListenAddress ${options.listenAddress ?? '127.0.0.1'}`,
     ...keys.map((key) => `HostKey ${key.path}`),
@@ -115,9 +105,10 @@ function sshdConfig(options: SshdOptions, port: number, keys: HostKey[]): string
     'PubkeyAuthentication yes',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
-    'UsePAM no',
+    pam ? 'UsePAM yes' : 'UsePAM no',
     'StrictModes no',
-    isRoot ? 'PermitRootLogin prohibit-password' : '',
+    // Root logs in with a password or a code only where PermitRootLogin says yes.
+    isRoot ? `PermitRootLogin ${pam ? 'yes' : 'prohibit-password'}` : '',
     'AllowTcpForwarding yes',
     'PrintMotd no',
     'LogLevel VERBOSE',
@@ -127,7 +118,6 @@ function sshdConfig(options: SshdOptions, port: number, keys: HostKey[]): string
           .map(([k, v]) => `${k}="${v}"`)
           .join(' ')}`
       : '',
-    ...(options.extraConfig ?? []),
   ];
   return `${lines.filter((line) => line !== '').join('\n')}\n`;
 }
@@ -226,7 +216,7 @@ export async function startSshd(options: SshdOptions): Promise<SshdHandle> {
   const launch = async (): Promise<void> => {
     fs.writeFileSync(logFile, '');
     const sshd = [SSHD_BIN, '-D', '-f', configFile, '-E', logFile];
-    const argv = options.loginShell ? withLoginShell(options.dir, options.loginShell, sshd) : sshd;
+    const argv = withMounts(options, sshd);
     const command = options.netns ? ['ip', 'netns', 'exec', options.netns, ...argv] : argv;
     const started = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
     child = started;
