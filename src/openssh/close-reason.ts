@@ -4,6 +4,7 @@
 // through remoteText, never whole.
 import { TunnelError } from '../errors.js';
 import { escapeControls, remoteText, stderrLines } from '../redact.js';
+import { AnswerRefusedError } from '../ssh/answer-refused.js';
 import { describeTarget } from '../ssh/connect-errors.js';
 import type { CloseReason, SshTarget } from '../ssh/types.js';
 
@@ -12,6 +13,8 @@ export interface LoginContext {
   /** A question (password, code, PIN) got no answer, or password/keyboard-interactive were turned off
    *  because nobody can answer them. */
   unanswered: boolean;
+  /** A password, code or PIN was answered through the relay: a denial is then marked (answer-refused.ts). */
+  answered?: boolean;
   /** A background reconnect: StrictHostKeyChecking was yes whatever the config says. */
   unattended?: boolean;
 }
@@ -88,9 +91,10 @@ function authFailure(target: SshTarget, lines: string[], context: LoginContext):
   const denied = found.replace(/\.$/, '');
   const where = `${target.user}@${target.hostName}:${target.port}`;
   if (context.unanswered) return needsAnswerError(target, quoted([denied], 1));
-  return new TunnelError('SSH_AUTH', `Authentication to ${where} failed: ${quoted([denied], 1)}.`, {
-    hint: `Check that plain ssh logs in: ssh -v ${target.alias}`,
-  });
+  const message = `Authentication to ${where} failed: ${quoted([denied], 1)}.`;
+  const hint = `Check that plain ssh logs in: ssh -v ${target.alias}`;
+  if (context.answered) return new AnswerRefusedError(message, { hint });
+  return new TunnelError('SSH_AUTH', message, { hint });
 }
 
 /** A password, code or PIN was needed and nobody could answer (`said`: what ssh said, when it did). */

@@ -147,6 +147,7 @@ async function failureOf(login: Login, master: RunningProcess): Promise<unknown>
   const turnedOff = !canAnswer(target, options) && couldAsk && offersAnswerable(result.stderr);
   return loginError(target, result.stderr, {
     unanswered: login.questions.unanswered || turnedOff,
+    answered: login.questions.answered === true,
     unattended: options.hostKeyPolicy.unattended === true,
   });
 }

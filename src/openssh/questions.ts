@@ -19,12 +19,15 @@ export interface Answerers {
 export interface QuestionState {
   /** A password, code or PIN was asked and got no answer. */
   unanswered: boolean;
+  /** A password, code or PIN was answered (so ssh sent it): a denial then was that answer's refusal. */
+  answered?: boolean;
 }
 
 async function answer(
   request: AskpassRequest,
   from: Answerers,
   onUnanswered: () => void,
+  onAnswered: () => void,
 ): Promise<string | undefined> {
   switch (request.kind) {
     case 'yes-no': {
@@ -43,6 +46,7 @@ async function answer(
     case 'secret': {
       const text = await from.askSecret?.({ prompt: request.prompt, echo: false });
       if (text === undefined) onUnanswered();
+      else onAnswered();
       return text;
     }
   }
@@ -57,9 +61,16 @@ export function answerQuestions(
 ): AnswerRequest {
   return (request) =>
     deadline.around(() =>
-      answer(request, from, () => {
-        state.unanswered = true;
-        onUnanswered();
-      }),
+      answer(
+        request,
+        from,
+        () => {
+          state.unanswered = true;
+          onUnanswered();
+        },
+        () => {
+          state.answered = true;
+        },
+      ),
     );
 }

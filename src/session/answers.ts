@@ -7,6 +7,8 @@
 
 import { askpassInteraction } from '../devserver/askpass.js';
 import type { Interaction } from '../devserver/connect.js';
+import { TunnelError } from '../errors.js';
+import { answerWasRefused } from '../ssh/answer-refused.js';
 
 export class SessionAnswers {
   private readonly passphrases = new Map<string, string>();
@@ -36,8 +38,27 @@ export class SessionAnswers {
     return {
       unattended: true,
       askPassphrase: async (file) => this.passphrases.get(file) ?? (await program?.askPassphrase?.(file)),
-      // Asked, and unanswered without a program: the login then fails with SSH_NEEDS_ANSWER.
-      askSecret: async (question) => await program?.askSecret?.(question),
+      // Only with a program: without one, nobody can answer, so neither transport may even start a
+      // password or keyboard-interactive login (an unanswered one is still a failed PAM attempt, a Duo
+      // push); the login fails with SSH_NEEDS_ANSWER before the server asks.
+      ...(program?.askSecret ? { askSecret: program.askSecret } : {}),
     };
+  }
+
+  /**
+   * What a failed login means for the session. Unattended, a password or code that was sent and refused
+   * (the askpass program's) is SSH_NEEDS_ANSWER: retrying on a timer would send it again at every
+   * attempt and lock the account, so the session waits for `tunnel connect` instead.
+   */
+  failure(error: unknown, interaction: Interaction, alias: string): unknown {
+    if (!interaction.unattended || !answerWasRefused(error)) return error;
+    return new TunnelError(
+      'SSH_NEEDS_ANSWER',
+      `${error.message.replace(/\.$/, '')}; the answer SSH_ASKPASS gave was refused, so the session stops retrying by itself`,
+      {
+        hint: `Run \`tunnel connect ${alias}\` at a terminal to answer it, and check the SSH_ASKPASS program`,
+        cause: error,
+      },
+    );
   }
 }

@@ -199,7 +199,12 @@ export class ManagedSession {
   private ports(): SupervisorPorts<LiveConnection> {
     return {
       connect: async () => {
-        const devServer = await openDevServer(this.connectOptions(), this.interaction, this.log);
+        const interaction = this.interaction;
+        const devServer = await openDevServer(this.connectOptions(), interaction, this.log).catch(
+          (error: unknown) => {
+            throw this.answers.failure(error, interaction, this.options.alias);
+          },
+        );
         const ssh = devServer.ssh;
         this.discovery.hostName = ssh.target.hostName;
         this.discovery.transport = ssh.transport ?? { kind: 'ssh2', reason: undefined };

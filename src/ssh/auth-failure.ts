@@ -4,6 +4,8 @@
 // holds a key ssh2 could not offer: the OpenSSH transport can, and `auto` falls back on it), and
 // SSH_AUTH (every key and answer was refused). Never contains an answer or key material.
 import { TunnelError } from '../errors.js';
+import { remoteText } from '../redact.js';
+import { AnswerRefusedError } from './answer-refused.js';
 import type { SkippedIdentity } from './key-files.js';
 import type { SshTarget } from './types.js';
 
@@ -21,6 +23,8 @@ export interface AuthFacts {
   methods: string[] | null;
   /** Questions that needed an answer nobody gave. */
   unanswered: string[];
+  /** Passwords and keyboard-interactive responses sent (0: no secret reached the server). */
+  answersSent?: number;
   /** Why nobody was asked, when nobody could be ("BatchMode is set"); undefined when asked but unanswered. */
   noAskReason: string | undefined;
 }
@@ -32,13 +36,21 @@ function summarize(items: string[]): string {
   return [...counts].map(([item, count]) => (count > 1 ? `${item} ×${count}` : item)).join(', ');
 }
 
+/** How much of the server's method list a message quotes: a handful of names, never a document. */
+const MAX_METHODS_TEXT = 200;
+
+/** The server's list of methods (a name-list it sent: untrusted), escaped and bounded. */
+function serverMethods(methods: readonly string[], separator: string): string {
+  return remoteText(methods.join(separator), MAX_METHODS_TEXT);
+}
+
 function details(facts: AuthFacts): string {
   const parts = [facts.tried.length > 0 ? `tried ${summarize(facts.tried)}` : 'no key was available to try'];
   if (facts.accepted.length > 0) parts.push(`accepted ${facts.accepted.join(' + ')}, then more was required`);
   if (facts.skipped.length > 0)
     parts.push(`skipped ${facts.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}`);
   if (facts.methods && !facts.methods.includes('publickey'))
-    parts.push(`the server only offers: ${facts.methods.join(', ') || '(nothing)'}`);
+    parts.push(`the server only offers: ${serverMethods(facts.methods, ', ') || '(nothing)'}`);
   return parts.join('; ');
 }
 
@@ -52,23 +64,26 @@ export function authFailure(facts: AuthFacts): TunnelError {
   if (methods && methods.length > 0 && !methods.some((method) => SSH2_METHODS.includes(method))) {
     return new TunnelError(
       'SSH_UNSUPPORTED',
-      `Authentication to ${where} needs ${methods.join(' or ')}, which the ssh2 transport cannot do (${details(facts)}).`,
+      `Authentication to ${where} needs ${serverMethods(methods, ' or ')}, which the ssh2 transport cannot do (${details(facts)}).`,
       { hint: openSshHint(target) },
     );
   }
   if (facts.unanswered.length > 0) return needsAnswer(facts, where);
   const publickeyLeft = methods === null || methods.includes('publickey');
   const sshOnly = facts.skipped.filter((skipped) => skipped.ssh2Unusable);
-  if (publickeyLeft && sshOnly.length > 0) {
+  const answersSent = facts.answersSent ?? 0;
+  // Not after a password or code was refused: OpenSSH would ask them again (and fail them again).
+  if (publickeyLeft && sshOnly.length > 0 && answersSent === 0) {
     return new TunnelError(
       'SSH_UNSUPPORTED',
       `Authentication to ${where} failed with the keys ssh2 can offer: ${details(facts)}.`,
       { hint: openSshHint(target) },
     );
   }
-  return new TunnelError('SSH_AUTH', `Authentication to ${where} failed: ${details(facts)}.`, {
-    hint: authHint(facts),
-  });
+  const message = `Authentication to ${where} failed: ${details(facts)}.`;
+  // A refused password or code is marked: an unattended login must not send it again (answer-refused.ts).
+  if (answersSent > 0) return new AnswerRefusedError(message, { hint: authHint(facts) });
+  return new TunnelError('SSH_AUTH', message, { hint: authHint(facts) });
 }
 
 function needsAnswer(facts: AuthFacts, where: string): TunnelError {

@@ -29,6 +29,10 @@ export interface SecretState {
   cancelled?: TunnelError;
   /** The questions that needed an answer nobody gave: a prompt in quotes, or what kind they were. */
   readonly unanswered: string[];
+  /** Passwords and keyboard-interactive responses sent to the server (a refusal then is SSH_AUTH's kind). */
+  answersSent: number;
+  /** Ends the login now, sending nothing more (set by auth.ts; the handshake closes the client). */
+  abandon: () => void;
 }
 
 export type SecretMethod =
@@ -54,6 +58,8 @@ export function secretState(target: SshTarget, askSecret: AskSecret | undefined)
     keyboardAttempts: 0,
     infoRequestSeen: false,
     unanswered: [],
+    answersSent: 0,
+    abandon: () => {},
   };
 }
 
@@ -97,10 +103,16 @@ export async function passwordAttempt(state: SecretState): Promise<SecretMethod 
   if (state.passwordAttempts++ >= target.numberOfPasswordPrompts) return undefined;
   const retry = state.passwordAttempts > 1 ? { instructions: 'Permission denied, please try again.' } : {};
   const password = await ask(state, { prompt, echo: false, ...retry });
-  return password === undefined ? undefined : { type: 'password', username: target.user, password };
+  if (password === undefined) return undefined;
+  state.answersSent += 1;
+  return { type: 'password', username: target.user, password };
 }
 
-/** userauth_kbdint: undefined = not sent (no one to ask, attempts used up, or the server never asked). */
+/**
+ * userauth_kbdint: undefined = not sent (no one to ask, attempts used up, or the server never asked). A
+ * prompt nobody answers ends the login (state.abandon) instead of sending an empty response: an empty
+ * answer is a failed PAM attempt (faillock counts it; a Duo prompt may push), and the login is over anyway.
+ */
 export function keyboardAttempt(state: SecretState): SecretMethod | undefined {
   const { target } = state;
   if (!state.askSecret) {
@@ -116,8 +128,12 @@ export function keyboardAttempt(state: SecretState): SecretMethod | undefined {
     requests += 1;
     const allowed = requests <= MAX_INFO_REQUESTS && prompts.length <= MAX_PROMPTS;
     answerAll(state, { name, instructions, prompts: allowed ? prompts : [] })
-      .then((answers) => finish(allowed ? answers : prompts.map(() => '')))
-      .catch(() => finish(prompts.map(() => '')));
+      .then((answers) => {
+        if (answers === undefined) return state.abandon();
+        if (allowed && prompts.length > 0) state.answersSent += 1;
+        finish(allowed ? answers : prompts.map(() => ''));
+      })
+      .catch(() => state.abandon());
   };
   return { type: 'keyboard-interactive', username: target.user, prompt };
 }
@@ -128,8 +144,8 @@ interface InfoRequest {
   prompts: Prompt[];
 }
 
-/** One INFO_REQUEST's prompts in order; after one goes unanswered the rest are sent empty, unasked. */
-async function answerAll(state: SecretState, request: InfoRequest): Promise<string[]> {
+/** One INFO_REQUEST's prompts in order; undefined (the rest unasked) once one goes unanswered. */
+async function answerAll(state: SecretState, request: InfoRequest): Promise<string[] | undefined> {
   const { target } = state;
   const header = [request.name, request.instructions]
     .map((line) => serverText(line, MAX_INSTRUCTION_CHARS, true).trim())
@@ -137,17 +153,16 @@ async function answerAll(state: SecretState, request: InfoRequest): Promise<stri
     .join('\n');
   const answers: string[] = [];
   for (const [index, item] of request.prompts.entries()) {
-    if (!state.askSecret) {
-      answers.push('');
-      continue;
-    }
+    if (!state.askSecret) return undefined;
     const text = serverText(item.prompt, MAX_PROMPT_CHARS);
     const question: LoginQuestion = {
       prompt: `(${target.user}@${promptHost(target)}) ${text}`,
       echo: item.echo === true,
       ...(index === 0 && header !== '' ? { instructions: header } : {}),
     };
-    answers.push((await ask(state, question)) ?? '');
+    const answer = await ask(state, question);
+    if (answer === undefined) return undefined;
+    answers.push(answer);
   }
   return answers;
 }

@@ -29,6 +29,11 @@ export interface AuthPlan {
   failure(): TunnelError;
   /** How the login went so far, e.g. "publickey ED25519 SHA256:… + keyboard-interactive". */
   method(): string | undefined;
+  /**
+   * Resolves when the login must end now, with nothing more sent (a keyboard-interactive prompt nobody
+   * answered): the handshake then closes the client and fails with failure().
+   */
+  readonly abandoned?: Promise<void>;
 }
 
 /** Loads keys and the agent's identities before connecting; the handler then only picks the next step. */
@@ -54,9 +59,23 @@ export async function prepareAuth(target: SshTarget, options: AuthOptions = {}):
   });
 }
 
+/**
+ * Keys OpenSSH could offer and ssh2 cannot (a certificate, an sk key) while the server still takes
+ * publickey: nobody is asked for a password or code on ssh2, the login ends SSH_UNSUPPORTED so `auto`
+ * tries OpenSSH (with those keys) before anyone is asked; asking first would ask twice.
+ */
+function keysLeftForOpenSsh(plan: PlanState, methods: readonly string[]): boolean {
+  return methods.includes('publickey') && plan.skipped.some((skipped) => skipped.ssh2Unusable);
+}
+
 /** One attempt of the named method, or undefined when it has nothing (more) to send. */
-async function attemptOf(name: string, plan: PlanState): Promise<Attempt | undefined> {
+async function attemptOf(
+  name: string,
+  plan: PlanState,
+  methods: readonly string[],
+): Promise<Attempt | undefined> {
   if (name === 'publickey') return await nextKey(plan);
+  if (keysLeftForOpenSsh(plan, methods)) return undefined;
   const secret = name === 'password' ? await passwordAttempt(plan.secrets) : keyboardAttempt(plan.secrets);
   return secret ? { auth: secret as Attempt['auth'], label: secret.type, method: secret.type } : undefined;
 }
@@ -108,6 +127,9 @@ function takeAnswer(progress: Progress, methodsLeft: string[] | null, partialSuc
 }
 
 function createPlan(plan: PlanState): AuthPlan {
+  const abandoned = new Promise<void>((resolve) => {
+    plan.secrets.abandon = resolve;
+  });
   const order = createOrder(plan.target.preferredAuthentications, enabledMethods(plan.target));
   const progress: Progress = { tried: [], accepted: [], methods: null, last: undefined, lastCounted: false };
   const none: Attempt = { auth: { type: 'none', username: plan.target.user }, label: 'none', method: 'none' };
@@ -120,7 +142,7 @@ function createPlan(plan: PlanState): AuthPlan {
   };
   const proceed = async (next: NextAuthHandler): Promise<void> => {
     for (let name = order.next(progress.methods ?? []); name; name = order.next(progress.methods ?? [])) {
-      const attempt = await attemptOf(name, plan);
+      const attempt = await attemptOf(name, plan, progress.methods ?? []);
       if (attempt) return send(attempt, next);
       order.disable(name);
     }
@@ -134,7 +156,7 @@ function createPlan(plan: PlanState): AuthPlan {
       giveUp(next);
     });
   };
-  return { handler, method: () => describe(progress), failure: () => failureOf(plan, progress) };
+  return { handler, method: () => describe(progress), failure: () => failureOf(plan, progress), abandoned };
 }
 
 /** "publickey ED25519 SHA256:… + keyboard-interactive": the partial successes, then the last attempt. */
@@ -153,6 +175,7 @@ function failureOf(plan: PlanState, progress: Progress): TunnelError {
       skipped: plan.skipped,
       methods: progress.methods,
       unanswered: plan.secrets.unanswered,
+      answersSent: plan.secrets.answersSent,
       noAskReason: plan.secrets.askerGiven ? undefined : plan.secrets.noAskReason,
     })
   );

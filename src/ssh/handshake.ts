@@ -119,6 +119,8 @@ function watchFailures(client: Client, input: HandshakeInput, fail: (error: unkn
     if (error.level === 'agent') return input.log?.('warn', `ssh agent: ${error.message}`);
     fail(classify(input, error, kexDone));
   });
+  // A question nobody answered mid-login: close now rather than send an empty answer (auth-secrets.ts).
+  void input.auth.abandoned?.then(() => fail(input.auth.failure()));
   client.on('close', () => {
     // A ProxyCommand's stderr quotes the jump host (ssh -W prints what the far side said): remote text.
     const proxy = remoteText(stderrLines(input.proxyStderr?.() ?? '').join(' | '));

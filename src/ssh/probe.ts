@@ -92,5 +92,10 @@ export function observingAuth(auth: AuthPlan, observation: LoginObservation): Au
       observation.method = auth.method();
       next(method);
     });
-  return { handler, failure: () => auth.failure(), method: () => auth.method() };
+  return {
+    handler,
+    failure: () => auth.failure(),
+    method: () => auth.method(),
+    ...(auth.abandoned ? { abandoned: auth.abandoned } : {}),
+  };
 }

@@ -9,6 +9,7 @@ import { Agent } from '../../../src/agent/agent.js';
 import type { Interaction } from '../../../src/devserver/connect.js';
 import { type DevServer, openDevServer } from '../../../src/devserver/dev-server.js';
 import { TunnelError } from '../../../src/errors.js';
+import { AnswerRefusedError } from '../../../src/ssh/answer-refused.js';
 import type { CloseReason } from '../../../src/ssh/types.js';
 import { sessionOptions, sshTarget } from '../../builders.js';
 
@@ -118,6 +119,38 @@ describe('agent: needs-answer', () => {
     const error = await agent.connect(options, {}, signal).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SSH_NEEDS_ANSWER' });
     expect(agent.status('devserver')[0]?.state).toBe('needs-answer');
+    await agent.stopAll();
+  });
+
+  it('an unattended reconnect whose askpass answer is refused waits for a person instead of retrying', async () => {
+    const servers: ReturnType<typeof fakeDevServer>[] = [];
+    vi.mocked(openDevServer).mockImplementation(async (_options, interaction: Interaction) => {
+      if (interaction.unattended) {
+        // The askpass program's code was sent and denied (both transports mark such an SSH_AUTH).
+        throw new AnswerRefusedError('Authentication to me@dev:22 failed: tried keyboard-interactive.');
+      }
+      const server = fakeDevServer();
+      servers.push(server);
+      return server.devServer;
+    });
+    const logs: string[] = [];
+    const agent = new Agent((level, message) => logs.push(`${level}: ${message}`));
+    const options = sessionOptions({ kubeconfig: { kind: 'none' }, askpass: '/usr/local/bin/otp-askpass' });
+    const signal = new AbortController().signal;
+    await agent.connect(options, person('111111'), signal);
+    servers[0]?.end({ kind: 'keepalive', message: 'no answer to keepalives' });
+    await vi.advanceTimersByTimeAsync(60_000);
+    const [waiting] = agent.status('devserver');
+    expect(waiting?.state).toBe('needs-answer');
+    expect(waiting?.lastError).toMatchObject({
+      code: 'SSH_NEEDS_ANSWER',
+      message: /SSH_ASKPASS gave was refused/,
+    });
+    const tries = vi.mocked(openDevServer).mock.calls.length;
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(vi.mocked(openDevServer).mock.calls.length).toBe(tries);
+    const answered = await agent.connect(options, person('222222'), signal);
+    expect(answered.status.state).toBe('forwarding');
     await agent.stopAll();
   });
 });
