@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { askpassProgram } from '../config/askpass.js';
 import { type ConnectFlags, resolveSessionOptions, type SessionOptions } from '../config/resolve.js';
-import { checkTransport, type HostSettings, type SettingKey } from '../config/setting-keys.js';
+import { checkTransport } from '../config/setting-checks.js';
+import type { HostSettings, SettingKey } from '../config/setting-keys.js';
 import { checkHostAlias, loadHostSettings, SettingsStore, settingsFile } from '../config/settings.js';
 
 /**

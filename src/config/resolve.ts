@@ -20,10 +20,9 @@ import {
   checkKubeconfig,
   checkMaps,
   checkTransport,
-  type HostSettings,
-  type SettingKey,
   type ValueSource,
-} from './setting-keys.js';
+} from './setting-checks.js';
+import type { HostSettings, SettingKey } from './setting-keys.js';
 
 export type { HostSettings } from './setting-keys.js';
 

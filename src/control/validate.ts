@@ -10,7 +10,7 @@ import {
 } from '../config/defaults.js';
 import { DURATION_LIMITS } from '../config/duration.js';
 import type { KubeconfigMode } from '../config/resolve.js';
-import { TRANSPORT_SETTINGS } from '../config/setting-keys.js';
+import { TRANSPORT_SETTINGS } from '../config/setting-checks.js';
 import type { SerializedOptions } from './session-options.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
