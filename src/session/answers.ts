@@ -9,6 +9,7 @@ import { askpassInteraction } from '../devserver/askpass.js';
 import type { Interaction } from '../devserver/connect.js';
 import { TunnelError } from '../errors.js';
 import { answerWasRefused } from '../ssh/answer-refused.js';
+import { passphraseOpens } from '../ssh/key-files.js';
 
 export class SessionAnswers {
   private readonly passphrases = new Map<string, string>();
@@ -16,15 +17,26 @@ export class SessionAnswers {
   /** askpass: the program that answers unattended reconnects (SessionOptions.askpass), if any. */
   constructor(private readonly askpass: string | undefined) {}
 
-  /** The person's interaction, their passphrases remembered for later reconnects. */
+  /**
+   * The person's interaction, their passphrases remembered for later reconnects. Within this one connect
+   * a key's passphrase is asked once: auto's fallback to OpenSSH asks again for a key the ssh2 attempt
+   * already opened, and gets the typed answer, but only one that opens the key (a wrong one is asked
+   * again, as ssh does).
+   */
   remembering(interaction: Interaction): Interaction {
     const ask = interaction.askPassphrase;
+    const typed = new Map<string, string>();
     return {
       confirm: interaction.confirm,
       askPassphrase: ask
         ? async (file) => {
+            const known = typed.get(file);
+            if (known !== undefined && (await passphraseOpens(file, known))) return known;
             const answer = await ask(file);
-            if (answer !== undefined) this.passphrases.set(file, answer);
+            if (answer !== undefined) {
+              this.passphrases.set(file, answer);
+              typed.set(file, answer);
+            }
             return answer;
           }
         : undefined,

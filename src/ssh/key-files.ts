@@ -137,3 +137,22 @@ export async function loadIdentityFiles(files: readonly string[]) {
   }
   return { usable, skipped };
 }
+
+/** A private key file is never this large; a bigger "key" is not read whole into memory. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/**
+ * Whether `passphrase` opens the private key in `file` (false when it cannot be read or parsed): lets a
+ * passphrase typed once in a connect answer the same key's question again (session/answers.ts), and
+ * a wrong one be asked again instead. Never logs either.
+ */
+export async function passphraseOpens(file: string, passphrase: string): Promise<boolean> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile() || stat.size > MAX_KEY_FILE_BYTES) return false;
+    const parsed = ssh2.utils.parseKey(await fs.readFile(file, 'utf8'), passphrase);
+    return !(parsed instanceof Error);
+  } catch {
+    return false;
+  }
+}
