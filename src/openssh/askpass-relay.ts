@@ -100,8 +100,8 @@ export async function startAskpassRelay(
     queue = answered;
     void answered.then((reply) => sendReply(socket, reply));
   };
-  // Closing drops every helper still waiting: it exits 1, and so lets go of the master's stderr (which it
-  // inherited) — until then the master's pipes stay open and its exit is never seen.
+  // Closing drops every helper still waiting (it exits 1). Callers close only once the master's process
+  // group is dead or the login is over (master.ts), so no ssh is left to take that for an empty answer.
   const open = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     open.add(socket);

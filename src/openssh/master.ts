@@ -1,7 +1,9 @@
 // The OpenSSH master: `ssh -M -S <dir>/m -N <alias>` with the user's config, its questions relayed to
 // our callbacks, and the wait until it is logged in. ssh creates the control socket only after the login
 // (ssh.c: muxserver_listen comes after authentication), so we watch for it and then ask the master
-// itself (`-O check`). The master exiting first is a failed login, explained from its stderr.
+// itself (`-O check`). The master exiting first is a failed login, explained from its stderr. It runs in
+// a process group of its own, with its ProxyJump hops and their askpass helpers: a secret nobody answers
+// kills that group before any of them could send an empty one.
 import fs from 'node:fs';
 import { TunnelError } from '../errors.js';
 import { runProcess } from '../process/run.js';
