@@ -7,7 +7,7 @@ import readline from 'node:readline/promises';
 import tty from 'node:tty';
 import type { AskedQuestion } from '../control/client.js';
 import { UsageError } from '../errors.js';
-import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../redact.js';
+import { escapeControls, MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../redact.js';
 
 interface Terminal {
   input: tty.ReadStream;
@@ -67,12 +67,15 @@ function readHidden(terminal: Terminal, question: string, what = 'passphrase'): 
   });
 }
 
-/** Hidden passphrase input; undefined when there is no terminal or the user gave none. */
+/**
+ * Hidden passphrase input; undefined when there is no terminal or the user gave none. The file name can
+ * come from a config or (relayed by the agent) a server's text: escaped before it reaches the terminal.
+ */
 export async function askPassphrase(file: string): Promise<string | undefined> {
   const terminal = openTerminal();
   if (!terminal) return undefined;
   try {
-    return await readHidden(terminal, `Enter passphrase for key '${file}': `);
+    return await readHidden(terminal, `Enter passphrase for key '${escapeControls(file)}': `);
   } finally {
     terminal.close();
   }

@@ -12,6 +12,7 @@ import type { SshTarget } from '../ssh/types.js';
 export const SSH = 'ssh';
 
 export interface MasterArgs {
+  /** `-F`: the session's config file, or the generated one (master-config.ts) that includes it. */
   configFile: string | undefined;
   controlPath: string;
   hostKeyPolicy: HostKeyPolicy;
@@ -19,16 +20,52 @@ export interface MasterArgs {
   canAnswer: boolean;
 }
 
-/** StrictHostKeyChecking for the master: unattended never trusts a new key; undefined = the config's own. */
+/**
+ * StrictHostKeyChecking for every host of the login (target and ProxyJump hops): unattended never
+ * trusts a new key; undefined = each host's own.
+ */
 export function strictHostKeyChecking(policy: HostKeyPolicy): string | undefined {
   if (policy.unattended) return 'yes';
   if (policy.acceptNewHostKey) return 'accept-new';
   return undefined;
 }
 
+/**
+ * For the target itself: its own `no` becomes accept-new. With `no`, ssh logs in to a CHANGED key
+ * (passwords and forwards off) before we could refuse; the ssh2 transport accepts a new key under `no`
+ * but refuses a changed one before authenticating, and so does accept-new.
+ */
+export function targetStrictHostKeyChecking(target: SshTarget, policy: HostKeyPolicy): string | undefined {
+  return strictHostKeyChecking(policy) ?? (target.strictHostKeyChecking === 'no' ? 'accept-new' : undefined);
+}
+
+/**
+ * The options every ssh of the login gets, the target's and each ProxyJump hop's (master-config.ts):
+ * the host-key policy; no UpdateHostKeys when nothing may be recorded or nobody started the connect
+ * (a server's extra keys are written to known_hosts otherwise); no password or keyboard-interactive
+ * when nobody can answer them.
+ */
+export function loginOverrides(
+  input: Omit<MasterArgs, 'configFile' | 'controlPath'>,
+): Array<[string, string]> {
+  const { hostKeyPolicy: policy } = input;
+  const strict = strictHostKeyChecking(policy);
+  return [
+    ...(strict ? [['StrictHostKeyChecking', strict] as [string, string]] : []),
+    ...(policy.unattended || policy.record === false ? [['UpdateHostKeys', 'no'] as [string, string]] : []),
+    ...(input.canAnswer
+      ? []
+      : [
+          ['PasswordAuthentication', 'no'] as [string, string],
+          ['KbdInteractiveAuthentication', 'no'] as [string, string],
+        ]),
+  ];
+}
+
 export function masterArgs(target: SshTarget, input: MasterArgs): string[] {
   const { intervalMs, countMax } = keepaliveFor(target, { hostKeyPolicy: input.hostKeyPolicy });
-  const strict = strictHostKeyChecking(input.hostKeyPolicy);
+  const strict = targetStrictHostKeyChecking(target, input.hostKeyPolicy);
+  const shared = loginOverrides(input).filter(([name]) => name !== 'StrictHostKeyChecking');
   return [
     ...(input.configFile ? ['-F', input.configFile] : []),
     '-M',
@@ -49,9 +86,7 @@ export function masterArgs(target: SshTarget, input: MasterArgs): string[] {
     ...(strict ? option('StrictHostKeyChecking', strict) : []),
     // -o wins over the config: only when the user did not say BatchMode yes (then no question at all).
     ...(target.batchMode ? [] : option('BatchMode', 'no')),
-    ...(input.canAnswer
-      ? []
-      : [...option('PasswordAuthentication', 'no'), ...option('KbdInteractiveAuthentication', 'no')]),
+    ...shared.flatMap(([name, value]) => option(name, value)),
     '--',
     target.alias,
   ];

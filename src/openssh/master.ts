@@ -1,7 +1,9 @@
 // The OpenSSH master: `ssh -M -S <dir>/m -N <alias>` with the user's config, its questions relayed to
 // our callbacks, and the wait until it is logged in. ssh creates the control socket only after the login
 // (ssh.c: muxserver_listen comes after authentication), so we watch for it and then ask the master
-// itself (`-O check`). The master exiting first is a failed login, explained from its stderr.
+// itself (`-O check`). The master exiting first is a failed login, explained from its stderr. It runs in
+// a process group of its own, with its ProxyJump hops and their askpass helpers: a secret nobody answers
+// kills that group before any of them could send an empty one.
 import fs from 'node:fs';
 import { TunnelError } from '../errors.js';
 import { runProcess } from '../process/run.js';
@@ -10,10 +12,11 @@ import { remoteText, stderrLines } from '../redact.js';
 import { connectError } from '../ssh/connect-errors.js';
 import { PausableDeadline } from '../ssh/handshake.js';
 import type { SshTarget } from '../ssh/types.js';
-import { controlArgs, masterArgs, SSH } from './argv.js';
+import { controlArgs, loginOverrides, masterArgs, SSH } from './argv.js';
 import { type AskpassRelay, startAskpassRelay } from './askpass-relay.js';
 import { loginError, needsAnswerError } from './close-reason.js';
 import type { OpenSshOptions } from './connection.js';
+import { writeMasterConfig } from './master-config.js';
 import type { PrivateDir } from './private-dir.js';
 import { answerQuestions, type QuestionState } from './questions.js';
 
@@ -76,9 +79,16 @@ class Login {
     this.master?.stop();
   }
 
-  /** A question went unanswered during the login: no empty password may reach the server. */
-  readonly onUnanswered = () => {
-    if (this.master && !this.done) this.stop(needsAnswerError(this.target));
+  /**
+   * A secret went unanswered (or asking failed): no empty password may reach any server. The master's
+   * whole process group is killed (a ProxyJump hop's `ssh -W` asking is in it) before its helper is let
+   * go; settles once the master is gone. Even after the login, should anything ask then.
+   */
+  readonly onUnanswered = async (failure?: unknown): Promise<void> => {
+    if (!this.master) return;
+    this.failure ??= failure ?? needsAnswerError(this.target);
+    this.master.kill();
+    await this.master.exited;
   };
 
   readonly onAbort = () =>
@@ -94,17 +104,30 @@ function canAnswer(target: SshTarget, options: OpenSshOptions): boolean {
   return options.askSecret !== undefined && !target.batchMode;
 }
 
+/** `-F` for the master: the generated config when a ProxyJump hop must get our options too. */
+async function configFileFor(login: Login, dir: PrivateDir): Promise<string | undefined> {
+  const { target, options } = login;
+  const overrides = loginOverrides({
+    hostKeyPolicy: options.hostKeyPolicy,
+    canAnswer: canAnswer(target, options),
+  });
+  if (target.proxyJump === undefined || overrides.length === 0) return options.configFile;
+  return await writeMasterConfig(dir.configPath, overrides, options.configFile);
+}
+
 async function launch(login: Login, dir: PrivateDir, relay: AskpassRelay): Promise<RunningProcess> {
   const { target, options } = login;
   const master = await startProcess({
     file: SSH,
     args: masterArgs(target, {
-      configFile: options.configFile,
+      configFile: await configFileFor(login, dir),
       controlPath: dir.controlPath,
       hostKeyPolicy: options.hostKeyPolicy,
       canAnswer: canAnswer(target, options),
     }),
     env: { ...process.env, ...relay.env },
+    // Its own process group: the ProxyJump `ssh -W` it starts and their askpass helpers go with it.
+    ownProcessGroup: true,
     stderrTailChars: STDERR_TAIL_CHARS,
     // The stderr quotes the server (its banner, its DISCONNECT text): escaped before it is logged.
     onStderr: (text) => logStderr(options, target, text),
@@ -127,8 +150,7 @@ function logStderr(options: OpenSshOptions, target: SshTarget, text: string): vo
 
 /** Why the master exited (or was stopped) before it was logged in. */
 async function failureOf(login: Login, master: RunningProcess): Promise<unknown> {
-  // Stopped by us: a question may still be out, its helper holding the master's stderr open, so the
-  // exit is awaited only after the relay let it go (startMaster's catch).
+  // Stopped by us: the reason we stopped it (startMaster's catch waits for its exit).
   if (login.failure !== undefined) return login.failure;
   const result = await master.exited;
   const { target, options } = login;
@@ -165,7 +187,7 @@ export async function startMaster(
     login.questions,
     login.onUnanswered,
   );
-  const relay = await startAskpassRelay(dir, answer);
+  const relay = await startAskpassRelay(dir, answer, { identityFiles: target.identityFiles });
   try {
     options.signal?.throwIfAborted();
     const master = await launch(login, dir, relay);
@@ -178,9 +200,11 @@ export async function startMaster(
     login.done = true;
     return { process: master, relay };
   } catch (error) {
-    login.master?.stop();
-    relay.close();
+    // Every ssh of the login dead before the relay drops a waiting helper: dropped, it exits 1, and an
+    // ssh still alive would send "" as the answer (readpass.c).
+    login.master?.kill();
     await login.master?.exited;
+    relay.close();
     throw error;
   } finally {
     login.deadline.stop();

@@ -1,4 +1,5 @@
 // The connection's private directory: the control socket `m`, the askpass relay `a` and its wrapper,
+// the master's generated config `c` (ProxyJump targets),
 // and one Unix socket per forward `f<n>`. mkdtemp makes it 0700, so only this user reaches the sockets.
 // Its path must stay short: a Unix socket path is limited to 104 bytes on macOS (108 on Linux), and ssh
 // binds the control socket first as `m.` + 16 random characters before it renames it (mux.c).
@@ -18,6 +19,8 @@ export interface PrivateDir {
   readonly controlPath: string;
   readonly relayPath: string;
   readonly wrapperPath: string;
+  /** The master's generated config (master-config.ts), when it has one. */
+  readonly configPath: string;
   /** A fresh socket path for the next forward. */
   nextForwardPath(): string;
   remove(): Promise<void>;
@@ -60,6 +63,7 @@ export async function makePrivateDir(base = os.tmpdir()): Promise<PrivateDir> {
     controlPath: path.join(dir, 'm'),
     relayPath: path.join(dir, 'a'),
     wrapperPath: path.join(dir, 'askpass'),
+    configPath: path.join(dir, 'c'),
     nextForwardPath: () => path.join(dir, `f${++forwards}`),
     remove: async () => {
       await fs.rm(dir, { recursive: true, force: true });

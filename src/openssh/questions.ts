@@ -1,11 +1,12 @@
 // Who answers each askpass request of the master: the host-key prompt (HostKeyPolicy.prompt), the
-// passphrase and secret callbacks of OpenSshOptions. A secret nobody answers ends the login at once:
-// ssh would otherwise send the empty answer as a password (readpass.c returns "" when askpass fails),
-// and failed attempts can lock an account. The deadline does not run while a person is asked.
+// passphrase and secret callbacks of OpenSshOptions. A secret nobody answers (or whose asking failed)
+// ends the login at once, and its helper gets no reply until the ssh that asked is dead: ssh would
+// otherwise send the empty answer as a password (readpass.c returns "" when askpass fails), and failed
+// attempts can lock an account. The deadline does not run while a person is asked.
 import type { Log, PausableDeadline } from '../ssh/handshake.js';
 import type { HostKeyPolicy } from '../ssh/host-key.js';
 import type { AskSecret } from '../ssh/types.js';
-import type { AnswerRequest } from './askpass-relay.js';
+import type { AnswerRequest, Reply } from './askpass-relay.js';
 import type { AskpassRequest } from './prompts.js';
 
 export interface Answerers {
@@ -23,15 +24,33 @@ export interface QuestionState {
   answered?: boolean;
 }
 
-async function answer(
-  request: AskpassRequest,
-  from: Answerers,
-  onUnanswered: () => void,
-  onAnswered: () => void,
-): Promise<string | undefined> {
+/** Stops the login (`failure`: why asking failed, if it did); settles once no ssh of it is left. */
+export type OnUnanswered = (failure?: unknown) => Promise<void>;
+
+interface Outcomes {
+  onUnanswered: OnUnanswered;
+  onAnswered: () => void;
+}
+
+async function askSecret(prompt: string, from: Answerers, outcomes: Outcomes): Promise<Reply> {
+  let failure: unknown;
+  try {
+    const text = await from.askSecret?.({ prompt, echo: false });
+    if (text !== undefined) {
+      outcomes.onAnswered();
+      return text;
+    }
+  } catch (error) {
+    failure = error;
+  }
+  return { hold: outcomes.onUnanswered(failure) };
+}
+
+async function answer(request: AskpassRequest, from: Answerers, outcomes: Outcomes): Promise<Reply> {
   switch (request.kind) {
     case 'yes-no': {
-      if (!from.hostKeyPolicy.prompt) return undefined;
+      // "no" said, not left unsaid: should a server's text ever pass for this question, it gets no "".
+      if (!from.hostKeyPolicy.prompt) return 'no';
       return (await from.hostKeyPolicy.prompt(request.question)) ? 'yes' : 'no';
     }
     case 'confirm':
@@ -43,12 +62,8 @@ async function answer(
     case 'passphrase':
       // No answer: ssh skips this key and goes on, as it does when you press Enter.
       return await from.askPassphrase?.(request.file);
-    case 'secret': {
-      const text = await from.askSecret?.({ prompt: request.prompt, echo: false });
-      if (text === undefined) onUnanswered();
-      else onAnswered();
-      return text;
-    }
+    case 'secret':
+      return await askSecret(request.prompt, from, outcomes);
   }
 }
 
@@ -57,20 +72,18 @@ export function answerQuestions(
   from: Answerers,
   deadline: PausableDeadline,
   state: QuestionState,
-  onUnanswered: () => void,
+  onUnanswered: OnUnanswered,
 ): AnswerRequest {
   return (request) =>
     deadline.around(() =>
-      answer(
-        request,
-        from,
-        () => {
+      answer(request, from, {
+        onUnanswered: (failure) => {
           state.unanswered = true;
-          onUnanswered();
+          return onUnanswered(failure);
         },
-        () => {
+        onAnswered: () => {
           state.answered = true;
         },
-      ),
+      }),
     );
 }

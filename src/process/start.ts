@@ -18,6 +18,13 @@ export interface StartRequest {
   onStderr?: (text: string) => void;
   /** How many characters (UTF-16 code units) of stderr to keep for stderrTail(). Default 64 Ki. */
   stderrTailChars?: number;
+  /**
+   * A process group of its own (setsid), stopped and killed as a whole: what it starts (an OpenSSH
+   * master's ProxyJump `ssh -W`, its askpass helpers) goes with it. execa does not kill a detached child
+   * when tunnel exits, so the group is killed from an exit hook here; a signal that kills tunnel without
+   * running exit handlers leaves it running (as SIGKILL did before).
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface RunningProcess {
@@ -33,6 +40,35 @@ export interface RunningProcess {
   exited: Promise<ProcessResult>;
   /** SIGTERM if it still runs, SIGKILL after a grace period; safe to call again. */
   stop(): void;
+  /** SIGKILL at once (to its whole group when it has one): nothing of it runs another instruction. */
+  kill(): void;
+}
+
+// Groups still alive, killed if this process exits first (see ownProcessGroup).
+const liveGroups = new Set<number>();
+let exitHooked = false;
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
+function trackGroup(pid: number, exited: Promise<unknown>): void {
+  liveGroups.add(pid);
+  // The leader gone (and its pipes closed): whatever it left in the group goes too, as it would have with
+  // the leader's own kill. The pgid stays reserved while any member lives, so -pid is still this group.
+  void exited.then(() => {
+    killGroup(pid, 'SIGKILL');
+    liveGroups.delete(pid);
+  });
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const each of liveGroups) killGroup(each, 'SIGKILL');
+  });
 }
 
 export async function startProcess(request: StartRequest): Promise<RunningProcess> {
@@ -46,6 +82,7 @@ export async function startProcess(request: StartRequest): Promise<RunningProces
     env: request.env,
     extendEnv: request.env === undefined,
     forceKillAfterDelay: KILL_GRACE_MS,
+    detached: request.ownProcessGroup === true,
   });
   const tail = new TextTail(request.stderrTailChars ?? 64 * 1024);
   child.stderr.on('data', (chunk: Buffer) => {
@@ -54,6 +91,10 @@ export async function startProcess(request: StartRequest): Promise<RunningProces
   });
   const command = commandLine(request.file, request.args);
   const exited = child.then((raw) => toResult(command, { ...(raw as RawResult), stderr: tail.end() }));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const group = request.ownProcessGroup === true ? child.pid : undefined;
+  if (group !== undefined) trackGroup(group, exited);
+  let stopping: NodeJS.Timeout | undefined;
   return {
     command,
     pid: child.pid,
@@ -62,7 +103,18 @@ export async function startProcess(request: StartRequest): Promise<RunningProces
     stderrTail: () => tail.text,
     exited,
     stop: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill();
+      if (group === undefined) {
+        if (running()) child.kill();
+        return;
+      }
+      if (stopping || !running()) return;
+      killGroup(group, 'SIGTERM');
+      stopping = setTimeout(() => killGroup(group, 'SIGKILL'), KILL_GRACE_MS);
+      void exited.then(() => clearTimeout(stopping));
+    },
+    kill: () => {
+      if (group !== undefined) killGroup(group, 'SIGKILL');
+      else if (running()) child.kill('SIGKILL');
     },
   };
 }

@@ -110,7 +110,6 @@ export function promptText(name: string, key: Buffer): string {
   );
 }
 
-/** HostKeyAlgorithms leaves nothing ssh2 can verify (only certificate or security-key types). */
 /** ssh2 verifies none of the configured types (host certificates, security keys): OpenSSH can (auto uses it). */
 export function noUsableAlgorithmError(target: SshTarget, configured: readonly string[]): TunnelError {
   const shown = configured.join(',').slice(0, 200);

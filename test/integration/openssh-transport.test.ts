@@ -309,6 +309,95 @@ describe.skipIf(!sshdAvailable())('the OpenSSH transport', () => {
     }
   });
 
+  describe('through a ProxyJump hop (the same sshd, under another name and known_hosts)', () => {
+    const JUMP = 'tunnel-test-jump';
+
+    /** The devserver entry with `ProxyJump`, and the jump's own Host block after it. */
+    async function throughJump(
+      jump: { key: string; knownHosts: string; extra: string[] },
+      options: Partial<OpenSshOptions>,
+    ) {
+      const configFile = writeSshConfig({
+        work,
+        sshd,
+        key: path.join(work, 'id_plain'),
+        knownHosts: path.join(work, 'known_hosts'),
+        extra: [`ProxyJump ${JUMP}`],
+      });
+      const block = [
+        `Host ${JUMP}`,
+        '  HostName 127.0.0.1',
+        `  Port ${sshd.port}`,
+        `  User ${sshd.user}`,
+        `  UserKnownHostsFile ${jump.knownHosts}`,
+        `  GlobalKnownHostsFile ${path.join(work, 'global_known_hosts')}`,
+        `  IdentityFile ${jump.key}`,
+        '  IdentitiesOnly yes',
+        '  IdentityAgent none',
+        ...jump.extra.map((line) => `  ${line}`),
+        '',
+      ];
+      fs.appendFileSync(configFile, block.join('\n'));
+      const target = await resolveTarget('devserver', { configFile });
+      const link = await openOpenSsh(target, {
+        configFile,
+        hostKeyPolicy: { acceptNewHostKey: false },
+        reason: 'test',
+        ...options,
+      });
+      open.push(link);
+      return link;
+    }
+
+    function jumpProcesses(): string[] {
+      return execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes(JUMP) && /\bssh\b/.test(line));
+    }
+
+    it('logs in through the jump', async () => {
+      const link = await throughJump(
+        { key: path.join(work, 'id_plain'), knownHosts: path.join(work, 'known_hosts'), extra: [] },
+        {},
+      );
+      expect((await link.exec(['echo', 'via jump'])).stdout).toBe('via jump\n');
+    });
+
+    it("an unattended master never trusts a new jump key, whatever the jump's own config says", async () => {
+      const knownHosts = path.join(work, 'jump_known_hosts');
+      fs.writeFileSync(knownHosts, '');
+      const dirs = privateDirs();
+      const opening = throughJump(
+        { key: path.join(work, 'id_plain'), knownHosts, extra: ['StrictHostKeyChecking accept-new'] },
+        { hostKeyPolicy: { acceptNewHostKey: false, unattended: true } },
+      );
+      await expect(opening).rejects.toMatchObject({ code: 'HOST_KEY_UNKNOWN' });
+      expect(fs.readFileSync(knownHosts, 'utf8')).toBe('');
+      expect(privateDirs()).toEqual(dirs);
+      expect(jumpProcesses()).toEqual([]);
+    });
+
+    it('a jump password nobody answers is SSH_NEEDS_ANSWER: the jump gets no empty password', async () => {
+      const logBefore = fs.readFileSync(sshd.logFile, 'utf8').length;
+      const asked: string[] = [];
+      const opening = throughJump(
+        { key: path.join(work, 'id_stranger'), knownHosts: path.join(work, 'known_hosts'), extra: [] },
+        {
+          askSecret: async (question) => {
+            asked.push(question.prompt);
+            return undefined;
+          },
+        },
+      );
+      await expect(opening).rejects.toMatchObject({ code: 'SSH_NEEDS_ANSWER' });
+      expect(asked).toEqual([`${sshd.user}@127.0.0.1's password: `]);
+      expect(jumpProcesses()).toEqual([]);
+      // sshd logs a refused password after the connection's end; give a late one the time to show.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(fs.readFileSync(sshd.logFile, 'utf8').slice(logBefore)).not.toMatch(/Failed password/);
+    });
+  });
+
   it('stops a login that takes too long, or that is cancelled while a question waits', async () => {
     // Accepts and says nothing (no SSH banner); reading lets its end of the connection close after ssh's.
     const silent = net.createServer((socket) => socket.resume());

@@ -5,6 +5,7 @@ import {
   controlArgs,
   execArgs,
   forwardSpec,
+  loginOverrides,
   masterArgs,
   stdioForwardArgs,
 } from '../../../src/openssh/argv.js';
@@ -59,6 +60,25 @@ describe('masterArgs', () => {
     expect(strict({ acceptNewHostKey: true, unattended: true })).toEqual(['StrictHostKeyChecking=yes']);
   });
 
+  it("makes the target's own StrictHostKeyChecking no accept-new: a changed key is refused before login", () => {
+    const strict = (hostKeyPolicy: { acceptNewHostKey: boolean; unattended?: boolean }) =>
+      options(masterArgs(sshTarget({ strictHostKeyChecking: 'no' }), { ...base, hostKeyPolicy })).filter(
+        (o) => o.startsWith('StrictHostKeyChecking'),
+      );
+    expect(strict({ acceptNewHostKey: false })).toEqual(['StrictHostKeyChecking=accept-new']);
+    expect(strict({ acceptNewHostKey: false, unattended: true })).toEqual(['StrictHostKeyChecking=yes']);
+  });
+
+  it('records no host keys (UpdateHostKeys no) for an unattended master or one that must record nothing', () => {
+    const update = (hostKeyPolicy: { acceptNewHostKey: boolean; unattended?: boolean; record?: boolean }) =>
+      options(masterArgs(sshTarget(), { ...base, hostKeyPolicy })).filter((o) =>
+        o.startsWith('UpdateHostKeys'),
+      );
+    expect(update({ acceptNewHostKey: false })).toEqual([]);
+    expect(update({ acceptNewHostKey: false, unattended: true })).toEqual(['UpdateHostKeys=no']);
+    expect(update({ acceptNewHostKey: false, record: false })).toEqual(['UpdateHostKeys=no']);
+  });
+
   it('leaves BatchMode yes alone, and turns off password prompts nobody can answer', () => {
     const batch = masterArgs(sshTarget({ batchMode: true }), {
       ...base,
@@ -81,6 +101,23 @@ describe('masterArgs', () => {
       hostKeyPolicy: { acceptNewHostKey: false },
     });
     expect(args[0]).toBe('-M');
+  });
+});
+
+describe('loginOverrides (what every ProxyJump hop gets too)', () => {
+  it('is the host-key policy, UpdateHostKeys and the answerable methods, never a per-target mapping', () => {
+    expect(loginOverrides({ hostKeyPolicy: { acceptNewHostKey: false }, canAnswer: true })).toEqual([]);
+    expect(
+      loginOverrides({ hostKeyPolicy: { acceptNewHostKey: false, unattended: true }, canAnswer: false }),
+    ).toEqual([
+      ['StrictHostKeyChecking', 'yes'],
+      ['UpdateHostKeys', 'no'],
+      ['PasswordAuthentication', 'no'],
+      ['KbdInteractiveAuthentication', 'no'],
+    ]);
+    expect(loginOverrides({ hostKeyPolicy: { acceptNewHostKey: true }, canAnswer: true })).toEqual([
+      ['StrictHostKeyChecking', 'accept-new'],
+    ]);
   });
 });
 

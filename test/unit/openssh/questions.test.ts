@@ -1,6 +1,7 @@
 // Who answers the master's questions: the host-key prompt gets yes/no questions (none without a
-// terminal), askPassphrase the key file, askSecret the rest; a secret nobody answers stops the login,
-// and the login deadline does not run while a person is asked.
+// terminal), askPassphrase the key file, askSecret the rest; a secret nobody answers stops the login and
+// gets no reply (the helper is held until the login's ssh processes are dead: no empty password), and
+// the login deadline does not run while a person is asked.
 import { describe, expect, it } from 'vitest';
 import { answerQuestions, type QuestionState } from '../../../src/openssh/questions.js';
 import type { PausableDeadline } from '../../../src/ssh/handshake.js';
@@ -20,16 +21,16 @@ function fakeDeadline() {
 function setup(from: Partial<Parameters<typeof answerQuestions>[0]> = {}) {
   const { deadline, paused } = fakeDeadline();
   const state: QuestionState = { unanswered: false };
-  let stopped = 0;
+  const failures: unknown[] = [];
   const answer = answerQuestions(
     { hostKeyPolicy: { acceptNewHostKey: false }, alias: 'dev', ...from },
     deadline,
     state,
-    () => {
-      stopped++;
+    async (failure) => {
+      failures.push(failure);
     },
   );
-  return { answer, state, paused, stopped: () => stopped };
+  return { answer, state, paused, stopped: () => failures.length, failures };
 }
 
 describe('answerQuestions', () => {
@@ -47,7 +48,8 @@ describe('answerQuestions', () => {
     expect(await answer({ kind: 'yes-no', question: 'Continue (yes/no)? ' })).toBe('yes');
     expect(await answer({ kind: 'yes-no', question: 'Continue (yes/no)? ' })).toBe('no');
     expect(paused.count).toBe(2);
-    expect(await setup().answer({ kind: 'yes-no', question: 'Continue (yes/no)? ' })).toBeUndefined();
+    // Nobody to ask: "no", said (never an empty answer ssh could pass on).
+    expect(await setup().answer({ kind: 'yes-no', question: 'Continue (yes/no)? ' })).toBe('no');
   });
 
   it('asks for a passphrase with the key file; no answer lets ssh skip the key', async () => {
@@ -70,12 +72,35 @@ describe('answerQuestions', () => {
     });
     expect(await answer({ kind: 'secret', prompt: '(me@dev) Code: ' })).toBe('123456');
     expect(state.unanswered).toBe(false);
-    expect(await answer({ kind: 'secret', prompt: "me@dev's password: " })).toBeUndefined();
+    const unanswered = await answer({ kind: 'secret', prompt: "me@dev's password: " });
+    expect(unanswered).toEqual({ hold: expect.any(Promise) });
     expect(questions).toEqual([
       { prompt: '(me@dev) Code: ', echo: false },
       { prompt: "me@dev's password: ", echo: false },
     ]);
     expect(state.unanswered).toBe(true);
+    expect(stopped()).toBe(1);
+  });
+
+  it('holds the helper when asking fails (a cancelled prompt), and stops the login with that error', async () => {
+    const cancelled = new Error('Cancelled at the login prompt');
+    const { answer, state, failures } = setup({
+      askSecret: async () => {
+        throw cancelled;
+      },
+    });
+    expect(await answer({ kind: 'secret', prompt: '(me@dev) Code: ' })).toEqual({
+      hold: expect.any(Promise),
+    });
+    expect(state.unanswered).toBe(true);
+    expect(failures).toEqual([cancelled]);
+  });
+
+  it('holds the helper when there is no askSecret at all (nobody can answer)', async () => {
+    const { answer, stopped } = setup();
+    expect(await answer({ kind: 'secret', prompt: "me@dev's password: " })).toEqual({
+      hold: expect.any(Promise),
+    });
     expect(stopped()).toBe(1);
   });
 
