@@ -41,8 +41,9 @@ function openTerminal(): Terminal | undefined {
 /** Reads one line without echo (raw mode); Ctrl-C cancels, Ctrl-D on an empty line gives undefined. */
 function readHidden(terminal: Terminal, question: string, what = 'passphrase'): Promise<string | undefined> {
   const { input, output } = terminal;
-  output.write(question);
+  // Echo off before the question shows: an answer typed the moment it appears must not be echoed.
   input.setRawMode(true);
+  output.write(question);
   input.setEncoding('utf8');
   input.resume();
   return new Promise((resolve, reject) => {

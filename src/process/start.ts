@@ -66,9 +66,24 @@ function trackGroup(pid: number, exited: Promise<unknown>): void {
   });
   if (exitHooked) return;
   exitHooked = true;
-  process.once('exit', () => {
+  const killAll = () => {
     for (const each of liveGroups) killGroup(each, 'SIGKILL');
-  });
+  };
+  process.once('exit', killAll);
+  // A detached group is not execa's to clean up, and a signal nobody handles ends Node without 'exit'
+  // (a closed terminal's SIGHUP): kill the groups, then, if ours was the only listener, let the signal
+  // do what it would have done without us (as signal-exit does).
+  for (const signal of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const) {
+    const onSignal = () => {
+      // Another listener (the agent ignores SIGHUP; commands stop cleanly on Ctrl-C) decides instead,
+      // and 'exit' covers it if the process then ends.
+      if (process.listenerCount(signal) !== 1) return;
+      killAll();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 export async function startProcess(request: StartRequest): Promise<RunningProcess> {

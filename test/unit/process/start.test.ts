@@ -1,5 +1,6 @@
 // startProcess with a process group of its own: stopping or killing it takes what it started along
 // (an OpenSSH master's ProxyJump `ssh -W` must never outlive it and answer a question on its own).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startProcess } from '../../../src/process/start.js';
@@ -47,6 +48,27 @@ describe('startProcess with ownProcessGroup', () => {
     const { running, pid } = await withGrandchild();
     running.stop();
     await running.exited;
+    expect(await gone(pid)).toBe(true);
+  });
+});
+
+describe('a group outlives nothing', () => {
+  it('a process ended by a signal it does not handle (a closed terminal’s SIGHUP) takes its groups along', async () => {
+    // A child Node runs startProcess from the build, prints the grandchild's pid, then gets SIGHUP.
+    const module = new URL('../../../dist/process/start.js', import.meta.url).href;
+    const program = `const { startProcess } = await import(${JSON.stringify(module)});
+      const running = await startProcess({ file: 'sh', args: ['-c', 'sleep 30 & echo $!; wait'], ownProcessGroup: true });
+      running.stdout.once('data', (chunk) => process.stdout.write(chunk));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', program], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = await new Promise<number>((resolve) =>
+      child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+    );
+    expect(alive(pid)).toBe(true);
+    const ended = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    child.kill('SIGHUP');
+    expect(await ended).toBe('SIGHUP');
     expect(await gone(pid)).toBe(true);
   });
 });
