@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { TunnelError } from '../errors.js';
 import { runProcess } from '../process/run.js';
 import { quoteArgv, remoteCommand } from '../ssh/exec.js';
+import { Limiter, MAX_EXECS_IN_FLIGHT } from '../ssh/exec-limits.js';
 import type { Log } from '../ssh/handshake.js';
 import type { HostKeyPolicy } from '../ssh/host-key.js';
 import type {
@@ -22,7 +23,7 @@ import { controlArgs, SSH, stdioForwardArgs } from './argv.js';
 import { closeReason } from './close-reason.js';
 import { Forwards } from './forwards.js';
 import { type Master, startMaster } from './master.js';
-import { closedError, type MuxExecContext, muxExec, Slots } from './mux-exec.js';
+import { closedError, type MuxExecContext, muxExec } from './mux-exec.js';
 import { makePrivateDir, type PrivateDir } from './private-dir.js';
 
 /** How long adding a forward to the master may take (a local request, answered at once). */
@@ -72,7 +73,7 @@ class OpenSshConnection implements SshLink {
   private ended = false;
   private closedLocally = false;
   private readonly forwards: Forwards;
-  private readonly slots = new Slots();
+  private readonly slots = new Limiter(MAX_EXECS_IN_FLIGHT);
   private pinging: Promise<boolean> | undefined;
   private readonly muxContext: MuxExecContext;
 

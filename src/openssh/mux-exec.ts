@@ -7,7 +7,7 @@ import { TunnelError } from '../errors.js';
 import { startProcess } from '../process/start.js';
 import { escapeControls } from '../redact.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../ssh/exec.js';
-import { abortError, Collector, MAX_EXECS_IN_FLIGHT } from '../ssh/exec-limits.js';
+import { abortError, Collector } from '../ssh/exec-limits.js';
 import type { ExecOptions, ExecResult } from '../ssh/types.js';
 import { execArgs, SSH } from './argv.js';
 
@@ -17,40 +17,6 @@ export interface MuxExecContext {
   onBytes: (count: number) => void;
   /** false once the master is gone: a failed client then means "not connected", not exit 255. */
   alive: () => boolean;
-}
-
-/** FIFO semaphore: at most `max` sessions through one master; a waiter can be cancelled by its signal. */
-export class Slots {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly max = MAX_EXECS_IN_FLIGHT) {}
-
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (this.active >= this.max) await this.wait(signal);
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-
-  private wait(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const wake = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        this.waiting.splice(this.waiting.indexOf(wake), 1);
-        reject(abortError(signal));
-      };
-      if (signal?.aborted) return reject(abortError(signal));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(wake);
-    });
-  }
 }
 
 function summarize(command: string): string {

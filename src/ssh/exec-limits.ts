@@ -4,14 +4,17 @@ import type { Client } from 'ssh2';
 
 export const MAX_EXECS_IN_FLIGHT = 8;
 
-/** FIFO semaphore; one per Client (kept in a WeakMap so it dies with the Client). */
-class Limiter {
+/**
+ * FIFO semaphore; a waiter can be cancelled by its signal. One per ssh2 Client (kept in a WeakMap so it
+ * dies with the Client) and one per OpenSSH master (openssh/connection.ts).
+ */
+export class Limiter {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly max: number) {}
 
-  async run<T>(task: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.active >= this.max) await this.wait(signal);
     this.active++;
     try {

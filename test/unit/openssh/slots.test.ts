@@ -1,7 +1,7 @@
 // At most MAX_EXECS_IN_FLIGHT commands through one master (sshd's MaxSessions is 10); the rest wait in
 // order, and a waiting command can be cancelled.
 import { describe, expect, it } from 'vitest';
-import { Slots } from '../../../src/openssh/mux-exec.js';
+import { Limiter as Slots } from '../../../src/ssh/exec-limits.js';
 
 describe('Slots', () => {
   it('runs at most max tasks at once, the rest in order; a waiter cancelled leaves its place', async () => {
