@@ -11,14 +11,7 @@ import { listAgentKeys, parseIdentities } from '../../../src/ssh/agent-keys.js';
 import { openConnection } from '../../../src/ssh/connection.js';
 import type { LoginObservation } from '../../../src/ssh/probe.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
-import { sshTarget } from '../../builders.js';
-import {
-  type AuthServer,
-  type AuthServerOptions,
-  makeKey,
-  publicBlob,
-  startAuthServer,
-} from './auth-server.js';
+import { type AuthServerOptions, makeKey, publicBlob, serveTarget } from './auth-server.js';
 
 let dir: string;
 const stops: Array<() => Promise<void> | void> = [];
@@ -55,19 +48,13 @@ async function fakeAgent(keys: Array<{ blob: Buffer; comment: string }>): Promis
   return socketPath;
 }
 
-async function serve(options: AuthServerOptions, overrides: Partial<SshTarget>) {
-  const server: AuthServer = await startAuthServer(dir, options);
-  stops.push(() => server.stop());
-  const knownHosts = path.join(dir, `known_hosts_${server.port}`);
-  fs.writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
-  const target = sshTarget({
-    hostName: '127.0.0.1',
-    port: server.port,
-    userKnownHostsFiles: [knownHosts],
-    identitiesOnly: false,
-    ...overrides,
+function serve(options: AuthServerOptions, overrides: Partial<SshTarget>) {
+  return serveTarget({
+    dir,
+    options,
+    onStop: (stop) => stops.push(stop),
+    overrides: { identitiesOnly: false, ...overrides },
   });
-  return { server, target };
 }
 
 async function login(target: SshTarget, options: { probe?: LoginObservation; answer?: string } = {}) {

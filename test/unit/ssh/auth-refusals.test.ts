@@ -10,46 +10,30 @@ import type { TunnelError } from '../../../src/errors.js';
 import { answerWasRefused } from '../../../src/ssh/answer-refused.js';
 import { authFailure } from '../../../src/ssh/auth-failure.js';
 import { openConnection } from '../../../src/ssh/connection.js';
-import type { AskSecret, LoginQuestion, SshTarget } from '../../../src/ssh/types.js';
+import type { AskSecret, SshTarget } from '../../../src/ssh/types.js';
 import { sshTarget } from '../../builders.js';
-import { type AuthServer, type AuthServerOptions, makeKey, startAuthServer } from './auth-server.js';
+import { type AuthServerOptions, answering, makeKey, serveTarget } from './auth-server.js';
 
 let dir: string;
 let key: string;
-const servers: AuthServer[] = [];
+const stops: Array<() => Promise<void>> = [];
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-auth-refusals-'));
   key = makeKey(dir, 'id_ed25519');
 });
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
+  await Promise.all(stops.splice(0).map((stop) => stop()));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function serve(options: AuthServerOptions): Promise<{ server: AuthServer; target: SshTarget }> {
-  const server = await startAuthServer(dir, options);
-  servers.push(server);
-  const knownHosts = path.join(dir, `known_hosts_${server.port}`);
-  fs.writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
-  const target = sshTarget({
-    hostName: '127.0.0.1',
-    port: server.port,
-    user: 'me',
-    identityFiles: [],
-    identitiesOnly: true,
-    userKnownHostsFiles: [knownHosts],
+function serve(options: AuthServerOptions) {
+  return serveTarget({
+    dir,
+    options,
+    onStop: (stop) => stops.push(stop),
+    overrides: { identityFiles: [] },
   });
-  return { server, target };
-}
-
-function answering(answers: Array<string | undefined>) {
-  const asked: LoginQuestion[] = [];
-  const askSecret: AskSecret = async (question) => {
-    asked.push(question);
-    return answers.shift();
-  };
-  return { asked, askSecret };
 }
 
 async function failure(target: SshTarget, askSecret?: AskSecret): Promise<TunnelError | undefined> {

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { AuthContext, AuthenticationType, Connection, ParsedKey, Prompt } from 'ssh2';
 import ssh2 from 'ssh2';
+import type { AskSecret, LoginQuestion, SshTarget } from '../../../src/ssh/types.js';
+import { sshTarget } from '../../builders.js';
 
 export interface AuthServerOptions {
   /** AuthenticationMethods, e.g. [['publickey', 'keyboard-interactive']] or [['password']]. */
@@ -108,4 +110,39 @@ export async function startAuthServer(dir: string, options: AuthServerOptions): 
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Starts a server and a target for it whose known_hosts holds exactly its host key (written under
+ * `dir`); `onStop` collects its stop for the suite's afterEach. `overrides` set the keys and agent.
+ */
+export async function serveTarget(input: {
+  dir: string;
+  options: AuthServerOptions;
+  onStop: (stop: () => Promise<void>) => void;
+  overrides?: Partial<SshTarget>;
+}): Promise<{ server: AuthServer; target: SshTarget }> {
+  const server = await startAuthServer(input.dir, input.options);
+  input.onStop(() => server.stop());
+  const knownHosts = path.join(input.dir, `known_hosts_${server.port}`);
+  fs.writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+  const target = sshTarget({
+    hostName: '127.0.0.1',
+    port: server.port,
+    user: 'me',
+    identitiesOnly: true,
+    userKnownHostsFiles: [knownHosts],
+    ...input.overrides,
+  });
+  return { server, target };
+}
+
+/** Answers from a list and records every question (the answers themselves are the test's). */
+export function answering(answers: Array<string | undefined>) {
+  const asked: LoginQuestion[] = [];
+  const askSecret: AskSecret = async (question) => {
+    asked.push(question);
+    return answers.shift();
+  };
+  return { asked, askSecret };
 }
