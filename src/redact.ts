@@ -118,6 +118,16 @@ export function lastLine(text: string): string {
   return stderrLines(text).at(-1)?.trim() ?? '';
 }
 
+/**
+ * Server text fit for a prompt (a keyboard-interactive prompt, a question ssh relays): controls escaped,
+ * so an ESC cannot drive the terminal, line breaks kept when asked, length bounded. Used where the text
+ * is first taken in (ssh2's auth, the OpenSSH transport's askpass relay); questionText shapes it for show.
+ */
+export function serverText(text: string, max: number, keepLines = false): string {
+  const bounded = text.slice(0, max * 2);
+  return boundText(keepLines ? escapeControlsKeepLines(bounded) : escapeControls(bounded), max);
+}
+
 /** At most `max` characters; the cut is marked, and never leaves half a surrogate pair. */
 export function boundText(text: string, max = MAX_REMOTE_TEXT): string {
   if (text.length <= max) return text;

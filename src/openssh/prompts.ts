@@ -7,7 +7,7 @@
 // adds since: a server can then send any text, ssh's own questions included. So the text alone decides
 // nothing that matters: a passphrase question counts only for a key file this target really uses, and a
 // yes/no question only in ssh's exact words, the whole prompt matched (not just one of its lines).
-import { boundText, escapeControls } from '../redact.js';
+import { escapeControls, serverText } from '../redact.js';
 
 export type AskpassRequest =
   /** "Are you sure you want to continue connecting (yes/no/[fingerprint])?" and other yes/no questions. */
@@ -21,11 +21,11 @@ export type AskpassRequest =
   | { kind: 'secret'; prompt: string };
 
 /** How much of one prompt we keep: a host-key question is ~300 characters, a kbd-int prompt a line. */
-export const MAX_PROMPT_CHARS = 2048;
+export const MAX_QUESTION_CHARS = 2048;
 
 // Every line escaped on its own: the question's line breaks are ours to show, nothing else moves the cursor.
 function clean(text: string): string {
-  return boundText(text.split('\n').map(escapeControls).join('\n'), MAX_PROMPT_CHARS);
+  return serverText(text, MAX_QUESTION_CHARS, true);
 }
 
 // sshconnect.c: a new key ("The authenticity of host …") or CheckHostIP's warning ("Warning: the … host

@@ -5,12 +5,12 @@
 // escaped and its length bounded before anyone sees it. Answers go to ssh2 and nowhere else.
 import type { KeyboardInteractiveCallback, Prompt } from 'ssh2';
 import { TunnelError } from '../errors.js';
-import { boundText, escapeControls, escapeControlsKeepLines } from '../redact.js';
+import { serverText } from '../redact.js';
 import type { AskSecret, LoginQuestion, SshTarget } from './types.js';
 
 /** How much of a server's prompt, and of its name/instruction lines, reaches the person. */
-export const MAX_PROMPT_CHARS = 256;
-export const MAX_INSTRUCTION_CHARS = 1024;
+export const MAX_KBD_PROMPT_CHARS = 256;
+export const MAX_KBD_INSTRUCTION_CHARS = 1024;
 /** More prompts than this in one request, or more requests than this in one attempt, are not asked. */
 const MAX_PROMPTS = 16;
 const MAX_INFO_REQUESTS = 10;
@@ -66,12 +66,6 @@ export function secretState(target: SshTarget, askSecret: AskSecret | undefined)
 /** The host as OpenSSH names it in a prompt: HostKeyAlias, else the HostName it connected to. */
 function promptHost(target: SshTarget): string {
   return target.hostKeyAlias ?? target.hostName;
-}
-
-/** Server text fit for a prompt: controls escaped (an ESC cannot drive the terminal), length bounded. */
-export function serverText(text: string, max: number, keepLines = false): string {
-  const bounded = text.slice(0, max * 2);
-  return boundText(keepLines ? escapeControlsKeepLines(bounded) : escapeControls(bounded), max);
 }
 
 /** Asks once; undefined (and noted) when nobody answered. A failing asker is no answer either. */
@@ -148,13 +142,13 @@ interface InfoRequest {
 async function answerAll(state: SecretState, request: InfoRequest): Promise<string[] | undefined> {
   const { target } = state;
   const header = [request.name, request.instructions]
-    .map((line) => serverText(line, MAX_INSTRUCTION_CHARS, true).trim())
+    .map((line) => serverText(line, MAX_KBD_INSTRUCTION_CHARS, true).trim())
     .filter((line) => line !== '')
     .join('\n');
   const answers: string[] = [];
   for (const [index, item] of request.prompts.entries()) {
     if (!state.askSecret) return undefined;
-    const text = serverText(item.prompt, MAX_PROMPT_CHARS);
+    const text = serverText(item.prompt, MAX_KBD_PROMPT_CHARS);
     const question: LoginQuestion = {
       prompt: `(${target.user}@${promptHost(target)}) ${text}`,
       echo: item.echo === true,
