@@ -5,8 +5,8 @@
 import type { ForwardStatus, SessionStatus, TransportStatus } from '../control/status-document.js';
 import { droppedLine } from '../kubeconfig/fetch.js';
 import { pasteWord } from '../shell-word.js';
-import { safeText } from './render.js';
-import { forwardsTable, paint } from './render-forwards.js';
+import { paint, safeText } from './render.js';
+import { forwardsTable } from './render-forwards.js';
 
 export interface ConnectRenderOptions {
   color: boolean;

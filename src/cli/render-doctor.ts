@@ -1,15 +1,13 @@
 // `tunnel doctor` as text (pure): one line per check (✓ pass, ! warning, ✗ failure, - skipped), its detail
 // lines and hint below, then a summary. Lines can be rendered one at a time, as the checks finish.
 import type { CheckResult, CheckStatus, DoctorReport } from '../doctor/types.js';
-import { safeText } from './render.js';
+import { paint, safeText } from './render.js';
 
 export interface DoctorRenderOptions {
   color: boolean;
   /** Width of the title column: the longest title of the checks that will be shown. */
   titleWidth: number;
 }
-
-const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
 
 const MARKS: Record<CheckStatus, { mark: string; color: string }> = {
   pass: { mark: '✓', color: '32' },

@@ -3,7 +3,7 @@
 // only when asked, every string from the dev server or the user goes through safeText.
 import type { ClusterStatus, ForwardStateName, ForwardStatus } from '../control/status-document.js';
 import { formatAge, formatBytes } from './format.js';
-import { safeText, table } from './render.js';
+import { paint, safeText, table } from './render.js';
 
 export interface ForwardsTableOptions {
   color: boolean;
@@ -16,8 +16,6 @@ export interface ForwardsTableOptions {
   /** Leave out the CLUSTER column (a table about one cluster). */
   oneCluster?: boolean;
 }
-
-export const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
 
 const [DIM, RED, GREEN, YELLOW] = ['2', '31', '32', '33'];
 const STATE_COLOURS: Record<ForwardStateName, string> = {

@@ -3,9 +3,7 @@
 // so the text says "about" and never promises a percentage past it.
 import type { NodeResult, PushReport } from '../image/types.js';
 import { formatAge, formatBytes } from './format.js';
-import { safeText } from './render.js';
-
-const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+import { paint, safeText } from './render.js';
 
 export interface UploadProgress {
   bytes: number;

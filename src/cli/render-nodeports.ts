@@ -6,7 +6,7 @@ import { keyOf, type NodePortRow, type NodePortState, serviceLabel } from '../ku
 import { type ClusterReport, type NodePortsReport, nodePortsOk } from '../nodeports/types.js';
 import { isWildcardHost } from '../remote/k3d-parse.js';
 import { pasteWord } from '../shell-word.js';
-import { type RenderOptions, safeText, table } from './render.js';
+import { paint, type RenderOptions, safeText, table } from './render.js';
 
 const STATE_TEXT: Record<NodePortState, string> = {
   ok: 'ok',
@@ -24,7 +24,6 @@ const STATE_COLOR: Record<NodePortState, string> = {
   'no-pods': '33',
   unreached: '31',
 };
-const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
 
 function portCell(row: NodePortRow): string {
   if (!row.mapping) return `-→${row.service?.nodePort ?? '-'}`;

@@ -3,9 +3,9 @@
 // the dev server or the user goes through safeText, so a hostile cluster name cannot move the cursor.
 import type { AgentStatus, SessionStatus, StatusDocument } from '../control/status-document.js';
 import { formatAge, formatClock } from './format.js';
-import { safeText } from './render.js';
+import { paint, safeText } from './render.js';
 import { transportLine } from './render-connect.js';
-import { ageOf, forwardsTable, paint, parseTime } from './render-forwards.js';
+import { ageOf, forwardsTable, parseTime } from './render-forwards.js';
 
 export interface StatusRenderOptions {
   color: boolean;

@@ -6,6 +6,9 @@ export interface RenderOptions {
   color: boolean;
 }
 
+/** `text` in SGR colour `code` when `on` (the output is a terminal); every renderer colours this way. */
+export const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+
 export function table(rows: string[][], header: string[]): string {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
