@@ -1,11 +1,11 @@
 // Login questions on the wire (issue 12): the agent asks `secret` (hidden) and `text` (echoed) with the
 // server's prompt; the CLI refuses oversize ones, makes the prompt safe, and hands it to askSecret.
-import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { type AskedQuestion, ControlClient } from '../../../src/control/client.js';
 import { isProtocolError, parseServerFrame } from '../../../src/control/protocol.js';
 import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../../../src/redact.js';
+import { FakeSocket } from './fake-socket.js';
 
 const v = 1;
 const ask = (fields: Record<string, unknown>) =>
@@ -61,19 +61,6 @@ describe('questionText', () => {
     expect(questionText('\u001b['.repeat(500_000), 512).length).toBeLessThanOrEqual(513);
   });
 });
-
-class FakeSocket extends EventEmitter {
-  destroyed = false;
-  written: string[] = [];
-  write(text: string): boolean {
-    this.written.push(text);
-    return true;
-  }
-  end(): void {}
-  destroy(): void {
-    this.destroyed = true;
-  }
-}
 
 describe('ControlClient relays login questions to askSecret', () => {
   async function relay(frame: Record<string, unknown>, answer: string | undefined) {

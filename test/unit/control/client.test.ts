@@ -1,23 +1,9 @@
 // The CLI's control client against a fake agent socket: a reply over the limit is skipped to its end and
 // refused, and an agent that stops sending halfway through one still gets the request to time out.
-import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ControlClient } from '../../../src/control/client.js';
-
-/** Enough of a socket for the client: what it writes is kept; the test emits what the agent sends. */
-class FakeSocket extends EventEmitter {
-  destroyed = false;
-  written: string[] = [];
-  write(text: string): boolean {
-    this.written.push(text);
-    return true;
-  }
-  end(): void {}
-  destroy(): void {
-    this.destroyed = true;
-  }
-}
+import { FakeSocket } from './fake-socket.js';
 
 const MAX = 1024;
 let socket: FakeSocket;
