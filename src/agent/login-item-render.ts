@@ -52,6 +52,12 @@ export function launchdPlist(spec: LoginItemSpec): string {
     '  <key>RunAtLoad</key>\n  <true/>',
     // Restart only after an unsuccessful exit (crash, signal): `tunnel agent stop` exits 0 and stays stopped.
     '  <key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key>\n    <false/>\n  </dict>',
+    // launchd.plist(5): with no ProcessType the job gets "light resource limits" (CPU and I/O throttled),
+    // Background more, and Adaptive is Background unless an XPC peer is active, which never happens here.
+    // The agent carries the user's kubectl and browser traffic, and its wake check compares a 5 s tick
+    // with the clock: throttled timers may be coalesced by up to 10 s, which reads as a sleep. Interactive
+    // runs it like an app (no limits); it idles on sockets, so this costs nothing while nothing flows.
+    '  <key>ProcessType</key>\n  <string>Interactive</string>',
     '  <key>EnvironmentVariables</key>\n  <dict>',
     ...env,
     '  </dict>',

@@ -67,6 +67,10 @@ describe('launchdPlist', () => {
     expect(plist).not.toMatch(/<key>KeepAlive<\/key>\s*<true\/>/);
   });
 
+  it('runs as an Interactive process, so launchd neither throttles it nor coalesces its timers', () => {
+    expect(plist).toContain('<key>ProcessType</key>\n  <string>Interactive</string>');
+  });
+
   it('XML-escapes values and logs stdout and stderr to the logs directory', () => {
     const odd = launchdPlist({ ...spec, programArguments: ['/a&b/<node>', 'it\'s "x"'] });
     expect(odd).toContain('<string>/a&amp;b/&lt;node&gt;</string>');
