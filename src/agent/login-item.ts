@@ -1,7 +1,8 @@
 // The agent as a login item: a launchd agent (macOS) or a systemd user service (Linux) that runs
 // `<node> bin/tunnel.js __agent` at login and restarts it after a crash, never after a clean stop.
-// The renderers live in login-item-render.ts. Install/uninstall write one file and talk to the service
-// manager only through the injected `run`, so tests never touch the real launchctl or systemctl.
+// The renderers live in login-item-render.ts; whether an installed item still works, in
+// login-item-health.ts. Install/uninstall write one file and talk to the service manager only through
+// the injected `run`, so tests never touch the real launchctl or systemctl.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -55,12 +56,6 @@ export interface LoginItemResult {
   ran: string[];
   /** Things the user should know even though it worked. */
   notes: string[];
-}
-
-export interface LoginItemStatus {
-  installed: boolean;
-  file: string;
-  manager: ServiceManager;
 }
 
 const LATER = '`tunnel connect` still starts the agent whenever it is needed.';
@@ -223,12 +218,4 @@ export async function uninstallLoginItem(input: LoginItemInput): Promise<LoginIt
   const command =
     paths.manager === 'launchd' ? await uninstallLaunchd(session) : await uninstallSystemd(session);
   return { ...result, changed: true, command };
-}
-
-/** Whether the plist/unit is in place; undefined where no service manager is supported. */
-export function loginItemStatus(
-  input: Pick<LoginItemInput, 'platform' | 'paths'>,
-): LoginItemStatus | undefined {
-  if (!input.paths) return undefined;
-  return { installed: fs.existsSync(input.paths.file), file: input.paths.file, manager: input.paths.manager };
 }

@@ -3,6 +3,7 @@
 // opened is closed at the end, whatever happened.
 import type { TransportSetting } from '../config/defaults.js';
 import { LOCAL_CHECKS } from './checks-local.js';
+import { LOGIN_ITEM_CHECKS } from './checks-login-item.js';
 import { REMOTE_CHECKS } from './checks-remote.js';
 import { SSH_CHECKS } from './checks-ssh.js';
 import { type CheckDefinition, failed } from './outcome.js';
@@ -18,7 +19,12 @@ import type {
 export type { CheckDefinition } from './outcome.js';
 
 /** Every check, in the order a person would debug: config → network → ssh → dev server → this machine. */
-export const DOCTOR_CHECKS: readonly CheckDefinition[] = [...SSH_CHECKS, ...REMOTE_CHECKS, ...LOCAL_CHECKS];
+export const DOCTOR_CHECKS: readonly CheckDefinition[] = [
+  ...SSH_CHECKS,
+  ...REMOTE_CHECKS,
+  ...LOCAL_CHECKS,
+  ...LOGIN_ITEM_CHECKS,
+];
 
 export interface DoctorInput {
   alias: string;

@@ -13,12 +13,14 @@ import type { SshConnection, SshTarget } from '../ssh/types.js';
 import { dockerEngine } from './docker.js';
 import { kubeVersionViaContext, unsafeContexts } from './kube-context.js';
 import { probeReach } from './reach.js';
-import type { DoctorPorts, NodePortFindings, OwnSession } from './types.js';
+import type { DoctorPorts, LoginItemFinding, NodePortFindings, OwnSession } from './types.js';
 
 export interface SystemPortsOptions {
   /** `--ssh-config`: used like `ssh -F`. */
   sshConfigFile: string | undefined;
   ownSession: (alias: string) => Promise<OwnSession | undefined>;
+  /** The login item's state (agent/, which only cli/ may reach). */
+  loginItem: () => Promise<LoginItemFinding | undefined>;
 }
 
 /** One line per row that is not fine: what is wrong, in the nodeports module's own words. */
@@ -69,5 +71,6 @@ export function systemPorts(options: SystemPortsOptions): DoctorPorts {
       (await (await openClusterApi({ connection, k3d, cluster, timeoutMs: 15_000 })).version()).gitVersion,
     nodePorts,
     unsafeContexts,
+    loginItem: options.loginItem,
   };
 }

@@ -25,7 +25,8 @@ export type CheckId =
   | 'clusters'
   | 'local-ports'
   | 'kube-api'
-  | 'nodeports';
+  | 'nodeports'
+  | 'login-item';
 
 /** One line of the report, as `--json` prints it. `detail` may hold several lines (one per cluster, port…). */
 export interface CheckResult {
@@ -120,6 +121,17 @@ export interface DoctorPorts {
   nodePorts(connection: SshConnection, k3d: K3dInfo, cluster: K3dCluster): Promise<NodePortFindings>;
   /** The named contexts of a kubeconfig that carry fields tunnel never writes ([] if the file is absent). */
   unsafeContexts(file: string, contexts: readonly string[]): Promise<UnsafeContext[]>;
+  /** Whether `tunnel agent install`'s item would start the agent (agent/login-item-health, via cli/). */
+  loginItem(): Promise<LoginItemFinding | undefined>;
+}
+
+/** The login item's state, as agent/login-item-health words it; undefined where unsupported. */
+export interface LoginItemFinding {
+  installed: boolean;
+  file: string;
+  problem?: string;
+  fix?: string;
+  note?: string;
 }
 
 /** What `tunnel connect` would plan with: this host's saved --cluster/--map/--bind. */

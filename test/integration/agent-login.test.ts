@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LoginItemSpec, launchdPlist, systemdUnit } from '../../src/agent/login-item.js';
+import { plistProgramArguments, unitProgramArguments } from '../../src/agent/login-item-health.js';
 import { BIN, type CliEnv, makeCliEnv, run, runCli } from './cli-helpers.js';
 
 interface StubbedCli {
@@ -78,6 +79,24 @@ describe.runIf(process.platform === 'linux')('tunnel agent install / uninstall (
     expect(again.code).toBe(0);
     expect(fs.readFileSync(unitFile, 'utf8')).toBe(unit);
     expect(calls()).toEqual([...once, ...once]);
+  });
+
+  it('agent status says the item no longer starts the agent once the node it names is gone', async () => {
+    const { cli, unitFile } = stubbedCli();
+    expect((await runCli(cli, ['agent', 'install'])).code).toBe(0);
+    const healthy = await runCli(cli, ['agent', 'status']);
+    expect(healthy.stdout).toContain(`starts at login: yes (${unitFile})\n`);
+    // What `brew upgrade node` leaves behind for an item that recorded linuxbrew's versioned keg.
+    const gone = '/home/linuxbrew/.linuxbrew/Cellar/node/23.3.0/bin/node';
+    const unit = fs.readFileSync(unitFile, 'utf8');
+    fs.writeFileSync(unitFile, unit.replace(`ExecStart="${process.execPath}"`, `ExecStart="${gone}"`));
+    const broken = await runCli(cli, ['agent', 'status']);
+    expect(broken.code).toBe(0);
+    expect(broken.stdout).toContain(
+      `starts at login: no — the program ${gone} is gone (brew upgrade?); run: tunnel agent install\n`,
+    );
+    const json = JSON.parse((await runCli(cli, ['agent', 'status', '--json'])).stdout);
+    expect(json.loginItem).toMatchObject({ installed: true, file: unitFile, fix: 'tunnel agent install' });
   });
 
   it('keeps the unit and explains with a hint when systemctl fails', async () => {
@@ -165,10 +184,15 @@ describe('the rendered files, read by real parsers', () => {
         ProgramArguments: spec('/usr/bin/node').programArguments,
         RunAtLoad: true,
         KeepAlive: { SuccessfulExit: false },
+        ProcessType: 'Interactive',
         EnvironmentVariables: { PATH: `${odd}:/usr/bin:/bin`, TUNNEL_HOME: `${odd}/state` },
         StandardOutPath: path.join(odd, 'logs', 'agent.stdout.log'),
         StandardErrorPath: path.join(odd, 'logs', 'agent.stdout.log'),
       });
+      // `agent status` reads the arguments back with its own reader: it must agree with plistlib.
+      expect(plistProgramArguments(fs.readFileSync(file, 'utf8'))).toEqual(
+        JSON.parse(parsed.stdout).ProgramArguments,
+      );
     },
   );
 
@@ -186,6 +210,8 @@ describe('the rendered files, read by real parsers', () => {
     const verified = await run('systemd-analyze', ['verify', '--man=no', unit]);
     expect(verified.stderr).toBe('');
     expect(verified.code).toBe(0);
+    // The reader `agent status` uses gets back the very arguments systemd just accepted.
+    expect(unitProgramArguments(fs.readFileSync(unit, 'utf8'))).toEqual(spec(node).programArguments);
     // The same check fails for a program that is not there, so the pass above means something.
     fs.writeFileSync(unit, systemdUnit(spec(`${node}-missing`)));
     const missing = await run('systemd-analyze', ['verify', '--man=no', unit]);

@@ -7,27 +7,30 @@ import {
   installLoginItem,
   type LoginItemInput,
   type LoginItemResult,
-  type LoginItemStatus,
-  loginItemStatus,
   uninstallLoginItem,
 } from '../../agent/login-item.js';
 import { runServiceCommand } from '../../agent/login-item-command.js';
+import { type LoginItemHealth, loginItemHealth } from '../../agent/login-item-health.js';
+import { stableNodePath } from '../../agent/stable-node.js';
 import { loginItemPaths } from '../../config/login-item-paths.js';
 
-function loginItemInput(): LoginItemInput {
+function loginItemInput(nodePath = process.execPath): LoginItemInput {
   return {
     platform: process.platform,
     paths: loginItemPaths(),
-    nodePath: process.execPath,
+    nodePath,
     binPath: AGENT_BIN_PATH,
     uid: typeof process.getuid === 'function' ? process.getuid() : 0,
     run: runServiceCommand,
   };
 }
 
-/** For `tunnel agent status`: whether the agent starts at login; undefined where that is not supported. */
-export function describeLoginItem(): LoginItemStatus | undefined {
-  return loginItemStatus(loginItemInput());
+/**
+ * For `tunnel agent status` and `tunnel doctor`: whether the agent would start at the next login (the
+ * programs it names exist; launchd has it loaded and switched on); undefined where that is not supported.
+ */
+export function describeLoginItem(): Promise<LoginItemHealth | undefined> {
+  return loginItemHealth(loginItemInput());
 }
 
 function print(first: string, result: LoginItemResult): void {
@@ -42,7 +45,9 @@ export function addLoginItemCommands(agent: Command): void {
       'start the agent at login (launchd on macOS, systemd --user on Linux); restarts it after a crash',
     )
     .action(async () => {
-      const result = await installLoginItem(loginItemInput());
+      const node = stableNodePath(process.execPath);
+      const result = await installLoginItem(loginItemInput(node.path));
+      if (node.reason) result.notes.unshift(node.reason);
       print(`installed: ${result.file} (${result.command})`, result);
     });
   agent

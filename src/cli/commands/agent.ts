@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ensureAgent, stopAgent } from '../../agent/autostart.js';
+import { type LoginItemHealth, loginItemLine } from '../../agent/login-item-health.js';
 import { hasSavedSessions } from '../../agent/store.js';
 import { agentLogFile, agentStoppedMarker, controlSocketPath } from '../../config/paths.js';
 import { VERSION } from '../../version.js';
@@ -19,15 +20,18 @@ interface AgentInfo {
   sessions: string[];
   socketPath: string;
   logFile: string;
-  /** Whether `tunnel agent install` set it to start at login (null where unsupported). */
-  loginItem: { installed: boolean; file: string; manager: string } | null;
+  /**
+   * Whether `tunnel agent install` set it to start at login, and what would stop it starting (a program
+   * that is gone, launchd not having it loaded, switched off in Login Items); null where unsupported.
+   */
+  loginItem: LoginItemHealth | null;
 }
 
 async function agentInfo(): Promise<AgentInfo> {
   const base = {
     socketPath: controlSocketPath(),
     logFile: agentLogFile(),
-    loginItem: describeLoginItem() ?? null,
+    loginItem: (await describeLoginItem()) ?? null,
   };
   const doc = await peekStatus();
   if (!doc) return { running: false, pid: null, version: null, startedAt: null, sessions: [], ...base };
@@ -42,9 +46,7 @@ async function agentInfo(): Promise<AgentInfo> {
 }
 
 function loginLine(info: AgentInfo): string {
-  if (!info.loginItem) return '';
-  const { installed, file } = info.loginItem;
-  return installed ? `starts at login: yes (${file})\n` : 'starts at login: no (tunnel agent install)\n';
+  return info.loginItem ? `${loginItemLine(info.loginItem)}\n` : '';
 }
 
 export function registerAgent(program: Command): Command {

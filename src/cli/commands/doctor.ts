@@ -12,6 +12,7 @@ import { peekStatus } from '../agent-access.js';
 import { hostOptions } from '../connect-settings.js';
 import { CommandExit } from '../outcome.js';
 import { renderCheck, renderSummary } from '../render-doctor.js';
+import { describeLoginItem } from './agent-login.js';
 
 /** The running agent's session for `alias`; never starts or replaces an agent (doctor only looks). */
 async function ownSession(alias: string): Promise<OwnSession | undefined> {
@@ -50,7 +51,11 @@ export function registerDoctor(program: Command): void {
                 file: options.kubeconfig.file,
                 contextFor: (cluster) => contextNameFor(options.contextTemplate, cluster, host),
               },
-        ports: systemPorts({ sshConfigFile: options.sshConfigFile, ownSession }),
+        ports: systemPorts({
+          sshConfigFile: options.sshConfigFile,
+          ownSession,
+          loginItem: describeLoginItem,
+        }),
         onResult: flags.json
           ? undefined
           : (result) => process.stdout.write(`${renderCheck(result, { color, titleWidth })}\n`),

@@ -8,9 +8,9 @@ import {
   type CommandResult,
   installLoginItem,
   type LoginItemInput,
-  loginItemStatus,
   uninstallLoginItem,
 } from '../../../src/agent/login-item.js';
+import { loginItemHealth } from '../../../src/agent/login-item-health.js';
 import type { LoginItemPaths } from '../../../src/config/login-item-paths.js';
 import { TunnelError } from '../../../src/errors.js';
 
@@ -98,7 +98,12 @@ describe('systemd install / uninstall', () => {
       'systemctl --user show-environment',
     ];
     expect(fake.calls).toEqual([...once, ...once]);
-    expect(loginItemStatus(fake.input)).toEqual({ installed: true, file: result.file, manager: 'systemd' });
+    // /usr/bin/node and /opt/tunnel are the fake's paths: present as far as the health check knows.
+    expect(await loginItemHealth({ ...fake.input, exists: () => true })).toEqual({
+      installed: true,
+      file: result.file,
+      manager: 'systemd',
+    });
   });
 
   it('notes when the user manager has no SSH_AUTH_SOCK', async () => {
@@ -148,7 +153,7 @@ describe('systemd install / uninstall', () => {
     const second = await uninstallLoginItem(fake.input);
     expect(second).toMatchObject({ changed: false, command: undefined });
     expect(fake.calls).toHaveLength(2);
-    expect(loginItemStatus(fake.input)?.installed).toBe(false);
+    expect((await loginItemHealth(fake.input))?.installed).toBe(false);
   });
 
   it('removes the file even when systemd cannot be told, and notes that an agent may still run', async () => {
@@ -237,7 +242,7 @@ describe('unsupported platforms', () => {
     const error = await rejection(installLoginItem(input));
     expect(error.message).toMatch(/not supported on win32/);
     expect(error.hint).toContain('tunnel connect');
-    expect(loginItemStatus(input)).toBeUndefined();
+    expect(await loginItemHealth(input)).toBeUndefined();
     expect(fake.calls).toEqual([]);
   });
 });

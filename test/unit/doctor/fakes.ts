@@ -150,6 +150,10 @@ export function fakePorts(overrides: Partial<DoctorPorts> = {}): FakePorts {
     kubeVersionViaSsh: async () => 'v1.31.5+k3s1',
     nodePorts: async (_connection, _k3d, cluster) => ({ cluster: cluster.name, problems: [], checked: 1 }),
     unsafeContexts: async () => [],
+    loginItem: async () => ({
+      installed: false,
+      file: '/Users/me/Library/LaunchAgents/dev.tunnel.agent.plist',
+    }),
     ...overrides,
   };
   const recorded = Object.fromEntries(

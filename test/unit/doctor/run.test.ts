@@ -35,6 +35,7 @@ describe('runDoctor', () => {
       ['local-ports', 'pass'],
       ['kube-api', 'pass'],
       ['nodeports', 'pass'],
+      ['login-item', 'pass'],
     ]);
     expect(streamed).toEqual(report.checks);
     expect(ports.connection.closedCount).toBe(1);
@@ -122,14 +123,43 @@ describe('runDoctor', () => {
     expect(check('auth')).toMatchObject({ status: 'fail', detail: error.message });
   });
 
-  it('turns a failing ssh -G into a failed first check and skips the rest', async () => {
-    const { report } = await doctor({
+  it('turns a failing ssh -G into a failed first check and skips the rest but the login item', async () => {
+    const { report, check } = await doctor({
       resolveTarget: async () => {
         throw new TunnelError('SSH_CONFIG', 'ssh -G devserver failed: bad option', { hint: 'fix it' });
       },
     });
     expect(report.checks[0]).toMatchObject({ status: 'fail', hint: 'fix it' });
-    expect(report.checks.slice(1).every((check) => check.status === 'skip')).toBe(true);
+    const hostChecks = report.checks.slice(1).filter((check) => check.id !== 'login-item');
+    expect(hostChecks.every((check) => check.status === 'skip')).toBe(true);
+    // Whether the agent starts at login does not depend on the host.
+    expect(check('login-item').status).toBe('pass');
+  });
+
+  it('warns, with the command, when the login item names a node that is gone', async () => {
+    const { report, check } = await doctor({
+      loginItem: async () => ({
+        installed: true,
+        file: '/Users/me/Library/LaunchAgents/dev.tunnel.agent.plist',
+        problem: 'the program /opt/homebrew/Cellar/node/23.3.0/bin/node is gone (brew upgrade?)',
+        fix: 'tunnel agent install',
+      }),
+    });
+    expect(report.ok).toBe(true);
+    expect(check('login-item')).toEqual({
+      id: 'login-item',
+      title: 'start at login',
+      status: 'warn',
+      detail:
+        '/Users/me/Library/LaunchAgents/dev.tunnel.agent.plist: the program ' +
+        '/opt/homebrew/Cellar/node/23.3.0/bin/node is gone (brew upgrade?): the agent will not start at login',
+      hint: 'run: tunnel agent install',
+    });
+  });
+
+  it('skips the login item where no service manager is supported', async () => {
+    const { check } = await doctor({ loginItem: async () => undefined });
+    expect(check('login-item')).toMatchObject({ status: 'skip' });
   });
 
   it('reports an unexpected exception as a failure that asks for a bug report', async () => {
