@@ -116,7 +116,8 @@ async function launchdFinding(input: LoginItemHealthInput): Promise<Finding> {
   if (disabled.code === 0 && launchdDisabled(disabled.stdout)) {
     return {
       problem: 'it is switched off in System Settings → General → Login Items',
-      fix: `launchctl enable ${target} && ${REINSTALL} (or switch it on again in Login Items)`,
+      // install runs `launchctl enable` before it bootstraps the job again.
+      fix: `${REINSTALL} (or switch it on again in Login Items)`,
     };
   }
   const print = await input.run('launchctl', ['print', target]);

@@ -132,6 +132,9 @@ async function installLaunchd(session: Session): Promise<string> {
   await fsp.mkdir(paths.logsDir, { recursive: true, mode: 0o700 });
   // Unload the old job first (failure just means it was not loaded), so a second install reloads.
   const bootout = await exec(session, 'launchctl', ['bootout', `${domain}/${LAUNCHD_LABEL}`]);
+  // Switched off in Login Items (macOS 13+), or `launchctl disable`d: bootstrap would fail with "119:
+  // Service is disabled". Running install says the user wants it on; an enabled label is left as it is.
+  await exec(session, 'launchctl', ['enable', `${domain}/${LAUNCHD_LABEL}`]);
   const args = ['bootstrap', domain, paths.file];
   let result = await exec(session, 'launchctl', args);
   // launchd finishes a bootout asynchronously; bootstrapping the same label meanwhile fails, so retry a bit.

@@ -186,6 +186,8 @@ describe('launchd install / uninstall', () => {
     const result = await installLoginItem(fake.input);
     expect(fake.calls).toEqual([
       'launchctl bootout gui/501/dev.tunnel.agent',
+      // Clears a switch-off in Login Items, which would make bootstrap fail with 119.
+      'launchctl enable gui/501/dev.tunnel.agent',
       `launchctl bootstrap gui/501 ${result.file}`,
     ]);
     expect(fake.pauses).toEqual([]);
