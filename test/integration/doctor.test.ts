@@ -112,7 +112,13 @@ describe('tunnel doctor', () => {
       'local-ports',
       'kube-api',
       'nodeports',
+      'login-item',
     ]);
+    // The CLI's own HOME has no login item: said plainly, and never a warning.
+    expect(report.checks.at(-1)).toMatchObject({
+      status: 'pass',
+      detail: 'not set up (optional: tunnel agent install)',
+    });
     // In loopback mode the dev server's own host ports are this machine's, so connect would remap them.
     const notPassed = report.checks.filter((check) => check.status !== 'pass').map((check) => check.id);
     expect(notPassed).toEqual(devserver.mode === 'loopback' ? ['local-ports'] : []);
