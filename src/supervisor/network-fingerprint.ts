@@ -60,7 +60,7 @@ function routableKey(entry: os.NetworkInterfaceInfo): string | undefined {
 }
 
 /** The eight 16-bit groups of an IPv6 address (a zone suffix is ignored), or undefined. */
-export function ipv6Groups(address: string): number[] | undefined {
+function ipv6Groups(address: string): number[] | undefined {
   const bare = address.split('%')[0] ?? '';
   const halves = bare.split('::');
   if (halves.length > 2) return undefined;
