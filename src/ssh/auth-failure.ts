@@ -27,6 +27,8 @@ export interface AuthFacts {
   answersSent?: number;
   /** Why nobody was asked, when nobody could be ("BatchMode is set"); undefined when asked but unanswered. */
   noAskReason: string | undefined;
+  /** Decides the ssh-add advice (Apple's ssh-add has Keychain options); default process.platform. */
+  platform?: NodeJS.Platform;
 }
 
 /** "password ×3" for repeated attempts, in first-seen order. */
@@ -100,9 +102,23 @@ function needsAnswer(facts: AuthFacts, where: string): TunnelError {
   );
 }
 
+// On a Mac the agent (launchd's, which the login item gets too) starts empty at every login, even for
+// keys whose passphrase is in the Keychain: only `ssh-add --apple-load-keychain` or a first ssh with
+// UseKeychain + AddKeysToAgent loads them. --apple-use-keychain/--apple-load-keychain replaced -K/-A
+// in macOS 12 ("The -K and -A flags are deprecated", Apple's ssh-add); Homebrew's OpenSSH ssh-add has
+// neither, hence /usr/bin/ssh-add.
+function keychainHint(paths: string[]): string {
+  return (
+    `Load the key into your agent and its passphrase into the Keychain, then retry: ${paths.map((p) => `/usr/bin/ssh-add --apple-use-keychain ${p}`).join(' ; ')}. ` +
+    'The agent starts empty after each login: `/usr/bin/ssh-add --apple-load-keychain` loads every key whose passphrase ' +
+    'the Keychain holds, or set `UseKeychain yes` and `AddKeysToAgent yes` in ~/.ssh/config so your first ssh does it'
+  );
+}
+
 function authHint(facts: AuthFacts): string {
-  const { target } = facts;
+  const { target, platform = process.platform } = facts;
   const encrypted = facts.skipped.filter((s) => s.reason.startsWith('encrypted'));
+  if (encrypted.length > 0 && platform === 'darwin') return keychainHint(encrypted.map((s) => s.path));
   if (encrypted.length > 0)
     return `Load the key into your agent, then retry: ${encrypted.map((s) => `ssh-add ${s.path}`).join(' ; ')}`;
   const isSecret = (item: string) => item === 'password' || item === 'keyboard-interactive';

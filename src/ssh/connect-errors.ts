@@ -1,5 +1,6 @@
 // Turns ssh2's connection-phase errors into TunnelErrors with a hint. Classifies by ssh2's
 // `level` and Node's `code`, never by message text.
+import { BlockList, isIP } from 'node:net';
 import { TunnelError } from '../errors.js';
 import { remoteText, stderrLines } from '../redact.js';
 import type { SshTarget } from './types.js';
@@ -8,6 +9,15 @@ import type { SshTarget } from './types.js';
 export interface Ssh2Error extends Error {
   level?: string;
   code?: string | number;
+  /** The peer a failed connect() aimed at: Node sets it on every connect error (node:net). */
+  address?: string;
+}
+
+/** What else mapConnectError needs to know besides the error. */
+export interface ConnectErrorContext {
+  /** A ProxyCommand's stderr so far. */
+  proxyStderr?: string;
+  platform?: NodeJS.Platform;
 }
 
 const NETWORK_CAUSES: Record<string, string> = {
@@ -29,6 +39,40 @@ function connectHint(target: SshTarget): string {
   return `Check that plain ssh works${via}: ssh -v ${target.alias}`;
 }
 
+// macOS 15+ Local Network privacy denies a program the LAN until the user allows it, and a denied
+// connect() fails as EHOSTUNREACH "No route to host" (reports: winbox-mac#157, cdzombak/runner#4 for
+// launchd jobs, pi-mcp-adapter#543: only same-subnet peers fail, Apple's /usr/bin tools are exempt).
+// Terminal holds the permission, so plain ssh from it works while the agent started at login fails:
+// "check that plain ssh works" would send the user the wrong way.
+const LOCAL_NETWORK = new BlockList();
+LOCAL_NETWORK.addSubnet('10.0.0.0', 8, 'ipv4');
+LOCAL_NETWORK.addSubnet('172.16.0.0', 12, 'ipv4');
+LOCAL_NETWORK.addSubnet('192.168.0.0', 16, 'ipv4');
+LOCAL_NETWORK.addSubnet('169.254.0.0', 16, 'ipv4');
+LOCAL_NETWORK.addSubnet('fe80::', 10, 'ipv6');
+LOCAL_NETWORK.addSubnet('fc00::', 7, 'ipv6');
+
+/** A private (RFC 1918), link-local or IPv6 unique-local address: what Local Network privacy guards. */
+export function isLocalNetworkAddress(address: string): boolean {
+  const bare = address.split('%')[0] ?? '';
+  const family = isIP(bare);
+  return family !== 0 && LOCAL_NETWORK.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+function localNetworkHint(target: SshTarget): string {
+  return (
+    'macOS Local Network privacy may be keeping tunnel off the LAN: in System Settings → Privacy & Security → ' +
+    'Local Network, allow node (the program the agent runs). /usr/bin/ssh from Terminal works because ' +
+    `Terminal has that permission. Or carry this host over /usr/bin/ssh: tunnel config set ${target.alias} transport openssh`
+  );
+}
+
+function hostUnreachable(target: SshTarget, error: Ssh2Error, platform: NodeJS.Platform): string | undefined {
+  if (platform !== 'darwin' || error.code !== 'EHOSTUNREACH') return undefined;
+  const address = error.address ?? target.hostName;
+  return isLocalNetworkAddress(address) ? localNetworkHint(target) : undefined;
+}
+
 export function connectError(target: SshTarget, why: string, cause?: unknown): TunnelError {
   return new TunnelError('SSH_CONNECT', `Cannot connect to ${describeTarget(target)}: ${why}`, {
     hint: connectHint(target),
@@ -41,8 +85,13 @@ export function handshakeTimeoutError(target: SshTarget, timeoutMs: number): Tun
 }
 
 /** Everything before 'ready' that is neither a host-key refusal nor an auth failure. */
-export function mapConnectError(target: SshTarget, error: Ssh2Error, proxyStderr?: string): TunnelError {
+export function mapConnectError(
+  target: SshTarget,
+  error: Ssh2Error,
+  context: ConnectErrorContext = {},
+): TunnelError {
   const code = typeof error.code === 'string' ? error.code : undefined;
+  const { proxyStderr, platform = process.platform } = context;
   // The server's DISCONNECT text can arrive before key exchange (anyone on the path can send it), and a
   // ProxyCommand's stderr quotes the jump host: both are remote text.
   const proxied = stderrLines(proxyStderr ?? '')
@@ -50,6 +99,16 @@ export function mapConnectError(target: SshTarget, error: Ssh2Error, proxyStderr
     .join(' | ');
   const proxy = proxied ? ` (proxy: ${remoteText(proxied)})` : '';
   const said = remoteText(error.message);
+  const localNetwork = hostUnreachable(target, error, platform);
+  if (localNetwork)
+    return new TunnelError(
+      'SSH_CONNECT',
+      `Cannot connect to ${describeTarget(target)}: ${NETWORK_CAUSES.EHOSTUNREACH}${proxy}`,
+      {
+        hint: localNetwork,
+        cause: error,
+      },
+    );
   if (code && NETWORK_CAUSES[code]) return connectError(target, `${NETWORK_CAUSES[code]}${proxy}`, error);
   if (error.level === 'client-timeout')
     return connectError(target, `the SSH handshake timed out${proxy}`, error);

@@ -79,7 +79,7 @@ function classify(input: HandshakeInput, error: Ssh2Error, kexDone: boolean): Tu
   // No algorithm in common: OpenSSH may share one (post-quantum kex), so this is SSH_UNSUPPORTED.
   const unsupported = noCommonAlgorithmError(input.target, error);
   if (unsupported) return unsupported;
-  return mapConnectError(input.target, error, input.proxyStderr?.());
+  return mapConnectError(input.target, error, { proxyStderr: input.proxyStderr?.() });
 }
 
 function connectConfig(input: HandshakeInput): ConnectConfig {

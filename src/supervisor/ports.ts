@@ -1,7 +1,6 @@
 // The supervisor's view of the world: small interfaces it is given, so unit tests drive every
 // transition with fakes and fake timers. Production implementations live with the wiring (agent),
 // over src/ssh, src/remote, src/plan, src/forward and src/kubeconfig.
-import os from 'node:os';
 import type { ChannelOpener, ForwardSnapshot } from '../forward/types.js';
 import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
@@ -83,7 +82,7 @@ export interface SupervisorPorts<C extends SupervisedConnection> {
    */
   applyKubeconfig(update: KubeconfigUpdate<C>): Promise<void>;
   clock?: Clock;
-  /** A value that changes when the machine's network changes; default from os.networkInterfaces(). */
+  /** A value that changes when the machine's network changes; default network-fingerprint.ts. */
   networkFingerprint?: () => string;
   log: Logger;
 }
@@ -92,24 +91,22 @@ export type TimerHandle = unknown;
 
 /** Time, injectable; the default reads the globals at call time so vi.useFakeTimers() applies. */
 export interface Clock {
+  /** Wall-clock ms (Date.now): it keeps counting while the machine sleeps. */
   now(): number;
+  /**
+   * Monotonic ms (performance.now = libuv's uv_hrtime). On Linux that is CLOCK_MONOTONIC, which stops
+   * while the machine is suspended, so wall minus monotonic grows by the time asleep. On macOS libuv
+   * reads mach_continuous_time (since v1.38.1, commit 4685be23: mach_absolute_time jumped back after
+   * sleep), which counts sleep too: there the gap stays ~0 and only a very late tick tells a sleep.
+   */
+  monotonicNow(): number;
   setTimeout(callback: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonicNow: () => performance.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
-
-/** Addresses of every non-internal interface, sorted: a Wi-Fi switch, VPN or new DHCP lease changes it. */
-export function networkFingerprint(): string {
-  const addresses: string[] = [];
-  for (const [name, entries] of Object.entries(os.networkInterfaces())) {
-    for (const entry of entries ?? []) {
-      if (!entry.internal) addresses.push(`${name}=${entry.address}`);
-    }
-  }
-  return addresses.sort().join(',');
-}

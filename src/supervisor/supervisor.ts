@@ -5,11 +5,11 @@ import { DEFAULT_REDISCOVER_INTERVAL_MS } from '../config/defaults.js';
 import { AnswerWait, needsAnswer, needsAnswerLine } from './answer-wait.js';
 import { Backoff, isConnectionRefused } from './backoff.js';
 import { causeText, LinkCheck, type LinkCheckCause } from './link-check.js';
+import { networkFingerprint } from './network-fingerprint.js';
 import type { SupervisorOptions } from './options.js';
 import {
   type Clock,
   type ConnectionEnd,
-  networkFingerprint,
   type SupervisedConnection,
   type SupervisorPorts,
   systemClock,
@@ -100,7 +100,7 @@ export class Supervisor<C extends SupervisedConnection> {
     const stopWatch = startWakeWatch({
       clock: this.clock,
       intervalMs: this.options.wakeCheckIntervalMs,
-      fingerprint: this.ports.networkFingerprint ?? networkFingerprint,
+      fingerprint: this.ports.networkFingerprint ?? (() => networkFingerprint()),
       onEvent: (cause, detail) => this.onWake(cause, detail),
     });
     try {

@@ -23,7 +23,12 @@ describe('startWakeWatch', () => {
     const events: string[] = [];
     let print = 'a';
     const stop = startWakeWatch({
-      clock: { now: () => Date.now(), setTimeout, clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+      clock: {
+        now: () => Date.now(),
+        monotonicNow: () => performance.now(),
+        setTimeout,
+        clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      },
       intervalMs: 5_000,
       fingerprint: () => print,
       onEvent: (cause) => events.push(cause),
