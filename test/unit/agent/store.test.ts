@@ -9,6 +9,7 @@ import {
   forgetSession,
   hasSavedSessions,
   loadSessions,
+  realSessionFiles,
   type SavedSession,
   type SessionFiles,
   saveSession,
@@ -199,17 +200,6 @@ async function writeLegacy(alias: string, files: SessionFiles, overrides: Partia
   }
 }
 
-const realFiles: SessionFiles = {
-  list: (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir) : []),
-  read: (file) => fs.readFileSync(file, 'utf8'),
-  write: async (file, text) => {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, text);
-  },
-  rename: (from, to) => fs.renameSync(from, to),
-  remove: (file) => fs.rmSync(file, { force: true }),
-};
-
 describe('aliases that differ only in case (ssh Host matching is case-sensitive)', () => {
   it('file names are injective and distinct even ignoring case', () => {
     const aliases = [
@@ -260,7 +250,7 @@ describe('aliases that differ only in case (ssh Host matching is case-sensitive)
   });
 
   it('on a case-sensitive disk, the current record wins over a stale copy under the old name', async () => {
-    await writeLegacy('DevServer', realFiles, { clusters: ['old'] });
+    await writeLegacy('DevServer', realSessionFiles, { clusters: ['old'] });
     await saveSession(saved('DevServer', { clusters: ['new'] }));
     const loaded = loadSessions();
     expect(loaded.sessions.map((s) => s.options.clusters)).toEqual([['new']]);
@@ -273,7 +263,7 @@ describe('aliases that differ only in case (ssh Host matching is case-sensitive)
     await writeLegacy('devserver', volume);
     forgetSession('DevServer', volume);
     expect(volume.list(sessionsDir())).toEqual(['devserver.json']);
-    await writeLegacy('DevServer', realFiles);
+    await writeLegacy('DevServer', realSessionFiles);
     forgetSession('DevServer');
     expect(hasSavedSessions()).toBe(false);
   });
