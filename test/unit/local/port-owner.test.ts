@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyCommandLine, findPortOwner, portOwnerHint } from '../../../src/local/port-owner.js';
 
@@ -142,6 +146,39 @@ describe('findPortOwner', () => {
         expect(owner?.commandLine).toContain(process.execPath.split('/').at(-1));
       } finally {
         await new Promise((resolve) => server.close(resolve));
+      }
+    },
+  );
+
+  // A stand-in for the agent started as spawn.ts does, from a node and a bin path that both hold a
+  // space: the real ss + /proc (Linux) and lsof + `ps -ww -o command=` (the macOS flavour) see it.
+  it.each(['linux', 'darwin'] as const)(
+    'finds an agent at paths with spaces with the real tools (%s flavour)',
+    async (platform) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-owner-'));
+      const node = path.join(dir, 'Application Support', 'fnm', 'bin', 'node');
+      const bin = path.join(dir, 'John Smith', 'lib', 'tunnel', 'bin', 'tunnel.js');
+      fs.mkdirSync(path.dirname(node), { recursive: true });
+      fs.mkdirSync(path.dirname(bin), { recursive: true });
+      fs.symlinkSync(process.execPath, node);
+      fs.writeFileSync(
+        bin,
+        "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port));\n",
+      );
+      const child = spawn(node, ['--expose-gc', bin, '__agent'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const port = await new Promise<number>((resolve, reject) => {
+          child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+          child.once('exit', () => reject(new Error('the stand-in exited')));
+        });
+        const owner = await findPortOwner(port, { platform });
+        expect(owner).toMatchObject({ port, pid: child.pid, kind: 'tunnel-agent' });
+        expect(portOwnerHint(owner, port, platform)).toBe('See which session forwards it: tunnel status');
+      } finally {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill();
+        await exited;
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     },
   );
