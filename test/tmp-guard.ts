@@ -7,7 +7,7 @@ import os from 'node:os';
 
 /** The prefixes our tests and the simulator give their temporary files and directories. */
 const OURS = /^(tunnel-|sim-pki-|login-item-)/;
-// The agent's own fallback socket directory (`$TMPDIR/tunnel-<uid>`) is per user and kept, like tmux's.
+// The agent's own fallback socket directory (`/tmp/tunnel-<uid>`) is per user and kept, like tmux's.
 const KEPT = /^tunnel-\d+$/;
 
 export function leftBehind(before: ReadonlySet<string>, after: readonly string[]): string[] {

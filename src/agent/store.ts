@@ -1,7 +1,8 @@
 // The agent's saved sessions: one JSON file per host under <state>/sessions, so an agent that is
 // restarted (crash, kill -9, reboot with `agent install`) brings every session back on the same local
 // ports. Runtime state only — what the user asked for plus what we chose — never secrets. Files are
-// written atomically, 0600; an unreadable file is reported and skipped, never fatal.
+// written atomically, 0600; an unreadable file is reported and skipped, never fatal. File names: see
+// session-file.ts (case-insensitive volumes); records under the names of earlier releases are renamed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { atomicWrite } from '../atomic-file.js';
@@ -9,6 +10,7 @@ import { tunnelPaths } from '../config/paths.js';
 import type { SessionOptions } from '../config/resolve.js';
 import { deserializeOptions, serializeOptions } from '../control/session-options.js';
 import { FieldError, isObject, readSessionOptions } from '../control/validate.js';
+import { isSessionFile, legacySessionFileName, sessionFileName } from './session-file.js';
 
 const RECORD_VERSION = 1;
 
@@ -21,13 +23,30 @@ export interface SavedSession {
   createdAt: string;
 }
 
+/** The file operations of the store; unit tests inject a case-insensitive volume (a Mac's APFS). */
+export interface SessionFiles {
+  /** Entry names of `dir` ([] when it is missing). */
+  list(dir: string): string[];
+  read(file: string): string;
+  write(file: string, text: string): Promise<void>;
+  rename(from: string, to: string): void;
+  remove(file: string): void;
+}
+
+export const realSessionFiles: SessionFiles = {
+  list: (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir) : []),
+  read: (file) => fs.readFileSync(file, 'utf8'),
+  write: (file, text) => atomicWrite(file, text),
+  rename: (from, to) => fs.renameSync(from, to),
+  remove: (file) => fs.rmSync(file, { force: true }),
+};
+
 function sessionsDir(): string {
   return tunnelPaths().sessionsDir;
 }
 
 function fileFor(alias: string): string {
-  // encodeURIComponent keeps any alias (user@host:port, unicode) one safe file name.
-  return path.join(sessionsDir(), `${encodeURIComponent(alias)}.json`);
+  return path.join(sessionsDir(), sessionFileName(alias));
 }
 
 /**
@@ -40,7 +59,10 @@ const withoutAcceptNew = (options: SessionOptions): SessionOptions => ({
   acceptNewHostKey: false,
 });
 
-export async function saveSession(session: SavedSession): Promise<void> {
+export async function saveSession(
+  session: SavedSession,
+  files: SessionFiles = realSessionFiles,
+): Promise<void> {
   const record = {
     version: RECORD_VERSION,
     options: serializeOptions(withoutAcceptNew(session.options)),
@@ -48,11 +70,19 @@ export async function saveSession(session: SavedSession): Promise<void> {
     contexts: session.contexts,
     createdAt: session.createdAt,
   };
-  await atomicWrite(fileFor(session.options.alias), `${JSON.stringify(record, null, 2)}\n`);
+  await files.write(fileFor(session.options.alias), `${JSON.stringify(record, null, 2)}\n`);
 }
 
-export function forgetSession(alias: string): void {
-  fs.rmSync(fileFor(alias), { force: true });
+export function forgetSession(alias: string, files: SessionFiles = realSessionFiles): void {
+  files.remove(fileFor(alias));
+  // A record an earlier release wrote and no load has renamed yet. Only if it is this alias's: on a
+  // case-insensitive volume `DevServer.json` is also `devserver.json`, which may be the other host's.
+  const legacy = path.join(sessionsDir(), legacySessionFileName(alias));
+  try {
+    if (parseRecord(files.read(legacy)).options.alias === alias) files.remove(legacy);
+  } catch {
+    // None, or unreadable: nothing of this alias's to forget.
+  }
 }
 
 function parseRecord(text: string): SavedSession {
@@ -80,28 +110,54 @@ export interface LoadedSessions {
   problems: { file: string; error: string }[];
 }
 
-export function loadSessions(): LoadedSessions {
+export function loadSessions(files: SessionFiles = realSessionFiles): LoadedSessions {
   const dir = sessionsDir();
   const result: LoadedSessions = { sessions: [], problems: [] };
-  if (!fs.existsSync(dir)) return result;
-  for (const name of fs
-    .readdirSync(dir)
-    .filter((entry) => entry.endsWith('.json'))
-    .sort()) {
+  const byAlias = new Map<string, { name: string; session: SavedSession }[]>();
+  for (const name of files.list(dir).filter(isSessionFile).sort()) {
     const file = path.join(dir, name);
     try {
-      result.sessions.push(parseRecord(fs.readFileSync(file, 'utf8')));
+      const session = parseRecord(files.read(file));
+      const found = byAlias.get(session.options.alias) ?? [];
+      byAlias.set(session.options.alias, [...found, { name, session }]);
     } catch (error) {
       result.problems.push({ file, error: error instanceof Error ? error.message : String(error) });
       // Kept for a person to look at, but out of the way so it is not retried on every start.
-      fs.renameSync(file, `${file}.invalid`);
+      files.rename(file, `${file}.invalid`);
     }
   }
+  for (const [alias, found] of byAlias) result.sessions.push(migrate(files, dir, alias, found));
   return result;
 }
 
+/**
+ * One record per alias, under its current name: the one already there wins; otherwise the record of
+ * an earlier release is renamed to it (a case-only rename on APFS, which rename(2) does in place).
+ * Any other copy of the alias is stale and removed.
+ */
+function migrate(
+  files: SessionFiles,
+  dir: string,
+  alias: string,
+  found: { name: string; session: SavedSession }[],
+): SavedSession {
+  const want = sessionFileName(alias);
+  const chosen = found.find((entry) => entry.name === want) ?? (found[0] as (typeof found)[number]);
+  for (const entry of found) {
+    if (entry === chosen) continue;
+    files.remove(path.join(dir, entry.name));
+  }
+  if (chosen.name !== want) {
+    try {
+      files.rename(path.join(dir, chosen.name), path.join(dir, want));
+    } catch {
+      // Left under its old name: it still loads, forget still finds it, the next start tries again.
+    }
+  }
+  return chosen.session;
+}
+
 /** Whether any session is saved (the CLI starts an agent for `status` only when there is one). */
-export function hasSavedSessions(): boolean {
-  const dir = sessionsDir();
-  return fs.existsSync(dir) && fs.readdirSync(dir).some((entry) => entry.endsWith('.json'));
+export function hasSavedSessions(files: SessionFiles = realSessionFiles): boolean {
+  return files.list(sessionsDir()).some(isSessionFile);
 }

@@ -62,8 +62,16 @@ export const MAX_SOCKET_PATH_BYTES = 100;
 
 /**
  * The agent's control socket: <state>/run/agent.sock, or, when that is too long for a Unix socket
- * (a deep TUNNEL_HOME, macOS's long Application Support path), <tmp>/tunnel-<uid>/<hash>.sock. The
- * hash of the state directory keeps one socket per TUNNEL_HOME, so test homes never share an agent.
+ * (a deep TUNNEL_HOME, macOS's Application Support path under a long user name),
+ * /tmp/tunnel-<uid>/<hash>.sock. The hash of the state directory keeps one socket per TUNNEL_HOME, so
+ * test homes never share an agent.
+ *
+ * Never $TMPDIR: a launchd-started agent has none (node then says /tmp) while a Terminal's is the
+ * per-user /var/folders/…/T/, so the two would compute different paths and never meet. /tmp is the
+ * same for every process of the user, as tmux's /tmp/tmux-<uid> and OpenSSH's ControlPath advice; it is
+ * shared, so the directory checks of control/socket-dir.ts (ours, 0700, not a symlink) make another
+ * user's squatting a refusal, never a leak (docs/security.md). TUNNEL_SOCKET_TMP replaces /tmp for
+ * tests that need a /tmp of their own (a squatter's directory, cleaned up with the test).
  */
 export function controlSocketPath(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   const home = stateHome(env, platform);
@@ -71,8 +79,5 @@ export function controlSocketPath(env: NodeJS.ProcessEnv = process.env, platform
   if (Buffer.byteLength(preferred) <= MAX_SOCKET_PATH_BYTES) return preferred;
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const name = `${createHash('sha256').update(home).digest('hex').slice(0, 16)}.sock`;
-  const fromTmp = path.join(env.TMPDIR || os.tmpdir(), `tunnel-${uid}`, name);
-  // A very long TMPDIR would put us back over the limit; /tmp exists on every Unix we support.
-  if (Buffer.byteLength(fromTmp) <= MAX_SOCKET_PATH_BYTES) return fromTmp;
-  return path.join('/tmp', `tunnel-${uid}`, name);
+  return path.join(env.TUNNEL_SOCKET_TMP || '/tmp', `tunnel-${uid}`, name);
 }

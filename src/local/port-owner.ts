@@ -28,8 +28,14 @@ export interface PortOwnerOptions {
   /** Runs a command and gives its stdout ('' when it fails or is missing). Injected by tests. */
   run?: (command: string, args: readonly string[]) => Promise<string>;
   /** The command line of a pid, or undefined. Injected by tests. */
-  commandLineOf?: (pid: number) => Promise<string | undefined>;
+  commandLineOf?: (pid: number) => Promise<CommandLine | undefined>;
 }
+
+/**
+ * A command line as its argv (Linux: /proc/<pid>/cmdline, NUL-separated, exact) or as one line (macOS:
+ * `ps -o command=`, argv joined with spaces, so a word with a space in it cannot be told apart).
+ */
+export type CommandLine = string | readonly string[];
 
 /** The process listening on TCP `port` here, or undefined when nothing visible listens on it. */
 export async function findPortOwner(
@@ -51,7 +57,7 @@ export async function findPortOwner(
 }
 
 /** Pure: the owner of `listener` given its command line (see classifyCommandLine). */
-export function describeOwner(listener: SocketListener, commandLine: string | undefined): PortOwner {
+export function describeOwner(listener: SocketListener, commandLine: CommandLine | undefined): PortOwner {
   const process_ = listener.processes[0];
   const kind = process_ ? classifyCommandLine(commandLine ?? process_.name) : 'unknown';
   const pid = process_ ? ` (pid ${process_.pid})` : '';
@@ -67,15 +73,16 @@ export function describeOwner(listener: SocketListener, commandLine: string | un
     address: listener.address,
     pid: process_?.pid,
     name: process_?.name,
-    commandLine: commandLine?.slice(0, 300),
+    commandLine: (typeof commandLine === 'string' ? commandLine : commandLine?.join(' '))?.slice(0, 300),
     kind,
     description,
   };
 }
 
-/** Pure: what kind of program a command line is (argv words separated by spaces). */
-export function classifyCommandLine(commandLine: string): OwnerKind {
-  const words = commandLine.trim().split(/\s+/);
+/** Pure: what kind of program a command line is. */
+export function classifyCommandLine(commandLine: CommandLine): OwnerKind {
+  if (isTunnelAgent(commandLine)) return 'tunnel-agent';
+  const words = typeof commandLine === 'string' ? commandLine.trim().split(/\s+/) : commandLine;
   const program = path.basename(words[0] ?? '');
   if ((program === 'kubectl' || program === 'oc') && words.includes('port-forward'))
     return 'kubectl-port-forward';
@@ -89,14 +96,27 @@ export function classifyCommandLine(commandLine: string): OwnerKind {
     );
     return forwards ? 'ssh-forward' : 'other';
   }
-  if (
-    /^node(js)?$/.test(program) &&
-    words.some((word) => /tunnel(\.js)?$/.test(word)) &&
-    words.includes('__agent')
-  ) {
-    return 'tunnel-agent';
-  }
   return program === '' ? 'unknown' : 'other';
+}
+
+const NODE = /^node(js)?$/;
+const BIN = /^tunnel(\.js)?$/;
+/**
+ * The agent's line as ps prints it: `<node> [flags] <…/bin/tunnel.js> __agent`, where the node path
+ * (fnm's "~/Library/Application Support/fnm/…/bin/node") or the bin path (a home directory with a space)
+ * may hold spaces, so the line is matched by its known ends, never split into words.
+ */
+const AGENT_LINE = /^(?:\S.*\/)?node(?:js)?\s.*(?:^|[\s/])tunnel(?:\.js)?\s+__agent\s*$/;
+
+/** Whether a command line is tunnel's own agent (spawn.ts and the login item start it so). */
+function isTunnelAgent(commandLine: CommandLine): boolean {
+  if (typeof commandLine === 'string') return AGENT_LINE.test(commandLine.trim());
+  const [program = '', ...rest] = commandLine;
+  return (
+    NODE.test(path.basename(program)) &&
+    rest.at(-1) === '__agent' &&
+    BIN.test(path.basename(rest.at(-2) ?? ''))
+  );
 }
 
 /** The next step for a user whose local port `port` is held by `owner`. */
@@ -122,12 +142,13 @@ async function readCommandLine(
   pid: number,
   platform: NodeJS.Platform,
   run: (command: string, args: readonly string[]) => Promise<string>,
-): Promise<string | undefined> {
+): Promise<CommandLine | undefined> {
   if (platform === 'linux') {
     try {
-      const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const text = raw.split('\0').filter(Boolean).join(' ');
-      if (text !== '') return text;
+      // NUL-separated argv: kept as words, so a path with a space stays one word.
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.at(-1) === '') argv.pop();
+      if (argv.length > 0) return argv;
     } catch {
       // Gone, or another user's: fall through to ps.
     }

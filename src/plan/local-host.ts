@@ -1,6 +1,7 @@
 // Whether an address is this machine: loopback, the wildcard, or one of its interfaces' addresses.
 // Used to notice a dev server that is this very machine (`tunnel connect localhost`), where a forward
-// listening on the port it forwards to would connect to itself, over and over.
+// listening on the port it forwards to would connect to itself, over and over. Only the first look: a VM
+// or container reached over loopback (Lima, OrbStack) is cleared by session/self-forward.ts.
 import os from 'node:os';
 
 type Interfaces = ReturnType<typeof os.networkInterfaces>;

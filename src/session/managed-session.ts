@@ -10,7 +10,6 @@ import { describeError, TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
 import { clientAddress } from '../kubeconfig/fetch.js';
 import type { Logger } from '../log.js';
-import { isThisMachine } from '../plan/local-host.js';
 import type { ForwardSpec } from '../plan/types.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import type { TransportInfo } from '../ssh/types.js';
@@ -20,6 +19,7 @@ import { Supervisor } from '../supervisor/supervisor.js';
 import { SessionAnswers } from './answers.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
+import { devServerIsThisMachine } from './self-forward.js';
 import { planSession } from './session-plan.js';
 import { sessionStatus } from './status.js';
 
@@ -208,7 +208,7 @@ export class ManagedSession {
         const ssh = devServer.ssh;
         this.discovery.hostName = ssh.target.hostName;
         this.discovery.transport = ssh.transport ?? { kind: 'ssh2', reason: undefined };
-        this.devServerIsLocal = ssh.remoteAddress !== undefined && isThisMachine(ssh.remoteAddress);
+        this.devServerIsLocal = await devServerIsThisMachine(ssh);
         return new LiveConnection(devServer);
       },
       discover: async (connection) => {

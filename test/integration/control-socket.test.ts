@@ -59,8 +59,8 @@ describe('control socket', () => {
 
   it('works under a TUNNEL_HOME too long for sun_path, via the short fallback path', async () => {
     const home = path.join(env.dir, 'a-rather-long-directory-name-for-testing'.repeat(3));
-    // TMPDIR inside the test's directory: the fallback <tmp>/tunnel-<uid>/ is removed with it.
-    env.socketPath = controlSocketPath({ TUNNEL_HOME: home, TMPDIR: env.dir }, process.platform);
+    // TUNNEL_SOCKET_TMP inside the test's directory: the fallback <tmp>/tunnel-<uid>/ is removed with it.
+    env.socketPath = controlSocketPath({ TUNNEL_HOME: home, TUNNEL_SOCKET_TMP: env.dir }, process.platform);
     expect(env.socketPath.startsWith(home)).toBe(false);
     expect(env.socketPath.startsWith(env.dir)).toBe(true);
     await start();

@@ -27,7 +27,7 @@ if (!isRoot) {
 function fallbackSocketPath(): string {
   fs.chmodSync(env.dir, 0o1777);
   const home = path.join(env.dir, 'a-rather-long-directory-name-for-testing'.repeat(3));
-  const socketPath = controlSocketPath({ TUNNEL_HOME: home, TMPDIR: env.dir }, process.platform);
+  const socketPath = controlSocketPath({ TUNNEL_HOME: home, TUNNEL_SOCKET_TMP: env.dir }, process.platform);
   expect(path.dirname(path.dirname(socketPath))).toBe(env.dir);
   return socketPath;
 }
@@ -118,14 +118,14 @@ describe('control socket trust', () => {
   });
 
   it.skipIf(!isRoot)('tunnel (the real CLI) refuses the impostor and says what to do', async () => {
-    // A long state path, so the socket falls back to $TMPDIR/tunnel-<uid>/, where nobody got first.
+    // A long state path, so the socket falls back to <TUNNEL_SOCKET_TMP>/tunnel-<uid>/, where nobody got first.
     const cli = makeCliEnv();
     try {
       fs.chmodSync(cli.home, 0o711);
       const tmp = path.join(cli.home, 'tmp');
       fs.mkdirSync(tmp, { mode: 0o1777 });
       fs.chmodSync(tmp, 0o1777);
-      cli.env.TMPDIR = tmp;
+      cli.env.TUNNEL_SOCKET_TMP = tmp;
       cli.env.TUNNEL_HOME = path.join(cli.home, 'a-rather-long-directory-name-for-testing'.repeat(3));
       const socketPath = controlSocketPath(cli.env, process.platform);
       const impostor = await startImpostor(socketPath, true);

@@ -1,0 +1,110 @@
+// "The dev server is this machine" (a forward must not listen on the port it forwards to) is decided
+// by the kernel boot and network namespace of both ends, not by the peer address. A VM or container
+// reached through a port forwarded on 127.0.0.1 (Lima's 127.0.0.1:60022, OrbStack's 127.0.0.1:32222,
+// docker -p 2222:22) is another network stack: its forwards keep the dev server's port numbers.
+// Reproduced with the simulator in its own network namespace, reached through a relay on 127.0.0.1,
+// as Lima's host agent relays 127.0.0.1:60022 to the VM's sshd.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DevServer, startDevServer } from '../devserver/index.js';
+import { isRoot } from '../devserver/netns.js';
+import { twoClustersOnFreePorts } from './agent-helpers.js';
+import { cliEnvsPerTest, runCli } from './cli-helpers.js';
+
+const root = isRoot();
+if (!root)
+  console.warn('self-forward.test.ts: skipped: the dev server in its own network namespace needs root');
+
+let devserver: DevServer | undefined;
+let relay: net.Server | undefined;
+const sockets = new Set<net.Socket>();
+const newCli = cliEnvsPerTest();
+
+beforeAll(async () => {
+  if (!root) return;
+  devserver = await startDevServer({ scenario: 'two-clusters.json', mode: 'netns' });
+  const target = devserver.host;
+  relay = net.createServer((client) => {
+    const upstream = net.connect(22, target);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => relay?.listen(0, '127.0.0.1', resolve));
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => (relay ? relay.close(resolve) : resolve(undefined)));
+  await devserver?.stop();
+});
+
+type ConnectReply = {
+  status: {
+    clusters: {
+      forwards: { localPort: number; remotePort: number; remapped?: { reason: string } | null }[];
+    }[];
+  };
+};
+
+async function connectForwards(configFile: string, alias: string) {
+  const cli = newCli();
+  const result = await runCli(cli, [
+    '--ssh-config',
+    configFile,
+    'connect',
+    alias,
+    '--json',
+    '--no-kubeconfig',
+  ]);
+  expect(result.stderr).not.toMatch(/error:/);
+  expect(result.code).toBe(0);
+  return (JSON.parse(result.stdout) as ConnectReply).status.clusters.flatMap((cluster) => cluster.forwards);
+}
+
+describe("this machine's own sshd on 127.0.0.1", () => {
+  it('is still caught: no forward listens on the port it forwards to', async () => {
+    const { scenario } = await twoClustersOnFreePorts();
+    const local = await startDevServer({ scenario, mode: 'loopback' });
+    try {
+      const forwards = await connectForwards(local.sshConfigFile, 'devserver');
+      expect(forwards.length).toBeGreaterThan(0);
+      for (const forward of forwards) {
+        expect(forward.remapped?.reason).toBe('self');
+        expect(forward.localPort).not.toBe(forward.remotePort);
+      }
+    } finally {
+      await local.stop();
+    }
+  });
+});
+
+describe('a dev server in another network stack, reached on 127.0.0.1', () => {
+  it.skipIf(!root)('keeps the dev server port numbers (no "self" remap)', async () => {
+    const server = devserver as DevServer;
+    const port = ((relay as net.Server).address() as net.AddressInfo).port;
+    // The VM's host key is known under its own name (HostKeyAlias), as a Lima user's config says.
+    const config = fs
+      .readFileSync(server.sshConfigFile, 'utf8')
+      .replace(/^ {2}HostName .*$/m, '  HostName 127.0.0.1')
+      .replace(/^ {2}Port .*$/m, `  Port ${port}\n  HostKeyAlias ${server.host}`)
+      .replace(/^Host devserver$/m, 'Host lima');
+    const configFile = path.join(path.dirname(server.sshConfigFile), 'ssh_config_lima');
+    fs.writeFileSync(configFile, config);
+    const forwards = await connectForwards(configFile, 'lima');
+    expect(forwards.length).toBeGreaterThan(0);
+    // Another suite may hold one of these ports here ("busy"); never "self".
+    expect(forwards.filter((forward) => forward.remapped?.reason === 'self')).toEqual([]);
+    const kept = forwards.filter((forward) => !forward.remapped);
+    expect(kept.length).toBeGreaterThan(0);
+    for (const forward of kept) expect(forward.localPort).toBe(forward.remotePort);
+  });
+});

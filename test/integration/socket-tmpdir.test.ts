@@ -1,0 +1,42 @@
+// The control socket's fallback path (a state path too long for sun_path) must not depend on TMPDIR:
+// launchd may start the login item's agent with none (or another one), while Terminal's shell has the
+// per-user /var/folders/…/T/. Here the agent is started as the login item starts it (`node bin/tunnel.js
+// __agent`, no TMPDIR), and the CLI, with another TMPDIR, must find that very agent.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, cliEnvsPerTest, runCli } from './cli-helpers.js';
+
+const newCli = cliEnvsPerTest();
+
+describe('control socket fallback and TMPDIR', () => {
+  it('an agent started without TMPDIR and a CLI with a /var/folders-like TMPDIR meet on one socket', async () => {
+    const cli = newCli();
+    cli.env.TUNNEL_HOME = path.join(cli.home, 'a-rather-long-directory-name-for-testing'.repeat(3));
+    // The shared /tmp of the fallback, kept inside this test's directory (removed with it).
+    cli.env.TUNNEL_SOCKET_TMP = path.join(cli.home, 'shared-tmp');
+    fs.mkdirSync(cli.env.TUNNEL_SOCKET_TMP, { mode: 0o700 });
+    const terminalTmp = path.join(cli.home, 'var', 'folders', 'zz', 'zyxvpxvq6csfxvn_n0000000000000', 'T');
+    fs.mkdirSync(terminalTmp, { recursive: true, mode: 0o700 });
+
+    const { TMPDIR: _unset, ...launchdEnv } = cli.env;
+    const agent = spawn(process.execPath, [BIN, '__agent'], { env: launchdEnv, stdio: 'ignore' });
+    try {
+      const shellEnv = { ...cli.env, TMPDIR: `${terminalTmp}/` };
+      await expect
+        .poll(
+          async () => {
+            const result = await runCli({ ...cli, env: shellEnv }, ['agent', 'status', '--json']);
+            return result.code === 0 ? (JSON.parse(result.stdout) as { pid: number | null }).pid : null;
+          },
+          { timeout: 15_000, interval: 200 },
+        )
+        .toBe(agent.pid);
+    } finally {
+      const exited = new Promise((resolve) => agent.once('exit', resolve));
+      if (agent.exitCode === null) agent.kill();
+      await exited;
+    }
+  });
+});
