@@ -51,5 +51,9 @@ export async function dockerEngine(devServer: DevServer): Promise<DockerEngine> 
     timeoutMs: 20_000,
     maxOutputBytes: 64 * 1024,
   });
-  return parseDockerVersion(result);
+  const engine = parseDockerVersion(result);
+  if (engine.kind !== 'up') return engine;
+  // An ssh:// engine whose host the dev server cannot resolve fails here, with its own hint.
+  const { remoteHost, endpoint } = await devServer.engine();
+  return remoteHost ? { ...engine, remote: { host: remoteHost, endpoint: endpoint ?? remoteHost } } : engine;
 }
