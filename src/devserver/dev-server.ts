@@ -77,7 +77,8 @@ export function devServerOver(ssh: SshLink): DevServer {
     k3d,
     docker,
     engine,
-    clusters: async (execOptions) => placeClusters(await listClusters(ssh, await k3d(), execOptions), await engine()),
+    clusters: async (execOptions) =>
+      placeClusters(await listClusters(ssh, await k3d(), execOptions), await engine()),
     run: (program, args, execOptions) => runProgram(ssh, program, args, execOptions),
     close: () => ssh.close(),
   };

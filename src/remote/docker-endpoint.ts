@@ -43,10 +43,12 @@ export function parseDockerEndpoint(text: string): DockerEngine {
   }
   const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(raw);
   const scheme = match ? SCHEMES[match[1]?.toLowerCase() ?? ''] : undefined;
-  if (!match || !scheme) return { ...LOCAL_ENGINE, endpoint, note: 'an endpoint scheme docker does not dial' };
+  if (!match || !scheme)
+    return { ...LOCAL_ENGINE, endpoint, note: 'an endpoint scheme docker does not dial' };
   if (scheme !== 'tcp' && scheme !== 'ssh') return { endpoint, scheme, remoteHost: undefined };
   const host = hostOf(match[2] ?? '');
-  if (host === undefined) return { endpoint, scheme, remoteHost: undefined, note: 'its host is not a host name' };
+  if (host === undefined)
+    return { endpoint, scheme, remoteHost: undefined, note: 'its host is not a host name' };
   return { endpoint, scheme, remoteHost: isThisHost(host) ? undefined : host };
 }
 

@@ -4,7 +4,12 @@
 // it: direct-tcpip to <engine host>:<hostPort>), never at the dev server's 127.0.0.1.
 import { TunnelError } from '../errors.js';
 import type { SshConnection } from '../ssh/types.js';
-import { type DockerEngine, isLoopbackAddress, LOCAL_ENGINE, parseDockerEndpoint } from './docker-endpoint.js';
+import {
+  type DockerEngine,
+  isLoopbackAddress,
+  LOCAL_ENGINE,
+  parseDockerEndpoint,
+} from './docker-endpoint.js';
 import { isWildcardHost } from './k3d-parse.js';
 import { type Runnable, runProgram } from './program.js';
 import type { K3dCluster, PortMapping } from './types.js';
@@ -30,7 +35,8 @@ export async function readDockerEngine(conn: SshConnection, lookup: EngineLookup
   const text =
     fromDocker ??
     (await lookup.k3d().then(
-      (k3d) => firstLine(conn, { ...k3d, path: 'printenv', command: swapProgram(k3d, 'printenv') }, ['DOCKER_HOST']),
+      (k3d) =>
+        firstLine(conn, { ...k3d, path: 'printenv', command: swapProgram(k3d, 'printenv') }, ['DOCKER_HOST']),
       () => undefined,
     ));
   const engine = text ? parseDockerEndpoint(text) : LOCAL_ENGINE;
@@ -38,7 +44,11 @@ export async function readDockerEngine(conn: SshConnection, lookup: EngineLookup
   return engine;
 }
 
-async function firstLine(conn: SshConnection, program: Runnable, args: string[]): Promise<string | undefined> {
+async function firstLine(
+  conn: SshConnection,
+  program: Runnable,
+  args: string[],
+): Promise<string | undefined> {
   const result = await runProgram(conn, program, args, { timeoutMs: TIMEOUT_MS }).catch(() => undefined);
   if (result?.code !== 0) return undefined;
   return result.stdout.split('\n', 1)[0]?.trim() || undefined;

@@ -20,7 +20,9 @@ function readJson(file) {
 
 function currentName(env, home) {
   if (env.DOCKER_HOST) return 'default';
-  return env.DOCKER_CONTEXT || readJson(path.join(home, '.docker', 'config.json'))?.currentContext || 'default';
+  return (
+    env.DOCKER_CONTEXT || readJson(path.join(home, '.docker', 'config.json'))?.currentContext || 'default'
+  );
 }
 
 function normalised(host) {
@@ -32,7 +34,9 @@ function contextData(name, env, home) {
     return {
       Name: 'default',
       Metadata: {},
-      Endpoints: { docker: { Host: normalised(env.DOCKER_HOST || DEFAULT_DOCKER_HOST), SkipTLSVerify: false } },
+      Endpoints: {
+        docker: { Host: normalised(env.DOCKER_HOST || DEFAULT_DOCKER_HOST), SkipTLSVerify: false },
+      },
       TLSMaterial: {},
       Storage: { MetadataPath: '<IN MEMORY>', TLSPath: '<IN MEMORY>' },
     };
@@ -69,7 +73,9 @@ export function context(argv, { print, printError }, env = process.env) {
   for (const name of names.length > 0 ? names : [currentName(env, home)]) {
     const data = contextData(name, env, home);
     if (!data) {
-      printError(`context "${name}": context not found: open ${path.join(home, '.docker', 'contexts', 'meta')}: no such file or directory\n`);
+      printError(
+        `context "${name}": context not found: open ${path.join(home, '.docker', 'contexts', 'meta')}: no such file or directory\n`,
+      );
       return 1;
     }
     found.push(data);

@@ -6,14 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevServer, startDevServer } from '../devserver/index.js';
+import { type DevServer, type Scenario, startDevServer } from '../devserver/index.js';
 import { isRoot } from '../devserver/netns.js';
 import { schemaErrors, statusSchema } from '../schema.js';
 import { cliEnvsPerTest, curl, run, runCli } from './cli-helpers.js';
 
 let devserver: DevServer;
 const newCli = cliEnvsPerTest();
-const SCENARIO = {
+const SCENARIO: Scenario = {
   clusters: [
     {
       name: 'my-app',
@@ -50,7 +50,12 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
     expect(there.stdout).toContain('my-app via nodePort 30080');
     const here = await inNamespace('curl', ['-sS', '--max-time', '5', 'http://127.0.0.1:8080/']);
     expect(here.code).not.toBe(0);
-    const kubeconfig = await run('ssh', ['-F', devserver.sshConfigFile, 'devserver', 'bash -lc "k3d kubeconfig get my-app"']);
+    const kubeconfig = await run('ssh', [
+      '-F',
+      devserver.sshConfigFile,
+      'devserver',
+      'bash -lc "k3d kubeconfig get my-app"',
+    ]);
     expect(kubeconfig.stdout).toContain(`server: https://${engine()}:16443`);
   });
 
@@ -58,8 +63,12 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
     const cli = newCli();
     const table = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'connect', 'devserver']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`my-app\\s+api\\s+127\\.0\\.0\\.1:\\d+\\s+${engine().replaceAll('.', '\\.')}:16443`));
-    expect(table.stdout).toContain(`the clusters run on ${engine()} (the docker engine's host), reached via devserver`);
+    expect(table.stdout).toMatch(
+      new RegExp(`my-app\\s+api\\s+127\\.0\\.0\\.1:\\d+\\s+${engine().replaceAll('.', '\\.')}:16443`),
+    );
+    expect(table.stdout).toContain(
+      `the clusters run on ${engine()} (the docker engine's host), reached via devserver`,
+    );
 
     const status = await runCli(cli, ['status', 'devserver', '--json']);
     const doc = JSON.parse(status.stdout) as {
@@ -76,7 +85,12 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
     const web = forwards.find((forward) => forward.remotePort === 8080);
     expect((await curl(`http://127.0.0.1:${web?.localPort}/`)).stdout).toContain('my-app via nodePort 30080');
 
-    const kubectl = await run('kubectl', ['--context', 'k3d-my-app@devserver', 'get', 'pods'], 20_000, cli.env);
+    const kubectl = await run(
+      'kubectl',
+      ['--context', 'k3d-my-app@devserver', 'get', 'pods'],
+      20_000,
+      cli.env,
+    );
     expect(kubectl.stderr).toBe('');
     expect(kubectl.code).toBe(0);
     expect(kubectl.stdout).toMatch(/^NAME\s+READY\s+STATUS/);
@@ -89,7 +103,13 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
   });
 
   it('doctor says the engine runs on another host, where the ports are', async () => {
-    const result = await runCli(newCli(), ['--ssh-config', devserver.sshConfigFile, 'doctor', 'devserver', '--json']);
+    const result = await runCli(newCli(), [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'doctor',
+      'devserver',
+      '--json',
+    ]);
     const report = JSON.parse(result.stdout) as { checks: { id: string; status: string; detail: string }[] };
     const docker = report.checks.find((check) => check.id === 'docker');
     expect(docker?.status).toBe('pass');
@@ -105,7 +125,12 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
       world.engine.host = alias;
     });
     try {
-      const result = await runCli(newCli(), ['--ssh-config', devserver.sshConfigFile, 'connect', 'devserver']);
+      const result = await runCli(newCli(), [
+        '--ssh-config',
+        devserver.sshConfigFile,
+        'connect',
+        'devserver',
+      ]);
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain('"enginebox" does not resolve on devserver');
       expect(result.stderr).toContain('ssh devserver getent hosts enginebox');

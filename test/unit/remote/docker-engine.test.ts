@@ -123,7 +123,9 @@ describe('readDockerEngine', () => {
     );
     const engine = await readDockerEngine(conn, { docker: async () => DOCKER, k3d: missing });
     expect(engine).toMatchObject({ scheme: 'tcp', remoteHost: '10.0.0.5' });
-    expect(calls).toEqual([['/usr/bin/docker', 'context', 'inspect', '--format', '{{.Endpoints.docker.Host}}']]);
+    expect(calls).toEqual([
+      ['/usr/bin/docker', 'context', 'inspect', '--format', '{{.Endpoints.docker.Host}}'],
+    ]);
   });
 
   it("without docker, reads DOCKER_HOST in k3d's login environment (what k3d's GetHost reads)", async () => {
