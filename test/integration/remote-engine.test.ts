@@ -102,6 +102,28 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
     expect(plain.stdout).toContain(`docker on ${engine()}`);
   });
 
+  it('over the OpenSSH transport too: the master forwards to the engine host', async () => {
+    const cli = newCli();
+    const args = [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'connect',
+      'devserver',
+      '--transport',
+      'openssh',
+      '--json',
+    ];
+    const result = await runCli(cli, args);
+    expect(result.code).toBe(0);
+    const reply = JSON.parse(result.stdout) as {
+      status: { transport: { kind: string }; clusters: { forwards: ForwardJson[] }[] };
+    };
+    expect(reply.status.transport.kind).toBe('openssh');
+    const web = reply.status.clusters[0]?.forwards.find((forward) => forward.remotePort === 8080);
+    expect(web?.remoteHost).toBe(engine());
+    expect((await curl(`http://127.0.0.1:${web?.localPort}/`)).stdout).toContain('my-app via nodePort 30080');
+  });
+
   it('doctor says the engine runs on another host, where the ports are', async () => {
     const result = await runCli(newCli(), [
       '--ssh-config',

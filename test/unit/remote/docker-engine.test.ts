@@ -1,5 +1,6 @@
 // Where the dev server's docker engine is: the endpoint parser (what `docker context inspect` prints, or
 // DOCKER_HOST), the clusters' ports placed on the engine's host, and the lookup through the handle's programs.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDockerEndpoint } from '../../../src/remote/docker-endpoint.js';
 import { placeClusters, readDockerEngine } from '../../../src/remote/docker-engine.js';
@@ -166,5 +167,27 @@ describe('readDockerEngine', () => {
     const { conn } = fakeServer(() => ({ code: 1, stderr: "docker: 'context' is not a docker command." }));
     const lookup = { docker: async () => DOCKER, k3d: async () => K3D_IN_LOGIN_SHELL };
     expect((await readDockerEngine(conn, lookup)).remoteHost).toBeUndefined();
+  });
+});
+
+describe('parseDockerEndpoint on anything the dev server prints', () => {
+  it('never throws, and a remote host is always a plain host name or IP, never option-like', () => {
+    const scheme = fc.constantFrom('tcp://', 'ssh://', 'ssh://dev@', 'unix://', 'https://', '');
+    const rest = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme-ascii' }),
+      fc.domain(),
+      fc.ipV4(),
+      fc.ipV6(),
+    );
+    fc.assert(
+      fc.property(scheme, rest, fc.option(fc.integer({ min: 0, max: 99999 })), (prefix, host, port) => {
+        const engine = parseDockerEndpoint(`${prefix}${host}${port === null ? '' : `:${port}`}`);
+        if (engine.remoteHost === undefined) return;
+        expect(engine.remoteHost).toMatch(/^[a-z0-9][a-z0-9.:-]*$/);
+        expect(engine.remoteHost.startsWith('-')).toBe(false);
+        expect(engine.scheme === 'tcp' || engine.scheme === 'ssh').toBe(true);
+      }),
+    );
   });
 });
