@@ -138,6 +138,20 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
     expect(docker?.detail).toContain(`running on another host, ${engine()} (tcp://${engine()}:2375)`);
   });
 
+  it('nodeports reads the API at the engine host and finds the app mapped', async () => {
+    const result = await runCli(newCli(), [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'nodeports',
+      'devserver',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      new RegExp(`my-app\\s+${engine().replaceAll('.', '\\.')}:8080â†’30080\\s+default/web:8080`),
+    );
+  });
+
   it('an ssh:// engine whose host only ssh knows (a Host alias) fails connect with why and what to do', async () => {
     const profile = path.join(devserver.simHome, '.profile');
     const before = fs.readFileSync(profile, 'utf8');
