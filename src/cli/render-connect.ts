@@ -24,6 +24,7 @@ export function renderConnected(session: SessionStatus, options: ConnectRenderOp
   ];
   const via = transportLine(session.transport);
   if (via) lines.push(via);
+  if (session.dockerHost) lines.push(dockerHostLine(session.dockerHost, session.host));
   const forwards = session.clusters.flatMap((cluster) =>
     cluster.forwards.map((forward) => ({ cluster: cluster.name, forward })),
   );
@@ -43,6 +44,11 @@ export function renderConnected(session: SessionStatus, options: ConnectRenderOp
   }
   lines.push(...kubeconfigSummary(session));
   return lines.join('\n');
+}
+
+/** Said once: the ports are not on the dev server itself but where its docker engine runs. */
+export function dockerHostLine(dockerHost: string, alias: string): string {
+  return `the clusters run on ${safeText(dockerHost)} (the docker engine's host), reached via ${safeText(alias)}`;
 }
 
 /**

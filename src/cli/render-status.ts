@@ -65,6 +65,7 @@ function headerLine(session: SessionStatus, options: StatusRenderOptions): strin
   const parts = [...statePhrases(session, options)];
   if (session.reconnectCount > 0) parts.push(plural(session.reconnectCount, 'reconnect'));
   if (session.k3dVersion) parts.push(`k3d ${safeText(session.k3dVersion)}`);
+  if (session.dockerHost) parts.push(`docker on ${safeText(session.dockerHost)}`);
   return `${paint(options.color, BOLD, name)}  ${parts.join(' · ')}`;
 }
 

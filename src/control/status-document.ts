@@ -64,6 +64,11 @@ export interface SessionStatus {
   k3dVersion: string | null;
   /** When k3d's clusters were last read successfully. */
   discoveredAt: string | null;
+  /**
+   * The host the docker engine runs on when it is not the dev server (DOCKER_HOST=tcp://… or ssh://…, or a
+   * docker context): the clusters' ports are there, reached through the dev server. Absent from older agents.
+   */
+  dockerHost?: string | null;
   kubeconfig: KubeconfigStatus;
   clusters: ClusterStatus[];
   /** Clusters not forwarded, with why (stopped, no API port, not selected…). */

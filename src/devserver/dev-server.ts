@@ -7,6 +7,8 @@
 import { TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openOpenSsh } from '../openssh/connection.js';
+import type { DockerEngine } from '../remote/docker-endpoint.js';
+import { placeClusters, readDockerEngine } from '../remote/docker-engine.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
 import { findDocker } from '../remote/node-images.js';
 import { type RemoteProgram, runProgram, userLoginShell } from '../remote/program.js';
@@ -27,7 +29,9 @@ export interface DevServer {
   k3d(): Promise<K3dInfo>;
   /** The docker CLI, found the same way (DOCKER_MISSING when there is none). */
   docker(): Promise<RemoteProgram>;
-  /** `k3d cluster list`, parsed. */
+  /** Where the docker engine is (another host with DOCKER_HOST=tcp://… or ssh://…); asked once. */
+  engine(): Promise<DockerEngine>;
+  /** `k3d cluster list`, parsed, its ports placed where the dev server reaches them (see engine). */
   clusters(options?: ExecOptions): Promise<K3dCluster[]>;
   /** Runs a program this handle found, in the environment it was found in (its login shell, maybe). */
   run(program: RemoteProgram, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
@@ -65,12 +69,16 @@ export function devServerOver(ssh: SshLink): DevServer {
   // Asked once per connection, for every program the handle looks for.
   const loginShell = cached(() => userLoginShell(ssh));
   const k3d = cached(() => findK3d(ssh, { loginShell }));
+  const docker = cached(() => findDocker(ssh, { loginShell }));
+  const engine = cached(() => readDockerEngine(ssh, { docker, k3d }));
   return {
     alias: ssh.target.alias,
     ssh,
     k3d,
-    docker: cached(() => findDocker(ssh, { loginShell })),
-    clusters: async (execOptions) => listClusters(ssh, await k3d(), execOptions),
+    docker,
+    engine,
+    clusters: async (execOptions) =>
+      placeClusters(await listClusters(ssh, await k3d(), execOptions), await engine()),
     run: (program, args, execOptions) => runProgram(ssh, program, args, execOptions),
     close: () => ssh.close(),
   };

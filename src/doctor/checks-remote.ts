@@ -9,7 +9,11 @@ import type { DockerEngine } from './types.js';
 function dockerOutcome(engine: DockerEngine, alias: string) {
   switch (engine.kind) {
     case 'up':
-      return pass(`Docker Engine ${engine.version} is running`);
+      if (!engine.remote) return pass(`Docker Engine ${engine.version} is running`);
+      return pass(
+        `Docker Engine ${engine.version} is running on another host, ${engine.remote.host} ` +
+          `(${engine.remote.endpoint}): the clusters' ports are there, forwarded through ${alias}`,
+      );
     case 'down':
       return fail(
         `the docker engine on ${alias} is not running: ${engine.message}`,

@@ -68,7 +68,8 @@ export interface Reachability {
 }
 
 export type DockerEngine =
-  | { kind: 'up'; version: string }
+  // remote: the engine runs on another host (DOCKER_HOST/context), where the clusters' ports are.
+  | { kind: 'up'; version: string; remote?: { host: string; endpoint: string } }
   | { kind: 'down'; message: string }
   | { kind: 'denied'; message: string }
   | { kind: 'no-cli' };

@@ -46,6 +46,8 @@ interface Discovery {
   unusedMaps: number[];
   failed: { spec: ForwardSpec; error: string }[];
   discoveredAt: string | undefined;
+  /** The docker engine's host when it is not the dev server (its ports are there). */
+  dockerHost?: string;
   /** The current or last connection's transport, for status (ssh2 when the link does not say). */
   transport: TransportInfo | undefined;
 }
@@ -186,6 +188,7 @@ export class ManagedSession {
       hostName: discovery.hostName,
       k3dVersion: discovery.k3d?.k3dVersion,
       discoveredAt: discovery.discoveredAt,
+      dockerHost: discovery.dockerHost,
       kubeconfig: this.kubeconfig.report,
       skipped: discovery.skipped,
       unusedMaps: discovery.unusedMaps,
@@ -215,6 +218,7 @@ export class ManagedSession {
         // The handle finds k3d once per connection (a new connection may meet a reinstalled server).
         this.discovery.k3d = await connection.devServer.k3d();
         const clusters = await connection.devServer.clusters();
+        this.discovery.dockerHost = (await connection.devServer.engine()).remoteHost;
         this.discovery.discoveredAt = new Date().toISOString();
         return clusters;
       },

@@ -23,6 +23,8 @@ export interface StatusInput {
   hostName: string | undefined;
   k3dVersion: string | undefined;
   discoveredAt: string | undefined;
+  /** The docker engine's host when it is not the dev server. */
+  dockerHost?: string | undefined;
   kubeconfig: KubeconfigReport;
   skipped: { cluster: string; reason: string }[];
   /** --map pins whose remote port no forwarded cluster publishes. */
@@ -141,6 +143,7 @@ export function sessionStatus(input: StatusInput): SessionStatus {
     lastError: errorStatus(snapshot.lastError),
     k3dVersion: input.k3dVersion ?? null,
     discoveredAt: input.discoveredAt ?? null,
+    dockerHost: input.dockerHost ?? null,
     kubeconfig: kubeconfigStatus(input.kubeconfig),
     clusters: clustersOf(input),
     skipped: input.skipped,

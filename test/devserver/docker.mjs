@@ -3,6 +3,7 @@
 // into k3s nodes for their image store (docker-exec.mjs).
 import fs from 'node:fs';
 import os from 'node:os';
+import { context } from './docker-context.mjs';
 import { exec } from './docker-exec.mjs';
 import { inspectContainer, psRow, renderTemplate } from './docker-render.mjs';
 import { goJson, tabwrite } from './go-format.mjs';
@@ -232,13 +233,14 @@ function main([command, ...rest]) {
     inspect,
     port,
     exec: (argv, current) => exec(argv, containers(current)),
+    context: (argv) => context(argv, { print, printError }),
   };
   const handler = handlers[command ?? ''];
   if (!handler) {
     printError(`docker: '${command ?? ''}' is not a docker command.\nSee 'docker --help'\n`);
     return 1;
   }
-  if (!world.engine.running && command !== 'version' && command !== 'info') {
+  if (!world.engine.running && command !== 'version' && command !== 'info' && command !== 'context') {
     printError(`${DOCKER_DOWN}\n`);
     return 1;
   }

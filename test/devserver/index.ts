@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDaemon } from './daemon-process.js';
 import { createNetns, isRoot, type Netns } from './netns.js';
+import { addEngineAddress, exportDockerHost, onRemoteEngine } from './remote-engine.js';
 import { createSimHome, sessionEnv } from './sim-home.js';
 import { generateKey, type SshdHandle, type SshdOptions, startSshd } from './sshd.js';
 import {
@@ -46,6 +47,8 @@ export interface DevServerOptions {
    * (`dir`, where host keys may be made before sshd starts) and its address (`host`) is known.
    */
   sshd?: (context: { dir: string; host: string }) => Partial<SshdOptions>;
+  /** netns only: the docker engine on another host, 10.231.<n>.3 (remote-engine.ts); see engineAddress. */
+  remoteEngine?: boolean;
 }
 
 export interface DevServer {
@@ -64,6 +67,8 @@ export interface DevServer {
   readonly netns: Netns | undefined;
   readonly simHome: string;
   readonly world: DevServerWorld;
+  /** With remoteEngine: the engine's host, where the clusters' ports listen. */
+  readonly engineAddress: string | undefined;
   daemonPid(): number | undefined;
   /** Kills sshd and the daemon by pid, deletes the namespace and (if we made it) the directory. */
   stop(): Promise<void>;
@@ -137,7 +142,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const publicKey = generateKey(clientKeyFile, 'ed25519');
     const simHome = path.join(dir, 'home');
     createSimHome(simHome);
-    writeWorld(worldFile(simHome), worldFromScenario(options.scenario));
 
     let netns: Netns | undefined;
     if (mode === 'netns') {
@@ -150,6 +154,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         claimedIndices.delete(index);
       });
     }
+    if (options.remoteEngine && !netns) throw new Error('a remote docker engine needs netns mode');
+    const engineAddress = options.remoteEngine && netns ? addEngineAddress(netns) : undefined;
+    if (engineAddress) exportDockerHost(simHome, engineAddress);
+    const scenario = engineAddress ? onRemoteEngine(options.scenario, engineAddress) : options.scenario;
+    writeWorld(worldFile(simHome), worldFromScenario(scenario));
     // The world daemon first: its ports are fixed by the scenario, and sshd's free port, chosen after,
     // can then never be one of them (in loopback mode both share 127.0.0.1).
     const { handle: daemon } = await startDaemon({
@@ -200,6 +209,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       netns,
       simHome,
       world: worldApi(simHome, () => daemon),
+      engineAddress,
       daemonPid: () => daemon.pid(),
       stop,
     };

@@ -162,7 +162,7 @@ export function createSpec(name, flags) {
     ...counts,
     apiPort: api.port,
     apiHostIp: api.hostIp,
-    apiHost: api.host,
+    apiHost: api.host === '0.0.0.0' ? (dockerHostName() ?? api.host) : api.host,
     ports,
     running: true,
   };
@@ -208,3 +208,17 @@ export const CREATE_FLAGS = [
 export const DELETE_FLAGS = [
   { name: 'all', short: 'a', type: 'bool', usage: 'Delete all existing clusters' },
 ];
+
+/**
+ * k3d's "Docker Machine Special Configuration" (pkg/client/cluster.go): with the default API host, the host
+ * part of DOCKER_HOST (runtimes/docker GetHost: url.Host, cut at ':') names the API in the kubeconfig and
+ * becomes a --tls-san. Only DOCKER_HOST: a docker context is not read there.
+ */
+function dockerHostName(env = process.env) {
+  if (!env.DOCKER_HOST) return undefined;
+  try {
+    return new URL(env.DOCKER_HOST).host.split(':')[0] || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -30,9 +30,25 @@ const report = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 const clusterNamed = (name, generation) =>
   world.clusters.find((cluster) => cluster.name === name && cluster.generation === generation);
 
+/**
+ * The engine's own host when docker dials one elsewhere (engineHost tcp://10.231.<n>.3:2375, an address the
+ * test added inside the namespace): docker publishes every port on that host, not on the dev server.
+ */
+function remoteEngineAddress() {
+  const match = /^(?:tcp|ssh):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(world.engine.host ?? '');
+  const host = match?.[1]?.replace(/^\[|\]$/g, '');
+  return host && !/^(localhost$|127\.|::1$|0\.0\.0\.0$)/.test(host) ? host : undefined;
+}
+
 /** Where docker would bind HostIp, confined to loopback when the dev server is this very machine. */
 function bindAddress(hostIp) {
   if (options.mode === 'loopback') return '127.0.0.1';
+  const engine = remoteEngineAddress();
+  // A named engine host (ssh://dev@buildbox) is not part of the simulated network: nothing reaches its ports.
+  if (engine && !net.isIP(engine)) return undefined;
+  if (engine && ['', '0.0.0.0', '::'].includes(hostIp)) return engine;
+  // The engine host's own loopback: nothing on the dev server reaches it.
+  if (engine && /^(127\.|::1$)/.test(hostIp)) return undefined;
   return hostIp === '' ? '::' : hostIp;
 }
 
@@ -43,6 +59,7 @@ function desiredListeners() {
     for (const node of cluster.nodes) {
       for (const [key, bindings] of Object.entries(node.portBindings)) {
         for (const binding of bindings) {
+          if (bindAddress(binding.HostIp) === undefined) continue;
           const spec = {
             cluster: cluster.name,
             generation: cluster.generation,

@@ -53,6 +53,7 @@ function fakeDevServer() {
       close: () => end({ kind: 'local', message: 'closed by us' }),
     },
     k3d: async () => ({ k3dVersion: 'v5.8.3', k3sVersion: undefined, foundVia: 'path', path: 'k3d' }),
+    engine: async () => ({ endpoint: undefined, scheme: undefined, remoteHost: undefined }),
     clusters: async () => [],
     close: () => {},
   } as unknown as DevServer;
