@@ -43,7 +43,16 @@ export async function findPortOwner(
       ? parseLsofListeners(await run('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN']))
       : parseSsListeners(await run('ss', ['-ltnpH', `sport = :${port}`]));
   const listener = listeners.find((entry) => entry.port === port);
-  if (!listener) return undefined;
+  return listener ? describeListener(listener, { ...options, platform, run }) : undefined;
+}
+
+/** The owner of a listener already read (lsof/ss), with its command line looked up. */
+export async function describeListener(
+  listener: SocketListener,
+  options: PortOwnerOptions = {},
+): Promise<PortOwner> {
+  const platform = options.platform ?? process.platform;
+  const run = options.run ?? runQuietly;
   const process_ = listener.processes[0];
   const commandLineOf = options.commandLineOf ?? ((pid: number) => readCommandLine(pid, platform, run));
   const commandLine = process_ ? await commandLineOf(process_.pid) : undefined;
@@ -112,7 +121,7 @@ export function portOwnerHint(
   return `Stop it if you no longer need it: kill ${owner.pid} (check first: ${look})`;
 }
 
-async function runQuietly(command: string, args: readonly string[]): Promise<string> {
+export async function runQuietly(command: string, args: readonly string[]): Promise<string> {
   const result = await runProcess({ file: command, args, timeoutMs: 5000, maxBufferChars: 1024 * 1024 });
   // lsof exits 1 when nothing matches; a missing tool is notFound: either way there is nothing to read.
   return result.failure !== '' && result.stdout === '' ? '' : result.stdout;
