@@ -118,7 +118,19 @@ export function portOwnerHint(
   if (!owner || owner.pid === undefined)
     return `See what holds it: ${look} (as root to see every user's processes)`;
   if (owner.kind === 'tunnel-agent') return 'See which session forwards it: tunnel status';
-  return `Stop it if you no longer need it: kill ${owner.pid} (check first: ${look})`;
+  const macHolder = platform === 'darwin' ? macHolderHint(owner, port) : undefined;
+  return macHolder ?? `Stop it if you no longer need it: kill ${owner.pid} (check first: ${look})`;
+}
+
+/** macOS programs that hold *:P for someone else and come back when killed: say what to turn off. */
+function macHolderHint(owner: PortOwner, port: number): string | undefined {
+  // lsof's COMMAND is cut to 9 characters: ControlCenter, com.docker.backend/vpnkit, OrbStack's helpers.
+  const name = owner.name ?? '';
+  if (name.startsWith('ControlCe'))
+    return 'AirPlay Receiver holds it: turn it off in System Settings → General → AirDrop & Handoff';
+  if (name.startsWith('com.docke') || name.startsWith('OrbStack'))
+    return `A container publishes it: docker ps --filter publish=${port} (stop it, or publish another port)`;
+  return undefined;
 }
 
 export async function runQuietly(command: string, args: readonly string[]): Promise<string> {

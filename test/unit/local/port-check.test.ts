@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkBeforeCreate } from '../../../src/cluster/checks.js';
 import { runDoctor } from '../../../src/doctor/run.js';
 import { holderText, localPortCheck } from '../../../src/local/port-check.js';
+import { portOwnerHint } from '../../../src/local/port-owner.js';
 import { parseCreateRequest } from '../../../src/remote/cluster-request.js';
 import type { PortMapping } from '../../../src/remote/types.js';
 import { planSession } from '../../../src/session/session-plan.js';
@@ -80,6 +81,17 @@ describe('localPortCheck on macOS', () => {
     expect(holderText(docker!)).toBe('com.docke (pid 901) on *:8080');
     expect(docker?.commandLine).toBe('/Applications/Docker.app/Contents/MacOS/com.docker.backend');
     expect(holderText((await check.owner('127.0.0.1', 3000))!)).toBe('node (pid 4711)');
+  });
+
+  it("the next step for AirPlay Receiver and Docker Desktop is what to turn off, not kill <pid> (they'd restart)", async () => {
+    const { check } = mac();
+    expect(portOwnerHint(await check.owner('127.0.0.1', 5000), 5000, 'darwin')).toBe(
+      'AirPlay Receiver holds it: turn it off in System Settings → General → AirDrop & Handoff',
+    );
+    expect(portOwnerHint(await check.owner('127.0.0.1', 8080), 8080, 'darwin')).toContain(
+      'docker ps --filter publish=8080',
+    );
+    expect(portOwnerHint(await check.owner('127.0.0.1', 3000), 3000, 'darwin')).toContain('kill 4711');
   });
 
   it('a port the OS offers that a wildcard holder has is passed over', async () => {
