@@ -13,7 +13,7 @@ interface Forward {
   localPort: number;
   remotePort: number;
   nodePort: number;
-  remapped?: { from: number; reason: string };
+  remapped?: { from: number; reason: string; heldBy?: string };
 }
 
 let devserver: DevServer;
