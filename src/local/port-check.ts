@@ -5,13 +5,15 @@
 // 127.0.0.1:P while another socket listens on 0.0.0.0:P or [::]:P, SO_REUSEADDR or not.
 //
 // On macOS it is not. libuv sets SO_REUSEADDR on every TCP bind (src/unix/tcp.c, uv__tcp_bind:
-// `setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, …)` before bind(), unconditionally), and on BSD kernels,
-// XNU included, SO_REUSEADDR lets a socket bind a more specific address on a port another socket holds on
-// the wildcard. So Node binds 127.0.0.1:5000 happily while AirPlay Receiver (ControlCenter) listens on
-// *:5000, or Docker Desktop/OrbStack on *:8080 for a published container port; from then on connections to
-// 127.0.0.1:P reach us and the user's container silently stops answering there. The probe therefore also
-// asks lsof for every TCP listener and counts a holder of the wildcard address (or of the same address)
-// as taken.
+// `setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, …)` before bind(), unconditionally), and XNU's in_pcbbind
+// (bsd/netinet/in_pcb.c) then looks for a conflicting socket on the exact address only (`wild = 1` only
+// without SO_REUSEADDR/SO_REUSEPORT). So Node binds 127.0.0.1:5000 happily while AirPlay Receiver
+// (ControlCenter) listens on *:5000, or Docker Desktop/OrbStack on *:8080 for a published container port;
+// from then on connections to 127.0.0.1:P reach us and the user's container silently stops answering there.
+// The one exception in in_pcbbind is a wildcard holder of another uid (refused, EADDRINUSE, unless we are
+// root): the holders that slip through are the user's own processes, exactly what lsof shows without
+// root. The probe therefore also asks lsof for every TCP listener and counts a holder of the wildcard
+// address (or of the same address) as taken.
 //
 // lsof rather than binding 0.0.0.0:P/[::]:P ourselves: (1) Node cannot bind without SO_REUSEADDR, so
 // such a probe would rest on the same BSD rules (wildcard on wildcard, with IPv4/IPv6 dual-stack sockets
@@ -21,8 +23,7 @@
 // must say. It runs once per check object (one planning round, one doctor run, one create), not once
 // per port: lsof walks every process's file table whatever the port filter, so one call costs what one
 // per-port call costs (measured on Linux, 119 processes: 78 ms for every listener, 672 ms for 8 ports one
-// by one). What lsof cannot see without root (another user's listener) still reads as free when the bind
-// succeeds, as before.
+// by one).
 import { TunnelError } from '../errors.js';
 import {
   conflictingListener,
