@@ -91,10 +91,15 @@ function remapLine(cluster: string, forward: ForwardStatus): string | undefined 
   switch (forward.remapped?.reason) {
     case 'busy':
       // The address the forward listens on (--bind), not always 127.0.0.1.
-      return `note: ${safeText(forward.localAddress)}:${forward.remapped.from} is in use on this machine, so ${where} (pin one with --map ${forward.remotePort}:<local>)`;
+      return `note: ${safeText(forward.localAddress)}:${forward.remapped.from} is in use on this machine${heldBy(forward.remapped)}, so ${where} (pin one with --map ${forward.remotePort}:<local>)`;
     case 'self':
       return `note: the dev server is this machine, so ${where} (listening on ${forward.remapped.from} would forward to itself)`;
     default:
       return undefined;
   }
+}
+
+/** " by ControlCenter (pid 512) on *:5000": the holder, when the agent could tell (escaped: a process name). */
+function heldBy(remapped: { heldBy?: string }): string {
+  return remapped.heldBy ? ` by ${safeText(remapped.heldBy)}` : '';
 }

@@ -3,8 +3,8 @@
 // when no --api-port was given, which API port to use (free on both ends).
 import type { DevServer } from '../devserver/dev-server.js';
 import { TunnelError } from '../errors.js';
-import { findPortOwner, type PortOwner, portOwnerHint } from '../local/port-owner.js';
-import { isPortFree } from '../local/port-probe.js';
+import { holderText, type LocalPortCheck, localPortCheck } from '../local/port-check.js';
+import { type PortOwner, portOwnerHint } from '../local/port-owner.js';
 import { conflictingListener, isWildcardAddress, type SocketListener } from '../plan/socket-table.js';
 import type { CreateRequest } from '../remote/cluster-request.js';
 import { listRemoteListeners } from '../remote/host-ports.js';
@@ -16,6 +16,8 @@ export interface CheckInput {
   request: CreateRequest;
   /** The local address forwards listen on (the host's `bind` setting, default 127.0.0.1). */
   bindAddress: string;
+  /** This machine's port check (macOS: wildcard holders count); tests inject one. */
+  localPorts?: LocalPortCheck;
 }
 
 export interface CheckResult {
@@ -60,14 +62,15 @@ export async function checkBeforeCreate(input: CheckInput): Promise<CheckResult>
   if (request.apiPort !== undefined) {
     wanted.push({ hostIp: request.apiHost, port: request.apiPort, flag: `--api-port ${request.apiPort}` });
   }
+  const local = { check: input.localPorts ?? localPortCheck(), bindAddress: input.bindAddress };
   const problems = [
     ...remoteProblems(host, wanted, remote.listeners, clusters),
-    ...(await localProblems(wanted, input.bindAddress)),
+    ...(await localProblems(wanted, local)),
   ];
   if (problems.length > 0) throw portsTaken(problems);
   warnings.push(...stoppedClusterWarnings(wanted, clusters));
   const apiPort =
-    request.apiPort ?? (await chooseApiPort(request, remote.listeners, clusters, input.bindAddress, wanted));
+    request.apiPort ?? (await chooseApiPort(request, remote.listeners, clusters, local, wanted));
   return { apiPort, warnings };
 }
 
@@ -110,18 +113,24 @@ function publishes(cluster: K3dCluster, port: number): boolean {
   return cluster.api?.hostPort === port || cluster.ports.some((mapping) => mapping.hostPort === port);
 }
 
-async function localProblems(wanted: readonly Wanted[], bindAddress: string): Promise<Problem[]> {
+/** This machine's side: the port check and the address forwards will listen on. */
+interface LocalSide {
+  check: LocalPortCheck;
+  bindAddress: string;
+}
+
+async function localProblems(wanted: readonly Wanted[], local: LocalSide): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const entry of wanted) {
-    if (await isPortFree(bindAddress, entry.port)) continue;
-    const owner = await findPortOwner(entry.port);
+    if (await local.check.isFree(local.bindAddress, entry.port)) continue;
+    const owner = await local.check.owner(local.bindAddress, entry.port);
     problems.push({ message: localMessage(entry, owner), hint: portOwnerHint(owner, entry.port) });
   }
   return problems;
 }
 
 function localMessage(entry: Wanted, owner: PortOwner | undefined): string {
-  const by = owner ? owner.description : 'another program';
+  const by = owner ? holderText(owner) : 'another program';
   const command = owner?.commandLine && owner.kind !== 'unknown' ? ` [${owner.commandLine}]` : '';
   return (
     `port ${entry.port} (${entry.flag}) is in use on this machine by ${by}${command}, so the tunnel ` +
@@ -155,14 +164,16 @@ async function chooseApiPort(
   request: CreateRequest,
   listeners: readonly SocketListener[],
   clusters: readonly K3dCluster[],
-  bindAddress: string,
+  local: LocalSide,
   wanted: readonly Wanted[],
 ): Promise<number> {
+  const { bindAddress } = local;
   for (let port = FIRST_API_PORT; port < FIRST_API_PORT + API_PORT_CANDIDATES; port++) {
     if (wanted.some((entry) => entry.port === port)) continue;
     if (conflictingListener(listeners, request.apiHost, port)) continue;
     if (clusters.some((cluster) => publishes(cluster, port))) continue;
-    if (!(await isPortFree(isWildcardAddress(bindAddress) ? '127.0.0.1' : bindAddress, port))) continue;
+    if (!(await local.check.isFree(isWildcardAddress(bindAddress) ? '127.0.0.1' : bindAddress, port)))
+      continue;
     return port;
   }
   throw new TunnelError(

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { parsePortMaps } from '../plan/forward-plan.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
+import { normalizeBindAddress } from './bind-address.js';
 import type { TransportSetting } from './defaults.js';
 import { parseDuration } from './duration.js';
 import type { SettingKey } from './setting-keys.js';
@@ -33,8 +34,17 @@ function invalid(source: ValueSource, value: string, problem: string, example: s
   return new UsageError(`${subject(source, shown)}: ${problem}`, hint);
 }
 
+/**
+ * The bind address as every part of tunnel uses it. `localhost` becomes 127.0.0.1 here, the one place a
+ * bind address is read (flag, setting, `config set`): Node's listen() resolves a name with the system
+ * resolver, which on macOS answers ::1 first, so the forwards listened on [::1] while the kubeconfig (and
+ * status, and doctor) said 127.0.0.1, and kubectl found nothing there. Not both addresses: a second
+ * listener per forward would need the port free twice, and the kubeconfig can name only one server;
+ * 127.0.0.1 is the default everyone already uses.
+ */
 export function checkBind(value: string, source: ValueSource): string {
-  if (value !== 'localhost' && net.isIP(value) === 0) {
+  if (normalizeBindAddress(value) === '127.0.0.1') return '127.0.0.1';
+  if (net.isIP(value) === 0) {
     throw invalid(source, value, 'not an IP address; use an address of this machine', '127.0.0.1');
   }
   return value;

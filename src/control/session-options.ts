@@ -1,5 +1,7 @@
 // A session's options as they cross the control socket (`connect`) and the agent's saved-session files:
 // plain JSON, so the --map pins travel as [remote, local] pairs instead of a Map.
+
+import { normalizeBindAddress } from '../config/bind-address.js';
 import type { SessionOptions } from '../config/resolve.js';
 
 export type SerializedOptions = Omit<SessionOptions, 'maps'> & { maps: [number, number][] };
@@ -9,5 +11,7 @@ export function serializeOptions(options: SessionOptions): SerializedOptions {
 }
 
 export function deserializeOptions(options: SerializedOptions): SessionOptions {
-  return { ...options, maps: new Map(options.maps) };
+  // A session saved by an older tunnel may carry bind "localhost": listen where its kubeconfig points.
+  const bindAddress = normalizeBindAddress(options.bindAddress);
+  return { ...options, bindAddress, maps: new Map(options.maps) };
 }

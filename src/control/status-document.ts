@@ -132,8 +132,9 @@ export interface ForwardStatus {
   remotePort: number;
   /** The container port behind the mapping (6443 for the API), or null when k3d does not say. */
   nodePort: number | null;
-  /** Set when the local port differs from the dev server's: why (busy, self, conflict, pinned). */
-  remapped: { from: number; reason: string } | null;
+  /** Set when the local port differs from the dev server's: why (busy, self, conflict, pinned), and for
+   *  busy who holds it when that could be told (macOS: a wildcard holder such as Docker Desktop). */
+  remapped: { from: number; reason: string; heldBy?: string } | null;
   /** The last check of the dev-server end: whether a channel opened there. */
   remote: { answers: boolean | null; checkedAt: string | null; error: string | null };
   open: number;

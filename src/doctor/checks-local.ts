@@ -2,6 +2,7 @@
 // session for this host; when not, who holds it), the Kubernetes API answers through the tunnel, and every
 // Service's NodePort is reached by a k3d mapping.
 import { describeError, isTunnelError } from '../errors.js';
+import { holderText } from '../local/port-check.js';
 import { type PortOwner, portOwnerHint } from '../local/port-owner.js';
 import type { ForwardSpec } from '../plan/types.js';
 import { type CheckDefinition, fail, pass, required, skip, warn } from './outcome.js';
@@ -24,7 +25,9 @@ function heldByOwnSession(session: OwnSession | undefined, spec: ForwardSpec): b
 function ownerText(owner: PortOwner | undefined): string {
   if (!owner) return 'another process (which one could not be told)';
   const named = owner.kind === 'kubectl-port-forward' || owner.kind === 'ssh-forward';
-  return named && owner.commandLine ? `${owner.description}: ${owner.commandLine}` : owner.description;
+  if (named && owner.commandLine) return `${owner.description}: ${owner.commandLine}`;
+  // macOS: a holder of *:P lets our 127.0.0.1:P bind but loses its connections; say where it listens.
+  return holderText(owner);
 }
 
 function ownerHint(owner: PortOwner | undefined, port: number): string {
@@ -45,7 +48,7 @@ type PortState = { kind: 'free' | 'own' } | { kind: 'held'; problem: PortProblem
 async function checkPort(spec: ForwardSpec, facts: DoctorFacts, ports: DoctorPorts): Promise<PortState> {
   if (await ports.isPortFree(spec.localAddress, spec.localPort)) return { kind: 'free' };
   if (heldByOwnSession(await ownSession(facts, ports), spec)) return { kind: 'own' };
-  const owner = await ports.portOwner(spec.localPort);
+  const owner = await ports.portOwner(spec.localPort, spec.localAddress);
   // As ports.ts decides: a --map pin is never moved, even one to the same number (--map 8080:8080).
   const pinned =
     spec.remapped?.reason === 'pinned' || facts.plan.maps.get(spec.remotePort) === spec.localPort;

@@ -5,8 +5,7 @@ import { transportFor } from '../devserver/connect.js';
 import { probeDevServer, probeDevServerOverOpenSsh, probeHop } from '../devserver/dev-server.js';
 import { openClusterApi } from '../kube/cluster-api.js';
 import { isFine, joinNodePorts, type NodePortRow, serviceLabel } from '../kube/nodeports.js';
-import { findPortOwner } from '../local/port-owner.js';
-import { isPortFree } from '../local/port-probe.js';
+import { localPortCheck } from '../local/port-check.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { resolveTarget } from '../ssh/ssh-config.js';
 import type { SshConnection, SshTarget } from '../ssh/types.js';
@@ -52,6 +51,8 @@ export function systemPorts(options: SystemPortsOptions): DoctorPorts {
     resolveTarget(alias, { configFile: options.sshConfigFile });
   // A jump host on the way to the banner: logged in to in probe mode as well (nothing recorded).
   const openHop = (target: SshTarget): Promise<SshConnection> => probeHop(target, resolve);
+  // One per doctor run: on macOS its one lsof read serves every port the run checks.
+  const localPorts = localPortCheck();
   return {
     resolveTarget: resolve,
     transport: transportFor,
@@ -63,8 +64,8 @@ export function systemPorts(options: SystemPortsOptions): DoctorPorts {
     dockerEngine,
     findK3d: (devServer) => devServer.k3d(),
     listClusters: (devServer) => devServer.clusters(),
-    isPortFree,
-    portOwner: (port) => findPortOwner(port),
+    isPortFree: localPorts.isFree,
+    portOwner: (port, address) => localPorts.owner(address, port),
     ownSession: options.ownSession,
     kubeVersionViaContext,
     kubeVersionViaSsh: async (connection, k3d, cluster) =>

@@ -111,9 +111,10 @@ export interface DoctorPorts {
   dockerEngine(devServer: DevServer): Promise<DockerEngine>;
   findK3d(devServer: DevServer): Promise<K3dInfo>;
   listClusters(devServer: DevServer): Promise<K3dCluster[]>;
+  /** As connect decides it (local/port-check.ts): on macOS a holder of the wildcard address counts. */
   isPortFree(address: string, port: number): Promise<boolean>;
-  /** Which local process listens on the port (local/port-owner.ts), when this machine can tell. */
-  portOwner(port: number): Promise<PortOwner | undefined>;
+  /** Which local process holds the port against a listener on `address`, when this machine can tell. */
+  portOwner(port: number, address: string): Promise<PortOwner | undefined>;
   ownSession(alias: string): Promise<OwnSession | undefined>;
   /** GET /version with the kube context the session wrote; answers the gitVersion. */
   kubeVersionViaContext(probe: KubeContextProbe): Promise<string>;

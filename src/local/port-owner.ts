@@ -49,7 +49,16 @@ export async function findPortOwner(
       ? parseLsofListeners(await run('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN']))
       : parseSsListeners(await run('ss', ['-ltnpH', `sport = :${port}`]));
   const listener = listeners.find((entry) => entry.port === port);
-  if (!listener) return undefined;
+  return listener ? describeListener(listener, { ...options, platform, run }) : undefined;
+}
+
+/** The owner of a listener already read (lsof/ss), with its command line looked up. */
+export async function describeListener(
+  listener: SocketListener,
+  options: PortOwnerOptions = {},
+): Promise<PortOwner> {
+  const platform = options.platform ?? process.platform;
+  const run = options.run ?? runQuietly;
   const process_ = listener.processes[0];
   const commandLineOf = options.commandLineOf ?? ((pid: number) => readCommandLine(pid, platform, run));
   const commandLine = process_ ? await commandLineOf(process_.pid) : undefined;
@@ -129,10 +138,22 @@ export function portOwnerHint(
   if (!owner || owner.pid === undefined)
     return `See what holds it: ${look} (as root to see every user's processes)`;
   if (owner.kind === 'tunnel-agent') return 'See which session forwards it: tunnel status';
-  return `Stop it if you no longer need it: kill ${owner.pid} (check first: ${look})`;
+  const macHolder = platform === 'darwin' ? macHolderHint(owner, port) : undefined;
+  return macHolder ?? `Stop it if you no longer need it: kill ${owner.pid} (check first: ${look})`;
 }
 
-async function runQuietly(command: string, args: readonly string[]): Promise<string> {
+/** macOS programs that hold *:P for someone else and come back when killed: say what to turn off. */
+function macHolderHint(owner: PortOwner, port: number): string | undefined {
+  // lsof's COMMAND is cut to 9 characters: ControlCenter, com.docker.backend/vpnkit, OrbStack's helpers.
+  const name = owner.name ?? '';
+  if (name.startsWith('ControlCe'))
+    return 'AirPlay Receiver holds it: turn it off in System Settings → General → AirDrop & Handoff';
+  if (name.startsWith('com.docke') || name.startsWith('OrbStack'))
+    return `A container publishes it: docker ps --filter publish=${port} (stop it, or publish another port)`;
+  return undefined;
+}
+
+export async function runQuietly(command: string, args: readonly string[]): Promise<string> {
   const result = await runProcess({ file: command, args, timeoutMs: 5000, maxBufferChars: 1024 * 1024 });
   // lsof exits 1 when nothing matches; a missing tool is notFound: either way there is nothing to read.
   return result.failure !== '' && result.stdout === '' ? '' : result.stdout;

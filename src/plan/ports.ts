@@ -9,9 +9,14 @@ import type { ForwardSpec } from './types.js';
 export type IsPortFree = (address: string, port: number) => Promise<boolean>;
 export type PickPort = (address: string, exclude: ReadonlySet<number>) => Promise<number>;
 
+/** Who holds a busy port, in a note's words; undefined when nobody visible does. */
+export type DescribeHolder = (address: string, port: number) => Promise<string | undefined>;
+
 export interface AssignOptions {
   isFree: IsPortFree;
   pick: PickPort;
+  /** Names the holder of a port that was busy, so the remap is never silent about why. */
+  holder?: DescribeHolder;
   /** The --map pins (remote → local): a forward on its pinned port is never moved. */
   maps?: ReadonlyMap<number, number>;
   /**
@@ -36,7 +41,14 @@ export async function assignLocalPorts(
   const loopsBack = (spec: ForwardSpec) =>
     options.devServerIsLocal === true && spec.localPort === spec.remotePort && isThisMachine(spec.remoteHost);
   for (const spec of specs) {
-    const next = await assignOne(spec, { isFree, pick, taken, maps: options.maps, loopsBack });
+    const next = await assignOne(spec, {
+      isFree,
+      pick,
+      taken,
+      maps: options.maps,
+      loopsBack,
+      holder: options.holder,
+    });
     taken.add(next.localPort);
     assigned.push(next);
   }
@@ -49,6 +61,7 @@ interface AssignContext {
   taken: ReadonlySet<number>;
   maps: ReadonlyMap<number, number> | undefined;
   loopsBack: (spec: ForwardSpec) => boolean;
+  holder: DescribeHolder | undefined;
 }
 
 async function assignOne(spec: ForwardSpec, context: AssignContext): Promise<ForwardSpec> {
@@ -67,7 +80,13 @@ async function assignOne(spec: ForwardSpec, context: AssignContext): Promise<For
   if (isPinned(spec, context.maps)) throw loops ? pinnedLoop(spec) : pinnedBusy(spec);
   const localPort = await pickChecked(spec, context);
   // Say which: a port nobody holds must not be reported as in use.
-  return { ...spec, localPort, remapped: { from: spec.localPort, reason: loops ? 'self' : 'busy' } };
+  if (loops) return { ...spec, localPort, remapped: { from: spec.localPort, reason: 'self' } };
+  // Taken by our own earlier forward in this round: no holder to name.
+  const heldBy = context.taken.has(spec.localPort)
+    ? undefined
+    : await context.holder?.(spec.localAddress, spec.localPort);
+  const remapped = { from: spec.localPort, reason: 'busy' as const };
+  return { ...spec, localPort, remapped: heldBy ? { ...remapped, heldBy } : remapped };
 }
 
 function isPinned(spec: ForwardSpec, maps: ReadonlyMap<number, number> | undefined): boolean {

@@ -17,8 +17,9 @@ export interface ForwardSpec {
   /**
    * Set when the local port differs from the dev-server port, with why. 'self': the dev server is this
    * machine, and listening on that port would forward to itself (nothing else needs to hold it).
+   * `heldBy` (busy only): who holds the port, as a note says it ("ControlCenter (pid 512) on *:5000").
    */
-  remapped: { from: number; reason: 'busy' | 'pinned' | 'conflict' | 'self' } | undefined;
+  remapped: { from: number; reason: 'busy' | 'pinned' | 'conflict' | 'self'; heldBy?: string } | undefined;
 }
 
 export interface PlanOptions {

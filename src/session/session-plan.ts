@@ -2,7 +2,7 @@
 // already listening where it listens (no blink on re-discovery) and reusing the ports an earlier run
 // used (an agent restart), so the kubeconfig written then stays valid.
 import type { SessionOptions } from '../config/resolve.js';
-import { isPortFree, pickFreePort } from '../local/port-probe.js';
+import { holderText, type LocalPortCheck, localPortCheck } from '../local/port-check.js';
 import { planForwards } from '../plan/forward-plan.js';
 import { assignLocalPorts } from '../plan/ports.js';
 import type { ForwardSpec } from '../plan/types.js';
@@ -18,6 +18,8 @@ export interface SessionPlanInput {
   preferredPorts: ReadonlyMap<string, number>;
   /** The SSH connection goes to this machine (see AssignOptions.devServerIsLocal). */
   devServerIsLocal: boolean;
+  /** This machine's port check; one per round by default (its lsof snapshot is this round's). Tests inject it. */
+  localPorts?: LocalPortCheck;
 }
 
 export async function planSession(input: SessionPlanInput) {
@@ -39,12 +41,18 @@ export async function planSession(input: SessionPlanInput) {
   const rest = plan.forwards
     .filter((spec) => !kept.has(spec.id))
     .map((spec) => preferred(spec, input.preferredPorts, keptPorts));
+  const ports = input.localPorts ?? localPortCheck();
   const assigned = await assignLocalPorts(rest, {
     maps: options.maps,
     devServerIsLocal: input.devServerIsLocal,
     // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
-    isFree: async (address, port) => !keptPorts.has(port) && (await isPortFree(address, port)),
-    pick: pickFreePort,
+    isFree: async (address, port) => !keptPorts.has(port) && (await ports.isFree(address, port)),
+    pick: (address, exclude) => ports.pick(address, new Set([...exclude, ...keptPorts])),
+    holder: async (address, port) => {
+      if (keptPorts.has(port)) return undefined;
+      const owner = await ports.owner(address, port);
+      return owner ? holderText(owner) : undefined;
+    },
   });
   const byId = new Map([...kept.values(), ...assigned].map((spec) => [spec.id, spec]));
   return {

@@ -65,7 +65,7 @@ function forwardStatus(
     remoteHost: spec.remoteHost,
     remotePort: spec.remotePort,
     nodePort: Number.isInteger(spec.nodePort) && spec.nodePort > 0 ? spec.nodePort : null,
-    remapped: spec.remapped ? { from: spec.remapped.from, reason: spec.remapped.reason } : null,
+    remapped: spec.remapped ? remappedStatus(spec.remapped) : null,
     remote: {
       answers: stats?.remoteAnswers ?? null,
       checkedAt: stats?.remoteCheckedAt ?? null,
@@ -156,4 +156,9 @@ export function sessionStatus(input: StatusInput): SessionStatus {
     },
     transport: transportStatus(options, input.transport),
   };
+}
+
+function remappedStatus(remapped: NonNullable<ForwardSpec['remapped']>): ForwardStatus['remapped'] {
+  const { from, reason, heldBy } = remapped;
+  return heldBy === undefined ? { from, reason } : { from, reason, heldBy };
 }

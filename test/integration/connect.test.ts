@@ -13,7 +13,7 @@ interface Forward {
   localPort: number;
   remotePort: number;
   nodePort: number;
-  remapped?: { from: number; reason: string };
+  remapped?: { from: number; reason: string; heldBy?: string };
 }
 
 let devserver: DevServer;
@@ -121,7 +121,12 @@ describe('tunnel connect', () => {
       expect(result.stdout).toMatch(/127\.0\.0\.1:8080 is in use on this machine/);
       const web = forwardFor(await liveForwards(cli), 'my-app', 8080);
       expect(web.localPort).not.toBe(wanted);
-      expect(web.remapped).toEqual({ from: 8080, reason: 'busy' });
+      expect(web.remapped).toMatchObject({ from: 8080, reason: 'busy' });
+      // The note names the holder: our blocker, this test's own process, when 8080 was free at first.
+      if (wanted === 8080) {
+        expect(web.remapped?.heldBy).toMatch(new RegExp(`\\(pid ${process.pid}\\)`));
+        expect(result.stdout).toContain(`8080 is in use on this machine by ${web.remapped?.heldBy}`);
+      }
       expect((await curl(`http://127.0.0.1:${web.localPort}/`)).stdout).toContain('nodePort 30080');
     } finally {
       await new Promise((resolve) => blocker.close(resolve));

@@ -159,6 +159,18 @@ describe('the busy-port note', () => {
     expect(text).toContain('note: 0.0.0.0:8080 is in use on this machine');
     expect(text).not.toContain('127.0.0.1:8080 is in use');
   });
+
+  it('names the holder when the agent could tell (macOS: a program on the wildcard address)', () => {
+    const forward = forwardStatus({
+      localPort: 15000,
+      remotePort: 5000,
+      remapped: { from: 5000, reason: 'busy', heldBy: 'ControlCe (pid 512) on *:5000' },
+    });
+    const text = render({ clusters: [{ name: 'my-app', context: null, forwards: [forward] }] });
+    expect(text).toContain(
+      "note: 127.0.0.1:5000 is in use on this machine by ControlCe (pid 512) on *:5000, so my-app's port 5000 is at 127.0.0.1:15000",
+    );
+  });
 });
 
 describe('renderForwardOutcome (cluster create --connect)', () => {

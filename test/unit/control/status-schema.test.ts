@@ -30,7 +30,11 @@ const kubeconfig: KubeconfigReport = {
 };
 
 const api = forwardSpec({ kind: 'api', remotePort: 16443, nodePort: 6443 });
-const web = forwardSpec({ localPort: 18080, remapped: { from: 8080, reason: 'busy' } });
+// heldBy: who holds the busy port (macOS: Docker Desktop on *:8080), carried into the document.
+const web = forwardSpec({
+  localPort: 18080,
+  remapped: { from: 8080, reason: 'busy', heldBy: 'com.docke (pid 901) on *:8080' },
+});
 
 function input(state: SessionState): StatusInput {
   const stats = { ...emptyStats(), open: 1, total: 3, bytesIn: 10, lastActivityAt: AT, remoteAnswers: true };

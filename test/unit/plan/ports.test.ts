@@ -55,6 +55,26 @@ describe('assignLocalPorts', () => {
     expect(assigned[1]?.remapped).toEqual({ from: 8080, reason: 'busy' });
   });
 
+  it("names a busy port's holder; a port an earlier forward of the same round took has none to name", async () => {
+    const asked: number[] = [];
+    const holder = async (_address: string, port: number) => {
+      asked.push(port);
+      return `com.docke (pid 901) on *:${port}`;
+    };
+    const twin = spec(3000, { id: 'other/service/127.0.0.1:3000' });
+    const assigned = await assignLocalPorts([spec(8080), spec(3000), twin], {
+      ...fakeSystem([8080]),
+      holder,
+    });
+    expect(assigned[0]?.remapped).toEqual({
+      from: 8080,
+      reason: 'busy',
+      heldBy: 'com.docke (pid 901) on *:8080',
+    });
+    expect(assigned[2]?.remapped).toEqual({ from: 3000, reason: 'busy' });
+    expect(asked).toEqual([8080]);
+  });
+
   it('refuses to move a busy --map pin, naming the port and how to find its holder', async () => {
     const pinned = spec(8080, { localPort: 18080, remapped: { from: 8080, reason: 'pinned' } });
     await expect(assignLocalPorts([pinned], fakeSystem([18080]))).rejects.toMatchObject({
