@@ -2,7 +2,7 @@
 // Odd input is either tolerated with a note in `warnings` or rejected with TunnelError('K3D_OUTPUT')
 // naming the exact place; nothing else is ever thrown. Cluster names stay data: never rewritten.
 import { remoteText } from '../redact.js';
-import { parseK3dLogLine, stripAnsi } from './k3d-log.js';
+import { afterLeadingLogs, parseK3dLogLine, stripAnsi } from './k3d-log.js';
 import { describeJson, parseNode, quote, type RawNode, unexpected } from './k3d-node.js';
 import type { K3dCluster, PortMapping } from './types.js';
 
@@ -41,9 +41,11 @@ export function parseClusterList(stdout: string): K3dCluster[] {
 }
 
 function parseJsonOutput(stdout: string): unknown {
-  // INFO/DEBUG lines go to stdout too (LOG_LEVEL on the server); compact JSON never looks like one.
-  const text = stripAnsi(stdout)
-    .split('\n')
+  // INFO/DEBUG lines go to stdout too (LOG_LEVEL on the server), some spanning lines; compact JSON never
+  // looks like one.
+  const lines = stripAnsi(stdout).split('\n');
+  const text = lines
+    .slice(afterLeadingLogs(lines, (line) => /^\s*(?:[[{]|null\b)/.test(line)))
     .filter((line) => parseK3dLogLine(line).level === undefined)
     .join('\n')
     .trim();

@@ -27,6 +27,9 @@ export const K3D_FALLBACK_PATHS: readonly string[] = [
   '/home/linuxbrew/.linuxbrew/bin/k3d',
 ];
 
+/** What every k3d run gets over the login environment (program.ts runs it as `env LOG_LEVEL=info k3d …`). */
+export const K3D_ENV: Readonly<Record<string, string>> = { LOG_LEVEL: 'info' };
+
 // A hung docker daemon makes k3d hang; bound every call so discovery can report instead of stalling.
 const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -63,7 +66,13 @@ export async function runK3d(
   args: readonly string[],
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  const result = await runProgram(conn, k3d, args, { timeoutMs: DEFAULT_TIMEOUT_MS, ...options });
+  const result = await runProgram(conn, k3d, args, {
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    ...options,
+    // A LOG_LEVEL=debug in the user's profile puts debug lines (coloured, on stdout) before k3d's JSON and
+    // YAML; k3d reads LOG_LEVEL unless --verbose/--trace is given, which tunnel never passes.
+    env: K3D_ENV,
+  });
   if (result.truncated) {
     // Parsing a cut-off document would give a misleading error (or worse, a partial cluster list).
     throw new TunnelError(

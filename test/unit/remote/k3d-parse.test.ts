@@ -141,6 +141,14 @@ describe('parseClusterList on k3d v5.9 output', () => {
       fixture('cluster-list-no-lb.json');
     expect(parseClusterList(stdout).map((cluster) => cluster.name)).toEqual(['solo']);
   });
+
+  it("skips k3d's two-line Runtime Info debug message (a bare &{Name:docker …} line) before the JSON", () => {
+    // What k3d v5.9 prints with LOG_LEVEL=debug: initRuntime's Debugf("Runtime Info:\n%+v"), then ClusterList's.
+    const debug = '\u001b[37mDEBU\u001b[0m[0000] Found 3 nodes                                 \n';
+    const stdout = fixture('debug-prefix.stdout.txt') + debug + fixture('cluster-list.json');
+    expect(parseClusterList(stdout).map((cluster) => cluster.name)).toEqual(['legacy', 'my-app', 'shop']);
+    expect(parseClusterList(`${fixture('debug-prefix.stdout.txt')}[]\n`)).toEqual([]);
+  });
 });
 
 describe('isSafeClusterName (k3d: letters, digits, inner dashes, at most 32)', () => {

@@ -64,7 +64,7 @@ describe('findK3d', () => {
       k3dVersion: 'v5.9.0',
       k3sVersion: 'v1.31.5-k3s1',
     });
-    expect(conn.calls.at(-1)).toEqual({ kind: 'exec', argv: ['/usr/local/bin/k3d', 'version'] });
+    expect(conn.calls.at(-1)).toEqual({ kind: 'exec', argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'version'] });
   });
 
   it('says everything it tried and how to install k3d when it is nowhere', async () => {
@@ -102,7 +102,7 @@ describe('listClusters', () => {
     const conn = fakeConnection(() => ({ stdout: fixture('k3d/cluster-list.json') }));
     const clusters = await listClusters(conn, k3d);
     expect(conn.calls).toEqual([
-      { kind: 'exec', argv: ['/usr/local/bin/k3d', 'cluster', 'list', '-o', 'json'] },
+      { kind: 'exec', argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'cluster', 'list', '-o', 'json'] },
     ]);
     expect(clusters.map((cluster) => cluster.name)).toEqual(['legacy', 'my-app', 'shop']);
   });
@@ -144,7 +144,7 @@ describe('getKubeconfig', () => {
     const conn = fakeConnection(() => ({ stdout: fixture('kubeconfig/k3d-kubeconfig-get-my-app.txt') }));
     const yaml = await getKubeconfig(conn, k3d, 'my-app');
     expect(conn.calls).toEqual([
-      { kind: 'exec', argv: ['/usr/local/bin/k3d', 'kubeconfig', 'get', 'my-app'] },
+      { kind: 'exec', argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'kubeconfig', 'get', 'my-app'] },
     ]);
     expect(yaml.startsWith('apiVersion: v1\n')).toBe(true);
   });
@@ -154,7 +154,7 @@ describe('getKubeconfig', () => {
     const conn = fakeConnection(() => fata('No nodes found for given cluster'));
     const error = (await getKubeconfig(conn, k3d, hostile).catch((caught: unknown) => caught)) as TunnelError;
     expect(conn.calls).toEqual([
-      { kind: 'exec', argv: ['/usr/local/bin/k3d', 'kubeconfig', 'get', hostile] },
+      { kind: 'exec', argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'kubeconfig', 'get', hostile] },
     ]);
     expect(error.code).toBe('CLUSTER_NOT_FOUND');
     expect(error.message).toContain('"x; touch /tmp/pwned"');
