@@ -83,8 +83,8 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
   const serversRunning = readCount(record, 'serversRunning', where, countNodes(nodes, 'server', true));
   const agentsCount = readCount(record, 'agentsCount', where, countNodes(nodes, 'agent', false));
   const agentsRunning = readCount(record, 'agentsRunning', where, countNodes(nodes, 'agent', true));
-  const running = serversCount > 0 && serversRunning === serversCount;
   const api = findApi(nodes, hasLoadBalancer, warnings);
+  const running = clusterRunning(nodes, { serversCount, serversRunning, api }, warnings);
   const ports = collectPorts(nodes, hasLoadBalancer, api, warnings);
   if (running && hasLoadBalancer && nodes.some((n) => n.role === 'loadbalancer' && !n.running)) {
     warnings.push('the loadbalancer node is not running: forwarded ports will not answer');
@@ -102,6 +102,29 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
     createdAt: nodes.find((node) => node.role === 'server')?.created,
     warnings,
   };
+}
+
+/**
+ * Running: every server runs, or (an HA cluster with servers down) the node that serves the API port runs
+ * and at least one server does. k3d's serverlb proxies the API to every server and keeps answering from those
+ * still up; without a load balancer the API is published on one server, so that server decides.
+ */
+function clusterRunning(
+  nodes: readonly RawNode[],
+  state: { serversCount: number; serversRunning: number; api: PortMapping | undefined },
+  warnings: string[],
+): boolean {
+  const { serversCount, serversRunning, api } = state;
+  if (serversCount === 0 || serversRunning === 0) return false;
+  if (serversRunning >= serversCount) return true;
+  const front = api === undefined ? undefined : nodes.find((node) => node.name === api.nodeName);
+  if (front?.running !== true) return false;
+  const via =
+    front.role === 'loadbalancer'
+      ? 'the load balancer serves the API from the servers still up'
+      : `the API answers on ${quote(front.name)}`;
+  warnings.push(`degraded: ${serversRunning} of ${serversCount} servers are running; ${via}`);
+  return true;
 }
 
 // `hasLoadbalancer` is omitempty in k3d's JSON: absent means false.

@@ -94,6 +94,12 @@ export interface ScenarioCluster {
     user?: Record<string, unknown>;
     context?: Record<string, unknown>;
   };
+  /**
+   * Node containers stopped while the cluster runs (name suffixes: 'server-1'), as `docker stop` would leave
+   * them: k3d lists them not running (serversRunning 2/3); the serverlb keeps serving the API and ports from
+   * the servers still up. Never the loadbalancer or, with noLb, server-0: their listeners stay in the simulator.
+   */
+  stoppedNodes?: string[];
 }
 
 export interface Scenario {
