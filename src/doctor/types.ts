@@ -67,7 +67,8 @@ export interface Reachability {
 }
 
 export type DockerEngine =
-  | { kind: 'up'; version: string }
+  /** minApi: the oldest client API version the engine serves (Docker 29: 1.44), when it said. */
+  | { kind: 'up'; version: string; minApi?: string }
   | { kind: 'down'; message: string }
   | { kind: 'denied'; message: string }
   | { kind: 'no-cli' };
@@ -153,6 +154,8 @@ export interface DoctorFacts {
   target?: SshTarget;
   login?: LoginResult;
   devServer?: DevServer;
+  /** What the docker check found, for the k3d check (an old k3d against a newer engine). */
+  dockerEngine?: DockerEngine;
   k3d?: K3dInfo;
   clusters?: K3dCluster[];
   forwards?: ForwardSpec[];

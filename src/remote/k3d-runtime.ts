@@ -31,6 +31,34 @@ export function runtimeFailure(text: string): RuntimeFailure | undefined {
 
 /** The first k3d release whose docker client speaks API 1.44 or later (go.mod: docker v26.0.0). */
 export const K3D_FOR_DOCKER_29 = 'v5.6.1';
+
+// The API version of the docker client each k3d release vendors (go.mod github.com/docker/docker per tag):
+// 20.10 up to v5.4.8, 23.0 from v5.4.9, 24.0 from v5.5.2, 26.0 from v5.6.1, 27.0 from v5.7.0, 28.5 in v5.9.0.
+const K3D_DOCKER_API: readonly (readonly [string, string])[] = [
+  ['5.9.0', '1.51'],
+  ['5.7.0', '1.46'],
+  ['5.6.1', '1.45'],
+  ['5.5.2', '1.43'],
+  ['5.4.9', '1.42'],
+  ['5.0.0', '1.41'],
+];
+
+/** Compares dotted versions (`v5.6.0`, `1.43`) part by part as numbers; a pre-release counts as its release. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (text: string) => (text.replace(/^v/, '').split('-')[0] ?? '').split('.').map(Number);
+  const [left, right] = [parts(a), parts(b)];
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    const diff = (left[index] || 0) - (right[index] || 0);
+    if (diff !== 0) return Math.sign(diff);
+  }
+  return 0;
+}
+
+/** The Docker API version k3d `version` speaks at most; undefined for what is not a k3d v5 version. */
+export function k3dDockerApi(version: string | undefined): string | undefined {
+  if (!/^v?5\.\d+\.\d+/.test(version ?? '')) return undefined;
+  return K3D_DOCKER_API.find(([from]) => compareVersions(version ?? '', from) >= 0)?.[1];
+}
 const INSTALL = 'curl -s https://raw.githubusercontent.com/k3d-io/k3d/main/install.sh | bash';
 
 export interface RuntimeContext {
@@ -39,6 +67,8 @@ export interface RuntimeContext {
   k3dVersion: string | undefined;
   /** What tunnel was doing, e.g. `Cannot delete cluster "x" on devbox`; default: k3d on <host> failed. */
   what?: string;
+  /** The engine's version, when known (doctor asked docker). */
+  dockerVersion?: string;
 }
 
 /** The error to show for a runtime failure: docker down is not "no such cluster", an old k3d is named. */
@@ -47,9 +77,10 @@ export function runtimeError(failure: RuntimeFailure, context: RuntimeContext): 
   const lead = context.what ? `${context.what}: ` : '';
   if (failure.kind === 'api-too-old') {
     const k3d = context.k3dVersion ? `k3d ${remoteText(context.k3dVersion, 40)}` : 'k3d';
+    const docker = context.dockerVersion ? `Docker ${remoteText(context.dockerVersion, 40)}` : 'the Docker';
     return new TunnelError(
       'REMOTE_COMMAND',
-      `${lead}${k3d} on ${host} is too old for the Docker there (it speaks Docker API ${failure.clientApi}; ` +
+      `${lead}${k3d} on ${host} is too old for ${docker} there (it speaks Docker API ${failure.clientApi}; ` +
         `this Docker needs ${failure.minApi} or later, as Docker 29 does).`,
       { hint: `Upgrade k3d on the dev server to ${K3D_FOR_DOCKER_29} or later: ssh ${host} '${INSTALL}'` },
     );
