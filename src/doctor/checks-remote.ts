@@ -101,7 +101,8 @@ function refusedByEngine(info: K3dInfo, engine: DockerEngine | undefined, host: 
 
 function clusterLine(cluster: K3dCluster): string {
   const name = isSafeClusterName(cluster.name) ? cluster.name : JSON.stringify(cluster.name);
-  const state = cluster.running ? 'running' : 'stopped';
+  const degraded = cluster.running && cluster.serversRunning < cluster.serversCount;
+  const state = degraded ? 'running, degraded' : cluster.running ? 'running' : 'stopped';
   const servers = `${cluster.serversRunning}/${cluster.serversCount} servers`;
   const api = cluster.api ? `, API port ${cluster.api.hostPort}` : ', no API port';
   const ports = cluster.ports.map((port) => `${port.hostPort}→${port.containerPort}`).join(' ');
