@@ -120,7 +120,10 @@ function stringOrUndefined(value: unknown): string | undefined {
  * bare `&{Name:docker Endpoint:…}` line follows its DEBU line. A line after a log line is part of that
  * message until one starts the document (`startsDocument`).
  */
-export function afterLeadingLogs(lines: readonly string[], startsDocument: (line: string) => boolean): number {
+export function afterLeadingLogs(
+  lines: readonly string[],
+  startsDocument: (line: string) => boolean,
+): number {
   let index = 0;
   let inMessage = false;
   for (; index < lines.length; index++) {

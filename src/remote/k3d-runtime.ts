@@ -25,7 +25,8 @@ export function runtimeFailure(text: string): RuntimeFailure | undefined {
   const old = TOO_OLD.exec(plain);
   if (old) return { kind: 'api-too-old', clientApi: old[1] ?? '', minApi: old[2] ?? '' };
   const down = DOWN.exec(plain);
-  if (down) return { kind: 'docker-down', address: down[1] === undefined ? undefined : remoteText(down[1], 200) };
+  if (down)
+    return { kind: 'docker-down', address: down[1] === undefined ? undefined : remoteText(down[1], 200) };
   return undefined;
 }
 

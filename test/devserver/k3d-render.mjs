@@ -56,7 +56,9 @@ export function k3dNode(node, { running }) {
  * which also fills serverLoadBalancer (LB node flattened + its nginx config) and the cluster's volumes.
  */
 export function k3dCluster(cluster, { detailed, token = false }) {
-  const nodes = dockerOrder(cluster.nodes).map((node) => k3dNode(node, { running: nodeRunning(cluster, node) }));
+  const nodes = dockerOrder(cluster.nodes).map((node) =>
+    k3dNode(node, { running: nodeRunning(cluster, node) }),
+  );
   const lb = nodes.find((node) => node.role === 'loadbalancer');
   const count = (role) => nodes.filter((node) => node.role === role);
   const runningCount = (role) => count(role).filter((node) => node.State.Running).length;
@@ -117,7 +119,12 @@ export function renderNodeList(clusters, { output = '', noHeaders = false }) {
   }
   const rows = noHeaders ? [] : [['NAME', 'ROLE', 'CLUSTER', 'STATUS']];
   for (const { cluster, node } of nodes) {
-    rows.push([node.name, node.labels['k3d.role'], cluster.name, nodeRunning(cluster, node) ? 'running' : 'exited']);
+    rows.push([
+      node.name,
+      node.labels['k3d.role'],
+      cluster.name,
+      nodeRunning(cluster, node) ? 'running' : 'exited',
+    ]);
   }
   return tabwrite(rows);
 }

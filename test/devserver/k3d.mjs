@@ -21,7 +21,10 @@ function loadWorld() {
   const world = readWorld(file);
   // DOCKER_HOST decides which engine this process reaches, as with the real CLI; k3d's vendored docker
   // client speaks the API of its release, which a newer daemon may refuse.
-  return { ...world, engine: engineSeenBy(world, process.env, { clientApi: k3dDockerApi(world.versions.k3d) }) };
+  return {
+    ...world,
+    engine: engineSeenBy(world, process.env, { clientApi: k3dDockerApi(world.versions.k3d) }),
+  };
 }
 
 /** `docker ps` through k3d's runtime: fails like k3d does when the engine is down. */

@@ -33,7 +33,11 @@ const K3D_DOCKER_API = [
 
 /** Compares dotted versions (`v5.6.0`, `1.43`) part by part as numbers. */
 export function compareVersions(a, b) {
-  const parts = (text) => text.replace(/^v/, '').split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+  const parts = (text) =>
+    text
+      .replace(/^v/, '')
+      .split(/[.-]/)
+      .map((part) => Number.parseInt(part, 10) || 0);
   const [left, right] = [parts(a), parts(b)];
   for (let index = 0; index < Math.max(left.length, right.length); index++) {
     const diff = (left[index] ?? 0) - (right[index] ?? 0);
@@ -44,7 +48,8 @@ export function compareVersions(a, b) {
 
 /** The Docker API version the docker client inside this k3d release speaks at most. */
 export function k3dDockerApi(k3dVersion) {
-  return (K3D_DOCKER_API.find(([from]) => compareVersions(k3dVersion, from) >= 0) ?? K3D_DOCKER_API.at(-1))[1];
+  return (K3D_DOCKER_API.find(([from]) => compareVersions(k3dVersion, from) >= 0) ??
+    K3D_DOCKER_API.at(-1))[1];
 }
 
 export function worldFile(simHome) {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDevServer } from '../../src/devserver/dev-server.js';
 import { getKubeconfig } from '../../src/remote/k3d.js';
 import { parseClusterList } from '../../src/remote/k3d-parse.js';
+import { runProgram } from '../../src/remote/program.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { cliEnvsPerTest, curl, run, runCli } from './cli-helpers.js';
 
@@ -32,7 +33,13 @@ const open = () =>
 
 /** Runs `tunnel connect devserver --json` and returns the session's forwards. */
 async function connect(cli: ReturnType<typeof newCli>) {
-  const result = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'connect', 'devserver', '--json']);
+  const result = await runCli(cli, [
+    '--ssh-config',
+    devserver.sshConfigFile,
+    'connect',
+    'devserver',
+    '--json',
+  ]);
   expect(result.stderr).not.toMatch(/error:/);
   expect(result.code).toBe(0);
   const status = JSON.parse(result.stdout).status as {
@@ -54,15 +61,17 @@ describe('LOG_LEVEL=debug in the login profile', () => {
   });
   afterAll(() => fs.writeFileSync(profile(), before));
 
-  it("k3d prints its debug lines (Runtime Info over two lines) on stdout before the JSON; tunnel pins info and tolerates them", async () => {
+  it('k3d prints its debug lines (Runtime Info over two lines) on stdout before the JSON; tunnel pins info and tolerates them', async () => {
     const dev = await open();
     try {
       const k3d = await dev.k3d();
       // Run without the pin, as a user's terminal would: the debug lines come first, coloured, on stdout.
-      const raw = await dev.run(k3d, ['cluster', 'list', '-o', 'json']);
+      const raw = await runProgram(dev.ssh, k3d, ['cluster', 'list', '-o', 'json']);
       expect(raw.code).toBe(0);
       expect(raw.stdout).toMatch(/^\u001b\[37mDEBU\u001b\[0m\[0000\] DOCKER_SOCK=\/var\/run\/docker\.sock/);
-      expect(raw.stdout).toContain('Runtime Info:\n&{Name:docker Endpoint:/var/run/docker.sock Version:28.5.1');
+      expect(raw.stdout).toContain(
+        'Runtime Info:\n&{Name:docker Endpoint:/var/run/docker.sock Version:28.5.1',
+      );
       expect(parseClusterList(raw.stdout).map((cluster) => cluster.name)).toEqual(['my-app', 'other']);
       // Through tunnel's own calls (env LOG_LEVEL=info): the JSON and the kubeconfig come clean.
       expect((await dev.clusters()).map((cluster) => cluster.name)).toEqual(['my-app', 'other']);
@@ -75,7 +84,13 @@ describe('LOG_LEVEL=debug in the login profile', () => {
 
   it('tunnel clusters and connect work, and kubectl reaches the cluster', async () => {
     const cli = newCli();
-    const listed = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'clusters', 'devserver', '--json']);
+    const listed = await runCli(cli, [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'clusters',
+      'devserver',
+      '--json',
+    ]);
     expect(listed.stderr).toBe('');
     expect(JSON.parse(listed.stdout).clusters.map((cluster: { name: string }) => cluster.name)).toEqual([
       'my-app',
@@ -92,7 +107,13 @@ describe('an HA cluster with one server stopped', () => {
   it('is running (degraded): connect forwards its API and ports through the load balancer; kubectl and curl work', async () => {
     await devserver.world.load('ha-server-down.json');
     const cli = newCli();
-    const listed = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'clusters', 'devserver', '--json']);
+    const listed = await runCli(cli, [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'clusters',
+      'devserver',
+      '--json',
+    ]);
     const ha = JSON.parse(listed.stdout).clusters.find((cluster: { name: string }) => cluster.name === 'ha');
     expect(ha).toMatchObject({ running: true, serversRunning: 2, serversCount: 3 });
     expect(ha.warnings).toContain(
@@ -102,7 +123,9 @@ describe('an HA cluster with one server stopped', () => {
     const forwards = clusters.find((cluster) => cluster.name === 'ha')?.forwards ?? [];
     expect(forwards.map((forward) => forward.remotePort).sort((a, b) => a - b)).toEqual([8090, 16450]);
     const web = forwards.find((forward) => forward.remotePort === 8090);
-    expect((await curl(`http://127.0.0.1:${web?.localPort}/`)).stdout).toContain('hello from ha via nodePort 30090');
+    expect((await curl(`http://127.0.0.1:${web?.localPort}/`)).stdout).toContain(
+      'hello from ha via nodePort 30090',
+    );
     const pods = await kubectl(cli, 'k3d-ha@devserver');
     expect(pods.stderr).toBe('');
     expect(pods.code).toBe(0);
@@ -116,9 +139,11 @@ describe('docker down', () => {
     const dev = await open();
     try {
       const k3d = await dev.k3d();
-      const raw = await dev.run(k3d, ['kubeconfig', 'get', 'my-app']);
+      const raw = await runProgram(dev.ssh, k3d, ['kubeconfig', 'get', 'my-app']);
       expect(raw.code).toBe(1);
-      expect(raw.stderr).toMatch(/ERRO.*Failed to get nodes for cluster 'my-app'.*Cannot connect to the Docker daemon/);
+      expect(raw.stderr).toMatch(
+        /ERRO.*Failed to get nodes for cluster 'my-app'.*Cannot connect to the Docker daemon/,
+      );
       expect(raw.stderr).toMatch(/FATA.*No nodes found for given cluster/);
       const error = await getKubeconfig(dev.ssh, k3d, 'my-app').catch((caught: unknown) => caught);
       expect(error).toMatchObject({
@@ -143,7 +168,7 @@ describe('k3d v5.6.0 against Docker 29', () => {
     try {
       const k3d = await dev.k3d();
       expect(k3d.k3dVersion).toBe('v5.6.0');
-      const raw = await dev.run(k3d, ['cluster', 'list']);
+      const raw = await runProgram(dev.ssh, k3d, ['cluster', 'list']);
       expect(raw.code).toBe(1);
       expect(raw.stderr).toContain(
         'Error response from daemon: client version 1.43 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version',
@@ -160,8 +185,19 @@ describe('k3d v5.6.0 against Docker 29', () => {
       dev.close();
     }
     const cli = newCli();
-    const doctor = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'doctor', 'devserver', '--json']);
-    const checks = JSON.parse(doctor.stdout).checks as { id: string; status: string; detail: string; hint: string }[];
+    const doctor = await runCli(cli, [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'doctor',
+      'devserver',
+      '--json',
+    ]);
+    const checks = JSON.parse(doctor.stdout).checks as {
+      id: string;
+      status: string;
+      detail: string;
+      hint: string;
+    }[];
     expect(checks.find((check) => check.id === 'docker')).toMatchObject({
       status: 'pass',
       detail: 'Docker Engine 29.0.1 is running',

@@ -188,9 +188,13 @@ describe('runDoctor', () => {
       hint: expect.stringContaining('Upgrade k3d on the dev server to v5.6.1 or later'),
     });
     expect(old.check('clusters').status).toBe('skip');
-    expect((await doctor({ dockerEngine: docker29, findK3d: k3dAt('v5.6.1') })).check('k3d').status).toBe('pass');
+    expect((await doctor({ dockerEngine: docker29, findK3d: k3dAt('v5.6.1') })).check('k3d').status).toBe(
+      'pass',
+    );
     const docker28 = async () => ({ kind: 'up' as const, version: '28.5.1', minApi: '1.24' });
-    expect((await doctor({ dockerEngine: docker28, findK3d: k3dAt('v5.6.0') })).check('k3d').status).toBe('pass');
+    expect((await doctor({ dockerEngine: docker28, findK3d: k3dAt('v5.6.0') })).check('k3d').status).toBe(
+      'pass',
+    );
   });
 
   it('says how k3d runs: through the login shell wherever it was found, or without one', async () => {

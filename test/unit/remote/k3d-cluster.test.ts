@@ -64,7 +64,14 @@ describe('createCluster', () => {
     const { conn, calls } = connection({ stdout: fixture('create-success.stdout.txt') });
     const lines: string[] = [];
     await createCluster(conn, k3d, request, { onLine: (line) => lines.push(line) });
-    expect(calls[0]?.slice(0, 6)).toEqual(['env', 'LOG_LEVEL=info', '/home/dev/.local/bin/k3d', 'cluster', 'create', 'my-app']);
+    expect(calls[0]?.slice(0, 6)).toEqual([
+      'env',
+      'LOG_LEVEL=info',
+      '/home/dev/.local/bin/k3d',
+      'cluster',
+      'create',
+      'my-app',
+    ]);
     expect(lines.filter((line) => line.includes("Cluster 'my-app' created successfully!"))).toHaveLength(1);
     expect(lines.at(-1)).toBe('kubectl cluster-info');
   });

@@ -124,7 +124,10 @@ describe('parseKubeconfigGetOutput', () => {
   });
 
   it("skips k3d's debug lines before it, the two-line Runtime Info message too (LOG_LEVEL=debug)", () => {
-    const prefix = readFileSync(new URL('../../fixtures/k3d/debug-prefix.stdout.txt', import.meta.url), 'utf8');
+    const prefix = readFileSync(
+      new URL('../../fixtures/k3d/debug-prefix.stdout.txt', import.meta.url),
+      'utf8',
+    );
     expect(parseKubeconfigGetOutput(`${prefix}---\napiVersion: v1\nkind: Config\n`)).toBe(
       'apiVersion: v1\nkind: Config\n',
     );

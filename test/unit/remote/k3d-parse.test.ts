@@ -156,10 +156,14 @@ describe('parseClusterList on k3d v5.9 output', () => {
   });
 
   it('without a load balancer, the server that publishes the API decides (--no-lb HA cluster)', () => {
-    const upFront = parseClusterList(withServers(JSON.parse(fixture('cluster-list-no-lb.json')), 0, [true, false]))[0]!;
+    const upFront = parseClusterList(
+      withServers(JSON.parse(fixture('cluster-list-no-lb.json')), 0, [true, false]),
+    )[0]!;
     expect(upFront.running).toBe(true);
     expect(upFront.warnings.join()).toContain('the API answers on "k3d-solo-server-0"');
-    const downFront = parseClusterList(withServers(JSON.parse(fixture('cluster-list-no-lb.json')), 0, [false, true]))[0]!;
+    const downFront = parseClusterList(
+      withServers(JSON.parse(fixture('cluster-list-no-lb.json')), 0, [false, true]),
+    )[0]!;
     expect(downFront).toMatchObject({ running: false, serversRunning: 1, serversCount: 2 });
   });
 

@@ -64,7 +64,10 @@ describe('findK3d', () => {
       k3dVersion: 'v5.9.0',
       k3sVersion: 'v1.31.5-k3s1',
     });
-    expect(conn.calls.at(-1)).toEqual({ kind: 'exec', argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'version'] });
+    expect(conn.calls.at(-1)).toEqual({
+      kind: 'exec',
+      argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'version'],
+    });
   });
 
   it('says everything it tried and how to install k3d when it is nowhere', async () => {
@@ -102,7 +105,10 @@ describe('listClusters', () => {
     const conn = fakeConnection(() => ({ stdout: fixture('k3d/cluster-list.json') }));
     const clusters = await listClusters(conn, k3d);
     expect(conn.calls).toEqual([
-      { kind: 'exec', argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'cluster', 'list', '-o', 'json'] },
+      {
+        kind: 'exec',
+        argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'cluster', 'list', '-o', 'json'],
+      },
     ]);
     expect(clusters.map((cluster) => cluster.name)).toEqual(['legacy', 'my-app', 'shop']);
   });
@@ -117,7 +123,9 @@ describe('listClusters', () => {
       '"k3d cluster list -o json" on devbox exited with 1: failed to list nodes',
     );
     expect(error.message).not.toContain('\u001b');
-    expect(error.hint).toBe('Run it on the dev server to see the full output: ssh devbox k3d cluster list -o json');
+    expect(error.hint).toBe(
+      'Run it on the dev server to see the full output: ssh devbox k3d cluster list -o json',
+    );
   });
 
   it('hints at the docker group when the socket is not permitted', async () => {
@@ -181,9 +189,12 @@ describe('getKubeconfig', () => {
   });
 
   it('says docker is down (and where k3d dialed), not that there is no such cluster', async () => {
-    const down = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
+    const down =
+      'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
     const conn = fakeConnection(() => noNodes(down));
-    const error = (await getKubeconfig(conn, k3d, 'my-app').catch((caught: unknown) => caught)) as TunnelError;
+    const error = (await getKubeconfig(conn, k3d, 'my-app').catch(
+      (caught: unknown) => caught,
+    )) as TunnelError;
     expect(error.code).toBe('REMOTE_COMMAND');
     expect(error.message).toBe(
       'k3d on devbox could not reach the docker engine at unix:///var/run/docker.sock: docker is not running there, or runs elsewhere.',
@@ -204,9 +215,11 @@ describe('getKubeconfig', () => {
     const refused =
       'Error response from daemon: client version 1.43 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version';
     const old = { ...k3d, k3dVersion: 'v5.6.0' };
-    const error = (await getKubeconfig(fakeConnection(() => noNodes(refused)), old, 'my-app').catch(
-      (caught: unknown) => caught,
-    )) as TunnelError;
+    const error = (await getKubeconfig(
+      fakeConnection(() => noNodes(refused)),
+      old,
+      'my-app',
+    ).catch((caught: unknown) => caught)) as TunnelError;
     expect(error.message).toBe(
       'k3d v5.6.0 on devbox is too old for the Docker there (it speaks Docker API 1.43; this Docker needs 1.44 or later, as Docker 29 does).',
     );

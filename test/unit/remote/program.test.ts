@@ -227,7 +227,10 @@ describe('runProgram', () => {
     ]);
     const plain = fakeServer(() => ({ stdout: '[]\n' }));
     await runProgram(plain.conn, { command: ['/usr/bin/k3d'], path: '/usr/bin/k3d' }, ['version'], { env });
-    expect(plain.calls.at(-1)).toEqual({ kind: 'exec', argv: ['env', 'LOG_LEVEL=info', '/usr/bin/k3d', 'version'] });
+    expect(plain.calls.at(-1)).toEqual({
+      kind: 'exec',
+      argv: ['env', 'LOG_LEVEL=info', '/usr/bin/k3d', 'version'],
+    });
     // A k3d that is a function or alias of the session's shell: env would run another k3d (or none).
     await runProgram(plain.conn, { command: ['k3d'], path: 'k3d' }, ['version'], { env });
     expect(plain.calls.at(-1)).toEqual({ kind: 'exec', argv: ['k3d', 'version'] });
