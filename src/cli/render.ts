@@ -34,7 +34,9 @@ export function renderClusters(clusters: K3dCluster[]): string {
     return 'No k3d clusters on the dev server. Create one: k3d cluster create my-app';
   const rows: string[][] = [];
   for (const cluster of clusters) {
-    const state = cluster.running ? 'running' : 'stopped';
+    // An HA cluster with servers down still runs while its load balancer serves the API (k3d-parse.ts).
+    const degraded = cluster.running && cluster.serversRunning < cluster.serversCount;
+    const state = degraded ? 'degraded' : cluster.running ? 'running' : 'stopped';
     const servers = `${cluster.serversRunning}/${cluster.serversCount}`;
     const agents = `${cluster.agentsRunning}/${cluster.agentsCount}`;
     const api = cluster.api ? `${cluster.api.hostIp || '0.0.0.0'}:${cluster.api.hostPort}` : '-';

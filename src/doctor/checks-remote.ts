@@ -2,6 +2,7 @@
 // and which clusters exist. Also plans the forwards `tunnel connect` would open, for the local checks.
 import { planForwards } from '../plan/forward-plan.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
+import { compareVersions, k3dDockerApi, runtimeError } from '../remote/k3d-runtime.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { type CheckDefinition, fail, pass, required, warn } from './outcome.js';
 import type { DockerEngine } from './types.js';
@@ -38,6 +39,7 @@ const docker: CheckDefinition = {
   needs: ['auth'],
   run: async (facts, ports) => {
     const engine = await ports.dockerEngine(required(facts.devServer, 'the dev server'));
+    facts.dockerEngine = engine;
     return dockerOutcome(engine, facts.alias);
   },
 };
@@ -86,13 +88,25 @@ const k3d: CheckDefinition = {
         'Upgrade k3d on the dev server: https://k3d.io (curl -s https://raw.githubusercontent.com/k3d-io/k3d/main/install.sh | bash)',
       );
     }
+    const refused = refusedByEngine(info, facts.dockerEngine, facts.alias);
+    if (refused) return fail(`${detail}; ${refused.message}`, refused.hint ?? '');
     return pass(detail);
   },
 };
 
+/** An old k3d's docker client that this engine refuses (Docker 29 serves API 1.44 and later only). */
+function refusedByEngine(info: K3dInfo, engine: DockerEngine | undefined, host: string) {
+  const clientApi = k3dDockerApi(info.k3dVersion);
+  if (engine?.kind !== 'up' || !engine.minApi || !clientApi) return undefined;
+  if (compareVersions(clientApi, engine.minApi) >= 0) return undefined;
+  const failure = { kind: 'api-too-old' as const, clientApi, minApi: engine.minApi };
+  return runtimeError(failure, { host, k3dVersion: info.k3dVersion, dockerVersion: engine.version });
+}
+
 function clusterLine(cluster: K3dCluster): string {
   const name = isSafeClusterName(cluster.name) ? cluster.name : JSON.stringify(cluster.name);
-  const state = cluster.running ? 'running' : 'stopped';
+  const degraded = cluster.running && cluster.serversRunning < cluster.serversCount;
+  const state = degraded ? 'running, degraded' : cluster.running ? 'running' : 'stopped';
   const servers = `${cluster.serversRunning}/${cluster.serversCount} servers`;
   const api = cluster.api ? `, API port ${cluster.api.hostPort}` : ', no API port';
   const ports = cluster.ports.map((port) => `${port.hostPort}→${port.containerPort}`).join(' ');

@@ -10,11 +10,14 @@ import type { DockerEngine } from './types.js';
 
 const MARKER = 'tunnel-docker-engine';
 
-/** `docker version` printing the engine's version after a marker (nothing else on that line is ours). */
+/**
+ * `docker version` printing the engine's version and the oldest client API it serves after a marker
+ * (nothing else on that line is ours): Docker 29 refuses clients older than API 1.44, such as old k3d's.
+ */
 export const DOCKER_VERSION_ARGS: readonly string[] = [
   'version',
   '--format',
-  `${MARKER} {{.Server.Version}}`,
+  `${MARKER} {{.Server.Version}} {{.Server.MinAPIVersion}}`,
 ];
 
 /** Pure: the exec result of `docker version` (DOCKER_VERSION_ARGS) → what it says about the engine. */
@@ -24,8 +27,10 @@ export function parseDockerVersion(result: ExecResult): DockerEngine {
     .split('\n')
     .map((entry) => entry.trim())
     .find((entry) => entry.startsWith(`${MARKER} `));
-  const version = line?.slice(MARKER.length + 1).trim();
-  if (result.code === 0 && version && version !== '<no value>') return { kind: 'up', version };
+  const [version, minApi] = (line?.slice(MARKER.length + 1).trim() ?? '').split(/\s+/);
+  if (result.code === 0 && version && version !== '<no value>') {
+    return /^\d+\.\d+$/.test(minApi ?? '') ? { kind: 'up', version, minApi } : { kind: 'up', version };
+  }
   const said = lastLine(withoutOurs(result.stderr)) || lastLine(withoutOurs(result.stdout));
   const message = said ? remoteText(said) : `docker exited with ${result.code}`;
   if (/permission denied/i.test(result.stderr)) return { kind: 'denied', message };

@@ -69,7 +69,8 @@ export interface Reachability {
 
 export type DockerEngine =
   // remote: the engine runs on another host (DOCKER_HOST/context), where the clusters' ports are.
-  | { kind: 'up'; version: string; remote?: { host: string; endpoint: string } }
+  // minApi: the oldest client API version the engine serves (Docker 29: 1.44), when it said.
+  | { kind: 'up'; version: string; minApi?: string; remote?: { host: string; endpoint: string } }
   | { kind: 'down'; message: string }
   | { kind: 'denied'; message: string }
   | { kind: 'no-cli' };
@@ -167,6 +168,8 @@ export interface DoctorFacts {
   target?: SshTarget;
   login?: LoginResult;
   devServer?: DevServer;
+  /** What the docker check found, for the k3d check (an old k3d against a newer engine). */
+  dockerEngine?: DockerEngine;
   k3d?: K3dInfo;
   clusters?: K3dCluster[];
   forwards?: ForwardSpec[];

@@ -6,6 +6,7 @@ import type { ExecResult, SshConnection } from '../ssh/types.js';
 import { type CreateRequest, k3dCreateArgs } from './cluster-request.js';
 import { runK3d } from './k3d.js';
 import { type CreateFailure, classifyCreateFailure, classifyDelete } from './k3d-outcome.js';
+import { runtimeError, runtimeFailure } from './k3d-runtime.js';
 import type { K3dInfo } from './types.js';
 
 // Pulling images and starting k3s on a slow machine takes minutes; k3d has no timeout of its own.
@@ -66,6 +67,11 @@ export async function createCluster(
     timeoutMs: CREATE_TIMEOUT_MS,
   });
   if (result.code === 0) return;
+  const runtime = runtimeFailure(`${result.stdout}\n${result.stderr}`);
+  if (runtime?.kind === 'api-too-old') {
+    const what = `Cannot create cluster "${request.name}" on ${conn.target.alias}`;
+    throw runtimeError(runtime, { host: conn.target.alias, k3dVersion: k3d.k3dVersion, what });
+  }
   throw createError(
     conn.target.alias,
     request.name,
@@ -142,6 +148,11 @@ export async function deleteCluster(
     timeoutMs: DELETE_TIMEOUT_MS,
   });
   const host = conn.target.alias;
+  const runtime = runtimeFailure(`${result.stdout}\n${result.stderr}`);
+  if (runtime?.kind === 'api-too-old') {
+    const what = `Cannot delete cluster "${name}" on ${host}`;
+    throw runtimeError(runtime, { host, k3dVersion: k3d.k3dVersion, what });
+  }
   const outcome = classifyDelete(result.stdout, result.stderr, result.code);
   if (outcome.kind === 'deleted' || outcome.kind === 'not-found') return outcome.kind;
   if (outcome.kind === 'docker-down') {

@@ -114,12 +114,31 @@ function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/**
+ * Where the document starts after k3d's leading log lines. INFO and DEBUG go to stdout (k3d's logrus hook),
+ * and a message may span lines: with LOG_LEVEL=debug, k3d's initRuntime logs "Runtime Info:\n%+v", so a
+ * bare `&{Name:docker Endpoint:…}` line follows its DEBU line. A line after a log line is part of that
+ * message until one starts the document (`startsDocument`).
+ */
+export function afterLeadingLogs(
+  lines: readonly string[],
+  startsDocument: (line: string) => boolean,
+): number {
+  let index = 0;
+  let inMessage = false;
+  for (; index < lines.length; index++) {
+    const line = stripAnsi(lines[index] ?? '');
+    if (parseK3dLogLine(line).level !== undefined) inMessage = true;
+    else if (line.trim() !== '' && (!inMessage || startsDocument(line))) break;
+  }
+  return index;
+}
+
 /** The YAML of `k3d kubeconfig get NAME`: k3d prints a `---` document separator line first. */
 export function parseKubeconfigGetOutput(stdout: string): string {
   const lines = stdout.split('\n');
-  let start = 0;
-  // Skip blank lines and any log lines (INFO/DEBUG go to stdout when LOG_LEVEL is raised on the server).
-  while (start < lines.length && isNoise(lines[start] ?? '')) start++;
+  // Skip blank lines and log lines (INFO/DEBUG go to stdout when LOG_LEVEL is raised on the server).
+  let start = afterLeadingLogs(lines, (line) => line.trim() === '---' || /^[A-Za-z][\w-]*:(\s|$)/.test(line));
   if ((lines[start] ?? '').trim() === '---') start++;
   const yaml = lines.slice(start).join('\n');
   if (yaml.trim() === '') {
@@ -128,8 +147,4 @@ export function parseKubeconfigGetOutput(stdout: string): string {
     });
   }
   return yaml.endsWith('\n') ? yaml : `${yaml}\n`;
-}
-
-function isNoise(line: string): boolean {
-  return line.trim() === '' || parseK3dLogLine(line).level !== undefined;
 }

@@ -2,7 +2,7 @@
 // Odd input is either tolerated with a note in `warnings` or rejected with TunnelError('K3D_OUTPUT')
 // naming the exact place; nothing else is ever thrown. Cluster names stay data: never rewritten.
 import { remoteText } from '../redact.js';
-import { parseK3dLogLine, stripAnsi } from './k3d-log.js';
+import { afterLeadingLogs, parseK3dLogLine, stripAnsi } from './k3d-log.js';
 import { describeJson, parseNode, quote, type RawNode, unexpected } from './k3d-node.js';
 import type { K3dCluster, PortMapping } from './types.js';
 
@@ -41,9 +41,11 @@ export function parseClusterList(stdout: string): K3dCluster[] {
 }
 
 function parseJsonOutput(stdout: string): unknown {
-  // INFO/DEBUG lines go to stdout too (LOG_LEVEL on the server); compact JSON never looks like one.
-  const text = stripAnsi(stdout)
-    .split('\n')
+  // INFO/DEBUG lines go to stdout too (LOG_LEVEL on the server), some spanning lines; compact JSON never
+  // looks like one.
+  const lines = stripAnsi(stdout).split('\n');
+  const text = lines
+    .slice(afterLeadingLogs(lines, (line) => /^\s*(?:[[{]|null\b)/.test(line)))
     .filter((line) => parseK3dLogLine(line).level === undefined)
     .join('\n')
     .trim();
@@ -81,8 +83,8 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
   const serversRunning = readCount(record, 'serversRunning', where, countNodes(nodes, 'server', true));
   const agentsCount = readCount(record, 'agentsCount', where, countNodes(nodes, 'agent', false));
   const agentsRunning = readCount(record, 'agentsRunning', where, countNodes(nodes, 'agent', true));
-  const running = serversCount > 0 && serversRunning === serversCount;
   const api = findApi(nodes, hasLoadBalancer, warnings);
+  const running = clusterRunning(nodes, { serversCount, serversRunning, api }, warnings);
   const ports = collectPorts(nodes, hasLoadBalancer, api, warnings);
   if (running && hasLoadBalancer && nodes.some((n) => n.role === 'loadbalancer' && !n.running)) {
     warnings.push('the loadbalancer node is not running: forwarded ports will not answer');
@@ -100,6 +102,29 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
     createdAt: nodes.find((node) => node.role === 'server')?.created,
     warnings,
   };
+}
+
+/**
+ * Running: every server runs, or (an HA cluster with servers down) the node that serves the API port runs
+ * and at least one server does. k3d's serverlb proxies the API to every server and keeps answering from those
+ * still up; without a load balancer the API is published on one server, so that server decides.
+ */
+function clusterRunning(
+  nodes: readonly RawNode[],
+  state: { serversCount: number; serversRunning: number; api: PortMapping | undefined },
+  warnings: string[],
+): boolean {
+  const { serversCount, serversRunning, api } = state;
+  if (serversCount === 0 || serversRunning === 0) return false;
+  if (serversRunning >= serversCount) return true;
+  const front = api === undefined ? undefined : nodes.find((node) => node.name === api.nodeName);
+  if (front?.running !== true) return false;
+  const via =
+    front.role === 'loadbalancer'
+      ? 'the load balancer serves the API from the servers still up'
+      : `the API answers on ${quote(front.name)}`;
+  warnings.push(`degraded: ${serversRunning} of ${serversCount} servers are running; ${via}`);
+  return true;
 }
 
 // `hasLoadbalancer` is omitempty in k3d's JSON: absent means false.

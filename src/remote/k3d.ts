@@ -10,6 +10,7 @@ import {
   parseKubeconfigGetOutput,
   summarizeK3dError,
 } from './k3d-parse.js';
+import { runtimeError, runtimeFailure } from './k3d-runtime.js';
 import { type FindRequest, findProgram, type RemoteProgram, runProgram } from './program.js';
 import type { K3dCluster, K3dInfo } from './types.js';
 
@@ -26,6 +27,9 @@ export const K3D_FALLBACK_PATHS: readonly string[] = [
   '/opt/homebrew/bin/k3d',
   '/home/linuxbrew/.linuxbrew/bin/k3d',
 ];
+
+/** What every k3d run gets over the login environment (program.ts runs it as `env LOG_LEVEL=info k3d …`). */
+export const K3D_ENV: Readonly<Record<string, string>> = { LOG_LEVEL: 'info' };
 
 // A hung docker daemon makes k3d hang; bound every call so discovery can report instead of stalling.
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -63,7 +67,13 @@ export async function runK3d(
   args: readonly string[],
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  const result = await runProgram(conn, k3d, args, { timeoutMs: DEFAULT_TIMEOUT_MS, ...options });
+  const result = await runProgram(conn, k3d, args, {
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    ...options,
+    // A LOG_LEVEL=debug in the user's profile puts debug lines (coloured, on stdout) before k3d's JSON and
+    // YAML; k3d reads LOG_LEVEL unless --verbose/--trace is given, which tunnel never passes.
+    env: K3D_ENV,
+  });
   if (result.truncated) {
     // Parsing a cut-off document would give a misleading error (or worse, a partial cluster list).
     throw new TunnelError(
@@ -85,7 +95,7 @@ export async function listClusters(
   const args = ['cluster', 'list', '-o', 'json'];
   const result = await runK3d(conn, k3d, args, options);
   // The JSON carries every node's K3S_TOKEN: never a word of it in an error.
-  if (result.code !== 0) throw commandFailed(conn, args, result);
+  if (result.code !== 0) throw runtimeFailed(conn, k3d, result) ?? commandFailed(conn, args, result);
   return parseClusterList(result.stdout);
 }
 
@@ -100,6 +110,9 @@ export async function getKubeconfig(
   const args = ['kubeconfig', 'get', clusterName];
   const result = await runK3d(conn, k3d, args, options);
   if (result.code !== 0) {
+    // With docker down, ClusterGet logs the runtime's error and then finds "no nodes": the runtime is the cause.
+    const runtime = runtimeFailed(conn, k3d, result);
+    if (runtime) throw runtime;
     // k3d's ClusterGet error text; k3d has no distinct exit code for it.
     if (/no nodes found for given cluster/i.test(result.stderr)) throw clusterNotFound(conn, clusterName);
     // stdout is the cluster-admin kubeconfig (its client key): never a word of it in an error.
@@ -117,6 +130,13 @@ function clusterNotFound(conn: SshConnection, clusterName: string): TunnelError 
       hint: `See the clusters there: ssh ${host} k3d cluster list`,
     },
   );
+}
+
+// From stderr only (k3d logs its errors there): the stdout of both callers carries secrets.
+function runtimeFailed(conn: SshConnection, k3d: K3dInfo, result: ExecResult): TunnelError | undefined {
+  const failure = runtimeFailure(result.stderr);
+  if (!failure) return undefined;
+  return runtimeError(failure, { host: conn.target.alias, k3dVersion: k3d.k3dVersion });
 }
 
 // From stderr only (k3d logs its errors there): the stdout of both callers carries secrets.

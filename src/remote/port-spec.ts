@@ -2,7 +2,9 @@
 // Grammar, as tunnel accepts it: [hostIp:]hostPort:containerPort[/tcp][@nodefilter[;nodefilter…]], node
 // filters as k3d v5 reads them (pkg/util/filter.go): group[:subset][:suffix], group server(s), agent(s),
 // loadbalancer or all, subset 0 / 0,2 / 0-2 / *, suffix proxy (the default: through k3d's load balancer)
-// or direct (published on that node itself). Stricter than k3d where k3d would pick a random host port
+// or direct (published on that node itself). A filter on the loadbalancer may carry a subset and a suffix
+// (k3d's own tests/test_loadbalancer.sh: `@loadbalancer:0:proxy`); k3d (pkg/client/ports.go TransformPorts)
+// replaces any filter starting with "loadbalancer" by its default, so they change nothing. Stricter than k3d where k3d would pick a random host port
 // (tunnel must know it) or publish UDP (SSH forwards TCP only).
 import net from 'node:net';
 import { UsageError } from '../errors.js';
@@ -124,7 +126,7 @@ function parseNodeFilters(spec: string, text: string): NodeFilter[] {
 }
 
 const FILTER_HINT =
-  'A node filter is group[:subset][:direct]: server:0, server:*, agent:0,1, agent:0-2, all, loadbalancer; ' +
+  'A node filter is group[:subset][:proxy|:direct]: server:0, server:*, agent:0,1, agent:0-2, all, loadbalancer; ' +
   'e.g. -p 8080:30080@server:0, or -p 9090:30090@agent:0:direct to publish on that node itself.';
 
 function parseNodeFilter(spec: string, filter: string): NodeFilter {
@@ -141,9 +143,6 @@ function parseNodeFilter(spec: string, filter: string): NodeFilter {
   }
   const suffix = suffixText as NodeFilter['suffix'];
   const subset = parseSubset(match[2]);
-  if (group === 'loadbalancer' && (subset !== undefined || suffix !== undefined)) {
-    fail(spec, `node filter ${JSON.stringify(filter)}: write plain @loadbalancer`, FILTER_HINT);
-  }
   if (group !== 'loadbalancer' && group !== 'all' && subset === undefined) {
     // k3d's own error: "unknown subset in 'server'".
     fail(

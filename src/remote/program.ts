@@ -58,13 +58,31 @@ export function loginShellCommand(shell: string, path: string): string[] {
   return [shell, '-l', '-c', RUN_SCRIPT[family], path];
 }
 
+/**
+ * `env NAME=value…` in front of the program, so the variables win over what the profile set. Only for a
+ * program at a path: a shell function or alias (found by name) exists only in the session's shell, where
+ * `env` cannot reach it, so it runs with the environment it has (its callers tolerate that).
+ */
+function envWords(program: Runnable, env: RunOptions['env']): string[] {
+  const entries = Object.entries(env ?? {});
+  if (entries.length === 0 || !program.path.startsWith('/')) return [];
+  return ['env', ...entries.map(([name, value]) => `${name}=${value}`)];
+}
+
 /** The whole argv of one run; `stdinFile` (a file on the server) becomes the program's stdin. */
-function runArgv(program: Runnable, args: readonly string[], stdinFile: string | undefined): string[] {
-  if (stdinFile === undefined) return [...program.command, ...args];
-  if (program.shell === undefined)
-    return ['sh', '-c', PLAIN_STDIN_SCRIPT, stdinFile, ...program.command, ...args];
-  const script = RUN_SCRIPT_STDIN[familyOf(program.shell) ?? 'posix'];
-  return [program.shell, '-l', '-c', script, stdinFile, program.path, ...args];
+function runArgv(program: Runnable, args: readonly string[], options: RunOptions): string[] {
+  const { stdinFile } = options;
+  const pinned = envWords(program, options.env);
+  if (program.shell === undefined) {
+    const plain = [...pinned, ...program.command, ...args];
+    return stdinFile === undefined ? plain : ['sh', '-c', PLAIN_STDIN_SCRIPT, stdinFile, ...plain];
+  }
+  const family = familyOf(program.shell) ?? 'posix';
+  if (stdinFile === undefined) {
+    if (pinned.length === 0) return [...program.command, ...args];
+    return [program.shell, '-l', '-c', RUN_SCRIPT[family], ...pinned, program.path, ...args];
+  }
+  return [program.shell, '-l', '-c', RUN_SCRIPT_STDIN[family], stdinFile, ...pinned, program.path, ...args];
 }
 
 export interface FindRequest {
@@ -168,6 +186,8 @@ export type Runnable = Pick<RemoteProgram, 'path' | 'command' | 'shell'>;
 export interface RunOptions extends ExecOptions {
   /** A file on the dev server that becomes the program's stdin (an argv word, never spliced). */
   stdinFile?: string;
+  /** Variables set for the program only, over the login environment's (names and values: tunnel's constants). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** Runs the program with `args` as argv words; what a login shell's profile printed is left out. */
@@ -177,8 +197,8 @@ export async function runProgram(
   args: readonly string[],
   options: RunOptions = {},
 ): Promise<ExecResult> {
-  const { stdinFile, ...execOptions } = options;
-  const argv = runArgv(program, args, stdinFile);
+  const { stdinFile, env, ...execOptions } = options;
+  const argv = runArgv(program, args, options);
   if (program.shell === undefined) return await conn.exec(argv, execOptions);
   const filters = { stdout: new MarkerFilter(), stderr: new MarkerFilter() };
   const onOutput = options.onOutput;

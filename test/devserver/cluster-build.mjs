@@ -206,3 +206,12 @@ export function buildNodes(spec, { network, token, versions, created, running })
 export function newToken() {
   return clusterToken();
 }
+
+/**
+ * Whether one node container runs: its cluster runs and the scenario did not stop it (`stoppedNodes`, like
+ * `docker stop k3d-<cluster>-server-1`). k3d's serverlb keeps proxying the API to the servers still up.
+ */
+export function nodeRunning(cluster, node) {
+  if (!cluster.running) return false;
+  return !(cluster.spec?.stoppedNodes ?? []).some((suffix) => node.name.endsWith(suffix));
+}

@@ -1,5 +1,6 @@
 // Docker's views of the simulated containers: `docker inspect` (ContainerJSON subset), `docker ps` rows and
 // `--format` Go templates. Only what a preflight or a port cross-check reads is modelled.
+import { nodeRunning } from './cluster-build.mjs';
 import { goJson, goMap } from './go-format.mjs';
 
 /** Effective bindings (NetworkSettings.Ports): keys always "<port>/tcp"; "" HostIp = 0.0.0.0 plus "::". */
@@ -33,7 +34,7 @@ function since(iso) {
 
 /** `docker inspect NAME` for one container (a subset of ContainerJSON, field names as docker's). */
 export function inspectContainer(cluster, node) {
-  const running = cluster.running;
+  const running = nodeRunning(cluster, node);
   const k3s = node.role !== 'loadbalancer';
   return {
     Id: node.id,
@@ -107,7 +108,7 @@ function portsColumn(node, running) {
 
 /** The fields `docker ps --format` can reference, for one container. */
 export function psRow(cluster, node) {
-  const running = cluster.running;
+  const running = nodeRunning(cluster, node);
   const command = (
     node.role === 'loadbalancer'
       ? ['/bin/sh', '-c', '/entrypoint.sh']

@@ -56,7 +56,7 @@ function versionData(world) {
     Platform: { Name: 'Docker Engine - Community' },
     Version: docker,
     ApiVersion: dockerApi,
-    MinAPIVersion: '1.24',
+    MinAPIVersion: world.versions.dockerMinApi ?? '1.24',
     GitCommit: 'f8215cc',
     GoVersion: 'go1.24.8',
     Os: 'linux',
@@ -81,7 +81,7 @@ function version(argv, world) {
     if (data.Server) {
       const s = data.Server;
       print(
-        `\nServer: Docker Engine - Community\n Engine:\n  Version:          ${s.Version}\n  API version:      ${s.ApiVersion} (minimum version 1.24)\n  Go version:       ${s.GoVersion}\n  Git commit:       ${s.GitCommit}\n  Built:            ${c.BuildTime}\n  OS/Arch:          linux/amd64\n  Experimental:     false\n containerd:\n  Version:          1.7.28\n runc:\n  Version:          1.3.0\n docker-init:\n  Version:          0.19.0\n`,
+        `\nServer: Docker Engine - Community\n Engine:\n  Version:          ${s.Version}\n  API version:      ${s.ApiVersion} (minimum version ${s.MinAPIVersion})\n  Go version:       ${s.GoVersion}\n  Git commit:       ${s.GitCommit}\n  Built:            ${c.BuildTime}\n  OS/Arch:          linux/amd64\n  Experimental:     false\n containerd:\n  Version:          1.7.28\n runc:\n  Version:          1.3.0\n docker-init:\n  Version:          0.19.0\n`,
       );
     }
   }

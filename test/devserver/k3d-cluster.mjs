@@ -9,11 +9,10 @@ import os from 'node:os';
 import { hex } from './cluster-build.mjs';
 import { createSpec, nameError } from './k3d-cluster-args.mjs';
 import { bindFailure, freePort, waitForListeners } from './k3d-cluster-ports.mjs';
-import { createCluster, dockerDownMessage, notifyDaemon, worldFile, writeWorld } from './world.mjs';
+import { createCluster, notifyDaemon, worldFile, writeWorld } from './world.mjs';
 
 export { CREATE_FLAGS, DELETE_FLAGS } from './k3d-cluster-args.mjs';
 
-const DOCKER_DOWN = dockerDownMessage();
 const STEP_MS = 15;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const home = () => process.env.HOME ?? os.homedir();
@@ -78,11 +77,11 @@ async function create(context) {
   if (world.engine?.running === false) {
     // Wording after the first colon guessed from pkg/client/cluster.go's error chain.
     log.error(
-      `Failed Cluster Preparation: Failed Network Preparation: failed to create cluster network: docker failed to list networks: ${DOCKER_DOWN}`,
+      `Failed Cluster Preparation: Failed Network Preparation: failed to create cluster network: docker failed to list networks: ${world.engine.error}`,
     );
     log.error('Failed to create cluster >>> Rolling Back');
     log.info(`Deleting cluster '${name}'`);
-    log.error(`failed to get cluster '${name}': ${DOCKER_DOWN}`);
+    log.error(`failed to get cluster '${name}': ${world.engine.error}`);
     return log.fatal('Cluster creation FAILED, also FAILED to rollback changes!');
   }
   const spec = { ...parsed.spec, apiPort: parsed.spec.apiPort ?? (await freePort()) };
@@ -161,7 +160,7 @@ async function remove(context) {
     if (world.engine?.running === false) {
       // ClusterGet only logs the runtime error, then finds no nodes: k3d says there is nothing to delete.
       log.error(
-        `Failed to get nodes for cluster '${name}': docker failed to get containers with labels 'map[k3d.cluster:${name}]': failed to list containers: ${DOCKER_DOWN}`,
+        `Failed to get nodes for cluster '${name}': docker failed to get containers with labels 'map[k3d.cluster:${name}]': failed to list containers: ${world.engine.error}`,
       );
     }
     if (!cluster || world.engine?.running === false) {

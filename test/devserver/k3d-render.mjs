@@ -1,6 +1,7 @@
 // k3d's views of the docker state: the Node/Cluster JSON of `cluster list|get -o json` and `node list -o json`
 // (pkg/types/types.go field order and omitempty rules, TranslateContainerDetailsToNode), the tables, and the
 // kubeconfig of `kubeconfig get`. Pure functions of world.json records.
+import { nodeRunning } from './cluster-build.mjs';
 import { goJson, goMap, tabwrite, yamlScalar } from './go-format.mjs';
 
 const ROLES = new Set(['server', 'agent', 'loadbalancer', 'registry']);
@@ -55,7 +56,9 @@ export function k3dNode(node, { running }) {
  * which also fills serverLoadBalancer (LB node flattened + its nginx config) and the cluster's volumes.
  */
 export function k3dCluster(cluster, { detailed, token = false }) {
-  const nodes = dockerOrder(cluster.nodes).map((node) => k3dNode(node, { running: cluster.running }));
+  const nodes = dockerOrder(cluster.nodes).map((node) =>
+    k3dNode(node, { running: nodeRunning(cluster, node) }),
+  );
   const lb = nodes.find((node) => node.role === 'loadbalancer');
   const count = (role) => nodes.filter((node) => node.role === role);
   const runningCount = (role) => count(role).filter((node) => node.State.Running).length;
@@ -112,11 +115,16 @@ export function renderNodeList(clusters, { output = '', noHeaders = false }) {
     .sort((a, b) => byName(a.node, b.node));
   if (output.toLowerCase() === 'json') {
     // A nil slice marshals as null: k3d prints `null` when there is no node at all.
-    return `${goJson(nodes.length === 0 ? null : nodes.map(({ cluster, node }) => k3dNode(node, { running: cluster.running })))}\n`;
+    return `${goJson(nodes.length === 0 ? null : nodes.map(({ cluster, node }) => k3dNode(node, { running: nodeRunning(cluster, node) })))}\n`;
   }
   const rows = noHeaders ? [] : [['NAME', 'ROLE', 'CLUSTER', 'STATUS']];
   for (const { cluster, node } of nodes) {
-    rows.push([node.name, node.labels['k3d.role'], cluster.name, cluster.running ? 'running' : 'exited']);
+    rows.push([
+      node.name,
+      node.labels['k3d.role'],
+      cluster.name,
+      nodeRunning(cluster, node) ? 'running' : 'exited',
+    ]);
   }
   return tabwrite(rows);
 }

@@ -10,24 +10,28 @@ import { createLogger } from './go-format.mjs';
 import { CREATE_FLAGS, clusterCreate, clusterDelete, DELETE_FLAGS } from './k3d-cluster.mjs';
 import { IMAGE_IMPORT } from './k3d-image.mjs';
 import { renderClusterList, renderKubeconfig, renderNodeList } from './k3d-render.mjs';
-import { DEFAULT_VERSIONS, dockerDownMessage, engineSeenBy, readWorld, worldFile } from './world.mjs';
+import { logRuntimeInfo } from './k3d-runtime.mjs';
+import { DEFAULT_VERSIONS, engineSeenBy, k3dDockerApi, readWorld, worldFile } from './world.mjs';
 
-const DOCKER_DOWN = dockerDownMessage();
 const NO_NODES = 'No nodes found for given cluster';
 
 function loadWorld() {
   const file = worldFile(process.env.HOME ?? os.homedir());
   if (!fs.existsSync(file)) return { versions: DEFAULT_VERSIONS, engine: { running: true }, clusters: [] };
   const world = readWorld(file);
-  // DOCKER_HOST decides which engine this process reaches, as with the real CLI.
-  return { ...world, engine: engineSeenBy(world) };
+  // DOCKER_HOST decides which engine this process reaches, as with the real CLI; k3d's vendored docker
+  // client speaks the API of its release, which a newer daemon may refuse.
+  return {
+    ...world,
+    engine: engineSeenBy(world, process.env, { clientApi: k3dDockerApi(world.versions.k3d) }),
+  };
 }
 
 /** `docker ps` through k3d's runtime: fails like k3d does when the engine is down. */
 function engineCheck(context, labels = 'map[app:k3d]') {
   if (context.world.engine?.running === false) {
     return context.log.fatal(
-      `runtime failed to list nodes: docker failed to get containers with labels '${labels}': failed to list containers: ${DOCKER_DOWN}`,
+      `runtime failed to list nodes: docker failed to get containers with labels '${labels}': failed to list containers: ${context.world.engine.error}`,
     );
   }
   return undefined;
@@ -42,7 +46,7 @@ function namedClusters(context) {
       // ClusterGet only logs the runtime error, then finds no nodes.
       const labels = `map[k3d.cluster:${name}]`;
       context.log.error(
-        `Failed to get nodes for cluster '${name}': docker failed to get containers with labels '${labels}': failed to list containers: ${DOCKER_DOWN}`,
+        `Failed to get nodes for cluster '${name}': docker failed to get containers with labels '${labels}': failed to list containers: ${context.world.engine.error}`,
       );
     }
     if (!cluster || context.world.engine?.running === false) {
@@ -65,6 +69,8 @@ function clusterList(context) {
   const { args, flags, world, print } = context;
   const failed = args.length === 0 ? engineCheck(context) : undefined;
   if (failed !== undefined) return failed;
+  // ClusterList's Debugf (the nodes of every cluster; named clusters go through ClusterGet instead).
+  if (args.length === 0) context.log.debug(`Found ${world.clusters.flatMap((c) => c.nodes).length} nodes`);
   const clusters = args.length === 0 ? world.clusters : namedClusters(context);
   if (!clusters) return 1;
   if ((flags.output ?? '').toLowerCase() === 'yaml')
@@ -222,6 +228,8 @@ function main(argv) {
     },
   };
   if (parsed.flags.help) return showHelp(context);
+  // cobra.OnInitialize(initLogging, initRuntime): every command asks the engine for its info first.
+  logRuntimeInfo(log, context.world);
   const code = parsed.chain.at(-1).run(context);
   // Fault: the whole answer printed, then exit 1 with nothing on stderr (a crash after printing).
   const failing = context.world.faults?.k3dFailsAfterOutput ?? [];

@@ -94,6 +94,12 @@ export interface ScenarioCluster {
     user?: Record<string, unknown>;
     context?: Record<string, unknown>;
   };
+  /**
+   * Node containers stopped while the cluster runs (name suffixes: 'server-1'), as `docker stop` would leave
+   * them: k3d lists them not running (serversRunning 2/3); the serverlb keeps serving the API and ports from
+   * the servers still up. Never the loadbalancer or, with noLb, server-0: their listeners stay in the simulator.
+   */
+  stoppedNodes?: string[];
 }
 
 export interface Scenario {
@@ -108,6 +114,15 @@ export interface Scenario {
    */
   engineHost?: string;
   clusters: ScenarioCluster[];
+  /** The engine's version (`docker version` Server.Version), e.g. '29.0.1'; default 28.5.1. */
+  dockerVersion?: string;
+  /** The engine's API version (Server.ApiVersion), e.g. '1.52' for Docker 29.0; default 1.51. */
+  dockerApiVersion?: string;
+  /**
+   * The oldest client API the engine serves (Server.MinAPIVersion): '1.24' until Docker 28, '1.44' from
+   * Docker 29, which refuses k3d <= v5.6.0 (its vendored client speaks 1.43) with "client version 1.43 is too old".
+   */
+  dockerMinApiVersion?: string;
 }
 
 export interface PortBinding {
@@ -198,7 +213,7 @@ export interface WorldCluster {
 
 export interface World {
   schema: 1;
-  versions: { k3d: string; k3s: string; docker: string; dockerApi: string };
+  versions: { k3d: string; k3s: string; docker: string; dockerApi: string; dockerMinApi?: string };
   engine: { running: boolean; host?: string };
   /** Fault: these k3d commands ('cluster list', 'kubeconfig get') print their answer, then exit 1, stderr empty. */
   faults?: { k3dFailsAfterOutput?: string[] };

@@ -11,7 +11,46 @@ import { buildNodes, hex, newToken } from './cluster-build.mjs';
 import { seedKube } from './k8s-seed.mjs';
 
 export const SCENARIO_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'scenarios');
-export const DEFAULT_VERSIONS = { k3d: 'v5.9.0', k3s: 'v1.31.5-k3s1', docker: '28.5.1', dockerApi: '1.51' };
+export const DEFAULT_VERSIONS = {
+  k3d: 'v5.9.0',
+  k3s: 'v1.31.5-k3s1',
+  docker: '28.5.1',
+  dockerApi: '1.51',
+  // The oldest API the daemon serves (moby config.MinAPIVersion: 1.24 until Docker 28, 1.44 from Docker 29).
+  dockerMinApi: '1.24',
+};
+
+// The docker client k3d vendors (go.mod github.com/docker/docker per k3d tag) and its API version: 20.10 →
+// 1.41 up to v5.4.8, 23.0 → 1.42, 24.0 → 1.43 (v5.5.2-v5.6.0), 26.0 → 1.45 (v5.6.1), 27.0 → 1.46, 28.5 → 1.51.
+const K3D_DOCKER_API = [
+  ['v5.9.0', '1.51'],
+  ['v5.7.0', '1.46'],
+  ['v5.6.1', '1.45'],
+  ['v5.5.2', '1.43'],
+  ['v5.4.9', '1.42'],
+  ['v0.0.0', '1.41'],
+];
+
+/** Compares dotted versions (`v5.6.0`, `1.43`) part by part as numbers. */
+export function compareVersions(a, b) {
+  const parts = (text) =>
+    text
+      .replace(/^v/, '')
+      .split(/[.-]/)
+      .map((part) => Number.parseInt(part, 10) || 0);
+  const [left, right] = [parts(a), parts(b)];
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    const diff = (left[index] ?? 0) - (right[index] ?? 0);
+    if (diff !== 0) return Math.sign(diff);
+  }
+  return 0;
+}
+
+/** The Docker API version the docker client inside this k3d release speaks at most. */
+export function k3dDockerApi(k3dVersion) {
+  return (K3D_DOCKER_API.find(([from]) => compareVersions(k3dVersion, from) >= 0) ??
+    K3D_DOCKER_API.at(-1))[1];
+}
 
 export function worldFile(simHome) {
   return path.join(simHome, '.sim', 'world.json');
@@ -115,6 +154,9 @@ export function worldFromScenario(scenarioInput, { previous, merge = false, now 
     ...(previous?.versions ?? {}),
     ...(scenario.k3dVersion ? { k3d: scenario.k3dVersion } : {}),
     ...(scenario.k3sVersion ? { k3s: scenario.k3sVersion } : {}),
+    ...(scenario.dockerVersion ? { docker: scenario.dockerVersion } : {}),
+    ...(scenario.dockerApiVersion ? { dockerApi: scenario.dockerApiVersion } : {}),
+    ...(scenario.dockerMinApiVersion ? { dockerMinApi: scenario.dockerMinApiVersion } : {}),
   };
   const engineHost = scenario.engineHost ?? previous?.engine?.host;
   let networkIndex = previous?.networkSeq ?? 2;
@@ -162,10 +204,21 @@ function readJson(file) {
   }
 }
 
-/** The engine as the calling process sees it: down when it dials an address the engine does not listen on. */
-export function engineSeenBy(world, env = process.env) {
+/**
+ * The engine as the calling process sees it: down when it dials an address the engine does not listen on,
+ * or (`clientApi`: the API version its docker client negotiates down to at most) when the daemon refuses that
+ * version (moby daemon/server/middleware/version.go). `error` is what the docker client then reports.
+ */
+export function engineSeenBy(world, env = process.env, { clientApi } = {}) {
   const listening = world.engine.host ?? DEFAULT_DOCKER_HOST;
-  return { ...world.engine, running: world.engine.running && dialedDockerHost(env) === listening };
+  const reached = world.engine.running && dialedDockerHost(env) === listening;
+  if (!reached) return { ...world.engine, running: false, error: dockerDownMessage(env) };
+  const min = world.versions?.dockerMinApi ?? DEFAULT_VERSIONS.dockerMinApi;
+  if (clientApi && compareVersions(clientApi, min) < 0) {
+    const error = `Error response from daemon: client version ${clientApi} is too old. Minimum supported API version is ${min}, please upgrade your client to a newer version`;
+    return { ...world.engine, running: false, error };
+  }
+  return { ...world.engine, running: true };
 }
 
 /** The docker client's error when nothing answers at the address it dials. */

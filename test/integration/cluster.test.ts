@@ -115,7 +115,8 @@ describe('tunnel cluster create', () => {
       'devserver',
       'shop',
       '-p',
-      `${ingress}:80@loadbalancer`,
+      // k3d's own tests/test_loadbalancer.sh writes the loadbalancer filter with a subset and a suffix.
+      `${ingress}:80@loadbalancer:0:proxy`,
       '-p',
       `${nodePort}:30080@server:0`,
       '--connect',

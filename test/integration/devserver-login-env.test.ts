@@ -128,6 +128,24 @@ describe('k3d and docker set up by the login profile (DOCKER_HOST in ~/.profile)
     expect(check('clusters')?.status).toBe('pass');
   });
 
+  it('tunnel cluster create and delete run k3d through the login shell too, so they reach the same engine', async () => {
+    const cli = newCli();
+    const tunnel = (args: string[]) => runCli(cli, ['--ssh-config', devserver.sshConfigFile, ...args]);
+    const names = async () =>
+      JSON.parse((await tunnel(['clusters', 'devserver', '--json'])).stdout).clusters.map(
+        (cluster: { name: string }) => cluster.name,
+      );
+    const created = await tunnel(['cluster', 'create', 'devserver', 'blue']);
+    expect(created.stderr).not.toMatch(/error:|Cannot connect to the Docker daemon/);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/created cluster blue on devserver/);
+    expect(await names()).toEqual(['blue', 'my-app']);
+    const deleted = await tunnel(['cluster', 'delete', 'devserver', 'blue']);
+    expect(deleted.stderr).not.toMatch(/error:|docker is not running/);
+    expect(deleted.code).toBe(0);
+    expect(await names()).toEqual(['my-app']);
+  });
+
   it('a docker context chosen in ~/.profile (DOCKER_CONTEXT) applies to k3d and docker the same way', async () => {
     const profile = path.join(devserver.simHome, '.profile');
     const before = fs.readFileSync(profile, 'utf8');

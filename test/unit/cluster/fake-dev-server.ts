@@ -43,7 +43,8 @@ export const K3D: K3dInfo = {
 export function fakeDevServer(setup: FakeDevServerSetup = {}): FakeDevServer {
   const fake: FakeDevServer = { open: async () => handle(), k3dCalls: [], opened: 0, closed: 0 };
   const exec = async (argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> => {
-    const args = argv.slice(K3D.command.length);
+    // k3d runs as `env LOG_LEVEL=info <path> …` (program.ts): its words start after the path.
+    const args = argv.slice(argv.indexOf(K3D.path) + 1);
     fake.k3dCalls.push([...args]);
     const answer = answerK3d(setup, args);
     for (const line of (answer.stdout ?? '').split(/(?<=\n)/))

@@ -44,7 +44,7 @@ describe("doctor's docker engine check", () => {
       '/home/dev/bin/docker',
       'version',
       '--format',
-      'tunnel-docker-engine {{.Server.Version}}',
+      'tunnel-docker-engine {{.Server.Version}} {{.Server.MinAPIVersion}}',
     ]);
   });
 

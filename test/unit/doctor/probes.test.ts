@@ -18,6 +18,12 @@ describe('parseDockerVersion', () => {
   it('reads the engine version after its marker, past a login banner', () => {
     const result = exec(0, 'Welcome to devserver\ntunnel-docker-engine 28.5.1\n');
     expect(parseDockerVersion(result)).toEqual({ kind: 'up', version: '28.5.1' });
+    // With the oldest client API it serves (Server.MinAPIVersion): Docker 29 says 1.44.
+    expect(parseDockerVersion(exec(0, 'tunnel-docker-engine 29.0.1 1.44\n'))).toEqual({
+      kind: 'up',
+      version: '29.0.1',
+      minApi: '1.44',
+    });
   });
 
   it("says the engine is down with docker's own words when the server part is missing", () => {

@@ -199,6 +199,34 @@ describe('runDoctor', () => {
     expect(silent.report.ok).toBe(true);
   });
 
+  it('fails k3d up front when the engine refuses its docker client (k3d v5.6.0 speaks API 1.43; Docker 29 needs 1.44)', async () => {
+    const k3dAt = (k3dVersion: string) => async () => ({
+      command: ['/usr/local/bin/k3d'],
+      path: '/usr/local/bin/k3d',
+      foundVia: 'PATH' as const,
+      k3dVersion,
+      k3sVersion: undefined,
+    });
+    const docker29 = async () => ({ kind: 'up' as const, version: '29.0.1', minApi: '1.44' });
+    const old = await doctor({ dockerEngine: docker29, findK3d: k3dAt('v5.6.0') });
+    expect(old.check('docker').status).toBe('pass');
+    expect(old.check('k3d')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(
+        'k3d v5.6.0 on devserver is too old for Docker 29.0.1 there (it speaks Docker API 1.43; this Docker needs 1.44 or later',
+      ),
+      hint: expect.stringContaining('Upgrade k3d on the dev server to v5.6.1 or later'),
+    });
+    expect(old.check('clusters').status).toBe('skip');
+    expect((await doctor({ dockerEngine: docker29, findK3d: k3dAt('v5.6.1') })).check('k3d').status).toBe(
+      'pass',
+    );
+    const docker28 = async () => ({ kind: 'up' as const, version: '28.5.1', minApi: '1.24' });
+    expect((await doctor({ dockerEngine: docker28, findK3d: k3dAt('v5.6.0') })).check('k3d').status).toBe(
+      'pass',
+    );
+  });
+
   it('says how k3d runs: through the login shell wherever it was found, or without one', async () => {
     const viaShell = await doctor({
       findK3d: async () => ({

@@ -64,7 +64,14 @@ describe('createCluster', () => {
     const { conn, calls } = connection({ stdout: fixture('create-success.stdout.txt') });
     const lines: string[] = [];
     await createCluster(conn, k3d, request, { onLine: (line) => lines.push(line) });
-    expect(calls[0]?.slice(0, 4)).toEqual(['/home/dev/.local/bin/k3d', 'cluster', 'create', 'my-app']);
+    expect(calls[0]?.slice(0, 6)).toEqual([
+      'env',
+      'LOG_LEVEL=info',
+      '/home/dev/.local/bin/k3d',
+      'cluster',
+      'create',
+      'my-app',
+    ]);
     expect(lines.filter((line) => line.includes("Cluster 'my-app' created successfully!"))).toHaveLength(1);
     expect(lines.at(-1)).toBe('kubectl cluster-info');
   });
@@ -132,6 +139,29 @@ describe('deleteCluster', () => {
       ),
     );
     expect(error.message).toContain('docker is not running there');
+  });
+
+  it('an old k3d refused by Docker 29 is named, for delete (k3d says "nothing to delete", exit 0) and create', async () => {
+    const old = { ...k3d, k3dVersion: 'v5.6.0' };
+    const refused =
+      'Error response from daemon: client version 1.43 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version';
+    const erro = `\u001b[31mERRO\u001b[0m[0000] Failed to get nodes for cluster 'my-app': docker failed to get containers with labels 'map[k3d.cluster:my-app]': failed to list containers: ${refused}\n`;
+    const deleted = await failure(
+      deleteCluster(
+        connection({ stdout: fixture('delete-not-found.stdout.txt'), stderr: erro }).conn,
+        old,
+        'my-app',
+      ),
+    );
+    expect(deleted.message).toBe(
+      'Cannot delete cluster "my-app" on devserver: k3d v5.6.0 on devserver is too old for the Docker there (it speaks Docker API 1.43; this Docker needs 1.44 or later, as Docker 29 does).',
+    );
+    const fata = `\u001b[31mFATA\u001b[0m[0000] Failed Cluster Preparation: Failed Network Preparation: failed to create cluster network: docker failed to list networks: ${refused}\n`;
+    const created = await failure(createCluster(connection({ code: 1, stderr: fata }).conn, old, request));
+    expect(created.message).toMatch(
+      /^Cannot create cluster "my-app" on devserver: k3d v5\.6\.0 on devserver is too old/,
+    );
+    expect(created.hint).toContain('v5.6.1 or later');
   });
 });
 

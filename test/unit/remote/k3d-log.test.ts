@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   parseK3dLogLine,
@@ -118,6 +119,16 @@ describe('parseK3dVersion', () => {
 describe('parseKubeconfigGetOutput', () => {
   it('drops the leading --- line k3d prints', () => {
     expect(parseKubeconfigGetOutput('---\napiVersion: v1\nkind: Config\n')).toBe(
+      'apiVersion: v1\nkind: Config\n',
+    );
+  });
+
+  it("skips k3d's debug lines before it, the two-line Runtime Info message too (LOG_LEVEL=debug)", () => {
+    const prefix = readFileSync(
+      new URL('../../fixtures/k3d/debug-prefix.stdout.txt', import.meta.url),
+      'utf8',
+    );
+    expect(parseKubeconfigGetOutput(`${prefix}---\napiVersion: v1\nkind: Config\n`)).toBe(
       'apiVersion: v1\nkind: Config\n',
     );
   });

@@ -64,7 +64,10 @@ describe('findK3d', () => {
       k3dVersion: 'v5.9.0',
       k3sVersion: 'v1.31.5-k3s1',
     });
-    expect(conn.calls.at(-1)).toEqual({ kind: 'exec', argv: ['/usr/local/bin/k3d', 'version'] });
+    expect(conn.calls.at(-1)).toEqual({
+      kind: 'exec',
+      argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'version'],
+    });
   });
 
   it('says everything it tried and how to install k3d when it is nowhere', async () => {
@@ -102,17 +105,17 @@ describe('listClusters', () => {
     const conn = fakeConnection(() => ({ stdout: fixture('k3d/cluster-list.json') }));
     const clusters = await listClusters(conn, k3d);
     expect(conn.calls).toEqual([
-      { kind: 'exec', argv: ['/usr/local/bin/k3d', 'cluster', 'list', '-o', 'json'] },
+      {
+        kind: 'exec',
+        argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'cluster', 'list', '-o', 'json'],
+      },
     ]);
     expect(clusters.map((cluster) => cluster.name)).toEqual(['legacy', 'my-app', 'shop']);
   });
 
-  it('reports a failed k3d with its own words and a docker hint', async () => {
+  it('reports a failed k3d with its own words, colours stripped', async () => {
     const conn = fakeConnection(() =>
-      fata(
-        "failed to list nodes: docker failed to get containers with labels 'map[app:k3d]': failed to list containers: " +
-          'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
-      ),
+      fata("failed to list nodes: failed to translate container 'k3d-x' to k3d node spec: bad label"),
     );
     const error = (await listClusters(conn, k3d).catch((caught: unknown) => caught)) as TunnelError;
     expect(error.code).toBe('REMOTE_COMMAND');
@@ -120,7 +123,9 @@ describe('listClusters', () => {
       '"k3d cluster list -o json" on devbox exited with 1: failed to list nodes',
     );
     expect(error.message).not.toContain('\u001b');
-    expect(error.hint).toBe('Is docker running on the dev server? Try: ssh devbox docker info');
+    expect(error.hint).toBe(
+      'Run it on the dev server to see the full output: ssh devbox k3d cluster list -o json',
+    );
   });
 
   it('hints at the docker group when the socket is not permitted', async () => {
@@ -144,7 +149,7 @@ describe('getKubeconfig', () => {
     const conn = fakeConnection(() => ({ stdout: fixture('kubeconfig/k3d-kubeconfig-get-my-app.txt') }));
     const yaml = await getKubeconfig(conn, k3d, 'my-app');
     expect(conn.calls).toEqual([
-      { kind: 'exec', argv: ['/usr/local/bin/k3d', 'kubeconfig', 'get', 'my-app'] },
+      { kind: 'exec', argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'kubeconfig', 'get', 'my-app'] },
     ]);
     expect(yaml.startsWith('apiVersion: v1\n')).toBe(true);
   });
@@ -154,7 +159,7 @@ describe('getKubeconfig', () => {
     const conn = fakeConnection(() => fata('No nodes found for given cluster'));
     const error = (await getKubeconfig(conn, k3d, hostile).catch((caught: unknown) => caught)) as TunnelError;
     expect(conn.calls).toEqual([
-      { kind: 'exec', argv: ['/usr/local/bin/k3d', 'kubeconfig', 'get', hostile] },
+      { kind: 'exec', argv: ['env', 'LOG_LEVEL=info', '/usr/local/bin/k3d', 'kubeconfig', 'get', hostile] },
     ]);
     expect(error.code).toBe('CLUSTER_NOT_FOUND');
     expect(error.message).toContain('"x; touch /tmp/pwned"');
@@ -169,6 +174,57 @@ describe('getKubeconfig', () => {
     expect(error.hint).toBe(
       'Run it on the dev server to see the full output: ssh devbox k3d kubeconfig get <cluster>',
     );
+  });
+
+  // What k3d v5.9 prints for `kubeconfig get my-app` with docker down (pkg/client/cluster.go ClusterGet: the
+  // runtime's error as ERRO, then ClusterGetNoNodesFoundError as FATA): the runtime is the cause.
+  const erro = (message: string) => `\u001b[31mERRO\u001b[0m[0000] ${message}\n`;
+  const noNodes = (cause: string) => ({
+    code: 1,
+    stderr:
+      erro(
+        "Failed to get nodes for cluster 'my-app': docker failed to get containers with labels " +
+          `'map[k3d.cluster:my-app]': failed to list containers: ${cause}`,
+      ) + fata('No nodes found for given cluster').stderr,
+  });
+
+  it('says docker is down (and where k3d dialed), not that there is no such cluster', async () => {
+    const down =
+      'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
+    const conn = fakeConnection(() => noNodes(down));
+    const error = (await getKubeconfig(conn, k3d, 'my-app').catch(
+      (caught: unknown) => caught,
+    )) as TunnelError;
+    expect(error.code).toBe('REMOTE_COMMAND');
+    expect(error.message).toBe(
+      'k3d on devbox could not reach the docker engine at unix:///var/run/docker.sock: docker is not running there, or runs elsewhere.',
+    );
+    expect(error.hint).toContain('ssh devbox docker info');
+    const list = fakeConnection(() =>
+      fata(
+        `runtime failed to list nodes: docker failed to get containers with labels 'map[app:k3d]': failed to list containers: ${down}`,
+      ),
+    );
+    await expect(listClusters(list, k3d)).rejects.toMatchObject({
+      code: 'REMOTE_COMMAND',
+      message: expect.stringContaining('could not reach the docker engine at unix:///var/run/docker.sock'),
+    });
+  });
+
+  it('names an old k3d that Docker 29 refuses (client version 1.43 is too old) and the release to upgrade to', async () => {
+    const refused =
+      'Error response from daemon: client version 1.43 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version';
+    const old = { ...k3d, k3dVersion: 'v5.6.0' };
+    const error = (await getKubeconfig(
+      fakeConnection(() => noNodes(refused)),
+      old,
+      'my-app',
+    ).catch((caught: unknown) => caught)) as TunnelError;
+    expect(error.message).toBe(
+      'k3d v5.6.0 on devbox is too old for the Docker there (it speaks Docker API 1.43; this Docker needs 1.44 or later, as Docker 29 does).',
+    );
+    expect(error.hint).toContain('Upgrade k3d on the dev server to v5.6.1 or later');
+    expect(error.hint).toContain('install.sh | bash');
   });
 
   it('does not let a name that looks like a flag reach k3d', async () => {

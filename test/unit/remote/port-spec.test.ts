@@ -44,6 +44,36 @@ describe('parsePortSpec', () => {
     expect(parsePortSpec('[::1]:9090:30090@agents:1-').hostIp).toBe('::1');
   });
 
+  // Every -p with a node filter in k3d's own tests and docs (tests/*.sh, docs/usage/*.md): each filter is read
+  // as k3d reads it; a spec tunnel still refuses is refused for its ports, never for its filter.
+  it.each([
+    ['4444:5555@loadbalancer:0:proxy', 'accepted'],
+    ['8080:80@loadbalancer', 'accepted'],
+    ['8081:80@loadbalancer', 'accepted'],
+    ['8082:30080@agent:0', 'accepted'],
+    ['1234:4321/tcp@agent:0:direct', 'not a NodePort'],
+    ['2222:3333@server:0', 'not a NodePort'],
+    ['8080:80@server:0:proxy', 'not a NodePort'],
+    ['8080:80@agent:0', 'not a NodePort'],
+    ['30000-32767:30000-32767@server:0', 'is a range'],
+    ['8081@agent:1', 'has no host port'],
+  ])("k3d's own example -p %s: %s", (spec, verdict) => {
+    if (verdict === 'accepted') {
+      expect(formatPortSpec(parsePortSpec(spec))).toBe(spec.replace('/tcp', ''));
+      return;
+    }
+    expect(problem(spec).message).toContain(verdict);
+  });
+
+  it('reads a filter on the loadbalancer with a subset and a suffix, and goes through the load balancer', () => {
+    const spec = parsePortSpec('4444:5555@loadbalancer:0:proxy');
+    expect(spec.nodeFilters).toEqual([
+      { group: 'loadbalancer', subset: { kind: 'list', indices: [0] }, suffix: 'proxy' },
+    ]);
+    expect(viaLoadBalancer(spec)).toBe(true);
+    expect(viaLoadBalancer(parsePortSpec('8080:80@loadbalancer:*:direct'))).toBe(true);
+  });
+
   it('allows ports outside the NodePort range only through the load balancer (ingress, LoadBalancer Service)', () => {
     expect(viaLoadBalancer(parsePortSpec('8081:80@loadbalancer'))).toBe(true);
     expect(parsePortSpec('8443:443').containerPort).toBe(443);
@@ -73,7 +103,8 @@ describe('parsePortSpec', () => {
     ['8080:30080@server', 'needs a subset, e.g. server:0'],
     ['8080:30080@nodes:0', 'is not valid'],
     ['8080:30080@server:0:fast', 'only :proxy or :direct'],
-    ['8080:30080@loadbalancer:0', 'write plain @loadbalancer'],
+    ['8080:30080@loadbalancer:0:fast', 'only :proxy or :direct'],
+    ['8080:30080@loadbalancer:', 'is not valid'],
   ])('refuses %s: %s', (spec, words) => {
     const error = problem(spec);
     expect(error.message).toContain(`-p ${JSON.stringify(spec)}`);
@@ -85,7 +116,7 @@ describe('parsePortSpec', () => {
 const filterArb: fc.Arbitrary<NodeFilter> = fc.oneof(
   fc.constant<NodeFilter>({ group: 'loadbalancer', subset: undefined, suffix: undefined }),
   fc.record<NodeFilter>({
-    group: fc.constantFrom('server', 'servers', 'agent', 'agents', 'all'),
+    group: fc.constantFrom('server', 'servers', 'agent', 'agents', 'all', 'loadbalancer'),
     subset: fc.oneof(
       fc.constant({ kind: 'every' as const }),
       fc

@@ -206,6 +206,36 @@ describe('findProgram', () => {
 });
 
 describe('runProgram', () => {
+  it('sets the variables it is given with env, after the profile (so they win), but not for a shell function', async () => {
+    const { conn, calls } = fakeServer(() => throughLoginShell('[]\n'));
+    const env = { LOG_LEVEL: 'info' };
+    const k3d = { command: loginShellArgv(), shell: 'bash', path: '/home/dev/.local/bin/k3d' };
+    await runProgram(conn, k3d, ['cluster', 'list'], { env });
+    expect((calls.at(-1) as { argv: string[] }).argv.slice(4)).toEqual([
+      'env',
+      'LOG_LEVEL=info',
+      '/home/dev/.local/bin/k3d',
+      'cluster',
+      'list',
+    ]);
+    await runProgram(conn, k3d, ['image', 'import', '-'], { env, stdinFile: '/tmp/t.tar' });
+    expect((calls.at(-1) as { argv: string[] }).argv.slice(4, 8)).toEqual([
+      '/tmp/t.tar',
+      'env',
+      'LOG_LEVEL=info',
+      '/home/dev/.local/bin/k3d',
+    ]);
+    const plain = fakeServer(() => ({ stdout: '[]\n' }));
+    await runProgram(plain.conn, { command: ['/usr/bin/k3d'], path: '/usr/bin/k3d' }, ['version'], { env });
+    expect(plain.calls.at(-1)).toEqual({
+      kind: 'exec',
+      argv: ['env', 'LOG_LEVEL=info', '/usr/bin/k3d', 'version'],
+    });
+    // A k3d that is a function or alias of the session's shell: env would run another k3d (or none).
+    await runProgram(plain.conn, { command: ['k3d'], path: 'k3d' }, ['version'], { env });
+    expect(plain.calls.at(-1)).toEqual({ kind: 'exec', argv: ['k3d', 'version'] });
+  });
+
   it('streams only what the program printed, never the profile banner before the marker', async () => {
     const { conn } = fakeServer(() =>
       throughLoginShell('INFO[0000] Creating cluster\nINFO[0001] done\n', 'WARN x\n'),
@@ -277,7 +307,10 @@ describe('the dev-server handle', () => {
     expect(calls.filter(loginFind('/bin/bash', 'k3d'))).toHaveLength(1);
     // k3d found by the login shell: its version is asked through it too.
     const version = calls.find((call) => call.kind === 'exec' && call.argv.at(-1) === 'version');
-    expect(version).toMatchObject({ argv: [...k3d.command, 'version'] });
+    // k3d's log level is pinned (env LOG_LEVEL=info) inside the login shell, after the profile ran.
+    expect(version).toMatchObject({
+      argv: [...k3d.command.slice(0, 4), 'env', 'LOG_LEVEL=info', k3d.path, 'version'],
+    });
     expect(k3d.command.slice(0, 3)).toEqual(['/bin/bash', '-l', '-c']);
   });
 });
