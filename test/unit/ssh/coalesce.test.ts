@@ -40,13 +40,14 @@ describe('coalesceWrites', () => {
   it('writes from several I/O callbacks of one poll leave together', async () => {
     const { stream, batches } = recorder();
     coalesceWrites(stream);
-    // Two callbacks queued for the same loop phase, as two sockets readable in one epoll batch are.
+    // Two callbacks run in one loop phase, as two sockets readable in one epoll batch are. setImmediate,
+    // not setTimeout(0): two timers may expire a millisecond apart on a loaded machine and run in two turns.
     await new Promise<void>((resolve) => {
-      setTimeout(() => stream.write('from socket 1'), 0);
-      setTimeout(() => {
+      setImmediate(() => stream.write('from socket 1'));
+      setImmediate(() => {
         stream.write('from socket 2');
         resolve();
-      }, 0);
+      });
     });
     await turn();
     expect(batches).toEqual([['from socket 1', 'from socket 2']]);
