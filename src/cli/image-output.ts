@@ -8,6 +8,7 @@ import { formatBytes } from './format.js';
 import { safeText } from './render.js';
 import {
   progressMilestone,
+  renderImportError,
   renderNodes,
   renderNoiseLine,
   renderProgressBar,
@@ -121,8 +122,11 @@ export class PushOutput {
       for (const warning of output.warnings)
         this.say(`k3d warned: ${safeText(warning.split('\n')[0] ?? '')}`);
     }
-    if (output.code === 0 && output.errors.length === 0)
+    if (output.code === 0 && output.errors.length === 0) {
       this.say('k3d image import finished; checking every node');
+      return;
+    }
+    this.say(renderImportError(output, this.options.color));
   }
 
   private repairing(nodes: string[]): void {

@@ -22,7 +22,11 @@ export interface PushReport {
   image: { reference: string; name: string; estimatedBytes: number | null };
   cluster: string;
   upload: { bytes: number; elapsedMs: number };
-  import: { harmlessErrors: number; warnings: string[] };
+  /**
+   * errors: k3d's ERRO/FATA messages other than the harmless digest noise; failed: k3d exited non-zero or
+   * printed such an error. Neither fails the push by itself: the node checks do.
+   */
+  import: { harmlessErrors: number; warnings: string[]; errors: string[]; failed: boolean };
   nodes: NodeResult[];
   /** Every node has the image. */
   ok: boolean;

@@ -97,7 +97,7 @@ describe('nodes and summary', () => {
     image: { reference: 'myapp:1.0', name: 'docker.io/library/myapp:1.0', estimatedBytes: 1 },
     cluster: 'my-app',
     upload: { bytes: 1, elapsedMs: 1 },
-    import: { harmlessErrors: 0, warnings: [] },
+    import: { harmlessErrors: 0, warnings: [], errors: [], failed: false },
     nodes: nodes.slice(0, 2),
     ok: true,
     ...overrides,
