@@ -43,7 +43,9 @@ export function k3dBehaviour(world, flag) {
 /** cmd/image/imageImport.go: the cluster's error, the summary WARN, exit 1. */
 function clusterFailed(context, cluster, message) {
   context.log.error(`Failed to import image(s) into cluster '${cluster.name}': ${message}`);
-  context.log.warn('At least one error occured while trying to import the image(s) into the selected cluster(s)');
+  context.log.warn(
+    'At least one error occured while trying to import the image(s) into the selected cluster(s)',
+  );
   return 1;
 }
 
@@ -73,7 +75,8 @@ export function importWithStream(context, cluster, files, behaviour) {
       log.info(`Importing images '[${file}]' into node '${node.name}'...`);
       const outcome = importIntoNode(cluster, node, archives, behaviour);
       firstError ??= outcome.error?.replace(/\n$/, '');
-      if (outcome.images.length > 0 && !outcome.error) updates.push({ nodeName: node.name, images: outcome.images });
+      if (outcome.images.length > 0 && !outcome.error)
+        updates.push({ nodeName: node.name, images: outcome.images });
     }
     if (updates.length > 0) recordImages(updates.splice(0));
     if (firstError) {

@@ -83,7 +83,10 @@ export function importIntoNode(cluster, node, archives, behaviour) {
   if (flagged(faults.streamFails, node) && behaviour.mode === 'direct') {
     // ctr reading the multiplexed stream: k3d never half-closes it, the import fails mid-way.
     const why = 'ctr: unexpected EOF';
-    return { images: [], error: `failed to import images in node '${node.name}': ${withLogs(`${unpacking}${why}\n`)}` };
+    return {
+      images: [],
+      error: `failed to import images in node '${node.name}': ${withLogs(`${unpacking}${why}\n`)}`,
+    };
   }
   if (flagged(faults.digestNoise, node) && behaviour.allPlatforms) {
     const missing = `sha256:${sha256(`${node.name}/attestation`)}`;

@@ -20,9 +20,13 @@ export function cliWithDocker(newCli: () => CliEnv, env: Record<string, string> 
   const cli = newCli();
   const bin = path.join(cli.home, 'bin');
   fs.mkdirSync(bin);
-  fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\nexec '${process.execPath}' '${FAKE_DOCKER}' "$@"\n`, {
-    mode: 0o755,
-  });
+  fs.writeFileSync(
+    path.join(bin, 'docker'),
+    `#!/bin/sh\nexec '${process.execPath}' '${FAKE_DOCKER}' "$@"\n`,
+    {
+      mode: 0o755,
+    },
+  );
   // /usr/bin has ssh; /usr/local/bin (a real docker CLI without an engine on this machine) stays out.
   Object.assign(cli.env, {
     PATH: `${bin}:/usr/bin:/bin`,

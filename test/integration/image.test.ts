@@ -146,7 +146,7 @@ describe('tunnel image push', () => {
     expect(await remoteExists(tempFileIn(result.stdout))).toBe(false);
   });
 
-  it("a real k3d error is checked on the nodes: repaired there, it is a note, not a failure", async () => {
+  it('a real k3d error is checked on the nodes: repaired there, it is a note, not a failure', async () => {
     await setFaults({ failing: ['server-0'] });
     const before = await remoteTempFiles();
     const result = await push(cliWithDocker(), ['myapp:1.0', '--cluster', 'my-app']);
@@ -156,7 +156,9 @@ describe('tunnel image push', () => {
     );
     expect(result.stdout).toMatch(/✓ k3d-my-app-server-0 +server +repaired/);
     expect(result.stdout).toContain(`done: ${IMAGE} is on every node of my-app (2 of 2)`);
-    expect(result.stdout).toMatch(/note: k3d's import reported an error \(failed to import images in node 'k3d-my-app-server-0'/);
+    expect(result.stdout).toMatch(
+      /note: k3d's import reported an error \(failed to import images in node 'k3d-my-app-server-0'/,
+    );
     for (const node of NODES) expect(await nodeHas(node)).toBe(true);
     expect(await remoteExists(tempFileIn(result.stdout))).toBe(false);
     expect(await remoteTempFiles()).toEqual(before);
