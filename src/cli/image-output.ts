@@ -11,6 +11,7 @@ import {
   renderImportError,
   renderNodes,
   renderNoiseLine,
+  renderPlatform,
   renderProgressBar,
   renderProgressLine,
   renderSummary,
@@ -54,6 +55,7 @@ export class PushOutput {
     else if (event.kind === 'uploaded') this.say(renderUploaded(event.bytes, event.elapsedMs));
     else if (event.kind === 'imported') this.imported(event.output);
     else if (event.kind === 'repairing') this.repairing(event.nodes);
+    else if (event.kind === 'platform') this.say(renderPlatform(event, this.options.color));
     else if (event.kind === 'verified') this.say(renderNodes(event.results, this.options.color));
     else if (event.kind === 'removed') {
       this.say(dim(this.options.color, `removed the temporary file ${event.file} on ${this.options.host}`));

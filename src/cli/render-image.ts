@@ -1,7 +1,7 @@
 // Pure renderers for `tunnel image push`: the upload progress (a bar on a terminal, milestone lines
 // otherwise), the k3d noise line, one line per node, the summary. The total is docker's size estimate,
 // so the text says "about" and never promises a percentage past it.
-import type { NodeResult, PushReport } from '../image/types.js';
+import type { NodeResult, PushEvent, PushReport } from '../image/types.js';
 import type { ImportOutput } from '../remote/k3d-import-output.js';
 import { formatAge, formatBytes } from './format.js';
 import { paint, safeText } from './render.js';
@@ -104,6 +104,18 @@ function importErrorText(errors: string[], code: number | null): string {
 export function renderImportError(output: ImportOutput, color: boolean): string {
   const what = importErrorText(output.errors, output.code);
   return paint(color, '33', `k3d image import reported an error: ${what}; checking every node`);
+}
+
+/** The platform check's outcome, before the upload. */
+export function renderPlatform(event: Extract<PushEvent, { kind: 'platform' }>, color: boolean): string {
+  if (event.unchecked !== undefined) {
+    return paint(color, '33', `platform not checked: ${safeText(event.unchecked)}`);
+  }
+  const nodes = safeText(event.nodes ?? '');
+  if (event.saving !== undefined) {
+    return `platform: the nodes run ${nodes}; the image holds it among others (${safeText(event.image ?? '')} first), so only ${nodes} is sent`;
+  }
+  return `platform: ${safeText(event.image ?? '')}, as the nodes`;
 }
 
 export function renderSummary(report: PushReport, color: boolean): string {

@@ -8,7 +8,7 @@ import { TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openOpenSsh } from '../openssh/connection.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
-import { findDocker } from '../remote/node-images.js';
+import { type ContainerCli, findContainerCli, findDocker } from '../remote/node-images.js';
 import { type RemoteProgram, runProgram, userLoginShell } from '../remote/program.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { openConnection } from '../ssh/connection.js';
@@ -27,6 +27,8 @@ export interface DevServer {
   k3d(): Promise<K3dInfo>;
   /** The docker CLI, found the same way (DOCKER_MISSING when there is none). */
   docker(): Promise<RemoteProgram>;
+  /** docker, or podman when there is no docker (image push reaches the nodes with either). */
+  containerCli(): Promise<ContainerCli>;
   /** `k3d cluster list`, parsed. */
   clusters(options?: ExecOptions): Promise<K3dCluster[]>;
   /** Runs a program this handle found, in the environment it was found in (its login shell, maybe). */
@@ -70,6 +72,7 @@ export function devServerOver(ssh: SshLink): DevServer {
     ssh,
     k3d,
     docker: cached(() => findDocker(ssh, { loginShell })),
+    containerCli: cached(() => findContainerCli(ssh, { loginShell })),
     clusters: async (execOptions) => listClusters(ssh, await k3d(), execOptions),
     run: (program, args, execOptions) => runProgram(ssh, program, args, execOptions),
     close: () => ssh.close(),

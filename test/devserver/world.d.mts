@@ -205,7 +205,8 @@ export interface WorldCluster {
 export interface World {
   schema: 1;
   versions: { k3d: string; k3s: string; docker: string; dockerApi: string };
-  engine: { running: boolean; host?: string };
+  /** arch: the engine's `uname -m` as docker info reports it (default x86_64; aarch64 on arm64 servers). */
+  engine: { running: boolean; host?: string; arch?: string };
   /** Fault: these k3d commands ('cluster list', 'kubeconfig get') print their answer, then exit 1, stderr empty. */
   faults?: { k3dFailsAfterOutput?: string[] };
   networkSeq: number;

@@ -53,7 +53,7 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, op
   const reference = parseImageReference(imageArgument);
   checkPushable(reference);
   // Local problems (no docker, no such image) are found before any connection is made.
-  const estimatedBytes = await inspectLocalImage(reference);
+  const { estimatedBytes, platform } = await inspectLocalImage(reference);
   const output = pushOutput(host, reference, estimatedBytes, flags);
   const interrupt = new Interrupt(host);
   try {
@@ -62,6 +62,7 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, op
         open: devServerOpener(options),
         reference,
         estimatedBytes,
+        platform,
         cluster: flags.cluster,
         signal: interrupt.signal,
         onEvent: (event: PushEvent) => {
