@@ -110,10 +110,11 @@ describe('tunnel image push: Podman without a docker CLI on the dev server', () 
   it('finds podman, checks the platform with podman info, and repairs what the failed tools node left', async () => {
     // This machine may have a docker CLI in /usr/local/bin (no daemon): the login shell finds it, as on
     // a server with a leftover docker CLI; tunnel must still pick podman.
-    expect((await podmanRemote.login('command -v podman')).code).toBe(0);
+    const found = await podmanRemote.login('command -v podman');
+    expect(found.code, found.stderr).toBe(0);
     await setFaults(podmanServer, { toolsNodeFails: true });
     const result = await pushWith(podmanServer)(cliWithDocker(newCli), ['myapp:1.0', '--cluster', 'my-app']);
-    expect(result.stderr).not.toMatch(/error:/);
+    expect(result.stderr, result.stdout + result.stderr).not.toMatch(/error:/);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('platform: linux/amd64, as the nodes');
     expect(result.stdout).toMatch(/✓ k3d-my-app-server-0 +server +repaired/);
