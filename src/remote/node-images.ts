@@ -78,6 +78,10 @@ export async function enginePlatform(
   const result = await runProgram(conn, cli.program, args, { timeoutMs: NODE_TIMEOUT_MS, signal });
   if (result.code !== 0) return { platform: undefined, error: failure(result) };
   const text = remoteText(result.stdout.trim().split('\n').at(-1) ?? '');
+  // Some docker versions print the template with empty server fields ("/") when the daemon is away.
+  if (!/^[A-Za-z]+\/[A-Za-z0-9_]+$/.test(text)) {
+    return { platform: undefined, error: failure(result) };
+  }
   return { platform: text, error: undefined };
 }
 

@@ -106,7 +106,7 @@ function notEverywhere(host: string, missing: number): TunnelError {
   const nodes = missing === 1 ? '1 node' : `${missing} nodes`;
   return new TunnelError('IMAGE', `The image is missing on ${nodes} of the cluster (see the list above).`, {
     hint:
-      `Look inside a node: ssh ${host} docker exec <node> crictl images; retry with --verbose to see what ` +
+      `Look inside a node: ssh ${host} docker exec <node> crictl images (podman exec with Podman); retry with --verbose to see what ` +
       'k3d printed. A node that is not running gets the image once it runs and you push again.',
   });
 }
