@@ -8,8 +8,10 @@ import { formatBytes } from './format.js';
 import { safeText } from './render.js';
 import {
   progressMilestone,
+  renderImportError,
   renderNodes,
   renderNoiseLine,
+  renderPlatform,
   renderProgressBar,
   renderProgressLine,
   renderSummary,
@@ -53,6 +55,7 @@ export class PushOutput {
     else if (event.kind === 'uploaded') this.say(renderUploaded(event.bytes, event.elapsedMs));
     else if (event.kind === 'imported') this.imported(event.output);
     else if (event.kind === 'repairing') this.repairing(event.nodes);
+    else if (event.kind === 'platform') this.say(renderPlatform(event, this.options.color));
     else if (event.kind === 'verified') this.say(renderNodes(event.results, this.options.color));
     else if (event.kind === 'removed') {
       this.say(dim(this.options.color, `removed the temporary file ${event.file} on ${this.options.host}`));
@@ -121,8 +124,11 @@ export class PushOutput {
       for (const warning of output.warnings)
         this.say(`k3d warned: ${safeText(warning.split('\n')[0] ?? '')}`);
     }
-    if (output.code === 0 && output.errors.length === 0)
+    if (output.code === 0 && output.errors.length === 0) {
       this.say('k3d image import finished; checking every node');
+      return;
+    }
+    this.say(renderImportError(output, this.options.color));
   }
 
   private repairing(nodes: string[]): void {

@@ -1,7 +1,8 @@
 // Pure renderers for `tunnel image push`: the upload progress (a bar on a terminal, milestone lines
 // otherwise), the k3d noise line, one line per node, the summary. The total is docker's size estimate,
 // so the text says "about" and never promises a percentage past it.
-import type { NodeResult, PushReport } from '../image/types.js';
+import type { NodeResult, PushEvent, PushReport } from '../image/types.js';
+import type { ImportOutput } from '../remote/k3d-import-output.js';
 import { formatAge, formatBytes } from './format.js';
 import { paint, safeText } from './render.js';
 
@@ -93,6 +94,30 @@ export function renderNodes(results: readonly NodeResult[], color: boolean): str
   return results.map((result) => renderNodeLine(result, width, color)).join('\n');
 }
 
+/** k3d's own failure in one line: the first line of its first error, or its exit status. */
+function importErrorText(errors: string[], code: number | null): string {
+  const first = errors[0]?.split('\n')[0];
+  if (first === undefined) return code === null ? 'k3d was killed' : `k3d exited with ${code}`;
+  return `${safeText(first)}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`;
+}
+
+export function renderImportError(output: ImportOutput, color: boolean): string {
+  const what = importErrorText(output.errors, output.code);
+  return paint(color, '33', `k3d image import reported an error: ${what}; checking every node`);
+}
+
+/** The platform check's outcome, before the upload. */
+export function renderPlatform(event: Extract<PushEvent, { kind: 'platform' }>, color: boolean): string {
+  if (event.unchecked !== undefined) {
+    return paint(color, '33', `platform not checked: ${safeText(event.unchecked)}`);
+  }
+  const nodes = safeText(event.nodes ?? '');
+  if (event.saving !== undefined) {
+    return `platform: the nodes run ${nodes}; the image holds it among others (${safeText(event.image ?? '')} first), so only ${nodes} is sent`;
+  }
+  return `platform: ${safeText(event.image ?? '')}, as the nodes`;
+}
+
 export function renderSummary(report: PushReport, color: boolean): string {
   const have = report.nodes.filter((node) => node.present).length;
   const cluster = safeText(report.cluster);
@@ -106,6 +131,13 @@ export function renderSummary(report: PushReport, color: boolean): string {
   const lines = [
     `done: ${report.image.name} is on every node of ${cluster} (${have} of ${report.nodes.length})`,
   ];
+  if (report.import.failed) {
+    // The node checks overruled k3d; say so, or a user reading k3d's ERRO in --verbose wonders.
+    const what = importErrorText(report.import.errors, null).replace('k3d was killed', 'a failed exit');
+    lines.push(
+      paint(color, '33', `note: k3d's import reported an error (${what}), yet every node has the image now`),
+    );
+  }
   // The kubelet pulls :latest by default (imagePullPolicy Always), which would bypass the import.
   if (report.image.name.endsWith(':latest')) {
     lines.push(

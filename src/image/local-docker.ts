@@ -40,20 +40,47 @@ function dockerFailed(what: string, reference: ImageReference, stderr: string): 
   );
 }
 
-/**
- * The image's size as `docker image inspect` reports it: the estimate the progress bar uses (the saved tar
- * is close to it, not equal). undefined when docker prints no number.
- */
-export async function inspectLocalImage(reference: ImageReference): Promise<number | undefined> {
+export interface LocalImage {
+  /** `.Size`: the progress bar's estimate (the saved tar is close to it, not equal); undefined if none. */
+  estimatedBytes: number | undefined;
+  /**
+   * `.Os/.Architecture[/.Variant]`: the platform docker shows for the image (with the containerd image
+   * store, the host's own variant of a multi-platform image first); undefined when docker printed none.
+   */
+  platform: string | undefined;
+}
+
+const PLATFORM_FORMAT = '{{.Os}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}';
+
+/** The image's size and platform, in one `docker image inspect`. */
+export async function inspectLocalImage(reference: ImageReference): Promise<LocalImage> {
   const result = await runProcess({
     file: 'docker',
-    args: ['image', 'inspect', '--format', '{{.Size}}', reference.input],
+    args: ['image', 'inspect', '--format', `{{.Size}} ${PLATFORM_FORMAT}`, reference.input],
     timeoutMs: INSPECT_TIMEOUT_MS,
   });
   if (result.notFound) throw dockerMissing();
   if (result.exitCode !== 0) throw dockerFailed('image inspect', reference, result.stderr || result.failure);
-  const size = Number(result.stdout.trim());
-  return Number.isSafeInteger(size) && size > 0 ? size : undefined;
+  const [sizeText = '', platform = ''] = result.stdout.trim().split(' ');
+  const size = Number(sizeText);
+  return {
+    estimatedBytes: Number.isSafeInteger(size) && size > 0 ? size : undefined,
+    platform: /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/i.test(platform) ? platform : undefined,
+  };
+}
+
+/**
+ * Whether this machine's docker holds the image for `platform` (a multi-platform image in the containerd
+ * store): `docker image inspect --platform` (API 1.49+, docker 28.1+) errors when the image has no such
+ * variant, when the store is single-platform, or when this docker is older: all mean "no".
+ */
+export async function localImageHasPlatform(reference: ImageReference, platform: string): Promise<boolean> {
+  const result = await runProcess({
+    file: 'docker',
+    args: ['image', 'inspect', '--platform', platform, '--format', PLATFORM_FORMAT, reference.input],
+    timeoutMs: INSPECT_TIMEOUT_MS,
+  });
+  return result.exitCode === 0 && result.stdout.trim() !== '';
 }
 
 export interface DockerSave {
@@ -65,10 +92,11 @@ export interface DockerSave {
   stop(): void;
 }
 
-export async function startDockerSave(reference: ImageReference): Promise<DockerSave> {
+/** platform: save only that variant of a multi-platform image (`docker save --platform`, API 1.48+). */
+export async function startDockerSave(reference: ImageReference, platform?: string): Promise<DockerSave> {
   const save = await startProcess({
     file: 'docker',
-    args: ['save', reference.input],
+    args: ['save', ...(platform === undefined ? [] : ['--platform', platform]), reference.input],
     stderrTailChars: MAX_STDERR_CHARS,
   });
   const done = save.exited.then((result) => {

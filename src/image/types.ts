@@ -22,7 +22,11 @@ export interface PushReport {
   image: { reference: string; name: string; estimatedBytes: number | null };
   cluster: string;
   upload: { bytes: number; elapsedMs: number };
-  import: { harmlessErrors: number; warnings: string[] };
+  /**
+   * errors: k3d's ERRO/FATA messages other than the harmless digest noise; failed: k3d exited non-zero or
+   * printed such an error. Neither fails the push by itself: the node checks do.
+   */
+  import: { harmlessErrors: number; warnings: string[]; errors: string[]; failed: boolean };
   nodes: NodeResult[];
   /** Every node has the image. */
   ok: boolean;
@@ -36,6 +40,8 @@ export type PushEvent =
   | { kind: 'uploaded'; bytes: number; elapsedMs: number }
   | { kind: 'imported'; output: ImportOutput }
   | { kind: 'repairing'; nodes: string[] }
+  /** The image's and the nodes' platforms; saving: only that variant is sent; unchecked: why no check. */
+  | { kind: 'platform'; image?: string; nodes?: string; saving?: string; unchecked?: string }
   /** The final state of every node, after any repair. */
   | { kind: 'verified'; results: NodeResult[] }
   | { kind: 'removed'; file: string }
@@ -52,6 +58,10 @@ export interface PushRequest {
   /** Ctrl-C: stops the current step; the temporary file is still removed. */
   signal: AbortSignal;
   onEvent: (event: PushEvent) => void;
+  /** The local image's platform (`docker image inspect`), e.g. linux/arm64; undefined when unknown. */
+  platform: string | undefined;
+  /** Whether the local image also holds this platform; default: `docker image inspect --platform`. */
+  hasPlatform?: (reference: ImageReference, platform: string) => Promise<boolean>;
   /** Milliseconds clock for the upload rate; default performance.now. */
   now?: () => number;
 }

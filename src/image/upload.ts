@@ -35,6 +35,8 @@ export async function removeRemoteFile(conn: SshConnection, file: string): Promi
 
 export interface UploadOptions {
   signal: AbortSignal;
+  /** Save only this variant of a multi-platform image (platform-check.ts); undefined: the image as is. */
+  platform?: string;
   /** Bytes sent so far, after each chunk. */
   onProgress: (bytes: number) => void;
 }
@@ -49,7 +51,7 @@ export async function uploadImage(
   reference: ImageReference,
   options: UploadOptions,
 ): Promise<number> {
-  const save = await startDockerSave(reference);
+  const save = await startDockerSave(reference, options.platform);
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {

@@ -20,6 +20,71 @@ export const DOCKER_FALLBACK_PATHS: readonly string[] = [
 const NODE_TIMEOUT_MS = 60_000;
 const IMPORT_TIMEOUT_MS = 30 * 60_000;
 
+export const PODMAN_FALLBACK_PATHS: readonly string[] = ['/usr/bin/podman', '/usr/local/bin/podman'];
+
+/** The container CLI that reaches the nodes: docker, or podman where k3d runs on Podman's socket. */
+export interface ContainerCli {
+  program: RemoteProgram;
+  kind: 'docker' | 'podman';
+}
+
+/**
+ * docker when it reaches an engine; else podman (k3d's Podman guide points k3d at Podman's socket and needs
+ * no docker CLI; a docker CLI without a daemon may still be installed). `podman exec [-i]` takes docker's
+ * arguments; only `info --format` differs (below). A docker CLI that reaches nothing, with no working
+ * podman either, is still returned: its errors then say what is wrong.
+ */
+export async function findContainerCli(
+  conn: SshConnection,
+  options: FindOptions = {},
+): Promise<ContainerCli> {
+  let docker: ContainerCli | undefined;
+  try {
+    docker = { program: await findDocker(conn, options), kind: 'docker' };
+    if ((await enginePlatform(conn, docker)).platform !== undefined) return docker;
+  } catch (error) {
+    if (!(error instanceof TunnelError && error.code === 'DOCKER_MISSING')) throw error;
+  }
+  const found = await findProgram(conn, { name: 'podman', installPaths: PODMAN_FALLBACK_PATHS, ...options });
+  const podman = found.program ? { program: found.program, kind: 'podman' as const } : undefined;
+  if (podman && (docker === undefined || (await enginePlatform(conn, podman)).platform !== undefined)) {
+    return podman;
+  }
+  if (docker) return docker;
+  throw new TunnelError('DOCKER_MISSING', `Neither docker nor podman was found on ${conn.target.alias}.`, {
+    hint:
+      'tunnel checks the images inside the nodes with the docker CLI (or podman, for k3d on Podman). Install ' +
+      `one there, or add its directory to PATH in ~/.profile. Check with: ssh ${conn.target.alias} 'command -v docker podman'`,
+  });
+}
+
+// docker info: the kernel's machine name (x86_64, aarch64); podman info: Go's (amd64, arm64), under Host
+// (libpod/define/info.go HostInfo). platform.ts normalises both.
+const ENGINE_PLATFORM_FORMAT = {
+  docker: '{{.OSType}}/{{.Architecture}}',
+  podman: '{{.Host.OS}}/{{.Host.Arch}}',
+} as const;
+
+/**
+ * The engine's platform as its CLI reports it (raw, e.g. linux/x86_64), or undefined with why it could not
+ * say. The nodes are containers of this engine running k3s's multi-arch image natively, so this is theirs.
+ */
+export async function enginePlatform(
+  conn: SshConnection,
+  cli: ContainerCli,
+  signal?: AbortSignal,
+): Promise<{ platform: string | undefined; error: string | undefined }> {
+  const args = ['info', '--format', ENGINE_PLATFORM_FORMAT[cli.kind]];
+  const result = await runProgram(conn, cli.program, args, { timeoutMs: NODE_TIMEOUT_MS, signal });
+  if (result.code !== 0) return { platform: undefined, error: failure(result) };
+  const text = remoteText(result.stdout.trim().split('\n').at(-1) ?? '');
+  // Some docker versions print the template with empty server fields ("/") when the daemon is away.
+  if (!/^[A-Za-z]+\/[A-Za-z0-9_]+$/.test(text)) {
+    return { platform: undefined, error: failure(result) };
+  }
+  return { platform: text, error: undefined };
+}
+
 /** The docker CLI on the dev server, found by the one find routine (program.ts), like k3d. */
 export async function findDocker(conn: SshConnection, options: FindOptions = {}): Promise<RemoteProgram> {
   const outcome = await findProgram(conn, {

@@ -118,7 +118,14 @@ function ctr(cluster, node, args, stdin) {
   return 1;
 }
 
-export function exec(argv, entries) {
+/** docker's answers for a missing or stopped container; podman.mjs passes podman's. */
+const DOCKER_EXEC_ERRORS = {
+  code: 1,
+  noSuchContainer: (name) => `Error response from daemon: No such container: ${name}`,
+  notRunning: (node) => `Error response from daemon: container ${node.id} is not running`,
+};
+
+export function exec(argv, entries, errors = DOCKER_EXEC_ERRORS) {
   const { interactive, container, command } = parseExec(argv);
   if (container === undefined || command.length === 0) {
     printError('"docker exec" requires at least 2 arguments.\nSee \'docker exec --help\'.\n');
@@ -126,13 +133,13 @@ export function exec(argv, entries) {
   }
   const entry = entries.find(({ node }) => node.name === container || node.id.startsWith(container));
   if (!entry) {
-    printError(`Error response from daemon: No such container: ${container}\n`);
-    return 1;
+    printError(`${errors.noSuchContainer(container)}\n`);
+    return errors.code;
   }
   const { cluster, node } = entry;
   if (!cluster.running) {
-    printError(`Error response from daemon: container ${node.id} is not running\n`);
-    return 1;
+    printError(`${errors.notRunning(node)}\n`);
+    return errors.code;
   }
   const k3s = node.role !== 'loadbalancer';
   // Without -i docker attaches no stdin: the process reads EOF at once.

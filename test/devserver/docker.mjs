@@ -114,7 +114,8 @@ function info(argv, world) {
     KernelVersion: os.release(),
     OperatingSystem: 'Debian GNU/Linux 12 (bookworm)',
     OSType: 'linux',
-    Architecture: 'x86_64',
+    // The kernel's machine name (uname -m), as docker info reports it: x86_64, aarch64.
+    Architecture: world.engine.arch ?? 'x86_64',
     NCPU: os.cpus().length,
     MemTotal: os.totalmem(),
     Name: 'devserver',
@@ -125,7 +126,7 @@ function info(argv, world) {
     return 0;
   }
   print(
-    `Client: Docker Engine - Community\n Version:    ${data.ServerVersion}\n Context:    default\n Debug Mode: false\n\nServer:\n Containers: ${data.Containers}\n  Running: ${running}\n  Paused: 0\n  Stopped: ${data.ContainersStopped}\n Images: 2\n Server Version: ${data.ServerVersion}\n Storage Driver: overlay2\n Cgroup Driver: systemd\n Cgroup Version: 2\n Kernel Version: ${data.KernelVersion}\n Operating System: ${data.OperatingSystem}\n OSType: linux\n Architecture: x86_64\n CPUs: ${data.NCPU}\n Name: devserver\n`,
+    `Client: Docker Engine - Community\n Version:    ${data.ServerVersion}\n Context:    default\n Debug Mode: false\n\nServer:\n Containers: ${data.Containers}\n  Running: ${running}\n  Paused: 0\n  Stopped: ${data.ContainersStopped}\n Images: 2\n Server Version: ${data.ServerVersion}\n Storage Driver: overlay2\n Cgroup Driver: systemd\n Cgroup Version: 2\n Kernel Version: ${data.KernelVersion}\n Operating System: ${data.OperatingSystem}\n OSType: linux\n Architecture: ${data.Architecture}\n CPUs: ${data.NCPU}\n Name: devserver\n`,
   );
   return 0;
 }

@@ -3,6 +3,7 @@
 // RepoTags, normalised like docker's ParseNormalizedNamed), record them on the node in world.json, and
 // print them as `crictl images` and `ctr images ls -q` do. Shared by the k3d and docker stand-ins.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import { goJson, tabwrite } from './go-format.mjs';
 import { notifyDaemon, readWorld, worldFile, writeWorld } from './world.mjs';
@@ -91,15 +92,40 @@ export function imagesOf(node) {
 export function recordImages(updates) {
   const home = process.env.HOME ?? os.homedir();
   const file = worldFile(home);
-  const world = readWorld(file);
-  for (const { nodeName, images } of updates) {
-    const node = world.clusters.flatMap((cluster) => cluster.nodes).find((item) => item.name === nodeName);
-    if (!node) continue;
-    const names = new Set(images.map((image) => image.name));
-    node.images = [...(node.images ?? []).filter((image) => !names.has(image.name)), ...images];
-  }
-  writeWorld(file, world);
+  // Real nodes have separate stores; here two direct imports at once (one per node, as tunnel repairs
+  // them) share world.json, so the read-modify-write is serialised or one node's image is lost.
+  withLock(`${file}.lock`, () => {
+    const world = readWorld(file);
+    for (const { nodeName, images } of updates) {
+      const node = world.clusters.flatMap((cluster) => cluster.nodes).find((item) => item.name === nodeName);
+      if (!node) continue;
+      const names = new Set(images.map((image) => image.name));
+      node.images = [...(node.images ?? []).filter((image) => !names.has(image.name)), ...images];
+    }
+    writeWorld(file, world);
+  });
   notifyDaemon(home);
+}
+
+/** An exclusive lock file; one left by a killed stand-in is taken over after 5 s. */
+function withLock(lock, work) {
+  const until = Date.now() + 5000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      fs.closeSync(fs.openSync(lock, 'wx'));
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      if (Date.now() > until) break;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+  try {
+    return work();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
 }
 
 /** `crictl images -o json`: the CRI's ListImages as protojson, two-space indented. */

@@ -31,6 +31,18 @@ export function createSimHome(simHome: string): void {
 }
 
 /**
+ * A dev server where k3d runs on Podman and there is no docker CLI: ~/.local/bin/docker is replaced by a
+ * podman stand-in (podman.mjs).
+ */
+export function installPodmanOnly(simHome: string): void {
+  const bin = path.join(simHome, '.local', 'bin');
+  fs.rmSync(path.join(bin, 'docker'), { force: true });
+  const script = path.join(HERE, 'podman.mjs');
+  const wrapper = `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(script)} "$@"\n`;
+  fs.writeFileSync(path.join(bin, 'podman'), wrapper, { mode: 0o755 });
+}
+
+/**
  * Session environment set by sshd (SetEnv). PATH leaves out /usr/local/bin so whatever this machine has
  * installed there (e.g. a real docker CLI without an engine) cannot shadow the simulated tools. With
  * `toolsOnPath`, the tools' directory is on the session PATH too (a host with k3d and docker installed

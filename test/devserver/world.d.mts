@@ -61,6 +61,12 @@ export interface ScenarioImageImport {
   failing?: string[];
   /** A direct `docker exec -i <node> ctr -n k8s.io images import -` fails too. */
   directImportFails?: string[];
+  /** The tools node cannot be created (rootless Podman has no /var/run/docker.sock, k3d #1272): exit 1. */
+  toolsNodeFails?: boolean;
+  /** Removing the tools node fails after a good import: an ERRO from cleanup only, exit 0. */
+  cleanupFails?: boolean;
+  /** Direct mode (v5.2–v5.3's auto default, or --mode direct): ctr fails on the stream in these nodes. */
+  streamFails?: string[];
 }
 
 export interface ScenarioCluster {
@@ -214,7 +220,8 @@ export interface WorldCluster {
 export interface World {
   schema: 1;
   versions: { k3d: string; k3s: string; docker: string; dockerApi: string; dockerMinApi?: string };
-  engine: { running: boolean; host?: string };
+  /** arch: the engine's `uname -m` as docker info reports it (default x86_64; aarch64 on arm64 servers). */
+  engine: { running: boolean; host?: string; arch?: string };
   /** Fault: these k3d commands ('cluster list', 'kubeconfig get') print their answer, then exit 1, stderr empty. */
   faults?: { k3dFailsAfterOutput?: string[] };
   networkSeq: number;

@@ -93,6 +93,54 @@ describe('simulated k3d image import', () => {
     );
   });
 
+  it('fails by release and engine as k3d does: tools node, cleanup, v5.3 direct mode, v5.4.6 hidden logs', async () => {
+    await dev.world.update((world) => {
+      world.clusters[0]!.spec.imageImport = { toolsNodeFails: true };
+    });
+    const tools = await login('k3d image import ~/myapp.tar -c my-app');
+    expect(tools.code).toBe(1);
+    expect(tools.stderr).toMatch(/ERRO.*Failed to run tools container for cluster 'my-app'/);
+    expect(tools.stderr).toContain('statfs /var/run/docker.sock: no such file or directory');
+    expect(tools.stderr).toMatch(/WARN.*At least one error occured/);
+    expect(await crictlTags('k3d-my-app-server-0')).not.toContain('docker.io/library/myapp:1.0');
+
+    await dev.world.update((world) => {
+      world.clusters[0]!.spec.imageImport = { cleanupFails: true };
+    });
+    const cleanup = await login('k3d image import ~/myapp.tar -c my-app');
+    expect(cleanup.code).toBe(0);
+    expect(cleanup.stderr).toMatch(/ERRO.*failed to delete tools node 'k3d-my-app-tools'/);
+    expect(await crictlTags('k3d-my-app-agent-0')).toContain('docker.io/library/myapp:1.0');
+
+    await dev.world.load('two-clusters.json');
+    await dev.world.update((world) => {
+      world.versions.k3d = 'v5.3.0';
+      world.clusters[0]!.spec.imageImport = { streamFails: ['agent-0'], digestNoise: ['server-0'] };
+    });
+    const direct = await login('k3d image import ~/myapp.tar -c my-app');
+    expect(direct.code).toBe(1);
+    expect(direct.stdout).toContain('Importing images from 1 tarball(s)...');
+    expect(direct.stdout).not.toContain('tools node');
+    expect(direct.stderr).toMatch(
+      /first error: failed to import images in node 'k3d-my-app-agent-0': Exec process in node 'k3d-my-app-agent-0' failed with exit code '1' *$/m,
+    );
+    // No --all-platforms before v5.4.8: no digest noise; the server got the image.
+    expect(direct.stderr).not.toContain('content digest');
+    expect(await crictlTags('k3d-my-app-server-0')).toContain('docker.io/library/myapp:1.0');
+    expect(await crictlTags('k3d-my-app-agent-0')).not.toContain('docker.io/library/myapp:1.0');
+
+    await dev.world.update((world) => {
+      world.versions.k3d = 'v5.4.6';
+      world.clusters[0]!.spec.imageImport = { failing: ['agent-0'] };
+    });
+    const hidden = await login('k3d image import ~/myapp.tar -c my-app');
+    expect(hidden.code).toBe(0);
+    expect(hidden.stderr).toMatch(
+      /failed to import images in node 'k3d-my-app-agent-0': Exec process in node 'k3d-my-app-agent-0' failed with exit code '1' *$/m,
+    );
+    expect(hidden.stderr).not.toContain('no space left');
+  });
+
   it('fails like k3d for a missing file, an unknown cluster and a bad mode', async () => {
     const missing = await login('k3d image import /tmp/no-such.tar -c my-app');
     expect(missing.code).toBe(1);

@@ -1,5 +1,6 @@
 // The test's local `docker` (this machine's, the Mac's): only what `tunnel image push` runs here, `docker
-// image inspect --format {{.Size}} <image>` and `docker save <image>`, which writes a small but real image
+// image inspect [--platform p] --format <template> <image>` (the fields .Size .Os .Architecture .Variant and
+// `{{if .Variant}}…{{end}}`) and `docker save [--platform p] <image>`, which writes a small but real image
 // archive like docker 25+ does (OCI layout + manifest.json; the layer is a real tar). Not production code.
 //
 // Environment: FAKE_DOCKER_IMAGES  comma-separated images "present" here (e.g. myapp:1.0,web)
@@ -8,6 +9,9 @@
 //              FAKE_DOCKER_SAVE_STALL_AFTER  write this many bytes, then wait until killed
 //              FAKE_DOCKER_PID_FILE  docker save writes its pid here
 //              FAKE_DOCKER_DAEMON_DOWN=1  every command fails as with Docker Desktop not running
+//              FAKE_DOCKER_PLATFORMS  the image's platforms (default linux/amd64); several = a multi-platform
+//                image in the containerd store, the first being what plain inspect shows (the host's)
+//              FAKE_DOCKER_SAVE_PLATFORM_FILE  docker save writes the --platform it was given here
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 
@@ -154,17 +158,51 @@ async function save(reference) {
     fail('Error response from daemon: write /dev/stdout: unexpected EOF');
 }
 
+/** `--flag value` out of args; returns [value, the rest]. */
+function takeFlag(args, flag) {
+  const index = args.indexOf(flag);
+  if (index === -1) return [undefined, args];
+  return [args[index + 1], args.filter((_, i) => i !== index && i !== index + 1)];
+}
+
+const platforms = () => (env.FAKE_DOCKER_PLATFORMS ?? 'linux/amd64').split(',');
+
+/** The few template pieces tunnel uses, evaluated as Go's text/template would for these fields. */
+function render(template, fields) {
+  return template
+    .replace(/\{\{if \.(\w+)\}\}(.*?)\{\{end\}\}/g, (_, name, body) => (fields[name] ? body : ''))
+    .replace(/\{\{\.(\w+)\}\}/g, (_, name) => (name in fields ? String(fields[name]) : '<no value>'));
+}
+
 function inspect(args) {
-  const format = args.indexOf('--format');
-  const reference = args.filter((_, index) => index !== format && index !== format + 1).at(-1);
+  const [format, afterFormat] = takeFlag(args, '--format');
+  const [platform, rest] = takeFlag(afterFormat, '--platform');
+  const reference = rest.at(-1);
   const image = reference && find(reference);
   if (!image) fail(`Error response from daemon: No such image: ${reference}`);
-  if (args[format + 1] !== '{{.Size}}') fail('[fake docker] only --format {{.Size}} is supported');
-  process.stdout.write(`${Number(env.FAKE_DOCKER_LAYER_BYTES ?? 2 * 1024 * 1024) + 4096}\n`);
+  const available = platforms();
+  // API 1.49: the variant for --platform, an error when the image does not provide it.
+  const chosen = platform ?? available[0];
+  if (!available.includes(chosen)) {
+    fail(
+      `Error response from daemon: image with reference ${reference} was found but does not match the specified platform: wanted ${chosen}, actual: ${available[0]}`,
+    );
+  }
+  const [os, architecture, variant = ''] = chosen.split('/');
+  const size = Number(env.FAKE_DOCKER_LAYER_BYTES ?? 2 * 1024 * 1024) + 4096;
+  process.stdout.write(
+    `${render(format ?? '{{.Size}}', { Size: size, Os: os, Architecture: architecture, Variant: variant })}\n`,
+  );
 }
 
 const [command, ...rest] = process.argv.slice(2);
 if (env.FAKE_DOCKER_DAEMON_DOWN === '1') fail(DAEMON_DOWN);
-if (command === 'save') await save(rest.at(-1));
-else if (command === 'image' && rest[0] === 'inspect') inspect(rest.slice(1));
+if (command === 'save') {
+  const [platform, args] = takeFlag(rest, '--platform');
+  if (platform && !platforms().includes(platform))
+    fail(`Error response from daemon: no suitable export target found for platform ${platform}`);
+  if (env.FAKE_DOCKER_SAVE_PLATFORM_FILE)
+    fs.writeFileSync(env.FAKE_DOCKER_SAVE_PLATFORM_FILE, platform ?? '');
+  await save(args.at(-1));
+} else if (command === 'image' && rest[0] === 'inspect') inspect(rest.slice(1));
 else fail(`[fake docker] not supported: docker ${process.argv.slice(2).join(' ')}`);

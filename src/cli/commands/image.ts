@@ -53,7 +53,7 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, op
   const reference = parseImageReference(imageArgument);
   checkPushable(reference);
   // Local problems (no docker, no such image) are found before any connection is made.
-  const estimatedBytes = await inspectLocalImage(reference);
+  const { estimatedBytes, platform } = await inspectLocalImage(reference);
   const output = pushOutput(host, reference, estimatedBytes, flags);
   const interrupt = new Interrupt(host);
   try {
@@ -62,6 +62,7 @@ async function runPush(host: string, imageArgument: string, flags: PushFlags, op
         open: devServerOpener(options),
         reference,
         estimatedBytes,
+        platform,
         cluster: flags.cluster,
         signal: interrupt.signal,
         onEvent: (event: PushEvent) => {
@@ -105,7 +106,7 @@ function notEverywhere(host: string, missing: number): TunnelError {
   const nodes = missing === 1 ? '1 node' : `${missing} nodes`;
   return new TunnelError('IMAGE', `The image is missing on ${nodes} of the cluster (see the list above).`, {
     hint:
-      `Look inside a node: ssh ${host} docker exec <node> crictl images; retry with --verbose to see what ` +
+      `Look inside a node: ssh ${host} docker exec <node> crictl images (podman exec with Podman); retry with --verbose to see what ` +
       'k3d printed. A node that is not running gets the image once it runs and you push again.',
   });
 }

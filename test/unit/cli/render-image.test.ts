@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   formatSeconds,
   progressMilestone,
+  renderImportError,
   renderNodes,
   renderNoiseLine,
+  renderPlatform,
   renderProgressBar,
   renderProgressLine,
   renderSummary,
@@ -97,7 +99,7 @@ describe('nodes and summary', () => {
     image: { reference: 'myapp:1.0', name: 'docker.io/library/myapp:1.0', estimatedBytes: 1 },
     cluster: 'my-app',
     upload: { bytes: 1, elapsedMs: 1 },
-    import: { harmlessErrors: 0, warnings: [] },
+    import: { harmlessErrors: 0, warnings: [], errors: [], failed: false },
     nodes: nodes.slice(0, 2),
     ok: true,
     ...overrides,
@@ -114,5 +116,46 @@ describe('nodes and summary', () => {
       image: { reference: 'myapp', name: 'docker.io/library/myapp:latest', estimatedBytes: 1 },
     });
     expect(renderSummary(latest, false)).toMatch(/imagePullPolicy: IfNotPresent/);
+  });
+
+  it("notes k3d's error when the nodes have the image after all", () => {
+    const failed = report({
+      import: {
+        harmlessErrors: 0,
+        warnings: [],
+        errors: ["Failed to run tools container for cluster 'my-app'", 'second'],
+        failed: true,
+      },
+    });
+    expect(renderSummary(failed, false).split('\n')[1]).toBe(
+      "note: k3d's import reported an error (Failed to run tools container for cluster 'my-app' (and 1 more)), yet every node has the image now",
+    );
+    const exitOnly = report({ import: { harmlessErrors: 0, warnings: [], errors: [], failed: true } });
+    expect(renderSummary(exitOnly, false)).toContain("note: k3d's import reported an error (a failed exit)");
+  });
+});
+
+describe('k3d errors and platforms, as the push goes', () => {
+  it("shows k3d's first error line (escaped) and that the nodes are checked next", () => {
+    const output = { code: 1, noise: [], warnings: [], lines: [], errors: ['boom\u001b[31m\nsecond line'] };
+    expect(renderImportError(output, false)).toBe(
+      'k3d image import reported an error: boom\\x1b[31m; checking every node',
+    );
+    expect(renderImportError({ ...output, errors: [] }, false)).toContain('error: k3d exited with 1;');
+  });
+
+  it('says the platform matched, that one variant is sent, or why it was not checked', () => {
+    expect(renderPlatform({ kind: 'platform', image: 'linux/amd64', nodes: 'linux/amd64' }, false)).toBe(
+      'platform: linux/amd64, as the nodes',
+    );
+    expect(
+      renderPlatform(
+        { kind: 'platform', image: 'linux/arm64', nodes: 'linux/amd64', saving: 'linux/amd64' },
+        false,
+      ),
+    ).toContain('so only linux/amd64 is sent');
+    expect(renderPlatform({ kind: 'platform', unchecked: 'podman info failed' }, false)).toBe(
+      'platform not checked: podman info failed',
+    );
   });
 });

@@ -81,6 +81,10 @@ export function fakeDevServer(setup: FakeDevServerSetup = {}): FakeDevServer {
       k3d: async () => K3D,
       docker: async () => ({ path: '/usr/bin/docker', foundVia: 'PATH', command: ['/usr/bin/docker'] }),
       engine: async () => LOCAL_ENGINE,
+      containerCli: async () => ({
+        program: { path: '/usr/bin/docker', foundVia: 'PATH', command: ['/usr/bin/docker'] },
+        kind: 'docker',
+      }),
       clusters: async () => setup.clusters ?? [],
       run: (program, args, options) => ssh.exec([...program.command, ...args], options),
       close: () => {

@@ -1,0 +1,55 @@
+// Before anything is uploaded: does the image run on the nodes? The image's platform (`docker image
+// inspect` here) against the engine's (`docker info` / `podman info` on the dev server). A mismatch is
+// refused with the build command that fixes it, unless this machine's docker also holds the nodes'
+// variant of a multi-platform image; then only that variant is saved (`docker save --platform`).
+import { TunnelError } from '../errors.js';
+import { type ContainerCli, enginePlatform } from '../remote/node-images.js';
+import { localImageHasPlatform } from './local-docker.js';
+import { formatPlatform, parsePlatform, platformMatches } from './platform.js';
+import type { PushWork } from './types.js';
+
+/** What `docker save` should be limited to: a platform, or undefined for the image as it is. */
+export async function choosePlatform(
+  request: PushWork,
+  cli: ContainerCli,
+  cluster: string,
+): Promise<string | undefined> {
+  const engine = await enginePlatform(request.devServer.ssh, cli, request.signal);
+  const nodes = engine.platform === undefined ? undefined : parsePlatform(engine.platform);
+  const image = request.platform === undefined ? undefined : parsePlatform(request.platform);
+  if (nodes === undefined || image === undefined) {
+    // Not knowing is no reason to refuse: the push goes on and says the check was skipped.
+    const why =
+      nodes === undefined
+        ? `${cli.kind} info on ${request.devServer.alias} did not say (${engine.error ?? engine.platform ?? 'no output'})`
+        : 'docker here did not say which platform the image is for';
+    request.onEvent({ kind: 'platform', image: request.platform, nodes: engine.platform, unchecked: why });
+    return undefined;
+  }
+  const wanted = formatPlatform(nodes);
+  if (platformMatches(image, nodes)) {
+    request.onEvent({ kind: 'platform', image: formatPlatform(image), nodes: wanted });
+    return undefined;
+  }
+  const hasVariant = request.hasPlatform ?? localImageHasPlatform;
+  if (await hasVariant(request.reference, wanted)) {
+    request.onEvent({ kind: 'platform', image: formatPlatform(image), nodes: wanted, saving: wanted });
+    return wanted;
+  }
+  throw wrongPlatform(request, { image: formatPlatform(image), nodes: wanted, cluster });
+}
+
+function wrongPlatform(request: PushWork, what: { image: string; nodes: string; cluster: string }) {
+  const name = request.reference.input;
+  return new TunnelError(
+    'IMAGE',
+    `${name} is built for ${what.image}, but the nodes of ${JSON.stringify(what.cluster)} on ` +
+      `${request.devServer.alias} run ${what.nodes}: its containers would fail with "exec format error". ` +
+      'Nothing was uploaded.',
+    {
+      hint:
+        `Build it for the nodes: docker build --platform ${what.nodes} -t ${name} . ` +
+        `(or both at once, with the containerd image store: docker buildx build --platform ${what.nodes},${what.image} -t ${name} --load .), then push again.`,
+    },
+  );
+}
