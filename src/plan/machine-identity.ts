@@ -12,7 +12,9 @@
 export const MACHINE_IDENTITY_SCRIPT =
   'if b=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null); then ' +
   `printf 'linux %s %s\\n' "$b" "$(readlink /proc/self/ns/net 2>/dev/null)"; ` +
-  'elif b=$(sysctl -n kern.bootsessionuuid 2>/dev/null); then printf \'darwin %s\\n\' "$b"; fi';
+  // macOS keeps sysctl in /usr/sbin, which a non-interactive PATH (and the agent's) may lack.
+  'elif b=$(/usr/sbin/sysctl -n kern.bootsessionuuid 2>/dev/null || sysctl -n kern.bootsessionuuid 2>/dev/null); ' +
+  'then printf \'darwin %s\\n\' "$b"; fi';
 
 export interface MachineIdentity {
   kernel: 'linux' | 'darwin';
