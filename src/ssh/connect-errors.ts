@@ -59,11 +59,16 @@ export function isLocalNetworkAddress(address: string): boolean {
   return family !== 0 && LOCAL_NETWORK.check(bare, family === 6 ? 'ipv6' : 'ipv4');
 }
 
+// Apple's /usr/bin tools are only *reported* exempt (a third-party report; Apple's TN3179 names no
+// exemption for a launchd agent's child), and the OpenSSH transport runs the first ssh on the agent's
+// PATH, which the login item copied from the installing shell (Homebrew's ssh is not Apple's).
 function localNetworkHint(target: SshTarget): string {
   return (
     'macOS Local Network privacy may be keeping tunnel off the LAN: in System Settings → Privacy & Security → ' +
-    'Local Network, allow node (the program the agent runs). /usr/bin/ssh from Terminal works because ' +
-    `Terminal has that permission. Or carry this host over /usr/bin/ssh: tunnel config set ${target.alias} transport openssh`
+    'Local Network, allow node (the program the agent runs); ssh from Terminal works because Terminal has ' +
+    `that permission. The OpenSSH transport may help (tunnel config set ${target.alias} transport openssh): ` +
+    "it runs the first ssh on the agent's PATH, and only Apple's /usr/bin/ssh is reported exempt, not " +
+    "Homebrew's; PATH=/usr/bin:$PATH tunnel agent install puts Apple's first"
   );
 }
 
@@ -73,10 +78,14 @@ function hostUnreachable(target: SshTarget, error: Ssh2Error, platform: NodeJS.P
   return isLocalNetworkAddress(address) ? localNetworkHint(target) : undefined;
 }
 
-export function connectError(target: SshTarget, why: string, cause?: unknown): TunnelError {
+export function connectError(
+  target: SshTarget,
+  why: string,
+  options: { cause?: unknown; hint?: string } = {},
+): TunnelError {
   return new TunnelError('SSH_CONNECT', `Cannot connect to ${describeTarget(target)}: ${why}`, {
-    hint: connectHint(target),
-    cause,
+    hint: options.hint ?? connectHint(target),
+    cause: options.cause,
   });
 }
 
@@ -99,22 +108,15 @@ export function mapConnectError(
     .join(' | ');
   const proxy = proxied ? ` (proxy: ${remoteText(proxied)})` : '';
   const said = remoteText(error.message);
-  const localNetwork = hostUnreachable(target, error, platform);
-  if (localNetwork)
-    return new TunnelError(
-      'SSH_CONNECT',
-      `Cannot connect to ${describeTarget(target)}: ${NETWORK_CAUSES.EHOSTUNREACH}${proxy}`,
-      {
-        hint: localNetwork,
-        cause: error,
-      },
-    );
-  if (code && NETWORK_CAUSES[code]) return connectError(target, `${NETWORK_CAUSES[code]}${proxy}`, error);
+  if (code && NETWORK_CAUSES[code]) {
+    const hint = hostUnreachable(target, error, platform);
+    return connectError(target, `${NETWORK_CAUSES[code]}${proxy}`, { cause: error, hint });
+  }
   if (error.level === 'client-timeout')
-    return connectError(target, `the SSH handshake timed out${proxy}`, error);
+    return connectError(target, `the SSH handshake timed out${proxy}`, { cause: error });
   if (typeof error.code === 'number') {
     // A DISCONNECT from the server: its own words are the best explanation.
-    return connectError(target, `the server disconnected: ${said}${proxy}`, error);
+    return connectError(target, `the server disconnected: ${said}${proxy}`, { cause: error });
   }
-  return connectError(target, `${said}${proxy}`, error);
+  return connectError(target, `${said}${proxy}`, { cause: error });
 }
