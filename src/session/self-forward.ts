@@ -71,11 +71,40 @@ export async function devServerIsThisMachine(
   ssh: Pick<SshConnection, 'remoteAddress' | 'execShell' | 'target'>,
   checks: SelfForwardChecks = realChecks,
 ): Promise<boolean> {
-  if (ssh.remoteAddress === undefined || !checks.isThisMachine(ssh.remoteAddress)) return false;
+  return (await selfForwardVerdict(ssh, checks)).local;
+}
+
+/** `definite` when both ends answered: the answer will not change for this address and port. */
+async function selfForwardVerdict(
+  ssh: Pick<SshConnection, 'remoteAddress' | 'execShell' | 'target'>,
+  checks: SelfForwardChecks,
+): Promise<{ local: boolean; definite: boolean }> {
+  if (ssh.remoteAddress === undefined || !checks.isThisMachine(ssh.remoteAddress))
+    return { local: false, definite: false };
   const [local, remote, owner] = await Promise.all([
     checks.local(),
     checks.remote(ssh),
     checks.portOwner(ssh.target.port),
   ]);
-  return compareMachines(local, remote) !== 'other' || !carriesElsewhere(owner);
+  const same = compareMachines(local, remote);
+  return { local: same !== 'other' || !carriesElsewhere(owner), definite: same !== 'unknown' };
+}
+
+/**
+ * devServerIsThisMachine for one session's reconnects: the first definite verdict for an address and
+ * port is kept, so a reconnect neither waits for the dev server's shell again nor flips the guard on a
+ * flaky answer (only new forwards would feel it; live ones are kept).
+ */
+export function cachedSelfForwardCheck(
+  checks: SelfForwardChecks = realChecks,
+): (ssh: Pick<SshConnection, 'remoteAddress' | 'execShell' | 'target'>) => Promise<boolean> {
+  const known = new Map<string, boolean>();
+  return async (ssh) => {
+    const key = `${ssh.remoteAddress}|${ssh.target.port}`;
+    const cached = known.get(key);
+    if (cached !== undefined) return cached;
+    const verdict = await selfForwardVerdict(ssh, checks);
+    if (verdict.definite) known.set(key, verdict.local);
+    return verdict.local;
+  };
 }

@@ -6,7 +6,11 @@ import { localMachineIdentity } from '../../../src/local/machine-identity.js';
 import { findPortOwner } from '../../../src/local/port-owner.js';
 import { isThisMachine } from '../../../src/plan/local-host.js';
 import { type MachineIdentity, parseMachineIdentity } from '../../../src/plan/machine-identity.js';
-import { devServerIsThisMachine, type SelfForwardChecks } from '../../../src/session/self-forward.js';
+import {
+  cachedSelfForwardCheck,
+  devServerIsThisMachine,
+  type SelfForwardChecks,
+} from '../../../src/session/self-forward.js';
 import type { ExecResult, SshTarget } from '../../../src/ssh/types.js';
 
 const mac: MachineIdentity = { kernel: 'darwin', boot: '6B0B2C4E-91A3-4F7D-8E25-3C1D9F0A7B64' };
@@ -99,6 +103,24 @@ describe('devServerIsThisMachine', () => {
     );
     const failing = onMac({ remote: async () => undefined });
     expect(await devServerIsThisMachine(link('127.0.0.1', ''), failing)).toBe(true);
+  });
+
+  // Each reconnect of a session would otherwise wait for the dev server's shell again, and a flaky
+  // answer would flip the guard for the forwards planned after it.
+  it('a session keeps the first definite verdict; an unanswered one is asked again', async () => {
+    const answers = [limaVm, 'This account is restricted.\n', limaVm];
+    const flaky = link('127.0.0.1', () => answers.shift() ?? '');
+    const check = cachedSelfForwardCheck(onMac());
+    expect(await check(flaky)).toBe(false);
+    expect(await check(flaky)).toBe(false);
+    expect(flaky.scripts).toHaveLength(1);
+    const silentFirst = link('127.0.0.1', () => answers.shift() ?? '');
+    answers.splice(0, answers.length, '', limaVm);
+    const again = cachedSelfForwardCheck(onMac());
+    expect(await again(silentFirst)).toBe(true);
+    expect(await again(silentFirst)).toBe(false);
+    expect(await again(silentFirst)).toBe(false);
+    expect(silentFirst.scripts).toHaveLength(2);
   });
 
   it('a dev server at another address is never asked', async () => {
