@@ -1,6 +1,6 @@
 // Turns ssh2's connection-phase errors into TunnelErrors with a hint. Classifies by ssh2's
 // `level` and Node's `code`, never by message text.
-import { BlockList, isIP } from 'node:net';
+import { type AddressKind, addressKind } from '../address-kind.js';
 import { TunnelError } from '../errors.js';
 import { remoteText, stderrLines } from '../redact.js';
 import type { SshTarget } from './types.js';
@@ -44,19 +44,11 @@ function connectHint(target: SshTarget): string {
 // launchd jobs, pi-mcp-adapter#543: only same-subnet peers fail, Apple's /usr/bin tools are exempt).
 // Terminal holds the permission, so plain ssh from it works while the agent started at login fails:
 // "check that plain ssh works" would send the user the wrong way.
-const LOCAL_NETWORK = new BlockList();
-LOCAL_NETWORK.addSubnet('10.0.0.0', 8, 'ipv4');
-LOCAL_NETWORK.addSubnet('172.16.0.0', 12, 'ipv4');
-LOCAL_NETWORK.addSubnet('192.168.0.0', 16, 'ipv4');
-LOCAL_NETWORK.addSubnet('169.254.0.0', 16, 'ipv4');
-LOCAL_NETWORK.addSubnet('fe80::', 10, 'ipv6');
-LOCAL_NETWORK.addSubnet('fc00::', 7, 'ipv6');
+const LOCAL_NETWORK = new Set<AddressKind>(['private', 'link-local', 'unique-local']);
 
 /** A private (RFC 1918), link-local or IPv6 unique-local address: what Local Network privacy guards. */
 export function isLocalNetworkAddress(address: string): boolean {
-  const bare = address.split('%')[0] ?? '';
-  const family = isIP(bare);
-  return family !== 0 && LOCAL_NETWORK.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+  return LOCAL_NETWORK.has(addressKind(address));
 }
 
 // Apple's /usr/bin tools are only *reported* exempt (a third-party report; Apple's TN3179 names no
