@@ -3,11 +3,12 @@
 // its saved sessions come back in the new one.
 // Lives in agent/ (not control/) because it starts the agent's process: control/ stays the wire only.
 
-import { agentLockPath, controlSocketPath } from '../config/paths.js';
+import { agentLockPath, controlSocketPath, legacyControlSocketPath } from '../config/paths.js';
 import {
   AgentUnavailableError,
   type AskHandlers,
   type ControlClient,
+  type ControlClientOptions,
   type HelloInfo,
 } from '../control/client.js';
 import { connectControl } from '../control/connect.js';
@@ -50,10 +51,23 @@ export interface AgentEffects {
   stop: (client: ControlClient, pid: number) => Promise<void>;
 }
 
+/** Today's socket, then an older release's under $TMPDIR (paths.ts legacyControlSocketPath). */
+async function connectSocket(options: ControlClientOptions): Promise<ControlClient> {
+  try {
+    return await connectControl(controlSocketPath(), options);
+  } catch (error) {
+    const legacy = legacyControlSocketPath();
+    if (!(error instanceof AgentUnavailableError) || legacy === undefined) throw error;
+    return connectControl(legacy, options).catch((legacyError: unknown) => {
+      throw legacyError instanceof AgentUnavailableError ? error : legacyError;
+    });
+  }
+}
+
 async function connectOnce(interaction: AskHandlers | undefined) {
   // The lock's pid is where the peer check looks first for the listener (it scans our processes after).
   const agentPid = readLockRecord(agentLockPath())?.pid;
-  const client = await connectControl(controlSocketPath(), { interaction, timeoutMs: 10_000, agentPid });
+  const client = await connectSocket({ interaction, timeoutMs: 10_000, agentPid });
   try {
     return { client, hello: await client.hello(VERSION) };
   } catch (error) {

@@ -5,6 +5,7 @@
 // launchctl is reached only through the injected `run`; tests answer it with macOS-shaped fixtures.
 import fs from 'node:fs';
 import { LAUNCHD_LABEL, type LoginItemPaths, type ServiceManager } from '../config/login-item-paths.js';
+import { boundText, escapeControls, stderrLines } from '../redact.js';
 import type { RunCommand } from './login-item.js';
 
 export interface LoginItemHealth {
@@ -33,11 +34,8 @@ const REINSTALL = 'tunnel agent install';
 const MAX_QUOTED = 200;
 
 function quoted(text: string): string {
-  const line = text.split('\n').find((entry) => entry.trim() !== '') ?? '';
-  return line
-    .trim()
-    .replaceAll(/[\u0000-\u001f\u007f]/g, ' ')
-    .slice(0, MAX_QUOTED);
+  const line = stderrLines(text)[0]?.trim() ?? '';
+  return boundText(escapeControls(line.slice(0, MAX_QUOTED * 2)), MAX_QUOTED);
 }
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -123,9 +121,11 @@ async function launchdFinding(input: LoginItemHealthInput): Promise<Finding> {
   const print = await input.run('launchctl', ['print', target]);
   const said = `${print.stderr}\n${print.stdout}`;
   // 113 with this wording is launchd's "no such job here"; anything else (no GUI session over ssh,
-  // no launchctl) says nothing about the job.
+  // no launchctl) says nothing about the job. Not loaded is not "will not start": launchd loads every
+  // plist in ~/Library/LaunchAgents at each login (booted out by hand, or installed over ssh with no
+  // GUI session); only a crash now would not be restarted until then.
   if (print.code === 113 && /Could not find service/.test(said)) {
-    return { problem: `launchd has not loaded it (not in ${domain})`, fix: REINSTALL };
+    return { note: `not loaded in ${domain} now: it loads at your next login; ${REINSTALL} loads it now` };
   }
   if (print.code !== 0) return { note: `could not ask launchd (launchctl print: ${quoted(said)})` };
   const failure = launchdSpawnFailure(print.stdout);

@@ -126,23 +126,31 @@ export function loadSessions(files: SessionFiles = realSessionFiles): LoadedSess
       files.rename(file, `${file}.invalid`);
     }
   }
-  for (const [alias, found] of byAlias) result.sessions.push(migrate(files, dir, alias, found));
+  for (const [alias, found] of byAlias) result.sessions.push(migrate({ files, dir, alias, found }));
   return result;
 }
 
+interface Migration {
+  files: SessionFiles;
+  dir: string;
+  alias: string;
+  found: { name: string; session: SavedSession }[];
+}
+
 /**
- * One record per alias, under its current name: the one already there wins; otherwise the record of
- * an earlier release is renamed to it (a case-only rename on APFS, which rename(2) does in place).
- * Any other copy of the alias is stale and removed.
+ * One record per alias, under its current name. The newest session wins (a later `createdAt`: a
+ * release downgraded to and back from may have connected again under the old name), and on a tie the
+ * record already under the current name; an older-named winner is renamed to it (a case-only rename
+ * on APFS, which rename(2) does in place). Any other copy of the alias is stale and removed.
  */
-function migrate(
-  files: SessionFiles,
-  dir: string,
-  alias: string,
-  found: { name: string; session: SavedSession }[],
-): SavedSession {
+function migrate({ files, dir, alias, found }: Migration): SavedSession {
   const want = sessionFileName(alias);
-  const chosen = found.find((entry) => entry.name === want) ?? (found[0] as (typeof found)[number]);
+  const rank = (entry: (typeof found)[number]) =>
+    [entry.session.createdAt, entry.name === want ? 1 : 0] as const;
+  const chosen = found.reduce((best, entry) => {
+    const [a, b] = [rank(entry), rank(best)];
+    return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]) ? entry : best;
+  });
   for (const entry of found) {
     if (entry === chosen) continue;
     files.remove(path.join(dir, entry.name));

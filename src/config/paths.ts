@@ -81,3 +81,21 @@ export function controlSocketPath(env: NodeJS.ProcessEnv = process.env, platform
   const name = `${createHash('sha256').update(home).digest('hex').slice(0, 16)}.sock`;
   return path.join(env.TUNNEL_SOCKET_TMP || '/tmp', `tunnel-${uid}`, name);
 }
+
+/**
+ * Where releases before this one put the fallback socket: under $TMPDIR, which a Terminal sets to the
+ * per-user /var/folders/…/T/. An agent such a release started from a shell still listens there after an
+ * upgrade; the CLI only looks it up (never listens there), with the same trust checks, so it finds that
+ * agent and replaces it like any agent of another version instead of starting a second one beside it.
+ * undefined when it would be today's path (the state path fits, or $TMPDIR is /tmp).
+ */
+export function legacyControlSocketPath(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): string | undefined {
+  const current = controlSocketPath(env, platform);
+  if (current === path.join(stateHome(env, platform), 'run', 'agent.sock')) return undefined;
+  const dir = path.basename(path.dirname(current));
+  const legacy = path.join(env.TMPDIR || os.tmpdir(), dir, path.basename(current));
+  return Buffer.byteLength(legacy) <= MAX_SOCKET_PATH_BYTES && legacy !== current ? legacy : undefined;
+}

@@ -91,7 +91,9 @@ export function describeOwner(listener: SocketListener, commandLine: CommandLine
 /** Pure: what kind of program a command line is. */
 export function classifyCommandLine(commandLine: CommandLine): OwnerKind {
   if (isTunnelAgent(commandLine)) return 'tunnel-agent';
-  const words = typeof commandLine === 'string' ? commandLine.trim().split(/\s+/) : commandLine;
+  // Another user's process can make its line up to ps's whole output: only its head names the program.
+  const words =
+    typeof commandLine === 'string' ? commandLine.slice(0, MAX_LINE).trim().split(/\s+/) : commandLine;
   const program = path.basename(words[0] ?? '');
   if ((program === 'kubectl' || program === 'oc') && words.includes('port-forward'))
     return 'kubectl-port-forward';
@@ -113,13 +115,24 @@ const BIN = /^tunnel(\.js)?$/;
 /**
  * The agent's line as ps prints it: `<node> [flags] <…/bin/tunnel.js> __agent`, where the node path
  * (fnm's "~/Library/Application Support/fnm/…/bin/node") or the bin path (a home directory with a space)
- * may hold spaces, so the line is matched by its known ends, never split into words.
+ * may hold spaces, so the line is matched by its known ends, never split into words. Each end is a
+ * pattern without nested repetition (linear time), and a line longer than MAX_LINE is never the agent's
+ * (two paths of at most PATH_MAX, 1024 on macOS, and a few flags): any process on this machine can make
+ * its line whatever it likes, and this runs inside the agent while it assigns ports.
  */
-const AGENT_LINE = /^(?:\S.*\/)?node(?:js)?\s.*(?:^|[\s/])tunnel(?:\.js)?\s+__agent\s*$/;
+const NODE_HEAD = /(?:^|\/)node(?:js)?\s/;
+const AGENT_TAIL = /(?:^|[\s/])tunnel(?:\.js)?\s+__agent$/;
+const MAX_LINE = 4096;
 
 /** Whether a command line is tunnel's own agent (spawn.ts and the login item start it so). */
 function isTunnelAgent(commandLine: CommandLine): boolean {
-  if (typeof commandLine === 'string') return AGENT_LINE.test(commandLine.trim());
+  if (typeof commandLine === 'string') {
+    const line = commandLine.trim();
+    if (line.length > MAX_LINE) return false;
+    const head = NODE_HEAD.exec(line);
+    const tail = AGENT_TAIL.exec(line);
+    return head !== null && tail !== null && head.index < tail.index;
+  }
   const [program = '', ...rest] = commandLine;
   return (
     NODE.test(path.basename(program)) &&

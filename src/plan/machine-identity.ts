@@ -4,14 +4,17 @@
 // and a Docker container published with -p 2222:22 are all reached over loopback, yet each has a network
 // stack of its own, whose 127.0.0.1 is not ours. What decides is the kernel (its boot id: a VM has
 // another) and, on Linux, the network namespace (a container on the same kernel has another). The same
-// script runs on both ends; nothing else is read, and the dev server's answer can only make tunnel
-// more careful (an unknown or equal answer keeps the guard) or let it keep the port numbers.
+// script runs on both ends; nothing else is read. The dev server's answer alone can only make tunnel
+// more careful (an unknown or equal answer keeps the guard): clearing it also takes local evidence
+// (session/self-forward.ts), since the remote account's startup files could print a forged line.
 
 /** POSIX sh; prints one line `linux <boot id> <net:[inode]>` or `darwin <boot session uuid>`. */
 export const MACHINE_IDENTITY_SCRIPT =
   'if b=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null); then ' +
   `printf 'linux %s %s\\n' "$b" "$(readlink /proc/self/ns/net 2>/dev/null)"; ` +
-  'elif b=$(sysctl -n kern.bootsessionuuid 2>/dev/null); then printf \'darwin %s\\n\' "$b"; fi';
+  // macOS keeps sysctl in /usr/sbin, which a non-interactive PATH (and the agent's) may lack.
+  'elif b=$(/usr/sbin/sysctl -n kern.bootsessionuuid 2>/dev/null || sysctl -n kern.bootsessionuuid 2>/dev/null); ' +
+  'then printf \'darwin %s\\n\' "$b"; fi';
 
 export interface MachineIdentity {
   kernel: 'linux' | 'darwin';

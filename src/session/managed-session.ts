@@ -19,7 +19,7 @@ import { Supervisor } from '../supervisor/supervisor.js';
 import { SessionAnswers } from './answers.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
-import { devServerIsThisMachine } from './self-forward.js';
+import { cachedSelfForwardCheck } from './self-forward.js';
 import { planSession } from './session-plan.js';
 import { sessionStatus } from './status.js';
 
@@ -64,6 +64,7 @@ export class ManagedSession {
   private forwarded = false;
   /** The SSH connection goes to this machine (see AssignOptions.devServerIsLocal). */
   private devServerIsLocal = false;
+  private readonly selfForwardCheck = cachedSelfForwardCheck();
   private discovery: Discovery = {
     hostName: undefined,
     k3d: undefined,
@@ -211,7 +212,7 @@ export class ManagedSession {
         const ssh = devServer.ssh;
         this.discovery.hostName = ssh.target.hostName;
         this.discovery.transport = ssh.transport ?? { kind: 'ssh2', reason: undefined };
-        this.devServerIsLocal = await devServerIsThisMachine(ssh);
+        this.devServerIsLocal = await this.selfForwardCheck(ssh);
         return new LiveConnection(devServer);
       },
       discover: async (connection) => {

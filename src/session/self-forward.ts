@@ -3,9 +3,17 @@
 // SSH connection went over loopback or to one of our own addresses; a VM or container reached through a
 // forwarded port (Lima's 127.0.0.1:60022, OrbStack's 127.0.0.1:32222, docker -p 2222:22) does too, and
 // would lose its port numbers for nothing. So only then, both ends are asked which kernel boot and
-// network namespace they run in (plan/machine-identity.ts); evidence of another one clears it, and
-// anything else (no answer, an unknown system) keeps the guard, whose cost is only a remapped port.
+// network namespace they run in (plan/machine-identity.ts). The dev server's answer alone cannot clear
+// it: the remote account's startup files can print a forged line, and when the dev server really is this
+// machine (another local user's account at localhost) keeping the port numbers makes each forward
+// connect to itself until the agent runs out of descriptors. So it takes two pieces of evidence: the
+// answer names another kernel or namespace, AND this machine shows which program listens on the port
+// the connection reached, and it is one that carries it elsewhere (a VM's or container's port
+// forwarder, an ssh or kubectl forward). sshd (or launchd holding port 22 for macOS's Remote Login)
+// means this machine; an owner this user cannot see (root's, another user's) proves nothing. Anything
+// short of both keeps the guard, whose cost is only a remapped port.
 import { localMachineIdentity } from '../local/machine-identity.js';
+import { findPortOwner, type PortOwner } from '../local/port-owner.js';
 import { isThisMachine } from '../plan/local-host.js';
 import {
   compareMachines,
@@ -19,6 +27,8 @@ export interface SelfForwardChecks {
   local: () => Promise<MachineIdentity | undefined>;
   remote: (ssh: Pick<SshConnection, 'execShell'>) => Promise<MachineIdentity | undefined>;
   isThisMachine: (address: string) => boolean;
+  /** Who listens on this machine's TCP `port` (the one the SSH connection reached), if visible. */
+  portOwner: (port: number) => Promise<PortOwner | undefined>;
 }
 
 /** The dev server's answer: bounded (a few lines), and a failed or silent command is no answer. */
@@ -37,13 +47,64 @@ const realChecks: SelfForwardChecks = {
   local: () => localMachineIdentity().catch(() => undefined),
   remote: remoteMachineIdentity,
   isThisMachine: (address) => isThisMachine(address),
+  portOwner: (port) => findPortOwner(port).catch(() => undefined),
 };
 
+/**
+ * Programs that listen on a local port to carry its connections into another network stack, by the
+ * name ss (15 characters) or lsof (cut to 9 on macOS) prints: Lima's hostagent and QEMU's user-mode
+ * network (127.0.0.1:60022), OrbStack (127.0.0.1:32222), Docker Desktop, docker-proxy, rootless docker
+ * and Podman machine's forwarders, VirtualBox (Vagrant's 127.0.0.1:2222).
+ */
+const CARRIER =
+  /^(limactl|qemu-syst|OrbStack|com\.docke|vpnkit|docker-pr|rootlessk|gvproxy|VBoxHeadl|ssh|autossh)/;
+
+/** Pure: whether the listener on the SSH port is known to carry connections out of this machine. */
+export function carriesElsewhere(owner: PortOwner | undefined): boolean {
+  if (owner === undefined || owner.pid === undefined) return false;
+  if (owner.kind === 'ssh-forward' || owner.kind === 'kubectl-port-forward') return true;
+  const name = owner.name ?? '';
+  return CARRIER.test(name) && !name.startsWith('sshd');
+}
+
 export async function devServerIsThisMachine(
-  ssh: Pick<SshConnection, 'remoteAddress' | 'execShell'>,
+  ssh: Pick<SshConnection, 'remoteAddress' | 'execShell' | 'target'>,
   checks: SelfForwardChecks = realChecks,
 ): Promise<boolean> {
-  if (ssh.remoteAddress === undefined || !checks.isThisMachine(ssh.remoteAddress)) return false;
-  const [local, remote] = await Promise.all([checks.local(), checks.remote(ssh)]);
-  return compareMachines(local, remote) !== 'other';
+  return (await selfForwardVerdict(ssh, checks)).local;
+}
+
+/** `definite` when both ends answered: the answer will not change for this address and port. */
+async function selfForwardVerdict(
+  ssh: Pick<SshConnection, 'remoteAddress' | 'execShell' | 'target'>,
+  checks: SelfForwardChecks,
+): Promise<{ local: boolean; definite: boolean }> {
+  if (ssh.remoteAddress === undefined || !checks.isThisMachine(ssh.remoteAddress))
+    return { local: false, definite: false };
+  const [local, remote, owner] = await Promise.all([
+    checks.local(),
+    checks.remote(ssh),
+    checks.portOwner(ssh.target.port),
+  ]);
+  const same = compareMachines(local, remote);
+  return { local: same !== 'other' || !carriesElsewhere(owner), definite: same !== 'unknown' };
+}
+
+/**
+ * devServerIsThisMachine for one session's reconnects: the first definite verdict for an address and
+ * port is kept, so a reconnect neither waits for the dev server's shell again nor flips the guard on a
+ * flaky answer (only new forwards would feel it; live ones are kept).
+ */
+export function cachedSelfForwardCheck(
+  checks: SelfForwardChecks = realChecks,
+): (ssh: Pick<SshConnection, 'remoteAddress' | 'execShell' | 'target'>) => Promise<boolean> {
+  const known = new Map<string, boolean>();
+  return async (ssh) => {
+    const key = `${ssh.remoteAddress}|${ssh.target.port}`;
+    const cached = known.get(key);
+    if (cached !== undefined) return cached;
+    const verdict = await selfForwardVerdict(ssh, checks);
+    if (verdict.definite) known.set(key, verdict.local);
+    return verdict.local;
+  };
 }

@@ -5,6 +5,7 @@
 // SSH_AUTH (every key and answer was refused). Never contains an answer or key material.
 import { TunnelError } from '../errors.js';
 import { remoteText } from '../redact.js';
+import { pasteWord } from '../shell-word.js';
 import { AnswerRefusedError } from './answer-refused.js';
 import type { SkippedIdentity } from './key-files.js';
 import type { SshTarget } from './types.js';
@@ -102,6 +103,9 @@ function needsAnswer(facts: AuthFacts, where: string): TunnelError {
   );
 }
 
+/** A key path as one word to paste (`~/Library/Mobile Documents/…` has a space). */
+const keyWord = (file: string): string => pasteWord(file, '<key file>');
+
 // On a Mac the agent (launchd's, which the login item gets too) starts empty at every login, even for
 // keys whose passphrase is in the Keychain: only `ssh-add --apple-load-keychain` or a first ssh with
 // UseKeychain + AddKeysToAgent loads them. --apple-use-keychain/--apple-load-keychain replaced -K/-A
@@ -109,7 +113,7 @@ function needsAnswer(facts: AuthFacts, where: string): TunnelError {
 // neither, hence /usr/bin/ssh-add.
 function keychainHint(paths: string[]): string {
   return (
-    `Load the key into your agent and its passphrase into the Keychain, then retry: ${paths.map((p) => `/usr/bin/ssh-add --apple-use-keychain ${p}`).join(' ; ')}. ` +
+    `Load the key into your agent and its passphrase into the Keychain, then retry: ${paths.map((p) => `/usr/bin/ssh-add --apple-use-keychain ${keyWord(p)}`).join(' ; ')}. ` +
     'The agent starts empty after each login: `/usr/bin/ssh-add --apple-load-keychain` loads every key whose passphrase ' +
     'the Keychain holds, or set `UseKeychain yes` and `AddKeysToAgent yes` in ~/.ssh/config so your first ssh does it'
   );
@@ -120,7 +124,7 @@ function authHint(facts: AuthFacts): string {
   const encrypted = facts.skipped.filter((s) => s.reason.startsWith('encrypted'));
   if (encrypted.length > 0 && platform === 'darwin') return keychainHint(encrypted.map((s) => s.path));
   if (encrypted.length > 0)
-    return `Load the key into your agent, then retry: ${encrypted.map((s) => `ssh-add ${s.path}`).join(' ; ')}`;
+    return `Load the key into your agent, then retry: ${encrypted.map((s) => `ssh-add ${keyWord(s.path)}`).join(' ; ')}`;
   const isSecret = (item: string) => item === 'password' || item === 'keyboard-interactive';
   if (facts.tried.length > 0 && facts.tried.every(isSecret))
     return `Check the password or code for ${target.user}; debug with: ssh -v ${target.alias}`;

@@ -1,6 +1,6 @@
 // Turns ssh2's connection-phase errors into TunnelErrors with a hint. Classifies by ssh2's
 // `level` and Node's `code`, never by message text.
-import { BlockList, isIP } from 'node:net';
+import { type AddressKind, addressKind } from '../address-kind.js';
 import { TunnelError } from '../errors.js';
 import { remoteText, stderrLines } from '../redact.js';
 import type { SshTarget } from './types.js';
@@ -44,26 +44,23 @@ function connectHint(target: SshTarget): string {
 // launchd jobs, pi-mcp-adapter#543: only same-subnet peers fail, Apple's /usr/bin tools are exempt).
 // Terminal holds the permission, so plain ssh from it works while the agent started at login fails:
 // "check that plain ssh works" would send the user the wrong way.
-const LOCAL_NETWORK = new BlockList();
-LOCAL_NETWORK.addSubnet('10.0.0.0', 8, 'ipv4');
-LOCAL_NETWORK.addSubnet('172.16.0.0', 12, 'ipv4');
-LOCAL_NETWORK.addSubnet('192.168.0.0', 16, 'ipv4');
-LOCAL_NETWORK.addSubnet('169.254.0.0', 16, 'ipv4');
-LOCAL_NETWORK.addSubnet('fe80::', 10, 'ipv6');
-LOCAL_NETWORK.addSubnet('fc00::', 7, 'ipv6');
+const LOCAL_NETWORK = new Set<AddressKind>(['private', 'link-local', 'unique-local']);
 
 /** A private (RFC 1918), link-local or IPv6 unique-local address: what Local Network privacy guards. */
 export function isLocalNetworkAddress(address: string): boolean {
-  const bare = address.split('%')[0] ?? '';
-  const family = isIP(bare);
-  return family !== 0 && LOCAL_NETWORK.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+  return LOCAL_NETWORK.has(addressKind(address));
 }
 
+// Apple's /usr/bin tools are only *reported* exempt (a third-party report; Apple's TN3179 names no
+// exemption for a launchd agent's child), and the OpenSSH transport runs the first ssh on the agent's
+// PATH, which the login item copied from the installing shell (Homebrew's ssh is not Apple's).
 function localNetworkHint(target: SshTarget): string {
   return (
     'macOS Local Network privacy may be keeping tunnel off the LAN: in System Settings → Privacy & Security → ' +
-    'Local Network, allow node (the program the agent runs). /usr/bin/ssh from Terminal works because ' +
-    `Terminal has that permission. Or carry this host over /usr/bin/ssh: tunnel config set ${target.alias} transport openssh`
+    'Local Network, allow node (the program the agent runs); ssh from Terminal works because Terminal has ' +
+    `that permission. The OpenSSH transport may help (tunnel config set ${target.alias} transport openssh): ` +
+    "it runs the first ssh on the agent's PATH, and only Apple's /usr/bin/ssh is reported exempt, not " +
+    "Homebrew's; PATH=/usr/bin:$PATH tunnel agent install puts Apple's first"
   );
 }
 
@@ -73,10 +70,14 @@ function hostUnreachable(target: SshTarget, error: Ssh2Error, platform: NodeJS.P
   return isLocalNetworkAddress(address) ? localNetworkHint(target) : undefined;
 }
 
-export function connectError(target: SshTarget, why: string, cause?: unknown): TunnelError {
+export function connectError(
+  target: SshTarget,
+  why: string,
+  options: { cause?: unknown; hint?: string } = {},
+): TunnelError {
   return new TunnelError('SSH_CONNECT', `Cannot connect to ${describeTarget(target)}: ${why}`, {
-    hint: connectHint(target),
-    cause,
+    hint: options.hint ?? connectHint(target),
+    cause: options.cause,
   });
 }
 
@@ -99,22 +100,15 @@ export function mapConnectError(
     .join(' | ');
   const proxy = proxied ? ` (proxy: ${remoteText(proxied)})` : '';
   const said = remoteText(error.message);
-  const localNetwork = hostUnreachable(target, error, platform);
-  if (localNetwork)
-    return new TunnelError(
-      'SSH_CONNECT',
-      `Cannot connect to ${describeTarget(target)}: ${NETWORK_CAUSES.EHOSTUNREACH}${proxy}`,
-      {
-        hint: localNetwork,
-        cause: error,
-      },
-    );
-  if (code && NETWORK_CAUSES[code]) return connectError(target, `${NETWORK_CAUSES[code]}${proxy}`, error);
+  if (code && NETWORK_CAUSES[code]) {
+    const hint = hostUnreachable(target, error, platform);
+    return connectError(target, `${NETWORK_CAUSES[code]}${proxy}`, { cause: error, hint });
+  }
   if (error.level === 'client-timeout')
-    return connectError(target, `the SSH handshake timed out${proxy}`, error);
+    return connectError(target, `the SSH handshake timed out${proxy}`, { cause: error });
   if (typeof error.code === 'number') {
     // A DISCONNECT from the server: its own words are the best explanation.
-    return connectError(target, `the server disconnected: ${said}${proxy}`, error);
+    return connectError(target, `the server disconnected: ${said}${proxy}`, { cause: error });
   }
-  return connectError(target, `${said}${proxy}`, error);
+  return connectError(target, `${said}${proxy}`, { cause: error });
 }

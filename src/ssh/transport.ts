@@ -67,7 +67,7 @@ async function openJump(target: SshTarget, deps: TransportDeps): Promise<Transpo
   } catch (error) {
     hop.close();
     const why = error instanceof TunnelError ? error.message : String(error);
-    throw connectError(target, `jump host ${hopTarget.alias} could not reach it: ${why}`, error);
+    throw connectError(target, `jump host ${hopTarget.alias} could not reach it: ${why}`, { cause: error });
   }
   let hopReason: CloseReason | undefined;
   void hop.closed.then((reason) => {

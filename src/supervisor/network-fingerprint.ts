@@ -17,6 +17,7 @@
 //   while a real move to another network changes the prefix. IPv4 counts by address: a new lease
 //   breaks every connection bound to the old one.
 import os from 'node:os';
+import { addressKind } from '../address-kind.js';
 
 /** Interface families a Mac creates and changes on its own (names without the unit number). */
 const DARWIN_CHURN = new Set(['awdl', 'llw', 'anpi', 'XHC', 'gif', 'stf', 'bridge', 'ap', 'lo']);
@@ -43,17 +44,11 @@ export function networkFingerprint(
 }
 
 function routableKey(entry: os.NetworkInterfaceInfo): string | undefined {
-  if (entry.family === 'IPv4') {
-    const [a, b] = entry.address.split('.').map(Number);
-    if (a === 127 || (a === 169 && b === 254)) return undefined;
-    return entry.address;
-  }
+  const kind = addressKind(entry.address);
+  if (entry.family === 'IPv4')
+    return kind === 'loopback' || kind === 'link-local' ? undefined : entry.address;
   const groups = ipv6Groups(entry.address);
-  if (!groups) return undefined;
-  const first = groups[0] ?? 0;
-  const global = (first & 0xe000) === 0x2000;
-  const uniqueLocal = (first & 0xfe00) === 0xfc00;
-  if (!global && !uniqueLocal) return undefined;
+  if (!groups || (kind !== 'global' && kind !== 'unique-local')) return undefined;
   const mask = ipv6Groups(entry.netmask) ?? [];
   const prefix = groups.map((group, i) => (group & (mask[i] ?? 0)).toString(16)).join(':');
   return `${prefix}/${prefixLength(mask)}`;

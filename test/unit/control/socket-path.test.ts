@@ -1,6 +1,11 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agentLockPath, controlSocketPath, MAX_SOCKET_PATH_BYTES } from '../../../src/config/paths.js';
+import {
+  agentLockPath,
+  controlSocketPath,
+  legacyControlSocketPath,
+  MAX_SOCKET_PATH_BYTES,
+} from '../../../src/config/paths.js';
 
 describe('controlSocketPath', () => {
   it('lives under the state directory when the path is short enough', () => {
@@ -46,5 +51,16 @@ describe('controlSocketPath', () => {
   it("macOS's default state path for a long user name still fits", () => {
     const socket = controlSocketPath({ HOME: `/Users/${'u'.repeat(40)}` }, 'darwin');
     expect(Buffer.byteLength(socket)).toBeLessThanOrEqual(MAX_SOCKET_PATH_BYTES);
+  });
+
+  // An older release put the fallback under $TMPDIR: the CLI looks there too after an upgrade.
+  it("an older release's socket under a Terminal's TMPDIR is looked up as well, and only then", () => {
+    const home = `/Users/${'a-long-user-name-'.repeat(3)}`;
+    const terminal = '/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/';
+    const today = controlSocketPath({ HOME: home, TMPDIR: terminal }, 'darwin');
+    const legacy = legacyControlSocketPath({ HOME: home, TMPDIR: terminal }, 'darwin');
+    expect(legacy).toBe(path.join(terminal, path.basename(path.dirname(today)), path.basename(today)));
+    expect(legacyControlSocketPath({ HOME: home, TMPDIR: '/tmp' }, 'darwin')).toBeUndefined();
+    expect(legacyControlSocketPath({ HOME: '/Users/me', TMPDIR: terminal }, 'darwin')).toBeUndefined();
   });
 });

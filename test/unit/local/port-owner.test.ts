@@ -86,6 +86,24 @@ describe('tunnel agent at a path with a space', () => {
   });
 });
 
+// Any local user's process can hold a port tunnel wants and make its ps line up to 1 MiB (runQuietly's
+// limit); the agent classifies it while it assigns ports, so the match must not stall the event loop. A
+// pattern with nested `.*` took about 70 s on this line; the suite's timeout catches a hang.
+describe('a hostile command line', () => {
+  const hostile = 'x/node /tunnel '.repeat((1024 * 1024) / 15);
+
+  it('a 1 MiB line of near-matches is another program', () => {
+    expect(hostile.length).toBeGreaterThan(1_000_000);
+    expect(classifyCommandLine(hostile)).toBe('other');
+  });
+
+  it("a line padded past any real agent's length is not the agent, even when it ends like one", () => {
+    const padded = `/usr/bin/node ${'a'.repeat(8192)} /opt/tunnel/bin/tunnel.js __agent`;
+    expect(classifyCommandLine(padded)).toBe('other');
+    expect(classifyCommandLine(`${hostile}tunnel.js __agent`)).toBe('other');
+  });
+});
+
 describe('findPortOwner', () => {
   it('Linux: ss -ltnpH for the port, then the command line of its pid', async () => {
     const calls: string[] = [];

@@ -1,6 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   compareMachines,
+  MACHINE_IDENTITY_SCRIPT,
   type MachineIdentity,
   parseMachineIdentity,
 } from '../../../src/plan/machine-identity.js';
@@ -62,5 +67,33 @@ describe('compareMachines', () => {
     expect(compareMachines(linuxHost, undefined)).toBe('unknown');
     expect(compareMachines(undefined, linuxHost)).toBe('unknown');
     expect(compareMachines(linuxHost, { kernel: 'linux', boot: linuxHost.boot })).toBe('unknown');
+  });
+});
+
+// A macOS dev server (or this Mac's agent) whose PATH is /usr/bin:/bin, as a non-interactive ssh
+// session's often is: sysctl lives in /usr/sbin there. Reproduced on Linux in a private mount
+// namespace: no /proc/sys/kernel/random (as on macOS) and a /usr/sbin/sysctl that answers as macOS's.
+const canMount =
+  process.platform === 'linux' && process.getuid?.() === 0 && fs.existsSync('/usr/sbin/sysctl');
+describe.skipIf(!canMount)('the script on a macOS-shaped system', () => {
+  it('finds /usr/sbin/sysctl without /usr/sbin on PATH', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-identity-'));
+    try {
+      const empty = path.join(dir, 'empty');
+      fs.mkdirSync(empty);
+      const sysctl = path.join(dir, 'sysctl');
+      // macOS: `sysctl -n kern.bootsessionuuid` prints the uuid in upper case.
+      fs.writeFileSync(sysctl, `#!/bin/sh\n[ "$*" = "-n kern.bootsessionuuid" ] && echo ${mac.boot}\n`, {
+        mode: 0o755,
+      });
+      const setup = `mount --bind ${empty} /proc/sys/kernel/random && mount --bind ${sysctl} /usr/sbin/sysctl && PATH=/usr/bin:/bin exec /bin/sh -c "$0"`;
+      const run = spawnSync('unshare', ['-m', '/bin/sh', '-c', setup, MACHINE_IDENTITY_SCRIPT], {
+        encoding: 'utf8',
+      });
+      expect(run.stderr).toBe('');
+      expect(parseMachineIdentity(run.stdout)).toEqual(mac);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -37,4 +37,17 @@ describe('authFailure: an encrypted key nobody could unlock', () => {
       'Load the key into your agent, then retry: ssh-add /Users/dev/.ssh/id_ed25519',
     );
   });
+
+  // iCloud Drive's folder has a space: the command must still paste as one ssh-add argument.
+  it('quotes a key path with a space so the command works when pasted', () => {
+    const spaced = facts('darwin');
+    spaced.skipped = [{ ...spaced.skipped[0]!, path: '/Users/dev/Library/Mobile Documents/keys/id_ed25519' }];
+    expect(authFailure(spaced).hint).toContain(
+      "/usr/bin/ssh-add --apple-use-keychain '/Users/dev/Library/Mobile Documents/keys/id_ed25519'",
+    );
+    spaced.platform = 'linux';
+    expect(authFailure(spaced).hint).toContain(
+      "ssh-add '/Users/dev/Library/Mobile Documents/keys/id_ed25519'",
+    );
+  });
 });

@@ -74,6 +74,16 @@ describe('mapConnectError: EHOSTUNREACH and macOS Local Network privacy', () => 
     expect(error.hint).not.toContain('Check that plain ssh works');
   });
 
+  // The OpenSSH transport runs the first ssh on the agent's PATH (Homebrew's, often), and Apple's
+  // /usr/bin/ssh is only reported exempt: the hint must not promise that it carries the host.
+  it('does not promise /usr/bin/ssh: it says the transport may help and how to put Apple ssh first', () => {
+    const error = mapConnectError(lan, unreachable('192.168.1.40'), { platform: 'darwin' });
+    expect(error.hint).toContain('The OpenSSH transport may help');
+    expect(error.hint).toContain("first ssh on the agent's PATH");
+    expect(error.hint).toContain('PATH=/usr/bin:$PATH tunnel agent install');
+    expect(error.hint).not.toMatch(/carry this host over \/usr\/bin\/ssh|is exempt/);
+  });
+
   it.each(['203.0.113.7', '172.32.0.1', '2001:db8::7', '100.64.1.2'])(
     'on a Mac, %s (not a local-network address) keeps the plain-ssh hint',
     (address) => {

@@ -58,9 +58,18 @@ describe('startWakeWatch: sleep', () => {
     expect(events).toEqual(['wake: the timer fired 115100 ms late (asleep or frozen)']);
   });
 
-  it('timer coalescing (ticks 10 s late, both clocks moving) is never taken for a sleep', () => {
+  it('a short suspend on Linux (8 s: less than three ticks of wall time) is a wake', () => {
+    // The old rule (wall time between ticks > 3 × 5 s) saw 8.1 s and missed it.
     const { tick, events } = watch();
-    for (let i = 0; i < 20; i++) tick({ awakeMs: 15_000 });
+    tick({ awakeMs: 100, asleepMs: 8_000 });
+    expect(events).toEqual(['wake: the machine slept for about 8000 ms']);
+  });
+
+  it('timer coalescing (ticks 10 s late plus a slow loop, both clocks moving) is never taken for a sleep', () => {
+    // 5 s interval + 10 s of coalescing + 1 s of a busy event loop = 16 s between ticks: past the old
+    // rule's 15 s (3 × 5 s of wall time), which called each of these a wake and cancelled the backoff.
+    const { tick, events } = watch();
+    for (let i = 0; i < 20; i++) tick({ awakeMs: 5_000 + 10_000 + 1_000 });
     tick({ awakeMs: 5_000 });
     expect(events).toEqual([]);
   });
