@@ -16,7 +16,10 @@ export interface WakeWatchOptions {
   intervalMs?: number;
   /** Wall time beyond monotonic time that means the machine was asleep; default 5 s. */
   sleptAfterMs?: number;
-  /** Lateness beyond intervalMs that counts as a sleep without any clock gap; default 30 s. */
+  /**
+   * Lateness beyond intervalMs that counts as a sleep without any clock gap; default 15 s: above macOS's
+   * coalescing (up to ~10 s), below a process frozen for 30 s (SIGSTOP; a Mac asleep, whose clocks both run).
+   */
   lateAfterMs?: number;
   fingerprint: () => string;
   onEvent: (cause: WakeCause, detail: string) => void;
@@ -27,7 +30,7 @@ export function startWakeWatch(options: WakeWatchOptions): () => void {
   const { clock, fingerprint, onEvent } = options;
   const intervalMs = options.intervalMs ?? 5_000;
   const sleptAfterMs = options.sleptAfterMs ?? 5_000;
-  const lateAfterMs = options.lateAfterMs ?? 30_000;
+  const lateAfterMs = options.lateAfterMs ?? 15_000;
   let stopped = false;
   let last = { wall: clock.now(), monotonic: clock.monotonicNow() };
   let lastPrint = fingerprint();

@@ -58,6 +58,14 @@ describe('startWakeWatch: sleep', () => {
     expect(events).toEqual(['wake: the timer fired 115100 ms late (asleep or frozen)']);
   });
 
+  it('a process frozen for 30 s with both clocks running (SIGSTOP; a Mac asleep) is a wake', () => {
+    // 30 s of freeze + the 5 s interval: 30 s late, past the 15 s lateness rule, which leaves 5 s of margin
+    // above macOS's coalescing (up to ~10 s late).
+    const { tick, events } = watch();
+    tick({ awakeMs: 100, asleepMs: 30_000, monotonicCountsSleep: true });
+    expect(events).toEqual(['wake: the timer fired 25100 ms late (asleep or frozen)']);
+  });
+
   it('a short suspend on Linux (8 s: less than three ticks of wall time) is a wake', () => {
     // The old rule (wall time between ticks > 3 × 5 s) saw 8.1 s and missed it.
     const { tick, events } = watch();
