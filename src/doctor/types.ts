@@ -70,7 +70,13 @@ export interface Reachability {
 export type DockerEngine =
   // remote: the engine runs on another host (DOCKER_HOST/context), where the clusters' ports are.
   // minApi: the oldest client API version the engine serves (Docker 29: 1.44), when it said.
-  | { kind: 'up'; version: string; minApi?: string; remote?: { host: string; endpoint: string } }
+  // remote.unreachable: the SSH server cannot dial that host (an ssh config alias, a ProxyJump).
+  | {
+      kind: 'up';
+      version: string;
+      minApi?: string;
+      remote?: { host: string; endpoint: string; unreachable?: { reason: string; hint: string } };
+    }
   | { kind: 'down'; message: string }
   | { kind: 'denied'; message: string }
   | { kind: 'no-cli' };
