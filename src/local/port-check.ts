@@ -72,7 +72,8 @@ export function localPortCheck(options: LocalPortCheckOptions = {}): LocalPortCh
   }
   let snapshot: Promise<SocketListener[]> | undefined;
   const listeners = () => {
-    snapshot ??= run('lsof', ['-nP', '-iTCP', '-sTCP:LISTEN']).then(parseLsofListeners);
+    // +c 0: the whole command name (ControlCenter, com.docker.backend), not lsof's default first 9 characters.
+    snapshot ??= run('lsof', ['+c', '0', '-nP', '-iTCP', '-sTCP:LISTEN']).then(parseLsofListeners);
     return snapshot;
   };
   const isFree = async (address: string, port: number) =>
@@ -89,7 +90,7 @@ export function localPortCheck(options: LocalPortCheckOptions = {}): LocalPortCh
       throw new TunnelError(
         'PORT',
         `No free local port on ${address}: the ${PICK_ATTEMPTS} ports the system offered are all held on the wildcard address.`,
-        { hint: 'See what listens: lsof -nP -iTCP -sTCP:LISTEN' },
+        { hint: 'See what listens: lsof +c 0 -nP -iTCP -sTCP:LISTEN' },
       );
     },
     owner: async (address, port) => {
