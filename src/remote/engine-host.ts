@@ -35,11 +35,11 @@ export async function locateEngineHost(conn: SshConnection, engine: DockerEngine
   }
   const [resolved, names, addresses] = await Promise.all([
     ask(conn, ['getent', 'ahosts', host]),
-    Promise.all([ask(conn, ['hostname']), ask(conn, ['hostname', '-f'])]),
-    ask(conn, ['hostname', '-I']),
+    Promise.all([whatItSays(conn, ['hostname']), whatItSays(conn, ['hostname', '-f'])]),
+    whatItSays(conn, ['hostname', '-I']),
   ]);
-  const ownNames = [conn.target.hostName, ...names.map((result) => firstWord(result))];
-  const own = addressList(addresses.code === 0 ? addresses.stdout : '');
+  const ownNames = [conn.target.hostName, ...names.map((text) => firstWord(text))];
+  const own = addressList(addresses);
   const ips = resolved.code === 0 ? parseAhosts(resolved.stdout) : isIP(host) ? [host] : [];
   if (ownNames.some((name) => name?.toLowerCase() === host) || ips.some((ip) => isOwn(own, ip)))
     return { ...engine, remoteHost: undefined };
@@ -69,6 +69,17 @@ async function ask(conn: SshConnection, argv: string[]): Promise<ExecResult> {
   return result;
 }
 
+/**
+ * The dev server's own names and addresses: its stdout, '' when it failed or did not answer in time. Not
+ * fatal: `hostname -f` waits on DNS on some servers, and without them the engine is only taken as remote.
+ */
+async function whatItSays(conn: SshConnection, argv: string[]): Promise<string> {
+  const result = await conn
+    .exec(argv, { timeoutMs: 5_000, maxOutputBytes: MAX_OUTPUT })
+    .catch(() => undefined);
+  return result?.code === 0 ? result.stdout : '';
+}
+
 /** `ssh -G` of the engine's host: the host name ssh dials, and any jump on the way. */
 async function sshConfig(conn: SshConnection, host: string) {
   const result = await ask(conn, ['ssh', '-G', '--', host]);
@@ -94,8 +105,8 @@ function shortText(value: string): string {
   return /^[A-Za-z0-9@._:,[\]-]{1,200}$/.test(value) ? value : '(a jump host)';
 }
 
-function firstWord(result: ExecResult): string | undefined {
-  const word = result.code === 0 ? result.stdout.trim().split(/\s+/, 1)[0] : undefined;
+function firstWord(text: string): string | undefined {
+  const word = text.trim().split(/\s+/, 1)[0];
   return word && isPlainHostName(word.toLowerCase()) ? word : undefined;
 }
 

@@ -259,7 +259,7 @@ describe('readDockerEngine', () => {
     const dropped = fakeServer((argv) =>
       argv[1] === 'context'
         ? { stdout: 'tcp://10.0.0.5:2375\n' }
-        : argv[0] === 'hostname'
+        : argv[0] === 'getent'
           ? { code: null }
           : undefined,
     );
