@@ -3,7 +3,7 @@
 // DOCKER_CONTEXT, else config.json's currentContext), so `docker context inspect` names the engine k3d
 // talks to, and the engine is where every published port listens. The text comes from the dev server:
 // it is bounded, and the host must be a plain host name or IP (never an option-like word).
-import { isIPv6 } from 'node:net';
+import { BlockList, isIP, isIPv6 } from 'node:net';
 import { remoteText } from '../redact.js';
 
 export type EndpointScheme = 'unix' | 'npipe' | 'fd' | 'tcp' | 'ssh';
@@ -89,14 +89,26 @@ export function isPlainHostName(host: string): boolean {
   return host.length <= 253 && HOST_NAME.test(host);
 }
 
-/** Loopback and wildcard addresses dial the dev server itself: its ports are where they always were. */
+// Every spelling of loopback and wildcard (`0:0::1`, `::ffff:127.0.0.1`): BlockList compares addresses, not text.
+const THIS_HOST = new BlockList();
+THIS_HOST.addSubnet('127.0.0.0', 8, 'ipv4');
+THIS_HOST.addAddress('0.0.0.0', 'ipv4');
+THIS_HOST.addAddress('::1', 'ipv6');
+THIS_HOST.addAddress('::', 'ipv6');
+THIS_HOST.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+THIS_HOST.addAddress('::ffff:0.0.0.0', 'ipv6');
+
+/**
+ * Loopback and wildcard addresses dial the dev server itself: its ports are where they always were. Only
+ * dotted-quad IPv4 counts (`127.1` and `2130706433` are names here, as Go's net.ParseIP reads them).
+ */
 function isThisHost(host: string): boolean {
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '0.0.0.0') return true;
-  return host === '::1' || host === '::' || host === '0:0:0:0:0:0:0:1';
+  const family = isIP(host);
+  return family !== 0 && THIS_HOST.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** True for an address only the host that binds it reaches (a mapping bound to the engine host's loopback). */
 export function isLoopbackAddress(address: string): boolean {
-  return address !== '0.0.0.0' && address !== '::' && isThisHost(address);
+  return isThisHost(address) && !['0.0.0.0', '::', '::ffff:0.0.0.0'].includes(address);
 }

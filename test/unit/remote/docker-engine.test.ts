@@ -32,6 +32,9 @@ describe('parseDockerEndpoint', () => {
     ['tcp://localhost:2375', 'tcp'],
     ['tcp://:2375', 'tcp'],
     ['tcp://[::1]:2375', 'tcp'],
+    ['tcp://[0:0::1]:2375', 'tcp'],
+    ['tcp://[::ffff:127.0.0.1]:2375', 'tcp'],
+    ['tcp://127.0.1.1:2375', 'tcp'],
     ['ssh://me@localhost', 'ssh'],
   ])('%s: the engine is on the dev server itself', (text, scheme) => {
     expect(parseDockerEndpoint(text)).toEqual({ endpoint: text, scheme, remoteHost: undefined });
