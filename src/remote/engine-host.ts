@@ -8,7 +8,7 @@
 // Every lookup is an argv of fixed words plus a host already checked to be a plain name; the answers come
 // from the dev server and are bounded and parsed, never run. A lookup that could not be asked (timeout,
 // dropped channel) throws, so the caller does not keep a guess for the life of the connection.
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, isIPv6 } from 'node:net';
 import { TunnelError } from '../errors.js';
 import type { ExecResult, SshConnection } from '../ssh/types.js';
 import { type DockerEngine, isPlainHostName } from './docker-endpoint.js';
@@ -93,7 +93,8 @@ export function parseSshG(text: string): { hostname: string | undefined; proxy: 
   for (const line of text.split('\n').slice(0, 2000)) {
     const [key = '', ...rest] = line.trim().split(/\s+/);
     const value = rest.join(' ');
-    if (key === 'hostname' && isPlainHostName(value.toLowerCase())) hostname = value.toLowerCase();
+    const name = value.toLowerCase();
+    if (key === 'hostname' && (isPlainHostName(name) || isIPv6(name))) hostname = name;
     if ((key === 'proxyjump' || key === 'proxycommand') && value !== '' && value !== 'none') {
       proxy = key === 'proxyjump' ? `ProxyJump ${shortText(value)}` : 'a ProxyCommand';
     }

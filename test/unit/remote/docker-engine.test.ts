@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { planForwards } from '../../../src/plan/forward-plan.js';
 import { parseDockerEndpoint } from '../../../src/remote/docker-endpoint.js';
 import { placeClusters, readDockerEngine } from '../../../src/remote/docker-engine.js';
+import { parseSshG } from '../../../src/remote/engine-host.js';
 import { RUN_MARKER } from '../../../src/remote/program.js';
 import type { K3dCluster, PortMapping } from '../../../src/remote/types.js';
 import type { ExecResult, SshLink } from '../../../src/ssh/types.js';
@@ -280,6 +281,22 @@ describe('readDockerEngine', () => {
     );
     const lookup = { docker: async () => DOCKER, k3d: async () => K3D_IN_LOGIN_SHELL };
     expect((await readDockerEngine(conn, lookup)).remoteHost).toBeUndefined();
+  });
+});
+
+describe('parseSshG', () => {
+  it('takes a plain host name or IP as the forward target, never an option-like or odd word', () => {
+    expect(parseSshG('hostname Engine.LAN\nproxyjump none\n')).toEqual({
+      hostname: 'engine.lan',
+      proxy: undefined,
+    });
+    expect(parseSshG('hostname fd00::7\n').hostname).toBe('fd00::7');
+    expect(parseSshG('hostname -oProxyCommand=x\n').hostname).toBeUndefined();
+    expect(parseSshG('hostname a;b\nproxycommand nc %h %p\n')).toEqual({
+      hostname: undefined,
+      proxy: 'a ProxyCommand',
+    });
+    expect(parseSshG('proxyjump $(touch x)\n').proxy).toBe('ProxyJump (a jump host)');
   });
 });
 
