@@ -122,6 +122,8 @@ export interface DoctorPorts {
   isPortFree(address: string, port: number): Promise<boolean>;
   /** Which local process holds the port against a listener on `address`, when this machine can tell. */
   portOwner(port: number, address: string): Promise<PortOwner | undefined>;
+  /** macOS: why holders of the wildcard address could not be checked (lsof failed); undefined when they were. */
+  portsUnchecked?(): Promise<string | undefined>;
   ownSession(alias: string): Promise<OwnSession | undefined>;
   /** GET /version with the kube context the session wrote; answers the gitVersion. */
   kubeVersionViaContext(probe: KubeContextProbe): Promise<string>;

@@ -183,6 +183,27 @@ describe('doctor on a Mac', () => {
       'is held by com.docker.backend (pid 901) on *:8080: tunnel connect will use another',
     );
   });
+  it('says when lsof could not be asked: the bind alone answered, wildcard holders were not checked', async () => {
+    const check = localPortCheck({
+      platform: 'darwin',
+      bind: async () => true,
+      lsof: async () => ({ stdout: '', failure: 'lsof timed out' }),
+      commandLineOf: async () => undefined,
+    });
+    expect(await check.isFree('127.0.0.1', 8080)).toBe(true);
+    expect(await check.unchecked()).toBe('lsof timed out');
+    const report = await runDoctor({
+      alias: 'devserver',
+      plan: { clusters: [], maps: new Map(), bindAddress: '127.0.0.1' },
+      ports: fakePorts({ isPortFree: check.isFree, portsUnchecked: check.unchecked }),
+      onResult: () => {},
+    });
+    const local = report.checks.find((entry) => entry.id === 'local-ports');
+    expect(local?.status).toBe('warn');
+    expect(local?.detail).toContain(
+      'could not ask lsof (lsof timed out): ports held on the wildcard address were not checked',
+    );
+  });
 });
 
 describe('cluster create on a Mac', () => {
