@@ -102,7 +102,7 @@ THIS_HOST.addAddress('::ffff:0.0.0.0', 'ipv6');
  * Loopback and wildcard addresses dial the dev server itself: its ports are where they always were. Only
  * dotted-quad IPv4 counts (`127.1` and `2130706433` are names here, as Go's net.ParseIP reads them).
  */
-function isThisHost(host: string): boolean {
+export function isThisHost(host: string): boolean {
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   const family = isIP(host);
   return family !== 0 && THIS_HOST.check(host, family === 4 ? 'ipv4' : 'ipv6');

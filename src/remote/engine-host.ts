@@ -11,7 +11,7 @@
 import { BlockList, isIP, isIPv6 } from 'node:net';
 import { TunnelError } from '../errors.js';
 import type { ExecResult, SshConnection } from '../ssh/types.js';
-import { type DockerEngine, isPlainHostName } from './docker-endpoint.js';
+import { type DockerEngine, isPlainHostName, isThisHost } from './docker-endpoint.js';
 
 const TIMEOUT_MS = 20_000;
 const MAX_OUTPUT = 64 * 1024;
@@ -23,6 +23,8 @@ export async function locateEngineHost(conn: SshConnection, engine: DockerEngine
   const alias = conn.target.alias;
   const config = engine.scheme === 'ssh' ? await sshConfig(conn, named) : undefined;
   const host = config?.hostname ?? named;
+  // An ssh alias for the dev server's own loopback (a port-forwarded VM, say) is the dev server itself.
+  if (isThisHost(host)) return { ...engine, remoteHost: undefined };
   if (config?.proxy) {
     return {
       ...engine,

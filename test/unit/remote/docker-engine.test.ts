@@ -216,6 +216,15 @@ describe('readDockerEngine', () => {
     expect(engine.unreachable).toBeUndefined();
     expect(direct.calls).toContainEqual(['ssh', '-G', '--', 'engine']);
     expect(direct.calls).toContainEqual(['getent', 'ahosts', 'engine.lan']);
+    const loopback = fakeServer((argv) =>
+      argv[1] === 'context'
+        ? { stdout: 'ssh://dev@engine\n' }
+        : argv[0] === 'ssh'
+          ? { stdout: 'hostname 127.0.0.1\n' }
+          : undefined,
+    );
+    const own = await readDockerEngine(loopback.conn, { docker: async () => DOCKER, k3d: missing });
+    expect(own.remoteHost).toBeUndefined();
     const jumped = fakeServer(sshG('proxyjump bastion\n'));
     const behind = await readDockerEngine(jumped.conn, { docker: async () => DOCKER, k3d: missing });
     expect(behind.unreachable?.reason).toBe(
