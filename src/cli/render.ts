@@ -49,5 +49,11 @@ export function renderClusters(clusters: K3dCluster[]): string {
         .join(', ') || '-';
     rows.push([safeText(cluster.name), state, servers, agents, api, ports]);
   }
-  return table(rows, ['NAME', 'STATE', 'SERVERS', 'AGENTS', 'API', 'PORTS (host→nodePort)']);
+  // What k3d listed oddly and what will not be forwarded (a port on the engine host's loopback), with why.
+  const notes = clusters.flatMap((cluster) =>
+    cluster.warnings.map((warning) => `warning: ${safeText(cluster.name)}: ${safeText(warning)}`),
+  );
+  return [table(rows, ['NAME', 'STATE', 'SERVERS', 'AGENTS', 'API', 'PORTS (host→nodePort)']), ...notes].join(
+    '\n',
+  );
 }

@@ -1,12 +1,14 @@
 // What `tunnel cluster create` checks before it asks k3d for anything: the name is free, every host port
 // (and the API port) is free on the dev server and on this machine — naming who holds a busy one — and,
-// when no --api-port was given, which API port to use (free on both ends).
+// when no --api-port was given, which API port to use (free on both ends). With the docker engine on
+// another host the ports are published there: the dev server's sockets say nothing about them.
 import type { DevServer } from '../devserver/dev-server.js';
 import { TunnelError } from '../errors.js';
 import { holderText, type LocalPortCheck, localPortCheck } from '../local/port-check.js';
 import { type PortOwner, portOwnerHint } from '../local/port-owner.js';
 import { conflictingListener, isWildcardAddress, type SocketListener } from '../plan/socket-table.js';
 import type { CreateRequest } from '../remote/cluster-request.js';
+import { isLoopbackAddress } from '../remote/docker-endpoint.js';
 import { listRemoteListeners } from '../remote/host-ports.js';
 import { formatPortSpec } from '../remote/port-spec.js';
 import type { K3dCluster } from '../remote/types.js';
@@ -47,13 +49,8 @@ export async function checkBeforeCreate(input: CheckInput): Promise<CheckResult>
       { hint: `Pick another name, or delete it first: tunnel cluster delete ${host} ${request.name}` },
     );
   }
-  const remote = await listRemoteListeners(devServer.ssh);
   const warnings: string[] = [];
-  if (remote.source === undefined) {
-    warnings.push(
-      `could not read which ports listen on ${host} (no ss, no /proc/net/tcp); k3d will say if one is taken`,
-    );
-  }
+  const remote = await publishingHostListeners(devServer, request, warnings);
   const wanted: Wanted[] = request.ports.map((spec) => ({
     hostIp: spec.hostIp,
     port: spec.hostPort,
@@ -72,6 +69,45 @@ export async function checkBeforeCreate(input: CheckInput): Promise<CheckResult>
   const apiPort =
     request.apiPort ?? (await chooseApiPort(request, remote.listeners, clusters, local, wanted));
   return { apiPort, warnings };
+}
+
+/**
+ * What listens where k3d will publish: the dev server's sockets (ss), or nothing known when the docker engine
+ * runs on another host (its ports are published there; k3d says if one is taken). On such an engine an API on
+ * loopback is reached by that host alone, never by the tunnel: refused before anything is created.
+ */
+async function publishingHostListeners(
+  devServer: DevServer,
+  request: CreateRequest,
+  warnings: string[],
+): Promise<{ listeners: SocketListener[] }> {
+  const host = devServer.alias;
+  const engine = await devServer.engine();
+  const engineHost = engine.remoteHost;
+  if (engineHost === undefined) {
+    const remote = await listRemoteListeners(devServer.ssh);
+    if (remote.source === undefined) {
+      warnings.push(
+        `could not read which ports listen on ${host} (no ss, no /proc/net/tcp); k3d will say if one is taken`,
+      );
+    }
+    return remote;
+  }
+  if (isLoopbackAddress(request.apiHost)) {
+    throw new TunnelError(
+      'BAD_INPUT',
+      `The docker engine on ${host} runs on another host, ${engineHost} (${engine.endpoint}): an API on ` +
+        `${request.apiHost} would listen on ${engineHost}'s loopback, which the tunnel cannot reach.`,
+      {
+        hint: `Publish the API on the engine host's address: tunnel cluster create ${host} ${request.name} --api-host 0.0.0.0. Nothing was created.`,
+      },
+    );
+  }
+  warnings.push(
+    `the ports are published on ${engineHost} (the docker engine's host); k3d will say if one is taken`,
+  );
+  if (engine.unreachable) warnings.push(`the tunnel cannot forward them: ${engine.unreachable.reason}`);
+  return { listeners: [] };
 }
 
 interface Problem {

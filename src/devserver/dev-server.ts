@@ -29,7 +29,10 @@ export interface DevServer {
   k3d(): Promise<K3dInfo>;
   /** The docker CLI, found the same way (DOCKER_MISSING when there is none). */
   docker(): Promise<RemoteProgram>;
-  /** Where the docker engine is (another host with DOCKER_HOST=tcp://… or ssh://…); asked once. */
+  /**
+   * Where the docker engine is (another host with DOCKER_HOST=tcp://… or ssh://…); asked once per
+   * connection. An engine host the SSH server cannot dial is a fact (`unreachable`), not an error.
+   */
   engine(): Promise<DockerEngine>;
   /** docker, or podman when there is no docker (image push reaches the nodes with either). */
   containerCli(): Promise<ContainerCli>;
@@ -80,8 +83,14 @@ export function devServerOver(ssh: SshLink): DevServer {
     docker,
     engine,
     containerCli: cached(() => findContainerCli(ssh, { loginShell })),
-    clusters: async (execOptions) =>
-      placeClusters(await listClusters(ssh, await k3d(), execOptions), await engine()),
+    // Both at once: one round trip less for a one-shot command.
+    clusters: async (execOptions) => {
+      const [listed, where] = await Promise.all([
+        k3d().then((found) => listClusters(ssh, found, execOptions)),
+        engine(),
+      ]);
+      return placeClusters(listed, where);
+    },
     run: (program, args, execOptions) => runProgram(ssh, program, args, execOptions),
     close: () => ssh.close(),
   };

@@ -90,11 +90,17 @@ const localPorts: CheckDefinition = {
       if (state.kind === 'held') problems.push(state.problem);
       else (state.kind === 'free' ? free : own).push(spec);
     }
+    const unchecked = await ports.portsUnchecked?.();
     const lines = [
       ...problems.map((problem) => problem.line),
       ...portList('free', free),
       ...portList(`in use by tunnel's own session for ${facts.alias}`, own),
+      ...(unchecked
+        ? [`could not ask lsof (${unchecked}): ports held on the wildcard address were not checked`]
+        : []),
     ].join('\n');
+    if (problems.length === 0 && unchecked)
+      return warn(lines, 'See what listens: lsof +c 0 -nP -iTCP -sTCP:LISTEN');
     if (problems.length === 0) return pass(lines);
     const hint = problems.map((problem) => problem.hint).join('\n');
     return problems.some((problem) => problem.pinned) ? fail(lines, hint) : warn(lines, hint);

@@ -11,6 +11,14 @@ function dockerOutcome(engine: DockerEngine, alias: string) {
   switch (engine.kind) {
     case 'up':
       if (!engine.remote) return pass(`Docker Engine ${engine.version} is running`);
+      if (engine.remote.unreachable) {
+        const { reason, hint } = engine.remote.unreachable;
+        return fail(
+          `Docker Engine ${engine.version} is running on another host, ${engine.remote.host} ` +
+            `(${engine.remote.endpoint}), but ${reason}: the clusters' ports there cannot be forwarded`,
+          hint,
+        );
+      }
       return pass(
         `Docker Engine ${engine.version} is running on another host, ${engine.remote.host} ` +
           `(${engine.remote.endpoint}): the clusters' ports are there, forwarded through ${alias}`,

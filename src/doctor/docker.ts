@@ -52,13 +52,19 @@ export async function dockerEngine(devServer: DevServer): Promise<DockerEngine> 
     if (isTunnelError(error) && error.code === 'DOCKER_MISSING') return { kind: 'no-cli' };
     throw error;
   }
-  // Where the engine is (it does not need the engine up); an ssh:// host the dev server cannot resolve fails here.
-  const { remoteHost, endpoint } = await devServer.engine();
+  // Where the engine is (it does not need the engine up), and whether the SSH server can dial its host.
+  const { remoteHost, endpoint, unreachable } = await devServer.engine();
   const result = await devServer.run(docker, DOCKER_VERSION_ARGS, {
     timeoutMs: 20_000,
     maxOutputBytes: 64 * 1024,
   });
   const engine = parseDockerVersion(result);
   if (engine.kind !== 'up') return engine;
-  return remoteHost ? { ...engine, remote: { host: remoteHost, endpoint: endpoint ?? remoteHost } } : engine;
+  if (!remoteHost) return engine;
+  const remote = {
+    host: remoteHost,
+    endpoint: endpoint ?? remoteHost,
+    ...(unreachable ? { unreachable } : {}),
+  };
+  return { ...engine, remote };
 }

@@ -66,6 +66,7 @@ export function systemPorts(options: SystemPortsOptions): DoctorPorts {
     listClusters: (devServer) => devServer.clusters(),
     isPortFree: localPorts.isFree,
     portOwner: (port, address) => localPorts.owner(address, port),
+    portsUnchecked: () => localPorts.unchecked(),
     ownSession: options.ownSession,
     kubeVersionViaContext,
     kubeVersionViaSsh: async (connection, k3d, cluster) =>

@@ -70,7 +70,13 @@ export interface Reachability {
 export type DockerEngine =
   // remote: the engine runs on another host (DOCKER_HOST/context), where the clusters' ports are.
   // minApi: the oldest client API version the engine serves (Docker 29: 1.44), when it said.
-  | { kind: 'up'; version: string; minApi?: string; remote?: { host: string; endpoint: string } }
+  // remote.unreachable: the SSH server cannot dial that host (an ssh config alias, a ProxyJump).
+  | {
+      kind: 'up';
+      version: string;
+      minApi?: string;
+      remote?: { host: string; endpoint: string; unreachable?: { reason: string; hint: string } };
+    }
   | { kind: 'down'; message: string }
   | { kind: 'denied'; message: string }
   | { kind: 'no-cli' };
@@ -116,6 +122,8 @@ export interface DoctorPorts {
   isPortFree(address: string, port: number): Promise<boolean>;
   /** Which local process holds the port against a listener on `address`, when this machine can tell. */
   portOwner(port: number, address: string): Promise<PortOwner | undefined>;
+  /** macOS: why holders of the wildcard address could not be checked (lsof failed); undefined when they were. */
+  portsUnchecked?(): Promise<string | undefined>;
   ownSession(alias: string): Promise<OwnSession | undefined>;
   /** GET /version with the kube context the session wrote; answers the gitVersion. */
   kubeVersionViaContext(probe: KubeContextProbe): Promise<string>;

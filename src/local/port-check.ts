@@ -31,6 +31,7 @@ import {
   parseLsofListeners,
   type SocketListener,
 } from '../plan/socket-table.js';
+import { runProcess } from '../process/run.js';
 import { describeListener, findPortOwner, type PortOwner, runQuietly } from './port-owner.js';
 import { isPortFree, pickFreePort } from './port-probe.js';
 
@@ -41,6 +42,8 @@ export interface LocalPortCheck {
   pick(address: string, exclude: ReadonlySet<number>): Promise<number>;
   /** Who holds `port` against a listener on `address`, when it is taken; undefined when nobody visible. */
   owner(address: string, port: number): Promise<PortOwner | undefined>;
+  /** macOS: why wildcard holders were not checked (lsof missing or timed out); undefined when they were. */
+  unchecked(): Promise<string | undefined>;
 }
 
 export interface LocalPortCheckOptions {
@@ -52,6 +55,18 @@ export interface LocalPortCheckOptions {
   /** Runs lsof/ss/ps and gives stdout ('' when it fails). Injected by tests with macOS-shaped output. */
   run?: (command: string, args: readonly string[]) => Promise<string>;
   commandLineOf?: (pid: number) => Promise<string | undefined>;
+  /** Every TCP listener (lsof's stdout), and why lsof could not say, when it could not. Injected by tests. */
+  lsof?: (args: readonly string[]) => Promise<{ stdout: string; failure: string | undefined }>;
+}
+
+// +c 0: the whole command name (ControlCenter, com.docker.backend), not lsof's default first 9 characters.
+const LSOF_ARGS = ['+c', '0', '-nP', '-iTCP', '-sTCP:LISTEN'];
+
+/** lsof run here; exit 1 with nothing is "nobody listens", not a failure. Missing or too slow is one. */
+async function runLsof(args: readonly string[]): Promise<{ stdout: string; failure: string | undefined }> {
+  const result = await runProcess({ file: 'lsof', args, timeoutMs: 5000, maxBufferChars: 1024 * 1024 });
+  const failure = result.notFound ? 'lsof is not installed' : result.timedOut ? 'lsof timed out' : undefined;
+  return { stdout: result.stdout, failure };
 }
 
 /** Ports the OS offers that a wildcard holder already has, tried before giving up (macOS). */
@@ -68,13 +83,11 @@ export function localPortCheck(options: LocalPortCheckOptions = {}): LocalPortCh
       isFree: bind,
       pick: pickPort,
       owner: (_address, port) => findPortOwner(port, ownerOptions),
+      unchecked: async () => undefined,
     };
   }
-  let snapshot: Promise<SocketListener[]> | undefined;
-  const listeners = () => {
-    snapshot ??= run('lsof', ['-nP', '-iTCP', '-sTCP:LISTEN']).then(parseLsofListeners);
-    return snapshot;
-  };
+  const read = lsofSnapshot(options, run);
+  const listeners = async () => (await read()).listeners;
   const isFree = async (address: string, port: number) =>
     (await bind(address, port)) && conflictingListener(await listeners(), address, port) === undefined;
   return {
@@ -89,13 +102,40 @@ export function localPortCheck(options: LocalPortCheckOptions = {}): LocalPortCh
       throw new TunnelError(
         'PORT',
         `No free local port on ${address}: the ${PICK_ATTEMPTS} ports the system offered are all held on the wildcard address.`,
-        { hint: 'See what listens: lsof -nP -iTCP -sTCP:LISTEN' },
+        { hint: 'See what listens: lsof +c 0 -nP -iTCP -sTCP:LISTEN' },
       );
     },
     owner: async (address, port) => {
       const listener = conflictingListener(await listeners(), address, port);
       return listener ? describeListener(listener, ownerOptions) : findPortOwner(port, ownerOptions);
     },
+    unchecked: async () => (await read()).failure,
+  };
+}
+
+interface LsofSnapshot {
+  listeners: SocketListener[];
+  failure: string | undefined;
+}
+
+/** One lsof read per check object (see the header), with why lsof could not say when it could not. */
+function lsofSnapshot(
+  options: LocalPortCheckOptions,
+  run: (command: string, args: readonly string[]) => Promise<string>,
+): () => Promise<LsofSnapshot> {
+  // An injected `run` (tests) answers lsof too; otherwise lsof runs here, so a failure can be told.
+  const lsof =
+    options.lsof ??
+    (options.run
+      ? async (args: readonly string[]) => ({ stdout: await run('lsof', args), failure: undefined })
+      : runLsof);
+  let snapshot: Promise<LsofSnapshot> | undefined;
+  return () => {
+    snapshot ??= lsof(LSOF_ARGS).then(({ stdout, failure }) => ({
+      listeners: parseLsofListeners(stdout),
+      failure,
+    }));
+    return snapshot;
   };
 }
 

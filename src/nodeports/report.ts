@@ -6,6 +6,7 @@
 import { contextNameFor } from '../config/resolve.js';
 import type { DevServer } from '../devserver/dev-server.js';
 import { withDevServer } from '../devserver/with-dev-server.js';
+import { TunnelError } from '../errors.js';
 import { openClusterApi } from '../kube/cluster-api.js';
 import { checkNodePorts, errorInfo } from '../kube/nodeport-check.js';
 import { planForwards } from '../plan/forward-plan.js';
@@ -51,6 +52,9 @@ async function inspectCluster(
 ): Promise<ClusterReport> {
   const context = contextNameFor(request.contextTemplate, cluster.name, request.host);
   try {
+    // Its docker engine's host cannot be dialled by the SSH server (placeClusters): say why, not "connect failed".
+    if (cluster.unreachable)
+      throw new TunnelError('FORWARD', `The API cannot be reached: ${cluster.unreachable}`);
     const api = await openClusterApi({ connection: devServer.ssh, k3d: await devServer.k3d(), cluster });
     return {
       cluster: cluster.name,

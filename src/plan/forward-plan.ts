@@ -14,7 +14,10 @@ export interface SkippedCluster {
 export interface ForwardPlan {
   /** Ordered by cluster name, the API first, then by dev-server port. */
   forwards: ForwardSpec[];
-  /** Clusters left out when no names were given (stopped, nothing published), with why. */
+  /**
+   * Clusters left out when no names were given (stopped, nothing published), a cluster on an engine host the
+   * SSH server cannot dial, and each port of a forwarded cluster that cannot be reached: with why.
+   */
   skipped: SkippedCluster[];
   /** --map remote ports no planned forward uses (probably a typo), ascending. */
   unusedMaps: number[];
@@ -29,10 +32,18 @@ export function planForwards(clusters: readonly K3dCluster[], options: PlanOptio
   const { selected, skipped } = selectClusters(uniqueByName(clusters), options.clusters, options.lenient);
   const forwards: ForwardSpec[] = [];
   for (const cluster of [...selected].sort((a, b) => compareText(a.name, b.name))) {
+    // An engine host the SSH server cannot dial: forwarding there would answer nothing, so say why instead.
+    if (cluster.unreachable) {
+      skipped.push({ cluster: cluster.name, reason: cluster.unreachable });
+      continue;
+    }
     const specs = clusterForwards(cluster, options);
-    if (specs.length === 0 && options.clusters.length === 0) {
+    const dropped = cluster.notForwarded ?? [];
+    if (specs.length === 0 && options.clusters.length === 0 && dropped.length === 0) {
       skipped.push({ cluster: cluster.name, reason: 'publishes no TCP port on the dev server' });
     }
+    // A port left out by placement (the API, maybe, and with it the kubeconfig context) is said, not silent.
+    for (const reason of dropped) skipped.push({ cluster: cluster.name, reason });
     forwards.push(...specs);
   }
   const used = new Set(forwards.map((spec) => spec.remotePort));

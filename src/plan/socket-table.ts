@@ -118,6 +118,9 @@ export function isWildcardAddress(address: string | undefined): boolean {
 /**
  * The listener that would stop a bind of `port` on `address` (undefined = every interface, as docker binds
  * a mapping without a host IP): same port, and either side on every interface or both on the same address.
+ * A wildcard counts for both families, on purpose: lsof prints `*:P` alike for an IPv4-only socket, a
+ * dual-stack `[::]` and a V6ONLY one, so which family it covers cannot be told. The cost is a needless
+ * remap (say an IPv4-only `*:P` against `--bind ::1`), never a port taken from its holder.
  */
 export function conflictingListener(
   listeners: readonly SocketListener[],

@@ -3,6 +3,7 @@
 // DOCKER_CONTEXT, else config.json's currentContext), so `docker context inspect` names the engine k3d
 // talks to, and the engine is where every published port listens. The text comes from the dev server:
 // it is bounded, and the host must be a plain host name or IP (never an option-like word).
+import { BlockList, isIP, isIPv6 } from 'node:net';
 import { remoteText } from '../redact.js';
 
 export type EndpointScheme = 'unix' | 'npipe' | 'fd' | 'tcp' | 'ssh';
@@ -16,6 +17,11 @@ export interface DockerEngine {
   remoteHost: string | undefined;
   /** Why the endpoint was not understood (its ports are then taken to be on the dev server). */
   note?: string;
+  /**
+   * Set when the engine host is another machine the SSH server cannot dial (an ssh config alias that does
+   * not resolve, a ProxyJump): its clusters are still listed, their forwards cannot reach it. Why, and what to do.
+   */
+  unreachable?: { reason: string; hint: string };
 }
 
 export const LOCAL_ENGINE: DockerEngine = { endpoint: undefined, scheme: undefined, remoteHost: undefined };
@@ -32,7 +38,6 @@ const SCHEMES: Record<string, EndpointScheme> = {
 };
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 const HOST_NAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
-const IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
 
 /** The engine from one endpoint (`tcp://10.0.0.5:2375`, `ssh://dev@box`, `unix:///var/run/docker.sock`). */
 export function parseDockerEndpoint(text: string): DockerEngine {
@@ -65,7 +70,7 @@ function hostOf(rest: string): string | undefined {
     const after = hostPort.slice(end + 1);
     if (after !== '' && !after.startsWith(':')) return undefined;
     port = after === '' ? undefined : after.slice(1);
-    if (!IPV6.test(host)) return undefined;
+    if (!isIPv6(host)) return undefined;
   } else {
     const parts = hostPort.split(':');
     if (parts.length > 2) return undefined;
@@ -73,20 +78,37 @@ function hostOf(rest: string): string | undefined {
     port = parts[1];
     // Docker reads an empty host as its default, localhost (opts.ParseTCPAddr).
     if (host === '') return 'localhost';
-    if (!HOST_NAME.test(host) || host.length > 253) return undefined;
+    if (!isPlainHostName(host)) return undefined;
   }
   if (port !== undefined && !/^\d{1,5}$/.test(port)) return undefined;
   return host.toLowerCase();
 }
 
-/** Loopback and wildcard addresses dial the dev server itself: its ports are where they always were. */
-function isThisHost(host: string): boolean {
+/** A host name or IPv4 address as DNS spells it: never option-like, never shell syntax. */
+export function isPlainHostName(host: string): boolean {
+  return host.length <= 253 && HOST_NAME.test(host);
+}
+
+// Every spelling of loopback and wildcard (`0:0::1`, `::ffff:127.0.0.1`): BlockList compares addresses, not text.
+const THIS_HOST = new BlockList();
+THIS_HOST.addSubnet('127.0.0.0', 8, 'ipv4');
+THIS_HOST.addAddress('0.0.0.0', 'ipv4');
+THIS_HOST.addAddress('::1', 'ipv6');
+THIS_HOST.addAddress('::', 'ipv6');
+THIS_HOST.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+THIS_HOST.addAddress('::ffff:0.0.0.0', 'ipv6');
+
+/**
+ * Loopback and wildcard addresses dial the dev server itself: its ports are where they always were. Only
+ * dotted-quad IPv4 counts (`127.1` and `2130706433` are names here, as Go's net.ParseIP reads them).
+ */
+export function isThisHost(host: string): boolean {
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '0.0.0.0') return true;
-  return host === '::1' || host === '::' || host === '0:0:0:0:0:0:0:1';
+  const family = isIP(host);
+  return family !== 0 && THIS_HOST.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** True for an address only the host that binds it reaches (a mapping bound to the engine host's loopback). */
 export function isLoopbackAddress(address: string): boolean {
-  return address !== '0.0.0.0' && address !== '::' && isThisHost(address);
+  return isThisHost(address) && !['0.0.0.0', '::', '::ffff:0.0.0.0'].includes(address);
 }

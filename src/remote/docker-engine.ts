@@ -10,6 +10,7 @@ import {
   LOCAL_ENGINE,
   parseDockerEndpoint,
 } from './docker-endpoint.js';
+import { locateEngineHost } from './engine-host.js';
 import { isWildcardHost } from './k3d-parse.js';
 import { type Runnable, runProgram } from './program.js';
 import type { K3dCluster, PortMapping } from './types.js';
@@ -25,32 +26,38 @@ export interface EngineLookup {
   k3d: () => Promise<Runnable>;
 }
 
-/** Where the engine is, as docker and k3d on the dev server see it; LOCAL_ENGINE when it cannot be told. */
+/**
+ * Where the engine is, as docker and k3d on the dev server see it; LOCAL_ENGINE when they say nothing (no
+ * DOCKER_HOST, no context). Rejects when it could not be asked (timeout, dropped channel, a login shell that
+ * died): the handle does not cache a rejection, so the next discovery asks again instead of keeping "local".
+ */
 export async function readDockerEngine(conn: SshConnection, lookup: EngineLookup): Promise<DockerEngine> {
-  const fromDocker = await lookup.docker().then(
-    (docker) => firstLine(conn, docker, CONTEXT_ARGS),
-    () => undefined,
-  );
-  // docker before 19.03 or a podman-docker shim has no `context`; k3d still dials DOCKER_HOST.
+  const docker = await lookup.docker().catch(() => undefined);
+  const fromDocker = docker ? await firstLine(conn, docker, CONTEXT_ARGS) : undefined;
+  // docker before 19.03 has no `context`. A podman-docker shim has `podman context inspect`, which with no
+  // name lists podman's own connections filtered to none and prints nothing: k3d still dials DOCKER_HOST.
+  const k3d = fromDocker ? undefined : await lookup.k3d().catch(() => undefined);
   const text =
     fromDocker ??
-    (await lookup.k3d().then(
-      (k3d) =>
-        firstLine(conn, { ...k3d, path: 'printenv', command: swapProgram(k3d, 'printenv') }, ['DOCKER_HOST']),
-      () => undefined,
-    ));
-  const engine = text ? parseDockerEndpoint(text) : LOCAL_ENGINE;
-  if (engine.scheme === 'ssh' && engine.remoteHost) await checkResolves(conn, engine);
-  return engine;
+    (k3d
+      ? await firstLine(conn, { ...k3d, path: 'printenv', command: swapProgram(k3d, 'printenv') }, [
+          'DOCKER_HOST',
+        ])
+      : undefined);
+  return locateEngineHost(conn, text ? parseDockerEndpoint(text) : LOCAL_ENGINE);
 }
 
+/** The first line of a clean answer; undefined when the program answered with an error (nothing to learn). */
 async function firstLine(
   conn: SshConnection,
   program: Runnable,
   args: string[],
 ): Promise<string | undefined> {
-  const result = await runProgram(conn, program, args, { timeoutMs: TIMEOUT_MS }).catch(() => undefined);
-  if (result?.code !== 0) return undefined;
+  // A rejection (timeout, transport, a login shell that exited) is "could not ask": it propagates.
+  const result = await runProgram(conn, program, args, { timeoutMs: TIMEOUT_MS });
+  if (result.code === null)
+    throw new TunnelError('REMOTE_COMMAND', `${args[0]} ended without an exit status.`);
+  if (result.code !== 0) return undefined;
   return result.stdout.split('\n', 1)[0]?.trim() || undefined;
 }
 
@@ -58,30 +65,6 @@ async function firstLine(
 function swapProgram(program: Runnable, name: string): string[] {
   if (program.shell === undefined) return [name];
   return [...program.command.slice(0, -1), name];
-}
-
-/**
- * An ssh:// engine is dialled by the docker CLI through `ssh`, which reads ~/.ssh/config: its host may be
- * an alias only ssh knows. The forwards are dialled by the SSH server, which resolves it through DNS and
- * /etc/hosts (getent); a name that does not resolve there would forward to nothing, so say it now.
- */
-async function checkResolves(conn: SshConnection, engine: DockerEngine): Promise<void> {
-  const host = engine.remoteHost ?? '';
-  const result = await conn.exec(['getent', 'hosts', host], { timeoutMs: TIMEOUT_MS }).catch(() => undefined);
-  // 2: not found (getent(1)); 127 or no answer: no getent, leave it to the forwards.
-  if (result?.code !== 2) return;
-  const alias = conn.target.alias;
-  throw new TunnelError(
-    'FORWARD',
-    `The docker engine on ${alias} is at ${engine.endpoint}, but "${host}" does not resolve on ${alias}: ` +
-      'the clusters publish their ports there, and the tunnel cannot reach them.',
-    {
-      hint:
-        `"${host}" is probably a Host alias in ~/.ssh/config on ${alias} (only ssh reads it). Set DOCKER_HOST ` +
-        `to ssh://<user>@<its real host name or IP> in ~/.profile there, or add it to /etc/hosts. Check with: ` +
-        `ssh ${alias} getent hosts ${host}`,
-    },
-  );
 }
 
 /**
@@ -104,6 +87,18 @@ export function placeClusters(clusters: readonly K3dCluster[], engine: DockerEng
     };
     const api = cluster.api ? place(cluster.api) : undefined;
     const ports = cluster.ports.flatMap((mapping) => place(mapping) ?? []);
-    return { ...cluster, api, ports, warnings };
+    // Still listed (image push, cluster create, nodeports need only the list); the plan skips it, with why.
+    const notForwarded = warnings.slice(cluster.warnings.length);
+    const { reason, hint } = engine.unreachable ?? {};
+    const unreachable = reason && `its ports are published on ${host}, but ${reason}. ${hint}`;
+    if (unreachable) warnings.push(unreachable);
+    return {
+      ...cluster,
+      api,
+      ports,
+      warnings,
+      ...(notForwarded.length ? { notForwarded } : {}),
+      ...(unreachable ? { unreachable } : {}),
+    };
   });
 }

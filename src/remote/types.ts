@@ -32,8 +32,12 @@ export interface K3dCluster {
   ports: PortMapping[];
   /** When the first server node was created: changes when the cluster is deleted and re-created. */
   createdAt: string | undefined;
-  /** Notes about odd but tolerated input (e.g. a mapping without HostPort), shown with --verbose. */
+  /** Notes about odd but tolerated input (e.g. a mapping without HostPort), shown under `tunnel clusters`. */
   warnings: string[];
+  /** Set by placeClusters: published ports the dev server cannot reach (bound to the engine host's loopback). */
+  notForwarded?: string[];
+  /** Set by placeClusters: the engine host cannot be dialled by the SSH server at all, and why. */
+  unreachable?: string;
 }
 
 /** k3d as found on the dev server (program.ts), with what it says its version is. */

@@ -152,7 +152,7 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
     );
   });
 
-  it('an ssh:// engine whose host only ssh knows (a Host alias) fails connect with why and what to do', async () => {
+  it('an ssh:// engine whose host only ssh knows (a Host alias): listed, not forwarded, with why and what to do', async () => {
     const profile = path.join(devserver.simHome, '.profile');
     const before = fs.readFileSync(profile, 'utf8');
     const alias = 'ssh://dev@enginebox';
@@ -160,16 +160,27 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
     await devserver.world.update((world) => {
       world.engine.host = alias;
     });
+    const args = (...rest: string[]) => ['--ssh-config', devserver.sshConfigFile, ...rest];
     try {
-      const result = await runCli(newCli(), [
-        '--ssh-config',
-        devserver.sshConfigFile,
-        'connect',
-        'devserver',
-      ]);
-      expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain('"enginebox" does not resolve on devserver');
-      expect(result.stderr).toContain('ssh devserver getent hosts enginebox');
+      // Listing needs no forward: the clusters are there, with the reason under the table.
+      const clusters = await runCli(newCli(), args('clusters', 'devserver'));
+      expect(clusters.code).toBe(0);
+      expect(clusters.stdout).toMatch(/^my-app\s+running/m);
+      expect(clusters.stdout).toContain(
+        'warning: my-app: its ports are published on enginebox, but "enginebox" does not resolve on devserver',
+      );
+
+      const connect = await runCli(newCli(), args('connect', 'devserver'));
+      expect(connect.stdout).toContain(
+        'skipped my-app: its ports are published on enginebox, but "enginebox" does not resolve on devserver.',
+      );
+      expect(connect.stdout).toContain('ssh devserver getent hosts enginebox');
+
+      const doctor = await runCli(newCli(), args('doctor', 'devserver', '--json'));
+      const report = JSON.parse(doctor.stdout) as { checks: { id: string; status: string; hint: string }[] };
+      const docker = report.checks.find((check) => check.id === 'docker');
+      expect(docker?.status).toBe('fail');
+      expect(docker?.hint).toContain('ssh devserver getent hosts enginebox');
     } finally {
       fs.writeFileSync(profile, before);
       await devserver.world.update((world) => {

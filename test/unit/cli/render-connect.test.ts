@@ -164,11 +164,11 @@ describe('the busy-port note', () => {
     const forward = forwardStatus({
       localPort: 15000,
       remotePort: 5000,
-      remapped: { from: 5000, reason: 'busy', heldBy: 'ControlCe (pid 512) on *:5000' },
+      remapped: { from: 5000, reason: 'busy', heldBy: 'ControlCenter (pid 512) on *:5000' },
     });
     const text = render({ clusters: [{ name: 'my-app', context: null, forwards: [forward] }] });
     expect(text).toContain(
-      "note: 127.0.0.1:5000 is in use on this machine by ControlCe (pid 512) on *:5000, so my-app's port 5000 is at 127.0.0.1:15000",
+      "note: 127.0.0.1:5000 is in use on this machine by ControlCenter (pid 512) on *:5000, so my-app's port 5000 is at 127.0.0.1:15000",
     );
   });
 });

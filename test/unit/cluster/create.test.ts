@@ -5,6 +5,7 @@ import { createCluster } from '../../../src/cluster/create.js';
 import type { ClusterEvent, ClusterSessions } from '../../../src/cluster/types.js';
 import { isTunnelError, TunnelError } from '../../../src/errors.js';
 import { parseCreateRequest } from '../../../src/remote/cluster-request.js';
+import { parseDockerEndpoint } from '../../../src/remote/docker-endpoint.js';
 import { k3dCluster } from '../../builders.js';
 import { type FakeDevServerSetup, fakeDevServer } from './fake-dev-server.js';
 
@@ -176,6 +177,31 @@ describe('createCluster', () => {
       `port ${port} (-p ${port}:30080@server:0) is already in use on devserver`,
     );
     expect(devServer.k3dCalls.some((args) => args[1] === 'create')).toBe(false);
+  });
+
+  it('a docker engine on another host: the default loopback API is refused with --api-host 0.0.0.0, nothing created', async () => {
+    const engine = parseDockerEndpoint('tcp://10.0.0.5:2375');
+    const { report, devServer } = await run({ engine }, {});
+    await expect(report).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringContaining("an API on 127.0.0.1 would listen on 10.0.0.5's loopback"),
+      hint: expect.stringContaining('tunnel cluster create devserver my-app --api-host 0.0.0.0'),
+    });
+    expect(devServer.k3dCalls.some((args) => args[1] === 'create')).toBe(false);
+  });
+
+  it("a docker engine on another host: the dev server's own busy port is no reason to refuse; the engine host is named", async () => {
+    const port = await freePort();
+    const listeners = `LISTEN 0 4096 0.0.0.0:${port} 0.0.0.0:* users:(("nginx",pid=7,fd=6))\n`;
+    const engine = parseDockerEndpoint('tcp://10.0.0.5:2375');
+    const { report } = await run(
+      { listeners, engine },
+      { port: [`${port}:30080@server:0`], apiHost: '0.0.0.0' },
+    );
+    const done = await report;
+    expect(done.warnings).toContain(
+      "the ports are published on 10.0.0.5 (the docker engine's host); k3d will say if one is taken",
+    );
   });
 
   it('warns that a stopped cluster publishes the same port', async () => {

@@ -3,7 +3,7 @@
 // `ss -ltnH` by `listeners`. It records every k3d argv and every close, and how often it was opened.
 import type { DevServer } from '../../../src/devserver/dev-server.js';
 import type { OpenDevServer } from '../../../src/devserver/with-dev-server.js';
-import { LOCAL_ENGINE } from '../../../src/remote/docker-endpoint.js';
+import { type DockerEngine, LOCAL_ENGINE } from '../../../src/remote/docker-endpoint.js';
 import type { K3dCluster, K3dInfo } from '../../../src/remote/types.js';
 import type { ExecOptions, ExecResult, SshLink } from '../../../src/ssh/types.js';
 import { sshTarget } from '../../builders.js';
@@ -22,6 +22,8 @@ export interface FakeDevServerSetup {
   listeners?: string;
   /** `k3d kubeconfig get <cluster>`. */
   kubeconfig?: (cluster: string) => string;
+  /** Where the docker engine is (default: on the dev server). */
+  engine?: DockerEngine;
 }
 
 export interface FakeDevServer {
@@ -80,7 +82,7 @@ export function fakeDevServer(setup: FakeDevServerSetup = {}): FakeDevServer {
       ssh,
       k3d: async () => K3D,
       docker: async () => ({ path: '/usr/bin/docker', foundVia: 'PATH', command: ['/usr/bin/docker'] }),
-      engine: async () => LOCAL_ENGINE,
+      engine: async () => setup.engine ?? LOCAL_ENGINE,
       containerCli: async () => ({
         program: { path: '/usr/bin/docker', foundVia: 'PATH', command: ['/usr/bin/docker'] },
         kind: 'docker',

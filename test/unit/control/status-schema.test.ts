@@ -33,7 +33,7 @@ const api = forwardSpec({ kind: 'api', remotePort: 16443, nodePort: 6443 });
 // heldBy: who holds the busy port (macOS: Docker Desktop on *:8080), carried into the document.
 const web = forwardSpec({
   localPort: 18080,
-  remapped: { from: 8080, reason: 'busy', heldBy: 'com.docke (pid 901) on *:8080' },
+  remapped: { from: 8080, reason: 'busy', heldBy: 'com.docker.backend (pid 901) on *:8080' },
 });
 
 function input(state: SessionState): StatusInput {

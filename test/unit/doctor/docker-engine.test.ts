@@ -8,6 +8,24 @@ import { RUN_MARKER } from '../../../src/remote/program.js';
 import type { ExecResult, SshLink } from '../../../src/ssh/types.js';
 import { sshTarget } from '../../builders.js';
 
+const K3D_LIST = JSON.stringify([
+  {
+    name: 'my-app',
+    serversRunning: 1,
+    serversCount: 1,
+    agentsRunning: 0,
+    agentsCount: 0,
+    nodes: [
+      {
+        name: 'k3d-my-app-server-0',
+        role: 'server',
+        State: { Running: true },
+        portMappings: { '6443/tcp': [{ HostIp: '0.0.0.0', HostPort: '16443' }] },
+      },
+    ],
+  },
+]);
+
 function server(reply: (argv: string[]) => Partial<ExecResult> | undefined) {
   const execs: string[][] = [];
   const answer = async (argv: string[]): Promise<ExecResult> => {
@@ -36,7 +54,8 @@ describe("doctor's docker engine check", () => {
         return { stdout: '/home/dev/bin/docker\n' };
       if (argv[0] === '/bin/bash' && argv.includes('version'))
         return { stdout: `motd\n${RUN_MARKER}\ntunnel-docker-engine 28.5.1\n`, stderr: `${RUN_MARKER}\n` };
-      return { code: 1 };
+      // Anything else run in the login shell (docker context inspect) passes the profile and fails.
+      return argv[0] === '/bin/bash' ? { code: 1, stdout: `${RUN_MARKER}\n` } : { code: 1 };
     });
     expect(await dockerEngine(devServer)).toEqual({ kind: 'up', version: '28.5.1' });
     expect(execs.at(-1)?.slice(0, 3)).toEqual(['/bin/bash', '-l', '-c']);
@@ -58,11 +77,32 @@ describe("doctor's docker engine check", () => {
       // Without the profile, docker dials /var/run/docker.sock, where no engine listens.
       if (argv[0] === '/usr/bin/docker')
         return { code: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.\n' };
-      return { code: 1 };
+      return argv[0] === '/bin/bash' ? { code: 1, stdout: `${RUN_MARKER}\n` } : { code: 1 };
     });
     expect(await dockerEngine(devServer)).toEqual({ kind: 'up', version: '28.5.1' });
     expect(execs.at(-1)?.slice(0, 3)).toEqual(['/bin/bash', '-l', '-c']);
     expect(execs.at(-1)?.[4]).toBe('/usr/bin/docker');
+  });
+
+  it('an ssh:// engine host the dev server cannot resolve: the engine check fails with the hint, the cluster list still works', async () => {
+    const { devServer } = server((argv) => {
+      if (argv.at(-1) === 'command -v docker') return { stdout: '/usr/bin/docker\n' };
+      if (argv.at(-1) === 'command -v k3d') return { stdout: '/usr/local/bin/k3d\n' };
+      if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/sh\n' };
+      if (argv.includes('context')) return { stdout: 'ssh://dev@enginebox\n' };
+      if (argv[0] === 'getent') return { code: 2 };
+      if (argv.includes('version')) return { stdout: 'tunnel-docker-engine 28.5.1\n' };
+      if (argv.includes('cluster') && argv.includes('list')) return { stdout: K3D_LIST };
+      return { code: 1 };
+    });
+    const engine = await dockerEngine(devServer);
+    expect(engine).toMatchObject({
+      kind: 'up',
+      remote: { host: 'enginebox', unreachable: { reason: '"enginebox" does not resolve on devbox' } },
+    });
+    const [cluster] = await devServer.clusters();
+    expect(cluster?.name).toBe('my-app');
+    expect(cluster?.unreachable).toContain('"enginebox" does not resolve on devbox');
   });
 
   it('says no-cli when no shell and no install path has docker', async () => {

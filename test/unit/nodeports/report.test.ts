@@ -32,6 +32,15 @@ describe('inspectNodePorts', () => {
     expect([devServer.opened, devServer.closed]).toEqual([1, 1]);
   });
 
+  it('a cluster on a docker engine host the SSH server cannot dial: its error says why, the command still reports', async () => {
+    const unreachable =
+      'its ports are published on enginebox, but "enginebox" does not resolve on devserver. Check with: ssh devserver getent hosts enginebox';
+    const devServer = fakeDevServer({ clusters: [k3dCluster('web', { unreachable })] });
+    const report = await inspectNodePorts(request(devServer.open));
+    expect(report.clusters[0]?.error?.message).toBe(`The API cannot be reached: ${unreachable}`);
+    expect(devServer.closed).toBe(1);
+  });
+
   it('keeps to the named clusters, and a hostile name out of suggested commands', async () => {
     const devServer = fakeDevServer({ clusters: [k3dCluster('web'), k3dCluster('shop')] });
     const report = await inspectNodePorts(request(devServer.open, ['shop']));

@@ -59,7 +59,7 @@ describe('assignLocalPorts', () => {
     const asked: number[] = [];
     const holder = async (_address: string, port: number) => {
       asked.push(port);
-      return `com.docke (pid 901) on *:${port}`;
+      return `com.docker.backend (pid 901) on *:${port}`;
     };
     const twin = spec(3000, { id: 'other/service/127.0.0.1:3000' });
     const assigned = await assignLocalPorts([spec(8080), spec(3000), twin], {
@@ -69,7 +69,7 @@ describe('assignLocalPorts', () => {
     expect(assigned[0]?.remapped).toEqual({
       from: 8080,
       reason: 'busy',
-      heldBy: 'com.docke (pid 901) on *:8080',
+      heldBy: 'com.docker.backend (pid 901) on *:8080',
     });
     expect(assigned[2]?.remapped).toEqual({ from: 3000, reason: 'busy' });
     expect(asked).toEqual([8080]);
