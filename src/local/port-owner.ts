@@ -1,4 +1,4 @@
-// Who holds a TCP port on this machine: `ss -ltnpH` on Linux, `lsof -nP -iTCP:<port> -sTCP:LISTEN` on
+// Who holds a TCP port on this machine: `ss -ltnpH` on Linux, `lsof +c 0 -nP -iTCP:<port> -sTCP:LISTEN` on
 // macOS, then the owner's command line, so a message can say "kubectl port-forward (pid 4242)" or "an ssh
 // -L tunnel" instead of "in use". Used by `tunnel cluster create` (and meant for `tunnel doctor`). Best
 // effort: a process of another user is invisible without root, and a missing tool gives undefined.
@@ -46,7 +46,7 @@ export async function findPortOwner(
   const run = options.run ?? runQuietly;
   const listeners =
     platform === 'darwin'
-      ? parseLsofListeners(await run('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN']))
+      ? parseLsofListeners(await run('lsof', ['+c', '0', '-nP', `-iTCP:${port}`, '-sTCP:LISTEN']))
       : parseSsListeners(await run('ss', ['-ltnpH', `sport = :${port}`]));
   const listener = listeners.find((entry) => entry.port === port);
   return listener ? describeListener(listener, { ...options, platform, run }) : undefined;
@@ -147,7 +147,7 @@ export function portOwnerHint(
   port: number,
   platform = process.platform,
 ): string {
-  const look = platform === 'darwin' ? `lsof -nP -iTCP:${port} -sTCP:LISTEN` : `ss -ltnp 'sport = :${port}'`;
+  const look = platform === 'darwin' ? `lsof +c 0 -nP -iTCP:${port} -sTCP:LISTEN` : `ss -ltnp 'sport = :${port}'`;
   if (!owner || owner.pid === undefined)
     return `See what holds it: ${look} (as root to see every user's processes)`;
   if (owner.kind === 'tunnel-agent') return 'See which session forwards it: tunnel status';
@@ -157,7 +157,7 @@ export function portOwnerHint(
 
 /** macOS programs that hold *:P for someone else and come back when killed: say what to turn off. */
 function macHolderHint(owner: PortOwner, port: number): string | undefined {
-  // lsof's COMMAND is cut to 9 characters: ControlCenter, com.docker.backend/vpnkit, OrbStack's helpers.
+  // Prefixes: with +c 0 lsof gives whole names (ControlCenter, com.docker.backend), an older call 9 characters.
   const name = owner.name ?? '';
   if (name.startsWith('ControlCe'))
     return 'AirPlay Receiver holds it: turn it off in System Settings → General → AirDrop & Handoff';

@@ -137,7 +137,7 @@ describe('findPortOwner', () => {
       commandLineOf: async () => 'ssh -N -L 2222:localhost:22 jump',
     });
     expect(owner?.description).toBe('an ssh -L tunnel (pid 77)');
-    expect(portOwnerHint(owner, 2222, 'darwin')).toContain('lsof -nP -iTCP:2222 -sTCP:LISTEN');
+    expect(portOwnerHint(owner, 2222, 'darwin')).toContain('lsof +c 0 -nP -iTCP:2222 -sTCP:LISTEN');
   });
 
   it("a listener without a visible process (another user's) is described as such; none at all is undefined", async () => {
