@@ -1,7 +1,7 @@
 // The dev-server half of the doctor: docker's engine is up (k3d needs it), k3d is found and new enough,
 // and which clusters exist. Also plans the forwards `tunnel connect` would open, for the local checks.
 import { planForwards } from '../plan/forward-plan.js';
-import { isSafeClusterName } from '../remote/k3d-parse.js';
+import { clusterState, isSafeClusterName } from '../remote/k3d-parse.js';
 import { compareVersions, k3dDockerApi, runtimeError } from '../remote/k3d-runtime.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { type CheckDefinition, fail, pass, required, warn } from './outcome.js';
@@ -105,8 +105,7 @@ function refusedByEngine(info: K3dInfo, engine: DockerEngine | undefined, host: 
 
 function clusterLine(cluster: K3dCluster): string {
   const name = isSafeClusterName(cluster.name) ? cluster.name : JSON.stringify(cluster.name);
-  const degraded = cluster.running && cluster.serversRunning < cluster.serversCount;
-  const state = degraded ? 'running, degraded' : cluster.running ? 'running' : 'stopped';
+  const state = clusterState(cluster) === 'degraded' ? 'running, degraded' : clusterState(cluster);
   const servers = `${cluster.serversRunning}/${cluster.serversCount} servers`;
   const api = cluster.api ? `, API port ${cluster.api.hostPort}` : ', no API port';
   const ports = cluster.ports.map((port) => `${port.hostPort}→${port.containerPort}`).join(' ');

@@ -105,9 +105,11 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
 }
 
 /**
- * Running: every server runs, or (an HA cluster with servers down) the node that serves the API port runs
- * and at least one server does. k3d's serverlb proxies the API to every server and keeps answering from those
- * still up; without a load balancer the API is published on one server, so that server decides.
+ * Running: every server runs, or (an HA cluster with servers down) a majority of the servers runs and so does
+ * the node that serves the API port. k3d starts an HA cluster's server-0 with --cluster-init: k3s's embedded
+ * etcd serves only with a quorum (floor(n/2)+1), so with fewer servers up the API cannot answer. k3d's serverlb
+ * proxies the API to every server and keeps answering from those still up; without a load balancer the API is
+ * published on one server, so that server decides.
  */
 function clusterRunning(
   nodes: readonly RawNode[],
@@ -117,6 +119,13 @@ function clusterRunning(
   const { serversCount, serversRunning, api } = state;
   if (serversCount === 0 || serversRunning === 0) return false;
   if (serversRunning >= serversCount) return true;
+  if (serversRunning * 2 <= serversCount) {
+    const quorum = Math.floor(serversCount / 2) + 1;
+    warnings.push(
+      `stopped: ${serversRunning} of ${serversCount} servers are running; its etcd needs ${quorum} to serve the API`,
+    );
+    return false;
+  }
   const front = api === undefined ? undefined : nodes.find((node) => node.name === api.nodeName);
   if (front?.running !== true) return false;
   const via =
@@ -125,6 +134,14 @@ function clusterRunning(
       : `the API answers on ${quote(front.name)}`;
   warnings.push(`degraded: ${serversRunning} of ${serversCount} servers are running; ${via}`);
   return true;
+}
+
+/** The state users see (`tunnel clusters`, doctor): a running cluster with servers down is degraded. */
+export function clusterState(
+  cluster: Pick<K3dCluster, 'running' | 'serversRunning' | 'serversCount'>,
+): 'running' | 'degraded' | 'stopped' {
+  if (!cluster.running) return 'stopped';
+  return cluster.serversRunning < cluster.serversCount ? 'degraded' : 'running';
 }
 
 // `hasLoadbalancer` is omitempty in k3d's JSON: absent means false.

@@ -129,6 +129,43 @@ describe('an HA cluster with one server stopped', () => {
     const pods = await kubectl(cli, 'k3d-ha@devserver');
     expect(pods.stderr).toBe('');
     expect(pods.code).toBe(0);
+    const table = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'clusters', 'devserver']);
+    expect(table.stdout).toMatch(/^ha\s+degraded\s+2\/3\s/m);
+  });
+
+  it('with 2 of 3 servers down (no etcd quorum) is stopped: its API cannot answer, connect forwards nothing of it', async () => {
+    await devserver.world.load('ha-no-quorum.json');
+    const cli = newCli();
+    const table = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'clusters', 'devserver']);
+    expect(table.stdout).toMatch(/^ha\s+stopped\s+1\/3\s/m);
+    const listed = await runCli(cli, [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'clusters',
+      'devserver',
+      '--json',
+    ]);
+    const ha = JSON.parse(listed.stdout).clusters.find((cluster: { name: string }) => cluster.name === 'ha');
+    expect(ha.warnings).toContain('stopped: 1 of 3 servers are running; its etcd needs 2 to serve the API');
+    // What the server left answers through the serverlb (the simulator's k3s without quorum).
+    const dev = await open();
+    const kubeconfig = path.join(devserver.simHome, 'ha-kubeconfig.yaml');
+    try {
+      fs.writeFileSync(kubeconfig, await getKubeconfig(dev.ssh, await dev.k3d(), 'ha'), { mode: 0o600 });
+      const api = await dev.ssh.exec([
+        'sh',
+        '-c',
+        'kubectl --kubeconfig "$HOME/ha-kubeconfig.yaml" get pods',
+      ]);
+      expect(api.code).not.toBe(0);
+      expect(api.stderr).toContain('Error from server (InternalError)');
+    } finally {
+      fs.rmSync(kubeconfig, { force: true });
+      dev.close();
+    }
+    const clusters = await connect(cli);
+    expect(clusters.find((cluster) => cluster.name === 'ha')?.forwards ?? []).toEqual([]);
+    expect(clusters.find((cluster) => cluster.name === 'other')?.forwards.length).toBeGreaterThan(0);
   });
 });
 

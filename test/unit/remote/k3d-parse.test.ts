@@ -119,54 +119,6 @@ describe('parseClusterList on k3d v5.9 output', () => {
     expect(myApp.api?.isApi).toBe(true);
   });
 
-  // An HA cluster (3 servers) with one stopped (`docker stop k3d-my-app-server-1`): k3d lists 2/3 servers.
-  function withServers(data: { nodes: Record<string, unknown>[] }[], index: number, states: boolean[]) {
-    const cluster = data[index]!;
-    const server = cluster.nodes.find((node) => node.role === 'server')!;
-    const extra = states.slice(1).map((up, n) => ({
-      ...structuredClone(server),
-      name: String(server.name).replace(/-0$/, `-${n + 1}`),
-      portMappings: {},
-      State: { Running: up, Status: up ? 'running' : 'exited', Started: '' },
-    }));
-    (server.State as { Running: boolean }).Running = states[0]!;
-    cluster.nodes.push(...extra);
-    Object.assign(cluster, { serversCount: states.length, serversRunning: states.filter(Boolean).length });
-    return JSON.stringify(data);
-  }
-
-  it('an HA cluster with a server down runs (degraded) while its load balancer serves the API', () => {
-    const myApp = byName(
-      parseClusterList(withServers(JSON.parse(fixture('cluster-list.json')), 1, [true, false, true])),
-      'my-app',
-    );
-    expect(myApp).toMatchObject({ running: true, serversRunning: 2, serversCount: 3 });
-    expect(myApp.warnings).toContain(
-      'degraded: 2 of 3 servers are running; the load balancer serves the API from the servers still up',
-    );
-    const down = JSON.parse(fixture('cluster-list.json'));
-    down[1].nodes[0].State.Running = false; // the serverlb
-    const noLb = byName(parseClusterList(withServers(down, 1, [true, false, true])), 'my-app');
-    expect(noLb.running).toBe(false);
-    const allDown = byName(
-      parseClusterList(withServers(JSON.parse(fixture('cluster-list.json')), 1, [false, false, false])),
-      'my-app',
-    );
-    expect(allDown.running).toBe(false);
-  });
-
-  it('without a load balancer, the server that publishes the API decides (--no-lb HA cluster)', () => {
-    const upFront = parseClusterList(
-      withServers(JSON.parse(fixture('cluster-list-no-lb.json')), 0, [true, false]),
-    )[0]!;
-    expect(upFront.running).toBe(true);
-    expect(upFront.warnings.join()).toContain('the API answers on "k3d-solo-server-0"');
-    const downFront = parseClusterList(
-      withServers(JSON.parse(fixture('cluster-list-no-lb.json')), 0, [false, true]),
-    )[0]!;
-    expect(downFront).toMatchObject({ running: false, serversRunning: 1, serversCount: 2 });
-  });
-
   it('warns when no API port is published at all', () => {
     const data = JSON.parse(fixture('cluster-list.json'));
     delete data[1].nodes[0].portMappings['6443'];
