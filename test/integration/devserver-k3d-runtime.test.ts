@@ -212,7 +212,7 @@ describe('k3d v5.6.0 against Docker 29', () => {
       );
       await expect(dev.clusters()).rejects.toMatchObject({
         message:
-          'k3d v5.6.0 on devserver is too old for the Docker there (it speaks Docker API 1.43; this Docker needs 1.44 or later, as Docker 29 does).',
+          'k3d v5.6.0 on devserver is too old for this docker engine (it speaks Docker API 1.43; the engine needs 1.44 or later, as Docker 29 does).',
         hint: expect.stringContaining('Upgrade k3d on the dev server to v5.6.1 or later'),
       });
       // The docker CLI (Docker 29's own) still talks to it.
@@ -241,7 +241,7 @@ describe('k3d v5.6.0 against Docker 29', () => {
     });
     expect(checks.find((check) => check.id === 'k3d')).toMatchObject({
       status: 'fail',
-      detail: expect.stringContaining('k3d v5.6.0 on devserver is too old for Docker 29.0.1 there'),
+      detail: expect.stringContaining('k3d v5.6.0 on devserver is too old for Docker 29.0.1 (it speaks'),
       hint: expect.stringContaining('v5.6.1 or later'),
     });
   });
