@@ -29,7 +29,7 @@ export const K3D_FALLBACK_PATHS: readonly string[] = [
 ];
 
 /** What every k3d run gets over the login environment (program.ts runs it as `env LOG_LEVEL=info k3d …`). */
-export const K3D_ENV: Readonly<Record<string, string>> = { LOG_LEVEL: 'info' };
+const K3D_ENV: Readonly<Record<string, string>> = { LOG_LEVEL: 'info' };
 
 // A hung docker daemon makes k3d hang; bound every call so discovery can report instead of stalling.
 const DEFAULT_TIMEOUT_MS = 60_000;

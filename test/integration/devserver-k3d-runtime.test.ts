@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDevServer } from '../../src/devserver/dev-server.js';
-import { getKubeconfig } from '../../src/remote/k3d.js';
+import { getKubeconfig, runK3d } from '../../src/remote/k3d.js';
 import { parseClusterList } from '../../src/remote/k3d-parse.js';
 import { runProgram } from '../../src/remote/program.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
@@ -74,6 +74,9 @@ describe('LOG_LEVEL=debug in the login profile', () => {
       );
       expect(parseClusterList(raw.stdout).map((cluster) => cluster.name)).toEqual(['my-app', 'other']);
       // Through tunnel's own calls (env LOG_LEVEL=info): the JSON and the kubeconfig come clean.
+      const pinned = await runK3d(dev.ssh, k3d, ['cluster', 'list', '-o', 'json']);
+      expect(pinned.stdout).not.toContain('DEBU');
+      expect(pinned.stdout).toMatch(/^\[/);
       expect((await dev.clusters()).map((cluster) => cluster.name)).toEqual(['my-app', 'other']);
       const kubeconfig = await getKubeconfig(dev.ssh, k3d, 'my-app');
       expect(kubeconfig).toMatch(/^apiVersion: v1\n/);
