@@ -2,7 +2,7 @@
 // prints its debug lines, coloured, on stdout before the JSON), an HA cluster with a server stopped (its
 // serverlb still serves the API), docker down (k3d's kubeconfig get then says "No nodes found"), and k3d
 // v5.6.0 against Docker 29 (the daemon refuses its API 1.43). Real sshd, ssh, kubectl and curl; k3d and
-// docker are the simulator's. The Docker-29 scenario goes last: loading a scenario keeps earlier versions.
+// docker are the simulator's. The Docker-29 scenario puts the default versions back after it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { getKubeconfig, runK3d } from '../../src/remote/k3d.js';
 import { parseClusterList } from '../../src/remote/k3d-parse.js';
 import { runProgram } from '../../src/remote/program.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
+import { DEFAULT_VERSIONS } from '../devserver/world.mjs';
 import { cliEnvsPerTest, curl, run, runCli } from './cli-helpers.js';
 
 let devserver: DevServer;
@@ -202,6 +203,13 @@ describe('docker down', () => {
 });
 
 describe('k3d v5.6.0 against Docker 29', () => {
+  // Loading a scenario keeps the previous world's versions: put the default ones back for what runs after.
+  afterAll(async () => {
+    await devserver.world.update((world) => {
+      world.versions = { ...DEFAULT_VERSIONS };
+    });
+  });
+
   it('every k3d call fails with the daemon\'s "client version 1.43 is too old"; tunnel names k3d\'s version and the fix, doctor up front', async () => {
     await devserver.world.load('docker29-old-k3d.json');
     const dev = await open();
