@@ -1,6 +1,6 @@
 // Pure renderers: data in, text out. Colour only when the caller says the output is a terminal.
 import { escapeControls } from '../redact.js';
-import { clusterState } from '../remote/k3d-parse.js';
+import { clusterState } from '../remote/k3d-state.js';
 import type { K3dCluster } from '../remote/types.js';
 
 export interface RenderOptions {

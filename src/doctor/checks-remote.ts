@@ -1,8 +1,9 @@
 // The dev-server half of the doctor: docker's engine is up (k3d needs it), k3d is found and new enough,
 // and which clusters exist. Also plans the forwards `tunnel connect` would open, for the local checks.
 import { planForwards } from '../plan/forward-plan.js';
-import { clusterState, isSafeClusterName } from '../remote/k3d-parse.js';
+import { isSafeClusterName } from '../remote/k3d-parse.js';
 import { compareVersions, k3dDockerApi, runtimeError } from '../remote/k3d-runtime.js';
+import { clusterState } from '../remote/k3d-state.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { type CheckDefinition, fail, pass, required, warn } from './outcome.js';
 import type { DockerEngine } from './types.js';

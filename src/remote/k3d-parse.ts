@@ -4,6 +4,7 @@
 import { remoteText } from '../redact.js';
 import { afterLeadingLogs, parseK3dLogLine, stripAnsi } from './k3d-log.js';
 import { describeJson, parseNode, quote, type RawNode, unexpected } from './k3d-node.js';
+import { clusterRunning, stoppedDirectPorts } from './k3d-state.js';
 import type { K3dCluster, PortMapping } from './types.js';
 
 export type { K3dLogLevel, K3dLogLine, K3dVersions } from './k3d-log.js';
@@ -89,6 +90,7 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
   if (running && hasLoadBalancer && nodes.some((n) => n.role === 'loadbalancer' && !n.running)) {
     warnings.push('the loadbalancer node is not running: forwarded ports will not answer');
   }
+  if (running) warnings.push(...stoppedDirectPorts(nodes, ports));
   return {
     name,
     running,
@@ -102,46 +104,6 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
     createdAt: nodes.find((node) => node.role === 'server')?.created,
     warnings,
   };
-}
-
-/**
- * Running: every server runs, or (an HA cluster with servers down) a majority of the servers runs and so does
- * the node that serves the API port. k3d starts an HA cluster's server-0 with --cluster-init: k3s's embedded
- * etcd serves only with a quorum (floor(n/2)+1), so with fewer servers up the API cannot answer. k3d's serverlb
- * proxies the API to every server and keeps answering from those still up; without a load balancer the API is
- * published on one server, so that server decides.
- */
-function clusterRunning(
-  nodes: readonly RawNode[],
-  state: { serversCount: number; serversRunning: number; api: PortMapping | undefined },
-  warnings: string[],
-): boolean {
-  const { serversCount, serversRunning, api } = state;
-  if (serversCount === 0 || serversRunning === 0) return false;
-  if (serversRunning >= serversCount) return true;
-  if (serversRunning * 2 <= serversCount) {
-    const quorum = Math.floor(serversCount / 2) + 1;
-    warnings.push(
-      `stopped: ${serversRunning} of ${serversCount} servers are running; its etcd needs ${quorum} to serve the API`,
-    );
-    return false;
-  }
-  const front = api === undefined ? undefined : nodes.find((node) => node.name === api.nodeName);
-  if (front?.running !== true) return false;
-  const via =
-    front.role === 'loadbalancer'
-      ? 'the load balancer serves the API from the servers still up'
-      : `the API answers on ${quote(front.name)}`;
-  warnings.push(`degraded: ${serversRunning} of ${serversCount} servers are running; ${via}`);
-  return true;
-}
-
-/** The state users see (`tunnel clusters`, doctor): a running cluster with servers down is degraded. */
-export function clusterState(
-  cluster: Pick<K3dCluster, 'running' | 'serversRunning' | 'serversCount'>,
-): 'running' | 'degraded' | 'stopped' {
-  if (!cluster.running) return 'stopped';
-  return cluster.serversRunning < cluster.serversCount ? 'degraded' : 'running';
 }
 
 // `hasLoadbalancer` is omitempty in k3d's JSON: absent means false.

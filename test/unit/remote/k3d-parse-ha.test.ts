@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderClusters } from '../../../src/cli/render.js';
 import { runDoctor } from '../../../src/doctor/run.js';
-import { clusterState, parseClusterList } from '../../../src/remote/k3d-parse.js';
+import { parseClusterList } from '../../../src/remote/k3d-parse.js';
+import { clusterState } from '../../../src/remote/k3d-state.js';
 import type { K3dCluster } from '../../../src/remote/types.js';
 import { fakePorts } from '../doctor/fakes.js';
 

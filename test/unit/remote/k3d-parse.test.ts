@@ -65,6 +65,20 @@ describe('parseClusterList on k3d v5.9 output', () => {
     expect(shop.ports[1]?.nodeRole).toBe('agent');
   });
 
+  it('warns that a :direct port on a stopped agent of a running cluster will not answer', () => {
+    const data = JSON.parse(fixture('cluster-list.json'));
+    const agent = data
+      .find((c: { name: string }) => c.name === 'shop')
+      .nodes.find((n: { name: string }) => n.name === 'k3d-shop-agent-0');
+    agent.State.Running = false;
+    const shop = byName(parseClusterList(JSON.stringify(data)), 'shop');
+    expect(shop.running).toBe(true);
+    expect(shop.warnings).toContain(
+      'node "k3d-shop-agent-0" is not running: host port 9090 (direct) will not answer',
+    );
+    expect(byName(parseClusterList(fixture('cluster-list.json')), 'shop').warnings).toEqual([]);
+  });
+
   it('still reports the port bindings of a stopped cluster', () => {
     const legacy = byName(parseClusterList(fixture('cluster-list.json')), 'legacy');
     expect(legacy).toMatchObject({ running: false, serversRunning: 0, serversCount: 1 });
