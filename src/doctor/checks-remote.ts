@@ -90,10 +90,16 @@ const k3d: CheckDefinition = {
       );
     }
     const refused = refusedByEngine(info, facts.dockerEngine, facts.alias);
-    if (refused) return fail(`${detail}; ${refused.message}`, refused.hint ?? '');
+    // Told from versions, not from a refused call: a DOCKER_API_VERSION in k3d's environment (client.FromEnv) may
+    // still make it work, so the hint says so.
+    if (refused)
+      return fail(`${detail}; ${refused.message}`, `${refused.hint ?? ''} ${apiOverride(facts.alias)}`);
     return pass(detail);
   },
 };
+
+const apiOverride = (host: string) =>
+  `(If DOCKER_API_VERSION in k3d's environment names an API the engine serves, k3d may work as it is; try: ssh ${host} k3d cluster list)`;
 
 /** An old k3d's docker client that this engine refuses (Docker 29 serves API 1.44 and later only). */
 function refusedByEngine(info: K3dInfo, engine: DockerEngine | undefined, host: string) {

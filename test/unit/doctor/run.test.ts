@@ -217,6 +217,10 @@ describe('runDoctor', () => {
       ),
       hint: expect.stringContaining('Upgrade k3d on the dev server to v5.6.1 or later'),
     });
+    // k3d's docker client reads DOCKER_API_VERSION (client.FromEnv): the hint says what may still work.
+    expect(old.check('k3d').hint).toContain(
+      "If DOCKER_API_VERSION in k3d's environment names an API the engine serves",
+    );
     expect(old.check('clusters').status).toBe('skip');
     expect((await doctor({ dockerEngine: docker29, findK3d: k3dAt('v5.6.1') })).check('k3d').status).toBe(
       'pass',
