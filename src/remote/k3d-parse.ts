@@ -2,7 +2,7 @@
 // Odd input is either tolerated with a note in `warnings` or rejected with TunnelError('K3D_OUTPUT')
 // naming the exact place; nothing else is ever thrown. Cluster names stay data: never rewritten.
 import { remoteText } from '../redact.js';
-import { afterLeadingLogs, parseK3dLogLine, stripAnsi } from './k3d-log.js';
+import { afterLeadingLogs, parseK3dLogLine, skippedBareLine, stripAnsi } from './k3d-log.js';
 import { describeJson, parseNode, quote, type RawNode, unexpected } from './k3d-node.js';
 import { clusterRunning, stoppedDirectPorts } from './k3d-state.js';
 import type { K3dCluster, PortMapping } from './types.js';
@@ -45,12 +45,19 @@ function parseJsonOutput(stdout: string): unknown {
   // INFO/DEBUG lines go to stdout too (LOG_LEVEL on the server), some spanning lines; compact JSON never
   // looks like one.
   const lines = stripAnsi(stdout).split('\n');
+  const start = afterLeadingLogs(lines, (line) => /^\s*(?:[[{]|null\b)/.test(line));
   const text = lines
-    .slice(afterLeadingLogs(lines, (line) => /^\s*(?:[[{]|null\b)/.test(line)))
+    .slice(start)
     .filter((line) => parseK3dLogLine(line).level === undefined)
     .join('\n')
     .trim();
   if (text === '') {
+    // What was skipped as a log message's continuation was all it printed: that is what is not JSON.
+    const skipped = skippedBareLine(lines, start);
+    if (skipped !== undefined)
+      throw unexpected(
+        `output is not JSON; it starts with ${remoteText(JSON.stringify(skipped.slice(0, 60)))}`,
+      );
     throw unexpected('printed nothing (expected a JSON array, "[]" when there are no clusters)');
   }
   try {

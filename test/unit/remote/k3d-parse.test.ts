@@ -200,6 +200,8 @@ describe('parseClusterList rejects what it cannot trust, saying where', () => {
     ['truncated output', fixture('cluster-list.json').slice(0, 500), /is not JSON/],
     ['an object', '{"name":"my-app"}', /expected a JSON array of clusters, got an object/],
     ['nothing', '\n', /printed nothing/],
+    // After a log line, a bare line is read as the message's continuation: it is what is not JSON.
+    ['a bare line after a log line', 'DEBU[0000] x\nnot json\n', /is not JSON; it starts with "not json"/],
     ['an entry without name', '[{"nodes":[]}]', /cluster entry #1 has no "name"/],
   ])('%s', (_case, stdout, message) => {
     expectK3dOutputError(() => parseClusterList(stdout), message);
