@@ -1,5 +1,6 @@
 // Pure renderers: data in, text out. Colour only when the caller says the output is a terminal.
 import { escapeControls } from '../redact.js';
+import { clusterState } from '../remote/k3d-state.js';
 import type { K3dCluster } from '../remote/types.js';
 
 export interface RenderOptions {
@@ -34,9 +35,7 @@ export function renderClusters(clusters: K3dCluster[]): string {
     return 'No k3d clusters on the dev server. Create one: k3d cluster create my-app';
   const rows: string[][] = [];
   for (const cluster of clusters) {
-    // An HA cluster with servers down still runs while its load balancer serves the API (k3d-parse.ts).
-    const degraded = cluster.running && cluster.serversRunning < cluster.serversCount;
-    const state = degraded ? 'degraded' : cluster.running ? 'running' : 'stopped';
+    const state = clusterState(cluster);
     const servers = `${cluster.serversRunning}/${cluster.serversCount}`;
     const agents = `${cluster.agentsRunning}/${cluster.agentsCount}`;
     const api = cluster.api ? `${cluster.api.hostIp || '0.0.0.0'}:${cluster.api.hostPort}` : '-';

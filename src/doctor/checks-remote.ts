@@ -3,6 +3,7 @@
 import { planForwards } from '../plan/forward-plan.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
 import { compareVersions, k3dDockerApi, runtimeError } from '../remote/k3d-runtime.js';
+import { clusterState } from '../remote/k3d-state.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { type CheckDefinition, fail, pass, required, warn } from './outcome.js';
 import type { DockerEngine } from './types.js';
@@ -97,10 +98,16 @@ const k3d: CheckDefinition = {
       );
     }
     const refused = refusedByEngine(info, facts.dockerEngine, facts.alias);
-    if (refused) return fail(`${detail}; ${refused.message}`, refused.hint ?? '');
+    // Told from versions, not from a refused call: a DOCKER_API_VERSION in k3d's environment (client.FromEnv) may
+    // still make it work, so the hint says so.
+    if (refused)
+      return fail(`${detail}; ${refused.message}`, `${refused.hint ?? ''} ${apiOverride(facts.alias)}`);
     return pass(detail);
   },
 };
+
+const apiOverride = (host: string) =>
+  `(If DOCKER_API_VERSION in k3d's environment names an API the engine serves, k3d may work as it is; try: ssh ${host} k3d cluster list)`;
 
 /** An old k3d's docker client that this engine refuses (Docker 29 serves API 1.44 and later only). */
 function refusedByEngine(info: K3dInfo, engine: DockerEngine | undefined, host: string) {
@@ -113,8 +120,7 @@ function refusedByEngine(info: K3dInfo, engine: DockerEngine | undefined, host: 
 
 function clusterLine(cluster: K3dCluster): string {
   const name = isSafeClusterName(cluster.name) ? cluster.name : JSON.stringify(cluster.name);
-  const degraded = cluster.running && cluster.serversRunning < cluster.serversCount;
-  const state = degraded ? 'running, degraded' : cluster.running ? 'running' : 'stopped';
+  const state = clusterState(cluster) === 'degraded' ? 'running, degraded' : clusterState(cluster);
   const servers = `${cluster.serversRunning}/${cluster.serversCount} servers`;
   const api = cluster.api ? `, API port ${cluster.api.hostPort}` : ', no API port';
   const ports = cluster.ports.map((port) => `${port.hostPort}→${port.containerPort}`).join(' ');

@@ -10,14 +10,21 @@ import type { DockerEngine } from './types.js';
 
 const MARKER = 'tunnel-docker-engine';
 
-/**
- * `docker version` printing the engine's version and the oldest client API it serves after a marker
- * (nothing else on that line is ours): Docker 29 refuses clients older than API 1.44, such as old k3d's.
- */
+/** `docker version` printing the engine's version after a marker (nothing else on that line is ours). */
 export const DOCKER_VERSION_ARGS: readonly string[] = [
   'version',
   '--format',
-  `${MARKER} {{.Server.Version}} {{.Server.MinAPIVersion}}`,
+  `${MARKER} {{.Server.Version}}`,
+];
+
+/**
+ * The oldest client API the engine serves (Docker 29 refuses clients older than 1.44, such as old k3d's),
+ * asked apart: Podman's `docker` shim has no MinAPIVersion field and fails the whole template on it.
+ */
+export const DOCKER_MIN_API_ARGS: readonly string[] = [
+  'version',
+  '--format',
+  `${MARKER} {{.Server.MinAPIVersion}}`,
 ];
 
 /** Pure: the exec result of `docker version` (DOCKER_VERSION_ARGS) → what it says about the engine. */
@@ -27,14 +34,20 @@ export function parseDockerVersion(result: ExecResult): DockerEngine {
     .split('\n')
     .map((entry) => entry.trim())
     .find((entry) => entry.startsWith(`${MARKER} `));
-  const [version, minApi] = (line?.slice(MARKER.length + 1).trim() ?? '').split(/\s+/);
-  if (result.code === 0 && version && version !== '<no value>') {
-    return /^\d+\.\d+$/.test(minApi ?? '') ? { kind: 'up', version, minApi } : { kind: 'up', version };
-  }
+  const version = line?.slice(MARKER.length + 1).trim();
+  if (result.code === 0 && version && version !== '<no value>') return { kind: 'up', version };
   const said = lastLine(withoutOurs(result.stderr)) || lastLine(withoutOurs(result.stdout));
   const message = said ? remoteText(said) : `docker exited with ${result.code}`;
   if (/permission denied/i.test(result.stderr)) return { kind: 'denied', message };
   return { kind: 'down', message };
+}
+
+/** Pure: the exec result of DOCKER_MIN_API_ARGS → the API version (`1.44`), or undefined if it did not say. */
+export function parseMinApi(result: ExecResult): string | undefined {
+  if (result.code !== 0) return undefined;
+  const line = result.stdout.split('\n').find((entry) => entry.trim().startsWith(`${MARKER} `));
+  const minApi = line?.trim().slice(MARKER.length + 1);
+  return minApi && /^\d+\.\d+$/.test(minApi) ? minApi : undefined;
 }
 
 /** The text without colour codes and without our marker's line (what docker itself said). */
@@ -58,8 +71,10 @@ export async function dockerEngine(devServer: DevServer): Promise<DockerEngine> 
     timeoutMs: 20_000,
     maxOutputBytes: 64 * 1024,
   });
-  const engine = parseDockerVersion(result);
-  if (engine.kind !== 'up') return engine;
+  const parsed = parseDockerVersion(result);
+  if (parsed.kind !== 'up') return parsed;
+  const minApi = await askMinApi(devServer, docker);
+  const engine = minApi ? { ...parsed, minApi } : parsed;
   if (!remoteHost) return engine;
   const remote = {
     host: remoteHost,
@@ -67,4 +82,14 @@ export async function dockerEngine(devServer: DevServer): Promise<DockerEngine> 
     ...(unreachable ? { unreachable } : {}),
   };
   return { ...engine, remote };
+}
+
+// Only informs doctor's k3d check: an engine that cannot say it (Podman) is still up.
+async function askMinApi(devServer: DevServer, docker: RemoteProgram): Promise<string | undefined> {
+  try {
+    const limits = { timeoutMs: 20_000, maxOutputBytes: 64 * 1024 };
+    return parseMinApi(await devServer.run(docker, DOCKER_MIN_API_ARGS, limits));
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@ import { runK3d } from '../remote/k3d.js';
 import { type ClusterNode, parseClusterNodes } from '../remote/k3d-import-output.js';
 import { summarizeK3dError } from '../remote/k3d-log.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
+import { runtimeCause } from '../remote/k3d-runtime.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import type { SshConnection } from '../ssh/types.js';
 
@@ -65,6 +66,10 @@ export async function listClusterNodes(
     throw new TunnelError('K3D_OUTPUT', `Unusable k3d cluster name ${shown(cluster)}.`);
   const result = await runK3d(conn, k3d, ['cluster', 'get', cluster, '-o', 'json']);
   if (result.code !== 0) {
+    // Docker down ends in "No nodes found for given cluster" too: the runtime is the cause.
+    const what = `Cannot list the nodes of ${shown(cluster)} on ${host}`;
+    const runtime = runtimeCause(result.stderr, { host, k3dVersion: k3d.k3dVersion, what });
+    if (runtime) throw runtime;
     const summary = summarizeK3dError(result.stderr) || `exit ${result.code ?? result.signal}`;
     throw new TunnelError(
       'REMOTE_COMMAND',

@@ -6,7 +6,7 @@ import type { ExecResult, SshConnection } from '../ssh/types.js';
 import { type CreateRequest, k3dCreateArgs } from './cluster-request.js';
 import { runK3d } from './k3d.js';
 import { type CreateFailure, classifyCreateFailure, classifyDelete } from './k3d-outcome.js';
-import { runtimeError, runtimeFailure } from './k3d-runtime.js';
+import { runtimeCause } from './k3d-runtime.js';
 import type { K3dInfo } from './types.js';
 
 // Pulling images and starting k3s on a slow machine takes minutes; k3d has no timeout of its own.
@@ -67,11 +67,13 @@ export async function createCluster(
     timeoutMs: CREATE_TIMEOUT_MS,
   });
   if (result.code === 0) return;
-  const runtime = runtimeFailure(`${result.stdout}\n${result.stderr}`);
-  if (runtime?.kind === 'api-too-old') {
-    const what = `Cannot create cluster "${request.name}" on ${conn.target.alias}`;
-    throw runtimeError(runtime, { host: conn.target.alias, k3dVersion: k3d.k3dVersion, what });
-  }
+  const what = `Cannot create cluster "${request.name}" on ${conn.target.alias}`;
+  const runtime = runtimeCause(`${result.stdout}\n${result.stderr}`, {
+    host: conn.target.alias,
+    k3dVersion: k3d.k3dVersion,
+    what,
+  });
+  if (runtime) throw runtime;
   throw createError(
     conn.target.alias,
     request.name,
@@ -109,14 +111,6 @@ function createError(host: string, name: string, failure: CreateFailure, result:
       return new TunnelError('BAD_INPUT', `${what}: A cluster with that name already exists.`, {
         hint: `Pick another name, or delete it first: tunnel cluster delete ${host} ${name}`,
       });
-    case 'docker-down':
-      return new TunnelError(
-        'REMOTE_COMMAND',
-        `${what}: docker is not running there (${failure.detail}).${rolled}`,
-        {
-          hint: `Check with: ssh ${host} docker info — then start docker (e.g. sudo systemctl start docker).${leftovers}`,
-        },
-      );
     default: {
       const status =
         result.code === null
@@ -148,23 +142,16 @@ export async function deleteCluster(
     timeoutMs: DELETE_TIMEOUT_MS,
   });
   const host = conn.target.alias;
-  const runtime = runtimeFailure(`${result.stdout}\n${result.stderr}`);
-  if (runtime?.kind === 'api-too-old') {
-    const what = `Cannot delete cluster "${name}" on ${host}`;
-    throw runtimeError(runtime, { host, k3dVersion: k3d.k3dVersion, what });
-  }
+  // k3d finds "no nodes" when it cannot ask docker, and would call that "nothing to delete" (exit 0).
+  const what = `Cannot delete cluster "${name}" on ${host}`;
+  const runtime = runtimeCause(`${result.stdout}\n${result.stderr}`, {
+    host,
+    k3dVersion: k3d.k3dVersion,
+    what,
+  });
+  if (runtime) throw runtime;
   const outcome = classifyDelete(result.stdout, result.stderr, result.code);
   if (outcome.kind === 'deleted' || outcome.kind === 'not-found') return outcome.kind;
-  if (outcome.kind === 'docker-down') {
-    // k3d finds "no nodes" when it cannot ask docker, and would call that "nothing to delete".
-    throw new TunnelError(
-      'REMOTE_COMMAND',
-      `Cannot delete cluster "${name}" on ${host}: docker is not running there (${outcome.detail}).`,
-      {
-        hint: `Check with: ssh ${host} docker info — then start docker and retry.`,
-      },
-    );
-  }
   throw new TunnelError('REMOTE_COMMAND', `Cannot delete cluster "${name}" on ${host}: ${outcome.detail}.`, {
     hint: `See k3d's full output by hand: ssh ${host} k3d cluster delete ${name}`,
   });

@@ -134,11 +134,23 @@ export function afterLeadingLogs(
   return index;
 }
 
+/** The first line before `end` that afterLeadingLogs skipped as part of a log message (not a log line). */
+export function skippedBareLine(lines: readonly string[], end: number): string | undefined {
+  return lines
+    .slice(0, end)
+    .map(stripAnsi)
+    .find((line) => line.trim() !== '' && parseK3dLogLine(line).level === undefined);
+}
+
 /** The YAML of `k3d kubeconfig get NAME`: k3d prints a `---` document separator line first. */
 export function parseKubeconfigGetOutput(stdout: string): string {
   const lines = stdout.split('\n');
-  // Skip blank lines and log lines (INFO/DEBUG go to stdout when LOG_LEVEL is raised on the server).
-  let start = afterLeadingLogs(lines, (line) => line.trim() === '---' || /^[A-Za-z][\w-]*:(\s|$)/.test(line));
+  // Skip blank lines and log lines (INFO/DEBUG go to stdout when LOG_LEVEL is raised on the server). A
+  // multi-line debug message may hold `key: value` lines (k3d's "Configuration:\n%s"): the `---` k3d prints
+  // starts the document when there is one.
+  const separated = lines.some((line) => stripAnsi(line).trim() === '---');
+  const key = /^[A-Za-z][\w-]*:(\s|$)/;
+  let start = afterLeadingLogs(lines, (line) => line.trim() === '---' || (!separated && key.test(line)));
   if ((lines[start] ?? '').trim() === '---') start++;
   const yaml = lines.slice(start).join('\n');
   if (yaml.trim() === '') {

@@ -4,7 +4,8 @@
 import { remoteText } from '../redact.js';
 import { parseK3dLogLine } from './k3d-log.js';
 
-export type CreateFailureKind = 'port-in-use' | 'name-taken' | 'docker-down' | 'invalid-config' | 'other';
+// A runtime failure (docker down, an old k3d refused) is classified before these (k3d-runtime.ts).
+export type CreateFailureKind = 'port-in-use' | 'name-taken' | 'invalid-config' | 'other';
 
 export interface CreateFailure {
   kind: CreateFailureKind;
@@ -16,13 +17,8 @@ export interface CreateFailure {
   detail: string;
 }
 
-export type DeleteOutcome =
-  | { kind: 'deleted' }
-  | { kind: 'not-found' }
-  | { kind: 'docker-down'; detail: string }
-  | { kind: 'failed'; detail: string };
+export type DeleteOutcome = { kind: 'deleted' } | { kind: 'not-found' } | { kind: 'failed'; detail: string };
 
-const DOCKER_DOWN = /cannot connect to the docker daemon|is the docker daemon running/i;
 const PORT_PATTERNS = [
   // Another container (docker-proxy) holds it.
   /Bind for (\S*?):(\d+) failed: port is already allocated/,
@@ -75,7 +71,6 @@ export function classifyCreateFailure(stdout: string, stderr: string): CreateFai
   if (/because a cluster with that name already exists/i.test(text)) {
     return { kind: 'name-taken', port: undefined, rollback, detail: cause };
   }
-  if (DOCKER_DOWN.test(text)) return { kind: 'docker-down', port: undefined, rollback, detail: cause };
   const invalid =
     /Failed Cluster Configuration Validation|Failed to parse node filters|error processing|Failed to apply CLI overrides|failed to parse/i;
   if (invalid.test(cause)) return { kind: 'invalid-config', port: undefined, rollback, detail: cause };
@@ -93,13 +88,12 @@ function dockerPart(matched: string, cause: string): string {
   );
 }
 
-/** What `k3d cluster delete NAME` did. k3d exits 0 for an unknown name, and also when docker is down. */
+/**
+ * What `k3d cluster delete NAME` did. k3d exits 0 for an unknown name, and also when docker is down: the
+ * caller asks runtimeFailure (k3d-runtime.ts) first.
+ */
 export function classifyDelete(stdout: string, stderr: string, code: number | null): DeleteOutcome {
   const text = `${stdout}\n${stderr}`;
-  if (DOCKER_DOWN.test(text)) {
-    const line = [...messages(stderr), ...messages(stdout)].find((entry) => DOCKER_DOWN.test(entry.message));
-    return { kind: 'docker-down', detail: line?.message ?? 'docker is not running' };
-  }
   if (code === 0 && /Successfully deleted cluster/i.test(text)) return { kind: 'deleted' };
   if (code === 0 && /nothing to delete|No clusters found/i.test(text)) return { kind: 'not-found' };
   const problems = [...messages(stderr), ...messages(stdout)].filter(

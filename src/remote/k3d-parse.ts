@@ -2,8 +2,9 @@
 // Odd input is either tolerated with a note in `warnings` or rejected with TunnelError('K3D_OUTPUT')
 // naming the exact place; nothing else is ever thrown. Cluster names stay data: never rewritten.
 import { remoteText } from '../redact.js';
-import { afterLeadingLogs, parseK3dLogLine, stripAnsi } from './k3d-log.js';
+import { afterLeadingLogs, parseK3dLogLine, skippedBareLine, stripAnsi } from './k3d-log.js';
 import { describeJson, parseNode, quote, type RawNode, unexpected } from './k3d-node.js';
+import { clusterRunning, stoppedDirectPorts } from './k3d-state.js';
 import type { K3dCluster, PortMapping } from './types.js';
 
 export type { K3dLogLevel, K3dLogLine, K3dVersions } from './k3d-log.js';
@@ -44,12 +45,19 @@ function parseJsonOutput(stdout: string): unknown {
   // INFO/DEBUG lines go to stdout too (LOG_LEVEL on the server), some spanning lines; compact JSON never
   // looks like one.
   const lines = stripAnsi(stdout).split('\n');
+  const start = afterLeadingLogs(lines, (line) => /^\s*(?:[[{]|null\b)/.test(line));
   const text = lines
-    .slice(afterLeadingLogs(lines, (line) => /^\s*(?:[[{]|null\b)/.test(line)))
+    .slice(start)
     .filter((line) => parseK3dLogLine(line).level === undefined)
     .join('\n')
     .trim();
   if (text === '') {
+    // What was skipped as a log message's continuation was all it printed: that is what is not JSON.
+    const skipped = skippedBareLine(lines, start);
+    if (skipped !== undefined)
+      throw unexpected(
+        `output is not JSON; it starts with ${remoteText(JSON.stringify(skipped.slice(0, 60)))}`,
+      );
     throw unexpected('printed nothing (expected a JSON array, "[]" when there are no clusters)');
   }
   try {
@@ -89,6 +97,7 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
   if (running && hasLoadBalancer && nodes.some((n) => n.role === 'loadbalancer' && !n.running)) {
     warnings.push('the loadbalancer node is not running: forwarded ports will not answer');
   }
+  if (running) warnings.push(...stoppedDirectPorts(nodes, ports));
   return {
     name,
     running,
@@ -102,29 +111,6 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
     createdAt: nodes.find((node) => node.role === 'server')?.created,
     warnings,
   };
-}
-
-/**
- * Running: every server runs, or (an HA cluster with servers down) the node that serves the API port runs
- * and at least one server does. k3d's serverlb proxies the API to every server and keeps answering from those
- * still up; without a load balancer the API is published on one server, so that server decides.
- */
-function clusterRunning(
-  nodes: readonly RawNode[],
-  state: { serversCount: number; serversRunning: number; api: PortMapping | undefined },
-  warnings: string[],
-): boolean {
-  const { serversCount, serversRunning, api } = state;
-  if (serversCount === 0 || serversRunning === 0) return false;
-  if (serversRunning >= serversCount) return true;
-  const front = api === undefined ? undefined : nodes.find((node) => node.name === api.nodeName);
-  if (front?.running !== true) return false;
-  const via =
-    front.role === 'loadbalancer'
-      ? 'the load balancer serves the API from the servers still up'
-      : `the API answers on ${quote(front.name)}`;
-  warnings.push(`degraded: ${serversRunning} of ${serversCount} servers are running; ${via}`);
-  return true;
 }
 
 // `hasLoadbalancer` is omitempty in k3d's JSON: absent means false.

@@ -10,12 +10,23 @@ import { stripAnsi } from './k3d-log.js';
 export type RuntimeFailure =
   /** The docker client could not reach an engine; `address` is where it dialed, when it said. */
   | { kind: 'docker-down'; address: string | undefined }
+  /** The engine's socket refused this user (not in the docker group); `address` is the socket. */
+  | { kind: 'denied'; address: string | undefined }
   /** moby's version middleware refused the client's API version (Docker 29 needs 1.44; k3d <= v5.6.0 speaks 1.43). */
   | { kind: 'api-too-old'; clientApi: string; minApi: string };
 
-// The docker client (github.com/docker/docker client/errors.go): "Cannot connect to the Docker daemon at
-// unix:///var/run/docker.sock. Is the docker daemon running?".
-const DOWN = /cannot connect to the docker daemon(?: at (\S+?))?\.? is the docker daemon running/i;
+// The docker client up to docker 28 (client/errors.go): "Cannot connect to the Docker daemon at
+// unix:///var/run/docker.sock. Is the docker daemon running?"; the moby client docker 29 vendors
+// (client/request.go): "failed to connect to the docker API at <address>; check if the path is correct and if
+// the daemon is running". k3d releases vendor either.
+const DOWN = [
+  /cannot connect to the docker daemon(?: at (\S+?))?\.? is the docker daemon running/i,
+  /failed to connect to the docker API at ([^\s;]+);? check if the path is correct and if the daemon is running/i,
+];
+// Both clients: "permission denied while trying to connect to the Docker daemon socket at unix:///…: Get …"
+// (docker 29: "… to the docker API at unix:///…").
+const DENIED =
+  /permission denied while trying to connect to the docker (?:daemon socket|API) at ([^\s:]+:\/\/[^\s:;]*)/i;
 // moby daemon/server/middleware/version.go versionUnsupportedError.
 const TOO_OLD = /client version (\d+\.\d+) is too old\. Minimum supported API version is (\d+\.\d+)/i;
 
@@ -24,17 +35,21 @@ export function runtimeFailure(text: string): RuntimeFailure | undefined {
   const plain = stripAnsi(text);
   const old = TOO_OLD.exec(plain);
   if (old) return { kind: 'api-too-old', clientApi: old[1] ?? '', minApi: old[2] ?? '' };
-  const down = DOWN.exec(plain);
-  if (down)
-    return { kind: 'docker-down', address: down[1] === undefined ? undefined : remoteText(down[1], 200) };
+  const denied = DENIED.exec(plain);
+  if (denied) return { kind: 'denied', address: shownAddress(denied[1]) };
+  for (const pattern of DOWN) {
+    const down = pattern.exec(plain);
+    if (down) return { kind: 'docker-down', address: shownAddress(down[1]) };
+  }
   return undefined;
 }
 
-/** The first k3d release whose docker client speaks API 1.44 or later (go.mod: docker v26.0.0). */
-export const K3D_FOR_DOCKER_29 = 'v5.6.1';
+const shownAddress = (address: string | undefined) =>
+  address === undefined ? undefined : remoteText(address, 200);
 
 // The API version of the docker client each k3d release vendors (go.mod github.com/docker/docker per tag):
 // 20.10 up to v5.4.8, 23.0 from v5.4.9, 24.0 from v5.5.2, 26.0 from v5.6.1, 27.0 from v5.7.0, 28.5 in v5.9.0.
+// Newest first. The simulator keeps the same table (test/devserver/world.mjs).
 const K3D_DOCKER_API: readonly (readonly [string, string])[] = [
   ['5.9.0', '1.51'],
   ['5.7.0', '1.46'],
@@ -44,9 +59,18 @@ const K3D_DOCKER_API: readonly (readonly [string, string])[] = [
   ['5.0.0', '1.41'],
 ];
 
-/** Compares dotted versions (`v5.6.0`, `1.43`) part by part as numbers; a pre-release counts as its release. */
+/** The first k3d release whose docker client speaks `minApi` or later (`v5.6.1` for Docker 29's 1.44). */
+export function k3dReleaseFor(minApi: string): string | undefined {
+  const release = [...K3D_DOCKER_API].reverse().find(([, api]) => compareVersions(api, minApi) >= 0);
+  return release && `v${release[0]}`;
+}
+
+/**
+ * Compares dotted versions (`v5.6.0`, `1.43`) part by part as numbers; a pre-release or build suffix
+ * (`-rc.0`, `+dirty`) counts as its release.
+ */
 export function compareVersions(a: string, b: string): number {
-  const parts = (text: string) => (text.replace(/^v/, '').split('-')[0] ?? '').split('.').map(Number);
+  const parts = (text: string) => (text.replace(/^v/, '').split(/[-+]/)[0] ?? '').split('.').map(Number);
   const [left, right] = [parts(a), parts(b)];
   for (let index = 0; index < Math.max(left.length, right.length); index++) {
     const diff = (left[index] || 0) - (right[index] || 0);
@@ -72,24 +96,45 @@ export interface RuntimeContext {
   dockerVersion?: string;
 }
 
+/** The error for what k3d printed when the runtime is why it failed (the one classifier of k3d's calls). */
+export function runtimeCause(text: string, context: RuntimeContext): TunnelError | undefined {
+  const failure = runtimeFailure(text);
+  return failure && runtimeError(failure, context);
+}
+
 /** The error to show for a runtime failure: docker down is not "no such cluster", an old k3d is named. */
 export function runtimeError(failure: RuntimeFailure, context: RuntimeContext): TunnelError {
   const { host } = context;
-  const lead = context.what ? `${context.what}: ` : '';
+  // `what` names the host already ("Cannot delete cluster "x" on devbox"): say it once.
+  const [lead, there] = context.what ? [`${context.what}: `, ''] : ['', ` on ${host}`];
   if (failure.kind === 'api-too-old') {
     const k3d = context.k3dVersion ? `k3d ${remoteText(context.k3dVersion, 40)}` : 'k3d';
-    const docker = context.dockerVersion ? `Docker ${remoteText(context.dockerVersion, 40)}` : 'the Docker';
+    const docker = context.dockerVersion
+      ? `Docker ${remoteText(context.dockerVersion, 40)}`
+      : 'this docker engine';
+    const release = k3dReleaseFor(failure.minApi);
     return new TunnelError(
       'REMOTE_COMMAND',
-      `${lead}${k3d} on ${host} is too old for ${docker} there (it speaks Docker API ${failure.clientApi}; ` +
-        `this Docker needs ${failure.minApi} or later, as Docker 29 does).`,
-      { hint: `Upgrade k3d on the dev server to ${K3D_FOR_DOCKER_29} or later: ssh ${host} '${INSTALL}'` },
+      `${lead}${k3d}${there} is too old for ${docker} (it speaks Docker API ${failure.clientApi}; ` +
+        `the engine needs ${failure.minApi} or later${failure.minApi === '1.44' ? ', as Docker 29 does' : ''}).`,
+      {
+        hint: `Upgrade k3d on the dev server to ${release ? `${release} or later` : 'its latest release'}: ssh ${host} '${INSTALL}'`,
+      },
     );
   }
   const at = failure.address ? ` at ${failure.address}` : '';
+  if (failure.kind === 'denied') {
+    return new TunnelError(
+      'REMOTE_COMMAND',
+      `${lead}k3d${there} was refused by the docker engine${at}: your user may not use docker there.`,
+      {
+        hint: `Add the user to the docker group (ssh ${host} 'sudo usermod -aG docker $USER'), log in again, and check: ssh ${host} docker info`,
+      },
+    );
+  }
   return new TunnelError(
     'REMOTE_COMMAND',
-    `${lead}k3d on ${host} could not reach the docker engine${at}: docker is not running there, or runs elsewhere.`,
+    `${lead}k3d${there} could not reach the docker engine${at}: docker is not running there, or runs elsewhere.`,
     {
       hint:
         `Start it on the dev server (e.g. ssh ${host} sudo systemctl start docker) and check: ssh ${host} docker info. ` +

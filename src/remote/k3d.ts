@@ -10,7 +10,7 @@ import {
   parseKubeconfigGetOutput,
   summarizeK3dError,
 } from './k3d-parse.js';
-import { runtimeError, runtimeFailure } from './k3d-runtime.js';
+import { runtimeCause } from './k3d-runtime.js';
 import { type FindRequest, findProgram, type RemoteProgram, runProgram } from './program.js';
 import type { K3dCluster, K3dInfo } from './types.js';
 
@@ -29,7 +29,7 @@ export const K3D_FALLBACK_PATHS: readonly string[] = [
 ];
 
 /** What every k3d run gets over the login environment (program.ts runs it as `env LOG_LEVEL=info k3d …`). */
-export const K3D_ENV: Readonly<Record<string, string>> = { LOG_LEVEL: 'info' };
+const K3D_ENV: Readonly<Record<string, string>> = { LOG_LEVEL: 'info' };
 
 // A hung docker daemon makes k3d hang; bound every call so discovery can report instead of stalling.
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -134,9 +134,7 @@ function clusterNotFound(conn: SshConnection, clusterName: string): TunnelError 
 
 // From stderr only (k3d logs its errors there): the stdout of both callers carries secrets.
 function runtimeFailed(conn: SshConnection, k3d: K3dInfo, result: ExecResult): TunnelError | undefined {
-  const failure = runtimeFailure(result.stderr);
-  if (!failure) return undefined;
-  return runtimeError(failure, { host: conn.target.alias, k3dVersion: k3d.k3dVersion });
+  return runtimeCause(result.stderr, { host: conn.target.alias, k3dVersion: k3d.k3dVersion });
 }
 
 // From stderr only (k3d logs its errors there): the stdout of both callers carries secrets.
@@ -156,16 +154,7 @@ function commandFailed(conn: SshConnection, args: readonly string[], result: Exe
 
 // Hints only: the error code stays REMOTE_COMMAND whatever docker said.
 function failureHint(host: string, args: readonly string[], result: ExecResult): string {
-  const text = `${result.stderr}\n${result.stdout}`;
-  if (/cannot connect to the docker daemon|is the docker daemon running/i.test(text)) {
-    return `Is docker running on the dev server? Try: ssh ${host} docker info`;
-  }
-  if (/permission denied.*docker/i.test(text)) {
-    return (
-      `Your user on the dev server may not be allowed to use docker. Try: ssh ${host} docker info; if it says ` +
-      `"permission denied", add the user to the docker group (sudo usermod -aG docker $USER) and log in again.`
-    );
-  }
+  // Docker down or refusing this user was classified before (runtimeFailed).
   if (result.code === 127) return `k3d is no longer where it was found. Check: ssh ${host} 'command -v k3d'`;
   // Never print a remote-supplied word inside a command the user may paste (it passes two shells).
   const command = args.every(isPlainWord)

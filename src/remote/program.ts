@@ -10,6 +10,7 @@
 import { TunnelError } from '../errors.js';
 import { lastLine } from '../redact.js';
 import type { ExecOptions, ExecResult, SshConnection } from '../ssh/types.js';
+import { afterMarker, MarkerFilter, RUN_MARKER } from './run-marker.js';
 
 export type FoundVia = 'PATH' | 'login shell' | 'install path';
 
@@ -23,8 +24,7 @@ export interface RemoteProgram {
   command: string[];
 }
 
-/** Printed by the login shell just before it execs the program: what its profile printed comes before. */
-export const RUN_MARKER = 'tunnel-run-7c1f2a';
+export { afterMarker, RUN_MARKER } from './run-marker.js';
 
 /** Shells whose `-c` takes `$0` and `$@` as sh does, and that read a profile with `-l`. */
 const POSIX_SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ksh93', 'ash', 'yash']);
@@ -60,12 +60,13 @@ export function loginShellCommand(shell: string, path: string): string[] {
 
 /**
  * `env NAME=value…` in front of the program, so the variables win over what the profile set. Only for a
- * program at a path: a shell function or alias (found by name) exists only in the session's shell, where
+ * program at a path without '=': a shell function or alias (found by name) exists only in the session's shell, where
  * `env` cannot reach it, so it runs with the environment it has (its callers tolerate that).
  */
 function envWords(program: Runnable, env: RunOptions['env']): string[] {
   const entries = Object.entries(env ?? {});
-  if (entries.length === 0 || !program.path.startsWith('/')) return [];
+  // env would read a path with '=' (/opt/a=b/k3d) as one more assignment and run the next word instead.
+  if (entries.length === 0 || !program.path.startsWith('/') || program.path.includes('=')) return [];
   return ['env', ...entries.map(([name, value]) => `${name}=${value}`)];
 }
 
@@ -231,32 +232,4 @@ function profileExited(conn: SshConnection, shell: string, path: string): Tunnel
       hint: `A profile that runs \`exit\` or \`exec\` stops every command run through it. Check with: ssh ${host} '${shell} -l -c true'`,
     },
   );
-}
-
-/** The text after the marker line; undefined when the shell never got as far as printing the marker. */
-export function afterMarker(text: string): string | undefined {
-  const line = `${RUN_MARKER}\n`;
-  if (text.startsWith(line)) return text.slice(line.length);
-  const at = text.indexOf(`\n${line}`);
-  return at === -1 ? undefined : text.slice(at + 1 + line.length);
-}
-
-/** The streaming side of afterMarker: holds chunks back until the marker line went by. */
-class MarkerFilter {
-  private held = '';
-  private open = false;
-
-  pass(chunk: Buffer): Buffer {
-    if (this.open) return chunk;
-    this.held += chunk.toString('latin1');
-    const rest = afterMarker(this.held);
-    if (rest === undefined) {
-      // Keep only what could still be the start of the marker line.
-      if (this.held.length > 64 * 1024) this.held = this.held.slice(-(RUN_MARKER.length + 2));
-      return Buffer.alloc(0);
-    }
-    this.open = true;
-    this.held = '';
-    return Buffer.from(rest, 'latin1');
-  }
 }

@@ -19,7 +19,7 @@ export interface PortMapping {
 
 export interface K3dCluster {
   name: string;
-  /** Every server running (k3d's own notion: serversRunning === serversCount > 0). */
+  /** Its API serves: every server runs, or an etcd quorum of them and the API's node (k3d-state.ts `clusterRunning`). */
   running: boolean;
   serversRunning: number;
   serversCount: number;

@@ -2,6 +2,7 @@
 // kubectl (discovery, version, health, get/list of pods/services/nodes/namespaces as JSON or Table, PATCH of
 // Services). Authentication as k3s with --anonymous-auth=false: a verified client certificate or 401.
 import crypto from 'node:crypto';
+import { etcdQuorum } from './cluster-build.mjs';
 import {
   defaultService,
   jsonPatch,
@@ -248,6 +249,9 @@ export function createApiHandler(getContext) {
       const context = getContext();
       if (!context) return failure(response, 503, 'ServiceUnavailable', 'the cluster is gone');
       if (!request.socket.authorized) return failure(response, 401, 'Unauthorized', 'Unauthorized');
+      // The serverlb still proxies to the server left, but its etcd has no leader: every request times out.
+      if (!etcdQuorum(context.cluster))
+        return failure(response, 500, 'InternalError', 'etcdserver: request timed out');
       try {
         route(request, response, context, Buffer.concat(chunks).toString('utf8'));
       } catch (error) {

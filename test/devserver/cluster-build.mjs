@@ -215,3 +215,13 @@ export function nodeRunning(cluster, node) {
   if (!cluster.running) return false;
   return !(cluster.spec?.stoppedNodes ?? []).some((suffix) => node.name.endsWith(suffix));
 }
+
+/**
+ * Whether k3s's datastore can serve: one server uses sqlite; several (k3d starts server-0 with --cluster-init)
+ * run embedded etcd, which needs a majority of them up (floor(n/2)+1) to elect a leader.
+ */
+export function etcdQuorum(cluster) {
+  const servers = cluster.nodes.filter((node) => node.role === 'server');
+  if (servers.length <= 1) return true;
+  return servers.filter((node) => nodeRunning(cluster, node)).length * 2 > servers.length;
+}

@@ -22,6 +22,7 @@ export const DEFAULT_VERSIONS = {
 
 // The docker client k3d vendors (go.mod github.com/docker/docker per k3d tag) and its API version: 20.10 →
 // 1.41 up to v5.4.8, 23.0 → 1.42, 24.0 → 1.43 (v5.5.2-v5.6.0), 26.0 → 1.45 (v5.6.1), 27.0 → 1.46, 28.5 → 1.51.
+// Keep it identical to K3D_DOCKER_API in src/remote/k3d-runtime.ts (both read off k3d's go.mod per tag).
 const K3D_DOCKER_API = [
   ['v5.9.0', '1.51'],
   ['v5.7.0', '1.46'],

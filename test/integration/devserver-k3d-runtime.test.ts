@@ -2,15 +2,16 @@
 // prints its debug lines, coloured, on stdout before the JSON), an HA cluster with a server stopped (its
 // serverlb still serves the API), docker down (k3d's kubeconfig get then says "No nodes found"), and k3d
 // v5.6.0 against Docker 29 (the daemon refuses its API 1.43). Real sshd, ssh, kubectl and curl; k3d and
-// docker are the simulator's. The Docker-29 scenario goes last: loading a scenario keeps earlier versions.
+// docker are the simulator's. The Docker-29 scenario puts the default versions back after it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDevServer } from '../../src/devserver/dev-server.js';
-import { getKubeconfig } from '../../src/remote/k3d.js';
+import { getKubeconfig, runK3d } from '../../src/remote/k3d.js';
 import { parseClusterList } from '../../src/remote/k3d-parse.js';
 import { runProgram } from '../../src/remote/program.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
+import { DEFAULT_VERSIONS } from '../devserver/world.mjs';
 import { cliEnvsPerTest, curl, run, runCli } from './cli-helpers.js';
 
 let devserver: DevServer;
@@ -74,6 +75,9 @@ describe('LOG_LEVEL=debug in the login profile', () => {
       );
       expect(parseClusterList(raw.stdout).map((cluster) => cluster.name)).toEqual(['my-app', 'other']);
       // Through tunnel's own calls (env LOG_LEVEL=info): the JSON and the kubeconfig come clean.
+      const pinned = await runK3d(dev.ssh, k3d, ['cluster', 'list', '-o', 'json']);
+      expect(pinned.stdout).not.toContain('DEBU');
+      expect(pinned.stdout).toMatch(/^\[/);
       expect((await dev.clusters()).map((cluster) => cluster.name)).toEqual(['my-app', 'other']);
       const kubeconfig = await getKubeconfig(dev.ssh, k3d, 'my-app');
       expect(kubeconfig).toMatch(/^apiVersion: v1\n/);
@@ -129,6 +133,43 @@ describe('an HA cluster with one server stopped', () => {
     const pods = await kubectl(cli, 'k3d-ha@devserver');
     expect(pods.stderr).toBe('');
     expect(pods.code).toBe(0);
+    const table = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'clusters', 'devserver']);
+    expect(table.stdout).toMatch(/^ha\s+degraded\s+2\/3\s/m);
+  });
+
+  it('with 2 of 3 servers down (no etcd quorum) is stopped: its API cannot answer, connect forwards nothing of it', async () => {
+    await devserver.world.load('ha-no-quorum.json');
+    const cli = newCli();
+    const table = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'clusters', 'devserver']);
+    expect(table.stdout).toMatch(/^ha\s+stopped\s+1\/3\s/m);
+    const listed = await runCli(cli, [
+      '--ssh-config',
+      devserver.sshConfigFile,
+      'clusters',
+      'devserver',
+      '--json',
+    ]);
+    const ha = JSON.parse(listed.stdout).clusters.find((cluster: { name: string }) => cluster.name === 'ha');
+    expect(ha.warnings).toContain('stopped: 1 of 3 servers are running; its etcd needs 2 to serve the API');
+    // What the server left answers through the serverlb (the simulator's k3s without quorum).
+    const dev = await open();
+    const kubeconfig = path.join(devserver.simHome, 'ha-kubeconfig.yaml');
+    try {
+      fs.writeFileSync(kubeconfig, await getKubeconfig(dev.ssh, await dev.k3d(), 'ha'), { mode: 0o600 });
+      const api = await dev.ssh.exec([
+        'sh',
+        '-c',
+        'kubectl --kubeconfig "$HOME/ha-kubeconfig.yaml" get pods',
+      ]);
+      expect(api.code).not.toBe(0);
+      expect(api.stderr).toContain('Error from server (InternalError)');
+    } finally {
+      fs.rmSync(kubeconfig, { force: true });
+      dev.close();
+    }
+    const clusters = await connect(cli);
+    expect(clusters.find((cluster) => cluster.name === 'ha')?.forwards ?? []).toEqual([]);
+    expect(clusters.find((cluster) => cluster.name === 'other')?.forwards.length).toBeGreaterThan(0);
   });
 });
 
@@ -162,6 +203,13 @@ describe('docker down', () => {
 });
 
 describe('k3d v5.6.0 against Docker 29', () => {
+  // Loading a scenario keeps the previous world's versions: put the default ones back for what runs after.
+  afterAll(async () => {
+    await devserver.world.update((world) => {
+      world.versions = { ...DEFAULT_VERSIONS };
+    });
+  });
+
   it('every k3d call fails with the daemon\'s "client version 1.43 is too old"; tunnel names k3d\'s version and the fix, doctor up front', async () => {
     await devserver.world.load('docker29-old-k3d.json');
     const dev = await open();
@@ -175,7 +223,7 @@ describe('k3d v5.6.0 against Docker 29', () => {
       );
       await expect(dev.clusters()).rejects.toMatchObject({
         message:
-          'k3d v5.6.0 on devserver is too old for the Docker there (it speaks Docker API 1.43; this Docker needs 1.44 or later, as Docker 29 does).',
+          'k3d v5.6.0 on devserver is too old for this docker engine (it speaks Docker API 1.43; the engine needs 1.44 or later, as Docker 29 does).',
         hint: expect.stringContaining('Upgrade k3d on the dev server to v5.6.1 or later'),
       });
       // The docker CLI (Docker 29's own) still talks to it.
@@ -204,7 +252,7 @@ describe('k3d v5.6.0 against Docker 29', () => {
     });
     expect(checks.find((check) => check.id === 'k3d')).toMatchObject({
       status: 'fail',
-      detail: expect.stringContaining('k3d v5.6.0 on devserver is too old for Docker 29.0.1 there'),
+      detail: expect.stringContaining('k3d v5.6.0 on devserver is too old for Docker 29.0.1 (it speaks'),
       hint: expect.stringContaining('v5.6.1 or later'),
     });
   });

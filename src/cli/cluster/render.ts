@@ -11,7 +11,15 @@ export type CreateReport = CreateClusterReport<ForwardOutcome>;
 
 function describeTarget(spec: PortSpec): string {
   if (spec.nodeFilters.length === 0) return 'every node, through the load balancer';
-  if (viaLoadBalancer(spec)) return 'the load balancer';
+  if (viaLoadBalancer(spec)) {
+    // k3d replaces any loadbalancer filter by its default (proxy) and logs so: say it too.
+    const direct = spec.nodeFilters.some(
+      (filter) => filter.group === 'loadbalancer' && filter.suffix === 'direct',
+    );
+    return direct
+      ? 'the load balancer; :direct ignored on the load balancer, as k3d does'
+      : 'the load balancer';
+  }
   const filters = spec.nodeFilters.map(formatNodeFilter).join(';');
   return spec.nodeFilters.some((filter) => filter.suffix === 'direct')
     ? `${filters}`

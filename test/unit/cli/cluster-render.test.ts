@@ -28,6 +28,20 @@ describe('cluster create/delete output', () => {
     expect(text).not.toContain('\x1b');
   });
 
+  it('says :direct on the load balancer means proxy, as k3d does (pkg/client/ports.go)', () => {
+    const cluster = {
+      ...parseCreateRequest('my-app', {
+        port: ['8080:30080@loadbalancer:0:direct', '9090:30090@loadbalancer:0:proxy'],
+      }),
+      apiPort: 16443,
+    };
+    const text = renderCreated(created({ cluster }));
+    expect(text).toContain(
+      'port 8080 → 30080 (the load balancer; :direct ignored on the load balancer, as k3d does)',
+    );
+    expect(text).toContain('port 9090 → 30090 (the load balancer)');
+  });
+
   it('still reports the created cluster when --connect failed, and how to forward it', () => {
     const report = created({
       agentFailure: { message: 'the agent exited at start (code 1)', hint: 'see logs', interrupted: false },

@@ -58,13 +58,48 @@ describe("doctor's docker engine check", () => {
       return argv[0] === '/bin/bash' ? { code: 1, stdout: `${RUN_MARKER}\n` } : { code: 1 };
     });
     expect(await dockerEngine(devServer)).toEqual({ kind: 'up', version: '28.5.1' });
-    expect(execs.at(-1)?.slice(0, 3)).toEqual(['/bin/bash', '-l', '-c']);
-    expect(execs.at(-1)?.slice(4)).toEqual([
-      '/home/dev/bin/docker',
-      'version',
-      '--format',
-      'tunnel-docker-engine {{.Server.Version}} {{.Server.MinAPIVersion}}',
+    const asked = execs.filter((argv) => argv.includes('version'));
+    expect(asked[0]?.slice(0, 3)).toEqual(['/bin/bash', '-l', '-c']);
+    expect(asked.map((argv) => argv.slice(4))).toEqual([
+      ['/home/dev/bin/docker', 'version', '--format', 'tunnel-docker-engine {{.Server.Version}}'],
+      ['/home/dev/bin/docker', 'version', '--format', 'tunnel-docker-engine {{.Server.MinAPIVersion}}'],
     ]);
+  });
+
+  it("says Podman's docker shim is up though its version template has no MinAPIVersion", async () => {
+    // podman version --format runs the template on libpod's define.Version, which has no MinAPIVersion:
+    // the template fails and podman exits 125; .Server.Version works (the shim is supported).
+    const { devServer } = server((argv) => {
+      if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/bash\n' };
+      if (argv[0] === '/bin/bash' && argv.at(-1) === 'true') return { stdout: `${RUN_MARKER}\n` };
+      if (argv[0] === '/bin/bash' && argv.at(-1) === 'command -v docker')
+        return { stdout: '/usr/bin/docker\n' };
+      if (argv[0] === '/bin/bash' && argv.at(-1)?.includes('MinAPIVersion'))
+        return {
+          code: 125,
+          stdout: `${RUN_MARKER}\n`,
+          stderr: `${RUN_MARKER}\nError: template: version:1:24: executing "version" at <.MinAPIVersion>: can't evaluate field MinAPIVersion in type *define.Version\n`,
+        };
+      if (argv[0] === '/bin/bash' && argv.includes('version'))
+        return { stdout: `${RUN_MARKER}\ntunnel-docker-engine 5.4.2\n`, stderr: `${RUN_MARKER}\n` };
+      return { code: 1 };
+    });
+    expect(await dockerEngine(devServer)).toEqual({ kind: 'up', version: '5.4.2' });
+  });
+
+  it('adds the oldest API the engine serves when it says it (Docker 29: 1.44)', async () => {
+    const { devServer } = server((argv) => {
+      if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/bash\n' };
+      if (argv[0] === '/bin/bash' && argv.at(-1) === 'true') return { stdout: `${RUN_MARKER}\n` };
+      if (argv[0] === '/bin/bash' && argv.at(-1) === 'command -v docker')
+        return { stdout: '/usr/bin/docker\n' };
+      if (argv[0] === '/bin/bash' && argv.at(-1)?.includes('MinAPIVersion'))
+        return { stdout: `${RUN_MARKER}\ntunnel-docker-engine 1.44\n`, stderr: `${RUN_MARKER}\n` };
+      if (argv[0] === '/bin/bash' && argv.includes('version'))
+        return { stdout: `${RUN_MARKER}\ntunnel-docker-engine 29.0.1\n`, stderr: `${RUN_MARKER}\n` };
+      return { code: 1 };
+    });
+    expect(await dockerEngine(devServer)).toEqual({ kind: 'up', version: '29.0.1', minApi: '1.44' });
   });
 
   it('asks a docker on the plain SSH PATH through the login shell too (rootless docker: DOCKER_HOST in ~/.profile)', async () => {

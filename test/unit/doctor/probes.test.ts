@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDockerVersion } from '../../../src/doctor/docker.js';
+import { parseDockerVersion, parseMinApi } from '../../../src/doctor/docker.js';
 import { contextCredentials, unsafeContexts } from '../../../src/doctor/kube-context.js';
 import { findBanner } from '../../../src/doctor/reach.js';
 import { displayKeyType } from '../../../src/ssh/probe.js';
@@ -18,12 +18,13 @@ describe('parseDockerVersion', () => {
   it('reads the engine version after its marker, past a login banner', () => {
     const result = exec(0, 'Welcome to devserver\ntunnel-docker-engine 28.5.1\n');
     expect(parseDockerVersion(result)).toEqual({ kind: 'up', version: '28.5.1' });
-    // With the oldest client API it serves (Server.MinAPIVersion): Docker 29 says 1.44.
-    expect(parseDockerVersion(exec(0, 'tunnel-docker-engine 29.0.1 1.44\n'))).toEqual({
-      kind: 'up',
-      version: '29.0.1',
-      minApi: '1.44',
-    });
+  });
+
+  it('reads the oldest client API the engine serves, and nothing from a failed template (Podman)', () => {
+    expect(parseMinApi(exec(0, 'motd\ntunnel-docker-engine 1.44\n'))).toBe('1.44');
+    expect(parseMinApi(exec(0, 'tunnel-docker-engine <no value>\n'))).toBeUndefined();
+    const podman = `Error: template: version:1:24: executing "version" at <.MinAPIVersion>: can't evaluate field MinAPIVersion in type *define.Version\n`;
+    expect(parseMinApi(exec(125, '', podman))).toBeUndefined();
   });
 
   it("says the engine is down with docker's own words when the server part is missing", () => {

@@ -213,10 +213,14 @@ describe('runDoctor', () => {
     expect(old.check('k3d')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining(
-        'k3d v5.6.0 on devserver is too old for Docker 29.0.1 there (it speaks Docker API 1.43; this Docker needs 1.44 or later',
+        'k3d v5.6.0 on devserver is too old for Docker 29.0.1 (it speaks Docker API 1.43; the engine needs 1.44 or later',
       ),
       hint: expect.stringContaining('Upgrade k3d on the dev server to v5.6.1 or later'),
     });
+    // k3d's docker client reads DOCKER_API_VERSION (client.FromEnv): the hint says what may still work.
+    expect(old.check('k3d').hint).toContain(
+      "If DOCKER_API_VERSION in k3d's environment names an API the engine serves",
+    );
     expect(old.check('clusters').status).toBe('skip');
     expect((await doctor({ dockerEngine: docker29, findK3d: k3dAt('v5.6.1') })).check('k3d').status).toBe(
       'pass',

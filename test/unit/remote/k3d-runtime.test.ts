@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersions, k3dDockerApi, runtimeFailure } from '../../../src/remote/k3d-runtime.js';
+import {
+  compareVersions,
+  k3dDockerApi,
+  k3dReleaseFor,
+  runtimeError,
+  runtimeFailure,
+} from '../../../src/remote/k3d-runtime.js';
 
 describe('runtimeFailure', () => {
   it("finds the docker client's words inside k3d's error chain, coloured or not", () => {
@@ -22,6 +28,22 @@ describe('runtimeFailure', () => {
       ),
     ).toEqual({ kind: 'api-too-old', clientApi: '1.43', minApi: '1.44' });
     expect(runtimeFailure('FATA[0000] No nodes found for given cluster')).toBeUndefined();
+  });
+
+  it("reads the moby client's newer wording (docker 29's client) and a socket that refuses the user", () => {
+    expect(
+      runtimeFailure(
+        'failed to list containers: failed to connect to the docker API at unix:///var/run/docker.sock; check if the path is correct and if the daemon is running: dial unix /var/run/docker.sock: connect: no such file or directory',
+      ),
+    ).toEqual({ kind: 'docker-down', address: 'unix:///var/run/docker.sock' });
+    const denied =
+      "ERRO[0000] Failed to get nodes for cluster 'my-app': docker failed to get containers with labels 'map[k3d.cluster:my-app]': failed to list containers: permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.51/containers/json\": dial unix /var/run/docker.sock: connect: permission denied";
+    expect(runtimeFailure(denied)).toEqual({ kind: 'denied', address: 'unix:///var/run/docker.sock' });
+    expect(
+      runtimeFailure(
+        'permission denied while trying to connect to the docker API at unix:///var/run/docker.sock',
+      ),
+    ).toEqual({ kind: 'denied', address: 'unix:///var/run/docker.sock' });
   });
 
   it('never carries control characters of a hostile address into a message', () => {
@@ -54,5 +76,25 @@ describe("k3d's vendored docker client", () => {
     expect(k3dDockerApi('dev')).toBeUndefined();
     expect(compareVersions('1.43', '1.44')).toBe(-1);
     expect(compareVersions('1.100', '1.44')).toBe(1);
+  });
+
+  it('reads a build suffix as its release (v5.6.1+dirty is v5.6.1)', () => {
+    expect(k3dDockerApi('v5.6.1+dirty')).toBe('1.45');
+    expect(compareVersions('v5.6.1+dirty', 'v5.6.1')).toBe(0);
+  });
+
+  it('names the first k3d release whose docker client the engine accepts', () => {
+    expect(k3dReleaseFor('1.44')).toBe('v5.6.1');
+    expect(k3dReleaseFor('1.47')).toBe('v5.9.0');
+    expect(k3dReleaseFor('1.24')).toBe('v5.0.0');
+    expect(k3dReleaseFor('1.52')).toBeUndefined();
+    const context = { host: 'devbox', k3dVersion: 'v5.6.1' };
+    const newer = runtimeError({ kind: 'api-too-old', clientApi: '1.45', minApi: '1.47' }, context);
+    expect(newer.message).toBe(
+      'k3d v5.6.1 on devbox is too old for this docker engine (it speaks Docker API 1.45; the engine needs 1.47 or later).',
+    );
+    expect(newer.hint).toContain('Upgrade k3d on the dev server to v5.9.0 or later');
+    const unknown = runtimeError({ kind: 'api-too-old', clientApi: '1.51', minApi: '1.52' }, context);
+    expect(unknown.hint).toContain('Upgrade k3d on the dev server to its latest release');
   });
 });

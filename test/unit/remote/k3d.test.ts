@@ -211,6 +211,21 @@ describe('getKubeconfig', () => {
     });
   });
 
+  it('says the socket refused the user (docker group), not that there is no such cluster', async () => {
+    const denied =
+      'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.51/containers/json": dial unix /var/run/docker.sock: connect: permission denied';
+    const error = (await getKubeconfig(
+      fakeConnection(() => noNodes(denied)),
+      k3d,
+      'my-app',
+    ).catch((caught: unknown) => caught)) as TunnelError;
+    expect(error.code).toBe('REMOTE_COMMAND');
+    expect(error.message).toBe(
+      'k3d on devbox was refused by the docker engine at unix:///var/run/docker.sock: your user may not use docker there.',
+    );
+    expect(error.hint).toContain('sudo usermod -aG docker $USER');
+  });
+
   it('names an old k3d that Docker 29 refuses (client version 1.43 is too old) and the release to upgrade to', async () => {
     const refused =
       'Error response from daemon: client version 1.43 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version';
@@ -221,7 +236,7 @@ describe('getKubeconfig', () => {
       'my-app',
     ).catch((caught: unknown) => caught)) as TunnelError;
     expect(error.message).toBe(
-      'k3d v5.6.0 on devbox is too old for the Docker there (it speaks Docker API 1.43; this Docker needs 1.44 or later, as Docker 29 does).',
+      'k3d v5.6.0 on devbox is too old for this docker engine (it speaks Docker API 1.43; the engine needs 1.44 or later, as Docker 29 does).',
     );
     expect(error.hint).toContain('Upgrade k3d on the dev server to v5.6.1 or later');
     expect(error.hint).toContain('install.sh | bash');

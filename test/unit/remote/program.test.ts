@@ -236,6 +236,43 @@ describe('runProgram', () => {
     expect(plain.calls.at(-1)).toEqual({ kind: 'exec', argv: ['k3d', 'version'] });
   });
 
+  it("pins through fish's own scripts too, and never a path env would read as an assignment", async () => {
+    const { conn, calls } = fakeServer(() => throughLoginShell('[]\n'));
+    const env = { LOG_LEVEL: 'info' };
+    const k3d = {
+      command: loginShellCommand('/usr/bin/fish', '/home/dev/bin/k3d'),
+      shell: '/usr/bin/fish',
+      path: '/home/dev/bin/k3d',
+    };
+    await runProgram(conn, k3d, ['cluster', 'list'], { env });
+    expect((calls.at(-1) as { argv: string[] }).argv).toEqual([
+      '/usr/bin/fish',
+      '-l',
+      '-c',
+      expect.stringMatching(/; exec \$argv$/),
+      'env',
+      'LOG_LEVEL=info',
+      '/home/dev/bin/k3d',
+      'cluster',
+      'list',
+    ]);
+    await runProgram(conn, k3d, ['image', 'import', '-'], { env, stdinFile: '/tmp/t.tar' });
+    expect((calls.at(-1) as { argv: string[] }).argv.slice(3)).toEqual([
+      expect.stringMatching(/; exec \$argv\[2\.\.-1\] < \$argv\[1\]$/),
+      '/tmp/t.tar',
+      'env',
+      'LOG_LEVEL=info',
+      '/home/dev/bin/k3d',
+      'image',
+      'import',
+      '-',
+    ]);
+    // `env LOG_LEVEL=info /opt/a=b/k3d cluster` would run "cluster": such a path runs unpinned.
+    const plain = fakeServer(() => ({ stdout: '[]\n' }));
+    await runProgram(plain.conn, { command: ['/opt/a=b/k3d'], path: '/opt/a=b/k3d' }, ['version'], { env });
+    expect(plain.calls.at(-1)).toEqual({ kind: 'exec', argv: ['/opt/a=b/k3d', 'version'] });
+  });
+
   it('streams only what the program printed, never the profile banner before the marker', async () => {
     const { conn } = fakeServer(() =>
       throughLoginShell('INFO[0000] Creating cluster\nINFO[0001] done\n', 'WARN x\n'),
