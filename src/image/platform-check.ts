@@ -32,7 +32,10 @@ export async function choosePlatform(
     return undefined;
   }
   const hasVariant = request.hasPlatform ?? localImageHasPlatform;
-  if (await hasVariant(request.reference, wanted)) {
+  const holds = await hasVariant(request.reference, wanted, request.signal);
+  // Ctrl-C stopped docker: its "no" is no answer.
+  request.signal.throwIfAborted();
+  if (holds) {
     request.onEvent({ kind: 'platform', image: formatPlatform(image), nodes: wanted, saving: wanted });
     return wanted;
   }

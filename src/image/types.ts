@@ -61,7 +61,7 @@ export interface PushRequest {
   /** The local image's platform (`docker image inspect`), e.g. linux/arm64; undefined when unknown. */
   platform: string | undefined;
   /** Whether the local image also holds this platform; default: `docker image inspect --platform`. */
-  hasPlatform?: (reference: ImageReference, platform: string) => Promise<boolean>;
+  hasPlatform?: (reference: ImageReference, platform: string, signal?: AbortSignal) => Promise<boolean>;
   /** Milliseconds clock for the upload rate; default performance.now. */
   now?: () => number;
 }

@@ -84,6 +84,20 @@ describe('tunnel image push: platforms', () => {
     expect(fs.readFileSync(saved, 'utf8')).toBe('linux/amd64');
     for (const node of NODES) expect(await nodeHas(remote, node)).toBe(true);
   });
+  it("refuses when the nodes' platform is only listed in the image's index, never pulled", async () => {
+    // `docker pull` on an Apple Silicon Mac fetches arm64 only; the index still lists amd64.
+    const before = await remoteTempFiles(remote);
+    const result = await push({
+      FAKE_DOCKER_PLATFORMS: 'linux/arm64/v8',
+      FAKE_DOCKER_LISTED_PLATFORMS: 'linux/amd64',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: myapp:1.0 is built for linux/arm64, but the nodes of "my-app"');
+    expect(result.stderr).toContain('hint: Build it for the nodes: docker build --platform linux/amd64');
+    expect(result.stdout + result.stderr).not.toContain('no suitable export target');
+    expect(result.stdout).not.toContain('uploading');
+    expect(await remoteTempFiles(remote)).toEqual(before);
+  });
 });
 
 describe('tunnel image push: Podman without a docker CLI on the dev server', () => {
