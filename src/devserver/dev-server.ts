@@ -7,10 +7,11 @@
 import { TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openOpenSsh } from '../openssh/connection.js';
+import { type ContainerCli, findContainerCli } from '../remote/container-cli.js';
 import type { DockerEngine } from '../remote/docker-endpoint.js';
 import { placeClusters, readDockerEngine } from '../remote/docker-engine.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
-import { type ContainerCli, findContainerCli, findDocker } from '../remote/node-images.js';
+import { findDocker } from '../remote/node-images.js';
 import { type RemoteProgram, runProgram, userLoginShell } from '../remote/program.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { openConnection } from '../ssh/connection.js';
@@ -31,7 +32,7 @@ export interface DevServer {
   docker(): Promise<RemoteProgram>;
   /** Where the docker engine is (another host with DOCKER_HOST=tcp://… or ssh://…); asked once. */
   engine(): Promise<DockerEngine>;
-  /** docker, or podman when there is no docker (image push reaches the nodes with either). */
+  /** docker, or podman when there is no docker or it reaches no engine (image push uses either). */
   containerCli(): Promise<ContainerCli>;
   /** `k3d cluster list`, parsed, its ports placed where the dev server reaches them (see engine). */
   clusters(options?: ExecOptions): Promise<K3dCluster[]>;
@@ -79,7 +80,7 @@ export function devServerOver(ssh: SshLink): DevServer {
     k3d,
     docker,
     engine,
-    containerCli: cached(() => findContainerCli(ssh, { loginShell })),
+    containerCli: cached(() => findContainerCli(ssh, { docker, engine, find: { loginShell } })),
     clusters: async (execOptions) =>
       placeClusters(await listClusters(ssh, await k3d(), execOptions), await engine()),
     run: (program, args, execOptions) => runProgram(ssh, program, args, execOptions),

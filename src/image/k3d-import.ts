@@ -3,10 +3,11 @@
 // direct mode a node whose ctr fails mid-stream stops the shared stream, the other nodes' ctr wait for the
 // rest of it forever and k3d waits for them. Stopping k3d then leaves the temporary file in place, so
 // the node checks and the direct import still run.
-import type { SshConnection } from '../ssh/types.js';
+
 import { runK3d } from '../remote/k3d.js';
 import { classifyImportOutput, type ImportOutput } from '../remote/k3d-import-output.js';
 import type { K3dInfo } from '../remote/types.js';
+import type { SshConnection } from '../ssh/types.js';
 
 const BASE_MS = 3 * 60_000;
 // ctr writes every layer into each node's content store and unpacks it: a few MiB/s on a slow disk.

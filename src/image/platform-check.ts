@@ -1,9 +1,10 @@
 // Before anything is uploaded: does the image run on the nodes? The image's platform (`docker image
-// inspect` here) against the engine's (`docker info` / `podman info` on the dev server). A mismatch is
+// inspect` here) against the engine's (`docker info` / `podman info` on the dev server, asked when the CLI was
+// chosen, container-cli.ts). A mismatch is
 // refused with the build command that fixes it, unless this machine's docker also holds the nodes'
 // variant of a multi-platform image; then only that variant is saved (`docker save --platform`).
 import { TunnelError } from '../errors.js';
-import { type ContainerCli, enginePlatform } from '../remote/node-images.js';
+import type { ContainerCli } from '../remote/container-cli.js';
 import { localImageHasPlatform } from './local-docker.js';
 import { formatPlatform, parsePlatform, platformMatches } from './platform.js';
 import type { PushWork } from './types.js';
@@ -14,7 +15,8 @@ export async function choosePlatform(
   cli: ContainerCli,
   cluster: string,
 ): Promise<string | undefined> {
-  const engine = await enginePlatform(request.devServer.ssh, cli, request.signal);
+  // The answer findContainerCli got: one `info` per push.
+  const engine = cli.engine;
   const nodes = engine.platform === undefined ? undefined : parsePlatform(engine.platform);
   const image = request.platform === undefined ? undefined : parsePlatform(request.platform);
   if (nodes === undefined || image === undefined) {

@@ -10,9 +10,9 @@
 // the direct import repairs, so the nodes decide.
 // The file is removed on every way out by the finally below.
 import { withDevServer } from '../devserver/with-dev-server.js';
+import type { ContainerCli } from '../remote/container-cli.js';
 import { type ClusterNode, type ImportOutput, importSucceeded } from '../remote/k3d-import-output.js';
 import { checkNodeImage, importIntoNode } from '../remote/node-images.js';
-import type { RemoteProgram } from '../remote/program.js';
 import type { K3dInfo } from '../remote/types.js';
 import { importTimeoutMs, runK3dImport } from './k3d-import.js';
 import { choosePlatform } from './platform-check.js';
@@ -22,7 +22,7 @@ import { makeRemoteFile, removeRemoteFile, uploadImage } from './upload.js';
 
 interface Target {
   k3d: K3dInfo;
-  docker: RemoteProgram;
+  cli: ContainerCli;
   cluster: string;
   nodes: ClusterNode[];
   file: string;
@@ -40,12 +40,11 @@ async function pushOn(request: PushWork): Promise<PushReport> {
   const cluster = chooseCluster(await devServer.clusters(), request.cluster, devServer.alias);
   const nodes = await listClusterNodes(conn, k3d, cluster.name);
   const cli = await devServer.containerCli();
-  const docker = cli.program;
   const platform = await choosePlatform(request, cli, cluster.name);
   request.signal.throwIfAborted();
   request.onEvent({ kind: 'creating-file' });
   const file = await makeRemoteFile(conn);
-  const target: Target = { k3d, docker, cluster: cluster.name, nodes, file };
+  const target: Target = { k3d, cli, cluster: cluster.name, nodes, file };
   try {
     request.onEvent({ kind: 'target', cluster: cluster.name, nodes, file });
     request.signal.throwIfAborted();
@@ -121,7 +120,8 @@ async function checkNode(request: PushWork, target: Target, node: ClusterNode): 
   const base = { name: node.name, role: node.role, repaired: false };
   if (!node.running) return { ...base, present: false, error: 'the node is not running' };
   const check = await checkNodeImage(request.devServer.ssh, {
-    docker: target.docker,
+    docker: target.cli.program,
+    globalArgs: target.cli.args,
     node: node.name,
     image: request.reference.normalized,
     signal: request.signal,
@@ -131,7 +131,8 @@ async function checkNode(request: PushWork, target: Target, node: ClusterNode): 
 }
 
 async function repairNode(request: PushWork, target: Target, missing: NodeResult): Promise<NodeResult> {
-  const node = { docker: target.docker, node: missing.name, signal: request.signal };
+  const { program, args } = target.cli;
+  const node = { docker: program, globalArgs: args, node: missing.name, signal: request.signal };
   const importError = await importIntoNode(request.devServer.ssh, { ...node, file: target.file });
   const check = await checkNodeImage(request.devServer.ssh, { ...node, image: request.reference.normalized });
   if (check.present) return { ...missing, present: true, repaired: true, error: null };

@@ -209,7 +209,9 @@ if (command === 'save') {
   const [platform, args] = takeFlag(rest, '--platform');
   // moby daemon/containerd/image_exporter.go: getPushDescriptor finds no present manifest for it.
   if (platform && !platforms().includes(platform))
-    fail(`Error response from daemon: no suitable export target found: ${notProvided(args.at(-1), platform)}`);
+    fail(
+      `Error response from daemon: no suitable export target found: ${notProvided(args.at(-1), platform)}`,
+    );
   if (env.FAKE_DOCKER_SAVE_PLATFORM_FILE)
     fs.writeFileSync(env.FAKE_DOCKER_SAVE_PLATFORM_FILE, platform ?? '');
   await save(args.at(-1));
