@@ -48,7 +48,7 @@ async function pushOn(request: PushWork): Promise<PushReport> {
   try {
     request.onEvent({ kind: 'target', cluster: cluster.name, nodes, file });
     request.signal.throwIfAborted();
-    const upload = await timedUpload(request, file, platform);
+    const upload = await timedUpload(request, file, platform.sent ?? undefined);
     const output = await importWithK3d(request, target, upload.bytes);
     const results = await verifyNodes(request, target);
     const ok = results.every((result) => result.present);
@@ -60,6 +60,7 @@ async function pushOn(request: PushWork): Promise<PushReport> {
         estimatedBytes: request.estimatedBytes ?? null,
       },
       cluster: cluster.name,
+      platform,
       upload,
       import: {
         harmlessErrors: output.noise.length,

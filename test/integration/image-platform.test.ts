@@ -83,6 +83,18 @@ describe('tunnel image push: platforms', () => {
     );
     expect(fs.readFileSync(saved, 'utf8')).toBe('linux/amd64');
     for (const node of NODES) expect(await nodeHas(remote, node)).toBe(true);
+
+    const json = await pushWith(devserver)(
+      cliWithDocker(newCli, { FAKE_DOCKER_PLATFORMS: 'linux/arm64/v8,linux/amd64' }),
+      ['myapp:1.0', '--cluster', 'my-app', '--json'],
+    );
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).platform).toEqual({
+      image: 'linux/arm64',
+      nodes: 'linux/amd64',
+      sent: 'linux/amd64',
+      unchecked: null,
+    });
   });
   it("refuses when the nodes' platform is only listed in the image's index, never pulled", async () => {
     // `docker pull` on an Apple Silicon Mac fetches arm64 only; the index still lists amd64.
@@ -94,6 +106,7 @@ describe('tunnel image push: platforms', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: myapp:1.0 is built for linux/arm64, but the nodes of "my-app"');
     expect(result.stderr).toContain('hint: Build it for the nodes: docker build --platform linux/amd64');
+    expect(result.stderr).toContain('for a pulled image: docker pull --platform linux/amd64 myapp:1.0');
     expect(result.stdout + result.stderr).not.toContain('no suitable export target');
     expect(result.stdout).not.toContain('uploading');
     expect(await remoteTempFiles(remote)).toEqual(before);

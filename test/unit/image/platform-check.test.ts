@@ -56,7 +56,12 @@ describe('the platform check before an upload', () => {
   it("asks podman with podman's field names, and accepts its Go architecture names", async () => {
     const { request, calls, events, cli } = setup({ stdout: 'linux/arm64\n' }, 'linux/arm64/v8');
     const podman = await cli('podman', ['--url', 'unix:///run/podman/podman.sock']);
-    expect(await choosePlatform(request, podman, 'my-app')).toBeUndefined();
+    expect(await choosePlatform(request, podman, 'my-app')).toEqual({
+      image: 'linux/arm64',
+      nodes: 'linux/arm64',
+      sent: null,
+      unchecked: null,
+    });
     expect(calls[0]?.join(' ')).toContain(
       '--url unix:///run/podman/podman.sock info --format {{.Host.OS}}/{{.Host.Arch}}',
     );
@@ -67,14 +72,20 @@ describe('the platform check before an upload', () => {
 
   it("sends only the nodes' variant of a multi-platform image that holds it", async () => {
     const { request, cli } = setup({ stdout: 'linux/x86_64\n' }, 'linux/arm64', ['linux/amd64']);
-    expect(await choosePlatform(request, await cli('docker'), 'my-app')).toBe('linux/amd64');
+    expect(await choosePlatform(request, await cli('docker'), 'my-app')).toMatchObject({
+      image: 'linux/arm64',
+      nodes: 'linux/amd64',
+      sent: 'linux/amd64',
+    });
   });
 
   it('goes on, saying why, when the engine does not answer', async () => {
     const down =
       'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
     const { request, events, cli } = setup({ code: 1, stderr: `${down}\n` }, 'linux/arm64');
-    expect(await choosePlatform(request, await cli('docker'), 'my-app')).toBeUndefined();
+    const check = await choosePlatform(request, await cli('docker'), 'my-app');
+    expect(check).toMatchObject({ image: 'linux/arm64', nodes: null, sent: null });
+    expect(check.unchecked).toContain('Cannot connect');
     expect(events[0]).toMatchObject({
       kind: 'platform',
       unchecked: expect.stringContaining('Cannot connect'),
