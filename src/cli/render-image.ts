@@ -95,14 +95,15 @@ export function renderNodes(results: readonly NodeResult[], color: boolean): str
 }
 
 /** k3d's own failure in one line: the first line of its first error, or its exit status. */
-function importErrorText(errors: string[], code: number | null): string {
+function importErrorText(errors: string[], fallback: string): string {
   const first = errors[0]?.split('\n')[0];
-  if (first === undefined) return code === null ? 'k3d was killed' : `k3d exited with ${code}`;
+  if (first === undefined) return fallback;
   return `${safeText(first)}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`;
 }
 
 export function renderImportError(output: ImportOutput, color: boolean): string {
-  const what = importErrorText(output.errors, output.code);
+  const code = output.code;
+  const what = importErrorText(output.errors, code === null ? 'k3d was killed' : `k3d exited with ${code}`);
   return paint(color, '33', `k3d image import reported an error: ${what}; checking every node`);
 }
 
@@ -133,7 +134,7 @@ export function renderSummary(report: PushReport, color: boolean): string {
   ];
   if (report.import.failed) {
     // The node checks overruled k3d; say so, or a user reading k3d's ERRO in --verbose wonders.
-    const what = importErrorText(report.import.errors, null).replace('k3d was killed', 'a failed exit');
+    const what = importErrorText(report.import.errors, 'a failed exit');
     lines.push(
       paint(color, '33', `note: k3d's import reported an error (${what}), yet every node has the image now`),
     );

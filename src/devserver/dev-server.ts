@@ -7,10 +7,11 @@
 import { TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openOpenSsh } from '../openssh/connection.js';
+import { type ContainerCli, findContainerCli } from '../remote/container-cli.js';
 import type { DockerEngine } from '../remote/docker-endpoint.js';
 import { placeClusters, readDockerEngine } from '../remote/docker-engine.js';
 import { findK3d, listClusters } from '../remote/k3d.js';
-import { type ContainerCli, findContainerCli, findDocker } from '../remote/node-images.js';
+import { findDocker } from '../remote/node-images.js';
 import { type RemoteProgram, runProgram, userLoginShell } from '../remote/program.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { openConnection } from '../ssh/connection.js';
@@ -34,7 +35,7 @@ export interface DevServer {
    * connection. An engine host the SSH server cannot dial is a fact (`unreachable`), not an error.
    */
   engine(): Promise<DockerEngine>;
-  /** docker, or podman when there is no docker (image push reaches the nodes with either). */
+  /** docker, or podman when there is no docker or it reaches no engine (image push uses either). */
   containerCli(): Promise<ContainerCli>;
   /** `k3d cluster list`, parsed, its ports placed where the dev server reaches them (see engine). */
   clusters(options?: ExecOptions): Promise<K3dCluster[]>;
@@ -82,7 +83,7 @@ export function devServerOver(ssh: SshLink): DevServer {
     k3d,
     docker,
     engine,
-    containerCli: cached(() => findContainerCli(ssh, { loginShell })),
+    containerCli: cached(() => findContainerCli(ssh, { docker, engine, find: { loginShell } })),
     // Both at once: one round trip less for a one-shot command.
     clusters: async (execOptions) => {
       const [listed, where] = await Promise.all([

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { TunnelError } from '../errors.js';
 import { runProcess } from '../process/run.js';
 import { startProcess } from '../process/start.js';
+import { parsePlatform, platformMatches } from './platform.js';
 import type { ImageReference } from './reference.js';
 
 const INSPECT_TIMEOUT_MS = 60_000;
@@ -72,15 +73,25 @@ export async function inspectLocalImage(reference: ImageReference): Promise<Loca
 /**
  * Whether this machine's docker holds the image for `platform` (a multi-platform image in the containerd
  * store): `docker image inspect --platform` (API 1.49+, docker 28.1+) errors when the image has no such
- * variant, when the store is single-platform, or when this docker is older: all mean "no".
+ * variant, when the store is single-platform, or when this docker is older: all mean "no". A platform the
+ * index lists but that was never pulled (`docker pull` fetches only the host's) exits 0 with empty
+ * fields (moby's ImageInspect ignores the missing config), so the answer must name the platform itself.
  */
-export async function localImageHasPlatform(reference: ImageReference, platform: string): Promise<boolean> {
+export async function localImageHasPlatform(
+  reference: ImageReference,
+  platform: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const result = await runProcess({
     file: 'docker',
     args: ['image', 'inspect', '--platform', platform, '--format', PLATFORM_FORMAT, reference.input],
     timeoutMs: INSPECT_TIMEOUT_MS,
+    signal,
   });
-  return result.exitCode === 0 && result.stdout.trim() !== '';
+  if (result.exitCode !== 0) return false;
+  const got = parsePlatform(result.stdout.trim().split('\n').at(-1) ?? '');
+  const wanted = parsePlatform(platform);
+  return got !== undefined && wanted !== undefined && platformMatches(got, wanted);
 }
 
 export interface DockerSave {

@@ -53,8 +53,26 @@ export function formatPlatform(platform: Platform): string {
   return platform.variant === '' ? base : `${base}/${platform.variant}`;
 }
 
-/** The image runs natively on the engine: same os and architecture, and the variant if both name one. */
+/**
+ * The image runs on the engine: same os and architecture, and the variant if both name one, or an older
+ * variant the engine also runs, as containerd's platforms.Only decides what a node pulls and unpacks:
+ * arm/v7 runs arm/v6 and v5, amd64/v3 runs v2 and v1, amd64 runs 386. Stricter than Only on one point:
+ * arm64 nodes are not taken to run 32-bit arm images (many arm64 server CPUs have no AArch32).
+ */
 export function platformMatches(image: Platform, engine: Platform): boolean {
-  if (image.os !== engine.os || image.architecture !== engine.architecture) return false;
-  return image.variant === '' || engine.variant === '' || image.variant === engine.variant;
+  if (image.os !== engine.os) return false;
+  if (image.architecture === '386' && engine.architecture === 'amd64') return true;
+  if (image.architecture !== engine.architecture) return false;
+  if (image.variant === '' || engine.variant === '' || image.variant === engine.variant) return true;
+  const imageLevel = variantLevel(image.variant);
+  const engineLevel = variantLevel(engine.variant);
+  if (imageLevel === undefined || engineLevel === undefined) return false;
+  const lowest = image.architecture === 'arm' ? 5 : 1;
+  return imageLevel >= lowest && imageLevel <= engineLevel;
+}
+
+/** "v7" → 7; undefined for anything else (arm64's v8.2 and the like are only matched exactly). */
+function variantLevel(variant: string): number | undefined {
+  const match = /^v(\d+)$/.exec(variant);
+  return match ? Number(match[1]) : undefined;
 }

@@ -4,32 +4,25 @@
 // The steps: find k3d, docker (or podman) and the cluster's nodes, compare the image's platform with the
 // nodes' (before any upload, so a wrong --cluster or an arm64 image for amd64 nodes costs nothing), create
 // the temporary file, upload, `k3d image import`, check every node, import directly into the nodes k3d
-// missed, check those again. k3d's own verdict never ends the push: every known way its
-// import fails (the tools node cannot start under Podman, v5.2–v5.3's direct mode, v5.0–v5.4.6 hiding
-// ctr's output, an ERRO from cleanup only) leaves nodes that the direct import repairs, so the nodes decide.
+// missed, check those again. k3d's own verdict (or its timeout, k3d-import.ts) never ends the push: every
+// known way its import fails (no tools node, e.g. rootless Podman when k3d runs without DOCKER_SOCK;
+// v5.2–v5.3's direct mode; v5.0–v5.4.6 hiding ctr's output; an ERRO from cleanup only) leaves nodes that
+// the direct import repairs, so the nodes decide.
 // The file is removed on every way out by the finally below.
 import { withDevServer } from '../devserver/with-dev-server.js';
-import { runK3d } from '../remote/k3d.js';
-import {
-  type ClusterNode,
-  classifyImportOutput,
-  type ImportOutput,
-  importSucceeded,
-} from '../remote/k3d-import-output.js';
+import type { ContainerCli } from '../remote/container-cli.js';
+import { type ClusterNode, type ImportOutput, importSucceeded } from '../remote/k3d-import-output.js';
 import { checkNodeImage, importIntoNode } from '../remote/node-images.js';
-import type { RemoteProgram } from '../remote/program.js';
 import type { K3dInfo } from '../remote/types.js';
+import { importTimeoutMs, runK3dImport } from './k3d-import.js';
 import { choosePlatform } from './platform-check.js';
 import { chooseCluster, listClusterNodes } from './target.js';
 import type { NodeResult, PushReport, PushRequest, PushWork } from './types.js';
 import { makeRemoteFile, removeRemoteFile, uploadImage } from './upload.js';
 
-// k3d starts a tools container and runs ctr in every node; a big image takes minutes, not hours.
-const IMPORT_TIMEOUT_MS = 30 * 60_000;
-
 interface Target {
   k3d: K3dInfo;
-  docker: RemoteProgram;
+  cli: ContainerCli;
   cluster: string;
   nodes: ClusterNode[];
   file: string;
@@ -47,17 +40,16 @@ async function pushOn(request: PushWork): Promise<PushReport> {
   const cluster = chooseCluster(await devServer.clusters(), request.cluster, devServer.alias);
   const nodes = await listClusterNodes(conn, k3d, cluster.name);
   const cli = await devServer.containerCli();
-  const docker = cli.program;
   const platform = await choosePlatform(request, cli, cluster.name);
   request.signal.throwIfAborted();
   request.onEvent({ kind: 'creating-file' });
   const file = await makeRemoteFile(conn);
-  const target: Target = { k3d, docker, cluster: cluster.name, nodes, file };
+  const target: Target = { k3d, cli, cluster: cluster.name, nodes, file };
   try {
     request.onEvent({ kind: 'target', cluster: cluster.name, nodes, file });
     request.signal.throwIfAborted();
-    const upload = await timedUpload(request, file, platform);
-    const output = await importWithK3d(request, target);
+    const upload = await timedUpload(request, file, platform.sent ?? undefined);
+    const output = await importWithK3d(request, target, upload.bytes);
     const results = await verifyNodes(request, target);
     const ok = results.every((result) => result.present);
     return {
@@ -68,6 +60,7 @@ async function pushOn(request: PushWork): Promise<PushReport> {
         estimatedBytes: request.estimatedBytes ?? null,
       },
       cluster: cluster.name,
+      platform,
       upload,
       import: {
         harmlessErrors: output.noise.length,
@@ -99,13 +92,14 @@ async function timedUpload(request: PushWork, file: string, platform: string | u
   return { bytes, elapsedMs };
 }
 
-async function importWithK3d(request: PushWork, target: Target): Promise<ImportOutput> {
-  const args = ['image', 'import', target.file, '-c', target.cluster];
-  const result = await runK3d(request.devServer.ssh, target.k3d, args, {
-    timeoutMs: IMPORT_TIMEOUT_MS,
+async function importWithK3d(request: PushWork, target: Target, bytes: number): Promise<ImportOutput> {
+  const output = await runK3dImport(request.devServer.ssh, {
+    k3d: target.k3d,
+    file: target.file,
+    cluster: target.cluster,
+    timeoutMs: importTimeoutMs(bytes),
     signal: request.signal,
   });
-  const output = classifyImportOutput(result.stdout, result.stderr, result.code);
   // Reported, never thrown: the node checks below decide (see the top of this file).
   request.onEvent({ kind: 'imported', output });
   return output;
@@ -127,7 +121,8 @@ async function checkNode(request: PushWork, target: Target, node: ClusterNode): 
   const base = { name: node.name, role: node.role, repaired: false };
   if (!node.running) return { ...base, present: false, error: 'the node is not running' };
   const check = await checkNodeImage(request.devServer.ssh, {
-    docker: target.docker,
+    docker: target.cli.program,
+    globalArgs: target.cli.args,
     node: node.name,
     image: request.reference.normalized,
     signal: request.signal,
@@ -137,7 +132,8 @@ async function checkNode(request: PushWork, target: Target, node: ClusterNode): 
 }
 
 async function repairNode(request: PushWork, target: Target, missing: NodeResult): Promise<NodeResult> {
-  const node = { docker: target.docker, node: missing.name, signal: request.signal };
+  const { program, args } = target.cli;
+  const node = { docker: program, globalArgs: args, node: missing.name, signal: request.signal };
   const importError = await importIntoNode(request.devServer.ssh, { ...node, file: target.file });
   const check = await checkNodeImage(request.devServer.ssh, { ...node, image: request.reference.normalized });
   if (check.present) return { ...missing, present: true, repaired: true, error: null };

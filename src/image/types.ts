@@ -3,6 +3,7 @@
 import type { DevServer } from '../devserver/dev-server.js';
 import type { OpenDevServer } from '../devserver/with-dev-server.js';
 import type { ClusterNode, ImportOutput } from '../remote/k3d-import-output.js';
+import type { PlatformCheck } from './platform-check.js';
 import type { ImageReference } from './reference.js';
 
 export interface NodeResult {
@@ -21,6 +22,8 @@ export interface PushReport {
   /** estimatedBytes: null when docker gave no size. */
   image: { reference: string; name: string; estimatedBytes: number | null };
   cluster: string;
+  /** The platform check before the upload (platform-check.ts). */
+  platform: PlatformCheck;
   upload: { bytes: number; elapsedMs: number };
   /**
    * errors: k3d's ERRO/FATA messages other than the harmless digest noise; failed: k3d exited non-zero or
@@ -61,7 +64,7 @@ export interface PushRequest {
   /** The local image's platform (`docker image inspect`), e.g. linux/arm64; undefined when unknown. */
   platform: string | undefined;
   /** Whether the local image also holds this platform; default: `docker image inspect --platform`. */
-  hasPlatform?: (reference: ImageReference, platform: string) => Promise<boolean>;
+  hasPlatform?: (reference: ImageReference, platform: string, signal?: AbortSignal) => Promise<boolean>;
   /** Milliseconds clock for the upload rate; default performance.now. */
   now?: () => number;
 }

@@ -1,4 +1,5 @@
-// The images inside k3d's node containers, through the dev server's docker CLI: `docker exec <node>
+// The images inside k3d's node containers, through the dev server's container CLI (container-cli.ts: docker,
+// or podman with the same arguments): `docker exec <node>
 // crictl images -o json` (what the kubelet will find: the CRI's view, not just a containerd record) and a
 // direct `ctr -n k8s.io images import -` fed from a tar file on the dev server. Arguments are argv words
 // (quoted by the SSH layer); the file reaches the run script (program.ts) as an argument, never spliced.
@@ -8,6 +9,19 @@ import type { ExecResult, SshConnection } from '../ssh/types.js';
 import type { FindOptions } from './k3d.js';
 import { summarizeK3dError } from './k3d-log.js';
 import { findProgram, type RemoteProgram, type Runnable, runProgram } from './program.js';
+
+/** A container CLI as found (container-cli.ts), with its global options. */
+export interface CliCall {
+  program: Runnable;
+  kind: 'docker' | 'podman';
+  args: readonly string[];
+}
+
+/** The engine's platform as its CLI reports it (raw, e.g. linux/x86_64), or why it could not say. */
+export interface EngineAnswer {
+  platform: string | undefined;
+  error: string | undefined;
+}
 
 export const DOCKER_FALLBACK_PATHS: readonly string[] = [
   '/usr/bin/docker',
@@ -19,44 +33,6 @@ export const DOCKER_FALLBACK_PATHS: readonly string[] = [
 
 const NODE_TIMEOUT_MS = 60_000;
 const IMPORT_TIMEOUT_MS = 30 * 60_000;
-
-export const PODMAN_FALLBACK_PATHS: readonly string[] = ['/usr/bin/podman', '/usr/local/bin/podman'];
-
-/** The container CLI that reaches the nodes: docker, or podman where k3d runs on Podman's socket. */
-export interface ContainerCli {
-  program: RemoteProgram;
-  kind: 'docker' | 'podman';
-}
-
-/**
- * docker when it reaches an engine; else podman (k3d's Podman guide points k3d at Podman's socket and needs
- * no docker CLI; a docker CLI without a daemon may still be installed). `podman exec [-i]` takes docker's
- * arguments; only `info --format` differs (below). A docker CLI that reaches nothing, with no working
- * podman either, is still returned: its errors then say what is wrong.
- */
-export async function findContainerCli(
-  conn: SshConnection,
-  options: FindOptions = {},
-): Promise<ContainerCli> {
-  let docker: ContainerCli | undefined;
-  try {
-    docker = { program: await findDocker(conn, options), kind: 'docker' };
-    if ((await enginePlatform(conn, docker)).platform !== undefined) return docker;
-  } catch (error) {
-    if (!(error instanceof TunnelError && error.code === 'DOCKER_MISSING')) throw error;
-  }
-  const found = await findProgram(conn, { name: 'podman', installPaths: PODMAN_FALLBACK_PATHS, ...options });
-  const podman = found.program ? { program: found.program, kind: 'podman' as const } : undefined;
-  if (podman && (docker === undefined || (await enginePlatform(conn, podman)).platform !== undefined)) {
-    return podman;
-  }
-  if (docker) return docker;
-  throw new TunnelError('DOCKER_MISSING', `Neither docker nor podman was found on ${conn.target.alias}.`, {
-    hint:
-      'tunnel checks the images inside the nodes with the docker CLI (or podman, for k3d on Podman). Install ' +
-      `one there, or add its directory to PATH in ~/.profile. Check with: ssh ${conn.target.alias} 'command -v docker podman'`,
-  });
-}
 
 // docker info: the kernel's machine name (x86_64, aarch64); podman info: Go's (amd64, arm64), under Host
 // (libpod/define/info.go HostInfo). platform.ts normalises both.
@@ -71,10 +47,10 @@ const ENGINE_PLATFORM_FORMAT = {
  */
 export async function enginePlatform(
   conn: SshConnection,
-  cli: ContainerCli,
+  cli: CliCall,
   signal?: AbortSignal,
-): Promise<{ platform: string | undefined; error: string | undefined }> {
-  const args = ['info', '--format', ENGINE_PLATFORM_FORMAT[cli.kind]];
+): Promise<EngineAnswer> {
+  const args = [...cli.args, 'info', '--format', ENGINE_PLATFORM_FORMAT[cli.kind]];
   const result = await runProgram(conn, cli.program, args, { timeoutMs: NODE_TIMEOUT_MS, signal });
   if (result.code !== 0) return { platform: undefined, error: failure(result) };
   const text = remoteText(result.stdout.trim().split('\n').at(-1) ?? '');
@@ -132,8 +108,10 @@ export interface NodeCheck {
 }
 
 export interface NodeRequest {
-  /** The dev server's docker CLI (findDocker). */
+  /** The dev server's container CLI (docker or podman, container-cli.ts). */
   docker: Runnable;
+  /** Its global options (podman's --url); none by default. */
+  globalArgs?: readonly string[];
   node: string;
   signal?: AbortSignal;
 }
@@ -144,7 +122,8 @@ export async function checkNodeImage(
   request: NodeRequest & { image: string },
 ): Promise<NodeCheck> {
   const { docker, node, image, signal } = request;
-  const result = await runProgram(conn, docker, ['exec', node, 'crictl', 'images', '-o', 'json'], {
+  const args = [...(request.globalArgs ?? []), 'exec', node, 'crictl', 'images', '-o', 'json'];
+  const result = await runProgram(conn, docker, args, {
     timeoutMs: NODE_TIMEOUT_MS,
     signal,
   });
@@ -162,7 +141,8 @@ export async function importIntoNode(
   request: NodeRequest & { file: string },
 ): Promise<string | undefined> {
   // The file is docker's stdin only: a login shell around docker opens it after its profile ran.
-  const args = ['exec', '-i', request.node, 'ctr', '-n', 'k8s.io', 'images', 'import', '-'];
+  const exec = ['exec', '-i', request.node, 'ctr', '-n', 'k8s.io', 'images', 'import', '-'];
+  const args = [...(request.globalArgs ?? []), ...exec];
   const result = await runProgram(conn, request.docker, args, {
     timeoutMs: IMPORT_TIMEOUT_MS,
     signal: request.signal,

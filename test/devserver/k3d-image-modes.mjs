@@ -5,8 +5,12 @@
 //     often". A node's failure there is returned, not logged: ERRO + WARN and exit 1, the others imported.
 //   - v5.0–v5.4.6 lose ctr's output (execInNode reads the logs into a shadowed err; k3d PR #1172).
 //   - before v5.4.8 ctr runs without --all-platforms, so the #1538 digest noise cannot happen.
-//   - the tools node cannot be created: under rootless Podman it bind-mounts /var/run/docker.sock
-//     (DOCKER_SOCK's default, k3d issue #1272), which does not exist; nothing is imported, exit 1.
+//     That holds when ctr failed after reading the whole stream; a node failing mid-stream closes its pipe,
+//     io.MultiWriter stops, the other nodes' ctr wait on stdin and k3d never exits (not simulated: tunnel's
+//     timeout for it is unit-tested in test/unit/image/k3d-import.test.ts).
+//   - the tools node cannot be created: rootless Podman when k3d runs without DOCKER_SOCK (k3d #84, #1052):
+//     it bind-mounts DOCKER_SOCK's default /var/run/docker.sock, which does not exist; nothing is imported,
+//     exit 1. `cluster create` needs the tools node too, so the import ran in another environment.
 // A cycle with k3d-image.mjs, used only at call time (function declarations are ready by then).
 import { importIntoNode, readArchive } from './k3d-image.mjs';
 import { dockerOrder } from './k3d-render.mjs';

@@ -10,10 +10,11 @@
 //   silentlyMissing   the node does not get the image and nothing is printed (the false success)
 //   failing           ctr fails for another reason (no space left on device): a real ERRO, image missing
 //   directImportFails (docker.mjs) a later `docker exec -i <node> ctr images import -` fails as well
-//   toolsNodeFails    the tools node cannot be created (rootless Podman: no /var/run/docker.sock to bind):
+//   toolsNodeFails    the tools node cannot be created (rootless Podman, k3d run without DOCKER_SOCK):
 //                     ERRO, WARN, exit 1, no node imported (k3d-image-modes.mjs)
 //   cleanupFails      removing the tools node fails after a good import: an ERRO, exit 0
-//   streamFails       direct mode only: ctr in that node fails on the stream (k3d-image-modes.mjs)
+//   streamFails       direct mode only: ctr in that node fails after reading the whole stream, the others
+//                     import (k3d-image-modes.mjs)
 // By world.versions.k3d, as the real releases: v5.2.0–v5.3.x default to --mode auto (direct for a local
 // engine); v5.0–v5.4.6 drop ctr's output from the ERRO (execInNode's shadowed err, fixed by k3d PR #1172);
 // before v5.4.8 there is no --all-platforms, so no digest noise.

@@ -107,9 +107,14 @@ export function recordImages(updates) {
   notifyDaemon(home);
 }
 
-/** An exclusive lock file; one left by a killed stand-in is taken over after 5 s. */
+/**
+ * An exclusive lock file. One left by a killed stand-in (older than STALE_MS: a holder writes world.json in
+ * milliseconds) is taken over by renaming it away, which only one waiter can do; a fresh lock moved by
+ * mistake is linked back, so a live holder's lock is never deleted.
+ */
+const STALE_MS = 5000;
+
 function withLock(lock, work) {
-  const until = Date.now() + 5000;
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     try {
@@ -117,7 +122,7 @@ function withLock(lock, work) {
       break;
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
-      if (Date.now() > until) break;
+      takeOverStale(lock);
       Atomics.wait(pause, 0, 0, 10);
     }
   }
@@ -125,6 +130,19 @@ function withLock(lock, work) {
     return work();
   } finally {
     fs.rmSync(lock, { force: true });
+  }
+}
+
+function takeOverStale(lock) {
+  try {
+    if (Date.now() - fs.statSync(lock).mtimeMs < STALE_MS) return;
+    const aside = `${lock}.stale-${process.pid}`;
+    fs.renameSync(lock, aside);
+    // Another waiter took the stale one over first and this moved its fresh lock: give it back.
+    if (Date.now() - fs.statSync(aside).mtimeMs < STALE_MS) fs.linkSync(aside, lock);
+    fs.rmSync(aside, { force: true });
+  } catch {
+    // Gone already (its holder finished, or another waiter took it over): try again.
   }
 }
 

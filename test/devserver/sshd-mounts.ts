@@ -9,6 +9,11 @@ export interface MountOptions {
   dir: string;
   loginShell?: string;
   pamStack?: string;
+  /**
+   * Programs this machine has that the dev server must not (e.g. a real /usr/local/bin/docker): an empty,
+   * non-executable file is bind-mounted over each that exists, so `test -x` and PATH lookups miss it.
+   */
+  hidden?: string[];
 }
 
 /** A copy of /etc/passwd where the current user's login shell is `shell`. */
@@ -36,8 +41,15 @@ export function withMounts(options: MountOptions, argv: string[]): string[] {
     fs.writeFileSync(file, options.pamStack);
     binds.push([file, '/etc/pam.d/sshd']);
   }
+  const hidden = (options.hidden ?? []).filter((file) => fs.existsSync(file));
+  if (hidden.length > 0) {
+    const empty = path.join(options.dir, 'hidden-program');
+    fs.writeFileSync(empty, '', { mode: 0o644 });
+    for (const file of hidden) binds.push([empty, file]);
+  }
   if (binds.length === 0) return argv;
-  if (process.getuid?.() !== 0) throw new Error('loginShell and pamStack need root (a mount namespace)');
+  if (process.getuid?.() !== 0)
+    throw new Error('loginShell, pamStack and hidden need root (a mount namespace)');
   // sh -c <script> <$0> <$1>…: the word after the script is $0, so a name goes there and the pairs follow.
   const mounts = binds.map((_, index) => `mount --bind "$${2 * index + 1}" "$${2 * index + 2}"`);
   const script = `${mounts.join(' && ')} && shift ${2 * binds.length} && exec "$@"`;

@@ -35,6 +35,8 @@ export interface SshdOptions {
    * namespace bind-mounts it over /etc/pam.d/sshd; the machine's file is not touched. Sets UsePAM yes.
    */
   pamStack?: string;
+  /** Programs of this machine the dev server does not have (root only when one exists): see MountOptions. */
+  hidden?: string[];
 }
 
 export interface HostKey {

@@ -61,11 +61,12 @@ export interface ScenarioImageImport {
   failing?: string[];
   /** A direct `docker exec -i <node> ctr -n k8s.io images import -` fails too. */
   directImportFails?: string[];
-  /** The tools node cannot be created (rootless Podman has no /var/run/docker.sock, k3d #1272): exit 1. */
+  /** The tools node cannot be created (rootless Podman, k3d run without DOCKER_SOCK, k3d #84/#1052): exit 1. */
   toolsNodeFails?: boolean;
   /** Removing the tools node fails after a good import: an ERRO from cleanup only, exit 0. */
   cleanupFails?: boolean;
-  /** Direct mode (v5.2–v5.3's auto default, or --mode direct): ctr fails on the stream in these nodes. */
+  /** Direct mode (v5.2–v5.3's auto default, or --mode direct): ctr fails in these nodes after reading the
+   * whole stream (a mid-stream failure would hang k3d instead), the others import. */
   streamFails?: string[];
 }
 

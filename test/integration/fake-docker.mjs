@@ -12,6 +12,9 @@
 //              FAKE_DOCKER_PLATFORMS  the image's platforms (default linux/amd64); several = a multi-platform
 //                image in the containerd store, the first being what plain inspect shows (the host's)
 //              FAKE_DOCKER_SAVE_PLATFORM_FILE  docker save writes the --platform it was given here
+//              FAKE_DOCKER_LISTED_PLATFORMS  platforms the image's index lists but that were never pulled
+//                (`docker pull` fetches only the host's): inspect --platform prints empty fields and exits 0
+//                (moby daemon/containerd/image_inspect.go ignores the missing config), save --platform fails
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 
@@ -166,6 +169,10 @@ function takeFlag(args, flag) {
 }
 
 const platforms = () => (env.FAKE_DOCKER_PLATFORMS ?? 'linux/amd64').split(',');
+const listedOnly = () => (env.FAKE_DOCKER_LISTED_PLATFORMS ?? '').split(',').filter(Boolean);
+/** moby daemon/containerd/image.go errPlatformNotFound. */
+const notProvided = (reference, platform) =>
+  `image with reference ${reference} was found but does not provide the specified platform (${platform})`;
 
 /** The few template pieces tunnel uses, evaluated as Go's text/template would for these fields. */
 function render(template, fields) {
@@ -183,13 +190,14 @@ function inspect(args) {
   const available = platforms();
   // API 1.49: the variant for --platform, an error when the image does not provide it.
   const chosen = platform ?? available[0];
-  if (!available.includes(chosen)) {
-    fail(
-      `Error response from daemon: image with reference ${reference} was found but does not match the specified platform: wanted ${chosen}, actual: ${available[0]}`,
-    );
+  const listed = listedOnly().includes(chosen);
+  if (!available.includes(chosen) && !listed) {
+    fail(`Error response from daemon: ${notProvided(reference, chosen)}`);
   }
-  const [os, architecture, variant = ''] = chosen.split('/');
-  const size = Number(env.FAKE_DOCKER_LAYER_BYTES ?? 2 * 1024 * 1024) + 4096;
+  // Listed, not pulled: the best match is chosen without checking that its content is there, and
+  // reading its config fails with NotFound, which inspect ignores: Os, Architecture and Size stay empty.
+  const [os, architecture, variant = ''] = listed ? ['', '', ''] : chosen.split('/');
+  const size = listed ? 0 : Number(env.FAKE_DOCKER_LAYER_BYTES ?? 2 * 1024 * 1024) + 4096;
   process.stdout.write(
     `${render(format ?? '{{.Size}}', { Size: size, Os: os, Architecture: architecture, Variant: variant })}\n`,
   );
@@ -199,8 +207,11 @@ const [command, ...rest] = process.argv.slice(2);
 if (env.FAKE_DOCKER_DAEMON_DOWN === '1') fail(DAEMON_DOWN);
 if (command === 'save') {
   const [platform, args] = takeFlag(rest, '--platform');
+  // moby daemon/containerd/image_exporter.go: getPushDescriptor finds no present manifest for it.
   if (platform && !platforms().includes(platform))
-    fail(`Error response from daemon: no suitable export target found for platform ${platform}`);
+    fail(
+      `Error response from daemon: no suitable export target found: ${notProvided(args.at(-1), platform)}`,
+    );
   if (env.FAKE_DOCKER_SAVE_PLATFORM_FILE)
     fs.writeFileSync(env.FAKE_DOCKER_SAVE_PLATFORM_FILE, platform ?? '');
   await save(args.at(-1));

@@ -98,6 +98,7 @@ describe('nodes and summary', () => {
     host: 'devserver',
     image: { reference: 'myapp:1.0', name: 'docker.io/library/myapp:1.0', estimatedBytes: 1 },
     cluster: 'my-app',
+    platform: { image: 'linux/amd64', nodes: 'linux/amd64', sent: null, unchecked: null },
     upload: { bytes: 1, elapsedMs: 1 },
     import: { harmlessErrors: 0, warnings: [], errors: [], failed: false },
     nodes: nodes.slice(0, 2),

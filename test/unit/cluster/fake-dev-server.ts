@@ -86,6 +86,8 @@ export function fakeDevServer(setup: FakeDevServerSetup = {}): FakeDevServer {
       containerCli: async () => ({
         program: { path: '/usr/bin/docker', foundVia: 'PATH', command: ['/usr/bin/docker'] },
         kind: 'docker',
+        args: [],
+        engine: { platform: 'linux/x86_64', error: undefined },
       }),
       clusters: async () => setup.clusters ?? [],
       run: (program, args, options) => ssh.exec([...program.command, ...args], options),

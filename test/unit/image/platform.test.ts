@@ -29,6 +29,16 @@ describe('platforms as containerd normalises them', () => {
     expect(platformMatches(parse('linux/arm64'), parse('linux/x86_64'))).toBe(false);
     expect(platformMatches(parse('linux/amd64'), parse('linux/x86_64'))).toBe(true);
     expect(platformMatches(parse('linux/arm64/v8'), parse('linux/aarch64'))).toBe(true);
-    expect(platformMatches(parse('linux/arm/v6'), parse('linux/armv7l'))).toBe(false);
+  });
+
+  it("an older arm or amd64 variant runs, as containerd's platforms.Only lets a node pull it", () => {
+    expect(platformMatches(parse('linux/arm/v6'), parse('linux/armv7l'))).toBe(true);
+    expect(platformMatches(parse('linux/arm/v5'), parse('linux/arm/v7'))).toBe(true);
+    expect(platformMatches(parse('linux/arm/v7'), parse('linux/armv6l'))).toBe(false);
+    expect(platformMatches(parse('linux/amd64/v2'), parse('linux/amd64/v3'))).toBe(true);
+    expect(platformMatches(parse('linux/amd64/v3'), parse('linux/amd64/v2'))).toBe(false);
+    expect(platformMatches(parse('linux/386'), parse('linux/x86_64'))).toBe(true);
+    // Stricter than containerd: 32-bit arm on arm64 nodes needs AArch32, which many arm64 CPUs lack.
+    expect(platformMatches(parse('linux/arm/v7'), parse('linux/aarch64'))).toBe(false);
   });
 });
