@@ -147,7 +147,8 @@ export function portOwnerHint(
   port: number,
   platform = process.platform,
 ): string {
-  const look = platform === 'darwin' ? `lsof +c 0 -nP -iTCP:${port} -sTCP:LISTEN` : `ss -ltnp 'sport = :${port}'`;
+  const look =
+    platform === 'darwin' ? `lsof +c 0 -nP -iTCP:${port} -sTCP:LISTEN` : `ss -ltnp 'sport = :${port}'`;
   if (!owner || owner.pid === undefined)
     return `See what holds it: ${look} (as root to see every user's processes)`;
   if (owner.kind === 'tunnel-agent') return 'See which session forwards it: tunnel status';
