@@ -1,6 +1,6 @@
 // The demo dev server's shell (pure): the command lines tunnel sends over `exec` (argv encoded by the SSH
 // layer's remoteCommand) → k3d's answers from the demo world. Enough for what `tunnel connect` runs: `command -v k3d`, k3d
-// version / cluster list -o json / kubeconfig get. Anything else: exit 127 (the link check is an SSH keepalive
+// (maybe through `env LOG_LEVEL=info`) version / cluster list -o json / kubeconfig get. Anything else: exit 127 (the link check is an SSH keepalive
 // request, never a command).
 import { decodeRemoteCommand } from '../ssh/exec.js';
 import { clusterListJson, type DemoCluster, kubeconfigText, versionText } from './world.js';
@@ -84,5 +84,15 @@ export function runDemoCommand(commandLine: string, cluster: DemoCluster): Comma
     return words[2] === 'k3d' ? ok(`${DEMO_K3D_PATH}\n`) : { stdout: '', stderr: '', code: 1 };
   }
   if (program === 'k3d' || program === DEMO_K3D_PATH) return k3d(words.slice(1), cluster);
+  // `env NAME=value … program args` as env(1) runs it: tunnel pins k3d's LOG_LEVEL this way.
+  if (program === 'env' || program === '/usr/bin/env') return runEnv(words.slice(1), cluster);
   return notFound(program ?? '');
+}
+
+function runEnv(words: string[], cluster: DemoCluster): CommandResult {
+  const start = words.findIndex((word) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
+  if (start === -1) return ok('');
+  const [program, ...args] = words.slice(start);
+  if (program === 'k3d' || program === DEMO_K3D_PATH) return k3d(args, cluster);
+  return { stdout: '', stderr: `env: '${program}': No such file or directory\n`, code: 127 };
 }

@@ -72,6 +72,22 @@ describe('runDemoCommand', () => {
     expect(ca.toString()).toBe(certs.serverCa);
   });
 
+  it('runs k3d through env with its log level pinned, as tunnel runs it on a real server', () => {
+    const line = remoteCommand([
+      'env',
+      'LOG_LEVEL=info',
+      '/usr/local/bin/k3d',
+      'cluster',
+      'list',
+      '-o',
+      'json',
+    ]);
+    const result = runDemoCommand(line, cluster);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)[0].name).toBe('demo');
+    expect(runDemoCommand('env LOG_LEVEL=info rm -rf /', cluster)).toMatchObject({ code: 127 });
+  });
+
   it('fails like k3d for another cluster, and like sh for anything else', () => {
     expect(runDemoCommand('k3d kubeconfig get other', cluster)).toMatchObject({ code: 1 });
     expect(runDemoCommand('k3d kubeconfig get other', cluster).stderr).toContain(
