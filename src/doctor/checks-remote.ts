@@ -4,6 +4,7 @@ import { planForwards } from '../plan/forward-plan.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
 import { compareVersions, k3dDockerApi, runtimeError } from '../remote/k3d-runtime.js';
 import { clusterState } from '../remote/k3d-state.js';
+import { pasteCommand } from '../remote/program.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import { type CheckDefinition, fail, pass, required, warn } from './outcome.js';
 import type { DockerEngine } from './types.js';
@@ -25,15 +26,27 @@ function dockerOutcome(engine: DockerEngine, alias: string) {
           `(${engine.remote.endpoint}): the clusters' ports are there, forwarded through ${alias}`,
       );
     case 'down':
+      return engine.remote
+        ? fail(
+            `the docker engine at ${engine.remote.endpoint} (on ${engine.remote.host}, reached from ${alias}) ` +
+              `does not answer: ${engine.message}`,
+            `k3d's clusters run in that docker. Start docker on ${engine.remote.host} (not ${alias}); then check: ${check(engine, alias)}`,
+          )
+        : fail(
+            `the docker engine on ${alias} is not running: ${engine.message}`,
+            `k3d's clusters run in docker. Start it on the dev server, e.g.: ssh ${alias} sudo systemctl start docker ; then check: ${check(engine, alias)}`,
+          );
+    case 'denied': {
+      const where = engine.remote
+        ? ` the docker engine on ${engine.remote.host} (${engine.remote.endpoint})`
+        : '';
       return fail(
-        `the docker engine on ${alias} is not running: ${engine.message}`,
-        `k3d's clusters run in docker. Start it on the dev server, e.g.: ssh ${alias} sudo systemctl start docker ; then check: ssh ${alias} docker info`,
+        `your user on ${alias} may not use${where || ' docker'}: ${engine.message}`,
+        engine.remote
+          ? `Ask for access to the docker engine on ${engine.remote.host}; then check: ${check(engine, alias)}`
+          : `Add the user to the docker group on the dev server (sudo usermod -aG docker $USER), then log in again.`,
       );
-    case 'denied':
-      return fail(
-        `your user on ${alias} may not use docker: ${engine.message}`,
-        `Add the user to the docker group on the dev server (sudo usermod -aG docker $USER), then log in again.`,
-      );
+    }
     case 'no-cli':
       return warn(
         `no docker command on ${alias}, so the engine was not asked directly (k3d talks to it by itself)`,
@@ -41,6 +54,9 @@ function dockerOutcome(engine: DockerEngine, alias: string) {
       );
   }
 }
+
+/** `docker info` as tunnel runs docker (through the login shell), for the user to paste. */
+const check = (engine: { shell?: string }, alias: string) => pasteCommand(alias, engine.shell, 'docker info');
 
 const docker: CheckDefinition = {
   id: 'docker',
@@ -88,7 +104,7 @@ const k3d: CheckDefinition = {
     if (major === undefined) {
       return warn(
         `${detail}; it did not say its version`,
-        `See what it prints: ssh ${facts.alias} k3d version`,
+        `See what it prints: ${pasteCommand(facts.alias, info.shell, 'k3d version')}`,
       );
     }
     if (major < 5) {
@@ -98,16 +114,20 @@ const k3d: CheckDefinition = {
       );
     }
     const refused = refusedByEngine(info, facts.dockerEngine, facts.alias);
-    // Told from versions, not from a refused call: a DOCKER_API_VERSION in k3d's environment (client.FromEnv) may
-    // still make it work, so the hint says so.
+    // Told from versions, not from a refused call: a DOCKER_API_VERSION in k3d's environment (the docker CLI
+    // endpoint's ClientOpts reads it) may still make it work. A warning, so the clusters row runs the real call:
+    // if the engine does refuse k3d, that row fails with the same "too old" message.
     if (refused)
-      return fail(`${detail}; ${refused.message}`, `${refused.hint ?? ''} ${apiOverride(facts.alias)}`);
+      return warn(
+        `${detail}; ${refused.message}`,
+        `${refused.hint ?? ''} ${apiOverride(facts.alias, info.shell)}`,
+      );
     return pass(detail);
   },
 };
 
-const apiOverride = (host: string) =>
-  `(If DOCKER_API_VERSION in k3d's environment names an API the engine serves, k3d may work as it is; try: ssh ${host} k3d cluster list)`;
+const apiOverride = (host: string, shell: string | undefined) =>
+  `(If DOCKER_API_VERSION in k3d's environment names an API the engine serves, k3d may work as it is; the clusters check below tries it: ${pasteCommand(host, shell, 'k3d cluster list')})`;
 
 /** An old k3d's docker client that this engine refuses (Docker 29 serves API 1.44 and later only). */
 function refusedByEngine(info: K3dInfo, engine: DockerEngine | undefined, host: string) {
@@ -115,7 +135,8 @@ function refusedByEngine(info: K3dInfo, engine: DockerEngine | undefined, host: 
   if (engine?.kind !== 'up' || !engine.minApi || !clientApi) return undefined;
   if (compareVersions(clientApi, engine.minApi) >= 0) return undefined;
   const failure = { kind: 'api-too-old' as const, clientApi, minApi: engine.minApi };
-  return runtimeError(failure, { host, k3dVersion: info.k3dVersion, dockerVersion: engine.version });
+  const context = { host, k3dVersion: info.k3dVersion, dockerVersion: engine.version, shell: info.shell };
+  return runtimeError(failure, context);
 }
 
 function clusterLine(cluster: K3dCluster): string {
@@ -132,7 +153,7 @@ const clusters: CheckDefinition = {
   title: 'k3d clusters',
   needs: ['k3d', 'docker'],
   run: async (facts, ports) => {
-    required(facts.k3d, 'k3d');
+    const { shell } = required(facts.k3d, 'k3d');
     const list = await ports.listClusters(required(facts.devServer, 'the dev server'));
     facts.clusters = list;
     const plan = planForwards(list, { ...facts.plan, lenient: true });
@@ -141,7 +162,7 @@ const clusters: CheckDefinition = {
     if (list.length === 0) {
       return warn(
         `no k3d clusters on ${alias}: tunnel connect has nothing to forward`,
-        `Create one on the dev server: ssh ${alias} k3d cluster create my-app -p "8080:30080@server:0"`,
+        `Create one on the dev server: ${pasteCommand(alias, shell, 'k3d cluster create my-app -p 8080:30080@server:0')}`,
       );
     }
     const running = list.filter((cluster) => cluster.running).length;
@@ -154,7 +175,10 @@ const clusters: CheckDefinition = {
       ),
     ];
     if (running === 0) {
-      return warn(lines.join('\n'), `Start one on the dev server: ssh ${alias} k3d cluster start <name>`);
+      return warn(
+        lines.join('\n'),
+        `Start one on the dev server: ${pasteCommand(alias, shell, 'k3d cluster start <name>')}`,
+      );
     }
     if (missing.length > 0)
       return warn(lines.join('\n'), `See the saved settings: tunnel config list ${alias}`);

@@ -72,16 +72,14 @@ export async function dockerEngine(devServer: DevServer): Promise<DockerEngine> 
     maxOutputBytes: 64 * 1024,
   });
   const parsed = parseDockerVersion(result);
-  if (parsed.kind !== 'up') return parsed;
+  const remote = remoteHost ? { host: remoteHost, endpoint: endpoint ?? remoteHost } : undefined;
+  const shell = docker.shell === undefined ? {} : { shell: docker.shell };
+  // Down or denied keeps where the engine is: it is that host's docker that does not answer.
+  if (parsed.kind !== 'up') return { ...parsed, ...shell, ...(remote ? { remote } : {}) };
   const minApi = await askMinApi(devServer, docker);
   const engine = minApi ? { ...parsed, minApi } : parsed;
-  if (!remoteHost) return engine;
-  const remote = {
-    host: remoteHost,
-    endpoint: endpoint ?? remoteHost,
-    ...(unreachable ? { unreachable } : {}),
-  };
-  return { ...engine, remote };
+  if (!remote) return engine;
+  return { ...engine, remote: { ...remote, ...(unreachable ? { unreachable } : {}) } };
 }
 
 // Only informs doctor's k3d check: an engine that cannot say it (Podman) is still up.

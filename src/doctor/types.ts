@@ -77,8 +77,10 @@ export type DockerEngine =
       minApi?: string;
       remote?: { host: string; endpoint: string; unreachable?: { reason: string; hint: string } };
     }
-  | { kind: 'down'; message: string }
-  | { kind: 'denied'; message: string }
+  // remote on down/denied: the engine that does not answer is on that host, not the dev server.
+  // shell: the login shell docker runs through, so the pasted checks run as tunnel's do.
+  | { kind: 'down'; message: string; remote?: { host: string; endpoint: string }; shell?: string }
+  | { kind: 'denied'; message: string; remote?: { host: string; endpoint: string }; shell?: string }
   | { kind: 'no-cli' };
 
 /** The agent's session for this host, when one runs. */

@@ -37,7 +37,7 @@ async function pushOn(request: PushWork): Promise<PushReport> {
   const devServer = request.devServer;
   const conn = devServer.ssh;
   const k3d = await devServer.k3d();
-  const cluster = chooseCluster(await devServer.clusters(), request.cluster, devServer.alias);
+  const cluster = chooseCluster(await devServer.clusters(), request.cluster, devServer.alias, k3d.shell);
   const nodes = await listClusterNodes(conn, k3d, cluster.name);
   const cli = await devServer.containerCli();
   const platform = await choosePlatform(request, cli, cluster.name);

@@ -7,6 +7,7 @@ import { type ClusterNode, parseClusterNodes } from '../remote/k3d-import-output
 import { summarizeK3dError } from '../remote/k3d-log.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
 import { runtimeCause } from '../remote/k3d-runtime.js';
+import { pasteCommand } from '../remote/program.js';
 import type { K3dCluster, K3dInfo } from '../remote/types.js';
 import type { SshConnection } from '../ssh/types.js';
 
@@ -14,7 +15,12 @@ const shown = (name: string) => JSON.stringify(name);
 const names = (clusters: readonly K3dCluster[]) => clusters.map((cluster) => shown(cluster.name)).join(', ');
 
 /** The cluster to import into: pure, from the list `k3d cluster list -o json` gave. */
-export function chooseCluster(clusters: readonly K3dCluster[], wanted: string | undefined, host: string) {
+export function chooseCluster(
+  clusters: readonly K3dCluster[],
+  wanted: string | undefined,
+  host: string,
+  shell?: string,
+) {
   if (wanted !== undefined) {
     const found = clusters.find((cluster) => cluster.name === wanted);
     if (!found) {
@@ -27,7 +33,7 @@ export function chooseCluster(clusters: readonly K3dCluster[], wanted: string | 
         },
       );
     }
-    if (!found.running) throw stopped(found, host);
+    if (!found.running) throw stopped(found, host, shell);
     return found;
   }
   const running = clusters.filter((cluster) => cluster.running);
@@ -42,15 +48,15 @@ export function chooseCluster(clusters: readonly K3dCluster[], wanted: string | 
   throw new TunnelError('CLUSTER_NOT_FOUND', `No k3d cluster is running on ${host}${stoppedOnes}.`, {
     hint:
       clusters.length === 0
-        ? `Create one on the dev server: ssh ${host} k3d cluster create <name>`
-        : `Start one: ssh ${host} k3d cluster start <name>`,
+        ? `Create one on the dev server: ${pasteCommand(host, shell, 'k3d cluster create <name>')}`
+        : `Start one: ${pasteCommand(host, shell, 'k3d cluster start <name>')}`,
   });
 }
 
-function stopped(cluster: K3dCluster, host: string): TunnelError {
+function stopped(cluster: K3dCluster, host: string, shell: string | undefined): TunnelError {
   const name = isSafeClusterName(cluster.name) ? cluster.name : '<name>';
   return new TunnelError('CLUSTER_NOT_FOUND', `k3d cluster ${shown(cluster.name)} on ${host} is stopped.`, {
-    hint: `Start it on the dev server: ssh ${host} k3d cluster start ${name}`,
+    hint: `Start it on the dev server: ${pasteCommand(host, shell, `k3d cluster start ${name}`)}`,
   });
 }
 
@@ -68,14 +74,14 @@ export async function listClusterNodes(
   if (result.code !== 0) {
     // Docker down ends in "No nodes found for given cluster" too: the runtime is the cause.
     const what = `Cannot list the nodes of ${shown(cluster)} on ${host}`;
-    const runtime = runtimeCause(result.stderr, { host, k3dVersion: k3d.k3dVersion, what });
+    const runtime = runtimeCause(result.stderr, { host, k3dVersion: k3d.k3dVersion, shell: k3d.shell, what });
     if (runtime) throw runtime;
     const summary = summarizeK3dError(result.stderr) || `exit ${result.code ?? result.signal}`;
     throw new TunnelError(
       'REMOTE_COMMAND',
       `k3d could not list the nodes of ${shown(cluster)} on ${host}: ${summary}`,
       {
-        hint: `See it on the dev server: ssh ${host} k3d cluster get <name> -o json`,
+        hint: `See it on the dev server: ${pasteCommand(host, k3d.shell, 'k3d cluster get <name> -o json')}`,
       },
     );
   }
@@ -85,7 +91,7 @@ export async function listClusterNodes(
       'K3D_OUTPUT',
       `k3d lists no server or agent node for cluster ${shown(cluster)} on ${host}.`,
       {
-        hint: `See it on the dev server: ssh ${host} k3d node list`,
+        hint: `See it on the dev server: ${pasteCommand(host, k3d.shell, 'k3d node list')}`,
       },
     );
   }

@@ -71,6 +71,7 @@ export async function createCluster(
   const runtime = runtimeCause(`${result.stdout}\n${result.stderr}`, {
     host: conn.target.alias,
     k3dVersion: k3d.k3dVersion,
+    shell: k3d.shell,
     what,
   });
   if (runtime) throw runtime;
@@ -147,6 +148,7 @@ export async function deleteCluster(
   const runtime = runtimeCause(`${result.stdout}\n${result.stderr}`, {
     host,
     k3dVersion: k3d.k3dVersion,
+    shell: k3d.shell,
     what,
   });
   if (runtime) throw runtime;

@@ -5,7 +5,9 @@
 // nothing to delete. Whatever k3d concluded, the runtime's error is the cause. Pure; no I/O.
 import { TunnelError } from '../errors.js';
 import { remoteText } from '../redact.js';
+import { parseDockerEndpoint } from './docker-endpoint.js';
 import { stripAnsi } from './k3d-log.js';
+import { pasteCommand } from './program.js';
 
 export type RuntimeFailure =
   /** The docker client could not reach an engine; `address` is where it dialed, when it said. */
@@ -94,6 +96,8 @@ export interface RuntimeContext {
   what?: string;
   /** The engine's version, when known (doctor asked docker). */
   dockerVersion?: string;
+  /** The login shell k3d runs through, so the pasted checks run as tunnel does (K3dInfo.shell). */
+  shell?: string;
 }
 
 /** The error for what k3d printed when the runtime is why it failed (the one classifier of k3d's calls). */
@@ -123,23 +127,32 @@ export function runtimeError(failure: RuntimeFailure, context: RuntimeContext): 
     );
   }
   const at = failure.address ? ` at ${failure.address}` : '';
+  const check = pasteCommand(host, context.shell, 'docker info');
   if (failure.kind === 'denied') {
     return new TunnelError(
       'REMOTE_COMMAND',
       `${lead}k3d${there} was refused by the docker engine${at}: your user may not use docker there.`,
       {
-        hint: `Add the user to the docker group (ssh ${host} 'sudo usermod -aG docker $USER'), log in again, and check: ssh ${host} docker info`,
+        hint: `Add the user to the docker group (ssh ${host} 'sudo usermod -aG docker $USER'), log in again, and check: ${check}`,
       },
     );
   }
+  const engineHost = otherHost(failure.address);
+  const start = engineHost
+    ? `Start docker on ${engineHost} (the engine k3d dials; not ${host}), then check: ${check}. `
+    : `Start it on the dev server (e.g. ssh ${host} sudo systemctl start docker) and check: ${check}. `;
   return new TunnelError(
     'REMOTE_COMMAND',
     `${lead}k3d${there} could not reach the docker engine${at}: docker is not running there, or runs elsewhere.`,
     {
       hint:
-        `Start it on the dev server (e.g. ssh ${host} sudo systemctl start docker) and check: ssh ${host} docker info. ` +
+        start +
         'If your docker is elsewhere (rootless docker, a context), set DOCKER_HOST or DOCKER_CONTEXT in ~/.profile ' +
         'there: tunnel runs k3d through your login shell.',
     },
   );
 }
+
+/** The host of an engine address on another machine (tcp://build:2375); undefined for this dev server's own. */
+const otherHost = (address: string | undefined) =>
+  address === undefined ? undefined : parseDockerEndpoint(address).remoteHost;

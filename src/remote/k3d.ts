@@ -11,7 +11,7 @@ import {
   summarizeK3dError,
 } from './k3d-parse.js';
 import { runtimeCause } from './k3d-runtime.js';
-import { type FindRequest, findProgram, type RemoteProgram, runProgram } from './program.js';
+import { type FindRequest, findProgram, pasteCommand, type RemoteProgram, runProgram } from './program.js';
 import type { K3dCluster, K3dInfo } from './types.js';
 
 /** How the caller helps the find: the login shell it already asked the server for. */
@@ -95,7 +95,7 @@ export async function listClusters(
   const args = ['cluster', 'list', '-o', 'json'];
   const result = await runK3d(conn, k3d, args, options);
   // The JSON carries every node's K3S_TOKEN: never a word of it in an error.
-  if (result.code !== 0) throw runtimeFailed(conn, k3d, result) ?? commandFailed(conn, args, result);
+  if (result.code !== 0) throw runtimeFailed(conn, k3d, result) ?? commandFailed(conn, k3d, args, result);
   return parseClusterList(result.stdout);
 }
 
@@ -106,7 +106,7 @@ export async function getKubeconfig(
   options: ExecOptions = {},
 ): Promise<string> {
   // k3d would read a leading dash as a flag (`--all`); k3d never creates such a name, so none exists.
-  if (clusterName.startsWith('-')) throw clusterNotFound(conn, clusterName);
+  if (clusterName.startsWith('-')) throw clusterNotFound(conn, k3d, clusterName);
   const args = ['kubeconfig', 'get', clusterName];
   const result = await runK3d(conn, k3d, args, options);
   if (result.code !== 0) {
@@ -114,31 +114,41 @@ export async function getKubeconfig(
     const runtime = runtimeFailed(conn, k3d, result);
     if (runtime) throw runtime;
     // k3d's ClusterGet error text; k3d has no distinct exit code for it.
-    if (/no nodes found for given cluster/i.test(result.stderr)) throw clusterNotFound(conn, clusterName);
+    if (/no nodes found for given cluster/i.test(result.stderr))
+      throw clusterNotFound(conn, k3d, clusterName);
     // stdout is the cluster-admin kubeconfig (its client key): never a word of it in an error.
-    throw commandFailed(conn, args, result);
+    throw commandFailed(conn, k3d, args, result);
   }
   return parseKubeconfigGetOutput(result.stdout);
 }
 
-function clusterNotFound(conn: SshConnection, clusterName: string): TunnelError {
+function clusterNotFound(conn: SshConnection, k3d: K3dInfo, clusterName: string): TunnelError {
   const host = conn.target.alias;
   return new TunnelError(
     'CLUSTER_NOT_FOUND',
     `There is no k3d cluster named ${JSON.stringify(clusterName)} on ${host}.`,
     {
-      hint: `See the clusters there: ssh ${host} k3d cluster list`,
+      hint: `See the clusters there: ${pasteCommand(host, k3d.shell, 'k3d cluster list')}`,
     },
   );
 }
 
 // From stderr only (k3d logs its errors there): the stdout of both callers carries secrets.
 function runtimeFailed(conn: SshConnection, k3d: K3dInfo, result: ExecResult): TunnelError | undefined {
-  return runtimeCause(result.stderr, { host: conn.target.alias, k3dVersion: k3d.k3dVersion });
+  return runtimeCause(result.stderr, {
+    host: conn.target.alias,
+    k3dVersion: k3d.k3dVersion,
+    shell: k3d.shell,
+  });
 }
 
 // From stderr only (k3d logs its errors there): the stdout of both callers carries secrets.
-function commandFailed(conn: SshConnection, args: readonly string[], result: ExecResult): TunnelError {
+function commandFailed(
+  conn: SshConnection,
+  k3d: K3dInfo,
+  args: readonly string[],
+  result: ExecResult,
+): TunnelError {
   const host = conn.target.alias;
   const status =
     result.code === null ? `was killed (${result.signal ?? 'no exit status'})` : `exited with ${result.code}`;
@@ -147,20 +157,25 @@ function commandFailed(conn: SshConnection, args: readonly string[], result: Exe
     'REMOTE_COMMAND',
     `"k3d ${args.map(showWord).join(' ')}" on ${host} ${status}: ${summary}`,
     {
-      hint: failureHint(host, args, result),
+      hint: failureHint(host, k3d.shell, args, result),
     },
   );
 }
 
 // Hints only: the error code stays REMOTE_COMMAND whatever docker said.
-function failureHint(host: string, args: readonly string[], result: ExecResult): string {
+function failureHint(
+  host: string,
+  shell: string | undefined,
+  args: readonly string[],
+  result: ExecResult,
+): string {
   // Docker down or refusing this user was classified before (runtimeFailed).
   if (result.code === 127) return `k3d is no longer where it was found. Check: ssh ${host} 'command -v k3d'`;
   // Never print a remote-supplied word inside a command the user may paste (it passes two shells).
   const command = args.every(isPlainWord)
     ? `k3d ${args.join(' ')}`
     : `k3d ${args.slice(0, 2).join(' ')} <cluster>`;
-  return `Run it on the dev server to see the full output: ssh ${host} ${command}`;
+  return `Run it on the dev server to see the full output: ${pasteCommand(host, shell, command)}`;
 }
 
 // For messages only: control characters escaped, so a remote name cannot fake extra lines.

@@ -59,6 +59,19 @@ export function loginShellCommand(shell: string, path: string): string[] {
 }
 
 /**
+ * What a person can paste to run `words` (a constant such as `docker info`, never remote text) as tunnel runs
+ * it: through the login shell, so ~/.profile's DOCKER_HOST applies (a plain `ssh host docker info` skips it
+ * and may ask another engine). Only the shell's name goes in, from the known set, never its remote path.
+ */
+export function pasteCommand(host: string, shell: string | undefined, words: string): string {
+  if (shell === undefined) return `ssh ${host} ${words}`;
+  const name = shell.split('/').at(-1) ?? '';
+  const known = familyOf(shell) ? name : 'bash';
+  const quoted = words.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/'/g, "'\\''");
+  return `ssh ${host} '${known} -lc "${quoted}"'`;
+}
+
+/**
  * `env NAME=value…` in front of the program, so the variables win over what the profile set. Only for a
  * program at a path without '=': a shell function or alias (found by name) exists only in the session's shell, where
  * `env` cannot reach it, so it runs with the environment it has (its callers tolerate that).

@@ -9,6 +9,7 @@ import { inspectLocalImage } from '../../image/local-docker.js';
 import { pushImage } from '../../image/push.js';
 import { type ImageReference, parseImageReference } from '../../image/reference.js';
 import type { PushEvent } from '../../image/types.js';
+import { pasteCommand } from '../../remote/program.js';
 import { hostOptions } from '../connect-settings.js';
 import { PushOutput } from '../image-output.js';
 import { devServerOpener } from '../open-dev-server.js';
@@ -106,7 +107,8 @@ function notEverywhere(host: string, missing: number): TunnelError {
   const nodes = missing === 1 ? '1 node' : `${missing} nodes`;
   return new TunnelError('IMAGE', `The image is missing on ${nodes} of the cluster (see the list above).`, {
     hint:
-      `Look inside a node: ssh ${host} docker exec <node> crictl images (podman exec with Podman); retry with --verbose to see what ` +
+      `Look inside a node (as tunnel does, through a login shell): ${pasteCommand(host, 'bash', 'docker exec <node> crictl images')} ` +
+      '(podman exec with Podman); retry with --verbose to see what ' +
       'k3d printed. A node that is not running gets the image once it runs and you push again.',
   });
 }

@@ -98,3 +98,16 @@ describe("k3d's vendored docker client", () => {
     expect(unknown.hint).toContain('Upgrade k3d on the dev server to its latest release');
   });
 });
+
+describe('runtimeError hints', () => {
+  it('sends the user to the engine host when k3d dialed another machine, and checks through the login shell', () => {
+    const context = { host: 'devbox', k3dVersion: 'v5.8.3', shell: '/bin/bash' };
+    const remote = runtimeError({ kind: 'docker-down', address: 'tcp://build:2375' }, context);
+    expect(remote.message).toContain('could not reach the docker engine at tcp://build:2375');
+    expect(remote.hint).toContain('Start docker on build (the engine k3d dials; not devbox)');
+    expect(remote.hint).not.toContain('systemctl');
+    expect(remote.hint).toContain(`ssh devbox 'bash -lc "docker info"'`);
+    const local = runtimeError({ kind: 'docker-down', address: 'unix:///var/run/docker.sock' }, context);
+    expect(local.hint).toContain('ssh devbox sudo systemctl start docker');
+  });
+});

@@ -7,6 +7,7 @@ import {
   afterMarker,
   findProgram,
   loginShellCommand,
+  pasteCommand,
   RUN_MARKER,
   runProgram,
   userLoginShell,
@@ -349,5 +350,21 @@ describe('the dev-server handle', () => {
       argv: [...k3d.command.slice(0, 4), 'env', 'LOG_LEVEL=info', k3d.path, 'version'],
     });
     expect(k3d.command.slice(0, 3)).toEqual(['/bin/bash', '-l', '-c']);
+  });
+});
+
+describe('pasteCommand', () => {
+  it('gives the user the check as tunnel runs it: through the login shell, so ~/.profile applies', () => {
+    expect(pasteCommand('devbox', '/usr/bin/zsh', 'docker info')).toBe(`ssh devbox 'zsh -lc "docker info"'`);
+    expect(pasteCommand('devbox', undefined, 'k3d cluster list')).toBe('ssh devbox k3d cluster list');
+  });
+
+  it('never pastes the remote shell path: an unknown shell becomes bash, quotes stay quoted', () => {
+    expect(pasteCommand('devbox', "/opt/x'; rm -rf ~; 'evil", 'docker info')).toBe(
+      `ssh devbox 'bash -lc "docker info"'`,
+    );
+    expect(pasteCommand('devbox', '/bin/bash', 'k3d cluster create a -p "80:80"')).toBe(
+      `ssh devbox 'bash -lc "k3d cluster create a -p \\"80:80\\""'`,
+    );
   });
 });
