@@ -73,8 +73,8 @@ export async function checkBeforeCreate(input: CheckInput): Promise<CheckResult>
 
 /**
  * What listens where k3d will publish: the dev server's sockets (ss), or nothing known when the docker engine
- * runs on another host (its ports are published there; k3d says if one is taken). On such an engine an API on
- * loopback is reached by that host alone, never by the tunnel: refused before anything is created.
+ * runs on another host (its ports are published there; k3d says if one is taken). On such an engine an API or
+ * a port on loopback is reached by that host alone, never by the tunnel: refused before anything is created.
  */
 async function publishingHostListeners(
   devServer: DevServer,
@@ -93,21 +93,42 @@ async function publishingHostListeners(
     }
     return remote;
   }
-  if (isLoopbackAddress(request.apiHost)) {
-    throw new TunnelError(
-      'BAD_INPUT',
-      `The docker engine on ${host} runs on another host, ${engineHost} (${engine.endpoint}): an API on ` +
-        `${request.apiHost} would listen on ${engineHost}'s loopback, which the tunnel cannot reach.`,
-      {
-        hint: `Publish the API on the engine host's address: tunnel cluster create ${host} ${request.name} --api-host 0.0.0.0. Nothing was created.`,
-      },
-    );
-  }
+  const loopback = loopbackOnEngineHost(host, engineHost, engine.endpoint, request);
+  if (loopback) throw loopback;
   warnings.push(
     `the ports are published on ${engineHost} (the docker engine's host); k3d will say if one is taken`,
   );
   if (engine.unreachable) warnings.push(`the tunnel cannot forward them: ${engine.unreachable.reason}`);
   return { listeners: [] };
+}
+
+/**
+ * On an engine on another host, a loopback address (`--api-host 127.0.0.1`, `-p 127.0.0.1:8080:80@…`) listens on
+ * that host's loopback, which no forward reaches: the one rule for both, before k3d creates anything.
+ */
+function loopbackOnEngineHost(
+  host: string,
+  engineHost: string,
+  endpoint: string | undefined,
+  request: CreateRequest,
+): TunnelError | undefined {
+  const api = isLoopbackAddress(request.apiHost) ? [`an API on ${request.apiHost}`] : [];
+  const ports = request.ports
+    .filter((spec) => spec.hostIp !== undefined && isLoopbackAddress(spec.hostIp))
+    .map((spec) => `-p ${formatPortSpec(spec)}`);
+  if (api.length + ports.length === 0) return undefined;
+  const fixes = [
+    ...(api.length > 0
+      ? [`--api-host 0.0.0.0: tunnel cluster create ${host} ${request.name} --api-host 0.0.0.0`]
+      : []),
+    ...(ports.length > 0 ? ['drop the address from -p (or write 0.0.0.0)'] : []),
+  ];
+  return new TunnelError(
+    'BAD_INPUT',
+    `The docker engine on ${host} runs on another host, ${engineHost} (${endpoint}): ${[...api, ...ports].join(', ')} ` +
+      `would listen on ${engineHost}'s loopback, which the tunnel cannot reach.`,
+    { hint: `Publish on the engine host's address: ${fixes.join('; ')}. Nothing was created.` },
+  );
 }
 
 interface Problem {

@@ -190,6 +190,22 @@ describe('createCluster', () => {
     expect(devServer.k3dCalls.some((args) => args[1] === 'create')).toBe(false);
   });
 
+  it('a docker engine on another host: a loopback -p is refused up front like a loopback API, nothing created', async () => {
+    const engine = parseDockerEndpoint('tcp://10.0.0.5:2375');
+    const { report, devServer } = await run(
+      { engine },
+      { port: ['127.0.0.1:8080:80@loadbalancer'], apiHost: '0.0.0.0' },
+    );
+    await expect(report).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringContaining(
+        "-p 127.0.0.1:8080:80@loadbalancer would listen on 10.0.0.5's loopback",
+      ),
+      hint: expect.stringContaining('drop the address from -p'),
+    });
+    expect(devServer.k3dCalls.some((args) => args[1] === 'create')).toBe(false);
+  });
+
   it("a docker engine on another host: the dev server's own busy port is no reason to refuse; the engine host is named", async () => {
     const port = await freePort();
     const listeners = `LISTEN 0 4096 0.0.0.0:${port} 0.0.0.0:* users:(("nginx",pid=7,fd=6))\n`;
