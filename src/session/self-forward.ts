@@ -51,10 +51,12 @@ const realChecks: SelfForwardChecks = {
 };
 
 /**
- * Programs that listen on a local port to carry its connections into another network stack, by the
- * name ss (15 characters) or lsof (cut to 9 on macOS) prints: Lima's hostagent and QEMU's user-mode
- * network (127.0.0.1:60022), OrbStack (127.0.0.1:32222), Docker Desktop, docker-proxy, rootless docker
- * and Podman machine's forwarders, VirtualBox (Vagrant's 127.0.0.1:2222).
+ * Programs that listen on a local port to carry its connections into another network stack, by the start
+ * of their name: ss cuts it to 15 characters; port-owner runs `lsof +c 0`, so lsof gives it whole
+ * (`com.docker.backend`, `qemu-system-aarch64`). Prefixes (9 characters, as lsof's old default cut) match
+ * both, so keep them prefixes: Lima's hostagent and QEMU's user-mode network (127.0.0.1:60022), OrbStack
+ * (127.0.0.1:32222), Docker Desktop, docker-proxy, rootless docker and Podman machine's forwarders,
+ * VirtualBox (Vagrant's 127.0.0.1:2222).
  */
 const CARRIER =
   /^(limactl|qemu-syst|OrbStack|com\.docke|vpnkit|docker-pr|rootlessk|gvproxy|VBoxHeadl|ssh|autossh)/;
