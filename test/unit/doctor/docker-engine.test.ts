@@ -140,6 +140,25 @@ describe("doctor's docker engine check", () => {
     expect(cluster?.unreachable).toContain('"enginebox" does not resolve on devbox');
   });
 
+  it('a remote engine that is down keeps where it is, so doctor blames its host, not the dev server', async () => {
+    const { devServer } = server((argv) => {
+      if (argv.at(-1) === 'command -v docker') return { stdout: '/usr/bin/docker\n' };
+      if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/sh\n' };
+      if (argv.includes('context')) return { stdout: 'tcp://build:2375\n' };
+      if (argv[0] === 'getent') return { stdout: '10.0.0.9 STREAM build\n' };
+      if (argv.includes('version'))
+        return {
+          code: 1,
+          stderr: 'Cannot connect to the Docker daemon at tcp://build:2375. Is the docker daemon running?\n',
+        };
+      return { code: 1 };
+    });
+    expect(await dockerEngine(devServer)).toMatchObject({
+      kind: 'down',
+      remote: { host: 'build', endpoint: 'tcp://build:2375' },
+    });
+  });
+
   it('says no-cli when no shell and no install path has docker', async () => {
     const { devServer } = server(() => ({ code: 1 }));
     expect(await dockerEngine(devServer)).toEqual({ kind: 'no-cli' });
