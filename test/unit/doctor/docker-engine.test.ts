@@ -82,7 +82,8 @@ describe("doctor's docker engine check", () => {
         };
       if (argv[0] === '/bin/bash' && argv.includes('version'))
         return { stdout: `${RUN_MARKER}\ntunnel-docker-engine 5.4.2\n`, stderr: `${RUN_MARKER}\n` };
-      return { code: 1 };
+      // docker context inspect: past the profile, no answer (the engine is where docker dials by default).
+      return argv[0] === '/bin/bash' ? { code: 1, stdout: `${RUN_MARKER}\n` } : { code: 1 };
     });
     expect(await dockerEngine(devServer)).toEqual({ kind: 'up', version: '5.4.2' });
   });
@@ -97,7 +98,7 @@ describe("doctor's docker engine check", () => {
         return { stdout: `${RUN_MARKER}\ntunnel-docker-engine 1.44\n`, stderr: `${RUN_MARKER}\n` };
       if (argv[0] === '/bin/bash' && argv.includes('version'))
         return { stdout: `${RUN_MARKER}\ntunnel-docker-engine 29.0.1\n`, stderr: `${RUN_MARKER}\n` };
-      return { code: 1 };
+      return argv[0] === '/bin/bash' ? { code: 1, stdout: `${RUN_MARKER}\n` } : { code: 1 };
     });
     expect(await dockerEngine(devServer)).toEqual({ kind: 'up', version: '29.0.1', minApi: '1.44' });
   });
