@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { legacySessionFileName, sessionFileName } from '../../../src/agent/session-file.js';
 import {
   forgetSession,
@@ -14,24 +14,9 @@ import {
   saveSession,
 } from '../../../src/agent/store.js';
 import type { SessionOptions } from '../../../src/config/resolve.js';
-import { saved } from './store-fixtures.js';
+import { saved, sessionsDirPerTest } from './store-fixtures.js';
 
-let home: string;
-let previousHome: string | undefined;
-
-beforeEach(() => {
-  previousHome = process.env.TUNNEL_HOME;
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-store-'));
-  process.env.TUNNEL_HOME = home;
-});
-
-afterEach(() => {
-  if (previousHome === undefined) delete process.env.TUNNEL_HOME;
-  else process.env.TUNNEL_HOME = previousHome;
-  fs.rmSync(home, { recursive: true, force: true });
-});
-
-const sessionsDir = () => path.join(home, 'sessions');
+const sessionsDir = sessionsDirPerTest();
 
 function caseInsensitiveVolume(): SessionFiles {
   const entries = new Map<string, { file: string; text: string }>();

@@ -1,4 +1,8 @@
-// Saved-session records for the store tests (store.test.ts, store-case.test.ts).
+// Saved-session records and a temporary TUNNEL_HOME for the store tests (store.test.ts, store-case.test.ts).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { SavedSession } from '../../../src/agent/store.js';
 import type { SessionOptions } from '../../../src/config/resolve.js';
 
@@ -33,4 +37,21 @@ export function saved(alias: string, overrides: Partial<SessionOptions> = {}): S
     contexts: ['k3d-my-app@devserver'],
     createdAt: '2026-01-01T10:00:00.000Z',
   };
+}
+
+/** A fresh TUNNEL_HOME for every test (restored and deleted after it); returns its sessions folder. */
+export function sessionsDirPerTest(): () => string {
+  let home = '';
+  let previousHome: string | undefined;
+  beforeEach(() => {
+    previousHome = process.env.TUNNEL_HOME;
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-store-'));
+    process.env.TUNNEL_HOME = home;
+  });
+  afterEach(() => {
+    if (previousHome === undefined) delete process.env.TUNNEL_HOME;
+    else process.env.TUNNEL_HOME = previousHome;
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+  return () => path.join(home, 'sessions');
 }

@@ -1,28 +1,12 @@
 // The agent's saved sessions on disk (TUNNEL_HOME/sessions): what an agent restart brings back. Written
 // and read in a temporary TUNNEL_HOME; a damaged file is reported and moved aside, never fatal.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { forgetSession, hasSavedSessions, loadSessions, saveSession } from '../../../src/agent/store.js';
-import { saved } from './store-fixtures.js';
+import { saved, sessionsDirPerTest } from './store-fixtures.js';
 
-let home: string;
-let previousHome: string | undefined;
-
-beforeEach(() => {
-  previousHome = process.env.TUNNEL_HOME;
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-store-'));
-  process.env.TUNNEL_HOME = home;
-});
-
-afterEach(() => {
-  if (previousHome === undefined) delete process.env.TUNNEL_HOME;
-  else process.env.TUNNEL_HOME = previousHome;
-  fs.rmSync(home, { recursive: true, force: true });
-});
-
-const sessionsDir = () => path.join(home, 'sessions');
+const sessionsDir = sessionsDirPerTest();
 
 describe('saved sessions', () => {
   it('round-trip: what was saved loads back equal (maps and ports as Maps)', async () => {
