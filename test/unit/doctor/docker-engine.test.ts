@@ -45,13 +45,19 @@ function server(reply: (argv: string[]) => Partial<ExecResult> | undefined) {
   return { devServer: devServerOver(ssh), execs };
 }
 
+/** A user whose login shell is bash and finds docker at `docker`: the shell lookup, profile probe, `command -v`. */
+function bashLoginFinds(argv: string[], docker: string): Partial<ExecResult> | undefined {
+  if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/bash\n' };
+  if (argv[0] === '/bin/bash' && argv.at(-1) === 'true') return { stdout: `${RUN_MARKER}\n` };
+  if (argv[0] === '/bin/bash' && argv.at(-1) === 'command -v docker') return { stdout: `${docker}\n` };
+  return undefined;
+}
+
 describe("doctor's docker engine check", () => {
   it('asks the docker a login shell found through that login shell', async () => {
     const { devServer, execs } = server((argv) => {
-      if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/bash\n' };
-      if (argv[0] === '/bin/bash' && argv.at(-1) === 'true') return { stdout: `${RUN_MARKER}\n` };
-      if (argv[0] === '/bin/bash' && argv.at(-1) === 'command -v docker')
-        return { stdout: '/home/dev/bin/docker\n' };
+      const login = bashLoginFinds(argv, '/home/dev/bin/docker');
+      if (login) return login;
       if (argv[0] === '/bin/bash' && argv.includes('version'))
         return { stdout: `motd\n${RUN_MARKER}\ntunnel-docker-engine 28.5.1\n`, stderr: `${RUN_MARKER}\n` };
       // Anything else run in the login shell (docker context inspect) passes the profile and fails.
@@ -70,10 +76,8 @@ describe("doctor's docker engine check", () => {
     // podman version --format runs the template on libpod's define.Version, which has no MinAPIVersion:
     // the template fails and podman exits 125; .Server.Version works (the shim is supported).
     const { devServer } = server((argv) => {
-      if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/bash\n' };
-      if (argv[0] === '/bin/bash' && argv.at(-1) === 'true') return { stdout: `${RUN_MARKER}\n` };
-      if (argv[0] === '/bin/bash' && argv.at(-1) === 'command -v docker')
-        return { stdout: '/usr/bin/docker\n' };
+      const login = bashLoginFinds(argv, '/usr/bin/docker');
+      if (login) return login;
       if (argv[0] === '/bin/bash' && argv.at(-1)?.includes('MinAPIVersion'))
         return {
           code: 125,
@@ -90,10 +94,8 @@ describe("doctor's docker engine check", () => {
 
   it('adds the oldest API the engine serves when it says it (Docker 29: 1.44)', async () => {
     const { devServer } = server((argv) => {
-      if (argv.at(-1)?.includes('getent passwd')) return { stdout: '/bin/bash\n' };
-      if (argv[0] === '/bin/bash' && argv.at(-1) === 'true') return { stdout: `${RUN_MARKER}\n` };
-      if (argv[0] === '/bin/bash' && argv.at(-1) === 'command -v docker')
-        return { stdout: '/usr/bin/docker\n' };
+      const login = bashLoginFinds(argv, '/usr/bin/docker');
+      if (login) return login;
       if (argv[0] === '/bin/bash' && argv.at(-1)?.includes('MinAPIVersion'))
         return { stdout: `${RUN_MARKER}\ntunnel-docker-engine 1.44\n`, stderr: `${RUN_MARKER}\n` };
       if (argv[0] === '/bin/bash' && argv.includes('version'))
