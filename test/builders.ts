@@ -4,7 +4,7 @@
 import type { SessionOptions } from '../src/config/resolve.js';
 import type { ForwardStatus, SessionStatus } from '../src/control/status-document.js';
 import type { ForwardSpec } from '../src/plan/types.js';
-import type { K3dCluster } from '../src/remote/types.js';
+import type { K3dCluster, PortMapping } from '../src/remote/types.js';
 import type { SshTarget } from '../src/ssh/types.js';
 
 /** A forward; the id follows the planner's `${cluster}/${kind}/${remoteHost}:${remotePort}`. */
@@ -23,6 +23,20 @@ export function forwardSpec(overrides: Partial<ForwardSpec> = {}): ForwardSpec {
     remotePort,
     nodePort: 30080,
     remapped: undefined,
+    ...overrides,
+  };
+}
+
+/** A k3d cluster's API as `k3d cluster list -o json` maps it: 0.0.0.0:16443 on the load balancer to 6443. */
+export function apiPort(overrides: Partial<PortMapping> = {}): PortMapping {
+  return {
+    containerPort: 6443,
+    protocol: 'tcp',
+    hostIp: '0.0.0.0',
+    hostPort: 16443,
+    nodeName: 'k3d-my-app-serverlb',
+    nodeRole: 'loadbalancer',
+    isApi: true,
     ...overrides,
   };
 }

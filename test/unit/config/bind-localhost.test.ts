@@ -12,8 +12,7 @@ import { ForwardListener } from '../../../src/forward/listener.js';
 import { clientAddress } from '../../../src/kubeconfig/fetch.js';
 import { printKubeconfig } from '../../../src/kubeconfig/print.js';
 import { planForwards } from '../../../src/plan/forward-plan.js';
-import type { PortMapping } from '../../../src/remote/types.js';
-import { k3dCluster } from '../../builders.js';
+import { apiPort, k3dCluster } from '../../builders.js';
 import { fakeDevServer } from '../cluster/fake-dev-server.js';
 
 const env = { HOME: '/home/dev' };
@@ -58,15 +57,7 @@ describe('a bind address of localhost, wherever it comes from', () => {
   });
 });
 
-const api: PortMapping = {
-  containerPort: 6443,
-  protocol: 'tcp',
-  hostIp: '0.0.0.0',
-  hostPort: 16443,
-  nodeName: 'k3d-my-app-serverlb',
-  nodeRole: 'loadbalancer',
-  isApi: true,
-};
+const api = apiPort();
 
 describe('--bind localhost: the kubeconfig names the address the listener listens on', () => {
   let listener: ForwardListener | undefined;

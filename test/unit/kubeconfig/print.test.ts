@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type KubeconfigPrintEvent, printKubeconfig } from '../../../src/kubeconfig/print.js';
-import type { PortMapping } from '../../../src/remote/types.js';
-import { k3dCluster } from '../../builders.js';
+import { apiPort, k3dCluster } from '../../builders.js';
 import { fakeDevServer } from '../cluster/fake-dev-server.js';
 
 const k3dOutput = readFileSync(
@@ -10,15 +9,7 @@ const k3dOutput = readFileSync(
   'utf8',
 );
 
-const api: PortMapping = {
-  containerPort: 6443,
-  protocol: 'tcp',
-  hostIp: '0.0.0.0',
-  hostPort: 16443,
-  nodeName: 'k3d-my-app-serverlb',
-  nodeRole: 'loadbalancer',
-  isApi: true,
-};
+const api = apiPort();
 
 async function print(livePorts: Map<string, number> | undefined, kubeconfig = (_: string) => k3dOutput) {
   const devServer = fakeDevServer({ clusters: [k3dCluster('my-app', { api })], kubeconfig });

@@ -11,7 +11,7 @@ import { portOwnerHint } from '../../../src/local/port-owner.js';
 import { parseCreateRequest } from '../../../src/remote/cluster-request.js';
 import type { PortMapping } from '../../../src/remote/types.js';
 import { planSession } from '../../../src/session/session-plan.js';
-import { k3dCluster } from '../../builders.js';
+import { apiPort, k3dCluster } from '../../builders.js';
 import { fakeDevServer } from '../cluster/fake-dev-server.js';
 import { fakePorts } from '../doctor/fakes.js';
 
@@ -131,15 +131,7 @@ describe('localPortCheck on Linux', () => {
   });
 });
 
-const api: PortMapping = {
-  containerPort: 6443,
-  protocol: 'tcp',
-  hostIp: '0.0.0.0',
-  hostPort: 16443,
-  nodeName: 'k3d-my-app-serverlb',
-  nodeRole: 'loadbalancer',
-  isApi: true,
-};
+const api = apiPort();
 const web: PortMapping = { ...api, containerPort: 30080, hostPort: 8080, isApi: false };
 
 describe("connect's port assignment on a Mac where Docker Desktop publishes 8080", () => {

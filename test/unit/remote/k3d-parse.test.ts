@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
 import { isSafeClusterName, parseClusterList } from '../../../src/remote/k3d-parse.js';
 import type { K3dCluster } from '../../../src/remote/types.js';
+import { apiPort } from '../../builders.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/k3d/${name}`, import.meta.url), 'utf8');
@@ -40,15 +41,7 @@ describe('parseClusterList on k3d v5.9 output', () => {
       agentsCount: 1,
       hasLoadBalancer: true,
     });
-    expect(myApp.api).toEqual({
-      containerPort: 6443,
-      protocol: 'tcp',
-      hostIp: '0.0.0.0',
-      hostPort: 16443,
-      nodeName: 'k3d-my-app-serverlb',
-      nodeRole: 'loadbalancer',
-      isApi: true,
-    });
+    expect(myApp.api).toEqual(apiPort());
     expect(summary(myApp).ports).toEqual([
       '*:3000->30300@k3d-my-app-serverlb',
       '*:8080->30080@k3d-my-app-serverlb',
