@@ -4,16 +4,56 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
-import type { DevServerClient } from '../devserver/client.js';
-import type { DevServer } from '../devserver/index.js';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { type DevServerClient, devServerClient } from '../devserver/client.js';
+import { type DevServer, startDevServer } from '../devserver/index.js';
 import type { ScenarioImageImport } from '../devserver/world.mjs';
-import { type CliEnv, runCli } from './cli-helpers.js';
+import { type CliEnv, cliEnvsPerTest, runCli } from './cli-helpers.js';
 
 const FAKE_DOCKER = fileURLToPath(new URL('./fake-docker.mjs', import.meta.url));
 export const MiB = 1024 * 1024;
 export const IMAGE = 'docker.io/library/myapp:1.0';
 export const NODES = ['k3d-my-app-server-0', 'k3d-my-app-agent-0'];
+
+export interface ImageSuite {
+  devserver: DevServer;
+  remote: DevServerClient;
+  newCli: () => CliEnv;
+  /** The helpers below, bound to this file's dev server. */
+  cliWithDocker: (env?: Record<string, string>) => CliEnv;
+  push: (cli: CliEnv, args: string[]) => ReturnType<typeof runCli>;
+  setFaults: (faults: ScenarioImageImport) => Promise<void>;
+  nodeHas: (node: string, image?: string) => Promise<boolean>;
+  remoteTempFiles: () => Promise<string[]>;
+}
+
+/**
+ * One dev server per test file (two-clusters.json), reloaded before every test so no image from an
+ * earlier test and no fault stays set; the fields are filled in beforeAll.
+ */
+export function imagePushSuite(): ImageSuite {
+  const newCli = cliEnvsPerTest();
+  const suite: ImageSuite = {
+    newCli,
+    cliWithDocker: (env = {}) => cliWithDocker(newCli, env),
+    push: (cli, args) => pushWith(suite.devserver)(cli, args),
+    setFaults: (faults) => setFaults(suite.devserver, faults),
+    nodeHas: (node, image = IMAGE) => nodeHas(suite.remote, node, image),
+    remoteTempFiles: () => remoteTempFiles(suite.remote),
+  } as ImageSuite;
+  beforeAll(async () => {
+    suite.devserver = await startDevServer({ scenario: 'two-clusters.json' });
+    suite.remote = devServerClient(suite.devserver);
+  });
+  afterAll(async () => {
+    suite.remote?.closeAll();
+    await suite.devserver?.stop();
+  });
+  beforeEach(async () => {
+    await suite.devserver.world.load('two-clusters.json');
+  });
+  return suite;
+}
 
 /** A CLI environment whose `docker` is the stand-in; `env` tunes it (see fake-docker.mjs). */
 export function cliWithDocker(newCli: () => CliEnv, env: Record<string, string> = {}): CliEnv {

@@ -6,41 +6,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DevServerClient, devServerClient } from '../devserver/client.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { installPodmanOnly } from '../devserver/sim-home.js';
-import { cliEnvsPerTest } from './cli-helpers.js';
-import {
-  cliWithDocker,
-  IMAGE,
-  NODES,
-  nodeHas,
-  pushWith,
-  remoteTempFiles,
-  setFaults,
-} from './image-helpers.js';
+import { cliWithDocker, IMAGE, imagePushSuite, NODES, pushWith, setFaults } from './image-helpers.js';
 
-let devserver: DevServer;
-let remote: DevServerClient;
-const newCli = cliEnvsPerTest();
-
-beforeAll(async () => {
-  devserver = await startDevServer({ scenario: 'two-clusters.json' });
-  remote = devServerClient(devserver);
-});
-
-afterAll(async () => {
-  remote?.closeAll();
-  await devserver?.stop();
-});
-
-beforeEach(async () => {
-  await devserver.world.load('two-clusters.json');
-});
+const suite = imagePushSuite();
+const { newCli, nodeHas, remoteTempFiles } = suite;
 
 const push = (env: Record<string, string>) =>
-  pushWith(devserver)(cliWithDocker(newCli, env), ['myapp:1.0', '--cluster', 'my-app']);
+  suite.push(suite.cliWithDocker(env), ['myapp:1.0', '--cluster', 'my-app']);
 
 describe('tunnel image push: platforms', () => {
   it('refuses an arm64 image for amd64 nodes before uploading, with the build command', async () => {
-    const before = await remoteTempFiles(remote);
+    const before = await remoteTempFiles();
     const result = await push({ FAKE_DOCKER_PLATFORMS: 'linux/arm64/v8' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
@@ -51,8 +27,8 @@ describe('tunnel image push: platforms', () => {
       'hint: Build it for the nodes: docker build --platform linux/amd64 -t myapp:1.0 .',
     );
     expect(result.stdout).not.toContain('uploading');
-    expect(await remoteTempFiles(remote)).toEqual(before);
-    for (const node of NODES) expect(await nodeHas(remote, node)).toBe(false);
+    expect(await remoteTempFiles()).toEqual(before);
+    for (const node of NODES) expect(await nodeHas(node)).toBe(false);
   });
 
   it("pushes an image whose platform is the nodes', on amd64 and on arm64 servers", async () => {
@@ -61,14 +37,14 @@ describe('tunnel image push: platforms', () => {
     expect(amd.stdout).toContain('platform: linux/amd64, as the nodes');
     expect(amd.stdout).toContain(`done: ${IMAGE} is on every node of my-app (2 of 2)`);
 
-    await devserver.world.load('two-clusters.json');
-    await devserver.world.update((world) => {
+    await suite.devserver.world.load('two-clusters.json');
+    await suite.devserver.world.update((world) => {
       world.engine.arch = 'aarch64';
     });
     const arm = await push({ FAKE_DOCKER_PLATFORMS: 'linux/arm64/v8' });
     expect(arm.code).toBe(0);
     expect(arm.stdout).toContain('platform: linux/arm64, as the nodes');
-    for (const node of NODES) expect(await nodeHas(remote, node)).toBe(true);
+    for (const node of NODES) expect(await nodeHas(node)).toBe(true);
   });
 
   it("a multi-platform image holding the nodes' platform: only that one is saved and sent", async () => {
@@ -82,10 +58,10 @@ describe('tunnel image push: platforms', () => {
       'the image holds it among others (linux/arm64 first), so only linux/amd64 is sent',
     );
     expect(fs.readFileSync(saved, 'utf8')).toBe('linux/amd64');
-    for (const node of NODES) expect(await nodeHas(remote, node)).toBe(true);
+    for (const node of NODES) expect(await nodeHas(node)).toBe(true);
 
-    const json = await pushWith(devserver)(
-      cliWithDocker(newCli, { FAKE_DOCKER_PLATFORMS: 'linux/arm64/v8,linux/amd64' }),
+    const json = await suite.push(
+      suite.cliWithDocker({ FAKE_DOCKER_PLATFORMS: 'linux/arm64/v8,linux/amd64' }),
       ['myapp:1.0', '--cluster', 'my-app', '--json'],
     );
     expect(json.code).toBe(0);
@@ -98,7 +74,7 @@ describe('tunnel image push: platforms', () => {
   });
   it("refuses when the nodes' platform is only listed in the image's index, never pulled", async () => {
     // `docker pull` on an Apple Silicon Mac fetches arm64 only; the index still lists amd64.
-    const before = await remoteTempFiles(remote);
+    const before = await remoteTempFiles();
     const result = await push({
       FAKE_DOCKER_PLATFORMS: 'linux/arm64/v8',
       FAKE_DOCKER_LISTED_PLATFORMS: 'linux/amd64',
@@ -109,7 +85,7 @@ describe('tunnel image push: platforms', () => {
     expect(result.stderr).toContain('for a pulled image: docker pull --platform linux/amd64 myapp:1.0');
     expect(result.stdout + result.stderr).not.toContain('no suitable export target');
     expect(result.stdout).not.toContain('uploading');
-    expect(await remoteTempFiles(remote)).toEqual(before);
+    expect(await remoteTempFiles()).toEqual(before);
   });
 });
 

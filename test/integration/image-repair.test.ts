@@ -1,47 +1,21 @@
 // `tunnel image push` against each way a real `k3d image import` fails (k3d-image-modes.mjs, shaped after
 // pkg/client/tools.go): whatever k3d printed or exited with, the push ends with the image on every node,
 // or with an error naming the node that still lacks it and why.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DevServerClient, devServerClient } from '../devserver/client.js';
-import { type DevServer, startDevServer } from '../devserver/index.js';
+import { describe, expect, it } from 'vitest';
 import type { ScenarioImageImport } from '../devserver/world.mjs';
-import { cliEnvsPerTest } from './cli-helpers.js';
-import {
-  cliWithDocker,
-  IMAGE,
-  NODES,
-  nodeHas,
-  pushWith,
-  remoteTempFiles,
-  setFaults,
-} from './image-helpers.js';
+import { IMAGE, imagePushSuite, NODES } from './image-helpers.js';
 
-let devserver: DevServer;
-let remote: DevServerClient;
-const newCli = cliEnvsPerTest();
-
-beforeAll(async () => {
-  devserver = await startDevServer({ scenario: 'two-clusters.json' });
-  remote = devServerClient(devserver);
-});
-
-afterAll(async () => {
-  remote?.closeAll();
-  await devserver?.stop();
-});
-
-beforeEach(async () => {
-  await devserver.world.load('two-clusters.json');
-});
+const suite = imagePushSuite();
+const { cliWithDocker, push, setFaults, nodeHas, remoteTempFiles } = suite;
 
 async function pushWithK3d(k3d: string, faults: ScenarioImageImport) {
-  await devserver.world.update((world) => {
+  await suite.devserver.world.update((world) => {
     world.versions.k3d = k3d;
   });
-  await setFaults(devserver, faults);
-  const before = await remoteTempFiles(remote);
-  const result = await pushWith(devserver)(cliWithDocker(newCli), ['myapp:1.0', '--cluster', 'my-app']);
-  expect(await remoteTempFiles(remote)).toEqual(before);
+  await setFaults(faults);
+  const before = await remoteTempFiles();
+  const result = await push(cliWithDocker(), ['myapp:1.0', '--cluster', 'my-app']);
+  expect(await remoteTempFiles()).toEqual(before);
   return result;
 }
 
@@ -58,7 +32,7 @@ describe('tunnel image push repairs what k3d image import left undone', () => {
     expect(result.stdout).toMatch(/✓ k3d-my-app-agent-0 +agent +repaired/);
     expect(result.stdout).toContain(`done: ${IMAGE} is on every node of my-app (2 of 2)`);
     expect(result.stdout).toContain("note: k3d's import reported an error");
-    for (const node of NODES) expect(await nodeHas(remote, node)).toBe(true);
+    for (const node of NODES) expect(await nodeHas(node)).toBe(true);
   });
 
   it('k3d v5.3 (auto → direct mode) fails on one node: that node is repaired', async () => {
@@ -69,7 +43,7 @@ describe('tunnel image push repairs what k3d image import left undone', () => {
     );
     expect(result.stdout).toMatch(/✓ k3d-my-app-server-0 +server$/m);
     expect(result.stdout).toMatch(/✓ k3d-my-app-agent-0 +agent +repaired/);
-    for (const node of NODES) expect(await nodeHas(remote, node)).toBe(true);
+    for (const node of NODES) expect(await nodeHas(node)).toBe(true);
   });
 
   it("k3d v5.4.6 hides ctr's output: the bare exit-code ERRO is checked on the node and repaired", async () => {
@@ -80,7 +54,7 @@ describe('tunnel image push repairs what k3d image import left undone', () => {
     );
     expect(result.stdout).not.toContain('no space left on device');
     expect(result.stdout).toMatch(/✓ k3d-my-app-server-0 +server +repaired/);
-    for (const node of NODES) expect(await nodeHas(remote, node)).toBe(true);
+    for (const node of NODES) expect(await nodeHas(node)).toBe(true);
   });
 
   it('an ERRO from cleanup only: every node already has the image, nothing to repair', async () => {
@@ -90,7 +64,7 @@ describe('tunnel image push repairs what k3d image import left undone', () => {
     expect(result.stdout).not.toContain('repaired');
     expect(result.stdout).not.toContain('importing it there directly');
     expect(result.stdout).toContain(`done: ${IMAGE} is on every node of my-app (2 of 2)`);
-    for (const node of NODES) expect(await nodeHas(remote, node)).toBe(true);
+    for (const node of NODES) expect(await nodeHas(node)).toBe(true);
   });
 
   it('a node the direct import cannot fix either: exit 1, naming the node and why', async () => {
@@ -99,6 +73,6 @@ describe('tunnel image push repairs what k3d image import left undone', () => {
     expect(result.stdout).toMatch(/✓ k3d-my-app-server-0 +server +repaired/);
     expect(result.stdout).toMatch(/✗ k3d-my-app-agent-0 +agent +also missing after a direct import: /);
     expect(result.stderr).toContain('error: The image is missing on 1 node of the cluster');
-    expect(await nodeHas(remote, 'k3d-my-app-agent-0')).toBe(false);
+    expect(await nodeHas('k3d-my-app-agent-0')).toBe(false);
   });
 });

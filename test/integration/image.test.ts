@@ -4,46 +4,13 @@
 // per-node report, the exit code, the image really in every node, and no temporary file left behind.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/agent/process.js';
-import { type DevServerClient, devServerClient } from '../devserver/client.js';
-import { type DevServer, startDevServer } from '../devserver/index.js';
-import type { ScenarioImageImport } from '../devserver/world.mjs';
-import { type CliEnv, cliEnvsPerTest, spawnCli } from './cli-helpers.js';
-import {
-  cliWithDocker as cliWithDockerFor,
-  IMAGE,
-  MiB,
-  NODES,
-  nodeHas as nodeHasOn,
-  pushWith,
-  remoteTempFiles as remoteTempFilesOn,
-  setFaults as setFaultsOn,
-} from './image-helpers.js';
+import { spawnCli } from './cli-helpers.js';
+import { IMAGE, imagePushSuite, MiB, NODES } from './image-helpers.js';
 
-let devserver: DevServer;
-let remote: DevServerClient;
-const newCli = cliEnvsPerTest();
-const cliWithDocker = (env: Record<string, string> = {}) => cliWithDockerFor(newCli, env);
-const push = (cli: CliEnv, args: string[]) => pushWith(devserver)(cli, args);
-const setFaults = (faults: ScenarioImageImport) => setFaultsOn(devserver, faults);
-const nodeHas = (node: string, image = IMAGE) => nodeHasOn(remote, node, image);
-const remoteTempFiles = () => remoteTempFilesOn(remote);
-
-beforeAll(async () => {
-  devserver = await startDevServer({ scenario: 'two-clusters.json' });
-  remote = devServerClient(devserver);
-});
-
-afterAll(async () => {
-  remote?.closeAll();
-  await devserver?.stop();
-});
-
-// Fresh clusters for every test: no image from an earlier test, no fault left set.
-beforeEach(async () => {
-  await devserver.world.load('two-clusters.json');
-});
+const suite = imagePushSuite();
+const { newCli, cliWithDocker, push, setFaults, nodeHas, remoteTempFiles } = suite;
 
 function tempFileIn(stdout: string): string {
   const match = /devserver:(\/tmp\/tunnel-image-\S+)/.exec(stdout);
@@ -52,7 +19,7 @@ function tempFileIn(stdout: string): string {
 }
 
 async function remoteExists(file: string): Promise<boolean> {
-  return (await remote.ssh(`test -e '${file}'`)).code === 0;
+  return (await suite.remote.ssh(`test -e '${file}'`)).code === 0;
 }
 
 describe('tunnel image push', () => {
@@ -187,7 +154,7 @@ describe('tunnel image push', () => {
     const before = await remoteTempFiles();
     const { child, output } = spawnCli(cli, [
       '--ssh-config',
-      devserver.sshConfigFile,
+      suite.devserver.sshConfigFile,
       'image',
       'push',
       'devserver',
