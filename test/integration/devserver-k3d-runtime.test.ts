@@ -32,21 +32,25 @@ const open = () =>
     () => {},
   );
 
+/** Runs `tunnel <command> devserver <flags>` against the simulated dev server. */
+const tunnel = (cli: ReturnType<typeof newCli>, command: string, ...flags: string[]) =>
+  runCli(cli, ['--ssh-config', devserver.sshConfigFile, command, 'devserver', ...flags]);
+
 /** Runs `tunnel connect devserver --json` and returns the session's forwards. */
 async function connect(cli: ReturnType<typeof newCli>) {
-  const result = await runCli(cli, [
-    '--ssh-config',
-    devserver.sshConfigFile,
-    'connect',
-    'devserver',
-    '--json',
-  ]);
+  const result = await tunnel(cli, 'connect', '--json');
   expect(result.stderr).not.toMatch(/error:/);
   expect(result.code).toBe(0);
   const status = JSON.parse(result.stdout).status as {
     clusters: { name: string; forwards: { kind: string; localPort: number; remotePort: number }[] }[];
   };
   return status.clusters;
+}
+
+/** The "ha" cluster as `tunnel clusters devserver --json` lists it. */
+async function listedHa(cli: ReturnType<typeof newCli>) {
+  const listed = await tunnel(cli, 'clusters', '--json');
+  return JSON.parse(listed.stdout).clusters.find((cluster: { name: string }) => cluster.name === 'ha');
 }
 
 async function kubectl(cli: ReturnType<typeof newCli>, context: string) {
@@ -88,13 +92,7 @@ describe('LOG_LEVEL=debug in the login profile', () => {
 
   it('tunnel clusters and connect work, and kubectl reaches the cluster', async () => {
     const cli = newCli();
-    const listed = await runCli(cli, [
-      '--ssh-config',
-      devserver.sshConfigFile,
-      'clusters',
-      'devserver',
-      '--json',
-    ]);
+    const listed = await tunnel(cli, 'clusters', '--json');
     expect(listed.stderr).toBe('');
     expect(JSON.parse(listed.stdout).clusters.map((cluster: { name: string }) => cluster.name)).toEqual([
       'my-app',
@@ -111,14 +109,7 @@ describe('an HA cluster with one server stopped', () => {
   it('is running (degraded): connect forwards its API and ports through the load balancer; kubectl and curl work', async () => {
     await devserver.world.load('ha-server-down.json');
     const cli = newCli();
-    const listed = await runCli(cli, [
-      '--ssh-config',
-      devserver.sshConfigFile,
-      'clusters',
-      'devserver',
-      '--json',
-    ]);
-    const ha = JSON.parse(listed.stdout).clusters.find((cluster: { name: string }) => cluster.name === 'ha');
+    const ha = await listedHa(cli);
     expect(ha).toMatchObject({ running: true, serversRunning: 2, serversCount: 3 });
     expect(ha.warnings).toContain(
       'degraded: 2 of 3 servers are running; the load balancer serves the API from the servers still up',
@@ -133,23 +124,16 @@ describe('an HA cluster with one server stopped', () => {
     const pods = await kubectl(cli, 'k3d-ha@devserver');
     expect(pods.stderr).toBe('');
     expect(pods.code).toBe(0);
-    const table = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'clusters', 'devserver']);
+    const table = await tunnel(cli, 'clusters');
     expect(table.stdout).toMatch(/^ha\s+degraded\s+2\/3\s/m);
   });
 
   it('with 2 of 3 servers down (no etcd quorum) is stopped: its API cannot answer, connect forwards nothing of it', async () => {
     await devserver.world.load('ha-no-quorum.json');
     const cli = newCli();
-    const table = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'clusters', 'devserver']);
+    const table = await tunnel(cli, 'clusters');
     expect(table.stdout).toMatch(/^ha\s+stopped\s+1\/3\s/m);
-    const listed = await runCli(cli, [
-      '--ssh-config',
-      devserver.sshConfigFile,
-      'clusters',
-      'devserver',
-      '--json',
-    ]);
-    const ha = JSON.parse(listed.stdout).clusters.find((cluster: { name: string }) => cluster.name === 'ha');
+    const ha = await listedHa(cli);
     expect(ha.warnings).toContain('stopped: 1 of 3 servers are running; its etcd needs 2 to serve the API');
     // What the server left answers through the serverlb (the simulator's k3s without quorum).
     const dev = await open();
@@ -233,13 +217,7 @@ describe('k3d v5.6.0 against Docker 29', () => {
       dev.close();
     }
     const cli = newCli();
-    const doctor = await runCli(cli, [
-      '--ssh-config',
-      devserver.sshConfigFile,
-      'doctor',
-      'devserver',
-      '--json',
-    ]);
+    const doctor = await tunnel(cli, 'doctor', '--json');
     const checks = JSON.parse(doctor.stdout).checks as {
       id: string;
       status: string;
