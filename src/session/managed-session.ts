@@ -6,21 +6,22 @@ import { contextNameFor, type SessionOptions } from '../config/resolve.js';
 import type { SessionStatus } from '../control/status-document.js';
 import type { Interaction } from '../devserver/connect.js';
 import { type DevServerOptions, openDevServer } from '../devserver/dev-server.js';
-import { describeError, TunnelError } from '../errors.js';
+import { TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
 import { clientAddress } from '../kubeconfig/fetch.js';
 import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
-import type { K3dCluster, K3dInfo } from '../remote/types.js';
-import type { TransportInfo } from '../ssh/types.js';
+import type { K3dCluster } from '../remote/types.js';
 import type { SupervisorPorts } from '../supervisor/ports.js';
 import type { SessionSnapshot } from '../supervisor/state.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { SessionAnswers } from './answers.js';
+import { type Discovery, discoverInto, emptyDiscovery, recordingForwards } from './discovery.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
 import { cachedSelfForwardCheck } from './self-forward.js';
 import { planSession } from './session-plan.js';
+import { failed, failureOf } from './start-outcome.js';
 import { sessionStatus } from './status.js';
 
 export interface ManagedSessionInput {
@@ -38,20 +39,6 @@ export interface ManagedSessionInput {
   networkFingerprint?: () => string;
 }
 
-/** What the last discovery found, for `connect`'s report and `status`. */
-interface Discovery {
-  hostName: string | undefined;
-  k3d: K3dInfo | undefined;
-  skipped: { cluster: string; reason: string }[];
-  unusedMaps: number[];
-  failed: { spec: ForwardSpec; error: string }[];
-  discoveredAt: string | undefined;
-  /** The docker engine's host when it is not the dev server (its ports are there). */
-  dockerHost?: string;
-  /** The current or last connection's transport, for status (ssh2 when the link does not say). */
-  transport: TransportInfo | undefined;
-}
-
 export class ManagedSession {
   readonly options: SessionOptions;
   readonly listeners: ListenerSet;
@@ -65,15 +52,7 @@ export class ManagedSession {
   /** The SSH connection goes to this machine (see AssignOptions.devServerIsLocal). */
   private devServerIsLocal = false;
   private readonly selfForwardCheck = cachedSelfForwardCheck();
-  private discovery: Discovery = {
-    hostName: undefined,
-    k3d: undefined,
-    skipped: [],
-    unusedMaps: [],
-    failed: [],
-    discoveredAt: undefined,
-    transport: undefined,
-  };
+  private readonly discovery: Discovery = emptyDiscovery();
 
   constructor(private readonly input: ManagedSessionInput) {
     const { options, log } = input;
@@ -215,16 +194,9 @@ export class ManagedSession {
         this.devServerIsLocal = await this.selfForwardCheck(ssh);
         return new LiveConnection(devServer);
       },
-      discover: async (connection) => {
-        // The handle finds k3d once per connection (a new connection may meet a reinstalled server).
-        this.discovery.k3d = await connection.devServer.k3d();
-        const clusters = await connection.devServer.clusters();
-        this.discovery.dockerHost = (await connection.devServer.engine()).remoteHost;
-        this.discovery.discoveredAt = new Date().toISOString();
-        return clusters;
-      },
+      discover: (connection) => discoverInto(this.discovery, connection),
       plan: (clusters) => this.plan(clusters),
-      forwards: this.forwardsPort(),
+      forwards: recordingForwards(this.listeners, this.discovery, () => this.input.onChange?.(this)),
       applyKubeconfig: async ({ connection, clusters, forwards }) => {
         await this.kubeconfig.update(connection, clusters, forwards);
         const errors = this.kubeconfig.report.errors;
@@ -242,26 +214,6 @@ export class ManagedSession {
     const last = this.discovery.transport;
     if (last?.kind !== 'openssh' || last.reason === undefined) return this.options;
     return { ...this.options, openSshReason: last.reason };
-  }
-
-  private forwardsPort() {
-    const listeners = this.listeners;
-    return {
-      apply: async (specs: readonly ForwardSpec[]) => {
-        const result = await listeners.apply(specs);
-        this.discovery.failed = result.failed.map(({ spec, error }) => ({
-          spec,
-          error: describeError(error),
-        }));
-        // New local ports must reach the session's record before anything else can go wrong.
-        if (result.started.length > 0 || result.stopped.length > 0) this.input.onChange?.(this);
-        return result;
-      },
-      setOpener: listeners.setOpener.bind(listeners),
-      snapshot: listeners.snapshot.bind(listeners),
-      stopAll: listeners.stopAll.bind(listeners),
-      checkRemotes: (options: { onlyUnproven: boolean }) => listeners.checkRemotes(options),
-    };
   }
 
   /** Plans from k3d's clusters, keeping every forward that is already listening on its port. */
@@ -283,17 +235,4 @@ export class ManagedSession {
     for (const watcher of this.watchers) watcher(snapshot);
     this.input.onChange?.(this);
   }
-}
-
-function failed(snapshot: SessionSnapshot): boolean {
-  const kind = snapshot.state.kind;
-  return kind === 'reconnecting' || kind === 'needs-answer' || kind === 'stopped';
-}
-
-/** Why an attempt did not reach forwarding, as the error the person who started it sees. */
-function failureOf(snapshot: SessionSnapshot): TunnelError {
-  const error = snapshot.lastError;
-  return new TunnelError((error?.code as never) ?? 'SSH_CONNECT', error?.message ?? 'session stopped', {
-    hint: error?.hint,
-  });
 }

@@ -1,4 +1,6 @@
-// How a Supervisor is tuned (timers, backoff) and who hears its state changes.
+// How a Supervisor is tuned (timers, backoff) and who hears its state changes, and the defaults of
+// those timings (in one place, not spread through the loop).
+import { DEFAULT_REDISCOVER_INTERVAL_MS } from '../config/defaults.js';
 import type { BackoffOptions } from './backoff.js';
 import type { SessionSnapshot } from './state.js';
 
@@ -19,4 +21,14 @@ export interface SupervisorOptions {
   backoff?: BackoffOptions;
   /** Called after every state change (status --watch, the control server). */
   onChange?: (snapshot: SessionSnapshot) => void;
+}
+
+/** The link check's timings: one answer's wait, and the longest wait (never below one answer's). */
+export function linkCheckTimings(options: SupervisorOptions): { timeoutMs: number; maxWaitMs: number } {
+  const timeoutMs = options.probeTimeoutMs ?? 5_000;
+  return { timeoutMs, maxWaitMs: Math.max(timeoutMs, options.probeMaxWaitMs ?? 60_000) };
+}
+
+export function rediscoverIntervalMs(options: SupervisorOptions): number {
+  return options.rediscoverIntervalMs ?? DEFAULT_REDISCOVER_INTERVAL_MS;
 }

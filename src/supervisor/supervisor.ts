@@ -1,12 +1,12 @@
 // One session's loop: connect → discover → plan → apply → serve (re-discover every 30 s, check the link
-// on wake or network change) → backoff → again, until stopped. Owns the session state and the order of
-// shutdown. Sees the world only through SupervisorPorts: no ssh2, sockets, k3d or files in here.
-import { DEFAULT_REDISCOVER_INTERVAL_MS } from '../config/defaults.js';
+// on wake or network change) → backoff → again, until stopped. Decides the session state (kept by
+// session-record.ts) and the order of shutdown. Sees the world only through SupervisorPorts: no ssh2,
+// sockets, k3d or files in here.
 import { AnswerWait, needsAnswer, needsAnswerLine } from './answer-wait.js';
 import { Backoff, isConnectionRefused } from './backoff.js';
 import { causeText, LinkCheck, type LinkCheckCause } from './link-check.js';
 import { networkFingerprint } from './network-fingerprint.js';
-import type { SupervisorOptions } from './options.js';
+import { linkCheckTimings, rediscoverIntervalMs, type SupervisorOptions } from './options.js';
 import {
   type Clock,
   type ConnectionEnd,
@@ -14,16 +14,11 @@ import {
   type SupervisorPorts,
   systemClock,
 } from './ports.js';
-import { refreshForwards } from './refresh.js';
+import { Rediscovery } from './rediscovery.js';
 import { type AttemptEnd, RetryPolicy } from './retry-policy.js';
 import { serveUntilLost } from './serve.js';
-import {
-  errorFromClose,
-  errorFromThrown,
-  type SessionError,
-  type SessionSnapshot,
-  type SessionState,
-} from './state.js';
+import { SessionRecord } from './session-record.js';
+import { errorFromClose, errorFromThrown, type SessionError, type SessionSnapshot } from './state.js';
 import { delay, openUnlessAborted, raceAbort } from './wait.js';
 import { startWakeWatch } from './wake-watch.js';
 
@@ -37,12 +32,7 @@ export class Supervisor<C extends SupervisedConnection> {
   private readonly clock: Clock;
   private readonly retry: RetryPolicy;
   private readonly controller = new AbortController();
-  private state: SessionState = { kind: 'connecting', attempt: 1 };
-  private since: Date;
-  /** When the session last lost its link (or started without one); undefined while forwarding. */
-  private downSince: Date | undefined;
-  private reconnectCount = 0;
-  private lastError: SessionError | undefined;
+  private readonly record: SessionRecord;
   private running: Promise<void> | undefined;
   /** The connection being served; kept through an abort so shutdown can close it last. */
   private connection: C | undefined;
@@ -52,8 +42,7 @@ export class Supervisor<C extends SupervisedConnection> {
   private skipWait: AbortController | undefined;
   private readonly answerWait = new AnswerWait();
   private readonly linkCheck: LinkCheck;
-  /** Re-discoveries run one at a time (the timer's and rediscoverNow's), so plans never interleave. */
-  private refreshing: Promise<void> = Promise.resolve();
+  private readonly rediscovery: Rediscovery<C>;
 
   constructor(
     private readonly ports: SupervisorPorts<C>,
@@ -61,15 +50,14 @@ export class Supervisor<C extends SupervisedConnection> {
   ) {
     this.clock = ports.clock ?? systemClock;
     this.retry = new RetryPolicy(new Backoff(options.backoff), options.stableAfterMs);
-    const timeoutMs = options.probeTimeoutMs ?? 5_000;
-    this.linkCheck = new LinkCheck({
-      clock: this.clock,
-      log: ports.log,
-      timeoutMs,
-      maxWaitMs: Math.max(timeoutMs, options.probeMaxWaitMs ?? 60_000),
+    this.linkCheck = new LinkCheck({ clock: this.clock, log: ports.log, ...linkCheckTimings(options) });
+    const { log, forwards } = ports;
+    this.record = new SessionRecord({ clock: this.clock, log, forwards, onChange: options.onChange });
+    this.rediscovery = new Rediscovery({
+      ports,
+      record: this.record,
+      isCurrent: (c) => this.connection === c,
     });
-    this.since = new Date(this.clock.now());
-    this.downSince = this.since;
   }
 
   /** Starts the loop (once); resolves after the ordered shutdown that follows stop() or `signal`. */
@@ -86,14 +74,7 @@ export class Supervisor<C extends SupervisedConnection> {
   }
 
   snapshot(): SessionSnapshot {
-    return {
-      state: this.state,
-      since: this.since.toISOString(),
-      downSince: this.downSince?.toISOString(),
-      reconnectCount: this.reconnectCount,
-      lastError: this.lastError,
-      forwards: this.ports.forwards.snapshot(),
-    };
+    return this.record.snapshot();
   }
 
   private async run(): Promise<void> {
@@ -113,11 +94,11 @@ export class Supervisor<C extends SupervisedConnection> {
 
   private async loop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      this.enter({ kind: 'connecting', attempt: this.retry.attempt + 1 });
+      this.record.enter({ kind: 'connecting', attempt: this.retry.attempt + 1 });
       const outcome = await this.attempt(signal);
       if (signal.aborted) return;
-      this.lastError = outcome.error;
-      if (outcome.connectedForMs !== undefined) this.reconnectCount += 1;
+      this.record.lastError = outcome.error;
+      if (outcome.connectedForMs !== undefined) this.record.reconnectCount += 1;
       if (needsAnswer(outcome.error)) await this.waitForAnswer(outcome.error, signal);
       else await this.backOff(outcome, signal);
     }
@@ -126,7 +107,7 @@ export class Supervisor<C extends SupervisedConnection> {
   private async backOff(outcome: AttemptOutcome, signal: AbortSignal): Promise<void> {
     const delayMs = this.retry.delayAfter(outcome, this.clock.now());
     const nextAttemptAt = new Date(this.clock.now() + delayMs).toISOString();
-    this.enter({
+    this.record.enter({
       kind: 'reconnecting',
       attempt: this.retry.attempt,
       nextAttemptAt,
@@ -142,14 +123,14 @@ export class Supervisor<C extends SupervisedConnection> {
 
   /** No timer: only retryNow() (a person brought the answer) or a stop ends this (see answer-wait.ts). */
   private async waitForAnswer(error: SessionError, signal: AbortSignal): Promise<void> {
-    this.enter({ kind: 'needs-answer', lastError: error });
+    this.record.enter({ kind: 'needs-answer', lastError: error });
     if (!signal.aborted)
       await this.answerWait.wait(signal, () => this.ports.log('warn', needsAnswerLine(error)));
   }
 
   /** In needs-answer: try again now (ports.connect asks whoever the caller arranged); else false. */
   retryNow(): boolean {
-    return this.state.kind === 'needs-answer' && this.answerWait.release();
+    return this.record.state.kind === 'needs-answer' && this.answerWait.release();
   }
 
   private async attempt(signal: AbortSignal): Promise<AttemptOutcome> {
@@ -180,8 +161,8 @@ export class Supervisor<C extends SupervisedConnection> {
       clock: this.clock,
       connection,
       signal,
-      rediscoverIntervalMs: this.options.rediscoverIntervalMs ?? DEFAULT_REDISCOVER_INTERVAL_MS,
-      rediscover: () => this.rediscover(connection, signal),
+      rediscoverIntervalMs: rediscoverIntervalMs(this.options),
+      rediscover: () => this.rediscovery.rediscover(connection, signal),
     });
     this.declareLost = serving.declareLost;
     const reason = await serving.ended;
@@ -193,20 +174,10 @@ export class Supervisor<C extends SupervisedConnection> {
   /** Held clients are served from here on; then the forwards are brought in line with k3d. */
   private async establish(connection: C, signal: AbortSignal): Promise<void> {
     this.ports.forwards.setOpener(connection.openChannel);
-    await this.refresh(connection, signal, 'connect');
+    await this.rediscovery.refresh(connection, signal, 'connect');
     // Not after a stop, nor when the connection died while discovery ran (attempt() moved on).
     if (!signal.aborted && this.connection === connection)
-      this.enter({ kind: 'forwarding', connectedAt: new Date(this.clock.now()).toISOString() });
-  }
-
-  private async refresh(
-    connection: C,
-    signal: AbortSignal,
-    trigger: 'connect' | 'rediscover',
-  ): Promise<void> {
-    const isCurrent = () => this.connection === connection;
-    const { problems } = await refreshForwards({ ports: this.ports, connection, signal, trigger, isCurrent });
-    for (const problem of problems) this.lastError = errorFromThrown(problem, new Date(this.clock.now()));
+      this.record.enter({ kind: 'forwarding', connectedAt: new Date(this.clock.now()).toISOString() });
   }
 
   /**
@@ -216,28 +187,12 @@ export class Supervisor<C extends SupervisedConnection> {
    */
   async rediscoverNow(): Promise<boolean> {
     const connection = this.connection;
-    if (this.state.kind !== 'forwarding' || !connection) {
+    if (this.record.state.kind !== 'forwarding' || !connection) {
       this.skipWait?.abort();
       return false;
     }
-    await this.rediscover(connection, this.controller.signal);
+    await this.rediscovery.rediscover(connection, this.controller.signal);
     return this.connection === connection;
-  }
-
-  private rediscover(connection: C, signal: AbortSignal): Promise<void> {
-    const run = this.refreshing.then(() => this.rediscoverOnce(connection, signal));
-    this.refreshing = run;
-    return run;
-  }
-
-  private async rediscoverOnce(connection: C, signal: AbortSignal): Promise<void> {
-    try {
-      await this.refresh(connection, signal, 'rediscover');
-    } catch (error) {
-      // Keep forwarding what we have: a failed re-read is not a failed link (closed tells us that).
-      this.lastError = errorFromThrown(error, new Date(this.clock.now()));
-      this.ports.log('warn', `re-discovery failed: ${this.lastError.message}`);
-    }
   }
 
   /** The link is gone (or we gave up on it): new clients are held until the next connection. */
@@ -266,7 +221,7 @@ export class Supervisor<C extends SupervisedConnection> {
       return;
     }
     const connection = this.connection;
-    if (this.state.kind === 'forwarding' && connection) void this.check(connection, cause, detail);
+    if (this.record.state.kind === 'forwarding' && connection) void this.check(connection, cause, detail);
   }
 
   /** Only a link that neither answers nor delivers (see LinkCheck) ends; nothing else does. */
@@ -287,17 +242,7 @@ export class Supervisor<C extends SupervisedConnection> {
     } finally {
       this.connection?.close();
       this.connection = undefined;
-      this.enter({ kind: 'stopped' });
+      this.record.enter({ kind: 'stopped' });
     }
-  }
-
-  private enter(state: SessionState): void {
-    this.state = state;
-    this.since = new Date(this.clock.now());
-    // "down for" counts from the loss across every attempt, not from the latest one.
-    if (state.kind === 'forwarding' || state.kind === 'stopped') this.downSince = undefined;
-    else this.downSince ??= this.since;
-    this.ports.log('debug', `session ${state.kind}`, state);
-    this.options.onChange?.(this.snapshot());
   }
 }
