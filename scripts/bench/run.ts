@@ -9,29 +9,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { footprint, recovery } from './agent-measures.js';
+import { HELP, parseBenchArgs, SECTIONS, USAGE } from './args.js';
 import { type BenchWorld, disposeAllCli, type Link, openLink, startBenchWorld } from './env.js';
 import { connectionSetup, httpRate, parallelStreams, type Section, throughput } from './measures.js';
 import { nonReadingMemory } from './memory-measures.js';
 import { NOT_AVAILABLE_CELL } from './tunnel-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ALL = [
-  'throughput',
-  'setup',
-  'footprint',
-  'rss-nonreading',
-  'parallel',
-  'http',
-  'recovery',
-  'throughput-rtt',
-  'setup-rtt',
-  'parallel-rtt',
-  'http-rtt',
-  'recovery-rtt',
-] as const;
-type Measure = (typeof ALL)[number];
 
 function sizes(quick: boolean) {
   return quick
@@ -102,9 +87,14 @@ function markdown(section: Section): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
-  const quick = values.quick === true;
-  const only = new Set((values.only?.split(',') ?? ALL) as Measure[]);
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (args.kind === 'help') return void process.stdout.write(HELP);
+  if (args.kind === 'error') {
+    process.stderr.write(`error: ${args.message}\nhint: ${USAGE} (--help lists the sections)\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { quick, only } = args;
   const size = sizes(quick);
   const started = Date.now();
   // disposeAllCli runs last (first registered): agents a measurement started for itself, if it was interrupted.
@@ -145,7 +135,7 @@ async function main(): Promise<void> {
     if (only.has('parallel')) record(await parallelStreams(bare, size.parallel), bare);
     if (only.has('http')) record(await httpRate(bare, size.http), bare);
     // The same measurements with 20 ms of round trip added in front of sshd (10 ms each way).
-    const slow = ALL.some((m) => m.endsWith('-rtt') && only.has(m))
+    const slow = SECTIONS.some((m) => m.endsWith('-rtt') && only.has(m))
       ? await openLink(world, { delayMs: 10, sshPorts: 8, openssh: true })
       : undefined;
     if (slow) cleanups.push(() => slow.close());

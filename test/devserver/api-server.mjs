@@ -3,6 +3,7 @@
 // Services). Authentication as k3s with --anonymous-auth=false: a verified client certificate or 401.
 import crypto from 'node:crypto';
 import { etcdQuorum } from './cluster-build.mjs';
+import { discovery, RESOURCES, versionInfo } from './k8s-discovery.mjs';
 import {
   defaultService,
   jsonPatch,
@@ -12,14 +13,6 @@ import {
   validateService,
 } from './k8s-patch.mjs';
 import { toTable } from './k8s-tables.mjs';
-
-const RESOURCES = {
-  namespaces: { kind: 'Namespace', namespaced: false, shortNames: ['ns'] },
-  nodes: { kind: 'Node', namespaced: false, shortNames: ['no'] },
-  pods: { kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'] },
-  services: { kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'] },
-};
-const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 function send(response, code, body, contentType = 'application/json') {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -43,46 +36,6 @@ function failure(response, code, reason, message, details) {
     details,
     code,
   });
-}
-
-function discovery(cluster) {
-  const server = cluster.nodes.find((node) => node.labels['k3d.role'] === 'server');
-  return {
-    '/api': {
-      kind: 'APIVersions',
-      versions: ['v1'],
-      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `${server?.ip}:6443` }],
-    },
-    '/apis': { kind: 'APIGroupList', apiVersion: 'v1', groups: [] },
-    '/api/v1': {
-      kind: 'APIResourceList',
-      groupVersion: 'v1',
-      resources: Object.entries(RESOURCES).map(([name, resource]) => ({
-        name,
-        singularName: resource.kind.toLowerCase(),
-        namespaced: resource.namespaced,
-        kind: resource.kind,
-        verbs: VERBS,
-        shortNames: resource.shortNames,
-        ...(resource.categories ? { categories: resource.categories } : {}),
-      })),
-    },
-  };
-}
-
-function versionInfo(k3sVersion) {
-  const [major = '1', minor = '0'] = k3sVersion.replace(/^v/, '').split('.');
-  return {
-    major,
-    minor,
-    gitVersion: k3sVersion.replace(/-k3s/, '+k3s'),
-    gitCommit: '0000000000000000000000000000000000000000',
-    gitTreeState: 'clean',
-    buildDate: '2025-01-22T01:37:36Z',
-    goVersion: 'go1.22.10',
-    compiler: 'gc',
-    platform: 'linux/amd64',
-  };
 }
 
 /** labelSelector: `a=b`, `a==b`, `a!=b`, `a`, `!a`, comma-separated (set-based forms are not simulated). */

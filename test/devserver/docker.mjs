@@ -6,6 +6,7 @@ import os from 'node:os';
 import { context } from './docker-context.mjs';
 import { exec } from './docker-exec.mjs';
 import { inspectContainer, psRow, renderTemplate } from './docker-render.mjs';
+import { versionData } from './docker-version.mjs';
 import { goJson, tabwrite } from './go-format.mjs';
 import { DEFAULT_VERSIONS, dockerDownMessage, engineSeenBy, readWorld, worldFile } from './world.mjs';
 
@@ -38,34 +39,6 @@ function options(argv, spec) {
 
 const containers = (world) =>
   world.clusters.flatMap((cluster) => [...cluster.nodes].reverse().map((node) => ({ cluster, node })));
-
-function versionData(world) {
-  const { docker, dockerApi } = world.versions;
-  const client = {
-    Version: docker,
-    ApiVersion: dockerApi,
-    DefaultAPIVersion: dockerApi,
-    GitCommit: 'e180ab8',
-    GoVersion: 'go1.24.8',
-    Os: 'linux',
-    Arch: 'amd64',
-    BuildTime: 'Wed Oct  8 12:17:26 2025',
-    Context: 'default',
-  };
-  const server = {
-    Platform: { Name: 'Docker Engine - Community' },
-    Version: docker,
-    ApiVersion: dockerApi,
-    MinAPIVersion: world.versions.dockerMinApi ?? '1.24',
-    GitCommit: 'f8215cc',
-    GoVersion: 'go1.24.8',
-    Os: 'linux',
-    Arch: 'amd64',
-    KernelVersion: os.release(),
-    BuildTime: '2025-10-08T12:17:26.000000000+00:00',
-  };
-  return { Client: client, Server: world.engine.running ? server : null };
-}
 
 function version(argv, world) {
   const { format } = options(argv, { f: 'format', format: 'format' });
