@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/agent/process.js';
 import { accepts } from '../devserver/client.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
-import { agentPid, type CliEnv, cliEnvsPerTest, run, runCli } from './cli-helpers.js';
+import { agentPid, type CliEnv, cliEnvsPerTest, kubectlGetPods, runCli } from './cli-helpers.js';
 import {
   connectForwarding,
   curlOnce,
@@ -234,12 +234,7 @@ describe.skipIf(!isRoot)('agent under faults (real netns)', () => {
         await expect
           .poll(() => fs.readFileSync(cli.kubeconfig, 'utf8'), { timeout: FOLLOW_TIMEOUT_MS })
           .toContain(`server: https://127.0.0.1:${api.localPort}`);
-        const kubectl = await run(
-          'kubectl',
-          ['--context', 'k3d-my-app@devserver', 'get', 'pods'],
-          20_000,
-          cli.env,
-        );
+        const kubectl = await kubectlGetPods(cli, 'k3d-my-app@devserver');
         expect(kubectl.stderr).toBe('');
         expect(kubectl.code).toBe(0);
         expect(kubectl.stdout).toMatch(/^NAME\s+READY\s+STATUS/);

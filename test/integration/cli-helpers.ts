@@ -40,6 +40,11 @@ export function curl(url: string): Promise<CliResult> {
   return run('curl', ['-sS', '--max-time', '10', url]);
 }
 
+/** The real kubectl's `get pods` in a kube context tunnel wrote, with this CLI environment's kubeconfig. */
+export function kubectlGetPods(cli: CliEnv, context: string, ...extra: string[]): Promise<CliResult> {
+  return run('kubectl', ['--context', context, 'get', 'pods', ...extra], 20_000, cli.env);
+}
+
 /**
  * A fresh isolated CLI environment per call; after each test every session it started is disconnected,
  * its agent stopped (and killed by pid if it did not stop), and its directory removed.

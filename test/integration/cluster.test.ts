@@ -6,7 +6,7 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { devServerClient, freePort } from '../devserver/client.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
-import { type CliEnv, cliEnvsPerTest, curl, run, runCli } from './cli-helpers.js';
+import { type CliEnv, cliEnvsPerTest, curl, kubectlGetPods, runCli } from './cli-helpers.js';
 
 interface ForwardJson {
   kind: 'api' | 'service';
@@ -135,12 +135,7 @@ describe('tunnel cluster create', () => {
     expect((await curl(`http://127.0.0.1:${web!.localPort}/`)).stdout).toContain(
       'hello from shop via loadBalancer port 80',
     );
-    const kubectl = await run(
-      'kubectl',
-      ['--context', 'k3d-shop@devserver', 'get', 'pods', '-A'],
-      20_000,
-      cli.env,
-    );
+    const kubectl = await kubectlGetPods(cli, 'k3d-shop@devserver', '-A');
     expect(kubectl.stderr).toBe('');
     expect(kubectl.stdout).toContain('traefik');
     expect((await tunnel(cli, ['cluster', 'delete', 'devserver', 'shop'])).code).toBe(0);

@@ -5,7 +5,15 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { schemaErrors, statusSchema } from '../schema.js';
-import { agentPid, type CliEnv, cliEnvsPerTest, curl, run, runCli, spawnCli } from './cli-helpers.js';
+import {
+  agentPid,
+  type CliEnv,
+  cliEnvsPerTest,
+  curl,
+  kubectlGetPods,
+  runCli,
+  spawnCli,
+} from './cli-helpers.js';
 
 interface Forward {
   cluster: string;
@@ -89,12 +97,7 @@ describe('tunnel connect', () => {
     expect((await curl(`http://127.0.0.1:${other.localPort}/`)).stdout).toContain(
       'my-app via nodePort 30300',
     );
-    const kubectl = await run(
-      'kubectl',
-      ['--context', 'k3d-my-app@devserver', 'get', 'pods'],
-      20_000,
-      cli.env,
-    );
+    const kubectl = await kubectlGetPods(cli, 'k3d-my-app@devserver');
     expect(kubectl.stderr).toBe('');
     expect(kubectl.code).toBe(0);
     expect(kubectl.stdout).toMatch(/^NAME\s+READY\s+STATUS/);

@@ -12,7 +12,7 @@ import { parseClusterList } from '../../src/remote/k3d-parse.js';
 import { runProgram } from '../../src/remote/program.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { DEFAULT_VERSIONS } from '../devserver/world.mjs';
-import { cliEnvsPerTest, curl, run, runCli } from './cli-helpers.js';
+import { cliEnvsPerTest, curl, kubectlGetPods, runCli } from './cli-helpers.js';
 
 let devserver: DevServer;
 const newCli = cliEnvsPerTest();
@@ -54,7 +54,7 @@ async function listedHa(cli: ReturnType<typeof newCli>) {
 }
 
 async function kubectl(cli: ReturnType<typeof newCli>, context: string) {
-  return await run('kubectl', ['--context', context, 'get', 'pods', '-A'], 20_000, cli.env);
+  return await kubectlGetPods(cli, context, '-A');
 }
 
 describe('LOG_LEVEL=debug in the login profile', () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, type Scenario, startDevServer } from '../devserver/index.js';
 import { isRoot } from '../devserver/netns.js';
 import { schemaErrors, statusSchema } from '../schema.js';
-import { cliEnvsPerTest, curl, run, runCli } from './cli-helpers.js';
+import { cliEnvsPerTest, curl, kubectlGetPods, run, runCli } from './cli-helpers.js';
 
 let devserver: DevServer;
 const newCli = cliEnvsPerTest();
@@ -85,12 +85,7 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
     const web = forwards.find((forward) => forward.remotePort === 8080);
     expect((await curl(`http://127.0.0.1:${web?.localPort}/`)).stdout).toContain('my-app via nodePort 30080');
 
-    const kubectl = await run(
-      'kubectl',
-      ['--context', 'k3d-my-app@devserver', 'get', 'pods'],
-      20_000,
-      cli.env,
-    );
+    const kubectl = await kubectlGetPods(cli, 'k3d-my-app@devserver');
     expect(kubectl.stderr).toBe('');
     expect(kubectl.code).toBe(0);
     expect(kubectl.stdout).toMatch(/^NAME\s+READY\s+STATUS/);
