@@ -1,7 +1,7 @@
 // Test data builders shared by the suites: a forward spec, a forward's status and a discovered cluster with plain defaults
 // (one running server, a service on the dev server's loopback); each test overrides what it is about.
 
-import type { SessionOptions } from '../src/config/resolve.js';
+import { defaultServiceSelection, type SessionOptions } from '../src/config/resolve.js';
 import type { ForwardStatus, SessionStatus } from '../src/control/status-document.js';
 import type { ForwardSpec } from '../src/plan/types.js';
 import type { K3dCluster, PortMapping } from '../src/remote/types.js';
@@ -143,6 +143,7 @@ export function sessionOptions(overrides: Partial<SessionOptions> = {}): Session
     rediscoverIntervalMs: 30_000,
     transport: 'auto',
     askpass: undefined,
+    services: defaultServiceSelection(),
     ...overrides,
   };
 }

@@ -14,3 +14,8 @@ export const DEFAULT_REDISCOVER_INTERVAL_MS = 30_000;
 /** Which SSH implementation carries a session: auto = ssh2 unless the host needs what only OpenSSH does. */
 export type TransportSetting = 'auto' | 'ssh2' | 'openssh';
 export const DEFAULT_TRANSPORT: TransportSetting = 'auto';
+
+/** Which Services a session forwards (plan/types.ts ServicesMode): NodePort/LoadBalancer ones by default. */
+export const DEFAULT_SERVICES_MODE = 'nodeport' as const;
+/** Namespaces whose Services are not forwarded unless named: k3s's own add-ons (traefik, metrics-server). */
+export const DEFAULT_EXCLUDED_NAMESPACES: readonly string[] = ['kube-system'];

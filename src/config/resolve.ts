@@ -3,11 +3,14 @@
 // or the setting to fix. Pure apart from reading env for the kubeconfig path and the working directory
 // (relative file flags are made absolute); loading settings is the caller's job (settings.ts).
 import path from 'node:path';
+import type { ServiceSelection } from '../plan/types.js';
 import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_CONTEXT_TEMPLATE,
+  DEFAULT_EXCLUDED_NAMESPACES,
   DEFAULT_HOLD_TIMEOUT_MS,
   DEFAULT_REDISCOVER_INTERVAL_MS,
+  DEFAULT_SERVICES_MODE,
   DEFAULT_TRANSPORT,
   type TransportSetting,
 } from './defaults.js';
@@ -70,6 +73,19 @@ export interface SessionOptions {
    * decided by the CLI from its env and terminal (config/askpass.ts); undefined = none.
    */
   askpass: string | undefined;
+  /** Which Services are forwarded beyond k3d's mappings (issue 14), and the Service pins. */
+  services: ServiceSelection;
+}
+
+/** The built-in selection: NodePort/LoadBalancer Services of every namespace but kube-system. */
+export function defaultServiceSelection(): ServiceSelection {
+  return {
+    mode: DEFAULT_SERVICES_MODE,
+    namespaces: [],
+    excludeNamespaces: [...DEFAULT_EXCLUDED_NAMESPACES],
+    selector: undefined,
+    pins: [],
+  };
 }
 
 export function isLoopback(address: string): boolean {
@@ -182,6 +198,8 @@ export function resolveSessionOptions(
     transport: transportOf(alias, flags, settings),
     // Depends on the command's terminal, which this resolver does not see: the CLI sets it.
     askpass: undefined,
+    // Issue 14's flags and settings replace this default (being built).
+    services: defaultServiceSelection(),
   });
 }
 

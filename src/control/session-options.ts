@@ -2,9 +2,13 @@
 // plain JSON, so the --map pins travel as [remote, local] pairs instead of a Map.
 
 import { normalizeBindAddress } from '../config/bind-address.js';
-import type { SessionOptions } from '../config/resolve.js';
+import { defaultServiceSelection, type SessionOptions } from '../config/resolve.js';
 
-export type SerializedOptions = Omit<SessionOptions, 'maps'> & { maps: [number, number][] };
+export type SerializedOptions = Omit<SessionOptions, 'maps' | 'services'> & {
+  maps: [number, number][];
+  /** Absent in a session saved before issue 14. */
+  services?: SessionOptions['services'];
+};
 
 export function serializeOptions(options: SessionOptions): SerializedOptions {
   return { ...options, maps: [...options.maps.entries()] };
@@ -13,5 +17,7 @@ export function serializeOptions(options: SessionOptions): SerializedOptions {
 export function deserializeOptions(options: SerializedOptions): SessionOptions {
   // A session saved by an older tunnel may carry bind "localhost": listen where its kubeconfig points.
   const bindAddress = normalizeBindAddress(options.bindAddress);
-  return { ...options, bindAddress, maps: new Map(options.maps) };
+  // A session saved before issue 14 has no service selection: it gets today's default.
+  const services = options.services ?? defaultServiceSelection();
+  return { ...options, bindAddress, services, maps: new Map(options.maps) };
 }

@@ -2,6 +2,7 @@
 // API's address on the dev server (forwardOut) and runs TLS + HTTP/1.1 over it (https-channel.ts). Only the
 // calls tunnel needs: GET /version, list Services and Pods in all namespaces, PATCH a Service.
 
+import type { Duplex } from 'node:stream';
 import { TunnelError } from '../errors.js';
 import { remoteText } from '../redact.js';
 import type { SshConnection } from '../ssh/types.js';
@@ -38,8 +39,20 @@ export interface PatchOptions {
   dryRun?: boolean;
 }
 
+/**
+ * How every request reaches the API: a fresh channel to its address on the dev server, the credentials for
+ * TLS, the context for messages. Streaming calls (watch.ts, pod-forward.ts) open their own over it.
+ */
+export interface ApiChannel {
+  open: () => Promise<Duplex>;
+  credentials: KubeCredentials;
+  context: ApiContext;
+}
+
 export interface KubeApi {
   readonly context: ApiContext;
+  /** For streaming calls that do not fit request/response (a watch, a pod port-forward). */
+  readonly channel: ApiChannel;
   version(): Promise<KubeVersion>;
   /** Every Service in every namespace (GET /api/v1/services, paged). */
   listServices(): Promise<KubeService[]>;
@@ -101,6 +114,11 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
   };
   return {
     context,
+    channel: {
+      open: () => options.connection.forwardOut(host, port),
+      credentials: options.credentials,
+      context,
+    },
     version: async () => parseVersion(await call({ method: 'GET', path: '/version' })),
     listServices: () => list('/api/v1/services', 'Service', parseService),
     listPods: () => list('/api/v1/pods', 'Pod', parsePod),

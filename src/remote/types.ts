@@ -17,6 +17,16 @@ export interface PortMapping {
   isApi: boolean;
 }
 
+/** A k3s node container (server or agent) and its address on the cluster's docker network (`nodes[].IP.IP`). */
+export interface K3dNodeAddress {
+  /** The container name, which is also the Kubernetes node name (k3d-<cluster>-server-0). */
+  name: string;
+  role: 'server' | 'agent';
+  /** An IPv4 or IPv6 literal, validated; k3d prints "" for a stopped node (then the node is not listed). */
+  address: string;
+  running: boolean;
+}
+
 export interface K3dCluster {
   name: string;
   /** Its API serves: every server runs, or an etcd quorum of them and the API's node (k3d-state.ts `clusterRunning`). */
@@ -34,6 +44,8 @@ export interface K3dCluster {
   createdAt: string | undefined;
   /** Notes about odd but tolerated input (e.g. a mapping without HostPort), shown under `tunnel clusters`. */
   warnings: string[];
+  /** Server and agent nodes with an address (running ones carry one), ordered servers first, by name. */
+  nodes?: K3dNodeAddress[];
   /** Set by placeClusters: published ports the dev server cannot reach (bound to the engine host's loopback). */
   notForwarded?: string[];
   /** Set by placeClusters: the engine host cannot be dialled by the SSH server at all, and why. */

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionOptions } from '../../src/config/resolve.js';
+import { defaultServiceSelection, type SessionOptions } from '../../src/config/resolve.js';
 import { ManagedSession } from '../../src/session/managed-session.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { observed, rawRequest, sleep } from './fault-helpers.js';
@@ -74,6 +74,7 @@ function sessionOptions(): SessionOptions {
     rediscoverIntervalMs: 30_000,
     transport: 'auto',
     askpass: undefined,
+    services: defaultServiceSelection(),
   };
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import type { SavedSession } from '../../../src/agent/store.js';
-import type { SessionOptions } from '../../../src/config/resolve.js';
+import { defaultServiceSelection, type SessionOptions } from '../../../src/config/resolve.js';
 
 function options(alias: string, overrides: Partial<SessionOptions> = {}): SessionOptions {
   return {
@@ -23,6 +23,7 @@ function options(alias: string, overrides: Partial<SessionOptions> = {}): Sessio
     rediscoverIntervalMs: 60_000,
     transport: 'openssh',
     askpass: '/usr/bin/ssh-askpass',
+    services: defaultServiceSelection(),
     ...overrides,
   };
 }

@@ -26,8 +26,15 @@ const web = (nodePort: number, resourceVersion = '7') =>
 function fakeApi(initial: KubeService[], failWith?: TunnelError) {
   let services = initial;
   const patches: { name: string; patch: object; options: PatchOptions | undefined }[] = [];
+  const context = { host: 'devserver', cluster: 'my-app', address: '127.0.0.1:16443' };
   const api: KubeApi = {
-    context: { host: 'devserver', cluster: 'my-app', address: '127.0.0.1:16443' },
+    context,
+    // The check never streams: a channel that is asked for is a bug.
+    channel: {
+      open: () => Promise.reject(new Error('the NodePort check opened a channel')),
+      credentials: { ca: '', cert: '', key: '' },
+      context,
+    },
     version: async () => ({ gitVersion: 'v1.31.5+k3s1', platform: 'linux/amd64' }),
     listServices: async () => services,
     listPods: async () => [],
