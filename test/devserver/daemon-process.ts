@@ -15,13 +15,21 @@ export interface ListenerSpec {
   kind: 'api' | 'service';
   containerPort: number;
   hostPort: number;
-  /** Bind address inside the dev server ('::' = all interfaces, dual stack). */
+  /** Bind address inside the dev server ('::' = all interfaces, dual stack); a node's address for a node listener. */
   address: string;
+  /** A listener on a node address (node-listeners.mjs): the node's container name. */
+  node?: string;
+  /** On a port a wildcard host listener holds: not bound, fed the connections to this address by that listener. */
+  shadowed?: boolean;
 }
 
 export interface DaemonReport {
-  event: 'ready' | 'reloaded';
+  /** 'patched': after a PATCH through the API (kube-proxy follows it on the node addresses). */
+  event: 'ready' | 'reloaded' | 'patched';
+  /** The published host ports. */
   listening: ListenerSpec[];
+  /** On the nodes' addresses (netns mode, engine local and rootful): NodePorts, LB ports, the API on servers. */
+  nodeListening: ListenerSpec[];
   errors: (ListenerSpec & { error: string })[];
 }
 

@@ -88,6 +88,7 @@ async function create(context) {
   const cluster = createCluster(spec, {
     networkIndex: world.networkSeq ?? world.clusters.length + 2,
     versions: world.versions,
+    takenPrefixes: world.clusters.map((other) => other.network.prefix),
   });
   return await run(context, cluster);
 }

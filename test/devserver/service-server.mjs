@@ -69,7 +69,8 @@ export function serviceHandler(getCluster, spec) {
       return pump();
     }
     request.resume();
-    const body = `hello from ${cluster.name} via ${target.via} ${spec.containerPort} (host port ${spec.hostPort})\n`;
+    const where = spec.node ? `node ${spec.address}` : `host port ${spec.hostPort}`;
+    const body = `hello from ${cluster.name} via ${target.via} ${spec.containerPort} (${where})\n`;
     response.writeHead(200, {
       ...headers,
       'Content-Type': 'text/plain; charset=utf-8',

@@ -1,7 +1,8 @@
 // The simulated dev server's network side: for every running cluster of world.json, real listeners on the
 // published host ports — HTTP that names cluster and NodePort (or nginx's accept-then-close when nothing is
-// behind the port) and the HTTPS Kubernetes API. SIGHUP re-reads world.json and diffs the listeners, SIGTERM
-// (or stdin closing, when the parent test died) stops. Protocol to the parent: one JSON line per event on stdout.
+// behind the port) and the HTTPS Kubernetes API — and, in netns mode, on the node addresses
+// (node-listeners.mjs). SIGHUP re-reads world.json and diffs the listeners, SIGTERM (or stdin closing, when
+// the parent test died) stops. Protocol to the parent: one JSON line per event on stdout.
 //
 // usage: node world-daemon.mjs --world <world.json> --mode netns|loopback [--pid-file <file>] [--watch-stdin]
 import fs from 'node:fs';
@@ -10,6 +11,12 @@ import https from 'node:https';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { createApiHandler } from './api-server.mjs';
+import {
+  nodeEntryFor,
+  nodeListenerSpecs,
+  removeNodeAddresses,
+  syncNodeAddresses,
+} from './node-listeners.mjs';
 import { serviceBehind, serviceHandler } from './service-server.mjs';
 import { readWorld, writeWorld } from './world.mjs';
 
@@ -76,6 +83,10 @@ function desiredListeners() {
       }
     }
   }
+  const wildcard = [...desired.values()].filter((spec) => ['::', '0.0.0.0'].includes(spec.address));
+  const wildcardPorts = new Set(wildcard.map((spec) => spec.hostPort));
+  for (const spec of nodeListenerSpecs(world, options.mode, wildcardPorts))
+    desired.set(`${spec.address}:${spec.hostPort}`, spec);
   return { desired, conflicts };
 }
 
@@ -97,7 +108,11 @@ function handlerFor(spec) {
         current && {
           cluster: current,
           k3sVersion: world.versions.k3s,
-          persist: () => writeWorld(worldPath, world),
+          persist: () => {
+            writeWorld(worldPath, world);
+            // kube-proxy follows the API: a patched nodePort moves on the node addresses.
+            serialised(() => reconcile('patched'));
+          },
         }
       );
     }),
@@ -110,6 +125,9 @@ function handlerFor(spec) {
 }
 
 function onConnection(spec, entry, socket) {
+  const node = spec.node ? undefined : nodeEntryFor(listeners, socket);
+  if (node === null) return socket.resetAndDestroy();
+  if (node) return onConnection(node.spec, node, socket);
   entry.sockets.add(socket);
   socket.on('close', () => entry.sockets.delete(socket));
   socket.on('error', () => {});
@@ -117,7 +135,9 @@ function onConnection(spec, entry, socket) {
   if (!cluster) return socket.destroy();
   if (cluster.paused) return; // fault: the port accepts, nothing ever answers
   // k3d's nginx accepts, fails to reach an upstream (no Service/NodePort, no ready pod) and closes.
-  if (spec.kind === 'service' && !serviceBehind(cluster, spec.containerPort)) return socket.destroy();
+  // On a node address kube-proxy REJECTs instead: the connection is refused.
+  if (spec.kind === 'service' && !serviceBehind(cluster, spec.containerPort))
+    return spec.node ? socket.resetAndDestroy() : socket.destroy();
   entry.handler.emit('connection', socket);
 }
 
@@ -133,7 +153,7 @@ async function open(id, spec) {
       });
     });
   try {
-    await listen(spec.address);
+    if (!spec.shadowed) await listen(spec.address);
   } catch (error) {
     // A namespace without IPv6: "" binds IPv4 only, as docker does with ip6tables off.
     if (spec.address !== '::' || error.code === 'EADDRINUSE') throw error;
@@ -151,7 +171,8 @@ async function close(id) {
   await new Promise((resolve) => entry.server.close(() => resolve()));
 }
 
-const same = (a, b) => ['cluster', 'generation', 'kind', 'containerPort'].every((key) => a[key] === b[key]);
+const same = (a, b) =>
+  ['cluster', 'generation', 'kind', 'containerPort', 'shadowed'].every((key) => a[key] === b[key]);
 
 async function reconcile(event) {
   const { desired, conflicts } = desiredListeners();
@@ -159,7 +180,7 @@ async function reconcile(event) {
     const wanted = desired.get(id);
     if (!wanted || !same(wanted, entry.spec)) await close(id);
   }
-  const errors = [...conflicts];
+  const errors = [...conflicts, ...syncNodeAddresses(world, options.mode)];
   for (const [id, spec] of desired) {
     if (listeners.has(id)) continue;
     try {
@@ -168,7 +189,13 @@ async function reconcile(event) {
       errors.push({ ...spec, error: error.message });
     }
   }
-  report({ event, listening: [...listeners.values()].map((entry) => entry.spec), errors });
+  const specs = [...listeners.values()].map((entry) => entry.spec);
+  report({
+    event,
+    listening: specs.filter((spec) => !spec.node),
+    nodeListening: specs.filter((spec) => spec.node),
+    errors,
+  });
 }
 
 let queue = Promise.resolve();
@@ -180,6 +207,7 @@ const serialised = (task) => {
 async function shutdown() {
   await serialised(async () => {
     for (const id of [...listeners.keys()]) await close(id);
+    removeNodeAddresses(options.mode);
   });
   if (options['pid-file']) fs.rmSync(options['pid-file'], { force: true });
   process.exit(0);

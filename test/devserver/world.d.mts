@@ -238,7 +238,7 @@ export function readWorld(file: string): World;
 export function writeWorld(file: string, world: World): void;
 export function createCluster(
   spec: ScenarioCluster,
-  options: { networkIndex: number; versions: World['versions']; now?: Date },
+  options: { networkIndex: number; versions: World['versions']; now?: Date; takenPrefixes?: string[] },
 ): WorldCluster;
 export function worldFromScenario(
   scenario: string | Scenario,

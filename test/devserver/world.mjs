@@ -90,11 +90,21 @@ function validate(spec) {
   }
 }
 
+// docker's default pools hand out 172.17-31.0.0/16 (172.17 is docker0's), never one in use: the node
+// addresses are real inside the dev server's namespace (node-listeners.mjs), so live networks must differ.
+function networkPrefix(networkIndex, takenPrefixes) {
+  for (let step = 0; step < 14; step++) {
+    const prefix = `172.${18 + ((networkIndex + step) % 14)}.0`;
+    if (!takenPrefixes.includes(prefix)) return prefix;
+  }
+  throw new Error('no free docker network pool in 172.18-31.0.0/16');
+}
+
 /** A cluster as `k3d cluster create` would leave it, with fresh ids, token, network and certificates. */
-export function createCluster(spec, { networkIndex, versions, now = new Date() }) {
+export function createCluster(spec, { networkIndex, versions, now = new Date(), takenPrefixes = [] }) {
   validate(spec);
   const running = spec.running ?? true;
-  const prefix = `172.${18 + (networkIndex % 200)}.0`;
+  const prefix = networkPrefix(networkIndex, takenPrefixes);
   const network = {
     name: `k3d-${spec.name}`,
     id: hex(32),
@@ -163,9 +173,11 @@ export function worldFromScenario(scenarioInput, { previous, merge = false, now 
   let networkIndex = previous?.networkSeq ?? 2;
   const names = new Set(scenario.clusters.map((cluster) => cluster.name));
   const kept = merge ? (previous?.clusters ?? []).filter((cluster) => !names.has(cluster.name)) : [];
-  const created = scenario.clusters.map((spec) =>
-    createCluster(spec, { networkIndex: networkIndex++, versions, now }),
-  );
+  const created = [];
+  for (const spec of scenario.clusters) {
+    const takenPrefixes = [...kept, ...created].map((cluster) => cluster.network.prefix);
+    created.push(createCluster(spec, { networkIndex: networkIndex++, versions, now, takenPrefixes }));
+  }
   return {
     schema: 1,
     versions,
