@@ -30,7 +30,8 @@ export interface DaemonReport {
   listening: ListenerSpec[];
   /** On the nodes' addresses (netns mode, engine local and rootful): NodePorts, LB ports, the API on servers. */
   nodeListening: ListenerSpec[];
-  errors: (ListenerSpec & { error: string })[];
+  /** A listener that could not bind, or an `ip` command on a node address/bridge that failed. */
+  errors: ((ListenerSpec | { kind: 'node-address'; address: string }) & { error: string })[];
 }
 
 export interface DaemonHandle {
