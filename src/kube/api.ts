@@ -1,6 +1,6 @@
 // The Kubernetes API of one cluster, reached through the SSH connection: each request opens a channel to the
 // API's address on the dev server (forwardOut) and runs TLS + HTTP/1.1 over it (https-channel.ts). Only the
-// calls tunnel needs: GET /version, list Services and Pods in all namespaces, PATCH a Service.
+// calls tunnel needs: GET /version, list Services, Nodes and Pods in all namespaces, PATCH a Service.
 
 import type { Duplex } from 'node:stream';
 import { TunnelError } from '../errors.js';

@@ -1,5 +1,6 @@
 // The watch over a real TLS connection: a loopback HTTPS server with a k3s-like PKI (the client certificate
 // required), reached through a channel opener like forwardOut's. Each test sets what the "API" answers.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
@@ -9,10 +10,7 @@ import type { ApiChannel } from '../../../src/kube/api.js';
 import { watch } from '../../../src/kube/watch.js';
 import type { WatchEvent } from '../../../src/kube/watch-event.js';
 
-type Handler = (
-  request: https.IncomingMessage & { url: string },
-  response: import('node:http').ServerResponse,
-) => void;
+type Handler = (request: IncomingMessage & { url: string }, response: ServerResponse) => void;
 
 let certs: DemoCertificates | undefined;
 let server: https.Server;
@@ -32,7 +30,7 @@ beforeAll(async () => {
       requestCert: true,
       rejectUnauthorized: true,
     },
-    (request, response) => handler(request as https.IncomingMessage & { url: string }, response),
+    (request, response) => handler(request as IncomingMessage & { url: string }, response),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 }, 30_000);
