@@ -12,6 +12,9 @@ export interface CatalogChange {
   nodesChanged: boolean;
 }
 
+/** Forwards per Service at most (a Service has a handful; the API sets no limit). */
+export const MAX_PORTS_PER_SERVICE = 100;
+
 export const serviceKey = (service: { namespace: string; name: string }): string =>
   `${service.namespace}/${service.name}`;
 
@@ -24,7 +27,7 @@ export function serviceInfo(service: KubeService): ServiceInfo | undefined {
     type: service.type,
     labels: service.labels,
     hasSelector: service.selector !== undefined,
-    ports: service.ports.map((port) => ({
+    ports: service.ports.slice(0, MAX_PORTS_PER_SERVICE).map((port) => ({
       ...(port.name !== undefined ? { name: port.name } : {}),
       protocol: port.protocol,
       port: port.port,

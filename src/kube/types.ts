@@ -122,6 +122,11 @@ function stringMap(value: unknown): Record<string, string> {
   );
 }
 
+/** A resourceVersion we send back in a URL: opaque, but bounded and kept to what the API server writes. */
+export function resourceVersionToken(value: unknown): string {
+  return typeof value === 'string' && /^[\w.-]{1,64}$/.test(value) ? value : '';
+}
+
 export function parseListPage(body: unknown, kind: string): KubeListPage {
   const list = fields(body, `the ${kind} list`);
   if (!Array.isArray(list.items)) throw unexpected(`the ${kind} list has no "items" array`);
@@ -130,18 +135,22 @@ export function parseListPage(body: unknown, kind: string): KubeListPage {
   return {
     items: list.items,
     continueToken: typeof token === 'string' && token !== '' ? token : undefined,
-    resourceVersion: typeof version === 'string' ? version : '',
+    resourceVersion: resourceVersionToken(version),
   };
 }
 
 function parsePort(value: unknown, where: string): KubeServicePort {
   const raw = fields(value, where);
-  if (typeof raw.port !== 'number') throw unexpected(`${where} has no numeric "port"`);
+  if (!isPort(raw.port)) throw unexpected(`${where} has no "port" between 1 and 65535`);
   return {
-    name: typeof raw.name === 'string' && raw.name !== '' ? raw.name : undefined,
-    protocol: typeof raw.protocol === 'string' ? raw.protocol : 'TCP',
+    // A port name is a DNS label (the API validates it); anything else is not one we show or match.
+    name:
+      typeof raw.name === 'string' && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(raw.name)
+        ? raw.name
+        : undefined,
+    protocol: typeof raw.protocol === 'string' ? remoteText(raw.protocol, 16) : 'TCP',
     port: raw.port,
-    nodePort: typeof raw.nodePort === 'number' && raw.nodePort > 0 ? raw.nodePort : undefined,
+    nodePort: isPort(raw.nodePort) ? raw.nodePort : undefined,
     targetPort: targetPort(raw.targetPort),
     raw,
   };
@@ -167,8 +176,12 @@ export function parseService(value: unknown, index = 0): KubeService {
   };
 }
 
+function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536;
+}
+
 function targetPort(value: unknown): number | string | undefined {
-  if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536) return value;
+  if (isPort(value)) return value;
   // A named port is an IANA_SVC_NAME: at most 15 lowercase letters, digits and dashes.
   if (typeof value === 'string' && /^[a-z0-9-]{1,15}$/.test(value)) return value;
   return undefined;

@@ -2,7 +2,7 @@
 // is one of the five the API sends, an object is an object, an ERROR carries its Status code (410 Gone =
 // the resourceVersion is too old: list again). What the object is (a Service, a Node) is the caller's part.
 import { remoteText } from '../redact.js';
-import { type Fields, fields, isFields, unexpected } from './types.js';
+import { type Fields, fields, isFields, resourceVersionToken, unexpected } from './types.js';
 
 export type WatchEvent =
   | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Fields; resourceVersion: string }
@@ -11,11 +11,9 @@ export type WatchEvent =
 
 const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
 
-/** metadata.resourceVersion of an object ('' when it has none). */
+/** metadata.resourceVersion of an object ('' when it has none, or not a token). */
 export function resourceVersionOf(object: Fields): string {
-  const version = isFields(object.metadata) ? object.metadata.resourceVersion : undefined;
-  // An opaque token, but one we send back in a URL: bounded and kept to what the API server writes.
-  return typeof version === 'string' && /^[\w.-]{1,64}$/.test(version) ? version : '';
+  return resourceVersionToken(isFields(object.metadata) ? object.metadata.resourceVersion : undefined);
 }
 
 export function parseWatchEvent(value: unknown): WatchEvent {

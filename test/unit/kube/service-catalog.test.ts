@@ -268,6 +268,23 @@ describe('ServiceCatalog', () => {
     catalog.stop();
   });
 
+  it('starts the backoff over after a watch that ran well for a while', async () => {
+    const { cluster, clock, catalog } = await started();
+    const breakAndRelist = async () => {
+      cluster.on('/api/v1/services').fail(new Error('broken'));
+      await flush();
+      const [delay] = clock.pending();
+      clock.advance(delay!);
+      await flush();
+      return delay;
+    };
+    expect(await breakAndRelist()).toBe(500);
+    expect(await breakAndRelist()).toBe(1000);
+    clock.advance(60_000);
+    expect(await breakAndRelist()).toBe(500);
+    catalog.stop();
+  });
+
   it('logs a watch event whose object is not a valid Service, and goes on', async () => {
     const { cluster, changes, logs, catalog } = await started();
     cluster.send(

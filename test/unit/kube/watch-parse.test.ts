@@ -55,10 +55,22 @@ describe('the objects a watch reads', () => {
     });
   });
 
-  it('gives a list page’s resourceVersion', () => {
-    expect(parseListPage({ metadata: { resourceVersion: '812' }, items: [] }, 'Node').resourceVersion).toBe(
-      '812',
-    );
+  it('keeps port names, protocols and numbers to what the API allows', () => {
+    const spec = { ports: [{ name: 'HTTP\u001b[0m', protocol: 'T\u0007CP', port: 80, nodePort: 1e6 }] };
+    expect(serviceWith({}, spec).ports[0]).toMatchObject({
+      name: undefined,
+      protocol: 'T\\x07CP',
+      port: 80,
+      nodePort: undefined,
+    });
+    expect(() => serviceWith({}, { ports: [{ port: 70000 }] })).toThrow(/no "port" between 1 and 65535/);
+  });
+
+  it('gives a list page’s resourceVersion, only when it is a token', () => {
+    const page = (resourceVersion: string) =>
+      parseListPage({ metadata: { resourceVersion }, items: [] }, 'Node');
+    expect(page('812').resourceVersion).toBe('812');
+    expect(page('9'.repeat(5000)).resourceVersion).toBe('');
   });
 });
 
