@@ -48,6 +48,7 @@ export interface ServiceCatalogOptions {
 }
 
 export interface CatalogState {
+  /** By namespace/name; while the API cannot be read, the last known ones (forwards are not dropped for it). */
   services: ServiceInfo[];
   readyNodes: string[];
   /** Why the API is not being read right now (kept while retrying). */
