@@ -1,6 +1,6 @@
 // The Kubernetes API of one cluster, reached through the SSH connection: each request opens a channel to the
 // API's address on the dev server (forwardOut) and runs TLS + HTTP/1.1 over it (https-channel.ts). Only the
-// calls tunnel needs: GET /version, list Services and Pods in all namespaces, PATCH a Service.
+// calls tunnel needs: GET /version, list Services, Nodes and Pods in all namespaces, PATCH a Service.
 
 import type { Duplex } from 'node:stream';
 import { TunnelError } from '../errors.js';
@@ -10,10 +10,13 @@ import { VERSION } from '../version.js';
 import { type ApiContext, type ApiRequest, statusError } from './api-errors.js';
 import { type KubeCredentials, type RawResponse, requestOverChannel } from './https-channel.js';
 import {
+  type KubeList,
+  type KubeNode,
   type KubePod,
   type KubeService,
   type KubeVersion,
   parseListPage,
+  parseNode,
   parsePod,
   parseService,
   parseVersion,
@@ -56,6 +59,10 @@ export interface KubeApi {
   version(): Promise<KubeVersion>;
   /** Every Service in every namespace (GET /api/v1/services, paged). */
   listServices(): Promise<KubeService[]>;
+  /** The same, with the list's resourceVersion: where a watch of Services starts (service-catalog.ts). */
+  listServicesAt(): Promise<KubeList<KubeService>>;
+  /** Every Node (GET /api/v1/nodes, paged) and the list's resourceVersion. */
+  listNodes(): Promise<KubeList<KubeNode>>;
   /** Every Pod in every namespace (GET /api/v1/pods, paged). */
   listPods(): Promise<KubePod[]>;
   /** PATCH with a JSON merge patch (application/merge-patch+json); answers the Service as stored. */
@@ -94,7 +101,7 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
     path: string,
     kind: string,
     parse: (item: unknown, index: number) => T,
-  ): Promise<T[]> => {
+  ): Promise<KubeList<T>> => {
     const items: unknown[] = [];
     let token: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -102,7 +109,7 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
       const result = parseListPage(await call({ method: 'GET', path: path + query }), kind);
       items.push(...result.items);
       token = result.continueToken;
-      if (!token) return items.map(parse);
+      if (!token) return { items: items.map(parse), resourceVersion: result.resourceVersion };
     }
     throw new TunnelError(
       'KUBE_API',
@@ -120,8 +127,10 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
       context,
     },
     version: async () => parseVersion(await call({ method: 'GET', path: '/version' })),
-    listServices: () => list('/api/v1/services', 'Service', parseService),
-    listPods: () => list('/api/v1/pods', 'Pod', parsePod),
+    listServices: async () => (await list('/api/v1/services', 'Service', parseService)).items,
+    listServicesAt: () => list('/api/v1/services', 'Service', parseService),
+    listNodes: () => list('/api/v1/nodes', 'Node', parseNode),
+    listPods: async () => (await list('/api/v1/pods', 'Pod', parsePod)).items,
     patchService: async (namespace, name, patch, patchOptions = {}) => {
       const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`;
       const body = await call({

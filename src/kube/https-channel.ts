@@ -80,11 +80,13 @@ export function requestOverChannel(request: ChannelRequest): Promise<RawResponse
 
 type Finish = (error: Error | undefined, response?: RawResponse) => void;
 
-function startTls(channel: Duplex, request: ChannelRequest, finish: Finish): tls.TLSSocket {
-  const { credentials, context } = request;
-  let secured = false;
-  // rejectUnauthorized stays true (the default): the CA from the kubeconfig, and API_TLS_IDENTITY, must verify.
-  const socket = tls.connect({
+/**
+ * TLS to the API over a channel, as every call does it (a watch and a pod port-forward too): verified
+ * against the cluster CA (rejectUnauthorized stays true, the default) for API_TLS_IDENTITY, with the client
+ * certificate from k3d's kubeconfig.
+ */
+export function connectTls(channel: Duplex, credentials: KubeCredentials): tls.TLSSocket {
+  return tls.connect({
     socket: channel,
     host: API_TLS_IDENTITY,
     ca: credentials.ca,
@@ -93,6 +95,12 @@ function startTls(channel: Duplex, request: ChannelRequest, finish: Finish): tls
     ALPNProtocols: ['http/1.1'],
     minVersion: 'TLSv1.2',
   });
+}
+
+function startTls(channel: Duplex, request: ChannelRequest, finish: Finish): tls.TLSSocket {
+  const { credentials, context } = request;
+  let secured = false;
+  const socket = connectTls(channel, credentials);
   socket.on('error', (error) => {
     // TLS 1.3 finishes the client's side before the server has judged our certificate, so its alert (or
     // a reset) can only arrive after secureConnect: still a handshake failure, not a broken transfer.

@@ -2,6 +2,7 @@
 // local listener), and the pure NodePort checks built on it. It never opens SSH, never writes files and
 // never prints. This file: the few API objects we read, checked field by field as the API returns them.
 import { TunnelError } from '../errors.js';
+import { remoteText } from '../redact.js';
 
 export interface KubeServicePort {
   name: string | undefined;
@@ -9,6 +10,8 @@ export interface KubeServicePort {
   protocol: string;
   port: number;
   nodePort: number | undefined;
+  /** Where the pods listen: a number, or the name of a container port; undefined = same as port. */
+  targetPort: number | string | undefined;
   /** The port object exactly as the API returned it, so a patch can carry every field unchanged. */
   raw: Record<string, unknown>;
 }
@@ -21,7 +24,18 @@ export interface KubeService {
   resourceVersion: string;
   /** undefined: no selector (endpoints managed by hand). */
   selector: Record<string, string> | undefined;
+  /** Only well-formed Kubernetes labels, at most MAX_LABELS (the rest dropped). */
+  labels: Record<string, string>;
+  /** The virtual IP; 'None' for a headless Service; undefined for ExternalName. */
+  clusterIP: string | undefined;
   ports: KubeServicePort[];
+}
+
+export interface KubeNode {
+  name: string;
+  /** The Ready condition is True. */
+  ready: boolean;
+  internalIp: string | undefined;
 }
 
 export interface KubePod {
@@ -43,20 +57,28 @@ export interface KubeVersion {
 export interface KubeListPage {
   items: unknown[];
   continueToken: string | undefined;
+  /** The list's resourceVersion, where a watch of it starts. */
+  resourceVersion: string;
 }
 
-type Fields = Record<string, unknown>;
+/** A whole list (every page) and its resourceVersion. */
+export interface KubeList<T> {
+  items: T[];
+  resourceVersion: string;
+}
 
-const isFields = (value: unknown): value is Fields =>
+export type Fields = Record<string, unknown>;
+
+export const isFields = (value: unknown): value is Fields =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function unexpected(what: string): TunnelError {
+export function unexpected(what: string): TunnelError {
   return new TunnelError('KUBE_API', `Unexpected answer from the Kubernetes API: ${what}.`, {
     hint: 'Compare with kubectl get --raw on the dev server; tunnel expects the core v1 API of Kubernetes ≥ 1.20.',
   });
 }
 
-function fields(value: unknown, where: string): Fields {
+export function fields(value: unknown, where: string): Fields {
   if (!isFields(value)) throw unexpected(`${where} is not an object`);
   return value;
 }
@@ -66,6 +88,33 @@ function text(value: unknown, where: string): string {
   return value;
 }
 
+// DNS-1123 subdomain: what the API server accepts for a namespace, Service or Node name.
+const KUBE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+// A label key ([prefix/]name) and value, as apimachinery validates them.
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+export const MAX_LABELS = 64;
+
+/** A name the API server would have accepted; anything else (control characters…) is refused. */
+export function kubeName(value: unknown, where: string): string {
+  const name = text(value, where);
+  if (!KUBE_NAME.test(name))
+    throw unexpected(`${where} is not a Kubernetes name: ${JSON.stringify(remoteText(name, 80))}`);
+  return name;
+}
+
+function isLabel(key: string, value: string): boolean {
+  const slash = key.indexOf('/');
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (slash >= 0 && !LABEL_PREFIX.test(key.slice(0, slash))) return false;
+  return name !== '' && LABEL_NAME.test(name) && LABEL_NAME.test(value);
+}
+
+function labelMap(value: unknown): Record<string, string> {
+  const entries = Object.entries(stringMap(value)).filter(([key, entry]) => isLabel(key, entry));
+  return Object.fromEntries(entries.slice(0, MAX_LABELS));
+}
+
 function stringMap(value: unknown): Record<string, string> {
   if (!isFields(value)) return {};
   return Object.fromEntries(
@@ -73,21 +122,36 @@ function stringMap(value: unknown): Record<string, string> {
   );
 }
 
+/** A resourceVersion we send back in a URL: opaque, but bounded and kept to what the API server writes. */
+export function resourceVersionToken(value: unknown): string {
+  return typeof value === 'string' && /^[\w.-]{1,64}$/.test(value) ? value : '';
+}
+
 export function parseListPage(body: unknown, kind: string): KubeListPage {
   const list = fields(body, `the ${kind} list`);
   if (!Array.isArray(list.items)) throw unexpected(`the ${kind} list has no "items" array`);
   const token = isFields(list.metadata) ? list.metadata.continue : undefined;
-  return { items: list.items, continueToken: typeof token === 'string' && token !== '' ? token : undefined };
+  const version = isFields(list.metadata) ? list.metadata.resourceVersion : undefined;
+  return {
+    items: list.items,
+    continueToken: typeof token === 'string' && token !== '' ? token : undefined,
+    resourceVersion: resourceVersionToken(version),
+  };
 }
 
 function parsePort(value: unknown, where: string): KubeServicePort {
   const raw = fields(value, where);
-  if (typeof raw.port !== 'number') throw unexpected(`${where} has no numeric "port"`);
+  if (!isPort(raw.port)) throw unexpected(`${where} has no "port" between 1 and 65535`);
   return {
-    name: typeof raw.name === 'string' && raw.name !== '' ? raw.name : undefined,
-    protocol: typeof raw.protocol === 'string' ? raw.protocol : 'TCP',
+    // A port name is a DNS label (the API validates it); anything else is not one we show or match.
+    name:
+      typeof raw.name === 'string' && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(raw.name)
+        ? raw.name
+        : undefined,
+    protocol: typeof raw.protocol === 'string' ? remoteText(raw.protocol, 16) : 'TCP',
     port: raw.port,
-    nodePort: typeof raw.nodePort === 'number' && raw.nodePort > 0 ? raw.nodePort : undefined,
+    nodePort: isPort(raw.nodePort) ? raw.nodePort : undefined,
+    targetPort: targetPort(raw.targetPort),
     raw,
   };
 }
@@ -95,18 +159,47 @@ function parsePort(value: unknown, where: string): KubeServicePort {
 export function parseService(value: unknown, index = 0): KubeService {
   const item = fields(value, `service #${index + 1}`);
   const metadata = fields(item.metadata, `service #${index + 1} metadata`);
-  const name = text(metadata.name, `service #${index + 1} metadata.name`);
+  const name = kubeName(metadata.name, `service #${index + 1} metadata.name`);
   const where = `service ${JSON.stringify(name)}`;
   const spec = fields(item.spec, `${where} spec`);
   const ports = Array.isArray(spec.ports) ? spec.ports : [];
   return {
-    namespace: text(metadata.namespace, `${where} metadata.namespace`),
+    namespace: kubeName(metadata.namespace, `${where} metadata.namespace`),
     name,
     type: typeof spec.type === 'string' ? spec.type : 'ClusterIP',
     resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '',
     selector:
       isFields(spec.selector) && Object.keys(spec.selector).length > 0 ? stringMap(spec.selector) : undefined,
+    labels: labelMap(metadata.labels),
+    clusterIP: typeof spec.clusterIP === 'string' && spec.clusterIP !== '' ? spec.clusterIP : undefined,
     ports: ports.map((port, portIndex) => parsePort(port, `${where} spec.ports[${portIndex}]`)),
+  };
+}
+
+function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 65536;
+}
+
+function targetPort(value: unknown): number | string | undefined {
+  if (isPort(value)) return value;
+  // A named port is an IANA_SVC_NAME: at most 15 lowercase letters, digits and dashes.
+  if (typeof value === 'string' && /^[a-z0-9-]{1,15}$/.test(value)) return value;
+  return undefined;
+}
+
+export function parseNode(value: unknown, index = 0): KubeNode {
+  const item = fields(value, `node #${index + 1}`);
+  const metadata = fields(item.metadata, `node #${index + 1} metadata`);
+  const name = kubeName(metadata.name, `node #${index + 1} metadata.name`);
+  const status = isFields(item.status) ? item.status : {};
+  const conditions = Array.isArray(status.conditions) ? status.conditions.filter(isFields) : [];
+  const addresses = Array.isArray(status.addresses) ? status.addresses.filter(isFields) : [];
+  const internal = addresses.find((entry) => entry.type === 'InternalIP')?.address;
+  return {
+    name,
+    ready: conditions.some((entry) => entry.type === 'Ready' && entry.status === 'True'),
+    // Only an address that looks like one: it is shown and may be dialed by the dev server.
+    internalIp: typeof internal === 'string' && /^[0-9a-fA-F.:]{2,45}$/.test(internal) ? internal : undefined,
   };
 }
 

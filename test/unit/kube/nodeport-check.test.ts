@@ -37,6 +37,8 @@ function fakeApi(initial: KubeService[], failWith?: TunnelError) {
     },
     version: async () => ({ gitVersion: 'v1.31.5+k3s1', platform: 'linux/amd64' }),
     listServices: async () => services,
+    listServicesAt: async () => ({ items: services, resourceVersion: '1' }),
+    listNodes: async () => ({ items: [], resourceVersion: '1' }),
     listPods: async () => [],
     patchService: async (namespace, name, patch, options) => {
       patches.push({ name, patch, options });
