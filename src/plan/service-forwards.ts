@@ -5,7 +5,7 @@
 import { remoteText } from '../redact.js';
 import type { K3dCluster, K3dNodeAddress } from '../remote/types.js';
 import type { SkippedCluster } from './forward-plan.js';
-import { parseLabelSelector } from './label-selector.js';
+import { isWellFormed, selectionFilter } from './service-filter.js';
 import { compareText, pinnedPort } from './service-ports.js';
 import type {
   ClusterServices,
@@ -17,6 +17,9 @@ import type {
 } from './types.js';
 
 type ServicePort = ServiceInfo['ports'][number];
+
+// Each forward is a local listener: a cluster with thousands of Services must not exhaust descriptors.
+const MAX_SERVICE_FORWARDS = 500;
 
 interface Context {
   cluster: string;
@@ -47,33 +50,46 @@ export function withServices(
     options,
     node: chooseNode(cluster, catalog),
   };
-  const tally = { blocked: 0, viaPod: 0, notTcp: 0 };
+  const { forwards, skipped, tally } = servicePorts(
+    valid.filter(selectionFilter(options.services)),
+    reached,
+    context,
+  );
+  skipped.push(...tallyReasons(cluster.name, tally, context));
+  const dropped = catalog.services.length - valid.length;
+  if (dropped > 0) {
+    const reason = `${dropped} Service(s) with malformed names or ports ignored`;
+    skipped.push({ cluster: cluster.name, reason });
+  }
+  return { forwards: [...annotated, ...forwards], skipped };
+}
+
+type Tally = { blocked: number; viaPod: number; notTcp: number; overLimit: number };
+
+/** One forward per selected TCP port no mapping reaches, by namespace, name and port. */
+function servicePorts(services: readonly ServiceInfo[], reached: ReadonlySet<number>, context: Context) {
+  const tally: Tally = { blocked: 0, viaPod: 0, notTcp: 0, overLimit: 0 };
   const skipped: SkippedCluster[] = [];
-  const forwards: ForwardSpec[] = [];
-  const matches = selectionFilter(options.services);
-  for (const service of [...valid].filter(matches).sort(byName)) {
+  const forwards = new Map<string, ForwardSpec>();
+  for (const service of [...services].sort(byName)) {
     if (service.type === 'ExternalName') continue;
-    const ports = [...service.ports].sort((a, b) => a.port - b.port);
     let noSelector = false;
-    for (const port of ports) {
+    for (const port of [...service.ports].sort((a, b) => a.port - b.port)) {
       if ((port.protocol || 'TCP').toUpperCase() !== 'TCP') tally.notTcp++;
       else if (!isReached(service, port, reached)) {
         const via = route(service, port, context, tally);
         if (via === 'no-selector') noSelector = true;
-        else if (via) forwards.push(toServiceSpec(service, port, via, context));
+        else if (via && forwards.size >= MAX_SERVICE_FORWARDS) tally.overLimit++;
+        else if (via) {
+          const spec = toServiceSpec(service, port, via, context);
+          // A Service listed twice (a misbehaving API) must not give two forwards one id.
+          if (!forwards.has(spec.id)) forwards.set(spec.id, spec);
+        }
       }
     }
-    if (noSelector) skipped.push({ cluster: cluster.name, reason: noSelectorReason(service) });
+    if (noSelector) skipped.push({ cluster: context.cluster, reason: noSelectorReason(service) });
   }
-  skipped.push(...tallyReasons(cluster.name, tally, context));
-  const dropped = catalog.services.length - valid.length;
-  if (dropped > 0) {
-    skipped.push({
-      cluster: cluster.name,
-      reason: `${dropped} Service(s) with malformed names or ports ignored`,
-    });
-  }
-  return { forwards: [...annotated, ...forwards], skipped };
+  return { forwards: [...forwards.values()], skipped, tally };
 }
 
 /** The first running k3d node that Kubernetes calls Ready, servers before agents, by name. */
@@ -88,18 +104,6 @@ function chooseNode(cluster: K3dCluster, catalog: ClusterServices): Context['nod
     .filter((node) => node.running && ready.has(node.name))
     .sort((a, b) => (a.role === b.role ? compareText(a.name, b.name) : a.role === 'server' ? -1 : 1));
   return candidates[0] ?? { problem: 'no Ready node with an address' };
-}
-
-function selectionFilter(selection: ServiceSelection): (service: ServiceInfo) => boolean {
-  const selector = selection.selector === undefined ? undefined : parseLabelSelector(selection.selector);
-  return (service) => {
-    // An explicit include wins over the (default) exclude.
-    const included =
-      selection.namespaces.length > 0
-        ? selection.namespaces.includes(service.namespace)
-        : !selection.excludeNamespaces.includes(service.namespace);
-    return included && (selector === undefined || selector.matches(service.labels));
-  };
 }
 
 /** The port the dev server reaches the Service on through a node: its nodePort, or an LB's own port. */
@@ -186,11 +190,7 @@ function serviceOf(service: ServiceInfo, port: ServicePort): NonNullable<Forward
   return port.name ? { ...named, portName: port.name } : named;
 }
 
-function tallyReasons(
-  cluster: string,
-  tally: { blocked: number; viaPod: number; notTcp: number },
-  context: Context,
-): SkippedCluster[] {
+function tallyReasons(cluster: string, tally: Tally, context: Context): SkippedCluster[] {
   const reasons: string[] = [];
   const problem = 'problem' in context.node ? context.node.problem : '';
   if (tally.blocked > 0) {
@@ -208,6 +208,12 @@ function tallyReasons(
   if (tally.notTcp > 0) {
     reasons.push(`${count(tally.notTcp, 'UDP/SCTP Service port')} not forwarded (SSH forwards TCP only)`);
   }
+  if (tally.overLimit > 0) {
+    reasons.push(
+      `${count(tally.overLimit, 'more Service port')} not forwarded: at most ${MAX_SERVICE_FORWARDS} per ` +
+        'cluster (narrow them with --namespace or --selector)',
+    );
+  }
   return reasons.map((reason) => ({ cluster, reason }));
 }
 
@@ -224,17 +230,4 @@ function count(n: number, what: string): string {
 
 function byName(a: ServiceInfo, b: ServiceInfo): number {
   return compareText(a.namespace, b.namespace) || compareText(a.name, b.name);
-}
-
-// Names and ports come from the cluster's API: only what Kubernetes itself allows reaches an id or a note.
-const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
-const isPort = (value: number | undefined) =>
-  value === undefined || (Number.isInteger(value) && value >= 1 && value <= 65535);
-
-function isWellFormed(service: ServiceInfo): boolean {
-  return (
-    DNS_LABEL.test(service.namespace) &&
-    DNS_LABEL.test(service.name) &&
-    service.ports.every((port) => port.port !== undefined && isPort(port.port) && isPort(port.nodePort))
-  );
 }

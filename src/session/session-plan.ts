@@ -5,7 +5,7 @@ import type { SessionOptions } from '../config/resolve.js';
 import { holderText, type LocalPortCheck, localPortCheck } from '../local/port-check.js';
 import { planForwards } from '../plan/forward-plan.js';
 import { assignLocalPorts } from '../plan/ports.js';
-import { desiredPort } from '../plan/service-ports.js';
+import { desiredPort, pinnedPort } from '../plan/service-ports.js';
 import type { ClusterServices, ForwardSpec } from '../plan/types.js';
 import type { K3dCluster } from '../remote/types.js';
 
@@ -49,7 +49,12 @@ export async function planSession(input: SessionPlanInput) {
   const keptPorts = new Set([...kept.values()].map((spec) => spec.localPort));
   const rest = plan.forwards
     .filter((spec) => !kept.has(spec.id))
-    .map((spec) => preferred(spec, input.preferredPorts, keptPorts));
+    .map((spec) =>
+      // A --map pin wins over what an earlier run used.
+      pinnedPort(spec, options.maps, options.services?.pins) === undefined
+        ? preferred(spec, input.preferredPorts, keptPorts)
+        : spec,
+    );
   const ports = input.localPorts ?? localPortCheck();
   const assigned = await assignLocalPorts(rest, {
     maps: options.maps,

@@ -332,3 +332,38 @@ describe('local ports of Service forwards', () => {
     ]);
   });
 });
+
+describe('what a misbehaving API sends', () => {
+  it('plans a Service listed twice once, and ignores a port name Kubernetes would not allow', () => {
+    const badName = serviceInfo({
+      namespace: 'x',
+      name: 'y',
+      ports: [{ protocol: 'TCP', port: 4000, nodePort: 31400, name: 'a\u001b[31m' }],
+    });
+    const result = plan(clusterServices([grafana, grafana, badName]));
+    expect(result.forwards.map((spec) => spec.id).slice(2)).toEqual([
+      'my-app/service/monitoring/grafana:3000',
+    ]);
+    expect(result.skipped).toEqual([
+      { cluster: 'my-app', reason: '1 Service(s) with malformed names or ports ignored' },
+    ]);
+  });
+
+  it('forwards at most 500 Service ports of a cluster and says how many more there are', () => {
+    const many = Array.from({ length: 510 }, (_, i) =>
+      serviceInfo({
+        namespace: 'bulk',
+        name: `svc-${String(i).padStart(3, '0')}`,
+        ports: [{ protocol: 'TCP', port: 10000 + i, nodePort: 31000 + i }],
+      }),
+    );
+    const result = plan(clusterServices(many));
+    expect(result.forwards.filter((spec) => spec.via?.kind === 'node')).toHaveLength(500);
+    expect(result.skipped).toEqual([
+      {
+        cluster: 'my-app',
+        reason: expect.stringMatching(/^10 more Service ports not forwarded: at most 500/),
+      },
+    ]);
+  });
+});

@@ -98,4 +98,12 @@ describe('planSession with Service catalogs', () => {
     });
     expect(plan.unusedMaps).toEqual([5000]);
   });
+
+  it('keeps a --map pin over the port an earlier run used', async () => {
+    const plan = await run({
+      services: { pins: [['monitoring/grafana:3000', 3000]] },
+      preferredPorts: new Map([[GRAFANA, 23456]]),
+    });
+    expect(plan.forwards.at(-1)).toMatchObject({ localPort: 3000, remapped: undefined });
+  });
 });
