@@ -1,6 +1,6 @@
-// Local port choice for a planned set of forwards: keep the dev server's port number when it is free on
-// this machine, otherwise pick another and say so in `remapped`. Never silently: a busy --map pin is an
-// error. Pure: testing a port means binding it, so the caller gives the checks (local/port-probe.ts in
+// Local port choice for a planned set of forwards: keep the desired port (the dev server's, or a Service's
+// own) when it is free on this machine, otherwise move and say so in `remapped`. Never silently: a busy
+// --map pin is an error. Where a forward moves is deterministic for a Service (service-ports.ts). Pure: testing a port means binding it, so the caller gives the checks (local/port-probe.ts in
 // production, fakes in tests).
 import { TunnelError } from '../errors.js';
 import { isThisMachine } from './local-host.js';
@@ -37,8 +37,8 @@ type Remapped = NonNullable<ForwardSpec['remapped']>;
  * then host-port forwards, then Services by name: service-ports.ts claimOrder); only then do the others
  * move, so a fallback never takes a port another forward of this round wanted. Forwards flagged
  * 'conflict' by the planner (localPort 0) always move; the rest move with the reason they could not stay.
- * A Service forward moves to the first free port of its hashed candidates (deterministic), others to
- * `pick`'s port.
+ * A forward that knows its Service moves to the first free port of its hashed candidates (the same
+ * port on every run), then, as every other forward, to `pick`'s port.
  */
 export async function assignLocalPorts(
   specs: readonly ForwardSpec[],

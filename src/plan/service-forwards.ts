@@ -42,7 +42,7 @@ export function withServices(
     return { forwards: [...mapped], skipped: [{ cluster: cluster.name, reason }] };
   }
   const valid = catalog.services.filter(isWellFormed);
-  const annotated = mapped.map((spec) => annotate(spec, valid));
+  const annotated = mapped.map((spec) => pinByName(annotate(spec, valid), options.services.pins));
   const reached = new Set(annotated.flatMap((spec) => (spec.kind === 'service' ? [spec.nodePort] : [])));
   const context: Context = {
     cluster: cluster.name,
@@ -183,6 +183,14 @@ function annotate(spec: ForwardSpec, services: readonly ServiceInfo[]): ForwardS
     }
   }
   return spec;
+}
+
+// `--map NAMESPACE/NAME:PORT:LOCAL` also pins a mapped port once it is known to reach that Service.
+function pinByName(spec: ForwardSpec, pins: ServiceSelection['pins']): ForwardSpec {
+  const pin = spec.service && pinnedPort(spec, undefined, pins);
+  if (pin === undefined || pin === spec.localPort) return spec;
+  const remapped = pin === spec.remotePort ? undefined : { from: spec.remotePort, reason: 'pinned' as const };
+  return { ...spec, localPort: pin, remapped };
 }
 
 function serviceOf(service: ServiceInfo, port: ServicePort): NonNullable<ForwardSpec['service']> {

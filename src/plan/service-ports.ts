@@ -31,7 +31,8 @@ export function pinnedPort(
   maps: ReadonlyMap<number, number> | undefined,
   pins: readonly (readonly [string, number])[] | undefined,
 ): number | undefined {
-  const key = isServiceForward(spec) ? serviceKey(spec) : undefined;
+  // By name also for a mapped port named after its Service: the user sees and pins the Service.
+  const key = serviceKey(spec);
   const pin = key === undefined ? undefined : pins?.find(([name]) => name === key)?.[1];
   return pin ?? maps?.get(desiredPort(spec));
 }

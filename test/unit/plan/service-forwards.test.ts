@@ -312,6 +312,13 @@ describe('local ports of Service forwards', () => {
     ]);
   });
 
+  it('pins a mapped port by the name of the Service it reaches, as the table shows it', () => {
+    const result = plan(clusterServices([appSvc]), { pins: [['my-namespace/my-app-svc:8080', 18080]] });
+    expect(result.forwards.map(row)[1]).toBe(
+      'my-app/service/127.0.0.1:8080 my-namespace/my-app-svc:8080 local=18080 (pinned from 8080) via host port 8080',
+    );
+  });
+
   it('settles a contested port by name: host-port forwards first, then Services by namespace and name', () => {
     const a = serviceInfo({
       namespace: 'alpha',
