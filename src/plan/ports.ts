@@ -28,6 +28,8 @@ export interface AssignOptions {
    * listener and open another channel, until file descriptors run out.
    */
   devServerIsLocal?: boolean;
+  /** Ports our own running listeners hold: taken, but neither someone else's nor privileged. */
+  reserved?: ReadonlySet<number>;
 }
 
 type Remapped = NonNullable<ForwardSpec['remapped']>;
@@ -96,6 +98,8 @@ async function whyMove(spec: ForwardSpec, context: AssignContext): Promise<Remap
   // Say which: a port nobody holds must not be reported as in use.
   if (loops) return { from: spec.localPort, reason: 'self' };
   // Taken by our own earlier forward in this round: no holder to name.
+  // Our own running listener holds it: another forward claims it, nobody else.
+  if (context.reserved?.has(spec.localPort)) return { from: spec.localPort, reason: 'conflict' };
   const ours = context.taken.has(spec.localPort);
   const heldBy = ours ? undefined : await context.holder?.(spec.localAddress, spec.localPort);
   if (heldBy) return { from: spec.localPort, reason: 'busy', heldBy };

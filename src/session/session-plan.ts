@@ -60,6 +60,7 @@ export async function planSession(input: SessionPlanInput) {
     maps: options.maps,
     pins: options.services?.pins,
     devServerIsLocal: input.devServerIsLocal,
+    reserved: keptPorts,
     // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
     isFree: async (address, port) => !keptPorts.has(port) && (await ports.isFree(address, port)),
     pick: (address, exclude) => ports.pick(address, new Set([...exclude, ...keptPorts])),

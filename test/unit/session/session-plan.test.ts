@@ -106,4 +106,49 @@ describe('planSession with Service catalogs', () => {
     });
     expect(plan.forwards.at(-1)).toMatchObject({ localPort: 3000, remapped: undefined });
   });
+
+  it('says a port below 1024 our own running forward holds is claimed by another forward, not privileged', async () => {
+    const web = serviceInfo({
+      namespace: 'web',
+      name: 'site',
+      ports: [{ protocol: 'TCP', port: 80, nodePort: 30800 }],
+    });
+    const first = await planSession({
+      clusters: [myApp],
+      options: {
+        clusters: [],
+        maps: new Map(),
+        bindAddress: '127.0.0.1',
+        services: defaultServiceSelection(),
+      },
+      catalogs: new Map([['my-app', clusterServices([web])]]),
+      lenient: false,
+      live: [],
+      preferredPorts: new Map(),
+      devServerIsLocal: false,
+      localPorts: ports([]),
+    });
+    // The same Service in another namespace appears while web/site listens on 80.
+    const other = { ...web, namespace: 'alpha' };
+    const next = await planSession({
+      clusters: [myApp],
+      options: {
+        clusters: [],
+        maps: new Map(),
+        bindAddress: '127.0.0.1',
+        services: defaultServiceSelection(),
+      },
+      catalogs: new Map([['my-app', clusterServices([web, other])]]),
+      lenient: true,
+      live: first.forwards,
+      preferredPorts: new Map(),
+      devServerIsLocal: false,
+      localPorts: ports([80]),
+    });
+    expect(next.forwards.find((spec) => spec.id === 'my-app/service/web/site:80')?.localPort).toBe(80);
+    expect(next.forwards.find((spec) => spec.id === 'my-app/service/alpha/site:80')?.remapped).toEqual({
+      from: 80,
+      reason: 'conflict',
+    });
+  });
 });
