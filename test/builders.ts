@@ -3,7 +3,7 @@
 
 import { defaultServiceSelection, type SessionOptions } from '../src/config/resolve.js';
 import type { ForwardStatus, SessionStatus } from '../src/control/status-document.js';
-import type { ForwardSpec } from '../src/plan/types.js';
+import type { ClusterServices, ForwardSpec, ServiceInfo } from '../src/plan/types.js';
 import type { K3dCluster, PortMapping } from '../src/remote/types.js';
 import type { SshTarget } from '../src/ssh/types.js';
 
@@ -176,6 +176,32 @@ export function sshTarget(overrides: Partial<SshTarget> = {}): SshTarget {
     passwordAuthentication: true,
     numberOfPasswordPrompts: 3,
     batchMode: false,
+    ...overrides,
+  };
+}
+
+/** A Service as kube/ reports it to the planner: NodePort my-namespace/my-app-svc 8080 → nodePort 30080. */
+export function serviceInfo(overrides: Partial<ServiceInfo> = {}): ServiceInfo {
+  return {
+    namespace: 'my-namespace',
+    name: 'my-app-svc',
+    type: 'NodePort',
+    labels: {},
+    hasSelector: true,
+    ports: [{ protocol: 'TCP', port: 8080, nodePort: 30080 }],
+    ...overrides,
+  };
+}
+
+/** What a cluster's API said: these Services, both k3d nodes of k3dCluster(…, {nodes}) Ready and reachable. */
+export function clusterServices(
+  services: ServiceInfo[],
+  overrides: Partial<ClusterServices> = {},
+): ClusterServices {
+  return {
+    services,
+    readyNodes: ['k3d-my-app-server-0', 'k3d-my-app-agent-0'],
+    nodeReach: { reachable: true },
     ...overrides,
   };
 }

@@ -4,6 +4,8 @@
 import { TunnelError, UsageError } from '../errors.js';
 import { isSafeClusterName, isWildcardHost } from '../remote/k3d-parse.js';
 import type { K3dCluster, PortMapping } from '../remote/types.js';
+import { withServices } from './service-forwards.js';
+import { compareText, desiredPort, flagConflicts, pinnedPort } from './service-ports.js';
 import type { ForwardKind, ForwardSpec, PlanOptions } from './types.js';
 
 export interface SkippedCluster {
@@ -37,18 +39,33 @@ export function planForwards(clusters: readonly K3dCluster[], options: PlanOptio
       skipped.push({ cluster: cluster.name, reason: cluster.unreachable });
       continue;
     }
-    const specs = clusterForwards(cluster, options);
+    const { forwards: specs, skipped: notes } = withServicesOf(
+      cluster,
+      clusterForwards(cluster, options),
+      options,
+    );
     const dropped = cluster.notForwarded ?? [];
-    if (specs.length === 0 && options.clusters.length === 0 && dropped.length === 0) {
+    if (specs.length === 0 && notes.length === 0 && options.clusters.length === 0 && dropped.length === 0) {
       skipped.push({ cluster: cluster.name, reason: 'publishes no TCP port on the dev server' });
     }
     // A port left out by placement (the API, maybe, and with it the kubeconfig context) is said, not silent.
     for (const reason of dropped) skipped.push({ cluster: cluster.name, reason });
+    skipped.push(...notes);
     forwards.push(...specs);
   }
-  const used = new Set(forwards.map((spec) => spec.remotePort));
+  // A numeric --map names the host port of a host-port forward, or the Service's own port of another one.
+  const used = new Set(forwards.map(desiredPort));
   const unusedMaps = [...options.maps.keys()].filter((port) => !used.has(port)).sort((a, b) => a - b);
-  return { forwards: flagConflicts(forwards, options.maps), skipped, unusedMaps };
+  const pins = options.services?.pins;
+  const isPinned = (spec: ForwardSpec) => pinnedPort(spec, options.maps, pins) !== undefined;
+  return { forwards: flagConflicts(forwards, isPinned), skipped, unusedMaps };
+}
+
+// Service forwards only when asked for (mode mapped, or no selection, is the plan as before issue 14).
+function withServicesOf(cluster: K3dCluster, mapped: ForwardSpec[], options: PlanOptions) {
+  const { services } = options;
+  if (services === undefined || services.mode === 'mapped') return { forwards: mapped, skipped: [] };
+  return withServices(cluster, mapped, { ...options, services });
 }
 
 function uniqueByName(clusters: readonly K3dCluster[]): K3dCluster[] {
@@ -143,26 +160,6 @@ function toSpec(cluster: string, kind: ForwardKind, mapping: PortMapping, option
     nodePort: mapping.containerPort,
     remapped: localPort === remotePort ? undefined : { from: remotePort, reason: 'pinned' },
   };
-}
-
-// Pinned forwards claim their local port first, then the others in plan order; later claimants yield.
-function flagConflicts(specs: readonly ForwardSpec[], maps: ReadonlyMap<number, number>): ForwardSpec[] {
-  const isPinned = (spec: ForwardSpec) => maps.has(spec.remotePort);
-  const claimed = new Set<number>();
-  const losers = new Set<string>();
-  for (const spec of [...specs.filter(isPinned), ...specs.filter((spec) => !isPinned(spec))]) {
-    if (claimed.has(spec.localPort)) losers.add(spec.id);
-    else claimed.add(spec.localPort);
-  }
-  return specs.map((spec) =>
-    losers.has(spec.id)
-      ? { ...spec, localPort: 0, remapped: { from: spec.localPort, reason: 'conflict' } }
-      : spec,
-  );
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 const MAP_EXAMPLE = "Example: --map 8080:18080 serves the dev server's port 8080 on localhost:18080.";

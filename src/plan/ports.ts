@@ -1,9 +1,10 @@
-// Local port choice for a planned set of forwards: keep the dev server's port number when it is free on
-// this machine, otherwise pick another and say so in `remapped`. Never silently: a busy --map pin is an
-// error. Pure: testing a port means binding it, so the caller gives the checks (local/port-probe.ts in
+// Local port choice for a planned set of forwards: keep the desired port (the dev server's, or a Service's
+// own) when it is free on this machine, otherwise move and say so in `remapped`. Never silently: a busy
+// --map pin is an error. Where a forward moves is deterministic for a Service (service-ports.ts). Pure: testing a port means binding it, so the caller gives the checks (local/port-probe.ts in
 // production, fakes in tests).
 import { TunnelError } from '../errors.js';
 import { isThisMachine } from './local-host.js';
+import { claimOrder, desiredPort, fallbackCandidates, pinnedPort, serviceKey } from './service-ports.js';
 import type { ForwardSpec } from './types.js';
 
 export type IsPortFree = (address: string, port: number) => Promise<boolean>;
@@ -17,57 +18,73 @@ export interface AssignOptions {
   pick: PickPort;
   /** Names the holder of a port that was busy, so the remap is never silent about why. */
   holder?: DescribeHolder;
-  /** The --map pins (remote → local): a forward on its pinned port is never moved. */
+  /** The --map pins (remote → local; for a Service forward, its own port → local): never moved. */
   maps?: ReadonlyMap<number, number>;
+  /** The `--map NAMESPACE/NAME:PORT:LOCAL` pins (ServiceSelection.pins): never moved either. */
+  pins?: readonly (readonly [string, number])[];
   /**
    * The dev server is this machine. A forward to one of its own addresses must then not listen on the
    * port it forwards to: when nothing else holds that port, every connection would come back to our
    * listener and open another channel, until file descriptors run out.
    */
   devServerIsLocal?: boolean;
+  /** Ports our own running listeners hold: taken, but neither someone else's nor privileged. */
+  reserved?: ReadonlySet<number>;
 }
 
+type Remapped = NonNullable<ForwardSpec['remapped']>;
+
 /**
- * Gives every forward a usable local port, in order. Forwards flagged 'conflict' by the planner (localPort 0)
- * get a picked port; others keep theirs when free, else get a picked port with remapped {reason: 'busy'}.
+ * Gives every forward a usable local port. First every forward that can keep its port keeps it (pins,
+ * then host-port forwards, then Services by name: service-ports.ts claimOrder); only then do the others
+ * move, so a fallback never takes a port another forward of this round wanted. Forwards flagged
+ * 'conflict' by the planner (localPort 0) always move; the rest move with the reason they could not stay.
+ * A forward that knows its Service moves to the first free port of its hashed candidates (the same
+ * port on every run), then, as every other forward, to `pick`'s port.
  */
 export async function assignLocalPorts(
   specs: readonly ForwardSpec[],
   options: AssignOptions,
 ): Promise<ForwardSpec[]> {
-  const { isFree, pick } = options;
   const taken = new Set<number>();
-  const assigned: ForwardSpec[] = [];
-  const loopsBack = (spec: ForwardSpec) =>
-    options.devServerIsLocal === true && spec.localPort === spec.remotePort && isThisMachine(spec.remoteHost);
-  for (const spec of specs) {
-    const next = await assignOne(spec, {
-      isFree,
-      pick,
-      taken,
-      maps: options.maps,
-      loopsBack,
-      holder: options.holder,
-    });
-    taken.add(next.localPort);
-    assigned.push(next);
+  const context: AssignContext = {
+    ...options,
+    taken,
+    isPinned: (spec) =>
+      spec.remapped?.reason === 'pinned' || pinnedPort(spec, options.maps, options.pins) === spec.localPort,
+    loopsBack: (spec) =>
+      options.devServerIsLocal === true &&
+      spec.via?.kind !== 'pod' &&
+      spec.localPort === spec.remotePort &&
+      isThisMachine(spec.remoteHost),
+  };
+  const done = new Map<string, ForwardSpec>();
+  const movers: [ForwardSpec, Remapped][] = [];
+  for (const spec of claimOrder(specs, context.isPinned)) {
+    const why = await whyMove(spec, context);
+    if (why === undefined) {
+      taken.add(spec.localPort);
+      done.set(spec.id, spec);
+    } else movers.push([spec, why]);
   }
-  return assigned;
+  for (const [spec, remapped] of movers) {
+    const localPort = await fallbackPort(spec, context);
+    taken.add(localPort);
+    done.set(spec.id, { ...spec, localPort, remapped });
+  }
+  return specs.map((spec) => done.get(spec.id) ?? spec);
 }
 
-interface AssignContext {
-  isFree: IsPortFree;
-  pick: PickPort;
-  taken: ReadonlySet<number>;
-  maps: ReadonlyMap<number, number> | undefined;
+interface AssignContext extends AssignOptions {
+  taken: Set<number>;
+  isPinned: (spec: ForwardSpec) => boolean;
   loopsBack: (spec: ForwardSpec) => boolean;
-  holder: DescribeHolder | undefined;
 }
 
-async function assignOne(spec: ForwardSpec, context: AssignContext): Promise<ForwardSpec> {
+/** Undefined when the forward keeps its port; else why it moves (a pinned one never does: it fails). */
+async function whyMove(spec: ForwardSpec, context: AssignContext): Promise<Remapped | undefined> {
   if (spec.localPort === 0 || spec.remapped?.reason === 'conflict') {
-    const localPort = await pickChecked(spec, context);
-    return { ...spec, localPort, remapped: spec.remapped ?? { from: spec.remotePort, reason: 'conflict' } };
+    return spec.remapped ?? { from: desiredPort(spec), reason: 'conflict' };
   }
   const loops = context.loopsBack(spec);
   if (
@@ -75,25 +92,29 @@ async function assignOne(spec: ForwardSpec, context: AssignContext): Promise<For
     !context.taken.has(spec.localPort) &&
     (await context.isFree(spec.localAddress, spec.localPort))
   ) {
-    return spec;
+    return undefined;
   }
-  if (isPinned(spec, context.maps)) throw loops ? pinnedLoop(spec) : pinnedBusy(spec);
-  const localPort = await pickChecked(spec, context);
+  if (context.isPinned(spec)) throw loops ? pinnedLoop(spec) : pinnedBusy(spec, context);
   // Say which: a port nobody holds must not be reported as in use.
-  if (loops) return { ...spec, localPort, remapped: { from: spec.localPort, reason: 'self' } };
+  if (loops) return { from: spec.localPort, reason: 'self' };
   // Taken by our own earlier forward in this round: no holder to name.
-  const heldBy = context.taken.has(spec.localPort)
-    ? undefined
-    : await context.holder?.(spec.localAddress, spec.localPort);
-  const remapped = { from: spec.localPort, reason: 'busy' as const };
-  return { ...spec, localPort, remapped: heldBy ? { ...remapped, heldBy } : remapped };
+  // Our own running listener holds it: another forward claims it, nobody else.
+  if (context.reserved?.has(spec.localPort)) return { from: spec.localPort, reason: 'conflict' };
+  const ours = context.taken.has(spec.localPort);
+  const heldBy = ours ? undefined : await context.holder?.(spec.localAddress, spec.localPort);
+  if (heldBy) return { from: spec.localPort, reason: 'busy', heldBy };
+  // Below 1024 with nobody holding it: Linux wants root (or CAP_NET_BIND_SERVICE) to listen there.
+  if (!ours && spec.localPort < 1024) return { from: spec.localPort, reason: 'privileged' };
+  return { from: spec.localPort, reason: 'busy' };
 }
 
-function isPinned(spec: ForwardSpec, maps: ReadonlyMap<number, number> | undefined): boolean {
-  return spec.remapped?.reason === 'pinned' || maps?.get(spec.remotePort) === spec.localPort;
-}
-
-async function pickChecked(spec: ForwardSpec, context: AssignContext): Promise<number> {
+// A Service's hashed candidates first, so it lands on the same port on every run; then any free port.
+async function fallbackPort(spec: ForwardSpec, context: AssignContext): Promise<number> {
+  if (spec.service !== undefined) {
+    for (const port of fallbackCandidates(spec.id)) {
+      if (!context.taken.has(port) && (await context.isFree(spec.localAddress, port))) return port;
+    }
+  }
   const port = await context.pick(spec.localAddress, context.taken);
   // A picker that ignores `exclude` would give two listeners one port; fail loudly instead.
   if (!Number.isInteger(port) || port < 1 || port > 65535 || context.taken.has(port)) {
@@ -105,21 +126,24 @@ async function pickChecked(spec: ForwardSpec, context: AssignContext): Promise<n
 function pinnedLoop(spec: ForwardSpec): TunnelError {
   return new TunnelError(
     'PORT',
-    `--map ${spec.remotePort}:${spec.localPort} would forward port ${spec.localPort} to itself: the dev server is this machine.`,
+    `--map ${desiredPort(spec)}:${spec.localPort} would forward port ${spec.localPort} to itself: the dev server is this machine.`,
     {
-      hint: `Pin another local port (--map ${spec.remotePort}:<other port>), or drop the --map.`,
+      hint: `Pin another local port (--map ${desiredPort(spec)}:<other port>), or drop the --map.`,
     },
   );
 }
 
-function pinnedBusy(spec: ForwardSpec): TunnelError {
+function pinnedBusy(spec: ForwardSpec, context: AssignContext): TunnelError {
   const port = spec.localPort;
+  const key = serviceKey(spec);
+  const byName = key !== undefined && context.pins?.some(([name, local]) => name === key && local === port);
+  const map = byName ? key : String(desiredPort(spec));
   return new TunnelError(
     'PORT',
-    `Local port ${port} (pinned with --map ${spec.remotePort}:${port}) is already in use on ${spec.localAddress}.`,
+    `Local port ${port} (pinned with --map ${map}:${port}) is already in use on ${spec.localAddress}.`,
     {
       hint:
-        `Choose another local port with --map ${spec.remotePort}:<port>, or find what holds it: ` +
+        `Choose another local port with --map ${map}:<port>, or find what holds it: ` +
         `lsof -iTCP:${port} -sTCP:LISTEN (macOS) or ss -ltnp 'sport = :${port}' (Linux).`,
     },
   );

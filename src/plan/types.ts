@@ -59,8 +59,12 @@ export interface ForwardSpec {
    * Set when the local port differs from the dev-server port, with why. 'self': the dev server is this
    * machine, and listening on that port would forward to itself (nothing else needs to hold it).
    * `heldBy` (busy only): who holds the port, as a note says it ("ControlCenter (pid 512) on *:5000").
+   * 'privileged': a port below 1024 that could not be bound and that nobody visible holds (Linux needs
+   * root or CAP_NET_BIND_SERVICE there; macOS lets anyone bind it).
    */
-  remapped: { from: number; reason: 'busy' | 'pinned' | 'conflict' | 'self'; heldBy?: string } | undefined;
+  remapped:
+    | { from: number; reason: 'busy' | 'pinned' | 'conflict' | 'self' | 'privileged'; heldBy?: string }
+    | undefined;
   /** The Service behind it, when known (a mapped port whose nodePort a Service uses, or a Service forward). */
   service?: ForwardService;
   /** How the dev server reaches it; undefined = host-port (every forward before issue 14). */

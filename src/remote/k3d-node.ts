@@ -13,6 +13,8 @@ export interface RawNode {
   /** serverOpts.kubeAPI.Binding of a server node, when it names a host port. */
   kubeApi: PortMapping | undefined;
   created: string | undefined;
+  /** `IP.IP` as k3d printed it (the address on the cluster's docker network); validated by k3d-node-address.ts. */
+  ip: unknown;
 }
 
 const OUTPUT_HINT =
@@ -62,7 +64,8 @@ export function parseNode(raw: unknown, index: number, where: string, warnings: 
   const mappings = parsePortMappings(raw.portMappings, nodeWhere, warnings).map((m) => ({ ...m, ...base }));
   const binding = role === 'server' ? parseKubeApiBinding(raw.serverOpts, nodeWhere) : undefined;
   const kubeApi = binding && { ...binding, ...base, containerPort: 6443, protocol: 'tcp' as const };
-  return { name, role, running, mappings, kubeApi, created };
+  const ip = isRecord(raw.IP) ? raw.IP.IP : undefined;
+  return { name, role, running, mappings, kubeApi, created, ip };
 }
 
 type Binding = Pick<PortMapping, 'hostIp' | 'hostPort'>;

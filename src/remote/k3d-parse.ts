@@ -4,6 +4,7 @@
 import { remoteText } from '../redact.js';
 import { afterLeadingLogs, parseK3dLogLine, skippedBareLine, stripAnsi } from './k3d-log.js';
 import { describeJson, parseNode, quote, type RawNode, unexpected } from './k3d-node.js';
+import { nodeAddresses } from './k3d-node-address.js';
 import { clusterRunning, stoppedDirectPorts } from './k3d-state.js';
 import type { K3dCluster, PortMapping } from './types.js';
 
@@ -110,6 +111,7 @@ function parseCluster(entry: unknown, index: number): K3dCluster {
     ports,
     createdAt: nodes.find((node) => node.role === 'server')?.created,
     warnings,
+    nodes: nodeAddresses(nodes, warnings),
   };
 }
 

@@ -5,12 +5,19 @@ import type { SessionOptions } from '../config/resolve.js';
 import { holderText, type LocalPortCheck, localPortCheck } from '../local/port-check.js';
 import { planForwards } from '../plan/forward-plan.js';
 import { assignLocalPorts } from '../plan/ports.js';
-import type { ForwardSpec } from '../plan/types.js';
+import { desiredPort, pinnedPort } from '../plan/service-ports.js';
+import type { ClusterServices, ForwardSpec } from '../plan/types.js';
 import type { K3dCluster } from '../remote/types.js';
 
 export interface SessionPlanInput {
   clusters: K3dCluster[];
-  options: Pick<SessionOptions, 'clusters' | 'maps' | 'bindAddress'>;
+  options: Pick<SessionOptions, 'clusters' | 'maps' | 'bindAddress'> &
+    Partial<Pick<SessionOptions, 'services'>>;
+  /**
+   * Per cluster, what its API said (the session's ServiceCatalogs); a cluster missing = not read (yet),
+   * said in `skipped`. Without the map at all the session reads no API: mapped ports only.
+   */
+  catalogs?: ReadonlyMap<string, ClusterServices>;
   /** After the first forwarding: a cluster that cannot be planned is skipped, not an error. */
   lenient: boolean;
   /** The specs of the forwards listening now. */
@@ -29,6 +36,8 @@ export async function planSession(input: SessionPlanInput) {
     maps: options.maps,
     bindAddress: options.bindAddress,
     lenient: input.lenient,
+    services: input.catalogs === undefined ? undefined : options.services,
+    catalogs: input.catalogs,
   });
   const live = new Map(input.live.map((spec) => [spec.id, spec]));
   const kept = new Map<string, ForwardSpec>();
@@ -40,11 +49,18 @@ export async function planSession(input: SessionPlanInput) {
   const keptPorts = new Set([...kept.values()].map((spec) => spec.localPort));
   const rest = plan.forwards
     .filter((spec) => !kept.has(spec.id))
-    .map((spec) => preferred(spec, input.preferredPorts, keptPorts));
+    .map((spec) =>
+      // A --map pin wins over what an earlier run used.
+      pinnedPort(spec, options.maps, options.services?.pins) === undefined
+        ? preferred(spec, input.preferredPorts, keptPorts)
+        : spec,
+    );
   const ports = input.localPorts ?? localPortCheck();
   const assigned = await assignLocalPorts(rest, {
     maps: options.maps,
+    pins: options.services?.pins,
     devServerIsLocal: input.devServerIsLocal,
+    reserved: keptPorts,
     // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
     isFree: async (address, port) => !keptPorts.has(port) && (await ports.isFree(address, port)),
     pick: (address, exclude) => ports.pick(address, new Set([...exclude, ...keptPorts])),
@@ -71,7 +87,7 @@ function preferred(
   const port = preferredPorts.get(spec.id);
   if (port === undefined || port === spec.localPort || keptPorts.has(port)) return spec;
   if (spec.remapped?.reason === 'pinned') return spec;
-  return { ...spec, localPort: port, remapped: { from: spec.remotePort, reason: 'busy' } };
+  return { ...spec, localPort: port, remapped: { from: desiredPort(spec), reason: 'busy' } };
 }
 
 function localOf(spec: ForwardSpec): Pick<ForwardSpec, 'localPort' | 'remapped'> {
