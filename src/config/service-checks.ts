@@ -1,0 +1,121 @@
+// The checks of issue 14's settings (which Services a session forwards), wherever a value comes from: a
+// flag, `tunnel config set`, or the settings file. Pure. An error says what, why, and what to type.
+import { UsageError } from '../errors.js';
+import { parsePortMaps } from '../plan/forward-plan.js';
+import { isDnsLabel, isServicePinSpec, parseServicePins } from '../plan/service-pin.js';
+import type { ServicesMode } from '../plan/types.js';
+import type { ValueSource } from './setting-checks.js';
+
+export const SERVICES_MODES: readonly ServicesMode[] = ['mapped', 'nodeport', 'all'];
+/** Bounds shared with the control socket's reading (control/validate-services.ts). */
+export const SERVICE_LIMITS = { namespaces: 100, selectorLength: 1024, pins: 256 } as const;
+/** `--exclude-namespace none`: exclude nothing (not even kube-system); a list cannot be typed empty. */
+export const NO_NAMESPACE = 'none';
+
+/**
+ * Checks a label selector's syntax; throws a UsageError saying what is wrong. plan/label-selector.ts's
+ * parseLabelSelector (helper D) is this function: wire it where checkSelector is called with no parser.
+ */
+export type SelectorParser = (text: string) => unknown;
+
+function fix(source: ValueSource, example: string): string {
+  return 'flag' in source
+    ? `For example: ${source.flag} ${example}`
+    : `For example: tunnel config set ${source.host} ${source.key} ${example}`;
+}
+
+function subject(source: ValueSource, value: string): string {
+  return 'flag' in source
+    ? `${source.flag} ${value}`
+    : `setting ${source.key} ${JSON.stringify(value)} for ${source.host}`;
+}
+
+export function checkServicesMode(value: string, source: ValueSource): ServicesMode {
+  const mode = SERVICES_MODES.find((known) => known === value);
+  if (mode === undefined) {
+    throw new UsageError(
+      `${subject(source, value)}: expected mapped, nodeport or all (mapped: only k3d's port mappings; nodeport: also every NodePort/LoadBalancer Service; all: also ClusterIP Services)`,
+      fix(source, 'all'),
+    );
+  }
+  return mode;
+}
+
+export function checkNamespaces(names: readonly string[], source: ValueSource): string[] {
+  if (names.length > SERVICE_LIMITS.namespaces) {
+    throw new UsageError(
+      `${'flag' in source ? source.flag : `setting ${source.key} for ${source.host}`}: ${names.length} namespaces, at most ${SERVICE_LIMITS.namespaces}`,
+      'Name fewer, or filter by label with --selector.',
+    );
+  }
+  for (const name of names) {
+    if (!isDnsLabel(name)) {
+      throw new UsageError(
+        `${subject(source, name)}: not a namespace name (lowercase letters, digits and inner dashes, at most 63 characters)`,
+        fix(source, 'monitoring'),
+      );
+    }
+  }
+  return [...new Set(names)];
+}
+
+/** Minimal bounds until the real parser is wired: length and control characters. */
+function boundedSelector(text: string): unknown {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new UsageError('it contains a control character');
+  return text;
+}
+
+export function checkSelector(
+  value: string,
+  source: ValueSource,
+  parse: SelectorParser = boundedSelector,
+): string {
+  const cut = value.length > 80 ? `${value.slice(0, 79)}…` : value;
+  // Quoted on a flag too: a selector often holds spaces and "!" (`tier notin (a, b)`).
+  const shown = 'flag' in source ? `${source.flag} ${JSON.stringify(cut)}` : subject(source, cut);
+  if (value.length > SERVICE_LIMITS.selectorLength) {
+    throw new UsageError(
+      `${shown}: ${value.length} characters, at most ${SERVICE_LIMITS.selectorLength}`,
+      fix(source, "'app=web,tier!=cache'"),
+    );
+  }
+  try {
+    parse(value);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new UsageError(
+      `${shown}: not a label selector: ${error.message}`,
+      `${fix(source, "'app=web,tier!=cache'")} (=, ==, !=, key, !key, key in (a,b), key notin (a); a comma means and)`,
+    );
+  }
+  return value;
+}
+
+export interface MapSpecs {
+  /** `REMOTE:LOCAL`: host-port pins. */
+  ports: Map<number, number>;
+  /** `NAMESPACE/NAME:PORT:LOCAL`: Service pins, as ServiceSelection.pins. */
+  pins: [string, number][];
+}
+
+/** Every --map value, split into host-port pins and Service pins; one local port pinned twice is an error. */
+export function splitMaps(specs: readonly string[]): MapSpecs {
+  const servicePins = specs.filter(isServicePinSpec);
+  const ports = parsePortMaps(specs.filter((spec) => !isServicePinSpec(spec)));
+  const pins = parseServicePins(servicePins);
+  if (pins.length > SERVICE_LIMITS.pins) {
+    throw new UsageError(`--map pins ${pins.length} Services, at most ${SERVICE_LIMITS.pins}.`);
+  }
+  const hostPorts = new Map([...ports].map(([remote, local]) => [local, remote]));
+  for (const [service, local] of pins) {
+    const remote = hostPorts.get(local);
+    if (remote !== undefined) {
+      throw new UsageError(
+        `--map sends both ${remote} and ${service} to local port ${local}.`,
+        'Give one of them another local port.',
+      );
+    }
+  }
+  return { ports, pins };
+}
