@@ -61,7 +61,6 @@ export function checkNamespaces(names: readonly string[], source: ValueSource): 
 
 /** Minimal bounds until the real parser is wired: length and control characters. */
 function boundedSelector(text: string): unknown {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
   if (/[\u0000-\u001f\u007f]/.test(text)) throw new UsageError('it contains a control character');
   return text;
 }
