@@ -118,3 +118,8 @@ export function splitMaps(specs: readonly string[]): MapSpecs {
   }
   return { ports, pins };
 }
+
+/** A namespace name (RFC 1123 label), for readers that may not import plan/ (control/). */
+export function isNamespaceName(text: string): boolean {
+  return isDnsLabel(text);
+}
