@@ -69,8 +69,9 @@ describe('tunnel demo', () => {
     expect(result.stderr).toBe('');
     expect(result.code, result.stdout).toBe(0);
     const out = result.stdout;
-    expect(out).toMatch(/CLUSTER +KIND +LOCAL +DEV SERVER +NODEPORT/);
-    expect(out).toMatch(/demo +service +127\.0\.0\.1:\d+ +127\.0\.0\.1:8080 +30080/);
+    expect(out).toMatch(/CLUSTER +KIND +SERVICE +LOCAL +VIA/);
+    // SERVICE: "-", or the Service the demo cluster's API names behind nodePort 30080.
+    expect(out).toMatch(/demo +service +\S+ +127\.0\.0\.1:\d+ +host port 8080 → nodePort 30080/);
     expect(out).toContain('hello from demo via nodePort 30080 (host port 8080)');
     expect(out).toMatch(/STATE +CONNS/);
     expect(out).toMatch(/hello-7c9d6f5b8d-x2kqp +1\/1 +Running/);
