@@ -59,9 +59,14 @@ export function checkNamespaces(names: readonly string[], source: ValueSource): 
   return [...new Set(names)];
 }
 
-/** Minimal bounds until the real parser is wired: length and control characters. */
+/**
+ * Minimal bounds until the real parser is wired: control characters. Worded like parseLabelSelector's
+ * errors ("The label selector "…" has …").
+ */
 function boundedSelector(text: string): unknown {
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw new UsageError('it contains a control character');
+  if (/[\u0000-\u001f\u007f]/.test(text)) {
+    throw new UsageError(`The label selector ${JSON.stringify(text)} contains a control character.`);
+  }
   return text;
 }
 
@@ -70,23 +75,21 @@ export function checkSelector(
   source: ValueSource,
   parse: SelectorParser = boundedSelector,
 ): string {
-  const cut = value.length > 80 ? `${value.slice(0, 79)}…` : value;
-  // Quoted on a flag too: a selector often holds spaces and "!" (`tier notin (a, b)`).
-  const shown = 'flag' in source ? `${source.flag} ${JSON.stringify(cut)}` : subject(source, cut);
+  const name = 'flag' in source ? source.flag : `setting ${source.key} for ${source.host}`;
+  const syntax = '(=, ==, !=, key, !key, key in (a,b), key notin (a); a comma means and)';
   if (value.length > SERVICE_LIMITS.selectorLength) {
     throw new UsageError(
-      `${shown}: ${value.length} characters, at most ${SERVICE_LIMITS.selectorLength}`,
-      fix(source, "'app=web,tier!=cache'"),
+      `${name}: the label selector has ${value.length} characters, at most ${SERVICE_LIMITS.selectorLength}.`,
+      `${fix(source, "'app=web,tier!=cache'")} ${syntax}`,
     );
   }
   try {
     parse(value);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    throw new UsageError(
-      `${shown}: not a label selector: ${error.message}`,
-      `${fix(source, "'app=web,tier!=cache'")} (=, ==, !=, key, !key, key in (a,b), key notin (a); a comma means and)`,
-    );
+    // The parser's message quotes the selector and names the bad part; its hint speaks of the flag
+    // only, so the hint here names the flag or the setting to fix.
+    throw new UsageError(`${name}: ${error.message}`, `${fix(source, "'app=web,tier!=cache'")} ${syntax}`);
   }
   return value;
 }

@@ -99,18 +99,18 @@ describe('the service selection of a session', () => {
 
   it('bounds a selector and reports the parser’s complaint with the syntax', () => {
     expect(() => resolveSessionOptions('h', { selector: 'a'.repeat(1025) }, env)).toThrow(
-      /^--selector "a{79}…": 1025 characters, at most 1024/,
+      '--selector: the label selector has 1025 characters, at most 1024.',
     );
     expect(() => resolveSessionOptions('h', { selector: 'app=\u001b[31m' }, env)).toThrow(
-      /not a label selector: it contains a control character/,
+      '--selector: The label selector "app=\\u001b[31m" contains a control character.',
     );
     const parser = (text: string) => {
-      if (text.includes('==!')) throw new UsageError('unexpected "!" after "=="');
+      if (text.includes('==!')) throw new UsageError(`The label selector "${text}" has "!" after "==".`);
       return text;
     };
     expect(() => checkSelector('app==!x', { key: 'selector', host: 'devserver' }, parser)).toThrow(
       expect.objectContaining({
-        message: 'setting selector "app==!x" for devserver: not a label selector: unexpected "!" after "=="',
+        message: 'setting selector for devserver: The label selector "app==!x" has "!" after "==".',
         hint: expect.stringContaining("tunnel config set devserver selector 'app=web,tier!=cache'"),
       }),
     );
