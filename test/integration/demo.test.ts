@@ -80,7 +80,7 @@ describe('tunnel demo', () => {
     expect(agentPid).toBeGreaterThan(0);
     expect(isRunning(agentPid), `agent ${agentPid}`).toBe(false);
     const sshPort = Number(/An SSH server on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
-    const localPorts = [...out.matchAll(/demo +(?:api|service) +127\.0\.0\.1:(\d+)/g)].map((match) =>
+    const localPorts = [...out.matchAll(/demo +(?:api|service) +\S+ +127\.0\.0\.1:(\d+)/g)].map((match) =>
       Number(match[1]),
     );
     expect(localPorts.length).toBeGreaterThanOrEqual(2);
@@ -100,8 +100,10 @@ describe('tunnel demo', () => {
     async () => {
       const result = await demoInEmptyNetwork(freshHome());
       expect(result.code, result.stdout + result.stderr).toBe(0);
-      expect(result.stdout).toMatch(/demo +api +127\.0\.0\.1:6550 +127\.0\.0\.1:6550 /);
-      expect(result.stdout).toMatch(/demo +service +127\.0\.0\.1:8080 +127\.0\.0\.1:8080 /);
+      expect(result.stdout).toMatch(/demo +api +- +127\.0\.0\.1:6550 +host port 6550 /);
+      expect(result.stdout).toMatch(
+        /demo +service +\S+ +127\.0\.0\.1:8080 +host port 8080 → nodePort 30080 /,
+      );
       expect(result.stdout).not.toMatch(/in use|busy|taken/);
       expect(result.stdout).toContain('hello from demo via nodePort 30080 (host port 8080)');
     },
