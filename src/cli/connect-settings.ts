@@ -6,16 +6,30 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { askpassProgram } from '../config/askpass.js';
 import { type ConnectFlags, resolveSessionOptions, type SessionOptions } from '../config/resolve.js';
+import { checkServicesMode } from '../config/service-checks.js';
 import { checkTransport } from '../config/setting-checks.js';
 import type { HostSettings, SettingKey } from '../config/setting-keys.js';
 import { checkHostAlias, loadHostSettings, SettingsStore, settingsFile } from '../config/settings.js';
+import { collect } from './options.js';
 
 /**
- * Adds --hold-timeout, --rediscover-interval, --transport and --save to `connect`. No defaults here, on
- * purpose (above).
+ * Adds --services, --namespace, --exclude-namespace, --selector, --hold-timeout, --rediscover-interval,
+ * --transport and --save to `connect`. No defaults here, on purpose (above).
  */
 export function addSettingsOptions(command: Command): Command {
   return command
+    .option(
+      '--services <mapped|nodeport|all>',
+      "which Services: mapped (only k3d's port mappings), nodeport (default: also every NodePort/LoadBalancer Service), all (also ClusterIP ones, via pod port-forward)",
+    )
+    .option('--namespace <ns>', 'only Services in this namespace (repeatable)', collect, [])
+    .option(
+      '--exclude-namespace <ns>',
+      'never Services in this namespace (repeatable; default kube-system; none = exclude nothing)',
+      collect,
+      [],
+    )
+    .option('--selector <labels>', "only Services with these labels, e.g. 'app=web,tier!=cache'")
     .option(
       '--hold-timeout <duration>',
       'how long a connection made while the SSH connection is down waits for it, e.g. 45s (default 30s)',
@@ -86,6 +100,12 @@ export function settingsFromFlags(flags: ConnectFlags): HostSettings {
   if (flags.switchContext !== undefined) settings.switchContext = flags.switchContext;
   if (flags.transport !== undefined)
     settings.transport = checkTransport(flags.transport, { flag: '--transport' });
+  if (flags.services !== undefined)
+    settings.services = checkServicesMode(flags.services, { flag: '--services' });
+  if (flags.namespace && flags.namespace.length > 0) settings.namespace = flags.namespace;
+  if (flags.excludeNamespace && flags.excludeNamespace.length > 0)
+    settings.excludeNamespace = flags.excludeNamespace;
+  if (flags.selector !== undefined) settings.selector = flags.selector;
   return settings;
 }
 

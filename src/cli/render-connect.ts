@@ -7,6 +7,7 @@ import { droppedLine } from '../kubeconfig/fetch.js';
 import { pasteWord } from '../shell-word.js';
 import { paint, safeText } from './render.js';
 import { forwardsTable } from './render-forwards.js';
+import { forwardLabel, pinFlag } from './render-via.js';
 
 export interface ConnectRenderOptions {
   color: boolean;
@@ -29,7 +30,7 @@ export function renderConnected(session: SessionStatus, options: ConnectRenderOp
     cluster.forwards.map((forward) => ({ cluster: cluster.name, forward })),
   );
   for (const { cluster, forward } of forwards) {
-    const text = remapLine(cluster, forward);
+    const text = remapLine(cluster, forward, forwards);
     if (text) lines.push(paint(color, YELLOW, text));
   }
   for (const port of session.unusedMaps ?? []) {
@@ -85,15 +86,35 @@ function kubeconfigSummary(session: SessionStatus): string[] {
   return lines;
 }
 
-/** The note under the table for a local port that differs from the dev server's, when it needs one. */
-function remapLine(cluster: string, forward: ForwardStatus): string | undefined {
-  const where = `${safeText(cluster)}'s port ${forward.remotePort} is at ${safeText(forward.localAddress)}:${forward.localPort}`;
-  switch (forward.remapped?.reason) {
+/** The note under the table for a local port that differs from the one wanted, when it needs one. */
+function remapLine(
+  cluster: string,
+  forward: ForwardStatus,
+  all: readonly { cluster: string; forward: ForwardStatus }[],
+): string | undefined {
+  const remapped = forward.remapped;
+  if (!remapped) return undefined;
+  const address = safeText(forward.localAddress);
+  const label = forwardLabel(cluster, forward);
+  const where = `${label} is at ${address}:${forward.localPort}`;
+  const pin = `(pin one with ${pinFlag(forward, '<local>')})`;
+  switch (remapped.reason) {
     case 'busy':
       // The address the forward listens on (--bind), not always 127.0.0.1.
-      return `note: ${safeText(forward.localAddress)}:${forward.remapped.from} is in use on this machine${heldBy(forward.remapped)}, so ${where} (pin one with --map ${forward.remotePort}:<local>)`;
+      return `note: ${address}:${remapped.from} is in use on this machine${heldBy(remapped)}, so ${where} ${pin}`;
     case 'self':
-      return `note: the dev server is this machine, so ${where} (listening on ${forward.remapped.from} would forward to itself)`;
+      return `note: the dev server is this machine, so ${where} (listening on ${remapped.from} would forward to itself)`;
+    case 'privileged':
+      return `note: ${label} listens on ${address}:${forward.localPort}: port ${remapped.from} needs root on this machine (or CAP_NET_BIND_SERVICE)`;
+    case 'conflict': {
+      // Only a Service says so: two k3d mappings onto one port is rare and the table's note covers it.
+      if (!forward.service) return undefined;
+      const winner = all.find(
+        (entry) => entry.forward !== forward && entry.forward.localPort === remapped.from,
+      );
+      const other = winner ? ` by ${forwardLabel(winner.cluster, winner.forward)}` : '';
+      return `note: local port ${remapped.from} is taken${other}, so ${where} ${pin}`;
+    }
     default:
       return undefined;
   }

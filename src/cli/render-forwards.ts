@@ -4,6 +4,7 @@
 import type { ClusterStatus, ForwardStateName, ForwardStatus } from '../control/status-document.js';
 import { formatAge, formatBytes } from './format.js';
 import { paint, safeText, table } from './render.js';
+import { pinFlag, serviceLabel, viaText } from './render-via.js';
 
 export interface ForwardsTableOptions {
   color: boolean;
@@ -55,7 +56,7 @@ export function forwardsTable(clusters: readonly ClusterStatus[], options: Forwa
   if (rows.length === 0) return [];
   const header = [
     ...(options.oneCluster ? [] : ['CLUSTER']),
-    ...['KIND', 'LOCAL', 'DEV SERVER', 'NODEPORT', 'STATE'],
+    ...['KIND', 'SERVICE', 'LOCAL', 'VIA', 'STATE'],
     ...(options.traffic ? TRAFFIC : []),
     'NOTE',
   ];
@@ -92,9 +93,9 @@ function forwardRow(cluster: ClusterStatus, forward: ForwardStatus, options: For
   return [
     ...(options.oneCluster ? [] : [safeText(cluster.name)]),
     forward.kind,
+    serviceLabel(forward) ?? '-',
     local,
-    `${safeText(forward.remoteHost)}:${forward.remotePort}`,
-    forward.nodePort === null ? '-' : String(forward.nodePort),
+    viaText(forward),
     forward.state,
     ...(options.traffic ? traffic : []),
     noteFor(cluster, forward),
@@ -104,7 +105,7 @@ function forwardRow(cluster: ClusterStatus, forward: ForwardStatus, options: For
 function noteFor(cluster: ClusterStatus, forward: ForwardStatus): string {
   const notes: string[] = [];
   if (forward.kind === 'api' && cluster.context) notes.push(`context ${safeText(cluster.context)}`);
-  if (forward.remapped) notes.push(remapNote(forward.remapped, forward.localPort));
+  if (forward.remapped) notes.push(remapNote(forward));
   if (forward.state === 'refused' || forward.state === 'unbound') {
     const error = forward.lastError ?? forward.remote.error;
     if (error) notes.push(shorten(safeText(error), NOTE_ERROR_LENGTH));
@@ -114,16 +115,19 @@ function noteFor(cluster: ClusterStatus, forward: ForwardStatus): string {
   return notes.join(', ');
 }
 
-function remapNote(remapped: { from: number; reason: string }, localPort: number): string {
+function remapNote(forward: ForwardStatus): string {
+  const remapped = forward.remapped!;
   switch (remapped.reason) {
     case 'busy':
       return `local ${remapped.from} was busy`;
     case 'self':
       return `local ${remapped.from} would loop (the dev server is this machine)`;
     case 'pinned':
-      return `pinned by --map ${remapped.from}:${localPort}`;
+      return `pinned by ${pinFlag(forward, String(forward.localPort), remapped.from)}`;
     case 'conflict':
       return `local ${remapped.from} is claimed by another forward`;
+    case 'privileged':
+      return `${remapped.from} needs root here`;
     default:
       return `local ${remapped.from} remapped: ${safeText(remapped.reason)}`;
   }

@@ -15,6 +15,7 @@ import {
   type TransportSetting,
 } from './defaults.js';
 import { defaultKubeconfigPath } from './paths.js';
+import { checkNamespaces, checkSelector, checkServicesMode, NO_NAMESPACE } from './service-checks.js';
 import {
   checkBind,
   checkClusters,
@@ -43,6 +44,13 @@ export interface ConnectFlags {
   rediscoverInterval?: string;
   /** auto, ssh2 or openssh (checked here: commander passes any word). */
   transport?: string;
+  /** mapped, nodeport or all (checked here). */
+  services?: string;
+  /** --namespace, repeatable. */
+  namespace?: string[];
+  /** --exclude-namespace, repeatable; `none` = exclude nothing. */
+  excludeNamespace?: string[];
+  selector?: string;
   /** Persist the flags given on this command line as the host's settings (see cli/connect-settings.ts). */
   save?: boolean;
 }
@@ -157,6 +165,7 @@ export function resolveSessionOptions(
 ): SessionOptions {
   const host = alias;
   const maps = choose({ name: '--map', value: flags.map }, { key: 'map', host, value: settings.map });
+  const pinned = maps ? checkMaps(maps.value, maps.source) : { ports: new Map<number, number>(), pins: [] };
   const bind = choose({ name: '--bind', value: flags.bind }, { key: 'bind', host, value: settings.bind });
   const template = choose(
     { name: '--context-name', value: flags.contextName },
@@ -176,7 +185,7 @@ export function resolveSessionOptions(
         ? clusters.value
         : checkClusters(clusters.value, clusters.source)
       : [],
-    maps: maps ? checkMaps(maps.value, maps.source) : new Map<number, number>(),
+    maps: pinned.ports,
     bindAddress: bind ? checkBind(bind.value, bind.source) : DEFAULT_BIND_ADDRESS,
     acceptNewHostKey: flags.acceptNewHostKey === true,
     kubeconfig: kubeconfigMode(alias, flags, settings, env),
@@ -198,9 +207,43 @@ export function resolveSessionOptions(
     transport: transportOf(alias, flags, settings),
     // Depends on the command's terminal, which this resolver does not see: the CLI sets it.
     askpass: undefined,
-    // Issue 14's flags and settings replace this default (being built).
-    services: defaultServiceSelection(),
+    services: Object.freeze(servicesOf(alias, flags, settings, pinned.pins)),
   });
+}
+
+/** Which Services: each of --services, --namespace, --exclude-namespace, --selector over its setting. */
+function servicesOf(
+  host: string,
+  flags: ConnectFlags,
+  settings: HostSettings,
+  pins: [string, number][],
+): ServiceSelection {
+  const selection = { ...defaultServiceSelection(), pins };
+  const mode = choose(
+    { name: '--services', value: flags.services },
+    { key: 'services', host, value: settings.services },
+  );
+  if (mode) selection.mode = checkServicesMode(mode.value, mode.source);
+  const include = choose(
+    { name: '--namespace', value: flags.namespace },
+    { key: 'namespace', host, value: settings.namespace },
+  );
+  if (include) selection.namespaces = checkNamespaces(include.value, include.source);
+  const exclude = choose(
+    { name: '--exclude-namespace', value: flags.excludeNamespace },
+    { key: 'excludeNamespace', host, value: settings.excludeNamespace },
+  );
+  if (exclude) {
+    const names = checkNamespaces(exclude.value, exclude.source);
+    selection.excludeNamespaces = names.filter((name) => name !== NO_NAMESPACE);
+  }
+  const selector = choose(
+    { name: '--selector', value: flags.selector },
+    { key: 'selector', host, value: settings.selector },
+  );
+  // An empty selector selects everything, as in kubectl: the same as none.
+  if (selector) selection.selector = checkSelector(selector.value, selector.source) || undefined;
+  return selection;
 }
 
 export function contextNameFor(template: string, cluster: string, host: string): string {

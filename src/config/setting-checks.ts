@@ -3,11 +3,11 @@
 import net from 'node:net';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { parsePortMaps } from '../plan/forward-plan.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
 import { normalizeBindAddress } from './bind-address.js';
 import type { TransportSetting } from './defaults.js';
 import { parseDuration } from './duration.js';
+import { type MapSpecs, splitMaps } from './service-checks.js';
 import type { SettingKey } from './setting-keys.js';
 
 /** Where a value came from, so an error names the flag or the setting the user has to fix. */
@@ -62,9 +62,10 @@ export function checkContextTemplate(value: string, source: ValueSource): string
   return value;
 }
 
-export function checkMaps(specs: readonly string[], source: ValueSource): Map<number, number> {
+/** `--map` values: `REMOTE:LOCAL` host-port pins and `NAMESPACE/NAME:PORT:LOCAL` Service pins. */
+export function checkMaps(specs: readonly string[], source: ValueSource): MapSpecs {
   try {
-    return parsePortMaps(specs);
+    return splitMaps(specs);
   } catch (error) {
     if ('flag' in source || !(error instanceof UsageError)) throw error;
     // parsePortMaps speaks of "--map …"; say which setting it was instead.

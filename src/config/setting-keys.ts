@@ -3,15 +3,19 @@
 // is settings.ts.
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import type { ServicesMode } from '../plan/types.js';
 import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_CONTEXT_TEMPLATE,
+  DEFAULT_EXCLUDED_NAMESPACES,
   DEFAULT_HOLD_TIMEOUT_MS,
   DEFAULT_REDISCOVER_INTERVAL_MS,
+  DEFAULT_SERVICES_MODE,
   DEFAULT_TRANSPORT,
   type TransportSetting,
 } from './defaults.js';
 import { formatDuration } from './duration.js';
+import { checkNamespaces, checkSelector, checkServicesMode } from './service-checks.js';
 import {
   checkBind,
   checkClusters,
@@ -34,6 +38,10 @@ export const SETTING_KEYS = [
   'kubeconfig',
   'switchContext',
   'transport',
+  'services',
+  'namespace',
+  'excludeNamespace',
+  'selector',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -50,6 +58,14 @@ export interface HostSettings {
   switchContext?: boolean;
   /** Which SSH implementation carries the session (auto: ssh2 unless the host needs OpenSSH). */
   transport?: TransportSetting;
+  /** Which Services are forwarded beyond k3d's mappings: mapped, nodeport or all. */
+  services?: ServicesMode;
+  /** Only Services in these namespaces. */
+  namespace?: string[];
+  /** Never Services in these namespaces (instead of kube-system); ['none'] = exclude nothing. */
+  excludeNamespace?: string[];
+  /** Only Services matching this label selector. */
+  selector?: string;
 }
 
 type Shape = 'list' | 'text' | 'boolean';
@@ -91,6 +107,18 @@ export const KEY_SPECS: { readonly [K in SettingKey]: KeySpec } = {
   },
   switchContext: { shape: 'boolean', fallback: 'false', normalize: (value: boolean) => value },
   transport: { shape: 'text', fallback: DEFAULT_TRANSPORT, normalize: checkTransport },
+  services: { shape: 'text', fallback: DEFAULT_SERVICES_MODE, normalize: checkServicesMode },
+  namespace: { shape: 'list', fallback: 'every namespace not excluded', normalize: checkNamespaces },
+  excludeNamespace: {
+    shape: 'list',
+    fallback: DEFAULT_EXCLUDED_NAMESPACES.join(', '),
+    normalize: checkNamespaces,
+  },
+  selector: {
+    shape: 'text',
+    fallback: 'every Service',
+    normalize: (text: string, source: ValueSource) => checkSelector(text, source),
+  },
 };
 
 export function isSettingKey(key: string): key is SettingKey {
@@ -161,6 +189,10 @@ function example(key: SettingKey, host: string): string {
     kubeconfig: 'none',
     switchContext: 'true',
     transport: 'openssh',
+    services: 'all',
+    namespace: 'my-namespace monitoring',
+    excludeNamespace: 'kube-system cert-manager',
+    selector: "'app=web,tier!=cache'",
   };
   return `tunnel config set ${host} ${key} ${samples[key]}`;
 }

@@ -75,9 +75,24 @@ export interface SessionStatus {
   skipped: { cluster: string; reason: string }[];
   /** --map pins whose remote port no forwarded cluster publishes. Absent from older agents. */
   unusedMaps?: number[];
-  settings: { clusters: string[]; bindAddress: string; holdTimeoutMs: number; rediscoverIntervalMs: number };
+  settings: {
+    clusters: string[];
+    bindAddress: string;
+    holdTimeoutMs: number;
+    rediscoverIntervalMs: number;
+    /** Which Services are forwarded beyond k3d's mappings. Absent from older agents. */
+    services?: ServicesSettingStatus;
+  };
   /** Which SSH implementation carries the session, and why. Absent from older agents. */
   transport?: TransportStatus;
+}
+
+/** The session's service selection (`--services`, `--namespace`, `--exclude-namespace`, `--selector`). */
+export interface ServicesSettingStatus {
+  mode: 'mapped' | 'nodeport' | 'all';
+  namespaces: string[];
+  excludeNamespaces: string[];
+  selector: string | null;
 }
 
 /**
@@ -122,6 +137,25 @@ export interface ClusterStatus {
  */
 export type ForwardStateName = 'ok' | 'holding' | 'refused' | 'unbound' | 'stopped';
 
+/** A Service as the cluster's API names it (untrusted text: escape it before printing). */
+export interface ServiceStatus {
+  namespace: string;
+  name: string;
+  /** The Service's own port (spec.ports[].port). */
+  port: number;
+  portName: string | null;
+}
+
+/**
+ * host-port: a port k3d publishes on the dev server (remoteHost:remotePort). node: the node `node` at
+ * `address` (= remoteHost) on the cluster's docker network, remotePort being the Service's nodePort.
+ * pod: each connection is a pod port-forward through the cluster's API (remotePort = the Service port).
+ */
+export type ViaStatus =
+  | { kind: 'host-port' }
+  | { kind: 'node'; node: string; address: string }
+  | { kind: 'pod' };
+
 export interface ForwardStatus {
   id: string;
   kind: 'api' | 'service';
@@ -132,9 +166,14 @@ export interface ForwardStatus {
   remotePort: number;
   /** The container port behind the mapping (6443 for the API), or null when k3d does not say. */
   nodePort: number | null;
-  /** Set when the local port differs from the dev server's: why (busy, self, conflict, pinned), and for
-   *  busy who holds it when that could be told (macOS: a wildcard holder such as Docker Desktop). */
+  /** Set when the local port differs from the dev server's: why (busy, self, conflict, pinned, privileged),
+   *  and for busy who holds it when that could be told (macOS: a wildcard holder such as Docker Desktop). */
   remapped: { from: number; reason: string; heldBy?: string } | null;
+  /** The Service behind the forward, when known; null for the API or a mapping no Service uses.
+   *  Absent from older agents. */
+  service?: ServiceStatus | null;
+  /** How the dev server reaches it. Absent from older agents (there: always host-port). */
+  via?: ViaStatus;
   /** The last check of the dev-server end: whether a channel opened there. */
   remote: { answers: boolean | null; checkedAt: string | null; error: string | null };
   open: number;

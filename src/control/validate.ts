@@ -12,6 +12,7 @@ import { DURATION_LIMITS } from '../config/duration.js';
 import type { KubeconfigMode } from '../config/resolve.js';
 import { TRANSPORT_SETTINGS } from '../config/setting-checks.js';
 import type { SerializedOptions } from './session-options.js';
+import { readServiceSelection } from './validate-services.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -130,6 +131,7 @@ export function readSessionOptions(object: Record<string, unknown>): SerializedO
     rediscoverIntervalMs: readDurationMs(options, 'rediscoverIntervalMs', DEFAULT_REDISCOVER_INTERVAL_MS),
     transport: readTransport(options),
     askpass: readAskpass(options),
+    services: readServiceSelection(options),
   };
 }
 

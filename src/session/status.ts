@@ -8,11 +8,14 @@ import type {
   ForwardStateName,
   ForwardStatus,
   KubeconfigStatus,
+  ServiceStatus,
+  ServicesSettingStatus,
   SessionStatus,
   TransportStatus,
+  ViaStatus,
 } from '../control/status-document.js';
 import type { ForwardSnapshot } from '../forward/types.js';
-import type { ForwardSpec } from '../plan/types.js';
+import type { ForwardService, ForwardSpec, ServiceSelection } from '../plan/types.js';
 import type { TransportInfo } from '../ssh/types.js';
 import type { SessionError, SessionSnapshot } from '../supervisor/state.js';
 import type { KubeconfigReport } from './kubeconfig-step.js';
@@ -66,6 +69,8 @@ function forwardStatus(
     remotePort: spec.remotePort,
     nodePort: Number.isInteger(spec.nodePort) && spec.nodePort > 0 ? spec.nodePort : null,
     remapped: spec.remapped ? remappedStatus(spec.remapped) : null,
+    service: spec.service ? serviceStatus(spec.service) : null,
+    via: viaStatus(spec),
     remote: {
       answers: stats?.remoteAnswers ?? null,
       checkedAt: stats?.remoteCheckedAt ?? null,
@@ -106,7 +111,7 @@ function clustersOf(input: StatusInput): ClusterStatus[] {
     forwards: rows
       .filter((entry) => entry.cluster === name)
       .map((entry) => entry.row)
-      .sort((a, b) => (a.kind === b.kind ? a.remotePort - b.remotePort : a.kind === 'api' ? -1 : 1)),
+      .sort(compareForwards),
   }));
 }
 
@@ -153,6 +158,7 @@ export function sessionStatus(input: StatusInput): SessionStatus {
       bindAddress: options.bindAddress,
       holdTimeoutMs: options.holdTimeoutMs,
       rediscoverIntervalMs: options.rediscoverIntervalMs,
+      services: servicesSettingStatus(options.services),
     },
     transport: transportStatus(options, input.transport),
   };
@@ -161,4 +167,42 @@ export function sessionStatus(input: StatusInput): SessionStatus {
 function remappedStatus(remapped: NonNullable<ForwardSpec['remapped']>): ForwardStatus['remapped'] {
   const { from, reason, heldBy } = remapped;
   return heldBy === undefined ? { from, reason } : { from, reason, heldBy };
+}
+
+function serviceStatus(service: ForwardService): ServiceStatus {
+  const { namespace, name, port, portName } = service;
+  return { namespace, name, port, portName: portName ?? null };
+}
+
+function viaStatus(spec: ForwardSpec): ViaStatus {
+  const via = spec.via;
+  if (via?.kind === 'node') return { kind: 'node', node: via.node, address: spec.remoteHost };
+  if (via?.kind === 'pod') return { kind: 'pod' };
+  return { kind: 'host-port' };
+}
+
+function servicesSettingStatus(services: ServiceSelection): ServicesSettingStatus {
+  return {
+    mode: services.mode,
+    namespaces: [...services.namespaces],
+    excludeNamespaces: [...services.excludeNamespaces],
+    selector: services.selector ?? null,
+  };
+}
+
+/** The API first, then k3d's mappings by port, then the other Services by namespace, name and port. */
+function compareForwards(a: ForwardStatus, b: ForwardStatus): number {
+  if (a.kind !== b.kind) return a.kind === 'api' ? -1 : 1;
+  const rank = (row: ForwardStatus) => (row.via?.kind === 'node' || row.via?.kind === 'pod' ? 1 : 0);
+  if (rank(a) !== rank(b)) return rank(a) - rank(b);
+  if (rank(a) === 0 || !a.service || !b.service) return a.remotePort - b.remotePort;
+  return (
+    compareText(a.service.namespace, b.service.namespace) ||
+    compareText(a.service.name, b.service.name) ||
+    a.service.port - b.service.port
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

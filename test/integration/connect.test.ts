@@ -88,7 +88,7 @@ describe('tunnel connect', () => {
     const cli = newCli();
     const table = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'connect', 'devserver']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/my-app\s+api\s+127\.0\.0\.1:\d+\s+127\.0\.0\.1:16443/);
+    expect(table.stdout).toMatch(/my-app\s+api\s+-\s+127\.0\.0\.1:\d+\s+host port 16443/);
     expect(table.stdout).toContain('k3d-my-app@devserver');
     const forwards = await liveForwards(cli);
     const web = forwardFor(forwards, 'my-app', 8080);

@@ -69,8 +69,9 @@ describe('tunnel demo', () => {
     expect(result.stderr).toBe('');
     expect(result.code, result.stdout).toBe(0);
     const out = result.stdout;
-    expect(out).toMatch(/CLUSTER +KIND +LOCAL +DEV SERVER +NODEPORT/);
-    expect(out).toMatch(/demo +service +127\.0\.0\.1:\d+ +127\.0\.0\.1:8080 +30080/);
+    expect(out).toMatch(/CLUSTER +KIND +SERVICE +LOCAL +VIA/);
+    // SERVICE: "-", or the Service the demo cluster's API names behind nodePort 30080.
+    expect(out).toMatch(/demo +service +\S+ +127\.0\.0\.1:\d+ +host port 8080 → nodePort 30080/);
     expect(out).toContain('hello from demo via nodePort 30080 (host port 8080)');
     expect(out).toMatch(/STATE +CONNS/);
     expect(out).toMatch(/hello-7c9d6f5b8d-x2kqp +1\/1 +Running/);
@@ -79,7 +80,7 @@ describe('tunnel demo', () => {
     expect(agentPid).toBeGreaterThan(0);
     expect(isRunning(agentPid), `agent ${agentPid}`).toBe(false);
     const sshPort = Number(/An SSH server on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
-    const localPorts = [...out.matchAll(/demo +(?:api|service) +127\.0\.0\.1:(\d+)/g)].map((match) =>
+    const localPorts = [...out.matchAll(/demo +(?:api|service) +\S+ +127\.0\.0\.1:(\d+)/g)].map((match) =>
       Number(match[1]),
     );
     expect(localPorts.length).toBeGreaterThanOrEqual(2);
@@ -99,8 +100,10 @@ describe('tunnel demo', () => {
     async () => {
       const result = await demoInEmptyNetwork(freshHome());
       expect(result.code, result.stdout + result.stderr).toBe(0);
-      expect(result.stdout).toMatch(/demo +api +127\.0\.0\.1:6550 +127\.0\.0\.1:6550 /);
-      expect(result.stdout).toMatch(/demo +service +127\.0\.0\.1:8080 +127\.0\.0\.1:8080 /);
+      expect(result.stdout).toMatch(/demo +api +- +127\.0\.0\.1:6550 +host port 6550 /);
+      expect(result.stdout).toMatch(
+        /demo +service +\S+ +127\.0\.0\.1:8080 +host port 8080 → nodePort 30080 /,
+      );
       expect(result.stdout).not.toMatch(/in use|busy|taken/);
       expect(result.stdout).toContain('hello from demo via nodePort 30080 (host port 8080)');
     },

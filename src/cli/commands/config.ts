@@ -18,10 +18,12 @@ const KEYS_HELP = `
 Keys (a flag's name works too, e.g. hold-timeout):
 ${SETTING_KEYS.map((key) => `  ${key.padEnd(20)} default: ${KEY_SPECS[key].fallback}`).join('\n')}
 
-cluster and map take several values; switchContext takes true or false; kubeconfig takes a file or none;
-transport takes auto (ssh2 unless the host needs OpenSSH), ssh2 or openssh.
+cluster, map, namespace and excludeNamespace take several values; switchContext takes true or false;
+kubeconfig takes a file or none; transport takes auto (ssh2 unless the host needs OpenSSH), ssh2 or
+openssh; services takes mapped, nodeport or all; selector a label selector (quote it).
 Examples:
   tunnel config set devserver map 8080:18080 3000:13000
+  tunnel config set devserver services all
   tunnel config set dev.example.com hold-timeout 2m
   tunnel config set devserver transport openssh
   tunnel config get devserver map

@@ -33,7 +33,12 @@ export function registerConnect(program: Command): void {
     .argument('<host>', 'an ssh alias from ~/.ssh/config (or user@host)')
     .option('--foreground', 'run the session in this process; Ctrl-C stops it')
     .option('--cluster <name>', 'only this cluster (repeatable)', collect, [])
-    .option('--map <remote:local>', 'pin a local port, e.g. --map 8080:18080 (repeatable)', collect, [])
+    .option(
+      '--map <remote:local>',
+      'pin a local port, e.g. --map 8080:18080, or for a Service --map monitoring/grafana:3000:13000 (repeatable)',
+      collect,
+      [],
+    )
     .option('--bind <address>', 'local address to listen on', DEFAULT_BIND_ADDRESS)
     .option('--kubeconfig <file>', 'write a standalone kubeconfig file instead of merging')
     .option('--no-kubeconfig', 'do not write any kubeconfig')

@@ -14,14 +14,14 @@ function oneCluster(name: string, context: string | null): ClusterStatus[] {
 }
 
 describe('renderConnected', () => {
-  it('shows local → dev-server → NodePort per forward, the context, and every remap with how to pin it', () => {
+  it('shows service, local port and how it is reached per forward, the context, and every remap with how to pin it', () => {
     const text = render();
     expect(text).toContain('Forwarding devserver (dev.example.com), k3d v5.9.0:');
     expect(text).toMatch(
-      /my-app\s+api\s+127\.0\.0\.1:16443\s+127\.0\.0\.1:16443\s+6443\s+ok\s+context k3d-my-app@devserver/,
+      /my-app\s+api\s+-\s+127\.0\.0\.1:16443\s+host port 16443\s+ok\s+context k3d-my-app@devserver/,
     );
     expect(text).toMatch(
-      /my-app\s+service\s+127\.0\.0\.1:18080\s+127\.0\.0\.1:8080\s+30080\s+ok\s+local 8080 was busy/,
+      /my-app\s+service\s+-\s+127\.0\.0\.1:18080\s+host port 8080 → nodePort 30080\s+ok\s+local 8080 was busy/,
     );
     expect(text).toContain('127.0.0.1:8080 is in use on this machine');
     expect(text).toContain('--map 8080:<local>');
@@ -47,7 +47,7 @@ describe('renderConnected', () => {
       },
     ];
     const text = render({ clusters });
-    expect(text).toMatch(/127\.0\.0\.1:41234\s+127\.0\.0\.1:8080\s+30080\s+ok\s+local 8080 would loop/);
+    expect(text).toMatch(/127\.0\.0\.1:41234\s+host port 8080 → nodePort 30080\s+ok\s+local 8080 would loop/);
     expect(text).toContain(
       "note: the dev server is this machine, so my-app's port 8080 is at 127.0.0.1:41234 (listening on 8080 would forward to itself)",
     );
@@ -62,9 +62,9 @@ describe('renderConnected', () => {
       agent: { pid: 1, version: 'v', startedAt: '', socketPath: '', logFile: '' },
       sessions: [base],
     };
-    expect(header(render())).toMatch(/^CLUSTER\s+KIND\s+LOCAL\s+DEV SERVER\s+NODEPORT\s+STATE\s+NOTE$/);
+    expect(header(render())).toMatch(/^CLUSTER\s+KIND\s+SERVICE\s+LOCAL\s+VIA\s+STATE\s+NOTE$/);
     expect(header(renderStatus(doc, options)).trim()).toMatch(
-      /^CLUSTER\s+KIND\s+LOCAL\s+DEV SERVER\s+NODEPORT\s+STATE\s+CONNS\s+IN\s+OUT\s+LAST ACTIVITY\s+NOTE$/,
+      /^CLUSTER\s+KIND\s+SERVICE\s+LOCAL\s+VIA\s+STATE\s+CONNS\s+IN\s+OUT\s+LAST ACTIVITY\s+NOTE$/,
     );
   });
 
@@ -181,9 +181,9 @@ describe('renderForwardOutcome (cluster create --connect)', () => {
       'my-app',
     );
     expect(text).toContain('forwarding my-app through the session for devserver:');
-    expect(text).toMatch(/^KIND\s+LOCAL\s+DEV SERVER\s+NODEPORT\s+STATE\s+NOTE$/m);
+    expect(text).toMatch(/^KIND\s+SERVICE\s+LOCAL\s+VIA\s+STATE\s+NOTE$/m);
     expect(text).toMatch(
-      /^service\s+127\.0\.0\.1:18080\s+127\.0\.0\.1:8080\s+30080\s+ok\s+local 8080 was busy$/m,
+      /^service\s+-\s+127\.0\.0\.1:18080\s+host port 8080 → nodePort 30080\s+ok\s+local 8080 was busy$/m,
     );
   });
 

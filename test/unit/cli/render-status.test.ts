@@ -65,16 +65,16 @@ describe('renderStatus', () => {
     expect(text.split('\n')[0]).toBe('agent 0.1.0, pid 4242, up 2h');
     expect(text).toContain('devserver (dev.example.com)  forwarding for 3m12s · 1 reconnect · k3d v5.9.0');
     expect(text).toMatch(
-      /CLUSTER\s+KIND\s+LOCAL\s+DEV SERVER\s+NODEPORT\s+STATE\s+CONNS\s+IN\s+OUT\s+LAST ACTIVITY\s+NOTE/,
+      /CLUSTER\s+KIND\s+SERVICE\s+LOCAL\s+VIA\s+STATE\s+CONNS\s+IN\s+OUT\s+LAST ACTIVITY\s+NOTE/,
     );
     expect(text).toMatch(
-      /my-app\s+api\s+127\.0\.0\.1:16443\s+127\.0\.0\.1:16443\s+6443\s+ok\s+0\/0\s+0 B\s+0 B\s+never\s+context k3d-my-app@devserver/,
+      /my-app\s+api\s+-\s+127\.0\.0\.1:16443\s+host port 16443\s+ok\s+0\/0\s+0 B\s+0 B\s+never\s+context k3d-my-app@devserver/,
     );
     expect(text).toMatch(
-      /my-app\s+service\s+127\.0\.0\.1:8080\s+127\.0\.0\.1:8080\s+30080\s+ok\s+1\/7\s+1\.2 KiB\s+300 B/,
+      /my-app\s+service\s+-\s+127\.0\.0\.1:8080\s+host port 8080 → nodePort 30080\s+ok\s+1\/7\s+1\.2 KiB\s+300 B/,
     );
     expect(text).toMatch(
-      /shop\s+service\s+127\.0\.0\.1:9090\s+127\.0\.0\.1:9090\s+30090\s+ok\s+0\/0\s+0 B\s+0 B\s+12s ago/,
+      /shop\s+service\s+-\s+127\.0\.0\.1:9090\s+host port 9090 → nodePort 30090\s+ok\s+0\/0\s+0 B\s+0 B\s+12s ago/,
     );
     expect(text).toContain('  kubeconfig: merged into /home/dev/.kube/config');
   });
@@ -92,7 +92,7 @@ describe('renderStatus', () => {
       options,
     );
     expect(lineWith(text, '18080')).toMatch(
-      /127\.0\.0\.1:18080\s+127\.0\.0\.1:8080\s+.*local 8080 was busy$/,
+      /127\.0\.0\.1:18080\s+host port 8080 → nodePort 30080\s+.*local 8080 was busy$/,
     );
     const note = lineWith(text, ':9090')
       .split(/\s{2,}/)

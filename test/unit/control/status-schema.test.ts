@@ -36,6 +36,38 @@ const web = forwardSpec({
   remapped: { from: 8080, reason: 'busy', heldBy: 'com.docker.backend (pid 901) on *:8080' },
 });
 
+// Issue 14: a mapping a Service uses, a NodePort Service through a node's address, a ClusterIP one
+// through a pod port-forward, one whose privileged port could not be bound here.
+const mappedService = { namespace: 'my-namespace', name: 'my-app-svc', port: 8080 };
+const grafana = forwardSpec({
+  id: 'my-app/service/monitoring/grafana:3000',
+  remoteHost: '172.18.0.3',
+  remotePort: 31742,
+  localPort: 3000,
+  nodePort: 31742,
+  service: { namespace: 'monitoring', name: 'grafana', port: 3000, portName: 'http' },
+  via: { kind: 'node', node: 'k3d-my-app-agent-0' },
+});
+const backend = forwardSpec({
+  id: 'my-app/service/default/backend:9000',
+  remoteHost: '',
+  remotePort: 9000,
+  localPort: 9000,
+  nodePort: 0,
+  service: { namespace: 'default', name: 'backend', port: 9000 },
+  via: { kind: 'pod', namespace: 'default', service: 'backend', port: 9000 },
+});
+const webRoot = forwardSpec({
+  id: 'my-app/service/monitoring/web:80',
+  remoteHost: '172.18.0.3',
+  remotePort: 30081,
+  localPort: 24180,
+  nodePort: 30081,
+  service: { namespace: 'monitoring', name: 'web', port: 80 },
+  via: { kind: 'node', node: 'k3d-my-app-agent-0' },
+  remapped: { from: 80, reason: 'privileged' as never },
+});
+
 function input(state: SessionState): StatusInput {
   const stats = { ...emptyStats(), open: 1, total: 3, bytesIn: 10, lastActivityAt: AT, remoteAnswers: true };
   return {
@@ -48,7 +80,10 @@ function input(state: SessionState): StatusInput {
       lastError: { message: 'connection lost', hint: 'check the VPN', code: 'SSH_CONNECT', at: AT },
       forwards: [
         { spec: api, state: 'listening', stats },
-        { spec: web, state: 'listening', stats: emptyStats() },
+        { spec: { ...web, service: mappedService }, state: 'listening', stats: emptyStats() },
+        { spec: grafana, state: 'listening', stats: emptyStats() },
+        { spec: backend, state: 'listening', stats: emptyStats() },
+        { spec: webRoot, state: 'listening', stats: emptyStats() },
       ],
     },
     hostName: 'dev.example.com',
@@ -84,11 +119,53 @@ describe('docs/status.schema.json', () => {
     },
   );
 
+  it('names each Service and how it is reached, and the selection in the settings', () => {
+    const session = sessionStatus(input(states[1]!));
+    const rows = session.clusters[0]!.forwards.map((row) => [row.id, row.service, row.via]);
+    expect(rows).toEqual([
+      ['my-app/api/127.0.0.1:16443', null, { kind: 'host-port' }],
+      // The unbound forward of the last apply, a mapping no Service uses.
+      ['my-app/service/127.0.0.1:3000', null, { kind: 'host-port' }],
+      [
+        'my-app/service/127.0.0.1:8080',
+        { namespace: 'my-namespace', name: 'my-app-svc', port: 8080, portName: null },
+        { kind: 'host-port' },
+      ],
+      ['my-app/service/default/backend:9000', expect.objectContaining({ name: 'backend' }), { kind: 'pod' }],
+      [
+        'my-app/service/monitoring/grafana:3000',
+        { namespace: 'monitoring', name: 'grafana', port: 3000, portName: 'http' },
+        { kind: 'node', node: 'k3d-my-app-agent-0', address: '172.18.0.3' },
+      ],
+      ['my-app/service/monitoring/web:80', expect.objectContaining({ port: 80 }), expect.anything()],
+    ]);
+    expect(session.clusters[0]!.forwards[5]!.remapped).toEqual({ from: 80, reason: 'privileged' });
+    expect(session.settings.services).toEqual({
+      mode: 'nodeport',
+      namespaces: [],
+      excludeNamespaces: ['kube-system'],
+      selector: null,
+    });
+  });
+
   it('describes a session an older agent reported, without the fields added since', () => {
     const { unusedMaps: _maps, downSince: _down, ...older } = builtSession();
     const kubeconfigOnly = { ...older, kubeconfig: { mode: 'merge', file: null } };
     expect(schemaErrors(statusSchema, documentOf([kubeconfigOnly as never]))).toEqual([]);
     expect(schemaErrors(statusSchema, documentOf([]))).toEqual([]);
+    // Before issue 14: no service, via or settings.services.
+    const session = sessionStatus(input(states[1]!));
+    const beforeServices = {
+      ...session,
+      settings: { ...session.settings, services: undefined },
+      clusters: session.clusters.map((cluster) => ({
+        ...cluster,
+        forwards: cluster.forwards.map(({ service: _s, via: _v, ...row }) => row),
+      })),
+    };
+    expect(schemaErrors(statusSchema, JSON.parse(JSON.stringify(beforeServices)), '#/$defs/session')).toEqual(
+      [],
+    );
   });
 
   it('describes what `status --json` prints when no agent runs', () => {
@@ -114,6 +191,11 @@ describe('docs/status.schema.json', () => {
     expect(schemaErrors(statusSchema, { ...session, extra: 1 }, '#/$defs/session')).toEqual([
       '$: has undocumented field extra',
     ]);
+    const badVia = {
+      ...session.clusters[0]!,
+      forwards: [{ ...session.clusters[0]!.forwards[0]!, via: { kind: 'node', node: 'n' } }],
+    };
+    expect(schemaErrors(statusSchema, { ...session, clusters: [badVia] }, '#/$defs/session')).not.toEqual([]);
     expect(schemaErrors(statusSchema, { ...documentOf([]), schemaVersion: 2 })).toEqual([
       '$.schemaVersion: must be 1',
     ]);

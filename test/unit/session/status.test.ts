@@ -233,6 +233,7 @@ describe('sessionStatus: fields', () => {
         bindAddress: '127.0.0.1',
         holdTimeoutMs: 30_000,
         rediscoverIntervalMs: 30_000,
+        services: { mode: 'nodeport', namespaces: [], excludeNamespaces: ['kube-system'], selector: null },
       },
     });
     expect(only(status)).toEqual({
@@ -245,6 +246,8 @@ describe('sessionStatus: fields', () => {
       remotePort: 8080,
       nodePort: 30080,
       remapped: { from: 8080, reason: 'pinned' },
+      service: null,
+      via: { kind: 'host-port' },
       remote: { answers: null, checkedAt: null, error: null },
       open: 1,
       total: 4,
