@@ -80,11 +80,10 @@ export function requestOverChannel(request: ChannelRequest): Promise<RawResponse
 
 type Finish = (error: Error | undefined, response?: RawResponse) => void;
 
-function startTls(channel: Duplex, request: ChannelRequest, finish: Finish): tls.TLSSocket {
-  const { credentials, context } = request;
-  let secured = false;
+/** TLS to the API over a channel, as kubectl does it: the one place the API's TLS options are set. */
+export function connectApiTls(channel: Duplex, credentials: KubeCredentials): tls.TLSSocket {
   // rejectUnauthorized stays true (the default): the CA from the kubeconfig, and API_TLS_IDENTITY, must verify.
-  const socket = tls.connect({
+  return tls.connect({
     socket: channel,
     host: API_TLS_IDENTITY,
     ca: credentials.ca,
@@ -93,6 +92,12 @@ function startTls(channel: Duplex, request: ChannelRequest, finish: Finish): tls
     ALPNProtocols: ['http/1.1'],
     minVersion: 'TLSv1.2',
   });
+}
+
+function startTls(channel: Duplex, request: ChannelRequest, finish: Finish): tls.TLSSocket {
+  const { credentials, context } = request;
+  let secured = false;
+  const socket = connectApiTls(channel, credentials);
   socket.on('error', (error) => {
     // TLS 1.3 finishes the client's side before the server has judged our certificate, so its alert (or
     // a reset) can only arrive after secureConnect: still a handshake failure, not a broken transfer.

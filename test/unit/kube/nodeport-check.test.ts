@@ -38,6 +38,7 @@ function fakeApi(initial: KubeService[], failWith?: TunnelError) {
     version: async () => ({ gitVersion: 'v1.31.5+k3s1', platform: 'linux/amd64' }),
     listServices: async () => services,
     listPods: async () => [],
+    getJson: () => Promise.reject(new Error('the NodePort check read a raw path')),
     patchService: async (namespace, name, patch, options) => {
       patches.push({ name, patch, options });
       if (failWith) throw failWith;
