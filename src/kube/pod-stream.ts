@@ -9,7 +9,9 @@
 import { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { TunnelError } from '../errors.js';
+import { defaultNames } from '../kubeconfig/rewrite.js';
 import { remoteText } from '../redact.js';
+import { isSafeClusterName } from '../remote/k3d-parse.js';
 import type { ApiContext } from './api-errors.js';
 import { type Decoded, dataFrame, errorMeansPodGone, FrameDecoder } from './portforward-frames.js';
 
@@ -44,8 +46,9 @@ export function podWord(ref: PodRef): string {
 /** A kubectl line for the user's machine (the context tunnel merged), with names only when they are safe. */
 export function kubectlLine(context: ApiContext, namespace: string, args: string): string {
   const ns = DNS_NAME.test(namespace) ? namespace : '<namespace>';
-  const safeCluster = /^[a-z0-9][-a-z0-9]{0,62}$/.test(context.cluster) ? context.cluster : '<cluster>';
-  return `kubectl --context 'k3d-${safeCluster}@${remoteText(context.host, 100)}' -n ${ns} ${args}`;
+  const cluster = isSafeClusterName(context.cluster) ? context.cluster : '<cluster>';
+  const kubeContext = defaultNames(cluster, remoteText(context.host, 100)).context;
+  return `kubectl --context '${kubeContext}' -n ${ns} ${args}`;
 }
 
 export function podErrorFromChannel(context: ApiContext, ref: PodRef, text: string): PodForwardError {
