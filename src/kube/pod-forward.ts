@@ -2,6 +2,9 @@
 // and the WebSocket upgrade of GET /api/v1/namespaces/NS/pods/POD/portforward?ports=P with subprotocol
 // v4.channel.k8s.io, run by `ws` over that TLS socket (no second TLS, no local listener). The client
 // certificate was shown in the TLS handshake; the HTTP request carries nothing secret.
+// Since PortForwardWebsockets (1.30+) the API server tunnels only requests offering kubectl's
+// SPDY/3.1+portforward.k8s.io; any other WebSocket upgrade, ours included, it proxies to the kubelet as
+// before (pkg/registry/core/pod/rest/subresources.go, NewTranslatingHandler), where websocket.go serves v4.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';

@@ -79,6 +79,8 @@ export class PodStream extends Duplex {
   private readonly decoder: FrameDecoder;
   private grace: NodeJS.Timeout | undefined;
   private remoteClosed = false;
+  /** We said goodbye (the grace ran out): however the socket then closes, the stream just ends. */
+  private closing = false;
 
   /** Made in the WebSocket's 'open' handler: ws delivers no message before that returns. */
   constructor(
@@ -109,7 +111,7 @@ export class PodStream extends Duplex {
     clearTimeout(this.grace);
     // 1006: the connection dropped without a close message (the SSH channel or the API server went away):
     // an ending would pass a cut-off response off as complete.
-    if (code === 1006) this.fail('the connection dropped without a WebSocket close');
+    if (code === 1006 && !this.closing) this.fail('the connection dropped without a WebSocket close');
     else if (!this.destroyed) this.push(null);
   }
 
@@ -141,7 +143,10 @@ export class PodStream extends Duplex {
 
   override _final(callback: (error?: Error | null) => void): void {
     if (!this.remoteClosed) {
-      this.grace = setTimeout(() => this.ws.close(1000), this.options.graceMs);
+      this.grace = setTimeout(() => {
+        this.closing = true;
+        this.ws.close(1000);
+      }, this.options.graceMs);
     }
     callback();
   }
