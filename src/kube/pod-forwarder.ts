@@ -38,6 +38,8 @@ interface Chosen {
 
 export class PodForwarder {
   private readonly chosen = new Map<string, Chosen>();
+  /** A read of the slices under way: a browser opening six connections at once causes one, not six. */
+  private readonly reading = new Map<string, Promise<PickedEndpoint>>();
   private readonly cacheMs: number;
   private readonly now: () => number;
   private readonly openStream: NonNullable<PodForwarderOptions['openStream']>;
@@ -57,9 +59,7 @@ export class PodForwarder {
     const key = keyOf(target);
     const known = this.chosen.get(key);
     const first =
-      known && this.now() - known.at < this.cacheMs
-        ? known.picked
-        : await this.resolve(key, target, { avoid: new Set(), prefer: known?.picked.pod });
+      known && this.now() - known.at < this.cacheMs ? known.picked : await this.current(key, target, known);
     try {
       return await this.connect(key, first);
     } catch (error) {
@@ -71,6 +71,20 @@ export class PodForwarder {
       );
       return this.connect(key, await this.resolve(key, target, { avoid: new Set([first.pod]) }));
     }
+  }
+
+  private current(
+    key: string,
+    target: ServicePortTarget,
+    known: Chosen | undefined,
+  ): Promise<PickedEndpoint> {
+    const under = this.reading.get(key);
+    if (under) return under;
+    const read = this.resolve(key, target, { avoid: new Set(), prefer: known?.picked.pod });
+    this.reading.set(key, read);
+    const done = () => this.reading.delete(key);
+    read.then(done, done);
+    return read;
   }
 
   /** Fresh slices → a ready pod, remembered from now on. */
