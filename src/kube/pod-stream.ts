@@ -47,7 +47,8 @@ export function podWord(ref: PodRef): string {
 export function kubectlLine(context: ApiContext, namespace: string, args: string): string {
   const ns = DNS_NAME.test(namespace) ? namespace : '<namespace>';
   const cluster = isSafeClusterName(context.cluster) ? context.cluster : '<cluster>';
-  const kubeContext = defaultNames(cluster, remoteText(context.host, 100)).context;
+  const host = /^[\w.@:-]{1,100}$/.test(context.host) ? context.host : '<host>';
+  const kubeContext = defaultNames(cluster, host).context;
   return `kubectl --context '${kubeContext}' -n ${ns} ${args}`;
 }
 
