@@ -65,6 +65,8 @@ export interface KubeApi {
   listNodes(): Promise<KubeList<KubeNode>>;
   /** Every Pod in every namespace (GET /api/v1/pods, paged). */
   listPods(): Promise<KubePod[]>;
+  /** GET one path (query included) and answer its JSON, for reads with no parser of their own here. */
+  getJson(path: string): Promise<unknown>;
   /** PATCH with a JSON merge patch (application/merge-patch+json); answers the Service as stored. */
   patchService(namespace: string, name: string, patch: object, options?: PatchOptions): Promise<KubeService>;
 }
@@ -126,6 +128,7 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
       credentials: options.credentials,
       context,
     },
+    getJson: (path) => call({ method: 'GET', path }),
     version: async () => parseVersion(await call({ method: 'GET', path: '/version' })),
     listServices: async () => (await list('/api/v1/services', 'Service', parseService)).items,
     listServicesAt: () => list('/api/v1/services', 'Service', parseService),

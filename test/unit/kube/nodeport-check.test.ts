@@ -40,6 +40,7 @@ function fakeApi(initial: KubeService[], failWith?: TunnelError) {
     listServicesAt: async () => ({ items: services, resourceVersion: '1' }),
     listNodes: async () => ({ items: [], resourceVersion: '1' }),
     listPods: async () => [],
+    getJson: () => Promise.reject(new Error('the NodePort check read a raw path')),
     patchService: async (namespace, name, patch, options) => {
       patches.push({ name, patch, options });
       if (failWith) throw failWith;
