@@ -66,6 +66,8 @@ export function makePod(pod, { created, nodeName, hostIp, podIp }) {
   const containers = Array.from({ length: pod.containers ?? 1 }, (_, index) => ({
     name: index === 0 ? (pod.labels?.app ?? 'app') : `sidecar-${index}`,
     image: pod.image ?? 'docker.io/library/nginx:1.27',
+    // Declared container ports: what a Service's named targetPort resolves to (EndpointSlices, port-forward).
+    ...(index === 0 && pod.ports ? { ports: pod.ports.map((port) => ({ protocol: 'TCP', ...port })) } : {}),
   }));
   const completed = phase === 'Succeeded';
   return {

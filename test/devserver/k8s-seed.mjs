@@ -46,13 +46,27 @@ function addonSpecs(spec, kubeNodes, usedNodePorts) {
     },
   ];
   const pods = [
-    { namespace: ns, name: `coredns-${hash()}-${suffix(5)}`, labels: { 'k8s-app': 'kube-dns' } },
+    {
+      namespace: ns,
+      name: `coredns-${hash()}-${suffix(5)}`,
+      labels: { 'k8s-app': 'kube-dns' },
+      ports: [
+        { name: 'dns', containerPort: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', containerPort: 53 },
+        { name: 'metrics', containerPort: 9153 },
+      ],
+    },
     {
       namespace: ns,
       name: `local-path-provisioner-${hash()}-${suffix(5)}`,
       labels: { app: 'local-path-provisioner' },
     },
-    { namespace: ns, name: `metrics-server-${hash()}-${suffix(5)}`, labels: { 'k8s-app': 'metrics-server' } },
+    {
+      namespace: ns,
+      name: `metrics-server-${hash()}-${suffix(5)}`,
+      labels: { 'k8s-app': 'metrics-server' },
+      ports: [{ name: 'https', containerPort: 10250 }],
+    },
     {
       namespace: ns,
       name: `helm-install-traefik-crd-${suffix(5)}`,
@@ -70,6 +84,12 @@ function addonSpecs(spec, kubeNodes, usedNodePorts) {
       namespace: ns,
       name: `traefik-${hash()}-${suffix(5)}`,
       labels: { 'app.kubernetes.io/name': 'traefik' },
+      ports: [
+        { name: 'metrics', containerPort: 9100 },
+        { name: 'traefik', containerPort: 9000 },
+        { name: 'web', containerPort: 8000 },
+        { name: 'websecure', containerPort: 8443 },
+      ],
     },
     ...kubeNodes.map((node) => ({
       namespace: ns,

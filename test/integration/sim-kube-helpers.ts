@@ -1,9 +1,13 @@
 // A small raw client for the simulated cluster API (sim-kube-api.test.ts): HTTPS requests, a watch reader and
 // a port-forward WebSocket, all with the cluster's admin certificate over an `ssh -L` to the API port. Raw on
 // purpose: the test checks the wire format the production client will parse, not a library's view of it.
+import fs from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import WebSocket from 'ws';
-import type { WorldCluster } from '../devserver/index.js';
+import { type DevServerClient, devServerClient } from '../devserver/client.js';
+import { type DevServer, type Scenario, startDevServer, type WorldCluster } from '../devserver/index.js';
 
 export interface Tls {
   ca: string;
@@ -16,9 +20,17 @@ export const tlsOf = (cluster: WorldCluster, withCert = true): Tls =>
     ? { ca: cluster.certs.serverCa, cert: cluster.certs.adminCert, key: cluster.certs.adminKey }
     : { ca: cluster.certs.serverCa, cert: '', key: '' };
 
+/** Parsed API JSON: the tests assert its shape field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: untyped on purpose, the assertions are the schema
+export type ApiJson = any;
+
 const tlsOptions = (tls: Tls) => ({ ca: tls.ca, ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) });
 
-export async function getJson(port: number, tls: Tls, path: string): Promise<{ status: number; body: any }> {
+export async function getJson(
+  port: number,
+  tls: Tls,
+  path: string,
+): Promise<{ status: number; body: ApiJson }> {
   return await new Promise((resolve, reject) => {
     const request = https.get(
       { host: '127.0.0.1', port, path, agent: false, ...tlsOptions(tls) },
@@ -36,7 +48,7 @@ export async function getJson(port: number, tls: Tls, path: string): Promise<{ s
 
 export interface WatchEvent {
   type: string;
-  object: any;
+  object: ApiJson;
 }
 
 export interface Watch {
@@ -157,10 +169,70 @@ export async function openPortForward(port: number, tls: Tls, path: string): Pro
   });
 }
 
-export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+export async function until(check: () => boolean, timeoutMs = 10_000, detail = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    if (Date.now() > deadline) throw new Error(`condition not met in time ${detail()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** The issue-14 cluster: a mapped NodePort, an unmapped NodePort and a ClusterIP Service, each with a pod. */
+export const SCENARIO: Scenario = {
+  clusters: [
+    {
+      name: 'my-app',
+      servers: 1,
+      agents: 1,
+      apiPort: 16443,
+      ports: [{ hostPort: 8080, containerPort: 30080, nodeFilter: 'server:0' }],
+      services: [
+        { namespace: 'my-namespace', name: 'my-app-svc', type: 'NodePort', port: 8080, nodePort: 30080 },
+        { namespace: 'monitoring', name: 'grafana', type: 'NodePort', port: 3000, nodePort: 31742 },
+        { namespace: 'default', name: 'backend', type: 'ClusterIP', port: 9000, targetPort: 8080 },
+      ],
+    },
+  ],
+};
+
+export interface SimKube {
+  dev: DevServer;
+  client: DevServerClient;
+  /** The local end of `ssh -L` to the cluster's API port (reopen() after the cluster restarts). */
+  port: number;
+  tls: Tls;
+  tmp: string;
+  reopen(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSimKube(): Promise<SimKube> {
+  const dev = await startDevServer({ scenario: SCENARIO });
+  const client = devServerClient(dev);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-sim-kube-'));
+  const sim: SimKube = {
+    dev,
+    client,
+    port: 0,
+    tls: tlsOf(dev.world.state().clusters[0]!),
+    tmp,
+    reopen: async () => {
+      client.closeAll();
+      sim.port = await client.forward(16443);
+    },
+    stop: async () => {
+      client.closeAll();
+      await dev.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+  await sim.reopen();
+  return sim;
+}
+
+/** The controller-managed EndpointSlices of one Service. */
+export async function slicesOf(sim: SimKube, namespace: string, name: string): Promise<ApiJson[]> {
+  const selector = encodeURIComponent(`kubernetes.io/service-name=${name}`);
+  const url = `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices?labelSelector=${selector}`;
+  return (await getJson(sim.port, sim.tls, url)).body.items;
 }
