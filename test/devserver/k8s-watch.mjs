@@ -126,47 +126,64 @@ function watchHeaders(response) {
   response.flushHeaders();
 }
 
+/** Where a watch starts: the events to replay (or the current objects), or the ERROR event that ends it. */
+function startingPoint(state, resource, param) {
+  const window = state.windows[resource];
+  if (param === '' || param === '0') {
+    // "Get state and start at most recent": synthetic ADDED events for what exists now.
+    const initial = state.cluster.kube[resource].map((object) => ({ type: 'ADDED', object }));
+    return { since: state.cluster.kube.resourceVersion, initial };
+  }
+  const since = Number(param);
+  if (!Number.isSafeInteger(since) || since < 0)
+    return { error: errorEvent(400, 'BadRequest', `invalid resource version: ${param}`) };
+  if (since < window.start)
+    return { error: errorEvent(410, 'Expired', `too old resource version: ${since} (${window.start})`) };
+  return { since, initial: window.events.filter((event) => event.rv > since) };
+}
+
+/** An RV the cluster has not reached yet: the watch cache waits up to 3 s, then gives up (504, "Too large"). */
+function tooLarge(state, since, end) {
+  return setTimeout(() => {
+    const current = state.cluster.kube.resourceVersion;
+    if (since <= current) return;
+    const details = {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    };
+    const message = `Too large resource version: ${since}, current: ${current}`;
+    end(errorEvent(504, 'Timeout', message, { details }));
+  }, 3000);
+}
+
 /**
  * One watch request. `filter(object)` applies namespace and selectors; `encode(resource, object)` renders an
  * event's object (the object itself, or a one-row Table for kubectl get --watch).
  */
 function serveWatch(hub, response, { cluster, resource, query, filter, encode, state }) {
   const write = (event) => response.write(`${JSON.stringify(event)}\n`);
-  const param = query.get('resourceVersion') ?? '';
+  const end = (event) => {
+    if (event) write(event);
+    response.end();
+  };
   watchHeaders(response);
-  if (!state) return response.end();
-  const window = state.windows[resource];
-  let since;
-  const initial = [];
-  if (param === '' || param === '0') {
-    // "Get state and start at most recent": synthetic ADDED events for what exists now.
-    since = state.cluster.kube.resourceVersion;
-    for (const object of state.cluster.kube[resource]) initial.push({ type: 'ADDED', object });
-  } else {
-    since = Number(param);
-    if (!Number.isSafeInteger(since) || since < 0) {
-      write(errorEvent(400, 'BadRequest', `invalid resource version: ${param}`));
-      return response.end();
-    }
-    if (since < window.start) {
-      write(errorEvent(410, 'Expired', `too old resource version: ${since} (${window.start})`));
-      return response.end();
-    }
-    for (const event of window.events) if (event.rv > since) initial.push(event);
-  }
+  if (!state) return end();
+  const start = startingPoint(state, resource, query.get('resourceVersion') ?? '');
+  if (start.error) return end(start.error);
+  const { since, initial } = start;
   let last = since;
   const send = (event) => {
     if (!filter(event.object)) return;
     write({ type: event.type, object: encode(resource, event.object) });
     last = Math.max(last, Number(event.object.metadata.resourceVersion));
   };
-  const bookmarks = query.get('allowWatchBookmarks') === 'true';
   const bookmark = () => {
-    if (!bookmarks) return;
-    const object = { kind: KINDS[resource], apiVersion: 'v1', metadata: { resourceVersion: String(last) } };
-    write({ type: 'BOOKMARK', object });
+    if (query.get('allowWatchBookmarks') !== 'true') return;
+    write({
+      type: 'BOOKMARK',
+      object: { kind: KINDS[resource], apiVersion: 'v1', metadata: { resourceVersion: String(last) } },
+    });
   };
-  const timers = [];
   const unsubscribe = hub.subscribe(cluster, {
     resource,
     event: (event) => {
@@ -174,32 +191,15 @@ function serveWatch(hub, response, { cluster, resource, query, filter, encode, s
     },
     end: () => response.destroy(),
   });
-  const finish = () => {
+  for (const event of initial) send(event);
+  const timers = [setInterval(bookmark, BOOKMARK_EVERY_MS)];
+  if (since > state.cluster.kube.resourceVersion) timers.push(tooLarge(state, since, end));
+  const timeout = Number(query.get('timeoutSeconds') ?? 0);
+  if (timeout > 1) timers.push(setTimeout(bookmark, (timeout - 1) * 1000));
+  if (timeout > 0) timers.push(setTimeout(() => end(), timeout * 1000));
+  response.on('close', () => {
     unsubscribe();
     // clearTimeout clears intervals too (one id space in Node).
     for (const timer of timers) clearTimeout(timer);
-  };
-  response.on('close', finish);
-  for (const event of initial) send(event);
-  // An RV the cluster has not reached yet: the cache waits up to 3 s, then gives up (504, "Too large").
-  if (since > state.cluster.kube.resourceVersion)
-    timers.push(
-      setTimeout(() => {
-        if (since <= state.cluster.kube.resourceVersion) return;
-        const current = state.cluster.kube.resourceVersion;
-        const message = `Too large resource version: ${since}, current: ${current}`;
-        const details = {
-          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-          retryAfterSeconds: 1,
-        };
-        write(errorEvent(504, 'Timeout', message, { details }));
-        response.end();
-      }, 3000),
-    );
-  timers.push(setInterval(bookmark, BOOKMARK_EVERY_MS));
-  const timeout = Number(query.get('timeoutSeconds') ?? 0);
-  if (timeout > 0) {
-    if (timeout > 1) timers.push(setTimeout(bookmark, (timeout - 1) * 1000));
-    timers.push(setTimeout(() => response.end(), timeout * 1000));
-  }
+  });
 }

@@ -114,13 +114,26 @@ describe.skipIf(!isRoot)('the simulated Kubernetes API: watches and EndpointSlic
     });
     expect(watch.events[0]!.object.message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
 
-    const fresh = await openWatch(
-      sim.port,
-      sim.tls,
-      `/api/v1/services?watch=1&resourceVersion=${await listVersion('services')}&timeoutSeconds=1`,
-    );
+    const current = await listVersion('services');
+    const query = `watch=1&resourceVersion=${current}&timeoutSeconds=2&allowWatchBookmarks=true`;
+    const fresh = await openWatch(sim.port, sim.tls, `/api/v1/services?${query}`);
     await fresh.ended;
-    expect(fresh.events).toEqual([]);
+    expect(fresh.events).toEqual([
+      {
+        type: 'BOOKMARK',
+        object: { kind: 'Service', apiVersion: 'v1', metadata: { resourceVersion: current } },
+      },
+    ]);
+  });
+
+  it('ends a watch from an RV the cluster never reached with 504 Too large resource version', async () => {
+    const ahead = Number(await listVersion('services')) + 1000;
+    const watch = await openWatch(sim.port, sim.tls, `/api/v1/services?watch=1&resourceVersion=${ahead}`);
+    await watch.ended;
+    expect(watch.events).toMatchObject([{ type: 'ERROR', object: { code: 504, reason: 'Timeout' } }]);
+    expect(watch.events[0]!.object.message).toMatch(
+      new RegExp(`^Too large resource version: ${ahead}, current: \\d+$`),
+    );
   });
 
   it("streams a Node's readiness as MODIFIED events", async () => {
