@@ -3,7 +3,7 @@
 // revision), in the order the real cluster writes (a rollout creates the new pod before deleting the old).
 // The daemon diffs world.json on reload and turns these writes into watch events (k8s-watch.mjs).
 import crypto from 'node:crypto';
-import { hash, makePod, makeService, meta, suffix } from './k8s-objects.mjs';
+import { containerPortsFor, hash, makePod, makeService, meta, suffix } from './k8s-objects.mjs';
 import { defaultService, validateService } from './k8s-patch.mjs';
 
 const nextVersion = (cluster) => {
@@ -44,10 +44,9 @@ function createPod(cluster, { namespace, app, labels, ports }) {
   let host = 2;
   while (usedIps.has(`${subnet}${host}`)) host++;
   const pod = makePod(
-    { namespace, name: `${app}-${hash()}-${suffix(5)}`, labels },
+    { namespace, name: `${app}-${hash()}-${suffix(5)}`, labels, ports },
     { created: now(), nodeName: node.metadata.name, hostIp: internalIp(node), podIp: `${subnet}${host}` },
   );
-  if (ports.length > 0) pod.spec.containers[0].ports = structuredClone(ports);
   pod.metadata.resourceVersion = nextVersion(cluster);
   cluster.kube.pods.push(pod);
   return pod;
@@ -76,12 +75,6 @@ const podsOf = (cluster, service) =>
       )
     : [];
 
-/** The container ports a pod behind `service` declares: its numeric targetPorts. */
-const containerPorts = (service) =>
-  service.spec.ports
-    .filter((port) => typeof port.targetPort === 'number')
-    .map((port) => ({ containerPort: port.targetPort, protocol: port.protocol }));
-
 /** `kubectl apply` of a Service and a one-replica Deployment behind it: the Service, then a ready pod. */
 export function addService(cluster, spec) {
   const namespace = spec.namespace ?? 'default';
@@ -100,7 +93,7 @@ export function addService(cluster, spec) {
   cluster.kube.services.push(service);
   if (service.spec.selector) {
     const labels = { ...service.spec.selector };
-    createPod(cluster, { namespace, app: spec.name, labels, ports: containerPorts(service) });
+    createPod(cluster, { namespace, app: spec.name, labels, ports: containerPortsFor(service.spec.ports) });
   }
   return service;
 }
@@ -124,7 +117,7 @@ export function replacePods(cluster, namespace, name) {
   if (old.length === 0) throw new Error(`no pods behind ${namespace}/${name} in ${cluster.name}`);
   for (const pod of old) {
     const app = pod.metadata.name.replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, '').replace(/-[a-z0-9]{5}$/, '');
-    const ports = pod.spec.containers[0].ports ?? containerPorts(service);
+    const ports = pod.spec.containers[0].ports ?? containerPortsFor(service.spec.ports);
     createPod(cluster, { namespace, app, labels: { ...pod.metadata.labels }, ports });
   }
   deletePods(cluster, old);

@@ -1,7 +1,16 @@
 // The Kubernetes objects a fresh k3s cluster holds (kube-system add-ons, nodes, namespaces) plus the scenario's
 // Services and pods.
 import crypto from 'node:crypto';
-import { hash, makeNode, makePod, makeService, meta, servicePorts, suffix } from './k8s-objects.mjs';
+import {
+  containerPortsFor,
+  hash,
+  makeNode,
+  makePod,
+  makeService,
+  meta,
+  servicePorts,
+  suffix,
+} from './k8s-objects.mjs';
 
 /** The app label a pod gets by default: its name without the ReplicaSet hash and pod suffix. */
 const appOf = (podName) => podName.replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, '').replace(/-[a-z0-9]{5}$/, '');
@@ -114,6 +123,7 @@ export function seedKube(spec, { dockerNodes, created, k3sVersion, kernel }) {
     (spec.services ?? []).map((service) => ({
       namespace: service.namespace,
       name: `${service.name}-${hash()}-${suffix(5)}`,
+      ports: containerPortsFor(servicePorts(service)),
     }));
   let nextServiceIp = 2;
   const clusterIp = (service) => service.clusterIp ?? `10.43.${crypto.randomInt(1, 255)}.${nextServiceIp++}`;

@@ -171,6 +171,16 @@ describe.skipIf(!isRoot)('the simulated Kubernetes API: watches and EndpointSlic
         },
       ],
     });
+    const web = {
+      namespace: 'named',
+      name: 'web',
+      type: 'ClusterIP' as const,
+      ports: [{ name: 'http', port: 7070, targetPort: 'http' }],
+    };
+    await sim.dev.world.addService('my-app', web);
+    const [named] = await slicesOf(sim, 'named', 'web');
+    expect(named.ports).toEqual([{ name: 'http', port: 7070, protocol: 'TCP' }]);
+    expect(named.endpoints[0].conditions.ready).toBe(true);
     const kubeconfig = writeKubeconfig(sim);
     const result = await run('kubectl', [
       '--kubeconfig',

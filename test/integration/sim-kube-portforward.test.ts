@@ -62,7 +62,7 @@ describe.skipIf(!isRoot)('the simulated pod port-forward', () => {
     expect(refused.data()).toBe('');
   });
 
-  it('answers 404 for a missing pod and 401 without a client certificate, before any upgrade', async () => {
+  it('answers 404 for a missing pod, 500 for one not running, 401 without a client certificate, before any upgrade', async () => {
     const missing = openPortForward(sim.port, sim.tls, forwardPath('nope', 8080));
     await expect(missing).rejects.toMatchObject({ status: 404 });
     const body = await missing.catch((error: { body: string }) => JSON.parse(error.body));
@@ -71,6 +71,20 @@ describe.skipIf(!isRoot)('the simulated pod port-forward', () => {
       reason: 'NotFound',
       message: 'pods "nope" not found',
       code: 404,
+    });
+    const pending = await backendPod();
+    await sim.dev.world.update((world) => {
+      const pod = world.clusters[0]!.kube.pods.find((item) => item.metadata.name === pending)!;
+      (pod.status as { phase: string }).phase = 'Pending';
+    });
+    const notRunning = openPortForward(sim.port, sim.tls, forwardPath(pending, 8080));
+    await expect(notRunning).rejects.toMatchObject({
+      status: 500,
+      body: expect.stringMatching(/is not running/),
+    });
+    await sim.dev.world.update((world) => {
+      const pod = world.clusters[0]!.kube.pods.find((item) => item.metadata.name === pending)!;
+      (pod.status as { phase: string }).phase = 'Running';
     });
     const anonymous = tlsOf(sim.dev.world.state().clusters[0]!, false);
     await expect(
