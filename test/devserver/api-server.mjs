@@ -116,7 +116,7 @@ function patchService(response, context, { namespace, name, body, contentType, q
     patched.metadata.resourceVersion = String(cluster.kube.resourceVersion);
     services[index] = patched;
     persist();
-    context.live?.record(cluster, 'services', 'MODIFIED', patched);
+    context.live?.record(cluster, 'services', 'MODIFIED', patched, current);
   }
   send(response, 200, { kind: 'Service', apiVersion: 'v1', ...patched });
 }

@@ -34,7 +34,7 @@ export function diffKube(before, after) {
       old.delete(item.metadata.uid);
       if (!previous) events.push({ resource, type: 'ADDED', object: item });
       else if (previous.metadata.resourceVersion !== item.metadata.resourceVersion)
-        events.push({ resource, type: 'MODIFIED', object: item });
+        events.push({ resource, type: 'MODIFIED', object: item, previous });
     }
     for (const item of old.values()) gone.push({ resource, item });
   }
@@ -70,13 +70,13 @@ export function createWatchHub() {
     return state;
   };
 
-  const deliver = (state, { resource, type, object }) => {
+  const deliver = (state, { resource, type, object, previous }) => {
     const window = state.windows[resource];
     const rv = Number(object.metadata.resourceVersion);
-    window.events.push({ rv, type, object: structuredClone(object) });
+    const event = { rv, type, object: structuredClone(object), previous };
+    window.events.push(event);
     if (window.events.length > CAPACITY) window.start = window.events.shift().rv;
-    for (const listener of [...state.listeners])
-      if (listener.resource === resource) listener.event({ rv, type, object });
+    for (const listener of [...state.listeners]) if (listener.resource === resource) listener.event(event);
   };
 
   return {
@@ -100,9 +100,9 @@ export function createWatchHub() {
       }
     },
     /** A write the API server itself made (a PATCH): the in-memory world already holds `object`. */
-    record(cluster, resource, type, object) {
+    record(cluster, resource, type, object, previous) {
       const state = states.get(keyOf(cluster));
-      if (state) deliver(state, { resource, type, object });
+      if (state) deliver(state, { resource, type, object, previous });
     },
     /** Live events of one cluster's resource until unsubscribe() or the cluster stops (then end()). */
     subscribe(cluster, listener) {
@@ -173,8 +173,12 @@ function serveWatch(hub, response, { cluster, resource, query, filter, encode, s
   const { since, initial } = start;
   let last = since;
   const send = (event) => {
-    if (!filter(event.object)) return;
-    write({ type: event.type, object: encode(resource, event.object) });
+    // The cacher's view through a selector: an object that starts or stops matching is ADDED or DELETED.
+    const now = filter(event.object);
+    const was = event.type === 'MODIFIED' && event.previous ? filter(event.previous) : now;
+    if (!now && !was) return;
+    const type = now === was ? event.type : now ? 'ADDED' : 'DELETED';
+    write({ type, object: encode(resource, event.object) });
     last = Math.max(last, Number(event.object.metadata.resourceVersion));
   };
   const bookmark = () => {
