@@ -130,6 +130,8 @@ function forwardPort(ws, { send, cluster, pod, port, index, done }) {
 
 function session(ws, { context, pod, ports }) {
   const { cluster } = context;
+  // A bad frame or an oversized message closes this WebSocket (ws sends the close code); never the daemon.
+  ws.on('error', () => {});
   const send = encoder(ws.protocol);
   let open = ports.length;
   const connections = [];
