@@ -3,7 +3,8 @@
 // Services). Authentication as k3s with --anonymous-auth=false: a verified client certificate or 401.
 import crypto from 'node:crypto';
 import { etcdQuorum } from './cluster-build.mjs';
-import { discovery, RESOURCES, versionInfo } from './k8s-discovery.mjs';
+import { discovery, KINDS, versionInfo } from './k8s-discovery.mjs';
+import { endpointSlices } from './k8s-endpointslices.mjs';
 import {
   defaultService,
   jsonPatch,
@@ -12,6 +13,7 @@ import {
   strategicMergePatch,
   validateService,
 } from './k8s-patch.mjs';
+import { itemFilter } from './k8s-query.mjs';
 import { toTable } from './k8s-tables.mjs';
 
 function send(response, code, body, contentType = 'application/json') {
@@ -38,33 +40,14 @@ function failure(response, code, reason, message, details) {
   });
 }
 
-/** labelSelector: `a=b`, `a==b`, `a!=b`, `a`, `!a`, comma-separated (set-based forms are not simulated). */
-function selects(selector, labels = {}) {
-  return selector
-    .split(',')
-    .filter(Boolean)
-    .every((term) => {
-      const [, key, operator, value] = term.match(/^\s*(!?[^!=\s]+)\s*(==|=|!=)?\s*(.*?)\s*$/) ?? [];
-      if (!operator) return key.startsWith('!') ? !(key.slice(1) in labels) : key in labels;
-      return operator === '!=' ? labels[key] !== value : labels[key] === value;
-    });
-}
-
-function listItems(cluster, resource, namespace, query) {
-  let items = cluster.kube[resource].filter((item) => !namespace || item.metadata.namespace === namespace);
-  const labelSelector = query.get('labelSelector');
-  if (labelSelector) items = items.filter((item) => selects(labelSelector, item.metadata.labels));
-  for (const term of (query.get('fieldSelector') ?? '').split(',').filter(Boolean)) {
-    const [field, value] = term.split('=');
-    if (field === 'metadata.name') items = items.filter((item) => item.metadata.name === value);
-    if (field === 'metadata.namespace') items = items.filter((item) => item.metadata.namespace === value);
-  }
+function listItems(items, namespace, query) {
   const key = (item) => `${item.metadata.namespace ?? ''}/${item.metadata.name}`;
-  return items.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  return items.filter(itemFilter(namespace, query)).sort((a, b) => (key(a) < key(b) ? -1 : 1));
 }
 
-function respondList(request, response, cluster, { resource, namespace, query }) {
-  const all = listItems(cluster, resource, namespace, query);
+function respondList(request, response, cluster, { resource, namespace, query, items: source }) {
+  const all = listItems(source ?? cluster.kube[resource], namespace, query);
+  const { kind, apiVersion } = KINDS[resource];
   const offset = Number(Buffer.from(query.get('continue') ?? '', 'base64').toString() || 0);
   const limit = Number(query.get('limit') ?? 0) || all.length;
   const items = all.slice(offset, offset + limit);
@@ -74,7 +57,7 @@ function respondList(request, response, cluster, { resource, namespace, query })
     const table = toTable(resource, items, {
       resourceVersion,
       includeObject: query.get('includeObject') ?? 'Metadata',
-      kind: RESOURCES[resource].kind,
+      kind,
     });
     if (more) table.metadata.continue = Buffer.from(String(offset + limit)).toString('base64');
     return send(response, 200, table, 'application/json;as=Table;v=v1;g=meta.k8s.io');
@@ -85,7 +68,7 @@ function respondList(request, response, cluster, { resource, namespace, query })
       continue: Buffer.from(String(offset + limit)).toString('base64'),
       remainingItemCount: all.length - offset - limit,
     });
-  send(response, 200, { kind: `${RESOURCES[resource].kind}List`, apiVersion: 'v1', metadata, items });
+  send(response, 200, { kind: `${kind}List`, apiVersion, metadata, items });
 }
 
 function patchService(response, context, { namespace, name, body, contentType, query }) {
@@ -133,6 +116,7 @@ function patchService(response, context, { namespace, name, body, contentType, q
     patched.metadata.resourceVersion = String(cluster.kube.resourceVersion);
     services[index] = patched;
     persist();
+    context.live?.record(cluster, 'services', 'MODIFIED', patched, current);
   }
   send(response, 200, { kind: 'Service', apiVersion: 'v1', ...patched });
 }
@@ -147,6 +131,16 @@ function route(request, response, context, body) {
   if (path === '/version') return send(response, 200, versionInfo(context.k3sVersion));
   const documents = discovery(cluster);
   if (documents[path]) return send(response, 200, documents[path]);
+  const slices = path.match(/^\/apis\/discovery\.k8s\.io\/v1(?:\/namespaces\/([^/]+))?\/endpointslices$/);
+  if (slices && request.method === 'GET') {
+    const options = {
+      resource: 'endpointslices',
+      namespace: slices[1],
+      query,
+      items: endpointSlices(cluster),
+    };
+    return respondList(request, response, cluster, options);
+  }
   const match = path.match(
     /^\/api\/v1(?:\/namespaces\/([^/]+)(?=\/(?:pods|services)))?\/(namespaces|nodes|pods|services)(?:\/([^/]+))?$/,
   );
@@ -154,7 +148,9 @@ function route(request, response, context, body) {
     return failure(response, 404, 'NotFound', 'the server could not find the requested resource', {});
   const [, namespace, resource, name] = match;
   if (query.get('watch') === 'true' || query.get('watch') === '1') {
-    return failure(response, 405, 'MethodNotAllowed', '[simulator] watch is not simulated');
+    const encode = (kind, object) => encodeObject(request, query, { resource: kind, object });
+    const filter = itemFilter(namespace, query);
+    return context.live.serve(response, { cluster, resource, query, filter, encode });
   }
   if (request.method === 'PATCH' && resource === 'services' && namespace && name) {
     const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim();
@@ -174,20 +170,21 @@ function route(request, response, context, body) {
   );
   if (!item)
     return failure(response, 404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
-  if ((request.headers.accept ?? '').includes('as=Table')) {
-    const options = {
-      resourceVersion: cluster.kube.resourceVersion,
-      includeObject: query.get('includeObject') ?? 'Metadata',
-      kind: RESOURCES[resource].kind,
-    };
-    return send(
-      response,
-      200,
-      toTable(resource, [item], options),
-      'application/json;as=Table;v=v1;g=meta.k8s.io',
-    );
-  }
-  send(response, 200, { kind: RESOURCES[resource].kind, apiVersion: 'v1', ...item });
+  const table = (request.headers.accept ?? '').includes('as=Table');
+  const contentType = table ? 'application/json;as=Table;v=v1;g=meta.k8s.io' : 'application/json';
+  send(response, 200, encodeObject(request, query, { resource, object: item }), contentType);
+}
+
+/** One object as the client asked for it: itself with kind and apiVersion, or a one-row Table. */
+function encodeObject(request, query, { resource, object }) {
+  const { kind, apiVersion } = KINDS[resource];
+  if (!(request.headers.accept ?? '').includes('as=Table')) return { kind, apiVersion, ...object };
+  const includeObject = query.get('includeObject') ?? 'Metadata';
+  return toTable(resource, [object], {
+    resourceVersion: object.metadata.resourceVersion,
+    includeObject,
+    kind,
+  });
 }
 
 /**

@@ -26,6 +26,7 @@ import {
 import { type DevServerWorld, worldApi } from './world-api.js';
 
 export type { DaemonReport, ListenerSpec } from './daemon-process.js';
+export type { AddServiceSpec } from './k8s-changes.mjs';
 export type { DockerNode, Scenario, ScenarioCluster, World, WorldCluster } from './world.mjs';
 export type { DevServerWorld } from './world-api.js';
 

@@ -3,10 +3,21 @@
 // handling; the data here is static per cluster and k3s version.
 
 export const RESOURCES = {
-  namespaces: { kind: 'Namespace', namespaced: false, shortNames: ['ns'] },
-  nodes: { kind: 'Node', namespaced: false, shortNames: ['no'] },
-  pods: { kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'] },
-  services: { kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'] },
+  namespaces: { kind: 'Namespace', apiVersion: 'v1', namespaced: false, shortNames: ['ns'] },
+  nodes: { kind: 'Node', apiVersion: 'v1', namespaced: false, shortNames: ['no'] },
+  pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true, shortNames: ['po'], categories: ['all'] },
+  services: { kind: 'Service', apiVersion: 'v1', namespaced: true, shortNames: ['svc'], categories: ['all'] },
+};
+/** Resources of API groups (/apis/<group>/<version>), listed apart from the core group's. */
+export const GROUP_RESOURCES = {
+  endpointslices: { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespaced: true },
+};
+/** kind and apiVersion of every resource the simulator lists. */
+export const KINDS = { ...RESOURCES, ...GROUP_RESOURCES };
+const discoveryGroup = {
+  name: 'discovery.k8s.io',
+  versions: [{ groupVersion: 'discovery.k8s.io/v1', version: 'v1' }],
+  preferredVersion: { groupVersion: 'discovery.k8s.io/v1', version: 'v1' },
 };
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -18,7 +29,22 @@ export function discovery(cluster) {
       versions: ['v1'],
       serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `${server?.ip}:6443` }],
     },
-    '/apis': { kind: 'APIGroupList', apiVersion: 'v1', groups: [] },
+    '/apis': { kind: 'APIGroupList', apiVersion: 'v1', groups: [discoveryGroup] },
+    '/apis/discovery.k8s.io': { kind: 'APIGroup', apiVersion: 'v1', ...discoveryGroup },
+    '/apis/discovery.k8s.io/v1': {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'discovery.k8s.io/v1',
+      resources: [
+        {
+          name: 'endpointslices',
+          singularName: 'endpointslice',
+          namespaced: true,
+          kind: 'EndpointSlice',
+          verbs: VERBS,
+        },
+      ],
+    },
     '/api/v1': {
       kind: 'APIResourceList',
       groupVersion: 'v1',

@@ -33,6 +33,16 @@ export function servicePorts(service) {
   }));
 }
 
+/** The container ports a workload behind these (normalised) Service ports declares; a named targetPort gets
+ * the Service port's own number, so EndpointSlices and port-forward can resolve it. */
+export function containerPortsFor(ports) {
+  return ports.map((port) =>
+    typeof port.targetPort === 'string'
+      ? { name: port.targetPort, containerPort: port.port, protocol: port.protocol }
+      : { containerPort: port.targetPort, protocol: port.protocol },
+  );
+}
+
 export function makeService(service, { created, clusterIp, ingressIps }) {
   // A nodePort on any port implies NodePort: the API server would reject a ClusterIP Service with one.
   const withNodePort = service.nodePort || (service.ports ?? []).some((port) => port.nodePort);
@@ -66,6 +76,10 @@ export function makePod(pod, { created, nodeName, hostIp, podIp }) {
   const containers = Array.from({ length: pod.containers ?? 1 }, (_, index) => ({
     name: index === 0 ? (pod.labels?.app ?? 'app') : `sidecar-${index}`,
     image: pod.image ?? 'docker.io/library/nginx:1.27',
+    // Declared container ports: what a Service's named targetPort resolves to (EndpointSlices, port-forward).
+    ...(index === 0 && pod.ports?.length
+      ? { ports: pod.ports.map((port) => ({ protocol: 'TCP', ...port })) }
+      : {}),
   }));
   const completed = phase === 'Succeeded';
   return {

@@ -1,7 +1,16 @@
 // The Kubernetes objects a fresh k3s cluster holds (kube-system add-ons, nodes, namespaces) plus the scenario's
 // Services and pods.
 import crypto from 'node:crypto';
-import { hash, makeNode, makePod, makeService, meta, servicePorts, suffix } from './k8s-objects.mjs';
+import {
+  containerPortsFor,
+  hash,
+  makeNode,
+  makePod,
+  makeService,
+  meta,
+  servicePorts,
+  suffix,
+} from './k8s-objects.mjs';
 
 /** The app label a pod gets by default: its name without the ReplicaSet hash and pod suffix. */
 const appOf = (podName) => podName.replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, '').replace(/-[a-z0-9]{5}$/, '');
@@ -46,13 +55,27 @@ function addonSpecs(spec, kubeNodes, usedNodePorts) {
     },
   ];
   const pods = [
-    { namespace: ns, name: `coredns-${hash()}-${suffix(5)}`, labels: { 'k8s-app': 'kube-dns' } },
+    {
+      namespace: ns,
+      name: `coredns-${hash()}-${suffix(5)}`,
+      labels: { 'k8s-app': 'kube-dns' },
+      ports: [
+        { name: 'dns', containerPort: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', containerPort: 53 },
+        { name: 'metrics', containerPort: 9153 },
+      ],
+    },
     {
       namespace: ns,
       name: `local-path-provisioner-${hash()}-${suffix(5)}`,
       labels: { app: 'local-path-provisioner' },
     },
-    { namespace: ns, name: `metrics-server-${hash()}-${suffix(5)}`, labels: { 'k8s-app': 'metrics-server' } },
+    {
+      namespace: ns,
+      name: `metrics-server-${hash()}-${suffix(5)}`,
+      labels: { 'k8s-app': 'metrics-server' },
+      ports: [{ name: 'https', containerPort: 10250 }],
+    },
     {
       namespace: ns,
       name: `helm-install-traefik-crd-${suffix(5)}`,
@@ -70,6 +93,12 @@ function addonSpecs(spec, kubeNodes, usedNodePorts) {
       namespace: ns,
       name: `traefik-${hash()}-${suffix(5)}`,
       labels: { 'app.kubernetes.io/name': 'traefik' },
+      ports: [
+        { name: 'metrics', containerPort: 9100 },
+        { name: 'traefik', containerPort: 9000 },
+        { name: 'web', containerPort: 8000 },
+        { name: 'websecure', containerPort: 8443 },
+      ],
     },
     ...kubeNodes.map((node) => ({
       namespace: ns,
@@ -94,6 +123,7 @@ export function seedKube(spec, { dockerNodes, created, k3sVersion, kernel }) {
     (spec.services ?? []).map((service) => ({
       namespace: service.namespace,
       name: `${service.name}-${hash()}-${suffix(5)}`,
+      ports: containerPortsFor(servicePorts(service)),
     }));
   let nextServiceIp = 2;
   const clusterIp = (service) => service.clusterIp ?? `10.43.${crypto.randomInt(1, 255)}.${nextServiceIp++}`;

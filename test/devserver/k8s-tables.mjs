@@ -1,5 +1,6 @@
 // Server-side printing: the meta.k8s.io/v1 Table that `kubectl get` asks for (Accept: ...;as=Table), with the
 // columns and cell formats of kube-apiserver's printers (pkg/printers/internalversion/printers.go).
+import { endpointSliceCells } from './k8s-endpointslices.mjs';
 
 /** apimachinery's duration.HumanDuration, used for the Age column. */
 export function humanDuration(milliseconds) {
@@ -152,6 +153,16 @@ const TABLES = {
       column('Container-Runtime', 'Container Runtime Version reported by the node.', 1),
     ],
     cells: nodeCells,
+  },
+  endpointslices: {
+    columns: [
+      nameColumn,
+      column('AddressType', 'The IP protocol family for this EndpointSlice'),
+      column('Ports', 'The ports of this EndpointSlice'),
+      column('Endpoints', 'The endpoints of this EndpointSlice'),
+      ageColumn,
+    ],
+    cells: (slice) => [...endpointSliceCells(slice), age(slice)],
   },
   namespaces: {
     columns: [nameColumn, column('Status', 'The status of the namespace'), ageColumn],

@@ -40,42 +40,47 @@ export function serviceHandler(getCluster, spec) {
       'X-Sim-Cluster': cluster.name,
       'X-Sim-Service': `${target.service.metadata.namespace}/${target.service.metadata.name}`,
     };
-    if (request.method === 'POST' && request.url === '/echo') {
-      response.writeHead(200, {
-        ...headers,
-        'Content-Type': request.headers['content-type'] ?? 'application/octet-stream',
-      });
-      request.pipe(response);
-      return;
-    }
-    const bytes = request.url?.match(/^\/bytes\/(\d+)$/);
-    if (request.method === 'GET' && bytes) {
-      const total = Number(bytes[1]);
-      response.writeHead(200, {
-        ...headers,
-        'Content-Type': 'application/octet-stream',
-        'Content-Length': total,
-      });
-      const chunk = Buffer.alloc(64 * 1024, 120);
-      let sent = 0;
-      const pump = () => {
-        while (sent < total) {
-          const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
-          sent += piece.length;
-          if (!response.write(piece)) return response.once('drain', pump);
-        }
-        response.end();
-      };
-      return pump();
-    }
-    request.resume();
     const where = spec.node ? `node ${spec.address}` : `host port ${spec.hostPort}`;
-    const body = `hello from ${cluster.name} via ${target.via} ${spec.containerPort} (${where})\n`;
+    const hello = `hello from ${cluster.name} via ${target.via} ${spec.containerPort} (${where})\n`;
+    answer(request, response, { headers, hello });
+  };
+}
+
+/** What the test app behind a port does: POST /echo → the body back; GET /bytes/N → N bytes; else `hello`. */
+export function answer(request, response, { headers, hello }) {
+  if (request.method === 'POST' && request.url === '/echo') {
     response.writeHead(200, {
       ...headers,
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
+      'Content-Type': request.headers['content-type'] ?? 'application/octet-stream',
     });
-    response.end(request.method === 'HEAD' ? undefined : body);
-  };
+    request.pipe(response);
+    return;
+  }
+  const bytes = request.url?.match(/^\/bytes\/(\d+)$/);
+  if (request.method === 'GET' && bytes) {
+    const total = Number(bytes[1]);
+    response.writeHead(200, {
+      ...headers,
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': total,
+    });
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    let sent = 0;
+    const pump = () => {
+      while (sent < total) {
+        const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
+        sent += piece.length;
+        if (!response.write(piece)) return response.once('drain', pump);
+      }
+      response.end();
+    };
+    return pump();
+  }
+  request.resume();
+  response.writeHead(200, {
+    ...headers,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(hello),
+  });
+  response.end(request.method === 'HEAD' ? undefined : hello);
 }

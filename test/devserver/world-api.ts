@@ -1,6 +1,7 @@
 // The handle a test uses to change the simulated world while the dev server runs: load another scenario,
 // stop/start a cluster, inject faults. Every change is written to world.json, then the daemon reloads it.
 import type { DaemonHandle, DaemonReport } from './daemon-process.js';
+import { type AddServiceSpec, addService, deleteService, replacePods, setNodeReady } from './k8s-changes.mjs';
 import { readWorld, type Scenario, type World, worldFile, worldFromScenario, writeWorld } from './world.mjs';
 
 export interface DevServerWorld {
@@ -24,6 +25,18 @@ export interface DevServerWorld {
   setPaused(cluster: string, paused: boolean): Promise<DaemonReport>;
   /** Fault: the docker engine is down (docker/k3d fail like they do without a daemon). */
   setEngineRunning(running: boolean): Promise<DaemonReport>;
+  /**
+   * `kubectl apply` of a Service (stored with kube-apiserver's defaults: protocol TCP, targetPort = port, a free
+   * nodePort for NodePort/LoadBalancer) and of one ready pod its selector (default app=<name>) matches; its
+   * namespace is created when missing. Watches see ADDED events.
+   */
+  addService(cluster: string, spec: AddServiceSpec): Promise<DaemonReport>;
+  /** `kubectl delete` of the Service and the pods only it selects: DELETED events, port-forwards to them end. */
+  deleteService(cluster: string, namespace: string, name: string): Promise<DaemonReport>;
+  /** A rollout: new ready pods (new names) behind the Service, then the old ones deleted. */
+  replacePods(cluster: string, namespace: string, service: string): Promise<DaemonReport>;
+  /** The Kubernetes node (name suffix, e.g. 'agent-0') Ready or not (kubelet stopped posting status). */
+  setNodeReady(cluster: string, nodeSuffix: string, ready: boolean): Promise<DaemonReport>;
 }
 
 export function worldApi(simHome: string, daemon: () => DaemonHandle): DevServerWorld {
@@ -73,5 +86,15 @@ export function worldApi(simHome: string, daemon: () => DaemonHandle): DevServer
       update((world) => {
         world.engine.running = running;
       }),
+    addService: (name, spec) =>
+      update((world) => {
+        addService(cluster(world, name), spec);
+      }),
+    deleteService: (name, namespace, service) =>
+      update((world) => deleteService(cluster(world, name), namespace, service)),
+    replacePods: (name, namespace, service) =>
+      update((world) => replacePods(cluster(world, name), namespace, service)),
+    setNodeReady: (name, nodeSuffix, ready) =>
+      update((world) => setNodeReady(cluster(world, name), nodeSuffix, ready)),
   };
 }

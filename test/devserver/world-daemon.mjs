@@ -11,6 +11,8 @@ import https from 'node:https';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { createApiHandler } from './api-server.mjs';
+import { attachPortForward } from './k8s-portforward.mjs';
+import { createWatchHub } from './k8s-watch.mjs';
 import {
   nodeEntryFor,
   nodeListenerSpecs,
@@ -30,6 +32,9 @@ const { values: options } = parseArgs({
 });
 const worldPath = options.world;
 let world = readWorld(worldPath);
+/** Watches and port-forwards of the clusters' APIs: fed the Kubernetes object changes of each reload. */
+const live = createWatchHub();
+live.reloaded(undefined, world);
 /** key `address:port` → { spec, server, sockets } */
 const listeners = new Map();
 
@@ -94,6 +99,15 @@ function handlerFor(spec) {
   const cluster = clusterNamed(spec.cluster, spec.generation);
   if (spec.kind === 'service')
     return http.createServer(serviceHandler(() => clusterNamed(spec.cluster, spec.generation), spec));
+  const context = () => {
+    const current = clusterNamed(spec.cluster, spec.generation);
+    const persist = () => {
+      writeWorld(worldPath, world);
+      // kube-proxy follows the API: a patched nodePort moves on the node addresses.
+      serialised(() => reconcile('patched'));
+    };
+    return current && { cluster: current, k3sVersion: world.versions.k3s, persist, live };
+  };
   const server = https.createServer(
     {
       cert: cluster.certs.servingCert,
@@ -102,21 +116,9 @@ function handlerFor(spec) {
       requestCert: true,
       rejectUnauthorized: false,
     },
-    createApiHandler(() => {
-      const current = clusterNamed(spec.cluster, spec.generation);
-      return (
-        current && {
-          cluster: current,
-          k3sVersion: world.versions.k3s,
-          persist: () => {
-            writeWorld(worldPath, world);
-            // kube-proxy follows the API: a patched nodePort moves on the node addresses.
-            serialised(() => reconcile('patched'));
-          },
-        }
-      );
-    }),
+    createApiHandler(context),
   );
+  attachPortForward(server, context);
   // Go's VerifyClientCertIfGiven: a presented but unverifiable certificate fails the handshake; no cert → 401.
   server.on('secureConnection', (socket) => {
     if (!socket.authorized && Object.keys(socket.getPeerCertificate() ?? {}).length > 0) socket.destroy();
@@ -215,7 +217,9 @@ async function shutdown() {
 
 process.on('SIGHUP', () =>
   serialised(async () => {
+    const previous = world;
     world = readWorld(worldPath);
+    live.reloaded(previous, world);
     await reconcile('reloaded');
   }),
 );

@@ -47,6 +47,8 @@ export interface ScenarioPod {
   labels?: Record<string, string>;
   containers?: number;
   image?: string;
+  /** The first container's declared ports (a Service's named targetPort resolves through them). */
+  ports?: { name?: string; containerPort: number; protocol?: 'TCP' | 'UDP' }[];
   /** Waiting reason of a Pending pod, e.g. 'ImagePullBackOff'. */
   reason?: string;
 }
