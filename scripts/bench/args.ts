@@ -17,6 +17,7 @@ export const SECTIONS = [
   'parallel-rtt',
   'http-rtt',
   'recovery-rtt',
+  'services',
 ] as const;
 export type Measure = (typeof SECTIONS)[number];
 

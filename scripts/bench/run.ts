@@ -14,6 +14,7 @@ import { HELP, parseBenchArgs, SECTIONS, USAGE } from './args.js';
 import { type BenchWorld, disposeAllCli, type Link, openLink, startBenchWorld } from './env.js';
 import { connectionSetup, httpRate, parallelStreams, type Section, throughput } from './measures.js';
 import { nonReadingMemory } from './memory-measures.js';
+import { services } from './service-measures.js';
 import { NOT_AVAILABLE_CELL } from './tunnel-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,6 +34,7 @@ function sizes(quick: boolean) {
         httpRtt: { connections: 64, seconds: 1, runs: 1 },
         recovery: { trials: 1, downMs: 500, aliveIntervalS: 2, aliveCountMax: 2 },
         recoveryRtt: { trials: 1, downMs: 500, aliveIntervalS: 2, aliveCountMax: 2 },
+        services: { connections: 50, mib: 16, runs: 1, creations: 3 },
       }
     : {
         throughput: { mib: 256, runs: 5 },
@@ -47,6 +49,7 @@ function sizes(quick: boolean) {
         httpRtt: { connections: 64, seconds: 5, runs: 3 },
         recovery: { trials: 7, downMs: 2000, aliveIntervalS: 2, aliveCountMax: 2 },
         recoveryRtt: { trials: 5, downMs: 2000, aliveIntervalS: 2, aliveCountMax: 2 },
+        services: { connections: 500, mib: 128, runs: 3, creations: 10 },
       };
 }
 
@@ -146,6 +149,8 @@ async function main(): Promise<void> {
     // Last: each trial kills sshd, which every link's plain ssh -L dies with.
     if (only.has('recovery')) record(await recovery(world, bare, size.recovery), bare);
     if (slow && only.has('recovery-rtt')) record(await recovery(world, slow, size.recoveryRtt), slow);
+    // A world of its own (the world daemon serves the Services and node addresses), after the others.
+    if (only.has('services')) record(await services(size.services));
   } finally {
     await cleanup();
   }
