@@ -5,12 +5,15 @@ import type { SessionOptions } from '../config/resolve.js';
 import { holderText, type LocalPortCheck, localPortCheck } from '../local/port-check.js';
 import { planForwards } from '../plan/forward-plan.js';
 import { assignLocalPorts } from '../plan/ports.js';
-import type { ForwardSpec } from '../plan/types.js';
+import type { ClusterServices, ForwardSpec } from '../plan/types.js';
 import type { K3dCluster } from '../remote/types.js';
 
 export interface SessionPlanInput {
   clusters: K3dCluster[];
-  options: Pick<SessionOptions, 'clusters' | 'maps' | 'bindAddress'>;
+  options: Pick<SessionOptions, 'clusters' | 'maps' | 'bindAddress'> &
+    Partial<Pick<SessionOptions, 'services'>>;
+  /** Per cluster, what its API said (ServiceFollower.catalogs); absent in `mapped` mode. */
+  catalogs?: ReadonlyMap<string, ClusterServices>;
   /** After the first forwarding: a cluster that cannot be planned is skipped, not an error. */
   lenient: boolean;
   /** The specs of the forwards listening now. */
@@ -29,6 +32,8 @@ export async function planSession(input: SessionPlanInput) {
     maps: options.maps,
     bindAddress: options.bindAddress,
     lenient: input.lenient,
+    services: options.services,
+    catalogs: input.catalogs,
   });
   const live = new Map(input.live.map((spec) => [spec.id, spec]));
   const kept = new Map<string, ForwardSpec>();

@@ -1,0 +1,83 @@
+// The session's seams to kube/ for issue 14: the narrow shapes it needs of a cluster's Service catalog
+// (kube/service-catalog.ts, a list + watch of Services and Nodes) and of its pod port-forward
+// (kube/pod-forward.ts), and the one place the real ones are loaded. The follower is given KubePorts,
+// so unit tests drive it with fakes; production passes realKubePorts.
+import type { Duplex } from 'node:stream';
+import type { KubeApi } from '../kube/api.js';
+import { type ClusterApiInput, openClusterApi } from '../kube/cluster-api.js';
+import type { Logger } from '../log.js';
+import type { ServiceInfo } from '../plan/types.js';
+
+/** What changed in one cluster's catalog since its last callback. */
+export interface CatalogChange {
+  appeared: ServiceInfo[];
+  left: ServiceInfo[];
+  changed: ServiceInfo[];
+  /** A node became Ready or stopped being so (the node a forward goes through may change). */
+  nodesChanged: boolean;
+}
+
+/** A cluster's Services and Ready nodes as last seen; `error` while its watch is broken (it retries). */
+export interface CatalogView {
+  services: ServiceInfo[];
+  readyNodes: string[];
+  error?: string;
+}
+
+/** One cluster's catalog: start() resolves once the first list is read, rejects when it cannot be. */
+export interface CatalogPort {
+  start(): Promise<void>;
+  current(): CatalogView;
+  stop(): void;
+}
+
+export interface PodTarget {
+  namespace: string;
+  service: string;
+  /** The Service's own port; portName picks the endpoint port when the Service names its ports. */
+  port: number;
+  portName?: string;
+}
+
+/** A pod port-forward per call: a ready pod behind the Service, resolved for each connection. */
+export interface PodStreamPort {
+  open(target: PodTarget): Promise<Duplex>;
+}
+
+export interface CatalogInput {
+  api: KubeApi;
+  cluster: string;
+  onChange: (change: CatalogChange) => void;
+  log: Logger;
+}
+
+export interface KubePorts {
+  openApi(input: ClusterApiInput): Promise<KubeApi>;
+  catalog(input: CatalogInput): Promise<CatalogPort>;
+  podStreams(input: { api: KubeApi; log: Logger }): Promise<PodStreamPort>;
+}
+
+// INTEGRATION SEAM: the modules helpers C1 and C2 add. Loaded on first use (a session in `mapped` mode
+// never loads them); once they are merged these can become static imports.
+export const SERVICE_CATALOG_MODULE = '../kube/service-catalog.js';
+export const POD_FORWARD_MODULE = '../kube/pod-forward.js';
+
+interface CatalogModule {
+  ServiceCatalog: new (input: CatalogInput) => CatalogPort;
+}
+
+interface PodForwardModule {
+  PodForwarder: new (input: { api: KubeApi; log: Logger }) => PodStreamPort;
+}
+
+export const realKubePorts: KubePorts = {
+  openApi: openClusterApi,
+  catalog: async (input) => {
+    const { ServiceCatalog } = (await import(SERVICE_CATALOG_MODULE)) as CatalogModule;
+    return new ServiceCatalog(input);
+  },
+  podStreams: async (input) => {
+    const { PodForwarder } = (await import(POD_FORWARD_MODULE)) as PodForwardModule;
+    return new PodForwarder(input);
+  },
+};
