@@ -3,6 +3,7 @@
 // Service. A remote engine's network is on another host; rootless docker keeps it inside rootlesskit's
 // network namespace, where the dev server's sshd cannot connect, so a channel to a server node's API
 // port (6443, which every running server serves) is the cheapest honest test.
+import type { DevServer } from '../devserver/dev-server.js';
 import { describeError } from '../errors.js';
 import type { ClusterServices } from '../plan/types.js';
 import { remoteText } from '../redact.js';
@@ -69,4 +70,19 @@ export async function probeNodeReach(input: NodeReachInput): Promise<NodeReach> 
   } finally {
     clock.clearTimeout(timer);
   }
+}
+
+/** The verdict over a dev-server handle: where its engine runs first (a remote one is not dialled). */
+export function nodeReachOver(
+  devServer: Pick<DevServer, 'ssh' | 'engine'>,
+  cluster: NodeReachInput['cluster'],
+  options: Pick<NodeReachInput, 'clock' | 'timeoutMs'>,
+): Promise<NodeReach> {
+  return devServer.engine().then(
+    (engine) => probeNodeReach({ ssh: devServer.ssh, engine, cluster, ...options }),
+    (error: unknown) => ({
+      reachable: false,
+      reason: `where docker runs on the dev server is not known: ${remoteText(describeError(error), 200)}`,
+    }),
+  );
 }

@@ -14,8 +14,9 @@ import type { ClusterServices, ForwardSpec } from '../plan/types.js';
 import { remoteText } from '../redact.js';
 import type { K3dCluster } from '../remote/types.js';
 import { type Clock, systemClock } from '../supervisor/ports.js';
+import { withTimeout } from '../supervisor/wait.js';
 import { type CatalogPort, type KubePorts, type PodStreamPort, realKubePorts } from './kube-seams.js';
-import { type NodeReach, probeNodeReach } from './node-reach.js';
+import { type NodeReach, nodeReachOver } from './node-reach.js';
 
 /** What the follower needs of a connection (LiveConnection is one). */
 export interface FollowConnection {
@@ -29,9 +30,14 @@ export interface ServiceFollowerInput {
   onChange: () => void;
   log: Logger;
   kube?: KubePorts;
-  clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  clock?: Clock;
   probeTimeoutMs?: number;
+  /** How long a catalog's first list may take before the cluster gets an error entry; default 30 s. */
+  startTimeoutMs?: number;
 }
+
+/** Above the API's own 20 s per request: a list that never ends must not stall every discovery after it. */
+export const DEFAULT_CATALOG_START_TIMEOUT_MS = 30_000;
 
 /** One followed cluster over the current connection. */
 interface Followed {
@@ -54,9 +60,11 @@ export class ServiceFollower {
   /** update() calls run one at a time: a discovery never sees a half-replaced cluster. */
   private updating: Promise<void> = Promise.resolve();
   private readonly kube: KubePorts;
+  private readonly clock: Clock;
 
   constructor(private readonly input: ServiceFollowerInput) {
     this.kube = input.kube ?? realKubePorts;
+    this.clock = input.clock ?? systemClock;
   }
 
   /** Brings the followed clusters in line with k3d's, over `connection`; never rejects. */
@@ -188,7 +196,15 @@ export class ServiceFollower {
         onChange: () => this.catalogChanged(entry),
       });
       if (entry.stopped) return entry.catalog.stop();
-      await entry.catalog.start();
+      const ms = this.input.startTimeoutMs ?? DEFAULT_CATALOG_START_TIMEOUT_MS;
+      const late = new Error(`the API of ${cluster.name} did not list its Services within ${ms / 1000} s`);
+      const failure = await withTimeout(
+        this.clock,
+        entry.catalog.start().then(() => undefined, errorOf),
+        ms,
+        late,
+      );
+      if (failure) throw failure;
       entry.started = true;
     } catch (error) {
       if (entry.stopped) return;
@@ -202,17 +218,8 @@ export class ServiceFollower {
     const key = `${cluster.name}\u0000${cluster.createdAt ?? ''}`;
     let verdict = this.reach.get(key);
     if (!verdict) {
-      verdict = connection.devServer.engine().then(
-        (engine) =>
-          probeNodeReach({
-            ssh: connection.devServer.ssh,
-            engine,
-            cluster,
-            clock: this.input.clock ?? systemClock,
-            timeoutMs: this.input.probeTimeoutMs,
-          }),
-        (error: unknown) => ({ reachable: false, reason: remoteText(describeError(error), 200) }),
-      );
+      const options = { clock: this.clock, timeoutMs: this.input.probeTimeoutMs };
+      verdict = nodeReachOver(connection.devServer, cluster, options);
       this.reach.set(key, verdict);
     }
     return verdict;
@@ -226,4 +233,8 @@ export class ServiceFollower {
   private aliasHint(): string {
     return this.connection?.devServer.ssh.target.alias ?? '<host>';
   }
+}
+
+function errorOf(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -89,6 +89,8 @@ export interface FakeCatalog extends CatalogPort {
 export interface FakeKube extends KubePorts {
   /** Clusters whose API fails to open (an error message each). */
   failing: Map<string, string>;
+  /** Clusters whose first list never ends. */
+  hanging: Set<string>;
   catalogsMade: FakeCatalog[];
   apisOpened: string[];
   podTargets: PodTarget[];
@@ -97,6 +99,7 @@ export interface FakeKube extends KubePorts {
 export function fakeKube(): FakeKube {
   const kube: FakeKube = {
     failing: new Map(),
+    hanging: new Set(),
     catalogsMade: [],
     apisOpened: [],
     podTargets: [],
@@ -111,7 +114,7 @@ export function fakeKube(): FakeKube {
         cluster,
         stopped: false,
         view: { services: [], readyNodes: [`k3d-${cluster}-server-0`] },
-        start: async () => {},
+        start: () => (kube.hanging.has(cluster) ? new Promise<void>(() => {}) : Promise.resolve()),
         current: () => catalog.view,
         stop: () => {
           catalog.stopped = true;
@@ -137,6 +140,8 @@ export function manualClock() {
   const timers = new Map<number, () => void>();
   let next = 1;
   return {
+    now: () => 0,
+    monotonicNow: () => 0,
     setTimeout: (callback: () => void) => {
       const id = next++;
       timers.set(id, callback);

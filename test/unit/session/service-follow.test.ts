@@ -11,7 +11,10 @@ import { type FakeKube, fakeConnection, fakeKube, manualClock, nodes } from './s
 const myApp = k3dCluster('my-app', { nodes: nodes('my-app') });
 const other = k3dCluster('other', { nodes: nodes('other', '172.19.0.2', '172.19.0.3') });
 
-function follower(kube: FakeKube, options: { mode?: ServicesMode; clusters?: string[] } = {}) {
+function follower(
+  kube: FakeKube,
+  options: { mode?: ServicesMode; clusters?: string[]; clock?: ReturnType<typeof manualClock> } = {},
+) {
   const changes: string[] = [];
   const lines: string[] = [];
   const services = { ...defaultServiceSelection(), mode: options.mode ?? 'nodeport' };
@@ -20,7 +23,7 @@ function follower(kube: FakeKube, options: { mode?: ServicesMode; clusters?: str
     onChange: () => changes.push('change'),
     log: (_level, message) => lines.push(message),
     kube,
-    clock: manualClock(),
+    clock: options.clock ?? manualClock(),
   });
   return { subject, changes, lines };
 }
@@ -95,6 +98,21 @@ describe('ServiceFollower', () => {
     expect(subject.catalogs().get('my-app')?.error).toBeUndefined();
     expect(kube.apisOpened).toEqual(['my-app', 'other', 'my-app']);
     expect(live(kube)).toEqual(['other', 'my-app']);
+  });
+
+  it('gives up on a first list that never ends, so discovery goes on without that cluster’s Services', async () => {
+    const kube = fakeKube();
+    kube.hanging.add('my-app');
+    const clock = manualClock();
+    const { subject } = follower(kube, { clock });
+    const updating = subject.update(fakeConnection(), [myApp]);
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.fireAll();
+    await updating;
+    expect(subject.catalogs().get('my-app')?.error).toBe(
+      'the API of my-app did not list its Services within 30 s',
+    );
+    expect(kube.catalogsMade[0]!.stopped).toBe(true);
   });
 
   it('replaces the catalog of a re-created cluster and stops that of a deleted one', async () => {
