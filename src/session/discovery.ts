@@ -61,8 +61,10 @@ export function recordingForwards(
         spec,
         error: describeError(error),
       }));
-      // New local ports must reach the session's record before anything else can go wrong.
-      if (result.started.length > 0 || result.stopped.length > 0) onPortsChanged();
+      // New local ports must reach the session's record before anything else can go wrong (and a
+      // retargeted forward's new node, `status --watch`).
+      const changed = result.started.length + result.stopped.length + result.retargeted.length;
+      if (changed > 0) onPortsChanged();
       return result;
     },
     setOpener: listeners.setOpener.bind(listeners),
