@@ -237,6 +237,7 @@ export class ManagedSession {
   }
 
   private changed(snapshot: SessionSnapshot): void {
+    this.services.sessionChanged();
     for (const watcher of this.watchers) watcher(snapshot);
     this.input.onChange?.(this);
   }

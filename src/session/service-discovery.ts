@@ -32,6 +32,8 @@ export class ServiceDiscovery {
   /** The next discover re-uses `last` (a catalog change asked for a re-plan). */
   private reuseClusters = false;
   private replanQueued = false;
+  /** A change came while the session was not forwarding (between its plan and its first forward). */
+  private missed = false;
   /** Service forwards of the last plan, by id; undefined before the first plan. */
   private planned: Map<string, ForwardSpec> | undefined;
 
@@ -74,9 +76,19 @@ export class ServiceDiscovery {
     this.follower.stop();
   }
 
+  /** The session's state changed: a change it could not re-plan for then is re-planned now. */
+  sessionChanged(): void {
+    if (this.missed && this.input.isForwarding()) this.changed();
+  }
+
   /** A burst of watch events costs one re-plan: the ones after it are queued behind it, not repeated. */
   private changed(): void {
-    if (this.replanQueued || !this.input.isForwarding()) return;
+    if (!this.input.isForwarding()) {
+      this.missed = true;
+      return;
+    }
+    this.missed = false;
+    if (this.replanQueued) return;
     this.replanQueued = true;
     queueMicrotask(() => {
       this.replanQueued = false;

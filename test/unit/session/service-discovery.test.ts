@@ -11,7 +11,8 @@ import { fakeConnection, fakeKube, nodes } from './service-fakes.js';
 
 const myApp = k3dCluster('my-app', { nodes: nodes('my-app') });
 
-function subject(forwarding = true) {
+function subject(initially = true) {
+  let forwarding = initially;
   const kube = fakeKube();
   const k3dRuns: string[] = [];
   const lines: string[] = [];
@@ -31,7 +32,10 @@ function subject(forwarding = true) {
     kube,
   });
   const connection = fakeConnection() as unknown as LiveConnection & ReturnType<typeof fakeConnection>;
-  return { services, kube, k3dRuns, lines, rediscoveries, connection };
+  const setForwarding = (value: boolean) => {
+    forwarding = value;
+  };
+  return { services, kube, k3dRuns, lines, rediscoveries, connection, setForwarding };
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -69,6 +73,13 @@ describe('ServiceDiscovery', () => {
     down.kube.catalogsMade[0]!.announce();
     await flush();
     expect(down.rediscoveries).toEqual([]);
+    // A change between the first plan and the first forward is re-planned once the session forwards.
+    down.services.sessionChanged();
+    down.setForwarding(true);
+    down.services.sessionChanged();
+    down.services.sessionChanged();
+    await flush();
+    expect(down.rediscoveries).toEqual(['now']);
   });
 
   it('logs the Services a plan gained and lost, not the first plan’s', () => {
