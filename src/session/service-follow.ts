@@ -11,7 +11,7 @@ import { describeError, TunnelError } from '../errors.js';
 import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../log.js';
 import type { ClusterServices, ForwardSpec } from '../plan/types.js';
-import { remoteText } from '../redact.js';
+import { escapeControls, remoteText } from '../redact.js';
 import type { K3dCluster } from '../remote/types.js';
 import { type Clock, systemClock } from '../supervisor/ports.js';
 import { withTimeout } from '../supervisor/wait.js';
@@ -70,8 +70,11 @@ export class ServiceFollower {
   /** Brings the followed clusters in line with k3d's, over `connection`; never rejects. */
   update(connection: FollowConnection, clusters: readonly K3dCluster[]): Promise<void> {
     const run = this.updating.then(() => this.updateOnce(connection, clusters));
-    this.updating = run;
-    return run;
+    // A bug in one update must not wedge every later one (nor fail the discovery that asked).
+    this.updating = run.catch((error: unknown) => {
+      this.input.log('error', `following Services failed: ${describeError(error)}`);
+    });
+    return this.updating;
   }
 
   /** Per followed cluster, what the planner gets (a cluster still missing here was not read). */
@@ -107,7 +110,7 @@ export class ServiceFollower {
     if (!entry?.api || entry.error !== undefined) {
       throw new TunnelError(
         'KUBE_API',
-        `The API of cluster ${JSON.stringify(spec.cluster)} is not being read, so ${via.namespace}/${via.service}:${via.port} cannot be reached through a pod.`,
+        `The API of cluster ${JSON.stringify(spec.cluster)} is not being read, so ${escapeControls(`${via.namespace}/${via.service}`)}:${via.port} cannot be reached through a pod.`,
         { hint: `See why in the session's log: tunnel logs ${this.aliasHint()}` },
       );
     }
