@@ -11,15 +11,28 @@ export interface ApplyResult {
   started: ForwardSpec[];
   stopped: ForwardSpec[];
   failed: { spec: ForwardSpec; error: unknown }[];
+  /** Forwards still listening on the same port whose dev-server end changed (retargeted in place). */
+  retargeted: ForwardSpec[];
 }
 
-function sameBinding(a: ForwardSpec, b: ForwardSpec): boolean {
+function sameLocal(a: ForwardSpec, b: ForwardSpec): boolean {
+  return a.localAddress === b.localAddress && a.localPort === b.localPort;
+}
+
+/** Where connections go: a Service whose node changed, or that moved to a pod port-forward, differs. */
+function sameRemote(a: ForwardSpec, b: ForwardSpec): boolean {
   return (
-    a.localAddress === b.localAddress &&
-    a.localPort === b.localPort &&
     a.remoteHost === b.remoteHost &&
-    a.remotePort === b.remotePort
+    a.remotePort === b.remotePort &&
+    a.nodePort === b.nodePort &&
+    JSON.stringify(a.via ?? null) === JSON.stringify(b.via ?? null) &&
+    JSON.stringify(a.service ?? null) === JSON.stringify(b.service ?? null)
   );
+}
+
+function remoteEnd(spec: ForwardSpec): string {
+  if (spec.via?.kind === 'pod') return `a pod of ${spec.via.namespace}/${spec.via.service}:${spec.via.port}`;
+  return `${spec.remoteHost}:${spec.remotePort}`;
 }
 
 export class ListenerSet {
@@ -38,11 +51,19 @@ export class ListenerSet {
   }
 
   async apply(desired: readonly ForwardSpec[]): Promise<ApplyResult> {
-    const result: ApplyResult = { started: [], stopped: [], failed: [] };
+    const result: ApplyResult = { started: [], stopped: [], failed: [], retargeted: [] };
     const wanted = new Map(desired.map((spec) => [spec.id, spec]));
     for (const [id, listener] of this.listeners) {
       const next = wanted.get(id);
-      if (next && sameBinding(next, listener.spec)) continue;
+      if (next && sameLocal(next, listener.spec)) {
+        // Same port, new dev-server end: a restart would reset every open connection for nothing.
+        if (!sameRemote(next, listener.spec)) {
+          listener.retarget(next);
+          result.retargeted.push(next);
+          this.log('info', `forward ${id} now goes to ${remoteEnd(next)}`);
+        }
+        continue;
+      }
       await listener.stop();
       this.listeners.delete(id);
       result.stopped.push(listener.spec);

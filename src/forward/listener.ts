@@ -52,7 +52,7 @@ function isLinkFailure(error: unknown): boolean {
 }
 
 export class ForwardListener {
-  readonly spec: ForwardSpec;
+  private current: ForwardSpec;
   private readonly server: net.Server;
   /** Every accepted socket still open, whatever its phase (held, opening, piped). */
   private readonly sockets = new Set<net.Socket>();
@@ -72,7 +72,7 @@ export class ForwardListener {
     private readonly log: ForwardLog,
     private readonly options: ListenerOptions = {},
   ) {
-    this.spec = spec;
+    this.current = spec;
     this.holdTimeoutMs = options.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS;
     // allowHalfOpen: a client that sends EOF (e.g. after its request) still gets the reply.
     this.server = net.createServer(
@@ -139,6 +139,26 @@ export class ForwardListener {
   }
 
   /** Records whether the dev-server end accepted a connection (a served client or a health check). */
+  /** What this listener forwards; its id and local address never change while it listens. */
+  get spec(): ForwardSpec {
+    return this.current;
+  }
+
+  /**
+   * Points new connections at a new dev-server end (a Service's node changed) without closing the
+   * port: connections already piped keep their channel. The last remote check was of the old end.
+   */
+  retarget(spec: ForwardSpec): void {
+    if (spec.id !== this.current.id || spec.localAddress !== this.current.localAddress)
+      throw new Error(`retarget of ${this.current.id} to another forward (${spec.id})`);
+    if (spec.localPort !== this.current.localPort)
+      throw new Error(`retarget of ${spec.id} to another local port (${spec.localPort})`);
+    this.current = spec;
+    this.stats.remoteAnswers = undefined;
+    this.stats.remoteCheckedAt = undefined;
+    this.stats.remoteError = undefined;
+  }
+
   recordRemote(answers: boolean, error?: string): void {
     this.stats.remoteAnswers = answers;
     this.stats.remoteCheckedAt = new Date().toISOString();

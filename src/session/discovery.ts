@@ -2,6 +2,8 @@
 // forwards failed to bind, the transport), kept for `connect`'s report and `status`, and the two
 // supervisor ports that fill it in: the discover step and the listeners' apply. Split from
 // managed-session.ts so the session only wires the ports; what each step records lives here.
+import type { SessionOptions } from '../config/resolve.js';
+import type { DevServerOptions } from '../devserver/dev-server.js';
 import { describeError } from '../errors.js';
 import type { ListenerSet } from '../forward/listener-set.js';
 import type { ForwardSpec } from '../plan/types.js';
@@ -59,8 +61,10 @@ export function recordingForwards(
         spec,
         error: describeError(error),
       }));
-      // New local ports must reach the session's record before anything else can go wrong.
-      if (result.started.length > 0 || result.stopped.length > 0) onPortsChanged();
+      // New local ports must reach the session's record before anything else can go wrong (and a
+      // retargeted forward's new node, `status --watch`).
+      const changed = result.started.length + result.stopped.length + result.retargeted.length;
+      if (changed > 0) onPortsChanged();
       return result;
     },
     setOpener: listeners.setOpener.bind(listeners),
@@ -68,4 +72,25 @@ export function recordingForwards(
     stopAll: listeners.stopAll.bind(listeners),
     checkRemotes: (options: { onlyUnproven: boolean }) => listeners.checkRemotes(options),
   };
+}
+
+/** What status shows of the last discovery. */
+export function discoveryStatus(discovery: Discovery) {
+  return {
+    hostName: discovery.hostName,
+    k3dVersion: discovery.k3d?.k3dVersion,
+    discoveredAt: discovery.discoveredAt,
+    dockerHost: discovery.dockerHost,
+    skipped: discovery.skipped,
+    unusedMaps: discovery.unusedMaps,
+    failed: discovery.failed,
+    transport: discovery.transport,
+  };
+}
+
+/** A reconnect goes straight to OpenSSH when auto chose it before (see ConnectOptions.openSshReason). */
+export function connectOptions(options: SessionOptions, discovery: Discovery): DevServerOptions {
+  const last = discovery.transport;
+  if (last?.kind !== 'openssh' || last.reason === undefined) return options;
+  return { ...options, openSshReason: last.reason };
 }

@@ -5,7 +5,7 @@
 import { contextNameFor, type SessionOptions } from '../config/resolve.js';
 import type { SessionStatus } from '../control/status-document.js';
 import type { Interaction } from '../devserver/connect.js';
-import { type DevServerOptions, openDevServer } from '../devserver/dev-server.js';
+import { openDevServer } from '../devserver/dev-server.js';
 import { TunnelError } from '../errors.js';
 import { ListenerSet } from '../forward/listener-set.js';
 import { clientAddress } from '../kubeconfig/fetch.js';
@@ -16,10 +16,17 @@ import type { SupervisorPorts } from '../supervisor/ports.js';
 import type { SessionSnapshot } from '../supervisor/state.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { SessionAnswers } from './answers.js';
-import { type Discovery, discoverInto, emptyDiscovery, recordingForwards } from './discovery.js';
+import {
+  connectOptions,
+  type Discovery,
+  discoveryStatus,
+  emptyDiscovery,
+  recordingForwards,
+} from './discovery.js';
 import { KubeconfigFollower } from './kubeconfig-follow.js';
 import { LiveConnection } from './live-connection.js';
 import { cachedSelfForwardCheck } from './self-forward.js';
+import { ServiceDiscovery } from './service-discovery.js';
 import { planSession } from './session-plan.js';
 import { failed, failureOf } from './start-outcome.js';
 import { sessionStatus } from './status.js';
@@ -53,6 +60,7 @@ export class ManagedSession {
   private devServerIsLocal = false;
   private readonly selfForwardCheck = cachedSelfForwardCheck();
   private readonly discovery: Discovery = emptyDiscovery();
+  private readonly services: ServiceDiscovery;
 
   constructor(private readonly input: ManagedSessionInput) {
     const { options, log } = input;
@@ -73,6 +81,13 @@ export class ManagedSession {
       log,
     });
     this.kubeconfig.adopt(input.adoptContexts ?? []);
+    this.services = new ServiceDiscovery({
+      options,
+      discovery: this.discovery,
+      log,
+      rediscoverNow: () => this.supervisor.rediscoverNow(),
+      isForwarding: () => this.supervisor.snapshot().state.kind === 'forwarding',
+    });
     this.supervisor = new Supervisor(this.ports(), {
       rediscoverIntervalMs: options.rediscoverIntervalMs,
       onChange: (snapshot) => this.changed(snapshot),
@@ -144,6 +159,7 @@ export class ManagedSession {
 
   async stop(): Promise<void> {
     await this.supervisor.stop();
+    this.services.stop();
   }
 
   /** Re-reads k3d's clusters now; false when the session is not connected (it discovers on reconnect). */
@@ -161,19 +177,11 @@ export class ManagedSession {
   }
 
   status(): SessionStatus {
-    const { discovery } = this;
     return sessionStatus({
       options: this.options,
       snapshot: this.supervisor.snapshot(),
-      hostName: discovery.hostName,
-      k3dVersion: discovery.k3d?.k3dVersion,
-      discoveredAt: discovery.discoveredAt,
-      dockerHost: discovery.dockerHost,
       kubeconfig: this.kubeconfig.report,
-      skipped: discovery.skipped,
-      unusedMaps: discovery.unusedMaps,
-      failed: discovery.failed,
-      transport: discovery.transport,
+      ...discoveryStatus(this.discovery),
     });
   }
 
@@ -183,18 +191,20 @@ export class ManagedSession {
     return {
       connect: async () => {
         const interaction = this.interaction;
-        const devServer = await openDevServer(this.connectOptions(), interaction, this.log).catch(
-          (error: unknown) => {
-            throw this.answers.failure(error, interaction, this.options.alias);
-          },
-        );
+        const devServer = await openDevServer(
+          connectOptions(this.options, this.discovery),
+          interaction,
+          this.log,
+        ).catch((error: unknown) => {
+          throw this.answers.failure(error, interaction, this.options.alias);
+        });
         const ssh = devServer.ssh;
         this.discovery.hostName = ssh.target.hostName;
         this.discovery.transport = ssh.transport ?? { kind: 'ssh2', reason: undefined };
         this.devServerIsLocal = await this.selfForwardCheck(ssh);
-        return new LiveConnection(devServer);
+        return new LiveConnection(devServer, (live, spec) => this.services.follower.openPod(live, spec));
       },
-      discover: (connection) => discoverInto(this.discovery, connection),
+      discover: (connection) => this.services.discover(connection),
       plan: (clusters) => this.plan(clusters),
       forwards: recordingForwards(this.listeners, this.discovery, () => this.input.onChange?.(this)),
       applyKubeconfig: async ({ connection, clusters, forwards }) => {
@@ -209,13 +219,6 @@ export class ManagedSession {
     };
   }
 
-  /** A reconnect goes straight to OpenSSH when auto chose it before (see ConnectOptions.openSshReason). */
-  private connectOptions(): DevServerOptions {
-    const last = this.discovery.transport;
-    if (last?.kind !== 'openssh' || last.reason === undefined) return this.options;
-    return { ...this.options, openSshReason: last.reason };
-  }
-
   /** Plans from k3d's clusters, keeping every forward that is already listening on its port. */
   private async plan(clusters: K3dCluster[]): Promise<ForwardSpec[]> {
     const plan = await planSession({
@@ -225,13 +228,16 @@ export class ManagedSession {
       live: this.listeners.snapshot().map((forward) => forward.spec),
       preferredPorts: this.preferredPorts,
       devServerIsLocal: this.devServerIsLocal,
+      catalogs: this.services.follower.catalogs(),
     });
+    this.services.notePlan(plan.forwards);
     this.discovery.skipped = plan.skipped;
     this.discovery.unusedMaps = plan.unusedMaps;
     return plan.forwards;
   }
 
   private changed(snapshot: SessionSnapshot): void {
+    this.services.sessionChanged();
     for (const watcher of this.watchers) watcher(snapshot);
     this.input.onChange?.(this);
   }

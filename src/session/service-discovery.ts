@@ -1,0 +1,118 @@
+// The session's discover port with Services (issue 14): k3d's clusters, then the follower brought in
+// line with them; and the re-plan a catalog change asks for, which must not run k3d again (a watch event
+// is about Services, not clusters, and `k3d cluster list` costs a remote process): it re-uses the
+// clusters the last discovery over the same connection found. Also the log lines a user reads in
+// `tunnel logs`: which Services appeared (and on which local port) or left.
+import type { SessionOptions } from '../config/resolve.js';
+import type { Logger } from '../log.js';
+import type { ForwardSpec } from '../plan/types.js';
+import { escapeControls } from '../redact.js';
+import type { K3dCluster } from '../remote/types.js';
+import { type Discovery, discoverInto } from './discovery.js';
+import type { KubePorts } from './kube-seams.js';
+import type { LiveConnection } from './live-connection.js';
+import { ServiceFollower } from './service-follow.js';
+
+export interface ServiceDiscoveryInput {
+  options: Pick<SessionOptions, 'services' | 'clusters'>;
+  discovery: Discovery;
+  log: Logger;
+  /** Runs discover → plan → apply now (Supervisor.rediscoverNow). */
+  rediscoverNow: () => Promise<unknown>;
+  /** Only a forwarding session re-plans on a change; a reconnect reads everything anyway. */
+  isForwarding: () => boolean;
+  /** k3d's clusters over a connection; default discoverInto (tests count the calls). */
+  discoverClusters?: (connection: LiveConnection) => Promise<K3dCluster[]>;
+  kube?: KubePorts;
+}
+
+export class ServiceDiscovery {
+  readonly follower: ServiceFollower;
+  private last: { connection: LiveConnection; clusters: K3dCluster[] } | undefined;
+  /** The next discover re-uses `last` (a catalog change asked for a re-plan). */
+  private reuseClusters = false;
+  private replanQueued = false;
+  /** A change came while the session was not forwarding (between its plan and its first forward). */
+  private missed = false;
+  /** Service forwards of the last plan, by id; undefined before the first plan. */
+  private planned: Map<string, ForwardSpec> | undefined;
+
+  constructor(private readonly input: ServiceDiscoveryInput) {
+    this.follower = new ServiceFollower({
+      options: input.options,
+      onChange: () => this.changed(),
+      log: input.log,
+      ...(input.kube ? { kube: input.kube } : {}),
+    });
+  }
+
+  /** The supervisor's discover port. */
+  async discover(connection: LiveConnection): Promise<K3dCluster[]> {
+    const reuse = this.reuseClusters && this.last?.connection === connection;
+    this.reuseClusters = false;
+    if (reuse && this.last) return this.last.clusters;
+    const read = this.input.discoverClusters ?? ((live) => discoverInto(this.input.discovery, live));
+    const clusters = await read(connection);
+    await this.follower.update(connection, clusters);
+    this.last = { connection, clusters };
+    return clusters;
+  }
+
+  /** Logs the Services a new plan gained or lost (not on the first plan: connect's table shows those). */
+  notePlan(forwards: readonly ForwardSpec[]): void {
+    const now = new Map(forwards.filter((spec) => spec.service).map((spec) => [spec.id, spec]));
+    const before = this.planned;
+    this.planned = now;
+    if (!before) return;
+    for (const [id, spec] of now) {
+      if (!before.has(id)) this.input.log('info', appearedLine(spec), { forward: id });
+    }
+    for (const [id, spec] of before) {
+      if (!now.has(id)) this.input.log('info', leftLine(spec), { forward: id });
+    }
+  }
+
+  stop(): void {
+    this.follower.stop();
+  }
+
+  /** The session's state changed: a change it could not re-plan for then is re-planned now. */
+  sessionChanged(): void {
+    if (this.missed && this.input.isForwarding()) this.changed();
+  }
+
+  /** A burst of watch events costs one re-plan: the ones after it are queued behind it, not repeated. */
+  private changed(): void {
+    if (!this.input.isForwarding()) {
+      this.missed = true;
+      return;
+    }
+    this.missed = false;
+    if (this.replanQueued) return;
+    this.replanQueued = true;
+    queueMicrotask(() => {
+      this.replanQueued = false;
+      this.reuseClusters = true;
+      void this.input.rediscoverNow();
+    });
+  }
+}
+
+function serviceName(spec: ForwardSpec): string {
+  const service = spec.service;
+  const name = service ? `${service.namespace}/${service.name}:${service.port}` : spec.id;
+  return escapeControls(name);
+}
+
+function localText(spec: ForwardSpec): string {
+  const host = spec.localAddress.includes(':') ? `[${spec.localAddress}]` : spec.localAddress;
+  return `${host}:${spec.localPort}`;
+}
+
+export function appearedLine(spec: ForwardSpec): string {
+  return `service ${serviceName(spec)} appeared on ${escapeControls(spec.cluster)} → ${localText(spec)}`;
+}
+
+export function leftLine(spec: ForwardSpec): string {
+  return `service ${serviceName(spec)} left ${escapeControls(spec.cluster)}`;
+}

@@ -1,0 +1,243 @@
+// Following the Services of one host's clusters (issue 14): per selected running cluster, the cluster's
+// API, a catalog (list + watch of Services and Nodes) and whether its node addresses are reachable,
+// handed to the planner as ClusterServices. Everything here belongs to one SSH connection: a new one
+// stops it all and builds it again over the new link (the resync), a closed one stops it. A cluster that
+// is gone or re-created loses its catalog; a cluster whose API cannot be read gets an `error` entry (the
+// plan keeps its mapped ports) and is tried again on the next discovery. Nothing here fails the session.
+import type { Duplex } from 'node:stream';
+import type { SessionOptions } from '../config/resolve.js';
+import type { DevServer } from '../devserver/dev-server.js';
+import { describeError, TunnelError } from '../errors.js';
+import type { KubeApi } from '../kube/api.js';
+import type { Logger } from '../log.js';
+import type { ClusterServices, ForwardSpec } from '../plan/types.js';
+import { escapeControls, remoteText } from '../redact.js';
+import type { K3dCluster } from '../remote/types.js';
+import { type Clock, systemClock } from '../supervisor/ports.js';
+import { withTimeout } from '../supervisor/wait.js';
+import { type CatalogPort, type KubePorts, type PodStreamPort, realKubePorts } from './kube-seams.js';
+import { type NodeReach, nodeReachOver } from './node-reach.js';
+
+/** What the follower needs of a connection (LiveConnection is one). */
+export interface FollowConnection {
+  readonly devServer: Pick<DevServer, 'ssh' | 'k3d' | 'engine'>;
+  readonly closed: Promise<unknown>;
+}
+
+export interface ServiceFollowerInput {
+  options: Pick<SessionOptions, 'services' | 'clusters'>;
+  /** A catalog saw a change: the session should plan again (without asking k3d). */
+  onChange: () => void;
+  log: Logger;
+  kube?: KubePorts;
+  clock?: Clock;
+  probeTimeoutMs?: number;
+  /** How long a catalog's first list may take before the cluster gets an error entry; default 30 s. */
+  startTimeoutMs?: number;
+}
+
+/** Above the API's own 20 s per request: a list that never ends must not stall every discovery after it. */
+export const DEFAULT_CATALOG_START_TIMEOUT_MS = 30_000;
+
+/** One followed cluster over the current connection. */
+interface Followed {
+  createdAt: string | undefined;
+  reach: NodeReach;
+  api?: KubeApi;
+  catalog?: CatalogPort;
+  pods?: Promise<PodStreamPort>;
+  error?: string;
+  /** Set once its first list is read: changes before that are part of the first plan anyway. */
+  started: boolean;
+  stopped: boolean;
+}
+
+export class ServiceFollower {
+  private connection: FollowConnection | undefined;
+  private readonly followed = new Map<string, Followed>();
+  /** Node reachability per cluster (name + createdAt), asked once per connection. */
+  private readonly reach = new Map<string, Promise<NodeReach>>();
+  /** update() calls run one at a time: a discovery never sees a half-replaced cluster. */
+  private updating: Promise<void> = Promise.resolve();
+  private readonly kube: KubePorts;
+  private readonly clock: Clock;
+
+  constructor(private readonly input: ServiceFollowerInput) {
+    this.kube = input.kube ?? realKubePorts;
+    this.clock = input.clock ?? systemClock;
+  }
+
+  /** Brings the followed clusters in line with k3d's, over `connection`; never rejects. */
+  update(connection: FollowConnection, clusters: readonly K3dCluster[]): Promise<void> {
+    const run = this.updating.then(() => this.updateOnce(connection, clusters));
+    // A bug in one update must not wedge every later one (nor fail the discovery that asked).
+    this.updating = run.catch((error: unknown) => {
+      this.input.log('error', `following Services failed: ${describeError(error)}`);
+    });
+    return this.updating;
+  }
+
+  /** Per followed cluster, what the planner gets (a cluster still missing here was not read). */
+  catalogs(): ReadonlyMap<string, ClusterServices> {
+    const out = new Map<string, ClusterServices>();
+    for (const [name, entry] of this.followed) {
+      // Still reading its first list: not part of a plan yet (update() waits for it).
+      if (!entry.started && entry.error === undefined) continue;
+      if (entry.error !== undefined || !entry.catalog) {
+        out.set(name, { services: [], readyNodes: [], nodeReach: entry.reach, error: entry.error });
+        continue;
+      }
+      const view = entry.catalog.current();
+      out.set(name, {
+        services: view.services,
+        readyNodes: view.readyNodes,
+        nodeReach: entry.reach,
+        ...(view.error === undefined ? {} : { error: view.error }),
+      });
+    }
+    return out;
+  }
+
+  /** A pod port-forward for a `via: pod` forward, through its cluster's API on `connection`. */
+  async openPod(connection: FollowConnection, spec: ForwardSpec): Promise<Duplex> {
+    const via = spec.via;
+    if (via?.kind !== 'pod') throw new Error(`forward ${spec.id} does not go through a pod`);
+    if (connection !== this.connection) {
+      // The listener holds the client and retries on the next connection (see forward/listener.ts).
+      throw Object.assign(new Error('the SSH connection was replaced'), { linkDown: true });
+    }
+    const entry = this.followed.get(spec.cluster);
+    if (!entry?.api || entry.error !== undefined) {
+      throw new TunnelError(
+        'KUBE_API',
+        `The API of cluster ${JSON.stringify(spec.cluster)} is not being read, so ${escapeControls(`${via.namespace}/${via.service}`)}:${via.port} cannot be reached through a pod.`,
+        { hint: `See why in the session's log: tunnel logs ${this.aliasHint()}` },
+      );
+    }
+    entry.pods ??= this.kube.podStreams({ api: entry.api, log: this.input.log });
+    const target = { namespace: via.namespace, service: via.service, port: via.port };
+    const portName = spec.service?.portName;
+    return (await entry.pods).open(portName === undefined ? target : { ...target, portName });
+  }
+
+  /** Stops every catalog (the session stopped). */
+  stop(): void {
+    this.release();
+  }
+
+  private async updateOnce(connection: FollowConnection, clusters: readonly K3dCluster[]): Promise<void> {
+    if (this.input.options.services.mode === 'mapped') return;
+    if (connection !== this.connection) this.adopt(connection);
+    const named = this.input.options.clusters;
+    const wanted = clusters.filter(
+      (cluster) => cluster.running && (named.length === 0 || named.includes(cluster.name)),
+    );
+    const byName = new Map(wanted.map((cluster) => [cluster.name, cluster]));
+    for (const [name, entry] of this.followed) {
+      const cluster = byName.get(name);
+      // Gone, stopped or re-created (new certificates, new nodes), or its API failed last time.
+      if (!cluster || cluster.createdAt !== entry.createdAt || entry.error !== undefined) this.drop(name);
+    }
+    const fresh = wanted.filter((cluster) => !this.followed.has(cluster.name));
+    await Promise.all(fresh.map((cluster) => this.follow(connection, cluster)));
+  }
+
+  /** A new connection: what the old one carried is stopped; everything is built again over this one. */
+  private adopt(connection: FollowConnection): void {
+    this.release();
+    this.connection = connection;
+    void connection.closed.then(() => {
+      if (this.connection === connection) this.release();
+    });
+  }
+
+  private release(): void {
+    for (const name of [...this.followed.keys()]) this.drop(name);
+    this.reach.clear();
+    this.connection = undefined;
+  }
+
+  private drop(name: string): void {
+    const entry = this.followed.get(name);
+    if (!entry) return;
+    entry.stopped = true;
+    entry.catalog?.stop();
+    this.followed.delete(name);
+  }
+
+  private async follow(connection: FollowConnection, cluster: K3dCluster): Promise<void> {
+    const entry: Followed = {
+      createdAt: cluster.createdAt,
+      reach: { reachable: false, reason: 'not probed yet' },
+      started: false,
+      stopped: false,
+    };
+    this.followed.set(cluster.name, entry);
+    const { log } = this.input;
+    const [reach] = await Promise.all([
+      this.nodeReach(connection, cluster),
+      this.startCatalog(connection, entry, cluster),
+    ]);
+    entry.reach = reach;
+    if (entry.stopped) return;
+    if (!reach.reachable) log('warn', `node addresses of ${cluster.name} not reachable: ${reach.reason}`);
+  }
+
+  private async startCatalog(
+    connection: FollowConnection,
+    entry: Followed,
+    cluster: K3dCluster,
+  ): Promise<void> {
+    const { log } = this.input;
+    try {
+      const k3d = await connection.devServer.k3d();
+      entry.api = await this.kube.openApi({ connection: connection.devServer.ssh, k3d, cluster });
+      entry.catalog = await this.kube.catalog({
+        api: entry.api,
+        cluster: cluster.name,
+        log,
+        onChange: () => this.catalogChanged(entry),
+      });
+      if (entry.stopped) return entry.catalog.stop();
+      const ms = this.input.startTimeoutMs ?? DEFAULT_CATALOG_START_TIMEOUT_MS;
+      const late = new Error(`the API of ${cluster.name} did not list its Services within ${ms / 1000} s`);
+      const failure = await withTimeout(
+        this.clock,
+        entry.catalog.start().then(() => undefined, errorOf),
+        ms,
+        late,
+      );
+      if (failure) throw failure;
+      entry.started = true;
+    } catch (error) {
+      if (entry.stopped) return;
+      entry.catalog?.stop();
+      entry.error = remoteText(describeError(error), 300);
+      log('warn', `services of ${cluster.name} not followed (mapped ports only): ${entry.error}`);
+    }
+  }
+
+  private nodeReach(connection: FollowConnection, cluster: K3dCluster): Promise<NodeReach> {
+    const key = `${cluster.name}\u0000${cluster.createdAt ?? ''}`;
+    let verdict = this.reach.get(key);
+    if (!verdict) {
+      const options = { clock: this.clock, timeoutMs: this.input.probeTimeoutMs };
+      verdict = nodeReachOver(connection.devServer, cluster, options);
+      this.reach.set(key, verdict);
+    }
+    return verdict;
+  }
+
+  private catalogChanged(entry: Followed): void {
+    if (entry.stopped || !entry.started || entry.error !== undefined) return;
+    this.input.onChange();
+  }
+
+  private aliasHint(): string {
+    return this.connection?.devServer.ssh.target.alias ?? '<host>';
+  }
+}
+
+function errorOf(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

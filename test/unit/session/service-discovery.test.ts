@@ -1,0 +1,107 @@
+// A Service created while connected must reach the plan at once, without another `k3d cluster list`:
+// a catalog change asks the supervisor to re-discover and that discovery re-uses the clusters it has.
+// And `tunnel logs` says which Services appeared (on which local port) or left.
+import { describe, expect, it } from 'vitest';
+import { defaultServiceSelection } from '../../../src/config/resolve.js';
+import { emptyDiscovery } from '../../../src/session/discovery.js';
+import type { LiveConnection } from '../../../src/session/live-connection.js';
+import { ServiceDiscovery } from '../../../src/session/service-discovery.js';
+import { forwardSpec, k3dCluster } from '../../builders.js';
+import { fakeConnection, fakeKube, nodes } from './service-fakes.js';
+
+const myApp = k3dCluster('my-app', { nodes: nodes('my-app') });
+
+function subject(initially = true) {
+  let forwarding = initially;
+  const kube = fakeKube();
+  const k3dRuns: string[] = [];
+  const lines: string[] = [];
+  const rediscoveries: string[] = [];
+  const services = new ServiceDiscovery({
+    options: { services: defaultServiceSelection(), clusters: [] },
+    discovery: emptyDiscovery(),
+    log: (_level, message) => lines.push(message),
+    rediscoverNow: async () => {
+      rediscoveries.push('now');
+    },
+    isForwarding: () => forwarding,
+    discoverClusters: async () => {
+      k3dRuns.push('k3d cluster list');
+      return [myApp];
+    },
+    kube,
+  });
+  const connection = fakeConnection() as unknown as LiveConnection & ReturnType<typeof fakeConnection>;
+  const setForwarding = (value: boolean) => {
+    forwarding = value;
+  };
+  return { services, kube, k3dRuns, lines, rediscoveries, connection, setForwarding };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('ServiceDiscovery', () => {
+  it('re-plans on a catalog change without running k3d again', async () => {
+    const { services, kube, k3dRuns, rediscoveries, connection } = subject();
+    expect(await services.discover(connection)).toEqual([myApp]);
+    expect(k3dRuns).toHaveLength(1);
+    // A burst of watch events: one re-plan.
+    kube.catalogsMade[0]!.announce();
+    kube.catalogsMade[0]!.announce();
+    await flush();
+    expect(rediscoveries).toEqual(['now']);
+    expect(await services.discover(connection)).toEqual([myApp]);
+    expect(k3dRuns).toHaveLength(1);
+    expect(kube.apisOpened).toEqual(['my-app']);
+    // The timer's next discovery reads k3d again.
+    await services.discover(connection);
+    expect(k3dRuns).toHaveLength(2);
+  });
+
+  it('does not re-use clusters across a reconnect, nor re-plan a session that is not forwarding', async () => {
+    const { services, kube, k3dRuns, rediscoveries, connection } = subject();
+    await services.discover(connection);
+    kube.catalogsMade[0]!.announce();
+    await flush();
+    const next = fakeConnection() as unknown as LiveConnection;
+    await services.discover(next);
+    expect(k3dRuns).toHaveLength(2);
+    expect(rediscoveries).toEqual(['now']);
+
+    const down = subject(false);
+    await down.services.discover(down.connection);
+    down.kube.catalogsMade[0]!.announce();
+    await flush();
+    expect(down.rediscoveries).toEqual([]);
+    // A change between the first plan and the first forward is re-planned once the session forwards.
+    down.services.sessionChanged();
+    down.setForwarding(true);
+    down.services.sessionChanged();
+    down.services.sessionChanged();
+    await flush();
+    expect(down.rediscoveries).toEqual(['now']);
+  });
+
+  it('logs the Services a plan gained and lost, not the first plan’s', () => {
+    const { services, lines } = subject();
+    const grafana = forwardSpec({
+      id: 'my-app/service/monitoring/grafana:3000',
+      localPort: 3000,
+      service: { namespace: 'monitoring', name: 'grafana', port: 3000 },
+    });
+    const app = forwardSpec({
+      id: 'my-app/service/my-namespace/app\u001b[31m:8080',
+      localPort: 8081,
+      service: { namespace: 'my-namespace', name: 'app\u001b[31m', port: 8080 },
+    });
+    const api = forwardSpec({ kind: 'api', remotePort: 16443 });
+    services.notePlan([api, app]);
+    expect(lines).toEqual([]);
+    services.notePlan([api, app, grafana]);
+    services.notePlan([api, grafana]);
+    expect(lines).toEqual([
+      'service monitoring/grafana:3000 appeared on my-app → 127.0.0.1:3000',
+      'service my-namespace/app\\x1b[31m:8080 left my-app',
+    ]);
+  });
+});
