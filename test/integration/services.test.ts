@@ -131,6 +131,44 @@ describe.skipIf(!isRoot())('every Service, without port mappings (services.json)
     expect(second.stdout).not.toContain(`pod ${pod} `);
   });
 
+  it('a Service created while the link is down appears after the reconnect (the resync)', async () => {
+    const cli = newCli();
+    expect((await connect(cli)).code).toBe(0);
+    await devserver.sshd.crash();
+    await devserver.world.addService('my-app', {
+      namespace: 'shop',
+      name: 'orders',
+      type: 'NodePort',
+      ports: [{ port: 7171 }],
+    });
+    await devserver.sshd.restart();
+    try {
+      const list = await until(cli, (forwards) => named(forwards, 'orders') !== undefined);
+      const orders = named(list, 'orders');
+      expect(orders?.via.kind).toBe('node');
+      expect((await curl(`http://127.0.0.1:${orders?.localPort}/`)).stdout).toContain(
+        `via nodePort ${orders?.remotePort}`,
+      );
+    } finally {
+      await devserver.world.deleteService('my-app', 'shop', 'orders');
+    }
+  });
+
+  it('over the OpenSSH transport too: the node-address and pod forwards go through the ssh master', async () => {
+    const cli = newCli();
+    const result = await connect(cli, '--transport', 'openssh', '--services', 'all');
+    expect(result.code).toBe(0);
+    const list = await forwards(cli);
+    const grafana = named(list, 'grafana');
+    const backend = named(list, 'backend');
+    expect(grafana?.via.kind).toBe('node');
+    expect(backend?.via.kind).toBe('pod');
+    expect((await curl(`http://127.0.0.1:${grafana?.localPort}/`)).stdout).toContain('via nodePort 31742');
+    expect((await curl(`http://127.0.0.1:${backend?.localPort}/`)).stdout).toMatch(
+      /^hello from my-app pod \S+ port 8080/,
+    );
+  });
+
   it('--services mapped forwards only the mapped ports, as before', async () => {
     const cli = newCli();
     const result = await connect(cli, '--services', 'mapped');
