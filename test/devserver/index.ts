@@ -118,6 +118,9 @@ function sshConfig(server: {
   ].join('\n');
 }
 
+/** Loopback addresses tests bind the dev server's ports to (PermitOpen takes no patterns or prefixes). */
+const LOOPBACK_ONLY_FORWARDS = 'PermitOpen localhost:* 127.0.0.1:* 127.0.0.2:* 127.0.0.3:* [::1]:*';
+
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const mode =
     options.mode === undefined || options.mode === 'auto' ? (isRoot() ? 'netns' : 'loopback') : options.mode;
@@ -177,6 +180,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const sshdDir = path.join(dir, 'sshd');
     fs.mkdirSync(sshdDir, { recursive: true, mode: 0o700 });
     const listenAddress = netns?.nsAddress ?? '127.0.0.1';
+    const setup = options.sshd?.({ dir: sshdDir, host: listenAddress });
     const sshd = await startSshd({
       dir: sshdDir,
       listenAddress,
@@ -184,7 +188,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       authorizedKeys: [publicKey],
       setEnv: sessionEnv(simHome, { toolsOnPath: options.toolsOnSessionPath === true }),
       ...(options.loginShell ? { loginShell: options.loginShell } : {}),
-      ...options.sshd?.({ dir: sshdDir, host: listenAddress }),
+      ...setup,
+      // Loopback mode: the dev server is this machine, whose routes lead to the real network. A forward to a
+      // k3d node address (172.x, issue 14's reachability probe) must not leave it: sshd refuses such channel
+      // opens ("administratively prohibited"), as a locked-down real server would, without dialling.
+      extraConfig: [...(setup?.extraConfig ?? []), ...(netns ? [] : [LOOPBACK_ONLY_FORWARDS])],
     });
     cleanups.push(() => sshd.stop());
 

@@ -113,10 +113,6 @@ function sshdConfig(options: SshdOptions, port: number, keys: HostKey[]): string
     // Root logs in with a password or a code only where PermitRootLogin says yes.
     isRoot ? `PermitRootLogin ${pam ? 'yes' : 'prohibit-password'}` : '',
     'AllowTcpForwarding yes',
-    // Loopback mode: the dev server is this machine, whose routes lead to the real network. A forward to a
-    // k3d node address (172.x, issue 14's reachability probe) must not leave it: sshd refuses such channel
-    // opens ("administratively prohibited"), as a locked-down real server would, without dialling.
-    /^127\./.test(options.listenAddress ?? '127.0.0.1') ? 'PermitOpen localhost:* 127.0.0.1:* [::1]:*' : '',
     'PrintMotd no',
     'LogLevel VERBOSE',
     'MaxStartups 100:30:200',

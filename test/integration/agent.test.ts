@@ -185,10 +185,9 @@ describe('tunnel status', () => {
     expect(table.stdout).toMatch(/^devserver \(127\.0\.0\.1\) {2}forwarding/m);
     for (const item of forwardsOf(entry)) {
       const local = `127\\.0\\.0\\.1:${item.localPort}`;
-      const remote = `127\\.0\\.0\\.1:${item.remotePort}`;
-      expect(table.stdout).toMatch(
-        new RegExp(`${item.kind}\\s+${local}\\s+${remote}\\s+${item.nodePort}\\s+ok`),
-      );
+      // VIA: the dev server's port, and the nodePort behind a mapped Service.
+      const via = `host port ${item.remotePort}(\\s+→ nodePort ${item.nodePort})?`;
+      expect(table.stdout).toMatch(new RegExp(`${item.kind}\\s+\\S+\\s+${local}\\s+${via}\\s+ok`));
     }
   });
 
@@ -270,7 +269,9 @@ describe('tunnel status', () => {
       });
       expect(refused.remote.error).toMatch(/refused/i);
       const table = await runCli(cli, ['status']);
-      expect(table.stdout).toMatch(new RegExp(`127\\.0\\.0\\.2:${hostPort}\\s+30095\\s+refused`));
+      expect(table.stdout).toMatch(
+        new RegExp(`host port 127\\.0\\.0\\.2:${hostPort}(\\s+→ nodePort 30095)?\\s+refused`),
+      );
       // A client is closed rather than left hanging, and counted.
       const attempt = await curl(`http://127.0.0.1:${refused.localPort}/`);
       expect(attempt.code).not.toBe(0);

@@ -111,7 +111,7 @@ describe('forward listener', () => {
     const [a, b] = [await freePort(), await freePort()];
     const set = await startSet([spec(a, remote, 'a'), spec(b, remote, 'b')]);
     const again = await set.apply([spec(a, remote, 'a'), spec(b, remote, 'b')]);
-    expect(again).toEqual({ started: [], stopped: [], failed: [] });
+    expect(again).toEqual({ started: [], stopped: [], failed: [], retargeted: [] });
     const shrink = await set.apply([spec(a, remote, 'a')]);
     expect(shrink.stopped.map((s) => s.id)).toEqual(['b']);
     // The freed port can be bound by someone else right away.

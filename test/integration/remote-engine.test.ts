@@ -64,7 +64,9 @@ describe.skipIf(!isRoot())('a docker engine on another host (DOCKER_HOST=tcp://â
     const table = await runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'connect', 'devserver']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(
-      new RegExp(`my-app\\s+api\\s+127\\.0\\.0\\.1:\\d+\\s+${engine().replaceAll('.', '\\.')}:16443`),
+      new RegExp(
+        `my-app\\s+api\\s+-\\s+127\\.0\\.0\\.1:\\d+\\s+host port ${engine().replaceAll('.', '\\.')}:16443`,
+      ),
     );
     expect(table.stdout).toContain(
       `the clusters run on ${engine()} (the docker engine's host), reached via devserver`,

@@ -224,11 +224,11 @@ describe.skipIf(!isRoot())('simulated node addresses on the cluster network (roo
       const api = await curl(`https://${host}:6443/version`, '-k', '-o', '/dev/null', '-w', '%{http_code}');
       expect(api.stdout).toBe('401'); // the API, without a client certificate
     }
-    // Host port 9090 listens on all addresses, yet the node has nothing on 9090: reset, no answer (a real
-    // node refuses the SYN; the listener that took it can only reset).
+    // Host port 9090 listens on all addresses, yet the node has nothing on 9090: no answer (a real node
+    // refuses the SYN; when the wildcard listener took it first it can only reset).
     const nothing = await curl(`http://${server}:9090/`);
-    expect({ code: nothing.code, stdout: nothing.stdout }).toEqual({ code: 56, stdout: '' });
-    expect(nothing.stderr).toMatch(/reset/i);
+    expect(nothing.stdout).toBe('');
+    expect(nothing.stderr).toMatch(/reset|refused/i);
     expect((await curl('http://127.0.0.1:9090/')).code).not.toBe(0); // nginx: no upstream, closes
   });
 
