@@ -87,13 +87,11 @@ export class ServiceFollower {
         out.set(name, { services: [], readyNodes: [], nodeReach: entry.reach, error: entry.error });
         continue;
       }
+      // Its first list was read: while the catalog retries (410 Gone, a broken watch) the plan keeps the
+      // Services as last seen, so a routine relist does not close every forward and announce them gone.
+      // Its `error` is only logged there (service-catalog.ts); `error` here means "never read".
       const view = entry.catalog.current();
-      out.set(name, {
-        services: view.services,
-        readyNodes: view.readyNodes,
-        nodeReach: entry.reach,
-        ...(view.error === undefined ? {} : { error: view.error }),
-      });
+      out.set(name, { services: view.services, readyNodes: view.readyNodes, nodeReach: entry.reach });
     }
     return out;
   }

@@ -3,7 +3,7 @@
 // when a cluster's API cannot be read, and everything rebuilt over a new connection.
 import { describe, expect, it } from 'vitest';
 import { defaultServiceSelection } from '../../../src/config/resolve.js';
-import type { ServicesMode } from '../../../src/plan/types.js';
+import type { ServiceInfo, ServicesMode } from '../../../src/plan/types.js';
 import { ServiceFollower } from '../../../src/session/service-follow.js';
 import { forwardSpec, k3dCluster } from '../../builders.js';
 import { type FakeKube, fakeConnection, fakeKube, manualClock, nodes } from './service-fakes.js';
@@ -98,6 +98,28 @@ describe('ServiceFollower', () => {
     expect(subject.catalogs().get('my-app')?.error).toBeUndefined();
     expect(kube.apisOpened).toEqual(['my-app', 'other', 'my-app']);
     expect(live(kube)).toEqual(['other', 'my-app']);
+  });
+
+  it('keeps the last known Services while a catalog relists after a broken watch', async () => {
+    const kube = fakeKube();
+    const { subject } = follower(kube);
+    await subject.update(fakeConnection(), [myApp]);
+    const grafana: ServiceInfo = {
+      namespace: 'monitoring',
+      name: 'grafana',
+      type: 'NodePort',
+      labels: {},
+      hasSelector: true,
+      ports: [{ port: 3000, nodePort: 31742, protocol: 'TCP' }],
+    };
+    kube.catalogsMade[0]!.view = {
+      services: [grafana],
+      readyNodes: ['k3d-my-app-server-0'],
+      error: 'the services watch answered 410 Gone: its resourceVersion is too old',
+    };
+    const entry = subject.catalogs().get('my-app');
+    expect(entry?.error).toBeUndefined();
+    expect(entry?.services).toEqual([grafana]);
   });
 
   it('gives up on a first list that never ends, so discovery goes on without that cluster’s Services', async () => {
