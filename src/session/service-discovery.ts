@@ -31,7 +31,9 @@ export class ServiceDiscovery {
   private last: { connection: LiveConnection; clusters: K3dCluster[] } | undefined;
   /** The next discover re-uses `last` (a catalog change asked for a re-plan). */
   private reuseClusters = false;
-  private replanQueued = false;
+  /** A re-plan for catalog changes is running (or about to); `dirty`: another change came meanwhile. */
+  private replanning = false;
+  private dirty = false;
   /** A change came while the session was not forwarding (between its plan and its first forward). */
   private missed = false;
   /** Service forwards of the last plan, by id; undefined before the first plan. */
@@ -81,20 +83,34 @@ export class ServiceDiscovery {
     if (this.missed && this.input.isForwarding()) this.changed();
   }
 
-  /** A burst of watch events costs one re-plan: the ones after it are queued behind it, not repeated. */
+  /**
+   * Watch events cost at most one running and one pending re-plan, however many arrive (a flood of changes,
+   * legitimate churn or a flapping label, must not queue a plan per event): the ones during a re-plan
+   * only mark it dirty, and it runs once more when it ends.
+   */
   private changed(): void {
     if (!this.input.isForwarding()) {
       this.missed = true;
       return;
     }
     this.missed = false;
-    if (this.replanQueued) return;
-    this.replanQueued = true;
-    queueMicrotask(() => {
-      this.replanQueued = false;
-      this.reuseClusters = true;
-      void this.input.rediscoverNow();
-    });
+    this.dirty = true;
+    if (this.replanning) return;
+    this.replanning = true;
+    queueMicrotask(() => void this.replan());
+  }
+
+  private async replan(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        this.reuseClusters = true;
+        // The supervisor records its own failures; one must not end the loop for later changes.
+        await this.input.rediscoverNow().catch(() => undefined);
+      }
+    } finally {
+      this.replanning = false;
+    }
   }
 }
 

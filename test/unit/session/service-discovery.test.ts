@@ -17,12 +17,15 @@ function subject(initially = true) {
   const k3dRuns: string[] = [];
   const lines: string[] = [];
   const rediscoveries: string[] = [];
+  const pending: (() => void)[] = [];
   const services = new ServiceDiscovery({
     options: { services: defaultServiceSelection(), clusters: [] },
     discovery: emptyDiscovery(),
     log: (_level, message) => lines.push(message),
-    rediscoverNow: async () => {
+    rediscoverNow: () => {
       rediscoveries.push('now');
+      // A re-plan ends when the test says (finishReplan).
+      return new Promise<void>((resolve) => pending.push(resolve));
     },
     isForwarding: () => forwarding,
     discoverClusters: async () => {
@@ -35,7 +38,8 @@ function subject(initially = true) {
   const setForwarding = (value: boolean) => {
     forwarding = value;
   };
-  return { services, kube, k3dRuns, lines, rediscoveries, connection, setForwarding };
+  const finishReplan = () => pending.shift()?.();
+  return { services, kube, k3dRuns, lines, rediscoveries, connection, setForwarding, finishReplan };
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -56,6 +60,31 @@ describe('ServiceDiscovery', () => {
     // The timer's next discovery reads k3d again.
     await services.discover(connection);
     expect(k3dRuns).toHaveLength(2);
+  });
+
+  it('runs at most one re-plan and one pending, however many watch events arrive', async () => {
+    const { services, kube, rediscoveries, connection, finishReplan } = subject();
+    await services.discover(connection);
+    const catalog = kube.catalogsMade[0]!;
+    catalog.announce();
+    await flush();
+    expect(rediscoveries).toEqual(['now']);
+    // A flood while that re-plan runs: one more afterwards, not one per event.
+    for (let event = 0; event < 50; event++) {
+      catalog.announce();
+      await flush();
+    }
+    expect(rediscoveries).toEqual(['now']);
+    finishReplan();
+    await flush();
+    expect(rediscoveries).toEqual(['now', 'now']);
+    finishReplan();
+    await flush();
+    expect(rediscoveries).toEqual(['now', 'now']);
+    // Quiet again: the next change re-plans at once.
+    catalog.announce();
+    await flush();
+    expect(rediscoveries).toEqual(['now', 'now', 'now']);
   });
 
   it('does not re-use clusters across a reconnect, nor re-plan a session that is not forwarding', async () => {
