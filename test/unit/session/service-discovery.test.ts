@@ -111,7 +111,7 @@ describe('ServiceDiscovery', () => {
     expect(down.rediscoveries).toEqual(['now']);
   });
 
-  it('logs the Services a plan gained and lost, not the first plan’s', () => {
+  it('logs the Services an apply started and stopped, not the first apply’s nor a failed bind', () => {
     const { services, lines } = subject();
     const grafana = forwardSpec({
       id: 'my-app/service/monitoring/grafana:3000',
@@ -123,11 +123,20 @@ describe('ServiceDiscovery', () => {
       localPort: 8081,
       service: { namespace: 'my-namespace', name: 'app\u001b[31m', port: 8080 },
     });
+    const backend = forwardSpec({
+      id: 'my-app/service/default/backend:9000',
+      localPort: 9000,
+      service: { namespace: 'default', name: 'backend', port: 9000 },
+    });
     const api = forwardSpec({ kind: 'api', remotePort: 16443 });
-    services.notePlan([api, app]);
+    const none = { started: [], stopped: [], failed: [] };
+    services.noteApplied({ ...none, started: [api, app] });
     expect(lines).toEqual([]);
-    services.notePlan([api, app, grafana]);
-    services.notePlan([api, grafana]);
+    // Planned but its port could not be bound: not announced.
+    services.noteApplied({ ...none, started: [grafana], failed: [{ spec: backend, error: new Error('busy') }] });
+    services.noteApplied({ ...none, stopped: [app] });
+    // Moved to another local port: it neither appeared nor left.
+    services.noteApplied({ started: [{ ...grafana, localPort: 3001 }], stopped: [grafana], failed: [] });
     expect(lines).toEqual([
       'service monitoring/grafana:3000 appeared on my-app → 127.0.0.1:3000',
       'service my-namespace/app\\x1b[31m:8080 left my-app',
