@@ -61,6 +61,8 @@ export class ServiceFollower {
   private updating: Promise<void> = Promise.resolve();
   private readonly kube: KubePorts;
   private readonly clock: Clock;
+  /** stop() was called: an update queued before it must not adopt a connection and start catalogs. */
+  private stopped = false;
 
   constructor(private readonly input: ServiceFollowerInput) {
     this.kube = input.kube ?? realKubePorts;
@@ -120,11 +122,12 @@ export class ServiceFollower {
 
   /** Stops every catalog (the session stopped). */
   stop(): void {
+    this.stopped = true;
     this.release();
   }
 
   private async updateOnce(connection: FollowConnection, clusters: readonly K3dCluster[]): Promise<void> {
-    if (this.input.options.services.mode === 'mapped') return;
+    if (this.input.options.services.mode === 'mapped' || this.stopped) return;
     if (connection !== this.connection) this.adopt(connection);
     const named = this.input.options.clusters;
     const wanted = clusters.filter(
@@ -160,6 +163,11 @@ export class ServiceFollower {
     if (!entry) return;
     entry.stopped = true;
     entry.catalog?.stop();
+    // Its pod streams go to an API identity that is gone (a re-created cluster) or no longer followed.
+    void entry.pods?.then(
+      (pods) => pods.stop(),
+      () => undefined,
+    );
     this.followed.delete(name);
   }
 

@@ -6,7 +6,14 @@ import { defaultServiceSelection } from '../../../src/config/resolve.js';
 import type { ServiceInfo, ServicesMode } from '../../../src/plan/types.js';
 import { ServiceFollower } from '../../../src/session/service-follow.js';
 import { forwardSpec, k3dCluster } from '../../builders.js';
-import { type FakeKube, fakeConnection, fakeKube, manualClock, nodes } from './service-fakes.js';
+import {
+  type FakeChannel,
+  type FakeKube,
+  fakeConnection,
+  fakeKube,
+  manualClock,
+  nodes,
+} from './service-fakes.js';
 
 const myApp = k3dCluster('my-app', { nodes: nodes('my-app') });
 const other = k3dCluster('other', { nodes: nodes('other', '172.19.0.2', '172.19.0.3') });
@@ -202,5 +209,27 @@ describe('ServiceFollower', () => {
     await expect(subject.openPod(connection, elsewhere)).rejects.toThrow(
       'The API of cluster "gone" is not being read, so default/backend:9000 cannot be reached through a pod.',
     );
+  });
+
+  it('ends the pod streams of a re-created cluster, and starts nothing after stop()', async () => {
+    const kube = fakeKube();
+    const { subject } = follower(kube, { mode: 'all' });
+    const connection = fakeConnection();
+    await subject.update(connection, [myApp]);
+    const spec = forwardSpec({
+      cluster: 'my-app',
+      service: { namespace: 'default', name: 'backend', port: 9000 },
+      via: { kind: 'pod', namespace: 'default', service: 'backend', port: 9000 },
+    });
+    const open = (await subject.openPod(connection, spec)) as FakeChannel;
+    await subject.update(connection, [{ ...myApp, createdAt: '2026-01-02T09:00:00Z' }]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(open.destroyed).toBe(true);
+    // An update queued before stop() runs after it: it must not follow anything again.
+    const late = subject.update(fakeConnection(), [myApp, other]);
+    subject.stop();
+    await late;
+    expect(live(kube)).toEqual([]);
+    expect(subject.catalogs().size).toBe(0);
   });
 });
