@@ -2,7 +2,8 @@
 // resourceVersions and apply each event. A watch the server ends is resumed from the last resourceVersion;
 // a 410 Gone (that version is too old) or a broken stream means events were lost: list again after a
 // jittered backoff and report the difference as one change (the resync). Everything the API sends is
-// checked (types.ts, watch-event.ts); an object that does not parse is logged and skipped, never thrown.
+// checked (types.ts, watch-event.ts); an object that does not parse is skipped, never thrown: one warning
+// per watch event, one per list (with how many and the first problem; api.ts reads these lists tolerantly).
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServiceInfo } from '../plan/types.js';
@@ -18,7 +19,7 @@ import {
   serviceKey,
 } from './catalog-diff.js';
 import { type Kind, watchBoth } from './catalog-watch.js';
-import { type KubeNode, type KubeService, parseNode, parseService } from './types.js';
+import { type KubeNode, type KubeService, type KubeTolerantList, parseNode, parseService } from './types.js';
 import { type WatchFunction, watch } from './watch.js';
 import type { WatchEvent } from './watch-event.js';
 
@@ -118,6 +119,8 @@ export class ServiceCatalog {
     const { api } = this.options;
     const [services, nodes] = await Promise.all([api.listServicesAt(), api.listNodes()]);
     if (this.stopped) return;
+    this.noteRejected('Service', services);
+    this.noteRejected('Node', nodes);
     const next = new Map<string, ServiceInfo>();
     for (const service of services.items) {
       const info = serviceInfo(service);
@@ -131,6 +134,15 @@ export class ServiceCatalog {
     this.versions = { services: services.resourceVersion, nodes: nodes.resourceVersion };
     if (report)
       this.emit({ ...diff, nodesChanged: !sameNames(readyBefore, readyNodeNames(this.nodes.values())) });
+  }
+
+  /** One warning per list, however many of its objects were malformed (a hostile list may hold 2000). */
+  private noteRejected(kind: string, list: KubeTolerantList<unknown>): void {
+    if (list.rejected === 0) return;
+    this.log(
+      'warn',
+      `ignored ${list.rejected} malformed ${kind}(s) in the list from ${this.options.cluster}: ${list.firstProblem ?? '?'}`,
+    );
   }
 
   private tooMany(): void {
