@@ -3,7 +3,9 @@
 // handed to the planner as ClusterServices. Everything here belongs to one SSH connection: a new one
 // stops it all and builds it again over the new link (the resync), a closed one stops it. A cluster that
 // is gone or re-created loses its catalog; a cluster whose API cannot be read gets an `error` entry (the
-// plan keeps its mapped ports) and is tried again on the next discovery. Nothing here fails the session.
+// plan keeps its mapped ports) and is tried again in the background with a backoff, not inside the next
+// discovery: one cluster whose API hangs must not hold up the others' re-plans every time. When it comes
+// up the session re-plans (onChange). Nothing here fails the session.
 import type { Duplex } from 'node:stream';
 import type { SessionOptions } from '../config/resolve.js';
 import type { DevServer } from '../devserver/dev-server.js';
@@ -13,7 +15,7 @@ import type { Logger } from '../log.js';
 import type { ClusterServices, ForwardSpec } from '../plan/types.js';
 import { escapeControls, remoteText } from '../redact.js';
 import type { K3dCluster } from '../remote/types.js';
-import { type Clock, systemClock } from '../supervisor/ports.js';
+import { type Clock, systemClock, type TimerHandle } from '../supervisor/ports.js';
 import { withTimeout } from '../supervisor/wait.js';
 import { type CatalogPort, type KubePorts, type PodStreamPort, realKubePorts } from './kube-seams.js';
 import { type NodeReach, nodeReachOver } from './node-reach.js';
@@ -38,6 +40,9 @@ export interface ServiceFollowerInput {
 
 /** Above the API's own 20 s per request: a list that never ends must not stall every discovery after it. */
 export const DEFAULT_CATALOG_START_TIMEOUT_MS = 30_000;
+/** A cluster whose API could not be read is tried again after this, doubling up to RETRY_MAX_MS. */
+export const RETRY_FIRST_MS = 5_000;
+const RETRY_MAX_MS = 60_000;
 
 /** One followed cluster over the current connection. */
 interface Followed {
@@ -47,6 +52,10 @@ interface Followed {
   catalog?: CatalogPort;
   pods?: Promise<PodStreamPort>;
   error?: string;
+  /** While a background attempt runs: the last error, still what the plan is told. */
+  retrying?: string;
+  /** The timer of the next background attempt. */
+  retry?: TimerHandle;
   /** Set once its first list is read: changes before that are part of the first plan anyway. */
   started: boolean;
   stopped: boolean;
@@ -84,9 +93,10 @@ export class ServiceFollower {
     const out = new Map<string, ClusterServices>();
     for (const [name, entry] of this.followed) {
       // Still reading its first list: not part of a plan yet (update() waits for it).
-      if (!entry.started && entry.error === undefined) continue;
-      if (entry.error !== undefined || !entry.catalog) {
-        out.set(name, { services: [], readyNodes: [], nodeReach: entry.reach, error: entry.error });
+      const error = entry.error ?? entry.retrying;
+      if (!entry.started && error === undefined) continue;
+      if (!entry.started || !entry.catalog) {
+        out.set(name, { services: [], readyNodes: [], nodeReach: entry.reach, error });
         continue;
       }
       // Its first list was read: while the catalog retries (410 Gone, a broken watch) the plan keeps the
@@ -107,7 +117,7 @@ export class ServiceFollower {
       throw Object.assign(new Error('the SSH connection was replaced'), { linkDown: true });
     }
     const entry = this.followed.get(spec.cluster);
-    if (!entry?.api || entry.error !== undefined) {
+    if (!entry?.api || !entry.started) {
       throw new TunnelError(
         'KUBE_API',
         `The API of cluster ${JSON.stringify(spec.cluster)} is not being read, so ${escapeControls(`${via.namespace}/${via.service}`)}:${via.port} cannot be reached through a pod.`,
@@ -136,8 +146,8 @@ export class ServiceFollower {
     const byName = new Map(wanted.map((cluster) => [cluster.name, cluster]));
     for (const [name, entry] of this.followed) {
       const cluster = byName.get(name);
-      // Gone, stopped or re-created (new certificates, new nodes), or its API failed last time.
-      if (!cluster || cluster.createdAt !== entry.createdAt || entry.error !== undefined) this.drop(name);
+      // Gone, stopped or re-created (new certificates, new nodes). One whose API failed is retried apart.
+      if (!cluster || cluster.createdAt !== entry.createdAt) this.drop(name);
     }
     const fresh = wanted.filter((cluster) => !this.followed.has(cluster.name));
     await Promise.all(fresh.map((cluster) => this.follow(connection, cluster)));
@@ -162,6 +172,7 @@ export class ServiceFollower {
     const entry = this.followed.get(name);
     if (!entry) return;
     entry.stopped = true;
+    if (entry.retry !== undefined) this.clock.clearTimeout(entry.retry);
     entry.catalog?.stop();
     // Its pod streams go to an API identity that is gone (a re-created cluster) or no longer followed.
     void entry.pods?.then(
@@ -187,6 +198,25 @@ export class ServiceFollower {
     entry.reach = reach;
     if (entry.stopped) return;
     if (!reach.reachable) log('warn', `node addresses of ${cluster.name} not reachable: ${reach.reason}`);
+    if (entry.error !== undefined) this.retryLater(connection, cluster, entry, RETRY_FIRST_MS);
+  }
+
+  /** A background attempt to read the cluster's API; the session re-plans when it works. */
+  private retryLater(connection: FollowConnection, cluster: K3dCluster, entry: Followed, ms: number): void {
+    const nextMs = Math.min(ms * 2, RETRY_MAX_MS);
+    const attempt = async () => {
+      entry.retry = undefined;
+      if (entry.stopped) return;
+      entry.retrying = entry.error;
+      entry.error = undefined;
+      await this.startCatalog(connection, entry, cluster);
+      entry.retrying = undefined;
+      if (entry.stopped) return;
+      if (entry.error !== undefined) return this.retryLater(connection, cluster, entry, nextMs);
+      this.input.log('info', `services of ${cluster.name} are followed again`);
+      this.input.onChange();
+    };
+    entry.retry = this.clock.setTimeout(() => void attempt(), ms);
   }
 
   private async startCatalog(
@@ -218,8 +248,11 @@ export class ServiceFollower {
     } catch (error) {
       if (entry.stopped) return;
       entry.catalog?.stop();
+      entry.catalog = undefined;
       entry.error = remoteText(describeError(error), 300);
-      log('warn', `services of ${cluster.name} not followed (mapped ports only): ${entry.error}`);
+      // A retry that fails the same way says nothing new: one line per new reason, not one a minute.
+      if (entry.error !== entry.retrying)
+        log('warn', `services of ${cluster.name} not followed (mapped ports only; retrying): ${entry.error}`);
     }
   }
 

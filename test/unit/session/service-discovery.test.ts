@@ -133,7 +133,11 @@ describe('ServiceDiscovery', () => {
     services.noteApplied({ ...none, started: [api, app] });
     expect(lines).toEqual([]);
     // Planned but its port could not be bound: not announced.
-    services.noteApplied({ ...none, started: [grafana], failed: [{ spec: backend, error: new Error('busy') }] });
+    services.noteApplied({
+      ...none,
+      started: [grafana],
+      failed: [{ spec: backend, error: new Error('busy') }],
+    });
     services.noteApplied({ ...none, stopped: [app] });
     // Moved to another local port: it neither appeared nor left.
     services.noteApplied({ started: [{ ...grafana, localPort: 3001 }], stopped: [grafana], failed: [] });

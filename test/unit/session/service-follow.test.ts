@@ -39,6 +39,8 @@ function live(kube: FakeKube): string[] {
   return kube.catalogsMade.filter((catalog) => !catalog.stopped).map((catalog) => catalog.cluster);
 }
 
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('ServiceFollower', () => {
   it('follows every running cluster and tells the plan its Services, ready nodes and node reach', async () => {
     const kube = fakeKube();
@@ -86,10 +88,11 @@ describe('ServiceFollower', () => {
     );
   });
 
-  it('gives a cluster whose API fails an error entry, and tries it again on the next discovery', async () => {
+  it('gives a cluster whose API fails an error entry, and retries it in the background with a backoff', async () => {
     const kube = fakeKube();
     kube.failing.set('my-app', 'k3d kubeconfig get failed: no such cluster');
-    const { subject, lines } = follower(kube);
+    const clock = manualClock();
+    const { subject, lines, changes } = follower(kube, { clock });
     const connection = fakeConnection();
     await subject.update(connection, [myApp, other]);
     expect(subject.catalogs().get('my-app')).toMatchObject({
@@ -98,13 +101,53 @@ describe('ServiceFollower', () => {
     });
     expect(subject.catalogs().get('other')?.error).toBeUndefined();
     expect(lines).toContain(
-      'services of my-app not followed (mapped ports only): k3d kubeconfig get failed: no such cluster',
+      'services of my-app not followed (mapped ports only; retrying): k3d kubeconfig get failed: no such cluster',
     );
-    kube.failing.clear();
+    // The next discovery does not try it again itself (that would hold up every other cluster's re-plan).
     await subject.update(connection, [myApp, other]);
-    expect(subject.catalogs().get('my-app')?.error).toBeUndefined();
+    expect(kube.apisOpened).toEqual(['my-app', 'other']);
+    // The background retry fails the same way: no new line, and it tries again later.
+    clock.fireAll();
+    await flush();
     expect(kube.apisOpened).toEqual(['my-app', 'other', 'my-app']);
+    expect(lines.filter((line) => line.startsWith('services of my-app not followed'))).toHaveLength(1);
+    expect(subject.catalogs().get('my-app')?.error).toBe('k3d kubeconfig get failed: no such cluster');
+    expect(changes).toEqual([]);
+    kube.failing.clear();
+    clock.fireAll();
+    await flush();
+    expect(subject.catalogs().get('my-app')?.error).toBeUndefined();
     expect(live(kube)).toEqual(['other', 'my-app']);
+    expect(changes).toEqual(['change']);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('does not hold up a later discovery for a cluster whose API hangs', async () => {
+    const kube = fakeKube();
+    kube.hanging.add('my-app');
+    const clock = manualClock();
+    const { subject, changes } = follower(kube, { clock });
+    const connection = fakeConnection();
+    const first = subject.update(connection, [myApp]);
+    await flush();
+    clock.fireAll();
+    await first;
+    expect(subject.catalogs().get('my-app')?.error).toMatch(/did not list its Services within 30 s/);
+    // Its background retry hangs too; a discovery meanwhile (another cluster appeared) is not held up.
+    clock.fireAll();
+    await flush();
+    expect(kube.catalogsMade).toHaveLength(2);
+    await subject.update(connection, [myApp, other]);
+    expect(live(kube)).toEqual(['my-app', 'other']);
+    expect(subject.catalogs().get('my-app')?.error).toMatch(/did not list its Services within 30 s/);
+    expect(subject.catalogs().get('other')?.error).toBeUndefined();
+    expect(changes).toEqual([]);
+    // Dropped (the cluster stopped) while retrying: no timer is left behind.
+    await subject.update(connection, [other]);
+    clock.fireAll();
+    await flush();
+    expect(clock.pending()).toBe(0);
+    expect(live(kube)).toEqual(['other']);
   });
 
   it('keeps the last known Services while a catalog relists after a broken watch', async () => {
