@@ -16,7 +16,6 @@ import {
   type KubeService,
   type KubeTolerantList,
   type KubeVersion,
-  parseEach,
   parseListPage,
   parseNode,
   parsePod,
@@ -161,6 +160,25 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
       return parseService(body);
     },
   };
+}
+
+/** Every item that parses; the others counted, with the first one's problem. */
+export function parseEach<T>(
+  items: readonly unknown[],
+  parse: (item: unknown, index: number) => T,
+): Pick<KubeTolerantList<T>, 'items' | 'rejected' | 'firstProblem'> {
+  const parsed: T[] = [];
+  let rejected = 0;
+  let firstProblem: string | undefined;
+  for (const [index, item] of items.entries()) {
+    try {
+      parsed.push(parse(item, index));
+    } catch (error) {
+      rejected++;
+      firstProblem ??= remoteText(error instanceof Error ? error.message : String(error), 300);
+    }
+  }
+  return { items: parsed, rejected, firstProblem };
 }
 
 /** JSON when the server says so (or it parses), else the text: error bodies are shown either way. */

@@ -19,7 +19,7 @@ import {
   serviceKey,
 } from './catalog-diff.js';
 import { type Kind, watchBoth } from './catalog-watch.js';
-import { type KubeNode, type KubeService, type KubeTolerantList, parseNode, parseService } from './types.js';
+import { type KubeNode, type KubeService, parseNode, parseService } from './types.js';
 import { type WatchFunction, watch } from './watch.js';
 import type { WatchEvent } from './watch-event.js';
 
@@ -119,8 +119,16 @@ export class ServiceCatalog {
     const { api } = this.options;
     const [services, nodes] = await Promise.all([api.listServicesAt(), api.listNodes()]);
     if (this.stopped) return;
-    this.noteRejected('Service', services);
-    this.noteRejected('Node', nodes);
+    // One warning per list, however many of its objects were malformed (a hostile list may hold 2000).
+    for (const [kind, { rejected, firstProblem }] of [
+      ['Service', services],
+      ['Node', nodes],
+    ] as const)
+      if (rejected > 0)
+        this.log(
+          'warn',
+          `ignored ${rejected} malformed ${kind}(s) in the list from ${this.options.cluster}: ${firstProblem}`,
+        );
     const next = new Map<string, ServiceInfo>();
     for (const service of services.items) {
       const info = serviceInfo(service);
@@ -134,15 +142,6 @@ export class ServiceCatalog {
     this.versions = { services: services.resourceVersion, nodes: nodes.resourceVersion };
     if (report)
       this.emit({ ...diff, nodesChanged: !sameNames(readyBefore, readyNodeNames(this.nodes.values())) });
-  }
-
-  /** One warning per list, however many of its objects were malformed (a hostile list may hold 2000). */
-  private noteRejected(kind: string, list: KubeTolerantList<unknown>): void {
-    if (list.rejected === 0) return;
-    this.log(
-      'warn',
-      `ignored ${list.rejected} malformed ${kind}(s) in the list from ${this.options.cluster}: ${list.firstProblem ?? '?'}`,
-    );
   }
 
   private tooMany(): void {

@@ -78,25 +78,6 @@ export interface KubeTolerantList<T> extends KubeList<T> {
   firstProblem: string | undefined;
 }
 
-/** Every item that parses; the others counted, with the first one's problem. */
-export function parseEach<T>(
-  items: readonly unknown[],
-  parse: (item: unknown, index: number) => T,
-): Pick<KubeTolerantList<T>, 'items' | 'rejected' | 'firstProblem'> {
-  const parsed: T[] = [];
-  let rejected = 0;
-  let firstProblem: string | undefined;
-  for (const [index, item] of items.entries()) {
-    try {
-      parsed.push(parse(item, index));
-    } catch (error) {
-      rejected++;
-      firstProblem ??= remoteText(error instanceof Error ? error.message : String(error), 300);
-    }
-  }
-  return { items: parsed, rejected, firstProblem };
-}
-
 export type Fields = Record<string, unknown>;
 
 export const isFields = (value: unknown): value is Fields =>

@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import type { ClusterServices, ForwardSpec } from '../plan/types.js';
 import { escapeControls, remoteText } from '../redact.js';
 import type { K3dCluster } from '../remote/types.js';
+import { Backoff } from '../supervisor/backoff.js';
 import { type Clock, systemClock, type TimerHandle } from '../supervisor/ports.js';
 import { withTimeout } from '../supervisor/wait.js';
 import { type CatalogPort, type KubePorts, type PodStreamPort, realKubePorts } from './kube-seams.js';
@@ -40,9 +41,8 @@ export interface ServiceFollowerInput {
 
 /** Above the API's own 20 s per request: a list that never ends must not stall every discovery after it. */
 export const DEFAULT_CATALOG_START_TIMEOUT_MS = 30_000;
-/** A cluster whose API could not be read is tried again after this, doubling up to RETRY_MAX_MS. */
-export const RETRY_FIRST_MS = 5_000;
-const RETRY_MAX_MS = 60_000;
+/** A cluster whose API could not be read is tried again after 5 s, growing (jittered) to 1 min. */
+const RETRY = { initialDelayMs: 5_000, maxDelayMs: 60_000 };
 
 /** One followed cluster over the current connection. */
 interface Followed {
@@ -54,8 +54,9 @@ interface Followed {
   error?: string;
   /** While a background attempt runs: the last error, still what the plan is told. */
   retrying?: string;
-  /** The timer of the next background attempt. */
+  /** The timer of the next background attempt, and its delays. */
   retry?: TimerHandle;
+  backoff?: Backoff;
   /** Set once its first list is read: changes before that are part of the first plan anyway. */
   started: boolean;
   stopped: boolean;
@@ -198,12 +199,12 @@ export class ServiceFollower {
     entry.reach = reach;
     if (entry.stopped) return;
     if (!reach.reachable) log('warn', `node addresses of ${cluster.name} not reachable: ${reach.reason}`);
-    if (entry.error !== undefined) this.retryLater(connection, cluster, entry, RETRY_FIRST_MS);
+    if (entry.error !== undefined) this.retryLater(connection, cluster, entry);
   }
 
   /** A background attempt to read the cluster's API; the session re-plans when it works. */
-  private retryLater(connection: FollowConnection, cluster: K3dCluster, entry: Followed, ms: number): void {
-    const nextMs = Math.min(ms * 2, RETRY_MAX_MS);
+  private retryLater(connection: FollowConnection, cluster: K3dCluster, entry: Followed): void {
+    entry.backoff ??= new Backoff(RETRY);
     const attempt = async () => {
       entry.retry = undefined;
       if (entry.stopped) return;
@@ -212,11 +213,11 @@ export class ServiceFollower {
       await this.startCatalog(connection, entry, cluster);
       entry.retrying = undefined;
       if (entry.stopped) return;
-      if (entry.error !== undefined) return this.retryLater(connection, cluster, entry, nextMs);
+      if (entry.error !== undefined) return this.retryLater(connection, cluster, entry);
       this.input.log('info', `services of ${cluster.name} are followed again`);
       this.input.onChange();
     };
-    entry.retry = this.clock.setTimeout(() => void attempt(), ms);
+    entry.retry = this.clock.setTimeout(() => void attempt(), entry.backoff.next());
   }
 
   private async startCatalog(

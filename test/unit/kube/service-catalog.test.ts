@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
-import type { KubeApi } from '../../../src/kube/api.js';
+import { type KubeApi, parseEach } from '../../../src/kube/api.js';
 import { type CatalogChange, ServiceCatalog } from '../../../src/kube/service-catalog.js';
-import {
-  type KubeService,
-  type KubeTolerantList,
-  parseEach,
-  parseNode,
-  parseService,
-} from '../../../src/kube/types.js';
+import { type KubeService, type KubeTolerantList, parseNode, parseService } from '../../../src/kube/types.js';
 import type { WatchOptions } from '../../../src/kube/watch.js';
 import type { WatchEvent } from '../../../src/kube/watch-event.js';
 import type { LogLevel } from '../../../src/log.js';
