@@ -10,15 +10,15 @@ import type { Duplex } from 'node:stream';
 import type { SessionOptions } from '../config/resolve.js';
 import type { DevServer } from '../devserver/dev-server.js';
 import { describeError, TunnelError } from '../errors.js';
-import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../log.js';
 import type { ClusterServices, ForwardSpec } from '../plan/types.js';
 import { escapeControls, remoteText } from '../redact.js';
 import type { K3dCluster } from '../remote/types.js';
 import { Backoff } from '../supervisor/backoff.js';
-import { type Clock, systemClock, type TimerHandle } from '../supervisor/ports.js';
+import { type Clock, systemClock } from '../supervisor/ports.js';
 import { withTimeout } from '../supervisor/wait.js';
-import { type CatalogPort, type KubePorts, type PodStreamPort, realKubePorts } from './kube-seams.js';
+import { type Followed, plannedServices, stopFollowed } from './followed-cluster.js';
+import { type KubePorts, realKubePorts } from './kube-seams.js';
 import { type NodeReach, nodeReachOver } from './node-reach.js';
 
 /** What the follower needs of a connection (LiveConnection is one). */
@@ -43,24 +43,6 @@ export interface ServiceFollowerInput {
 export const DEFAULT_CATALOG_START_TIMEOUT_MS = 30_000;
 /** A cluster whose API could not be read is tried again after 5 s, growing (jittered) to 1 min. */
 const RETRY = { initialDelayMs: 5_000, maxDelayMs: 60_000 };
-
-/** One followed cluster over the current connection. */
-interface Followed {
-  createdAt: string | undefined;
-  reach: NodeReach;
-  api?: KubeApi;
-  catalog?: CatalogPort;
-  pods?: Promise<PodStreamPort>;
-  error?: string;
-  /** While a background attempt runs: the last error, still what the plan is told. */
-  retrying?: string;
-  /** The timer of the next background attempt, and its delays. */
-  retry?: TimerHandle;
-  backoff?: Backoff;
-  /** Set once its first list is read: changes before that are part of the first plan anyway. */
-  started: boolean;
-  stopped: boolean;
-}
 
 export class ServiceFollower {
   private connection: FollowConnection | undefined;
@@ -93,18 +75,8 @@ export class ServiceFollower {
   catalogs(): ReadonlyMap<string, ClusterServices> {
     const out = new Map<string, ClusterServices>();
     for (const [name, entry] of this.followed) {
-      // Still reading its first list: not part of a plan yet (update() waits for it).
-      const error = entry.error ?? entry.retrying;
-      if (!entry.started && error === undefined) continue;
-      if (!entry.started || !entry.catalog) {
-        out.set(name, { services: [], readyNodes: [], nodeReach: entry.reach, error });
-        continue;
-      }
-      // Its first list was read: while the catalog retries (410 Gone, a broken watch) the plan keeps the
-      // Services as last seen, so a routine relist does not close every forward and announce them gone.
-      // Its `error` is only logged there (service-catalog.ts); `error` here means "never read".
-      const view = entry.catalog.current();
-      out.set(name, { services: view.services, readyNodes: view.readyNodes, nodeReach: entry.reach });
+      const planned = plannedServices(entry);
+      if (planned) out.set(name, planned);
     }
     return out;
   }
@@ -172,14 +144,7 @@ export class ServiceFollower {
   private drop(name: string): void {
     const entry = this.followed.get(name);
     if (!entry) return;
-    entry.stopped = true;
-    if (entry.retry !== undefined) this.clock.clearTimeout(entry.retry);
-    entry.catalog?.stop();
-    // Its pod streams go to an API identity that is gone (a re-created cluster) or no longer followed.
-    void entry.pods?.then(
-      (pods) => pods.stop(),
-      () => undefined,
-    );
+    stopFollowed(entry, this.clock);
     this.followed.delete(name);
   }
 
