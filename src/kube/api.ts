@@ -14,6 +14,7 @@ import {
   type KubeNode,
   type KubePod,
   type KubeService,
+  type KubeTolerantList,
   type KubeVersion,
   parseListPage,
   parseNode,
@@ -59,10 +60,13 @@ export interface KubeApi {
   version(): Promise<KubeVersion>;
   /** Every Service in every namespace (GET /api/v1/services, paged). */
   listServices(): Promise<KubeService[]>;
-  /** The same, with the list's resourceVersion: where a watch of Services starts (service-catalog.ts). */
-  listServicesAt(): Promise<KubeList<KubeService>>;
-  /** Every Node (GET /api/v1/nodes, paged) and the list's resourceVersion. */
-  listNodes(): Promise<KubeList<KubeNode>>;
+  /**
+   * The same, with the list's resourceVersion: where a watch of Services starts (service-catalog.ts).
+   * Tolerant: a malformed Service is skipped and counted, as the watch skips one.
+   */
+  listServicesAt(): Promise<KubeTolerantList<KubeService>>;
+  /** Every Node (GET /api/v1/nodes, paged) and the list's resourceVersion; tolerant like listServicesAt. */
+  listNodes(): Promise<KubeTolerantList<KubeNode>>;
   /** Every Pod in every namespace (GET /api/v1/pods, paged). */
   listPods(): Promise<KubePod[]>;
   /** GET one path (query included) and answer its JSON, for reads with no parser of their own here. */
@@ -99,11 +103,8 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
     if (typeof body === 'string') throw notJson(context, request, response);
     return body;
   };
-  const list = async <T>(
-    path: string,
-    kind: string,
-    parse: (item: unknown, index: number) => T,
-  ): Promise<KubeList<T>> => {
+  /** Every page's items, unparsed, and the list's resourceVersion. */
+  const listRaw = async (path: string, kind: string): Promise<KubeList<unknown>> => {
     const items: unknown[] = [];
     let token: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -111,7 +112,7 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
       const result = parseListPage(await call({ method: 'GET', path: path + query }), kind);
       items.push(...result.items);
       token = result.continueToken;
-      if (!token) return { items: items.map(parse), resourceVersion: result.resourceVersion };
+      if (!token) return { items, resourceVersion: result.resourceVersion };
     }
     throw new TunnelError(
       'KUBE_API',
@@ -120,6 +121,20 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
         hint: 'tunnel reads every page of a list; a list this long is unexpected for a development cluster.',
       },
     );
+  };
+  // Strict: `nodeports` and `doctor` report on (and patch) exactly what they read.
+  const list = async <T>(
+    path: string,
+    kind: string,
+    parse: (item: unknown, index: number) => T,
+  ): Promise<T[]> => (await listRaw(path, kind)).items.map((item, index) => parse(item, index));
+  const tolerant = async <T>(
+    path: string,
+    kind: string,
+    parse: (item: unknown, index: number) => T,
+  ): Promise<KubeTolerantList<T>> => {
+    const raw = await listRaw(path, kind);
+    return { ...parseEach(raw.items, parse), resourceVersion: raw.resourceVersion };
   };
   return {
     context,
@@ -130,10 +145,10 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
     },
     getJson: (path) => call({ method: 'GET', path }),
     version: async () => parseVersion(await call({ method: 'GET', path: '/version' })),
-    listServices: async () => (await list('/api/v1/services', 'Service', parseService)).items,
-    listServicesAt: () => list('/api/v1/services', 'Service', parseService),
-    listNodes: () => list('/api/v1/nodes', 'Node', parseNode),
-    listPods: async () => (await list('/api/v1/pods', 'Pod', parsePod)).items,
+    listServices: () => list('/api/v1/services', 'Service', parseService),
+    listServicesAt: () => tolerant('/api/v1/services', 'Service', parseService),
+    listNodes: () => tolerant('/api/v1/nodes', 'Node', parseNode),
+    listPods: () => list('/api/v1/pods', 'Pod', parsePod),
     patchService: async (namespace, name, patch, patchOptions = {}) => {
       const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`;
       const body = await call({
@@ -145,6 +160,25 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
       return parseService(body);
     },
   };
+}
+
+/** Every item that parses; the others counted, with the first one's problem. */
+export function parseEach<T>(
+  items: readonly unknown[],
+  parse: (item: unknown, index: number) => T,
+): Pick<KubeTolerantList<T>, 'items' | 'rejected' | 'firstProblem'> {
+  const parsed: T[] = [];
+  let rejected = 0;
+  let firstProblem: string | undefined;
+  for (const [index, item] of items.entries()) {
+    try {
+      parsed.push(parse(item, index));
+    } catch (error) {
+      rejected++;
+      firstProblem ??= remoteText(error instanceof Error ? error.message : String(error), 300);
+    }
+  }
+  return { items: parsed, rejected, firstProblem };
 }
 
 /** JSON when the server says so (or it parses), else the text: error bodies are shown either way. */

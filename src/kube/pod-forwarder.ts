@@ -43,6 +43,9 @@ export class PodForwarder {
   private readonly cacheMs: number;
   private readonly now: () => number;
   private readonly openStream: NonNullable<PodForwarderOptions['openStream']>;
+  /** Streams handed out and still open: stop() ends them (the cluster was dropped or re-created). */
+  private readonly streams = new Set<Duplex>();
+  private stopped = false;
 
   constructor(private readonly options: PodForwarderOptions) {
     this.cacheMs = options.cacheMs ?? 30_000;
@@ -55,7 +58,15 @@ export class PodForwarder {
     return this.chosen.get(keyOf(target))?.picked.pod;
   }
 
+  /** Ends every stream handed out that is still open; later opens fail. */
+  stop(): void {
+    this.stopped = true;
+    for (const stream of this.streams) stream.destroy();
+    this.streams.clear();
+  }
+
   async open(target: ServicePortTarget): Promise<Duplex> {
+    if (this.stopped) throw stoppedError(this.options.api);
     const key = keyOf(target);
     const known = this.chosen.get(key);
     const first =
@@ -98,6 +109,13 @@ export class PodForwarder {
 
   private async connect(key: string, picked: PickedEndpoint): Promise<Duplex> {
     const stream = await this.openStream(this.options.api.channel, refOf(picked));
+    if (this.stopped) {
+      // Stopped while this one was opening: it would go to a cluster no longer followed.
+      stream.destroy();
+      throw stoppedError(this.options.api);
+    }
+    this.streams.add(stream);
+    stream.once('close', () => this.streams.delete(stream));
     // The error channel can say the pod is gone only after the stream is handed out: the next connection
     // then reads the slices again instead of trying this pod first.
     stream.on('error', (error) => {
@@ -121,6 +139,14 @@ function refOf(picked: PickedEndpoint) {
 
 function serviceWord(target: ServicePortTarget): string {
   return podWord({ namespace: target.namespace, pod: target.service, port: target.port });
+}
+
+function stoppedError(api: KubeApi): TunnelError {
+  return new TunnelError(
+    'FORWARD',
+    `The pod port-forwards of cluster ${JSON.stringify(api.context.cluster)} were stopped (the cluster was re-created, stopped or the connection replaced).`,
+    { hint: 'The session follows the cluster again by itself; a new connection to the forward uses that.' },
+  );
 }
 
 function noReadyPod(api: KubeApi, target: ServicePortTarget): TunnelError {

@@ -2,7 +2,8 @@
 // resourceVersions and apply each event. A watch the server ends is resumed from the last resourceVersion;
 // a 410 Gone (that version is too old) or a broken stream means events were lost: list again after a
 // jittered backoff and report the difference as one change (the resync). Everything the API sends is
-// checked (types.ts, watch-event.ts); an object that does not parse is logged and skipped, never thrown.
+// checked (types.ts, watch-event.ts); an object that does not parse is skipped, never thrown: one warning
+// per watch event, one per list (with how many and the first problem; api.ts reads these lists tolerantly).
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServiceInfo } from '../plan/types.js';
@@ -118,6 +119,16 @@ export class ServiceCatalog {
     const { api } = this.options;
     const [services, nodes] = await Promise.all([api.listServicesAt(), api.listNodes()]);
     if (this.stopped) return;
+    // One warning per list, however many of its objects were malformed (a hostile list may hold 2000).
+    for (const [kind, { rejected, firstProblem }] of [
+      ['Service', services],
+      ['Node', nodes],
+    ] as const)
+      if (rejected > 0)
+        this.log(
+          'warn',
+          `ignored ${rejected} malformed ${kind}(s) in the list from ${this.options.cluster}: ${firstProblem}`,
+        );
     const next = new Map<string, ServiceInfo>();
     for (const service of services.items) {
       const info = serviceInfo(service);

@@ -67,6 +67,17 @@ export interface KubeList<T> {
   resourceVersion: string;
 }
 
+/**
+ * A list read for the Service catalog: one malformed object (a name the API server would not have stored,
+ * a port out of range) is counted and skipped, not allowed to hide the rest of the list.
+ */
+export interface KubeTolerantList<T> extends KubeList<T> {
+  /** How many items did not parse. */
+  rejected: number;
+  /** Why the first of them did not (escaped, bounded); undefined when none was rejected. */
+  firstProblem: string | undefined;
+}
+
 export type Fields = Record<string, unknown>;
 
 export const isFields = (value: unknown): value is Fields =>

@@ -43,6 +43,8 @@ export interface PodTarget {
 /** A pod port-forward per call: a ready pod behind the Service, resolved for each connection. */
 export interface PodStreamPort {
   open(target: PodTarget): Promise<Duplex>;
+  /** Ends the streams it handed out that are still open (its cluster is no longer followed). */
+  stop(): void;
 }
 
 export interface CatalogInput {

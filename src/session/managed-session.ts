@@ -206,7 +206,9 @@ export class ManagedSession {
       },
       discover: (connection) => this.services.discover(connection),
       plan: (clusters) => this.plan(clusters),
-      forwards: recordingForwards(this.listeners, this.discovery, () => this.input.onChange?.(this)),
+      forwards: this.services.noting(
+        recordingForwards(this.listeners, this.discovery, () => this.input.onChange?.(this)),
+      ),
       applyKubeconfig: async ({ connection, clusters, forwards }) => {
         await this.kubeconfig.update(connection, clusters, forwards);
         const errors = this.kubeconfig.report.errors;
@@ -230,7 +232,6 @@ export class ManagedSession {
       devServerIsLocal: this.devServerIsLocal,
       catalogs: this.services.follower.catalogs(),
     });
-    this.services.notePlan(plan.forwards);
     this.discovery.skipped = plan.skipped;
     this.discovery.unusedMaps = plan.unusedMaps;
     return plan.forwards;

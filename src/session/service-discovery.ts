@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { ForwardSpec } from '../plan/types.js';
 import { escapeControls } from '../redact.js';
 import type { K3dCluster } from '../remote/types.js';
+import type { AppliedForwards, ForwardsPort } from '../supervisor/ports.js';
 import { type Discovery, discoverInto } from './discovery.js';
 import type { KubePorts } from './kube-seams.js';
 import type { LiveConnection } from './live-connection.js';
@@ -31,11 +32,13 @@ export class ServiceDiscovery {
   private last: { connection: LiveConnection; clusters: K3dCluster[] } | undefined;
   /** The next discover re-uses `last` (a catalog change asked for a re-plan). */
   private reuseClusters = false;
-  private replanQueued = false;
+  /** A re-plan for catalog changes is running (or about to); `dirty`: another change came meanwhile. */
+  private replanning = false;
+  private dirty = false;
   /** A change came while the session was not forwarding (between its plan and its first forward). */
   private missed = false;
-  /** Service forwards of the last plan, by id; undefined before the first plan. */
-  private planned: Map<string, ForwardSpec> | undefined;
+  /** The first apply is not logged (connect's table shows it). */
+  private applied = false;
 
   constructor(private readonly input: ServiceDiscoveryInput) {
     this.follower = new ServiceFollower({
@@ -58,17 +61,38 @@ export class ServiceDiscovery {
     return clusters;
   }
 
-  /** Logs the Services a new plan gained or lost (not on the first plan: connect's table shows those). */
-  notePlan(forwards: readonly ForwardSpec[]): void {
-    const now = new Map(forwards.filter((spec) => spec.service).map((spec) => [spec.id, spec]));
-    const before = this.planned;
-    this.planned = now;
-    if (!before) return;
-    for (const [id, spec] of now) {
-      if (!before.has(id)) this.input.log('info', appearedLine(spec), { forward: id });
+  /** The forwards port, noting in the log which Services each apply really started or stopped. */
+  noting(forwards: ForwardsPort): ForwardsPort {
+    return {
+      ...forwards,
+      apply: async (specs) => {
+        const result = await forwards.apply(specs);
+        this.noteApplied(result);
+        return result;
+      },
+    };
+  }
+
+  /**
+   * Logs the Services an apply started or stopped: from what happened, not from the plan, so a forward
+   * that could not bind is not announced. A forward restarted on another port neither appeared nor left;
+   * one that failed has its own error line. Not the first apply: connect's table shows those.
+   */
+  noteApplied(result: AppliedForwards): void {
+    const first = !this.applied;
+    this.applied = true;
+    if (first) return;
+    const ids = (specs: readonly ForwardSpec[]) => new Set(specs.map((spec) => spec.id));
+    const started = ids(result.started);
+    const stopped = ids(result.stopped);
+    const failed = ids(result.failed.map(({ spec }) => spec));
+    for (const spec of result.started) {
+      if (spec.service && !stopped.has(spec.id))
+        this.input.log('info', appearedLine(spec), { forward: spec.id });
     }
-    for (const [id, spec] of before) {
-      if (!now.has(id)) this.input.log('info', leftLine(spec), { forward: id });
+    for (const spec of result.stopped) {
+      if (spec.service && !started.has(spec.id) && !failed.has(spec.id))
+        this.input.log('info', leftLine(spec), { forward: spec.id });
     }
   }
 
@@ -81,20 +105,34 @@ export class ServiceDiscovery {
     if (this.missed && this.input.isForwarding()) this.changed();
   }
 
-  /** A burst of watch events costs one re-plan: the ones after it are queued behind it, not repeated. */
+  /**
+   * Watch events cost at most one running and one pending re-plan, however many arrive (a flood of changes,
+   * legitimate churn or a flapping label, must not queue a plan per event): the ones during a re-plan
+   * only mark it dirty, and it runs once more when it ends.
+   */
   private changed(): void {
     if (!this.input.isForwarding()) {
       this.missed = true;
       return;
     }
     this.missed = false;
-    if (this.replanQueued) return;
-    this.replanQueued = true;
-    queueMicrotask(() => {
-      this.replanQueued = false;
-      this.reuseClusters = true;
-      void this.input.rediscoverNow();
-    });
+    this.dirty = true;
+    if (this.replanning) return;
+    this.replanning = true;
+    queueMicrotask(() => void this.replan());
+  }
+
+  private async replan(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        this.reuseClusters = true;
+        // The supervisor records its own failures; one must not end the loop for later changes.
+        await this.input.rediscoverNow().catch(() => undefined);
+      }
+    } finally {
+      this.replanning = false;
+    }
   }
 }
 

@@ -3,19 +3,22 @@
 // handed to the planner as ClusterServices. Everything here belongs to one SSH connection: a new one
 // stops it all and builds it again over the new link (the resync), a closed one stops it. A cluster that
 // is gone or re-created loses its catalog; a cluster whose API cannot be read gets an `error` entry (the
-// plan keeps its mapped ports) and is tried again on the next discovery. Nothing here fails the session.
+// plan keeps its mapped ports) and is tried again in the background with a backoff, not inside the next
+// discovery: one cluster whose API hangs must not hold up the others' re-plans every time. When it comes
+// up the session re-plans (onChange). Nothing here fails the session.
 import type { Duplex } from 'node:stream';
 import type { SessionOptions } from '../config/resolve.js';
 import type { DevServer } from '../devserver/dev-server.js';
 import { describeError, TunnelError } from '../errors.js';
-import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../log.js';
 import type { ClusterServices, ForwardSpec } from '../plan/types.js';
 import { escapeControls, remoteText } from '../redact.js';
 import type { K3dCluster } from '../remote/types.js';
+import { Backoff } from '../supervisor/backoff.js';
 import { type Clock, systemClock } from '../supervisor/ports.js';
 import { withTimeout } from '../supervisor/wait.js';
-import { type CatalogPort, type KubePorts, type PodStreamPort, realKubePorts } from './kube-seams.js';
+import { type Followed, plannedServices, stopFollowed } from './followed-cluster.js';
+import { type KubePorts, realKubePorts } from './kube-seams.js';
 import { type NodeReach, nodeReachOver } from './node-reach.js';
 
 /** What the follower needs of a connection (LiveConnection is one). */
@@ -38,19 +41,8 @@ export interface ServiceFollowerInput {
 
 /** Above the API's own 20 s per request: a list that never ends must not stall every discovery after it. */
 export const DEFAULT_CATALOG_START_TIMEOUT_MS = 30_000;
-
-/** One followed cluster over the current connection. */
-interface Followed {
-  createdAt: string | undefined;
-  reach: NodeReach;
-  api?: KubeApi;
-  catalog?: CatalogPort;
-  pods?: Promise<PodStreamPort>;
-  error?: string;
-  /** Set once its first list is read: changes before that are part of the first plan anyway. */
-  started: boolean;
-  stopped: boolean;
-}
+/** A cluster whose API could not be read is tried again after 5 s, growing (jittered) to 1 min. */
+const RETRY = { initialDelayMs: 5_000, maxDelayMs: 60_000 };
 
 export class ServiceFollower {
   private connection: FollowConnection | undefined;
@@ -61,6 +53,8 @@ export class ServiceFollower {
   private updating: Promise<void> = Promise.resolve();
   private readonly kube: KubePorts;
   private readonly clock: Clock;
+  /** stop() was called: an update queued before it must not adopt a connection and start catalogs. */
+  private stopped = false;
 
   constructor(private readonly input: ServiceFollowerInput) {
     this.kube = input.kube ?? realKubePorts;
@@ -81,19 +75,8 @@ export class ServiceFollower {
   catalogs(): ReadonlyMap<string, ClusterServices> {
     const out = new Map<string, ClusterServices>();
     for (const [name, entry] of this.followed) {
-      // Still reading its first list: not part of a plan yet (update() waits for it).
-      if (!entry.started && entry.error === undefined) continue;
-      if (entry.error !== undefined || !entry.catalog) {
-        out.set(name, { services: [], readyNodes: [], nodeReach: entry.reach, error: entry.error });
-        continue;
-      }
-      const view = entry.catalog.current();
-      out.set(name, {
-        services: view.services,
-        readyNodes: view.readyNodes,
-        nodeReach: entry.reach,
-        ...(view.error === undefined ? {} : { error: view.error }),
-      });
+      const planned = plannedServices(entry);
+      if (planned) out.set(name, planned);
     }
     return out;
   }
@@ -107,7 +90,7 @@ export class ServiceFollower {
       throw Object.assign(new Error('the SSH connection was replaced'), { linkDown: true });
     }
     const entry = this.followed.get(spec.cluster);
-    if (!entry?.api || entry.error !== undefined) {
+    if (!entry?.api || !entry.started) {
       throw new TunnelError(
         'KUBE_API',
         `The API of cluster ${JSON.stringify(spec.cluster)} is not being read, so ${escapeControls(`${via.namespace}/${via.service}`)}:${via.port} cannot be reached through a pod.`,
@@ -122,11 +105,12 @@ export class ServiceFollower {
 
   /** Stops every catalog (the session stopped). */
   stop(): void {
+    this.stopped = true;
     this.release();
   }
 
   private async updateOnce(connection: FollowConnection, clusters: readonly K3dCluster[]): Promise<void> {
-    if (this.input.options.services.mode === 'mapped') return;
+    if (this.input.options.services.mode === 'mapped' || this.stopped) return;
     if (connection !== this.connection) this.adopt(connection);
     const named = this.input.options.clusters;
     const wanted = clusters.filter(
@@ -135,8 +119,8 @@ export class ServiceFollower {
     const byName = new Map(wanted.map((cluster) => [cluster.name, cluster]));
     for (const [name, entry] of this.followed) {
       const cluster = byName.get(name);
-      // Gone, stopped or re-created (new certificates, new nodes), or its API failed last time.
-      if (!cluster || cluster.createdAt !== entry.createdAt || entry.error !== undefined) this.drop(name);
+      // Gone, stopped or re-created (new certificates, new nodes). One whose API failed is retried apart.
+      if (!cluster || cluster.createdAt !== entry.createdAt) this.drop(name);
     }
     const fresh = wanted.filter((cluster) => !this.followed.has(cluster.name));
     await Promise.all(fresh.map((cluster) => this.follow(connection, cluster)));
@@ -160,8 +144,7 @@ export class ServiceFollower {
   private drop(name: string): void {
     const entry = this.followed.get(name);
     if (!entry) return;
-    entry.stopped = true;
-    entry.catalog?.stop();
+    stopFollowed(entry, this.clock);
     this.followed.delete(name);
   }
 
@@ -181,6 +164,25 @@ export class ServiceFollower {
     entry.reach = reach;
     if (entry.stopped) return;
     if (!reach.reachable) log('warn', `node addresses of ${cluster.name} not reachable: ${reach.reason}`);
+    if (entry.error !== undefined) this.retryLater(connection, cluster, entry);
+  }
+
+  /** A background attempt to read the cluster's API; the session re-plans when it works. */
+  private retryLater(connection: FollowConnection, cluster: K3dCluster, entry: Followed): void {
+    entry.backoff ??= new Backoff(RETRY);
+    const attempt = async () => {
+      entry.retry = undefined;
+      if (entry.stopped) return;
+      entry.retrying = entry.error;
+      entry.error = undefined;
+      await this.startCatalog(connection, entry, cluster);
+      entry.retrying = undefined;
+      if (entry.stopped) return;
+      if (entry.error !== undefined) return this.retryLater(connection, cluster, entry);
+      this.input.log('info', `services of ${cluster.name} are followed again`);
+      this.input.onChange();
+    };
+    entry.retry = this.clock.setTimeout(() => void attempt(), entry.backoff.next());
   }
 
   private async startCatalog(
@@ -212,8 +214,11 @@ export class ServiceFollower {
     } catch (error) {
       if (entry.stopped) return;
       entry.catalog?.stop();
+      entry.catalog = undefined;
       entry.error = remoteText(describeError(error), 300);
-      log('warn', `services of ${cluster.name} not followed (mapped ports only): ${entry.error}`);
+      // A retry that fails the same way says nothing new: one line per new reason, not one a minute.
+      if (entry.error !== entry.retrying)
+        log('warn', `services of ${cluster.name} not followed (mapped ports only; retrying): ${entry.error}`);
     }
   }
 

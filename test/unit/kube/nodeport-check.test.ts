@@ -37,8 +37,13 @@ function fakeApi(initial: KubeService[], failWith?: TunnelError) {
     },
     version: async () => ({ gitVersion: 'v1.31.5+k3s1', platform: 'linux/amd64' }),
     listServices: async () => services,
-    listServicesAt: async () => ({ items: services, resourceVersion: '1' }),
-    listNodes: async () => ({ items: [], resourceVersion: '1' }),
+    listServicesAt: async () => ({
+      items: services,
+      resourceVersion: '1',
+      rejected: 0,
+      firstProblem: undefined,
+    }),
+    listNodes: async () => ({ items: [], resourceVersion: '1', rejected: 0, firstProblem: undefined }),
     listPods: async () => [],
     getJson: () => Promise.reject(new Error('the NodePort check read a raw path')),
     patchService: async (namespace, name, patch, options) => {

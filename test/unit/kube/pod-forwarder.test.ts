@@ -113,4 +113,16 @@ describe('PodForwarder', () => {
     await expect(forwarder.open(backend)).rejects.toThrow(/401/);
     expect(state.opened).toEqual(['web-1']);
   });
+
+  it('stop() ends the streams it handed out that are still open, and opens no more', async () => {
+    const { forwarder } = world();
+    const closed = await forwarder.open(backend);
+    const open = await forwarder.open(backend);
+    closed.destroy();
+    forwarder.stop();
+    expect(open.destroyed).toBe(true);
+    await expect(forwarder.open(backend)).rejects.toThrow(
+      'The pod port-forwards of cluster "my-app" were stopped',
+    );
+  });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
-import type { KubeApi } from '../../../src/kube/api.js';
+import { type KubeApi, parseEach } from '../../../src/kube/api.js';
 import { type CatalogChange, ServiceCatalog } from '../../../src/kube/service-catalog.js';
-import { type KubeList, type KubeService, parseNode, parseService } from '../../../src/kube/types.js';
+import { type KubeService, type KubeTolerantList, parseNode, parseService } from '../../../src/kube/types.js';
 import type { WatchOptions } from '../../../src/kube/watch.js';
 import type { WatchEvent } from '../../../src/kube/watch-event.js';
 import type { LogLevel } from '../../../src/log.js';
@@ -61,6 +61,9 @@ function fakeCluster() {
     ],
     version: '100',
     listFailure: undefined as Error | undefined,
+    /** Raw objects added to the lists as the API would send them. */
+    malformedServices: [] as unknown[],
+    malformedNodes: [] as unknown[],
   };
   let lists = 0;
   const watches: {
@@ -69,10 +72,16 @@ function fakeCluster() {
     fail: (error: Error) => void;
     closed: () => boolean;
   }[] = [];
-  const list = async <T>(items: T[]): Promise<KubeList<T>> => {
+  // Malformed objects go through the API's own tolerant parse (api.ts): counted, the first problem kept.
+  const list = async <T>(
+    items: T[],
+    raw: unknown[],
+    parse: (item: unknown) => T,
+  ): Promise<KubeTolerantList<T>> => {
     lists++;
     if (state.listFailure) throw state.listFailure;
-    return { items, resourceVersion: state.version };
+    const bad = parseEach(raw, parse);
+    return { ...bad, items: [...items, ...bad.items], resourceVersion: state.version };
   };
   const context = { host: 'devserver', cluster: 'my-app', address: '127.0.0.1:16443' };
   const api = {
@@ -82,8 +91,8 @@ function fakeCluster() {
       credentials: { ca: '', cert: '', key: '' },
       context,
     },
-    listServicesAt: () => list(state.services),
-    listNodes: () => list(state.nodes),
+    listServicesAt: () => list(state.services, state.malformedServices, parseService),
+    listNodes: () => list(state.nodes, state.malformedNodes, parseNode),
   } as unknown as KubeApi;
   // A watch is open until it ends, fails or is aborted.
   const watch = (options: WatchOptions) =>
@@ -282,6 +291,38 @@ describe('ServiceCatalog', () => {
     expect(await breakAndRelist()).toBe(1000);
     clock.advance(60_000);
     expect(await breakAndRelist()).toBe(500);
+    catalog.stop();
+  });
+
+  it('skips malformed Services and Nodes in a list with one warning per list, keeping the rest', async () => {
+    const cluster = fakeCluster();
+    cluster.state.malformedServices = [
+      serviceObject('default', 'evil\u001b]0;pwned\u0007'),
+      serviceObject('default', 'bad-port', 'NodePort', 70_000),
+      serviceObject('default', 'fine', 'NodePort', 81),
+    ];
+    cluster.state.malformedNodes = [{ metadata: { name: 'Not A Node' } }];
+    const logs: string[] = [];
+    const catalog = new ServiceCatalog({
+      api: cluster.api,
+      cluster: 'my-app',
+      onChange: () => {},
+      log: (_level, message) => logs.push(message),
+      clock: fakeClock(),
+      watch: cluster.watch,
+    });
+    await catalog.start();
+    expect(names(catalog.current().services)).toEqual([
+      'default/fine',
+      'monitoring/grafana',
+      'my-namespace/my-app-svc',
+    ]);
+    expect(catalog.current().readyNodes).toEqual(['k3d-my-app-server-0']);
+    expect(logs).toHaveLength(2);
+    expect(logs[0]).toMatch(/^ignored 2 malformed Service\(s\) in the list from my-app: /);
+    expect(logs[0]).toContain('metadata.name is not a Kubernetes name: "evil');
+    expect(logs[1]).toMatch(/^ignored 1 malformed Node\(s\) in the list from my-app: /);
+    for (const line of logs) expect(line).not.toMatch(/[\u0000-\u001f]/);
     catalog.stop();
   });
 

@@ -17,12 +17,15 @@ function subject(initially = true) {
   const k3dRuns: string[] = [];
   const lines: string[] = [];
   const rediscoveries: string[] = [];
+  const pending: (() => void)[] = [];
   const services = new ServiceDiscovery({
     options: { services: defaultServiceSelection(), clusters: [] },
     discovery: emptyDiscovery(),
     log: (_level, message) => lines.push(message),
-    rediscoverNow: async () => {
+    rediscoverNow: () => {
       rediscoveries.push('now');
+      // A re-plan ends when the test says (finishReplan).
+      return new Promise<void>((resolve) => pending.push(resolve));
     },
     isForwarding: () => forwarding,
     discoverClusters: async () => {
@@ -35,7 +38,8 @@ function subject(initially = true) {
   const setForwarding = (value: boolean) => {
     forwarding = value;
   };
-  return { services, kube, k3dRuns, lines, rediscoveries, connection, setForwarding };
+  const finishReplan = () => pending.shift()?.();
+  return { services, kube, k3dRuns, lines, rediscoveries, connection, setForwarding, finishReplan };
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -56,6 +60,31 @@ describe('ServiceDiscovery', () => {
     // The timer's next discovery reads k3d again.
     await services.discover(connection);
     expect(k3dRuns).toHaveLength(2);
+  });
+
+  it('runs at most one re-plan and one pending, however many watch events arrive', async () => {
+    const { services, kube, rediscoveries, connection, finishReplan } = subject();
+    await services.discover(connection);
+    const catalog = kube.catalogsMade[0]!;
+    catalog.announce();
+    await flush();
+    expect(rediscoveries).toEqual(['now']);
+    // A flood while that re-plan runs: one more afterwards, not one per event.
+    for (let event = 0; event < 50; event++) {
+      catalog.announce();
+      await flush();
+    }
+    expect(rediscoveries).toEqual(['now']);
+    finishReplan();
+    await flush();
+    expect(rediscoveries).toEqual(['now', 'now']);
+    finishReplan();
+    await flush();
+    expect(rediscoveries).toEqual(['now', 'now']);
+    // Quiet again: the next change re-plans at once.
+    catalog.announce();
+    await flush();
+    expect(rediscoveries).toEqual(['now', 'now', 'now']);
   });
 
   it('does not re-use clusters across a reconnect, nor re-plan a session that is not forwarding', async () => {
@@ -82,7 +111,7 @@ describe('ServiceDiscovery', () => {
     expect(down.rediscoveries).toEqual(['now']);
   });
 
-  it('logs the Services a plan gained and lost, not the first plan’s', () => {
+  it('logs the Services an apply started and stopped, not the first apply’s nor a failed bind', () => {
     const { services, lines } = subject();
     const grafana = forwardSpec({
       id: 'my-app/service/monitoring/grafana:3000',
@@ -94,11 +123,24 @@ describe('ServiceDiscovery', () => {
       localPort: 8081,
       service: { namespace: 'my-namespace', name: 'app\u001b[31m', port: 8080 },
     });
+    const backend = forwardSpec({
+      id: 'my-app/service/default/backend:9000',
+      localPort: 9000,
+      service: { namespace: 'default', name: 'backend', port: 9000 },
+    });
     const api = forwardSpec({ kind: 'api', remotePort: 16443 });
-    services.notePlan([api, app]);
+    const none = { started: [], stopped: [], failed: [] };
+    services.noteApplied({ ...none, started: [api, app] });
     expect(lines).toEqual([]);
-    services.notePlan([api, app, grafana]);
-    services.notePlan([api, grafana]);
+    // Planned but its port could not be bound: not announced.
+    services.noteApplied({
+      ...none,
+      started: [grafana],
+      failed: [{ spec: backend, error: new Error('busy') }],
+    });
+    services.noteApplied({ ...none, stopped: [app] });
+    // Moved to another local port: it neither appeared nor left.
+    services.noteApplied({ started: [{ ...grafana, localPort: 3001 }], stopped: [grafana], failed: [] });
     expect(lines).toEqual([
       'service monitoring/grafana:3000 appeared on my-app → 127.0.0.1:3000',
       'service my-namespace/app\\x1b[31m:8080 left my-app',

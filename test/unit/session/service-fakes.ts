@@ -125,12 +125,20 @@ export function fakeKube(): FakeKube {
       kube.catalogsMade.push(catalog);
       return catalog;
     },
-    podStreams: async () => ({
-      open: async (target) => {
-        kube.podTargets.push(target);
-        return fakeChannel();
-      },
-    }),
+    podStreams: async () => {
+      const handedOut: FakeChannel[] = [];
+      return {
+        open: async (target) => {
+          kube.podTargets.push(target);
+          const channel = fakeChannel();
+          handedOut.push(channel);
+          return channel;
+        },
+        stop: () => {
+          for (const channel of handedOut) channel.destroy();
+        },
+      };
+    },
   };
   return kube;
 }

@@ -3,10 +3,17 @@
 // when a cluster's API cannot be read, and everything rebuilt over a new connection.
 import { describe, expect, it } from 'vitest';
 import { defaultServiceSelection } from '../../../src/config/resolve.js';
-import type { ServicesMode } from '../../../src/plan/types.js';
+import type { ServiceInfo, ServicesMode } from '../../../src/plan/types.js';
 import { ServiceFollower } from '../../../src/session/service-follow.js';
 import { forwardSpec, k3dCluster } from '../../builders.js';
-import { type FakeKube, fakeConnection, fakeKube, manualClock, nodes } from './service-fakes.js';
+import {
+  type FakeChannel,
+  type FakeKube,
+  fakeConnection,
+  fakeKube,
+  manualClock,
+  nodes,
+} from './service-fakes.js';
 
 const myApp = k3dCluster('my-app', { nodes: nodes('my-app') });
 const other = k3dCluster('other', { nodes: nodes('other', '172.19.0.2', '172.19.0.3') });
@@ -31,6 +38,8 @@ function follower(
 function live(kube: FakeKube): string[] {
   return kube.catalogsMade.filter((catalog) => !catalog.stopped).map((catalog) => catalog.cluster);
 }
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('ServiceFollower', () => {
   it('follows every running cluster and tells the plan its Services, ready nodes and node reach', async () => {
@@ -79,10 +88,11 @@ describe('ServiceFollower', () => {
     );
   });
 
-  it('gives a cluster whose API fails an error entry, and tries it again on the next discovery', async () => {
+  it('gives a cluster whose API fails an error entry, and retries it in the background with a backoff', async () => {
     const kube = fakeKube();
     kube.failing.set('my-app', 'k3d kubeconfig get failed: no such cluster');
-    const { subject, lines } = follower(kube);
+    const clock = manualClock();
+    const { subject, lines, changes } = follower(kube, { clock });
     const connection = fakeConnection();
     await subject.update(connection, [myApp, other]);
     expect(subject.catalogs().get('my-app')).toMatchObject({
@@ -91,13 +101,75 @@ describe('ServiceFollower', () => {
     });
     expect(subject.catalogs().get('other')?.error).toBeUndefined();
     expect(lines).toContain(
-      'services of my-app not followed (mapped ports only): k3d kubeconfig get failed: no such cluster',
+      'services of my-app not followed (mapped ports only; retrying): k3d kubeconfig get failed: no such cluster',
     );
-    kube.failing.clear();
+    // The next discovery does not try it again itself (that would hold up every other cluster's re-plan).
     await subject.update(connection, [myApp, other]);
-    expect(subject.catalogs().get('my-app')?.error).toBeUndefined();
+    expect(kube.apisOpened).toEqual(['my-app', 'other']);
+    // The background retry fails the same way: no new line, and it tries again later.
+    clock.fireAll();
+    await flush();
     expect(kube.apisOpened).toEqual(['my-app', 'other', 'my-app']);
+    expect(lines.filter((line) => line.startsWith('services of my-app not followed'))).toHaveLength(1);
+    expect(subject.catalogs().get('my-app')?.error).toBe('k3d kubeconfig get failed: no such cluster');
+    expect(changes).toEqual([]);
+    kube.failing.clear();
+    clock.fireAll();
+    await flush();
+    expect(subject.catalogs().get('my-app')?.error).toBeUndefined();
     expect(live(kube)).toEqual(['other', 'my-app']);
+    expect(changes).toEqual(['change']);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('does not hold up a later discovery for a cluster whose API hangs', async () => {
+    const kube = fakeKube();
+    kube.hanging.add('my-app');
+    const clock = manualClock();
+    const { subject, changes } = follower(kube, { clock });
+    const connection = fakeConnection();
+    const first = subject.update(connection, [myApp]);
+    await flush();
+    clock.fireAll();
+    await first;
+    expect(subject.catalogs().get('my-app')?.error).toMatch(/did not list its Services within 30 s/);
+    // Its background retry hangs too; a discovery meanwhile (another cluster appeared) is not held up.
+    clock.fireAll();
+    await flush();
+    expect(kube.catalogsMade).toHaveLength(2);
+    await subject.update(connection, [myApp, other]);
+    expect(live(kube)).toEqual(['my-app', 'other']);
+    expect(subject.catalogs().get('my-app')?.error).toMatch(/did not list its Services within 30 s/);
+    expect(subject.catalogs().get('other')?.error).toBeUndefined();
+    expect(changes).toEqual([]);
+    // Dropped (the cluster stopped) while retrying: no timer is left behind.
+    await subject.update(connection, [other]);
+    clock.fireAll();
+    await flush();
+    expect(clock.pending()).toBe(0);
+    expect(live(kube)).toEqual(['other']);
+  });
+
+  it('keeps the last known Services while a catalog relists after a broken watch', async () => {
+    const kube = fakeKube();
+    const { subject } = follower(kube);
+    await subject.update(fakeConnection(), [myApp]);
+    const grafana: ServiceInfo = {
+      namespace: 'monitoring',
+      name: 'grafana',
+      type: 'NodePort',
+      labels: {},
+      hasSelector: true,
+      ports: [{ port: 3000, nodePort: 31742, protocol: 'TCP' }],
+    };
+    kube.catalogsMade[0]!.view = {
+      services: [grafana],
+      readyNodes: ['k3d-my-app-server-0'],
+      error: 'the services watch answered 410 Gone: its resourceVersion is too old',
+    };
+    const entry = subject.catalogs().get('my-app');
+    expect(entry?.error).toBeUndefined();
+    expect(entry?.services).toEqual([grafana]);
   });
 
   it('gives up on a first list that never ends, so discovery goes on without that cluster’s Services', async () => {
@@ -180,5 +252,27 @@ describe('ServiceFollower', () => {
     await expect(subject.openPod(connection, elsewhere)).rejects.toThrow(
       'The API of cluster "gone" is not being read, so default/backend:9000 cannot be reached through a pod.',
     );
+  });
+
+  it('ends the pod streams of a re-created cluster, and starts nothing after stop()', async () => {
+    const kube = fakeKube();
+    const { subject } = follower(kube, { mode: 'all' });
+    const connection = fakeConnection();
+    await subject.update(connection, [myApp]);
+    const spec = forwardSpec({
+      cluster: 'my-app',
+      service: { namespace: 'default', name: 'backend', port: 9000 },
+      via: { kind: 'pod', namespace: 'default', service: 'backend', port: 9000 },
+    });
+    const open = (await subject.openPod(connection, spec)) as FakeChannel;
+    await subject.update(connection, [{ ...myApp, createdAt: '2026-01-02T09:00:00Z' }]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(open.destroyed).toBe(true);
+    // An update queued before stop() runs after it: it must not follow anything again.
+    const late = subject.update(fakeConnection(), [myApp, other]);
+    subject.stop();
+    await late;
+    expect(live(kube)).toEqual([]);
+    expect(subject.catalogs().size).toBe(0);
   });
 });
