@@ -356,6 +356,17 @@ describe('what a misbehaving API sends', () => {
     ]);
   });
 
+  it('forwards a Service whose port name is a legal DNS label longer than 15 characters', () => {
+    const metrics = serviceInfo({
+      namespace: 'monitoring',
+      name: 'prometheus',
+      ports: [{ protocol: 'TCP', port: 9090, nodePort: 31090, name: 'http-metrics-prometheus' }],
+    });
+    const result = plan(clusterServices([metrics]));
+    expect(result.forwards.map((spec) => spec.id).at(-1)).toBe('my-app/service/monitoring/prometheus:9090');
+    expect(result.skipped).toEqual([]);
+  });
+
   it('forwards at most 500 Service ports of a cluster and says how many more there are', () => {
     const many = Array.from({ length: 510 }, (_, i) =>
       serviceInfo({
