@@ -5,7 +5,8 @@ import { parsePortMaps } from '../plan/forward-plan.js';
 import { isDnsLabel } from '../plan/kube-names.js';
 import { MAX_SELECTOR_LENGTH, parseLabelSelector } from '../plan/label-selector.js';
 import { isServicePinSpec, parseServicePins } from '../plan/service-pin.js';
-import type { ServicesMode } from '../plan/types.js';
+import type { ServiceSelection, ServicesMode } from '../plan/types.js';
+import { DEFAULT_EXCLUDED_NAMESPACES, DEFAULT_SERVICES_MODE } from './defaults.js';
 import type { ValueSource } from './setting-checks.js';
 
 export const SERVICES_MODES: readonly ServicesMode[] = ['mapped', 'nodeport', 'all'];
@@ -13,6 +14,17 @@ export const SERVICES_MODES: readonly ServicesMode[] = ['mapped', 'nodeport', 'a
 export const SERVICE_LIMITS = { namespaces: 100, selectorLength: MAX_SELECTOR_LENGTH, pins: 256 } as const;
 /** `--exclude-namespace none`: exclude nothing (not even kube-system); a list cannot be typed empty. */
 export const NO_NAMESPACE = 'none';
+
+/** The built-in selection: NodePort/LoadBalancer Services of every namespace but kube-system. */
+export function defaultServiceSelection(): ServiceSelection {
+  return {
+    mode: DEFAULT_SERVICES_MODE,
+    namespaces: [],
+    excludeNamespaces: [...DEFAULT_EXCLUDED_NAMESPACES],
+    selector: undefined,
+    pins: [],
+  };
+}
 
 function fix(source: ValueSource, example: string): string {
   return 'flag' in source
