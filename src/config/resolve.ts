@@ -7,15 +7,19 @@ import type { ServiceSelection } from '../plan/types.js';
 import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_CONTEXT_TEMPLATE,
-  DEFAULT_EXCLUDED_NAMESPACES,
   DEFAULT_HOLD_TIMEOUT_MS,
   DEFAULT_REDISCOVER_INTERVAL_MS,
-  DEFAULT_SERVICES_MODE,
   DEFAULT_TRANSPORT,
   type TransportSetting,
 } from './defaults.js';
 import { defaultKubeconfigPath } from './paths.js';
-import { checkNamespaces, checkSelector, checkServicesMode, NO_NAMESPACE } from './service-checks.js';
+import {
+  checkNamespaces,
+  checkSelector,
+  checkServicesMode,
+  defaultServiceSelection,
+  NO_NAMESPACE,
+} from './service-checks.js';
 import {
   checkBind,
   checkClusters,
@@ -28,6 +32,7 @@ import {
 } from './setting-checks.js';
 import type { HostSettings, SettingKey } from './setting-keys.js';
 
+export { defaultServiceSelection } from './service-checks.js';
 export type { HostSettings } from './setting-keys.js';
 
 export interface ConnectFlags {
@@ -83,17 +88,6 @@ export interface SessionOptions {
   askpass: string | undefined;
   /** Which Services are forwarded beyond k3d's mappings (issue 14), and the Service pins. */
   services: ServiceSelection;
-}
-
-/** The built-in selection: NodePort/LoadBalancer Services of every namespace but kube-system. */
-export function defaultServiceSelection(): ServiceSelection {
-  return {
-    mode: DEFAULT_SERVICES_MODE,
-    namespaces: [],
-    excludeNamespaces: [...DEFAULT_EXCLUDED_NAMESPACES],
-    selector: undefined,
-    pins: [],
-  };
 }
 
 export function isLoopback(address: string): boolean {

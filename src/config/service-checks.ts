@@ -2,16 +2,29 @@
 // flag, `tunnel config set`, or the settings file. Pure. An error says what, why, and what to type.
 import { UsageError } from '../errors.js';
 import { parsePortMaps } from '../plan/forward-plan.js';
-import { parseLabelSelector } from '../plan/label-selector.js';
-import { isDnsLabel, isServicePinSpec, parseServicePins } from '../plan/service-pin.js';
-import type { ServicesMode } from '../plan/types.js';
+import { isDnsLabel } from '../plan/kube-names.js';
+import { MAX_SELECTOR_LENGTH, parseLabelSelector } from '../plan/label-selector.js';
+import { isServicePinSpec, parseServicePins } from '../plan/service-pin.js';
+import type { ServiceSelection, ServicesMode } from '../plan/types.js';
+import { DEFAULT_EXCLUDED_NAMESPACES, DEFAULT_SERVICES_MODE } from './defaults.js';
 import type { ValueSource } from './setting-checks.js';
 
 export const SERVICES_MODES: readonly ServicesMode[] = ['mapped', 'nodeport', 'all'];
 /** Bounds shared with the control socket's reading (control/validate-services.ts). */
-export const SERVICE_LIMITS = { namespaces: 100, selectorLength: 1024, pins: 256 } as const;
+export const SERVICE_LIMITS = { namespaces: 100, selectorLength: MAX_SELECTOR_LENGTH, pins: 256 } as const;
 /** `--exclude-namespace none`: exclude nothing (not even kube-system); a list cannot be typed empty. */
 export const NO_NAMESPACE = 'none';
+
+/** The built-in selection: NodePort/LoadBalancer Services of every namespace but kube-system. */
+export function defaultServiceSelection(): ServiceSelection {
+  return {
+    mode: DEFAULT_SERVICES_MODE,
+    namespaces: [],
+    excludeNamespaces: [...DEFAULT_EXCLUDED_NAMESPACES],
+    selector: undefined,
+    pins: [],
+  };
+}
 
 function fix(source: ValueSource, example: string): string {
   return 'flag' in source
@@ -102,7 +115,7 @@ export function splitMaps(specs: readonly string[]): MapSpecs {
   return { ports, pins };
 }
 
-/** A namespace name (RFC 1123 label), for readers that may not import plan/ (control/). */
+/** A namespace or Service name (RFC 1123 label), for readers that may not import plan/ (control/). */
 export function isNamespaceName(text: string): boolean {
   return isDnsLabel(text);
 }

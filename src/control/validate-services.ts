@@ -16,7 +16,7 @@ import {
 type ServiceSelection = SessionOptions['services'];
 
 /** A pin's key, as plan/service-pin.ts writes it: `namespace/name:port`. */
-const PIN_KEY = /^([a-z0-9-]{1,63})\/([a-z0-9-]{1,63}):(\d{1,5})$/;
+const PIN_KEY = /^([^/]{1,63})\/([^:]{1,63}):(\d{1,5})$/;
 
 export function readServiceSelection(options: Record<string, unknown>): ServiceSelection | undefined {
   const value = options.services;

@@ -5,7 +5,13 @@
 import { describeError } from '../errors.js';
 import type { ForwardSpec } from '../plan/types.js';
 import { ForwardListener } from './listener.js';
-import type { ChannelOpener, ForwardLog, ForwardSnapshot, ListenerOptions } from './types.js';
+import {
+  type ChannelOpener,
+  type ForwardLog,
+  type ForwardSnapshot,
+  type ListenerOptions,
+  remoteEnd,
+} from './types.js';
 
 export interface ApplyResult {
   started: ForwardSpec[];
@@ -26,14 +32,13 @@ function sameRemote(a: ForwardSpec, b: ForwardSpec): boolean {
     a.remotePort === b.remotePort &&
     a.nodePort === b.nodePort &&
     JSON.stringify(a.via ?? null) === JSON.stringify(b.via ?? null) &&
-    JSON.stringify(a.service ?? null) === JSON.stringify(b.service ?? null)
+    JSON.stringify(a.service ?? null) === JSON.stringify(b.service ?? null) &&
+    // The note (why the port moved) is part of what status shows: a retarget must not leave it stale.
+    JSON.stringify(a.remapped ?? null) === JSON.stringify(b.remapped ?? null)
   );
 }
 
-function remoteEnd(spec: ForwardSpec): string {
-  if (spec.via?.kind === 'pod') return `a pod of ${spec.via.namespace}/${spec.via.service}:${spec.via.port}`;
-  return `${spec.remoteHost}:${spec.remotePort}`;
-}
+export { remoteEnd };
 
 export class ListenerSet {
   private readonly listeners = new Map<string, ForwardListener>();
@@ -58,9 +63,11 @@ export class ListenerSet {
       if (next && sameLocal(next, listener.spec)) {
         // Same port, new dev-server end: a restart would reset every open connection for nothing.
         if (!sameRemote(next, listener.spec)) {
+          const before = remoteEnd(listener.spec);
           listener.retarget(next);
           result.retargeted.push(next);
-          this.log('info', `forward ${id} now goes to ${remoteEnd(next)}`);
+          // A changed note alone (remapped) is no news for the log.
+          if (remoteEnd(next) !== before) this.log('info', `forward ${id} now goes to ${remoteEnd(next)}`);
         }
         continue;
       }

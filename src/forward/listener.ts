@@ -4,39 +4,24 @@
 // listener or the session. Owns its sockets: stop() closes the server and every connection it accepted.
 import net from 'node:net';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../config/defaults.js';
-import { describeError, TunnelError } from '../errors.js';
+import { describeError } from '../errors.js';
 import type { ForwardSpec } from '../plan/types.js';
+import { HeldClients } from './held-clients.js';
 import { limitConnections } from './limit.js';
+import { listenExclusive } from './listen.js';
 import { pipeBoth } from './pipe.js';
 import { reclaimAfterLeftBehind } from './reclaim.js';
 import {
   type ChannelOpener,
   DEFAULT_STALL_AFTER_MS,
+  emptyStats,
   type ForwardLog,
   type ForwardSnapshot,
-  type ForwardStats,
   type ListenerOptions,
+  openFailure,
 } from './types.js';
 
-/** Counters of a forward that has seen nothing yet. */
-export function emptyStats(): ForwardStats {
-  return {
-    open: 0,
-    total: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    failed: 0,
-    held: 0,
-    heldTimedOut: 0,
-    dropped: 0,
-    lastError: undefined,
-    lastErrorAt: undefined,
-    lastActivityAt: undefined,
-    remoteAnswers: undefined,
-    remoteCheckedAt: undefined,
-    remoteError: undefined,
-  };
-}
+export { emptyStats };
 
 /** How soon a client whose channel failed with the link is tried again (on the then current link). */
 const LINK_RETRY_MS = 1_000;
@@ -56,9 +41,7 @@ export class ForwardListener {
   private readonly server: net.Server;
   /** Every accepted socket still open, whatever its phase (held, opening, piped). */
   private readonly sockets = new Set<net.Socket>();
-  private readonly held = new Map<net.Socket, NodeJS.Timeout>();
-  /** When each client's hold timeout runs out (from its acceptance; dropped once it is piped). */
-  private readonly holdDeadlines = new Map<net.Socket, number>();
+  private readonly held: HeldClients;
   /** Sockets waiting for a channel, each with a token naming its attempt (a stale result is discarded). */
   private readonly opening = new Map<net.Socket, object>();
   private readonly piped = new Set<net.Socket>();
@@ -74,6 +57,10 @@ export class ForwardListener {
   ) {
     this.current = spec;
     this.holdTimeoutMs = options.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS;
+    this.held = new HeldClients(this.holdTimeoutMs, this.stats, {
+      retry: (socket) => this.serveOrHold(socket),
+      timedOut: (socket) => this.timedOut(socket),
+    });
     // allowHalfOpen: a client that sends EOF (e.g. after its request) still gets the reply.
     this.server = net.createServer(
       { noDelay: true, allowHalfOpen: true, highWaterMark: LOCAL_HIGH_WATER_MARK },
@@ -89,25 +76,7 @@ export class ForwardListener {
   }
 
   async start(): Promise<void> {
-    const { localAddress, localPort } = this.spec;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => {
-        const inUse = error.code === 'EADDRINUSE';
-        reject(
-          new TunnelError('PORT', `cannot listen on ${localAddress}:${localPort}: ${error.message}`, {
-            cause: error,
-            hint: inUse
-              ? `Another process holds the port. Find it with: lsof -nP -iTCP:${localPort} -sTCP:LISTEN`
-              : 'Check the --bind address exists on this machine.',
-          }),
-        );
-      };
-      this.server.once('error', onError);
-      this.server.listen({ host: localAddress, port: localPort, exclusive: true }, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
+    await listenExclusive(this.server, this.spec.localAddress, this.spec.localPort);
     this.server.on('error', (error) => this.recordError(`listener: ${describeError(error)}`));
     this.listening = true;
   }
@@ -116,7 +85,7 @@ export class ForwardListener {
     if (!this.listening) return;
     this.listening = false;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const timer of this.held.values()) clearTimeout(timer);
+    this.held.clearTimers();
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
@@ -130,15 +99,11 @@ export class ForwardListener {
     if (opener === this.opener) return;
     this.opener = opener;
     this.dropPiped();
-    const waiting = [...this.opening.keys(), ...this.held.keys()];
+    const waiting = [...this.opening.keys(), ...this.held.releaseAll()];
     this.opening.clear();
-    for (const socket of waiting) {
-      this.unhold(socket);
-      this.serveOrHold(socket);
-    }
+    for (const socket of waiting) this.serveOrHold(socket);
   }
 
-  /** Records whether the dev-server end accepted a connection (a served client or a health check). */
   /** What this listener forwards; its id and local address never change while it listens. */
   get spec(): ForwardSpec {
     return this.current;
@@ -159,6 +124,7 @@ export class ForwardListener {
     this.stats.remoteError = undefined;
   }
 
+  /** Records whether the dev-server end accepted a connection (a served client or a health check). */
   recordRemote(answers: boolean, error?: string): void {
     this.stats.remoteAnswers = answers;
     this.stats.remoteCheckedAt = new Date().toISOString();
@@ -179,9 +145,7 @@ export class ForwardListener {
     this.stats.open += 1;
     this.stats.lastActivityAt = new Date().toISOString();
     this.sockets.add(socket);
-    // The hold timeout counts from here: a client that first waited for a channel on a link that turned
-    // out dead has already used part of its patience.
-    this.holdDeadlines.set(socket, Date.now() + this.holdTimeoutMs);
+    this.held.accepted(socket);
     // Until the pipe owns the socket (and reports its errors), a client reset must not crash us.
     socket.on('error', (error) => {
       if (!this.piped.has(socket)) this.recordError(`client: ${describeError(error)}`);
@@ -195,44 +159,17 @@ export class ForwardListener {
   private serveOrHold(socket: net.Socket): void {
     if (socket.destroyed) return;
     if (this.opener) this.openFor(socket, this.opener);
-    else this.hold(socket);
+    else this.held.hold(socket);
   }
 
-  private hold(socket: net.Socket, retryAfterMs?: number): void {
-    this.stats.held += 1;
-    const deadline = this.holdDeadlines.get(socket) ?? Date.now() + this.holdTimeoutMs;
-    this.holdDeadlines.set(socket, deadline);
-    const remaining = Math.max(0, deadline - Date.now());
-    if (retryAfterMs !== undefined && retryAfterMs < remaining) {
-      // The link failed under this client: retry on whatever connection is current by then.
-      this.held.set(
-        socket,
-        setTimeout(() => {
-          this.unhold(socket);
-          this.serveOrHold(socket);
-        }, retryAfterMs),
-      );
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.unhold(socket);
-      this.stats.heldTimedOut += 1;
-      this.recordError(`session down for ${this.holdTimeoutMs} ms; closed a waiting client`);
-      this.log('warn', 'closed a client that waited too long for the session to come back', {
-        forward: this.spec.id,
-        holdTimeoutMs: this.holdTimeoutMs,
-      });
-      socket.destroy();
-    }, remaining);
-    this.held.set(socket, timer);
-  }
-
-  private unhold(socket: net.Socket): void {
-    const timer = this.held.get(socket);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.held.delete(socket);
-    this.stats.held -= 1;
+  private timedOut(socket: net.Socket): void {
+    this.stats.heldTimedOut += 1;
+    this.recordError(`session down for ${this.holdTimeoutMs} ms; closed a waiting client`);
+    this.log('warn', 'closed a client that waited too long for the session to come back', {
+      forward: this.spec.id,
+      holdTimeoutMs: this.holdTimeoutMs,
+    });
+    socket.destroy();
   }
 
   private openFor(socket: net.Socket, opener: ChannelOpener): void {
@@ -253,7 +190,7 @@ export class ForwardListener {
           return;
         }
         this.opening.delete(socket);
-        this.holdDeadlines.delete(socket);
+        this.held.forget(socket);
         this.piped.add(socket);
         socket.resume();
         pipeBoth(socket, channel, this.stats).then(({ error, leftBehind }) => {
@@ -272,7 +209,7 @@ export class ForwardListener {
           // Not the forward's fault: hold the client and retry it on the then current connection.
           this.recordError(`waiting for the SSH connection: ${describeError(error)}`);
           this.options.onStall?.(this.spec);
-          this.hold(socket, LINK_RETRY_MS);
+          this.held.hold(socket, LINK_RETRY_MS);
           return;
         }
         this.recordRemote(false, describeError(error));
@@ -283,9 +220,10 @@ export class ForwardListener {
 
   private refused(socket: net.Socket, error: unknown): void {
     this.stats.failed += 1;
-    const remote = `${this.spec.remoteHost}:${this.spec.remotePort}`;
-    this.recordError(`dev server refused ${remote}: ${describeError(error)}`);
-    this.log('warn', `connection to ${remote} on the dev server failed; closed the client`, {
+    // `dev server refused 172.18.0.3:31742`, or for a pod forward `pod port-forward to ns/svc:9000 failed`.
+    const failure = openFailure(this.spec);
+    this.recordError(`${failure}: ${describeError(error)}`);
+    this.log('warn', `${failure}; closed the client`, {
       forward: this.spec.id,
       error: describeError(error),
     });
@@ -304,8 +242,7 @@ export class ForwardListener {
   }
 
   private release(socket: net.Socket): void {
-    this.unhold(socket);
-    this.holdDeadlines.delete(socket);
+    this.held.forget(socket);
     this.opening.delete(socket);
     this.piped.delete(socket);
     if (this.sockets.delete(socket)) this.stats.open -= 1;

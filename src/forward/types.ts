@@ -27,6 +27,38 @@ export interface ForwardStats {
   remoteError: string | undefined;
 }
 
+/** Counters of a forward that has seen nothing yet. */
+export function emptyStats(): ForwardStats {
+  return {
+    open: 0,
+    total: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    failed: 0,
+    held: 0,
+    heldTimedOut: 0,
+    dropped: 0,
+    lastError: undefined,
+    lastErrorAt: undefined,
+    lastActivityAt: undefined,
+    remoteAnswers: undefined,
+    remoteCheckedAt: undefined,
+    remoteError: undefined,
+  };
+}
+
+/** Where a forward's connections go, in a message's words. */
+export function remoteEnd(spec: ForwardSpec): string {
+  if (spec.via?.kind === 'pod') return `a pod of ${spec.via.namespace}/${spec.via.service}:${spec.via.port}`;
+  return `${spec.remoteHost}:${spec.remotePort}`;
+}
+
+/** A refused channel open: the dev server refused a TCP end, or the API's pod port-forward failed. */
+export function openFailure(spec: ForwardSpec): string {
+  if (spec.via?.kind !== 'pod') return `dev server refused ${remoteEnd(spec)}`;
+  return `pod port-forward to ${spec.via.namespace}/${spec.via.service}:${spec.via.port} failed`;
+}
+
 export type ForwardState = 'listening' | 'stopped';
 
 export interface ForwardSnapshot {

@@ -2,6 +2,7 @@
 // through the API and parsed field by field, and a pure choice of one ready pod and the port it listens on.
 // Names from the API go into a URL path and into messages, so only Kubernetes-shaped names are kept.
 import { TunnelError } from '../errors.js';
+import { isDnsSubdomain } from '../plan/kube-names.js';
 import type { KubeApi } from './api.js';
 
 /** One endpoint that is a pod. Endpoints of another kind (a hand-made slice) are dropped. */
@@ -36,10 +37,6 @@ const MAX_SLICES = 64;
 const MAX_ENDPOINTS = 1000;
 const MAX_PORTS = 100;
 
-// A DNS-1123 subdomain (pod names) and label (namespaces): nothing else reaches a path or a message.
-const POD_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 type Fields = Record<string, unknown>;
 const isFields = (value: unknown): value is Fields =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -59,8 +56,11 @@ function parsePorts(value: unknown): SlicePort[] {
 function parseEndpoint(raw: unknown, sliceNamespace: string): SliceEndpoint[] {
   if (!isFields(raw) || !isFields(raw.targetRef)) return [];
   const { kind, name, namespace = sliceNamespace } = raw.targetRef;
-  if (kind !== 'Pod' || typeof name !== 'string' || !POD_NAME.test(name)) return [];
-  if (typeof namespace !== 'string' || !NAMESPACE.test(namespace)) return [];
+  // A pod name is a DNS-1123 subdomain: nothing else reaches a path or a message.
+  if (kind !== 'Pod' || typeof name !== 'string' || !isDnsSubdomain(name)) return [];
+  // The endpoints controller only lists pods of the Service's own namespace; a slice that points
+  // elsewhere would send the forward somewhere the user did not ask for, so it is dropped.
+  if (namespace !== sliceNamespace) return [];
   const conditions = isFields(raw.conditions) ? raw.conditions : {};
   return [{ pod: name, namespace, ready: conditions.ready !== false && conditions.terminating !== true }];
 }

@@ -2,6 +2,7 @@
 // was read, or in another namespace), with the kubectl command that shows where it is; or the API does not
 // serve the path at all. Names from the path reach the command only when they are DNS labels.
 import { TunnelError } from '../errors.js';
+import { isDnsLabel } from '../plan/kube-names.js';
 import type { ApiRequest } from './api-errors.js';
 
 export interface NotFoundInput {
@@ -16,11 +17,10 @@ export interface NotFoundInput {
   checkKubeconfig: string;
 }
 
-// A DNS label, as Kubernetes names Services and namespaces; anything else is not pasted into a command.
-const KUBE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// Only a DNS label (plan/kube-names.ts), as Kubernetes names Services and namespaces, is pasted into a command.
 
 /** The namespace, resource and name of an object path, `/api/v1/namespaces/<ns>/<resource>/<name>`. A name
- * that needed percent-encoding is no DNS label, so the raw segments are what KUBE_NAME judges. */
+ * that needed percent-encoding is no DNS label, so the raw segments are what isDnsLabel judges. */
 function objectOf(path: string): { namespace: string; resource: string; name: string } | undefined {
   const [, namespace = '', resource = '', name = ''] =
     /^\/api\/v1\/namespaces\/([^/?]+)\/([a-z]+)\/([^/?]+)/.exec(path) ?? [];
@@ -38,8 +38,8 @@ export function notFoundError(input: NotFoundInput): TunnelError {
     });
   }
   const kind = object.resource.replace(/s$/, '');
-  const name = KUBE_NAME.test(object.name) ? object.name : '<name>';
-  const namespace = KUBE_NAME.test(object.namespace) ? object.namespace : '<namespace>';
+  const name = isDnsLabel(object.name) ? object.name : '<name>';
+  const namespace = isDnsLabel(object.namespace) ? object.namespace : '<namespace>';
   const find = checkKubeconfig.replace(
     'get services -A',
     `get ${object.resource} -A --field-selector metadata.name=${name}`,

@@ -6,6 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isDnsLabel } from '../plan/kube-names.js';
 import type { KubeApi } from './api.js';
 import { listEndpointSlices, type PickChoice, type PickedEndpoint, pickEndpoint } from './endpoints.js';
 import { openPodStream, type PodStreamTarget } from './pod-forward.js';
@@ -150,7 +151,7 @@ function stoppedError(api: KubeApi): TunnelError {
 }
 
 function noReadyPod(api: KubeApi, target: ServicePortTarget): TunnelError {
-  const service = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(target.service) ? target.service : '<service>';
+  const service = isDnsLabel(target.service) ? target.service : '<service>';
   return new TunnelError(
     'FORWARD',
     `No ready pod behind ${serviceWord(target)} on cluster ${JSON.stringify(api.context.cluster)}${target.portName ? ` (port ${JSON.stringify(target.portName)})` : ''}.`,

@@ -10,6 +10,7 @@ import { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { TunnelError } from '../errors.js';
 import { defaultNames } from '../kubeconfig/rewrite.js';
+import { isDnsLabel, isDnsSubdomain } from '../plan/kube-names.js';
 import { remoteText } from '../redact.js';
 import { isSafeClusterName } from '../remote/k3d-parse.js';
 import type { ApiContext } from './api-errors.js';
@@ -36,8 +37,6 @@ export function isPodGone(error: unknown): boolean {
   return error instanceof PodForwardError && error.podGone;
 }
 
-const DNS_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-
 /** `namespace/pod:port` for messages (escaped, bounded: the names come from the API). */
 export function podWord(ref: PodRef): string {
   return remoteText(`${ref.namespace}/${ref.pod}:${ref.port}`, 300);
@@ -45,7 +44,7 @@ export function podWord(ref: PodRef): string {
 
 /** A kubectl line for the user's machine (the context tunnel merged), with names only when they are safe. */
 export function kubectlLine(context: ApiContext, namespace: string, args: string): string {
-  const ns = DNS_NAME.test(namespace) ? namespace : '<namespace>';
+  const ns = isDnsLabel(namespace) ? namespace : '<namespace>';
   const cluster = isSafeClusterName(context.cluster) ? context.cluster : '<cluster>';
   const host = /^[\w.@:-]{1,100}$/.test(context.host) ? context.host : '<host>';
   const kubeContext = defaultNames(cluster, host).context;
@@ -54,7 +53,7 @@ export function kubectlLine(context: ApiContext, namespace: string, args: string
 
 export function podErrorFromChannel(context: ApiContext, ref: PodRef, text: string): PodForwardError {
   const podGone = errorMeansPodGone(text);
-  const pod = DNS_NAME.test(ref.pod) ? ref.pod : '<pod>';
+  const pod = isDnsSubdomain(ref.pod) ? ref.pod : '<pod>';
   return new PodForwardError(
     `The pod port-forward to ${podWord(ref)} on cluster ${JSON.stringify(context.cluster)} failed: ${remoteText(text, 600)}`,
     {

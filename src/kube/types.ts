@@ -2,6 +2,7 @@
 // local listener), and the pure NodePort checks built on it. It never opens SSH, never writes files and
 // never prints. This file: the few API objects we read, checked field by field as the API returns them.
 import { TunnelError } from '../errors.js';
+import { isDnsSubdomain, isLabelValue, isQualifiedName, isServicePortName } from '../plan/kube-names.js';
 import { remoteText } from '../redact.js';
 
 export interface KubeServicePort {
@@ -99,27 +100,19 @@ function text(value: unknown, where: string): string {
   return value;
 }
 
-// DNS-1123 subdomain: what the API server accepts for a namespace, Service or Node name.
-const KUBE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-// A label key ([prefix/]name) and value, as apimachinery validates them.
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 export const MAX_LABELS = 64;
 
 /** A name the API server would have accepted; anything else (control characters…) is refused. */
 export function kubeName(value: unknown, where: string): string {
   const name = text(value, where);
-  if (!KUBE_NAME.test(name))
+  // DNS-1123 subdomain: the widest rule the API server applies to a namespace, Service or Node name.
+  if (!isDnsSubdomain(name))
     throw unexpected(`${where} is not a Kubernetes name: ${JSON.stringify(remoteText(name, 80))}`);
   return name;
 }
 
-function isLabel(key: string, value: string): boolean {
-  const slash = key.indexOf('/');
-  const name = slash < 0 ? key : key.slice(slash + 1);
-  if (slash >= 0 && !LABEL_PREFIX.test(key.slice(0, slash))) return false;
-  return name !== '' && LABEL_NAME.test(name) && LABEL_NAME.test(value);
-}
+// A label key ([prefix/]name) and value, as apimachinery validates them.
+const isLabel = (key: string, value: string) => isQualifiedName(key) && isLabelValue(value);
 
 function labelMap(value: unknown): Record<string, string> {
   const entries = Object.entries(stringMap(value)).filter(([key, entry]) => isLabel(key, entry));
@@ -155,10 +148,7 @@ function parsePort(value: unknown, where: string): KubeServicePort {
   if (!isPort(raw.port)) throw unexpected(`${where} has no "port" between 1 and 65535`);
   return {
     // A port name is a DNS label (the API validates it); anything else is not one we show or match.
-    name:
-      typeof raw.name === 'string' && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(raw.name)
-        ? raw.name
-        : undefined,
+    name: typeof raw.name === 'string' && isServicePortName(raw.name) ? raw.name : undefined,
     protocol: typeof raw.protocol === 'string' ? remoteText(raw.protocol, 16) : 'TCP',
     port: raw.port,
     nodePort: isPort(raw.nodePort) ? raw.nodePort : undefined,

@@ -4,8 +4,9 @@
 import { TunnelError, UsageError } from '../errors.js';
 import { isSafeClusterName, isWildcardHost } from '../remote/k3d-parse.js';
 import type { K3dCluster, PortMapping } from '../remote/types.js';
-import { withServices } from './service-forwards.js';
+import { type ServiceBudget, withServices } from './service-forwards.js';
 import { compareText, desiredPort, flagConflicts, pinnedPort } from './service-ports.js';
+import { MAX_SERVICE_FORWARDS } from './service-skips.js';
 import type { ForwardKind, ForwardSpec, PlanOptions } from './types.js';
 
 export interface SkippedCluster {
@@ -33,6 +34,8 @@ export interface ForwardPlan {
 export function planForwards(clusters: readonly K3dCluster[], options: PlanOptions): ForwardPlan {
   const { selected, skipped } = selectClusters(uniqueByName(clusters), options.clusters, options.lenient);
   const forwards: ForwardSpec[] = [];
+  // One budget for the whole session (clusters by name), not per cluster: descriptors are per process.
+  const budget = { left: MAX_SERVICE_FORWARDS };
   for (const cluster of [...selected].sort((a, b) => compareText(a.name, b.name))) {
     // An engine host the SSH server cannot dial: forwarding there would answer nothing, so say why instead.
     if (cluster.unreachable) {
@@ -43,6 +46,7 @@ export function planForwards(clusters: readonly K3dCluster[], options: PlanOptio
       cluster,
       clusterForwards(cluster, options),
       options,
+      budget,
     );
     const dropped = cluster.notForwarded ?? [];
     if (specs.length === 0 && notes.length === 0 && options.clusters.length === 0 && dropped.length === 0) {
@@ -62,10 +66,15 @@ export function planForwards(clusters: readonly K3dCluster[], options: PlanOptio
 }
 
 // Service forwards only when asked for (mode mapped, or no selection, is the plan as before issue 14).
-function withServicesOf(cluster: K3dCluster, mapped: ForwardSpec[], options: PlanOptions) {
+function withServicesOf(
+  cluster: K3dCluster,
+  mapped: ForwardSpec[],
+  options: PlanOptions,
+  budget: ServiceBudget,
+) {
   const { services } = options;
   if (services === undefined || services.mode === 'mapped') return { forwards: mapped, skipped: [] };
-  return withServices(cluster, mapped, { ...options, services });
+  return withServices(cluster, mapped, { ...options, services }, budget);
 }
 
 function uniqueByName(clusters: readonly K3dCluster[]): K3dCluster[] {

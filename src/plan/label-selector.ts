@@ -2,6 +2,7 @@
 // apimachinery's labels.Parse reads them and validated as it does (qualified-name keys, ≤63-character
 // values), so a `--selector` that kubectl accepts selects the same Services here. Pure.
 import { UsageError } from '../errors.js';
+import { isLabelValue, isQualifiedName } from './kube-names.js';
 
 export type LabelRequirement =
   | { key: string; op: 'in' | 'notin'; values: string[] }
@@ -15,13 +16,12 @@ export interface LabelSelector {
 
 const HINT =
   "Use Kubernetes label selector syntax, e.g. --selector 'app=web,tier!=cache,env in (dev,qa),!internal'.";
-const MAX_SELECTOR = 4096;
-const NAME = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/;
+/** The longest selector tunnel takes, from a flag, a setting or a control frame (the one limit). */
+export const MAX_SELECTOR_LENGTH = 1024;
 
 /** Parses a selector; a bad one is a UsageError naming the part and showing an example. */
 export function parseLabelSelector(text: string): LabelSelector {
-  if (text.length > MAX_SELECTOR) throw bad(text, `is longer than ${MAX_SELECTOR} characters`);
+  if (text.length > MAX_SELECTOR_LENGTH) throw bad(text, `is longer than ${MAX_SELECTOR_LENGTH} characters`);
   const requirements = splitTerms(text).map((term) => parseTerm(term, text));
   return { requirements, matches: (labels) => requirements.every((req) => holds(req, labels)) };
 }
@@ -76,13 +76,7 @@ function parseTerm(term: string, text: string): LabelRequirement {
 
 // A qualified name: [prefix/]name, prefix a DNS subdomain ≤253, name ≤63 (apimachinery IsQualifiedName).
 function key(text: string, selector: string): string {
-  const slash = text.indexOf('/');
-  const prefix = slash === -1 ? undefined : text.slice(0, slash);
-  const name = slash === -1 ? text : text.slice(slash + 1);
-  const prefixOk =
-    prefix === undefined ||
-    (prefix.length > 0 && prefix.length <= 253 && prefix.split('.').every((label) => DNS_LABEL.test(label)));
-  if (!prefixOk || name.length === 0 || name.length > 63 || !NAME.test(name)) {
+  if (!isQualifiedName(text)) {
     throw bad(
       selector,
       `has the key ${JSON.stringify(text)}: a key is a name of at most 63 letters, digits, "-", "_" or ".", ` +
@@ -93,7 +87,7 @@ function key(text: string, selector: string): string {
 }
 
 function value(text: string, selector: string): string {
-  if (text === '' || (text.length <= 63 && NAME.test(text))) return text;
+  if (isLabelValue(text)) return text;
   throw bad(
     selector,
     `has the value ${JSON.stringify(text)}: a value is empty or at most 63 letters, digits, "-", "_" or ".", ` +

@@ -1,6 +1,6 @@
 // Local port choice for a planned set of forwards: keep the desired port (the dev server's, or a Service's
 // own) when it is free on this machine, otherwise move and say so in `remapped`. Never silently: a busy
-// --map pin is an error. Where a forward moves is deterministic for a Service (service-ports.ts). Pure: testing a port means binding it, so the caller gives the checks (local/port-probe.ts in
+// --map pin is an error (or, once a session forwards, a forward left out and said: see `leaveOut`). Where a forward moves is deterministic for a Service (service-ports.ts). Pure: testing a port means binding it, so the caller gives the checks (local/port-probe.ts in
 // production, fakes in tests).
 import { TunnelError } from '../errors.js';
 import { isThisMachine } from './local-host.js';
@@ -30,6 +30,12 @@ export interface AssignOptions {
   devServerIsLocal?: boolean;
   /** Ports our own running listeners hold: taken, but neither someone else's nor privileged. */
   reserved?: ReadonlySet<number>;
+  /**
+   * Given after the first forwarding: a pinned forward whose port cannot be used is left out of the
+   * result and handed here, instead of an error. A pinned Service that appears while its port is busy
+   * must not stop every later re-plan (other Services appearing, leaving) until the port is free.
+   */
+  leaveOut?: (spec: ForwardSpec, error: TunnelError) => void;
 }
 
 type Remapped = NonNullable<ForwardSpec['remapped']>;
@@ -60,8 +66,17 @@ export async function assignLocalPorts(
   };
   const done = new Map<string, ForwardSpec>();
   const movers: [ForwardSpec, Remapped][] = [];
+  const left = new Set<string>();
   for (const spec of claimOrder(specs, context.isPinned)) {
-    const why = await whyMove(spec, context);
+    const why = await whyMove(spec, context).catch((error: unknown) => {
+      if (options.leaveOut === undefined || !(error instanceof TunnelError) || error.code !== 'PORT') {
+        throw error;
+      }
+      options.leaveOut(spec, error);
+      left.add(spec.id);
+      return 'left' as const;
+    });
+    if (why === 'left') continue;
     if (why === undefined) {
       taken.add(spec.localPort);
       done.set(spec.id, spec);
@@ -72,7 +87,7 @@ export async function assignLocalPorts(
     taken.add(localPort);
     done.set(spec.id, { ...spec, localPort, remapped });
   }
-  return specs.map((spec) => done.get(spec.id) ?? spec);
+  return specs.flatMap((spec) => (left.has(spec.id) ? [] : [done.get(spec.id) ?? spec]));
 }
 
 interface AssignContext extends AssignOptions {

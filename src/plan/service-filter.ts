@@ -1,6 +1,7 @@
 // Which of a cluster's Services the planner considers: only names and ports Kubernetes itself would allow
 // (they come from the cluster's API and end up in ids, notes and the log), then the user's namespaces and
 // label selector. Pure.
+import { isDnsLabel, isServicePortName } from './kube-names.js';
 import { parseLabelSelector } from './label-selector.js';
 import type { ServiceInfo, ServiceSelection } from './types.js';
 
@@ -17,22 +18,19 @@ export function selectionFilter(selection: ServiceSelection): (service: ServiceI
 }
 
 // Names and ports come from the cluster's API: only what Kubernetes itself allows reaches an id or a note.
-const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
-// A port's name is an IANA service name (≤15 characters), shown in status.
-const PORT_NAME = /^[a-z0-9](?:[-a-z0-9]{0,13}[a-z0-9])?$/;
 const isPort = (value: number | undefined) =>
   value === undefined || (Number.isInteger(value) && value >= 1 && value <= 65535);
 
 export function isWellFormed(service: ServiceInfo): boolean {
   return (
-    DNS_LABEL.test(service.namespace) &&
-    DNS_LABEL.test(service.name) &&
+    isDnsLabel(service.namespace) &&
+    isDnsLabel(service.name) &&
     service.ports.every(
       (port) =>
         typeof port.port === 'number' &&
         isPort(port.port) &&
         isPort(port.nodePort) &&
-        (port.name === undefined || port.name === '' || PORT_NAME.test(port.name)),
+        (port.name === undefined || port.name === '' || isServicePortName(port.name)),
     )
   );
 }

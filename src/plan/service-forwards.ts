@@ -7,6 +7,7 @@ import type { K3dCluster, K3dNodeAddress } from '../remote/types.js';
 import type { SkippedCluster } from './forward-plan.js';
 import { isWellFormed, selectionFilter } from './service-filter.js';
 import { compareText, pinnedPort } from './service-ports.js';
+import { emptyTally, type Tally, tallyReasons, unreachableProblem } from './service-skips.js';
 import type {
   ClusterServices,
   ForwardSpec,
@@ -18,8 +19,10 @@ import type {
 
 type ServicePort = ServiceInfo['ports'][number];
 
-// Each forward is a local listener: a cluster with thousands of Services must not exhaust descriptors.
-const MAX_SERVICE_FORWARDS = 500;
+/** How many more Service forwards this plan may add (service-skips.ts MAX_SERVICE_FORWARDS, per session). */
+export interface ServiceBudget {
+  left: number;
+}
 
 interface Context {
   cluster: string;
@@ -27,6 +30,7 @@ interface Context {
   options: PlanOptions;
   /** The node whose address reaches NodePorts, or why none does. */
   node: K3dNodeAddress | { problem: string };
+  budget: ServiceBudget;
 }
 
 /** The cluster's forwards with its Services: mapped ones annotated, then Service forwards by ns/name/port. */
@@ -34,6 +38,7 @@ export function withServices(
   cluster: K3dCluster,
   mapped: readonly ForwardSpec[],
   options: PlanOptions & { services: ServiceSelection },
+  budget: ServiceBudget,
 ): { forwards: ForwardSpec[]; skipped: SkippedCluster[] } {
   const catalog = options.catalogs?.get(cluster.name);
   if (catalog === undefined || catalog.error !== undefined) {
@@ -49,13 +54,10 @@ export function withServices(
     selection: options.services,
     options,
     node: chooseNode(cluster, catalog),
+    budget,
   };
-  const { forwards, skipped, tally } = servicePorts(
-    valid.filter(selectionFilter(options.services)),
-    reached,
-    context,
-  );
-  skipped.push(...tallyReasons(cluster.name, tally, context));
+  const { forwards, tally } = servicePorts(valid.filter(selectionFilter(options.services)), reached, context);
+  const skipped = tallyReasons(cluster.name, tally, 'problem' in context.node ? context.node.problem : '');
   const dropped = catalog.services.length - valid.length;
   if (dropped > 0) {
     const reason = `${dropped} Service(s) with malformed names or ports ignored`;
@@ -64,41 +66,39 @@ export function withServices(
   return { forwards: [...annotated, ...forwards], skipped };
 }
 
-type Tally = { blocked: number; viaPod: number; notTcp: number; overLimit: number };
-
 /** One forward per selected TCP port no mapping reaches, by namespace, name and port. */
 function servicePorts(services: readonly ServiceInfo[], reached: ReadonlySet<number>, context: Context) {
-  const tally: Tally = { blocked: 0, viaPod: 0, notTcp: 0, overLimit: 0 };
-  const skipped: SkippedCluster[] = [];
+  const tally = emptyTally();
   const forwards = new Map<string, ForwardSpec>();
   for (const service of [...services].sort(byName)) {
     if (service.type === 'ExternalName') continue;
-    let noSelector = false;
     for (const port of [...service.ports].sort((a, b) => a.port - b.port)) {
       if ((port.protocol || 'TCP').toUpperCase() !== 'TCP') tally.notTcp++;
       else if (!isReached(service, port, reached)) {
         const via = route(service, port, context, tally);
-        if (via === 'no-selector') noSelector = true;
-        else if (via && forwards.size >= MAX_SERVICE_FORWARDS) tally.overLimit++;
-        else if (via) {
-          const spec = toServiceSpec(service, port, via, context);
-          // A Service listed twice (a misbehaving API) must not give two forwards one id.
-          if (!forwards.has(spec.id)) forwards.set(spec.id, spec);
-        }
+        if (via === 'no-selector') tally.noSelector.add(`${service.namespace}/${service.name}`);
+        else if (via) add(forwards, toServiceSpec(service, port, via, context), context, tally);
       }
     }
-    if (noSelector) skipped.push({ cluster: context.cluster, reason: noSelectorReason(service) });
   }
-  return { forwards: [...forwards.values()], skipped, tally };
+  return { forwards: [...forwards.values()], tally };
+}
+
+function add(forwards: Map<string, ForwardSpec>, spec: ForwardSpec, context: Context, tally: Tally): void {
+  // A Service listed twice (a misbehaving API) must not give two forwards one id.
+  if (forwards.has(spec.id)) return;
+  if (context.budget.left <= 0) {
+    tally.overLimit++;
+    return;
+  }
+  context.budget.left--;
+  forwards.set(spec.id, spec);
 }
 
 /** The first running k3d node that Kubernetes calls Ready, servers before agents, by name. */
 function chooseNode(cluster: K3dCluster, catalog: ClusterServices): Context['node'] {
-  if (!catalog.nodeReach.reachable) {
-    return {
-      problem: `the dev server cannot reach the node addresses (${remoteText(catalog.nodeReach.reason, 300)})`,
-    };
-  }
+  const unreachable = unreachableProblem(catalog.nodeReach);
+  if (unreachable !== undefined) return { problem: unreachable };
   const ready = new Set(catalog.readyNodes);
   const candidates = [...(cluster.nodes ?? [])]
     .filter((node) => node.running && ready.has(node.name))
@@ -123,7 +123,7 @@ function route(
   service: ServiceInfo,
   port: ServicePort,
   context: Context,
-  tally: { blocked: number; viaPod: number },
+  tally: Tally,
 ): { via: ForwardVia; remoteHost: string; remotePort: number } | 'no-selector' | undefined {
   const target = nodeTarget(service, port);
   const all = context.selection.mode === 'all';
@@ -132,12 +132,12 @@ function route(
     return { via: { kind: 'node', node: node.name }, remoteHost: node.address, remotePort: target };
   }
   if (target !== undefined && !all) {
-    tally.blocked++;
+    tally.blocked.add(`${service.namespace}/${service.name}`);
     return undefined;
   }
   if (!all) return undefined;
   if (!service.hasSelector) return 'no-selector';
-  if (target !== undefined) tally.viaPod++;
+  if (target !== undefined) tally.viaPod.add(`${service.namespace}/${service.name}`);
   const via: ForwardVia = {
     kind: 'pod',
     namespace: service.namespace,
@@ -196,44 +196,6 @@ function pinByName(spec: ForwardSpec, pins: ServiceSelection['pins']): ForwardSp
 function serviceOf(service: ServiceInfo, port: ServicePort): NonNullable<ForwardSpec['service']> {
   const named = { namespace: service.namespace, name: service.name, port: port.port };
   return port.name ? { ...named, portName: port.name } : named;
-}
-
-function tallyReasons(cluster: string, tally: Tally, context: Context): SkippedCluster[] {
-  const reasons: string[] = [];
-  const problem = 'problem' in context.node ? context.node.problem : '';
-  if (tally.blocked > 0) {
-    reasons.push(
-      `${count(tally.blocked, 'NodePort/LoadBalancer Service port')} not forwarded: ${problem}; ` +
-        'only mapped ports are (services: all forwards them through the API instead)',
-    );
-  }
-  if (tally.viaPod > 0) {
-    reasons.push(
-      `${count(tally.viaPod, 'NodePort/LoadBalancer Service port')} not reached through a node: ${problem}; ` +
-        'forwarded through the API (pod port-forward) instead',
-    );
-  }
-  if (tally.notTcp > 0) {
-    reasons.push(`${count(tally.notTcp, 'UDP/SCTP Service port')} not forwarded (SSH forwards TCP only)`);
-  }
-  if (tally.overLimit > 0) {
-    reasons.push(
-      `${count(tally.overLimit, 'more Service port')} not forwarded: at most ${MAX_SERVICE_FORWARDS} per ` +
-        'cluster (narrow them with --namespace or --selector)',
-    );
-  }
-  return reasons.map((reason) => ({ cluster, reason }));
-}
-
-function noSelectorReason(service: ServiceInfo): string {
-  return (
-    `Service ${service.namespace}/${service.name} is not forwarded: it has no selector, so the API ` +
-    'cannot name a pod behind it'
-  );
-}
-
-function count(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
 function byName(a: ServiceInfo, b: ServiceInfo): number {

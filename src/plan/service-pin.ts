@@ -2,16 +2,10 @@
 // `--map REMOTE:LOCAL` host-port pins (forward-plan.ts parsePortMaps). Pure. A value with a "/" is a
 // Service pin: a bare port never has one, so the two forms cannot be confused.
 import { UsageError } from '../errors.js';
+import { isDnsLabel } from './kube-names.js';
 
 const PIN_EXAMPLE =
   'Example: --map monitoring/grafana:3000:13000 serves the Service grafana (namespace monitoring), port 3000, on localhost:13000.';
-
-/** A Kubernetes object name as Services and namespaces use it: an RFC 1123 label, at most 63 characters. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-export function isDnsLabel(text: string): boolean {
-  return text.length <= 63 && DNS_LABEL.test(text);
-}
 
 /** Whether a --map value is the Service form (it names a namespace/name). */
 export function isServicePinSpec(spec: string): boolean {

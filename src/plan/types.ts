@@ -90,7 +90,11 @@ export interface ClusterServices {
   /** Kubernetes node names (= k3d container names) whose Ready condition is True. */
   readyNodes: string[];
   /** Whether the dev server can reach the cluster's node addresses (probed once per connection). */
-  nodeReach: { reachable: true } | { reachable: false; reason: string };
+  /**
+   * `reason`: the whole story, for the log; `cause`: a few words for the one `skipped` line
+   * ('rootless docker?', 'docker runs on build', 'timed out: a firewall?').
+   */
+  nodeReach: { reachable: true } | { reachable: false; reason: string; cause?: string };
   /** Why the API could not be read (then only mapped ports are forwarded), with the last error. */
   error?: string;
 }

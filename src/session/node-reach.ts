@@ -34,11 +34,16 @@ export async function probeNodeReach(input: NodeReachInput): Promise<NodeReach> 
     return {
       reachable: false,
       reason: `the docker engine runs on ${remoteText(input.engine.remoteHost, 120)}; its cluster network is not reachable from the dev server`,
+      cause: `docker runs on ${remoteText(input.engine.remoteHost, 40)}`,
     };
   }
   const server = cluster.nodes?.find((node) => node.role === 'server' && node.running);
   if (!server) {
-    return { reachable: false, reason: `k3d names no address for a running server node of ${cluster.name}` };
+    return {
+      reachable: false,
+      reason: `k3d names no address for a running server node of ${cluster.name}`,
+      cause: 'no server node address',
+    };
   }
   const timeoutMs = input.timeoutMs ?? DEFAULT_NODE_PROBE_TIMEOUT_MS;
   const opening = input.ssh.forwardOut(server.address, NODE_PROBE_PORT);
@@ -61,11 +66,13 @@ export async function probeNodeReach(input: NodeReachInput): Promise<NodeReach> 
     return {
       reachable: false,
       reason: `${node} did not answer the dev server within ${timeoutMs / 1000} s; ${ROOTLESS}, or a firewall drops it`,
+      cause: 'timed out: a firewall?',
     };
   } catch (error) {
     return {
       reachable: false,
       reason: `the dev server cannot connect to ${node}: ${remoteText(describeError(error), 200)}; ${ROOTLESS}`,
+      cause: 'rootless docker?',
     };
   } finally {
     clock.clearTimeout(timer);
@@ -83,6 +90,7 @@ export function nodeReachOver(
     (error: unknown) => ({
       reachable: false,
       reason: `where docker runs on the dev server is not known: ${remoteText(describeError(error), 200)}`,
+      cause: 'docker not found',
     }),
   );
 }

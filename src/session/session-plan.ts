@@ -56,11 +56,15 @@ export async function planSession(input: SessionPlanInput) {
         : spec,
     );
   const ports = input.localPorts ?? localPortCheck();
+  const leftOut: { cluster: string; reason: string }[] = [];
   const assigned = await assignLocalPorts(rest, {
     maps: options.maps,
     pins: options.services?.pins,
     devServerIsLocal: input.devServerIsLocal,
     reserved: keptPorts,
+    leaveOut: input.lenient
+      ? (spec, error) => leftOut.push({ cluster: spec.cluster, reason: error.message })
+      : undefined,
     // Our own listeners hold the kept ports: they are taken, not "busy because of someone else".
     isFree: async (address, port) => !keptPorts.has(port) && (await ports.isFree(address, port)),
     pick: (address, exclude) => ports.pick(address, new Set([...exclude, ...keptPorts])),
@@ -72,8 +76,8 @@ export async function planSession(input: SessionPlanInput) {
   });
   const byId = new Map([...kept.values(), ...assigned].map((spec) => [spec.id, spec]));
   return {
-    forwards: plan.forwards.map((spec) => byId.get(spec.id) ?? spec),
-    skipped: plan.skipped,
+    forwards: plan.forwards.flatMap((spec) => byId.get(spec.id) ?? []),
+    skipped: [...plan.skipped, ...leftOut],
     unusedMaps: plan.unusedMaps,
   };
 }

@@ -112,4 +112,44 @@ describe('ListenerSet retargeting', () => {
     expect(moved.started.map((spec) => spec.localPort)).toEqual([other]);
     expect(moved.retargeted).toEqual([]);
   });
+
+  it('retargets a forward whose note changed, so status does not show a stale one', async () => {
+    const set = new ListenerSet(echoingOpener([]), () => {});
+    sets.push(set);
+    const port = await freePort();
+    await set.apply([grafana(port, '172.18.0.3')]);
+    const noted = { ...grafana(port, '172.18.0.3'), remapped: { from: 3000, reason: 'busy' as const } };
+    const result = await set.apply([noted]);
+    expect(result.retargeted).toHaveLength(1);
+    expect(set.snapshot()[0]!.spec.remapped).toEqual({ from: 3000, reason: 'busy' });
+  });
+});
+
+describe('a pod forward that fails', () => {
+  it('says the pod port-forward failed, not that the dev server refused a port', async () => {
+    const lines: string[] = [];
+    const refuse: ChannelOpener = async () => {
+      throw new Error('No ready pod behind default/backend:9000 on cluster "my-app".');
+    };
+    const set = new ListenerSet(refuse, (_level, message) => lines.push(message));
+    sets.push(set);
+    const port = await freePort();
+    const backend = forwardSpec({
+      id: 'my-app/service/default/backend:9000',
+      kind: 'service',
+      localPort: port,
+      remoteHost: '',
+      remotePort: 9000,
+      nodePort: 0,
+      service: { namespace: 'default', name: 'backend', port: 9000 },
+      via: { kind: 'pod', namespace: 'default', service: 'backend', port: 9000 },
+    });
+    await set.apply([backend]);
+    const client = await connect(port);
+    await new Promise((resolve) => client.once('close', resolve));
+    expect(set.snapshot()[0]!.stats.lastError).toBe(
+      'pod port-forward to default/backend:9000 failed: No ready pod behind default/backend:9000 on cluster "my-app".',
+    );
+    expect(lines).toContain('pod port-forward to default/backend:9000 failed; closed the client');
+  });
 });

@@ -59,6 +59,12 @@ describe('parseEndpointSlices', () => {
     expect(parsed[0]?.endpoints.map((entry) => entry.pod)).toEqual(['web-1']);
   });
 
+  it("drops an endpoint whose pod is in another namespace than the Service's", () => {
+    const elsewhere = { ...endpoint('db-0'), targetRef: { kind: 'Pod', name: 'db-0', namespace: 'prod' } };
+    const parsed = slices(list({ ports: [{ port: 8080 }], endpoints: [elsewhere, endpoint('web-1')] }));
+    expect(parsed[0]?.endpoints).toEqual([{ pod: 'web-1', namespace: 'default', ready: true }]);
+  });
+
   it('bounds a hostile list and refuses one without items', () => {
     const many = Array.from({ length: 5000 }, (_, index) => endpoint(`web-${index}`));
     const huge = slices(

@@ -45,6 +45,8 @@ describe('parseLabelSelector', () => {
     [`app=${'v'.repeat(64)}`, /value/],
     ['app=we b', /term/],
     ['app=web!', /term|value/],
+    // The one limit (1024) a flag, a setting and a control frame all apply.
+    [`app in (${Array.from({ length: 300 }, (_, i) => `v${i}`).join(',')})`, /longer than 1024 characters/],
   ])('rejects %j with a usage error that shows an example', (selector, problem) => {
     try {
       parseLabelSelector(selector);

@@ -86,6 +86,19 @@ describe('assignLocalPorts', () => {
     });
   });
 
+  it('once forwarding, leaves a busy pin out (handing over why) and still places the others', async () => {
+    const pinned = spec(8080, { localPort: 18080, remapped: { from: 8080, reason: 'pinned' } });
+    const left: string[] = [];
+    const result = await assignLocalPorts([pinned, spec(9000)], {
+      ...fakeSystem([18080]),
+      leaveOut: (leftSpec, error) => left.push(`${leftSpec.remotePort}: ${error.message}`),
+    });
+    expect(result.map((entry) => entry.localPort)).toEqual([9000]);
+    expect(left).toEqual([
+      '8080: Local port 18080 (pinned with --map 8080:18080) is already in use on 127.0.0.1.',
+    ]);
+  });
+
   it('treats --map 8080:8080 as a pin too', async () => {
     const system = { ...fakeSystem([8080]), maps: new Map([[8080, 8080]]) };
     await expect(assignLocalPorts([spec(8080)], system)).rejects.toMatchObject({ code: 'PORT' });

@@ -114,21 +114,37 @@ describe('Service forwards (services: nodeport, the default)', () => {
     expect(none.skipped).toEqual([
       {
         cluster: 'my-app',
-        reason: expect.stringMatching(/^2 NodePort\/LoadBalancer Service ports not forwarded: no Ready node/),
+        reason: expect.stringMatching(/^2 NodePort Services not forwarded: no Ready node/),
       },
     ]);
   });
 
-  it('keeps to the mapped ports when the node addresses are unreachable, saying so once with the reason', () => {
-    const reason = 'the container engine runs on another host';
-    const result = plan(clusterServices(everything, { nodeReach: { reachable: false, reason } }));
+  it('keeps to the mapped ports when the node addresses are unreachable, saying so in one short line', () => {
+    const reason =
+      'the dev server cannot connect to node 172.18.0.2 (k3d-my-app-server-0): refused; rootless…';
+    const nodeReach = { reachable: false as const, reason, cause: 'rootless docker?' };
+    const second = serviceInfo({
+      ...grafana,
+      name: 'grafana-2',
+      ports: [
+        { protocol: 'TCP', port: 3000, nodePort: 31743 },
+        { protocol: 'TCP', port: 3001, nodePort: 31744 },
+      ],
+    });
+    const result = plan(clusterServices([...everything, second], { nodeReach }));
     expect(result.forwards.map((spec) => spec.id)).toEqual([
       'my-app/api/127.0.0.1:16443',
       'my-app/service/127.0.0.1:8080',
     ]);
-    expect(result.skipped).toHaveLength(1);
-    expect(result.skipped[0]?.reason).toContain(reason);
-    expect(result.skipped[0]?.reason).toContain('services: all');
+    // grafana and grafana-2 (2 ports): Services are counted, not ports; the long reason is the log's.
+    expect(result.skipped).toEqual([
+      {
+        cluster: 'my-app',
+        reason:
+          '2 NodePort Services not forwarded: the dev server cannot reach the k3d node addresses (rootless docker?); ' +
+          'mapped ports still work, --services all reaches them through the API',
+      },
+    ]);
   });
 
   it('forwards nothing but the mapped ports of a cluster whose API was not read, and says why', () => {
@@ -219,7 +235,9 @@ describe('Service forwards in services: all', () => {
   it('reaches NodePort Services through pods when the node addresses are unreachable, with the same id', () => {
     const reachable = plan(clusterServices([grafana]), { mode: 'all' });
     const result = plan(
-      clusterServices([grafana], { nodeReach: { reachable: false, reason: 'rootless docker' } }),
+      clusterServices([grafana], {
+        nodeReach: { reachable: false, reason: 'long story', cause: 'rootless docker?' },
+      }),
       { mode: 'all' },
     );
     expect(result.forwards.map(row).at(-1)).toBe(
@@ -229,27 +247,41 @@ describe('Service forwards in services: all', () => {
     expect(result.skipped).toEqual([
       {
         cluster: 'my-app',
-        reason: expect.stringMatching(
-          /^1 NodePort\/LoadBalancer Service port not reached through a node: .*rootless docker.*pod port-forward/,
-        ),
+        reason:
+          '1 NodePort Service reached through the API instead: the dev server cannot reach the k3d node addresses (rootless docker?)',
       },
     ]);
   });
 
-  it('skips a ClusterIP Service without a selector, saying why', () => {
-    const manual = serviceInfo({
-      namespace: 'default',
-      name: 'external-db',
-      type: 'ClusterIP',
-      hasSelector: false,
-      ports: [{ protocol: 'TCP', port: 5432 }],
-    });
-    const result = plan(clusterServices([manual]), { mode: 'all' });
-    expect(result.forwards).toHaveLength(2);
-    expect(result.skipped).toEqual([
+  it('skips Services without a selector in one line per cluster, naming at most 3', () => {
+    const manual = (name: string) =>
+      serviceInfo({
+        namespace: 'default',
+        name,
+        type: 'ClusterIP',
+        hasSelector: false,
+        ports: [
+          { protocol: 'TCP', port: 5432 },
+          { protocol: 'TCP', port: 5433 },
+        ],
+      });
+    const one = plan(clusterServices([manual('ext-db')]), { mode: 'all' });
+    expect(one.forwards).toHaveLength(2);
+    expect(one.skipped).toEqual([
       {
         cluster: 'my-app',
-        reason: expect.stringContaining('default/external-db is not forwarded: it has no selector'),
+        reason: '1 Service without a selector not forwarded (no pods to reach): default/ext-db',
+      },
+    ]);
+    const four = plan(clusterServices(['ext-db', 'ext-cache', 'ext-mq', 'ext-s3'].map(manual)), {
+      mode: 'all',
+    });
+    expect(four.skipped).toEqual([
+      {
+        cluster: 'my-app',
+        reason:
+          '4 Services without a selector not forwarded (no pods to reach): ' +
+          'default/ext-cache, default/ext-db, default/ext-mq, … (+1)',
       },
     ]);
   });
@@ -356,8 +388,19 @@ describe('what a misbehaving API sends', () => {
     ]);
   });
 
-  it('forwards at most 500 Service ports of a cluster and says how many more there are', () => {
-    const many = Array.from({ length: 510 }, (_, i) =>
+  it('forwards a Service whose port name is a legal DNS label longer than 15 characters', () => {
+    const metrics = serviceInfo({
+      namespace: 'monitoring',
+      name: 'prometheus',
+      ports: [{ protocol: 'TCP', port: 9090, nodePort: 31090, name: 'http-metrics-prometheus' }],
+    });
+    const result = plan(clusterServices([metrics]));
+    expect(result.forwards.map((spec) => spec.id).at(-1)).toBe('my-app/service/monitoring/prometheus:9090');
+    expect(result.skipped).toEqual([]);
+  });
+
+  it('forwards at most 200 Service ports per session and says how many more there are', () => {
+    const many = Array.from({ length: 210 }, (_, i) =>
       serviceInfo({
         namespace: 'bulk',
         name: `svc-${String(i).padStart(3, '0')}`,
@@ -365,12 +408,28 @@ describe('what a misbehaving API sends', () => {
       }),
     );
     const result = plan(clusterServices(many));
-    expect(result.forwards.filter((spec) => spec.via?.kind === 'node')).toHaveLength(500);
+    expect(result.forwards.filter((spec) => spec.via?.kind === 'node')).toHaveLength(200);
     expect(result.skipped).toEqual([
       {
         cluster: 'my-app',
-        reason: expect.stringMatching(/^10 more Service ports not forwarded: at most 500/),
+        reason: expect.stringMatching(/^10 more Service ports not forwarded: at most 200 per session/),
       },
+    ]);
+    // The cap spans clusters (descriptors are per process): the second cluster, by name, gets what is left.
+    const other = myApp({ name: 'other' });
+    const both = planForwards([myApp(), other], {
+      clusters: [],
+      maps: new Map(),
+      bindAddress: '127.0.0.1',
+      services: defaultServiceSelection(),
+      catalogs: new Map([
+        ['my-app', clusterServices(many.slice(0, 150))],
+        ['other', clusterServices(many.slice(150))],
+      ]),
+    });
+    expect(both.forwards.filter((spec) => spec.via?.kind === 'node')).toHaveLength(200);
+    expect(both.skipped).toEqual([
+      { cluster: 'other', reason: expect.stringMatching(/^10 more Service ports not forwarded/) },
     ]);
   });
 });

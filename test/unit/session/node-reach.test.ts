@@ -31,6 +31,7 @@ describe('probeNodeReach', () => {
     expect(verdict).toEqual({
       reachable: false,
       reason: 'the docker engine runs on build-box; its cluster network is not reachable from the dev server',
+      cause: 'docker runs on build-box',
     });
     expect(connection.dialled).toEqual([]);
   });
@@ -48,6 +49,7 @@ describe('probeNodeReach', () => {
     expect(reason).toContain('cannot connect to node 172.18.0.3 (k3d-my-app-server-0)');
     expect(reason).toContain('Connection refused');
     expect(reason).toContain('rootless docker');
+    expect(verdict).toMatchObject({ cause: 'rootless docker?' });
   });
 
   it('gives up after the timeout and closes the channel that opens too late', async () => {
@@ -83,6 +85,7 @@ describe('probeNodeReach', () => {
     expect(verdict).toEqual({
       reachable: false,
       reason: 'k3d names no address for a running server node of old',
+      cause: 'no server node address',
     });
     expect(connection.dialled).toEqual([]);
   });

@@ -81,6 +81,7 @@ describe('ServiceFollower', () => {
     expect(subject.catalogs().get('my-app')?.nodeReach).toEqual({
       reachable: false,
       reason: 'the docker engine runs on build-box; its cluster network is not reachable from the dev server',
+      cause: 'docker runs on build-box',
     });
     expect(connection.dialled).toEqual([]);
     expect(lines).toContain(

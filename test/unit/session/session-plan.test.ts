@@ -35,6 +35,7 @@ function run(input: {
   services?: Partial<ServiceSelection>;
   catalogs?: boolean;
   preferredPorts?: Map<string, number>;
+  lenient?: boolean;
 }) {
   return planSession({
     clusters: [myApp],
@@ -45,7 +46,7 @@ function run(input: {
       services: { ...defaultServiceSelection(), ...input.services },
     },
     catalogs: input.catalogs === false ? undefined : new Map([['my-app', clusterServices([grafana])]]),
-    lenient: false,
+    lenient: input.lenient ?? false,
     live: [],
     preferredPorts: input.preferredPorts ?? new Map(),
     devServerIsLocal: false,
@@ -54,6 +55,24 @@ function run(input: {
 }
 
 describe('planSession with Service catalogs', () => {
+  it('fails the first plan on a busy Service pin, but once forwarding plans the rest and says why', async () => {
+    const pinned = {
+      busy: [3000],
+      services: { pins: [['monitoring/grafana:3000', 3000]] as [string, number][] },
+    };
+    await expect(run(pinned)).rejects.toMatchObject({ code: 'PORT' });
+    const later = await run({ ...pinned, lenient: true });
+    expect(later.forwards.map((spec) => spec.id)).toEqual([
+      'my-app/api/127.0.0.1:16443',
+      'my-app/service/127.0.0.1:8080',
+    ]);
+    expect(later.skipped).toContainEqual({
+      cluster: 'my-app',
+      reason:
+        'Local port 3000 (pinned with --map monitoring/grafana:3000:3000) is already in use on 127.0.0.1.',
+    });
+  });
+
   it('plans the Services the catalogs name, each on its own port when free', async () => {
     const plan = await run({});
     expect(plan.forwards.map((spec) => [spec.id, spec.localPort])).toEqual([
