@@ -8,48 +8,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { isRoot } from '../devserver/netns.js';
-import { schemaErrors, statusSchema } from '../schema.js';
 import { type CliEnv, cliEnvsPerTest, curl, runCli } from './cli-helpers.js';
-
-interface ForwardJson {
-  id: string;
-  kind: string;
-  localPort: number;
-  remoteHost: string;
-  remotePort: number;
-  service: { namespace: string; name: string; port: number } | null;
-  via: { kind: string; node?: string; address?: string };
-  remapped: { from: number; reason: string } | null;
-}
-
-interface StatusJson {
-  sessions: { clusters: { name: string; forwards: ForwardJson[] }[] }[];
-}
+import { connectTo, forwards, named, until } from './services-helpers.js';
 
 let devserver: DevServer;
 const newCli = cliEnvsPerTest();
 
-async function forwards(cli: CliEnv): Promise<ForwardJson[]> {
-  const status = await runCli(cli, ['status', 'devserver', '--json']);
-  const doc = JSON.parse(status.stdout) as StatusJson;
-  expect(schemaErrors(statusSchema, doc)).toEqual([]);
-  return doc.sessions.flatMap((session) => session.clusters.flatMap((cluster) => cluster.forwards));
-}
-
-const named = (list: ForwardJson[], name: string) => list.find((forward) => forward.service?.name === name);
-
-/** Polls status until `check` holds (the watch delivers within seconds; the bound only ends a broken run). */
-async function until(cli: CliEnv, check: (list: ForwardJson[]) => boolean): Promise<ForwardJson[]> {
-  for (let attempt = 0; attempt < 60; attempt++) {
-    const list = await forwards(cli);
-    if (check(list)) return list;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return forwards(cli);
-}
-
 function connect(cli: CliEnv, ...extra: string[]) {
-  return runCli(cli, ['--ssh-config', devserver.sshConfigFile, 'connect', 'devserver', ...extra]);
+  return connectTo(devserver, cli, ...extra);
 }
 
 describe.skipIf(!isRoot())('every Service, without port mappings (services.json)', () => {
