@@ -5,7 +5,7 @@ import { remoteText } from '../redact.js';
 import type { SkippedCluster } from './forward-plan.js';
 import type { ClusterServices } from './types.js';
 
-/** Each Service forward is a local listener and an SSH channel: a macOS launchd agent has 256 fds. */
+/** Per session (per plan): keeps a large cluster's listeners and notes bounded. Not an fd limit: see docs/macos.md. */
 export const MAX_SERVICE_FORWARDS = 200;
 /** How many names a tally line shows before "(+N)". */
 const NAMED = 3;
