@@ -1,6 +1,7 @@
 // The watching half of the service catalog: the Services and the Nodes watches side by side, each resumed
 // from its last resourceVersion when the server ends it (after timeoutSeconds), until one must stop (an
-// ERROR event such as 410 Gone, a broken stream) — then both stop and the catalog lists again.
+// ERROR event such as 410 Gone, a broken stream) — then both stop and the catalog lists again, after
+// RelistBackoff's wait.
 import { describeError } from '../errors.js';
 import type { ApiChannel } from './api.js';
 import type { WatchFunction } from './watch.js';
@@ -68,4 +69,57 @@ async function watchKind(options: WatchBothOptions, kind: Kind): Promise<string>
     if (clock.now() - startedAt < MIN_WATCH_MS) return `the ${kind} watch ended as soon as it started`;
   }
   return '';
+}
+
+/** Time, injectable (kube/ cannot use the supervisor's Clock; this is the part of it the catalog needs). */
+export interface CatalogClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 10_000;
+
+/** The wait before listing again: exponential with jitter, cut short by cancel() (the catalog's stop()). */
+export class RelistBackoff {
+  private failures = 0;
+  private sleeping: { handle: unknown; wake: () => void } | undefined;
+
+  constructor(
+    private readonly clock: CatalogClock,
+    private readonly random: () => number,
+  ) {}
+
+  /** After a healthy cycle: the next failure starts the backoff over. */
+  reset(): void {
+    this.failures = 0;
+  }
+
+  wait(): Promise<void> {
+    return this.sleep(this.nextMs());
+  }
+
+  cancel(): void {
+    if (!this.sleeping) return;
+    this.clock.clearTimeout(this.sleeping.handle);
+    this.sleeping.wake();
+  }
+
+  private nextMs(): number {
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.failures);
+    this.failures = Math.min(this.failures + 1, 10);
+    // Full range jitter above half: many sessions behind one dev server do not come back in step.
+    return Math.round(ceiling * (0.5 + 0.5 * this.random()));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.sleeping = undefined;
+        resolve();
+      };
+      this.sleeping = { handle: this.clock.setTimeout(wake, ms), wake };
+    });
+  }
 }

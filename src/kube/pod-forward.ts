@@ -63,14 +63,7 @@ export function openPodStream(channel: ApiChannel, target: PodStreamTarget): Pro
     };
     const timer = setTimeout(() => fail(timeoutError(context, request, timeoutMs)), timeoutMs);
     const upgrade = (secured: TLSSocket) => {
-      ws = new WebSocket(`wss://${API_TLS_IDENTITY}${request.path}`, PORT_FORWARD_PROTOCOL, {
-        // ws asks for a connection and gets the TLS socket that is already up (typed for net's signature).
-        createConnection: (() => secured) as unknown as WebSocket.ClientOptions['createConnection'],
-        perMessageDeflate: false,
-        maxPayload: MAX_MESSAGE_BYTES,
-        followRedirects: false,
-        headers: { 'User-Agent': 'tunnel' },
-      });
+      ws = portForwardSocket(secured, request.path);
       ws.on('unexpected-response', (_req, response) =>
         readRefusal(response, (status, body) => fail(refusalError(context, target, status, body))),
       );
@@ -97,6 +90,18 @@ export function openPodStream(channel: ApiChannel, target: PodStreamTarget): Pro
       },
       (error: unknown) => fail(tlsError(context, error)),
     );
+  });
+}
+
+/** The WebSocket upgrade of `path`, run by ws over the TLS socket that is already up. */
+function portForwardSocket(secured: TLSSocket, path: string): WebSocket {
+  return new WebSocket(`wss://${API_TLS_IDENTITY}${path}`, PORT_FORWARD_PROTOCOL, {
+    // ws asks for a connection and gets the TLS socket that is already up (typed for net's signature).
+    createConnection: (() => secured) as unknown as WebSocket.ClientOptions['createConnection'],
+    perMessageDeflate: false,
+    maxPayload: MAX_MESSAGE_BYTES,
+    followRedirects: false,
+    headers: { 'User-Agent': 'tunnel' },
   });
 }
 

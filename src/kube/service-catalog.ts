@@ -18,19 +18,13 @@ import {
   serviceInfo,
   serviceKey,
 } from './catalog-diff.js';
-import { type Kind, watchBoth } from './catalog-watch.js';
+import { type CatalogClock, type Kind, RelistBackoff, watchBoth } from './catalog-watch.js';
 import { type KubeNode, type KubeService, parseNode, parseService } from './types.js';
 import { type WatchFunction, watch } from './watch.js';
 import type { WatchEvent } from './watch-event.js';
 
 export type { CatalogChange } from './catalog-diff.js';
-
-/** Time, injectable (kube/ cannot use the supervisor's Clock; this is the part of it the catalog needs). */
-export interface CatalogClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type { CatalogClock } from './catalog-watch.js';
 
 export interface ServiceCatalogOptions {
   api: KubeApi;
@@ -57,8 +51,6 @@ export interface CatalogState {
 }
 
 const MAX_NODES = 1000;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_MAX_MS = 10_000;
 /** A watch cycle that lasted this long was healthy: the next failure starts the backoff over. */
 const HEALTHY_MS = 30_000;
 
@@ -69,13 +61,13 @@ export class ServiceCatalog {
   private error: string | undefined;
   private stopped = false;
   private cycle: AbortController | undefined;
-  private sleeping: { handle: unknown; wake: () => void } | undefined;
-  private failures = 0;
+  private readonly backoff: RelistBackoff;
   private warnedTooMany = false;
   private readonly maxServices: number;
 
   constructor(private readonly options: ServiceCatalogOptions) {
     this.maxServices = options.maxServices ?? 2000;
+    this.backoff = new RelistBackoff(options.clock, options.random ?? Math.random);
   }
 
   /** Resolves once the first lists are read (rejects when they cannot be); the watches then run on. */
@@ -96,10 +88,7 @@ export class ServiceCatalog {
   stop(): void {
     this.stopped = true;
     this.cycle?.abort();
-    if (this.sleeping) {
-      this.options.clock.clearTimeout(this.sleeping.handle);
-      this.sleeping.wake();
-    }
+    this.backoff.cancel();
   }
 
   private log(level: 'info' | 'warn', message: string): void {
@@ -167,7 +156,7 @@ export class ServiceCatalog {
         cycle: this.cycle,
       });
       if (this.stopped) return;
-      if (this.options.clock.now() - startedAt >= HEALTHY_MS) this.failures = 0;
+      if (this.options.clock.now() - startedAt >= HEALTHY_MS) this.backoff.reset();
       this.error = problem;
       this.log('warn', `watching the API of ${this.options.cluster} stopped: ${problem}; listing again`);
       await this.relist();
@@ -177,7 +166,7 @@ export class ServiceCatalog {
   /** After a backoff, list again until it works (or stop()); the difference is reported as a change. */
   private async relist(): Promise<void> {
     while (!this.stopped) {
-      await this.sleep(this.backoffMs());
+      await this.backoff.wait();
       if (this.stopped) return;
       try {
         await this.list(true);
@@ -188,23 +177,6 @@ export class ServiceCatalog {
         this.log('warn', `listing the Services of ${this.options.cluster} failed: ${this.error}`);
       }
     }
-  }
-
-  private backoffMs(): number {
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.failures);
-    this.failures = Math.min(this.failures + 1, 10);
-    // Full range jitter above half: many sessions behind one dev server do not come back in step.
-    return Math.round(ceiling * (0.5 + 0.5 * (this.options.random ?? Math.random)()));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        this.sleeping = undefined;
-        resolve();
-      };
-      this.sleeping = { handle: this.options.clock.setTimeout(wake, ms), wake };
-    });
   }
 
   /** Applies one event; answers why the watch must stop (an ERROR event), else undefined. */

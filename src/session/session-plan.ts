@@ -4,7 +4,7 @@
 import type { SessionOptions } from '../config/resolve.js';
 import { holderText, type LocalPortCheck, localPortCheck } from '../local/port-check.js';
 import { planForwards } from '../plan/forward-plan.js';
-import { assignLocalPorts } from '../plan/ports.js';
+import { type AssignOptions, assignLocalPorts } from '../plan/ports.js';
 import { desiredPort, pinnedPort } from '../plan/service-ports.js';
 import type { ClusterServices, ForwardSpec } from '../plan/types.js';
 import type { K3dCluster } from '../remote/types.js';
@@ -55,9 +55,28 @@ export async function planSession(input: SessionPlanInput) {
         ? preferred(spec, input.preferredPorts, keptPorts)
         : spec,
     );
-  const ports = input.localPorts ?? localPortCheck();
   const leftOut: { cluster: string; reason: string }[] = [];
-  const assigned = await assignLocalPorts(rest, {
+  const assigned = await assignLocalPorts(rest, portOptions(input, keptPorts, leftOut));
+  const byId = new Map([...kept.values(), ...assigned].map((spec) => [spec.id, spec]));
+  return {
+    forwards: plan.forwards.flatMap((spec) => byId.get(spec.id) ?? []),
+    skipped: [...plan.skipped, ...leftOut],
+    unusedMaps: plan.unusedMaps,
+  };
+}
+
+/**
+ * How assignLocalPorts sees this machine's ports this round: the kept ports are ours; after the first
+ * forwarding a Service that cannot get a port is left out (into `leftOut`) instead of failing the plan.
+ */
+function portOptions(
+  input: SessionPlanInput,
+  keptPorts: ReadonlySet<number>,
+  leftOut: { cluster: string; reason: string }[],
+): AssignOptions {
+  const { options } = input;
+  const ports = input.localPorts ?? localPortCheck();
+  return {
     maps: options.maps,
     pins: options.services?.pins,
     devServerIsLocal: input.devServerIsLocal,
@@ -73,12 +92,6 @@ export async function planSession(input: SessionPlanInput) {
       const owner = await ports.owner(address, port);
       return owner ? holderText(owner) : undefined;
     },
-  });
-  const byId = new Map([...kept.values(), ...assigned].map((spec) => [spec.id, spec]));
-  return {
-    forwards: plan.forwards.flatMap((spec) => byId.get(spec.id) ?? []),
-    skipped: [...plan.skipped, ...leftOut],
-    unusedMaps: plan.unusedMaps,
   };
 }
 
