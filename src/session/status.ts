@@ -15,6 +15,7 @@ import type {
   ViaStatus,
 } from '../control/status-document.js';
 import type { ForwardSnapshot } from '../forward/types.js';
+import { compareText } from '../plan/service-ports.js';
 import type { ForwardService, ForwardSpec, ServiceSelection } from '../plan/types.js';
 import type { TransportInfo } from '../ssh/types.js';
 import type { SessionError, SessionSnapshot } from '../supervisor/state.js';
@@ -201,8 +202,4 @@ function compareForwards(a: ForwardStatus, b: ForwardStatus): number {
     compareText(a.service.name, b.service.name) ||
     a.service.port - b.service.port
   );
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
