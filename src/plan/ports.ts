@@ -1,7 +1,8 @@
 // Local port choice for a planned set of forwards: keep the desired port (the dev server's, or a Service's
 // own) when it is free on this machine, otherwise move and say so in `remapped`. Never silently: a busy
-// --map pin is an error (or, once a session forwards, a forward left out and said: see `leaveOut`). Where a forward moves is deterministic for a Service (service-ports.ts). Pure: testing a port means binding it, so the caller gives the checks (local/port-probe.ts in
-// production, fakes in tests).
+// --map pin is an error (or, once a session forwards, a forward left out and said: see `leaveOut`). Where a
+// forward moves is deterministic for a Service (service-ports.ts). Pure: testing a port means binding it,
+// so the caller gives the checks (local/port-probe.ts in production, fakes in tests).
 import { TunnelError } from '../errors.js';
 import { isThisMachine } from './local-host.js';
 import { claimOrder, desiredPort, fallbackCandidates, pinnedPort, serviceKey } from './service-ports.js';
@@ -112,9 +113,9 @@ async function whyMove(spec: ForwardSpec, context: AssignContext): Promise<Remap
   if (context.isPinned(spec)) throw loops ? pinnedLoop(spec) : pinnedBusy(spec, context);
   // Say which: a port nobody holds must not be reported as in use.
   if (loops) return { from: spec.localPort, reason: 'self' };
-  // Taken by our own earlier forward in this round: no holder to name.
   // Our own running listener holds it: another forward claims it, nobody else.
   if (context.reserved?.has(spec.localPort)) return { from: spec.localPort, reason: 'conflict' };
+  // Taken by our own earlier forward in this round: no holder to name.
   const ours = context.taken.has(spec.localPort);
   const heldBy = ours ? undefined : await context.holder?.(spec.localAddress, spec.localPort);
   if (heldBy) return { from: spec.localPort, reason: 'busy', heldBy };
