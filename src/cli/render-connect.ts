@@ -105,7 +105,7 @@ function remapLine(
     case 'self':
       return `note: the dev server is this machine, so ${where} (listening on ${remapped.from} would forward to itself)`;
     case 'privileged':
-      return `note: ${label} listens on ${address}:${forward.localPort}: port ${remapped.from} needs root on this machine (or CAP_NET_BIND_SERVICE)`;
+      return `note: ${label} listens on ${address}:${forward.localPort}: port ${remapped.from} probably needs root on this machine (or CAP_NET_BIND_SERVICE; nothing visible holds it)`;
     case 'conflict': {
       // Only a Service says so: two k3d mappings onto one port is rare and the table's note covers it.
       if (!forward.service) return undefined;

@@ -127,7 +127,7 @@ function remapNote(forward: ForwardStatus): string {
     case 'conflict':
       return `local ${remapped.from} is claimed by another forward`;
     case 'privileged':
-      return `${remapped.from} needs root here`;
+      return `${remapped.from} probably needs root (nothing visible holds it)`;
     default:
       return `local ${remapped.from} remapped: ${safeText(remapped.reason)}`;
   }

@@ -119,7 +119,8 @@ async function whyMove(spec: ForwardSpec, context: AssignContext): Promise<Remap
   const ours = context.taken.has(spec.localPort);
   const heldBy = ours ? undefined : await context.holder?.(spec.localAddress, spec.localPort);
   if (heldBy) return { from: spec.localPort, reason: 'busy', heldBy };
-  // Below 1024 with nobody holding it: Linux wants root (or CAP_NET_BIND_SERVICE) to listen there.
+  // Below 1024 with nobody visible holding it: probably root-only (Linux wants root or CAP_NET_BIND_SERVICE);
+  // a holder lsof cannot see (another user's, without root) looks the same, so the note says "probably".
   if (!ours && spec.localPort < 1024) return { from: spec.localPort, reason: 'privileged' };
   return { from: spec.localPort, reason: 'busy' };
 }

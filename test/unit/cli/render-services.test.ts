@@ -85,7 +85,9 @@ describe('the forwards table with Services', () => {
     );
     const pinned = { ...grafana, localPort: 13000, remapped: { from: 3000, reason: 'pinned' } };
     const text = forwardsTable(clusters(web, pinned), { ...options, traffic: true }).join('\n');
-    expect(text).toMatch(/127\.0\.0\.1:24180\s+node 172\.18\.0\.3:31742\s+ok\s+.*80 needs root here$/m);
+    expect(text).toMatch(
+      /127\.0\.0\.1:24180\s+node 172\.18\.0\.3:31742\s+ok\s+.*80 probably needs root \(nothing visible holds it\)$/m,
+    );
     expect(text).toMatch(/pinned by --map monitoring\/grafana:3000:13000$/m);
   });
 });
@@ -94,13 +96,13 @@ describe("connect's notes for Services", () => {
   const render = (...forwards: ForwardStatus[]) =>
     renderConnected(sessionStatus({ clusters: clusters(...forwards) }), options);
 
-  it('says a port below 1024 needs root, naming the Service and where it listens instead', () => {
+  it('says a port below 1024 probably needs root, naming the Service and where it listens instead', () => {
     const web = serviceForward(
       { namespace: 'monitoring', name: 'web', port: 80 },
       { ...throughNode, localPort: 24180, remapped: { from: 80, reason: 'privileged' } },
     );
     expect(render(web)).toContain(
-      'note: monitoring/web:80 listens on 127.0.0.1:24180: port 80 needs root on this machine (or CAP_NET_BIND_SERVICE)',
+      'note: monitoring/web:80 listens on 127.0.0.1:24180: port 80 probably needs root on this machine (or CAP_NET_BIND_SERVICE; nothing visible holds it)',
     );
   });
 
