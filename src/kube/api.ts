@@ -103,25 +103,7 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
     if (typeof body === 'string') throw notJson(context, request, response);
     return body;
   };
-  /** Every page's items, unparsed, and the list's resourceVersion. */
-  const listRaw = async (path: string, kind: string): Promise<KubeList<unknown>> => {
-    const items: unknown[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const query = `?limit=${PAGE_SIZE}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
-      const result = parseListPage(await call({ method: 'GET', path: path + query }), kind);
-      items.push(...result.items);
-      token = result.continueToken;
-      if (!token) return { items, resourceVersion: result.resourceVersion };
-    }
-    throw new TunnelError(
-      'KUBE_API',
-      `The ${kind} list of cluster ${JSON.stringify(options.cluster)} has more than ${PAGE_SIZE * MAX_PAGES} items; tunnel stopped reading.`,
-      {
-        hint: 'tunnel reads every page of a list; a list this long is unexpected for a development cluster.',
-      },
-    );
-  };
+  const listRaw = (path: string, kind: string) => listPages(call, { path, kind, cluster: options.cluster });
   // Strict: `nodeports` and `doctor` report on (and patch) exactly what they read.
   const list = async <T>(
     path: string,
@@ -160,6 +142,32 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
       return parseService(body);
     },
   };
+}
+
+type ApiCall = (request: ApiRequest) => Promise<unknown>;
+
+/** Every page's items, unparsed, and the list's resourceVersion (at most MAX_PAGES pages). */
+async function listPages(
+  call: ApiCall,
+  list: { path: string; kind: string; cluster: string },
+): Promise<KubeList<unknown>> {
+  const { path, kind } = list;
+  const items: unknown[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = `?limit=${PAGE_SIZE}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
+    const result = parseListPage(await call({ method: 'GET', path: path + query }), kind);
+    items.push(...result.items);
+    token = result.continueToken;
+    if (!token) return { items, resourceVersion: result.resourceVersion };
+  }
+  throw new TunnelError(
+    'KUBE_API',
+    `The ${kind} list of cluster ${JSON.stringify(list.cluster)} has more than ${PAGE_SIZE * MAX_PAGES} items; tunnel stopped reading.`,
+    {
+      hint: 'tunnel reads every page of a list; a list this long is unexpected for a development cluster.',
+    },
+  );
 }
 
 /** Every item that parses; the others counted, with the first one's problem. */
