@@ -150,3 +150,40 @@ function send(socket: tls.TLSSocket, request: ChannelRequest, finish: Finish): v
   });
   outgoing.end(request.body);
 }
+
+/** What a refused request may say, at most: a Status object is a few hundred bytes. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * The body of a refused request (a non-2xx watch, a refused WebSocket upgrade), bounded, as JSON when it
+ * parses and as text when not, handed to `done` exactly once: at the end, on an error or close, or as soon
+ * as the bound is reached (the rest is not read).
+ */
+export function readErrorBody(response: http.IncomingMessage, done: (body: unknown) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not JSON (a proxy's HTML page, plain text): quoted as text.
+    }
+    done(body);
+  };
+  response.on('data', (chunk: Buffer) => {
+    if (size < MAX_ERROR_BODY_BYTES) chunks.push(chunk.subarray(0, MAX_ERROR_BODY_BYTES - size));
+    size += chunk.length;
+    if (size >= MAX_ERROR_BODY_BYTES) {
+      finish();
+      response.destroy();
+    }
+  });
+  response.on('end', finish);
+  response.on('close', finish);
+  response.on('error', finish);
+}

@@ -5,7 +5,6 @@
 // Since PortForwardWebsockets (1.30+) the API server tunnels only requests offering kubectl's
 // SPDY/3.1+portforward.k8s.io; any other WebSocket upgrade, ours included, it proxies to the kubelet as
 // before (pkg/registry/core/pod/rest/subresources.go, NewTranslatingHandler), where websocket.go serves v4.
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
@@ -20,7 +19,7 @@ import {
   tlsError,
   transportError,
 } from './api-errors.js';
-import { API_TLS_IDENTITY, connectTls } from './https-channel.js';
+import { API_TLS_IDENTITY, connectTls, readErrorBody } from './https-channel.js';
 import { kubectlLine, PodForwardError, type PodRef, PodStream, podWord } from './pod-stream.js';
 
 export const PORT_FORWARD_PROTOCOL = 'v4.channel.k8s.io';
@@ -35,7 +34,6 @@ export interface PodStreamTarget extends PodRef {
 // The kubelet writes at most 32 KiB per message (io.Copy); this bound only stops a hostile server.
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 // A refused upgrade's body is a Status object; only its message is kept.
-const MAX_REFUSAL_BYTES = 64 * 1024;
 
 export function portForwardPath(ref: PodRef): string {
   const ns = encodeURIComponent(ref.namespace);
@@ -65,7 +63,9 @@ export function openPodStream(channel: ApiChannel, target: PodStreamTarget): Pro
     const upgrade = (secured: TLSSocket) => {
       ws = portForwardSocket(secured, request.path);
       ws.on('unexpected-response', (_req, response) =>
-        readRefusal(response, (status, body) => fail(refusalError(context, target, status, body))),
+        readErrorBody(response, (body) =>
+          fail(refusalError(context, target, response.statusCode ?? 0, body)),
+        ),
       );
       ws.on('error', (error) => fail(upgradeError(context, request.path, error)));
       ws.once('open', () => {
@@ -103,28 +103,6 @@ function portForwardSocket(secured: TLSSocket, path: string): WebSocket {
     followRedirects: false,
     headers: { 'User-Agent': 'tunnel' },
   });
-}
-
-/** The status and (bounded) parsed body of a refused upgrade. */
-function readRefusal(response: IncomingMessage, done: (status: number, body: unknown) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const finish = () => {
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    done(response.statusCode ?? 0, body);
-  };
-  response.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size <= MAX_REFUSAL_BYTES) chunks.push(chunk);
-    else response.destroy();
-  });
-  response.on('end', finish);
-  response.on('close', finish);
-  response.on('error', finish);
 }
 
 /** 404: the pod is gone (deleted after the slices were read); 400: not running or not scheduled. */

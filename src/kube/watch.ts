@@ -10,7 +10,7 @@ import { remoteText } from '../redact.js';
 import { VERSION } from '../version.js';
 import type { ApiChannel } from './api.js';
 import { type ApiRequest, statusError, timeoutError, tlsError, transportError } from './api-errors.js';
-import { connectTls } from './https-channel.js';
+import { connectTls, readErrorBody } from './https-channel.js';
 import { unexpected } from './types.js';
 import { parseWatchEvent, type WatchEvent } from './watch-event.js';
 
@@ -32,8 +32,6 @@ export interface WatchOptions {
 }
 
 export type WatchFunction = (options: WatchOptions) => Promise<void>;
-
-const MAX_ERROR_BODY = 64 * 1024;
 
 export function watchPath(
   options: Pick<WatchOptions, 'path' | 'resourceVersion' | 'timeoutSeconds'>,
@@ -149,23 +147,9 @@ function send(socket: tls.TLSSocket, stream: Stream): void {
 
 /** A non-2xx answer: its body (bounded) becomes the same error as any other API call's. */
 function readError(response: http.IncomingMessage, stream: Stream, status: number): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const done = () => {
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    stream.finish(statusError(stream.options.channel.context, stream.request, status, body));
-  };
-  response.on('data', (chunk: Buffer) => {
-    if (size < MAX_ERROR_BODY) chunks.push(chunk.subarray(0, MAX_ERROR_BODY - size));
-    size += chunk.length;
-    if (size >= MAX_ERROR_BODY) done();
-  });
-  response.on('end', done);
-  response.on('error', done);
+  readErrorBody(response, (body) =>
+    stream.finish(statusError(stream.options.channel.context, stream.request, status, body)),
+  );
 }
 
 /** Splits the body into lines (bounded), parses each as an event and delivers it. */

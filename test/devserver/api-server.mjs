@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { etcdQuorum } from './cluster-build.mjs';
 import { discovery, KINDS, versionInfo } from './k8s-discovery.mjs';
 import { endpointSlices } from './k8s-endpointslices.mjs';
+import { statusObject } from './k8s-objects.mjs';
 import {
   defaultService,
   jsonPatch,
@@ -28,16 +29,7 @@ function send(response, code, body, contentType = 'application/json') {
 }
 
 function failure(response, code, reason, message, details) {
-  send(response, code, {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    details,
-    code,
-  });
+  send(response, code, statusObject(code, reason, message, details));
 }
 
 function listItems(items, namespace, query) {

@@ -9,6 +9,20 @@ export const suffix = (length) =>
   Array.from(crypto.randomBytes(length), (byte) => alnum[byte % alnum.length]).join('');
 export const hash = () => suffix(crypto.randomInt(9, 11));
 
+/** A kube-apiserver `Status` failure (metav1.Status), as every refusal and watch ERROR carries it. */
+export function statusObject(code, reason, message, details) {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    details,
+    code,
+  };
+}
+
 export function meta(name, namespace, created, extra = {}) {
   return {
     name,

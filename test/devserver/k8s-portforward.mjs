@@ -12,24 +12,12 @@ import { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { etcdQuorum } from './cluster-build.mjs';
 import { findPort } from './k8s-endpointslices.mjs';
+import { statusObject } from './k8s-objects.mjs';
 import { answer } from './service-server.mjs';
 
 const BINARY = ['v4.channel.k8s.io', ''];
 const BASE64 = 'v4.base64.channel.k8s.io';
 const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/;
-
-function status(code, reason, message, details) {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    details,
-    code,
-  };
-}
 
 /** An HTTP answer on the raw socket of an upgrade request (what apiserver/kubelet send instead of 101). */
 function refuse(socket, code, body) {
@@ -60,16 +48,17 @@ function listening(cluster, pod) {
 function precheck(request, context) {
   const url = new URL(request.url ?? '/', 'https://apiserver');
   const match = url.pathname.match(PATH);
-  if (!context) return [503, status(503, 'ServiceUnavailable', 'the cluster is gone')];
-  if (!request.socket.authorized) return [401, status(401, 'Unauthorized', 'Unauthorized')];
+  if (!context) return [503, statusObject(503, 'ServiceUnavailable', 'the cluster is gone')];
+  if (!request.socket.authorized) return [401, statusObject(401, 'Unauthorized', 'Unauthorized')];
   if (!etcdQuorum(context.cluster))
-    return [500, status(500, 'InternalError', 'etcdserver: request timed out')];
-  if (!match) return [404, status(404, 'NotFound', 'the server could not find the requested resource', {})];
+    return [500, statusObject(500, 'InternalError', 'etcdserver: request timed out')];
+  if (!match)
+    return [404, statusObject(404, 'NotFound', 'the server could not find the requested resource', {})];
   const [, namespace, name] = match;
   const pod = context.cluster.kube.pods.find(
     (item) => item.metadata.namespace === namespace && item.metadata.name === name,
   );
-  if (!pod) return [404, status(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' })];
+  if (!pod) return [404, statusObject(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' })];
   if ((request.headers.upgrade ?? '').toLowerCase() !== 'websocket')
     return [400, '[simulator] only the WebSocket port-forward is simulated (no SPDY)'];
   const ports = url.searchParams

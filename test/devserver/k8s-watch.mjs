@@ -5,6 +5,7 @@
 // window starts at the RV the cluster had when the daemon first saw it running (start, reload, cluster start).
 // Events come from diffing world.json on reload (world changes made by tests) and from the API's own writes.
 import crypto from 'node:crypto';
+import { statusObject } from './k8s-objects.mjs';
 
 /** kube-apiserver's default watch cache capacity per resource. */
 const CAPACITY = 100;
@@ -53,8 +54,7 @@ export function diffKube(before, after) {
 }
 
 function errorEvent(code, reason, message, extra = {}) {
-  const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason };
-  return { type: 'ERROR', object: { ...status, ...extra, code } };
+  return { type: 'ERROR', object: { ...statusObject(code, reason, message), ...extra } };
 }
 
 export function createWatchHub() {

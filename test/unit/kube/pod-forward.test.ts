@@ -1,5 +1,6 @@
 // The pod port-forward end to end against a real WebSocket server on HTTPS with client certificates
 // (fake-kubelet.ts), reached through an ApiChannel that is a loopback TCP connection.
+
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -9,6 +10,7 @@ import type { KubeApi } from '../../../src/kube/api.js';
 import { openPodStream, refusalError } from '../../../src/kube/pod-forward.js';
 import { PodForwarder } from '../../../src/kube/pod-forwarder.js';
 import { isPodGone } from '../../../src/kube/pod-stream.js';
+import { fakeKubeApi } from './fake-api.js';
 import { type FakeKubelet, startFakeKubelet } from './fake-kubelet.js';
 
 let certs: DemoCertificates | undefined;
@@ -160,21 +162,14 @@ describe('PodForwarder', () => {
   const backend = { namespace: 'default', service: 'backend', port: 9000, portName: 'http' };
 
   function fakeApi(state: { slices: object; reads: string[] }): KubeApi {
-    const reject = () => Promise.reject(new Error('not used'));
-    return {
+    return fakeKubeApi({
       context: kubelet.channel.context,
       channel: kubelet.channel,
       getJson: async (path) => {
         state.reads.push(path);
         return state.slices;
       },
-      version: reject,
-      listServices: reject,
-      listServicesAt: reject,
-      listNodes: reject,
-      listPods: reject,
-      patchService: reject,
-    };
+    });
   }
 
   it('after the pod is replaced, the next connection reaches the new one (re-resolved once)', async (t) => {

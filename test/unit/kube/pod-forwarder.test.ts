@@ -1,12 +1,13 @@
 // Which pod PodForwarder sends each connection to, over time (fake clock, fake streams): one slice read
 // for a burst, the pod kept while ready, the slices read again after the TTL, when the pod is gone at the
 // upgrade, or when its error channel said so.
+
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
-import type { KubeApi } from '../../../src/kube/api.js';
 import { PodForwarder } from '../../../src/kube/pod-forwarder.js';
 import { PodForwardError } from '../../../src/kube/pod-stream.js';
+import { fakeKubeApi } from './fake-api.js';
 
 const context = { host: 'devserver', cluster: 'my-app', address: '127.0.0.1:16443' };
 const backend = { namespace: 'default', service: 'backend', port: 9000 };
@@ -25,10 +26,8 @@ function world() {
     conditions: { ready },
     targetRef: { kind: 'Pod', name: pod, namespace: 'default' },
   });
-  const reject = () => Promise.reject(new Error('not used'));
-  const api: KubeApi = {
+  const api = fakeKubeApi({
     context,
-    channel: { context, credentials: { ca: '', cert: '', key: '' }, open: reject },
     getJson: async () => {
       state.reads++;
       const endpoints = [
@@ -37,13 +36,7 @@ function world() {
       ];
       return { items: [{ ports: [{ port: 8080 }], endpoints }] };
     },
-    version: reject,
-    listServices: reject,
-    listServicesAt: reject,
-    listNodes: reject,
-    listPods: reject,
-    patchService: reject,
-  };
+  });
   const forwarder = new PodForwarder({
     api,
     log: () => {},
