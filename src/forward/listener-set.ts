@@ -38,8 +38,6 @@ function sameRemote(a: ForwardSpec, b: ForwardSpec): boolean {
   );
 }
 
-export { remoteEnd };
-
 export class ListenerSet {
   private readonly listeners = new Map<string, ForwardListener>();
 

@@ -4,6 +4,7 @@
 import { TunnelError } from '../errors.js';
 import { isDnsSubdomain } from '../plan/kube-names.js';
 import type { KubeApi } from './api.js';
+import { isFields } from './types.js';
 
 /** One endpoint that is a pod. Endpoints of another kind (a hand-made slice) are dropped. */
 export interface SliceEndpoint {
@@ -37,9 +38,6 @@ const MAX_SLICES = 64;
 const MAX_ENDPOINTS = 1000;
 const MAX_PORTS = 100;
 
-type Fields = Record<string, unknown>;
-const isFields = (value: unknown): value is Fields =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const list = (value: unknown, max: number): unknown[] => (Array.isArray(value) ? value.slice(0, max) : []);
 
 function parsePorts(value: unknown): SlicePort[] {

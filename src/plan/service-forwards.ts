@@ -46,7 +46,8 @@ export function withServices(
     const reason = `Services other than the mapped ports are not forwarded: ${why}`;
     return { forwards: [...mapped], skipped: [{ cluster: cluster.name, reason }] };
   }
-  const valid = catalog.services.filter(isWellFormed);
+  // Sorted once here: annotate and servicePorts walk it in this order on every re-plan.
+  const valid = catalog.services.filter(isWellFormed).sort(byName);
   const annotated = mapped.map((spec) => pinByName(annotate(spec, valid), options.services.pins));
   const reached = new Set(annotated.flatMap((spec) => (spec.kind === 'service' ? [spec.nodePort] : [])));
   const context: Context = {
@@ -66,11 +67,11 @@ export function withServices(
   return { forwards: [...annotated, ...forwards], skipped };
 }
 
-/** One forward per selected TCP port no mapping reaches, by namespace, name and port. */
+/** One forward per selected TCP port no mapping reaches; `services` come sorted by namespace and name. */
 function servicePorts(services: readonly ServiceInfo[], reached: ReadonlySet<number>, context: Context) {
   const tally = emptyTally();
   const forwards = new Map<string, ForwardSpec>();
-  for (const service of [...services].sort(byName)) {
+  for (const service of services) {
     if (service.type === 'ExternalName') continue;
     for (const port of [...service.ports].sort((a, b) => a.port - b.port)) {
       if ((port.protocol || 'TCP').toUpperCase() !== 'TCP') tally.notTcp++;
@@ -172,10 +173,11 @@ function toServiceSpec(
   return { ...spec, localPort: pin, remapped: { from: port.port, reason: 'pinned' } };
 }
 
-// A mapped port whose nodePort (or LoadBalancer port) a Service uses is named after it.
+// A mapped port whose nodePort (or LoadBalancer port) a Service uses is named after it: the first by
+// namespace and name (`services` come sorted).
 function annotate(spec: ForwardSpec, services: readonly ServiceInfo[]): ForwardSpec {
   if (spec.kind !== 'service') return spec;
-  for (const service of [...services].sort(byName)) {
+  for (const service of services) {
     for (const port of service.ports) {
       if ((port.protocol || 'TCP').toUpperCase() !== 'TCP') continue;
       const lb = service.type === 'LoadBalancer' && port.port === spec.nodePort;
