@@ -106,7 +106,11 @@ describe('the kubeconfig allowlist', () => {
   });
 
   it('passes only allowed keys whatever else the dev server adds (property)', () => {
-    const key = fc.oneof(fc.constantFrom(...BUILT_IN_KEYS), fc.string({ minLength: 1, maxLength: 20 }));
+    // "<<" is YAML's merge key, with a behaviour of its own (the next test), not an unknown field.
+    const key = fc.oneof(
+      fc.constantFrom(...BUILT_IN_KEYS),
+      fc.string({ minLength: 1, maxLength: 20 }).filter((text) => text !== '<<'),
+    );
     const section = fc.dictionary(key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 });
     fc.assert(
       fc.property(section, section, section, (cluster, user, context) => {
@@ -133,6 +137,17 @@ describe('the kubeconfig allowlist', () => {
 });
 
 describe('keys named after built-in object properties', () => {
+  it('refuses a YAML merge key whose source is not a map with a clear error (as go-yaml does), never a crash', () => {
+    // Found by the property above: `<<: null` anywhere in k3d's answer makes the YAML unreadable.
+    const text = hostile({ context: { ' ': { '<<': null } } });
+    expect(() => rewriteKubeconfig(text, options)).toThrow(
+      expect.objectContaining({
+        code: 'KUBECONFIG',
+        message: expect.stringContaining('cannot be read: Merge sources must be maps'),
+      }),
+    );
+  });
+
   it.each(BUILT_IN_KEYS)('drops a user or cluster field named %s as unknown to k3d', (key) => {
     const entries = rewriteKubeconfig(hostile({ user: { [key]: 'x' }, cluster: { [key]: 'y' } }), options);
     expect(entries.dropped).toEqual([
