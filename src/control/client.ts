@@ -16,6 +16,8 @@ import {
   type RequestBodies,
   type RequestType,
   type ResponseBodies,
+  type WatchRequestBody,
+  type WatchUpdate,
 } from './protocol.js';
 
 export type HelloInfo = ResponseBodies['hello'];
@@ -105,6 +107,19 @@ export class ControlClient {
       // The cast joins a typed body to its type tag, which TypeScript cannot pair through generics.
       this.write({ v: PROTOCOL_VERSION, id, type, ...body } as ClientFrame);
     });
+  }
+
+  /**
+   * Issue 15 (being built): a `watch` request. onUpdate gets every update; `ended` settles when the agent
+   * ends the watch (rejects with AgentUnavailableError when the connection goes); cancel() ends it here.
+   */
+  watch(
+    body: WatchRequestBody,
+    onUpdate: (update: WatchUpdate) => void,
+  ): { ended: Promise<void>; cancel(): void } {
+    void body;
+    void onUpdate;
+    throw new TunnelError('INTERNAL', 'watch is not built yet');
   }
 
   /** The version handshake: the agent's version, so a caller can replace an agent older than itself. */

@@ -35,6 +35,21 @@ export interface DisconnectResult {
   kubeconfigFile: string | null;
 }
 
+/** One update of a `watch` (issue 15): the status document as it is now; seq counts from 1 per watch. */
+export interface WatchUpdate {
+  seq: number;
+  document: StatusDocument;
+}
+
+/**
+ * The body of a `watch` request (issue 15, being built): stream the status document whenever it changes.
+ * host: only that session. minIntervalMs: traffic-only changes at most this often (state changes at once).
+ */
+export interface WatchRequestBody {
+  host?: string;
+  minIntervalMs?: number;
+}
+
 export interface RequestBodies {
   hello: { clientVersion: string };
   status: { host?: string };
