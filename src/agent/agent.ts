@@ -3,12 +3,13 @@
 // hosts never wait for each other. Knows nothing of sockets: the control handlers call in here.
 import type { SessionOptions } from '../config/resolve.js';
 import type { DisconnectResult } from '../control/protocol.js';
-import type { SessionStatus } from '../control/status-document.js';
+import type { SessionStatus, StatusDocument } from '../control/status-document.js';
 import type { Interaction } from '../devserver/connect.js';
 import { describeError, isTunnelError, TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ManagedSession } from '../session/managed-session.js';
 import { noSession, sameMergeTarget, sameOptions } from './session-match.js';
+import { StatusFeed } from './status-feed.js';
 import { forgetSession, loadSessions, type SavedSession, saveSession } from './store.js';
 
 export interface ConnectResult {
@@ -20,6 +21,8 @@ export interface ConnectResult {
 }
 
 export class Agent {
+  /** Tells `watch` requests when a session changed or a forward carried traffic. */
+  readonly feed = new StatusFeed<StatusDocument>();
   private readonly sessions = new Map<string, ManagedSession>();
   private readonly createdAt = new Map<string, string>();
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -204,7 +207,9 @@ export class Agent {
       preferredPorts: ports,
       adoptContexts: contexts,
       log: (level, message, fields) => this.log(level, message, { host, ...fields }),
+      onActivity: () => this.feed.traffic(),
       onChange: (session) => {
+        this.feed.changed();
         const current = this.sessions.get(host) === session && this.established.has(session);
         if (current && session.snapshot().state.kind !== 'stopped') {
           void this.persist(session);

@@ -1,15 +1,20 @@
 // The control requests, answered by the agent's sessions. Each handler turns a typed request into a
 // call on Agent and its result into the documented reply; failures travel back as TunnelErrors.
 import { agentLogFile } from '../config/paths.js';
-import type { DisconnectResult } from '../control/protocol.js';
+import type { DisconnectResult, RequestOf } from '../control/protocol.js';
 import type { Handlers, RequestContext } from '../control/server.js';
 import { deserializeOptions } from '../control/session-options.js';
-import { STATUS_SCHEMA_VERSION } from '../control/status-document.js';
+import {
+  type SessionStatus,
+  STATUS_SCHEMA_VERSION,
+  type StatusDocument,
+} from '../control/status-document.js';
 import type { Interaction } from '../devserver/connect.js';
 import { TunnelError } from '../errors.js';
 import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../redact.js';
 import { VERSION } from '../version.js';
 import type { Agent } from './agent.js';
+import { watchInterval } from './status-feed.js';
 
 export interface HandlerContext {
   agent: Agent;
@@ -39,20 +44,59 @@ function relayed(context: RequestContext): Interaction {
   };
 }
 
+function statusDocument(input: HandlerContext, sessions: SessionStatus[]): StatusDocument {
+  return {
+    schemaVersion: STATUS_SCHEMA_VERSION,
+    agent: {
+      pid: process.pid,
+      version: VERSION,
+      startedAt: input.startedAt,
+      socketPath: input.socketPath,
+      logFile: agentLogFile(),
+    },
+    sessions,
+  };
+}
+
+/**
+ * A `watch`: an update at once, then one per change (the agent's status feed decides when), until the
+ * CLI's connection closes or the agent stops (then the reply `{}` ends it).
+ */
+function watch(
+  input: HandlerContext,
+  request: RequestOf<'watch'>,
+  context: RequestContext,
+): Promise<Record<never, never>> {
+  const { agent } = input;
+  const { host } = request;
+  // An unknown host at the start is the error `status` gives; later, a session that goes is just absent.
+  if (host !== undefined) agent.status(host);
+  const sessions = () =>
+    host === undefined ? agent.status() : agent.status().filter((s) => s.host === host);
+  return new Promise((resolve) => {
+    let seq = 0;
+    let unsubscribe = () => {};
+    const finish = () => {
+      unsubscribe();
+      context.signal.removeEventListener('abort', finish);
+      resolve({});
+    };
+    unsubscribe = agent.feed.subscribe({
+      minIntervalMs: watchInterval(request.minIntervalMs),
+      build: () => statusDocument(input, sessions()),
+      send: (document) => context.push({ seq: ++seq, document }),
+      end: finish,
+    });
+    if (context.signal.aborted) finish();
+    else context.signal.addEventListener('abort', finish, { once: true });
+  });
+}
+
 export function agentHandlers(input: HandlerContext): Handlers {
   const { agent } = input;
   return {
-    status: (request) => ({
-      schemaVersion: STATUS_SCHEMA_VERSION,
-      agent: {
-        pid: process.pid,
-        version: VERSION,
-        startedAt: input.startedAt,
-        socketPath: input.socketPath,
-        logFile: agentLogFile(),
-      },
-      sessions: agent.status(request.host),
-    }),
+    status: (request) => statusDocument(input, agent.status(request.host)),
+    watch: (request, context) => watch(input, request, context),
     connect: async (request, context) => {
       const options = deserializeOptions(request.options);
       return await agent.connect(options, relayed(context), context.signal);

@@ -68,6 +68,9 @@ export async function runAgent(): Promise<void> {
   log('info', 'agent started', { version: VERSION, socketPath, restored: agent.restore() });
   const reason = await stopped;
   log('info', `agent stopping: ${reason}`);
+  // Watches end with their reply before the connections close, so a watcher knows it was a shutdown.
+  agent.feed.close();
+  await new Promise((resolve) => setImmediate(resolve));
   const closing = server.close();
   await agent.stopAll();
   await closing;

@@ -2,7 +2,7 @@
 // agent's `ask` questions relayed to the person at this terminal. The only way cli/ reaches the agent.
 import type net from 'node:net';
 import { TunnelError } from '../errors.js';
-import { MAX_INSTRUCTIONS_CHARS, MAX_PROMPT_CHARS, questionText } from '../redact.js';
+import { type AskHandlers, answerAsk } from './ask-answer.js';
 import { LineSplitter } from './lines.js';
 import {
   type AskFrame,
@@ -22,19 +22,7 @@ import {
 
 export type HelloInfo = ResponseBodies['hello'];
 
-/** A login question as the CLI receives it (ssh/types.ts LoginQuestion has this shape). */
-export interface AskedQuestion {
-  prompt: string;
-  echo: boolean;
-  instructions?: string;
-}
-
-/** Who answers the agent's questions at this end (a session's Interaction fits this shape). */
-export interface AskHandlers {
-  confirm?: (question: string) => Promise<boolean>;
-  askPassphrase?: (file: string) => Promise<string | undefined>;
-  askSecret?: (question: AskedQuestion) => Promise<string | undefined>;
-}
+export type { AskedQuestion, AskHandlers } from './ask-answer.js';
 
 export interface ControlClientOptions {
   /** How long to wait for the connection, and for each reply (while no question is pending). */
@@ -62,6 +50,14 @@ interface Pending {
   reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
   timeoutMs: number;
+  /** A watch: its updates go here, and it has no reply timeout (it lasts as long as someone looks). */
+  onUpdate?: (update: WatchUpdate) => void;
+}
+
+/** A watch under way: `ended` settles when it ends; cancel() ends it from this side. */
+export interface Watch {
+  ended: Promise<void>;
+  cancel(): void;
 }
 
 export class ControlClient {
@@ -110,16 +106,28 @@ export class ControlClient {
   }
 
   /**
-   * Issue 15 (being built): a `watch` request. onUpdate gets every update; `ended` settles when the agent
-   * ends the watch (rejects with AgentUnavailableError when the connection goes); cancel() ends it here.
+   * A `watch` request: onUpdate gets every update (the first at once). `ended` resolves when the agent
+   * ends the watch (it shuts down) or on cancel(), and rejects with AgentUnavailableError when the
+   * connection goes, or with the agent's error (an unknown host). cancel() closes this client's
+   * connection: the protocol has no cancel frame, and the agent ends a watch whose connection goes.
    */
-  watch(
-    body: WatchRequestBody,
-    onUpdate: (update: WatchUpdate) => void,
-  ): { ended: Promise<void>; cancel(): void } {
-    void body;
-    void onUpdate;
-    throw new TunnelError('INTERNAL', 'watch is not built yet');
+  watch(body: WatchRequestBody, onUpdate: (update: WatchUpdate) => void): Watch {
+    const id = this.nextId++;
+    let entry: Pending | undefined;
+    const ended = new Promise<void>((resolve, reject) => {
+      entry = { type: 'watch', resolve: () => resolve(), reject, timer: undefined, timeoutMs: 0, onUpdate };
+    });
+    const cancel = () => {
+      this.settle(id, undefined);
+      this.close();
+    };
+    if (this.socket.destroyed || !entry) {
+      entry?.reject(new AgentUnavailableError('the control connection is closed'));
+      return { ended, cancel };
+    }
+    this.pending.set(id, entry);
+    this.write({ v: PROTOCOL_VERSION, id, type: 'watch', ...body });
+    return { ended, cancel };
   }
 
   /** The version handshake: the agent's version, so a caller can replace an agent older than itself. */
@@ -138,6 +146,7 @@ export class ControlClient {
   }
 
   private arm(id: number, entry: Pending): void {
+    if (entry.onUpdate) return; // A watch waits as long as it is wanted.
     entry.timer = setTimeout(() => {
       this.pending.delete(id);
       entry.reject(
@@ -208,7 +217,8 @@ export class ControlClient {
       void this.onAsk(frame);
       return;
     }
-    if (frame.type === 'ok') this.settle(frame.id, undefined, frame.body);
+    if (frame.type === 'update') this.pending.get(frame.id)?.onUpdate?.(frame.body);
+    else if (frame.type === 'ok') this.settle(frame.id, undefined, frame.body);
     else if (frame.id !== null) {
       this.settle(
         frame.id,
@@ -232,26 +242,12 @@ export class ControlClient {
     if (entry) clearTimeout(entry.timer);
     let value: string | boolean | undefined;
     try {
-      value = await this.answer(frame);
+      value = await answerAsk(frame, this.options.interaction ?? {});
     } catch {
       value = undefined; // A prompt that failed (terminal closed) is "no answer", as with no terminal.
     }
     this.write({ v: PROTOCOL_VERSION, id: frame.id, type: 'answer', value: value ?? null });
     if (entry && this.pending.get(frame.requestId) === entry) this.arm(frame.requestId, entry);
-  }
-
-  private answer(frame: AskFrame): Promise<string | boolean | undefined> {
-    const interaction = this.options.interaction ?? {};
-    const none = Promise.resolve(undefined);
-    if (frame.kind === 'confirm') return interaction.confirm?.(frame.text) ?? none;
-    if (frame.kind === 'passphrase') return interaction.askPassphrase?.(frame.text) ?? none;
-    // The prompt is the server's text: made safe here too, whatever agent relayed it.
-    const question: AskedQuestion = {
-      prompt: questionText(frame.text, MAX_PROMPT_CHARS),
-      echo: frame.kind === 'text',
-    };
-    if (frame.instructions) question.instructions = questionText(frame.instructions, MAX_INSTRUCTIONS_CHARS);
-    return interaction.askSecret?.(question) ?? none;
   }
 
   private write(frame: ClientFrame): void {

@@ -9,7 +9,10 @@ import type {
   ErrorBody,
   RequestBodies,
   RequestType,
+  WatchRequestBody,
+  WatchUpdate,
 } from './protocol.js';
+import type { StatusDocument } from './status-document.js';
 import {
   FieldError,
   isObject,
@@ -51,7 +54,29 @@ const requestReaders: { [K in RequestType]: (object: Fields) => RequestBodies[K]
     return { host };
   },
   shutdown: (object) => (object.ifIdle === undefined ? {} : { ifIdle: readBoolean(object, 'ifIdle') }),
+  watch: readWatch,
 };
+
+function readWatch(object: Fields): WatchRequestBody {
+  const host = readOptionalString(object, 'host');
+  if (host !== undefined && host.length === 0) throw new FieldError('field "host" must not be empty');
+  // Any non-negative interval is accepted here; the agent clamps it to what it is willing to do.
+  const minIntervalMs =
+    object.minIntervalMs === undefined ? undefined : readInteger(object, 'minIntervalMs', 0);
+  return {
+    ...(host === undefined ? {} : { host }),
+    ...(minIntervalMs === undefined ? {} : { minIntervalMs }),
+  };
+}
+
+/** An update's body: seq and a document with the status document's two lists (its fields are the agent's). */
+function readUpdate(object: Fields): WatchUpdate {
+  const body = readObject(object, 'body');
+  const seq = readInteger(body, 'seq', 1);
+  const document = readObject(body, 'document');
+  if (!Array.isArray(document.sessions)) throw new FieldError('field "document.sessions" must be a list');
+  return { seq, document: document as unknown as StatusDocument };
+}
 
 function isRequestType(type: string): type is RequestType {
   return Object.hasOwn(requestReaders, type);
@@ -121,12 +146,17 @@ function readAsk(object: Fields): AskBody {
   };
 }
 
-type ServerBody = { type: 'ok'; body: JsonObject } | { type: 'error'; error: ErrorBody } | AskBody;
+type ServerBody =
+  | { type: 'ok'; body: JsonObject }
+  | { type: 'error'; error: ErrorBody }
+  | { type: 'update'; body: WatchUpdate }
+  | AskBody;
 
 /** The typed body of a frame from the agent, undefined for an unknown type; throws FieldError. */
 export function parseServerBody(type: string, object: Fields): ServerBody | undefined {
   if (type === 'ok') return { type, body: isObject(object.body) ? readJsonObject(object, 'body') : {} };
   if (type === 'error') return { type, error: readErrorBody(object) };
   if (type === 'ask') return readAsk(object);
+  if (type === 'update') return { type, body: readUpdate(object) };
   return undefined;
 }

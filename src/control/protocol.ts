@@ -42,7 +42,7 @@ export interface WatchUpdate {
 }
 
 /**
- * The body of a `watch` request (issue 15, being built): stream the status document whenever it changes.
+ * The body of a `watch` request: stream the status document whenever it changes (first one at once).
  * host: only that session. minIntervalMs: traffic-only changes at most this often (state changes at once).
  */
 export interface WatchRequestBody {
@@ -63,6 +63,8 @@ export interface RequestBodies {
    * that another connect could outrun.
    */
   shutdown: { ifIdle?: boolean };
+  /** Answered by `update` frames (same id) until the connection closes; `ok` only when the agent ends it. */
+  watch: WatchRequestBody;
   // No `logs` request: the agent's log is a file the CLI reads (and follows) itself, which also works
   // when the agent is down — exactly when someone wants to read it.
 }
@@ -80,6 +82,7 @@ export interface ResponseBodies {
   /** refreshed: false when the session was not connected (it discovers when it is back). */
   rediscover: { refreshed: boolean; status: SessionStatus };
   shutdown: Record<never, never>;
+  watch: Record<never, never>;
 }
 
 export type RequestType = keyof RequestBodies;
@@ -90,6 +93,7 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'disconnect',
   'rediscover',
   'shutdown',
+  'watch',
 ];
 
 interface Envelope {
@@ -127,7 +131,9 @@ export type ErrorFrame = { v: typeof PROTOCOL_VERSION; id: number | null; type: 
 export type OkFrame = Envelope & { type: 'ok'; body: JsonObject };
 
 export type ClientFrame = Request | AnswerFrame;
-export type ServerFrame = OkFrame | ErrorFrame | AskFrame;
+/** One update of watch request `id`; more may follow, so it does not end the request. */
+export type UpdateFrame = Envelope & { type: 'update'; body: WatchUpdate };
+export type ServerFrame = OkFrame | ErrorFrame | AskFrame | UpdateFrame;
 
 export type ProtocolErrorReason =
   | 'oversize'

@@ -5,6 +5,7 @@
 import type net from 'node:net';
 import { describeError, isTunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { LatestUpdates } from './latest-updates.js';
 import { type LineEvent, LineSplitter } from './lines.js';
 import type { LimitedLog } from './log-limit.js';
 import {
@@ -22,6 +23,7 @@ import {
   type RequestType,
   type ResponseBodies,
   type ServerFrame,
+  type WatchUpdate,
 } from './protocol.js';
 import { encodeReply, errorFrame } from './reply.js';
 
@@ -33,6 +35,11 @@ export interface RequestContext {
   ask(kind: AskKind, text: string, instructions?: string): Promise<string | boolean | undefined>;
   /** Aborted when the CLI that sent the request disconnects. */
   signal: AbortSignal;
+  /**
+   * Sends an `update` frame for this request (a watch) before its reply; while the CLI does not read,
+   * only the latest one waits. Ignored once the request has been answered.
+   */
+  push(body: WatchUpdate): void;
 }
 
 interface Question {
@@ -74,6 +81,8 @@ export interface ConnectionStats {
   inFlight: number;
   writableBytes: number;
   paused: boolean;
+  /** Watch updates waiting for the socket to drain (at most one per watch). */
+  heldUpdates: number;
 }
 
 export class ServerConnection {
@@ -81,6 +90,7 @@ export class ServerConnection {
   private readonly limits: ConnectionLimits;
   private readonly pendingAsks = new Map<number, (value: string | boolean | undefined) => void>();
   private readonly closed = new AbortController();
+  private readonly updates: LatestUpdates;
   // Lines read but not yet handled (at most one read's worth: we pause while any wait).
   private queue: LineEvent[] = [];
   private head = 0;
@@ -94,8 +104,12 @@ export class ServerConnection {
   ) {
     this.splitter = new LineSplitter(options.maxLineBytes ?? MAX_FRAME_BYTES);
     this.limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
+    this.updates = new LatestUpdates(socket, this.limits.highWaterBytes);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.pump());
+    socket.on('drain', () => {
+      this.updates.flush();
+      this.pump();
+    });
     // A CLI killed mid-request resets the socket; that is its business, never the agent's crash.
     socket.on('error', (error) => options.log('debug', 'control connection error', { error: error.message }));
     socket.on('close', () => this.onClose());
@@ -107,6 +121,7 @@ export class ServerConnection {
       inFlight: this.inFlight,
       writableBytes: this.socket.writableLength,
       paused: this.paused,
+      heldUpdates: this.updates.held(),
     };
   }
 
@@ -181,6 +196,7 @@ export class ServerConnection {
   }
 
   private async dispatch(request: Request): Promise<void> {
+    this.updates.open(request.id);
     try {
       const body = await this.run(request);
       this.send({ v: PROTOCOL_VERSION, id: request.id, type: 'ok', body });
@@ -189,6 +205,8 @@ export class ServerConnection {
         error: describeError(error),
       });
       this.send(errorFrame(request.id, error));
+    } finally {
+      this.updates.close(request.id);
     }
   }
 
@@ -200,6 +218,10 @@ export class ServerConnection {
     const context: RequestContext = {
       ask: (kind, text, instructions) => this.ask(request.id, { kind, text, instructions }),
       signal: this.closed.signal,
+      push: (body) => {
+        const frame: ServerFrame = { v: PROTOCOL_VERSION, id: request.id, type: 'update', body };
+        this.updates.push(request.id, encodeReply(frame).text);
+      },
     };
     // The map pairs each type with its handler; TypeScript cannot follow that through a union.
     const handler = this.options.handlers[request.type] as (

@@ -129,6 +129,7 @@ export class ForwardListener {
     this.stats.remoteAnswers = answers;
     this.stats.remoteCheckedAt = new Date().toISOString();
     this.stats.remoteError = answers ? undefined : error;
+    this.options.onActivity?.();
   }
 
   snapshot(): ForwardSnapshot {
@@ -138,6 +139,7 @@ export class ForwardListener {
   private recordError(message: string): void {
     this.stats.lastError = message;
     this.stats.lastErrorAt = new Date().toISOString();
+    this.options.onActivity?.();
   }
 
   private accept(socket: net.Socket): void {
@@ -154,16 +156,20 @@ export class ForwardListener {
     // Paused: bytes wait in the kernel until a channel exists, however long that takes.
     socket.pause();
     this.serveOrHold(socket);
+    this.options.onActivity?.();
   }
 
   private serveOrHold(socket: net.Socket): void {
     if (socket.destroyed) return;
     if (this.opener) this.openFor(socket, this.opener);
-    else this.held.hold(socket);
+    else {
+      this.held.hold(socket);
+      this.options.onActivity?.();
+    }
   }
 
   private timedOut(socket: net.Socket): void {
-    this.stats.heldTimedOut += 1;
+    this.stats.heldTimedOut += 1; // recordError below tells the feed.
     this.recordError(`session down for ${this.holdTimeoutMs} ms; closed a waiting client`);
     this.log('warn', 'closed a client that waited too long for the session to come back', {
       forward: this.spec.id,
@@ -193,13 +199,15 @@ export class ForwardListener {
         this.held.forget(socket);
         this.piped.add(socket);
         socket.resume();
-        pipeBoth(socket, channel, this.stats).then(({ error, leftBehind }) => {
-          if (error) this.recordError(describeError(error));
-          if (leftBehind > 0) (this.options.onLeftBehind ?? reclaimAfterLeftBehind)(leftBehind);
-          this.piped.delete(socket);
-          this.stats.lastActivityAt = new Date().toISOString();
-          this.release(socket);
-        });
+        pipeBoth(socket, channel, { counters: this.stats, onActivity: this.options.onActivity }).then(
+          ({ error, leftBehind }) => {
+            if (error) this.recordError(describeError(error));
+            if (leftBehind > 0) (this.options.onLeftBehind ?? reclaimAfterLeftBehind)(leftBehind);
+            this.piped.delete(socket);
+            this.stats.lastActivityAt = new Date().toISOString();
+            this.release(socket);
+          },
+        );
       },
       (error: unknown) => {
         clearTimeout(stallTimer);
@@ -239,12 +247,16 @@ export class ForwardListener {
     const sockets = [...this.piped];
     this.piped.clear();
     for (const socket of sockets) socket.destroy();
+    this.options.onActivity?.();
   }
 
   private release(socket: net.Socket): void {
     this.held.forget(socket);
     this.opening.delete(socket);
     this.piped.delete(socket);
-    if (this.sockets.delete(socket)) this.stats.open -= 1;
+    if (this.sockets.delete(socket)) {
+      this.stats.open -= 1;
+      this.options.onActivity?.();
+    }
   }
 }

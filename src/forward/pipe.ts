@@ -20,11 +20,18 @@ export interface PipeResult {
   leftBehind: number;
 }
 
+export interface PipeMeter {
+  counters: PipeCounters;
+  /** Called after every chunk is counted (the status feed's hook: O(1), no allocation). */
+  onActivity?: (() => void) | undefined;
+}
+
 /**
  * Joins `socket` (local client) and `channel` (dev-server side). `counters.bytesOut` counts bytes sent
  * to the dev server, `bytesIn` bytes received from it. Resolves when both sides are closed.
  */
-export function pipeBoth(socket: Socket, channel: Duplex, counters: PipeCounters): Promise<PipeResult> {
+export function pipeBoth(socket: Socket, channel: Duplex, meter: PipeMeter): Promise<PipeResult> {
+  const { counters, onActivity } = meter;
   return new Promise((resolve) => {
     let firstError: Error | undefined;
     let socketClosed = false;
@@ -69,13 +76,14 @@ export function pipeBoth(socket: Socket, channel: Duplex, counters: PipeCounters
     });
     socket.on('data', (chunk: Buffer) => {
       counters.bytesOut += chunk.length;
+      onActivity?.();
     });
     socket.on('error', onError);
     channel.on('error', onError);
     // One writev per event-loop turn to the local client instead of one write per 32 KiB SSH payload.
     coalesceWrites(socket);
     socket.pipe(channel);
-    pumpToSocket(channel, socket, counters);
+    pumpToSocket(channel, socket, meter);
   });
 }
 
@@ -84,13 +92,14 @@ export function pipeBoth(socket: Socket, channel: Duplex, counters: PipeCounters
  * socket took (so the server stops once this process holds a window's worth plus the socket's queue),
  * and a payload that will wait in the queue does not keep a whole 64 KiB decrypt buffer alive.
  */
-function pumpToSocket(channel: Duplex, socket: Socket, counters: PipeCounters): void {
+function pumpToSocket(channel: Duplex, socket: Socket, { counters, onActivity }: PipeMeter): void {
   const consumed = windowBudget(channel);
   // Bytes still queued from an earlier event-loop turn: the kernel buffer is full, the client is slow.
   let backedUp = false;
   const blocks = new HeldBlocks();
   channel.on('data', (chunk: Buffer) => {
     counters.bytesIn += chunk.length;
+    onActivity?.();
     if (socket.destroyed) return;
     // The first write of a turn (coalesceWrites corks on it) sees only what earlier turns left queued.
     if (socket.writableCorked === 0) backedUp = socket.writableLength > 0;

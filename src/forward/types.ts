@@ -86,6 +86,11 @@ export interface ListenerOptions {
   maxConnections?: number;
   /** Told the bytes a closing connection left unsent (its client stopped reading); see reclaim.ts. */
   onLeftBehind?: (bytes: number) => void;
+  /**
+   * Told whenever the counters move: accept, close, held, failed, a remote check, an error, and every
+   * data chunk (so it must be cheap: the agent's status feed sets a flag and arms a timer once).
+   */
+  onActivity?: () => void;
 }
 
 /**

@@ -42,6 +42,8 @@ export interface ManagedSessionInput {
   adoptContexts?: readonly string[];
   /** After every state change or re-discovery (persistence, status --watch). */
   onChange?: (session: ManagedSession) => void;
+  /** A forward's counters moved (every chunk too: keep it O(1)); the agent's status feed. */
+  onActivity?: () => void;
   /** What the network-change watch reads; default os.networkInterfaces() (tests play a VPN coming up). */
   networkFingerprint?: () => string;
 }
@@ -72,6 +74,7 @@ export class ManagedSession {
     this.listeners = new ListenerSet(undefined, log, {
       holdTimeoutMs: options.holdTimeoutMs,
       onStall: (spec) => this.supervisor.checkLink(`no answer to a channel open for ${spec.id}`),
+      ...(input.onActivity ? { onActivity: input.onActivity } : {}),
     });
     this.kubeconfig = new KubeconfigFollower({
       mode: options.kubeconfig,

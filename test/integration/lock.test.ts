@@ -71,6 +71,7 @@ describe('agent lock', () => {
         disconnect: () => ({ disconnected: [] }),
         rediscover: () => Promise.reject(new Error('not used')),
         shutdown: () => ({}),
+        watch: () => Promise.reject(new Error('not used')),
       },
     });
     // Old enough that only the answering socket, not the startup grace, keeps the lock.
