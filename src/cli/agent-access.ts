@@ -27,6 +27,11 @@ export async function existingAgent(): Promise<AgentConnection | undefined> {
   return connection;
 }
 
+/** The agent if one runs right now; never starts or replaces one (a watch looking for it again). */
+export async function runningAgent(): Promise<AgentConnection | undefined> {
+  return await ensureAgent({ start: false, replace: false });
+}
+
 function report(connection: AgentConnection): void {
   // Starting the agent is routine (connect says where it runs); replacing one is worth a note.
   if (connection.replaced) {

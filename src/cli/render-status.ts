@@ -12,11 +12,6 @@ export interface StatusRenderOptions {
   now: Date;
 }
 
-export interface StatusWatchOptions extends StatusRenderOptions {
-  /** How often `--watch` redraws, for its title line; default 1 s. */
-  intervalMs?: number;
-}
-
 const [BOLD, DIM, RED, GREEN, YELLOW] = ['1', '2', '31', '32', '33'];
 
 /**
@@ -35,10 +30,9 @@ export function renderStatus(doc: StatusDocument, options: StatusRenderOptions):
   return [renderAgent(doc.agent, options), '', sessions].join('\n');
 }
 
-/** What `--watch` draws after clearing the screen: a title naming the refresh and the time, then status. */
-export function renderStatusWatchFrame(doc: StatusDocument, options: StatusWatchOptions): string {
-  const every = formatAge(options.intervalMs ?? 1000);
-  const title = `tunnel status — every ${every} — ${formatClock(options.now)}  (Ctrl-C to stop)`;
+/** What `--watch` draws after clearing the screen: a title with the time of this update, then status. */
+export function renderStatusWatchFrame(doc: StatusDocument, options: StatusRenderOptions): string {
+  const title = `tunnel status — live, updated ${formatClock(options.now)}  (Ctrl-C to stop)`;
   return [paint(options.color, BOLD, title), '', renderStatus(doc, options)].join('\n');
 }
 

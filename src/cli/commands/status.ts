@@ -1,14 +1,13 @@
 // `tunnel status [host] [--json] [--watch]`: what every session is doing, per forward, from the agent.
 // Starts the agent only to bring back saved sessions (after a crash or reboot); never starts one for
-// nothing. --watch redraws every second until Ctrl-C, and says so when the agent goes away.
+// nothing. --watch draws each change the agent pushes until Ctrl-C (cli/status-watch.ts).
 import type { Command } from 'commander';
 import { colorWanted } from '../../config/env.js';
 import type { ControlClient } from '../../control/client.js';
 import { noAgentDocument, type StatusDocument } from '../../control/status-document.js';
-import { describeError } from '../../errors.js';
-import { existingAgent } from '../agent-access.js';
-import { safeText } from '../render.js';
-import { renderStatus, renderStatusWatchFrame } from '../render-status.js';
+import { existingAgent, runningAgent } from '../agent-access.js';
+import { renderStatus } from '../render-status.js';
+import { watchStatus } from '../status-watch.js';
 
 interface StatusFlags {
   json?: boolean;
@@ -27,7 +26,7 @@ export function registerStatus(program: Command): void {
     .description('show every session and forward, with health and counters')
     .argument('[host]', 'only this session')
     .option('--json', 'print the status document as JSON (see docs/status-json.md)')
-    .option('--watch', 'redraw every second until Ctrl-C')
+    .option('--watch', 'redraw on every change the agent reports, until Ctrl-C')
     .action(async (host: string | undefined, flags: StatusFlags) => {
       if (flags.watch) {
         await watch(host, flags);
@@ -56,33 +55,35 @@ export function registerStatus(program: Command): void {
 
 async function watch(host: string | undefined, flags: StatusFlags): Promise<void> {
   const tty = process.stdout.isTTY === true;
-  const color = colorWanted(tty);
-  let stopped = false;
-  const stop = () => {
-    stopped = true;
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  let agent = await existingAgent();
-  while (!stopped) {
-    let frame: string;
-    try {
-      agent ??= await existingAgent();
-      if (!agent) frame = NO_AGENT;
-      else {
-        const doc = await fetchStatus(agent.client, host);
-        frame = flags.json
-          ? JSON.stringify(doc)
-          : renderStatusWatchFrame(doc, { color, now: new Date(), intervalMs: 1000 });
-      }
-    } catch (error) {
-      agent?.client.close();
-      agent = undefined;
-      frame = `the agent stopped answering (${safeText(describeError(error))}); retrying…`;
-    }
-    // Clear and home on a terminal; a pipe gets one frame after another.
-    process.stdout.write(tty && !flags.json ? `\x1b[H\x1b[2J${frame}\n` : `${frame}\n`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  const stop = new AbortController();
+  const abort = () => stop.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    await watchStatus(
+      { host, json: flags.json === true, tty, color: colorWanted(tty), signal: stop.signal },
+      {
+        reach: (first) => (first ? existingAgent() : runningAgent()),
+        sleep: abortableSleep,
+        out: (text) => process.stdout.write(text),
+        err: (text) => process.stderr.write(text),
+        now: () => new Date(),
+      },
+    );
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
   }
-  agent?.client.close();
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -243,9 +243,9 @@ describe('renderStatus', () => {
 });
 
 describe('renderStatusWatchFrame', () => {
-  it('adds a title with the refresh interval and the local time above the status', () => {
+  it('adds a title with the time of the update above the status', () => {
     const frame = renderStatusWatchFrame(doc(), options);
-    expect(frame.split('\n')[0]).toBe('tunnel status — every 1s — 10:45:10  (Ctrl-C to stop)');
+    expect(frame.split('\n')[0]).toBe('tunnel status — live, updated 10:45:10  (Ctrl-C to stop)');
     expect(frame).toContain(renderStatus(doc(), options));
   });
 });
