@@ -217,13 +217,22 @@ export class ControlClient {
       void this.onAsk(frame);
       return;
     }
-    if (frame.type === 'update') this.pending.get(frame.id)?.onUpdate?.(frame.body);
+    if (frame.type === 'update') this.onUpdate(frame.id, frame.body);
     else if (frame.type === 'ok') this.settle(frame.id, undefined, frame.body);
     else if (frame.id !== null) {
       this.settle(
         frame.id,
         new TunnelError(frame.error.code, frame.error.message, { hint: frame.error.hint }),
       );
+    }
+  }
+
+  /** A caller whose onUpdate throws ends its watch with that error, never this socket's data handler. */
+  private onUpdate(id: number, update: WatchUpdate): void {
+    try {
+      this.pending.get(id)?.onUpdate?.(update);
+    } catch (error) {
+      this.settle(id, error instanceof Error ? error : new Error(String(error)));
     }
   }
 

@@ -206,6 +206,8 @@ export class ForwardListener {
             this.piped.delete(socket);
             this.stats.lastActivityAt = new Date().toISOString();
             this.release(socket);
+            // The socket's close may have been released (and reported) already: this time is news too.
+            this.options.onActivity?.();
           },
         );
       },

@@ -87,6 +87,14 @@ describe('ControlClient.watch', () => {
     expect(updates).toEqual([]);
   });
 
+  it('ends the watch with the error an update handler throws, instead of throwing out of the socket', async () => {
+    const watch = client.watch({}, () => {
+      throw new Error('cannot draw');
+    });
+    agentSends({ id: 1, type: 'update', body: { seq: 1, document } });
+    await expect(watch.ended).rejects.toThrow('cannot draw');
+  });
+
   it('rejects at once on a connection already closed', async () => {
     socket.destroyed = true;
     await expect(client.watch({}, () => {}).ended).rejects.toBeInstanceOf(AgentUnavailableError);
