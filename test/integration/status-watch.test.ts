@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusDocument } from '../../src/control/status-document.js';
 import { type DevServer, startDevServer } from '../devserver/index.js';
+import { schemaErrors, statusSchema } from '../schema.js';
 import { sshConfigWithTwoAliases, twoClustersOnFreePorts } from './agent-helpers.js';
 import { type CliEnv, cliEnvsPerTest, curl, runCli, spawnCli } from './cli-helpers.js';
 
@@ -95,6 +96,8 @@ describe('tunnel status --watch --json', () => {
         .toContain('the agent is gone; waiting for it to come back (tunnel connect <host> starts it)');
       expect(docs().at(-1)).toMatchObject({ agent: null, sessions: [] });
       expect(child.exitCode).toBeNull();
+      // Every line is a status document as `status --json` prints it.
+      for (const doc of docs()) expect(schemaErrors(statusSchema, doc)).toEqual([]);
 
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGINT');
