@@ -4,10 +4,8 @@
 // replies pile up (or too many of its requests run), so what the agent holds for it stays bounded.
 import type net from 'node:net';
 import { describeError, isTunnelError } from '../errors.js';
-import type { Logger } from '../log.js';
 import { LatestUpdates } from './latest-updates.js';
 import { type LineEvent, LineSplitter } from './lines.js';
-import type { LimitedLog } from './log-limit.js';
 import {
   type AskKind,
   type ClientFrame,
@@ -19,70 +17,30 @@ import {
   parseFrame,
   protocolErrorFrame,
   type Request,
-  type RequestOf,
-  type RequestType,
-  type ResponseBodies,
   type ServerFrame,
-  type WatchUpdate,
 } from './protocol.js';
 import { encodeReply, errorFrame } from './reply.js';
+import {
+  type ConnectionLimits,
+  type ConnectionOptions,
+  type ConnectionStats,
+  DEFAULT_CONNECTION_LIMITS,
+  type RequestContext,
+} from './server-types.js';
 
-export interface RequestContext {
-  /**
-   * Asks the person at the CLI's terminal; undefined when the CLI cannot answer or has gone.
-   * instructions: secret/text only (keyboard-interactive's lines before the prompt).
-   */
-  ask(kind: AskKind, text: string, instructions?: string): Promise<string | boolean | undefined>;
-  /** Aborted when the CLI that sent the request disconnects. */
-  signal: AbortSignal;
-  /**
-   * Sends an `update` frame for this request (a watch) before its reply; while the CLI does not read,
-   * only the latest one waits. Ignored once the request has been answered.
-   */
-  push(body: WatchUpdate): void;
-}
+export {
+  type ConnectionLimits,
+  type ConnectionOptions,
+  type ConnectionStats,
+  DEFAULT_CONNECTION_LIMITS,
+  type Handlers,
+  type RequestContext,
+} from './server-types.js';
 
 interface Question {
   kind: AskKind;
   text: string;
   instructions: string | undefined;
-}
-
-type HandledType = Exclude<RequestType, 'hello'>;
-export type Handlers = {
-  [K in HandledType]: (
-    request: RequestOf<K>,
-    context: RequestContext,
-  ) => Promise<ResponseBodies[K]> | ResponseBodies[K];
-};
-
-export interface ConnectionLimits {
-  /** Requests of one connection running at once; more wait unread. */
-  maxInFlight: number;
-  /** Reply bytes waiting in the socket's buffer past which we stop reading the connection. */
-  highWaterBytes: number;
-}
-
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxInFlight: 32, highWaterBytes: 256 * 1024 };
-
-export interface ConnectionOptions {
-  handlers: Handlers;
-  log: Logger;
-  agentVersion: string;
-  maxLineBytes?: number;
-  limits?: ConnectionLimits;
-  /** Bad frames are logged through this (shared by the server's connections): rate-limited. */
-  badFrameLog: LimitedLog;
-}
-
-/** What the agent holds for one connection right now (for tests and diagnostics). */
-export interface ConnectionStats {
-  queuedLines: number;
-  inFlight: number;
-  writableBytes: number;
-  paused: boolean;
-  /** Watch updates waiting for the socket to drain (at most one per watch). */
-  heldUpdates: number;
 }
 
 export class ServerConnection {
