@@ -89,6 +89,11 @@ describe('tunnel status --watch --json', () => {
         ]);
       expect(docs().map((doc) => doc.sessions.length)).toContain(2);
 
+      // A host the agent has no session for is status's error at once, not a wait.
+      const unknown = await runCli(cli, ['status', 'nope', '--watch', '--json']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('no session for nope. Sessions: devserver, devserver2.');
+
       // The agent goes: a no-agent line for scripts, the sentence for people, and the watch keeps looking.
       expect((await runCli(cli, ['agent', 'stop'])).code).toBe(0);
       await expect
