@@ -90,13 +90,14 @@ describe('the page server refuses what is not the page', () => {
   it('refuses a POST from another site: a cross Origin, or Sec-Fetch-Site cross-site', async () => {
     agent.startAgent();
     const body = JSON.stringify({ host: 'devbox' });
-    for (const headers of [
+    const crossSite: Record<string, string>[] = [
       { origin: 'http://evil.example' },
       { origin: `http://127.0.0.1.nip.io:${server.port}` },
       { origin: 'null' },
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site' },
-    ]) {
+    ];
+    for (const headers of crossSite) {
       const reply = await post('api/reconnect', body, headers);
       expect(reply.status, JSON.stringify(headers)).toBe(403);
       expectSecurityHeaders(reply);

@@ -191,5 +191,13 @@ export function openStream(port: number, route: string, headers: Record<string, 
     while (!done(events)) await new Promise<void>((resolve) => waiters.push(resolve));
     return events;
   };
-  return { events, opened, until, response: () => response, close: () => req.destroy() };
+  return {
+    events,
+    opened,
+    until,
+    response: () => response,
+    close: () => {
+      req.destroy();
+    },
+  };
 }
