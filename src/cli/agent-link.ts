@@ -15,7 +15,7 @@ const OLDER_AGENT_HINT = 'the agent is older than this CLI: run `tunnel agent st
 /** An agent that does not know `watch` answers with this; said plainly, with what to run. */
 function explainOlder(error: unknown): unknown {
   if (error instanceof Error && /unknown request type "watch"/.test(error.message)) {
-    return new TunnelError('AGENT', 'the running agent cannot stream status to the page', {
+    return new TunnelError('PROTOCOL', 'the running agent cannot stream status to the page', {
       hint: OLDER_AGENT_HINT,
       cause: error,
     });

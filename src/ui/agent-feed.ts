@@ -34,6 +34,9 @@ export class AgentFeed {
   private agentEvent: AgentEvent;
   private statusEvent: StatusEvent | undefined;
   private watch: AgentWatch | undefined;
+  private reached: { pid: number; version: string } | undefined;
+  /** The current watch has sent an update (the agent answers a watch with one at once). */
+  private answered = false;
   private timer: unknown;
   private retryMs = FIRST_RETRY_MS;
   private stopped = false;
@@ -65,10 +68,11 @@ export class AgentFeed {
   private async reach(): Promise<void> {
     if (this.stopped) return;
     let reached: Awaited<ReturnType<AgentLink['watch']>>;
+    this.answered = false;
     try {
       reached = await this.options.link.watch((event) => this.update(event));
     } catch (error) {
-      this.gone(describeError(error), isTunnelError(error) ? error.hint : undefined);
+      this.gone(describeError(error), hintOf(error));
       return;
     }
     if (this.stopped) {
@@ -80,24 +84,34 @@ export class AgentFeed {
       return;
     }
     this.watch = reached.watch;
-    this.retryMs = FIRST_RETRY_MS;
-    this.setAgent({ state: 'up', since: this.since(), pid: reached.pid, version: reached.version });
+    this.reached = { pid: reached.pid, version: reached.version };
+    this.markUp(); // The first update may have come before the link's answer did.
     reached.watch.ended.then(
       () => this.ended(reached.watch, 'the agent ended the watch (it is stopping)', undefined),
-      (error: unknown) =>
-        this.ended(reached.watch, describeError(error), isTunnelError(error) ? error.hint : undefined),
+      (error: unknown) => this.ended(reached.watch, describeError(error), hintOf(error)),
     );
   }
 
   private update(event: StatusEvent): void {
     if (this.stopped) return;
+    // Up once the agent has answered the watch (it sends the first document at once): an agent that
+    // accepts the connection but refuses the watch (an older one) stays gone instead of flapping.
+    this.answered = true;
+    this.markUp();
     this.statusEvent = event;
     this.options.onStatus(event);
+  }
+
+  private markUp(): void {
+    if (this.agentEvent.state === 'up' || !this.reached || !this.answered) return;
+    this.retryMs = FIRST_RETRY_MS;
+    this.setAgent({ state: 'up', since: this.since(), ...this.reached });
   }
 
   private ended(watch: AgentWatch, message: string, hint: string | undefined): void {
     if (watch !== this.watch || this.stopped) return;
     this.watch = undefined;
+    this.reached = undefined;
     this.gone(message, hint);
   }
 
@@ -124,6 +138,11 @@ export class AgentFeed {
   private since(): string {
     return new Date(this.options.clock.now()).toISOString();
   }
+}
+
+/** An error's own hint, except the generic "no agent" one: goneHint names a host the page showed. */
+function hintOf(error: unknown): string | undefined {
+  return isTunnelError(error) && error.code !== 'AGENT' ? error.hint : undefined;
 }
 
 /** What to run: start the agent again with a host the page was showing, or ask why it stopped. */

@@ -44,87 +44,110 @@ function answer(response: http.ServerResponse, status: number, type: string, bod
 const text = (response: http.ServerResponse, status: number, message: string) =>
   answer(response, status, 'text/plain; charset=utf-8', `${message}\n`);
 
-export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
-  const clock = options.clock ?? systemUiClock;
-  const token = randomBytes(24).toString('base64url');
-  const events = new Set<SseClient>();
-  const logs = new Set<() => void>();
-  const feed = new AgentFeed({
-    link: options.link,
-    clock,
-    onAgent: (event) => {
-      for (const client of events) client.send('agent', event);
-    },
-    onStatus: (event) => {
-      for (const client of events) client.send('status', event);
-    },
-  });
-  let port = 0;
-  const routes = {
-    events(response: http.ServerResponse) {
-      if (events.size >= MAX_EVENT_CLIENTS) {
-        text(response, 503, `at most ${MAX_EVENT_CLIENTS} tabs may follow this page; close one`);
-        return;
-      }
-      const client = new SseClient(response);
-      events.add(client);
-      response.on('close', () => events.delete(client));
-      client.send('agent', feed.agent);
-      if (feed.status) client.send('status', feed.status);
-    },
-    log(response: http.ServerResponse) {
-      const client = new SseClient(response);
-      const stop = followLog(client, { file: options.logFile, clock }, () => logs.delete(stop));
-      logs.add(stop);
-      response.on('close', stop);
-    },
-  };
-  const handle = async (request: http.IncomingMessage, response: http.ServerResponse) => {
-    const verdict = checkRequest(request, { port, token });
+class PageServer {
+  readonly token = randomBytes(24).toString('base64url');
+  readonly events = new Set<SseClient>();
+  readonly logs = new Set<() => void>();
+  readonly feed: AgentFeed;
+  readonly server = http.createServer((request, response) => this.serve(request, response));
+  port = 0;
+  private keepalive: unknown;
+
+  constructor(
+    private readonly options: UiServerOptions,
+    private readonly clock: UiClock,
+  ) {
+    const broadcast = (kind: string) => (event: unknown) => {
+      for (const client of this.events) client.send(kind, event);
+    };
+    this.feed = new AgentFeed({
+      link: options.link,
+      clock,
+      onAgent: broadcast('agent'),
+      onStatus: broadcast('status'),
+    });
+  }
+
+  async start(): Promise<void> {
+    await listen(this.server, this.options.port ?? 0);
+    this.port = (this.server.address() as AddressInfo).port;
+    this.beat();
+    this.feed.start();
+  }
+
+  async close(): Promise<void> {
+    this.clock.clearTimeout(this.keepalive);
+    this.feed.stop();
+    for (const stop of [...this.logs]) stop();
+    for (const client of this.events) client.close();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections(); // Event streams never end on their own.
+    await closed;
+  }
+
+  private beat(): void {
+    this.keepalive = this.clock.setTimeout(() => {
+      for (const client of this.events) client.keepalive();
+      this.beat();
+    }, KEEPALIVE_MS);
+  }
+
+  private serve(request: http.IncomingMessage, response: http.ServerResponse): void {
+    this.route(request, response).catch((error: unknown) => {
+      if (!response.headersSent) text(response, 500, `the page server failed: ${String(error)}`);
+      else response.destroy();
+    });
+  }
+
+  private async route(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const verdict = checkRequest(request, { port: this.port, token: this.token });
     if (!verdict.ok) return text(response, verdict.status, verdict.message);
     const { method, route } = verdict;
     const action = ACTIONS[route];
     if (action) {
       if (method !== 'POST') return text(response, 405, 'an action takes a POST');
-      const outcome = await runAction(action, request, options.link);
+      const outcome = await runAction(action, request, this.options.link);
       return answer(response, outcome.status, 'application/json', JSON.stringify(outcome.reply));
     }
     if (method !== 'GET') return text(response, 405, `${route || 'the page'} takes a GET`);
-    if (route === 'events') return routes.events(response);
-    if (route === 'log') return routes.log(response);
-    const file = await readPageFile(options.webDir ?? DEFAULT_WEB_DIR, route);
+    if (route === 'events') return this.followEvents(response);
+    if (route === 'log') return this.followLog(response);
+    const file = await readPageFile(this.options.webDir ?? DEFAULT_WEB_DIR, route);
     if (!file) return text(response, 404, 'not found');
     if (!file.ok) return text(response, 500, file.message);
     answer(response, 200, file.type, file.body);
-  };
-  const server = http.createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) text(response, 500, `the page server failed: ${String(error)}`);
-      else response.destroy();
-    });
-  });
-  await listen(server, options.port ?? 0);
-  port = (server.address() as AddressInfo).port;
-  let keepalive: unknown;
-  const beat = () => {
-    for (const client of events) client.keepalive();
-    keepalive = clock.setTimeout(beat, KEEPALIVE_MS);
-  };
-  keepalive = clock.setTimeout(beat, KEEPALIVE_MS);
-  feed.start();
+  }
+
+  private followEvents(response: http.ServerResponse): void {
+    if (this.events.size >= MAX_EVENT_CLIENTS) {
+      text(response, 503, `at most ${MAX_EVENT_CLIENTS} tabs may follow this page; close one`);
+      return;
+    }
+    const client = new SseClient(response);
+    this.events.add(client);
+    response.on('close', () => this.events.delete(client));
+    client.send('agent', this.feed.agent);
+    if (this.feed.status) client.send('status', this.feed.status);
+  }
+
+  private followLog(response: http.ServerResponse): void {
+    const client = new SseClient(response);
+    const stop = followLog(client, { file: this.options.logFile, clock: this.clock }, () =>
+      this.logs.delete(stop),
+    );
+    this.logs.add(stop);
+    response.on('close', stop);
+  }
+}
+
+export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
+  const page = new PageServer(options, options.clock ?? systemUiClock);
+  await page.start();
   return {
-    url: `http://127.0.0.1:${port}/${token}/`,
-    port,
-    streams: () => ({ events: events.size, logs: logs.size }),
-    async close() {
-      clock.clearTimeout(keepalive);
-      feed.stop();
-      for (const stop of [...logs]) stop();
-      for (const client of events) client.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections(); // Event streams never end on their own.
-      await closed;
-    },
+    url: `http://127.0.0.1:${page.port}/${page.token}/`,
+    port: page.port,
+    streams: () => ({ events: page.events.size, logs: page.logs.size }),
+    close: () => page.close(),
   };
 }
 

@@ -2,6 +2,7 @@
 // shared by every tab through one watch; a tab that does not read gets only the latest; 16 tabs at most;
 // the agent going away and coming back (the retry on a fake clock).
 import { afterEach, describe, expect, it } from 'vitest';
+import { TunnelError } from '../../../src/errors.js';
 import { MAX_EVENT_CLIENTS, startUiServer, type UiServer } from '../../../src/ui/server.js';
 import type { AgentEvent, StatusEvent } from '../../../src/ui/types.js';
 import { documentWith, fakeClock, fakeLink, fixtureDirs, openStream, request } from './ui-helpers.js';
@@ -50,9 +51,10 @@ describe('the event stream', () => {
     await first.until((events) =>
       events.some((event) => event.event === 'agent' && agentOf(event).state === 'up'),
     );
-    agent.push({ seq: 1, document: documentWith('devbox') });
     agent.push({ seq: 2, document: documentWith('gpu-box') });
-    await first.until((events) => events.filter((event) => event.event === 'status').length === 2);
+    await first.until((events) =>
+      events.some((event) => event.event === 'status' && statusOf(event).seq === 2),
+    );
 
     const second = stream();
     const opened = await second.opened;
@@ -82,7 +84,7 @@ describe('the event stream', () => {
     tab.response()!.pause();
     const big = 'x'.repeat(256 * 1024);
     const count = 200; // 50 MiB: far past what the socket buffers hold
-    for (let seq = 1; seq <= count; seq++) agent.push({ seq, document: documentWith(`host-${seq}`, big) });
+    for (let seq = 2; seq <= count; seq++) agent.push({ seq, document: documentWith(`host-${seq}`, big) });
     expect(server.streams().events).toBe(1);
     tab.response()!.resume();
     const events = await tab.until((all) =>
@@ -113,8 +115,9 @@ describe('the event stream', () => {
     await tab.until((events) =>
       events.some((event) => event.event === 'agent' && agentOf(event).state === 'up'),
     );
-    agent.push({ seq: 1, document: documentWith('devbox') });
     await tab.until((events) => events.some((event) => event.event === 'status'));
+    // The agent event first; up only once the agent has answered the watch with its first document.
+    expect(tab.events.map((event) => event.event).join(' ')).toMatch(/^(agent )?agent status$/);
 
     agent.stopAgent();
     const gone = await tab.until((events) => events.some((event) => agentOf(event).state === 'gone'));
@@ -134,16 +137,43 @@ describe('the event stream', () => {
       await until(() => time.pending().some((ms) => ms < 15_000));
     }
     expect(delays).toEqual([250, 500, 1000, 2000, 2000, 2000]);
-    expect(
-      tab.events.filter((event) => event.event === 'agent' && agentOf(event).state === 'gone'),
-    ).toHaveLength(1);
 
     agent.startAgent();
+    const seen = tab.events.length;
     time.advance(2000);
-    const back = await tab.until((events) => agentOf(events.at(-1)!).state === 'up');
-    expect(agentOf(back.at(-1)!)).toMatchObject({ state: 'up', pid: 4242 });
-    agent.push({ seq: 1, document: documentWith('devbox') });
-    await tab.until((events) => events.at(-1)!.event === 'status');
+    const back = await tab.until((events) => events.slice(seen).some((event) => event.event === 'status'));
+    expect(back.slice(-2).map((event) => event.event)).toEqual(['agent', 'status']);
+    expect(agentOf(back.at(-2)!)).toMatchObject({ state: 'up', pid: 4242 });
+    // While gone, the page heard of a change only: the watch ended, then no agent answered; not each try.
+    const gones = back.filter((event) => event.event === 'agent' && agentOf(event).state === 'gone');
+    expect(gones.map((event) => (agentOf(event) as { message: string }).message)).toEqual([
+      'the agent closed the control connection',
+      'no tunnel agent is running',
+    ]);
+  });
+
+  it('stays gone, without flapping to up, while an agent takes the connection but refuses the watch', async () => {
+    const { agent, time, stream } = await setup({ agentRunning: false });
+    agent.state.refuse = new TunnelError('PROTOCOL', 'the running agent cannot stream status to the page', {
+      hint: 'the agent is older than this CLI: run `tunnel agent stop` and retry',
+    });
+    agent.startAgent();
+    const tab = stream();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await until(() => time.pending().some((ms) => ms < 15_000));
+      const before = agent.state.watches;
+      time.advance(2000);
+      await until(() => agent.state.watches > before);
+    }
+    const older = (event: { data: unknown }) => (agentOf(event) as { hint?: string }).hint?.includes('older');
+    await tab.until((events) => events.some(older));
+    const states = tab.events.map((event) => agentOf(event).state);
+    expect(states).not.toContain('up');
+    expect(states.filter((state) => state === 'gone').length).toBeLessThanOrEqual(2);
+    expect(agentOf(tab.events.at(-1)!)).toMatchObject({
+      message: 'the running agent cannot stream status to the page',
+      hint: 'the agent is older than this CLI: run `tunnel agent stop` and retry',
+    });
   });
 
   it('says connecting, then gone, to a tab that opens before any agent runs', async () => {

@@ -45,7 +45,11 @@ export function fakeLink() {
   let running = false;
   let current: { push: (event: StatusEvent) => void; end: (error?: Error) => void } | undefined;
   const calls: string[] = [];
-  const state = { watches: 0, failure: undefined as Error | undefined };
+  const state = {
+    watches: 0,
+    failure: undefined as Error | undefined,
+    refuse: undefined as Error | undefined,
+  };
   const link: AgentLink = {
     async watch(onUpdate) {
       state.watches++;
@@ -56,7 +60,15 @@ export function fakeLink() {
       });
       ended.catch(() => {});
       const watch: AgentWatch = { ended, cancel: () => end() };
+      if (state.refuse) {
+        // An older agent: it takes the connection, then answers the watch with an error, no update.
+        const refusal = state.refuse;
+        setImmediate(() => end(refusal));
+        return { watch, pid: 4242, version: '0.0.1' };
+      }
       current = { push: onUpdate, end };
+      // As the agent does: the first update at once (after the request is on its way).
+      setImmediate(() => onUpdate({ seq: 1, document: documentWith('devbox') }));
       return { watch, pid: 4242, version: '9.9.9' };
     },
     async reconnect(host) {
