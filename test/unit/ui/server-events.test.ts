@@ -176,6 +176,17 @@ describe('the event stream', () => {
     });
   });
 
+  it('sends a keepalive comment every 15 s, which the page ignores', async () => {
+    const { time, stream } = await setup({ agentRunning: false });
+    const tab = stream();
+    await tab.until((events) => events.length >= 1);
+    time.advance(15_000);
+    while (!tab.raw.text.includes(': keepalive\n\n')) await new Promise((resolve) => setTimeout(resolve, 5));
+    time.advance(15_000);
+    while (tab.raw.text.split(': keepalive').length < 3)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+  });
+
   it('says connecting, then gone, to a tab that opens before any agent runs', async () => {
     const { stream } = await setup({ agentRunning: false });
     const tab = stream();

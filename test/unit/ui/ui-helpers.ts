@@ -167,6 +167,7 @@ export interface SseEvent {
 /** An event stream read as the browser reads it; close() ends the request. */
 export function openStream(port: number, route: string, headers: Record<string, string> = {}) {
   const events: SseEvent[] = [];
+  const raw = { text: '' };
   let buffer = '';
   let response: http.IncomingMessage | undefined;
   const waiters: Array<() => void> = [];
@@ -182,6 +183,7 @@ export function openStream(port: number, route: string, headers: Record<string, 
       response = res;
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
+        raw.text += chunk;
         buffer += chunk;
         let end = buffer.indexOf('\n\n');
         while (end >= 0) {
@@ -205,6 +207,7 @@ export function openStream(port: number, route: string, headers: Record<string, 
   };
   return {
     events,
+    raw,
     opened,
     until,
     response: () => response,
