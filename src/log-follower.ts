@@ -2,6 +2,7 @@
 // the Ports page's log stream (ui/log-stream.ts) both read the agent's log this way; a base module so
 // cli/ and ui/ share it without importing each other.
 import fs from 'node:fs';
+import path from 'node:path';
 
 const NEWLINE = 0x0a;
 
@@ -90,3 +91,48 @@ function statOrUndefined(file: string): fs.Stats | undefined {
 }
 
 export const splitLines = (text: string): string[] => text.split('\n').filter((line) => line.length > 0);
+
+/** agent.log.1, agent.log.2, … that exist, newest (lowest number) first. */
+export function rotatedFiles(file: string): string[] {
+  const prefix = `${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(file));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => Number(name.slice(prefix.length)))
+    .sort((a, b) => a - b)
+    .map((index) => `${file}.${index}`);
+}
+
+function readLines(file: string): string[] {
+  try {
+    return splitLines(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return []; // Rotated away between listing and reading: its lines are in the next file.
+  }
+}
+
+/** The last `count` lines that `wanted` accepts, oldest first; older files are read only if needed. */
+export function lastMatching(
+  current: string[],
+  olderFiles: string[],
+  wanted: (line: string) => boolean,
+  count: number,
+): string[] {
+  const picked: string[] = [];
+  const take = (lines: string[]) => {
+    for (let index = lines.length - 1; index >= 0 && picked.length < count; index--) {
+      if (wanted(lines[index]!)) picked.push(lines[index]!);
+    }
+  };
+  take(current);
+  for (const file of olderFiles) {
+    if (picked.length >= count) break;
+    take(readLines(file));
+  }
+  return picked.reverse();
+}

@@ -4,7 +4,7 @@
 // where fs.watch misses events; a client that does not read is not read for (the file keeps the lines).
 import fs from 'node:fs';
 import path from 'node:path';
-import { LogFollower } from '../log-follower.js';
+import { LogFollower, lastMatching, rotatedFiles } from '../log-follower.js';
 import type { UiClock } from './agent-feed.js';
 import { logLineEvent } from './log-lines.js';
 import type { SseClient } from './sse.js';
@@ -45,7 +45,8 @@ export function followLog(client: SseClient, options: LogStreamOptions, onClosed
     follower.close();
     onClosed();
   };
-  send(follower.readNew().slice(-LOG_TAIL_LINES));
+  // The tail reaches into agent.log.1… when the current file, just rotated, has fewer lines.
+  send(lastMatching(follower.readNew(), rotatedFiles(options.file), () => true, LOG_TAIL_LINES));
   try {
     watcher = fs.watch(path.dirname(options.file), { persistent: false }, read);
     watcher.on('error', () => watcher?.close()); // The fallback timer goes on reading.

@@ -1,13 +1,11 @@
 // `tunnel logs [host]`: the agent's log, last lines first, optionally followed. Reads the files the
 // agent writes (agent.log and its rotated agent.log.N); it never talks to the agent, so it also works
 // when the agent is down, which is when the log is wanted most.
-import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
 import { agentLogFile } from '../../config/paths.js';
 import { UsageError } from '../../errors.js';
-import { LogFollower, splitLines } from '../../log-follower.js';
+import { LogFollower, lastMatching, rotatedFiles } from '../../log-follower.js';
 import { hostOfLine, parseJsonObject, renderLogLine, safeJsonLine } from '../render-logs.js';
 
 const POLL_MS = 200;
@@ -18,51 +16,6 @@ interface LogsFlags {
   lines: string;
   json?: boolean;
   color: boolean;
-}
-
-/** agent.log.1, agent.log.2, … that exist, newest (lowest number) first. */
-export function rotatedFiles(file: string): string[] {
-  const prefix = `${path.basename(file)}.`;
-  let names: string[];
-  try {
-    names = fs.readdirSync(path.dirname(file));
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
-    .map((name) => Number(name.slice(prefix.length)))
-    .sort((a, b) => a - b)
-    .map((index) => `${file}.${index}`);
-}
-
-function readLines(file: string): string[] {
-  try {
-    return splitLines(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return []; // Rotated away between listing and reading: its lines are in the next file.
-  }
-}
-
-/** The last `count` lines that `wanted` accepts, oldest first; older files are read only if needed. */
-export function lastMatching(
-  current: string[],
-  olderFiles: string[],
-  wanted: (line: string) => boolean,
-  count: number,
-): string[] {
-  const picked: string[] = [];
-  const take = (lines: string[]) => {
-    for (let index = lines.length - 1; index >= 0 && picked.length < count; index--) {
-      if (wanted(lines[index]!)) picked.push(lines[index]!);
-    }
-  };
-  take(current);
-  for (const file of olderFiles) {
-    if (picked.length >= count) break;
-    take(readLines(file));
-  }
-  return picked.reverse();
 }
 
 export function parseLineCount(value: string): number {

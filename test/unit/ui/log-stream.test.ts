@@ -18,10 +18,13 @@ const messages = (events: Array<{ data: unknown }>) =>
   events.flatMap((event) => (event.data as LogEvent).lines.map((entry) => entry.message));
 
 describe('the log stream', () => {
-  it('sends the last 200 lines, then appended ones, and stops following when the tab closes', async () => {
+  it('sends the last 200 lines (from the rotated file too), then appended ones, and stops following when the tab closes', async () => {
     const dirs = fixtureDirs();
     cleanups.push(dirs.cleanup);
-    fs.writeFileSync(dirs.logFile, Array.from({ length: 250 }, (_, index) => line(`old ${index}`)).join(''));
+    // 250 lines, the first 150 already rotated into agent.log.1.
+    const lines = Array.from({ length: 250 }, (_, index) => line(`old ${index}`));
+    fs.writeFileSync(`${dirs.logFile}.1`, lines.slice(0, 150).join(''));
+    fs.writeFileSync(dirs.logFile, lines.slice(150).join(''));
     const time = fakeClock();
     const server: UiServer = await startUiServer({
       link: fakeLink().link,
