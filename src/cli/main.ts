@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   cluster: async () => (await import('./commands/cluster.js')).registerCluster,
   nodeports: async () => (await import('./commands/nodeports.js')).registerNodeports,
   image: async () => (await import('./commands/image.js')).registerImage,
+  ui: async () => (await import('./commands/ui.js')).registerUi,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
   agent: async () => {
     const [{ registerAgent }, { addLoginItemCommands }] = await Promise.all([

@@ -99,3 +99,11 @@ export function legacyControlSocketPath(
   const legacy = path.join(env.TMPDIR || os.tmpdir(), dir, path.basename(current));
   return Buffer.byteLength(legacy) <= MAX_SOCKET_PATH_BYTES && legacy !== current ? legacy : undefined;
 }
+
+/**
+ * The private directory (0700) of `tunnel ui`'s redirect files: the page's URL carries its token, so the
+ * browser is handed a file that only this user can read (ui-open-<pid>.html), never the URL in argv.
+ */
+export function uiRuntimeDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  return path.join(stateHome(env, platform), 'ui');
+}

@@ -1,0 +1,50 @@
+// Pure: one line of the agent's log file → what the page's log pane shows. Lines quote names from the
+// dev server and may be damaged or hand-edited: each part is bounded here, and the page sets it as text.
+import type { LogLineEvent } from './types.js';
+
+export const MAX_LOG_LINE_CHARS = 2048;
+const CORE_KEYS = new Set(['time', 'level', 'message', 'host']);
+
+const bound = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+function parseObject(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** key=value, quoted (as JSON) when a value has spaces, quotes or is not a string. */
+function fieldsText(object: Record<string, unknown>): string {
+  return Object.entries(object)
+    .filter(([key]) => !CORE_KEYS.has(key))
+    .map(([key, value]) => {
+      const plain = typeof value === 'string' && value.length > 0 && !/[\s"=\\]/.test(value);
+      return `${key}=${plain ? value : (JSON.stringify(value) ?? String(value))}`;
+    })
+    .join(' ');
+}
+
+/** A JSON line of the agent's, or any other line shown as its text (time and level null). */
+export function logLineEvent(raw: string): LogLineEvent {
+  const line = bound(raw, MAX_LOG_LINE_CHARS * 4);
+  const object = parseObject(line);
+  const text = (key: string) => (typeof object?.[key] === 'string' ? (object[key] as string) : null);
+  const time = text('time');
+  const message = text('message');
+  if (!object || time === null || message === null || Number.isNaN(new Date(time).getTime())) {
+    return { time: null, level: null, host: null, message: bound(raw, MAX_LOG_LINE_CHARS), fields: '' };
+  }
+  const host = text('host');
+  return {
+    time,
+    level: text('level') === null ? null : bound(text('level')!, 16),
+    host: host === null ? null : bound(host, 256),
+    message: bound(message, MAX_LOG_LINE_CHARS),
+    fields: bound(fieldsText(object), MAX_LOG_LINE_CHARS),
+  };
+}

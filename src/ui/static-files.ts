@@ -1,0 +1,34 @@
+// The page's files, read from web/ (next to src/ and dist/, so the same URL works from both). A fixed
+// list: no path from the request ever reaches the file system.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const DEFAULT_WEB_DIR = new URL('../../web/', import.meta.url);
+
+/** route (after /<token>/) → the file in web/ and its type. */
+export const PAGE_FILES: Readonly<Record<string, { file: string; type: string }>> = {
+  '': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  'app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  'model.js': { file: 'model.js', type: 'text/javascript; charset=utf-8' },
+  'app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  'icon.svg': { file: 'icon.svg', type: 'image/svg+xml' },
+};
+
+export type PageFile = { ok: true; body: Buffer; type: string } | { ok: false; message: string };
+
+export async function readPageFile(webDir: URL | string, route: string): Promise<PageFile | undefined> {
+  const entry = PAGE_FILES[route];
+  if (!entry) return undefined;
+  const dir = typeof webDir === 'string' ? webDir : fileURLToPath(webDir);
+  const file = path.join(dir, entry.file);
+  try {
+    return { ok: true, body: await fs.readFile(file), type: entry.type };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    return {
+      ok: false,
+      message: `the page's file ${file} is missing or unreadable (${code}): this install of tunnel is incomplete; reinstall it`,
+    };
+  }
+}
