@@ -119,21 +119,31 @@ function sessionBlock(s) {
   );
 }
 
+/** `from` and its children made to look like `to` (see morphChildren). @param {Element} from @param {Element} to */
+function morph(from, to) {
+  for (const a of [...from.attributes]) if (!to.hasAttribute(a.name)) from.removeAttribute(a.name);
+  for (const a of [...to.attributes]) if (from.getAttribute(a.name) !== a.value) from.setAttribute(a.name, a.value);
+  morphChildren(from, to);
+}
+
 /**
  * Makes `from`'s children look like `to`'s, keeping every element that is still there (same tag, same
  * data-key), so focus, hover and a click in progress survive an update.
  * @param {Element} from @param {Element} to
  */
-function morph(from, to) {
-  for (const a of [...from.attributes]) if (!to.hasAttribute(a.name)) from.removeAttribute(a.name);
-  for (const a of [...to.attributes]) if (from.getAttribute(a.name) !== a.value) from.setAttribute(a.name, a.value);
+function morphChildren(from, to) {
   const next = [...to.childNodes];
   next.forEach((n, i) => {
     const old = from.childNodes[i];
     if (!old) from.append(n);
     else if (old.nodeType === 3 && n.nodeType === 3) {
       if (old.nodeValue !== n.nodeValue) old.nodeValue = n.nodeValue;
-    } else if (old instanceof Element && n instanceof Element && old.nodeName === n.nodeName && old.getAttribute('data-key') === n.getAttribute('data-key')) {
+    } else if (
+      old instanceof Element &&
+      n instanceof Element &&
+      old.nodeName === n.nodeName &&
+      old.getAttribute('data-key') === n.getAttribute('data-key')
+    ) {
       morph(old, n);
     } else old.replaceWith(n);
   });
@@ -146,7 +156,8 @@ function render() {
   const bannerEl = $('banner');
   bannerEl.hidden = !banner;
   if (banner) {
-    morph(bannerEl, h('div', { class: `tone-${banner.tone}` }, h('strong', {}, banner.title), banner.detail ? h('span', {}, banner.detail) : null, banner.hint ? h('code', {}, banner.hint) : null));
+    const inner = h('div', { class: `tone-${banner.tone}` }, h('strong', {}, banner.title), banner.detail ? h('span', {}, banner.detail) : null, banner.hint ? h('code', {}, banner.hint) : null);
+    morphChildren(bannerEl, h('div', {}, inner));
   }
   const agent = state.agent;
   $('agent').textContent = agent?.state === 'up' ? `agent ${agent.version} · pid ${agent.pid}` : '';
@@ -158,7 +169,7 @@ function render() {
     : doc.sessions.length
       ? doc.sessions.map((s) => sessionBlock(sessionView(s, state.history, now)))
       : [h('p', { class: 'empty' }, 'No dev server connected. Run ', h('code', {}, 'tunnel connect <host>'), ' in a terminal.')];
-  morph(main, h('main', { id: 'sessions', class: main.className, 'aria-live': 'polite' }, ...blocks));
+  morphChildren(main, h('main', {}, ...blocks));
 }
 
 /** @param {string} data */

@@ -63,7 +63,7 @@ export function since(iso, now) {
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6 = /^[0-9a-fA-F:]{2,39}$/;
+const IPV6 = /^(?=.*:)[0-9a-fA-F:]{2,39}$/;
 
 /**
  * The http link for a local address, or null: only an IPv4/IPv6 literal or localhost and a port 1..65535
@@ -77,7 +77,7 @@ export function localLink(address, port) {
   if (p < 1 || p > 65535) return null;
   if (address === '0.0.0.0') return `http://127.0.0.1:${p}/`;
   if (address === 'localhost' || IPV4.test(address)) return `http://${address}:${p}/`;
-  if (IPV6.test(address) && address.includes(':') && (address.match(/::/g) ?? []).length <= 1) {
+  if (IPV6.test(address) && (address.match(/::/g) ?? []).length <= 1) {
     return `http://[${address === '::' ? '::1' : address}]:${p}/`;
   }
   return null;
@@ -111,7 +111,7 @@ export function forwardView(f, samples, now) {
     id: f.id,
     reaches: reachesText(f),
     via: viaText(f),
-    address: `${f.localAddress.includes(':') ? `[${cut(f.localAddress)}]` : cut(f.localAddress)}:${f.localPort}`,
+    address: `${IPV6.test(f.localAddress) ? `[${f.localAddress}]` : cut(f.localAddress)}:${f.localPort}`,
     href: localLink(f.localAddress, f.localPort),
     state: { word: f.state, tone: FORWARD_TONES[f.state] ?? 'quiet' },
     open: f.open,
@@ -224,11 +224,11 @@ export function recordTraffic(history, doc, now) {
  */
 export function rates(samples, now) {
   const bins = new Array(SPARK_BINS).fill(0);
-  const start = now - SPARK_WINDOW_MS;
   for (let i = 1; i < samples.length; i++) {
     const a = /** @type {Sample} */ (samples[i - 1]);
     const b = /** @type {Sample} */ (samples[i]);
-    const bin = Math.floor((b.t - start) / (SPARK_WINDOW_MS / SPARK_BINS));
+    // Counted back from now, so a sample taken at this very millisecond is in the last second.
+    const bin = SPARK_BINS - 1 - Math.floor((now - b.t) / (SPARK_WINDOW_MS / SPARK_BINS));
     if (bin >= 0 && bin < SPARK_BINS) bins[bin] += Math.max(0, b.total - a.total);
   }
   return bins.map((bytes) => bytes / (SPARK_WINDOW_MS / SPARK_BINS / 1000));

@@ -130,6 +130,11 @@ describe('traffic history and sparkline', () => {
     expect(sparkline(samples ?? [], NOW).label).toBe('1.3 KiB/s now, peak 4.0 KiB/s');
   });
 
+  it('counts an update received this very millisecond in the last second', () => {
+    expect(rates([{ t: NOW - 5000, total: 0 }, { t: NOW, total: 2048 }], NOW)[59]).toBe(2048);
+    expect(rates([{ t: NOW - 5000, total: 0 }, { t: NOW - 1000, total: 2048 }], NOW)[58]).toBe(2048);
+  });
+
   it('is flat and idle without traffic, and forgets what is older than the window', () => {
     let history = recordTraffic(new Map(), withBytes(100), NOW - 3 * SPARK_WINDOW_MS);
     history = recordTraffic(history, withBytes(200), NOW - 2 * SPARK_WINDOW_MS);
