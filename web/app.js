@@ -43,7 +43,7 @@ function h(tag, attrs = {}, ...children) {
 /** @param {{ word: string, tone: string }} s */
 const pill = (s) => h('span', { class: `pill tone-${s.tone}` }, s.word);
 
-/** @param {{ points: string, label: string }} spark */
+/** @param {{ points: string, area: string, label: string }} spark */
 function sparkSvg(spark) {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
@@ -51,9 +51,11 @@ function sparkSvg(spark) {
   svg.setAttribute('class', 'spark');
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', spark.label);
+  const area = document.createElementNS(ns, 'polygon');
+  area.setAttribute('points', spark.area);
   const line = document.createElementNS(ns, 'polyline');
   line.setAttribute('points', spark.points);
-  svg.append(line);
+  svg.append(area, line);
   return svg;
 }
 
@@ -86,12 +88,25 @@ function clusterBlock(c, key) {
         { class: 'api' },
         h('span', { class: 'sub' }, 'API'),
         h('code', {}, c.command),
-        h('button', { type: 'button', 'data-action': 'copy', 'data-text': c.command, 'data-key': copyKey }, state.copied === copyKey ? 'Copied' : 'Copy'),
+        h(
+          'button',
+          { type: 'button', 'data-action': 'copy', 'data-text': c.command, 'data-key': copyKey },
+          state.copied === copyKey ? 'Copied' : 'Copy',
+        ),
       )
     : null;
-  const head = h('tr', {}, ...['Service', 'Local address', 'State', 'Conns', 'In', 'Out', 'Last minute'].map((t) => h('th', {}, t)));
+  const head = h(
+    'tr',
+    {},
+    ...['Service', 'Local address', 'State', 'Conns', 'In', 'Out', 'Last minute'].map((t) => h('th', {}, t)),
+  );
   const table = c.forwards.length
-    ? h('table', { class: 'forwards' }, h('thead', {}, head), h('tbody', {}, ...c.forwards.flatMap(forwardRows)))
+    ? h(
+        'table',
+        { class: 'forwards' },
+        h('thead', {}, head),
+        h('tbody', {}, ...c.forwards.flatMap(forwardRows)),
+      )
     : h('p', { class: 'sub' }, 'No services forwarded.');
   return h('div', { class: 'cluster', 'data-key': c.name }, h('h3', {}, c.name), api, table);
 }
@@ -102,18 +117,52 @@ function sessionBlock(s) {
   const actions = h(
     'div',
     { class: 'actions' },
-    h('button', { type: 'button', 'data-action': 'reconnect', 'data-host': s.alias, disabled: busy('reconnect') ? '' : undefined }, busy('reconnect') ? 'Reconnecting…' : 'Reconnect now'),
-    h('button', { type: 'button', class: 'danger', 'data-action': 'disconnect', 'data-host': s.alias, disabled: busy('disconnect') ? '' : undefined }, 'Disconnect'),
+    h(
+      'button',
+      {
+        type: 'button',
+        'data-action': 'reconnect',
+        'data-host': s.alias,
+        disabled: busy('reconnect') ? '' : undefined,
+      },
+      busy('reconnect') ? 'Reconnecting…' : 'Reconnect now',
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'danger',
+        'data-action': 'disconnect',
+        'data-host': s.alias,
+        disabled: busy('disconnect') ? '' : undefined,
+      },
+      'Disconnect',
+    ),
   );
-  const facts = [s.detail, s.transport && `via ${s.transport}`, s.dockerHost && `docker on ${s.dockerHost}`].filter(Boolean).join(' · ');
+  const facts = [s.detail, s.transport && `via ${s.transport}`, s.dockerHost && `docker on ${s.dockerHost}`]
+    .filter(Boolean)
+    .join(' · ');
   const notice = state.notices.get(s.alias);
   return h(
     'section',
     { class: `session tone-${s.state.tone}`, 'data-key': s.alias },
-    h('header', {}, h('h2', {}, s.host), s.hostName ? h('span', { class: 'sub' }, s.hostName) : null, pill(s.state), actions),
+    h(
+      'header',
+      {},
+      h('h2', {}, s.host),
+      s.hostName ? h('span', { class: 'sub' }, s.hostName) : null,
+      pill(s.state),
+      actions,
+    ),
     h('p', { class: 'detail' }, facts),
     s.hint ? h('p', { class: 'hint' }, s.hint) : null,
-    notice ? h('p', { class: `notice tone-${notice.ok ? 'good' : 'bad'}` }, [notice.message, notice.ok ? '' : notice.hint].filter(Boolean).join(' — ')) : null,
+    notice
+      ? h(
+          'p',
+          { class: `notice tone-${notice.ok ? 'good' : 'bad'}` },
+          [notice.message, notice.ok ? '' : notice.hint].filter(Boolean).join(' — '),
+        )
+      : null,
     ...s.clusters.map((c) => clusterBlock(c, s.alias)),
     ...s.skipped.map((k) => h('p', { class: 'sub' }, `not forwarded: ${k}`)),
   );
@@ -122,7 +171,8 @@ function sessionBlock(s) {
 /** `from` and its children made to look like `to` (see morphChildren). @param {Element} from @param {Element} to */
 function morph(from, to) {
   for (const a of [...from.attributes]) if (!to.hasAttribute(a.name)) from.removeAttribute(a.name);
-  for (const a of [...to.attributes]) if (from.getAttribute(a.name) !== a.value) from.setAttribute(a.name, a.value);
+  for (const a of [...to.attributes])
+    if (from.getAttribute(a.name) !== a.value) from.setAttribute(a.name, a.value);
   morphChildren(from, to);
 }
 
@@ -156,7 +206,13 @@ function render() {
   const bannerEl = $('banner');
   bannerEl.hidden = !banner;
   if (banner) {
-    const inner = h('div', { class: `tone-${banner.tone}` }, h('strong', {}, banner.title), banner.detail ? h('span', {}, banner.detail) : null, banner.hint ? h('code', {}, banner.hint) : null);
+    const inner = h(
+      'div',
+      { class: `tone-${banner.tone}` },
+      h('strong', {}, banner.title),
+      banner.detail ? h('span', {}, banner.detail) : null,
+      banner.hint ? h('code', {}, banner.hint) : null,
+    );
     morphChildren(bannerEl, h('div', {}, inner));
   }
   const agent = state.agent;
@@ -168,7 +224,15 @@ function render() {
     ? [h('p', { class: 'empty' }, 'Waiting for the agent’s status…')]
     : doc.sessions.length
       ? doc.sessions.map((s) => sessionBlock(sessionView(s, state.history, now)))
-      : [h('p', { class: 'empty' }, 'No dev server connected. Run ', h('code', {}, 'tunnel connect <host>'), ' in a terminal.')];
+      : [
+          h(
+            'p',
+            { class: 'empty' },
+            'No dev server connected. Run ',
+            h('code', {}, 'tunnel connect <host>'),
+            ' in a terminal.',
+          ),
+        ];
   morphChildren(main, h('main', {}, ...blocks));
 }
 
@@ -247,12 +311,18 @@ async function copy(button) {
 }
 
 document.addEventListener('click', (e) => {
-  const button = /** @type {HTMLElement | null} */ (/** @type {Element} */ (e.target).closest('button[data-action]'));
+  const button = /** @type {HTMLElement | null} */ (
+    /** @type {Element} */ (e.target).closest('button[data-action]')
+  );
   if (!button) return;
   const { action, host } = button.dataset;
   if (action === 'copy') copy(button);
   if (action === 'reconnect' && host) act('reconnect', host);
-  if (action === 'disconnect' && host && confirm(`Disconnect ${host}? Its forwards stop and its kube contexts are removed.`)) {
+  if (
+    action === 'disconnect' &&
+    host &&
+    confirm(`Disconnect ${host}? Its forwards stop and its kube contexts are removed.`)
+  ) {
     act('disconnect', host);
   }
 });
@@ -266,7 +336,15 @@ function appendLog(lines) {
   const atBottom = pane.scrollTop + pane.clientHeight >= pane.scrollHeight - 8;
   for (const line of lines) {
     const v = logLineView(line);
-    pane.append(h('div', { class: 'line' }, h('span', { class: 'sub' }, v.time), h('span', { class: `lvl tone-${v.tone}` }, v.level), v.text));
+    pane.append(
+      h(
+        'div',
+        { class: 'line' },
+        h('span', { class: 'sub' }, v.time),
+        h('span', { class: `lvl tone-${v.tone}` }, v.level),
+        v.text,
+      ),
+    );
   }
   while (pane.childElementCount > LOG_LINES) pane.firstElementChild?.remove();
   if (atBottom) pane.scrollTop = pane.scrollHeight;
@@ -281,13 +359,16 @@ $('log-toggle').addEventListener('click', () => {
   if (!on) return;
   $('log-lines').replaceChildren();
   logSource = new EventSource('log');
-  logSource.addEventListener('log', (e) => appendLog(parse(/** @type {MessageEvent} */ (e).data)?.lines ?? []));
+  logSource.addEventListener('log', (e) =>
+    appendLog(parse(/** @type {MessageEvent} */ (e).data)?.lines ?? []),
+  );
 });
 
 // A second's tick: countdowns ("next attempt in 3 s") and the sparklines move on without any update,
 // and a stream failing for 3 s means tunnel ui itself is gone.
 setInterval(() => {
-  if (state.failingSince !== null && Date.now() - state.failingSince > SERVER_GONE_MS) state.serverGone = true;
+  if (state.failingSince !== null && Date.now() - state.failingSince > SERVER_GONE_MS)
+    state.serverGone = true;
   render();
 }, 1000);
 

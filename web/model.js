@@ -119,7 +119,11 @@ export function forwardView(f, samples, now) {
     bytesOut: formatBytes(f.bytesOut),
     spark: sparkline(samples ?? [], now),
     note: remapped,
-    error: f.lastError ? cut(f.lastError) : f.remote.answers === false && f.remote.error ? cut(f.remote.error) : '',
+    error: f.lastError
+      ? cut(f.lastError)
+      : f.remote.answers === false && f.remote.error
+        ? cut(f.remote.error)
+        : '',
   };
 }
 
@@ -136,7 +140,8 @@ const SESSION_TONES = {
 export function sessionDetail(s, now) {
   const error = s.lastError ? cut(s.lastError.message) : '';
   if (s.state === 'forwarding') return `connected for ${since(s.connectedAt ?? s.since, now)}`;
-  if (s.state === 'needs-answer') return `the login needs an answer: run \`tunnel connect ${cut(s.host)}\` in a terminal`;
+  if (s.state === 'needs-answer')
+    return `the login needs an answer: run \`tunnel connect ${cut(s.host)}\` in a terminal`;
   if (s.state === 'stopped') return error ? `stopped: ${error}` : `stopped ${since(s.since, now)} ago`;
   const parts = [];
   if (s.attempt !== null) parts.push(`attempt ${s.attempt}`);
@@ -207,7 +212,9 @@ export function recordTraffic(history, doc, now) {
     for (const c of s.clusters) {
       for (const f of c.forwards) {
         const key = historyKey(s.host, f.id);
-        const kept = (history.get(key) ?? []).filter((x, i, all) => (all[i + 1]?.t ?? now) >= now - SPARK_WINDOW_MS);
+        const kept = (history.get(key) ?? []).filter(
+          (_x, i, all) => (all[i + 1]?.t ?? now) >= now - SPARK_WINDOW_MS,
+        );
         kept.push({ t: now, total: f.bytesIn + f.bytesOut });
         next.set(key, kept.slice(-MAX_SAMPLES));
       }
@@ -235,8 +242,8 @@ export function rates(samples, now) {
 }
 
 /**
- * The sparkline: an SVG polyline's points in a 120×28 box (the highest second on top), the peak and
- * the last second's rate as words.
+ * The sparkline: an SVG polyline's points in a 120×28 box (the highest second on top), the same as a
+ * closed area to shade under it, and the last seconds' rate and the peak as words.
  * @param {Sample[]} samples @param {number} now
  */
 export function sparkline(samples, now) {
@@ -252,7 +259,12 @@ export function sparkline(samples, now) {
     })
     .join(' ');
   const recent = values.slice(-3).reduce((a, b) => a + b, 0) / 3;
-  return { points, peak, label: peak > 0 ? `${formatRate(recent)} now, peak ${formatRate(peak)}` : 'idle' };
+  return {
+    points,
+    area: `0,${H} ${points} ${W},${H}`,
+    peak,
+    label: peak > 0 ? `${formatRate(recent)} now, peak ${formatRate(peak)}` : 'idle',
+  };
 }
 
 /**
@@ -263,14 +275,26 @@ export function sparkline(samples, now) {
  */
 export function bannerView(agent, pageServerGone) {
   if (pageServerGone) {
-    return { tone: 'bad', title: 'tunnel ui stopped', detail: 'This page no longer updates.', hint: 'run `tunnel ui` again', stale: true };
+    return {
+      tone: 'bad',
+      title: 'tunnel ui stopped',
+      detail: 'This page no longer updates.',
+      hint: 'run `tunnel ui` again',
+      stale: true,
+    };
   }
   if (!agent) return { tone: 'warn', title: 'Connecting to tunnel ui…', detail: '', hint: '', stale: false };
   if (agent.state === 'connecting') {
     return { tone: 'warn', title: 'Reaching the agent…', detail: '', hint: '', stale: true };
   }
   if (agent.state === 'gone') {
-    return { tone: 'bad', title: 'The agent is gone', detail: cut(agent.message), hint: cut(agent.hint), stale: true };
+    return {
+      tone: 'bad',
+      title: 'The agent is gone',
+      detail: cut(agent.message),
+      hint: cut(agent.hint),
+      stale: true,
+    };
   }
   return null;
 }

@@ -60,8 +60,14 @@ export async function startFixtureServer(token = 'fake-token-for-the-page-tests'
     url: '',
     posts: [],
     reply: { ok: true, message: 'done' },
-    agent: (event) => broadcast('agent', (last.agent = event)),
-    status: (event) => broadcast('status', (last.status = event)),
+    agent: (event) => {
+      last.agent = event;
+      broadcast('agent', event);
+    },
+    status: (event) => {
+      last.status = event;
+      broadcast('status', event);
+    },
     log: (lines) => {
       for (const res of streams.log) res.write(frame('log', { lines }));
     },
@@ -113,7 +119,9 @@ export async function startFixtureServer(token = 'fake-token-for-the-page-tests'
       });
       req.on('end', () => {
         fixture.posts.push({ path: route, contentType: req.headers['content-type'], body: JSON.parse(body) });
-        res.writeHead(200, { ...HEADERS, 'Content-Type': 'application/json' }).end(JSON.stringify(fixture.reply));
+        res
+          .writeHead(200, { ...HEADERS, 'Content-Type': 'application/json' })
+          .end(JSON.stringify(fixture.reply));
       });
       return;
     }

@@ -106,7 +106,9 @@ describe('the Ports page', () => {
             name: '<script>window.pwned=2</script>',
             context: "ctx'; touch /tmp/pwned",
             forwards: [
-              forwardStatus({ service: { namespace: 'javascript:alert(1)', name: hostile, port: 80, portName: null } }),
+              forwardStatus({
+                service: { namespace: 'javascript:alert(1)', name: hostile, port: 80, portName: null },
+              }),
               forwardStatus({ id: 'x', localAddress: 'javascript:window.pwned=3//', lastError: hostile }),
             ],
           },
@@ -120,9 +122,13 @@ describe('the Ports page', () => {
     expect(await text('tr.fwd .reaches')).toBe(`javascript:alert(1)/${hostile}:80`);
     expect(await text('tr.err')).toBe(hostile);
     expect(await page.locator('#sessions img, #sessions script, #sessions b').count()).toBe(0);
-    const hrefs = await page.locator('#sessions a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    const hrefs = await page
+      .locator('#sessions a')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     expect(hrefs).toEqual(['http://127.0.0.1:8080/']); // the javascript: address is shown, not linked
-    expect(await page.locator('tr.fwd').nth(1).locator('.addr').innerText()).toBe('javascript:window.pwned=3//:8080');
+    expect(await page.locator('tr.fwd').nth(1).locator('.addr').innerText()).toBe(
+      'javascript:window.pwned=3//:8080',
+    );
     expect(await text('.api code')).toBe("kubectl --context 'ctx'\\''; touch /tmp/pwned' get pods");
     expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
   });
@@ -136,9 +142,9 @@ describe('the Ports page', () => {
     sendStatus([forwarding({}, 2 * 1024 * 1024)]);
     await expect.poll(() => row.innerText()).toContain('2.0 MiB');
     expect(await row.innerText()).toMatch(/KiB\/s now, peak 2\.0 MiB\/s/);
-    const heights = await row.locator('polyline').evaluate((p) =>
-      (p.getAttribute('points') ?? '').split(' ').map((xy) => Number(xy.split(',')[1])),
-    );
+    const heights = await row
+      .locator('polyline')
+      .evaluate((p) => (p.getAttribute('points') ?? '').split(' ').map((xy) => Number(xy.split(',')[1])));
     expect(Math.min(...heights)).toBeLessThan(5); // the last second is the peak, drawn at the top
     // the link under the pointer is the same element after the update (a click in progress lands)
     expect(await link?.evaluate((a) => a.isConnected)).toBe(true);
@@ -151,7 +157,12 @@ describe('the Ports page', () => {
         attempt: 3,
         connectedAt: null,
         nextAttemptAt: new Date(Date.now() + 30_000).toISOString(),
-        lastError: { message: 'connection refused by dev.example.com:22', hint: 'is sshd running?', code: null, at: '' },
+        lastError: {
+          message: 'connection refused by dev.example.com:22',
+          hint: 'is sshd running?',
+          code: null,
+          at: '',
+        },
       }),
     ]);
     await open();
@@ -167,7 +178,12 @@ describe('the Ports page', () => {
   it('says the agent is gone, with its hint, and greys the last document it had', async () => {
     await open();
     await page.locator('tr.fwd').first().waitFor();
-    fixture.agent({ state: 'gone', since: '', message: 'no agent answers on the control socket', hint: 'tunnel agent status' });
+    fixture.agent({
+      state: 'gone',
+      since: '',
+      message: 'no agent answers on the control socket',
+      hint: 'tunnel agent status',
+    });
     await page.locator('#banner', { hasText: 'The agent is gone' }).waitFor();
     expect(await text('#banner')).toContain('no agent answers on the control socket');
     expect(await text('#banner code')).toBe('tunnel agent status');
@@ -183,7 +199,9 @@ describe('the Ports page', () => {
     await open();
     await page.getByRole('button', { name: 'Reconnect now' }).click();
     await page.locator('.notice', { hasText: 'devserver: clusters re-read' }).waitFor();
-    expect(fixture.posts).toEqual([{ path: 'api/reconnect', contentType: 'application/json', body: { host: 'devserver' } }]);
+    expect(fixture.posts).toEqual([
+      { path: 'api/reconnect', contentType: 'application/json', body: { host: 'devserver' } },
+    ]);
 
     page.once('dialog', (dialog) => void dialog.dismiss());
     await page.getByRole('button', { name: 'Disconnect' }).click();
@@ -193,7 +211,11 @@ describe('the Ports page', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Disconnect' }).click();
     await page.locator('.notice', { hasText: 'no session for devserver — tunnel status' }).waitFor();
-    expect(fixture.posts[1]).toEqual({ path: 'api/disconnect', contentType: 'application/json', body: { host: 'devserver' } });
+    expect(fixture.posts[1]).toEqual({
+      path: 'api/disconnect',
+      contentType: 'application/json',
+      body: { host: 'devserver' },
+    });
   });
 
   it('copies the kubectl line', async () => {
@@ -201,16 +223,26 @@ describe('the Ports page', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('kubectl --context k3d-my-app@devserver get pods');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+      'kubectl --context k3d-my-app@devserver get pods',
+    );
   });
 
   it('follows the log into a bounded pane', async () => {
     await open();
     await page.getByRole('button', { name: 'Follow the log' }).click();
     await expect.poll(() => fixture.clients().log).toBe(1);
-    const line = (i: number) => ({ time: null, level: 'info', host: 'devserver', message: `line ${i}`, fields: 'a=1' });
+    const line = (i: number) => ({
+      time: null,
+      level: 'info',
+      host: 'devserver',
+      message: `line ${i}`,
+      fields: 'a=1',
+    });
     fixture.log(Array.from({ length: 600 }, (_, i) => line(i)));
-    await expect.poll(() => page.locator('#log-lines .line').last().innerText()).toContain('[devserver] line 599 a=1');
+    await expect
+      .poll(() => page.locator('#log-lines .line').last().innerText())
+      .toContain('[devserver] line 599 a=1');
     expect(await page.locator('#log-lines .line').count()).toBe(500);
     await page.getByRole('button', { name: 'Follow the log' }).click();
     await expect.poll(() => fixture.clients().log).toBe(0);

@@ -50,7 +50,15 @@ describe('localLink', () => {
   });
 
   it('makes no link of anything else', () => {
-    for (const address of ['javascript:alert(1)//', 'evil.example', '127.0.0.256', '1.2.3', '::1::2', '', '<img>']) {
+    for (const address of [
+      'javascript:alert(1)//',
+      'evil.example',
+      '127.0.0.256',
+      '1.2.3',
+      '::1::2',
+      '',
+      '<img>',
+    ]) {
       expect(localLink(address, 8080)).toBeNull();
     }
     for (const port of [0, 65536, 80.5, Number.NaN, '8080']) expect(localLink('127.0.0.1', port)).toBeNull();
@@ -59,7 +67,11 @@ describe('localLink', () => {
 
 describe('sessionView', () => {
   it('shows a forwarding session: its state, its Service forwards with links, the API as a kubectl line', () => {
-    const view = sessionView(sessionStatus({ transport: { setting: 'auto', kind: 'openssh', reason: 'CertificateFile ~/.ssh/c' } }), new Map(), NOW);
+    const view = sessionView(
+      sessionStatus({ transport: { setting: 'auto', kind: 'openssh', reason: 'CertificateFile ~/.ssh/c' } }),
+      new Map(),
+      NOW,
+    );
     expect(view.state).toEqual({ word: 'forwarding', tone: 'good' });
     expect(view.detail).toBe('connected for 5 min');
     expect(view.transport).toBe('OpenSSH (CertificateFile ~/.ssh/c)');
@@ -99,10 +111,19 @@ describe('sessionView', () => {
 
   it('names a Service and how the dev server reaches it', () => {
     const service = { namespace: 'monitoring', name: 'grafana', port: 3000, portName: null };
-    const node = forwardStatus({ service, remotePort: 31742, nodePort: null, via: { kind: 'node', node: 'n0', address: '172.20.0.3' } });
+    const node = forwardStatus({
+      service,
+      remotePort: 31742,
+      nodePort: null,
+      via: { kind: 'node', node: 'n0', address: '172.20.0.3' },
+    });
     expect(viaText(node)).toBe('node 172.20.0.3:31742');
     expect(viaText(forwardStatus({ service, via: { kind: 'pod' } }))).toBe('pod port-forward');
-    const view = sessionView(sessionStatus({ clusters: [{ name: 'c', context: null, forwards: [node] }] }), new Map(), NOW);
+    const view = sessionView(
+      sessionStatus({ clusters: [{ name: 'c', context: null, forwards: [node] }] }),
+      new Map(),
+      NOW,
+    );
     expect(view.clusters[0]?.forwards[0]?.reaches).toBe('monitoring/grafana:3000');
     expect(view.clusters[0]?.command).toBe('');
   });
@@ -117,7 +138,11 @@ describe('sessionView', () => {
 
 describe('traffic history and sparkline', () => {
   const withBytes = (bytesIn: number) =>
-    doc([sessionStatus({ clusters: [{ name: 'my-app', context: null, forwards: [forwardStatus({ bytesIn })] }] })]);
+    doc([
+      sessionStatus({
+        clusters: [{ name: 'my-app', context: null, forwards: [forwardStatus({ bytesIn })] }],
+      }),
+    ]);
 
   it('puts the bytes between two updates in the second of the later one', () => {
     let history = recordTraffic(new Map(), withBytes(0), NOW - 10_000);
@@ -131,8 +156,24 @@ describe('traffic history and sparkline', () => {
   });
 
   it('counts an update received this very millisecond in the last second', () => {
-    expect(rates([{ t: NOW - 5000, total: 0 }, { t: NOW, total: 2048 }], NOW)[59]).toBe(2048);
-    expect(rates([{ t: NOW - 5000, total: 0 }, { t: NOW - 1000, total: 2048 }], NOW)[58]).toBe(2048);
+    expect(
+      rates(
+        [
+          { t: NOW - 5000, total: 0 },
+          { t: NOW, total: 2048 },
+        ],
+        NOW,
+      )[59],
+    ).toBe(2048);
+    expect(
+      rates(
+        [
+          { t: NOW - 5000, total: 0 },
+          { t: NOW - 1000, total: 2048 },
+        ],
+        NOW,
+      )[58],
+    ).toBe(2048);
   });
 
   it('is flat and idle without traffic, and forgets what is older than the window', () => {
@@ -155,20 +196,44 @@ describe('traffic history and sparkline', () => {
   });
 
   it('counts a counter that went down (a new forward under the same id) as nothing', () => {
-    expect(rates([{ t: NOW - 2000, total: 5000 }, { t: NOW - 1000, total: 10 }], NOW).every((r) => r === 0)).toBe(true);
+    expect(
+      rates(
+        [
+          { t: NOW - 2000, total: 5000 },
+          { t: NOW - 1000, total: 10 },
+        ],
+        NOW,
+      ).every((r) => r === 0),
+    ).toBe(true);
   });
 });
 
 describe('bannerView and logLineView', () => {
   it('says the agent is gone with its hint, and that tunnel ui stopped when its stream fails', () => {
-    const gone = bannerView({ state: 'gone', since: '', message: 'no agent answers', hint: 'tunnel agent status' }, false);
-    expect(gone).toMatchObject({ tone: 'bad', title: 'The agent is gone', detail: 'no agent answers', stale: true });
+    const gone = bannerView(
+      { state: 'gone', since: '', message: 'no agent answers', hint: 'tunnel agent status' },
+      false,
+    );
+    expect(gone).toMatchObject({
+      tone: 'bad',
+      title: 'The agent is gone',
+      detail: 'no agent answers',
+      stale: true,
+    });
     expect(bannerView({ state: 'up', since: '', pid: 1, version: '0.1.0' }, false)).toBeNull();
-    expect(bannerView({ state: 'up', since: '', pid: 1, version: '0.1.0' }, true)?.hint).toBe('run `tunnel ui` again');
+    expect(bannerView({ state: 'up', since: '', pid: 1, version: '0.1.0' }, true)?.hint).toBe(
+      'run `tunnel ui` again',
+    );
   });
 
   it('renders a log line as time, level and text, bounded', () => {
-    const v = logLineView({ time: null, level: 'error', host: 'dev', message: 'lost', fields: 'x'.repeat(5000) });
+    const v = logLineView({
+      time: null,
+      level: 'error',
+      host: 'dev',
+      message: 'lost',
+      fields: 'x'.repeat(5000),
+    });
     expect(v).toMatchObject({ time: '', level: 'error', tone: 'bad' });
     expect(v.text.startsWith('[dev] lost x')).toBe(true);
     expect(v.text).toHaveLength(2048);
