@@ -3,7 +3,7 @@
 // Every text goes in through createElement + textContent (never innerHTML): names come from the dev
 // server. The page is rebuilt from the model on each change and morphed into place, so a link or a
 // button under the pointer stays the same element while traffic updates stream in.
-import { bannerView, logLineView, recordTraffic, sessionView } from './model.js';
+import { bannerView, logLineView, recordTraffic, sessionView, titleText } from './model.js';
 
 /** @typedef {import('../src/ui/types.js').AgentEvent} AgentEvent */
 /** @typedef {import('../src/ui/types.js').StatusEvent} StatusEvent */
@@ -220,6 +220,7 @@ function render() {
   const main = $('sessions');
   main.classList.toggle('stale', Boolean(banner?.stale));
   const doc = state.doc;
+  document.title = titleText(doc, Boolean(banner?.stale && doc));
   const blocks = !doc
     ? [h('p', { class: 'empty' }, 'Waiting for the agent’s status…')]
     : doc.sessions.length

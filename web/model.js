@@ -268,6 +268,23 @@ export function sparkline(samples, now) {
 }
 
 /**
+ * The tab's title: what needs a look counted in front, so a tab left open beside the app says it
+ * (a session not forwarding, a forward refused or unbound).
+ * @param {StatusDocument | null} doc @param {boolean} stale
+ */
+export function titleText(doc, stale) {
+  let problems = 0;
+  for (const s of doc?.sessions ?? []) {
+    if (s.state !== 'forwarding') problems += 1;
+    for (const c of s.clusters) {
+      for (const f of c.forwards) if (f.state === 'refused' || f.state === 'unbound') problems += 1;
+    }
+  }
+  const prefix = stale ? '(stale) ' : problems ? `(${problems}) ` : '';
+  return `${prefix}Ports · tunnel`;
+}
+
+/**
  * The banner above the servers, or null when all is well. The page server being gone wins: then
  * nothing the page shows can change any more.
  * @param {AgentEvent | null} agent @param {boolean} pageServerGone

@@ -80,6 +80,7 @@ describe('the Ports page', () => {
     await open();
     await page.locator('section.session h2', { hasText: 'devserver' }).waitFor();
     expect(await text('section.session .pill')).toContain('forwarding');
+    expect(await page.title()).toBe('Ports · tunnel');
     expect(await text('section.session')).toContain('dev.example.com');
     const rows = page.locator('tr.fwd');
     expect(await rows.count()).toBe(2); // the API is the kubectl line, not a row
@@ -169,10 +170,17 @@ describe('the Ports page', () => {
     const session = page.locator('section.session');
     await expect.poll(() => session.locator('.pill').first().innerText()).toContain('reconnecting');
     expect(await session.locator('.detail').innerText()).toMatch(
-      /connection refused by dev\.example\.com:22 — attempt 3, next attempt in (29|30) s/,
+      /^connection refused by dev\.example\.com:22 — attempt 3, next attempt in \d+ s/,
     );
+    // the countdown moves on by itself, without a new status event
+    const secondsLeft = async () =>
+      Number(/in (\d+) s/.exec(await session.locator('.detail').innerText())?.[1]);
+    const first = await secondsLeft();
+    expect(first).toBeLessThanOrEqual(30);
+    await expect.poll(secondsLeft).toBeLessThan(first);
     expect(await session.locator('.hint').innerText()).toBe('is sshd running?');
     expect(await session.getAttribute('class')).toContain('tone-warn');
+    expect(await page.title()).toBe('(1) Ports · tunnel');
   });
 
   it('says the agent is gone, with its hint, and greys the last document it had', async () => {
@@ -244,6 +252,17 @@ describe('the Ports page', () => {
       .poll(() => page.locator('#log-lines .line').last().innerText())
       .toContain('[devserver] line 599 a=1');
     expect(await page.locator('#log-lines .line').count()).toBe(500);
+    const pane = page.locator('#log-lines');
+    const atBottom = () => pane.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 8);
+    expect(await atBottom()).toBe(true);
+    // scrolled up to read: new lines do not pull the pane down; a hostile line is text
+    await pane.evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    fixture.log([{ ...line(600), message: '<img src=x onerror="window.pwned=1">' }]);
+    await expect.poll(() => pane.locator('.line').last().innerText()).toContain('<img src=x');
+    expect(await pane.evaluate((el) => el.scrollTop)).toBe(0);
+    expect(await pane.locator('img').count()).toBe(0);
     await page.getByRole('button', { name: 'Follow the log' }).click();
     await expect.poll(() => fixture.clients().log).toBe(0);
     expect(await page.locator('#log').isHidden()).toBe(true);

@@ -13,6 +13,7 @@ import {
   sessionView,
   shellWord,
   sparkline,
+  titleText,
   viaText,
 } from '../../../web/model.js';
 import { forwardStatus, sessionStatus } from '../../builders.js';
@@ -205,6 +206,24 @@ describe('traffic history and sparkline', () => {
         NOW,
       ).every((r) => r === 0),
     ).toBe(true);
+  });
+});
+
+describe('titleText', () => {
+  it('counts what needs a look: a session not forwarding, a forward refused or unbound', () => {
+    expect(titleText(doc(), false)).toBe('Ports · tunnel');
+    const down = sessionStatus({ host: 'b', state: 'reconnecting' });
+    const refused = sessionStatus({
+      clusters: [
+        {
+          name: 'c',
+          context: null,
+          forwards: [forwardStatus({ state: 'refused' }), forwardStatus({ state: 'holding' })],
+        },
+      ],
+    });
+    expect(titleText(doc([down, refused]), false)).toBe('(2) Ports · tunnel');
+    expect(titleText(doc(), true)).toBe('(stale) Ports · tunnel');
   });
 });
 
