@@ -86,7 +86,8 @@ function clusterBlock(c, key) {
     ? h(
         'div',
         { class: 'api' },
-        h('span', { class: 'sub' }, 'API'),
+        h('span', { class: 'sub' }, c.api ? `API ${c.api.address}` : 'API'),
+        c.api && c.api.state.word !== 'ok' ? pill(c.api.state) : null,
         h('code', {}, c.command),
         h(
           'button',

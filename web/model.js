@@ -127,6 +127,15 @@ export function forwardView(f, samples, now) {
   };
 }
 
+/** The API forward's address and state, beside the kubectl line. @param {ForwardStatus | undefined} f */
+function apiView(f) {
+  if (!f) return null;
+  return {
+    address: `${cut(f.localAddress)}:${f.localPort}`,
+    state: { word: f.state, tone: FORWARD_TONES[f.state] ?? 'quiet' },
+  };
+}
+
 /** @type {Record<string, Tone>} */
 const SESSION_TONES = {
   forwarding: 'good',
@@ -181,6 +190,7 @@ export function sessionView(s, history, now) {
       name: cut(c.name),
       context: c.context ? cut(c.context) : '',
       command: c.context ? `kubectl --context ${shellWord(c.context)} get pods` : '',
+      api: apiView(c.forwards.find((f) => f.kind === 'api')),
       forwards: c.forwards
         .filter((f) => f.kind === 'service')
         .map((f) => forwardView(f, history.get(historyKey(s.host, f.id)), now)),

@@ -56,6 +56,8 @@ async function open(colorScheme: 'light' | 'dark' = 'light') {
   page.setDefaultTimeout(10_000);
   await page.goto(fixture.url);
 }
+/** Waits for what the page shows (a 2-core machine shared by other suites can be slow to render). */
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
 const text = (selector: string) => page.locator(selector).first().innerText();
 
 beforeAll(async () => {
@@ -94,6 +96,7 @@ describe('the Ports page', () => {
     expect(await grafanaRow.innerText()).toContain('node 172.20.0.3:31742');
     expect(await grafanaRow.getByRole('link').getAttribute('href')).toBe('http://127.0.0.1:3000/');
     expect(await text('.api code')).toBe('kubectl --context k3d-my-app@devserver get pods');
+    expect(await text('.api')).toContain('API 127.0.0.1:16443');
     expect(await page.locator('#agent').innerText()).toBe('agent 0.1.0 · pid 4242');
   });
 
@@ -141,7 +144,7 @@ describe('the Ports page', () => {
     expect(await row.innerText()).toContain('idle');
     const link = await row.getByRole('link').elementHandle();
     sendStatus([forwarding({}, 2 * 1024 * 1024)]);
-    await expect.poll(() => row.innerText()).toContain('2.0 MiB');
+    await poll(() => row.innerText()).toContain('2.0 MiB');
     expect(await row.innerText()).toMatch(/KiB\/s now, peak 2\.0 MiB\/s/);
     const heights = await row
       .locator('polyline')
@@ -168,7 +171,7 @@ describe('the Ports page', () => {
     ]);
     await open();
     const session = page.locator('section.session');
-    await expect.poll(() => session.locator('.pill').first().innerText()).toContain('reconnecting');
+    await poll(() => session.locator('.pill').first().innerText()).toContain('reconnecting');
     expect(await session.locator('.detail').innerText()).toMatch(
       /^connection refused by dev\.example\.com:22 — attempt 3, next attempt in \d+ s/,
     );
@@ -177,7 +180,7 @@ describe('the Ports page', () => {
       Number(/in (\d+) s/.exec(await session.locator('.detail').innerText())?.[1]);
     const first = await secondsLeft();
     expect(first).toBeLessThanOrEqual(30);
-    await expect.poll(secondsLeft).toBeLessThan(first);
+    await poll(secondsLeft).toBeLessThan(first);
     expect(await session.locator('.hint').innerText()).toBe('is sshd running?');
     expect(await session.getAttribute('class')).toContain('tone-warn');
     expect(await page.title()).toBe('(1) Ports · tunnel');
@@ -198,7 +201,7 @@ describe('the Ports page', () => {
     expect(await page.locator('#sessions').getAttribute('class')).toContain('stale');
     expect(await page.locator('tr.fwd').count()).toBe(2); // still shown
     fixture.agent(UP);
-    await expect.poll(() => page.locator('#banner').isHidden()).toBe(true);
+    await poll(() => page.locator('#banner').isHidden()).toBe(true);
     expect(await page.locator('#sessions').getAttribute('class')).not.toContain('stale');
   });
 
@@ -239,7 +242,7 @@ describe('the Ports page', () => {
   it('follows the log into a bounded pane', async () => {
     await open();
     await page.getByRole('button', { name: 'Follow the log' }).click();
-    await expect.poll(() => fixture.clients().log).toBe(1);
+    await poll(() => fixture.clients().log).toBe(1);
     const line = (i: number) => ({
       time: null,
       level: 'info',
@@ -260,11 +263,11 @@ describe('the Ports page', () => {
       el.scrollTop = 0;
     });
     fixture.log([{ ...line(600), message: '<img src=x onerror="window.pwned=1">' }]);
-    await expect.poll(() => pane.locator('.line').last().innerText()).toContain('<img src=x');
+    await poll(() => pane.locator('.line').last().innerText()).toContain('<img src=x');
     expect(await pane.evaluate((el) => el.scrollTop)).toBe(0);
     expect(await pane.locator('img').count()).toBe(0);
     await page.getByRole('button', { name: 'Follow the log' }).click();
-    await expect.poll(() => fixture.clients().log).toBe(0);
+    await poll(() => fixture.clients().log).toBe(0);
     expect(await page.locator('#log').isHidden()).toBe(true);
   });
 

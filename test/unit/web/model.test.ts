@@ -78,6 +78,7 @@ describe('sessionView', () => {
     expect(view.transport).toBe('OpenSSH (CertificateFile ~/.ssh/c)');
     const [cluster] = view.clusters;
     expect(cluster?.command).toBe('kubectl --context k3d-my-app@devserver get pods');
+    expect(cluster?.api).toEqual({ address: '127.0.0.1:16443', state: { word: 'ok', tone: 'good' } });
     expect(cluster?.forwards).toHaveLength(1); // the API is the kubectl line, not a row
     expect(cluster?.forwards[0]).toMatchObject({
       reaches: 'host port 8080',
