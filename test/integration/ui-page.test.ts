@@ -12,6 +12,7 @@ let fixture: FixtureServer;
 let context: BrowserContext;
 let page: Page;
 let seq = 0;
+const problems: string[] = [];
 
 const UP = { state: 'up', since: '2026-01-01T10:00:00.000Z', pid: 4242, version: '0.1.0' } as const;
 const grafana = { namespace: 'monitoring', name: 'grafana', port: 3000, portName: 'http' };
@@ -54,6 +55,11 @@ async function open(colorScheme: 'light' | 'dark' = 'light') {
   context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 800 } });
   page = await context.newPage();
   page.setDefaultTimeout(10_000);
+  // A script error or anything the CSP blocked would be a page that half works: each test fails on one.
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text());
+  });
   await page.goto(fixture.url);
 }
 /** Waits for what the page shows (a 2-core machine shared by other suites can be slow to render). */
@@ -75,6 +81,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await context?.close();
+  expect(problems.splice(0)).toEqual([]);
 });
 
 describe('the Ports page', () => {
