@@ -161,6 +161,12 @@ export function sessionDetail(s, now) {
   return [error, parts.join(', ')].filter(Boolean).join(' — ');
 }
 
+/** What to run, under the detail: the last error's hint while the session is down, unless the detail says it. @param {SessionStatus} s @param {number} now */
+function hintText(s, now) {
+  const hint = s.state !== 'forwarding' && s.lastError?.hint ? cut(s.lastError.hint) : '';
+  return hint && !sessionDetail(s, now).includes(hint) ? hint : '';
+}
+
 /** @param {SessionStatus} s */
 export function transportText(s) {
   const t = s.transport;
@@ -183,7 +189,7 @@ export function sessionView(s, history, now) {
     hostName: s.hostName && s.hostName !== s.host ? cut(s.hostName) : '',
     state: { word: s.state, tone: SESSION_TONES[s.state] ?? 'quiet' },
     detail: sessionDetail(s, now),
-    hint: s.state !== 'forwarding' && s.lastError?.hint ? cut(s.lastError.hint) : '',
+    hint: hintText(s, now),
     transport: transportText(s),
     dockerHost: s.dockerHost ? cut(s.dockerHost) : '',
     clusters: s.clusters.map((c) => ({

@@ -107,8 +107,10 @@ describe('sessionView', () => {
   });
 
   it('tells the user to answer the login in a terminal', () => {
-    const view = sessionView(sessionStatus({ state: 'needs-answer' }), new Map(), NOW);
+    const lastError = { message: 'needs a code', hint: 'tunnel connect devserver', code: null, at: '' };
+    const view = sessionView(sessionStatus({ state: 'needs-answer', lastError }), new Map(), NOW);
     expect(view.detail).toBe('the login needs an answer: run `tunnel connect devserver` in a terminal');
+    expect(view.hint).toBe(''); // the detail says it already
   });
 
   it('names a Service and how the dev server reaches it', () => {
