@@ -1,0 +1,136 @@
+// A stand-in for `tunnel ui`'s server, for the page's browser tests: web/ under a fake token path with
+// the real server's security headers (so the page runs under the same CSP), event streams the test
+// scripts (the latest agent/status event replayed to a new client, as the real server does), and the
+// actions recorded. It checks nothing else: the real server's own rules are tested with it (src/ui).
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ActionReply, AgentEvent, LogLineEvent, StatusEvent } from '../../src/ui/types.js';
+
+const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web');
+const TYPES: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'model.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+  'icon.svg': 'image/svg+xml',
+};
+export const HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+export interface RecordedPost {
+  path: string;
+  contentType: string | undefined;
+  body: unknown;
+}
+
+export interface FixtureServer {
+  /** The page's URL, http://127.0.0.1:<port>/<token>/. */
+  url: string;
+  posts: RecordedPost[];
+  agent(event: AgentEvent): void;
+  status(event: StatusEvent): void;
+  log(lines: LogLineEvent[]): void;
+  /** Clients on /events and /log now. */
+  clients(): { events: number; log: number };
+  /** Ends every event stream and answers 503 to the page's retries: tunnel ui has gone. */
+  stopEvents(): void;
+  /** Forgets the scripted state and the posts; serves events again. */
+  reset(): void;
+  /** What the actions answer. */
+  reply: ActionReply;
+  close(): Promise<void>;
+}
+
+export async function startFixtureServer(token = 'fake-token-for-the-page-tests'): Promise<FixtureServer> {
+  const streams = { events: new Set<http.ServerResponse>(), log: new Set<http.ServerResponse>() };
+  const last: { agent?: AgentEvent; status?: StatusEvent } = {};
+  let refusing = false;
+  const fixture: FixtureServer = {
+    url: '',
+    posts: [],
+    reply: { ok: true, message: 'done' },
+    agent: (event) => {
+      last.agent = event;
+      broadcast('agent', event);
+    },
+    status: (event) => {
+      last.status = event;
+      broadcast('status', event);
+    },
+    log: (lines) => {
+      for (const res of streams.log) res.write(frame('log', { lines }));
+    },
+    clients: () => ({ events: streams.events.size, log: streams.log.size }),
+    stopEvents: () => {
+      refusing = true;
+      for (const res of streams.events) res.end();
+    },
+    reset: () => {
+      refusing = false;
+      fixture.posts.length = 0;
+      delete last.agent;
+      delete last.status;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const res of [...streams.events, ...streams.log]) res.end();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  const broadcast = (event: string, data: unknown) => {
+    for (const res of streams.events) res.write(frame(event, data));
+  };
+
+  const stream = (res: http.ServerResponse, set: Set<http.ServerResponse>) => {
+    res.writeHead(200, { ...HEADERS, 'Content-Type': 'text/event-stream' });
+    res.write('retry: 200\n\n');
+    set.add(res);
+    res.on('close', () => set.delete(res));
+  };
+
+  const server = http.createServer((req, res) => {
+    const prefix = `/${token}/`;
+    const route = req.url?.startsWith(prefix) ? req.url.slice(prefix.length) : undefined;
+    if (route === 'events') {
+      if (refusing) return void res.writeHead(503, HEADERS).end();
+      stream(res, streams.events);
+      if (last.agent) res.write(frame('agent', last.agent));
+      if (last.status) res.write(frame('status', last.status));
+      return;
+    }
+    if (route === 'log') return stream(res, streams.log);
+    if (req.method === 'POST' && route?.startsWith('api/')) {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        fixture.posts.push({ path: route, contentType: req.headers['content-type'], body: JSON.parse(body) });
+        res
+          .writeHead(200, { ...HEADERS, 'Content-Type': 'application/json' })
+          .end(JSON.stringify(fixture.reply));
+      });
+      return;
+    }
+    const file = route === '' ? 'index.html' : route;
+    const type = file === undefined ? undefined : TYPES[file];
+    if (req.method !== 'GET' || !file || !type) return void res.writeHead(404, HEADERS).end();
+    res.writeHead(200, { ...HEADERS, 'Content-Type': type }).end(fs.readFileSync(path.join(WEB, file)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  fixture.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${token}/`;
+  return fixture;
+}
