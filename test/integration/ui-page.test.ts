@@ -1,12 +1,14 @@
 // The Ports page in a real browser (Debian's chromium, driven by playwright-core) against a fixture
 // server that serves web/ with the real CSP and scripts its event streams: what a user sees and what
 // the buttons send. The real `tunnel ui` server and agent are tested elsewhere.
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionStatus, StatusDocument } from '../../src/control/status-document.js';
 import { forwardStatus, sessionStatus } from '../builders.js';
 import { type FixtureServer, startFixtureServer } from './ui-fixture-server.js';
+import { type Chromium, launchChromium } from './ui-helpers.js';
 
+let chromium: Chromium;
 let browser: Browser;
 let fixture: FixtureServer;
 let context: BrowserContext;
@@ -68,10 +70,11 @@ const text = (selector: string) => page.locator(selector).first().innerText();
 
 beforeAll(async () => {
   fixture = await startFixtureServer();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  chromium = await launchChromium();
+  browser = chromium.browser;
 });
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
   await fixture?.close();
 });
 beforeEach(() => {

@@ -5,10 +5,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUiServer, type UiServer } from '../../src/ui/server.js';
 import { documentWith, fakeLink, fixtureDirs } from '../unit/ui/ui-helpers.js';
+import { type Chromium, launchChromium } from './ui-helpers.js';
 
 // The stand-in: what the real page does with the server, in a few lines (no inline script: the CSP).
 const APP_JS = `
@@ -27,6 +28,7 @@ const INDEX = `<!doctype html><meta charset="utf-8"><title>stand-in</title>
 <p id="agent">-</p><p id="host">-</p><p id="action">-</p><button id="go">go</button>
 <script type="module" src="app.js"></script>`;
 
+let chromium: Chromium;
 let browser: Browser;
 let server: UiServer;
 let dirs: ReturnType<typeof fixtureDirs>;
@@ -38,11 +40,12 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dirs.web, 'app.js'), APP_JS);
   agent.startAgent();
   server = await startUiServer({ link: agent.link, logFile: dirs.logFile, webDir: dirs.web });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  chromium = await launchChromium();
+  browser = chromium.browser;
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
   await server?.close();
   dirs?.cleanup();
 });
