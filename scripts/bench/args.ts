@@ -18,6 +18,7 @@ export const SECTIONS = [
   'http-rtt',
   'recovery-rtt',
   'services',
+  'ui',
 ] as const;
 export type Measure = (typeof SECTIONS)[number];
 

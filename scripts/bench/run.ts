@@ -16,6 +16,7 @@ import { connectionSetup, httpRate, parallelStreams, type Section, throughput } 
 import { nonReadingMemory } from './memory-measures.js';
 import { services } from './service-measures.js';
 import { NOT_AVAILABLE_CELL } from './tunnel-cli.js';
+import { uiSection } from './ui-measures.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -35,6 +36,7 @@ function sizes(quick: boolean) {
         recovery: { trials: 1, downMs: 500, aliveIntervalS: 2, aliveCountMax: 2 },
         recoveryRtt: { trials: 1, downMs: 500, aliveIntervalS: 2, aliveCountMax: 2 },
         services: { connections: 50, mib: 16, runs: 1, creations: 3 },
+        ui: { trafficRuns: 5, stateRuns: 1 },
       }
     : {
         throughput: { mib: 256, runs: 5 },
@@ -50,6 +52,7 @@ function sizes(quick: boolean) {
         recovery: { trials: 7, downMs: 2000, aliveIntervalS: 2, aliveCountMax: 2 },
         recoveryRtt: { trials: 5, downMs: 2000, aliveIntervalS: 2, aliveCountMax: 2 },
         services: { connections: 500, mib: 128, runs: 3, creations: 10 },
+        ui: { trafficRuns: 20, stateRuns: 5 },
       };
 }
 
@@ -151,6 +154,7 @@ async function main(): Promise<void> {
     if (slow && only.has('recovery-rtt')) record(await recovery(world, slow, size.recoveryRtt), slow);
     // A world of its own (the world daemon serves the Services and node addresses), after the others.
     if (only.has('services')) record(await services(size.services));
+    if (only.has('ui')) record(await uiSection(size.ui));
   } finally {
     await cleanup();
   }
