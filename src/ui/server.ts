@@ -174,11 +174,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
 }
 
 /**
- * A request Node cannot parse (no Host in HTTP/1.1, a malformed header line, headers too large) is
- * answered here rather than by Node's bare default, so that answer too carries the security headers.
+ * A request Node cannot parse (a malformed header line, headers too large, a timeout) is answered here
+ * rather than by Node's bare default, so that answer too carries the security headers.
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  // Nothing to answer on a connection that is gone, or whose response has begun.
+  // Nothing to answer on a connection that is gone, or that has carried bytes of an answer already: one
+  // may be under way (an event stream), and a refusal written into it would corrupt it.
   if (error.code === 'ECONNRESET' || !socket.writable || (socket as Socket).bytesWritten > 0) {
     socket.destroy();
     return;
