@@ -16,6 +16,8 @@ export class LogFollower {
   private inode = 0;
   private position = 0;
   private pending = Buffer.alloc(0);
+  /** The read began inside a line (readTail): what comes before the next newline is not a line. */
+  private dropCut = false;
 
   constructor(private readonly file: string) {}
 
@@ -41,6 +43,21 @@ export class LogFollower {
       lines.push(...this.drain());
     }
     return lines;
+  }
+
+  /**
+   * The complete lines in about the last `maxBytes` of the file, without reading the rest (a line the
+   * window cuts is left out); readNew() goes on from there. `whole`: the window held the whole file, so
+   * any older line is in the rotated files.
+   */
+  readTail(maxBytes: number): { lines: string[]; whole: boolean } {
+    if (this.fd === undefined && !this.open()) return { lines: [], whole: true };
+    const size = fs.fstatSync(this.fd!).size;
+    // One byte before the window: if it is a newline, the window starts on a whole line.
+    this.position = size > maxBytes + 1 ? size - maxBytes - 1 : 0;
+    const whole = this.position === 0;
+    this.dropCut = !whole;
+    return { lines: this.readNew(), whole };
   }
 
   close(): void {
@@ -69,7 +86,12 @@ export class LogFollower {
       chunks.push(Buffer.from(buffer.subarray(0, count)));
       this.position += count;
     }
-    const all = Buffer.concat(chunks);
+    let all = Buffer.concat(chunks);
+    if (this.dropCut) {
+      const cut = all.indexOf(NEWLINE);
+      this.dropCut = cut < 0;
+      all = all.subarray(cut < 0 ? all.length : cut + 1);
+    }
     const end = all.lastIndexOf(NEWLINE);
     this.pending = Buffer.from(all.subarray(end + 1));
     return end < 0 ? [] : splitLines(all.subarray(0, end).toString('utf8'));

@@ -6,6 +6,12 @@ import type { ActionReply, AgentLink, UiAction } from './types.js';
 
 export const MAX_ACTION_BODY_BYTES = 4096;
 
+/** route (after /<token>/) → action. A Map: `constructor` or `__proto__` must name no action. */
+export const ACTION_ROUTES: ReadonlyMap<string, UiAction> = new Map([
+  ['api/reconnect', 'reconnect'],
+  ['api/disconnect', 'disconnect'],
+]);
+
 export interface ActionOutcome {
   status: number;
   reply: ActionReply;
@@ -64,12 +70,21 @@ export async function runAction(
 }
 
 async function call(action: UiAction, host: string, link: AgentLink): Promise<string> {
-  if (action === 'disconnect') {
-    await link.disconnect(host);
-    return `${host}: disconnected; its kube contexts are removed`;
+  switch (action) {
+    case 'disconnect':
+      await link.disconnect(host);
+      return `${host}: disconnected; its kube contexts are removed`;
+    case 'reconnect': {
+      const { refreshed } = await link.reconnect(host);
+      return refreshed
+        ? `${host}: reading its clusters again now`
+        : `${host}: not connected; trying again now`;
+    }
+    default: {
+      const never: never = action; // A new UiAction must be handled here, never fall to another one.
+      throw new Error(`unknown action ${String(never)}`);
+    }
   }
-  const { refreshed } = await link.reconnect(host);
-  return refreshed ? `${host}: reading its clusters again now` : `${host}: not connected; trying again now`;
 }
 
 /** STATE (no such session, or not now) is the request's fault, AGENT the agent's absence; else ours. */

@@ -28,9 +28,15 @@ export type Verdict =
   | { ok: true; method: string; route: string }
   | { ok: false; status: 403 | 404 | 405; message: string };
 
+/**
+ * One header as a single string. Node never gives an array for the ones read here: of a repeated Host
+ * it keeps the first, a repeated Origin or Sec-Fetch-Site it joins with ", " (which never equals a
+ * value accepted below). An array can come only from another caller of checkRequest: it is joined the
+ * same way, so two values never pass a check (treating it as absent would let a doubled Origin by).
+ */
 const header = (facts: RequestFacts, name: string): string | undefined => {
   const value = facts.headers[name];
-  return Array.isArray(value) ? undefined : value; // A repeated Host or Origin is never ours.
+  return Array.isArray(value) ? value.join(', ') : value;
 };
 
 /** Same length digests, so the comparison time says nothing about how much of the token matched. */
@@ -62,8 +68,23 @@ export function checkRequest(facts: RequestFacts, server: { port: number; token:
 }
 
 function sameOrigin(facts: RequestFacts, hosts: string[]): boolean {
-  const origin = facts.headers.origin;
+  const origin = header(facts, 'origin');
   if (origin !== undefined && !hosts.some((host) => origin === `http://${host}`)) return false;
-  const site = facts.headers['sec-fetch-site'];
+  const site = header(facts, 'sec-fetch-site');
   return site === undefined || site === 'same-origin';
+}
+
+/**
+ * The raw answer to a request Node could not parse (server.ts's clientError): the status Node itself
+ * would give, with the security headers and no body, and the connection closed.
+ */
+export function clientErrorAnswer(code: string | undefined): string {
+  const [status, reason] =
+    code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large']
+      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request'];
+  const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${status} ${reason}\r\n${headers.join('')}Content-Length: 0\r\nConnection: close\r\n\r\n`;
 }

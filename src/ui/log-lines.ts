@@ -3,6 +3,8 @@
 import type { LogLineEvent } from './types.js';
 
 export const MAX_LOG_LINE_CHARS = 2048;
+/** Lines in one `log` event at most, the note included: as many as the page's pane keeps. */
+export const MAX_LOG_BATCH = 500;
 const CORE_KEYS = new Set(['time', 'level', 'message', 'host']);
 
 const bound = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -47,4 +49,17 @@ export function logLineEvent(raw: string): LogLineEvent {
     message: bound(message, MAX_LOG_LINE_CHARS),
     fields: bound(fieldsText(object), MAX_LOG_LINE_CHARS),
   };
+}
+
+/**
+ * One read's lines as one event: the newest MAX_LOG_BATCH − 1, after a note saying how many earlier
+ * ones are left out (a burst, or a tab that stopped reading for a while). The pane keeps 500 lines, so
+ * more would only push the note out; the file keeps them all.
+ */
+export function logBatch(lines: string[]): LogLineEvent[] {
+  if (lines.length <= MAX_LOG_BATCH) return lines.map(logLineEvent);
+  const shown = lines.slice(-(MAX_LOG_BATCH - 1));
+  const left = lines.length - shown.length;
+  const note = `… ${left} earlier lines not shown (\`tunnel logs\` has them)`;
+  return [{ time: null, level: null, host: null, message: note, fields: '' }, ...shown.map(logLineEvent)];
 }

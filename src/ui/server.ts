@@ -3,17 +3,20 @@
 // one shared AgentFeed; the log) and two actions. Everything else is refused.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { TunnelError } from '../errors.js';
-import { runAction } from './actions.js';
+import { ACTION_ROUTES, runAction } from './actions.js';
 import { AgentFeed, systemUiClock, type UiClock } from './agent-feed.js';
-import { checkRequest, SECURITY_HEADERS } from './http-policy.js';
+import { checkRequest, clientErrorAnswer, SECURITY_HEADERS } from './http-policy.js';
 import { followLog } from './log-stream.js';
-import { SseClient } from './sse.js';
-import { DEFAULT_WEB_DIR, readPageFile } from './static-files.js';
-import type { AgentLink, UiAction } from './types.js';
+import { refuseStream, SseClient, sseText } from './sse.js';
+import { DEFAULT_WEB_DIR, PAGE_FILES, readPageFile } from './static-files.js';
+import type { AgentLink } from './types.js';
 
 export const MAX_EVENT_CLIENTS = 16;
+/** Each /log stream holds a file, an fs.watch and a timer: as few as the tabs. */
+export const MAX_LOG_CLIENTS = 16;
 export const KEEPALIVE_MS = 15_000;
 
 export interface UiServerOptions {
@@ -34,8 +37,6 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
-const ACTIONS: Record<string, UiAction> = { 'api/reconnect': 'reconnect', 'api/disconnect': 'disconnect' };
-
 function answer(response: http.ServerResponse, status: number, type: string, body: string | Buffer): void {
   response.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type });
   response.end(body);
@@ -49,17 +50,26 @@ class PageServer {
   readonly events = new Set<SseClient>();
   readonly logs = new Set<() => void>();
   readonly feed: AgentFeed;
-  readonly server = http.createServer((request, response) => this.serve(request, response));
+  // requireHostHeader off: an HTTP/1.1 request without a Host is refused by checkRequest (403, with the
+  // security headers), not by Node's bare 400.
+  readonly server = http.createServer({ requireHostHeader: false }, (request, response) =>
+    this.serve(request, response),
+  );
   port = 0;
   private keepalive: unknown;
+  private statusText: string | undefined;
 
   constructor(
     private readonly options: UiServerOptions,
     private readonly clock: UiClock,
   ) {
-    const broadcast = (kind: string) => (event: unknown) => {
-      for (const client of this.events) client.send(kind, event);
+    // Serialised once per update, not once per tab; the latest status text is also what a new tab gets.
+    const broadcast = (kind: 'agent' | 'status') => (event: unknown) => {
+      const text = sseText(kind, event);
+      if (kind === 'status') this.statusText = text;
+      for (const client of this.events) client.sendText(kind, text);
     };
+    this.server.on('clientError', answerClientError);
     this.feed = new AgentFeed({
       link: options.link,
       clock,
@@ -103,12 +113,14 @@ class PageServer {
     const verdict = checkRequest(request, { port: this.port, token: this.token });
     if (!verdict.ok) return text(response, verdict.status, verdict.message);
     const { method, route } = verdict;
-    const action = ACTIONS[route];
-    if (action) {
+    const action = ACTION_ROUTES.get(route);
+    if (action !== undefined) {
       if (method !== 'POST') return text(response, 405, 'an action takes a POST');
       const outcome = await runAction(action, request, this.options.link);
       return answer(response, outcome.status, 'application/json', JSON.stringify(outcome.reply));
     }
+    if (route !== 'events' && route !== 'log' && !PAGE_FILES.has(route))
+      return text(response, 404, 'not found');
     if (method !== 'GET') return text(response, 405, `${route || 'the page'} takes a GET`);
     if (route === 'events') return this.followEvents(response);
     if (route === 'log') return this.followLog(response);
@@ -120,17 +132,27 @@ class PageServer {
 
   private followEvents(response: http.ServerResponse): void {
     if (this.events.size >= MAX_EVENT_CLIENTS) {
-      text(response, 503, `at most ${MAX_EVENT_CLIENTS} tabs may follow this page; close one`);
+      refuseStream(response, {
+        message: `${MAX_EVENT_CLIENTS} tabs already follow this page`,
+        hint: 'close one of them, then reload this one',
+      });
       return;
     }
     const client = new SseClient(response);
     this.events.add(client);
     response.on('close', () => this.events.delete(client));
     client.send('agent', this.feed.agent);
-    if (this.feed.status) client.send('status', this.feed.status);
+    if (this.statusText !== undefined) client.sendText('status', this.statusText);
   }
 
   private followLog(response: http.ServerResponse): void {
+    if (this.logs.size >= MAX_LOG_CLIENTS) {
+      refuseStream(response, {
+        message: `${MAX_LOG_CLIENTS} tabs already follow the agent's log`,
+        hint: 'turn "Follow the log" off in one of them, then on again in this one',
+      });
+      return;
+    }
     const client = new SseClient(response);
     const stop = followLog(client, { file: this.options.logFile, clock: this.clock }, () =>
       this.logs.delete(stop),
@@ -149,6 +171,20 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     streams: () => ({ events: page.events.size, logs: page.logs.size }),
     close: () => page.close(),
   };
+}
+
+/**
+ * A request Node cannot parse (a malformed header line, headers too large, a timeout) is answered here
+ * rather than by Node's bare default, so that answer too carries the security headers.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // Nothing to answer on a connection that is gone, or that has carried bytes of an answer already: one
+  // may be under way (an event stream), and a refusal written into it would corrupt it.
+  if (error.code === 'ECONNRESET' || !socket.writable || (socket as Socket).bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
+  socket.end(clientErrorAnswer(error.code));
 }
 
 function listen(server: http.Server, port: number): Promise<void> {

@@ -6,19 +6,25 @@ import { fileURLToPath } from 'node:url';
 
 export const DEFAULT_WEB_DIR = new URL('../../web/', import.meta.url);
 
-/** route (after /<token>/) → the file in web/ and its type. */
-export const PAGE_FILES: Readonly<Record<string, { file: string; type: string }>> = {
-  '': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  'app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  'model.js': { file: 'model.js', type: 'text/javascript; charset=utf-8' },
-  'app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
-  'icon.svg': { file: 'icon.svg', type: 'image/svg+xml' },
-};
+const JS = 'text/javascript; charset=utf-8';
+
+/**
+ * route (after /<token>/) → the file in web/ and its type. A Map, not an object literal: a route such
+ * as `constructor` or `__proto__` must find nothing, not Object.prototype's member.
+ */
+export const PAGE_FILES: ReadonlyMap<string, { file: string; type: string }> = new Map([
+  ['', { file: 'index.html', type: 'text/html; charset=utf-8' }],
+  ...['app.js', 'dom.js', 'model.js', 'format.js', 'traffic.js', 'shell-word.js'].map(
+    (file) => [file, { file, type: JS }] as const,
+  ),
+  ['app.css', { file: 'app.css', type: 'text/css; charset=utf-8' }],
+  ['icon.svg', { file: 'icon.svg', type: 'image/svg+xml' }],
+]);
 
 export type PageFile = { ok: true; body: Buffer; type: string } | { ok: false; message: string };
 
 export async function readPageFile(webDir: URL | string, route: string): Promise<PageFile | undefined> {
-  const entry = PAGE_FILES[route];
+  const entry = PAGE_FILES.get(route);
   if (!entry) return undefined;
   const dir = typeof webDir === 'string' ? webDir : fileURLToPath(webDir);
   const file = path.join(dir, entry.file);

@@ -21,6 +21,16 @@ export type AgentEvent =
   | { state: 'up'; since: string; pid: number; version: string }
   | { state: 'gone'; since: string; message: string; hint: string };
 
+/**
+ * `event: refused` on /<token>/events (or /log) past the cap on streams: the one event the stream
+ * carries before it ends, with `retry: 60000` so the browser does not knock again at once. The page
+ * closes that EventSource for good and shows this, never "tunnel ui stopped" (the server is fine).
+ */
+export interface RefusedEvent {
+  message: string;
+  hint: string;
+}
+
 /** One line of the agent's log as the page shows it (`event: log` on /<token>/log carries a batch). */
 export interface LogLineEvent {
   /** ISO time, or null for a line that is not one of the agent's JSON lines (shown as text). */

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUiServer, type UiServer } from '../../src/ui/server.js';
-import { documentWith, fakeLink, fixtureDirs } from '../unit/ui/ui-helpers.js';
+import { MAX_EVENT_CLIENTS, startUiServer, type UiServer } from '../../src/ui/server.js';
+import { documentWith, fakeLink, fixtureDirs, openStream } from '../unit/ui/ui-helpers.js';
 import { type Chromium, launchChromium } from './ui-helpers.js';
 
 // The stand-in: what the real page does with the server, in a few lines (no inline script: the CSP).
@@ -17,6 +17,10 @@ const out = (id, text) => { document.getElementById(id).textContent = text; };
 const events = new EventSource('events');
 events.addEventListener('agent', (e) => out('agent', JSON.parse(e.data).state));
 events.addEventListener('status', (e) => out('host', JSON.parse(e.data).document.sessions[0].host));
+events.addEventListener('refused', (e) => {
+  events.close();
+  out('agent', 'refused: ' + JSON.parse(e.data).message);
+});
 document.getElementById('go').addEventListener('click', async () => {
   const reply = await fetch('api/reconnect', {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ host: 'devbox' }),
@@ -99,6 +103,28 @@ describe('the page server in Chromium', () => {
       await page.close();
     } finally {
       await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+
+  it(`tells a tab past the ${MAX_EVENT_CLIENTS} that follow the page why, in an event the browser reads`, async () => {
+    // Filled from Node: one browser opens at most 6 HTTP/1.1 connections to a host.
+    const token = new URL(server.url).pathname.split('/')[1]!;
+    while (server.streams().events > 0) await new Promise((resolve) => setTimeout(resolve, 10)); // tabs closed
+    const others = Array.from({ length: MAX_EVENT_CLIENTS }, () =>
+      openStream(server.port, `/${token}/events`),
+    );
+    try {
+      await Promise.all(others.map((other) => other.until((events) => events.length >= 1)));
+      expect(others.map((other) => other.events[0]!.event)).toEqual(others.map(() => 'agent'));
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await page.waitForFunction(() => document.getElementById('agent')?.textContent?.startsWith('refused'));
+      expect(await page.textContent('#agent')).toBe(
+        `refused: ${MAX_EVENT_CLIENTS} tabs already follow this page`,
+      );
+      await page.close();
+    } finally {
+      for (const other of others) other.close();
     }
   });
 

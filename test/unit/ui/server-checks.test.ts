@@ -122,6 +122,28 @@ describe('the page server refuses what is not the page', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('answers 404 to names every JavaScript object has, by GET and by POST, and calls no action', async () => {
+    agent.startAgent();
+    const sameOrigin = { origin: `http://127.0.0.1:${server.port}`, 'sec-fetch-site': 'same-origin' };
+    const body = JSON.stringify({ host: 'devbox' });
+    for (const name of [
+      'constructor',
+      '__proto__',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+      'api/constructor',
+    ]) {
+      const get = await request(server.port, { path: `/${token}/${name}` });
+      expect(get.status, `GET ${name}`).toBe(404);
+      expect(get.body).toBe('not found\n');
+      const posted = await post(name, body, sameOrigin);
+      expect(posted.status, `POST ${name}`).toBe(404);
+      expectSecurityHeaders(posted);
+    }
+    expect(agent.calls).toEqual([]);
+  });
+
   it('answers 500 with a clear message when a page file is missing, and keeps serving', async () => {
     const reply = await request(server.port, { path: `/${token}/app.css` });
     expect(reply.status).toBe(500);
@@ -163,6 +185,15 @@ describe('the actions', () => {
       hint: 'run `tunnel connect <host>`',
     });
     expect((await post('api/disconnect', JSON.stringify({ host: 'devbox' }))).status).toBe(503);
+    // As docs/ui.md lists them: a bad host name is the request's fault too; any other failure of the
+    // agent 502, and a failure that is not ours to explain 500.
+    const statusFor = async (error: Error) => {
+      agent.state.failure = error;
+      return (await post('api/reconnect', JSON.stringify({ host: 'devbox' }))).status;
+    };
+    expect(await statusFor(new TunnelError('BAD_INPUT', 'not an ssh alias'))).toBe(409);
+    expect(await statusFor(new TunnelError('PROTOCOL', 'the agent answered nonsense'))).toBe(502);
+    expect(await statusFor(new Error('boom'))).toBe(500);
   });
 
   it('refuse a body that is not JSON, not {host}, too large, or sent as a form', async () => {

@@ -4,8 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
 import { MAX_EVENT_CLIENTS, startUiServer, type UiServer } from '../../../src/ui/server.js';
+import { REFUSED_RETRY_MS } from '../../../src/ui/sse.js';
 import type { AgentEvent, StatusEvent } from '../../../src/ui/types.js';
-import { documentWith, fakeClock, fakeLink, fixtureDirs, openStream, request } from './ui-helpers.js';
+import { documentWith, fakeClock, fakeLink, fixtureDirs, openStream } from './ui-helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -96,17 +97,60 @@ describe('the event stream', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b)); // never an older one after a newer one
   });
 
-  it(`refuses the ${MAX_EVENT_CLIENTS + 1}th tab with 503 and takes one again when a tab closes`, async () => {
-    const { server, token, stream } = await setup({ agentRunning: false });
+  it(`tells the ${MAX_EVENT_CLIENTS + 1}th tab why in one refused event, then ends it; takes one again when a tab closes`, async () => {
+    const { server, stream } = await setup({ agentRunning: false });
     const tabs = Array.from({ length: MAX_EVENT_CLIENTS }, () => stream());
     await Promise.all(tabs.map((tab) => tab.until((events) => events.length >= 1)));
-    const refused = await request(server.port, { path: `/${token}/events` });
-    expect(refused.status).toBe(503);
-    expect(refused.body).toContain(`at most ${MAX_EVENT_CLIENTS} tabs`);
+    const extra = stream();
+    const opened = await extra.opened;
+    // A 200 stream: the browser's EventSource can read an event, never a refusal's status or body.
+    expect(opened.statusCode).toBe(200);
+    expect(opened.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(opened.headers['content-security-policy']).toContain("default-src 'none'");
+    await extra.until((events) => events.length >= 1);
+    await until(() => opened.complete);
+    expect(extra.raw.text.startsWith(`retry: ${REFUSED_RETRY_MS}\n\n`)).toBe(true);
+    expect(extra.events).toEqual([
+      {
+        event: 'refused',
+        data: {
+          message: '16 tabs already follow this page',
+          hint: 'close one of them, then reload this one',
+        },
+      },
+    ]);
+    expect(server.streams().events).toBe(MAX_EVENT_CLIENTS);
     tabs[0]!.close();
     await until(() => server.streams().events < MAX_EVENT_CLIENTS);
     const again = stream();
-    expect((await again.opened).statusCode).toBe(200);
+    const events = await again.until((all) => all.length >= 1);
+    expect(events[0]!.event).toBe('agent');
+  });
+
+  it('turns each status into text once, however many tabs follow it', async () => {
+    const { agent, stream } = await setup({ agentRunning: true });
+    const tabs = [stream(), stream(), stream()];
+    const upAndStatus = (events: Array<{ event: string }>) =>
+      events.some((event) => event.event === 'status');
+    await Promise.all(tabs.map((tab) => tab.until(upAndStatus)));
+    let serialised = 0;
+    const document = documentWith('gpu-box');
+    const counted = {
+      ...document,
+      toJSON: () => {
+        serialised++;
+        return document;
+      },
+    };
+    agent.push({ seq: 2, document: counted });
+    const late = stream(); // a tab that opens now gets the same text
+    for (const tab of [...tabs, late]) {
+      const events = await tab.until((all) =>
+        all.some((event) => event.event === 'status' && statusOf(event).seq === 2),
+      );
+      expect(statusOf(events.at(-1)!).document.sessions[0]!.host).toBe('gpu-box');
+    }
+    expect(serialised).toBe(1);
   });
 
   it('says gone with a hint when the agent goes, looks for it with a capped backoff, and is up again when it returns', async () => {

@@ -2,6 +2,7 @@
 // web directory with stand-in page files, and raw HTTP requests with exact headers over loopback.
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { STATUS_SCHEMA_VERSION, type StatusDocument } from '../../../src/control/status-document.js';
@@ -157,6 +158,32 @@ export function request(
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/** Bytes written as they are (no client fixing them up); the whole answer, once the server closes. */
+export function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.end(text);
+  });
+}
+
+/** The headers of a raw HTTP answer, names lower-cased. */
+export function rawHeaders(answer: string): Record<string, string> {
+  const head = answer.split('\r\n\r\n')[0]!.split('\r\n').slice(1);
+  return Object.fromEntries(
+    head.map((line) => [
+      line.slice(0, line.indexOf(':')).toLowerCase(),
+      line.slice(line.indexOf(':') + 1).trim(),
+    ]),
+  );
 }
 
 export interface SseEvent {
