@@ -54,6 +54,20 @@ interface Pending {
   onUpdate?: (update: WatchUpdate) => void;
 }
 
+export const OLDER_AGENT = 'the agent is older than this CLI: it cannot stream status';
+
+/**
+ * An agent of a release before `watch` answers it with `unknown request type "watch"`: decided here,
+ * once, so every caller tests the code (PROTOCOL) and says the same thing with the same next step.
+ */
+function olderAgentError(error: Error): TunnelError | undefined {
+  if (!error.message.includes('unknown request type "watch"')) return undefined;
+  return new TunnelError('PROTOCOL', OLDER_AGENT, {
+    hint: 'Run `tunnel agent stop` and retry (the next command starts this version).',
+    cause: error,
+  });
+}
+
 /** A watch under way: `ended` settles when it ends; cancel() ends it from this side. */
 export interface Watch {
   ended: Promise<void>;
@@ -108,14 +122,23 @@ export class ControlClient {
   /**
    * A `watch` request: onUpdate gets every update (the first at once). `ended` resolves when the agent
    * ends the watch (it shuts down) or on cancel(), and rejects with AgentUnavailableError when the
-   * connection goes, or with the agent's error (an unknown host). cancel() closes this client's
+   * connection goes, or with the agent's error (an unknown host; PROTOCOL OLDER_AGENT from an agent that
+   * does not know `watch`). cancel() closes this client's
    * connection: the protocol has no cancel frame, and the agent ends a watch whose connection goes.
    */
   watch(body: WatchRequestBody, onUpdate: (update: WatchUpdate) => void): Watch {
     const id = this.nextId++;
     let entry: Pending | undefined;
     const ended = new Promise<void>((resolve, reject) => {
-      entry = { type: 'watch', resolve: () => resolve(), reject, timer: undefined, timeoutMs: 0, onUpdate };
+      const fail = (error: Error) => reject(olderAgentError(error) ?? error);
+      entry = {
+        type: 'watch',
+        resolve: () => resolve(),
+        reject: fail,
+        timer: undefined,
+        timeoutMs: 0,
+        onUpdate,
+      };
     });
     const cancel = () => {
       this.settle(id, undefined);
