@@ -3,6 +3,7 @@
 import type net from 'node:net';
 import { TunnelError } from '../errors.js';
 import { type AskHandlers, answerAsk } from './ask-answer.js';
+import { AgentUnavailableError, olderAgentError, stuckHint } from './client-errors.js';
 import { LineSplitter } from './lines.js';
 import {
   type AskFrame,
@@ -34,15 +35,7 @@ export interface ControlClientOptions {
   maxReplyBytes?: number;
 }
 
-/** No agent answers on the socket: the caller may start one. */
-export class AgentUnavailableError extends TunnelError {
-  constructor(message: string, cause?: unknown) {
-    super('AGENT', message, { hint: 'Run `tunnel connect <host>` to start the agent.', cause });
-    this.name = 'AgentUnavailableError';
-  }
-}
-
-export const stuckHint = 'The agent may be stuck: see `tunnel logs`, then `tunnel agent stop` and retry.';
+export { AgentUnavailableError, OLDER_AGENT, stuckHint } from './client-errors.js';
 
 interface Pending {
   type: RequestType;
@@ -52,20 +45,6 @@ interface Pending {
   timeoutMs: number;
   /** A watch: its updates go here, and it has no reply timeout (it lasts as long as someone looks). */
   onUpdate?: (update: WatchUpdate) => void;
-}
-
-export const OLDER_AGENT = 'the agent is older than this CLI: it cannot stream status';
-
-/**
- * An agent of a release before `watch` answers it with `unknown request type "watch"`: decided here,
- * once, so every caller tests the code (PROTOCOL) and says the same thing with the same next step.
- */
-function olderAgentError(error: Error): TunnelError | undefined {
-  if (!error.message.includes('unknown request type "watch"')) return undefined;
-  return new TunnelError('PROTOCOL', OLDER_AGENT, {
-    hint: 'Run `tunnel agent stop` and retry (the next command starts this version).',
-    cause: error,
-  });
 }
 
 /** A watch under way: `ended` settles when it ends; cancel() ends it from this side. */
