@@ -4,19 +4,14 @@
 // interval. An update identical to the last one a watcher got is not sent, and nothing runs while
 // nothing changes. traffic() sits on the data path (once per chunk): O(1) and allocation-free while a
 // send is already due.
+import { type Clock, systemClock } from '../supervisor/ports.js';
 
-/** Time, injected so tests drive it (the agent passes the real timers). */
-export interface FeedClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemFeedClock: FeedClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/**
+ * Time, injected so tests drive it (the agent passes the real timers). Monotonic: the throttle measures
+ * "since the last send", and a wall clock stepped back (NTP, a manual change) would hold every traffic
+ * update back by the size of the step.
+ */
+export type FeedClock = Pick<Clock, 'monotonicNow' | 'setTimeout' | 'clearTimeout'>;
 
 export const DEFAULT_WATCH_INTERVAL_MS = 250;
 const MIN_WATCH_INTERVAL_MS = 50;
@@ -43,7 +38,7 @@ interface Subscription<T> {
   lastJson: string;
   lastSentAt: number;
   timer: unknown;
-  /** When the armed timer fires (clock ms); undefined = no timer armed. */
+  /** When the armed timer fires (monotonic ms); undefined = no timer armed. */
   dueAt: number | undefined;
 }
 
@@ -52,7 +47,7 @@ export class StatusFeed<T> {
   /** A traffic send is armed for every watcher: further traffic needs nothing until one fires. */
   private trafficArmed = false;
 
-  constructor(private readonly clock: FeedClock = systemFeedClock) {}
+  constructor(private readonly clock: FeedClock = systemClock) {}
 
   /** Sends the first document at once; returns the unsubscribe. */
   subscribe(watcher: Watcher<T>): () => void {
@@ -60,7 +55,7 @@ export class StatusFeed<T> {
     const subscription: Subscription<T> = {
       watcher,
       lastJson: JSON.stringify(document),
-      lastSentAt: this.clock.now(),
+      lastSentAt: this.clock.monotonicNow(),
       timer: undefined,
       dueAt: undefined,
     };
@@ -87,7 +82,7 @@ export class StatusFeed<T> {
 
   /** A session's state or record changed: every watcher hears at the next tick. */
   changed(): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonicNow();
     for (const subscription of this.subscriptions) {
       if (subscription.dueAt !== undefined && subscription.dueAt <= now) continue;
       this.disarm(subscription);
@@ -99,7 +94,7 @@ export class StatusFeed<T> {
   traffic(): void {
     if (this.trafficArmed || this.subscriptions.size === 0) return;
     this.trafficArmed = true;
-    const now = this.clock.now();
+    const now = this.clock.monotonicNow();
     for (const subscription of this.subscriptions) {
       if (subscription.dueAt !== undefined) continue;
       const wait = subscription.lastSentAt + subscription.watcher.minIntervalMs - now;
@@ -113,7 +108,7 @@ export class StatusFeed<T> {
   }
 
   private arm(subscription: Subscription<T>, ms: number): void {
-    subscription.dueAt = this.clock.now() + ms;
+    subscription.dueAt = this.clock.monotonicNow() + ms;
     subscription.timer = this.clock.setTimeout(() => this.fire(subscription), ms);
   }
 
@@ -134,7 +129,7 @@ export class StatusFeed<T> {
     const json = JSON.stringify(document);
     if (json === subscription.lastJson) return;
     subscription.lastJson = json;
-    subscription.lastSentAt = this.clock.now();
+    subscription.lastSentAt = this.clock.monotonicNow();
     subscription.watcher.send(document);
   }
 }

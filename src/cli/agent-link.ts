@@ -1,34 +1,18 @@
 // The AgentLink `tunnel ui` hands the page server (ui/types.ts), on control/client. The first reach may
 // start the agent to bring back saved sessions (as `tunnel status` does); later reaches, after the agent
 // went away, never start one: a page left open must not resurrect an agent the user stopped.
-import { type AgentConnection, ensureAgent } from '../agent/autostart.js';
+import type { AgentConnection } from '../agent/autostart.js';
 import { TunnelError } from '../errors.js';
 import type { AgentLink, AgentWatch } from '../ui/types.js';
-import { existingAgent } from './agent-access.js';
+import { existingAgent, runningAgent } from './agent-access.js';
 
 const WATCH_MIN_INTERVAL_MS = 250;
 const ACTION_TIMEOUT_MS = 30_000;
 // As `tunnel disconnect`: stopping a session waits for its listeners and the kubeconfig write.
 const DISCONNECT_TIMEOUT_MS = 60_000;
-const OLDER_AGENT_HINT = 'the agent is older than this CLI: run `tunnel agent stop` and retry';
-
-/** An agent that does not know `watch` answers with this; said plainly, with what to run. */
-function explainOlder(error: unknown): unknown {
-  if (error instanceof Error && /unknown request type "watch"/.test(error.message)) {
-    return new TunnelError('PROTOCOL', 'the running agent cannot stream status to the page', {
-      hint: OLDER_AGENT_HINT,
-      cause: error,
-    });
-  }
-  return error;
-}
-
-async function reachAgent(first: boolean): Promise<AgentConnection | undefined> {
-  return first ? await existingAgent() : await ensureAgent({ start: false, replace: false });
-}
 
 async function withAgent<T>(work: (agent: AgentConnection) => Promise<T>): Promise<T> {
-  const agent = await ensureAgent({ start: false, replace: false });
+  const agent = await runningAgent();
   if (!agent) {
     throw new TunnelError('AGENT', 'no tunnel agent is running', { hint: 'run `tunnel connect <host>`' });
   }
@@ -43,7 +27,9 @@ export function agentLink(): AgentLink {
   let first = true;
   return {
     async watch(onUpdate) {
-      const agent = await reachAgent(first);
+      // An agent that does not know `watch` (an older release) rejects `ended` with ControlClient's
+      // PROTOCOL error, which the page shows as it is.
+      const agent = first ? await existingAgent() : await runningAgent();
       first = false;
       if (!agent) return undefined;
       try {
@@ -51,9 +37,7 @@ export function agentLink(): AgentLink {
           onUpdate({ seq: update.seq, document: update.document }),
         );
         const watch: AgentWatch = {
-          ended: started.ended
-            .catch((error: unknown) => Promise.reject(explainOlder(error)))
-            .finally(() => agent.client.close()),
+          ended: started.ended.finally(() => agent.client.close()),
           cancel: () => {
             started.cancel();
             agent.client.close();
@@ -62,7 +46,7 @@ export function agentLink(): AgentLink {
         return { watch, pid: agent.hello.pid, version: agent.hello.agentVersion };
       } catch (error) {
         agent.client.close();
-        throw explainOlder(error);
+        throw error;
       }
     },
     reconnect: (host) =>

@@ -1,29 +1,35 @@
 // `tunnel status --watch`: follows the agent's `watch` stream and draws each update as it comes (no
-// polling: the agent pushes a change when one happens). When the agent goes, it says so and looks for
-// it again with a capped backoff (0.25 s doubling to 2 s), never starting one: that is finding the
-// agent, not asking for status. Effects are injected so the loop is tested without an agent.
+// polling: the agent pushes a change when one happens). On a terminal the last document is also drawn
+// again once a second from memory (no request), so countdowns ("next try in 3 s") and ages move while
+// nothing changes; each frame overwrites the last in place (no clear, so no blank flash). When the agent
+// goes, it says so and looks for it again with control/agent-retry.ts's backoff, never starting one:
+// that is finding the agent, not asking for status. Effects are injected: tested without an agent.
+import { AGENT_RETRY_FIRST_MS, nextAgentRetryMs } from '../control/agent-retry.js';
 import { AgentUnavailableError, type ControlClient } from '../control/client.js';
 import type { WatchRequestBody } from '../control/protocol.js';
 import { noAgentDocument, type StatusDocument } from '../control/status-document.js';
-import { describeError, isTunnelError, TunnelError } from '../errors.js';
+import { describeError, isTunnelError } from '../errors.js';
 import { safeText } from './render.js';
 import { renderStatusWatchFrame } from './render-status.js';
 
-export const FIRST_RETRY_MS = 250;
-export const MAX_RETRY_MS = 2_000;
-/** Traffic-only changes are drawn at most this often; a state change is drawn at once. */
-const WATCH_INTERVAL_MS = 250;
+/**
+ * Traffic-only changes are drawn at most this often (a state change is drawn at once): a person reads
+ * a terminal once a second at best, and a full redraw costs more over tmux or ssh; scripts (--json, a
+ * pipe) get them 4 times a second.
+ */
+const TERMINAL_INTERVAL_MS = 1000;
+const SCRIPT_INTERVAL_MS = 250;
+/** How often a terminal frame is drawn again from the last document, so its clocks move. */
+export const REDRAW_MS = 1000;
 
 export const GONE = 'the agent is gone; waiting for it to come back (tunnel connect <host> starts it)';
 export const NOT_RUNNING =
   'the tunnel agent is not running; waiting for it (tunnel connect <host> starts it)';
 
-const OLDER_AGENT = 'the agent is older than this CLI: it cannot stream status';
-
 export interface StatusWatchRequest {
   host: string | undefined;
   json: boolean;
-  /** stdout is a terminal: each update clears the screen first. */
+  /** stdout is a terminal: each frame overwrites the last in place, and is redrawn every second. */
   tty: boolean;
   color: boolean;
   /** Ctrl-C: the watch ends and the loop returns. */
@@ -34,6 +40,8 @@ export interface StatusWatchEffects {
   /** The agent, or undefined when none answers; first: the command's first reach (may bring one back). */
   reach(first: boolean): Promise<{ client: Pick<ControlClient, 'watch' | 'close'> } | undefined>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** Calls `callback` every `ms` until the returned stop is called (the terminal's redraw). */
+  every(ms: number, callback: () => void): () => void;
   /** stdout (the documents) and stderr (what is going on, in --json mode). */
   out(text: string): void;
   err(text: string): void;
@@ -41,7 +49,7 @@ export interface StatusWatchEffects {
 }
 
 export async function watchStatus(request: StatusWatchRequest, effects: StatusWatchEffects): Promise<void> {
-  let delay = FIRST_RETRY_MS;
+  let delay = AGENT_RETRY_FIRST_MS;
   let first = true;
   let watched = false;
   let said: string | undefined;
@@ -58,12 +66,13 @@ export async function watchStatus(request: StatusWatchRequest, effects: StatusWa
     let why = watched ? GONE : NOT_RUNNING;
     if (agent) {
       const outcome = await follow(agent.client, request, effects, () => {
-        delay = FIRST_RETRY_MS;
+        delay = AGENT_RETRY_FIRST_MS;
         said = undefined;
         watched = true;
       }).catch((error: unknown) => {
-        // Past the first watch, an agent that answers strangely (a session not back yet) is waited out.
-        if (!watched || isOlderAgent(error)) throw error;
+        // Past the first watch, an agent that answers strangely (a session not back yet) is waited out;
+        // one that cannot watch at all (ControlClient's PROTOCOL error: an older agent) is not.
+        if (!watched || (isTunnelError(error) && error.code === 'PROTOCOL')) throw error;
         return `the agent answered: ${safeText(describeError(error))}; waiting`;
       });
       if (request.signal.aborted) return;
@@ -72,7 +81,7 @@ export async function watchStatus(request: StatusWatchRequest, effects: StatusWa
     if (said !== why) say(why, request, effects);
     said = why;
     await effects.sleep(delay, request.signal);
-    delay = Math.min(delay * 2, MAX_RETRY_MS);
+    delay = nextAgentRetryMs(delay);
   }
 }
 
@@ -83,12 +92,16 @@ async function follow(
   effects: StatusWatchEffects,
   onUpdate: () => void,
 ): Promise<string | undefined> {
-  const body: WatchRequestBody = { minIntervalMs: WATCH_INTERVAL_MS };
+  const live = request.tty && !request.json;
+  const body: WatchRequestBody = { minIntervalMs: live ? TERMINAL_INTERVAL_MS : SCRIPT_INTERVAL_MS };
   if (request.host !== undefined) body.host = request.host;
+  let last: StatusDocument | undefined;
   const watch = client.watch(body, (update) => {
     onUpdate();
+    last = update.document;
     draw(update.document, request, effects);
   });
+  const stopRedraw = live ? effects.every(REDRAW_MS, () => last && draw(last, request, effects)) : undefined;
   const cancel = () => watch.cancel();
   request.signal.addEventListener('abort', cancel, { once: true });
   try {
@@ -96,21 +109,12 @@ async function follow(
     return undefined;
   } catch (error) {
     if (error instanceof AgentUnavailableError) return undefined;
-    if (isTunnelError(error) && error.message.includes('unknown request type "watch"')) {
-      throw new TunnelError('AGENT', OLDER_AGENT, {
-        hint: 'Run `tunnel agent stop` and retry (the next command starts this version).',
-        cause: error,
-      });
-    }
     throw error;
   } finally {
+    stopRedraw?.();
     request.signal.removeEventListener('abort', cancel);
     client.close();
   }
-}
-
-function isOlderAgent(error: unknown): boolean {
-  return isTunnelError(error) && error.message === OLDER_AGENT;
 }
 
 function draw(document: StatusDocument, request: StatusWatchRequest, effects: StatusWatchEffects): void {
@@ -119,8 +123,19 @@ function draw(document: StatusDocument, request: StatusWatchRequest, effects: St
     return;
   }
   const frame = renderStatusWatchFrame(document, { color: request.color, now: effects.now() });
-  // Clear and home on a terminal; a pipe gets one frame after another.
-  effects.out(request.tty ? `\x1b[H\x1b[2J${frame}\n` : `${frame}\n`);
+  // A pipe gets one frame after another.
+  effects.out(request.tty ? inPlace(frame) : `${frame}\n`);
+}
+
+/**
+ * A frame over the last one: home, each line then erase-to-end-of-line, then erase below. Clearing
+ * the screen first (\x1b[2J) would show a blank frame between the two, a flicker on many terminals.
+ */
+export function inPlace(frame: string): string {
+  return `\x1b[H${frame
+    .split('\n')
+    .map((line) => `${line}\x1b[K`)
+    .join('\n')}\n\x1b[J`;
 }
 
 /** The agent is not there: scripts get the no-agent document, people the sentence (under the last frame). */

@@ -3,6 +3,7 @@
 import type net from 'node:net';
 import { TunnelError } from '../errors.js';
 import { type AskHandlers, answerAsk } from './ask-answer.js';
+import { AgentUnavailableError, olderAgentError, stuckHint } from './client-errors.js';
 import { LineSplitter } from './lines.js';
 import {
   type AskFrame,
@@ -34,15 +35,7 @@ export interface ControlClientOptions {
   maxReplyBytes?: number;
 }
 
-/** No agent answers on the socket: the caller may start one. */
-export class AgentUnavailableError extends TunnelError {
-  constructor(message: string, cause?: unknown) {
-    super('AGENT', message, { hint: 'Run `tunnel connect <host>` to start the agent.', cause });
-    this.name = 'AgentUnavailableError';
-  }
-}
-
-export const stuckHint = 'The agent may be stuck: see `tunnel logs`, then `tunnel agent stop` and retry.';
+export { AgentUnavailableError, OLDER_AGENT, stuckHint } from './client-errors.js';
 
 interface Pending {
   type: RequestType;
@@ -108,14 +101,23 @@ export class ControlClient {
   /**
    * A `watch` request: onUpdate gets every update (the first at once). `ended` resolves when the agent
    * ends the watch (it shuts down) or on cancel(), and rejects with AgentUnavailableError when the
-   * connection goes, or with the agent's error (an unknown host). cancel() closes this client's
+   * connection goes, or with the agent's error (an unknown host; PROTOCOL OLDER_AGENT from an agent that
+   * does not know `watch`). cancel() closes this client's
    * connection: the protocol has no cancel frame, and the agent ends a watch whose connection goes.
    */
   watch(body: WatchRequestBody, onUpdate: (update: WatchUpdate) => void): Watch {
     const id = this.nextId++;
     let entry: Pending | undefined;
     const ended = new Promise<void>((resolve, reject) => {
-      entry = { type: 'watch', resolve: () => resolve(), reject, timer: undefined, timeoutMs: 0, onUpdate };
+      const fail = (error: Error) => reject(olderAgentError(error) ?? error);
+      entry = {
+        type: 'watch',
+        resolve: () => resolve(),
+        reject: fail,
+        timer: undefined,
+        timeoutMs: 0,
+        onUpdate,
+      };
     });
     const cancel = () => {
       this.settle(id, undefined);

@@ -1,12 +1,17 @@
 // The one watch on the agent that every open tab shares: connecting → up (updates flow) → gone (the
 // watch ended, or no agent runs) → up again when an agent answers. While gone it looks for the agent
-// with a capped backoff (0.25 s doubling to 2 s): that is finding a process, not polling status, and
-// the page keeps the last document it had (marked stale) meanwhile.
+// with control/agent-retry.ts's backoff (as `status --watch` does): that is finding a process, not
+// polling status, and the page keeps the last document it had (marked stale) meanwhile.
+import { AGENT_RETRY_FIRST_MS, nextAgentRetryMs } from '../control/agent-retry.js';
 import type { StatusDocument } from '../control/status-document.js';
 import { describeError, isTunnelError } from '../errors.js';
 import type { AgentEvent, AgentLink, AgentWatch, StatusEvent } from './types.js';
 
-/** Time, injectable (unit tests drive the backoff with a fake one). */
+/**
+ * Time, injectable (unit tests drive the backoff with a fake one). The house Clock of
+ * supervisor/ports.ts minus monotonicNow (nothing here measures an interval): restated because ui/ may
+ * not import supervisor/ (docs/architecture.md's layers); any Clock, systemClock too, passes as one.
+ */
 export interface UiClock {
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
@@ -18,9 +23,6 @@ export const systemUiClock: UiClock = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
-
-export const FIRST_RETRY_MS = 250;
-export const MAX_RETRY_MS = 2000;
 
 export interface AgentFeedOptions {
   link: AgentLink;
@@ -38,7 +40,7 @@ export class AgentFeed {
   /** The current watch has sent an update (the agent answers a watch with one at once). */
   private answered = false;
   private timer: unknown;
-  private retryMs = FIRST_RETRY_MS;
+  private retryMs = AGENT_RETRY_FIRST_MS;
   private stopped = false;
 
   constructor(private readonly options: AgentFeedOptions) {
@@ -104,7 +106,7 @@ export class AgentFeed {
 
   private markUp(): void {
     if (this.agentEvent.state === 'up' || !this.reached || !this.answered) return;
-    this.retryMs = FIRST_RETRY_MS;
+    this.retryMs = AGENT_RETRY_FIRST_MS;
     this.setAgent({ state: 'up', since: this.since(), ...this.reached });
   }
 
@@ -119,7 +121,7 @@ export class AgentFeed {
     if (this.stopped) return;
     this.setAgent({ state: 'gone', since: this.since(), message, hint: hint ?? goneHint(this.statusEvent) });
     const delay = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    this.retryMs = nextAgentRetryMs(this.retryMs);
     this.timer = this.options.clock.setTimeout(() => void this.reach(), delay);
   }
 

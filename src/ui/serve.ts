@@ -1,17 +1,22 @@
 // `tunnel ui` as a use case: start the page server, hand the browser a private redirect file (never
-// the URL in argv), serve until the signal, then close every stream and remove the file.
+// the URL in argv), serve until the signal, then close every stream. The redirect file holds a live
+// token: it goes as soon as the page has loaded, or after REDIRECT_TTL_MS, and at the stop at the latest.
+// Opening is best effort: a failure to write the file or to run the opener is said, and the page serves on.
 import fs from 'node:fs';
-import path from 'node:path';
 import { agentLogFile, uiRuntimeDir } from '../config/paths.js';
-import { TunnelError } from '../errors.js';
+import { describeError, isTunnelError } from '../errors.js';
 import { type OpenBrowserOptions, openInBrowser } from '../local/open-browser.js';
+import { writeRedirectFile } from './redirect-file.js';
 import { startUiServer, type UiServerOptions } from './server.js';
 import type { AgentLink } from './types.js';
 
 export type UiServeEvent =
   | { type: 'serving'; url: string }
   | { type: 'opened'; url: string }
-  | { type: 'open-failed'; url: string; message: string };
+  | { type: 'open-failed'; url: string; message: string; hint?: string };
+
+/** Long enough for a browser that has to start first; the page's load removes the file sooner. */
+export const REDIRECT_TTL_MS = 60_000;
 
 export interface UiServeRequest {
   link: AgentLink;
@@ -19,69 +24,60 @@ export interface UiServeRequest {
   open: boolean;
   signal: AbortSignal;
   onEvent(event: UiServeEvent): void;
-  /** Tests: the page's files, the opener, the redirect file's directory. */
+  /** Tests: the page's files, the opener, the redirect file's directory and lifetime. */
   webDir?: UiServerOptions['webDir'];
   opener?: OpenBrowserOptions;
   runtimeDir?: string;
-}
-
-/** A meta refresh and a link: the browser loads the page from a file:// URL, which sends no Referer. */
-export function redirectHtml(url: string): string {
-  const safe = url.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-  return [
-    '<!doctype html>',
-    '<html><head><meta charset="utf-8">',
-    `<meta http-equiv="refresh" content="0;url=${safe}">`,
-    '<title>tunnel: Ports page</title></head>',
-    `<body><p><a href="${safe}">Open the Ports page</a></p></body></html>`,
-    '',
-  ].join('\n');
-}
-
-/** Writes ui-open-<pid>.html (0600) in a 0700 directory of ours; returns its path. */
-export function writeRedirectFile(dir: string, url: string): string {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const stat = fs.lstatSync(dir);
-  if (!stat.isDirectory() || (typeof process.getuid === 'function' && stat.uid !== process.getuid())) {
-    throw new TunnelError('STATE', `${dir} is not a directory of ours`, {
-      hint: `remove it and run tunnel ui again, or use tunnel ui --no-open`,
-    });
-  }
-  fs.chmodSync(dir, 0o700);
-  const file = path.join(dir, `ui-open-${process.pid}.html`);
-  fs.rmSync(file, { force: true }); // A leftover of an earlier process with this pid.
-  fs.writeFileSync(file, redirectHtml(url), { mode: 0o600, flag: 'wx' });
-  return file;
+  redirectTtlMs?: number;
 }
 
 export async function serveUi(request: UiServeRequest): Promise<void> {
+  let redirect: string | undefined;
+  const removeRedirect = () => {
+    if (redirect) fs.rmSync(redirect, { force: true });
+    redirect = undefined;
+  };
   const server = await startUiServer({
     link: request.link,
     logFile: agentLogFile(),
     port: request.port,
     webDir: request.webDir,
+    onPageLoaded: removeRedirect,
   });
-  let redirect: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
     request.onEvent({ type: 'serving', url: server.url });
     if (request.open && !request.signal.aborted) {
-      redirect = writeRedirectFile(request.runtimeDir ?? uiRuntimeDir(), server.url);
-      const outcome = await openInBrowser(redirect, request.opener);
-      request.onEvent(
-        outcome.ok
-          ? { type: 'opened', url: server.url }
-          : { type: 'open-failed', url: server.url, message: outcome.message },
-      );
+      try {
+        redirect = writeRedirectFile(request.runtimeDir ?? uiRuntimeDir(), server.url);
+        timer = setTimeout(removeRedirect, request.redirectTtlMs ?? REDIRECT_TTL_MS);
+        timer.unref();
+        await openPage(redirect, server.url, request);
+      } catch (error) {
+        removeRedirect();
+        const hint = isTunnelError(error) ? error.hint : undefined;
+        request.onEvent({ type: 'open-failed', url: server.url, message: describeError(error), hint });
+      }
     }
     await aborted(request.signal);
   } finally {
-    if (redirect) fs.rmSync(redirect, { force: true });
+    clearTimeout(timer);
+    removeRedirect();
     await server.close();
   }
 }
 
+/** Runs the opener, but never waits for it past Ctrl-C (the opener itself runs on, detached). */
+async function openPage(file: string, url: string, request: UiServeRequest): Promise<void> {
+  const outcome = await Promise.race([openInBrowser(file, request.opener), aborted(request.signal)]);
+  if (!outcome) return;
+  request.onEvent(
+    outcome.ok ? { type: 'opened', url } : { type: 'open-failed', url, message: outcome.message },
+  );
+}
+
 const aborted = (signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+  new Promise<undefined>((resolve) => {
+    if (signal.aborted) resolve(undefined);
+    else signal.addEventListener('abort', () => resolve(undefined), { once: true });
   });

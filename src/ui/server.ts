@@ -27,6 +27,8 @@ export interface UiServerOptions {
   port?: number;
   webDir?: URL | string;
   clock?: UiClock;
+  /** The page itself (`GET /<token>/`) was served: `tunnel ui` removes its redirect file then. */
+  onPageLoaded?: () => void;
 }
 
 export interface UiServer {
@@ -128,6 +130,7 @@ class PageServer {
     if (!file) return text(response, 404, 'not found');
     if (!file.ok) return text(response, 500, file.message);
     answer(response, 200, file.type, file.body);
+    if (route === '') this.options.onPageLoaded?.();
   }
 
   private followEvents(response: http.ServerResponse): void {

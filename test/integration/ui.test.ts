@@ -98,29 +98,41 @@ describe('tunnel ui', () => {
     await expect(get(port, url.pathname)).rejects.toThrow(/ECONNREFUSED/);
   });
 
-  it('hands the browser a 0600 redirect file, never the URL, and removes it when stopped', async () => {
+  it('hands the browser a 0600 redirect file, never the URL; removes it once the page loaded; a browser the opener leaves running does not hold it', async () => {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-bin-'));
     const record = path.join(bin, 'opened');
+    const browserPid = path.join(bin, 'browser.pid');
+    // As xdg-open does when no browser runs yet: it starts one, which keeps the opener's stdout and
+    // stderr, and exits. tunnel ui must neither wait for that browser nor take it down with Ctrl-C.
     fs.writeFileSync(
       path.join(bin, 'xdg-open'),
-      `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\nstat -c %a "$1" >> '${record}'\ncat "$1" >> '${record}'\n`,
+      `#!/bin/sh\n(while :; do echo chatter; echo more >&2; sleep 1; done) &\necho $! > '${browserPid}'\n` +
+        `printf '%s\\n' "$@" > '${record}'\nstat -c %a "$1" >> '${record}'\ncat "$1" >> '${record}'\n`,
       { mode: 0o755 },
     );
+    let browser: number | undefined;
     try {
       const { cli, run, exited, url } = await start([], bin);
       while (!fs.existsSync(record) || !fs.readFileSync(record, 'utf8').includes('</html>')) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+      browser = Number(fs.readFileSync(browserPid, 'utf8'));
       const [file, mode, ...html] = fs.readFileSync(record, 'utf8').split('\n');
       const uiDir = path.join(cli.env.TUNNEL_HOME!, 'ui');
       expect(file).toBe(path.join(uiDir, `ui-open-${run.child.pid}.html`));
       expect(mode).toBe('600');
       expect(html.join('\n')).toContain(`content="0;url=${url.href}"`);
+      expect(fs.existsSync(file!)).toBe(true);
+      // The page loads (as the redirect makes the browser do): the file with the token goes.
+      expect((await get(Number(url.port), url.pathname)).status).toBe(200);
+      expect(fs.existsSync(file!)).toBe(false);
       expect(run.output().stderr).toBe('');
       run.child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(fs.readdirSync(uiDir)).toEqual([]);
+      expect(() => process.kill(browser!, 0)).not.toThrow(); // The "browser" outlived tunnel ui.
     } finally {
+      if (browser) process.kill(browser, 'SIGKILL');
       fs.rmSync(bin, { recursive: true, force: true });
     }
   });

@@ -65,6 +65,10 @@ async function watch(host: string | undefined, flags: StatusFlags): Promise<void
       {
         reach: (first) => (first ? existingAgent() : runningAgent()),
         sleep: abortableSleep,
+        every: (ms, callback) => {
+          const timer = setInterval(callback, ms);
+          return () => clearInterval(timer);
+        },
         out: (text) => process.stdout.write(text),
         err: (text) => process.stderr.write(text),
         now: () => new Date(),

@@ -25,7 +25,8 @@ function render(event: UiServeEvent): void {
   if (event.type === 'serving') {
     process.stdout.write(`Ports page: ${event.url}\nServing until Ctrl-C.\n`);
   } else if (event.type === 'open-failed') {
-    process.stderr.write(`could not open a browser (${event.message}); open the URL above yourself\n`);
+    const next = event.hint ? `${event.hint}; or open the URL above yourself` : 'open the URL above yourself';
+    process.stderr.write(`could not open a browser (${event.message}); ${next}\n`);
   }
 }
 

@@ -9,7 +9,7 @@ function fakeClock() {
   let nextId = 1;
   const timers = new Map<number, { at: number; callback: () => void }>();
   const clock: FeedClock = {
-    now: () => now,
+    monotonicNow: () => now,
     setTimeout: (callback, ms) => {
       const id = nextId++;
       timers.set(id, { at: now + ms, callback });
@@ -43,7 +43,7 @@ function setUp(minIntervalMs = 250) {
   const unsubscribe = feed.subscribe({
     minIntervalMs,
     build: () => ({ ...world }),
-    send: (document) => sent.push({ ...document, at: time.clock.now() }),
+    send: (document) => sent.push({ ...document, at: time.clock.monotonicNow() }),
   });
   return { ...time, feed, world, sent, unsubscribe };
 }
@@ -149,7 +149,24 @@ describe('StatusFeed', () => {
     feed.traffic();
     advance(300);
     expect(later).toEqual([1, 2]);
-    expect(clock.now()).toBe(610);
+    expect(clock.monotonicNow()).toBe(610);
+  });
+
+  it('keeps sending traffic on time when the wall clock steps back (it measures on the monotonic clock)', () => {
+    const time = fakeClock();
+    // A whole house Clock whose wall time jumped back 10 minutes (NTP, a manual change).
+    let wall = Date.parse('2026-01-01T10:00:00Z');
+    const clock = { ...time.clock, now: () => wall };
+    const feed = new StatusFeed<{ bytes: number }>(clock);
+    const world = { bytes: 0 };
+    const sent: number[] = [];
+    feed.subscribe({ minIntervalMs: 250, build: () => ({ ...world }), send: (d) => sent.push(d.bytes) });
+    time.advance(300);
+    wall -= 10 * 60_000;
+    world.bytes = 1;
+    feed.traffic();
+    time.advance(250);
+    expect(sent).toEqual([0, 1]);
   });
 
   it('ends every watch on close', () => {

@@ -1,30 +1,46 @@
 // `tunnel status --watch`'s loop with a fake agent: one line per update in --json, the agent-gone
 // sentence once, the search for the agent at 0.25 s doubling to 2 s (reset by an update), the older
-// agent's answer explained, and Ctrl-C ending it.
+// agent's answer explained, and Ctrl-C ending it. On a terminal: frames drawn in place, and the last
+// document drawn again every second from memory so a reconnect countdown moves without any request.
 import { describe, expect, it } from 'vitest';
-import { GONE, type StatusWatchEffects, watchStatus } from '../../../src/cli/status-watch.js';
-import { AgentUnavailableError, type Watch } from '../../../src/control/client.js';
-import type { WatchUpdate } from '../../../src/control/protocol.js';
+import {
+  GONE,
+  inPlace,
+  REDRAW_MS,
+  type StatusWatchEffects,
+  watchStatus,
+} from '../../../src/cli/status-watch.js';
+import { AgentUnavailableError, OLDER_AGENT, type Watch } from '../../../src/control/client.js';
+import type { WatchRequestBody, WatchUpdate } from '../../../src/control/protocol.js';
 import { noAgentDocument } from '../../../src/control/status-document.js';
 import { TunnelError } from '../../../src/errors.js';
+import { sessionStatus } from '../../builders.js';
 
 type Script = (onUpdate: (update: WatchUpdate) => void) => Promise<void>;
 const document = (pid: number) => ({ ...noAgentDocument(), agent: { pid } as never, sessions: [] });
 
 /** reach() answers from `agents` in order (undefined: none runs); the loop stops when they run out. */
-function harness(agents: (Script | undefined)[]) {
+function harness(agents: (Script | undefined)[], options: { tty?: boolean } = {}) {
   const stop = new AbortController();
   const out: string[] = [];
   const err: string[] = [];
   const sleeps: number[] = [];
+  const bodies: WatchRequestBody[] = [];
+  const clock = { now: Date.parse('2026-01-01T10:00:00Z') };
+  const tickers = new Set<() => void>();
+  let reaches = 0;
   const effects: StatusWatchEffects = {
     reach: async () => {
+      reaches++;
       if (agents.length === 0) stop.abort();
       const script = agents.shift();
       if (!script) return undefined;
       return {
         client: {
-          watch: (_body, onUpdate): Watch => ({ ended: script(onUpdate), cancel: () => {} }),
+          watch: (body, onUpdate): Watch => {
+            bodies.push(body);
+            return { ended: script(onUpdate), cancel: () => {} };
+          },
           close: () => {},
         },
       };
@@ -32,12 +48,33 @@ function harness(agents: (Script | undefined)[]) {
     sleep: async (ms) => {
       sleeps.push(ms);
     },
+    every: (ms, callback) => {
+      expect(ms).toBe(REDRAW_MS);
+      tickers.add(callback);
+      return () => tickers.delete(callback);
+    },
     out: (text) => out.push(text),
     err: (text) => err.push(text),
-    now: () => new Date('2026-01-01T10:00:00Z'),
+    now: () => new Date(clock.now),
   };
-  const request = { host: undefined, json: true, tty: false, color: false, signal: stop.signal };
-  return { run: () => watchStatus(request, effects), out, err, sleeps };
+  /** The fake clock moves a second and every running redraw ticker fires. */
+  const second = () => {
+    clock.now += 1000;
+    for (const tick of tickers) tick();
+  };
+  const tty = options.tty === true;
+  const request = { host: undefined, json: !tty, tty, color: false, signal: stop.signal };
+  return {
+    run: () => watchStatus(request, effects),
+    out,
+    err,
+    sleeps,
+    bodies,
+    second,
+    tickers,
+    stop,
+    reaches: () => reaches,
+  };
 }
 
 const gone = () => Promise.reject(new AgentUnavailableError('the agent closed the control connection'));
@@ -69,18 +106,93 @@ describe('watchStatus', () => {
     expect(out.filter((line) => line.includes('"pid":2'))).toHaveLength(1);
   });
 
-  it('says an agent that does not know watch is older than this CLI', async () => {
-    const old: Script = () =>
-      Promise.reject(new TunnelError('PROTOCOL', 'agent sent unknown request type "watch"'));
-    const { run } = harness([old]);
-    await expect(run()).rejects.toMatchObject({
-      message: 'the agent is older than this CLI: it cannot stream status',
-      hint: expect.stringContaining('tunnel agent stop'),
-    });
+  it("passes on ControlClient's older-agent error, even after a watch worked (the agent was replaced)", async () => {
+    const older = () =>
+      Promise.reject(new TunnelError('PROTOCOL', OLDER_AGENT, { hint: 'Run `tunnel agent stop` and retry' }));
+    await expect(harness([older]).run()).rejects.toMatchObject({ code: 'PROTOCOL', message: OLDER_AGENT });
+    const agent: Script = async (onUpdate) => {
+      onUpdate({ seq: 1, document: document(1) });
+      return gone();
+    };
+    await expect(harness([agent, older]).run()).rejects.toMatchObject({ message: OLDER_AGENT });
   });
 
   it("fails with the agent's error at the start (an unknown host), as status does", async () => {
     const unknown: Script = () => Promise.reject(new TunnelError('STATE', 'no session for nope'));
     await expect(harness([unknown]).run()).rejects.toMatchObject({ code: 'STATE' });
+  });
+});
+
+describe('watchStatus on a terminal', () => {
+  const agentStatus = {
+    pid: 7,
+    version: '1.0.0',
+    startedAt: '2026-01-01T09:00:00.000Z',
+    socketPath: '/run/t/s',
+    logFile: '/l/agent.log',
+  };
+  const reconnecting = () => ({
+    ...noAgentDocument(),
+    agent: agentStatus,
+    sessions: [
+      sessionStatus({
+        state: 'reconnecting',
+        attempt: 3,
+        since: '2026-01-01T09:59:00.000Z',
+        downSince: '2026-01-01T09:59:00.000Z',
+        nextAttemptAt: '2026-01-01T10:00:30.000Z',
+        connectedAt: null,
+      }),
+    ],
+  });
+
+  it('counts a reconnect down every second from the last document, asking the agent nothing more', async () => {
+    let release!: () => void;
+    const agent: Script = (onUpdate) => {
+      onUpdate({ seq: 1, document: reconnecting() });
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    };
+    const { run, out, second, bodies, reaches, stop } = harness([agent], { tty: true });
+    const running = run();
+    while (!release) await new Promise((resolve) => setImmediate(resolve));
+    expect(out.at(-1)).toContain('next try in 30s');
+    second();
+    expect(out.at(-1)).toContain('next try in 29s');
+    for (let i = 0; i < 9; i++) second();
+    expect(out.at(-1)).toContain('next try in 20s');
+    expect(out.at(-1)).toContain('down for 1m10s'); // The age moves too (down since 09:59:00).
+    expect(reaches()).toBe(1);
+    expect(bodies).toEqual([{ minIntervalMs: 1000 }]); // Traffic at most once a second on a terminal.
+    stop.abort();
+    release();
+    await running;
+  });
+
+  it('draws each frame over the last in place, never clearing the screen (no flash)', async () => {
+    const agent: Script = async (onUpdate) => {
+      onUpdate({ seq: 1, document: reconnecting() });
+      return gone();
+    };
+    const { run, out, tickers } = harness([agent], { tty: true });
+    await run();
+    const frame = out[0]!;
+    expect(frame.startsWith('\x1b[H')).toBe(true);
+    expect(frame).not.toContain('\x1b[2J');
+    expect(frame.endsWith('\x1b[K\n\x1b[J')).toBe(true);
+    // Every line ends by erasing what a longer line of the previous frame left there.
+    expect(
+      frame
+        .split('\n')
+        .slice(0, -1)
+        .every((line) => line.endsWith('\x1b[K')),
+    ).toBe(true);
+    expect(out).toContain(`\n${GONE}\n`);
+    expect(tickers.size).toBe(0); // The redraw stopped with the watch: the gone sentence stays readable.
+  });
+
+  it('inPlace: home, each line erased to its end, the rest of the screen erased', () => {
+    expect(inPlace('a\nbb')).toBe('\x1b[Ha\x1b[K\nbb\x1b[K\n\x1b[J');
   });
 });

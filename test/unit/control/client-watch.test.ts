@@ -3,7 +3,7 @@
 // as "agent unavailable", and cancel() ends it here by closing the connection.
 import type net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AgentUnavailableError, ControlClient } from '../../../src/control/client.js';
+import { AgentUnavailableError, ControlClient, OLDER_AGENT } from '../../../src/control/client.js';
 import type { WatchUpdate } from '../../../src/control/protocol.js';
 import { noAgentDocument } from '../../../src/control/status-document.js';
 import { FakeSocket } from './fake-socket.js';
@@ -74,6 +74,25 @@ describe('ControlClient.watch', () => {
       error: { code: 'STATE', message: 'no session for nope', hint: 'tunnel connect nope' },
     });
     await expect(watch.ended).rejects.toMatchObject({ code: 'STATE', hint: 'tunnel connect nope' });
+  });
+
+  it('says an agent that does not know watch is older than this CLI, with the one next step', async () => {
+    const watch = client.watch({}, () => {});
+    // What an agent of a release before watch answers (protocolErrorFrame for an unknown type).
+    agentSends({
+      id: 1,
+      type: 'error',
+      error: {
+        code: 'PROTOCOL',
+        message: 'unknown request type "watch"',
+        hint: 'Only the tunnel CLI should write to the control socket.',
+      },
+    });
+    await expect(watch.ended).rejects.toMatchObject({
+      code: 'PROTOCOL',
+      message: OLDER_AGENT,
+      hint: 'Run `tunnel agent stop` and retry (the next command starts this version).',
+    });
   });
 
   it('cancel() ends the watch calmly and closes the connection; later updates go nowhere', async () => {

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCommand, openInBrowser } from '../../../src/local/open-browser.js';
+import type { LaunchRequest } from '../../../src/process/launch.js';
 import type { ProcessResult } from '../../../src/process/result.js';
-import type { RunRequest } from '../../../src/process/run.js';
 import { serveUi, type UiServeEvent } from '../../../src/ui/serve.js';
 import { fakeLink, fixtureDirs, request } from './ui-helpers.js';
 
@@ -26,11 +26,11 @@ const result = (overrides: Partial<ProcessResult>): ProcessResult => ({
 });
 
 describe('tunnel ui opens the page through a private redirect file', () => {
-  it('writes ui-open-<pid>.html 0600 in a 0700 directory with the URL, opens that file, and removes it at the stop', async () => {
+  it('writes ui-open-<pid>.html 0600 in a 0700 directory with the URL, opens that file, and removes it once the page has loaded', async () => {
     const dirs = fixtureDirs();
     cleanups.push(dirs.cleanup);
     const runtimeDir = path.join(dirs.root, 'state', 'ui');
-    const runs: RunRequest[] = [];
+    const runs: LaunchRequest[] = [];
     const events: UiServeEvent[] = [];
     const stop = new AbortController();
     let seenFile = '';
@@ -43,7 +43,7 @@ describe('tunnel ui opens the page through a private redirect file', () => {
       onEvent: (event) => events.push(event),
       opener: {
         platform: 'darwin',
-        run: async (run) => {
+        launch: async (run) => {
           runs.push(run);
           seenFile = run.args[0]!;
           return result({ command: `open ${run.args[0]}` });
@@ -63,11 +63,13 @@ describe('tunnel ui opens the page through a private redirect file', () => {
     expect(html).toContain(`<meta http-equiv="refresh" content="0;url=${url}">`);
     expect(html).toContain(`<a href="${url}">`);
     const port = Number(new URL(url).port);
+    expect(fs.existsSync(seenFile)).toBe(true);
+    // The page loaded: the file with the live token has done its job and goes at once.
     expect((await request(port, { path: new URL(url).pathname })).status).toBe(200);
+    expect(fs.existsSync(seenFile)).toBe(false);
 
     stop.abort();
     await serving;
-    expect(fs.existsSync(seenFile)).toBe(false);
     await expect(request(port, { path: new URL(url).pathname })).rejects.toThrow(/ECONNREFUSED/);
   });
 
@@ -85,7 +87,7 @@ describe('tunnel ui opens the page through a private redirect file', () => {
       onEvent: (event) => events.push(event),
       opener: {
         platform: 'linux',
-        run: async () => result({ command: 'xdg-open', notFound: true, exitCode: undefined }),
+        launch: async () => result({ command: 'xdg-open', notFound: true, exitCode: undefined }),
       },
     });
     while (events.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -93,6 +95,115 @@ describe('tunnel ui opens the page through a private redirect file', () => {
     stop.abort();
     await serving;
     expect(fs.readdirSync(path.join(dirs.root, 'ui'))).toEqual([]);
+  });
+});
+
+describe('tunnel ui: the redirect file lives no longer than it must, and opening is best effort', () => {
+  async function until(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  it('removes the file after its lifetime when no page ever loads', async () => {
+    const dirs = fixtureDirs();
+    cleanups.push(dirs.cleanup);
+    const runtimeDir = path.join(dirs.root, 'ui');
+    const events: UiServeEvent[] = [];
+    const stop = new AbortController();
+    const serving = serveUi({
+      link: fakeLink().link,
+      open: true,
+      signal: stop.signal,
+      webDir: dirs.web,
+      runtimeDir,
+      redirectTtlMs: 50,
+      onEvent: (event) => events.push(event),
+      opener: { platform: 'darwin', launch: async (run) => result({ command: `open ${run.args[0]}` }) },
+    });
+    await until(() => events.some((event) => event.type === 'opened'));
+    await until(() => fs.readdirSync(runtimeDir).length === 0);
+    expect(events.map((event) => event.type)).toEqual(['serving', 'opened']);
+    stop.abort();
+    await serving;
+  });
+
+  it('sweeps the files of tunnel ui processes that died (kill -9) and keeps those of live ones', async () => {
+    const dirs = fixtureDirs();
+    cleanups.push(dirs.cleanup);
+    const runtimeDir = path.join(dirs.root, 'ui');
+    fs.mkdirSync(runtimeDir, { mode: 0o700 });
+    // A pid past Linux's pid_max (4194304) never runs; pid 1 always does.
+    fs.writeFileSync(path.join(runtimeDir, 'ui-open-99999999.html'), 'old token', { mode: 0o600 });
+    fs.writeFileSync(path.join(runtimeDir, 'ui-open-1.html'), 'live', { mode: 0o600 });
+    fs.writeFileSync(path.join(runtimeDir, 'notes.txt'), 'not ours to judge', { mode: 0o600 });
+    const stop = new AbortController();
+    const events: UiServeEvent[] = [];
+    const serving = serveUi({
+      link: fakeLink().link,
+      open: true,
+      signal: stop.signal,
+      webDir: dirs.web,
+      runtimeDir,
+      onEvent: (event) => events.push(event),
+      opener: { platform: 'darwin', launch: async (run) => result({ command: `open ${run.args[0]}` }) },
+    });
+    await until(() => events.some((event) => event.type === 'opened'));
+    expect(fs.readdirSync(runtimeDir).sort()).toEqual(
+      ['notes.txt', 'ui-open-1.html', `ui-open-${process.pid}.html`].sort(),
+    );
+    stop.abort();
+    await serving;
+    expect(fs.readdirSync(runtimeDir).sort()).toEqual(['notes.txt', 'ui-open-1.html']);
+  });
+
+  it('cannot write the file (its directory is not a directory): says so with a hint, and serves on', async () => {
+    const dirs = fixtureDirs();
+    cleanups.push(dirs.cleanup);
+    const blocked = path.join(dirs.root, 'ui');
+    fs.writeFileSync(blocked, 'a file where the directory should be');
+    const events: UiServeEvent[] = [];
+    const stop = new AbortController();
+    const serving = serveUi({
+      link: fakeLink().link,
+      open: true,
+      signal: stop.signal,
+      webDir: dirs.web,
+      runtimeDir: blocked,
+      onEvent: (event) => events.push(event),
+      opener: { platform: 'darwin', launch: async () => expect.unreachable('no file, no opener') },
+    });
+    await until(() => events.length >= 2);
+    expect(events[1]).toMatchObject({ type: 'open-failed' });
+    const url = events[0]!.type === 'serving' ? events[0]!.url : '';
+    expect((await request(Number(new URL(url).port), { path: new URL(url).pathname })).status).toBe(200);
+    stop.abort();
+    await serving;
+  });
+
+  it('Ctrl-C while the opener has not answered stops tunnel ui at once, and the file goes', async () => {
+    const dirs = fixtureDirs();
+    cleanups.push(dirs.cleanup);
+    const runtimeDir = path.join(dirs.root, 'ui');
+    const stop = new AbortController();
+    let launched = false;
+    const serving = serveUi({
+      link: fakeLink().link,
+      open: true,
+      signal: stop.signal,
+      webDir: dirs.web,
+      runtimeDir,
+      onEvent: () => {},
+      opener: {
+        platform: 'linux',
+        launch: () => {
+          launched = true;
+          return new Promise(() => {}); // An opener that never answers.
+        },
+      },
+    });
+    await until(() => launched);
+    stop.abort();
+    await serving;
+    expect(fs.readdirSync(runtimeDir)).toEqual([]);
   });
 });
 
@@ -104,10 +215,10 @@ describe('the browser opener', () => {
       args: ['/s/ui-open-1.html'],
     });
     expect(openCommand('/s/ui-open-1.html', 'win32')).toBeUndefined();
-    const runs: RunRequest[] = [];
+    const runs: LaunchRequest[] = [];
     const outcome = await openInBrowser('/s/f.html', {
       platform: 'linux',
-      run: async (run) => {
+      launch: async (run) => {
         runs.push(run);
         return result({
           command: 'xdg-open /s/f.html',
