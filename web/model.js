@@ -167,12 +167,17 @@ export function refreshButton(s) {
     : { label: 'Reconnect now', busy: 'Reconnecting…', title: 'try to reach the dev server now' };
 }
 
-/** The kubectl line to copy, quoted as the CLI quotes it; not copyable when the context cannot be pasted. @param {string} context */
+/**
+ * The kubectl line to copy, the CLI's own line (cli/render-connect.ts) quoted by the CLI's rule; not
+ * copyable when the context cannot be pasted safely (a placeholder would paste as redirections).
+ * `--context <word>` is safe for a word starting with `-` too: kubectl takes the next argument as the value.
+ * @param {string} context
+ */
 export function kubectlLine(context) {
   const word = pasteWord(context, '');
   return word
-    ? { command: `kubectl --context=${word} get pods`, copyable: true }
-    : { command: `kubectl --context=<context> get pods`, copyable: false };
+    ? { command: `kubectl --context ${word} get pods`, copyable: true }
+    : { command: `kubectl --context <context> get pods`, copyable: false };
 }
 
 /**

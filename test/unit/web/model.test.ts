@@ -96,7 +96,7 @@ describe('sessionView', () => {
     expect(view.transport).toBe('OpenSSH (CertificateFile ~/.ssh/c)');
     const [cluster] = view.clusters;
     expect(cluster?.kubectl).toEqual({
-      command: 'kubectl --context=k3d-my-app@devserver get pods',
+      command: 'kubectl --context k3d-my-app@devserver get pods',
       copyable: true,
     });
     expect(cluster?.api).toEqual({ address: '127.0.0.1:16443', state: { word: 'ok', tone: 'good' } });
@@ -164,15 +164,15 @@ describe('sessionView', () => {
 
   it('quotes a context for every shell, and offers no copy of one that cannot be pasted safely', () => {
     expect(kubectlLine("k3d-a'; rm -rf ~")).toEqual({
-      command: "kubectl --context='k3d-a'\\''; rm -rf ~' get pods",
+      command: "kubectl --context 'k3d-a'\\''; rm -rf ~' get pods",
       copyable: true,
     });
     // fish reads \' inside quotes as a quote: a backslash never goes into the line (review finding 1)
     expect(kubectlLine("k3d-x\\';echo PWNED;#@devbox")).toEqual({
-      command: 'kubectl --context=<context> get pods',
+      command: 'kubectl --context <context> get pods',
       copyable: false,
     });
-    expect(kubectlLine('=k3d').command).toBe("kubectl --context='=k3d' get pods");
+    expect(kubectlLine('=k3d').command).toBe("kubectl --context '=k3d' get pods");
   });
 });
 
