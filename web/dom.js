@@ -1,17 +1,13 @@
 // @ts-check
-// The Ports page's DOM: views from model.js → elements, and the morph that puts them in place. Every
-// text goes in through createElement + textContent and every value through setAttribute (never
-// innerHTML): names come from the dev server. The page is rebuilt on each change and morphed, so a
-// link or a button under the pointer stays the same element while traffic updates stream in.
+// The Ports page's DOM: views → elements (text via textContent, values via setAttribute, never
+// innerHTML: names come from the dev server), morphed into place so a link or button under the
+// pointer stays the same element while updates stream in.
 
 /** @typedef {ReturnType<typeof import('./model.js').sessionView>} SessionView */
 /** @typedef {SessionView['clusters'][number]} ClusterView */
 /** @typedef {ClusterView['forwards'][number]} ForwardView */
 /** @typedef {import('../src/ui/types.js').ActionReply} ActionReply */
-/**
- * What the tab itself knows beside the document: actions in flight, their replies, the copy just made.
- * @typedef {{ busy: Set<string>, notices: Map<string, ActionReply>, copied: string }} TabState
- */
+/** The tab's own state: actions in flight, their replies, the copy just made. @typedef {{ busy: Set<string>, notices: Map<string, ActionReply>, copied: string }} TabState */
 
 /**
  * An element with attributes (a `class` string among them) and children (strings become text).
@@ -27,11 +23,7 @@ export function h(tag, attrs = {}, ...children) {
 /** @param {{ word: string, tone: string }} s */
 const pill = (s) => h('span', { class: `pill tone-${s.tone}` }, s.word);
 
-/**
- * A copy button: copies `text` (dom-side, by app.js's click handler); the element just before it holds
- * the same text, for the fallback that selects it when there is no clipboard.
- * @param {TabState} tab @param {string} key @param {string} text @param {string} label
- */
+/** A copy button (app.js copies; with no clipboard it selects the element just before). @param {TabState} tab @param {string} key @param {string} text @param {string} label */
 const copyButton = (tab, key, text, label) =>
   h(
     'button',

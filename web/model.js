@@ -1,8 +1,7 @@
 // @ts-check
-// The Ports page's pure core: a status document (and the traffic history the page keeps) → what each
-// part of the page says. No DOM, no clock, no network: app.js passes `now` in, and the unit tests import
-// this file as it is served (test/unit/web/model.test.ts). Every string here is plain text; dom.js puts
-// it on the page with textContent only, so a name from the dev server can never become markup.
+// The Ports page's pure core: a status document (and the traffic history) → what each part of the page
+// says. No DOM, no clock (`now` comes in), no network; unit-tested as served. Every string is plain
+// text: dom.js puts it on the page with textContent only.
 import { cut, formatBytes, formatDuration, since } from './format.js';
 import { pasteWord } from './shell-word.js';
 import { historyKey, sparkline } from './traffic.js';
@@ -11,8 +10,7 @@ import { historyKey, sparkline } from './traffic.js';
 /** @typedef {import('../src/control/status-document.js').SessionStatus} SessionStatus */
 /** @typedef {import('../src/control/status-document.js').ForwardStatus} ForwardStatus */
 /** @typedef {import('../src/ui/types.js').AgentEvent} AgentEvent */
-/** `event: refused` on events: this tab is one past the page server's cap (RefusedEvent in src/ui/types.ts). */
-/** @typedef {{ message: string, hint: string }} RefusedEvent */
+/** `event: refused`: this tab is past the server's cap (src/ui/types.ts). @typedef {{ message: string, hint: string }} RefusedEvent */
 /** @typedef {'good' | 'warn' | 'bad' | 'quiet'} Tone */
 /** @typedef {import('./traffic.js').Sample} Sample */
 
@@ -20,9 +18,8 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 const IPV6 = /^(?=.*:)[0-9a-fA-F:]{2,39}$/;
 
 /**
- * `host:port` to reach a local address, or null: only an IPv4/IPv6 literal or localhost and a port
- * 1..65535 qualify, so a hostile address can never become a `javascript:` or foreign URL, nor be
- * copied. A wildcard bind (0.0.0.0, ::) is reached on loopback, where it also listens.
+ * `host:port` of a local address, or null: only an IPv4/IPv6 literal or localhost and a port 1..65535,
+ * so a hostile address never becomes a `javascript:` or foreign URL. A wildcard bind is reached on loopback.
  * @param {unknown} address @param {unknown} port
  */
 export function localHostPort(address, port) {
@@ -49,9 +46,8 @@ const NOT_HTTP = new Set([22, 2379, 3306, 5432, 5672, 6379, 9092, 11211, 27017])
 const HTTPS_PORTS = new Set([443, 8443]);
 
 /**
- * How a browser opens a forward: https for a Service port named `https`/`https-…` or on 443/8443,
- * none for a well-known non-HTTP port, else http. Judged by the Service's port (for a host-port
- * forward, the host port): the local port may be remapped and says nothing.
+ * https for a Service port named `https`/`https-…` or on 443/8443, none for a well-known non-HTTP port,
+ * else http; by the Service's port (a host-port forward: the host port), as the local one may be remapped.
  * @param {ForwardStatus} f @returns {'http' | 'https' | null}
  */
 export function linkScheme(f) {

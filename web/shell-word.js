@@ -1,13 +1,8 @@
 // @ts-check
-// Mirrors src/shell-word.ts's pasteWord and isPlainWord, rule for rule (the page cannot import src/:
-// no build step). One rule on both sides of the no-build boundary: test/unit/web/shell-word.test.ts
-// runs both on one table of words and expects the same output, so a change to one fails until the
-// other follows.
-//
-// Words the user may copy from the page into their shell (the kubectl line). A name the dev server
-// chose must paste as one word that runs nothing: POSIX single quotes when needed, identical in sh,
-// bash, zsh and fish because the word holds no backslash (fish reads `\'` and `\\` inside single
-// quotes). A word that cannot be shown so (controls, non-ASCII, backslash) becomes a placeholder.
+// A copy of src/shell-word.ts, rule for rule (the page cannot import src/); shell-word.test.ts runs
+// both on one table of words. A name the dev server chose must paste as one word that runs nothing:
+// single quotes when needed, the same in sh, bash, zsh and fish because no backslash goes in (fish
+// reads `\'` inside quotes); anything else (controls, non-ASCII, backslash) becomes a placeholder.
 
 // Bare only when no shell expands it: not `=` first (zsh's =command), no `%` (fish's %self).
 const PLAIN = /^[A-Za-z0-9_.:@+,/-][A-Za-z0-9_.:=@+,/-]*$/;
