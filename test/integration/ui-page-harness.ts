@@ -52,6 +52,19 @@ export interface PageHarness {
 /** Waits for what the page shows (a 2-core machine shared by other suites can be slow to render). */
 export const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000 });
 
+function doc(sessions: SessionStatus[]): StatusDocument {
+  const agent = { pid: 4242, version: '0.1.0', startedAt: '', socketPath: '', logFile: '' };
+  return { schemaVersion: 1, agent, sessions };
+}
+
+/** A script error or anything the CSP blocked would be a page that half works: each test fails on one. */
+function collectProblems(page: Page, problems: string[]): void {
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text());
+  });
+}
+
 /** Registers the file's hooks; each test starts with the agent up and devserver forwarding. */
 export function pageHarness(): PageHarness {
   let chromium: Chromium;
@@ -61,10 +74,6 @@ export function pageHarness(): PageHarness {
   let page: Page;
   let seq = 0;
   const problems: string[] = [];
-  const doc = (sessions: SessionStatus[]): StatusDocument => {
-    const agent = { pid: 4242, version: '0.1.0', startedAt: '', socketPath: '', logFile: '' };
-    return { schemaVersion: 1, agent, sessions };
-  };
   const harness: PageHarness = {
     get fixture() {
       return fixture;
@@ -79,11 +88,7 @@ export function pageHarness(): PageHarness {
       context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 800 } });
       page = await context.newPage();
       page.setDefaultTimeout(10_000);
-      // A script error or anything the CSP blocked would be a page that half works: each test fails on one.
-      page.on('pageerror', (error) => problems.push(error.message));
-      page.on('console', (message) => {
-        if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text());
-      });
+      collectProblems(page, problems);
       await page.goto(fixture.url);
     },
     sendStatus: (sessions) => {
