@@ -9,11 +9,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActionReply, AgentEvent, LogLineEvent, StatusEvent } from '../../src/ui/types.js';
 
+/** `event: refused` (RefusedEvent in src/ui/types.ts, as agreed for issue 15's fix round). */
+export interface RefusedEvent {
+  message: string;
+  hint: string;
+}
+
 const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web');
 const TYPES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'dom.js': 'text/javascript; charset=utf-8',
   'model.js': 'text/javascript; charset=utf-8',
+  'format.js': 'text/javascript; charset=utf-8',
+  'traffic.js': 'text/javascript; charset=utf-8',
+  'shell-word.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
   'icon.svg': 'image/svg+xml',
 };
@@ -43,6 +53,10 @@ export interface FixtureServer {
   log(lines: LogLineEvent[]): void;
   /** Clients on /events and /log now. */
   clients(): { events: number; log: number };
+  /** GET /events requests answered so far (a page that gave up asks no more). */
+  eventRequests(): number;
+  /** While set, /events turns each new tab away as the real server does past its tab cap. */
+  refusing: RefusedEvent | null;
   /** Ends every event stream and answers 503 to the page's retries: tunnel ui has gone. */
   stopEvents(): void;
   /** Forgets the scripted state and the posts; serves events again. */
@@ -55,10 +69,13 @@ export interface FixtureServer {
 export async function startFixtureServer(token = 'fake-token-for-the-page-tests'): Promise<FixtureServer> {
   const streams = { events: new Set<http.ServerResponse>(), log: new Set<http.ServerResponse>() };
   const last: { agent?: AgentEvent; status?: StatusEvent } = {};
-  let refusing = false;
+  let stopped = false;
+  let eventRequests = 0;
   const fixture: FixtureServer = {
     url: '',
     posts: [],
+    refusing: null,
+    eventRequests: () => eventRequests,
     reply: { ok: true, message: 'done' },
     agent: (event) => {
       last.agent = event;
@@ -73,11 +90,13 @@ export async function startFixtureServer(token = 'fake-token-for-the-page-tests'
     },
     clients: () => ({ events: streams.events.size, log: streams.log.size }),
     stopEvents: () => {
-      refusing = true;
+      stopped = true;
       for (const res of streams.events) res.end();
     },
     reset: () => {
-      refusing = false;
+      stopped = false;
+      fixture.refusing = null;
+      eventRequests = 0;
       fixture.posts.length = 0;
       delete last.agent;
       delete last.status;
@@ -105,7 +124,14 @@ export async function startFixtureServer(token = 'fake-token-for-the-page-tests'
     const prefix = `/${token}/`;
     const route = req.url?.startsWith(prefix) ? req.url.slice(prefix.length) : undefined;
     if (route === 'events') {
-      if (refusing) return void res.writeHead(503, HEADERS).end();
+      eventRequests += 1;
+      if (stopped) return void res.writeHead(503, HEADERS).end();
+      if (fixture.refusing) {
+        // The real server past its tab cap: a 200 stream (an EventSource cannot read a 503's body), a
+        // long retry, one `refused` event, the end.
+        res.writeHead(200, { ...HEADERS, 'Content-Type': 'text/event-stream' });
+        return void res.end(`retry: 60000\n\n${frame('refused', fixture.refusing)}`);
+      }
       stream(res, streams.events);
       if (last.agent) res.write(frame('agent', last.agent));
       if (last.status) res.write(frame('status', last.status));

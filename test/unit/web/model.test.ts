@@ -1,18 +1,12 @@
 // The page's pure core (web/model.js), imported as the browser gets it: what each part of the page says
-// for a status document, the links it will and will not make, and the traffic sparkline's arithmetic.
+// for a status document, the links it will and will not make (and with which scheme), the lines to copy.
 import { describe, expect, it } from 'vitest';
 import {
   bannerView,
-  formatBytes,
-  formatDuration,
+  kubectlLine,
+  linkScheme,
   localLink,
-  logLineView,
-  rates,
-  recordTraffic,
-  SPARK_WINDOW_MS,
   sessionView,
-  shellWord,
-  sparkline,
   titleText,
   viaText,
 } from '../../../web/model.js';
@@ -21,28 +15,12 @@ import { forwardStatus, sessionStatus } from '../../builders.js';
 const NOW = Date.parse('2026-01-01T10:05:00.000Z');
 const doc = (sessions = [sessionStatus()]) => ({ schemaVersion: 1 as const, agent: null as never, sessions });
 
-describe('formatting', () => {
-  it('says bytes in binary units a person reads at a glance', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1023)).toBe('1023 B');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(5 * 1024 * 1024)).toBe('5.0 MiB');
-    expect(formatBytes(300 * 1024 * 1024)).toBe('300 MiB');
-  });
-
-  it('says spans in seconds, minutes, hours and days', () => {
-    expect(formatDuration(3_200)).toBe('3 s');
-    expect(formatDuration(4 * 60_000)).toBe('4 min');
-    expect(formatDuration(125 * 60_000)).toBe('2 h 5 min');
-    expect(formatDuration(5 * 24 * 3_600_000)).toBe('5 d');
-  });
-});
-
 describe('localLink', () => {
   it('links an IPv4, IPv6 or localhost address and a real port', () => {
     expect(localLink('127.0.0.1', 8080)).toBe('http://127.0.0.1:8080/');
     expect(localLink('localhost', 80)).toBe('http://localhost:80/');
     expect(localLink('::1', 3000)).toBe('http://[::1]:3000/');
+    expect(localLink('127.0.0.1', 8443, 'https')).toBe('https://127.0.0.1:8443/');
   });
 
   it('opens a wildcard bind on loopback', () => {
@@ -66,6 +44,46 @@ describe('localLink', () => {
   });
 });
 
+describe('how a forward opens', () => {
+  const svc = (port: number, portName: string | null = null) =>
+    forwardStatus({ service: { namespace: 'ns', name: 'svc', port, portName }, localPort: 20000 + port });
+  const row = (f: ReturnType<typeof forwardStatus>) =>
+    sessionView(sessionStatus({ clusters: [{ name: 'c', context: null, forwards: [f] }] }), new Map(), NOW)
+      .clusters[0]?.forwards[0];
+
+  it('opens https for a Service port named https or https-…, or on 443 / 8443', () => {
+    expect(linkScheme(svc(8000, 'https'))).toBe('https');
+    expect(linkScheme(svc(8000, 'https-admin'))).toBe('https');
+    expect(linkScheme(svc(443))).toBe('https');
+    expect(linkScheme(svc(8443, 'web'))).toBe('https');
+    expect(row(svc(443))?.href).toBe('https://127.0.0.1:20443/');
+    expect(linkScheme(svc(8000, 'httpsx'))).toBe('http');
+    expect(linkScheme(svc(80, 'http'))).toBe('http');
+  });
+
+  it('makes no link for a well-known port a browser cannot speak, and offers its address to copy', () => {
+    for (const port of [22, 2379, 3306, 5432, 5672, 6379, 9092, 11211, 27017]) {
+      expect(linkScheme(svc(port))).toBeNull();
+    }
+    expect(row(svc(5432))).toMatchObject({ href: null, address: '127.0.0.1:25432', copy: '127.0.0.1:25432' });
+    // a host-port forward is judged by its host port: the local one may be remapped
+    expect(row(forwardStatus({ remotePort: 6379, localPort: 16379 }))?.href).toBeNull();
+  });
+
+  it('copies a loopback address for a wildcard bind, and nothing for an address it does not trust', () => {
+    expect(row(forwardStatus({ localAddress: '0.0.0.0' }))).toMatchObject({
+      address: '0.0.0.0:8080',
+      copy: '127.0.0.1:8080',
+      href: 'http://127.0.0.1:8080/',
+    });
+    expect(row(forwardStatus({ localAddress: '::1' }))?.copy).toBe('[::1]:8080');
+    expect(row(forwardStatus({ localAddress: 'evil.example; rm -rf ~' }))).toMatchObject({
+      copy: '',
+      href: null,
+    });
+  });
+});
+
 describe('sessionView', () => {
   it('shows a forwarding session: its state, its Service forwards with links, the API as a kubectl line', () => {
     const view = sessionView(
@@ -77,7 +95,10 @@ describe('sessionView', () => {
     expect(view.detail).toBe('connected for 5 min');
     expect(view.transport).toBe('OpenSSH (CertificateFile ~/.ssh/c)');
     const [cluster] = view.clusters;
-    expect(cluster?.command).toBe('kubectl --context k3d-my-app@devserver get pods');
+    expect(cluster?.kubectl).toEqual({
+      command: 'kubectl --context k3d-my-app@devserver get pods',
+      copyable: true,
+    });
     expect(cluster?.api).toEqual({ address: '127.0.0.1:16443', state: { word: 'ok', tone: 'good' } });
     expect(cluster?.forwards).toHaveLength(1); // the API is the kubectl line, not a row
     expect(cluster?.forwards[0]).toMatchObject({
@@ -86,8 +107,10 @@ describe('sessionView', () => {
       address: '127.0.0.1:18080',
       href: 'http://127.0.0.1:18080/',
       state: { word: 'ok', tone: 'good' },
+      copy: '127.0.0.1:18080',
       note: 'local port 8080 was busy',
     });
+    expect(view.refresh).toMatchObject({ label: 'Refresh', title: "re-read the dev server's clusters now" });
   });
 
   it('says why a session reconnects, which attempt, and when the next one starts', () => {
@@ -104,6 +127,7 @@ describe('sessionView', () => {
     expect(view.state).toEqual({ word: 'reconnecting', tone: 'warn' });
     expect(view.detail).toBe('connection refused — attempt 3, next attempt in 3 s');
     expect(view.hint).toBe('is sshd running?');
+    expect(view.refresh.label).toBe('Reconnect now');
   });
 
   it('tells the user to answer the login in a terminal', () => {
@@ -129,86 +153,26 @@ describe('sessionView', () => {
       NOW,
     );
     expect(view.clusters[0]?.forwards[0]?.reaches).toBe('monitoring/grafana:3000');
-    expect(view.clusters[0]?.command).toBe('');
+    expect(view.clusters[0]?.kubectl).toBeNull();
   });
 
-  it('cuts an overlong name and quotes a context that is not a plain shell word', () => {
+  it('cuts an overlong name, keeping the alias whole for the actions', () => {
     const view = sessionView(sessionStatus({ host: 'x'.repeat(500) }), new Map(), NOW);
     expect(view.host).toHaveLength(140);
     expect(view.alias).toHaveLength(500);
-    expect(shellWord("k3d-a'; rm -rf ~")).toBe("'k3d-a'\\''; rm -rf ~'");
-  });
-});
-
-describe('traffic history and sparkline', () => {
-  const withBytes = (bytesIn: number) =>
-    doc([
-      sessionStatus({
-        clusters: [{ name: 'my-app', context: null, forwards: [forwardStatus({ bytesIn })] }],
-      }),
-    ]);
-
-  it('puts the bytes between two updates in the second of the later one', () => {
-    let history = recordTraffic(new Map(), withBytes(0), NOW - 10_000);
-    history = recordTraffic(history, withBytes(4096), NOW - 500);
-    const [samples] = [...history.values()];
-    const perSecond = rates(samples ?? [], NOW);
-    expect(perSecond).toHaveLength(60);
-    expect(perSecond[59]).toBe(4096);
-    expect(perSecond.slice(0, 59).every((r) => r === 0)).toBe(true);
-    expect(sparkline(samples ?? [], NOW).label).toBe('1.3 KiB/s now, peak 4.0 KiB/s');
   });
 
-  it('counts an update received this very millisecond in the last second', () => {
-    expect(
-      rates(
-        [
-          { t: NOW - 5000, total: 0 },
-          { t: NOW, total: 2048 },
-        ],
-        NOW,
-      )[59],
-    ).toBe(2048);
-    expect(
-      rates(
-        [
-          { t: NOW - 5000, total: 0 },
-          { t: NOW - 1000, total: 2048 },
-        ],
-        NOW,
-      )[58],
-    ).toBe(2048);
-  });
-
-  it('is flat and idle without traffic, and forgets what is older than the window', () => {
-    let history = recordTraffic(new Map(), withBytes(100), NOW - 3 * SPARK_WINDOW_MS);
-    history = recordTraffic(history, withBytes(200), NOW - 2 * SPARK_WINDOW_MS);
-    history = recordTraffic(history, withBytes(200), NOW);
-    const samples = [...history.values()][0] ?? [];
-    expect(samples.map((s) => s.t)).toEqual([NOW - 2 * SPARK_WINDOW_MS, NOW]); // one baseline kept
-    const line = sparkline(samples, NOW);
-    expect(line.label).toBe('idle');
-    expect(new Set(line.points.split(' ').map((p) => p.split(',')[1]))).toEqual(new Set(['27.0']));
-  });
-
-  it('drops the history of a forward that is gone, and keys it per host', () => {
-    const a = recordTraffic(new Map(), withBytes(1), NOW);
-    const other = doc([sessionStatus({ host: 'other' })]);
-    const b = recordTraffic(a, other, NOW);
-    expect([...a.keys()][0]?.startsWith('devserver\n')).toBe(true);
-    expect([...b.keys()].every((k) => k.startsWith('other\n'))).toBe(true);
-  });
-
-  it('counts a counter that went down (a new forward under the same id) as nothing', () => {
-    expect(
-      rates(
-        [
-          { t: NOW - 2000, total: 5000 },
-          { t: NOW - 1000, total: 10 },
-        ],
-        NOW,
-      ).every((r) => r === 0),
-    ).toBe(true);
+  it('quotes a context for every shell, and offers no copy of one that cannot be pasted safely', () => {
+    expect(kubectlLine("k3d-a'; rm -rf ~")).toEqual({
+      command: "kubectl --context 'k3d-a'\\''; rm -rf ~' get pods",
+      copyable: true,
+    });
+    // fish reads \' inside quotes as a quote: a backslash never goes into the line (review finding 1)
+    expect(kubectlLine("k3d-x\\';echo PWNED;#@devbox")).toEqual({
+      command: 'kubectl --context <context> get pods',
+      copyable: false,
+    });
+    expect(kubectlLine('=k3d').command).toBe("kubectl --context '=k3d' get pods");
   });
 });
 
@@ -230,7 +194,7 @@ describe('titleText', () => {
   });
 });
 
-describe('bannerView and logLineView', () => {
+describe('bannerView', () => {
   it('says the agent is gone with its hint, and that tunnel ui stopped when its stream fails', () => {
     const gone = bannerView(
       { state: 'gone', since: '', message: 'no agent answers', hint: 'tunnel agent status' },
@@ -248,16 +212,17 @@ describe('bannerView and logLineView', () => {
     );
   });
 
-  it('renders a log line as time, level and text, bounded', () => {
-    const v = logLineView({
-      time: null,
-      level: 'error',
-      host: 'dev',
-      message: 'lost',
-      fields: 'x'.repeat(5000),
+  it('tells a tab past the cap why it does not update, never that tunnel ui stopped', () => {
+    const refused = {
+      message: '16 tabs already follow this page',
+      hint: 'close one of them, then reload this one',
+    };
+    const banner = bannerView(null, true, refused);
+    expect(banner).toMatchObject({
+      title: 'This tab does not update',
+      detail: '16 tabs already follow this page: close one of them, then reload this one',
+      stale: true,
     });
-    expect(v).toMatchObject({ time: '', level: 'error', tone: 'bad' });
-    expect(v.text.startsWith('[dev] lost x')).toBe(true);
-    expect(v.text).toHaveLength(2048);
+    expect(JSON.stringify(banner)).not.toContain('tunnel ui stopped');
   });
 });
