@@ -10,7 +10,7 @@ import { historyKey, sparkline } from './traffic.js';
 /** @typedef {import('../src/control/status-document.js').SessionStatus} SessionStatus */
 /** @typedef {import('../src/control/status-document.js').ForwardStatus} ForwardStatus */
 /** @typedef {import('../src/ui/types.js').AgentEvent} AgentEvent */
-/** `event: refused`: this tab is past the server's cap (src/ui/types.ts). @typedef {{ message: string, hint: string }} RefusedEvent */
+/** @typedef {import('../src/ui/types.js').RefusedEvent} RefusedEvent */
 /** @typedef {'good' | 'warn' | 'bad' | 'quiet'} Tone */
 /** @typedef {import('./traffic.js').Sample} Sample */
 

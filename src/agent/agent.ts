@@ -29,6 +29,8 @@ export class Agent {
   /** Sessions that forwarded at least once: only these are saved (a failed first connect leaves nothing). */
   private readonly established = new WeakSet<ManagedSession>();
   private stopping = false;
+  /** Saves under way (most are fire-and-forget from onChange); stopAll waits for them. */
+  private readonly saving = new Set<Promise<void>>();
   /** Connect requests received and not yet answered (waiting for their host's queue included). */
   private connecting = 0;
 
@@ -192,6 +194,9 @@ export class Agent {
     this.stopping = true;
     await Promise.allSettled([...this.sessions.values()].map((session) => session.stop()));
     this.sessions.clear();
+    // A save still being written when the agent exits is a torn write or a file the next start finds
+    // half there: let the ones under way finish (persist never rejects).
+    await Promise.all(this.saving);
   }
 
   private create(
@@ -218,13 +223,14 @@ export class Agent {
     });
   }
 
-  private async persist(session: ManagedSession): Promise<void> {
+  private persist(session: ManagedSession): Promise<void> {
     const host = session.options.alias;
-    try {
-      await saveSession(this.savedForm(session));
-    } catch (error) {
+    const saving = saveSession(this.savedForm(session)).catch((error: unknown) => {
       this.log('error', `could not save the session: ${describeError(error)}`, { host });
-    }
+    });
+    this.saving.add(saving);
+    void saving.finally(() => this.saving.delete(saving));
+    return saving;
   }
 
   private async remove(

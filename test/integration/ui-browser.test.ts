@@ -4,7 +4,7 @@
 // after traffic, a reconnect when sshd restarts, the agent going and coming back, the Disconnect button;
 // and what an attacker's request gets. Root only: the node addresses live inside the dev server's namespace.
 import http from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from '../devserver/index.js';
 import { isRoot } from '../devserver/netns.js';
@@ -19,7 +19,10 @@ const newCli = cliEnvsPerTest();
 const uis: RunningUi[] = [];
 const LONG_TEST_MS = 120_000;
 
+const contexts: BrowserContext[] = [];
+
 afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close();
   for (const ui of uis.splice(0)) await ui.stop();
 });
 
@@ -27,6 +30,7 @@ async function openPage(cli: CliEnv): Promise<{ ui: RunningUi; page: Page }> {
   const ui = await startUi(cli);
   uis.push(ui);
   const context = await browser.newContext();
+  contexts.push(context);
   const page = await context.newPage();
   await page.goto(ui.url);
   return { ui, page };
@@ -153,7 +157,9 @@ describe.skipIf(!isRoot())('the Ports page, in Chromium, against the simulated d
     expect(await rawGet(ui.port, `/${ui.token}/`, `evil.example:${ui.port}`)).toBe(403);
     expect(await rawGet(ui.port, `/${ui.token}/events`, `attacker.test:${ui.port}`)).toBe(403);
     // The browser, sent to the page without its token, gets nothing of it.
-    const page = await (await browser.newContext()).newPage();
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
     const response = await page.goto(`http://127.0.0.1:${ui.port}/`);
     expect(response?.status()).toBe(404);
     expect(await page.locator('#sessions').count()).toBe(0);

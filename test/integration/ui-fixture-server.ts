@@ -7,13 +7,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ActionReply, AgentEvent, LogLineEvent, StatusEvent } from '../../src/ui/types.js';
+import type { ActionReply, AgentEvent, LogLineEvent, RefusedEvent, StatusEvent } from '../../src/ui/types.js';
 
-/** `event: refused` (RefusedEvent in src/ui/types.ts, as agreed for issue 15's fix round). */
-export interface RefusedEvent {
-  message: string;
-  hint: string;
-}
+export type { RefusedEvent };
 
 const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web');
 const TYPES: Record<string, string> = {
