@@ -5,10 +5,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../test/devserver/index.js';
-import { makeCliEnv, runCli } from '../test/integration/cli-process.js';
+import { runCli } from '../test/integration/cli-process.js';
 import { launchChromium, startUi } from '../test/integration/ui-helpers.js';
 import { sleep } from './bench/lib.js';
-import { disposeCli } from './bench/tunnel-cli.js';
+import { disposeCli, makeCliEnv } from './bench/tunnel-cli.js';
 
 const IMAGES = fileURLToPath(new URL('../docs/images/', import.meta.url));
 
