@@ -7,32 +7,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SECURITY_HEADERS } from '../../src/ui/http-policy.js';
+import { PAGE_FILES } from '../../src/ui/static-files.js';
 import type { ActionReply, AgentEvent, LogLineEvent, RefusedEvent, StatusEvent } from '../../src/ui/types.js';
 
 export type { RefusedEvent };
 
 const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web');
-const TYPES: Record<string, string> = {
-  'index.html': 'text/html; charset=utf-8',
-  'app.js': 'text/javascript; charset=utf-8',
-  'dom.js': 'text/javascript; charset=utf-8',
-  'model.js': 'text/javascript; charset=utf-8',
-  'format.js': 'text/javascript; charset=utf-8',
-  'traffic.js': 'text/javascript; charset=utf-8',
-  'shell-word.js': 'text/javascript; charset=utf-8',
-  'app.css': 'text/css; charset=utf-8',
-  'icon.svg': 'image/svg+xml',
-};
-export const HEADERS = {
-  'Content-Security-Policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-  'X-Frame-Options': 'DENY',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
+/** The page's files and headers exactly as the real server has them: the page is tested under its CSP. */
+export const HEADERS = SECURITY_HEADERS;
 
 export interface RecordedPost {
   path: string;
@@ -147,10 +130,11 @@ export async function startFixtureServer(token = 'fake-token-for-the-page-tests'
       });
       return;
     }
-    const file = route === '' ? 'index.html' : route;
-    const type = file === undefined ? undefined : TYPES[file];
-    if (req.method !== 'GET' || !file || !type) return void res.writeHead(404, HEADERS).end();
-    res.writeHead(200, { ...HEADERS, 'Content-Type': type }).end(fs.readFileSync(path.join(WEB, file)));
+    const page = route === undefined ? undefined : PAGE_FILES.get(route);
+    if (req.method !== 'GET' || !page) return void res.writeHead(404, HEADERS).end();
+    res
+      .writeHead(200, { ...HEADERS, 'Content-Type': page.type })
+      .end(fs.readFileSync(path.join(WEB, page.file)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fixture.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${token}/`;

@@ -7,6 +7,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { request } from '../unit/ui/ui-helpers.js';
 import { type CliEnv, makeCliEnv, spawnCli } from './cli-helpers.js';
 
 const envs: CliEnv[] = [];
@@ -19,24 +20,9 @@ afterEach(() => {
   for (const cli of envs.splice(0)) fs.rmSync(cli.home, { recursive: true, force: true });
 });
 
-function get(port: number, pathname: string, host = `127.0.0.1:${port}`) {
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
-    (resolve, reject) => {
-      const req = http.get(
-        { host: '127.0.0.1', port, path: pathname, headers: { host }, agent: false },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk) => {
-            body += chunk;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        },
-      );
-      req.on('error', reject);
-    },
-  );
-}
+/** A GET as a browser at `host` would send it (the unit tests' exact-header request). */
+const get = (port: number, pathname: string, host = `127.0.0.1:${port}`) =>
+  request(port, { path: pathname, headers: { host } });
 
 /** The first event on /events, read as the page would. */
 function firstEvent(port: number, pathname: string) {

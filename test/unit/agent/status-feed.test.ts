@@ -2,36 +2,13 @@
 // one update), traffic at most once per interval, an unchanged document is never re-sent, and nothing
 // at all happens while nothing changes.
 import { describe, expect, it } from 'vitest';
-import { type FeedClock, StatusFeed, watchInterval } from '../../../src/agent/status-feed.js';
+import { StatusFeed, watchInterval } from '../../../src/agent/status-feed.js';
+import { fakeTimers } from '../../fake-timers.js';
 
+/** The shared fake timers, starting at 0 (the feed reads only monotonicNow and the timers). */
 function fakeClock() {
-  let now = 0;
-  let nextId = 1;
-  const timers = new Map<number, { at: number; callback: () => void }>();
-  const clock: FeedClock = {
-    monotonicNow: () => now,
-    setTimeout: (callback, ms) => {
-      const id = nextId++;
-      timers.set(id, { at: now + ms, callback });
-      return id;
-    },
-    clearTimeout: (handle) => {
-      timers.delete(handle as number);
-    },
-  };
-  /** Moves time forward by ms, firing every timer that falls due, in order. */
-  const advance = (ms: number) => {
-    const end = now + ms;
-    for (;;) {
-      const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      timers.delete(due[0]);
-      now = due[1].at;
-      due[1].callback();
-    }
-    now = end;
-  };
-  return { clock, advance, pending: () => timers.size };
+  const time = fakeTimers(0);
+  return { ...time, pending: () => time.pending().length };
 }
 
 /** A feed with one watcher whose document is `state` (a test changes it, then tells the feed). */

@@ -3,8 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
 import { SECURITY_HEADERS } from '../../../src/ui/http-policy.js';
-import { startUiServer, type UiServer } from '../../../src/ui/server.js';
-import { fakeClock, fakeLink, fixtureDirs, type Reply, request } from './ui-helpers.js';
+import type { UiServer } from '../../../src/ui/server.js';
+import { type fakeLink, type fixtureDirs, fixtureServer, type Reply, request } from './ui-helpers.js';
 
 let server: UiServer;
 let dirs: ReturnType<typeof fixtureDirs>;
@@ -12,15 +12,7 @@ let agent: ReturnType<typeof fakeLink>;
 let token: string;
 
 beforeEach(async () => {
-  dirs = fixtureDirs();
-  agent = fakeLink();
-  server = await startUiServer({
-    link: agent.link,
-    logFile: dirs.logFile,
-    webDir: dirs.web,
-    clock: fakeClock().clock,
-  });
-  token = new URL(server.url).pathname.split('/')[1]!;
+  ({ server, dirs, agent, token } = await fixtureServer());
 });
 
 afterEach(async () => {

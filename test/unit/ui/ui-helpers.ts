@@ -6,40 +6,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { STATUS_SCHEMA_VERSION, type StatusDocument } from '../../../src/control/status-document.js';
-import type { UiClock } from '../../../src/ui/agent-feed.js';
+import { startUiServer } from '../../../src/ui/server.js';
 import type { AgentLink, AgentWatch, StatusEvent } from '../../../src/ui/types.js';
 import { sessionStatus } from '../../builders.js';
+import { fakeTimers } from '../../fake-timers.js';
 
-export function fakeClock(start = Date.parse('2026-12-05T08:00:00Z')) {
-  let now = start;
-  let nextId = 1;
-  const timers = new Map<number, { at: number; callback: () => void; ms: number }>();
-  const clock: UiClock = {
-    now: () => now,
-    setTimeout: (callback, ms) => {
-      const id = nextId++;
-      timers.set(id, { at: now + ms, callback, ms });
-      return id;
-    },
-    clearTimeout: (handle) => {
-      timers.delete(handle as number);
-    },
-  };
-  /** Moves time on, firing each timer due on the way, in order. */
-  const advance = (ms: number) => {
-    const end = now + ms;
-    for (;;) {
-      const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      timers.delete(due[0]);
-      now = due[1].at;
-      due[1].callback();
-    }
-    now = end;
-  };
-  const pending = () => [...timers.values()].map((timer) => timer.ms);
-  return { clock, advance, pending };
-}
+/** The shared fake timers (the page server reads now and the timers). */
+export const fakeClock = fakeTimers;
 
 /** An AgentLink whose agent the test starts and stops; actions are recorded and may fail. */
 export function fakeLink() {
@@ -109,6 +82,20 @@ export function documentWith(host: string, padding = ''): StatusDocument {
 }
 
 /** A temporary directory with stand-in page files (the real web/ is another part's work). */
+/** A page server on a fake link and the fixture files, with its token (the test closes it and the dirs). */
+export async function fixtureServer() {
+  const dirs = fixtureDirs();
+  const agent = fakeLink();
+  const server = await startUiServer({
+    link: agent.link,
+    logFile: dirs.logFile,
+    webDir: dirs.web,
+    clock: fakeClock().clock,
+  });
+  const token = new URL(server.url).pathname.split('/')[1] as string;
+  return { server, dirs, agent, token };
+}
+
 export function fixtureDirs() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-ui-'));
   const web = path.join(root, 'web');
