@@ -40,6 +40,7 @@ export class LogFollower {
       // Truncated in place: what is there now was written after the truncation.
       this.position = 0;
       this.pending = Buffer.alloc(0);
+      this.dropCut = false;
       lines.push(...this.drain());
     }
     return lines;
@@ -71,6 +72,8 @@ export class LogFollower {
       this.inode = fs.fstatSync(this.fd).ino;
       this.position = 0;
       this.pending = Buffer.alloc(0);
+      // A new file starts with a whole line: only a tail read (readTail) starts mid-line.
+      this.dropCut = false;
       return true;
     } catch {
       return false;

@@ -179,6 +179,14 @@ $('log-toggle').addEventListener('click', () => {
   $('log-lines').replaceChildren();
   logSource = new EventSource('log');
   logSource.addEventListener('log', (e) => appendLog(parse(e)?.lines ?? []));
+  // Past the server's cap of log streams: say so in the pane and stop asking (see docs/ui.md).
+  logSource.addEventListener('refused', (e) => {
+    const refused = parse(e);
+    logSource?.close();
+    $('log-lines').replaceChildren(
+      h('div', { class: 'line' }, `${String(refused?.message ?? 'refused')}: ${String(refused?.hint ?? '')}`),
+    );
+  });
 });
 
 // A second's tick: countdowns ("next attempt in 3 s") and the sparklines move on without any update,

@@ -1,7 +1,7 @@
 // @ts-check
 // The traffic history the page keeps and the sparkline drawn from it: bytes/s over the last minute,
 // computed from the successive status documents this tab received (the agent sends counters, not
-// rates). Pure: `now` comes in; unit-tested as served (test/unit/web/model.test.ts).
+// rates). Pure: `now` comes in; unit-tested as served (test/unit/web/traffic.test.ts).
 import { formatRate } from './format.js';
 
 /** @typedef {import('../src/control/status-document.js').StatusDocument} StatusDocument */

@@ -5,10 +5,10 @@
 // goes, it says so and looks for it again with control/agent-retry.ts's backoff, never starting one:
 // that is finding the agent, not asking for status. Effects are injected: tested without an agent.
 import { AGENT_RETRY_FIRST_MS, nextAgentRetryMs } from '../control/agent-retry.js';
-import { AgentUnavailableError, type ControlClient } from '../control/client.js';
+import { AgentUnavailableError, type ControlClient, OlderAgentError } from '../control/client.js';
 import type { WatchRequestBody } from '../control/protocol.js';
 import { noAgentDocument, type StatusDocument } from '../control/status-document.js';
-import { describeError, isTunnelError } from '../errors.js';
+import { describeError } from '../errors.js';
 import { safeText } from './render.js';
 import { renderStatusWatchFrame } from './render-status.js';
 
@@ -71,8 +71,8 @@ export async function watchStatus(request: StatusWatchRequest, effects: StatusWa
         watched = true;
       }).catch((error: unknown) => {
         // Past the first watch, an agent that answers strangely (a session not back yet) is waited out;
-        // one that cannot watch at all (ControlClient's PROTOCOL error: an older agent) is not.
-        if (!watched || (isTunnelError(error) && error.code === 'PROTOCOL')) throw error;
+        // one that cannot watch at all (an older agent) is not.
+        if (!watched || error instanceof OlderAgentError) throw error;
         return `the agent answered: ${safeText(describeError(error))}; waiting`;
       });
       if (request.signal.aborted) return;

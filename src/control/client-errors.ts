@@ -18,10 +18,18 @@ export const OLDER_AGENT = 'the agent is older than this CLI: it cannot stream s
  * An agent of a release before `watch` answers it with `unknown request type "watch"`: decided here,
  * once, so every caller tests the code (PROTOCOL) and says the same thing with the same next step.
  */
-export function olderAgentError(error: Error): TunnelError | undefined {
+export function olderAgentError(error: Error): OlderAgentError | undefined {
   if (!error.message.includes('unknown request type "watch"')) return undefined;
-  return new TunnelError('PROTOCOL', OLDER_AGENT, {
-    hint: 'Run `tunnel agent stop` and retry (the next command starts this version).',
-    cause: error,
-  });
+  return new OlderAgentError(error);
+}
+
+/** The agent cannot `watch` (a release before it): a class of its own, so no other PROTOCOL error reads as this. */
+export class OlderAgentError extends TunnelError {
+  constructor(cause: Error) {
+    super('PROTOCOL', OLDER_AGENT, {
+      hint: 'Run `tunnel agent stop` and retry (the next command starts this version).',
+      cause,
+    });
+    this.name = 'OlderAgentError';
+  }
 }

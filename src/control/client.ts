@@ -35,7 +35,7 @@ export interface ControlClientOptions {
   maxReplyBytes?: number;
 }
 
-export { AgentUnavailableError, OLDER_AGENT, stuckHint } from './client-errors.js';
+export { AgentUnavailableError, OLDER_AGENT, OlderAgentError, stuckHint } from './client-errors.js';
 
 interface Pending {
   type: RequestType;

@@ -38,13 +38,23 @@ export function writeRedirectFile(dir: string, url: string): string {
   return file;
 }
 
-/** Removes the redirect files of `tunnel ui` processes that no longer run; returns what it removed. */
+/** How long a redirect file may live: a browser that has not loaded the page by then is not coming. */
+export const REDIRECT_TTL_MS = 60_000;
+
+/**
+ * Removes the redirect files of `tunnel ui` processes that no longer run, and only once older than their
+ * lifetime: a home shared with another machine (NFS) or a container has pids this one cannot see, and
+ * such a file is gone by its owner's hand within that lifetime anyway. Returns what it removed.
+ */
 export function sweepRedirectFiles(dir: string, alive: (pid: number) => boolean = pidAlive): string[] {
   const removed: string[] = [];
   for (const name of fs.readdirSync(dir)) {
     const pid = REDIRECT_NAME.exec(name)?.[1];
     if (pid === undefined || Number(pid) === process.pid || alive(Number(pid))) continue;
-    fs.rmSync(path.join(dir, name), { force: true });
+    const file = path.join(dir, name);
+    const age = Date.now() - (fs.lstatSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age < REDIRECT_TTL_MS) continue;
+    fs.rmSync(file, { force: true });
     removed.push(name);
   }
   return removed;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { agentLogFile, uiRuntimeDir } from '../config/paths.js';
 import { describeError, isTunnelError } from '../errors.js';
 import { type OpenBrowserOptions, openInBrowser } from '../local/open-browser.js';
-import { writeRedirectFile } from './redirect-file.js';
+import { REDIRECT_TTL_MS, writeRedirectFile } from './redirect-file.js';
 import { startUiServer, type UiServerOptions } from './server.js';
 import type { AgentLink } from './types.js';
 
@@ -16,7 +16,6 @@ export type UiServeEvent =
   | { type: 'open-failed'; url: string; message: string; hint?: string };
 
 /** Long enough for a browser that has to start first; the page's load removes the file sooner. */
-export const REDIRECT_TTL_MS = 60_000;
 
 export interface UiServeRequest {
   link: AgentLink;
@@ -34,7 +33,11 @@ export interface UiServeRequest {
 export async function serveUi(request: UiServeRequest): Promise<void> {
   let redirect: string | undefined;
   const removeRedirect = () => {
-    if (redirect) fs.rmSync(redirect, { force: true });
+    try {
+      if (redirect) fs.rmSync(redirect, { force: true });
+    } catch {
+      // Called from a timer and the server's callback: a file we cannot remove must not end the page.
+    }
     redirect = undefined;
   };
   const server = await startUiServer({

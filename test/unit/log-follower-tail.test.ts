@@ -42,4 +42,13 @@ describe('reading the tail of a log', () => {
     fs.appendFileSync(file, '\nnext\n');
     expect(follower.readNew()).toEqual(['next']); // the y line began before the window: left out
   });
+
+  it('a log rotated while the tail waited on a cut line: the new file is read from its first line', () => {
+    const file = logWith(`${'x'.repeat(100)}`); // a window of 50 lands inside a line not ended yet
+    follower = new LogFollower(file);
+    expect(follower.readTail(50)).toEqual({ lines: [], whole: false });
+    fs.renameSync(file, `${file}.1`);
+    fs.writeFileSync(file, 'new-first\nnew-second\n');
+    expect(follower.readNew()).toEqual(['new-first', 'new-second']);
+  });
 });

@@ -10,7 +10,12 @@ import {
   type StatusWatchEffects,
   watchStatus,
 } from '../../../src/cli/status-watch.js';
-import { AgentUnavailableError, OLDER_AGENT, type Watch } from '../../../src/control/client.js';
+import {
+  AgentUnavailableError,
+  OLDER_AGENT,
+  OlderAgentError,
+  type Watch,
+} from '../../../src/control/client.js';
 import type { WatchRequestBody, WatchUpdate } from '../../../src/control/protocol.js';
 import { noAgentDocument } from '../../../src/control/status-document.js';
 import { TunnelError } from '../../../src/errors.js';
@@ -107,14 +112,24 @@ describe('watchStatus', () => {
   });
 
   it("passes on ControlClient's older-agent error, even after a watch worked (the agent was replaced)", async () => {
-    const older = () =>
-      Promise.reject(new TunnelError('PROTOCOL', OLDER_AGENT, { hint: 'Run `tunnel agent stop` and retry' }));
+    const older = () => Promise.reject(new OlderAgentError(new Error('unknown request type "watch"')));
     await expect(harness([older]).run()).rejects.toMatchObject({ code: 'PROTOCOL', message: OLDER_AGENT });
     const agent: Script = async (onUpdate) => {
       onUpdate({ seq: 1, document: document(1) });
       return gone();
     };
     await expect(harness([agent, older]).run()).rejects.toMatchObject({ message: OLDER_AGENT });
+  });
+
+  it('waits out any other PROTOCOL error once a watch has worked (a garbled frame is not an older agent)', async () => {
+    const garbled = () => Promise.reject(new TunnelError('PROTOCOL', 'agent sent frame is not JSON'));
+    const agent: Script = async (onUpdate) => {
+      onUpdate({ seq: 1, document: document(1) });
+      return gone();
+    };
+    const { run, out, err } = harness([agent, garbled, undefined]);
+    await run();
+    expect([...out, ...err].some((line) => line.includes('frame is not JSON'))).toBe(true);
   });
 
   it("fails with the agent's error at the start (an unknown host), as status does", async () => {

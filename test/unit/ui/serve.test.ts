@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openCommand, openInBrowser } from '../../../src/local/open-browser.js';
 import type { LaunchRequest } from '../../../src/process/launch.js';
 import type { ProcessResult } from '../../../src/process/result.js';
+import { REDIRECT_TTL_MS } from '../../../src/ui/redirect-file.js';
 import { serveUi, type UiServeEvent } from '../../../src/ui/serve.js';
 import { fakeLink, fixtureDirs, request } from './ui-helpers.js';
 
@@ -134,6 +135,11 @@ describe('tunnel ui: the redirect file lives no longer than it must, and opening
     // A pid past Linux's pid_max (4194304) never runs; pid 1 always does.
     fs.writeFileSync(path.join(runtimeDir, 'ui-open-99999999.html'), 'old token', { mode: 0o600 });
     fs.writeFileSync(path.join(runtimeDir, 'ui-open-1.html'), 'live', { mode: 0o600 });
+    // A dead run's file younger than its lifetime may be another machine's (a shared home): kept.
+    fs.writeFileSync(path.join(runtimeDir, 'ui-open-99999998.html'), 'young', { mode: 0o600 });
+    const longAgo = new Date(Date.now() - 2 * REDIRECT_TTL_MS);
+    for (const name of ['ui-open-99999999.html', 'ui-open-1.html'])
+      fs.utimesSync(path.join(runtimeDir, name), longAgo, longAgo);
     fs.writeFileSync(path.join(runtimeDir, 'notes.txt'), 'not ours to judge', { mode: 0o600 });
     const stop = new AbortController();
     const events: UiServeEvent[] = [];
@@ -148,11 +154,15 @@ describe('tunnel ui: the redirect file lives no longer than it must, and opening
     });
     await until(() => events.some((event) => event.type === 'opened'));
     expect(fs.readdirSync(runtimeDir).sort()).toEqual(
-      ['notes.txt', 'ui-open-1.html', `ui-open-${process.pid}.html`].sort(),
+      ['notes.txt', 'ui-open-1.html', 'ui-open-99999998.html', `ui-open-${process.pid}.html`].sort(),
     );
     stop.abort();
     await serving;
-    expect(fs.readdirSync(runtimeDir).sort()).toEqual(['notes.txt', 'ui-open-1.html']);
+    expect(fs.readdirSync(runtimeDir).sort()).toEqual([
+      'notes.txt',
+      'ui-open-1.html',
+      'ui-open-99999998.html',
+    ]);
   });
 
   it('cannot write the file (its directory is not a directory): says so with a hint, and serves on', async () => {
