@@ -60,14 +60,14 @@ async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 
 }
 
 /** The page's time when its first session's state pill says (or stops saying) `word`. */
-async function pageSees(page: Page, word: string, present: boolean): Promise<number> {
+async function pageSees(page: Page, word: string, present: boolean, timeoutMs = 60_000): Promise<number> {
   const handle = await page.waitForFunction(
     ([w, p]) => {
       const text = document.querySelector('section.session .pill')?.textContent ?? '';
       return text.includes(w as string) === p ? Date.now() : false;
     },
     [word, present] as const,
-    { polling: 'raf', timeout: 60_000 },
+    { polling: 'raf', timeout: timeoutMs },
   );
   return (await handle.jsonValue()) as number;
 }
@@ -140,7 +140,15 @@ async function stateLatency(
     toPage.push(pageAt - since);
     toLine.push(line.at - since);
     await ctx.restart();
-    await pageSees(ctx.page, 'forwarding', true);
+    // Back to forwarding takes the agent's backoff, which grows over quick kill cycles (a connection
+    // that did not stay up does not reset it): not what this measures, so it may take minutes.
+    await pageSees(ctx.page, 'forwarding', true, 180_000).catch((error: unknown) => {
+      const last = ctx.watch[ctx.watch.length - 1]?.doc.sessions[0];
+      throw new Error(
+        `bench ui: run ${i + 1}, the page never showed forwarding again; the agent says ${JSON.stringify(last && { state: last.state, since: last.since, lastError: (last as { lastError?: unknown }).lastError })}`,
+        { cause: error },
+      );
+    });
   }
   return { toPage, toLine };
 }
