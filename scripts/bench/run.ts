@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { footprint, recovery } from './agent-measures.js';
 import { HELP, parseBenchArgs, SECTIONS, USAGE } from './args.js';
+import { compareRatios, parseResults, type ResultsDoc, renderComparison } from './compare.js';
 import { type BenchWorld, disposeAllCli, type Link, openLink, startBenchWorld } from './env.js';
 import { connectionSetup, httpRate, parallelStreams, type Section, throughput } from './measures.js';
 import { nonReadingMemory } from './memory-measures.js';
@@ -92,14 +93,37 @@ function markdown(section: Section): string {
   ].join('\n');
 }
 
+/** A results file for --compare, or undefined after saying why it cannot be one (exit code 2). */
+function readResults(file: string): ResultsDoc | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    return usageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const doc = parseResults(text);
+  return 'error' in doc ? usageError(`${file} is not a bench results file: ${doc.error}`) : doc;
+}
+
+function usageError(message: string): undefined {
+  process.stderr.write(`error: ${message}\nhint: ${USAGE} (--help lists the sections)\n`);
+  process.exitCode = 2;
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   if (args.kind === 'help') return void process.stdout.write(HELP);
-  if (args.kind === 'error') {
-    process.stderr.write(`error: ${args.message}\nhint: ${USAGE} (--help lists the sections)\n`);
-    process.exitCode = 2;
+  if (args.kind === 'error') return void usageError(args.message);
+  if (args.kind === 'compare') {
+    const [before, now] = [readResults(args.before), readResults(args.now)];
+    if (before && now)
+      console.log(renderComparison(compareRatios(before, now), { before: args.before, now: args.now }));
     return;
   }
+  // Read first: a typo in the path must not cost a 5-minute run.
+  const earlier = args.compare === undefined ? undefined : readResults(args.compare);
+  if (args.compare !== undefined && !earlier) return;
   const { quick, only } = args;
   const size = sizes(quick);
   const started = Date.now();
@@ -165,6 +189,10 @@ async function main(): Promise<void> {
   const doc = { date: new Date().toISOString(), quick, seconds, machine: info, sections };
   fs.writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
   console.log(`(${seconds} s; wrote ${path.relative(ROOT, file)})`);
+  if (earlier && args.compare !== undefined) {
+    const label = { before: path.basename(args.compare), now: 'this run' };
+    console.log(`\n${renderComparison(compareRatios(earlier, doc), label)}`);
+  }
 }
 
 main().catch((error: unknown) => {

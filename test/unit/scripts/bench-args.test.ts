@@ -43,4 +43,23 @@ describe('bench command line', () => {
     expect(parseBenchArgs(['quick'])).toEqual({ kind: 'error', message: 'unexpected argument quick' });
     expect(parseBenchArgs(['--only'])).toMatchObject({ kind: 'error' });
   });
+
+  it('takes --compare for a run, and --compare with --to for two files without a run', () => {
+    expect(parseBenchArgs(['--only', 'throughput', '--compare', 'old.json'])).toEqual({
+      kind: 'run',
+      quick: false,
+      only: new Set(['throughput']),
+      compare: 'old.json',
+    });
+    expect(parseBenchArgs(['--compare', 'a.json', '--to', 'b.json'])).toEqual({
+      kind: 'compare',
+      before: 'a.json',
+      now: 'b.json',
+    });
+    expect(parseBenchArgs(['--to', 'b.json'])).toEqual({
+      kind: 'error',
+      message: '--to needs --compare <earlier.json>',
+    });
+    expect(HELP).toContain('--compare');
+  });
 });
