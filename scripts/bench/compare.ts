@@ -82,8 +82,17 @@ export function compareRatios(before: ResultsDoc, now: ResultsDoc): RatioChange[
 const percent = (change: number | null) =>
   change === null ? 'n/a' : `${change >= 0 ? '+' : '−'}${Math.abs(change * 100).toFixed(1)}%`;
 
+/** A warning when one run is --quick and the other is not: a quick run's 32 MiB is mostly warm-up. */
+export function sizeWarning(before: ResultsDoc, now: ResultsDoc): string | undefined {
+  if (before.quick === undefined || now.quick === undefined || before.quick === now.quick) return undefined;
+  return 'note: one run is --quick and the other full: quick sizes are mostly start-up and JIT warm-up, so compare like with like.';
+}
+
 /** A markdown table of the changes (or a sentence when the runs share no ratio). */
-export function renderComparison(changes: RatioChange[], label: { before: string; now: string }): string {
+export function renderComparison(
+  changes: RatioChange[],
+  label: { before: string; now: string; warning?: string },
+): string {
   if (changes.length === 0) {
     return `No ratio in common with ${label.before}: run the same sections (--only) to compare.\n`;
   }
@@ -91,6 +100,7 @@ export function renderComparison(changes: RatioChange[], label: { before: string
   return [
     `### Ratios against ${label.before}`,
     '',
+    ...(label.warning ? [label.warning, ''] : []),
     line(['section', 'row', 'column', label.before, label.now, 'change']),
     line(['---', '---', '---', '---', '---', '---']),
     ...changes.map((c) => line([c.section, c.row, c.column, c.before, c.now, percent(c.change)])),

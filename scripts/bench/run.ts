@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { footprint, recovery } from './agent-measures.js';
 import { HELP, parseBenchArgs, SECTIONS, USAGE } from './args.js';
-import { compareRatios, parseResults, type ResultsDoc, renderComparison } from './compare.js';
+import { compareRatios, parseResults, type ResultsDoc, renderComparison, sizeWarning } from './compare.js';
 import { type BenchWorld, disposeAllCli, type Link, openLink, startBenchWorld } from './env.js';
 import { connectionSetup, httpRate, parallelStreams, type Section, throughput } from './measures.js';
 import { nonReadingMemory } from './memory-measures.js';
@@ -190,7 +190,11 @@ async function main(): Promise<void> {
   fs.writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
   console.log(`(${seconds} s; wrote ${path.relative(ROOT, file)})`);
   if (earlier && args.compare !== undefined) {
-    const label = { before: path.basename(args.compare), now: 'this run' };
+    const label = {
+      before: path.basename(args.compare),
+      now: 'this run',
+      warning: sizeWarning(earlier, doc),
+    };
     console.log(`\n${renderComparison(compareRatios(earlier, doc), label)}`);
   }
 }

@@ -12,6 +12,7 @@ import {
   parseResults,
   type ResultsDoc,
   renderComparison,
+  sizeWarning,
 } from '../../../scripts/bench/compare.js';
 
 const throughput = (down: number, cpu: number): ResultsDoc['sections'][number] => ({
@@ -76,6 +77,17 @@ describe('comparing two bench runs', () => {
     const table = renderComparison(changes, { before: 'old.json', now: 'this run' });
     expect(table).toContain('| throughput-0ms | ratio tunnel/ssh | down MiB/s | 0.86 | 1.02 | +18.6% |');
     expect(table).toContain('| throughput-0ms | ratio tunnel/ssh | client CPU s/GiB | 1.39 | 1.1 | −20.9% |');
+  });
+
+  it('warns when a quick run is compared with a full one', () => {
+    const quick = { quick: true, sections: [throughput(0.6, 2.4)] };
+    const full = { quick: false, sections: [throughput(1, 1)] };
+    const warning = sizeWarning(full, quick);
+    expect(warning).toContain('one run is --quick and the other full');
+    expect(renderComparison(compareRatios(full, quick), { before: 'a', now: 'b', warning })).toContain(
+      warning,
+    );
+    expect(sizeWarning(full, { ...full })).toBeUndefined();
   });
 
   it('says so when the runs share no ratio (different --only)', () => {
