@@ -1,10 +1,24 @@
-// Follows one log file as it grows, by position, through rotation and truncation. `tunnel logs -f` and
-// the Ports page's log stream (ui/log-stream.ts) both read the agent's log this way; a base module so
-// cli/ and ui/ share it without importing each other.
+// Follows one log file as it grows, by position, through rotation and truncation, and reads a line's
+// JSON. `tunnel logs -f` and the Ports page's log stream (ui/log-stream.ts) both read the agent's log
+// this way; a base module so cli/ and ui/ share it without importing each other.
 import fs from 'node:fs';
 import path from 'node:path';
 
 const NEWLINE = 0x0a;
+
+/** The fields every line of the agent's JSON log has (the rest are the line's own fields). */
+export const LOG_CORE_KEYS: ReadonlySet<string> = new Set(['time', 'level', 'message', 'host']);
+
+/** The parsed JSON object of a log line, or undefined when the line is not a JSON object. */
+export function parseJsonObject(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    return value as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Reads one log file by position and notices when the writer replaces it. The file is held open, so

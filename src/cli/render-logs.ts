@@ -1,5 +1,6 @@
 // Pure: one line of the agent's JSON log in, one line for a person out. The log file is ours but may
 // be damaged (a full disk cuts a line short) or hand-edited, so anything unexpected is shown as-is.
+import { LOG_CORE_KEYS, parseJsonObject } from '../log-follower.js';
 import { type RenderOptions, safeText } from './render.js';
 
 export interface LogEntry {
@@ -17,24 +18,11 @@ export interface RenderLogOptions extends RenderOptions {
   hostWidth?: number;
 }
 
-const CORE_KEYS = new Set(['time', 'level', 'message', 'host']);
-
 // Colour by severity, so warnings and errors stand out in a long follow.
 const LEVEL_COLORS: Record<string, string> = { error: '31', warn: '33', info: '32', debug: '90' };
 
 const paint = (on: boolean, code: string | undefined, text: string) =>
   on && code ? `\x1b[${code}m${text}\x1b[0m` : text;
-
-/** The parsed JSON object of a line, or undefined when the line is not a JSON object. */
-export function parseJsonObject(line: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(line);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    return value as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A log entry, or undefined for a line without a valid time, a level and a message. */
 export function parseLogLine(line: string): LogEntry | undefined {
@@ -45,7 +33,7 @@ export function parseLogLine(line: string): LogEntry | undefined {
   const date = new Date(time);
   if (Number.isNaN(date.getTime())) return undefined;
   const fields = Object.entries(object).filter(
-    ([key]) => !CORE_KEYS.has(key) || (key === 'host' && typeof host !== 'string'),
+    ([key]) => !LOG_CORE_KEYS.has(key) || (key === 'host' && typeof host !== 'string'),
   );
   return { time: date, level, message, host: typeof host === 'string' ? host : undefined, fields };
 }

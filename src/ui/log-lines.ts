@@ -1,29 +1,18 @@
 // Pure: one line of the agent's log file → what the page's log pane shows. Lines quote names from the
 // dev server and may be damaged or hand-edited: each part is bounded here, and the page sets it as text.
+import { LOG_CORE_KEYS, parseJsonObject } from '../log-follower.js';
 import type { LogLineEvent } from './types.js';
 
 export const MAX_LOG_LINE_CHARS = 2048;
 /** Lines in one `log` event at most, the note included: as many as the page's pane keeps. */
 export const MAX_LOG_BATCH = 500;
-const CORE_KEYS = new Set(['time', 'level', 'message', 'host']);
 
 const bound = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
-function parseObject(line: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(line);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** key=value, quoted (as JSON) when a value has spaces, quotes or is not a string. */
 function fieldsText(object: Record<string, unknown>): string {
   return Object.entries(object)
-    .filter(([key]) => !CORE_KEYS.has(key))
+    .filter(([key]) => !LOG_CORE_KEYS.has(key))
     .map(([key, value]) => {
       const plain = typeof value === 'string' && value.length > 0 && !/[\s"=\\]/.test(value);
       return `${key}=${plain ? value : (JSON.stringify(value) ?? String(value))}`;
@@ -34,7 +23,7 @@ function fieldsText(object: Record<string, unknown>): string {
 /** A JSON line of the agent's, or any other line shown as its text (time and level null). */
 export function logLineEvent(raw: string): LogLineEvent {
   const line = bound(raw, MAX_LOG_LINE_CHARS * 4);
-  const object = parseObject(line);
+  const object = parseJsonObject(line);
   const text = (key: string) => (typeof object?.[key] === 'string' ? (object[key] as string) : null);
   const time = text('time');
   const message = text('message');

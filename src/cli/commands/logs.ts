@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
 import { agentLogFile } from '../../config/paths.js';
 import { UsageError } from '../../errors.js';
-import { LogFollower, lastMatching, rotatedFiles } from '../../log-follower.js';
-import { hostOfLine, parseJsonObject, renderLogLine, safeJsonLine } from '../render-logs.js';
+import { LogFollower, lastMatching, parseJsonObject, rotatedFiles } from '../../log-follower.js';
+import { hostOfLine, renderLogLine, safeJsonLine } from '../render-logs.js';
 
 const POLL_MS = 200;
 const DEFAULT_LINES = 100;
