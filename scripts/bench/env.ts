@@ -22,7 +22,7 @@ export const FIRST_PORT = 18000;
  * (`connect --transport openssh`: an `ssh -M` master whose forwards are Unix sockets behind the agent's
  * listeners). 'ssh' is `ssh -N -L` with OpenSSH's default cipher (chacha20-poly1305); 'ssh-gcm' pins
  * aes128-gcm, the cipher ssh2 (so the tunnel) negotiates on a CPU with AES-NI, to compare implementations,
- * not ciphers. 'ssh-gcm' forwards blast port 0 only.
+ * not ciphers. Both forward the same blast ports, so every measurement can show OpenSSH at its best.
  */
 export type PathName = 'tunnel' | 'tunnel-openssh' | 'ssh' | 'ssh-gcm' | 'direct';
 export type Cleanup = () => Promise<unknown> | unknown;
@@ -176,11 +176,12 @@ export async function openLink(
     const forwards = sshLocal.map((local, i): [number, number] => [local, FIRST_PORT + i]);
     const ssh = spawn('ssh', sshForwardArgs(configFile, forwards), { stdio: 'ignore' });
     cleanups.push(() => stopChild(ssh));
-    const gcmLocal = await freePort();
-    const gcmArgs = ['-c', 'aes128-gcm@openssh.com', ...sshForwardArgs(configFile, [[gcmLocal, FIRST_PORT]])];
+    const gcmLocal = await Promise.all(sshLocal.map(() => freePort()));
+    const gcmForwards = gcmLocal.map((local, i): [number, number] => [local, FIRST_PORT + i]);
+    const gcmArgs = ['-c', 'aes128-gcm@openssh.com', ...sshForwardArgs(configFile, gcmForwards)];
     const sshGcm = spawn('ssh', gcmArgs, { stdio: 'ignore' });
     cleanups.push(() => stopChild(sshGcm));
-    for (const local of [...sshLocal, gcmLocal]) await waitForPort({ host: '127.0.0.1', port: local });
+    for (const local of [...sshLocal, ...gcmLocal]) await waitForPort({ host: '127.0.0.1', port: local });
 
     // Direct TCP at the same added delay goes through its own relays to the blast ports.
     const directRelays =
@@ -192,14 +193,13 @@ export async function openLink(
         const via = directRelays[index];
         return via ? { host: via.host, port: via.port } : world.direct(index);
       }
-      if (pathName === 'ssh-gcm' && index > 0) throw new Error('ssh-gcm forwards blast port 0 only');
       const port =
         pathName === 'tunnel'
           ? ssh2.ports.get(FIRST_PORT + index)
           : pathName === 'tunnel-openssh'
             ? openssh.side?.ports.get(FIRST_PORT + index)
             : pathName === 'ssh-gcm'
-              ? gcmLocal
+              ? gcmLocal[index]
               : sshLocal[index];
       if (port === undefined) throw new Error(`no ${pathName} forward for blast port ${index}`);
       return { host: '127.0.0.1', port };

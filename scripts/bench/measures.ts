@@ -25,8 +25,10 @@ export interface Section {
   data: Record<string, unknown>;
 }
 
-const PATHS: PathName[] = ['tunnel', 'tunnel-openssh', 'ssh', 'direct'];
-const THROUGHPUT_PATHS: PathName[] = ['tunnel', 'tunnel-openssh', 'ssh', 'ssh-gcm', 'direct'];
+// Every measurement runs OpenSSH with its default cipher and with aes128-gcm, the one tunnel negotiates:
+// "faster than OpenSSH" means faster than the better of the two, row by row (scripts/bench/goals.ts).
+const PATHS: PathName[] = ['tunnel', 'tunnel-openssh', 'ssh', 'ssh-gcm', 'direct'];
+const AGAINST = ['ssh', 'ssh-gcm'] as const;
 const GIB = 1024 * MIB;
 
 /**
@@ -53,7 +55,7 @@ export function ratioRows(paths: PathName[], against: PathName, cells: (p: PathN
 /** (1)/(2): one stream up and down per path; medians, tunnel/ssh ratio, CPU s/GiB (client and sshd). */
 export async function throughput(link: Link, options: { mib: number; runs: number }): Promise<Section> {
   const bytes = options.mib * MIB;
-  const paths = pathsOf(link, THROUGHPUT_PATHS);
+  const paths = pathsOf(link, PATHS);
   const speeds = Object.fromEntries(paths.map((p) => [p, { down: [] as number[], up: [] as number[] }]));
   const cpu = Object.fromEntries(paths.map((p) => [p, { client: 0, sshd: 0 }]));
   for (let run = 0; run < options.runs; run++) {
@@ -78,7 +80,7 @@ export async function throughput(link: Link, options: { mib: number; runs: numbe
     p === 'direct' ? '' : round(cpu[p]!.sshd / gib, 2),
   ]);
   const cells = (p: PathName) => [med(p, 'down'), med(p, 'up'), cpu[p]!.client, cpu[p]!.sshd];
-  for (const other of ['ssh', 'ssh-gcm'] as const) rows.push(...ratioRows(paths, other, cells));
+  for (const other of AGAINST) rows.push(...ratioRows(paths, other, cells));
   return {
     id: `throughput-${link.addedRttMs}ms`,
     title: `Single stream, ${link.name}: ${options.mib} MiB each way, ${options.runs} alternating runs, median (ssh = OpenSSH default cipher chacha20-poly1305; ssh-gcm = -c aes128-gcm, what ssh2 picks with AES-NI)`,
@@ -104,7 +106,8 @@ export async function connectionSetup(link: Link, options: { connections: number
     round(p99(p), 3),
     round(Math.max(...times[p]!), 3),
   ]);
-  rows.push(...ratioRows(paths, 'ssh', (p) => [p50(p), p99(p), Math.max(...times[p]!)]));
+  for (const other of AGAINST)
+    rows.push(...ratioRows(paths, other, (p) => [p50(p), p99(p), Math.max(...times[p]!)]));
   const summary = Object.fromEntries(paths.map((p) => [p, { p50: p50(p), p99: p99(p) }]));
   return {
     id: `setup-${link.addedRttMs}ms`,
@@ -135,7 +138,7 @@ export async function parallelStreams(
     }
   }
   const rows: (string | number)[][] = paths.map((p) => [p, round(median(aggregate[p]!))]);
-  rows.push(...ratioRows(paths, 'ssh', (p) => [median(aggregate[p]!)]));
+  for (const other of AGAINST) rows.push(...ratioRows(paths, other, (p) => [median(aggregate[p]!)]));
   return {
     id: `parallel-${link.addedRttMs}ms`,
     title: `${options.streams} parallel downloads over ${options.streams} forwarded ports, ${link.name}: ${options.mib} MiB each, median of ${options.runs}`,
@@ -178,7 +181,7 @@ export async function httpRate(
     }
   }
   const rows: (string | number)[][] = paths.map((p) => [p, Math.round(median(rates[p]!))]);
-  rows.push(...ratioRows(paths, 'ssh', (p) => [median(rates[p]!)]));
+  for (const other of AGAINST) rows.push(...ratioRows(paths, other, (p) => [median(rates[p]!)]));
   return {
     id: `http-${link.addedRttMs}ms`,
     title: `HTTP keep-alive, wrk -t2 -c${options.connections} -d${options.seconds}s, ${link.name}, median of ${options.runs}`,

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { footprint, recovery } from './agent-measures.js';
+import { goalsSection } from './goals.js';
 import { HELP, parseBenchArgs, SECTIONS, USAGE } from './args.js';
 import { compareRatios, parseResults, type ResultsDoc, renderComparison, sizeWarning } from './compare.js';
 import { type BenchWorld, disposeAllCli, type Link, openLink, startBenchWorld } from './env.js';
@@ -179,6 +180,8 @@ async function main(): Promise<void> {
     // A world of its own (the world daemon serves the Services and node addresses), after the others.
     if (only.has('services')) record(await services(size.services));
     if (only.has('ui')) record(await uiSection(size.ui));
+    const goals = goalsSection(sections);
+    if (goals) record({ ...goals, params: {}, data: {} });
   } finally {
     await cleanup();
   }
