@@ -1,10 +1,11 @@
 // Turns ssh2's connection-phase errors into TunnelErrors with a hint. Classifies by ssh2's
 // `level` and Node's `code`, never by message text.
 //
-// A connection closed (or reset) before the server sent its SSH identification string reached nothing
-// that speaks SSH: through a jump host or TCP proxy that accepts first, it is how "sshd is down" looks
-// (OpenSSH says "kex_exchange_identification: Connection closed by remote host"). Such an error carries a
-// cause with code NO_SSH_IDENT, which the supervisor retries as cheaply as a refusal (retry-policy.ts).
+// A connection closed (or reset) before the server sent a byte reached nothing that speaks SSH: through
+// a TCP proxy or port forward that accepts first, it is how "sshd is down" looks (OpenSSH says
+// "kex_exchange_identification: Connection closed by remote host"). Such an error carries a cause with
+// code NO_SSH_IDENT, which the supervisor retries as cheaply as a refusal (retry-policy.ts). Only when
+// ssh2 dialed the TCP itself: a ProxyCommand or ProxyJump stream that closes so may have cost a login.
 import { Socket } from 'node:net';
 import { type AddressKind, addressKind } from '../address-kind.js';
 import { TunnelError } from '../errors.js';
