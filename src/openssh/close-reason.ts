@@ -5,7 +5,7 @@
 import { TunnelError } from '../errors.js';
 import { escapeControls, remoteText, stderrLines } from '../redact.js';
 import { AnswerRefusedError } from '../ssh/answer-refused.js';
-import { describeTarget } from '../ssh/connect-errors.js';
+import { describeTarget, NO_SSH_IDENT } from '../ssh/connect-errors.js';
 import type { CloseReason, SshTarget } from '../ssh/types.js';
 
 /** What happened during the login besides the stderr: it decides SSH_NEEDS_ANSWER. */
@@ -108,6 +108,21 @@ export function needsAnswerError(target: SshTarget, said?: string): TunnelError 
   );
 }
 
+// "kex_exchange_identification: Connection closed by remote host" (or "read: Connection reset by peer";
+// "ssh_exchange_identification:" before OpenSSH 8.0): the TCP connect succeeded and the peer hung up before
+// its SSH-2.0 line, as a TCP proxy in front of a stopped sshd does. Retried like a refusal, but only
+// without ProxyCommand/ProxyJump: those may log in to a jump host on every attempt (connect-errors.ts).
+const NO_IDENT =
+  /^(kex|ssh)_exchange_identification: (Connection closed by remote host|read: Connection reset by peer)/;
+
+function beforeIdent(target: SshTarget, lines: string[]): boolean {
+  return !target.proxyCommand && !target.proxyJump && lineWith(lines, NO_IDENT) !== undefined;
+}
+
+function noIdentCause(lines: string[]): Error {
+  return Object.assign(new Error(remoteText(lineWith(lines, NO_IDENT) ?? '')), { code: NO_SSH_IDENT });
+}
+
 /** The master exited before it was logged in: why, from its stderr. */
 export function loginError(target: SshTarget, stderr: string, context: LoginContext): TunnelError {
   const lines = meaningful(stderr);
@@ -115,11 +130,12 @@ export function loginError(target: SshTarget, stderr: string, context: LoginCont
   if (known) return known;
   const said = lines.length > 0 ? quoted(lines) : 'ssh exited without saying why';
   // "connect to host … port 22: Connection refused": sshd is restarting. The supervisor retries such a
-  // failure quickly (backoff.ts isConnectionRefused), as it does for ssh2's ECONNREFUSED.
+  // failure quickly (backoff.ts nothingAnswered), as it does for ssh2's ECONNREFUSED.
   const refused = lineWith(lines, /: Connection refused$/);
   return new TunnelError('SSH_CONNECT', `Cannot connect to ${describeTarget(target)}: ${said}`, {
     hint: `Check that plain ssh works: ssh -v ${target.alias}`,
     ...(refused ? { cause: Object.assign(new Error(remoteText(refused)), { code: 'ECONNREFUSED' }) } : {}),
+    ...(!refused && beforeIdent(target, lines) ? { cause: noIdentCause(lines) } : {}),
   });
 }
 

@@ -1,5 +1,12 @@
 // Turns ssh2's connection-phase errors into TunnelErrors with a hint. Classifies by ssh2's
 // `level` and Node's `code`, never by message text.
+//
+// A connection closed (or reset) before the server sent a byte reached nothing that speaks SSH: through
+// a TCP proxy or port forward that accepts first, it is how "sshd is down" looks (OpenSSH says
+// "kex_exchange_identification: Connection closed by remote host"). Such an error carries a cause with
+// code NO_SSH_IDENT, which the supervisor retries as cheaply as a refusal (retry-policy.ts). Only when
+// ssh2 dialed the TCP itself: a ProxyCommand or ProxyJump stream that closes so may have cost a login.
+import { Socket } from 'node:net';
 import { type AddressKind, addressKind } from '../address-kind.js';
 import { TunnelError } from '../errors.js';
 import { remoteText, stderrLines } from '../redact.js';
@@ -11,6 +18,8 @@ export interface Ssh2Error extends Error {
   code?: string | number;
   /** The peer a failed connect() aimed at: Node sets it on every connect error (node:net). */
   address?: string;
+  /** Node's system call that failed ('connect' for a connect error). */
+  syscall?: string;
 }
 
 /** What else mapConnectError needs to know besides the error. */
@@ -18,6 +27,8 @@ export interface ConnectErrorContext {
   /** A ProxyCommand's stderr so far. */
   proxyStderr?: string;
   platform?: NodeJS.Platform;
+  /** ssh2 dialed the TCP itself, it connected, and the server has sent nothing (silentPeer). */
+  beforeIdent?: boolean;
 }
 
 const NETWORK_CAUSES: Record<string, string> = {
@@ -29,6 +40,49 @@ const NETWORK_CAUSES: Record<string, string> = {
   ETIMEDOUT: 'the TCP connection timed out',
   ECONNRESET: 'the connection was reset during the handshake',
 };
+
+/** The code of the cause of a connect error that ended before the server identified itself as SSH. */
+export const NO_SSH_IDENT = 'ENOSSHIDENT';
+
+let saidNoSocket = false;
+
+/**
+ * After ssh2's 'connect': whether the server has sent nothing at all yet, read from the TCP socket ssh2
+ * dialed (`_sock`, as CheckHostIP reads it). Zero bytes, not "no SSH-2.0 line": a server that sent
+ * anything (garbage, an HTTP reply) is not this cheap case. Undefined, with one debug line, when ssh2
+ * keeps no net.Socket there: then nothing is classified as closed before the banner.
+ */
+export function silentPeer(client: object, log?: (message: string) => void): (() => boolean) | undefined {
+  const sock = (client as { _sock?: unknown })._sock;
+  if (!(sock instanceof Socket)) {
+    if (!saidNoSocket)
+      log?.('ssh2 has no _sock socket: a close before the SSH banner is retried as any failure');
+    saidNoSocket = true;
+    return undefined;
+  }
+  return () => sock.bytesRead === 0;
+}
+
+/** How a connection that never saw the server's identification string ended. */
+export interface BeforeIdent {
+  how: 'closed' | 'reset';
+  /** ssh2's socket error, for a reset. */
+  cause?: unknown;
+}
+
+/** The connection ended before the server said SSH-2.0-…: nothing that speaks SSH was reached. */
+export function closedBeforeIdentError(target: SshTarget, end: BeforeIdent): TunnelError {
+  const marker = Object.assign(new Error(`${end.how} before the SSH identification string`), {
+    code: NO_SSH_IDENT,
+    cause: end.cause,
+  });
+  return connectError(
+    target,
+    `the connection was ${end.how} before the server sent its SSH identification (nothing that speaks ` +
+      'SSH answered: sshd down behind a TCP proxy or port forward?)',
+    { cause: marker },
+  );
+}
 
 export function describeTarget(target: SshTarget): string {
   return `${target.alias} (${target.hostName}:${target.port})`;
@@ -100,6 +154,10 @@ export function mapConnectError(
     .join(' | ');
   const proxy = proxied ? ` (proxy: ${remoteText(proxied)})` : '';
   const said = remoteText(error.message);
+  // ssh2 reports such a close as "Connection lost before handshake" (level protocol), a reset as ECONNRESET;
+  // a reset that beats Node's connect event (a proxy that accepts and resets at once) fails connect() itself.
+  if (context.beforeIdent || (code === 'ECONNRESET' && error.syscall === 'connect'))
+    return closedBeforeIdentError(target, { how: code === 'ECONNRESET' ? 'reset' : 'closed', cause: error });
   if (code && NETWORK_CAUSES[code]) {
     const hint = hostUnreachable(target, error, platform);
     return connectError(target, `${NETWORK_CAUSES[code]}${proxy}`, { cause: error, hint });

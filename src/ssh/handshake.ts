@@ -8,7 +8,14 @@ import { TunnelError } from '../errors.js';
 import { remoteText, stderrLines } from '../redact.js';
 import { noCommonAlgorithmError, ssh2Algorithms } from './algorithms.js';
 import type { AuthPlan } from './auth.js';
-import { connectError, handshakeTimeoutError, mapConnectError, type Ssh2Error } from './connect-errors.js';
+import {
+  closedBeforeIdentError,
+  connectError,
+  handshakeTimeoutError,
+  mapConnectError,
+  type Ssh2Error,
+  silentPeer,
+} from './connect-errors.js';
 import type { HostVerifier } from './host-key.js';
 import type { SshTarget } from './types.js';
 
@@ -70,7 +77,12 @@ export interface HandshakeInput {
   log?: Log;
 }
 
-function classify(input: HandshakeInput, error: Ssh2Error, kexDone: boolean): TunnelError {
+function classify(
+  input: HandshakeInput,
+  error: Ssh2Error,
+  at: { kexDone: boolean; beforeIdent: boolean },
+): TunnelError {
+  const { kexDone, beforeIdent } = at;
   // ssh2 only says "Host denied"; the verifier recorded the real reason.
   if (input.verifier.error) return input.verifier.error;
   if (error.level === 'client-authentication') return input.auth.failure();
@@ -79,7 +91,7 @@ function classify(input: HandshakeInput, error: Ssh2Error, kexDone: boolean): Tu
   // No algorithm in common: OpenSSH may share one (post-quantum kex), so this is SSH_UNSUPPORTED.
   const unsupported = noCommonAlgorithmError(input.target, error);
   if (unsupported) return unsupported;
-  return mapConnectError(input.target, error, { proxyStderr: input.proxyStderr?.() });
+  return mapConnectError(input.target, error, { proxyStderr: input.proxyStderr?.(), beforeIdent });
 }
 
 function connectConfig(input: HandshakeInput): ConnectConfig {
@@ -105,25 +117,32 @@ function connectConfig(input: HandshakeInput): ConnectConfig {
 /** Every way a handshake can end before 'ready', turned into one error for `fail`. */
 function watchFailures(client: Client, input: HandshakeInput, fail: (error: unknown) => void): void {
   let kexDone = false;
+  // Only where ssh2 dialed the TCP itself: a ProxyCommand or ProxyJump that closes before the banner may
+  // have logged in to a jump host on the way, which is not free to retry (connect-errors.ts).
+  let silent: (() => boolean) | undefined;
+  const beforeIdent = () => silent?.() === true;
   client.on('handshake', () => {
     kexDone = true;
   });
   // CheckHostIP needs the server's address before KEX; only a direct TCP socket has a meaningful one.
   client.once('connect', () => {
     const sock = (client as unknown as { _sock?: unknown })._sock;
-    if (!input.sock)
-      input.verifier.setRemoteAddress?.(sock instanceof Socket ? sock.remoteAddress : undefined);
+    if (input.sock) return;
+    input.verifier.setRemoteAddress?.(sock instanceof Socket ? sock.remoteAddress : undefined);
+    silent = silentPeer(client, (message) => input.log?.('debug', message));
   });
   client.on('error', (error: Ssh2Error) => {
     // An agent that fails to sign is not fatal: ssh2 moves on to the next key.
     if (error.level === 'agent') return input.log?.('warn', `ssh agent: ${error.message}`);
-    fail(classify(input, error, kexDone));
+    fail(classify(input, error, { kexDone, beforeIdent: beforeIdent() }));
   });
   // A question nobody answered mid-login: close now rather than send an empty answer (auth-secrets.ts).
   void input.auth.abandoned?.then(() => fail(input.auth.failure()));
   client.on('close', () => {
     // A ProxyCommand's stderr quotes the jump host (ssh -W prints what the far side said): remote text.
     const proxy = remoteText(stderrLines(input.proxyStderr?.() ?? '').join(' | '));
+    if (!input.verifier.error && beforeIdent())
+      return fail(closedBeforeIdentError(input.target, { how: 'closed' }));
     fail(
       input.verifier.error ??
         connectError(input.target, `connection closed during login${proxy ? ` (${proxy})` : ''}`),

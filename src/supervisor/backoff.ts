@@ -19,11 +19,16 @@ export interface BackoffOptions {
 export const DEFAULT_INITIAL_DELAY_MS = 250;
 export const DEFAULT_MAX_DELAY_MS = 30_000;
 
-/** ECONNREFUSED anywhere in the error's cause chain (TunnelError wraps ssh2's socket error). */
-export function isConnectionRefused(error: unknown): boolean {
+// The codes that say nothing that speaks SSH answered: a refused connect (Node's), or a connection closed
+// or reset before the server's identification string (ssh/connect-errors.ts NO_SSH_IDENT; the supervisor
+// does not import the ssh layer, so the string is repeated here and a test ties the two together).
+const UNREACHED_CODES = new Set(['ECONNREFUSED', 'ENOSSHIDENT']);
+
+/** Such a code anywhere in the error's cause chain (TunnelError wraps ssh2's socket error). */
+export function nothingAnswered(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth += 1) {
-    if ((current as { code?: unknown }).code === 'ECONNREFUSED') return true;
+    if (UNREACHED_CODES.has((current as { code?: unknown }).code as string)) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;

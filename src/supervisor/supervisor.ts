@@ -3,7 +3,7 @@
 // session-record.ts) and the order of shutdown. Sees the world only through SupervisorPorts: no ssh2,
 // sockets, k3d or files in here.
 import { AnswerWait, needsAnswer, needsAnswerLine } from './answer-wait.js';
-import { Backoff, isConnectionRefused } from './backoff.js';
+import { Backoff, nothingAnswered } from './backoff.js';
 import { causeText, LinkCheck, type LinkCheckCause } from './link-check.js';
 import { networkFingerprint } from './network-fingerprint.js';
 import { linkCheckTimings, rediscoverIntervalMs, type SupervisorOptions } from './options.js';
@@ -142,7 +142,7 @@ export class Supervisor<C extends SupervisedConnection> {
       return {
         error: errorFromThrown(error, now()),
         connectedForMs: undefined,
-        refused: isConnectionRefused(error),
+        unreached: nothingAnswered(error),
       };
     }
     this.connection = connection;

@@ -2,7 +2,7 @@
 // same error codes the ssh2 transport uses, remote text escaped.
 import { describe, expect, it } from 'vitest';
 import { closeReason, loginError } from '../../../src/openssh/close-reason.js';
-import { isConnectionRefused } from '../../../src/supervisor/backoff.js';
+import { nothingAnswered } from '../../../src/supervisor/backoff.js';
 import { sshTarget } from '../../builders.js';
 
 const target = sshTarget({ alias: 'devserver', hostName: '127.0.0.1', port: 2222, user: 'me' });
@@ -30,8 +30,31 @@ describe('loginError', () => {
     const stderr = 'ssh: connect to host 127.0.0.1 port 2222: Connection refused\n';
     const error = loginError(target, stderr, none);
     expect(error.code).toBe('SSH_CONNECT');
-    expect(isConnectionRefused(error)).toBe(true);
-    expect(isConnectionRefused(loginError(target, 'ssh: Could not resolve hostname x\n', none))).toBe(false);
+    expect(nothingAnswered(error)).toBe(true);
+    expect(nothingAnswered(loginError(target, 'ssh: Could not resolve hostname x\n', none))).toBe(false);
+  });
+
+  it('closed before the server identified itself (a TCP proxy in front of a stopped sshd) is retried quickly too', () => {
+    const stderr =
+      'kex_exchange_identification: Connection closed by remote host\nConnection closed by 127.0.0.1 port 2222\n';
+    const error = loginError(target, stderr, none);
+    expect(error.code).toBe('SSH_CONNECT');
+    expect(error.message).toContain('kex_exchange_identification: Connection closed by remote host');
+    expect(nothingAnswered(error)).toBe(true);
+    const reset = 'kex_exchange_identification: read: Connection reset by peer\n';
+    expect(nothingAnswered(loginError(target, reset, none))).toBe(true);
+    // Through a jump host the attempt may have logged in to it: an ordinary failure.
+    const jumped = sshTarget({
+      alias: 'devserver',
+      hostName: '10.0.0.2',
+      port: 22,
+      user: 'me',
+      proxyJump: 'jump',
+    });
+    expect(nothingAnswered(loginError(jumped, stderr, none))).toBe(false);
+    // After the banner (sshd's own close during key exchange) it is not.
+    const later = 'Connection closed by 127.0.0.1 port 2222\n';
+    expect(nothingAnswered(loginError(target, later, none))).toBe(false);
   });
 
   it('a changed host key is HOST_KEY_CHANGED with the fingerprint and the offending line', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TunnelError } from '../../../src/errors.js';
-import { Backoff, isConnectionRefused } from '../../../src/supervisor/backoff.js';
+import { NO_SSH_IDENT } from '../../../src/ssh/connect-errors.js';
+import { Backoff, nothingAnswered } from '../../../src/supervisor/backoff.js';
 
 /** A random() that replays `values` in a loop. */
 function sequence(...values: number[]): () => number {
@@ -52,7 +53,7 @@ describe('Backoff (decorrelated jitter)', () => {
   });
 });
 
-describe('Backoff.nextQuick and isConnectionRefused', () => {
+describe('Backoff.nextQuick and nothingAnswered', () => {
   it('quick delays stay within 1–2 × the initial delay and do not grow the backoff', () => {
     const backoff = new Backoff({ random: sequence(0, 0.5, 0.999999) });
     expect([backoff.nextQuick(), backoff.nextQuick(), backoff.nextQuick()]).toEqual([250, 375, 500]);
@@ -68,13 +69,23 @@ describe('Backoff.nextQuick and isConnectionRefused', () => {
     const wrapped = new TunnelError('SSH_CONNECT', 'Cannot connect to dev: connection refused', {
       cause: socketError,
     });
-    expect(isConnectionRefused(socketError)).toBe(true);
-    expect(isConnectionRefused(wrapped)).toBe(true);
-    expect(isConnectionRefused(new Error('connect ECONNREFUSED 10.0.0.1:22'))).toBe(false);
-    expect(isConnectionRefused(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }))).toBe(false);
-    expect(isConnectionRefused(undefined)).toBe(false);
+    expect(nothingAnswered(socketError)).toBe(true);
+    expect(nothingAnswered(wrapped)).toBe(true);
+    expect(nothingAnswered(new Error('connect ECONNREFUSED 10.0.0.1:22'))).toBe(false);
+    expect(nothingAnswered(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }))).toBe(false);
+    expect(nothingAnswered(undefined)).toBe(false);
     const loop: { code?: string; cause?: unknown } = {};
     loop.cause = loop;
-    expect(isConnectionRefused(loop)).toBe(false);
+    expect(nothingAnswered(loop)).toBe(false);
+  });
+
+  it("finds the ssh layer's closed-before-identification code the same way (it is repeated there)", () => {
+    const marker = Object.assign(new Error('closed before the SSH identification string'), {
+      code: NO_SSH_IDENT,
+    });
+    const wrapped = new TunnelError('SSH_CONNECT', 'Cannot connect to dev: closed', { cause: marker });
+    expect(nothingAnswered(wrapped)).toBe(true);
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(nothingAnswered(new TunnelError('SSH_CONNECT', 'reset', { cause: reset }))).toBe(false);
   });
 });

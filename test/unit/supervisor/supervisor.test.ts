@@ -168,16 +168,23 @@ describe('Supervisor: connecting and reconnecting', () => {
     await supervisor.stop();
   });
 
-  it('a connection dropped within a second of login is a failed attempt: no quick retry', async () => {
+  it('a connection dropped right after forwarding: one quick retry, then the backoff if it happens again', async () => {
     const { supervisor, steps } = harness({ backoff: { random: () => 0.999999 } });
     const next = () =>
       Date.parse((supervisor.snapshot().state as { nextAttemptAt: string }).nextAttemptAt) - Date.now();
     const flap = new FakeConnection('flap');
-    steps.push(flap);
+    const again = new FakeConnection('again');
+    steps.push(flap, again);
     void supervisor.start();
     await settle();
     await vi.advanceTimersByTimeAsync(200);
     flap.end({ kind: 'remote', message: 'dropped right after login' });
+    await settle();
+    expect(next()).toBe(500);
+    await vi.advanceTimersByTimeAsync(500);
+    await settle();
+    await vi.advanceTimersByTimeAsync(200);
+    again.end({ kind: 'remote', message: 'dropped right after login' });
     await settle();
     expect(next()).toBe(750);
     await supervisor.stop();
