@@ -12,6 +12,7 @@ import { openForward } from './forward-channel.js';
 import { type Client, handshake, type Log, PausableDeadline } from './handshake.js';
 import { createHostVerifier, type HostKeyPolicy } from './host-key.js';
 import { keepaliveCountsData, pingServer } from './keepalive.js';
+import { bufferPadding } from './padding.js';
 import { type LoginObservation, observingAuth, probeVerifier } from './probe.js';
 import { resolveTarget } from './ssh-config.js';
 import { openTransport, type Transport } from './transport.js';
@@ -166,6 +167,8 @@ class Ssh2Connection implements SshLink {
     // ssh2 writes each packet with its own socket.write; batch them per turn like OpenSSH's poll loop.
     const sock = (client as unknown as { _sock?: unknown })._sock;
     if (sock instanceof Writable) coalesceWrites(sock);
+    // ssh2 draws each packet's padding with its own randomFillSync (~3 µs a call); draw it from a pool.
+    bufferPadding(client, { log: options.log });
     // A link that is delivering data is alive: counted for the supervisor's link check, and it postpones
     // ssh2's keepalive as OpenSSH's. A second 'data' listener does not change flow (ssh2 reads flowing).
     const dataArrived = keepaliveCountsData(client);
