@@ -56,11 +56,15 @@ export class Agent {
     for (const problem of problems) {
       this.log('error', `saved session ${problem.file} is unreadable and was moved aside`, problem);
     }
+    // Counted as connects under way, so `shutdown {ifIdle}` does not find the agent idle meanwhile.
+    this.connecting += sessions.length;
     await Promise.all(
       sessions.map((saved) =>
         this.serialize(saved.options.alias, async () => {
           if (this.stopping || this.sessions.has(saved.options.alias)) return;
           await this.bringBack(saved, 'session restored');
+        }).finally(() => {
+          this.connecting--;
         }),
       ),
     );
