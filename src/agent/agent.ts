@@ -7,10 +7,21 @@ import type { SessionStatus, StatusDocument } from '../control/status-document.j
 import type { Interaction } from '../devserver/connect.js';
 import { describeError, isTunnelError, TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { ManagedSession } from '../session/managed-session.js';
+import type { ManagedSession } from '../session/managed-session.js';
 import { noSession, sameMergeTarget, sameOptions } from './session-match.js';
 import { StatusFeed } from './status-feed.js';
 import { forgetSession, loadSessions, type SavedSession, saveSession } from './store.js';
+
+/**
+ * The session layer (ssh2, yaml, the supervisor: ~60 modules), loaded with the first session rather than
+ * at start: an agent with no session (the login item's at boot, one whose sessions were disconnected)
+ * then stays near Node's own footprint (the bench's idle agent: 69.7 → 52.3 MiB RSS, docs/performance.md).
+ */
+let sessionModule: Promise<typeof import('../session/managed-session.js')> | undefined;
+export function loadSessionModule(): Promise<typeof import('../session/managed-session.js')> {
+  sessionModule ??= import('../session/managed-session.js');
+  return sessionModule;
+}
 
 export interface ConnectResult {
   /** The session's entry of the status document, once it forwards. */
@@ -36,13 +47,27 @@ export class Agent {
 
   constructor(private readonly log: Logger) {}
 
-  /** Brings back every saved session; each retries by itself until it forwards again. */
-  restore(): number {
+  /**
+   * Brings back every saved session; each retries by itself until it forwards again. In its host's queue:
+   * a connect that came in while the session layer loaded has the last word.
+   */
+  async restore(): Promise<number> {
     const { sessions, problems } = loadSessions();
     for (const problem of problems) {
       this.log('error', `saved session ${problem.file} is unreadable and was moved aside`, problem);
     }
-    for (const saved of sessions) this.bringBack(saved, 'session restored');
+    // Counted as connects under way, so `shutdown {ifIdle}` does not find the agent idle meanwhile.
+    this.connecting += sessions.length;
+    await Promise.all(
+      sessions.map((saved) =>
+        this.serialize(saved.options.alias, async () => {
+          if (this.stopping || this.sessions.has(saved.options.alias)) return;
+          await this.bringBack(saved, 'session restored');
+        }).finally(() => {
+          this.connecting--;
+        }),
+      ),
+    );
     return sessions.length;
   }
 
@@ -99,7 +124,7 @@ export class Agent {
         if (sameFile) adopted = existing.kubeconfig.contexts;
         await this.remove(options.alias, { keepKubeconfig: sameFile });
       }
-      const session = this.create(options, interaction, undefined, adopted);
+      const session = await this.create(options, interaction, undefined, adopted);
       this.sessions.set(options.alias, session);
       this.createdAt.set(options.alias, new Date().toISOString());
       // The CLI that asked went away (Ctrl-C): the session it was starting goes too.
@@ -118,7 +143,7 @@ export class Agent {
         forgetSession(options.alias);
         if (!previous) throw error;
         // A typo in the new options must not cost the user the tunnel that worked: bring it back.
-        this.bringBack(previous, 'previous session restored after a failed replacement');
+        await this.bringBack(previous, 'previous session restored after a failed replacement');
         throw new TunnelError(isTunnelError(error) ? error.code : 'INTERNAL', describeError(error), {
           hint: [
             isTunnelError(error) ? error.hint : undefined,
@@ -146,8 +171,8 @@ export class Agent {
   }
 
   /** Runs a saved session again; it retries by itself until it forwards. */
-  private bringBack(saved: SavedSession, why: string): void {
-    const session = this.create(saved.options, {}, saved.ports, saved.contexts);
+  private async bringBack(saved: SavedSession, why: string): Promise<void> {
+    const session = await this.create(saved.options, {}, saved.ports, saved.contexts);
     this.established.add(session);
     this.sessions.set(saved.options.alias, session);
     this.createdAt.set(saved.options.alias, saved.createdAt);
@@ -199,13 +224,14 @@ export class Agent {
     await Promise.all(this.saving);
   }
 
-  private create(
+  private async create(
     options: SessionOptions,
     interaction: Interaction,
     ports?: ReadonlyMap<string, number>,
     contexts?: readonly string[],
-  ): ManagedSession {
+  ): Promise<ManagedSession> {
     const host = options.alias;
+    const { ManagedSession } = await loadSessionModule();
     return new ManagedSession({
       options,
       interaction,

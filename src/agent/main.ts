@@ -65,7 +65,7 @@ export async function runAgent(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  log('info', 'agent started', { version: VERSION, socketPath, restored: agent.restore() });
+  log('info', 'agent started', { version: VERSION, socketPath, restored: await agent.restore() });
   const reason = await stopped;
   log('info', `agent stopping: ${reason}`);
   // Watches end with their reply before the connections close, so a watcher knows it was a shutdown.

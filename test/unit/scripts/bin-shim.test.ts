@@ -24,8 +24,8 @@ function cloneWith(dist: Record<string, string>): string {
   return root;
 }
 
-const run = (root: string) =>
-  spawnSync(process.execPath, [path.join(root, 'bin/tunnel.js'), 'status'], { encoding: 'utf8' });
+const run = (root: string, command = 'status') =>
+  spawnSync(process.execPath, [path.join(root, 'bin/tunnel.js'), command], { encoding: 'utf8' });
 
 describe('bin/tunnel.js', () => {
   it('before a build: says to run npm run build, exit 1, no stack trace', () => {
@@ -56,5 +56,25 @@ describe('bin/tunnel.js', () => {
     const result = run(cloneWith({ 'cli/main.js': "export function main() { console.log('ran'); }\n" }));
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('ran\n');
+  });
+
+  it('starts the agent for `__agent` without loading the CLI (whose modules would stay in its RSS)', () => {
+    const root = cloneWith({
+      'cli/main.js': "throw new Error('the CLI was loaded');\n",
+      'agent/main.js': "export async function runAgent() { console.log('agent ran'); }\n",
+    });
+    const result = run(root, '__agent');
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('agent ran\n');
+    expect(result.status).toBe(0);
+  });
+
+  it('an agent that fails at start exits 1 and says why', () => {
+    const root = cloneWith({
+      'agent/main.js': "export async function runAgent() { throw new Error('no lock'); }\n",
+    });
+    const result = run(root, '__agent');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error: the agent failed: Error: no lock/);
   });
 });
