@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { Agent } from './agent.js';
 import { agentHandlers } from './handlers.js';
 import { acquireAgentLock } from './lock.js';
+import { restoreChildEnvironment } from './node-flags.js';
 
 /** Errors from a peer that went away (a CLI killed mid-reply, a client reset): never worth dying for. */
 function isPeerError(error: unknown): boolean {
@@ -31,6 +32,7 @@ function guardProcess(log: Logger, stop: (reason: string) => void): void {
 }
 
 export async function runAgent(): Promise<void> {
+  restoreChildEnvironment();
   const log = rotatingFileLogger(agentLogFile(), { base: { pid: process.pid } });
   const socketPath = controlSocketPath();
   const lock = await acquireAgentLock({ lockFile: agentLockPath(), socketPath, version: VERSION });

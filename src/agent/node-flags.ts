@@ -10,8 +10,21 @@
  * instead of ~25. 32 MiB was not enough in the same test.
  * --expose-gc: after clients that stopped reading close, src/forward/reclaim.ts runs one collection so
  * the megabytes they left behind go back to the system (an idle agent otherwise never collects them).
+ * --interrupt-budget=270336 (4× Node 20's default): V8 counts executed bytecode per function and, past
+ * this budget, considers optimizing it. At start-up Node's own ES module loader runs two path functions
+ * (getPathFromURLPosix, normalizeString) hot enough over the agent's ~60 modules that TurboFan compiles
+ * them, and running the compiler once pulls ~4 MiB of its code into the agent's RSS for the days it then
+ * sits idle (--trace-opt; idle agent 51.7 → 47.6 MiB, none compiled). With 4× the budget nothing is
+ * optimized at start-up, while the data path's functions, called millions of times, are still optimized
+ * within the first milliseconds of traffic (bench throughput, setup and HTTP unchanged: docs/performance.md).
+ * These are V8 flags: a Node that dropped one would refuse to start the agent, so
+ * test/unit/agent/node-flags.test.ts starts this Node with them.
  */
-export const AGENT_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64', '--expose-gc'];
+export const AGENT_NODE_FLAGS: readonly string[] = [
+  '--initial-old-space-size=64',
+  '--expose-gc',
+  '--interrupt-budget=270336',
+];
 
 /**
  * Environment the agent gets on Linux (glibc reads it at start; macOS's allocator returns memory on its
@@ -24,4 +37,29 @@ export const AGENT_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64
  */
 export function agentEnvironment(platform: NodeJS.Platform = process.platform): Array<[string, string]> {
   return platform === 'linux' ? [['MALLOC_MMAP_THRESHOLD_', '131072']] : [];
+}
+
+/** Where the agent finds the user's NODE_EXTRA_CA_CERTS, which its own process starts without. */
+export const HELD_EXTRA_CA_CERTS = 'TUNNEL_AGENT_EXTRA_CA_CERTS';
+
+/**
+ * The environment `connect` starts the agent with: the user's, plus agentEnvironment(), minus
+ * NODE_EXTRA_CA_CERTS. Node parses that file into its CA store at start, in every process: 1.8 MiB of
+ * the idle agent's RSS for the 225 KB Debian bundle this VM names (bench footprint 50.7 → 49.3 MiB);
+ * corporate bundles are often larger. The agent never uses it: its only TLS is to a cluster's API
+ * server, checked against that cluster's kubeconfig CA alone (`ca` replaces Node's store, extra
+ * certificates included). The value travels under HELD_EXTRA_CA_CERTS, and restoreChildEnvironment puts
+ * it back at the agent's start, so what the agent runs (a ProxyCommand, ssh) sees the user's setting.
+ */
+export function agentSpawnEnv(env: NodeJS.ProcessEnv, platform = process.platform): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: extra, [HELD_EXTRA_CA_CERTS]: _stale, ...rest } = env;
+  const held = extra === undefined ? {} : { [HELD_EXTRA_CA_CERTS]: extra };
+  return { ...rest, ...Object.fromEntries(agentEnvironment(platform)), ...held };
+}
+
+/** In the agent, before it runs anything: its children inherit the user's NODE_EXTRA_CA_CERTS again. */
+export function restoreChildEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  const held = env[HELD_EXTRA_CA_CERTS];
+  delete env[HELD_EXTRA_CA_CERTS];
+  if (held !== undefined) env.NODE_EXTRA_CA_CERTS = held;
 }

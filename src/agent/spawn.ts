@@ -10,7 +10,7 @@ import { agentLogFile, controlSocketPath } from '../config/paths.js';
 import { probeAgent } from '../control/connect.js';
 import { TunnelError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { AGENT_NODE_FLAGS, agentEnvironment } from './node-flags.js';
+import { AGENT_NODE_FLAGS, agentSpawnEnv } from './node-flags.js';
 
 export const BIN_PATH = fileURLToPath(new URL('../../bin/tunnel.js', import.meta.url));
 
@@ -38,7 +38,7 @@ export async function spawnAgent(timeoutMs = 15_000): Promise<number | undefined
   const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BIN_PATH, '__agent'], {
     detached: true,
     cwd: '/',
-    env: { ...process.env, ...Object.fromEntries(agentEnvironment()) },
+    env: agentSpawnEnv(process.env),
     stdio: ['ignore', output, output],
   });
   fs.closeSync(output);

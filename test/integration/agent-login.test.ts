@@ -62,7 +62,7 @@ describe.runIf(process.platform === 'linux')('tunnel agent install / uninstall (
     expect(result.stdout).toMatch(/note: the systemd user manager has no SSH_AUTH_SOCK/);
     const unit = fs.readFileSync(unitFile, 'utf8');
     expect(unit).toContain(
-      `ExecStart="${process.execPath}" "--initial-old-space-size=64" "--expose-gc" "${BIN}" "__agent"\n`,
+      `ExecStart="${process.execPath}" "--initial-old-space-size=64" "--expose-gc" "--interrupt-budget=270336" "${BIN}" "__agent"\n`,
     );
     expect(unit).toContain(`Environment="TUNNEL_HOME=${cli.env.TUNNEL_HOME}"\n`);
     // The installing shell's PATH (stubs first), duplicates dropped.

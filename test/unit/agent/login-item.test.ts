@@ -87,7 +87,7 @@ describe('systemd install / uninstall', () => {
     expect(result.notes).toEqual([]);
     const text = fs.readFileSync(result.file, 'utf8');
     expect(text).toContain(
-      'ExecStart="/usr/bin/node" "--initial-old-space-size=64" "--expose-gc" "/opt/tunnel/bin/tunnel.js" "__agent"',
+      'ExecStart="/usr/bin/node" "--initial-old-space-size=64" "--expose-gc" "--interrupt-budget=270336" "/opt/tunnel/bin/tunnel.js" "__agent"',
     );
     fs.writeFileSync(result.file, 'stale');
     await installLoginItem(fake.input);
