@@ -11,6 +11,7 @@ import { limitConnections } from './limit.js';
 import { listenExclusive } from './listen.js';
 import { pipeBoth } from './pipe.js';
 import { reclaimAfterLeftBehind } from './reclaim.js';
+import { StallWatch } from './stall-watch.js';
 import {
   type ChannelOpener,
   DEFAULT_STALL_AFTER_MS,
@@ -31,6 +32,13 @@ const LINK_RETRY_MS = 1_000;
  */
 const LOCAL_HIGH_WATER_MARK = 256 * 1024;
 
+/** One try at a channel for a socket; a socket handed to a new opener gets a new one. */
+interface Attempt {
+  socket: net.Socket;
+}
+
+const isoTime = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
 /** The SSH layer marks open failures the server never answered (timeout, connection gone). */
 function isLinkFailure(error: unknown): boolean {
   return (error as { linkDown?: unknown } | undefined)?.linkDown === true;
@@ -43,9 +51,16 @@ export class ForwardListener {
   private readonly sockets = new Set<net.Socket>();
   private readonly held: HeldClients;
   /** Sockets waiting for a channel, each with a token naming its attempt (a stale result is discarded). */
-  private readonly opening = new Map<net.Socket, object>();
+  private readonly opening = new Map<net.Socket, Attempt>();
+  private readonly stalls: StallWatch<Attempt>;
   private readonly piped = new Set<net.Socket>();
   private readonly stats = emptyStats();
+  /**
+   * Epoch ms of stats.lastActivityAt and stats.remoteCheckedAt, formatted only in snapshot(): two or three
+   * Date#toISOString per connection showed in the setup profile, and nothing reads them in between.
+   */
+  private lastActivityMs: number | undefined;
+  private remoteCheckedMs: number | undefined;
   private readonly holdTimeoutMs: number;
   private listening = false;
 
@@ -57,6 +72,9 @@ export class ForwardListener {
   ) {
     this.current = spec;
     this.holdTimeoutMs = options.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS;
+    this.stalls = new StallWatch(options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS, (attempt) => {
+      if (this.opening.get(attempt.socket) === attempt) this.options.onStall?.(this.spec);
+    });
     this.held = new HeldClients(this.holdTimeoutMs, this.stats, {
       retry: (socket) => this.serveOrHold(socket),
       timedOut: (socket) => this.timedOut(socket),
@@ -86,6 +104,7 @@ export class ForwardListener {
     this.listening = false;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.held.clearTimers();
+    this.stalls.clear();
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
@@ -120,20 +139,23 @@ export class ForwardListener {
       throw new Error(`retarget of ${spec.id} to another local port (${spec.localPort})`);
     this.current = spec;
     this.stats.remoteAnswers = undefined;
-    this.stats.remoteCheckedAt = undefined;
+    this.remoteCheckedMs = undefined;
     this.stats.remoteError = undefined;
   }
 
   /** Records whether the dev-server end accepted a connection (a served client or a health check). */
   recordRemote(answers: boolean, error?: string): void {
     this.stats.remoteAnswers = answers;
-    this.stats.remoteCheckedAt = new Date().toISOString();
+    this.remoteCheckedMs = Date.now();
     this.stats.remoteError = answers ? undefined : error;
     this.options.onActivity?.();
   }
 
   snapshot(): ForwardSnapshot {
-    return { spec: this.spec, state: this.listening ? 'listening' : 'stopped', stats: { ...this.stats } };
+    const stats = { ...this.stats };
+    stats.lastActivityAt = isoTime(this.lastActivityMs);
+    stats.remoteCheckedAt = isoTime(this.remoteCheckedMs);
+    return { spec: this.spec, state: this.listening ? 'listening' : 'stopped', stats };
   }
 
   private recordError(message: string): void {
@@ -145,7 +167,7 @@ export class ForwardListener {
   private accept(socket: net.Socket): void {
     this.stats.total += 1;
     this.stats.open += 1;
-    this.stats.lastActivityAt = new Date().toISOString();
+    this.lastActivityMs = Date.now();
     this.sockets.add(socket);
     this.held.accepted(socket);
     // Until the pipe owns the socket (and reports its errors), a client reset must not crash us.
@@ -179,16 +201,14 @@ export class ForwardListener {
   }
 
   private openFor(socket: net.Socket, opener: ChannelOpener): void {
-    const attempt = {};
+    const attempt: Attempt = { socket };
     this.opening.set(socket, attempt);
     const source = { address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0 };
     const current = () => this.opening.get(socket) === attempt;
-    const stallTimer = setTimeout(() => {
-      if (current()) this.options.onStall?.(this.spec);
-    }, this.options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS);
+    this.stalls.start(attempt);
     opener(this.spec, source).then(
       (channel) => {
-        clearTimeout(stallTimer);
+        this.stalls.stop(attempt);
         this.recordRemote(true);
         // Stale: the client left, or the opener changed and the socket was handed to the new one.
         if (!current() || socket.destroyed) {
@@ -204,7 +224,7 @@ export class ForwardListener {
             if (error) this.recordError(describeError(error));
             if (leftBehind > 0) (this.options.onLeftBehind ?? reclaimAfterLeftBehind)(leftBehind);
             this.piped.delete(socket);
-            this.stats.lastActivityAt = new Date().toISOString();
+            this.lastActivityMs = Date.now();
             this.release(socket);
             // The socket's close may have been released (and reported) already: this time is news too.
             this.options.onActivity?.();
@@ -212,7 +232,7 @@ export class ForwardListener {
         );
       },
       (error: unknown) => {
-        clearTimeout(stallTimer);
+        this.stalls.stop(attempt);
         if (!current()) return;
         this.opening.delete(socket);
         if (isLinkFailure(error)) {
