@@ -14,6 +14,7 @@ import { createHostVerifier, type HostKeyPolicy } from './host-key.js';
 import { keepaliveCountsData, pingServer } from './keepalive.js';
 import { type LoginObservation, observingAuth, probeVerifier } from './probe.js';
 import { resolveTarget } from './ssh-config.js';
+import { ssh2Socket } from './ssh2-socket.js';
 import { openTransport, type Transport } from './transport.js';
 import type { AskSecret, CloseReason, ExecOptions, ExecResult, SshLink, SshTarget } from './types.js';
 
@@ -164,7 +165,7 @@ class Ssh2Connection implements SshLink {
     private readonly options: OpenConnectionOptions,
   ) {
     // ssh2 writes each packet with its own socket.write; batch them per turn like OpenSSH's poll loop.
-    const sock = (client as unknown as { _sock?: unknown })._sock;
+    const sock = ssh2Socket(client);
     if (sock instanceof Writable) coalesceWrites(sock);
     // A link that is delivering data is alive: counted for the supervisor's link check, and it postpones
     // ssh2's keepalive as OpenSSH's. A second 'data' listener does not change flow (ssh2 reads flowing).
