@@ -1,5 +1,5 @@
 // Turns ssh2's connection-phase errors into TunnelErrors with a hint. Classifies by ssh2's
-// `level` and Node's `code`, never by message text.
+// `level` and Node's `code`; by message text only for ssh2's codeless "Connection lost before handshake".
 //
 // A connection closed (or reset) before the server sent a byte reached nothing that speaks SSH: through
 // a TCP proxy or port forward that accepts first, it is how "sshd is down" looks (OpenSSH says
