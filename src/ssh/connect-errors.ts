@@ -1,11 +1,18 @@
 // Turns ssh2's connection-phase errors into TunnelErrors with a hint. Classifies by ssh2's
-// `level` and Node's `code`, never by message text.
+// `level` and Node's `code`; by message text only for ssh2's codeless "Connection lost before handshake".
 //
 // A connection closed (or reset) before the server sent a byte reached nothing that speaks SSH: through
 // a TCP proxy or port forward that accepts first, it is how "sshd is down" looks (OpenSSH says
-// "kex_exchange_identification: Connection closed by remote host"). Such an error carries a cause with
-// code NO_SSH_IDENT, which the supervisor retries as cheaply as a refusal (retry-policy.ts). Only when
-// ssh2 dialed the TCP itself: a ProxyCommand or ProxyJump stream that closes so may have cost a login.
+// "kex_exchange_identification: …"). Such an error carries a cause with code NO_SSH_IDENT, which the
+// supervisor retries quickly only just after losing a connection (retry-policy.ts rule 2), because sshd
+// itself closes so when it sheds load (MaxStartups, PerSourcePenalties) or tcp-wrappers refuse us, and
+// logs a line for each ("drop connection #N", "refused connect from"): the attempt costs no login and
+// no key exchange, but it is not invisible.
+// This is the one place for which connections count: only a TCP connection the transport dialed itself,
+// where a close before the banner cannot have cost a login. On ssh2 that is a direct connect and the
+// first ProxyJump hop (its jump host, dialed directly); a ProxyCommand stream or the stream through a
+// jump host may close so after a login to the jump host, and stays an ordinary failure. OpenSSH's stderr
+// does not say which hop closed, so there any ProxyJump or ProxyCommand target stays ordinary.
 import { Socket } from 'node:net';
 import { type AddressKind, addressKind } from '../address-kind.js';
 import { TunnelError } from '../errors.js';
@@ -46,14 +53,18 @@ export const NO_SSH_IDENT = 'ENOSSHIDENT';
 
 let saidNoSocket = false;
 
+/** For tests: silentPeer says again that ssh2 keeps no socket. */
+export function resetNoSocketNotice(): void {
+  saidNoSocket = false;
+}
+
 /**
  * After ssh2's 'connect': whether the server has sent nothing at all yet, read from the TCP socket ssh2
- * dialed (`_sock`, as CheckHostIP reads it). Zero bytes, not "no SSH-2.0 line": a server that sent
- * anything (garbage, an HTTP reply) is not this cheap case. Undefined, with one debug line, when ssh2
- * keeps no net.Socket there: then nothing is classified as closed before the banner.
+ * dialed (ssh2-socket.ts, as CheckHostIP reads it). Zero bytes, not "no SSH-2.0 line": a server that sent
+ * anything (garbage, an HTTP reply) is not this cheap case. Undefined, with one debug line per process,
+ * when ssh2 keeps no net.Socket there: then nothing is classified as closed before the banner.
  */
-export function silentPeer(client: object, log?: (message: string) => void): (() => boolean) | undefined {
-  const sock = (client as { _sock?: unknown })._sock;
+export function silentPeer(sock: unknown, log?: (message: string) => void): (() => boolean) | undefined {
   if (!(sock instanceof Socket)) {
     if (!saidNoSocket)
       log?.('ssh2 has no _sock socket: a close before the SSH banner is retried as any failure');
@@ -139,6 +150,17 @@ export function handshakeTimeoutError(target: SshTarget, timeoutMs: number): Tun
   return connectError(target, `no SSH handshake within ${Math.round(timeoutMs / 1000)} s (ConnectTimeout)`);
 }
 
+// ssh2 reports a close before the banner as a codeless "Connection lost before handshake" (level protocol;
+// its only codeless error there, so the text is checked), a reset as ECONNRESET or EPIPE; a reset that
+// beats Node's connect event (a proxy that accepts and resets at once) fails connect() itself. Any other
+// code (a timeout, no route) keeps its own meaning even with nothing read.
+function endedBeforeIdent(error: Ssh2Error, code: string | undefined, context: ConnectErrorContext): boolean {
+  if (code === 'ECONNRESET' && error.syscall === 'connect') return true;
+  if (!context.beforeIdent) return false;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return true;
+  return error.code === undefined && error.message === 'Connection lost before handshake';
+}
+
 /** Everything before 'ready' that is neither a host-key refusal nor an auth failure. */
 export function mapConnectError(
   target: SshTarget,
@@ -154,10 +176,8 @@ export function mapConnectError(
     .join(' | ');
   const proxy = proxied ? ` (proxy: ${remoteText(proxied)})` : '';
   const said = remoteText(error.message);
-  // ssh2 reports such a close as "Connection lost before handshake" (level protocol), a reset as ECONNRESET;
-  // a reset that beats Node's connect event (a proxy that accepts and resets at once) fails connect() itself.
-  if (context.beforeIdent || (code === 'ECONNRESET' && error.syscall === 'connect'))
-    return closedBeforeIdentError(target, { how: code === 'ECONNRESET' ? 'reset' : 'closed', cause: error });
+  if (endedBeforeIdent(error, code, context))
+    return closedBeforeIdentError(target, { how: code === undefined ? 'closed' : 'reset', cause: error });
   if (code && NETWORK_CAUSES[code]) {
     const hint = hostUnreachable(target, error, platform);
     return connectError(target, `${NETWORK_CAUSES[code]}${proxy}`, { cause: error, hint });

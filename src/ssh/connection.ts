@@ -15,6 +15,7 @@ import { keepaliveCountsData, pingServer } from './keepalive.js';
 import { bufferPadding } from './padding.js';
 import { type LoginObservation, observingAuth, probeVerifier } from './probe.js';
 import { resolveTarget } from './ssh-config.js';
+import { ssh2Socket } from './ssh2-socket.js';
 import { openTransport, type Transport } from './transport.js';
 import type { AskSecret, CloseReason, ExecOptions, ExecResult, SshLink, SshTarget } from './types.js';
 
@@ -165,7 +166,7 @@ class Ssh2Connection implements SshLink {
     private readonly options: OpenConnectionOptions,
   ) {
     // ssh2 writes each packet with its own socket.write; batch them per turn like OpenSSH's poll loop.
-    const sock = (client as unknown as { _sock?: unknown })._sock;
+    const sock = ssh2Socket(client);
     if (sock instanceof Writable) coalesceWrites(sock);
     // ssh2 draws each packet's padding with its own randomFillSync (~3 µs a call); draw it from a pool.
     bufferPadding(client, { log: options.log });

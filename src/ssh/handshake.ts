@@ -17,6 +17,7 @@ import {
   silentPeer,
 } from './connect-errors.js';
 import type { HostVerifier } from './host-key.js';
+import { ssh2Socket } from './ssh2-socket.js';
 import type { SshTarget } from './types.js';
 
 export type Client = InstanceType<typeof ssh2.Client>;
@@ -117,8 +118,7 @@ function connectConfig(input: HandshakeInput): ConnectConfig {
 /** Every way a handshake can end before 'ready', turned into one error for `fail`. */
 function watchFailures(client: Client, input: HandshakeInput, fail: (error: unknown) => void): void {
   let kexDone = false;
-  // Only where ssh2 dialed the TCP itself: a ProxyCommand or ProxyJump that closes before the banner may
-  // have logged in to a jump host on the way, which is not free to retry (connect-errors.ts).
+  // Only where ssh2 dialed the TCP itself (connect-errors.ts says why).
   let silent: (() => boolean) | undefined;
   const beforeIdent = () => silent?.() === true;
   client.on('handshake', () => {
@@ -126,10 +126,10 @@ function watchFailures(client: Client, input: HandshakeInput, fail: (error: unkn
   });
   // CheckHostIP needs the server's address before KEX; only a direct TCP socket has a meaningful one.
   client.once('connect', () => {
-    const sock = (client as unknown as { _sock?: unknown })._sock;
+    const sock = ssh2Socket(client);
     if (input.sock) return;
     input.verifier.setRemoteAddress?.(sock instanceof Socket ? sock.remoteAddress : undefined);
-    silent = silentPeer(client, (message) => input.log?.('debug', message));
+    silent = silentPeer(sock, (message) => input.log?.('debug', message));
   });
   client.on('error', (error: Ssh2Error) => {
     // An agent that fails to sign is not fatal: ssh2 moves on to the next key.

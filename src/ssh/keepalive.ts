@@ -11,6 +11,7 @@
 // that is also a want-reply global request, `unforwardIn` of a forward we never asked for
 // (`cancel-tcpip-forward`; sshd answers REQUEST_FAILURE and changes nothing), and one debug line says so.
 import type { Client, Log } from './handshake.js';
+import { ssh2Socket } from './ssh2-socket.js';
 
 /** How the ping ended: the server answered (the link works), or the connection is gone. */
 export type PingOutcome = 'answered' | 'not-connected';
@@ -48,7 +49,7 @@ export function pingServer(client: Client, log?: Log): Promise<PingOutcome> {
   if (missing !== undefined) return pingThroughCancel(client, missing, log);
   const internals = client as unknown as ClientInternals;
   // ssh2's keepalive does not ping a socket that is no longer writable: no reply could come.
-  const sock = (client as unknown as { _sock?: unknown })._sock;
+  const sock = ssh2Socket(client);
   if (isObject(sock) && sock.writable === false) return Promise.resolve('not-connected');
   return new Promise((resolve) => {
     // ssh2 calls it with true (REQUEST_FAILURE), false (REQUEST_SUCCESS) or an Error (disconnected).

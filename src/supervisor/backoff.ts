@@ -19,19 +19,24 @@ export interface BackoffOptions {
 export const DEFAULT_INITIAL_DELAY_MS = 250;
 export const DEFAULT_MAX_DELAY_MS = 30_000;
 
-// The codes that say nothing that speaks SSH answered: a refused connect (Node's), or a connection closed
+// How an attempt reached nothing that speaks SSH: a refused connect (Node's code), or a connection closed
 // or reset before the server's identification string (ssh/connect-errors.ts NO_SSH_IDENT; the supervisor
 // does not import the ssh layer, so the string is repeated here and a test ties the two together).
-const UNREACHED_CODES = new Set(['ECONNREFUSED', 'ENOSSHIDENT']);
+export type Unreached = 'refused' | 'closed-before-ident';
+const UNREACHED_CODES: Record<string, Unreached> = {
+  ECONNREFUSED: 'refused',
+  ENOSSHIDENT: 'closed-before-ident',
+};
 
 /** Such a code anywhere in the error's cause chain (TunnelError wraps ssh2's socket error). */
-export function nothingAnswered(error: unknown): boolean {
+export function nothingAnswered(error: unknown): Unreached | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth += 1) {
-    if (UNREACHED_CODES.has((current as { code?: unknown }).code as string)) return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && Object.hasOwn(UNREACHED_CODES, code)) return UNREACHED_CODES[code];
     current = (current as { cause?: unknown }).cause;
   }
-  return false;
+  return undefined;
 }
 
 export class Backoff {
@@ -62,7 +67,7 @@ export class Backoff {
     return this.previousDelayMs;
   }
 
-  /** A delay of 1–2 × the initial one that does not grow the backoff (retrying a refused connect). */
+  /** A delay of 1–2 × the initial one that does not grow the backoff (retry-policy.ts: a quick retry). */
   nextQuick(): number {
     this.attempts += 1;
     return Math.round(this.initialDelayMs * (1 + this.random()));

@@ -139,11 +139,9 @@ export class Supervisor<C extends SupervisedConnection> {
     try {
       connection = await openUnlessAborted((abort) => this.ports.connect(abort), signal);
     } catch (error) {
-      return {
-        error: errorFromThrown(error, now()),
-        connectedForMs: undefined,
-        unreached: nothingAnswered(error),
-      };
+      const failure = errorFromThrown(error, now());
+      const authFailed = failure.code === 'SSH_AUTH';
+      return { error: failure, connectedForMs: undefined, unreached: nothingAnswered(error), authFailed };
     }
     this.connection = connection;
     try {

@@ -1,6 +1,6 @@
 // A real sshd behind a TCP relay that accepts first (as a TCP proxy, docker's port forward or the bench's
 // delay relay do): while sshd is down, a connect is accepted and closed before any SSH banner, which the
-// supervisor retries as cheaply as a refusal (retry-policy.ts); once sshd is back, the same relay logs in.
+// supervisor retries as quickly as a refusal after a lost connection (retry-policy.ts rule 2); once sshd is back, the same relay logs in.
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -64,7 +64,7 @@ describe.skipIf(!sshdAvailable())('sshd down behind a TCP relay', () => {
       (caught: unknown) => caught,
     )) as Error;
     expect(error.message).toContain('before the server sent its SSH identification');
-    expect(nothingAnswered(error)).toBe(true);
+    expect(nothingAnswered(error)).toBe('closed-before-ident');
     await local?.sshd.restart();
     const connection = await openConnection(target, { hostKeyPolicy: { acceptNewHostKey: false } });
     connection.close();

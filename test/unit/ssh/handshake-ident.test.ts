@@ -1,18 +1,25 @@
 // How an attempt that ends before login is classified, from what real loopback TCP servers do: a TCP
 // proxy in front of a stopped sshd accepts and closes (or resets) before any SSH banner, which the
-// supervisor retries as cheaply as a refusal; a server that said SSH-2.0-… and then closed is an
-// ordinary failure, and so is a ProxyCommand that closes (a jump host may have been logged in to).
+// supervisor may retry as quickly as a refusal (retry-policy.ts rule 2); a server that said SSH-2.0-… and then closed is an
+// ordinary failure, and so is a stream handed to ssh2 that closes so (connect-errors.ts says why).
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthPlan } from '../../../src/ssh/auth.js';
-import { NO_SSH_IDENT, silentPeer } from '../../../src/ssh/connect-errors.js';
+import {
+  mapConnectError,
+  NO_SSH_IDENT,
+  resetNoSocketNotice,
+  silentPeer,
+} from '../../../src/ssh/connect-errors.js';
 import { handshake, PausableDeadline } from '../../../src/ssh/handshake.js';
 import type { SshTarget } from '../../../src/ssh/types.js';
 import { nothingAnswered } from '../../../src/supervisor/backoff.js';
 
 const servers: net.Server[] = [];
 const sockets = new Set<net.Socket>();
+
+beforeEach(() => resetNoSocketNotice());
 
 afterEach(async () => {
   for (const socket of sockets) socket.destroy();
@@ -32,7 +39,7 @@ async function serve(onSocket: (socket: net.Socket) => void): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-function attempt(port: number, sock?: PassThrough): Promise<unknown> {
+function attempt(port: number, sock?: net.Socket): Promise<unknown> {
   const target = { alias: 'devserver', hostName: '127.0.0.1', port, user: 'dev' } as SshTarget;
   return handshake({
     target,
@@ -50,49 +57,61 @@ describe('an attempt that ends before login', () => {
     const port = await serve((socket) => socket.end());
     const error = (await attempt(port)) as Error;
     expect(error.message).toContain('closed before the server sent its SSH identification');
-    expect(nothingAnswered(error)).toBe(true);
+    expect(nothingAnswered(error)).toBe('closed-before-ident');
   });
 
   it('accepted and reset before the banner: the same', async () => {
     const port = await serve((socket) => socket.resetAndDestroy());
     const error = (await attempt(port)) as Error;
     expect(error.message).toContain('reset before the server sent its SSH identification');
-    expect(nothingAnswered(error)).toBe(true);
+    expect(nothingAnswered(error)).toBe('closed-before-ident');
   });
 
   it('a server that sent its SSH banner and then closed reached SSH: an ordinary failure', async () => {
     const port = await serve((socket) => socket.end('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'));
     const error = (await attempt(port)) as Error;
     expect(error.message).toContain('connection closed during login');
-    expect(nothingAnswered(error)).toBe(false);
+    expect(nothingAnswered(error)).toBe(undefined);
   });
 
-  it('a ProxyCommand stream that closes before the banner stays an ordinary failure', async () => {
-    const sock = new PassThrough();
-    const pending = attempt(22, sock);
-    sock.end();
-    expect(nothingAnswered(await pending)).toBe(false);
+  it('a stream we handed ssh2 (ProxyCommand, a jump) that closes before the banner stays an ordinary failure', async () => {
+    // A real TCP socket, so only the "ssh2 dialed it itself" rule keeps it ordinary.
+    const port = await serve((socket) => socket.end());
+    const sock = net.connect(port, '127.0.0.1');
+    sockets.add(sock);
+    await new Promise((resolve) => sock.once('connect', resolve));
+    const error = (await attempt(22, sock)) as Error;
+    expect(error.message).not.toContain('identification');
+    expect(nothingAnswered(error)).toBe(undefined);
   });
 
   it('refused (nothing listens) is still told apart by its ECONNREFUSED', async () => {
-    const port = await serve(() => {});
-    await new Promise((resolve) => servers.pop()?.close(resolve));
-    expect(nothingAnswered(await attempt(port))).toBe(true);
+    // Port 1: nothing listens there, and no unprivileged process (another test worker) can take it.
+    expect(nothingAnswered(await attempt(1))).toBe('refused');
+  });
+
+  it('a timeout or no route with nothing read keeps its own meaning', () => {
+    const target = { alias: 'devserver', hostName: '127.0.0.1', port: 22, user: 'dev' } as SshTarget;
+    for (const code of ['ETIMEDOUT', 'EHOSTUNREACH']) {
+      const error = mapConnectError(target, Object.assign(new Error(code), { code }), { beforeIdent: true });
+      expect(nothingAnswered(error)).toBe(undefined);
+      expect(error.message).not.toContain('identification');
+    }
   });
 });
 
 describe('silentPeer', () => {
   it('reads the bytes received on the TCP socket ssh2 dialed', () => {
     const sock = new net.Socket();
-    const silent = silentPeer({ _sock: sock });
+    const silent = silentPeer(sock);
     expect(silent?.()).toBe(true);
     expect(NO_SSH_IDENT).toBe('ENOSSHIDENT');
   });
 
   it('without that socket (another ssh2) it classifies nothing and says so once', () => {
     const log = vi.fn();
-    expect(silentPeer({}, log)).toBeUndefined();
-    expect(silentPeer({ _sock: new PassThrough() }, log)).toBeUndefined();
+    expect(silentPeer(undefined, log)).toBeUndefined();
+    expect(silentPeer(new PassThrough(), log)).toBeUndefined();
     expect(log).toHaveBeenCalledOnce();
     expect(log.mock.calls[0]?.[0]).toContain('_sock');
   });

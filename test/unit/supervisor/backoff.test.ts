@@ -69,14 +69,14 @@ describe('Backoff.nextQuick and nothingAnswered', () => {
     const wrapped = new TunnelError('SSH_CONNECT', 'Cannot connect to dev: connection refused', {
       cause: socketError,
     });
-    expect(nothingAnswered(socketError)).toBe(true);
-    expect(nothingAnswered(wrapped)).toBe(true);
-    expect(nothingAnswered(new Error('connect ECONNREFUSED 10.0.0.1:22'))).toBe(false);
-    expect(nothingAnswered(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }))).toBe(false);
-    expect(nothingAnswered(undefined)).toBe(false);
+    expect(nothingAnswered(socketError)).toBe('refused');
+    expect(nothingAnswered(wrapped)).toBe('refused');
+    expect(nothingAnswered(new Error('connect ECONNREFUSED 10.0.0.1:22'))).toBeUndefined();
+    expect(nothingAnswered(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }))).toBeUndefined();
+    expect(nothingAnswered(undefined)).toBeUndefined();
     const loop: { code?: string; cause?: unknown } = {};
     loop.cause = loop;
-    expect(nothingAnswered(loop)).toBe(false);
+    expect(nothingAnswered(loop)).toBeUndefined();
   });
 
   it("finds the ssh layer's closed-before-identification code the same way (it is repeated there)", () => {
@@ -84,8 +84,8 @@ describe('Backoff.nextQuick and nothingAnswered', () => {
       code: NO_SSH_IDENT,
     });
     const wrapped = new TunnelError('SSH_CONNECT', 'Cannot connect to dev: closed', { cause: marker });
-    expect(nothingAnswered(wrapped)).toBe(true);
+    expect(nothingAnswered(wrapped)).toBe('closed-before-ident');
     const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
-    expect(nothingAnswered(new TunnelError('SSH_CONNECT', 'reset', { cause: reset }))).toBe(false);
+    expect(nothingAnswered(new TunnelError('SSH_CONNECT', 'reset', { cause: reset }))).toBeUndefined();
   });
 });

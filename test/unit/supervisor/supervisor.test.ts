@@ -190,6 +190,28 @@ describe('Supervisor: connecting and reconnecting', () => {
     await supervisor.stop();
   });
 
+  it('a refused login after losing a connection meets the growing backoff, not the 2 s cap', async () => {
+    const { supervisor, steps } = harness({ backoff: { random: () => 0.999999 } });
+    const next = () =>
+      Date.parse((supervisor.snapshot().state as { nextAttemptAt: string }).nextAttemptAt) - Date.now();
+    const served = new FakeConnection('served');
+    const denied = () => new TunnelError('SSH_AUTH', 'Permission denied (publickey)');
+    steps.push(served, denied(), denied(), denied());
+    void supervisor.start();
+    await settle();
+    await vi.advanceTimersByTimeAsync(5_000);
+    served.end({ kind: 'remote', message: 'account locked' });
+    await settle();
+    const delays = [next()];
+    for (let i = 0; i < 3; i += 1) {
+      await vi.advanceTimersByTimeAsync(delays[i] ?? 0);
+      await settle();
+      delays.push(next());
+    }
+    expect(delays).toEqual([500, 750, 2250, 6750]);
+    await supervisor.stop();
+  });
+
   it('retries a refused connect every 0.25–0.5 s for a minute (sshd restarting), then backs off', async () => {
     const { supervisor, steps, ports } = harness({ backoff: { random: () => 0.999999 } });
     const refused = () =>
