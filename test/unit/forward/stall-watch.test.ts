@@ -83,3 +83,54 @@ describe('StallWatch', () => {
     expect(stalled).toEqual([]);
   });
 });
+
+describe('StallWatch, a callback that re-enters or throws', () => {
+  it('a start() from the stall callback arms no second timer, and clear() then disarms everything', () => {
+    const { clock, advance, armed } = fakeClock();
+    const stalled: string[] = [];
+    const watch = new StallWatch<string>(
+      2000,
+      (key) => {
+        stalled.push(key);
+        if (key === 'a') watch.start('retry');
+      },
+      clock,
+    );
+    watch.start('a');
+    advance(500);
+    watch.start('b');
+    advance(1500);
+    expect(stalled).toEqual(['a']);
+    expect(armed()).toBe(1);
+    advance(500);
+    expect(stalled).toEqual(['a', 'b']);
+    advance(1500);
+    expect(stalled).toEqual(['a', 'b', 'retry']);
+    watch.start('c');
+    watch.clear();
+    expect(armed()).toBe(0);
+    advance(10_000);
+    expect(stalled).toEqual(['a', 'b', 'retry']);
+  });
+
+  it('a throwing callback does not stop the other opens, due now or later, from being reported', () => {
+    const { clock, advance } = fakeClock();
+    const stalled: string[] = [];
+    const watch = new StallWatch<string>(
+      2000,
+      (key) => {
+        stalled.push(key);
+        if (key === 'a') throw new Error('callback failed');
+      },
+      clock,
+    );
+    watch.start('a');
+    watch.start('b');
+    advance(500);
+    watch.start('c');
+    expect(() => advance(1500)).toThrow('callback failed');
+    expect(stalled).toEqual(['a', 'b']);
+    advance(500);
+    expect(stalled).toEqual(['a', 'b', 'c']);
+  });
+});
