@@ -131,10 +131,22 @@ function ratioRow(section: ResultsSection, goal: RatioGoal): (string | number)[]
   const pick = goal.better === 'higher' ? Math.max : Math.min;
   const bestValue = pick(...rivals.map((r) => r[1]));
   const best = rivals.find((r) => r[1] === bestValue)!;
-  const ratio = Number((tunnel / best[1]).toFixed(2));
-  const met = goal.better === 'higher' ? ratio >= goal.goal : ratio <= goal.goal;
+  const ratio = tunnel / best[1];
+  const judge = (r: number) => (goal.better === 'higher' ? r >= goal.goal : r <= goal.goal);
+  // Judged on the unrounded ratio: rounded to 2 decimals, a tunnel 0.4% worse (0.996, 1.004) read 1.00, met.
+  const met = judge(ratio);
   const sign = goal.better === 'higher' ? '≥' : '≤';
-  return [goal.label, tunnel, `${best[1]} (${best[0]})`, ratio, `${sign} ${goal.goal}`, verdict(met)];
+  const shown = displayed(ratio, (r) => judge(r) === met);
+  return [goal.label, tunnel, `${best[1]} (${best[0]})`, shown, `${sign} ${goal.goal}`, verdict(met)];
+}
+
+/** The ratio to 2 decimals, or to as many more as it takes not to contradict its verdict (0.996, not 1). */
+function displayed(ratio: number, agrees: (rounded: number) => boolean): number {
+  for (let digits = 2; digits <= 6; digits++) {
+    const rounded = Number(ratio.toFixed(digits));
+    if (agrees(rounded)) return rounded;
+  }
+  return ratio;
 }
 
 function absoluteRow(section: ResultsSection, goal: AbsoluteGoal): (string | number)[] | undefined {

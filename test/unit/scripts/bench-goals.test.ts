@@ -66,6 +66,22 @@ describe('the goals table', () => {
     expect(row('new connection p99, bare')?.slice(2)).toEqual(['2.24 (ssh)', 1.12, '≤ 1.2', 'met']);
   });
 
+  it('judges the unrounded ratio: 0.4% worse than OpenSSH is NOT MET, and shown so (not as 1)', () => {
+    const close: ResultsSection = {
+      ...throughput,
+      rows: [
+        ['tunnel', 498, 502, 1.004, 1],
+        ['ssh', 400, 350, 2, 2],
+        ['ssh-gcm', 500, 500, 1, 1],
+      ],
+    };
+    const rows = goalsSection([close])?.rows ?? [];
+    const byLabel = (label: string) => rows.find((r) => r[0] === label)?.slice(2);
+    expect(byLabel('single stream down, bare')).toEqual(['500 (ssh-gcm)', 0.996, '≥ 1', 'NOT MET']);
+    expect(byLabel('single stream up, bare')).toEqual(['500 (ssh-gcm)', 1, '≥ 1', 'met']);
+    expect(byLabel('client CPU per GiB, bare')).toEqual(['1 (ssh-gcm)', 1.004, '≤ 1', 'NOT MET']);
+  });
+
   it('judges recovery and idle memory by their absolute goals', () => {
     expect(row('recovery, +20 ms, max')?.slice(1)).toEqual([2242, '', '', '≤ 1000 ms', 'NOT MET']);
     expect(row('agent RSS idle')?.slice(1)).toEqual([48.2, '', '', '≤ 50 MiB', 'met']);
