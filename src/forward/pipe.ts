@@ -88,11 +88,15 @@ export function pipeBoth(socket: Socket, channel: Duplex, meter: PipeMeter): Pro
  */
 function pumpToChannel(socket: Socket, channel: Duplex, { counters, onActivity }: PipeMeter): void {
   socket.on('data', (chunk: Buffer) => {
+    // ssh2 ends a channel's writable side itself when the server closes it: what the client still sends
+    // is dropped, not an error, and not counted as sent; the socket stops reading, as pipe() paused it
+    // when it unpiped on 'finish'.
+    if (channel.writableEnded) {
+      socket.pause();
+      return;
+    }
     counters.bytesOut += chunk.length;
     onActivity?.();
-    // ssh2 ends a channel's writable side itself when the server closes it: what the client still sends
-    // is dropped (pipe() unpiped on 'finish'), not an error.
-    if (channel.writableEnded) return;
     if (!channel.write(chunk)) socket.pause();
   });
   channel.on('drain', () => socket.resume());
