@@ -108,6 +108,8 @@ export function allocPacket(layout: PacketLayout, pool: PaddingPool, payloadLen:
 const patched = new WeakSet<object>();
 let fallbackLogged = false;
 
+// Not control/validate.ts's isObject: ssh/ may not import control/ (the layers block; the layering test
+// fails on it). window.ts and keepalive.ts keep the same private copy; one exported from ssh/ is the fix.
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
