@@ -3,6 +3,7 @@
 // served connection gets its own SSH channel; a refused channel closes that one client, never the
 // listener or the session. Owns its sockets: stop() closes the server and every connection it accepted.
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../config/defaults.js';
 import { describeError } from '../errors.js';
 import type { ForwardSpec } from '../plan/types.js';
@@ -12,36 +13,25 @@ import { listenExclusive } from './listen.js';
 import { pipeBoth } from './pipe.js';
 import { reclaimAfterLeftBehind } from './reclaim.js';
 import { StallWatch } from './stall-watch.js';
+import { ListenerStats } from './stats.js';
 import {
   type ChannelOpener,
   DEFAULT_STALL_AFTER_MS,
   emptyStats,
   type ForwardLog,
   type ForwardSnapshot,
+  isLinkFailure,
+  LINK_RETRY_MS,
   type ListenerOptions,
+  LOCAL_HIGH_WATER_MARK,
   openFailure,
 } from './types.js';
 
 export { emptyStats };
 
-/** How soon a client whose channel failed with the link is tried again (on the then current link). */
-const LINK_RETRY_MS = 1_000;
-/**
- * Local sockets buffer up to this much before reporting backpressure (Node's default is 16 KiB): one 64 KiB
- * read from the SSH socket carries two 32 KiB payloads, and both should leave in one coalesced writev.
- */
-const LOCAL_HIGH_WATER_MARK = 256 * 1024;
-
 /** One try at a channel for a socket; a socket handed to a new opener gets a new one. */
 interface Attempt {
   socket: net.Socket;
-}
-
-const isoTime = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-
-/** The SSH layer marks open failures the server never answered (timeout, connection gone). */
-function isLinkFailure(error: unknown): boolean {
-  return (error as { linkDown?: unknown } | undefined)?.linkDown === true;
 }
 
 export class ForwardListener {
@@ -54,13 +44,7 @@ export class ForwardListener {
   private readonly opening = new Map<net.Socket, Attempt>();
   private readonly stalls: StallWatch<Attempt>;
   private readonly piped = new Set<net.Socket>();
-  private readonly stats = emptyStats();
-  /**
-   * Epoch ms of stats.lastActivityAt and stats.remoteCheckedAt, formatted only in snapshot(): two or three
-   * Date#toISOString per connection showed in the setup profile, and nothing reads them in between.
-   */
-  private lastActivityMs: number | undefined;
-  private remoteCheckedMs: number | undefined;
+  private readonly stats: ListenerStats;
   private readonly holdTimeoutMs: number;
   private listening = false;
 
@@ -72,10 +56,11 @@ export class ForwardListener {
   ) {
     this.current = spec;
     this.holdTimeoutMs = options.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS;
+    this.stats = new ListenerStats(options.onActivity);
     this.stalls = new StallWatch(options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS, (attempt) => {
       if (this.opening.get(attempt.socket) === attempt) this.options.onStall?.(this.spec);
     });
-    this.held = new HeldClients(this.holdTimeoutMs, this.stats, {
+    this.held = new HeldClients(this.holdTimeoutMs, this.stats.counters, {
       retry: (socket) => this.serveOrHold(socket),
       timedOut: (socket) => this.timedOut(socket),
     });
@@ -89,13 +74,13 @@ export class ForwardListener {
       forwardId: spec.id,
       maxConnections: options.maxConnections,
       log,
-      recordError: (message) => this.recordError(message),
+      recordError: (message) => this.stats.recordError(message),
     });
   }
 
   async start(): Promise<void> {
     await listenExclusive(this.server, this.spec.localAddress, this.spec.localPort);
-    this.server.on('error', (error) => this.recordError(`listener: ${describeError(error)}`));
+    this.server.on('error', (error) => this.stats.recordError(`listener: ${describeError(error)}`));
     this.listening = true;
   }
 
@@ -138,41 +123,25 @@ export class ForwardListener {
     if (spec.localPort !== this.current.localPort)
       throw new Error(`retarget of ${spec.id} to another local port (${spec.localPort})`);
     this.current = spec;
-    this.stats.remoteAnswers = undefined;
-    this.remoteCheckedMs = undefined;
-    this.stats.remoteError = undefined;
+    this.stats.forgetRemote();
   }
 
   /** Records whether the dev-server end accepted a connection (a served client or a health check). */
   recordRemote(answers: boolean, error?: string): void {
-    this.stats.remoteAnswers = answers;
-    this.remoteCheckedMs = Date.now();
-    this.stats.remoteError = answers ? undefined : error;
-    this.options.onActivity?.();
+    this.stats.recordRemote(answers, error);
   }
 
   snapshot(): ForwardSnapshot {
-    const stats = { ...this.stats };
-    stats.lastActivityAt = isoTime(this.lastActivityMs);
-    stats.remoteCheckedAt = isoTime(this.remoteCheckedMs);
-    return { spec: this.spec, state: this.listening ? 'listening' : 'stopped', stats };
-  }
-
-  private recordError(message: string): void {
-    this.stats.lastError = message;
-    this.stats.lastErrorAt = new Date().toISOString();
-    this.options.onActivity?.();
+    return { spec: this.spec, state: this.listening ? 'listening' : 'stopped', stats: this.stats.snapshot() };
   }
 
   private accept(socket: net.Socket): void {
-    this.stats.total += 1;
-    this.stats.open += 1;
-    this.lastActivityMs = Date.now();
+    this.stats.accepted();
     this.sockets.add(socket);
     this.held.accepted(socket);
     // Until the pipe owns the socket (and reports its errors), a client reset must not crash us.
     socket.on('error', (error) => {
-      if (!this.piped.has(socket)) this.recordError(`client: ${describeError(error)}`);
+      if (!this.piped.has(socket)) this.stats.recordError(`client: ${describeError(error)}`);
     });
     socket.once('close', () => this.release(socket));
     // Paused: bytes wait in the kernel until a channel exists, however long that takes.
@@ -191,8 +160,8 @@ export class ForwardListener {
   }
 
   private timedOut(socket: net.Socket): void {
-    this.stats.heldTimedOut += 1; // recordError below tells the feed.
-    this.recordError(`session down for ${this.holdTimeoutMs} ms; closed a waiting client`);
+    this.stats.counters.heldTimedOut += 1; // recordError below tells the feed.
+    this.stats.recordError(`session down for ${this.holdTimeoutMs} ms; closed a waiting client`);
     this.log('warn', 'closed a client that waited too long for the session to come back', {
       forward: this.spec.id,
       holdTimeoutMs: this.holdTimeoutMs,
@@ -209,27 +178,10 @@ export class ForwardListener {
     opener(this.spec, source).then(
       (channel) => {
         this.stalls.stop(attempt);
-        this.recordRemote(true);
+        this.stats.recordRemote(true);
         // Stale: the client left, or the opener changed and the socket was handed to the new one.
-        if (!current() || socket.destroyed) {
-          channel.destroy();
-          return;
-        }
-        this.opening.delete(socket);
-        this.held.forget(socket);
-        this.piped.add(socket);
-        socket.resume();
-        pipeBoth(socket, channel, { counters: this.stats, onActivity: this.options.onActivity }).then(
-          ({ error, leftBehind }) => {
-            if (error) this.recordError(describeError(error));
-            if (leftBehind > 0) (this.options.onLeftBehind ?? reclaimAfterLeftBehind)(leftBehind);
-            this.piped.delete(socket);
-            this.lastActivityMs = Date.now();
-            this.release(socket);
-            // The socket's close may have been released (and reported) already: this time is news too.
-            this.options.onActivity?.();
-          },
-        );
+        if (!current() || socket.destroyed) channel.destroy();
+        else this.pipeFor(socket, channel);
       },
       (error: unknown) => {
         this.stalls.stop(attempt);
@@ -237,22 +189,41 @@ export class ForwardListener {
         this.opening.delete(socket);
         if (isLinkFailure(error)) {
           // Not the forward's fault: hold the client and retry it on the then current connection.
-          this.recordError(`waiting for the SSH connection: ${describeError(error)}`);
+          this.stats.recordError(`waiting for the SSH connection: ${describeError(error)}`);
           this.options.onStall?.(this.spec);
           this.held.hold(socket, LINK_RETRY_MS);
           return;
         }
-        this.recordRemote(false, describeError(error));
+        this.stats.recordRemote(false, describeError(error));
         this.refused(socket, error);
       },
     );
   }
 
+  /** The channel is open: the socket, paused until now, is joined to it until either side closes. */
+  private pipeFor(socket: net.Socket, channel: Duplex): void {
+    this.opening.delete(socket);
+    this.held.forget(socket);
+    this.piped.add(socket);
+    socket.resume();
+    pipeBoth(socket, channel, { counters: this.stats.counters, onActivity: this.options.onActivity }).then(
+      ({ error, leftBehind }) => {
+        if (error) this.stats.recordError(describeError(error));
+        if (leftBehind > 0) (this.options.onLeftBehind ?? reclaimAfterLeftBehind)(leftBehind);
+        this.piped.delete(socket);
+        this.stats.pipeEnded();
+        this.release(socket);
+        // The socket's close may have been released (and reported) already: this time is news too.
+        this.options.onActivity?.();
+      },
+    );
+  }
+
   private refused(socket: net.Socket, error: unknown): void {
-    this.stats.failed += 1;
+    this.stats.counters.failed += 1;
     // `dev server refused 172.18.0.3:31742`, or for a pod forward `pod port-forward to ns/svc:9000 failed`.
     const failure = openFailure(this.spec);
-    this.recordError(`${failure}: ${describeError(error)}`);
+    this.stats.recordError(`${failure}: ${describeError(error)}`);
     this.log('warn', `${failure}; closed the client`, {
       forward: this.spec.id,
       error: describeError(error),
@@ -262,7 +233,7 @@ export class ForwardListener {
 
   private dropPiped(): void {
     if (this.piped.size === 0) return;
-    this.stats.dropped += this.piped.size;
+    this.stats.counters.dropped += this.piped.size;
     this.log('warn', `${this.piped.size} open connection(s) lost with the SSH connection`, {
       forward: this.spec.id,
     });
@@ -276,9 +247,6 @@ export class ForwardListener {
     this.held.forget(socket);
     this.opening.delete(socket);
     this.piped.delete(socket);
-    if (this.sockets.delete(socket)) {
-      this.stats.open -= 1;
-      this.options.onActivity?.();
-    }
+    if (this.sockets.delete(socket)) this.stats.closed();
   }
 }

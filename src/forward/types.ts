@@ -70,6 +70,11 @@ export interface ForwardSnapshot {
 /** Opens a channel to the dev-server end of a forward. Rejects when the dev server refuses. */
 export type ChannelOpener = (spec: ForwardSpec, source: { address: string; port: number }) => Promise<Duplex>;
 
+/** The SSH layer marks open failures the server never answered (timeout, connection gone). */
+export function isLinkFailure(error: unknown): boolean {
+  return (error as { linkDown?: unknown } | undefined)?.linkDown === true;
+}
+
 export type ForwardLog = (level: 'info' | 'warn' | 'error', message: string, fields?: object) => void;
 
 export interface ListenerOptions {
@@ -105,3 +110,12 @@ export const DEFAULT_MAX_CONNECTIONS = 4096;
 export const REFUSED_LOG_INTERVAL_MS = 60_000;
 
 export const DEFAULT_STALL_AFTER_MS = 2_000;
+
+/** How soon a client whose channel failed with the link is tried again (on the then current link). */
+export const LINK_RETRY_MS = 1_000;
+
+/**
+ * Local sockets buffer up to this much before reporting backpressure (Node's default is 16 KiB): one 64 KiB
+ * read from the SSH socket carries two 32 KiB payloads, and both should leave in one coalesced writev.
+ */
+export const LOCAL_HIGH_WATER_MARK = 256 * 1024;
