@@ -15,7 +15,7 @@ import { keepaliveCountsData, pingServer } from './keepalive.js';
 import { bufferPadding } from './padding.js';
 import { type LoginObservation, observingAuth, probeVerifier } from './probe.js';
 import { resolveTarget } from './ssh-config.js';
-import { ssh2Socket } from './ssh2-socket.js';
+import { ssh2Socket } from './ssh2-internals.js';
 import { openTransport, type Transport } from './transport.js';
 import type { AskSecret, CloseReason, ExecOptions, ExecResult, SshLink, SshTarget } from './types.js';
 

@@ -17,7 +17,7 @@ import {
   silentPeer,
 } from './connect-errors.js';
 import type { HostVerifier } from './host-key.js';
-import { ssh2Socket } from './ssh2-socket.js';
+import { ssh2Socket } from './ssh2-internals.js';
 import type { SshTarget } from './types.js';
 
 export type Client = InstanceType<typeof ssh2.Client>;

@@ -11,7 +11,7 @@
 // that is also a want-reply global request, `unforwardIn` of a forward we never asked for
 // (`cancel-tcpip-forward`; sshd answers REQUEST_FAILURE and changes nothing), and one debug line says so.
 import type { Client, Log } from './handshake.js';
-import { ssh2Socket } from './ssh2-socket.js';
+import { isObject, ssh2Socket } from './ssh2-internals.js';
 
 /** How the ping ended: the server answered (the link works), or the connection is gone. */
 export type PingOutcome = 'answered' | 'not-connected';
@@ -26,10 +26,6 @@ interface ClientInternals {
 const FALLBACK_ADDRESS = 'tunnel-keepalive.invalid';
 
 let fallbackLogged = false;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
 
 /** Why the client cannot take the hook, or undefined when it can. */
 function missingInternals(client: unknown): string | undefined {

@@ -21,6 +21,7 @@
 // prototype `allocPacket`, or its layout is not learnable, nothing is patched and one debug line says so.
 import { randomFillSync } from 'node:crypto';
 import type { Log } from './handshake.js';
+import { isObject } from './ssh2-internals.js';
 
 /** Bytes drawn per randomFillSync: one call serves ~1,000–4,000 packets (4–19 padding bytes each). */
 export const PADDING_POOL_SIZE = 16 * 1024;
@@ -107,12 +108,6 @@ export function allocPacket(layout: PacketLayout, pool: PaddingPool, payloadLen:
 
 const patched = new WeakSet<object>();
 let fallbackLogged = false;
-
-// Not control/validate.ts's isObject: ssh/ may not import control/ (the layers block; the layering test
-// fails on it). window.ts and keepalive.ts keep the same private copy; one exported from ssh/ is the fix.
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
 
 /** The live cipher's prototype, its own allocPacket, and why not when they are not what we patch. */
 function liveCipher(client: unknown): { cipher: object; prototype: object; alloc: AllocPacket } | string {

@@ -31,6 +31,7 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { Log } from './handshake.js';
 import { HeldBlocks } from './held-blocks.js';
+import { isObject } from './ssh2-internals.js';
 
 /** OpenSSH grants the window back once more than this many maximum-size packets are consumed. */
 export const ADJUST_AFTER_PACKETS = 3;
@@ -77,10 +78,6 @@ function ssh2Constants(): Ssh2Constants {
 
 function positiveInteger(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
 
 /** Why the channel cannot take the policy, or undefined when it can. */
