@@ -14,9 +14,13 @@
  * this budget, considers optimizing it. At start-up Node's own ES module loader runs two path functions
  * (getPathFromURLPosix, normalizeString) hot enough over the agent's ~60 modules that TurboFan compiles
  * them, and running the compiler once pulls ~4 MiB of its code into the agent's RSS for the days it then
- * sits idle (--trace-opt; idle agent 51.7 → 47.6 MiB, none compiled). With 4× the budget nothing is
- * optimized at start-up, while the data path's functions, called millions of times, are still optimized
- * within the first milliseconds of traffic (bench throughput, setup and HTTP unchanged: docs/performance.md).
+ * sits idle (--trace-opt; idle agent 51.7 → 47.6 MiB, none compiled). 2× (135168) still compiles both
+ * (no RSS gain), 2.5× one, 3× none: 4× keeps a margin as modules are added. The price is a slower warm-up,
+ * once per agent start (same-world A/B against the agent without the flag): the first ~10,000 new
+ * connections cost ~10-40% more agent CPU each (e.g. 880/630/680/565/635 vs 725/570/455/500/500 µs per
+ * connection in 2,000-connection rounds; ~1 s CPU in all; p50 of the first 2,000 1.3-1.75 vs 1.0-1.25 ms),
+ * the first ~0.75 GiB downloaded 5-18% more; after that, CPU per GiB (down/up ~1.5 s), per HTTP request
+ * and per connection are the same as without the flag, within the noise of 3+ alternated rounds.
  * These are V8 flags: a Node that dropped one would refuse to start the agent, so
  * test/unit/agent/node-flags.test.ts starts this Node with them.
  */
