@@ -38,18 +38,17 @@ export class Agent {
   /** Sessions that forwarded at least once: only these are saved (a failed first connect leaves nothing). */
   private readonly established = new WeakSet<ManagedSession>();
   private stopping = false;
-  private readonly saves: Saves;
+  private readonly saves = new Saves((level, message, fields) => this.log(level, message, fields));
   /** Connect requests received and not yet answered (waiting for their host's queue included). */
   private connecting = 0;
   /** Settles when the saved sessions are back (or failed, logged); set by restore() before any await. */
   private restoring: Promise<number> = Promise.resolve(0);
 
+  /** `load` is the session layer's import (a test's gated fake). */
   constructor(
     private readonly log: Logger,
     private readonly load: SessionLoader = loadSessionModule,
-  ) {
-    this.saves = new Saves(log);
-  }
+  ) {}
 
   /**
    * Brings back every saved session (restore.ts). Sets `restoring` at once: status, watch and disconnect
