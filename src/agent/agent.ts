@@ -5,31 +5,29 @@ import type { SessionOptions } from '../config/resolve.js';
 import type { DisconnectResult } from '../control/protocol.js';
 import type { SessionStatus, StatusDocument } from '../control/status-document.js';
 import type { Interaction } from '../devserver/connect.js';
-import { describeError, isTunnelError, TunnelError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ManagedSession } from '../session/managed-session.js';
-import { noSession, sameMergeTarget, sameOptions } from './session-match.js';
+import { endSession } from './disconnect.js';
+import {
+  bringBack,
+  loadSessionModule,
+  type RestoreTarget,
+  restoreSaved,
+  type SessionLoader,
+  type SessionSeed,
+} from './restore.js';
+import { Saves, savedForm } from './saves.js';
+import {
+  type ConnectResult,
+  kept,
+  noSession,
+  previousRestored,
+  sameMergeTarget,
+  sameOptions,
+  shuttingDown,
+} from './session-match.js';
 import { StatusFeed } from './status-feed.js';
-import { forgetSession, loadSessions, type SavedSession, saveSession } from './store.js';
-
-/**
- * The session layer (ssh2, yaml, the supervisor: ~60 modules), loaded with the first session rather than
- * at start: an agent with no session (the login item's at boot, one whose sessions were disconnected)
- * then stays near Node's own footprint (the bench's idle agent: 69.7 → 52.3 MiB RSS, docs/performance.md).
- */
-let sessionModule: Promise<typeof import('../session/managed-session.js')> | undefined;
-export function loadSessionModule(): Promise<typeof import('../session/managed-session.js')> {
-  sessionModule ??= import('../session/managed-session.js');
-  return sessionModule;
-}
-
-export interface ConnectResult {
-  /** The session's entry of the status document, once it forwards. */
-  status: SessionStatus;
-  /** True when an identical session was already forwarding and was left as it was. */
-  reused: boolean;
-  replaced: boolean;
-}
+import { forgetSession, type SavedSession } from './store.js';
 
 export class Agent {
   /** Tells `watch` requests when a session changed or a forward carried traffic. */
@@ -40,35 +38,35 @@ export class Agent {
   /** Sessions that forwarded at least once: only these are saved (a failed first connect leaves nothing). */
   private readonly established = new WeakSet<ManagedSession>();
   private stopping = false;
-  /** Saves under way (most are fire-and-forget from onChange); stopAll waits for them. */
-  private readonly saving = new Set<Promise<void>>();
+  private readonly saves = new Saves((level, message, fields) => this.log(level, message, fields));
   /** Connect requests received and not yet answered (waiting for their host's queue included). */
   private connecting = 0;
+  /** Settles when the saved sessions are back (or failed, logged); set by restore() before any await. */
+  private restoring: Promise<number> = Promise.resolve(0);
 
-  constructor(private readonly log: Logger) {}
+  /** `load` is the session layer's import (a test's gated fake). */
+  constructor(
+    private readonly log: Logger,
+    private readonly load: SessionLoader = loadSessionModule,
+  ) {}
 
   /**
-   * Brings back every saved session; each retries by itself until it forwards again. In its host's queue:
-   * a connect that came in while the session layer loaded has the last word.
+   * Brings back every saved session (restore.ts). Sets `restoring` at once: status, watch and disconnect
+   * wait for it (restored()), so a CLI asking while the session layer loads still sees them.
    */
-  async restore(): Promise<number> {
-    const { sessions, problems } = loadSessions();
-    for (const problem of problems) {
-      this.log('error', `saved session ${problem.file} is unreadable and was moved aside`, problem);
-    }
+  restore(): Promise<number> {
+    const { count, done } = restoreSaved(this.restoreTarget);
     // Counted as connects under way, so `shutdown {ifIdle}` does not find the agent idle meanwhile.
-    this.connecting += sessions.length;
-    await Promise.all(
-      sessions.map((saved) =>
-        this.serialize(saved.options.alias, async () => {
-          if (this.stopping || this.sessions.has(saved.options.alias)) return;
-          await this.bringBack(saved, 'session restored');
-        }).finally(() => {
-          this.connecting--;
-        }),
-      ),
-    );
-    return sessions.length;
+    this.connecting += count;
+    this.restoring = done.finally(() => {
+      this.connecting -= count;
+    });
+    return this.restoring;
+  }
+
+  /** Resolves once restore() is done; never rejects. */
+  async restored(): Promise<void> {
+    await this.restoring;
   }
 
   connect(options: SessionOptions, interaction: Interaction, signal: AbortSignal): Promise<ConnectResult> {
@@ -98,25 +96,11 @@ export class Agent {
     return this.serialize(options.alias, async () => {
       this.refuseWhileStopping();
       const existing = this.sessions.get(options.alias);
-      if (
-        existing &&
-        sameOptions(existing.options, options) &&
-        existing.snapshot().state.kind === 'forwarding'
-      ) {
-        return { status: existing.status(), reused: true, replaced: false };
-      }
-      if (
-        existing &&
-        sameOptions(existing.options, options) &&
-        existing.snapshot().state.kind === 'needs-answer'
-      ) {
-        // Its login waits for a person: this one answers it. The same session, listeners never closed.
-        const status = await existing.retryNow(interaction);
-        this.log('info', 'session forwarding again: the login was answered', { host: options.alias });
-        return { status, reused: false, replaced: false };
-      }
+      const same = existing && sameOptions(existing.options, options);
+      const reused = same && (await kept(existing, interaction, this.log));
+      if (reused) return reused;
       let adopted: string[] = [];
-      const previous = existing && this.savedForm(existing);
+      const previous = existing && savedForm(existing, this.createdAt.get(existing.options.alias));
       if (existing) {
         // Same kubeconfig file: the new session takes over the old one's contexts, so the ones it no
         // longer writes (a cluster left out now) go at its first write and the others never blink.
@@ -124,62 +108,58 @@ export class Agent {
         if (sameFile) adopted = existing.kubeconfig.contexts;
         await this.remove(options.alias, { keepKubeconfig: sameFile });
       }
-      const session = await this.create(options, interaction, undefined, adopted);
-      this.sessions.set(options.alias, session);
-      this.createdAt.set(options.alias, new Date().toISOString());
-      // The CLI that asked went away (Ctrl-C): the session it was starting goes too.
-      const onAbort = () => void session.stop();
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        await session.start();
-        this.established.add(session);
-        await this.persist(session);
-        const forwards = session.listeners.snapshot().length;
-        this.log('info', 'session forwarding', { host: options.alias, forwards });
-        // Read after persist: the status is the session as it is now, the same entry `status` shows.
-        return { status: session.status(), reused: false, replaced: existing !== undefined };
-      } catch (error) {
-        if (this.sessions.get(options.alias) === session) this.sessions.delete(options.alias);
-        forgetSession(options.alias);
-        if (!previous) throw error;
-        // A typo in the new options must not cost the user the tunnel that worked: bring it back.
-        await this.bringBack(previous, 'previous session restored after a failed replacement');
-        throw new TunnelError(isTunnelError(error) ? error.code : 'INTERNAL', describeError(error), {
-          hint: [
-            isTunnelError(error) ? error.hint : undefined,
-            `The previous session for ${options.alias} was restored: tunnel status ${options.alias}`,
-          ]
-            .filter(Boolean)
-            .join('\n'),
-          cause: error,
-        });
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
+      const session = await this.create(options, interaction, { contexts: adopted });
+      return await this.startNew(session, signal, { previous, replaced: existing !== undefined });
     });
   }
 
-  /** What restore() needs to bring a session back later. */
-  private savedForm(session: ManagedSession): SavedSession {
+  private async startNew(
+    session: ManagedSession,
+    signal: AbortSignal,
+    { previous, replaced }: { previous: SavedSession | undefined; replaced: boolean },
+  ): Promise<ConnectResult> {
     const host = session.options.alias;
-    return {
-      options: session.options,
-      ports: session.localPorts(),
-      contexts: session.kubeconfig.contexts,
-      createdAt: this.createdAt.get(host) ?? new Date().toISOString(),
-    };
+    this.sessions.set(host, session);
+    this.createdAt.set(host, new Date().toISOString());
+    // The CLI that asked went away (Ctrl-C): the session it was starting goes too.
+    const onAbort = () => void session.stop();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      // The session layer's load may take a while: a shutdown or a Ctrl-C meanwhile means no login.
+      this.refuseWhileStopping();
+      signal.throwIfAborted();
+      await session.start();
+      this.established.add(session);
+      await this.persist(session);
+      this.log('info', 'session forwarding', { host, forwards: session.listeners.snapshot().length });
+      // Read after persist: the status is the session as it is now, the same entry `status` shows.
+      return { status: session.status(), reused: false, replaced };
+    } catch (error) {
+      if (this.sessions.get(host) === session) this.sessions.delete(host);
+      forgetSession(host);
+      if (!previous) throw error;
+      // A typo in the new options must not cost the user the tunnel that worked: bring it back.
+      await bringBack(this.restoreTarget, previous, 'previous session restored after a failed replacement');
+      throw previousRestored(error, host);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
-  /** Runs a saved session again; it retries by itself until it forwards. */
-  private async bringBack(saved: SavedSession, why: string): Promise<void> {
-    const session = await this.create(saved.options, {}, saved.ports, saved.contexts);
-    this.established.add(session);
-    this.sessions.set(saved.options.alias, session);
-    this.createdAt.set(saved.options.alias, saved.createdAt);
-    void this.persist(session);
-    this.log('info', why, { host: saved.options.alias });
-    session.resume();
-  }
+  /** What restore.ts may do with the sessions. */
+  private readonly restoreTarget: RestoreTarget = {
+    log: (level, message, fields) => this.log(level, message, fields),
+    isStopping: () => this.stopping,
+    has: (host) => this.sessions.has(host),
+    inQueue: (host, work) => this.serialize(host, work),
+    create: (options, interaction, from) => this.create(options, interaction, from),
+    adopt: (session, saved) => {
+      this.established.add(session);
+      this.sessions.set(saved.options.alias, session);
+      this.createdAt.set(saved.options.alias, saved.createdAt);
+      void this.persist(session);
+    },
+  };
 
   status(host?: string): SessionStatus[] {
     const all = [...this.sessions.values()].map((session) => session.status());
@@ -219,24 +199,21 @@ export class Agent {
     this.stopping = true;
     await Promise.allSettled([...this.sessions.values()].map((session) => session.stop()));
     this.sessions.clear();
-    // A save still being written when the agent exits is a torn write or a file the next start finds
-    // half there: let the ones under way finish (persist never rejects).
-    await Promise.all(this.saving);
+    await this.saves.settled();
   }
 
   private async create(
     options: SessionOptions,
     interaction: Interaction,
-    ports?: ReadonlyMap<string, number>,
-    contexts?: readonly string[],
+    from: SessionSeed = {},
   ): Promise<ManagedSession> {
     const host = options.alias;
-    const { ManagedSession } = await loadSessionModule();
+    const { ManagedSession } = await this.load();
     return new ManagedSession({
       options,
       interaction,
-      preferredPorts: ports,
-      adoptContexts: contexts,
+      preferredPorts: from.ports,
+      adoptContexts: from.contexts,
       log: (level, message, fields) => this.log(level, message, { host, ...fields }),
       onActivity: () => this.feed.traffic(),
       onChange: (session) => {
@@ -250,13 +227,7 @@ export class Agent {
   }
 
   private persist(session: ManagedSession): Promise<void> {
-    const host = session.options.alias;
-    const saving = saveSession(this.savedForm(session)).catch((error: unknown) => {
-      this.log('error', `could not save the session: ${describeError(error)}`, { host });
-    });
-    this.saving.add(saving);
-    void saving.finally(() => this.saving.delete(saving));
-    return saving;
+    return this.saves.save(savedForm(session, this.createdAt.get(session.options.alias)));
   }
 
   private async remove(
@@ -267,18 +238,7 @@ export class Agent {
     this.sessions.delete(host);
     forgetSession(host);
     if (!session) return { host, removedContexts: [], kubeconfigFile: null };
-    await session.stop();
-    const file = session.kubeconfig.report.file ?? null;
-    let contexts = { removed: [] as string[], left: [] as string[] };
-    if (!keepKubeconfig) {
-      try {
-        contexts = await session.kubeconfig.remove();
-      } catch (error) {
-        this.log('warn', `kubeconfig entries not removed: ${describeError(error)}`, { host });
-      }
-    }
-    this.log('info', 'session disconnected', { host, removedContexts: contexts.removed });
-    return { host, removedContexts: contexts.removed, leftContexts: contexts.left, kubeconfigFile: file };
+    return await endSession(session, keepKubeconfig, this.log);
   }
 
   private serialize<T>(host: string, work: () => Promise<T>): Promise<T> {
@@ -292,8 +252,6 @@ export class Agent {
   }
 
   private refuseWhileStopping(): void {
-    if (this.stopping) {
-      throw new TunnelError('AGENT', 'the agent is shutting down', { hint: 'Retry in a moment.' });
-    }
+    if (this.stopping) throw shuttingDown();
   }
 }

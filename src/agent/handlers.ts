@@ -62,12 +62,13 @@ function statusDocument(input: HandlerContext, sessions: SessionStatus[]): Statu
  * A `watch`: an update at once, then one per change (the agent's status feed decides when), until the
  * CLI's connection closes or the agent stops (then the reply `{}` ends it).
  */
-function watch(
+async function watch(
   input: HandlerContext,
   request: RequestOf<'watch'>,
   context: RequestContext,
 ): Promise<Record<never, never>> {
   const { agent } = input;
+  await agent.restored();
   const { host } = request;
   // An unknown host at the start is the error `status` gives; later, a session that goes is just absent.
   if (host !== undefined) agent.status(host);
@@ -95,7 +96,12 @@ function watch(
 export function agentHandlers(input: HandlerContext): Handlers {
   const { agent } = input;
   return {
-    status: (request) => statusDocument(input, agent.status(request.host)),
+    // Saved sessions still coming back (the session layer loads) are waited for, never reported absent:
+    // a CLI that just started the agent asks at once.
+    status: async (request) => {
+      await agent.restored();
+      return statusDocument(input, agent.status(request.host));
+    },
     watch: (request, context) => watch(input, request, context),
     connect: async (request, context) => {
       const options = deserializeOptions(request.options);
@@ -109,6 +115,7 @@ export function agentHandlers(input: HandlerContext): Handlers {
     },
     disconnect: async (request) => {
       const { target, keepKubeconfig } = request;
+      await agent.restored();
       const hosts = 'all' in target ? agent.hosts() : [target.host];
       const disconnected: DisconnectResult[] = [];
       for (const host of hosts) disconnected.push(await agent.disconnect(host, keepKubeconfig));

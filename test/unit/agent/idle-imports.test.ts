@@ -1,12 +1,12 @@
 // What an agent with no session loads: bin/tunnel.js starts dist/agent/main.js, and everything it imports
 // statically stays in the agent's RSS for days. The session layer (ssh2, yaml, the supervisor) comes with
-// the first session (agent.ts's loadSessionModule). Imports are read from each file as the compiler emits
+// the first session (restore.ts's loadSessionModule). Imports are read from each file as the compiler emits
 // it, so an import used only for types (elided from the output) does not count.
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { loadSessionModule } from '../../../src/agent/agent.js';
+import { loadSessionModule } from '../../../src/agent/restore.js';
 
 const SRC = path.join(import.meta.dirname, '../../../src');
 
