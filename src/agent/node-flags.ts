@@ -1,4 +1,5 @@
 // The node command-line flags of the agent process.
+import v8 from 'node:v8';
 /**
  * V8 flags the agent runs with (spawned here and by the login item). Profiling a 512 MiB forward
  * (scripts/bench/profile.ts with --trace-gc) showed the agent falling, in about half of the runs, into
@@ -10,17 +11,15 @@
  * instead of ~25. 32 MiB was not enough in the same test.
  * --expose-gc: after clients that stopped reading close, src/forward/reclaim.ts runs one collection so
  * the megabytes they left behind go back to the system (an idle agent otherwise never collects them).
- * --interrupt-budget=270336 (4× Node 20's default): V8 counts executed bytecode per function and, past
- * this budget, considers optimizing it. At start-up Node's own ES module loader runs two path functions
+ * --interrupt-budget=270336 (4× V8's default): V8 counts executed bytecode per function and, past this
+ * budget, considers optimizing it. At start-up Node's own ES module loader runs two path functions
  * (getPathFromURLPosix, normalizeString) hot enough over the agent's ~60 modules that TurboFan compiles
- * them, and running the compiler once pulls ~4 MiB of its code into the agent's RSS for the days it then
- * sits idle (--trace-opt; idle agent 51.7 → 47.6 MiB, none compiled). 2× (135168) still compiles both
- * (no RSS gain), 2.5× one, 3× none: 4× keeps a margin as modules are added. The price is a slower warm-up,
- * once per agent start (same-world A/B against the agent without the flag): the first ~10,000 new
- * connections cost ~10-40% more agent CPU each (e.g. 880/630/680/565/635 vs 725/570/455/500/500 µs per
- * connection in 2,000-connection rounds; ~1 s CPU in all; p50 of the first 2,000 1.3-1.75 vs 1.0-1.25 ms),
- * the first ~0.75 GiB downloaded 5-18% more; after that, CPU per GiB (down/up ~1.5 s), per HTTP request
- * and per connection are the same as without the flag, within the noise of 3+ alternated rounds.
+ * them, and running the compiler once pulls ~4 MiB of its code into the RSS of an agent that may then sit
+ * idle for days (--trace-opt; idle agent 51.7 → 47.6 MiB, nothing compiled). 2× (135168) still compiles
+ * both, 2.5× one, 3× none: 4× keeps a margin as modules are added. Kept for the whole run, it slowed the
+ * warm-up (same-world A/B: the first ~10,000 connections cost 10-40% more agent CPU, p50 of the first
+ * 2,000 1.3-1.75 vs 1.0-1.25 ms), so restoreTieringBudget() gives V8 its default back when the first
+ * session starts (agent/restore.ts): idle stays small, and a working agent tiers up as usual.
  * These are V8 flags: a Node that dropped one would refuse to start the agent, so
  * test/unit/agent/node-flags.test.ts starts this Node with them.
  */
@@ -66,4 +65,21 @@ export function restoreChildEnvironment(env: NodeJS.ProcessEnv = process.env): v
   const held = env[HELD_EXTRA_CA_CERTS];
   delete env[HELD_EXTRA_CA_CERTS];
   if (held !== undefined) env.NODE_EXTRA_CA_CERTS = held;
+}
+
+/**
+ * V8's own --interrupt-budget in Node 20 (V8 11.3; `node --v8-options`). Should another Node's differ,
+ * only the pace of its tier-ups after the first session does (test/unit/agent/node-flags.test.ts checks
+ * this Node's).
+ */
+export const V8_DEFAULT_INTERRUPT_BUDGET = 66 * 1024;
+
+/**
+ * Gives V8 its default tiering budget back (see AGENT_NODE_FLAGS). An int flag V8 reads each time it
+ * sets a function's budget, so changing it at run time only changes when later tier-ups happen; the
+ * same-world A/B (a preload doing this 1 s after start) measured idle RSS 49.7 MB with nothing compiled,
+ * and per-connection CPU as without the flag (815/685/515/450 vs 845/565/630/490 µs).
+ */
+export function restoreTieringBudget(setFlags: (flags: string) => void = v8.setFlagsFromString): void {
+  setFlags(`--interrupt-budget=${V8_DEFAULT_INTERRUPT_BUDGET}`);
 }

@@ -5,6 +5,7 @@ import type { Interaction } from '../devserver/connect.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ManagedSession } from '../session/managed-session.js';
+import { restoreTieringBudget } from './node-flags.js';
 import { loadSessions, type SavedSession } from './store.js';
 
 type SessionModule = typeof import('../session/managed-session.js');
@@ -31,7 +32,11 @@ export function sessionLoader(load: SessionLoader): SessionLoader {
  * the old agent modules it already holds (one process, two builds); a different VERSION replaces the
  * agent instead (autostart.ts compares the hello's version).
  */
-export const loadSessionModule = sessionLoader(() => import('../session/managed-session.js'));
+export const loadSessionModule = sessionLoader(() => {
+  // Start-up is over and the data path is about to run: V8 tiers up at its usual pace again.
+  restoreTieringBudget();
+  return import('../session/managed-session.js');
+});
 
 /** What a new session starts from: a saved session's ports, the contexts of the one it replaces. */
 export interface SessionSeed {

@@ -9,6 +9,8 @@ import {
   agentSpawnEnv,
   HELD_EXTRA_CA_CERTS,
   restoreChildEnvironment,
+  restoreTieringBudget,
+  V8_DEFAULT_INTERRUPT_BUDGET,
 } from '../../../src/agent/node-flags.js';
 
 describe("the agent's environment", () => {
@@ -49,5 +51,22 @@ describe("the agent's node flags", () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('started');
     expect(run.status).toBe(0);
+  });
+});
+
+describe("the agent's tiering budget", () => {
+  it("is V8's own default once restored, the value this Node starts with", () => {
+    const options = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
+    expect(options).toContain(`default: --interrupt-budget=${V8_DEFAULT_INTERRUPT_BUDGET}\n`);
+    const flags: string[] = [];
+    restoreTieringBudget((flag) => flags.push(flag));
+    expect(flags).toEqual([`--interrupt-budget=${V8_DEFAULT_INTERRUPT_BUDGET}`]);
+  });
+
+  it("can be restored at run time in a Node started with the agent's flags", () => {
+    const script = `require('node:v8').setFlagsFromString('--interrupt-budget=${V8_DEFAULT_INTERRUPT_BUDGET}'); process.stdout.write('ok')`;
+    const run = spawnSync(process.execPath, [...AGENT_NODE_FLAGS, '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('ok');
   });
 });
