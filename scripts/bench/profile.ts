@@ -1,4 +1,4 @@
-// Profiles the agent under workloads run in order: `npx tsx scripts/bench/profile.ts download|upload|http|setup|idle… [--rtt-ms 20]`.
+// Profiles the agent under workloads run in order: `npx tsx scripts/bench/profile.ts download|upload|parallel|http|setup|idle… [--rtt-ms 20]`.
 // Starts the bench world, runs the agent with `node --cpu-prof`, drives the workload through its forward,
 // stops the agent (which writes the profile) and prints where its CPU went: self time by function and by
 // area (ssh2, node's streams/net, our code, GC). The .cpuprofile stays in bench/profiles/ for Chrome DevTools.
@@ -8,10 +8,30 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
-import { agentPid, BIN, type CliEnv, disposeAllCli, openLink, startBenchWorld } from './env.js';
+import {
+  agentPid,
+  BIN,
+  type CliEnv,
+  disposeAllCli,
+  type Link,
+  openLink,
+  type PathName,
+  startBenchWorld,
+} from './env.js';
 import { download, MIB, quantile, sleep, timeToFirstByte, upload } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The `parallel` workload: as many downloads at once over as many forwards, sharing the bytes. */
+const PARALLEL_STREAMS = 8;
+
+async function parallel(link: Link, pathName: PathName, bytes: number): Promise<number> {
+  const each = Math.floor(bytes / PARALLEL_STREAMS);
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: PARALLEL_STREAMS }, (_, i) => download(link.endpoint(pathName, i), each)),
+  );
+  return (PARALLEL_STREAMS * each) / MIB / (Number(process.hrtime.bigint() - started) / 1e9);
+}
 
 interface ProfileNode {
   id: number;
@@ -147,7 +167,7 @@ async function main(): Promise<void> {
   const delayMs = Number(values['rtt-ms'] ?? 0) / 2;
   const dir = path.join(ROOT, 'bench/profiles', `${workload}-${Date.now()}`);
   fs.mkdirSync(dir, { recursive: true });
-  const world = await startBenchWorld(2);
+  const world = await startBenchWorld(PARALLEL_STREAMS);
   try {
     // --cpu-prof is refused in NODE_OPTIONS, so the agent is started here with it; connect then finds it.
     const beforeConnect = async (cli: CliEnv) => {
@@ -163,7 +183,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < 100 && agentPid(cli) === undefined; i++) await sleep(100);
       await sleep(300);
     };
-    const link = await openLink(world, { delayMs, sshPorts: 1, beforeConnect });
+    const link = await openLink(world, { delayMs, sshPorts: PARALLEL_STREAMS, beforeConnect });
     const pid = link.agentPid;
     const pathName = (values.path ?? 'tunnel') as 'tunnel' | 'ssh' | 'ssh-gcm';
     const client = pathName === 'tunnel' ? pid : pathName === 'ssh' ? link.sshPid : link.sshGcmPid;
@@ -176,6 +196,8 @@ async function main(): Promise<void> {
         if (step === 'download') console.log(`down ${(await download(endpoint, bytes)).toFixed(0)} MiB/s`);
         else if (step === 'upload') console.log(`up ${(await upload(endpoint, bytes)).toFixed(0)} MiB/s`);
         else if (step === 'idle') await sleep(5000);
+        else if (step === 'parallel')
+          console.log(`parallel ${(await parallel(link, pathName, bytes)).toFixed(0)} MiB/s`);
         else if (step === 'setup') {
           const times: number[] = [];
           for (let i = 0; i < 2000; i++) times.push(await timeToFirstByte(endpoint));
