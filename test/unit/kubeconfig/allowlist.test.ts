@@ -111,7 +111,11 @@ describe('the kubeconfig allowlist', () => {
       fc.constantFrom(...BUILT_IN_KEYS),
       fc.string({ minLength: 1, maxLength: 20 }).filter((text) => text !== '<<'),
     );
-    const section = fc.dictionary(key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 });
+    // Nested values too: a "<<" key inside a value is a merge of a non-map, which the YAML reader refuses
+    // as a whole (a clear "cannot be read" error, tested with the merge key), not a field to drop.
+    const section = fc
+      .dictionary(key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 })
+      .filter((fields) => !JSON.stringify(fields).includes('"<<":'));
     fc.assert(
       fc.property(section, section, section, (cluster, user, context) => {
         const entries = rewriteKubeconfig(hostile({ cluster, user, context }), options);
