@@ -60,7 +60,7 @@ export function resetNoSocketNotice(): void {
 
 /**
  * After ssh2's 'connect': whether the server has sent nothing at all yet, read from the TCP socket ssh2
- * dialed (ssh2-socket.ts, as CheckHostIP reads it). Zero bytes, not "no SSH-2.0 line": a server that sent
+ * dialed (ssh2-internals.ts ssh2Socket, as CheckHostIP reads it). Zero bytes, not "no SSH-2.0 line": a server that sent
  * anything (garbage, an HTTP reply) is not this cheap case. Undefined, with one debug line per process,
  * when ssh2 keeps no net.Socket there: then nothing is classified as closed before the banner.
  */
